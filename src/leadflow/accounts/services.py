@@ -1,0 +1,61 @@
+"""Account use cases: the only code that writes accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlparse
+
+from sqlalchemy.orm import Session
+
+from leadflow.accounts.events import AccountCreated, AccountDeleted, AccountUpdated
+from leadflow.accounts.models import Account
+from leadflow.db.uow import UnitOfWork
+from leadflow.leads.services import detach_leads
+from leadflow.lib.crud import EntitySpec, create_row, delete_row, get_row, update_row
+
+
+def domain_of(website: str) -> str | None:
+    """'https://www.Contoso.com/about' -> 'contoso.com'."""
+    candidate = website if "//" in website else f"//{website}"
+    host = (urlparse(candidate).hostname or "").casefold()
+    host = host.removeprefix("www.")
+    return host or None
+
+
+def _prepare_account(session: Session, values: dict[str, Any], existing: Any) -> None:
+    if values.get("website") and "domain" not in values:
+        values["domain"] = domain_of(values["website"])
+    if values.get("domain"):
+        values["domain"] = str(values["domain"]).casefold().removeprefix("www.")
+
+
+ACCOUNTS: EntitySpec[Account] = EntitySpec(
+    entity="account",
+    model=Account,
+    created=AccountCreated,
+    updated=AccountUpdated,
+    deleted=AccountDeleted,
+    prepare=_prepare_account,
+)
+
+
+def create_account(data: Mapping[str, Any], *, uow: UnitOfWork) -> Account:
+    """Create an account; the domain is derived from the website when not given."""
+    return create_row(ACCOUNTS, data, uow=uow)
+
+
+def update_account(account_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Account:
+    row, _ = update_row(ACCOUNTS, account_id, changes, uow=uow)
+    return row
+
+
+def get_account(session: Session, account_id: int) -> Account:
+    return get_row(session, ACCOUNTS, account_id)
+
+
+def delete_account(account_id: int, *, unlink_leads: bool = False, uow: UnitOfWork) -> None:
+    """Delete an account; its contacts stay, unlinked. Leads pointing at it block it."""
+    get_account(uow.session, account_id)
+    detach_leads(uow, field="parent_account_id", target_id=account_id, unlink=unlink_leads)
+    delete_row(ACCOUNTS, account_id, uow=uow)

@@ -1,0 +1,125 @@
+"""The one place that wires engine, sessions, queue, bus and handlers."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from leadflow.bus import MessageBus
+from leadflow.config import Settings
+from leadflow.db.engine import create_db_engine, create_session_factory
+from leadflow.db.uow import UnitOfWork
+from leadflow.outbox import OutboxRelay, RelayThread
+from leadflow.queue import TaskQueue, build_huey
+from leadflow.registry.domain import Registry
+from leadflow.registry.services import RegistryCache
+
+# Modules whose import declares events, handlers (via `subscribe(container)`)
+# and background tasks. Order does not matter: they only register.
+CONCEPT_MODULES = (
+    "leadflow.accounts.events",
+    "leadflow.contacts.events",
+    "leadflow.leads.events",
+    "leadflow.opportunities.events",
+    "leadflow.interactions.events",
+    "leadflow.users.events",
+    "leadflow.registry.events",
+    "leadflow.registry.handlers",
+    "leadflow.system.tasks",
+)
+
+
+class Container:
+    """Everything a process needs, built once from the settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        url = settings.effective_database_url
+        self.engine: Engine = create_db_engine(url)
+        # On SQLite reads get their own engine so they never wait for the write lock.
+        self.read_engine: Engine = (
+            create_db_engine(url, immediate=False) if settings.is_sqlite else self.engine
+        )
+        self.session_factory: sessionmaker[Session] = create_session_factory(self.engine)
+        self.read_session_factory: sessionmaker[Session] = create_session_factory(self.read_engine)
+        self.bus = MessageBus()
+        self.relay = OutboxRelay(self.session_factory, self.bus)
+        self.registry_cache = RegistryCache()
+        self.queue = TaskQueue(build_huey(settings))
+        self._relay_thread: RelayThread | None = None
+        for module_name in CONCEPT_MODULES:
+            module = importlib.import_module(module_name)
+            subscribe: Callable[[Container], None] | None = getattr(module, "subscribe", None)
+            if subscribe is not None:
+                subscribe(self)
+        self.queue.bind_declared()
+
+    def uow(self) -> UnitOfWork:
+        after_commit = self._dispatch_inline if self.settings.dispatch_events_inline else None
+        return UnitOfWork(
+            self.session_factory, registry=self.registry_cache.get, after_commit=after_commit
+        )
+
+    def read_session(self) -> Session:
+        return self.read_session_factory()
+
+    def registry(self) -> Registry:
+        with self.read_session() as session:
+            return self.registry_cache.get(session)
+
+    def _dispatch_inline(self, outbox_ids: list[int]) -> None:
+        # Handlers run right after the commit in this process; what fails or is
+        # cut off here stays in the outbox for the relay thread.
+        self.relay.dispatch(outbox_ids)
+
+    def start_relay(self, *, interval: float = 1.0) -> None:
+        if self._relay_thread is None:
+            self._relay_thread = RelayThread(self.relay, interval=interval)
+            self._relay_thread.start()
+
+    def close(self) -> None:
+        if self._relay_thread is not None:
+            self._relay_thread.stop()
+            self._relay_thread.join(timeout=5)
+            self._relay_thread = None
+        self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
+
+
+_current: Container | None = None
+_lock = threading.Lock()
+
+
+def bootstrap(settings: Settings | None = None) -> Container:
+    """Build the process's container (once) and return it."""
+    global _current
+    with _lock:
+        if _current is None:
+            _current = Container(settings or Settings())
+        return _current
+
+
+def current() -> Container:
+    if _current is None:
+        return bootstrap()
+    return _current
+
+
+def reset() -> None:
+    """Forget the process's container (tests build one per database)."""
+    global _current
+    with _lock:
+        if _current is not None:
+            _current.close()
+        _current = None
+
+
+def install(container: Container) -> None:
+    global _current
+    with _lock:
+        _current = container

@@ -1,0 +1,1 @@
+"""Storage: declarative base, engine, unit of work, migrations."""

@@ -1,0 +1,137 @@
+"""Typed, coded errors.
+
+Every error a service raises is a `LeadflowError` with a stable `code`, an HTTP
+status and the data that explains it (`field`, `line`, `existing_id`). The web
+layer maps them once to `application/problem+json`; the CLI prints the same
+code and message.
+
+    LeadflowError
+      ValidationFailed    422  a value is wrong (field names it)
+      NotFound            404  unknown id
+      Conflict            409  the write would break an invariant
+      PermissionDenied    403  the caller's role may not do this
+      Unauthenticated     401  no or bad credentials
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    INVALID_VALUE = "invalid_value"
+    INVALID_EMAIL = "invalid_email"
+    UNKNOWN_FIELD = "unknown_field"
+    REQUIRED = "required"
+    MALFORMED_JSON = "malformed_json"
+    BODY_TOO_LARGE = "body_too_large"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    DUPLICATE = "duplicate"
+    HAS_DEPENDENTS = "has_dependents"
+    FORBIDDEN = "forbidden"
+    UNAUTHENTICATED = "unauthenticated"
+    CSRF_FAILED = "csrf_failed"
+    INVALID_CURSOR = "invalid_cursor"
+    TOO_MANY_ITEMS = "too_many_items"
+
+
+class LeadflowError(Exception):
+    """Base of every error leadflow raises on purpose."""
+
+    code: ErrorCode = ErrorCode.INVALID_VALUE
+    http_status: int = 400
+    title: str = "Bad request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ErrorCode | None = None,
+        field: str | None = None,
+        line: int | None = None,
+        existing_id: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.field = field
+        self.line = line
+        self.existing_id = existing_id
+        self.extra = extra or {}
+
+    def to_problem(self) -> dict[str, Any]:
+        problem: dict[str, Any] = {
+            "type": f"https://leadflow.dev/problems/{self.code.value}",
+            "title": self.title,
+            "status": self.http_status,
+            "code": self.code.value,
+            "detail": self.message,
+        }
+        if self.field is not None:
+            problem["field"] = self.field
+        if self.line is not None:
+            problem["line"] = self.line
+        if self.existing_id is not None:
+            problem["existing_id"] = self.existing_id
+        problem.update(self.extra)
+        return problem
+
+
+class ValidationFailed(LeadflowError):
+    """A value is missing or wrong; `field` names it."""
+
+    code = ErrorCode.INVALID_VALUE
+    http_status = 422
+    title = "Invalid value"
+
+
+class NotFound(LeadflowError):
+    """No record has this id."""
+
+    code = ErrorCode.NOT_FOUND
+    http_status = 404
+    title = "Not found"
+
+
+class Conflict(LeadflowError):
+    """The write would break an invariant (a duplicate, a dependent record)."""
+
+    code = ErrorCode.CONFLICT
+    http_status = 409
+    title = "Conflict"
+
+
+class PermissionDenied(LeadflowError):
+    """The caller's role does not allow this action."""
+
+    code = ErrorCode.FORBIDDEN
+    http_status = 403
+    title = "Forbidden"
+
+
+class Unauthenticated(LeadflowError):
+    """No credentials, or credentials that do not check out."""
+
+    code = ErrorCode.UNAUTHENTICATED
+    http_status = 401
+    title = "Unauthenticated"
+
+
+class BadRequest(LeadflowError):
+    """The request itself cannot be read."""
+
+    code = ErrorCode.MALFORMED_JSON
+    http_status = 400
+    title = "Bad request"
+
+
+class PayloadTooLarge(LeadflowError):
+    """The body is larger than the route accepts."""
+
+    code = ErrorCode.BODY_TOO_LARGE
+    http_status = 413
+    title = "Payload too large"

@@ -1,0 +1,148 @@
+"""Recording interactions: one at a time or in batches of up to 10,000."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from leadflow.contacts.models import Contact
+from leadflow.db.uow import UnitOfWork
+from leadflow.errors import ErrorCode, NotFound, ValidationFailed
+from leadflow.interactions.domain import is_valid_kind
+from leadflow.interactions.events import InteractionRecorded
+from leadflow.interactions.models import Interaction
+from leadflow.leads.models import Lead
+from leadflow.lib.clock import utcnow
+from leadflow.registry.domain import Registry
+
+MAX_BATCH = 10_000
+_ALLOWED = ("contact_id", "lead_id", "kind", "target_id", "occurred_at", "data")
+
+
+def _validated(registry: Registry, data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for name in data:
+        if name not in _ALLOWED:
+            raise ValidationFailed(
+                f"Unknown field '{name}' on interaction",
+                code=ErrorCode.UNKNOWN_FIELD,
+                field=f"{prefix}{name}",
+            )
+    for name in _ALLOWED:
+        definition = registry.field("interaction", name)
+        try:
+            row[name] = definition.coerce(data.get(name))
+        except ValidationFailed as exc:
+            exc.field = f"{prefix}{name}"
+            raise
+    if row["contact_id"] is None:
+        raise ValidationFailed(
+            "contact_id is required", code=ErrorCode.REQUIRED, field=f"{prefix}contact_id"
+        )
+    kind = row["kind"]
+    if not kind or not is_valid_kind(kind):
+        raise ValidationFailed(
+            "kind must be a lower-case identifier such as email_opened", field=f"{prefix}kind"
+        )
+    data_value = row["data"]
+    if data_value is None:
+        row["data"] = {}
+    elif not isinstance(data_value, dict):
+        raise ValidationFailed("data must be an object", field=f"{prefix}data")
+    if row["occurred_at"] is None:
+        row["occurred_at"] = utcnow()
+    return row
+
+
+def record_interactions(
+    items: Sequence[Mapping[str, Any]], *, uow: UnitOfWork
+) -> list[InteractionRecorded]:
+    """Record a batch in one transaction: all land or none, and each is published."""
+    if len(items) > MAX_BATCH:
+        raise ValidationFailed(
+            f"A batch holds at most {MAX_BATCH} interactions ({len(items)} given)",
+            code=ErrorCode.TOO_MANY_ITEMS,
+            field="items",
+        )
+    multiple = len(items) > 1
+    rows = [
+        _validated(uow.registry, item, f"items[{index}]." if multiple else "")
+        for index, item in enumerate(items)
+    ]
+    if not rows:
+        return []
+    _check_exist(uow.session, rows, "contact_id", Contact, multiple)
+    _check_exist(uow.session, rows, "lead_id", Lead, multiple)
+    now = utcnow()
+    for row in rows:
+        row["created_at"] = now
+    ids = list(
+        uow.session.scalars(
+            insert(Interaction).returning(Interaction.id, sort_by_parameter_order=True), rows
+        )
+    )
+    events = [
+        InteractionRecorded(
+            interaction_id=interaction_id,
+            contact_id=row["contact_id"],
+            lead_id=row["lead_id"],
+            kind=row["kind"],
+            target_id=row["target_id"],
+            occurred_at=row["occurred_at"],
+        )
+        for interaction_id, row in zip(ids, rows, strict=True)
+    ]
+    uow.publish(*events)
+    return events
+
+
+def record_interaction(data: Mapping[str, Any], *, uow: UnitOfWork) -> InteractionRecorded:
+    """Record one interaction of a contact (optionally on one of its leads)."""
+    [recorded] = record_interactions([data], uow=uow)
+    return recorded
+
+
+def _check_exist(
+    session: Session,
+    rows: list[dict[str, Any]],
+    name: str,
+    model: type[Contact] | type[Lead],
+    multiple: bool,
+) -> None:
+    wanted = {row[name] for row in rows if row[name] is not None}
+    if not wanted:
+        return
+    found: set[int] = set()
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), 5000):
+        chunk = ordered[start : start + 5000]
+        found.update(session.scalars(select(model.id).where(model.id.in_(chunk))))
+    missing = wanted - found
+    if missing:
+        index = next(i for i, row in enumerate(rows) if row[name] in missing)
+        prefix = f"items[{index}]." if multiple else ""
+        raise ValidationFailed(
+            f"No {name.removesuffix('_id')} with id {rows[index][name]}", field=f"{prefix}{name}"
+        )
+
+
+def get_interaction(session: Session, interaction_id: int) -> Interaction:
+    row = session.get(Interaction, interaction_id)
+    if row is None:
+        raise NotFound(f"No interaction with id {interaction_id}", field="id")
+    return row
+
+
+def contact_timeline(session: Session, contact_id: int, *, limit: int = 100) -> list[Interaction]:
+    """The contact's latest interactions, newest first."""
+    return list(
+        session.scalars(
+            select(Interaction)
+            .where(Interaction.contact_id == contact_id)
+            .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+            .limit(limit)
+        )
+    )

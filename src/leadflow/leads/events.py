@@ -1,0 +1,35 @@
+"""Events published when leads change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from leadflow.bus import Event, event
+
+
+@event
+@dataclass(frozen=True)
+class LeadCreated(Event):
+    """A lead was created."""
+
+    name = "lead.created"
+    lead_id: int
+
+
+@event
+@dataclass(frozen=True)
+class LeadUpdated(Event):
+    """Fields of a lead changed; `changed` names them (registry names)."""
+
+    name = "lead.updated"
+    lead_id: int
+    changed: tuple[str, ...] = ()
+
+
+@event
+@dataclass(frozen=True)
+class LeadDeleted(Event):
+    """A lead was deleted."""
+
+    name = "lead.deleted"
+    lead_id: int

@@ -1,0 +1,61 @@
+"""The leads table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from leadflow.db.base import Base, Id, JsonData, UTCDateTime
+from leadflow.lib.clock import utcnow
+
+
+class Lead(Base):
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    topic: Mapped[str | None] = mapped_column(String(300))
+    first_name: Mapped[str | None] = mapped_column(String(100))
+    last_name: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(320))
+    email_normalized: Mapped[str | None] = mapped_column(String(320), index=True)
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    job_title: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    phone_raw: Mapped[str | None] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    status_reason: Mapped[str] = mapped_column(String(32), default="new")
+    source: Mapped[str] = mapped_column(String(16), default="manual")
+    campaign: Mapped[str | None] = mapped_column(String(200))
+    marketing_page_id: Mapped[int | None] = mapped_column(Id)
+    marketing_form_id: Mapped[int | None] = mapped_column(Id)
+    event_id: Mapped[int | None] = mapped_column(Id)
+    journey_id: Mapped[int | None] = mapped_column(Id)
+    parent_contact_id: Mapped[int | None] = mapped_column(Id, ForeignKey("contacts.id"), index=True)
+    parent_account_id: Mapped[int | None] = mapped_column(Id, ForeignKey("accounts.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    sales_ready: Mapped[bool] = mapped_column(default=False)
+    telemarketing_ready: Mapped[bool] = mapped_column(default=False)
+    telemarketing_accepted: Mapped[bool] = mapped_column(default=False)
+    sales_accepted: Mapped[bool] = mapped_column(default=False)
+    purchase_timeframe: Mapped[str | None] = mapped_column(String(32))
+    purchase_process: Mapped[str | None] = mapped_column(String(32))
+    budget_amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    need: Mapped[str | None] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(Text)
+    custom: Mapped[dict[str, Any]] = mapped_column(JsonData, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_leads_created_at_id", "created_at", "id"),
+        Index("ix_leads_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_leads_last_name_lower", func.lower(last_name)),
+        Index("ix_leads_first_name_lower", func.lower(first_name)),
+        Index("ix_leads_company_name_lower", func.lower(company_name)),
+    )

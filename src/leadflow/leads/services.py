@@ -1,0 +1,118 @@
+"""Lead use cases: the only code that writes leads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from leadflow.db.uow import UnitOfWork
+from leadflow.errors import Conflict, ErrorCode, ValidationFailed
+from leadflow.leads.domain import DEFAULT_REASON, LeadStatus, LeadStatusReason, reason_fits
+from leadflow.leads.events import LeadCreated, LeadDeleted, LeadUpdated
+from leadflow.leads.models import Lead
+from leadflow.lib.clock import utcnow
+from leadflow.lib.crud import EntitySpec, create_row, delete_row, get_row, update_row
+
+
+def _prepare_lead(session: Session, values: dict[str, Any], existing: Any) -> None:
+    from leadflow.contacts.services import prepare_person
+
+    prepare_person(session, values, existing)
+    if "status" in values or "status_reason" in values:
+        status = LeadStatus(
+            values.get("status") or (existing.status if existing else LeadStatus.OPEN)
+        )
+        reason_value = values.get("status_reason")
+        if reason_value is None:
+            current = existing.status_reason if existing else None
+            keep = current is not None and reason_fits(status, LeadStatusReason(current))
+            reason = LeadStatusReason(current) if keep and current else DEFAULT_REASON[status]
+        else:
+            reason = LeadStatusReason(reason_value)
+        if not reason_fits(status, reason):
+            raise ValidationFailed(
+                f"Status reason '{reason}' does not fit status '{status}'",
+                field="status_reason",
+            )
+        values["status"] = status.value
+        values["status_reason"] = reason.value
+    for flag in ("sales_ready", "telemarketing_ready", "telemarketing_accepted", "sales_accepted"):
+        if flag in values and values[flag] is None:
+            values[flag] = False
+
+
+def _contact_model() -> type[Any]:
+    from leadflow.contacts.models import Contact
+
+    return Contact
+
+
+def _account_model() -> type[Any]:
+    from leadflow.accounts.models import Account
+
+    return Account
+
+
+def _user_model() -> type[Any]:
+    from leadflow.users.models import User
+
+    return User
+
+
+LEADS: EntitySpec[Lead] = EntitySpec(
+    entity="lead",
+    model=Lead,
+    created=LeadCreated,
+    updated=LeadUpdated,
+    deleted=LeadDeleted,
+    references={
+        "parent_contact_id": _contact_model,
+        "parent_account_id": _account_model,
+        "owner_id": _user_model,
+    },
+    prepare=_prepare_lead,
+)
+
+
+def create_lead(data: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
+    """Create a lead; it starts open/new with source 'manual' unless told otherwise."""
+    return create_row(LEADS, data, uow=uow)
+
+
+def update_lead(lead_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
+    row, _ = update_row(LEADS, lead_id, changes, uow=uow)
+    return row
+
+
+def get_lead(session: Session, lead_id: int) -> Lead:
+    return get_row(session, LEADS, lead_id)
+
+
+def delete_lead(lead_id: int, *, uow: UnitOfWork) -> None:
+    """Delete a lead; its interactions stay with the contact, unlinked from the lead."""
+    delete_row(LEADS, lead_id, uow=uow)
+
+
+def detach_leads(uow: UnitOfWork, *, field: str, target_id: int, unlink: bool) -> list[int]:
+    """Before a contact or account goes: refuse while leads point at it, or unlink them."""
+    column = Lead.__table__.c[field]
+    linked = list(uow.session.scalars(select(Lead.id).where(column == target_id)))
+    if not linked:
+        return []
+    if not unlink:
+        label = uow.registry.field("lead", field).label.lower()
+        raise Conflict(
+            f"{len(linked)} lead(s) have this record as {label}; "
+            "unlink them (unlink_leads=true) or delete them first",
+            code=ErrorCode.HAS_DEPENDENTS,
+            field="id",
+            extra={"lead_ids": linked[:100], "lead_count": len(linked)},
+        )
+    uow.session.execute(
+        update(Lead).where(Lead.id.in_(linked)).values({field: None, "updated_at": utcnow()})
+    )
+    uow.publish(*(LeadUpdated(lead_id, (field,)) for lead_id in linked))
+    return linked

@@ -1,0 +1,125 @@
+"""Moving values between the public field names of the registry and model rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from leadflow.db.base import Base
+from leadflow.errors import ErrorCode, ValidationFailed
+from leadflow.registry.domain import FieldDef, FieldType, Registry, to_json_value
+
+CUSTOM_KEY = "custom"
+
+
+def coerce_changes(
+    registry: Registry, entity: str, data: Mapping[str, Any], *, creating: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split and coerce incoming values into (built-in, custom) dicts, by the registry.
+
+    Unknown and read-only names are refused with the field named; required
+    fields are checked when creating.
+    """
+    builtin: dict[str, Any] = {}
+    custom: dict[str, Any] = {}
+    for name, raw in data.items():
+        if name == CUSTOM_KEY:
+            if raw is None:
+                continue
+            if not isinstance(raw, Mapping):
+                raise ValidationFailed("custom must be an object", field=CUSTOM_KEY)
+            for custom_name, custom_raw in raw.items():
+                definition = registry.field(entity, str(custom_name))
+                if not definition.custom:
+                    raise ValidationFailed(
+                        f"{custom_name} is a built-in field, not a custom one",
+                        code=ErrorCode.UNKNOWN_FIELD,
+                        field=f"custom.{custom_name}",
+                    )
+                custom[definition.name] = to_json_value(definition.coerce(custom_raw))
+            continue
+        definition = registry.field(entity, name)
+        if not definition.writable:
+            raise ValidationFailed(f"{definition.label} is read-only", field=name)
+        value = definition.coerce(raw)
+        if definition.custom:
+            custom[name] = to_json_value(value)
+        else:
+            builtin[name] = value
+    if creating:
+        for definition in registry.fields_of(entity):
+            if (
+                definition.required
+                and not definition.custom
+                and builtin.get(definition.name)
+                in (
+                    None,
+                    "",
+                )
+            ):
+                raise ValidationFailed(
+                    f"{definition.label} is required",
+                    code=ErrorCode.REQUIRED,
+                    field=definition.name,
+                )
+    return builtin, custom
+
+
+def apply_changes(row: Base, builtin: Mapping[str, Any], custom: Mapping[str, Any]) -> list[str]:
+    """Set the values on the row; returns the names whose value actually changed."""
+    changed: list[str] = []
+    for name, value in builtin.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed.append(name)
+    if custom:
+        current = dict(getattr(row, CUSTOM_KEY) or {})
+        for name, value in custom.items():
+            if current.get(name) != value:
+                changed.append(name)
+                if value is None:
+                    current.pop(name, None)
+                else:
+                    current[name] = value
+        setattr(row, CUSTOM_KEY, current)
+    return changed
+
+
+def check_reference(
+    session: Session, definition: FieldDef, model: type[Base], value: int | None
+) -> None:
+    """A reference must point at an existing row; the error names the field."""
+    if value is None:
+        return
+    if session.get(model, value) is None:
+        raise ValidationFailed(
+            f"{definition.label}: no {definition.reference} with id {value}",
+            field=definition.name,
+        )
+
+
+def _public_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def to_public(row: Base, registry: Registry, entity: str) -> dict[str, Any]:
+    """The row as the API shows it: every registry field, custom ones under `custom`."""
+    result: dict[str, Any] = {}
+    custom_values: dict[str, Any] = getattr(row, CUSTOM_KEY, None) or {}
+    custom: dict[str, Any] = {}
+    for definition in registry.fields_of(entity):
+        if definition.custom:
+            custom[definition.name] = custom_values.get(definition.name)
+        elif definition.type is not FieldType.JSON or hasattr(row, definition.name):
+            result[definition.name] = _public_value(getattr(row, definition.name, None))
+    if registry.entity(entity).supports_custom_fields:
+        result[CUSTOM_KEY] = custom
+    return result

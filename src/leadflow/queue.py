@@ -1,0 +1,73 @@
+"""Background work on Huey: SQLite storage by default, Redis when configured.
+
+Concepts declare tasks with `@background("name")` in their tasks.py; bootstrap
+binds them to the process's Huey instance. Tasks take ids, call one service and
+are idempotent: Huey may run a task again after a worker dies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey
+
+from leadflow.config import Settings
+
+TaskFunction = Callable[..., Any]
+_DECLARED: dict[str, TaskFunction] = {}
+
+
+def background(name: str) -> Callable[[TaskFunction], TaskFunction]:
+    """Declare a function as a background task under a stable name."""
+
+    def declare(function: TaskFunction) -> TaskFunction:
+        existing = _DECLARED.get(name)
+        if existing is not None and existing is not function:
+            raise ValueError(f"task {name!r} is declared twice")
+        _DECLARED[name] = function
+        return function
+
+    return declare
+
+
+def build_huey(settings: Settings) -> Huey:
+    if settings.redis_url:
+        return RedisHuey(
+            settings.queue_name, url=settings.redis_url, immediate=settings.huey_immediate
+        )
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(
+        settings.queue_name,
+        filename=str(settings.var_dir / "queue.db"),
+        immediate=settings.huey_immediate,
+    )
+
+
+class TaskQueue:
+    """The declared tasks bound to one Huey instance."""
+
+    def __init__(self, huey: Huey) -> None:
+        self.huey = huey
+        self._tasks: dict[str, Any] = {}
+        self.bind_declared()
+
+    def bind_declared(self) -> None:
+        for name, function in _DECLARED.items():
+            if name not in self._tasks:
+                self._tasks[name] = self.huey.task(name=name)(function)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._tasks)
+
+    def enqueue(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Queue a task; returns Huey's result handle (`.get(blocking=True)`)."""
+        try:
+            task = self._tasks[name]
+        except KeyError:
+            raise LookupError(f"no background task named {name!r}") from None
+        return task(*args, **kwargs)
+
+    def consumer(self, *, workers: int = 2) -> Any:
+        return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)

@@ -1,0 +1,295 @@
+"""Pure field metadata: what every entity's fields are and how values coerce.
+
+Everything that names a field (matching strategies, scoring conditions, segment
+queries, import mappings, process steps, list filters, views) resolves it here,
+so a user-supplied name never reaches SQL unless the registry knows it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from leadflow.errors import ErrorCode, ValidationFailed
+from leadflow.lib.normalize import InvalidEmail, normalize_email
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    EMAIL = "email"
+    PHONE = "phone"
+    URL = "url"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    DATETIME = "datetime"
+    CHOICE = "choice"
+    REFERENCE = "reference"
+    JSON = "json"
+
+
+CUSTOM_FIELD_TYPES = frozenset(
+    {
+        FieldType.TEXT,
+        FieldType.LONG_TEXT,
+        FieldType.EMAIL,
+        FieldType.PHONE,
+        FieldType.URL,
+        FieldType.INTEGER,
+        FieldType.DECIMAL,
+        FieldType.BOOLEAN,
+        FieldType.DATE,
+        FieldType.DATETIME,
+        FieldType.CHOICE,
+    }
+)
+
+FIELD_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """One field of one entity, built-in or custom."""
+
+    entity: str
+    name: str
+    label: str
+    type: FieldType
+    options: tuple[str, ...] = ()
+    matchable: bool = False
+    filterable: bool = True
+    scorable: bool = False
+    importable: bool = True
+    writable: bool = True
+    required: bool = False
+    custom: bool = False
+    reference: str | None = None
+    max_length: int | None = None
+
+    def coerce(self, value: Any) -> Any:
+        """The value in this field's Python type; raises ValidationFailed naming the field."""
+        return coerce_value(self, value)
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity,
+            "name": self.name,
+            "label": self.label,
+            "type": self.type.value,
+            "options": list(self.options),
+            "matchable": self.matchable,
+            "filterable": self.filterable,
+            "scorable": self.scorable,
+            "importable": self.importable,
+            "writable": self.writable,
+            "required": self.required,
+            "custom": self.custom,
+            "reference": self.reference,
+        }
+
+
+@dataclass(frozen=True)
+class RelationshipDef:
+    """A named N:1 link: `source.source_field` points at `target`."""
+
+    name: str
+    label: str
+    source: str
+    source_field: str
+    target: str
+
+    def public(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "source": self.source,
+            "source_field": self.source_field,
+            "target": self.target,
+        }
+
+
+@dataclass(frozen=True)
+class EntityDef:
+    name: str
+    label: str
+    plural: str
+    supports_custom_fields: bool = False
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Entities, fields and relationships; immutable, rebuilt when custom fields change."""
+
+    entities: dict[str, EntityDef]
+    fields: dict[str, dict[str, FieldDef]]
+    relationships: dict[str, RelationshipDef] = field(default_factory=dict)
+
+    def entity(self, name: str) -> EntityDef:
+        try:
+            return self.entities[name]
+        except KeyError:
+            raise ValidationFailed(
+                f"Unknown entity '{name}'", code=ErrorCode.UNKNOWN_FIELD, field="entity"
+            ) from None
+
+    def field(self, entity: str, name: str) -> FieldDef:
+        self.entity(entity)
+        try:
+            return self.fields[entity][name]
+        except KeyError:
+            raise ValidationFailed(
+                f"Unknown field '{name}' on {entity}", code=ErrorCode.UNKNOWN_FIELD, field=name
+            ) from None
+
+    def has_field(self, entity: str, name: str) -> bool:
+        return name in self.fields.get(entity, {})
+
+    def fields_of(self, entity: str) -> list[FieldDef]:
+        self.entity(entity)
+        return list(self.fields[entity].values())
+
+    def relationship(self, name: str) -> RelationshipDef:
+        try:
+            return self.relationships[name]
+        except KeyError:
+            raise ValidationFailed(
+                f"Unknown relationship '{name}'", code=ErrorCode.UNKNOWN_FIELD, field=name
+            ) from None
+
+    def with_custom_fields(self, custom: list[FieldDef]) -> Registry:
+        fields = {entity: dict(defs) for entity, defs in self.fields.items()}
+        for definition in custom:
+            fields[definition.entity][definition.name] = replace(definition, custom=True)
+        return Registry(self.entities, fields, self.relationships)
+
+
+_TRUE = {"true", "1", "yes", "y", "on", "t"}
+_FALSE = {"false", "0", "no", "n", "off", "f", ""}
+
+
+def coerce_value(definition: FieldDef, value: Any) -> Any:
+    """Convert an incoming (JSON, form or CSV) value to the field's Python type."""
+    if value is None:
+        return None
+    name = definition.name
+
+    def fail(message: str, code: ErrorCode = ErrorCode.INVALID_VALUE) -> ValidationFailed:
+        return ValidationFailed(message, code=code, field=name)
+
+    kind = definition.type
+    if kind in (FieldType.TEXT, FieldType.LONG_TEXT, FieldType.PHONE, FieldType.URL):
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise fail(f"{definition.label} must be text")
+        text = str(value).strip()
+        if definition.max_length is not None and len(text) > definition.max_length:
+            raise fail(f"{definition.label} is longer than {definition.max_length} characters")
+        return text or None
+    if kind is FieldType.EMAIL:
+        if not isinstance(value, str):
+            raise fail(f"{definition.label} must be text", ErrorCode.INVALID_EMAIL)
+        if not value.strip():
+            return None
+        try:
+            normalize_email(value)
+        except InvalidEmail as exc:
+            raise fail(
+                f"{definition.label} is not a valid email: {exc}", ErrorCode.INVALID_EMAIL
+            ) from None
+        return value.strip()
+    if kind is FieldType.INTEGER or kind is FieldType.REFERENCE:
+        if isinstance(value, bool):
+            raise fail(f"{definition.label} must be a whole number")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return None
+            try:
+                return int(text)
+            except ValueError:
+                raise fail(f"{definition.label} must be a whole number") from None
+        raise fail(f"{definition.label} must be a whole number")
+    if kind is FieldType.DECIMAL:
+        if isinstance(value, bool):
+            raise fail(f"{definition.label} must be a number")
+        if isinstance(value, str) and not value.strip():
+            return None
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise fail(f"{definition.label} must be a number") from None
+        if not number.is_finite():
+            raise fail(f"{definition.label} must be a finite number")
+        return number
+    if kind is FieldType.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in _TRUE:
+                return True
+            if lowered in _FALSE:
+                return False
+        raise fail(f"{definition.label} must be true or false")
+    if kind is FieldType.DATE:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                raise fail(f"{definition.label} must be a date (YYYY-MM-DD)") from None
+        raise fail(f"{definition.label} must be a date (YYYY-MM-DD)")
+    if kind is FieldType.DATETIME:
+        if isinstance(value, datetime):
+            parsed = value
+        elif isinstance(value, str):
+            if not value.strip():
+                return None
+            try:
+                parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                raise fail(f"{definition.label} must be an ISO 8601 date-time") from None
+        else:
+            raise fail(f"{definition.label} must be an ISO 8601 date-time")
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    if kind is FieldType.CHOICE:
+        if not isinstance(value, str):
+            raise fail(f"{definition.label} must be one of: {', '.join(definition.options)}")
+        text = value.strip()
+        if not text:
+            return None
+        if text not in definition.options:
+            raise fail(f"{definition.label} must be one of: {', '.join(definition.options)}")
+        return text
+    if kind is FieldType.JSON:
+        return value
+    raise fail(f"{definition.label} has an unsupported type")  # pragma: no cover
+
+
+def to_json_value(value: Any) -> Any:
+    """A coerced value in the form stored in JSON (custom fields) and sent over the API."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value

@@ -1,0 +1,1 @@
+"""Process-level tasks: health checks and the outbox relay."""

@@ -1,0 +1,192 @@
+"""Users, passwords and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadflow.db.uow import UnitOfWork
+from leadflow.errors import Conflict, ErrorCode, NotFound, Unauthenticated, ValidationFailed
+from leadflow.lib.clock import utcnow
+from leadflow.lib.normalize import InvalidEmail, normalize_email
+from leadflow.users.domain import Role
+from leadflow.users.events import UserCreated
+from leadflow.users.models import ApiToken, User
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "lf_"
+MIN_PASSWORD = 8
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, and as which role."""
+
+    user_id: int
+    name: str
+    email: str
+    role: Role
+    via: str  # "token" or "session"
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise ValidationFailed(
+            f"Unknown role '{value}' (use one of {', '.join(Role)})", field="role"
+        ) from None
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str | None = None,
+    capacity: int | None = None,
+    uow: UnitOfWork,
+) -> User:
+    """Add a user; the password is stored as an Argon2 hash only."""
+    try:
+        normalized = normalize_email(email)
+    except InvalidEmail as exc:
+        raise ValidationFailed(str(exc), code=ErrorCode.INVALID_EMAIL, field="email") from None
+    if not name.strip():
+        raise ValidationFailed("Name is required", code=ErrorCode.REQUIRED, field="name")
+    checked_role = _role(role)
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise ValidationFailed(
+            f"The password needs at least {MIN_PASSWORD} characters", field="password"
+        )
+    existing = uow.session.scalar(select(User).where(User.email == normalized))
+    if existing is not None:
+        raise Conflict(
+            f"A user with email {normalized} exists",
+            code=ErrorCode.DUPLICATE,
+            field="email",
+            existing_id=existing.id,
+        )
+    user = User(
+        email=normalized,
+        name=name.strip(),
+        role=checked_role.value,
+        password_hash=_hasher.hash(password) if password else None,
+        capacity=capacity,
+    )
+    uow.session.add(user)
+    uow.session.flush()
+    uow.publish(UserCreated(user.id, user.role))
+    return user
+
+
+def update_user(user_id: int, changes: dict[str, Any], *, uow: UnitOfWork) -> User:
+    user = get_user(uow.session, user_id)
+    for key, value in changes.items():
+        if key == "role":
+            user.role = _role(str(value)).value
+        elif key == "name":
+            if not str(value).strip():
+                raise ValidationFailed("Name is required", code=ErrorCode.REQUIRED, field="name")
+            user.name = str(value).strip()
+        elif key == "is_active":
+            user.is_active = bool(value)
+        elif key == "capacity":
+            user.capacity = None if value is None else int(value)
+        elif key == "password":
+            if len(str(value)) < MIN_PASSWORD:
+                raise ValidationFailed(
+                    f"The password needs at least {MIN_PASSWORD} characters", field="password"
+                )
+            user.password_hash = _hasher.hash(str(value))
+        else:
+            raise ValidationFailed(
+                f"Unknown field '{key}' on user", code=ErrorCode.UNKNOWN_FIELD, field=key
+            )
+    user.updated_at = utcnow()
+    uow.session.flush()
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No user with id {user_id}", field="id")
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> Principal:
+    """Check an email and password; the error does not say which of the two was wrong."""
+    try:
+        normalized = normalize_email(email)
+    except InvalidEmail:
+        normalized = email.strip().casefold()
+    user = session.scalar(select(User).where(User.email == normalized))
+    failure = Unauthenticated("Wrong email or password")
+    if user is None or not user.is_active or not user.password_hash:
+        raise failure
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise failure from None
+    return Principal(user.id, user.name, user.email, Role(user.role), "session")
+
+
+def principal_for_user(session: Session, user_id: int) -> Principal | None:
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    return Principal(user.id, user.name, user.email, Role(user.role), "session")
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    user_id: int, *, name: str, role: str | None = None, uow: UnitOfWork
+) -> tuple[ApiToken, str]:
+    """Issue an API token; returns the row and the token, which is shown only now.
+
+    A token may carry a narrower role than its user (an integration that only
+    records interactions), never a wider one than admin grants.
+    """
+    user = get_user(uow.session, user_id)
+    token_role = _role(role) if role else Role(user.role)
+    if token_role is Role.ADMIN and user.role != Role.ADMIN:
+        raise ValidationFailed("Only an admin user can hold an admin token", field="role")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id,
+        name=name.strip() or "token",
+        token_hash=_hash_token(token),
+        prefix=token[:10],
+        role=token_role.value,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return row, token
+
+
+def resolve_token(session: Session, token: str) -> Principal:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+    if row is None or row.revoked_at is not None:
+        raise Unauthenticated("Unknown or revoked API token")
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise Unauthenticated("The token's user is inactive")
+    return Principal(user.id, user.name, user.email, Role(row.role), "token")
+
+
+def revoke_token(token_id: int, *, uow: UnitOfWork) -> None:
+    row = uow.session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"No token with id {token_id}", field="id")
+    row.revoked_at = utcnow()
