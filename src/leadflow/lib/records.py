@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.db.base import Base
 from leadflow.errors import ErrorCode, ValidationFailed
-from leadflow.registry.domain import FieldDef, FieldType, Registry, to_json_value
+from leadflow.registry.domain import FieldDef, Registry, to_json_value
 
 CUSTOM_KEY = "custom"
 
@@ -110,16 +110,20 @@ def _public_value(value: Any) -> Any:
     return value
 
 
-def to_public(row: Base, registry: Registry, entity: str) -> dict[str, Any]:
-    """The row as the API shows it: every registry field, custom ones under `custom`."""
+def to_public(row: Any, registry: Registry, entity: str) -> dict[str, Any]:
+    """A row (ORM object or mapping) as the API shows it: custom fields under `custom`."""
+    if isinstance(row, Mapping):
+        values: Mapping[str, Any] = row
+    else:
+        values = {column.key: getattr(row, column.key) for column in row.__table__.columns}
     result: dict[str, Any] = {}
-    custom_values: dict[str, Any] = getattr(row, CUSTOM_KEY, None) or {}
+    custom_values: dict[str, Any] = values.get(CUSTOM_KEY) or {}
     custom: dict[str, Any] = {}
     for definition in registry.fields_of(entity):
         if definition.custom:
             custom[definition.name] = custom_values.get(definition.name)
-        elif definition.type is not FieldType.JSON or hasattr(row, definition.name):
-            result[definition.name] = _public_value(getattr(row, definition.name, None))
+        else:
+            result[definition.name] = _public_value(values.get(definition.name))
     if registry.entity(entity).supports_custom_fields:
         result[CUSTOM_KEY] = custom
     return result

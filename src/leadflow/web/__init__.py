@@ -1,0 +1,1 @@
+"""HTTP: the app factory, error mapping, authentication, API routers and pages."""

@@ -1,0 +1,116 @@
+"""One router shape for contacts, accounts, leads and opportunities.
+
+No `from __future__ import annotations` here: the request models are built at
+run time and FastAPI must see them as real annotations.
+"""
+
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Request, Response
+from pydantic import BaseModel
+
+from leadflow.bootstrap import Container
+from leadflow.db.uow import UnitOfWork
+from leadflow.lib.crud import EntitySpec, get_row
+from leadflow.lib.listing import parse_list_params, run_list
+from leadflow.lib.records import to_public
+from leadflow.users.domain import Permission
+from leadflow.web.api.schemas import Page, write_model
+from leadflow.web.auth import Authorize, container_of
+
+
+@dataclass(frozen=True)
+class RecordRoutes:
+    spec: EntitySpec[Any]
+    plural: str
+    read: Permission
+    write: Permission
+    create: Callable[..., Any]
+    update: Callable[..., Any]
+    delete: Callable[..., None]
+    delete_takes_unlink: bool = False
+
+
+def record_router(routes: RecordRoutes) -> APIRouter:
+    entity = routes.spec.entity
+    router = APIRouter(prefix=f"/api/v1/{routes.plural}", tags=[routes.plural])
+    create_model = write_model(entity, creating=True)
+    update_model = write_model(entity, creating=False)
+    can_read = Depends(Authorize(routes.read))
+    can_write = Depends(Authorize(routes.write))
+
+    def public(container: Container, uow: UnitOfWork, row: Any) -> dict[str, Any]:
+        return to_public(row, uow.registry, entity)
+
+    @router.get("", response_model=Page, dependencies=[can_read], summary=f"List {routes.plural}")
+    def list_records(request: Request) -> dict[str, Any]:
+        """Filter with `field=value` or `field__op=value` (ops: eq, ne, lt, lte, gt, gte, in,
+        contains, startswith, endswith, empty), sort with `sort=-field`, search with `q`,
+        page with `cursor` and `limit` (1-200)."""
+        container = container_of(request)
+        with container.read_session() as session:
+            registry = container.registry_cache.get(session)
+            query = parse_list_params(registry, entity, request.query_params.multi_items())
+            page = run_list(session, query)
+        return {
+            "items": [to_public(item, registry, entity) for item in page.items],
+            "next_cursor": page.next_cursor,
+        }
+
+    @router.post("", status_code=201, dependencies=[can_write], summary=f"Create a {entity}")
+    def create_record(
+        request: Request,
+        response: Response,
+        body: create_model = Body(),  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
+        container = container_of(request)
+        data = _dump(body)
+        with container.uow() as uow:
+            row = routes.create(data, uow=uow)
+            result = public(container, uow, row)
+            uow.commit()
+        response.headers["Location"] = f"/api/v1/{routes.plural}/{result['id']}"
+        return result
+
+    @router.get("/{record_id}", dependencies=[can_read], summary=f"Read a {entity}")
+    def read_record(request: Request, record_id: int) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            row = get_row(session, routes.spec, record_id)
+            return to_public(row, container.registry_cache.get(session), entity)
+
+    @router.patch("/{record_id}", dependencies=[can_write], summary=f"Change a {entity}")
+    def update_record(
+        request: Request,
+        record_id: int,
+        body: update_model = Body(),  # type: ignore[valid-type]
+    ) -> dict[str, Any]:
+        container = container_of(request)
+        with container.uow() as uow:
+            row = routes.update(record_id, _dump(body), uow=uow)
+            result = public(container, uow, row)
+            uow.commit()
+        return result
+
+    @router.delete(
+        "/{record_id}", status_code=204, dependencies=[can_write], summary=f"Delete a {entity}"
+    )
+    def delete_record(request: Request, record_id: int, unlink_leads: bool = False) -> Response:
+        """Contacts and accounts that leads point to are kept unless `unlink_leads=true`."""
+        container = container_of(request)
+        with container.uow() as uow:
+            if routes.delete_takes_unlink:
+                routes.delete(record_id, unlink_leads=unlink_leads, uow=uow)
+            else:
+                routes.delete(record_id, uow=uow)
+            uow.commit()
+        return Response(status_code=204)
+
+    return router
+
+
+def _dump(body: BaseModel) -> dict[str, Any]:
+    return body.model_dump(exclude_unset=True)

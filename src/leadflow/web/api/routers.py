@@ -1,0 +1,291 @@
+"""The API routers: records, interactions, users, fields, health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy import select
+
+from leadflow.accounts.services import ACCOUNTS, create_account, delete_account, update_account
+from leadflow.contacts.services import CONTACTS, create_contact, delete_contact, update_contact
+from leadflow.interactions.services import (
+    contact_timeline,
+    get_interaction,
+    record_interaction,
+    record_interactions,
+)
+from leadflow.leads.models import Lead
+from leadflow.leads.services import LEADS, create_lead, delete_lead, update_lead
+from leadflow.lib.crud import get_row
+from leadflow.lib.listing import parse_list_params, run_list
+from leadflow.lib.records import to_public
+from leadflow.opportunities.services import (
+    OPPORTUNITIES,
+    create_opportunity,
+    delete_opportunity,
+    update_opportunity,
+)
+from leadflow.registry.services import add_custom_field, remove_custom_field
+from leadflow.users.domain import Permission as P
+from leadflow.users.models import User
+from leadflow.users.services import Principal, create_token, create_user, get_user, update_user
+from leadflow.web.api.records import RecordRoutes, record_router
+from leadflow.web.api.schemas import (
+    CustomFieldIn,
+    InteractionBatchIn,
+    InteractionIn,
+    Page,
+    TokenIn,
+    UserIn,
+    UserPatch,
+)
+from leadflow.web.auth import Authorize, container_of
+
+RECORDS = [
+    RecordRoutes(CONTACTS, "contacts", P.CONTACTS_READ, P.CONTACTS_WRITE, create_contact,
+                 update_contact, delete_contact, delete_takes_unlink=True),
+    RecordRoutes(ACCOUNTS, "accounts", P.ACCOUNTS_READ, P.ACCOUNTS_WRITE, create_account,
+                 update_account, delete_account, delete_takes_unlink=True),
+    RecordRoutes(LEADS, "leads", P.LEADS_READ, P.LEADS_WRITE, create_lead, update_lead,
+                 delete_lead),
+    RecordRoutes(OPPORTUNITIES, "opportunities", P.OPPORTUNITIES_READ, P.OPPORTUNITIES_WRITE,
+                 create_opportunity, update_opportunity, delete_opportunity),
+]  # fmt: skip
+
+
+def contact_extras() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
+
+    @router.get(
+        "/{contact_id}/interactions",
+        dependencies=[Depends(Authorize(P.INTERACTIONS_READ))],
+        summary="A contact's interaction timeline, newest first",
+    )
+    def timeline(request: Request, contact_id: int, limit: int = 100) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            get_row(session, CONTACTS, contact_id)
+            registry = container.registry_cache.get(session)
+            rows = contact_timeline(session, contact_id, limit=max(1, min(limit, 500)))
+            return {"items": [to_public(row, registry, "interaction") for row in rows]}
+
+    @router.get(
+        "/{contact_id}/leads",
+        dependencies=[Depends(Authorize(P.LEADS_READ))],
+        summary="The leads whose parent contact this is",
+    )
+    def leads_of(request: Request, contact_id: int) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            get_row(session, CONTACTS, contact_id)
+            registry = container.registry_cache.get(session)
+            rows = session.scalars(
+                select(Lead).where(Lead.parent_contact_id == contact_id).order_by(Lead.id.desc())
+            )
+            return {"items": [to_public(row, registry, "lead") for row in rows]}
+
+    return router
+
+
+def interactions_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/interactions", tags=["interactions"])
+    can_read = Depends(Authorize(P.INTERACTIONS_READ))
+    can_write = Depends(Authorize(P.INTERACTIONS_WRITE))
+
+    @router.post("", status_code=201, dependencies=[can_write], summary="Record an interaction")
+    def record_one(request: Request, body: InteractionIn) -> dict[str, Any]:
+        container = container_of(request)
+        with container.uow() as uow:
+            recorded = record_interaction(body.model_dump(exclude_unset=True), uow=uow)
+            uow.commit()
+        return {"id": recorded.interaction_id, **recorded.to_payload()}
+
+    @router.post(
+        "/batch",
+        status_code=201,
+        dependencies=[can_write],
+        summary="Record up to 10,000 interactions in one transaction",
+    )
+    def record_batch(request: Request, body: InteractionBatchIn) -> dict[str, Any]:
+        container = container_of(request)
+        items = [item.model_dump(exclude_unset=True) for item in body.items]
+        with container.uow() as uow:
+            recorded = record_interactions(items, uow=uow)
+            uow.commit()
+        return {"count": len(recorded), "ids": [item.interaction_id for item in recorded]}
+
+    @router.get("", response_model=Page, dependencies=[can_read], summary="List interactions")
+    def list_interactions(request: Request) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            registry = container.registry_cache.get(session)
+            params = [
+                ("sort", "-occurred_at"),
+                *request.query_params.multi_items(),
+            ]
+            query = parse_list_params(registry, "interaction", params)
+            page = run_list(session, query)
+        return {
+            "items": [to_public(item, registry, "interaction") for item in page.items],
+            "next_cursor": page.next_cursor,
+        }
+
+    @router.get("/{interaction_id}", dependencies=[can_read], summary="Read an interaction")
+    def read_one(request: Request, interaction_id: int) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            row = get_interaction(session, interaction_id)
+            return to_public(row, container.registry_cache.get(session), "interaction")
+
+    return router
+
+
+def _user_public(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "is_active": user.is_active,
+        "capacity": user.capacity,
+        "created_at": user.created_at.isoformat(),
+    }
+
+
+def users_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1", tags=["users"])
+    can_read = Depends(Authorize(P.USERS_READ))
+    can_admin = Depends(Authorize(P.USERS_ADMIN))
+
+    @router.get("/me", summary="Who the caller is")
+    def me(principal: Principal = Depends(Authorize(None))) -> dict[str, Any]:
+        return {
+            "id": principal.user_id,
+            "name": principal.name,
+            "email": principal.email,
+            "role": principal.role.value,
+            "via": principal.via,
+        }
+
+    @router.get("/users", dependencies=[can_read], summary="List users")
+    def list_users(request: Request) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            users = session.scalars(select(User).order_by(User.name, User.id))
+            return {"items": [_user_public(user) for user in users]}
+
+    @router.post("/users", status_code=201, dependencies=[can_admin], summary="Add a user")
+    def add_user(request: Request, body: UserIn) -> dict[str, Any]:
+        container = container_of(request)
+        with container.uow() as uow:
+            user = create_user(**body.model_dump(), uow=uow)
+            result = _user_public(user)
+            uow.commit()
+        return result
+
+    @router.get("/users/{user_id}", dependencies=[can_read], summary="Read a user")
+    def read_user(request: Request, user_id: int) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            return _user_public(get_user(session, user_id))
+
+    @router.patch("/users/{user_id}", dependencies=[can_admin], summary="Change a user")
+    def change_user(request: Request, user_id: int, body: UserPatch) -> dict[str, Any]:
+        container = container_of(request)
+        with container.uow() as uow:
+            user = update_user(user_id, body.model_dump(exclude_unset=True), uow=uow)
+            result = _user_public(user)
+            uow.commit()
+        return result
+
+    @router.post(
+        "/users/{user_id}/tokens",
+        status_code=201,
+        dependencies=[can_admin],
+        summary="Issue an API token (shown once)",
+    )
+    def issue_token(request: Request, user_id: int, body: TokenIn) -> dict[str, Any]:
+        container = container_of(request)
+        with container.uow() as uow:
+            row, token = create_token(user_id, name=body.name, role=body.role, uow=uow)
+            result = {"id": row.id, "name": row.name, "role": row.role, "token": token}
+            uow.commit()
+        return result
+
+    return router
+
+
+def fields_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1", tags=["fields"])
+    can_read = Depends(Authorize(P.FIELDS_READ))
+    can_admin = Depends(Authorize(P.FIELDS_ADMIN))
+
+    @router.get("/fields", dependencies=[can_read], summary="Every entity and its fields")
+    def all_fields(request: Request) -> dict[str, Any]:
+        registry = container_of(request).registry()
+        return {
+            "entities": [
+                {
+                    "name": entity.name,
+                    "label": entity.label,
+                    "plural": entity.plural,
+                    "supports_custom_fields": entity.supports_custom_fields,
+                    "fields": [item.public() for item in registry.fields_of(entity.name)],
+                }
+                for entity in registry.entities.values()
+            ],
+            "relationships": [rel.public() for rel in registry.relationships.values()],
+        }
+
+    @router.get("/fields/{entity}", dependencies=[can_read], summary="One entity's fields")
+    def entity_fields(request: Request, entity: str) -> dict[str, Any]:
+        registry = container_of(request).registry()
+        return {"items": [item.public() for item in registry.fields_of(entity)]}
+
+    @router.post("/fields", status_code=201, dependencies=[can_admin], summary="Add a custom field")
+    def add_field(request: Request, body: CustomFieldIn) -> dict[str, Any]:
+        container = container_of(request)
+        with container.uow() as uow:
+            definition = add_custom_field(body.model_dump(), uow=uow)
+            uow.commit()
+        return definition.public()
+
+    @router.delete(
+        "/fields/{entity}/{name}",
+        status_code=204,
+        dependencies=[can_admin],
+        summary="Remove a custom field",
+    )
+    def remove_field(request: Request, entity: str, name: str) -> Response:
+        container = container_of(request)
+        with container.uow() as uow:
+            remove_custom_field(entity, name, uow=uow)
+            uow.commit()
+        return Response(status_code=204)
+
+    return router
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health", summary="Liveness and database reachability (open)")
+    def health(request: Request) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            session.execute(select(1))
+        return {"status": "ok", "database": container.engine.dialect.name}
+
+    return router
+
+
+def api_routers() -> list[APIRouter]:
+    return [
+        health_router(),
+        *(record_router(routes) for routes in RECORDS),
+        contact_extras(),
+        interactions_router(),
+        users_router(),
+        fields_router(),
+    ]

@@ -1,0 +1,125 @@
+"""Pydantic request models built from the registry's built-in fields.
+
+They give /docs exact types and refuse unknown names; the services still
+coerce and check every value through the registry (custom fields included).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from leadflow.registry.domain import FieldDef, FieldType
+from leadflow.registry.services import builtin
+
+_PYTHON_TYPES: dict[FieldType, Any] = {
+    FieldType.TEXT: str,
+    FieldType.LONG_TEXT: str,
+    FieldType.EMAIL: str,
+    FieldType.PHONE: str,
+    FieldType.URL: str,
+    FieldType.INTEGER: int,
+    FieldType.REFERENCE: int,
+    FieldType.DECIMAL: Decimal,
+    FieldType.BOOLEAN: bool,
+    FieldType.DATE: date,
+    FieldType.DATETIME: datetime,
+    FieldType.JSON: dict[str, Any],
+}
+
+
+def _annotation(definition: FieldDef) -> Any:
+    if definition.type is FieldType.CHOICE and definition.options:
+        return Literal[definition.options]
+    return _PYTHON_TYPES.get(definition.type, Any)
+
+
+@cache
+def write_model(entity: str, *, creating: bool) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for definition in builtin().fields_of(entity):
+        if not definition.writable:
+            continue
+        description = definition.label + (" (required)" if definition.required else "")
+        fields[definition.name] = (
+            _annotation(definition) | None,
+            Field(default=None, description=description),
+        )
+    if builtin().entity(entity).supports_custom_fields:
+        fields["custom"] = (
+            dict[str, Any] | None,
+            Field(default=None, description="Values of custom fields, by name"),
+        )
+    verb = "Create" if creating else "Update"
+    return create_model(
+        f"{verb}{entity.title()}",
+        __config__=ConfigDict(extra="forbid"),
+        **fields,
+    )
+
+
+class Page(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None = None
+
+
+class InteractionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contact_id: int
+    lead_id: int | None = None
+    kind: str = Field(description="email_opened, page_visited, form_submitted, ...")
+    target_id: str | None = Field(default=None, description="The email, page, form or event")
+    occurred_at: datetime | None = None
+    data: dict[str, Any] | None = None
+
+
+class InteractionBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[InteractionIn] = Field(max_length=10_000)
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str
+    name: str
+    role: str
+    password: str | None = None
+    capacity: int | None = None
+
+
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    role: str | None = None
+    is_active: bool | None = None
+    capacity: int | None = None
+    password: str | None = None
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    role: str | None = None
+
+
+class CustomFieldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entity: str
+    name: str
+    label: str | None = None
+    type: str
+    options: list[str] | None = None
+    matchable: bool = False
+    filterable: bool = True
+    scorable: bool = False
+    importable: bool = True

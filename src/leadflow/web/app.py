@@ -1,0 +1,40 @@
+"""The app factory: one FastAPI app serving the API, the pages and the public endpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from leadflow import __version__
+from leadflow.bootstrap import Container
+from leadflow.web.api.routers import api_routers
+from leadflow.web.errors import install_error_handlers
+from leadflow.web.limits import BodySizeLimit
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(container: Container) -> FastAPI:
+    app = FastAPI(
+        title="leadflow",
+        version=__version__,
+        description="Lead lifecycle engine: capture, matching, scoring, process, hand-over.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.container = container
+    install_error_handlers(app)
+    for router in api_routers():
+        app.include_router(router)
+    from leadflow.web.pages.routes import pages_router
+
+    app.include_router(pages_router())
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=container.settings.max_body_bytes,
+        max_batch_bytes=container.settings.max_batch_body_bytes,
+    )
+    return app

@@ -1,0 +1,55 @@
+"""Refuses bodies over the limit before they are read into memory."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from leadflow.errors import PayloadTooLarge
+from leadflow.web.errors import problem_response
+
+# Routes that legitimately take large bodies (a 10,000-interaction batch).
+LARGE_BODY_PATHS = ("/api/v1/interactions/batch",)
+
+
+class BodySizeLimit:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_batch_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_batch_bytes = max_batch_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        limit = self.max_batch_bytes if path in LARGE_BODY_PATHS else self.max_bytes
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
+            return
+        received = 0
+        too_large = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    too_large = True
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _BodyTooLarge:
+            await self._refuse(scope, receive, send, limit)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        error = PayloadTooLarge(f"The body is larger than {limit} bytes", field="body")
+        response = problem_response(error)
+        await response(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
