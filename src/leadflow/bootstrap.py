@@ -119,7 +119,7 @@ def reset() -> None:
         _current = None
 
 
-def install(container: Container) -> None:
+def install(container: Container | None) -> None:
     global _current
     with _lock:
         _current = container

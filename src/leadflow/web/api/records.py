@@ -4,7 +4,6 @@ No `from __future__ import annotations` here: the request models are built at
 run time and FastAPI must see them as real annotations.
 """
 
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any

@@ -1,0 +1,123 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+Each pytest-xdist worker gets its own SQLite file and its own PostgreSQL
+database, migrated once; each test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from leadflow import bootstrap as bootstrap_module
+from leadflow.bootstrap import Container
+from leadflow.config import Settings
+from leadflow.db.metadata import metadata
+from leadflow.db.migrate import upgrade
+from tests.support.servers import ServerUnavailable, postgres_url, redis_url
+
+DATABASES = ("sqlite", "postgresql")
+
+
+def _worker_id() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> str:
+    try:
+        return postgres_url()
+    except ServerUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> str:
+    try:
+        return redis_url()
+    except ServerUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server_url: str) -> Iterator[str]:
+    """A fresh, migrated database for this test worker, dropped at the end."""
+    base = make_url(postgres_server_url)
+    name = f"leadflow_test_{_worker_id()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("sqlite") / f"leadflow_{_worker_id()}.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest) -> str:
+    fixture = "sqlite_database" if request.param == "sqlite" else "postgres_database"
+    return str(request.getfixturevalue(fixture))
+
+
+def empty_tables(container: Container) -> None:
+    names = [table.name for table in reversed(metadata.sorted_tables)]
+    with container.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            joined = ", ".join(f'"{name}"' for name in names)
+            connection.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
+        else:
+            for name in names:
+                connection.execute(text(f'DELETE FROM "{name}"'))
+
+
+def make_settings(database_url: str, var_dir: Path, **overrides: Any) -> Settings:
+    return Settings(
+        database_url=database_url,
+        var_dir=var_dir,
+        secret_key="test-secret",
+        huey_immediate=True,
+        queue_name=f"leadflow-test-{uuid.uuid4().hex[:8]}",
+        **overrides,
+    )
+
+
+@pytest.fixture
+def make_container(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Container]]:
+    built: list[Container] = []
+
+    def build(**overrides: Any) -> Container:
+        container = Container(make_settings(database_url, tmp_path / "var", **overrides))
+        built.append(container)
+        return container
+
+    yield build
+    for container in built:
+        container.close()
+
+
+@pytest.fixture
+def container(make_container: Callable[..., Container]) -> Iterator[Container]:
+    """The wired application on an empty database (SQLite or PostgreSQL)."""
+    built = make_container()
+    empty_tables(built)
+    bootstrap_module.install(built)
+    yield built
+    bootstrap_module.install(None)
+    empty_tables(built)
