@@ -88,14 +88,15 @@ def empty_tables(container: Container) -> None:
 
 
 def make_settings(database_url: str, var_dir: Path, **overrides: Any) -> Settings:
-    return Settings(
-        database_url=database_url,
-        var_dir=var_dir,
-        secret_key="test-secret",
-        huey_immediate=True,
-        queue_name=f"leadflow-test-{uuid.uuid4().hex[:8]}",
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "var_dir": var_dir,
+        "secret_key": "test-secret",
+        "huey_immediate": True,
+        "queue_name": f"leadflow-test-{uuid.uuid4().hex[:8]}",
         **overrides,
-    )
+    }
+    return Settings(**values)
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ def normalize_email(raw: str) -> str:
     """Trimmed, syntax-checked, case-folded email; raises InvalidEmail."""
     value = raw.strip()
     try:
-        result = validate_email(value, check_deliverability=False)
+        # Syntax only (no DNS); ".test" addresses are accepted for staging set-ups.
+        result = validate_email(value, check_deliverability=False, test_environment=True)
     except EmailNotValidError as exc:
         raise InvalidEmail(str(exc)) from exc
     return result.normalized.casefold()

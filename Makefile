@@ -1,0 +1,58 @@
+# leadflow — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+export LEADFLOW_VAR_DIR ?= var
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(STAMP)
+
+install: $(STAMP) ## Create .venv and install leadflow
+
+run: $(STAMP) ## Serve API + UI + worker on http://127.0.0.1:8000 (SQLite under ./var, demo data)
+	$(BIN)/leadflow serve --with-worker --demo-if-empty
+
+worker: $(STAMP) ## Run a background worker
+	$(BIN)/leadflow worker
+
+browser: ## Install Debian's Chromium for the browser tests when missing
+	@command -v /usr/bin/chromium >/dev/null || { \
+	  echo "installing chromium (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(DEV_STAMP) ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+test: $(DEV_STAMP) browser lint ## Everything: lint, mypy, tests on SQLite and PostgreSQL
+	$(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider
+
+format: $(DEV_STAMP) ## Apply ruff format and fixes
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: $(DEV_STAMP) ## Read benchmark on a generated data set (see bench/README.md)
+	$(BIN)/python bench/api_read.py
+
+clean: ## Remove the venv and local data
+	rm -rf $(VENV) var
+
+.PHONY: help install run worker browser lint test format bench clean
