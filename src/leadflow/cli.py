@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from leadflow.config import Settings
@@ -27,7 +28,7 @@ def _fail(error: LeadflowError) -> None:
         where += f" (line {error.line})"
     if error.field:
         where += f" [field {error.field}]"
-    console.print(f"[red]error {error.code.value}{where}:[/red] {error.message}")
+    console.print(f"[red]error {error.code.value}{escape(where)}:[/red] {escape(error.message)}")
     raise typer.Exit(code=2)
 
 

@@ -1,0 +1,73 @@
+"""The `leadflow` command, run as a real process against the test databases."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from leadflow.bootstrap import Container
+from leadflow.web.app import create_app
+
+
+@pytest.fixture
+def run_cli(database_url: str, tmp_path: Path) -> object:
+    env = {
+        **os.environ,
+        "LEADFLOW_DATABASE_URL": database_url,
+        "LEADFLOW_VAR_DIR": str(tmp_path / "var"),
+        "LEADFLOW_SECRET_KEY": "test-secret",
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "leadflow", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    return run
+
+
+def test_db_upgrade_is_idempotent(run_cli: object, container: Container) -> None:
+    result = run_cli("db", "upgrade")  # type: ignore[operator]
+    assert result.returncode == 0, result.stderr
+    assert "database at head" in result.stderr
+
+
+def test_create_user_and_token_give_working_api_access(
+    run_cli: object, container: Container
+) -> None:
+    created = run_cli(  # type: ignore[operator]
+        "create-user", "ops@example.com", "--name", "Ops", "--role", "marketer", "--password",
+        "long-enough-pw",
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.strip().endswith("ops@example.com (marketer)")
+    issued = run_cli("create-token", "ops@example.com", "--name", "ci")  # type: ignore[operator]
+    assert issued.returncode == 0, issued.stderr
+    token = issued.stdout.strip()
+    assert token.startswith("lf_")
+    with TestClient(create_app(container)) as client:
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert (me.status_code, me.json()["email"]) == (200, "ops@example.com")
+
+
+def test_bad_input_prints_the_error_code_and_field(run_cli: object, container: Container) -> None:
+    result = run_cli(  # type: ignore[operator]
+        "create-user", "not-an-email", "--name", "X", "--role", "marketer"
+    )
+    assert result.returncode == 2
+    assert "error invalid_email [field email]" in " ".join(result.stderr.split())
+
+
+def test_unknown_role_is_refused(run_cli: object, container: Container) -> None:
+    result = run_cli(  # type: ignore[operator]
+        "create-user", "a@example.com", "--name", "X", "--role", "ceo"
+    )
+    assert result.returncode == 2
+    assert "[field role]" in result.stderr
