@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Index, String, Table, Text, and_, func, or_, select, update
+from sqlalchemy import Index, String, Table, Text, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from leadflow.bus import EVENT_TYPES, Event, HandlerFailed, MessageBus
@@ -24,6 +24,8 @@ from leadflow.lib.clock import utcnow
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+RETENTION = timedelta(days=7)
+PURGE_EVERY = timedelta(minutes=10)
 MAX_ATTEMPTS = 10
 
 
@@ -135,6 +137,18 @@ class OutboxRelay:
                 .values(claimed_until=utcnow() + timedelta(seconds=5), last_error=error[:2000])
             )
 
+    def purge_dispatched(self, *, older_than: timedelta = RETENTION) -> int:
+        """Delete handled rows past their retention; the outbox is a queue, not a log."""
+        table = _table()
+        cutoff = utcnow() - older_than
+        with self._session_factory() as session, session.begin():
+            result = session.execute(
+                delete(table).where(
+                    table.c.dispatched_at.is_not(None), table.c.dispatched_at < cutoff
+                )
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     def pending_count(self) -> int:
         table = _table()
         with self._session_factory() as session:
@@ -154,12 +168,16 @@ class RelayThread(threading.Thread):
         self._stop_flag = threading.Event()
 
     def run(self) -> None:
+        last_purge = utcnow()
         while not self._stop_flag.is_set():
             try:
                 while self._relay.dispatch(limit=200):
                     if self._stop_flag.is_set():
                         return
-            except Exception:
+                if utcnow() - last_purge > PURGE_EVERY:
+                    self._relay.purge_dispatched()
+                    last_purge = utcnow()
+            except Exception:  # the relay must outlive a bad pass
                 logger.exception("outbox relay pass failed")
             self._stop_flag.wait(self._interval)
 

@@ -17,7 +17,18 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from leadflow.errors import ErrorCode, ValidationFailed
@@ -252,10 +263,11 @@ def _after_cursor(
     value, last_id = cursor
     if value is None:
         return and_(column.is_(None), id_column < last_id if descending else id_column > last_id)
-    if descending:
-        after = or_(column < value, and_(column == value, id_column < last_id))
-    else:
-        after = or_(column > value, and_(column == value, id_column > last_id))
+    # A row-value comparison lets both databases seek the (column, id) index
+    # straight to the cursor instead of filtering every row before it.
+    position = tuple_(column, id_column)
+    bound = tuple_(bindparam(None, value, type_=column.type), bindparam(None, last_id))
+    after = position < bound if descending else position > bound
     return or_(after, column.is_(None)) if nullable else after
 
 

@@ -79,3 +79,17 @@ def test_a_failing_handler_leaves_the_event_for_a_retry(container: Container) ->
         session.get_one(OutboxMessage, row.id).claimed_until = None
     assert container.relay.dispatch() == 1
     assert attempts == [contact.id, contact.id]
+
+
+def test_handled_events_are_purged_after_their_retention(container: Container) -> None:
+    from datetime import timedelta
+
+    from leadflow.contacts.services import create_contact
+
+    with container.uow() as uow:
+        create_contact({"email": "old@example.com"}, uow=uow)
+        uow.commit()
+    assert container.relay.purge_dispatched(older_than=timedelta(days=1)) == 0
+    assert container.relay.purge_dispatched(older_than=timedelta(seconds=-1)) == 1
+    with container.read_session() as session:
+        assert session.scalars(select(OutboxMessage)).all() == []

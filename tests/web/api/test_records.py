@@ -224,3 +224,19 @@ def test_user_and_token_management(client: TestClient, admin: dict[str, str]) ->
         headers=admin,
     )
     assert (duplicate.status_code, duplicate.json()["code"]) == (409, "duplicate")
+
+
+def test_a_lead_page_costs_the_same_few_queries_for_50_rows_as_for_1(
+    client: TestClient, admin: dict[str, str], container: Container
+) -> None:
+    from tests.support.queries import count_queries
+
+    _seed_leads(container, 60)
+    client.get("/api/v1/leads?limit=1", headers=admin)  # warm the registry cache
+    engines = (container.engine, container.read_engine)
+    with count_queries(*engines) as one:
+        client.get("/api/v1/leads?status=open&limit=1", headers=admin)
+    with count_queries(*engines) as fifty:
+        page = client.get("/api/v1/leads?status=open&limit=50", headers=admin).json()
+    assert len(page["items"]) == 48
+    assert len(fifty) == len(one) <= 3
