@@ -122,3 +122,20 @@ def container(make_container: Callable[..., Container]) -> Iterator[Container]:
     yield built
     bootstrap_module.install(None)
     empty_tables(built)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many tests ran on each database, so a run shows both were exercised."""
+    counts: dict[str, dict[str, int]] = {name: {} for name in DATABASES}
+    for outcome in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            if getattr(report, "when", "call") != "call" and outcome != "error":
+                continue
+            for name in DATABASES:
+                if f"[{name}" in nodeid or f"-{name}]" in nodeid or f"-{name}-" in nodeid:
+                    counts[name][outcome] = counts[name].get(outcome, 0) + 1
+    terminalreporter.section("tests per database")
+    for name, by_outcome in counts.items():
+        summary = ", ".join(f"{count} {outcome}" for outcome, count in sorted(by_outcome.items()))
+        terminalreporter.write_line(f"{name}: {summary or 'none'}")

@@ -11,8 +11,6 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Request, Response
 from pydantic import BaseModel
 
-from leadflow.bootstrap import Container
-from leadflow.db.uow import UnitOfWork
 from leadflow.lib.crud import EntitySpec, get_row
 from leadflow.lib.listing import parse_list_params, run_list
 from leadflow.lib.records import to_public
@@ -41,9 +39,6 @@ def record_router(routes: RecordRoutes) -> APIRouter:
     can_read = Depends(Authorize(routes.read))
     can_write = Depends(Authorize(routes.write))
 
-    def public(container: Container, uow: UnitOfWork, row: Any) -> dict[str, Any]:
-        return to_public(row, uow.registry, entity)
-
     @router.get("", response_model=Page, dependencies=[can_read], summary=f"List {routes.plural}")
     def list_records(request: Request) -> dict[str, Any]:
         """Filter with `field=value` or `field__op=value` (ops: eq, ne, lt, lte, gt, gte, in,
@@ -69,7 +64,7 @@ def record_router(routes: RecordRoutes) -> APIRouter:
         data = _dump(body)
         with container.uow() as uow:
             row = routes.create(data, uow=uow)
-            result = public(container, uow, row)
+            result = to_public(row, uow.registry, entity)
             uow.commit()
         response.headers["Location"] = f"/api/v1/{routes.plural}/{result['id']}"
         return result
@@ -90,7 +85,7 @@ def record_router(routes: RecordRoutes) -> APIRouter:
         container = container_of(request)
         with container.uow() as uow:
             row = routes.update(record_id, _dump(body), uow=uow)
-            result = public(container, uow, row)
+            result = to_public(row, uow.registry, entity)
             uow.commit()
         return result
 

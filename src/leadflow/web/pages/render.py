@@ -1,25 +1,42 @@
-"""Template rendering for pages, with the signed-in user and CSRF token in every context."""
+"""Template rendering for pages: the signed-in user, CSRF token and navigation in every context."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from leadflow.errors import LeadflowError, Unauthenticated
+from leadflow.users.domain import role_allows
+from leadflow.users.services import Principal
+from leadflow.web.pages.entities import RECORD_PAGES
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
+
+
+def navigation(principal: Principal | None) -> list[tuple[str, str]]:
+    """The record lists the caller may open: (path, label)."""
+    if principal is None:
+        return []
+    return [
+        (page.path, page.nav_label)
+        for page in RECORD_PAGES
+        if role_allows(principal.role, page.read)
+    ]
 
 
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> HTMLResponse:
     web_session = getattr(request.state, "web_session", None)
+    principal: Principal | None = getattr(request.state, "principal", None)
     full: dict[str, Any] = {
-        "principal": getattr(request.state, "principal", None),
+        "principal": principal,
+        "nav": navigation(principal),
         "csrf_token": web_session.csrf if web_session else "",
         **(context or {}),
     }
@@ -31,5 +48,5 @@ def error_page(request: Request, error: LeadflowError) -> Response:
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query
-        return RedirectResponse(f"/login?next={target}", status_code=303)
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
     return render(request, "error.html", {"error": error}, status=error.http_status)

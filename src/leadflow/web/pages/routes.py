@@ -1,4 +1,4 @@
-"""Pages: login and the signed-in shell."""
+"""Pages: login, the signed-in shell, and the record pages."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from leadflow.web.auth import (
     container_of,
     issue_session,
 )
+from leadflow.web.pages.records import record_routers
 from leadflow.web.pages.render import render
 
 
@@ -68,4 +69,6 @@ def pages_router() -> APIRouter:
     def home(request: Request, principal: Principal = Depends(Authorize(None))) -> Response:
         return render(request, "home.html", {})
 
+    for record_pages in record_routers():
+        router.include_router(record_pages)
     return router

@@ -1,0 +1,101 @@
+"""The four record kinds with pages, described once; `records.py` turns each into routes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from leadflow.accounts.services import create_account, delete_account, get_account, update_account
+from leadflow.contacts.services import create_contact, delete_contact, get_contact, update_contact
+from leadflow.leads.services import create_lead, delete_lead, get_lead, update_lead
+from leadflow.opportunities.services import (
+    create_opportunity,
+    delete_opportunity,
+    get_opportunity,
+    update_opportunity,
+)
+from leadflow.registry.builtin import ENTITIES
+from leadflow.users.domain import Permission as P
+from leadflow.web.pages.listing import ListSpec
+from leadflow.web.pages.related import SectionBuilder, contact_timeline_section
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """One record kind's pages: its list, the services behind its forms, extra sections."""
+
+    listing: ListSpec
+    read: P
+    write: P
+    get: Callable[[Session, int], Any]
+    create: Callable[..., Any]
+    update: Callable[..., Any]
+    delete: Callable[..., None]
+    # Contacts and accounts that leads point to can be deleted by unlinking them.
+    delete_unlinks_leads: bool = False
+    extra_sections: tuple[SectionBuilder, ...] = ()
+
+    @property
+    def entity(self) -> str:
+        return self.listing.entity
+
+    @property
+    def path(self) -> str:
+        return self.listing.path
+
+    @property
+    def nav_label(self) -> str:
+        return ENTITIES[self.entity].plural.capitalize()
+
+
+CONTACT_PAGES = RecordPage(
+    ListSpec(
+        "contact",
+        "/contacts",
+        columns=("email", "job_title", "role", "account_id", "city", "created_at"),
+        quick_filters=("role", "marketing_only", "consent"),
+        title_sort="last_name",
+    ),
+    P.CONTACTS_READ, P.CONTACTS_WRITE, get_contact, create_contact, update_contact,
+    delete_contact, delete_unlinks_leads=True, extra_sections=(contact_timeline_section,),
+)  # fmt: skip
+
+ACCOUNT_PAGES = RecordPage(
+    ListSpec(
+        "account",
+        "/accounts",
+        columns=("domain", "industry", "employee_count", "country", "city", "created_at"),
+        quick_filters=("industry", "country"),
+        title_sort="name",
+    ),
+    P.ACCOUNTS_READ, P.ACCOUNTS_WRITE, get_account, create_account, update_account,
+    delete_account, delete_unlinks_leads=True,
+)  # fmt: skip
+
+LEAD_PAGES = RecordPage(
+    ListSpec(
+        "lead",
+        "/leads",
+        columns=("email", "company_name", "status", "source", "sales_ready", "created_at"),
+        quick_filters=("status", "source", "sales_ready"),
+        title_sort="topic",
+    ),
+    P.LEADS_READ, P.LEADS_WRITE, get_lead, create_lead, update_lead, delete_lead,
+)  # fmt: skip
+
+OPPORTUNITY_PAGES = RecordPage(
+    ListSpec(
+        "opportunity",
+        "/opportunities",
+        columns=("account_id", "contact_id", "estimated_value", "status", "created_at"),
+        quick_filters=("status",),
+        title_sort="name",
+    ),
+    P.OPPORTUNITIES_READ, P.OPPORTUNITIES_WRITE, get_opportunity, create_opportunity,
+    update_opportunity, delete_opportunity,
+)  # fmt: skip
+
+RECORD_PAGES: tuple[RecordPage, ...] = (CONTACT_PAGES, ACCOUNT_PAGES, LEAD_PAGES, OPPORTUNITY_PAGES)

@@ -1,0 +1,236 @@
+"""List pages: the query string read as the API reads it, and the table it gives.
+
+The same `parse_list_params` / `run_list` pair serves `/api/v1/contacts` and
+`/contacts`, so a filter that works in one works in the other. The page adds
+a generic "field / operator / value" row (`f_field`, `f_op`, `f_value`),
+which it folds into one `field__op=value` parameter before parsing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy.orm import Session
+
+from leadflow.errors import LeadflowError
+from leadflow.lib.listing import RESERVED_PARAMS, Op, parse_list_params, run_list
+from leadflow.lib.records import to_public
+from leadflow.registry.domain import FieldDef, FieldType, Registry
+from leadflow.web.pages.display import Cell, cell_for, humanize, public_value, title_of
+from leadflow.web.pages.lookups import Titles, reference_fields, reference_titles
+
+GENERIC = ("f_field", "f_op", "f_value")
+NOTICE = "done"
+PAGE_PARAMS = frozenset({*GENERIC, NOTICE})
+
+OP_LABELS: dict[Op, str] = {
+    Op.EQ: "is",
+    Op.NE: "is not",
+    Op.LT: "<",
+    Op.LTE: "≤",
+    Op.GT: ">",
+    Op.GTE: "≥",
+    Op.IN: "is one of (a,b)",
+    Op.CONTAINS: "contains",
+    Op.STARTSWITH: "starts with",
+    Op.ENDSWITH: "ends with",
+    Op.EMPTY: "is empty",
+}
+
+Params = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    sort_href: str | None
+    sorted: str | None = None
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class Row:
+    href: str | None
+    title: str | None
+    cells: list[Cell]
+
+
+@dataclass(frozen=True)
+class FilterControl:
+    """A quick filter: a select for choices and yes/no, a text box otherwise."""
+
+    name: str
+    label: str
+    value: str
+    options: list[tuple[str, str]] | None = None
+
+
+@dataclass(frozen=True)
+class ActiveFilter:
+    label: str
+    remove_href: str
+
+
+@dataclass
+class ListView:
+    columns: list[Column]
+    rows: list[Row] = field(default_factory=list)
+    next_href: str | None = None
+    first_href: str | None = None
+    error: str | None = None
+    q: str = ""
+    quick: list[FilterControl] = field(default_factory=list)
+    hidden: Params = field(default_factory=list)
+    active: list[ActiveFilter] = field(default_factory=list)
+    generic_fields: list[tuple[str, str]] = field(default_factory=list)
+    generic_ops: list[tuple[str, str]] = field(default_factory=list)
+    generic: dict[str, str] = field(default_factory=dict)
+    is_filtered: bool = False
+
+
+def clean_params(items: Iterable[tuple[str, str]]) -> Params:
+    """The query string without empty values: an empty filter box filters nothing."""
+    return [(key, value) for key, value in items if value.strip() != ""]
+
+
+def query_params(params: Params) -> Params:
+    """What `parse_list_params` gets: page-only parameters dropped, the generic row folded."""
+    generic = {key: value for key, value in params if key in GENERIC}
+    result = [(key, value) for key, value in params if key not in PAGE_PARAMS]
+    name, op = generic.get("f_field"), generic.get("f_op", Op.EQ.value)
+    value = generic.get("f_value", "true" if op == Op.EMPTY.value else None)
+    if name and value is not None:
+        key = name if op == Op.EQ.value else f"{name}__{op}"
+        result.append((key, value))
+    return result
+
+
+def href_with(path: str, params: Params, **replace: str | None) -> str:
+    kept = [(key, value) for key, value in params if key not in replace and key != NOTICE]
+    kept += [(key, value) for key, value in replace.items() if value is not None]
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+def _sort_link(path: str, params: Params, name: str, current: str) -> tuple[str, str | None]:
+    if current == name:
+        return href_with(path, params, sort=f"-{name}", cursor=None), "asc"
+    if current == f"-{name}":
+        return href_with(path, params, sort=name, cursor=None), "desc"
+    return href_with(path, params, sort=name, cursor=None), None
+
+
+def _filter_options(definition: FieldDef) -> list[tuple[str, str]] | None:
+    if definition.type is FieldType.BOOLEAN:
+        return [("true", "Yes"), ("false", "No")]
+    if definition.type is FieldType.CHOICE and definition.options:
+        return [(option, humanize(option)) for option in definition.options]
+    return None
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """What an entity's list shows: its columns, its quick filters, how titles sort."""
+
+    entity: str
+    path: str
+    columns: tuple[str, ...]
+    quick_filters: tuple[str, ...]
+    title_sort: str
+
+
+def _filter_titles(session: Session, registry: Registry, spec: ListSpec, params: Params) -> Titles:
+    """Titles of the records a `field=id` filter names ("Parent contact is Ada Lovelace")."""
+    names = {d.name for d in reference_fields(registry, spec.entity)}
+    rows = [{key: int(value)} for key, value in params if key in names and value.isdigit()]
+    return reference_titles(session, registry, spec.entity, rows) if rows else {}
+
+
+def _controls(registry: Registry, spec: ListSpec, params: Params, titles: Titles) -> dict[str, Any]:
+    values = dict(params)
+    quick = [
+        FilterControl(name, d.label, values.get(name, ""), _filter_options(d))
+        for name in spec.quick_filters
+        for d in [registry.field(spec.entity, name)]
+    ]
+    shown = {"q", *spec.quick_filters, *PAGE_PARAMS}
+    hidden = [(key, value) for key, value in params if key not in shown and key != "cursor"]
+    active = []
+    for key, value in hidden:
+        if key in RESERVED_PARAMS:
+            continue
+        name, _, op = key.partition("__")
+        definition = registry.fields[spec.entity].get(name)
+        op_label = next((word for known, word in OP_LABELS.items() if known == op), op or "is")
+        shown_value = value
+        if definition is not None and definition.reference and value.isdigit():
+            shown_value = titles.get((definition.reference, int(value)), value)
+        text = f"{definition.label if definition else name} {op_label} {shown_value}"
+        kept = [(k, v) for k, v in params if (k, v) != (key, value)]
+        active.append(ActiveFilter(text, href_with(spec.path, kept, cursor=None)))
+    filterable = [d for d in registry.fields_of(spec.entity) if d.filterable]
+    return {
+        "q": values.get("q", ""),
+        "quick": quick,
+        "hidden": hidden,
+        "active": active,
+        "generic_fields": [(d.name, d.label) for d in filterable],
+        "generic_ops": [(op.value, label) for op, label in OP_LABELS.items()],
+        "generic": {key: values.get(key, "") for key in GENERIC},
+    }
+
+
+def table_rows(
+    session: Session,
+    registry: Registry,
+    spec: ListSpec,
+    definitions: list[FieldDef],
+    items: Iterable[Any],
+) -> list[Row]:
+    """Rows of listed records: a linked title, then one cell per column."""
+    label = registry.entity(spec.entity).label
+    records = [to_public(item, registry, spec.entity) for item in items]
+    titles = reference_titles(session, registry, spec.entity, records)
+    return [
+        Row(
+            f"{spec.path}/{record['id']}",
+            title_of(spec.entity, record, label),
+            [cell_for(d, public_value(d, record), titles) for d in definitions],
+        )
+        for record in records
+    ]
+
+
+def list_view(session: Session, registry: Registry, spec: ListSpec, raw: Params) -> ListView:
+    """The table for one page of `spec.entity`, or the reason the query was refused."""
+    params = clean_params(raw)
+    current = dict(params).get("sort", "-created_at")
+    definitions = [registry.field(spec.entity, name) for name in spec.columns]
+    title_href, title_state = _sort_link(spec.path, params, spec.title_sort, current)
+    columns = [Column("title", "Name", title_href, title_state)]
+    for definition in definitions:
+        href, state = (
+            _sort_link(spec.path, params, definition.name, current)
+            if definition.filterable
+            else (None, None)
+        )
+        columns.append(Column(definition.name, definition.label, href, state, definition.type))
+    titles = _filter_titles(session, registry, spec, params)
+    view = ListView(columns=columns, **_controls(registry, spec, params, titles))
+    searched = {key for key, _ in query_params(params)} - {"sort", "cursor", "limit"}
+    view.is_filtered = bool(searched)
+    if any(key == "cursor" for key, _ in params):
+        view.first_href = href_with(spec.path, params, cursor=None)
+    try:
+        query = parse_list_params(registry, spec.entity, query_params(params))
+        page = run_list(session, query)
+    except LeadflowError as exc:
+        view.error = exc.message
+        return view
+    view.rows = table_rows(session, registry, spec, definitions, page.items)
+    if page.next_cursor:
+        view.next_href = href_with(spec.path, params, cursor=page.next_cursor)
+    return view

@@ -1,0 +1,67 @@
+"""Read-only look-ups the pages need: titles of referenced records, choices for a select."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadflow.registry.domain import FieldDef, FieldType, Registry
+from leadflow.registry.sql import table_for
+from leadflow.web.pages.display import TITLE_FIELDS, public_value, title_columns, title_of
+
+# A reference is a select of records up to this many; past it, a number input:
+# a select of ten thousand accounts helps nobody.
+MAX_OPTIONS = 200
+
+Titles = dict[tuple[str, int], str]
+
+
+def reference_fields(registry: Registry, entity: str) -> list[FieldDef]:
+    return [
+        definition
+        for definition in registry.fields_of(entity)
+        if definition.type is FieldType.REFERENCE and definition.reference in TITLE_FIELDS
+    ]
+
+
+def _title_rows(session: Session, target: str, ids: Iterable[int] | None) -> list[Any]:
+    table = table_for(target)
+    statement = select(table.c.id, *(table.c[name] for name in title_columns(target)))
+    if ids is not None:
+        statement = statement.where(table.c.id.in_(sorted(ids)))
+    else:
+        statement = statement.order_by(table.c.id).limit(MAX_OPTIONS + 1)
+    return list(session.execute(statement).mappings())
+
+
+def reference_titles(
+    session: Session, registry: Registry, entity: str, rows: Iterable[Mapping[str, Any]]
+) -> Titles:
+    """The titles of every record the rows point at: one query per referenced entity."""
+    wanted: dict[str, set[int]] = {}
+    rows = list(rows)
+    for definition in reference_fields(registry, entity):
+        target = str(definition.reference)
+        for row in rows:
+            value = public_value(definition, row)
+            if value is not None:
+                wanted.setdefault(target, set()).add(int(value))
+    titles: Titles = {}
+    for target, ids in wanted.items():
+        label = registry.entity(target).label
+        for row in _title_rows(session, target, ids):
+            titles[(target, int(row["id"]))] = title_of(target, row, label)
+    return titles
+
+
+def reference_options(session: Session, registry: Registry, target: str) -> list[Any] | None:
+    """(id, title) pairs sorted by title, or None when there are too many for a select."""
+    rows = _title_rows(session, target, None)
+    if len(rows) > MAX_OPTIONS:
+        return None
+    label = registry.entity(target).label
+    options = [(int(row["id"]), title_of(target, row, label)) for row in rows]
+    return sorted(options, key=lambda option: (option[1].casefold(), option[0]))

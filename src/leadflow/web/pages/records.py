@@ -1,0 +1,284 @@
+"""List, detail, form and delete pages, one set for every record kind in `RECORD_PAGES`.
+
+Views stay thin: reads go through a read session and the listing/lookup
+helpers, writes through the concept's services in a unit of work. A service
+error re-renders the page it came from with the message beside the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from leadflow.errors import ErrorCode, LeadflowError
+from leadflow.lib.records import to_public
+from leadflow.registry.domain import Registry
+from leadflow.users.domain import role_allows
+from leadflow.users.services import Principal
+from leadflow.web.auth import Authorize, container_of
+from leadflow.web.pages.display import cell_for, public_value, title_of
+from leadflow.web.pages.entities import RECORD_PAGES, RecordPage
+from leadflow.web.pages.forms import (
+    build_form,
+    changes,
+    current_values,
+    editable_fields,
+    error_field,
+    submitted_values,
+)
+from leadflow.web.pages.listing import NOTICE, list_view
+from leadflow.web.pages.lookups import reference_fields, reference_options, reference_titles
+from leadflow.web.pages.related import SectionContext, records_pointing_here
+from leadflow.web.pages.render import render
+
+SYSTEM_FIELDS = ("id", "created_at", "updated_at")
+
+
+async def form_data(request: Request) -> FormData:
+    """The submitted form; Starlette keeps it, so the CSRF check has read the same one."""
+    return await request.form()
+
+
+def _base_context(page: RecordPage, registry: Registry, principal: Principal) -> dict[str, Any]:
+    return {
+        "page": page,
+        "entity": registry.entity(page.entity),
+        "can_write": role_allows(principal.role, page.write),
+    }
+
+
+def _record_title(page: RecordPage, registry: Registry, record: Mapping[str, Any]) -> str:
+    return title_of(page.entity, record, registry.entity(page.entity).label)
+
+
+def _detail_context(
+    session: Session, registry: Registry, page: RecordPage, principal: Principal, record_id: int
+) -> dict[str, Any]:
+    record = to_public(page.get(session, record_id), registry, page.entity)
+    titles = reference_titles(session, registry, page.entity, [record])
+    groups: dict[str, list[tuple[str, Any]]] = {"Details": [], "Custom fields": [], "meta": []}
+    for definition in registry.fields_of(page.entity):
+        cell = cell_for(definition, public_value(definition, record), titles)
+        if definition.name in SYSTEM_FIELDS:
+            group = "meta"
+        else:
+            group = "Custom fields" if definition.custom else "Details"
+        groups[group].append((definition.label, cell))
+    ctx = SectionContext(
+        session,
+        registry,
+        page.entity,
+        record_id,
+        principal.role,
+        {p.entity: p.listing for p in RECORD_PAGES if role_allows(principal.role, p.read)},
+        frozenset(p.entity for p in RECORD_PAGES if role_allows(principal.role, p.write)),
+    )
+    sections = records_pointing_here(ctx)
+    for builder in page.extra_sections:
+        sections.extend(builder(ctx))
+    return {
+        "record": record,
+        "title": _record_title(page, registry, record),
+        "groups": [(name, cells) for name, cells in groups.items() if cells and name != "meta"],
+        "meta": groups["meta"],
+        "sections": sections,
+    }
+
+
+def _form_page(
+    request: Request,
+    page: RecordPage,
+    principal: Principal,
+    values: Mapping[str, str],
+    *,
+    record_id: int | None,
+    error: LeadflowError | None = None,
+) -> Response:
+    container = container_of(request)
+    with container.read_session() as session:
+        registry = container.registry_cache.get(session)
+        definitions = editable_fields(registry, page.entity)
+        options = {
+            d.name: reference_options(session, registry, str(d.reference))
+            for d in reference_fields(registry, page.entity)
+        }
+        title = None
+        if record_id is not None:
+            record = to_public(page.get(session, record_id), registry, page.entity)
+            title = _record_title(page, registry, record)
+    at_field = error_field(error, {d.name for d in definitions}) if error else None
+    fields = build_form(
+        definitions,
+        values,
+        creating=record_id is None,
+        errors={at_field: error.message} if error and at_field else None,
+        reference_options=options,
+    )
+    entity = registry.entity(page.entity)
+    context = {
+        **_base_context(page, registry, principal),
+        "fields": fields,
+        "record_id": record_id,
+        "title": f"Edit {title}" if title else f"New {entity.label.lower()}",
+        "action": f"{page.path}/{record_id}/edit" if record_id else f"{page.path}/new",
+        "cancel": f"{page.path}/{record_id}" if record_id else page.path,
+        "error": error,
+        "error_at_field": at_field is not None,
+    }
+    return render(request, "records/form.html", context, status=error.http_status if error else 200)
+
+
+def _notice(request: Request, page: RecordPage, registry: Registry) -> str | None:
+    if request.query_params.get(NOTICE) == "deleted":
+        return f"The {registry.entity(page.entity).label.lower()} was deleted."
+    return None
+
+
+def record_router(page: RecordPage) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    can_read = Authorize(page.read)
+    can_write = Authorize(page.write)
+    path = page.path
+
+    @router.get(path)
+    def list_records(request: Request, principal: Principal = Depends(can_read)) -> Response:
+        container = container_of(request)
+        with container.read_session() as session:
+            registry = container.registry_cache.get(session)
+            view = list_view(session, registry, page.listing, request.query_params.multi_items())
+        context = {
+            **_base_context(page, registry, principal),
+            "view": view,
+            "notice": _notice(request, page, registry),
+        }
+        return render(request, "records/list.html", context, status=422 if view.error else 200)
+
+    @router.get(f"{path}/new")
+    def new_record(request: Request, principal: Principal = Depends(can_write)) -> Response:
+        # Links such as "add a lead to this contact" pre-fill fields from the query.
+        registry = container_of(request).registry()
+        definitions = editable_fields(registry, page.entity)
+        values = submitted_values(definitions, request.query_params)
+        return _form_page(request, page, principal, values, record_id=None)
+
+    @router.post(f"{path}/new")
+    def create_record(
+        request: Request,
+        principal: Principal = Depends(can_write),
+        form: FormData = Depends(form_data),
+    ) -> Response:
+        with container_of(request).uow() as uow:
+            definitions = editable_fields(uow.registry, page.entity)
+            values = submitted_values(definitions, form)
+            try:
+                row = page.create(changes(definitions, values, None), uow=uow)
+                record_id = int(row.id)
+                uow.commit()
+            except LeadflowError as exc:
+                error = exc
+            else:
+                return RedirectResponse(f"{path}/{record_id}", status_code=303)
+        return _form_page(request, page, principal, values, record_id=None, error=error)
+
+    @router.get(f"{path}/{{record_id:int}}")
+    def show_record(
+        request: Request, record_id: int, principal: Principal = Depends(can_read)
+    ) -> Response:
+        container = container_of(request)
+        with container.read_session() as session:
+            registry = container.registry_cache.get(session)
+            context = _detail_context(session, registry, page, principal, record_id)
+        context.update(_base_context(page, registry, principal))
+        return render(request, "records/detail.html", context)
+
+    @router.get(f"{path}/{{record_id:int}}/edit")
+    def edit_record(
+        request: Request, record_id: int, principal: Principal = Depends(can_write)
+    ) -> Response:
+        container = container_of(request)
+        with container.read_session() as session:
+            registry = container.registry_cache.get(session)
+            record = to_public(page.get(session, record_id), registry, page.entity)
+        values = current_values(editable_fields(registry, page.entity), record)
+        return _form_page(request, page, principal, values, record_id=record_id)
+
+    @router.post(f"{path}/{{record_id:int}}/edit")
+    def update_record(
+        request: Request,
+        record_id: int,
+        principal: Principal = Depends(can_write),
+        form: FormData = Depends(form_data),
+    ) -> Response:
+        with container_of(request).uow() as uow:
+            definitions = editable_fields(uow.registry, page.entity)
+            record = to_public(page.get(uow.session, record_id), uow.registry, page.entity)
+            values = submitted_values(definitions, form)
+            data = changes(definitions, values, current_values(definitions, record))
+            try:
+                if data:
+                    page.update(record_id, data, uow=uow)
+                    uow.commit()
+            except LeadflowError as exc:
+                error = exc
+            else:
+                return RedirectResponse(f"{path}/{record_id}", status_code=303)
+        return _form_page(request, page, principal, values, record_id=record_id, error=error)
+
+    def delete_page(
+        request: Request, principal: Principal, record_id: int, error: LeadflowError | None
+    ) -> Response:
+        container = container_of(request)
+        with container.read_session() as session:
+            registry = container.registry_cache.get(session)
+            record = to_public(page.get(session, record_id), registry, page.entity)
+        context = {
+            **_base_context(page, registry, principal),
+            "record_id": record_id,
+            "title": _record_title(page, registry, record),
+            "error": error,
+            "offer_unlink": page.delete_unlinks_leads
+            and error is not None
+            and error.code is ErrorCode.HAS_DEPENDENTS,
+        }
+        status = error.http_status if error else 200
+        return render(request, "records/delete.html", context, status=status)
+
+    @router.get(f"{path}/{{record_id:int}}/delete")
+    def confirm_delete(
+        request: Request, record_id: int, principal: Principal = Depends(can_write)
+    ) -> Response:
+        return delete_page(request, principal, record_id, None)
+
+    @router.post(f"{path}/{{record_id:int}}/delete")
+    def delete_record(
+        request: Request,
+        record_id: int,
+        principal: Principal = Depends(can_write),
+        form: FormData = Depends(form_data),
+    ) -> Response:
+        with container_of(request).uow() as uow:
+            try:
+                if page.delete_unlinks_leads:
+                    unlink = form.get("unlink_leads") == "true"
+                    page.delete(record_id, unlink_leads=unlink, uow=uow)
+                else:
+                    page.delete(record_id, uow=uow)
+                uow.commit()
+            except LeadflowError as exc:
+                if exc.http_status == 404:
+                    raise
+                error = exc
+            else:
+                return RedirectResponse(f"{path}?{NOTICE}=deleted", status_code=303)
+        return delete_page(request, principal, record_id, error)
+
+    return router
+
+
+def record_routers() -> list[APIRouter]:
+    return [record_router(page) for page in RECORD_PAGES]
