@@ -39,9 +39,6 @@ def _prepare_lead(session: Session, values: dict[str, Any], existing: Any) -> No
             )
         values["status"] = status.value
         values["status_reason"] = reason.value
-    for flag in ("sales_ready", "telemarketing_ready", "telemarketing_accepted", "sales_accepted"):
-        if flag in values and values[flag] is None:
-            values[flag] = False
 
 
 def _contact_model() -> type[Any]:
@@ -105,11 +102,14 @@ def detach_leads(uow: UnitOfWork, *, field: str, target_id: int, unlink: bool) -
     if not unlink:
         label = uow.registry.field("lead", field).label.lower()
         raise Conflict(
-            f"{len(linked)} lead(s) have this record as {label}; "
-            "unlink them (unlink_leads=true) or delete them first",
+            f"{len(linked)} lead(s) have this record as {label}; unlink or delete them first",
             code=ErrorCode.HAS_DEPENDENTS,
             field="id",
-            extra={"lead_ids": linked[:100], "lead_count": len(linked)},
+            extra={
+                "lead_ids": linked[:100],
+                "lead_count": len(linked),
+                "hint": "repeat the delete with unlink_leads=true to unlink them",
+            },
         )
     uow.session.execute(
         update(Lead).where(Lead.id.in_(linked)).values({field: None, "updated_at": utcnow()})

@@ -46,6 +46,10 @@ def coerce_changes(
         if not definition.writable:
             raise ValidationFailed(f"{definition.label} is read-only", field=name)
         value = definition.coerce(raw)
+        if value is None and not definition.nullable:
+            raise ValidationFailed(
+                f"{definition.label} cannot be empty", code=ErrorCode.REQUIRED, field=name
+            )
         if definition.custom:
             custom[name] = to_json_value(value)
         else:

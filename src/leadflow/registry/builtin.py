@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from leadflow.contacts.domain import Consent, ContactRole
 from leadflow.interactions.domain import InteractionKind
 from leadflow.leads.domain import (
@@ -238,6 +240,40 @@ RELATIONSHIPS = [
 ]
 
 
+# Fields whose column always holds a value: a default on create, never null after.
+ALWAYS_SET = frozenset(
+    {
+        ("contact", "marketing_only"),
+        ("contact", "consent"),
+        ("contact", "do_not_email"),
+        ("account", "name"),
+        ("lead", "status"),
+        ("lead", "status_reason"),
+        ("lead", "source"),
+        ("lead", "sales_ready"),
+        ("lead", "telemarketing_ready"),
+        ("lead", "telemarketing_accepted"),
+        ("lead", "sales_accepted"),
+        ("opportunity", "name"),
+        ("opportunity", "status"),
+        ("interaction", "contact_id"),
+        ("interaction", "kind"),
+        ("user", "email"),
+        ("user", "name"),
+        ("user", "role"),
+        ("user", "is_active"),
+        ("user", "created_at"),
+        ("interaction", "occurred_at"),
+        ("interaction", "data"),
+        *(
+            (entity, name)
+            for entity in ("contact", "account", "lead", "opportunity")
+            for name in ("created_at", "updated_at")
+        ),
+    }
+)
+
+
 def builtin_registry() -> Registry:
     fields: dict[str, dict[str, FieldDef]] = {name: {} for name in ENTITIES}
     for definition in [
@@ -248,6 +284,8 @@ def builtin_registry() -> Registry:
         *_interaction_fields(),
         *_user_fields(),
     ]:
+        if (definition.entity, definition.name) in ALWAYS_SET:
+            definition = replace(definition, nullable=False)
         fields[definition.entity][definition.name] = definition
     return Registry(
         entities=dict(ENTITIES),

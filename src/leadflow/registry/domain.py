@@ -68,6 +68,8 @@ class FieldDef:
     importable: bool = True
     writable: bool = True
     required: bool = False
+    # False: the field always holds a value (a default when not given); null is refused.
+    nullable: bool = True
     custom: bool = False
     reference: str | None = None
     max_length: int | None = None
@@ -89,6 +91,7 @@ class FieldDef:
             "importable": self.importable,
             "writable": self.writable,
             "required": self.required,
+            "nullable": self.nullable,
             "custom": self.custom,
             "reference": self.reference,
         }

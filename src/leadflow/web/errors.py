@@ -76,7 +76,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return problem_response(validation_to_error(exc))
+        error = validation_to_error(exc)
+        if wants_html(request):
+            from leadflow.web.pages.render import error_page
+
+            return error_page(request, error)
+        return problem_response(error)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -139,3 +139,12 @@ def test_a_batch_with_one_bad_item_writes_nothing(container: Container) -> None:
     assert caught.value.field == "items[3].contact_id"
     with container.read_session() as session:
         assert session.scalars(select(Interaction)).all() == []
+
+
+def test_a_field_that_always_holds_a_value_cannot_be_emptied(container: Container) -> None:
+    with container.uow() as uow:
+        contact = create_contact({"email": "n@example.com"}, uow=uow)
+        uow.commit()
+    with container.uow() as uow, pytest.raises(ValidationFailed) as caught:
+        update_contact(contact.id, {"consent": None}, uow=uow)
+    assert (caught.value.code, caught.value.field) == (ErrorCode.REQUIRED, "consent")

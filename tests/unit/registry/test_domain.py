@@ -82,3 +82,16 @@ def test_custom_fields_join_the_registry_like_built_in_ones() -> None:
     [found] = [item for item in registry.fields_of("contact") if item.name == "tshirt"]
     assert found.custom is True
     assert not builtin().has_field("contact", "tshirt")
+
+
+def test_registry_nullability_matches_the_tables() -> None:
+    from leadflow.registry.sql import table_for
+
+    registry = builtin()
+    for entity in registry.entities:
+        table = table_for(entity)
+        for definition in registry.fields_of(entity):
+            if definition.custom or definition.name == "id":
+                continue
+            column = table.c[definition.name]
+            assert definition.nullable == column.nullable, (entity, definition.name)

@@ -81,3 +81,14 @@ def test_every_api_route_refuses_anonymous_callers(app: FastAPI, client: TestCli
     for method, path, _ in _api_routes(app):
         response = client.request(method, _concrete(path), json={})
         assert response.status_code == 401, (method, path, response.status_code)
+
+
+PUBLIC_PAGES = {"/login", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+
+
+def test_every_page_route_checks_the_caller(app: FastAPI) -> None:
+    pages = [route for route in _all_routes(app.routes) if not route.path.startswith("/api/")]
+    guarded = [route.path for route in pages if _authorize_of(route) is not None]
+    unguarded = {route.path for route in pages if _authorize_of(route) is None}
+    assert unguarded <= PUBLIC_PAGES | {"/health"}
+    assert "/contacts/{record_id}" in guarded or any("/contacts/" in path for path in guarded)
