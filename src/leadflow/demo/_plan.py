@@ -498,7 +498,7 @@ class _Planner:
             if person is None:
                 continue
             if campaign is WHITEPAPER:
-                visit = created - timedelta(minutes=rng.uniform(1, 8))
+                visit = created - timedelta(minutes=rng.uniform(0.2, 0.9))
                 self.interaction(
                     person, InteractionKind.PAGE_VISITED, "page-1", visit, lead=lead_index,
                     url="/whitepaper",

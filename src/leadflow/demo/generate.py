@@ -7,8 +7,14 @@ the largest existing id of each table, so a run adds to a database that
 already holds data, and the same seed and `now` give the same rows.
 
 Chunks of `chunk_size` rows are generated in Python and written in one
-transaction each: `executemany` on SQLite, `COPY ... FROM STDIN` on
-PostgreSQL. ANALYZE runs at the end so the planner knows the new sizes.
+transaction each (`executemany` on SQLite, `COPY ... FROM STDIN` on
+PostgreSQL) by a second thread, so generating and writing overlap. A table
+that starts empty gets its secondary indexes rebuilt once at the end instead
+of updated row by row. ANALYZE runs last so the planner knows the new sizes.
+
+Nothing is published to the outbox: handlers (scoring, segments) see the data
+when they next read it, not as events. Run it while no one else writes: the
+ids are taken at the start.
 """
 
 from __future__ import annotations

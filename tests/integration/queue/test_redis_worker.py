@@ -33,13 +33,6 @@ def test_a_worker_process_runs_a_task_queued_on_redis(
         for index in range(3):
             create_contact({"email": f"worker{index}@example.com"}, uow=uow)
         uow.commit()
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "leadflow", "worker", "--workers", "1"],
-        env=worker_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
     producer = Container(
         make_settings(
             worker_env["LEADFLOW_DATABASE_URL"],
@@ -48,6 +41,13 @@ def test_a_worker_process_runs_a_task_queued_on_redis(
             huey_immediate=False,
             queue_name=worker_env["LEADFLOW_QUEUE_NAME"],
         )
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "leadflow", "worker", "--workers", "1"],
+        env=worker_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         assert type(producer.queue.huey).__name__ == "RedisHuey"
