@@ -33,6 +33,9 @@ CONCEPT_MODULES = (
 )
 
 
+INLINE_EVENTS = 500
+
+
 class Container:
     """Everything a process needs, built once from the settings."""
 
@@ -72,9 +75,13 @@ class Container:
             return self.registry_cache.get(session)
 
     def _dispatch_inline(self, outbox_ids: list[int]) -> None:
-        # Handlers run right after the commit in this process; what fails or is
-        # cut off here stays in the outbox for the relay thread.
-        self.relay.dispatch(outbox_ids)
+        # Handlers run right after the commit in this process; what fails here
+        # stays in the outbox for a relay. A big batch (an import chunk, 10,000
+        # interactions) goes to the background instead of holding the request.
+        if len(outbox_ids) <= INLINE_EVENTS:
+            self.relay.dispatch(outbox_ids, limit=len(outbox_ids))
+        else:
+            self.queue.enqueue("system.relay_outbox")
 
     def start_relay(self, *, interval: float = 1.0) -> None:
         if self._relay_thread is None:

@@ -30,6 +30,6 @@ class Account(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
-        Index("ix_accounts_name_lower", func.lower(name)),
+        Index("ix_accounts_name_lower", func.lower(name), "created_at", "id"),
         Index("ix_accounts_created_at_id", "created_at", "id"),
     )

@@ -40,7 +40,15 @@ class Contact(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
-        Index("ix_contacts_last_name_lower", func.lower(last_name)),
-        Index("ix_contacts_first_name_lower", func.lower(first_name)),
+        # Search: an exact name is read in list order from (name, created_at, id).
+        Index("ix_contacts_last_name_lower", func.lower(last_name), "created_at", "id"),
+        Index("ix_contacts_first_name_lower", func.lower(first_name), "created_at", "id"),
+        Index(
+            "ix_contacts_last_first_lower",
+            func.lower(last_name),
+            func.lower(first_name),
+            "created_at",
+            "id",
+        ),
         Index("ix_contacts_created_at_id", "created_at", "id"),
     )

@@ -55,7 +55,15 @@ class Lead(Base):
     __table_args__ = (
         Index("ix_leads_created_at_id", "created_at", "id"),
         Index("ix_leads_status_created_at_id", "status", "created_at", "id"),
-        Index("ix_leads_last_name_lower", func.lower(last_name)),
-        Index("ix_leads_first_name_lower", func.lower(first_name)),
-        Index("ix_leads_company_name_lower", func.lower(company_name)),
+        # Search: an exact name is read in list order from (name, created_at, id).
+        Index("ix_leads_last_name_lower", func.lower(last_name), "created_at", "id"),
+        Index("ix_leads_first_name_lower", func.lower(first_name), "created_at", "id"),
+        Index(
+            "ix_leads_last_first_lower",
+            func.lower(last_name),
+            func.lower(first_name),
+            "created_at",
+            "id",
+        ),
+        Index("ix_leads_company_name_lower", func.lower(company_name), "created_at", "id"),
     )

@@ -21,6 +21,7 @@ def _prepare_lead(session: Session, values: dict[str, Any], existing: Any) -> No
     from leadflow.contacts.services import prepare_person
 
     prepare_person(session, values, existing)
+    _account_from_contact(session, values, existing)
     if "status" in values or "status_reason" in values:
         status = LeadStatus(
             values.get("status") or (existing.status if existing else LeadStatus.OPEN)
@@ -39,6 +40,18 @@ def _prepare_lead(session: Session, values: dict[str, Any], existing: Any) -> No
             )
         values["status"] = status.value
         values["status_reason"] = reason.value
+
+
+def _account_from_contact(session: Session, values: dict[str, Any], existing: Any) -> None:
+    """A lead of a contact that belongs to an account is that account's lead too, by default."""
+    contact_id = values.get("parent_contact_id")
+    if not contact_id or "parent_account_id" in values:
+        return
+    if existing is not None and existing.parent_account_id is not None:
+        return
+    contact = session.get(_contact_model(), contact_id)
+    if contact is not None and contact.account_id is not None:
+        values["parent_account_id"] = contact.account_id
 
 
 def _contact_model() -> type[Any]:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -185,10 +186,17 @@ def filter_clause(item: Filter) -> ColumnElement[bool]:
     return cast(ColumnElement[bool], clause)
 
 
+TOP = "\U0010ffff"
+
+
 def _prefix(column: ColumnElement[Any], text: str) -> ColumnElement[bool]:
     # A range on the indexed expression instead of LIKE, which neither database
     # serves from a plain b-tree index in every collation.
-    return and_(column >= text, column < text + "\U0010ffff")
+    return and_(column >= text, column < text + TOP)
+
+
+def _strict_prefix(column: ColumnElement[Any], text: str) -> ColumnElement[bool]:
+    return and_(column > text, column < text + TOP)
 
 
 SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -200,46 +208,64 @@ SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def search_clause(entity: str, text: str) -> ColumnElement[bool]:
-    """Prefix search by email, name or company; 'ada lovelace' matches first and last name."""
+def _search_expression(entity: str, name: str) -> ColumnElement[Any]:
     table = table_for(entity)
+    if name == "email":
+        return table.c.email_normalized if "email_normalized" in table.c else table.c.email
+    if name == "domain":
+        return table.c.domain
+    return func.lower(table.c[name])
+
+
+def search_branches(entity: str, text: str) -> list[ColumnElement[bool]]:
+    """Predicates whose union is the prefix search for `text`.
+
+    Exact matches and longer prefixes are separate branches: an exact name
+    ("smith") is read from an index on (name, created_at, id) already in list
+    order, however many Smiths there are, and the strict-prefix branch
+    ("smithson") is small. "ada lovelace" also matches first and last name.
+    """
     lowered = " ".join(text.split()).casefold()
     names = SEARCH_COLUMNS.get(entity, ())
-    clauses: list[ColumnElement[bool]] = []
+    branches: list[ColumnElement[bool]] = []
     for name in names:
-        if name == "email":
-            column = table.c.email_normalized if "email_normalized" in table.c else table.c.email
-            clauses.append(_prefix(column, lowered))
-        elif name == "domain":
-            clauses.append(_prefix(table.c.domain, lowered))
-        else:
-            clauses.append(_prefix(func.lower(table.c[name]), lowered))
+        column = _search_expression(entity, name)
+        branches.append(column == lowered)
+        branches.append(_strict_prefix(column, lowered))
     if " " in lowered and {"first_name", "last_name"} <= set(names):
         first, _, last = lowered.partition(" ")
-        clauses.append(
-            and_(
-                _prefix(func.lower(table.c.first_name), first),
-                _prefix(func.lower(table.c.last_name), last),
-            )
-        )
-    return or_(*clauses) if clauses else true()
+        first_column = _search_expression(entity, "first_name")
+        last_column = _search_expression(entity, "last_name")
+        branches.append(and_(last_column == last, first_column == first))
+        branches.append(and_(last_column == last, _strict_prefix(first_column, first)))
+        branches.append(and_(_strict_prefix(last_column, last), _prefix(first_column, first)))
+    return branches
+
+
+def search_clause(entity: str, text: str) -> ColumnElement[bool]:
+    """The whole prefix search as one condition (for counting, not for paging)."""
+    branches = search_branches(entity, text)
+    return or_(*branches) if branches else true()
+
+
+def _limit(count: int) -> Any:
+    # Written into the SQL, not bound: SQLite picks its plan before it sees bound
+    # values and, not knowing the limit is small, would walk the sort index.
+    return bindparam("list_limit", count, literal_execute=True)
 
 
 def build_select(query: ListQuery, base: Select[Any] | None = None) -> Select[Any]:
     table = table_for(query.entity)
     statement = base if base is not None else select(table)
-    for item in query.filters:
-        statement = statement.where(filter_clause(item))
-    if query.search:
-        statement = statement.where(search_clause(query.entity, query.search))
     sort_field = query.sort or FieldDef(query.entity, "id", "ID", FieldType.INTEGER)
     sort_column = field_column(sort_field)
     id_column = table.c.id
     nullable = sort_field.custom or bool(getattr(sort_column, "nullable", True))
     if sort_field.name == "id":
         nullable = False
+    conditions = [filter_clause(item) for item in query.filters]
     if query.cursor is not None:
-        statement = statement.where(
+        conditions.append(
             _after_cursor(sort_column, id_column, query.cursor, query.descending, nullable)
         )
     if query.descending:
@@ -250,7 +276,22 @@ def build_select(query: ListQuery, base: Select[Any] | None = None) -> Select[An
         order.append(id_column.asc())
     if sort_field.name == "id":
         order = order[1:]
-    return statement.order_by(*order).limit(query.limit + 1)
+    if query.search:
+        # The first page of each branch, then the first page of their union:
+        # every row of the true first page is on its own branch's first page.
+        pages = [
+            select(table.c.id)
+            .where(branch, *conditions)
+            .order_by(*order)
+            .limit(_limit(query.limit + 1))
+            .subquery()
+            for branch in search_branches(query.entity, query.search)
+        ]
+        candidates = union_all(*(select(page.c.id) for page in pages))
+        statement = statement.where(id_column.in_(candidates))
+    else:
+        statement = statement.where(*conditions)
+    return statement.order_by(*order).limit(_limit(query.limit + 1))
 
 
 def _after_cursor(

@@ -32,6 +32,6 @@ class Opportunity(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
-        Index("ix_opportunities_name_lower", func.lower(name)),
+        Index("ix_opportunities_name_lower", func.lower(name), "created_at", "id"),
         Index("ix_opportunities_created_at_id", "created_at", "id"),
     )

@@ -148,3 +148,36 @@ def test_a_field_that_always_holds_a_value_cannot_be_emptied(container: Containe
     with container.uow() as uow, pytest.raises(ValidationFailed) as caught:
         update_contact(contact.id, {"consent": None}, uow=uow)
     assert (caught.value.code, caught.value.field) == (ErrorCode.REQUIRED, "consent")
+
+
+def test_a_lead_linked_to_a_contact_takes_the_contacts_account(container: Container) -> None:
+    from leadflow.accounts.services import create_account
+
+    with container.uow() as uow:
+        account = create_account({"name": "Contoso"}, uow=uow)
+        other = create_account({"name": "Fabrikam"}, uow=uow)
+        contact = create_contact({"email": "a@contoso.example", "account_id": account.id}, uow=uow)
+        inherited = create_lead({"topic": "x", "parent_contact_id": contact.id}, uow=uow)
+        explicit = create_lead(
+            {"topic": "y", "parent_contact_id": contact.id, "parent_account_id": other.id},
+            uow=uow,
+        )
+        uow.commit()
+    assert inherited.parent_account_id == account.id
+    assert explicit.parent_account_id == other.id
+
+
+def test_a_large_batch_is_handled_in_the_background(container: Container) -> None:
+    from leadflow.interactions.events import InteractionRecorded
+
+    seen: list[InteractionRecorded] = []
+    container.bus.subscribe(InteractionRecorded, seen.append, name="test.collect.batch")
+    with container.uow() as uow:
+        contact = create_contact({"email": "big@example.com"}, uow=uow)
+        uow.commit()
+    with container.uow() as uow:
+        record_interactions([{"contact_id": contact.id, "kind": "page_visited"}] * 1200, uow=uow)
+        uow.commit()
+    # Tests run Huey in immediate mode, so the queued relay pass has already run.
+    assert len(seen) == 1200
+    assert container.relay.pending_count() == 0

@@ -240,3 +240,27 @@ def test_a_lead_page_costs_the_same_few_queries_for_50_rows_as_for_1(
         page = client.get("/api/v1/leads?status=open&limit=50", headers=admin).json()
     assert len(page["items"]) == 48
     assert len(fifty) == len(one) <= 3
+
+
+def test_search_pages_through_exact_and_longer_matches_in_order(
+    client: TestClient, admin: dict[str, str], container: Container
+) -> None:
+    expected: list[int] = []
+    with container.uow() as uow:
+        for index in range(30):
+            last = ("Smith", "Smithson", "SMITH", "Jones")[index % 4]
+            lead = create_lead({"topic": "t", "first_name": "Sam", "last_name": last}, uow=uow)
+            if last != "Jones":
+                expected.append(lead.id)
+        uow.commit()
+    seen: list[int] = []
+    cursor = ""
+    while True:
+        page = client.get(f"/api/v1/leads?q=smith&limit=7{cursor}", headers=admin).json()
+        seen.extend(item["id"] for item in page["items"])
+        if not page["next_cursor"]:
+            break
+        cursor = f"&cursor={page['next_cursor']}"
+    assert seen == sorted(expected, reverse=True)
+    only_exact = client.get("/api/v1/leads?q=sam smith&limit=50", headers=admin).json()
+    assert len(only_exact["items"]) == len(expected)

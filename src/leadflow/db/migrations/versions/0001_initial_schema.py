@@ -331,25 +331,60 @@ def upgrade() -> None:
             unique=False,
         )
 
-    # Expression indexes for case-insensitive prefix search (autogenerate cannot see them).
-    op.create_index("ix_accounts_name_lower", "accounts", [sa.text("lower(name)")], unique=False)
+    # Expression indexes for case-insensitive search (autogenerate cannot see them).
     op.create_index(
-        "ix_contacts_last_name_lower", "contacts", [sa.text("lower(last_name)")], unique=False
+        "ix_accounts_name_lower",
+        "accounts",
+        [sa.text("lower(name)"), "created_at", "id"],
+        unique=False,
     )
     op.create_index(
-        "ix_contacts_first_name_lower", "contacts", [sa.text("lower(first_name)")], unique=False
+        "ix_contacts_last_name_lower",
+        "contacts",
+        [sa.text("lower(last_name)"), "created_at", "id"],
+        unique=False,
     )
     op.create_index(
-        "ix_leads_last_name_lower", "leads", [sa.text("lower(last_name)")], unique=False
+        "ix_contacts_first_name_lower",
+        "contacts",
+        [sa.text("lower(first_name)"), "created_at", "id"],
+        unique=False,
     )
     op.create_index(
-        "ix_leads_first_name_lower", "leads", [sa.text("lower(first_name)")], unique=False
+        "ix_contacts_last_first_lower",
+        "contacts",
+        [sa.text("lower(last_name)"), sa.text("lower(first_name)"), "created_at", "id"],
+        unique=False,
     )
     op.create_index(
-        "ix_leads_company_name_lower", "leads", [sa.text("lower(company_name)")], unique=False
+        "ix_leads_last_name_lower",
+        "leads",
+        [sa.text("lower(last_name)"), "created_at", "id"],
+        unique=False,
     )
     op.create_index(
-        "ix_opportunities_name_lower", "opportunities", [sa.text("lower(name)")], unique=False
+        "ix_leads_first_name_lower",
+        "leads",
+        [sa.text("lower(first_name)"), "created_at", "id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_leads_last_first_lower",
+        "leads",
+        [sa.text("lower(last_name)"), sa.text("lower(first_name)"), "created_at", "id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_leads_company_name_lower",
+        "leads",
+        [sa.text("lower(company_name)"), "created_at", "id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_opportunities_name_lower",
+        "opportunities",
+        [sa.text("lower(name)"), "created_at", "id"],
+        unique=False,
     )
     # ### end Alembic commands ###
 
@@ -359,8 +394,10 @@ def downgrade() -> None:
     op.drop_index("ix_accounts_name_lower", table_name="accounts")
     op.drop_index("ix_contacts_last_name_lower", table_name="contacts")
     op.drop_index("ix_contacts_first_name_lower", table_name="contacts")
+    op.drop_index("ix_contacts_last_first_lower", table_name="contacts")
     op.drop_index("ix_leads_last_name_lower", table_name="leads")
     op.drop_index("ix_leads_first_name_lower", table_name="leads")
+    op.drop_index("ix_leads_last_first_lower", table_name="leads")
     op.drop_index("ix_leads_company_name_lower", table_name="leads")
     op.drop_index("ix_opportunities_name_lower", table_name="opportunities")
     with op.batch_alter_table("opportunities", schema=None) as batch_op:
