@@ -19,6 +19,8 @@ from leadflow.errors import LeadflowError
 app = typer.Typer(help="leadflow: a self-hosted lead lifecycle engine.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+fields_app = typer.Typer(help="The field registry and custom fields.", no_args_is_help=True)
+app.add_typer(fields_app, name="fields")
 console = Console(stderr=True)
 
 
@@ -114,6 +116,86 @@ def create_token_command(
         _, token = create_token(user.id, name=name, role=role, uow=uow)
         uow.commit()
     typer.echo(token)
+
+
+@fields_app.command("list")
+def fields_list(
+    entity: Annotated[str | None, typer.Argument(help="contact, account, lead, ...")] = None,
+) -> None:
+    """Show entities and their fields (built-in and custom)."""
+    from rich.table import Table
+
+    container = _container()
+    with cli_errors():
+        registry = container.registry()
+        names = [entity] if entity else list(registry.entities)
+        for name in names:
+            table = Table(title=registry.entity(name).plural)
+            for heading in ("field", "label", "type", "options", "flags", "kind"):
+                table.add_column(heading)
+            for item in registry.fields_of(name):
+                flags = [
+                    flag
+                    for flag in ("matchable", "filterable", "scorable", "importable")
+                    if getattr(item, flag)
+                ]
+                table.add_row(
+                    item.name,
+                    item.label,
+                    item.type.value,
+                    ", ".join(item.options),
+                    " ".join(flags),
+                    "custom" if item.custom else "built-in",
+                )
+            # Piped output is not wrapped at 80 columns, so it stays greppable.
+            Console(width=None if sys.stdout.isatty() else 240).print(table)
+
+
+@fields_app.command("add")
+def fields_add(
+    entity: str,
+    name: str,
+    type: Annotated[str, typer.Option("--type", help="text, integer, decimal, choice, ...")],
+    label: Annotated[str | None, typer.Option(help="Shown in forms and lists")] = None,
+    option: Annotated[list[str] | None, typer.Option(help="A choice; repeat for more")] = None,
+    matchable: Annotated[bool, typer.Option(help="Matching strategies may use it")] = False,
+    scorable: Annotated[bool, typer.Option(help="Scoring conditions may use it")] = False,
+    filterable: Annotated[bool, typer.Option(help="Lists and segments may filter on it")] = True,
+    importable: Annotated[bool, typer.Option(help="Import mappings may fill it")] = True,
+) -> None:
+    """Add a typed custom field to contacts, accounts or leads."""
+    from leadflow.registry.services import add_custom_field
+
+    container = _container()
+    with cli_errors(), container.uow() as uow:
+        definition = add_custom_field(
+            {
+                "entity": entity,
+                "name": name,
+                "label": label,
+                "type": type,
+                "options": option or [],
+                "matchable": matchable,
+                "scorable": scorable,
+                "filterable": filterable,
+                "importable": importable,
+            },
+            uow=uow,
+        )
+        uow.commit()
+    typer.echo(f"{definition.entity}.{definition.name} ({definition.type.value}) added")
+
+
+@fields_app.command("remove")
+def fields_remove(entity: str, name: str) -> None:
+    """Remove a custom field (stored values are kept until overwritten)."""
+    from leadflow.registry.services import remove_custom_field
+
+    container = _container()
+    with cli_errors(), container.uow() as uow:
+        remove_custom_field(entity, name, uow=uow)
+        uow.commit()
+    typer.echo(f"{entity}.{name} removed")
 
 
 @app.command()

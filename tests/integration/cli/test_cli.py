@@ -71,3 +71,23 @@ def test_unknown_role_is_refused(run_cli: object, container: Container) -> None:
     )
     assert result.returncode == 2
     assert "[field role]" in result.stderr
+
+
+def test_custom_fields_from_the_command_line(run_cli: object, container: Container) -> None:
+    added = run_cli(  # type: ignore[operator]
+        "fields", "add", "lead", "product_line", "--type", "choice", "--option", "Cloud",
+        "--option", "On-premises", "--scorable",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == "lead.product_line (choice) added"
+    listed = run_cli("fields", "list", "lead")  # type: ignore[operator]
+    assert "product_line" in listed.stdout
+    assert "Cloud, On-premises" in listed.stdout
+    with container.read_session() as session:
+        from leadflow.registry.services import load_registry
+
+        definition = load_registry(session).field("lead", "product_line")
+    assert (definition.options, definition.scorable) == (("Cloud", "On-premises"), True)
+    clash = run_cli("fields", "add", "lead", "email", "--type", "text")  # type: ignore[operator]
+    assert clash.returncode == 2
+    assert "error duplicate [field name]" in " ".join(clash.stderr.split())
