@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from leadflow.errors import LeadflowError, Unauthenticated
-from leadflow.users.domain import role_allows
+from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.pages.entities import RECORD_PAGES
 
@@ -29,6 +29,24 @@ def navigation(principal: Principal | None) -> list[tuple[str, str]]:
     ]
 
 
+# The settings pages, each with the permission that lets a role see it.
+SETTINGS_SECTIONS: tuple[tuple[str, str, Permission], ...] = (
+    ("/settings/fields", "Fields", Permission.FIELDS_READ),
+    ("/settings/users", "Users", Permission.USERS_READ),
+)
+
+
+def settings_navigation(principal: Principal | None) -> list[tuple[str, str]]:
+    """The settings pages the caller may open: (path, label); none hides the Settings link."""
+    if principal is None:
+        return []
+    return [
+        (path, label)
+        for path, label, permission in SETTINGS_SECTIONS
+        if role_allows(principal.role, permission)
+    ]
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> HTMLResponse:
@@ -37,6 +55,7 @@ def render(
     full: dict[str, Any] = {
         "principal": principal,
         "nav": navigation(principal),
+        "settings_nav": settings_navigation(principal),
         "csrf_token": web_session.csrf if web_session else "",
         **(context or {}),
     }

@@ -1,4 +1,4 @@
-"""Pages: login, the signed-in shell, and the record pages."""
+"""Pages: login, the signed-in shell, the record pages and the settings."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from leadflow.web.auth import (
 )
 from leadflow.web.pages.records import record_routers
 from leadflow.web.pages.render import render
+from leadflow.web.pages.settings import settings_router
 
 
 def _safe_next(target: str | None) -> str:
@@ -71,4 +72,5 @@ def pages_router() -> APIRouter:
 
     for record_pages in record_routers():
         router.include_router(record_pages)
+    router.include_router(settings_router())
     return router
