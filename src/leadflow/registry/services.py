@@ -101,6 +101,8 @@ def add_custom_field(data: Mapping[str, Any], *, uow: UnitOfWork) -> FieldDef:
     options = [str(option).strip() for option in data.get("options") or [] if str(option).strip()]
     if kind is FieldType.CHOICE and not options:
         raise ValidationFailed("A choice field needs options", field="options")
+    if kind is not FieldType.CHOICE and options:
+        raise ValidationFailed("Only choice fields take options", field="options")
     if len(set(options)) != len(options):
         raise ValidationFailed("Options must be distinct", field="options")
     label = str(data.get("label") or "").strip() or name.replace("_", " ").capitalize()

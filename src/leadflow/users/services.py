@@ -5,18 +5,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import Conflict, ErrorCode, NotFound, Unauthenticated, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.lib.normalize import InvalidEmail, normalize_email
-from leadflow.users.domain import Role
+from leadflow.users.domain import ROLE_PERMISSIONS, Role
 from leadflow.users.events import UserCreated
 from leadflow.users.models import ApiToken, User
 
@@ -88,7 +89,9 @@ def create_user(
 
 
 def update_user(user_id: int, changes: dict[str, Any], *, uow: UnitOfWork) -> User:
+    """Change a user; the last active admin can be neither demoted nor deactivated."""
     user = get_user(uow.session, user_id)
+    was_active_admin = user.is_active and user.role == Role.ADMIN
     for key, value in changes.items():
         if key == "role":
             user.role = _role(str(value)).value
@@ -99,6 +102,8 @@ def update_user(user_id: int, changes: dict[str, Any], *, uow: UnitOfWork) -> Us
         elif key == "is_active":
             user.is_active = bool(value)
         elif key == "capacity":
+            if value is not None and int(value) < 0:
+                raise ValidationFailed("Capacity cannot be negative", field="capacity")
             user.capacity = None if value is None else int(value)
         elif key == "password":
             if len(str(value)) < MIN_PASSWORD:
@@ -110,9 +115,34 @@ def update_user(user_id: int, changes: dict[str, Any], *, uow: UnitOfWork) -> Us
             raise ValidationFailed(
                 f"Unknown field '{key}' on user", code=ErrorCode.UNKNOWN_FIELD, field=key
             )
+    still_active_admin = user.is_active and user.role == Role.ADMIN
+    if was_active_admin and not still_active_admin and not _other_active_admins(uow.session, user):
+        raise Conflict(
+            "This is the last active admin; make another user admin first",
+            field="role" if "role" in changes else "is_active",
+        )
     user.updated_at = utcnow()
     uow.session.flush()
     return user
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    count = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN, User.is_active, User.id != user.id)
+    )
+    return int(count or 0)
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.name, User.id)))
+
+
+def list_tokens(session: Session, user_id: int) -> list[ApiToken]:
+    """A user's tokens, newest first (only their hashes are stored)."""
+    query = select(ApiToken).where(ApiToken.user_id == user_id)
+    return list(session.scalars(query.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -156,12 +186,16 @@ def create_token(
     """Issue an API token; returns the row and the token, which is shown only now.
 
     A token may carry a narrower role than its user (an integration that only
-    records interactions), never a wider one than admin grants.
+    records interactions), never one that can do something the user cannot.
     """
     user = get_user(uow.session, user_id)
     token_role = _role(role) if role else Role(user.role)
-    if token_role is Role.ADMIN and user.role != Role.ADMIN:
-        raise ValidationFailed("Only an admin user can hold an admin token", field="role")
+    if not ROLE_PERMISSIONS[token_role] <= ROLE_PERMISSIONS[Role(user.role)]:
+        raise ValidationFailed(
+            f"A token of this {user.role} cannot carry the {token_role} role: "
+            "it would allow more than the user may",
+            field="role",
+        )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         user_id=user.id,
@@ -175,18 +209,33 @@ def create_token(
     return row, token
 
 
-def resolve_token(session: Session, token: str) -> Principal:
+# "Last used" is for spotting stale tokens; writing it on every request would
+# put a write on every read, so it is refreshed at most this often.
+LAST_USED_PRECISION = timedelta(minutes=5)
+
+
+def resolve_token(session: Session, token: str) -> tuple[Principal, int | None]:
+    """The caller behind a token, and the token's id when its last-used time is due."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
     if row is None or row.revoked_at is not None:
         raise Unauthenticated("Unknown or revoked API token")
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise Unauthenticated("The token's user is inactive")
-    return Principal(user.id, user.name, user.email, Role(row.role), "token")
+    principal = Principal(user.id, user.name, user.email, Role(row.role), "token")
+    due = row.last_used_at is None or utcnow() - row.last_used_at >= LAST_USED_PRECISION
+    return principal, row.id if due else None
+
+
+def mark_token_used(token_id: int, *, uow: UnitOfWork) -> None:
+    uow.session.execute(
+        update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
+    )
 
 
 def revoke_token(token_id: int, *, uow: UnitOfWork) -> None:
     row = uow.session.get(ApiToken, token_id)
     if row is None:
         raise NotFound(f"No token with id {token_id}", field="id")
-    row.revoked_at = utcnow()
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()

@@ -14,7 +14,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from leadflow.bootstrap import Container
 from leadflow.errors import ErrorCode, PermissionDenied, Unauthenticated
 from leadflow.users.domain import Permission, role_allows
-from leadflow.users.services import Principal, principal_for_user, resolve_token
+from leadflow.users.services import (
+    Principal,
+    mark_token_used,
+    principal_for_user,
+    resolve_token,
+)
 
 SESSION_COOKIE = "leadflow_session"
 SESSION_MAX_AGE = 14 * 24 * 3600
@@ -69,7 +74,11 @@ def authenticate_request(request: Request) -> Principal:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("Use 'Authorization: Bearer <token>'")
         with container.read_session() as session:
-            principal = resolve_token(session, token.strip())
+            principal, refresh_token_id = resolve_token(session, token.strip())
+        if refresh_token_id is not None:
+            with container.uow() as uow:
+                mark_token_used(refresh_token_id, uow=uow)
+                uow.commit()
     else:
         web_session = read_session(container, request)
         if web_session is None:

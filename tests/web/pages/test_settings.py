@@ -360,7 +360,8 @@ def test_a_token_role_wider_than_the_users_is_refused_beside_the_role(
     assert response.status_code == 422
     assert (
         '<p class="field-error" id="f-token_role-error">'
-        "Only an admin user can hold an admin token</p>"
+        "A token of this salesperson cannot carry the admin role: "
+        "it would allow more than the user may</p>"
     ) in field_block(response.text, "token_role")
     assert NEW_TOKEN.search(response.text) is None
 

@@ -29,7 +29,14 @@ from leadflow.opportunities.services import (
 from leadflow.registry.services import add_custom_field, remove_custom_field
 from leadflow.users.domain import Permission as P
 from leadflow.users.models import User
-from leadflow.users.services import Principal, create_token, create_user, get_user, update_user
+from leadflow.users.services import (
+    Principal,
+    create_token,
+    create_user,
+    get_user,
+    list_users,
+    update_user,
+)
 from leadflow.web.api.records import RecordRoutes, record_router
 from leadflow.web.api.schemas import (
     CustomFieldIn,
@@ -169,11 +176,10 @@ def users_router() -> APIRouter:
         }
 
     @router.get("/users", dependencies=[can_read], summary="List users")
-    def list_users(request: Request) -> dict[str, Any]:
+    def users_index(request: Request) -> dict[str, Any]:
         container = container_of(request)
         with container.read_session() as session:
-            users = session.scalars(select(User).order_by(User.name, User.id))
-            return {"items": [_user_public(user) for user in users]}
+            return {"items": [_user_public(user) for user in list_users(session)]}
 
     @router.post("/users", status_code=201, dependencies=[can_admin], summary="Add a user")
     def add_user(request: Request, body: UserIn) -> dict[str, Any]:

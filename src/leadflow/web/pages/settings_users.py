@@ -12,7 +12,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -24,6 +23,8 @@ from leadflow.users.services import (
     create_token,
     create_user,
     get_user,
+    list_tokens,
+    list_users,
     revoke_token,
     update_user,
 )
@@ -112,12 +113,11 @@ def _token_row(token: ApiToken, *, can_revoke: bool) -> TokenRow:
 
 
 def _all_users(session: Session) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.name, User.id)))
+    return list_users(session)
 
 
 def _tokens_of(session: Session, user_id: int) -> list[ApiToken]:
-    query = select(ApiToken).where(ApiToken.user_id == user_id)
-    return list(session.scalars(query.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+    return list_tokens(session, user_id)
 
 
 def _token_of(session: Session, user_id: int, token_id: int) -> ApiToken:
