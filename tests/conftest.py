@@ -25,6 +25,8 @@ from tests.support.servers import ServerUnavailable, postgres_url, redis_url
 
 DATABASES = ("sqlite", "postgresql")
 
+pytest_plugins = ["tests.support.web_fixtures"]
+
 
 def _worker_id() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")

@@ -1,4 +1,4 @@
-"""Web fixtures: the app built by the real bootstrap, and callers of every role."""
+"""Web fixtures for every test folder: the app built by the real bootstrap, callers of each role."""
 
 from __future__ import annotations
 
