@@ -120,6 +120,7 @@ def container(make_container: Callable[..., Container]) -> Iterator[Container]:
     """The wired application on an empty database (SQLite or PostgreSQL)."""
     built = make_container()
     empty_tables(built)
+    built.seed_defaults()
     bootstrap_module.install(built)
     yield built
     bootstrap_module.install(None)

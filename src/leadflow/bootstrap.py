@@ -30,6 +30,16 @@ CONCEPT_MODULES = (
     "leadflow.registry.events",
     "leadflow.registry.handlers",
     "leadflow.system.tasks",
+    "leadflow.org.events",
+    "leadflow.scoring.events",
+    "leadflow.matching.wiring",
+    "leadflow.capture.wiring",
+    "leadflow.scoring.wiring",
+    "leadflow.process.wiring",
+    "leadflow.sales.wiring",
+    "leadflow.views.wiring",
+    # Last: automation subscribes to every event the modules above declared.
+    "leadflow.automation.wiring",
 )
 
 
@@ -54,12 +64,22 @@ class Container:
         self.registry_cache = RegistryCache()
         self.queue = TaskQueue(build_huey(settings))
         self._relay_thread: RelayThread | None = None
+        self._seeders: list[Callable[[Container], None]] = []
         for module_name in CONCEPT_MODULES:
             module = importlib.import_module(module_name)
             subscribe: Callable[[Container], None] | None = getattr(module, "subscribe", None)
             if subscribe is not None:
                 subscribe(self)
+            seed: Callable[[Container], None] | None = getattr(module, "seed", None)
+            if seed is not None:
+                self._seeders.append(seed)
         self.queue.bind_declared()
+
+    def seed_defaults(self) -> None:
+        """Create what a new org starts with (default strategies, shipped rules, the
+        default process); idempotent, and never overwrites what users changed."""
+        for seed in self._seeders:
+            seed(self)
 
     def uow(self) -> UnitOfWork:
         after_commit = self._dispatch_inline if self.settings.dispatch_events_inline else None

@@ -59,7 +59,10 @@ def _container(migrate: bool = False) -> Any:
     settings = Settings()
     if migrate:
         upgrade(settings.effective_database_url)
-    return bootstrap(settings)
+    container = bootstrap(settings)
+    if migrate:
+        container.seed_defaults()
+    return container
 
 
 @db_app.command("upgrade")
@@ -69,6 +72,10 @@ def db_upgrade(revision: str = "head") -> None:
 
     settings = Settings()
     upgrade(settings.effective_database_url, revision)
+    if revision == "head":
+        from leadflow.bootstrap import bootstrap
+
+        bootstrap(settings).seed_defaults()
     console.print(f"database at {revision}: {_safe_url(settings.effective_database_url)}")
 
 

@@ -1,11 +1,20 @@
 """Imports every table so `Base.metadata` is complete (Alembic and tests use it)."""
 
+# Each capability's tables, imported for their declarations.
+import leadflow.automation.models
+import leadflow.capture.models
+import leadflow.matching.models
+import leadflow.process.models
+import leadflow.sales.models
+import leadflow.scoring.models
+import leadflow.views.models  # noqa: F401
 from leadflow.accounts.models import Account
 from leadflow.contacts.models import Contact
 from leadflow.db.base import Base
 from leadflow.interactions.models import Interaction
 from leadflow.leads.models import Lead
 from leadflow.opportunities.models import Opportunity
+from leadflow.org.models import OrgSwitch
 from leadflow.outbox import OutboxMessage
 from leadflow.registry.models import CustomField
 from leadflow.users.models import ApiToken, User
@@ -20,6 +29,7 @@ __all__ = [
     "Interaction",
     "Lead",
     "Opportunity",
+    "OrgSwitch",
     "OutboxMessage",
     "User",
     "metadata",

@@ -16,6 +16,7 @@ so lists, dashboards and timelines look like three months of work.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -81,6 +82,26 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class DemoLoaded:
+    """What the core demo wrote, for the capabilities that add their own demo on top."""
+
+    users: Mapping[Role, int]
+    account_ids: Sequence[int]
+    contact_ids: Sequence[int]
+    lead_ids: Sequence[int]
+    opportunity_ids: Sequence[int]
+
+
+# Each module has `extend(container, loaded) -> list[str]` (lines for the summary)
+# and adds its capability's demo: forms and events, a live scoring model, process stages.
+DEMO_EXTENSIONS = (
+    "leadflow.demo.capture",
+    "leadflow.demo.scoring",
+    "leadflow.demo.process",
+)
+
+
 def database_is_empty(container: Container) -> bool:
     """True when there are no users, contacts, accounts or leads yet."""
     with container.read_session() as session:
@@ -94,6 +115,7 @@ def load_demo(
     container: Container, progress: Progress | None = None, *, now: datetime | None = None
 ) -> list[str]:
     """Write the demo through the services; returns what was loaded, one line per kind."""
+    container.seed_defaults()
     plan = plan_demo(now or utcnow())
     total = (
         len(DEMO_LOGINS)
@@ -139,6 +161,19 @@ def load_demo(
             uow.commit()
         advance(len(batch))
     _backdate(container, plan, account_ids, contact_ids, lead_ids, opportunity_ids)
+    loaded = DemoLoaded(
+        users={login.role: user_id for login, user_id in zip(DEMO_LOGINS, owners, strict=True)},
+        account_ids=account_ids,
+        contact_ids=contact_ids,
+        lead_ids=lead_ids,
+        opportunity_ids=opportunity_ids,
+    )
+    extended: list[str] = []
+    for module_name in DEMO_EXTENSIONS:
+        extend: Callable[[Container, DemoLoaded], list[str]] = importlib.import_module(
+            module_name
+        ).extend
+        extended.extend(extend(container, loaded))
     admin = DEMO_LOGINS[0]
     return [
         f"users: {len(DEMO_LOGINS)}",
@@ -147,6 +182,7 @@ def load_demo(
         f"leads: {len(lead_ids)}",
         f"opportunities: {len(opportunity_ids)}",
         f"interactions: {len(plan.interactions)}",
+        *extended,
         f"log in as {admin.email} with password {admin.password} "
         "(or marketer@, telemarketer@, salesperson@, manager@ with leadflow-<role>)",
     ]

@@ -33,3 +33,18 @@ class LeadDeleted(Event):
 
     name = "lead.deleted"
     lead_id: int
+
+
+@event
+@dataclass(frozen=True)
+class LeadSalesReady(Event):
+    """A lead became sales-ready: once per crossing from not ready to ready.
+
+    `manual` is true when a user set the flag; otherwise `model_id` names the
+    scoring model whose threshold was reached.
+    """
+
+    name = "lead.sales_ready"
+    lead_id: int
+    manual: bool = False
+    model_id: int | None = None

@@ -40,6 +40,9 @@ class Lead(Base):
         Id, ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     sales_ready: Mapped[bool] = mapped_column(default=False)
+    # When and how the lead last became sales-ready: "score" or "manual".
+    sales_ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sales_ready_source: Mapped[str | None] = mapped_column(String(16))
     telemarketing_ready: Mapped[bool] = mapped_column(default=False)
     telemarketing_accepted: Mapped[bool] = mapped_column(default=False)
     sales_accepted: Mapped[bool] = mapped_column(default=False)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import Conflict, ErrorCode, ValidationFailed
 from leadflow.leads.domain import DEFAULT_REASON, LeadStatus, LeadStatusReason, reason_fits
-from leadflow.leads.events import LeadCreated, LeadDeleted, LeadUpdated
+from leadflow.leads.events import LeadCreated, LeadDeleted, LeadSalesReady, LeadUpdated
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import utcnow
 from leadflow.lib.crud import EntitySpec, create_row, delete_row, get_row, update_row
@@ -93,8 +93,40 @@ def create_lead(data: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
 
 
 def update_lead(lead_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
-    row, _ = update_row(LEADS, lead_id, changes, uow=uow)
+    """Change fields; a user ticking sales-ready is a manual mark, recorded as such."""
+    row, changed = update_row(LEADS, lead_id, changes, uow=uow)
+    if "sales_ready" in changed:
+        if row.sales_ready:
+            row.sales_ready_at = utcnow()
+            row.sales_ready_source = "manual"
+            uow.session.flush()
+            uow.publish(LeadSalesReady(lead_id=row.id, manual=True))
+        else:
+            row.sales_ready_at = None
+            row.sales_ready_source = None
+            uow.session.flush()
     return row
+
+
+def mark_sales_ready(lead_id: int, *, model_id: int, uow: UnitOfWork) -> bool:
+    """Scoring reached a threshold: mark the lead unless it already is (True when marked).
+
+    A conditional UPDATE, so two scorers racing on one lead publish one event.
+    """
+    now = utcnow()
+    result = uow.session.execute(
+        update(Lead)
+        .where(Lead.id == lead_id, Lead.sales_ready.is_(False))
+        .values(sales_ready=True, sales_ready_at=now, sales_ready_source="score", updated_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    uow.publish(
+        LeadSalesReady(lead_id=lead_id, manual=False, model_id=model_id),
+        LeadUpdated(lead_id, ("sales_ready",)),
+    )
+    return True
 
 
 def get_lead(session: Session, lead_id: int) -> Lead:

@@ -28,6 +28,31 @@ class Permission(StrEnum):
     FIELDS_ADMIN = "fields:admin"
     USERS_READ = "users:read"
     USERS_ADMIN = "users:admin"
+    # Capture: forms, landing pages, submissions, events, matching strategies.
+    FORMS_READ = "forms:read"
+    FORMS_WRITE = "forms:write"
+    EVENTS_READ = "events:read"
+    EVENTS_WRITE = "events:write"
+    MATCHING_ADMIN = "matching:admin"
+    # Scoring models, grades, switches.
+    SCORING_READ = "scoring:read"
+    SCORING_ADMIN = "scoring:admin"
+    # The business process: moving a lead's stage, and editing definitions.
+    PROCESS_READ = "process:read"
+    PROCESS_WRITE = "process:write"
+    PROCESS_ADMIN = "process:admin"
+    # Sales hand-over: tasks, assignment, qualify/disqualify/recycle.
+    TASKS_READ = "tasks:read"
+    TASKS_WRITE = "tasks:write"
+    LEADS_ASSIGN = "leads:assign"
+    LEADS_QUALIFY = "leads:qualify"
+    # Saved views and dashboards.
+    VIEWS_READ = "views:read"
+    VIEWS_WRITE = "views:write"
+    DASHBOARDS_READ = "dashboards:read"
+    # Automation rules (workflows) and org-wide switches.
+    AUTOMATION_READ = "automation:read"
+    AUTOMATION_ADMIN = "automation:admin"
 
 
 _READ_RECORDS = {
@@ -37,6 +62,25 @@ _READ_RECORDS = {
     Permission.OPPORTUNITIES_READ,
     Permission.INTERACTIONS_READ,
     Permission.FIELDS_READ,
+    Permission.SCORING_READ,
+    Permission.PROCESS_READ,
+    Permission.PROCESS_WRITE,
+    Permission.TASKS_READ,
+    Permission.TASKS_WRITE,
+    Permission.VIEWS_READ,
+    Permission.VIEWS_WRITE,
+    Permission.DASHBOARDS_READ,
+}
+
+_MARKETING_ASSETS = {
+    Permission.FORMS_READ,
+    Permission.FORMS_WRITE,
+    Permission.EVENTS_READ,
+    Permission.EVENTS_WRITE,
+    Permission.MATCHING_ADMIN,
+    Permission.SCORING_ADMIN,
+    Permission.AUTOMATION_READ,
+    Permission.AUTOMATION_ADMIN,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -49,12 +93,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LEADS_WRITE,
             Permission.INTERACTIONS_WRITE,
         }
+        | _MARKETING_ASSETS
     ),
     # Telemarketers work leads on the phone and update what they learn; they
     # neither create accounts nor touch opportunities.
     Role.TELEMARKETER: frozenset(
         _READ_RECORDS - {Permission.OPPORTUNITIES_READ}
-        | {Permission.LEADS_WRITE, Permission.CONTACTS_WRITE}
+        | {
+            Permission.LEADS_WRITE,
+            Permission.CONTACTS_WRITE,
+            Permission.EVENTS_READ,
+            Permission.INTERACTIONS_WRITE,
+        }
     ),
     Role.SALESPERSON: frozenset(
         _READ_RECORDS
@@ -63,6 +113,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONTACTS_WRITE,
             Permission.ACCOUNTS_WRITE,
             Permission.OPPORTUNITIES_WRITE,
+            Permission.LEADS_QUALIFY,
+            Permission.INTERACTIONS_WRITE,
+            Permission.EVENTS_READ,
         }
     ),
     Role.SALES_MANAGER: frozenset(
@@ -73,6 +126,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ACCOUNTS_WRITE,
             Permission.OPPORTUNITIES_WRITE,
             Permission.USERS_READ,
+            Permission.LEADS_QUALIFY,
+            Permission.LEADS_ASSIGN,
+            Permission.INTERACTIONS_WRITE,
+            Permission.AUTOMATION_READ,
+            Permission.EVENTS_READ,
         }
     ),
 }

@@ -411,9 +411,18 @@ def test_the_settings_link_opens_the_first_section_the_role_may_see(
 @pytest.mark.parametrize(
     ("role", "sections"),
     [
-        (Role.ADMIN, ["/settings/fields", "/settings/users"]),
-        (Role.SALES_MANAGER, ["/settings/fields", "/settings/users"]),
-        (Role.MARKETER, ["/settings/fields"]),
+        (
+            Role.ADMIN,
+            [
+                "/settings/fields",
+                "/settings/users",
+                "/settings/matching",
+                "/settings/process",
+                "/settings/automation",
+            ],
+        ),
+        (Role.SALES_MANAGER, ["/settings/fields", "/settings/users", "/settings/automation"]),
+        (Role.MARKETER, ["/settings/fields", "/settings/matching", "/settings/automation"]),
         (Role.TELEMARKETER, ["/settings/fields"]),
     ],
 )

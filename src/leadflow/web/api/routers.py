@@ -287,6 +287,8 @@ def health_router() -> APIRouter:
 
 
 def api_routers() -> list[APIRouter]:
+    from leadflow.web.api import automation, capture, process, scoring
+
     return [
         health_router(),
         *(record_router(routes) for routes in RECORDS),
@@ -294,4 +296,8 @@ def api_routers() -> list[APIRouter]:
         interactions_router(),
         users_router(),
         fields_router(),
+        *capture.routers(),
+        *scoring.routers(),
+        *process.routers(),
+        *automation.routers(),
     ]

@@ -22,17 +22,36 @@ def navigation(principal: Principal | None) -> list[tuple[str, str]]:
     """The record lists the caller may open: (path, label)."""
     if principal is None:
         return []
-    return [
+    records = [
         (page.path, page.nav_label)
         for page in RECORD_PAGES
         if role_allows(principal.role, page.read)
     ]
+    features = [
+        (path, label)
+        for path, label, permission in FEATURE_PAGES
+        if role_allows(principal.role, permission)
+    ]
+    return records + features
+
+
+# The capabilities' own pages in the main navigation, with the permission to see each.
+FEATURE_PAGES: tuple[tuple[str, str, Permission], ...] = (
+    ("/forms", "Forms", Permission.FORMS_READ),
+    ("/events", "Events", Permission.EVENTS_READ),
+    ("/scoring", "Scoring", Permission.SCORING_READ),
+    ("/queues", "Queues", Permission.TASKS_READ),
+    ("/dashboard", "Dashboard", Permission.DASHBOARDS_READ),
+)
 
 
 # The settings pages, each with the permission that lets a role see it.
 SETTINGS_SECTIONS: tuple[tuple[str, str, Permission], ...] = (
     ("/settings/fields", "Fields", Permission.FIELDS_READ),
     ("/settings/users", "Users", Permission.USERS_READ),
+    ("/settings/matching", "Matching", Permission.MATCHING_ADMIN),
+    ("/settings/process", "Process", Permission.PROCESS_ADMIN),
+    ("/settings/automation", "Automation", Permission.AUTOMATION_READ),
 )
 
 

@@ -1,0 +1,1 @@
+"""Wires automation into a container: bus handlers (`subscribe`), defaults (`seed`)."""

@@ -1,0 +1,1 @@
+"""Wires capture into a container: bus handlers (`subscribe`), defaults (`seed`)."""

@@ -1,0 +1,10 @@
+"""Demo additions: leads moved through the business process."""
+
+from __future__ import annotations
+
+from leadflow.bootstrap import Container
+from leadflow.demo.dataset import DemoLoaded
+
+
+def extend(container: Container, loaded: DemoLoaded) -> list[str]:
+    return []

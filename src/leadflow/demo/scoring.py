@@ -1,0 +1,10 @@
+"""Demo additions: a live scoring model."""
+
+from __future__ import annotations
+
+from leadflow.bootstrap import Container
+from leadflow.demo.dataset import DemoLoaded
+
+
+def extend(container: Container, loaded: DemoLoaded) -> list[str]:
+    return []

@@ -1,0 +1,1 @@
+"""Wires matching into a container: bus handlers (`subscribe`), defaults (`seed`)."""

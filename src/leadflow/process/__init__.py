@@ -1,0 +1,1 @@
+"""The lead business process (C5): definitions, instances, stage transitions."""

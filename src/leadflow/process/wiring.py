@@ -1,0 +1,1 @@
+"""Wires process into a container: bus handlers (`subscribe`), defaults (`seed`)."""

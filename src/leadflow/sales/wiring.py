@@ -1,0 +1,1 @@
+"""Wires sales into a container: bus handlers (`subscribe`), defaults (`seed`)."""

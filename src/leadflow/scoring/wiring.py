@@ -1,0 +1,1 @@
+"""Wires scoring into a container: bus handlers (`subscribe`), defaults (`seed`)."""

@@ -1,0 +1,1 @@
+"""Wires views into a container: bus handlers (`subscribe`), defaults (`seed`)."""

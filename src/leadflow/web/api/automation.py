@@ -1,0 +1,9 @@
+"""API routes of the automation capability: thin over its services."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers() -> list[APIRouter]:
+    return []

@@ -1,0 +1,9 @@
+"""Pages of the process capability: thin over its services."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers() -> list[APIRouter]:
+    return []
