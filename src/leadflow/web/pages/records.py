@@ -33,6 +33,7 @@ from leadflow.web.pages.forms import (
 )
 from leadflow.web.pages.listing import NOTICE, list_view
 from leadflow.web.pages.lookups import reference_fields, reference_options, reference_titles
+from leadflow.web.pages.panels import PanelContext, render_panels
 from leadflow.web.pages.related import SectionContext, records_pointing_here
 from leadflow.web.pages.render import render
 
@@ -193,6 +194,19 @@ def record_router(page: RecordPage) -> APIRouter:
         with container.read_session() as session:
             registry = container.registry_cache.get(session)
             context = _detail_context(session, registry, page, principal, record_id)
+            web_session = getattr(request.state, "web_session", None)
+            context["panels"] = render_panels(
+                PanelContext(
+                    request=request,
+                    session=session,
+                    registry=registry,
+                    principal=principal,
+                    entity=page.entity,
+                    record_id=record_id,
+                    record=context["record"],
+                    csrf_token=web_session.csrf if web_session else "",
+                )
+            )
         context.update(_base_context(page, registry, principal))
         return render(request, "records/detail.html", context)
 
