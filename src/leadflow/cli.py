@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from leadflow.cli_automation import automation_app
 from leadflow.config import Settings
 from leadflow.errors import LeadflowError
 
@@ -21,6 +22,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 fields_app = typer.Typer(help="The field registry and custom fields.", no_args_is_help=True)
 app.add_typer(fields_app, name="fields")
+app.add_typer(automation_app, name="automation")
 console = Console(stderr=True)
 
 
