@@ -65,7 +65,7 @@ def form_token_valid(secret: str, form_secret: str, form_id: int, token: str | N
         )
     except BadSignature:
         return False
-    return value == form_id
+    return bool(value == form_id)
 
 
 def visitor_cookie(secret: str, contact_id: int) -> str:

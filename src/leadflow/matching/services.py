@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -162,7 +162,7 @@ def delete_strategy(strategy_id: int, *, uow: UnitOfWork) -> None:
             "The default strategy cannot be deleted; make another one the default first",
             field="id",
         )
-    uow.session.execute(MatchKey.__table__.delete().where(MatchKey.strategy_id == strategy_id))
+    uow.session.execute(delete(MatchKey).where(MatchKey.strategy_id == strategy_id))
     uow.session.delete(strategy)
     uow.session.flush()
 
@@ -340,7 +340,7 @@ def _match(
         return _outcome(target, record_id, strategy, created=create, reason=reason)
 
     query = _matching_query(registry, target, normalised)
-    found = list(session.scalars(query.limit(MAX_CANDIDATES + 1)))
+    found: list[int] = list(session.scalars(query.limit(MAX_CANDIDATES + 1)))
     if found:
         winner, *others = found
         return _outcome(target, winner, strategy, candidates=others)

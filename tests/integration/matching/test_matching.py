@@ -230,7 +230,7 @@ def test_concurrent_matches_of_one_new_email_create_one_contact(container: Conta
                 )
                 uow.commit()
             results.append(outcome.contact_id)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             failures.append(exc)
 
     threads = [threading.Thread(target=submit) for _ in range(threads_count)]

@@ -205,7 +205,8 @@ def register_for_event(
     if event_row.capacity is not None and (registered or 0) >= event_row.capacity:
         if not data.get("join_waitlist"):
             raise EventFull(
-                f"{event_row.name} is full ({event_row.capacity} places); join the waitlist instead",
+                f"{event_row.name} is full ({event_row.capacity} places); "
+                "join the waitlist instead",
                 field="join_waitlist",
                 extra={"waitlist": True},
             )

@@ -14,6 +14,7 @@ from leadflow.capture.domain import (
     DEFAULT_FIELDS,
     MAX_FIELDS,
     SLUG_PATTERN,
+    FormField,
     UpdateMode,
     form_field_from,
 )

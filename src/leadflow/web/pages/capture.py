@@ -8,6 +8,7 @@ works without JavaScript and never echo input unescaped (Jinja autoescapes).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,7 +145,7 @@ def _public_router() -> APIRouter:
         except LeadflowError:
             return _not_found(request, "There is no page at this address.")
         values = {key: value for key, value in raw.items() if isinstance(value, str)}
-        token = values.pop(FORM_TOKEN_FIELD, None)
+        token: str | None = values.pop(FORM_TOKEN_FIELD, None)
         if not form_token_valid(_secret(container), form.token_secret, form.id, token):
             alert = "This form has expired or was not sent from this page. Please try again."
             return _landing(request, form, page, values=values, alert=alert, status=403)
@@ -169,9 +170,9 @@ def _public_router() -> APIRouter:
                 for item in exc.extra.get("errors", [])
                 if item.get("field")
             }
-            alert = None if errors else exc.message
+            summary = None if errors else exc.message
             return _landing(
-                request, form, page, values=values, errors=errors, alert=alert, status=422
+                request, form, page, values=values, errors=errors, alert=summary, status=422
             )
         response = _public(
             request,
@@ -499,10 +500,9 @@ def _forms_router() -> APIRouter:
             if stored.form_id != form_id:
                 raise PermissionDenied("That submission belongs to another form")
             payload = dict(stored.payload)
-        try:
+        # A failure keeps its new errors on the submission; the page shows them.
+        with suppress(ValidationFailed):
             services.run_submission(container.uow, form_id, payload, submission_id=submission_id)
-        except ValidationFailed:
-            pass  # the submission keeps the new errors; the page shows them
         return RedirectResponse(f"/forms/{form_id}#submissions", status_code=303)
 
     return router
