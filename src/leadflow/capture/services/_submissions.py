@@ -18,7 +18,7 @@ from leadflow.capture.domain import (
     creates_leads,
     mapped_values,
 )
-from leadflow.capture.models import FormSubmission, MarketingForm, MarketingPage
+from leadflow.capture.models import FormSubmission, MarketingForm
 from leadflow.capture.services._forms import form_fields, get_form
 from leadflow.contacts.models import Contact
 from leadflow.contacts.services import update_contact
@@ -102,37 +102,23 @@ def submit_form(
     fields = form_fields(form)
     clean = clean_submission(fields, payload)
     stored_payload = {key: value for key, value in payload.items() if key != "csrf_token"}
-    if submission_id is None:
-        submission = FormSubmission(
-            form_id=form.id,
-            payload=stored_payload,
-            status=SubmissionStatus.FAILED.value,
-            source_ip=source_ip,
-            created_at=utcnow(),
-            outcome={},
-            errors=[],
-        )
-        session.add(submission)
-    else:
-        submission = get_submission(session, submission_id)
-        submission.payload = stored_payload
+    # The row is written once, at the end, with its outcome: fewer statements while
+    # the write lock is held. A resubmission updates its stored row in place.
+    submission = (
+        get_submission(session, submission_id)
+        if submission_id is not None
+        else FormSubmission(form_id=form.id, source_ip=source_ip, created_at=utcnow(), outcome={})
+    )
+    submission.payload = stored_payload
     if clean.errors:
-        submission.status = SubmissionStatus.FAILED.value
-        submission.errors = clean.errors
-        submission.processed_at = utcnow()
-        session.flush()
+        _finish(session, submission, SubmissionStatus.FAILED, errors=clean.errors)
         return SubmissionResult(submission.id, SubmissionStatus.FAILED, None, None, clean.errors)
-    session.flush()
     mode = UpdateMode(form.update_mode)
     if mode is UpdateMode.NO_UPDATE:
-        submission.status = SubmissionStatus.STORED.value
-        submission.errors = []
-        submission.processed_at = utcnow()
-        session.flush()
+        _finish(session, submission, SubmissionStatus.STORED)
         return SubmissionResult(submission.id, SubmissionStatus.STORED, None, None, [])
 
-    page = session.get(MarketingPage, form.page_id)
-    page_id = page.id if page else None
+    page_id = form.page_id
     contact_values = mapped_values(fields, clean.values, "contact")
     lead_values = mapped_values(fields, clean.values, "lead")
     if form.consent_field and clean.values.get(form.consent_field):
@@ -167,10 +153,7 @@ def submit_form(
         "contact": _outcome_json(contact_outcome),
         "lead": _outcome_json(lead_outcome),
     }
-    submission.status = SubmissionStatus.SUCCEEDED.value
-    submission.errors = []
-    submission.processed_at = utcnow()
-    session.flush()
+    _finish(session, submission, SubmissionStatus.SUCCEEDED)
     if contact_id is not None:
         # Interactions belong to a contact: an only-leads submission of an unknown
         # visitor has none, and (as in the original) would not count toward scores.
@@ -189,6 +172,20 @@ def submit_form(
         session.delete(submission)
         session.flush()
     return result
+
+
+def _finish(
+    session: Session,
+    submission: FormSubmission,
+    status: SubmissionStatus,
+    *,
+    errors: list[dict[str, str]] | None = None,
+) -> None:
+    submission.status = status.value
+    submission.errors = errors or []
+    submission.processed_at = utcnow()
+    session.add(submission)
+    session.flush()
 
 
 def _lead_for(
