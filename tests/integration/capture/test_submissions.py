@@ -290,3 +290,18 @@ def test_strategy_renames_do_not_change_forms(container: Container) -> None:
     _submit(container, form.id, {"email": "ada@example.com"})
     [submission] = _all(container, FormSubmission)
     assert submission.outcome["contact"]["strategy_name"] == "Mail"
+
+
+def test_a_submission_runs_a_fixed_number_of_statements(container: Container) -> None:
+    from tests.support.queries import count_queries
+
+    form = _form(container)
+    _submit(container, form.id, {"email": "warm@example.com"})
+    engines = (container.engine, container.read_engine)
+    with count_queries(*engines) as new_person:
+        _submit(container, form.id, {"email": "new@example.com", "first_name": "Neo"})
+    with count_queries(*engines) as known_person:
+        _submit(container, form.id, {"email": "new@example.com", "first_name": "Neo"})
+    # Matching, creating, the interaction, the outbox and its dispatch: no loops over rows.
+    assert len(new_person) <= 32, new_person
+    assert len(known_person) <= 32, known_person
