@@ -245,3 +245,37 @@ def test_fifty_concurrent_http_submissions_make_one_contact_and_one_lead(
     assert len(_ids(container, Lead)) == 1
     with container.read_session() as session:
         assert len(list(session.scalars(select(Interaction.id)))) == count
+
+
+def test_a_lead_created_by_hand_gets_a_contact_on_the_spot(
+    client: TestClient, admin: dict[str, str], container: Container
+) -> None:
+    response = client.post(
+        "/api/v1/leads/with-contact",
+        json={
+            "topic": "Call back",
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "email": "ada@example.com",
+        },
+        headers=admin,
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    with container.read_session() as session:
+        [contact] = session.scalars(select(Contact)).all()
+    assert body["parent_contact_id"] == contact.id and body["contact_created"] is True
+    assert (contact.first_name, contact.email) == ("Ada", "ada@example.com")
+    again = client.post(
+        "/api/v1/leads/with-contact",
+        json={"topic": "Second", "email": "ADA@example.com"},
+        headers=admin,
+    ).json()
+    assert again["parent_contact_id"] == contact.id and again["contact_created"] is False
+
+
+def test_a_contact_on_the_spot_needs_an_email_or_name(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    response = client.post("/api/v1/leads/with-contact", json={"topic": "Nobody"}, headers=admin)
+    assert response.status_code == 422 and response.json()["field"] == "email"

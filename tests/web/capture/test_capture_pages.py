@@ -216,3 +216,26 @@ def test_failed_submissions_can_be_resubmitted_from_the_form_page(
     with container.read_session() as session:
         stored = session.get(FormSubmission, submission_id)
         assert stored is not None and stored.status == "succeeded"
+
+
+def test_the_new_lead_form_creates_a_contact_on_the_spot(
+    signed_in: TestClient, container: Container
+) -> None:
+    page = signed_in.get("/leads/new")
+    assert 'name="new_contact"' in page.text
+    response = signed_in.post(
+        "/leads/new",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "topic": "Walk-in",
+            "last_name": "Hopper",
+            "email": "grace@example.com",
+            "new_contact": "true",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    with container.read_session() as session:
+        [contact] = session.scalars(select(Contact)).all()
+        [lead] = session.scalars(select(Lead)).all()
+    assert lead.parent_contact_id == contact.id and contact.last_name == "Hopper"

@@ -20,6 +20,7 @@ from leadflow.capture.services._forms import (
     list_forms,
     update_form,
 )
+from leadflow.capture.services._manual import create_lead_with_contact
 from leadflow.capture.services._submissions import (
     SubmissionResult,
     get_submission,
@@ -34,6 +35,7 @@ __all__ = [
     "check_in",
     "create_event",
     "create_form",
+    "create_lead_with_contact",
     "delete_event",
     "delete_form",
     "form_fields",

@@ -23,6 +23,7 @@ from leadflow.capture.representations import (
     submission_json,
 )
 from leadflow.capture.schemas import EventIn, FormIn, RegistrationIn, ResubmitIn, StrategyIn
+from leadflow.lib.records import to_public
 from leadflow.matching import services as matching
 from leadflow.users.domain import Permission
 from leadflow.web.auth import Authorize, container_of
@@ -319,8 +320,40 @@ def _bench_router() -> APIRouter:
     return router
 
 
+def _manual_leads_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
+    can_write = Depends(Authorize(Permission.LEADS_WRITE))
+
+    @router.post(
+        "/with-contact",
+        status_code=201,
+        dependencies=[can_write],
+        summary="Create a lead and its contact on the spot",
+    )
+    def create_with_contact(
+        request: Request, response: Response, body: dict[str, Any] = Body()
+    ) -> dict[str, Any]:
+        """Lead fields as for `POST /api/v1/leads`; the parent contact is made from the
+        lead's name, email, phone and job title (or, with the same email, the existing
+        contact is linked). `contact_created` says which."""
+        with container_of(request).uow() as uow:
+            lead, outcome = services.create_lead_with_contact(body, uow=uow)
+            result = to_public(lead, uow.registry, "lead")
+            uow.commit()
+        response.headers["Location"] = f"/api/v1/leads/{result['id']}"
+        return {**result, "contact_created": outcome.created}
+
+    return router
+
+
 def routers() -> list[APIRouter]:
-    return [_strategies_router(), _forms_router(), _submissions_router(), _events_router()]
+    return [
+        _strategies_router(),
+        _forms_router(),
+        _submissions_router(),
+        _events_router(),
+        _manual_leads_router(),
+    ]
 
 
 def bench_routers() -> list[APIRouter]:
