@@ -213,9 +213,8 @@ def _report(capture: Run, floor: Run, args: argparse.Namespace) -> None:
         )
     print(f"ratio capture/floor throughput: {ratio:.2f} (goal >= {RATIO_GOAL})")
     p99 = capture.percentile(0.99)
-    print(
-        f"capture p99 {p99:.1f} ms: {'under' if p99 < P99_BUDGET_MS else 'OVER'} {P99_BUDGET_MS:.0f} ms"
-    )
+    verdict = "under" if p99 < P99_BUDGET_MS else "OVER"
+    print(f"capture p99 {p99:.1f} ms: {verdict} {P99_BUDGET_MS:.0f} ms")
     print(f"capture mean {statistics.fmean(capture.latencies_ms):.1f} ms")
 
 
