@@ -305,3 +305,34 @@ def test_a_submission_runs_a_fixed_number_of_statements(container: Container) ->
     # Matching, creating, the interaction, the outbox and its dispatch: no loops over rows.
     assert len(new_person) <= 32, new_person
     assert len(known_person) <= 32, known_person
+
+
+def test_a_failure_inside_the_pipeline_keeps_the_submission_and_writes_nothing(
+    container: Container,
+) -> None:
+    from leadflow.registry.services import add_custom_field
+
+    with container.uow() as uow:
+        add_custom_field(
+            {"entity": "lead", "name": "seats", "label": "Seats", "type": "integer"}, uow=uow
+        )
+        uow.commit()
+    form = _form(
+        container,
+        fields=[
+            {
+                "name": "email",
+                "type": "email",
+                "required": True,
+                "contact_field": "email",
+                "lead_field": "email",
+            },
+            {"name": "seats", "type": "text", "lead_field": "custom.seats"},
+        ],
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        _submit(container, form.id, {"email": "ada@example.com", "seats": "a few"})
+    assert caught.value.field == "seats"
+    [submission] = _all(container, FormSubmission)
+    assert submission.status == "failed" and submission.errors[0]["field"] == "seats"
+    assert _all(container, Contact) == [] and _all(container, Lead) == []

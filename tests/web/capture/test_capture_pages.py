@@ -239,3 +239,49 @@ def test_the_new_lead_form_creates_a_contact_on_the_spot(
         [contact] = session.scalars(select(Contact)).all()
         [lead] = session.scalars(select(Lead)).all()
     assert lead.parent_contact_id == contact.id and contact.last_name == "Hopper"
+
+
+def test_events_are_created_and_checked_in_from_the_pages(
+    signed_in: TestClient, container: Container
+) -> None:
+    page = signed_in.get("/events")
+    created = signed_in.post(
+        "/events",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "name": "Meetup",
+            "starts_at": "2026-12-01T18:00",
+            "ends_at": "2026-12-01T21:00",
+            "match_on": "email",
+            "create_leads": "true",
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    event_path = created.headers["location"]
+    event_id = int(event_path.rsplit("/", 1)[1])
+    signed_in.post(f"/e/{event_id}", data={"email": "ada@example.com"})
+    detail = signed_in.get(event_path)
+    assert "Check in" in detail.text
+    found = re.search(rf'action="/events/{event_id}/registrations/(\d+)/check-in"', detail.text)
+    assert found is not None
+    signed_in.post(found.group(0)[8:-1], data={"csrf_token": csrf_of(detail.text)})
+    with container.read_session() as session:
+        kinds = sorted(session.scalars(select(Interaction.kind)))
+    assert kinds == ["event_attended", "event_registered"]
+
+
+def test_an_event_ending_before_it_starts_is_shown_beside_the_field(signed_in: TestClient) -> None:
+    page = signed_in.get("/events")
+    response = signed_in.post(
+        "/events",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "name": "X",
+            "starts_at": "2026-12-02T10:00",
+            "ends_at": "2026-12-01T10:00",
+            "match_on": "email",
+        },
+    )
+    assert response.status_code == 422
+    assert "The event ends before it starts" in response.text
