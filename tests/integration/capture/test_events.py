@@ -134,3 +134,30 @@ def test_an_event_cannot_end_before_it_starts(container: Container) -> None:
             uow=uow,
         )
     assert caught.value.field == "ends_at"
+
+
+def test_concurrent_registrations_of_one_person_make_one_registration_and_lead(
+    container: Container,
+) -> None:
+    import threading
+
+    event_id = _event(container)
+    count = 20
+    barrier = threading.Barrier(count)
+    failures: list[BaseException] = []
+
+    def register() -> None:
+        try:
+            barrier.wait()
+            _register(container, event_id, email="race@example.com")
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=register) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(_all(container, EventRegistration)) == 1
+    assert len(_all(container, Lead)) == 1 and len(_all(container, Contact)) == 1

@@ -279,3 +279,26 @@ def test_a_contact_on_the_spot_needs_an_email_or_name(
 ) -> None:
     response = client.post("/api/v1/leads/with-contact", json={"topic": "Nobody"}, headers=admin)
     assert response.status_code == 422 and response.json()["field"] == "email"
+
+
+def test_a_form_field_mapped_to_an_unknown_field_is_refused(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    response = client.post(
+        "/api/v1/forms",
+        json={
+            "name": "F",
+            "slug": "f",
+            "fields": [{"name": "size", "lead_field": "no_such_field"}],
+        },
+        headers=admin,
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "fields[0].lead_field"
+
+
+def test_a_bad_slug_is_refused(client: TestClient, admin: dict[str, str]) -> None:
+    response = client.post(
+        "/api/v1/forms", json={"name": "F", "slug": "Not A Slug!"}, headers=admin
+    )
+    assert response.status_code == 422 and response.json()["field"] == "slug"
