@@ -142,7 +142,11 @@ def update_strategy(
     if "description" in changes:
         strategy.description = changes["description"] or None
     if "fields" in changes:
-        strategy.fields = _checked_fields(uow.registry, strategy.target, changes["fields"])
+        fields = _checked_fields(uow.registry, strategy.target, changes["fields"])
+        if fields != strategy.fields:
+            # Keys hash the old field list; they can no longer collide with new ones.
+            uow.session.execute(delete(MatchKey).where(MatchKey.strategy_id == strategy.id))
+        strategy.fields = fields
     if changes.get("is_default"):
         _make_default(uow.session, strategy)
     elif "is_default" in changes and strategy.is_default:
