@@ -317,5 +317,14 @@ def worker(
     container.close()
 
 
+def _add_capability_apps() -> None:
+    from leadflow.capture.cli import capture_app
+
+    app.add_typer(capture_app, name="capture")
+
+
+_add_capability_apps()
+
+
 def main() -> None:  # pragma: no cover - entry point
     sys.exit(app())

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     huey_immediate: bool = False
     queue_name: str = "leadflow"
     dispatch_events_inline: bool = True
+    # Public capture endpoints (landing pages, form and event APIs); 0 switches a limit off.
+    capture_ip_limit_per_minute: int = 60
+    capture_form_limit_per_minute: int = 3000
+    # Adds the bare insert endpoint bench/capture.py measures the floor with; never in production.
+    bench_endpoints: bool = False
 
     @cached_property
     def effective_database_url(self) -> str:

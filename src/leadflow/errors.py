@@ -35,6 +35,9 @@ class ErrorCode(StrEnum):
     CSRF_FAILED = "csrf_failed"
     INVALID_CURSOR = "invalid_cursor"
     TOO_MANY_ITEMS = "too_many_items"
+    RATE_LIMITED = "rate_limited"
+    EVENT_FULL = "event_full"
+    SUBMISSION_INVALID = "submission_invalid"
 
 
 class LeadflowError(Exception):

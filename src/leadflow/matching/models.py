@@ -1,1 +1,51 @@
 """Tables of the matching capability."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from leadflow.db.base import Base, Id, JsonData, UTCDateTime
+from leadflow.lib.clock import utcnow
+
+
+class MatchingStrategy(Base):
+    """A list of registry fields; records whose fields all equal the submitted values match."""
+
+    __tablename__ = "matching_strategies"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    # "contact" or "lead"
+    target: Mapped[str] = mapped_column(String(16))
+    fields: Mapped[list[str]] = mapped_column(JsonData, default=list)
+    # The org default for new forms: at most one per target (enforced by the service).
+    is_default: Mapped[bool] = mapped_column(default=False)
+    # Set on the strategies seeded at first start, so seeding stays idempotent after renames.
+    seed_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MatchKey(Base):
+    """A claimed (strategy, normalised values) pair: the database-enforced creation lock.
+
+    Whoever inserts the key first created the record; a concurrent submission of the
+    same values hits the unique constraint and uses the winner instead of creating.
+    """
+
+    __tablename__ = "match_keys"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    strategy_id: Mapped[int] = mapped_column(Id)
+    key: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[int] = mapped_column(Id)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("strategy_id", "key"),
+        Index("ix_match_keys_strategy_id_record_id", "strategy_id", "record_id"),
+    )

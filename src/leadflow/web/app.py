@@ -28,6 +28,11 @@ def create_app(container: Container) -> FastAPI:
     install_error_handlers(app)
     for router in api_routers():
         app.include_router(router)
+    if container.settings.bench_endpoints:
+        from leadflow.web.api.capture import bench_routers
+
+        for router in bench_routers():
+            app.include_router(router)
     from leadflow.web.pages.routes import pages_router
 
     app.include_router(pages_router())

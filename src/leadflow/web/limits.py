@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadflow.errors import PayloadTooLarge
@@ -9,6 +11,19 @@ from leadflow.web.errors import problem_response
 
 # Routes that legitimately take large bodies (a 10,000-interaction batch).
 LARGE_BODY_PATHS = ("/api/v1/interactions/batch",)
+# Public capture endpoints (anyone on the internet may post): a tight 64 KiB.
+PUBLIC_BODY_LIMIT = 64 * 1024
+PUBLIC_BODY_PATHS = re.compile(
+    r"^/(p/[^/]+|e/\d+|api/v1/forms/\d+/submissions|api/v1/events/\d+/registrations)/?$"
+)
+
+
+def body_limit_for(path: str, max_bytes: int, max_batch_bytes: int) -> int:
+    if path in LARGE_BODY_PATHS:
+        return max_batch_bytes
+    if PUBLIC_BODY_PATHS.match(path):
+        return min(max_bytes, PUBLIC_BODY_LIMIT)
+    return max_bytes
 
 
 class BodySizeLimit:
@@ -22,7 +37,7 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         path: str = scope.get("path", "")
-        limit = self.max_batch_bytes if path in LARGE_BODY_PATHS else self.max_bytes
+        limit = body_limit_for(path, self.max_bytes, self.max_batch_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send, limit)

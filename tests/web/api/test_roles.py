@@ -12,7 +12,12 @@ from fastapi.testclient import TestClient
 from leadflow.users.domain import Permission, Role, role_allows
 from leadflow.web.auth import Authorize
 
-OPEN_ROUTES = {("GET", "/health")}
+OPEN_ROUTES = {
+    ("GET", "/health"),
+    # Public capture endpoints: rate-limited instead of signed in.
+    ("POST", "/api/v1/forms/{form_id}/submissions"),
+    ("POST", "/api/v1/events/{event_id}/registrations"),
+}
 
 
 def _authorize_of(route: APIRoute) -> Authorize | None:
@@ -83,7 +88,16 @@ def test_every_api_route_refuses_anonymous_callers(app: FastAPI, client: TestCli
         assert response.status_code == 401, (method, path, response.status_code)
 
 
-PUBLIC_PAGES = {"/login", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+PUBLIC_PAGES = {
+    "/login",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/openapi.json",
+    # Landing pages and event registration: public by design.
+    "/p/{slug}",
+    "/e/{event_id:int}",
+}
 
 
 def test_every_page_route_checks_the_caller(app: FastAPI) -> None:

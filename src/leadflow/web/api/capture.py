@@ -1,9 +1,360 @@
-"""API routes of the capture capability: thin over its services."""
+"""API routes of the capture capability: thin over its services.
 
-from __future__ import annotations
+No `from __future__ import annotations`: FastAPI reads the body models from the
+annotations at run time.
+"""
 
-from fastapi import APIRouter
+import time
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import insert
+
+from leadflow.capture import services
+from leadflow.capture.errors import RateLimited
+from leadflow.capture.guards import RateLimiter
+from leadflow.capture.models import MarketingPage
+from leadflow.capture.representations import (
+    event_json,
+    form_json,
+    registration_json,
+    strategy_json,
+    submission_json,
+)
+from leadflow.capture.schemas import EventIn, FormIn, RegistrationIn, ResubmitIn, StrategyIn
+from leadflow.lib.records import to_public
+from leadflow.matching import services as matching
+from leadflow.users.domain import Permission
+from leadflow.web.auth import Authorize, container_of
+from leadflow.web.errors import problem_response
+
+# The public capture routes: anyone may call them (they are rate-limited instead).
+PUBLIC_API_ROUTES = (
+    ("POST", "/api/v1/forms/{form_id}/submissions"),
+    ("POST", "/api/v1/events/{event_id}/registrations"),
+)
+BENCH_FLOOR_PATH = "/api/v1/bench/floor"
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def check_rate(request: Request, scope: str) -> None:
+    """Count this public request per client address and per form/event; raise RateLimited."""
+    state = request.app.state
+    limiters: dict[str, RateLimiter] | None = getattr(state, "capture_limiters", None)
+    if limiters is None:
+        settings = container_of(request).settings
+        limiters = {
+            "ip": RateLimiter(settings.capture_ip_limit_per_minute),
+            "target": RateLimiter(settings.capture_form_limit_per_minute),
+        }
+        state.capture_limiters = limiters
+    now = time.monotonic()
+    for name, key in (("ip", client_ip(request)), ("target", scope)):
+        wait = limiters[name].hit(key, now)
+        if wait is not None:
+            what = "from your address" if name == "ip" else "to this form"
+            raise RateLimited(f"Too many submissions {what}; retry in {wait} s", retry_after=wait)
+
+
+def rate_limited_response(error: RateLimited) -> Response:
+    response = problem_response(error)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _dump(body: Any) -> dict[str, Any]:
+    data: dict[str, Any] = body.model_dump(exclude_unset=True)
+    return data
+
+
+def _strategies_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/matching-strategies", tags=["matching"])
+    can_read = Depends(Authorize(Permission.FORMS_READ))
+    can_admin = Depends(Authorize(Permission.MATCHING_ADMIN))
+
+    @router.get("", dependencies=[can_read], summary="List matching strategies")
+    def list_strategies(request: Request, target: str | None = None) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            return {"items": [strategy_json(s) for s in matching.list_strategies(session, target)]}
+
+    @router.post("", status_code=201, dependencies=[can_admin], summary="Create a strategy")
+    def create_strategy(request: Request, body: StrategyIn = Body()) -> dict[str, Any]:
+        with container_of(request).uow() as uow:
+            result = strategy_json(matching.create_strategy(_dump(body), uow=uow))
+            uow.commit()
+        return result
+
+    @router.get("/{strategy_id}", dependencies=[can_read], summary="Read a strategy")
+    def read_strategy(request: Request, strategy_id: int) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            return strategy_json(matching.get_strategy(session, strategy_id))
+
+    @router.patch("/{strategy_id}", dependencies=[can_admin], summary="Change a strategy")
+    def update_strategy(
+        request: Request, strategy_id: int, body: StrategyIn = Body()
+    ) -> dict[str, Any]:
+        with container_of(request).uow() as uow:
+            result = strategy_json(matching.update_strategy(strategy_id, _dump(body), uow=uow))
+            uow.commit()
+        return result
+
+    @router.delete(
+        "/{strategy_id}", status_code=204, dependencies=[can_admin], summary="Delete a strategy"
+    )
+    def delete_strategy(request: Request, strategy_id: int) -> Response:
+        with container_of(request).uow() as uow:
+            matching.delete_strategy(strategy_id, uow=uow)
+            uow.commit()
+        return Response(status_code=204)
+
+    return router
+
+
+def _form_payload(body: FormIn) -> dict[str, Any]:
+    data = _dump(body)
+    if body.fields is not None:
+        data["fields"] = [field.model_dump(exclude_none=True) for field in body.fields]
+    return data
+
+
+def _forms_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/forms", tags=["forms"])
+    can_read = Depends(Authorize(Permission.FORMS_READ))
+    can_write = Depends(Authorize(Permission.FORMS_WRITE))
+
+    @router.get("", dependencies=[can_read], summary="List forms")
+    def list_forms(request: Request) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            items = [
+                form_json(form, services.get_page(session, form.page_id))
+                for form in services.list_forms(session)
+            ]
+        return {"items": items}
+
+    @router.post("", status_code=201, dependencies=[can_write], summary="Create a form")
+    def create_form(request: Request, response: Response, body: FormIn = Body()) -> dict[str, Any]:
+        """The org's default strategies are copied in unless given; the page lives at /p/{slug}."""
+        with container_of(request).uow() as uow:
+            form = services.create_form(_form_payload(body), uow=uow)
+            result = form_json(form, services.get_page(uow.session, form.page_id))
+            uow.commit()
+        response.headers["Location"] = f"/api/v1/forms/{result['id']}"
+        return result
+
+    @router.get("/{form_id}", dependencies=[can_read], summary="Read a form")
+    def read_form(request: Request, form_id: int) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            form = services.get_form(session, form_id)
+            return form_json(form, services.get_page(session, form.page_id))
+
+    @router.patch("/{form_id}", dependencies=[can_write], summary="Change a form")
+    def update_form(request: Request, form_id: int, body: FormIn = Body()) -> dict[str, Any]:
+        with container_of(request).uow() as uow:
+            form = services.update_form(form_id, _form_payload(body), uow=uow)
+            result = form_json(form, services.get_page(uow.session, form.page_id))
+            uow.commit()
+        return result
+
+    @router.delete("/{form_id}", status_code=204, dependencies=[can_write], summary="Delete")
+    def delete_form(request: Request, form_id: int) -> Response:
+        with container_of(request).uow() as uow:
+            services.delete_form(form_id, uow=uow)
+            uow.commit()
+        return Response(status_code=204)
+
+    @router.get("/{form_id}/submissions", dependencies=[can_read], summary="List submissions")
+    def list_submissions(
+        request: Request, form_id: int, status: str | None = None
+    ) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            services.get_form(session, form_id)
+            rows = services.list_submissions(session, form_id, status=status)
+        return {"items": [submission_json(row) for row in rows]}
+
+    @router.post("/{form_id}/submissions", status_code=201, summary="Submit a form (public)")
+    def submit(request: Request, form_id: int, body: dict[str, Any] = Body()) -> Response:
+        """For forms embedded on other sites: JSON field values by the form's field names.
+
+        Public and rate-limited; 422 problem+json lists each field at fault in `errors`.
+        """
+        try:
+            check_rate(request, f"form:{form_id}")
+        except RateLimited as exc:
+            return rate_limited_response(exc)
+        container = container_of(request)
+        result = services.run_submission(container.uow, form_id, body, source_ip=client_ip(request))
+        return JSONResponse(
+            {
+                "submission_id": result.submission_id,
+                "status": result.status.value,
+                "contact_id": result.contact_id,
+                "lead_id": result.lead_id,
+            },
+            status_code=201,
+        )
+
+    return router
+
+
+def _submissions_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/submissions", tags=["forms"])
+    can_read = Depends(Authorize(Permission.FORMS_READ))
+    can_write = Depends(Authorize(Permission.FORMS_WRITE))
+
+    @router.get("/{submission_id}", dependencies=[can_read], summary="Read a submission")
+    def read_submission(request: Request, submission_id: int) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            return submission_json(services.get_submission(session, submission_id))
+
+    @router.post(
+        "/{submission_id}/resubmit", dependencies=[can_write], summary="Process a submission again"
+    )
+    def resubmit(
+        request: Request, submission_id: int, body: ResubmitIn = Body(default_factory=ResubmitIn)
+    ) -> dict[str, Any]:
+        """Run the pipeline again on the stored payload (or a corrected `payload`)."""
+        container = container_of(request)
+        with container.read_session() as session:
+            stored = services.get_submission(session, submission_id)
+            form_id, payload = stored.form_id, dict(stored.payload)
+        services.run_submission(
+            container.uow, form_id, body.payload or payload, submission_id=submission_id
+        )
+        with container.read_session() as session:
+            return submission_json(services.get_submission(session, submission_id))
+
+    return router
+
+
+def _events_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/events", tags=["events"])
+    can_read = Depends(Authorize(Permission.EVENTS_READ))
+    can_write = Depends(Authorize(Permission.EVENTS_WRITE))
+
+    @router.get("", dependencies=[can_read], summary="List events")
+    def list_events(request: Request) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            return {"items": [event_json(row) for row in services.list_events(session)]}
+
+    @router.post("", status_code=201, dependencies=[can_write], summary="Create an event")
+    def create_event(request: Request, body: EventIn = Body()) -> dict[str, Any]:
+        with container_of(request).uow() as uow:
+            result = event_json(services.create_event(_dump(body), uow=uow))
+            uow.commit()
+        return result
+
+    @router.get("/{event_id}", dependencies=[can_read], summary="Read an event")
+    def read_event(request: Request, event_id: int) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            return event_json(services.get_event(session, event_id))
+
+    @router.patch("/{event_id}", dependencies=[can_write], summary="Change an event")
+    def update_event(request: Request, event_id: int, body: EventIn = Body()) -> dict[str, Any]:
+        with container_of(request).uow() as uow:
+            result = event_json(services.update_event(event_id, _dump(body), uow=uow))
+            uow.commit()
+        return result
+
+    @router.delete("/{event_id}", status_code=204, dependencies=[can_write], summary="Delete")
+    def delete_event(request: Request, event_id: int) -> Response:
+        with container_of(request).uow() as uow:
+            services.delete_event(event_id, uow=uow)
+            uow.commit()
+        return Response(status_code=204)
+
+    @router.get("/{event_id}/registrations", dependencies=[can_read], summary="Registrations")
+    def list_registrations(request: Request, event_id: int) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            services.get_event(session, event_id)
+            rows = services.list_registrations(session, event_id)
+        return {"items": [registration_json(row) for row in rows]}
+
+    @router.post("/{event_id}/registrations", status_code=201, summary="Register (public)")
+    def register(request: Request, event_id: int, body: RegistrationIn = Body()) -> Response:
+        """Public and rate-limited. A full event answers 409 `event_full` unless
+        `join_waitlist` is true; registering again returns the same registration (200)."""
+        try:
+            check_rate(request, f"event:{event_id}")
+        except RateLimited as exc:
+            return rate_limited_response(exc)
+        with container_of(request).uow() as uow:
+            registration, created = services.register_for_event(
+                event_id, body.model_dump(), uow=uow
+            )
+            result = registration_json(registration)
+            uow.commit()
+        return JSONResponse(result, status_code=201 if created else 200)
+
+    @router.post(
+        "/{event_id}/registrations/{registration_id}/check-in",
+        dependencies=[can_write],
+        summary="Check a registrant in",
+    )
+    def check_in(request: Request, event_id: int, registration_id: int) -> dict[str, Any]:
+        with container_of(request).uow() as uow:
+            registration, _ = services.check_in(event_id, registration_id, uow=uow)
+            result = registration_json(registration)
+            uow.commit()
+        return result
+
+    return router
+
+
+def _bench_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.post(BENCH_FLOOR_PATH)
+    def floor(request: Request) -> dict[str, Any]:
+        """The framework-and-database floor: one transaction inserting one row."""
+        with container_of(request).uow() as uow:
+            uow.session.execute(
+                insert(MarketingPage).values(slug=f"bench-{time.monotonic_ns()}", title="bench")
+            )
+            uow.commit()
+        return {"ok": True}
+
+    return router
+
+
+def _manual_leads_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
+    can_write = Depends(Authorize(Permission.LEADS_WRITE))
+
+    @router.post(
+        "/with-contact",
+        status_code=201,
+        dependencies=[can_write],
+        summary="Create a lead and its contact on the spot",
+    )
+    def create_with_contact(
+        request: Request, response: Response, body: dict[str, Any] = Body()
+    ) -> dict[str, Any]:
+        """Lead fields as for `POST /api/v1/leads`; the parent contact is made from the
+        lead's name, email, phone and job title (or, with the same email, the existing
+        contact is linked). `contact_created` says which."""
+        with container_of(request).uow() as uow:
+            lead, outcome = services.create_lead_with_contact(body, uow=uow)
+            result = to_public(lead, uow.registry, "lead")
+            uow.commit()
+        response.headers["Location"] = f"/api/v1/leads/{result['id']}"
+        return {**result, "contact_created": outcome.created}
+
+    return router
 
 
 def routers() -> list[APIRouter]:
-    return []
+    return [
+        _strategies_router(),
+        _forms_router(),
+        _submissions_router(),
+        _events_router(),
+        _manual_leads_router(),
+    ]
+
+
+def bench_routers() -> list[APIRouter]:
+    return [_bench_router()]

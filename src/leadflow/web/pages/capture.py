@@ -1,9 +1,697 @@
-"""Pages of the capture capability: thin over its services."""
+"""Pages of the capture capability: thin over its services.
+
+Signed-in pages manage forms, events and matching strategies; the public pages
+(/p/{slug} landing pages, /e/{id} event registration) are standalone HTML that
+works without JavaScript and never echo input unescaped (Jinja autoescapes).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from leadflow.bootstrap import Container
+from leadflow.capture import services
+from leadflow.capture.domain import (
+    HONEYPOT_FIELD,
+    EventMatchOn,
+    InputType,
+    UpdateMode,
+)
+from leadflow.capture.errors import EventFull, RateLimited
+from leadflow.capture.guards import (
+    FORM_TOKEN_FIELD,
+    VISITOR_COOKIE,
+    VISITOR_MAX_AGE,
+    form_token,
+    form_token_valid,
+    visitor_cookie,
+    visitor_of,
+)
+from leadflow.capture.models import MarketingForm, MarketingPage
+from leadflow.errors import LeadflowError, PermissionDenied, ValidationFailed
+from leadflow.matching import services as matching
+from leadflow.users.domain import Permission, role_allows
+from leadflow.users.services import Principal
+from leadflow.web.api.capture import check_rate, client_ip
+from leadflow.web.auth import Authorize, container_of
+from leadflow.web.pages.render import TEMPLATES, render, settings_navigation
+from leadflow.web.pages.settings_forms import FormState, checked, text_of, when
+
+BLANK_FIELD_ROWS = 3
+MODE_LABELS = {
+    UpdateMode.CONTACTS_AND_LEADS.value: "Contacts and leads",
+    UpdateMode.ONLY_CONTACTS.value: "Only contacts",
+    UpdateMode.ONLY_LEADS.value: "Only leads",
+    UpdateMode.NO_UPDATE.value: "No update (store the submission only)",
+}
+MATCH_ON_LABELS = {
+    EventMatchOn.EMAIL.value: "Email",
+    EventMatchOn.NAME.value: "First and last name",
+    EventMatchOn.EMAIL_AND_NAME.value: "Email, first and last name",
+}
+FORM_INPUTS = (
+    "name",
+    "slug",
+    "title",
+    "intro",
+    "campaign",
+    "update_mode",
+    "contact_strategy_id",
+    "lead_strategy_id",
+    "consent_field",
+)
+
+
+async def form_data(request: Request) -> FormData:
+    return await request.form()
+
+
+def _secret(container: Container) -> str:
+    return container.settings.effective_secret_key
+
+
+def _public(
+    request: Request, template: str, context: dict[str, Any], *, status: int = 200
+) -> Response:
+    # Standalone pages: no signed-in shell, no navigation, no CSRF session token.
+    return TEMPLATES.TemplateResponse(request, template, context, status_code=status)
+
+
+# --- public landing pages -----------------------------------------------------------------
+
+
+def _landing(
+    request: Request,
+    form: MarketingForm,
+    page: MarketingPage,
+    *,
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+    alert: str | None = None,
+    status: int = 200,
+) -> Response:
+    container = container_of(request)
+    context = {
+        "page": page,
+        "form": form,
+        "fields": services.form_fields(form),
+        "values": values or {},
+        "errors": errors or {},
+        "alert": alert,
+        "token": form_token(_secret(container), form.token_secret, form.id),
+        "token_field": FORM_TOKEN_FIELD,
+        "honeypot": HONEYPOT_FIELD,
+    }
+    return _public(request, "public/landing.html", context, status=status)
+
+
+def _not_found(request: Request, message: str) -> Response:
+    return _public(
+        request, "public/message.html", {"title": "Not found", "message": message}, status=404
+    )
+
+
+def _public_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/p/{slug}")
+    def show_landing(request: Request, slug: str) -> Response:
+        container = container_of(request)
+        try:
+            with container.read_session() as session:
+                form, page = services.get_form_by_slug(session, slug)
+        except LeadflowError:
+            return _not_found(request, "There is no page at this address.")
+        visitor = visitor_of(_secret(container), request.cookies.get(VISITOR_COOKIE))
+        if visitor is not None:
+            with container.uow() as uow:
+                if services.record_page_visit(page.id, visitor, uow=uow):
+                    uow.commit()
+        return _landing(request, form, page)
+
+    @router.post("/p/{slug}")
+    def submit_landing(request: Request, slug: str, raw: FormData = Depends(form_data)) -> Response:
+        container = container_of(request)
+        try:
+            with container.read_session() as session:
+                form, page = services.get_form_by_slug(session, slug)
+        except LeadflowError:
+            return _not_found(request, "There is no page at this address.")
+        values = {key: value for key, value in raw.items() if isinstance(value, str)}
+        token: str | None = values.pop(FORM_TOKEN_FIELD, None)
+        if not form_token_valid(_secret(container), form.token_secret, form.id, token):
+            alert = "This form has expired or was not sent from this page. Please try again."
+            return _landing(request, form, page, values=values, alert=alert, status=403)
+        try:
+            check_rate(request, f"form:{form.id}")
+        except RateLimited as exc:
+            response = _landing(request, form, page, values=values, alert=exc.message, status=429)
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        visitor = visitor_of(_secret(container), request.cookies.get(VISITOR_COOKIE))
+        try:
+            result = services.run_submission(
+                container.uow,
+                form.id,
+                values,
+                known_contact_id=visitor,
+                source_ip=client_ip(request),
+            )
+        except ValidationFailed as exc:
+            errors = {
+                item["field"]: item["message"]
+                for item in exc.extra.get("errors", [])
+                if item.get("field")
+            }
+            summary = None if errors else exc.message
+            return _landing(
+                request, form, page, values=values, errors=errors, alert=summary, status=422
+            )
+        response = _public(
+            request,
+            "public/message.html",
+            {"title": page.title, "message": "Thank you! We received your submission."},
+        )
+        if result.contact_id is not None:
+            response.set_cookie(
+                VISITOR_COOKIE,
+                visitor_cookie(_secret(container), result.contact_id),
+                max_age=VISITOR_MAX_AGE,
+                httponly=True,
+                samesite="lax",
+            )
+        return response
+
+    @router.get("/e/{event_id:int}")
+    def show_registration(request: Request, event_id: int) -> Response:
+        container = container_of(request)
+        try:
+            with container.read_session() as session:
+                event_row = services.get_event(session, event_id)
+        except LeadflowError:
+            return _not_found(request, "There is no such event.")
+        return _registration_page(request, event_row)
+
+    @router.post("/e/{event_id:int}")
+    def register(request: Request, event_id: int, raw: FormData = Depends(form_data)) -> Response:
+        container = container_of(request)
+        try:
+            with container.read_session() as session:
+                event_row = services.get_event(session, event_id)
+        except LeadflowError:
+            return _not_found(request, "There is no such event.")
+        values = {key: value for key, value in raw.items() if isinstance(value, str)}
+        if values.get(HONEYPOT_FIELD):
+            return _public(
+                request, "public/message.html", {"title": event_row.name, "message": "Thank you!"}
+            )
+        try:
+            check_rate(request, f"event:{event_id}")
+            with container.uow() as uow:
+                registration, _ = services.register_for_event(
+                    event_id, {**values, "join_waitlist": checked(values, "join_waitlist")}, uow=uow
+                )
+                status = registration.status
+                uow.commit()
+        except LeadflowError as exc:
+            errors = {exc.field: exc.message} if exc.field and exc.field != "join_waitlist" else {}
+            full = isinstance(exc, EventFull)
+            response = _registration_page(
+                request,
+                event_row,
+                values=values,
+                errors=errors,
+                alert=None if errors else exc.message,
+                offer_waitlist=full,
+                status=exc.http_status,
+            )
+            if isinstance(exc, RateLimited):
+                response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        message = (
+            "You are on the waitlist; we will tell you when a place frees up."
+            if status == "waitlisted"
+            else "You are registered. See you there!"
+        )
+        return _public(
+            request, "public/message.html", {"title": event_row.name, "message": message}
+        )
+
+    return router
+
+
+def _registration_page(
+    request: Request,
+    event_row: Any,
+    *,
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+    alert: str | None = None,
+    offer_waitlist: bool = False,
+    status: int = 200,
+) -> Response:
+    context = {
+        "event": event_row,
+        "values": values or {},
+        "errors": errors or {},
+        "alert": alert,
+        "offer_waitlist": offer_waitlist,
+        "honeypot": HONEYPOT_FIELD,
+        "needs_email": event_row.match_on != EventMatchOn.NAME.value,
+        "needs_names": event_row.match_on != EventMatchOn.EMAIL.value,
+    }
+    return _public(request, "public/register.html", context, status=status)
+
+
+# --- signed-in: forms ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    index: int
+    name: str = ""
+    label: str = ""
+    type: str = "text"
+    required: bool = False
+    contact_field: str = ""
+    lead_field: str = ""
+
+
+def _field_rows(fields: list[dict[str, Any]]) -> list[FieldRow]:
+    rows = [
+        FieldRow(
+            index,
+            item.get("name", ""),
+            item.get("label", ""),
+            item.get("type", "text"),
+            bool(item.get("required")),
+            item.get("contact_field") or "",
+            item.get("lead_field") or "",
+        )
+        for index, item in enumerate(fields)
+    ]
+    start = len(rows)
+    rows.extend(FieldRow(start + offset) for offset in range(BLANK_FIELD_ROWS))
+    return rows
+
+
+def _fields_from(form: Mapping[str, Any]) -> list[dict[str, Any]]:
+    fields: list[dict[str, Any]] = []
+    index = 0
+    while f"field_{index}_name" in form:
+        name = text_of(form, f"field_{index}_name")
+        if name:
+            fields.append(
+                {
+                    "name": name,
+                    "label": text_of(form, f"field_{index}_label") or None,
+                    "type": text_of(form, f"field_{index}_type") or "text",
+                    "required": checked(form, f"field_{index}_required"),
+                    "contact_field": text_of(form, f"field_{index}_contact_field") or None,
+                    "lead_field": text_of(form, f"field_{index}_lead_field") or None,
+                }
+            )
+        index += 1
+    return fields
+
+
+def _form_values(form: Mapping[str, Any]) -> dict[str, str]:
+    return {name: text_of(form, name) for name in FORM_INPUTS}
+
+
+def _form_changes(form: Mapping[str, Any]) -> dict[str, Any]:
+    values = _form_values(form)
+    changes: dict[str, Any] = {
+        "name": values["name"],
+        "slug": values["slug"],
+        "title": values["title"] or values["name"],
+        "intro": values["intro"] or None,
+        "campaign": values["campaign"] or None,
+        "update_mode": values["update_mode"] or UpdateMode.CONTACTS_AND_LEADS.value,
+        "consent_field": values["consent_field"] or None,
+        "generate_leads_without_matching": checked(form, "generate_leads_without_matching"),
+        "store_all_submissions": checked(form, "store_all_submissions"),
+        "fields": _fields_from(form),
+    }
+    for name in ("contact_strategy_id", "lead_strategy_id"):
+        if values[name].isdigit():
+            changes[name] = int(values[name])
+    return changes
+
+
+def _editor_context(
+    request: Request, fields: list[dict[str, Any]], state: FormState, checks: Mapping[str, bool]
+) -> dict[str, Any]:
+    container = container_of(request)
+    registry = container.registry()
+    with container.read_session() as session:
+        strategies = matching.list_strategies(session)
+    return {
+        "state": state,
+        "checks": checks,
+        "field_rows": _field_rows(fields),
+        "input_types": [item.value for item in InputType],
+        "contact_fields": [
+            (("custom." if d.custom else "") + d.name, d.label)
+            for d in registry.fields_of("contact")
+            if d.writable and d.reference is None
+        ],
+        "lead_fields": [
+            (("custom." if d.custom else "") + d.name, d.label)
+            for d in registry.fields_of("lead")
+            if d.writable and d.reference is None
+        ],
+        "modes": list(MODE_LABELS.items()),
+        "contact_strategies": [(str(s.id), s.name) for s in strategies if s.target == "contact"],
+        "lead_strategies": [(str(s.id), s.name) for s in strategies if s.target == "lead"],
+    }
+
+
+def _forms_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    can_read = Authorize(Permission.FORMS_READ)
+    can_write = Authorize(Permission.FORMS_WRITE)
+
+    @router.get("/forms")
+    def list_forms(request: Request, principal: Principal = Depends(can_read)) -> Response:
+        with container_of(request).read_session() as session:
+            rows = [
+                (form, services.get_page(session, form.page_id))
+                for form in services.list_forms(session)
+            ]
+        context = {
+            "rows": rows,
+            "modes": MODE_LABELS,
+            "can_write": role_allows(principal.role, Permission.FORMS_WRITE),
+        }
+        return render(request, "capture/forms.html", context)
+
+    @router.get("/forms/new")
+    def new_form(request: Request, principal: Principal = Depends(can_write)) -> Response:
+        from leadflow.capture.domain import DEFAULT_FIELDS
+
+        state = FormState({"update_mode": UpdateMode.CONTACTS_AND_LEADS.value})
+        checks = {"store_all_submissions": True, "generate_leads_without_matching": False}
+        context = _editor_context(request, [f.to_json() for f in DEFAULT_FIELDS], state, checks)
+        context.update({"title": "New form", "action": "/forms/new", "form_id": None})
+        return render(request, "capture/form_edit.html", context)
+
+    @router.post("/forms/new")
+    def create_form(
+        request: Request,
+        principal: Principal = Depends(can_write),
+        raw: FormData = Depends(form_data),
+    ) -> Response:
+        changes = _form_changes(raw)
+        try:
+            with container_of(request).uow() as uow:
+                created = services.create_form(changes, uow=uow)
+                form_id = created.id
+                uow.commit()
+        except LeadflowError as exc:
+            return _editor_failed(request, raw, changes, exc, "New form", "/forms/new", None)
+        return RedirectResponse(f"/forms/{form_id}", status_code=303)
+
+    @router.get("/forms/{form_id:int}")
+    def show_form(
+        request: Request, form_id: int, principal: Principal = Depends(can_read)
+    ) -> Response:
+        with container_of(request).read_session() as session:
+            form = services.get_form(session, form_id)
+            page = services.get_page(session, form.page_id)
+            submissions = services.list_submissions(session, form_id, limit=50)
+            strategies = {s.id: s.name for s in matching.list_strategies(session)}
+        context = {
+            "form": form,
+            "page": page,
+            "submissions": submissions,
+            "strategies": strategies,
+            "modes": MODE_LABELS,
+            "when": when,
+            "can_write": role_allows(principal.role, Permission.FORMS_WRITE),
+        }
+        return render(request, "capture/form_detail.html", context)
+
+    @router.get("/forms/{form_id:int}/edit")
+    def edit_form(
+        request: Request, form_id: int, principal: Principal = Depends(can_write)
+    ) -> Response:
+        with container_of(request).read_session() as session:
+            form = services.get_form(session, form_id)
+            page = services.get_page(session, form.page_id)
+        state = FormState(
+            {
+                "name": form.name,
+                "slug": page.slug,
+                "title": page.title,
+                "intro": page.intro or "",
+                "campaign": form.campaign or "",
+                "update_mode": form.update_mode,
+                "contact_strategy_id": str(form.contact_strategy_id or ""),
+                "lead_strategy_id": str(form.lead_strategy_id or ""),
+                "consent_field": form.consent_field or "",
+            }
+        )
+        checks = {
+            "store_all_submissions": form.store_all_submissions,
+            "generate_leads_without_matching": form.generate_leads_without_matching,
+        }
+        context = _editor_context(request, list(form.fields), state, checks)
+        context.update(
+            {"title": f"Edit {form.name}", "action": f"/forms/{form_id}/edit", "form_id": form_id}
+        )
+        return render(request, "capture/form_edit.html", context)
+
+    @router.post("/forms/{form_id:int}/edit")
+    def save_form(
+        request: Request,
+        form_id: int,
+        principal: Principal = Depends(can_write),
+        raw: FormData = Depends(form_data),
+    ) -> Response:
+        changes = _form_changes(raw)
+        try:
+            with container_of(request).uow() as uow:
+                services.update_form(form_id, changes, uow=uow)
+                uow.commit()
+        except LeadflowError as exc:
+            return _editor_failed(
+                request, raw, changes, exc, "Edit form", f"/forms/{form_id}/edit", form_id
+            )
+        return RedirectResponse(f"/forms/{form_id}", status_code=303)
+
+    @router.post("/forms/{form_id:int}/submissions/{submission_id:int}/resubmit")
+    def resubmit(
+        request: Request,
+        form_id: int,
+        submission_id: int,
+        principal: Principal = Depends(can_write),
+    ) -> Response:
+        container = container_of(request)
+        with container.read_session() as session:
+            stored = services.get_submission(session, submission_id)
+            if stored.form_id != form_id:
+                raise PermissionDenied("That submission belongs to another form")
+            payload = dict(stored.payload)
+        # A failure keeps its new errors on the submission; the page shows them.
+        with suppress(ValidationFailed):
+            services.run_submission(container.uow, form_id, payload, submission_id=submission_id)
+        return RedirectResponse(f"/forms/{form_id}#submissions", status_code=303)
+
+    return router
+
+
+def _editor_failed(
+    request: Request,
+    raw: Mapping[str, Any],
+    changes: Mapping[str, Any],
+    error: LeadflowError,
+    title: str,
+    action: str,
+    form_id: int | None,
+) -> Response:
+    state = FormState.failed(_form_values(raw), error, FORM_INPUTS)
+    checks = {
+        "store_all_submissions": checked(raw, "store_all_submissions"),
+        "generate_leads_without_matching": checked(raw, "generate_leads_without_matching"),
+    }
+    context = _editor_context(request, list(changes.get("fields") or []), state, checks)
+    context.update({"title": title, "action": action, "form_id": form_id})
+    if error.field and error.field.startswith("fields"):
+        context["state"] = FormState(state.values, state.errors, alert=f"Fields: {error.message}")
+    return render(request, "capture/form_edit.html", context, status=error.http_status)
+
+
+# --- signed-in: events --------------------------------------------------------------------
+
+EVENT_INPUTS = ("name", "starts_at", "ends_at", "capacity", "venue", "match_on", "campaign")
+
+
+def _events_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    can_read = Authorize(Permission.EVENTS_READ)
+    can_write = Authorize(Permission.EVENTS_WRITE)
+
+    def events_page(
+        request: Request, principal: Principal, state: FormState, status: int = 200
+    ) -> Response:
+        with container_of(request).read_session() as session:
+            events = services.list_events(session)
+        context = {
+            "events": events,
+            "state": state,
+            "match_on": list(MATCH_ON_LABELS.items()),
+            "when": when,
+            "can_write": role_allows(principal.role, Permission.EVENTS_WRITE),
+        }
+        return render(request, "capture/events.html", context, status=status)
+
+    @router.get("/events")
+    def list_events(request: Request, principal: Principal = Depends(can_read)) -> Response:
+        return events_page(request, principal, FormState({"match_on": "email"}))
+
+    @router.post("/events")
+    def create_event(
+        request: Request,
+        principal: Principal = Depends(can_write),
+        raw: FormData = Depends(form_data),
+    ) -> Response:
+        values = {name: text_of(raw, name) for name in EVENT_INPUTS}
+        data: dict[str, Any] = {**values, "create_leads": checked(raw, "create_leads")}
+        data["capacity"] = values["capacity"] or None
+        try:
+            with container_of(request).uow() as uow:
+                created = services.create_event(data, uow=uow)
+                event_id = created.id
+                uow.commit()
+        except LeadflowError as exc:
+            return events_page(
+                request, principal, FormState.failed(values, exc, EVENT_INPUTS), exc.http_status
+            )
+        return RedirectResponse(f"/events/{event_id}", status_code=303)
+
+    @router.get("/events/{event_id:int}")
+    def show_event(
+        request: Request, event_id: int, principal: Principal = Depends(can_read)
+    ) -> Response:
+        with container_of(request).read_session() as session:
+            event_row = services.get_event(session, event_id)
+            registrations = services.list_registrations(session, event_id)
+        context = {
+            "event": event_row,
+            "registrations": registrations,
+            "match_on": MATCH_ON_LABELS,
+            "when": when,
+            "can_write": role_allows(principal.role, Permission.EVENTS_WRITE),
+        }
+        return render(request, "capture/event_detail.html", context)
+
+    @router.post("/events/{event_id:int}/registrations/{registration_id:int}/check-in")
+    def check_in(
+        request: Request,
+        event_id: int,
+        registration_id: int,
+        principal: Principal = Depends(can_write),
+    ) -> Response:
+        with container_of(request).uow() as uow:
+            services.check_in(event_id, registration_id, uow=uow)
+            uow.commit()
+        return RedirectResponse(f"/events/{event_id}", status_code=303)
+
+    return router
+
+
+# --- signed-in: matching settings ---------------------------------------------------------
+
+STRATEGY_INPUTS = ("name", "target", "fields", "description")
+
+
+def _matching_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    can_admin = Authorize(Permission.MATCHING_ADMIN)
+
+    def matching_page(
+        request: Request, principal: Principal, state: FormState, status: int = 200
+    ) -> Response:
+        container = container_of(request)
+        registry = container.registry()
+        with container.read_session() as session:
+            strategies = matching.list_strategies(session)
+        context = {
+            "settings_sections": settings_navigation(principal),
+            "strategies": strategies,
+            "state": state,
+            "matchable": {
+                target: [(d.name, d.label) for d in registry.fields_of(target) if d.matchable]
+                for target in ("contact", "lead")
+            },
+        }
+        return render(request, "capture/matching.html", context, status=status)
+
+    @router.get("/settings/matching")
+    def show(request: Request, principal: Principal = Depends(can_admin)) -> Response:
+        return matching_page(request, principal, FormState({"target": "contact"}))
+
+    @router.post("/settings/matching")
+    def create(
+        request: Request,
+        principal: Principal = Depends(can_admin),
+        raw: FormData = Depends(form_data),
+    ) -> Response:
+        values = {name: text_of(raw, name) for name in STRATEGY_INPUTS}
+        fields = [str(value) for value in raw.getlist("fields") if str(value)]
+        try:
+            with container_of(request).uow() as uow:
+                matching.create_strategy(
+                    {
+                        "name": values["name"],
+                        "target": values["target"],
+                        "fields": fields,
+                        "description": values["description"],
+                        "is_default": checked(raw, "is_default"),
+                    },
+                    uow=uow,
+                )
+                uow.commit()
+        except LeadflowError as exc:
+            return matching_page(
+                request,
+                principal,
+                FormState.failed(values, exc, STRATEGY_INPUTS),
+                exc.http_status,
+            )
+        return RedirectResponse("/settings/matching", status_code=303)
+
+    @router.post("/settings/matching/{strategy_id:int}/default")
+    def make_default(
+        request: Request, strategy_id: int, principal: Principal = Depends(can_admin)
+    ) -> Response:
+        with container_of(request).uow() as uow:
+            matching.update_strategy(strategy_id, {"is_default": True}, uow=uow)
+            uow.commit()
+        return RedirectResponse("/settings/matching", status_code=303)
+
+    @router.post("/settings/matching/{strategy_id:int}/delete")
+    def delete(
+        request: Request, strategy_id: int, principal: Principal = Depends(can_admin)
+    ) -> Response:
+        try:
+            with container_of(request).uow() as uow:
+                matching.delete_strategy(strategy_id, uow=uow)
+                uow.commit()
+        except LeadflowError as exc:
+            return matching_page(request, principal, FormState(alert=exc.message), exc.http_status)
+        return RedirectResponse("/settings/matching", status_code=303)
+
+    return router
 
 
 def routers() -> list[APIRouter]:
-    return []
+    return [_public_router(), _forms_router(), _events_router(), _matching_router()]

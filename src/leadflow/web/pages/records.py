@@ -38,6 +38,8 @@ from leadflow.web.pages.related import SectionContext, records_pointing_here
 from leadflow.web.pages.render import render
 
 SYSTEM_FIELDS = ("id", "created_at", "updated_at")
+# On the new-lead form: make the parent contact from the lead's own name and email.
+NEW_CONTACT_FIELD = "new_contact"
 
 
 async def form_data(request: Request) -> FormData:
@@ -177,7 +179,13 @@ def record_router(page: RecordPage) -> APIRouter:
             definitions = editable_fields(uow.registry, page.entity)
             values = submitted_values(definitions, form)
             try:
-                row = page.create(changes(definitions, values, None), uow=uow)
+                data = changes(definitions, values, None)
+                if page.entity == "lead" and form.get(NEW_CONTACT_FIELD):
+                    from leadflow.capture.services import create_lead_with_contact
+
+                    row, _ = create_lead_with_contact(data, uow=uow)
+                else:
+                    row = page.create(data, uow=uow)
                 record_id = int(row.id)
                 uow.commit()
             except LeadflowError as exc:

@@ -1,0 +1,248 @@
+"""Capture benchmark: end-to-end form submissions over HTTP against a bare one-row insert.
+
+    .venv/bin/python bench/capture.py [--submissions N] [--concurrency 32]
+
+Starts a real server (`leadflow serve`, a subprocess) on a fresh SQLite database
+under a temporary var directory, after `leadflow db upgrade`; creates one form and
+N/3 existing contacts; then fires N JSON submissions at the public submission API
+with `--concurrency` requests in flight (httpx), a third of them for the existing
+contacts. Each submission matches or creates a contact and a lead and records an
+interaction. In the same run the same load goes to a bare endpoint of the same app
+that inserts one row (the floor: framework + database; mounted only because the
+server runs with LEADFLOW_BENCH_ENDPOINTS=1). It prints submissions/s, p50 and p99
+of both and the ratio capture/floor throughput. Goal: ratio >= 0.5, p99 < 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from leadflow.bootstrap import Container
+from leadflow.capture.services import create_form
+from leadflow.config import Settings
+from leadflow.contacts.services import create_contact
+
+P99_BUDGET_MS = 100.0
+RATIO_GOAL = 0.5
+START_TIMEOUT = 60.0
+
+
+@dataclass
+class Run:
+    name: str
+    seconds: float
+    latencies_ms: list[float]
+    failures: int
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies_ms) / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _arguments(argv)
+    with tempfile.TemporaryDirectory(prefix="leadflow-bench-capture-") as folder:
+        var_dir = Path(folder) / "var"
+        url = f"sqlite:///{var_dir / 'bench.db'}"
+        env = {
+            **os.environ,
+            "LEADFLOW_DATABASE_URL": url,
+            "LEADFLOW_VAR_DIR": str(var_dir),
+            "LEADFLOW_SECRET_KEY": "bench",
+            "LEADFLOW_BENCH_ENDPOINTS": "1",
+            # One client address sends everything: the per-address limit would stop it.
+            "LEADFLOW_CAPTURE_IP_LIMIT_PER_MINUTE": "0",
+            "LEADFLOW_CAPTURE_FORM_LIMIT_PER_MINUTE": "0",
+        }
+        _cli(env, "db", "upgrade")
+        existing = max(1, args.submissions // 3)
+        form_id, emails = _prepare(url, var_dir, existing)
+        port = _free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "leadflow", "serve", "--port", str(port), "--no-migrate"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_until_up(base, server)
+            capture_bodies = _submissions(args.submissions, emails)
+            warm = _submissions(args.warmup, [f"warm{i}@bench.example" for i in range(args.warmup)])
+            asyncio.run(_fire(base, f"/api/v1/forms/{form_id}/submissions", warm, args.concurrency))
+            capture = asyncio.run(
+                _fire(
+                    base, f"/api/v1/forms/{form_id}/submissions", capture_bodies, args.concurrency
+                )
+            )
+            capture.name = "capture"
+            floor_bodies: list[dict[str, Any]] = [{} for _ in range(args.submissions)]
+            asyncio.run(
+                _fire(base, "/api/v1/bench/floor", floor_bodies[: args.warmup], args.concurrency)
+            )
+            floor = asyncio.run(_fire(base, "/api/v1/bench/floor", floor_bodies, args.concurrency))
+            floor.name = "floor"
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        _report(capture, floor, args)
+        _check_outcome(url, var_dir, form_id)
+    return 0
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--warmup", type=int, default=100)
+    return parser.parse_args(argv)
+
+
+def _cli(env: dict[str, str], *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "leadflow", *args], env=env, check=True, capture_output=True
+    )
+
+
+def _container(url: str, var_dir: Path) -> Container:
+    return Container(Settings(database_url=url, var_dir=var_dir, secret_key="bench"))
+
+
+def _prepare(url: str, var_dir: Path, existing: int) -> tuple[int, list[str]]:
+    container = _container(url, var_dir)
+    try:
+        container.seed_defaults()
+        emails = [f"known{i}@bench.example" for i in range(existing)]
+        with container.uow() as uow:
+            form_id = create_form({"name": "Bench", "slug": "bench"}, uow=uow).id
+            for email in emails:
+                create_contact({"email": email, "first_name": "Known"}, uow=uow)
+            uow.commit()
+    finally:
+        container.close()
+    return form_id, emails
+
+
+def _submissions(count: int, known: list[str]) -> list[dict[str, Any]]:
+    """Every third submission is an existing contact's; the rest are new people."""
+    bodies: list[dict[str, Any]] = []
+    for index in range(count):
+        if index % 3 == 0 and known:
+            email = known[(index // 3) % len(known)]
+        else:
+            email = f"new{index}-{time.monotonic_ns()}@bench.example"
+        bodies.append({"email": email, "first_name": "Bench", "company": "Bench Ltd"})
+    return bodies
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server exited with {server.returncode}")
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+async def _fire(base: str, path: str, bodies: list[dict[str, Any]], concurrency: int) -> Run:
+    latencies: list[float] = []
+    failures = 0
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async def worker(client: httpx.AsyncClient, clock: Callable[[], float]) -> None:
+        nonlocal failures
+        while True:
+            try:
+                body = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            started = clock()
+            response = await client.post(path, json=body)
+            elapsed = (clock() - started) * 1000
+            if response.status_code >= 300:
+                failures += 1
+            latencies.append(elapsed)
+
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client, time.perf_counter) for _ in range(concurrency)))
+        seconds = time.perf_counter() - started
+    return Run(path, seconds, latencies, failures)
+
+
+def _report(capture: Run, floor: Run, args: argparse.Namespace) -> None:
+    ratio = capture.per_second / floor.per_second
+    print(f"capture benchmark: {args.submissions} requests each, concurrency {args.concurrency}")
+    print(f"{'':10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'failed':>8}")
+    for run in (capture, floor):
+        print(
+            f"{run.name:10}{run.per_second:10.1f}{run.percentile(0.5):10.1f}"
+            f"{run.percentile(0.99):10.1f}{run.failures:8d}"
+        )
+    print(f"ratio capture/floor throughput: {ratio:.2f} (goal >= {RATIO_GOAL})")
+    p99 = capture.percentile(0.99)
+    verdict = "under" if p99 < P99_BUDGET_MS else "OVER"
+    print(f"capture p99 {p99:.1f} ms: {verdict} {P99_BUDGET_MS:.0f} ms")
+    print(f"capture mean {statistics.fmean(capture.latencies_ms):.1f} ms")
+
+
+def _check_outcome(url: str, var_dir: Path, form_id: int) -> None:
+    """The submissions really made what they should have: no silent failures."""
+    from sqlalchemy import func, select
+
+    from leadflow.capture.models import FormSubmission
+    from leadflow.contacts.models import Contact
+    from leadflow.interactions.models import Interaction
+    from leadflow.leads.models import Lead
+
+    container = _container(url, var_dir)
+    try:
+        with container.read_session() as session:
+            counts = {
+                name: session.scalar(select(func.count()).select_from(model))
+                for name, model in (
+                    ("contacts", Contact),
+                    ("leads", Lead),
+                    ("interactions", Interaction),
+                    ("submissions", FormSubmission),
+                )
+            }
+    finally:
+        container.close()
+    print("stored: " + ", ".join(f"{count} {name}" for name, count in counts.items()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Pydantic models of the capture and matching API edge."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StrategyIn(_Strict):
+    name: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    target: str | None = None
+    fields: list[str] | None = None
+    is_default: bool | None = None
+
+
+class FormFieldIn(_Strict):
+    name: str = Field(max_length=63)
+    label: str | None = Field(default=None, max_length=200)
+    type: str = "text"
+    required: bool = False
+    contact_field: str | None = None
+    lead_field: str | None = None
+    max_length: int | None = None
+
+
+class FormIn(_Strict):
+    name: str | None = Field(default=None, max_length=200)
+    slug: str | None = Field(default=None, max_length=100)
+    title: str | None = Field(default=None, max_length=200)
+    intro: str | None = Field(default=None, max_length=5000)
+    fields: list[FormFieldIn] | None = None
+    campaign: str | None = Field(default=None, max_length=200)
+    owner_id: int | None = None
+    update_mode: str | None = None
+    generate_leads_without_matching: bool | None = None
+    consent_field: str | None = None
+    store_all_submissions: bool | None = None
+    contact_strategy_id: int | None = None
+    lead_strategy_id: int | None = None
+
+
+class ResubmitIn(_Strict):
+    payload: dict[str, Any] | None = None
+
+
+class EventIn(_Strict):
+    name: str | None = Field(default=None, max_length=200)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    capacity: int | None = Field(default=None, ge=1)
+    venue: str | None = Field(default=None, max_length=300)
+    match_on: str | None = None
+    create_leads: bool | None = None
+    campaign: str | None = Field(default=None, max_length=200)
+    owner_id: int | None = None
+
+
+class RegistrationIn(_Strict):
+    email: str | None = Field(default=None, max_length=320)
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    company: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=50)
+    job_title: str | None = Field(default=None, max_length=200)
+    join_waitlist: bool = False

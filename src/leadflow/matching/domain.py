@@ -1,0 +1,101 @@
+"""Pure matching rules: how values normalise and what key a set of values claims."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from leadflow.lib.normalize import InvalidEmail, normalize_email, normalize_phone, normalize_text
+from leadflow.registry.domain import FieldDef, FieldType
+
+
+class MatchTarget(StrEnum):
+    CONTACT = "contact"
+    LEAD = "lead"
+
+
+@dataclass(frozen=True)
+class StrategySeed:
+    seed_key: str
+    name: str
+    target: MatchTarget
+    fields: tuple[str, ...]
+    is_default: bool
+
+
+# Created on first start; the event-registration choices reuse the name strategies.
+SEEDED_STRATEGIES = (
+    StrategySeed("contact_email", "Email", MatchTarget.CONTACT, ("email",), True),
+    StrategySeed(
+        "lead_email_page",
+        "Email and page",
+        MatchTarget.LEAD,
+        ("email", "marketing_page_id"),
+        True,
+    ),
+    StrategySeed(
+        "contact_name",
+        "First and last name",
+        MatchTarget.CONTACT,
+        ("first_name", "last_name"),
+        False,
+    ),
+    StrategySeed(
+        "contact_email_name",
+        "Email, first and last name",
+        MatchTarget.CONTACT,
+        ("email", "first_name", "last_name"),
+        False,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class MatchOutcome:
+    """What matching decided for one record."""
+
+    contact_id: int | None = None
+    lead_id: int | None = None
+    created: bool = False
+    strategy_id: int | None = None
+    strategy_name: str | None = None
+    # Other records that matched as well: possible duplicates.
+    candidates: list[int] = field(default_factory=list)
+    # Why the strategy could not be applied (a missing value), when it could not.
+    reason: str | None = None
+
+    @property
+    def record_id(self) -> int | None:
+        return self.contact_id if self.contact_id is not None else self.lead_id
+
+
+def normalize_for_match(definition: FieldDef, value: Any, country: str | None = None) -> Any:
+    """The comparable form of a value, or None when there is nothing to compare.
+
+    Emails are trimmed and case-folded, phones E.164, text trimmed and case-insensitive;
+    other types compare as their coerced value.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str) and not value.strip():
+        return None
+    if definition.type is FieldType.EMAIL:
+        try:
+            return normalize_email(str(value))
+        except InvalidEmail:
+            return str(value).strip().casefold()
+    if definition.type is FieldType.PHONE:
+        return normalize_phone(str(value), country) or str(value).strip()
+    if definition.type in (FieldType.TEXT, FieldType.LONG_TEXT, FieldType.URL, FieldType.CHOICE):
+        return normalize_text(str(value))
+    return definition.coerce(value)
+
+
+def match_key(fields: Sequence[str], values: Mapping[str, Any]) -> str:
+    """A stable hash of the normalised values, in the strategy's field order."""
+    payload = json.dumps([[name, values[name]] for name in fields], default=str, sort_keys=False)
+    return hashlib.sha256(payload.encode()).hexdigest()

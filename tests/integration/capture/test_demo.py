@@ -1,0 +1,20 @@
+"""The demo gives the core demo's campaign leads their real page, form and events."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from leadflow.bootstrap import Container
+from leadflow.capture.models import MarketingEvent, MarketingForm, MarketingPage
+from leadflow.demo.dataset import load_demo
+
+
+def test_the_demo_creates_the_landing_page_and_events_its_leads_name(container: Container) -> None:
+    lines = load_demo(container)
+    with container.read_session() as session:
+        [form] = session.scalars(select(MarketingForm)).all()
+        [page] = session.scalars(select(MarketingPage)).all()
+        events = list(session.scalars(select(MarketingEvent.name).order_by(MarketingEvent.id)))
+    assert page.slug == "whitepaper" and form.campaign == "Whitepaper landing page"
+    assert events == ["Contoso Ltd Conference", "Spring webinar"]
+    assert f"capture: landing page /p/whitepaper (form {form.id}, page {page.id})" in lines
