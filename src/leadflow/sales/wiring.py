@@ -1,1 +1,32 @@
-"""Wires sales into a container: bus handlers (`subscribe`), defaults (`seed`)."""
+"""Wires sales into a container: bus handlers (`subscribe`), defaults (`seed`).
+
+Entering a queue stage opens the queue's task; leaving the stage closes it.
+"""
+
+from __future__ import annotations
+
+from leadflow.bootstrap import Container
+from leadflow.process.events import LeadEnteredQueue, StageChanged
+from leadflow.sales import services, tasks  # noqa: F401  (tasks declares background work)
+
+
+def subscribe(container: Container) -> None:
+    def on_entered_queue(message: LeadEnteredQueue) -> None:
+        with container.uow() as uow:
+            services.create_task(
+                message.lead_id,
+                queue=message.queue,
+                stage=message.stage,
+                hours=message.deadline_hours,
+                rule="process.queue_stage",
+                uow=uow,
+            )
+            uow.commit()
+
+    def on_stage_changed(message: StageChanged) -> None:
+        with container.uow() as uow:
+            services.close_stage_tasks(message.lead_id, message.to_stage, uow=uow)
+            uow.commit()
+
+    container.bus.subscribe(LeadEnteredQueue, on_entered_queue, name="sales.queue_task")
+    container.bus.subscribe(StageChanged, on_stage_changed, name="sales.close_stage_tasks")

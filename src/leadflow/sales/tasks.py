@@ -1,0 +1,18 @@
+"""Background work of the hand-over: the periodic deadline check."""
+
+from __future__ import annotations
+
+from leadflow.queue import background
+
+
+@background("sales.check_deadlines")
+def check_deadlines_task() -> int:
+    """Escalate overdue tasks; run it every few minutes (`leadflow process check-deadlines`)."""
+    from leadflow.bootstrap import current
+    from leadflow.sales.services import check_deadlines
+
+    container = current()
+    with container.uow() as uow:
+        escalated = check_deadlines(uow=uow)
+        uow.commit()
+    return len(escalated)
