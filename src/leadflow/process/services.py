@@ -483,5 +483,5 @@ def stage_counts(session: Session, process_key: str) -> Mapping[str, int]:
             ProcessInstance.current.is_(True),
         )
         .group_by(ProcessInstance.stage)
-    ).tuples()
+    )
     return dict(rows.all())

@@ -69,7 +69,7 @@ def set_deadline(queue: str, hours: float, *, uow: UnitOfWork) -> None:
 
 
 def deadlines(session: Session) -> dict[str, float]:
-    return dict(session.execute(select(SpeedToLead.queue, SpeedToLead.hours)).tuples().all())
+    return dict(session.execute(select(SpeedToLead.queue, SpeedToLead.hours)).all())
 
 
 # --- Tasks ---------------------------------------------------------------------------------
@@ -156,18 +156,22 @@ def check_deadlines(*, uow: UnitOfWork, now: datetime | None = None) -> list[int
             .values(escalated_at=now)
             .returning(Task.id, Task.lead_id, Task.queue)
             .execution_options(synchronize_session=False)
-        ).tuples()
+        )
     )
     if not overdue:
         return []
     task_ids = [task_id for task_id, _, _ in overdue]
-    managers = select(
-        User.id,
-        literal("Overdue task").label("title"),
-        Task.title,
-        Task.lead_id,
-        literal(now).label("created_at"),
-    ).where(User.role == Role.SALES_MANAGER.value, User.is_active.is_(True), Task.id.in_(task_ids))
+    managers = (
+        select(
+            User.id,
+            literal("Overdue task").label("title"),
+            Task.title,
+            Task.lead_id,
+            literal(now).label("created_at"),
+        )
+        .join(Task, Task.id.in_(task_ids))
+        .where(User.role == Role.SALES_MANAGER.value, User.is_active.is_(True))
+    )
     uow.session.execute(
         insert(Notification).from_select(
             ["user_id", "title", "body", "lead_id", "created_at"], managers
@@ -225,7 +229,7 @@ def queue_items(session: Session, queue: str, *, limit: int = 200) -> list[Queue
         .where(Task.queue == queue, Task.status == TaskStatus.OPEN)
         .order_by(Task.due_at, Task.id)
         .limit(limit)
-    ).tuples()
+    )
     items = []
     for task, lead, owner_name in rows:
         name = " ".join(part for part in (lead.first_name, lead.last_name) if part)
@@ -578,12 +582,12 @@ def notify(
             users = users.where(User.role == Role(str(role)).value)
         except ValueError:
             raise ValidationFailed(f"No role '{role}'", field="role") from None
-    result = uow.session.execute(
-        insert(Notification).from_select(
-            ["user_id", "title", "body", "lead_id", "created_at"], users
-        )
+    created = uow.session.scalars(
+        insert(Notification)
+        .from_select(["user_id", "title", "body", "lead_id", "created_at"], users)
+        .returning(Notification.id)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return len(created.all())
 
 
 def unread_count(session: Session, user_id: int) -> int:
