@@ -22,10 +22,19 @@ FLAG_EVENTS = {
 }
 
 
+CREATED_READY = {"sales_ready": domain.SALES_READY, **FLAG_EVENTS}
+
+
 def subscribe(container: Container) -> None:
     def on_lead_created(message: LeadCreated) -> None:
         with container.uow() as uow:
-            services.start_instance(message.lead_id, uow=uow)
+            if services.start_instance(message.lead_id, uow=uow) is None:
+                return
+            # A lead created ready (an import, a form with the flag) moves at once.
+            values = services.lead_values(uow, message.lead_id)
+            for name, event_name in CREATED_READY.items():
+                if values.get(name) is True:
+                    services.react(message.lead_id, event_name, uow=uow, rule=f"process.{name}")
             uow.commit()
 
     def on_first_score(message: LeadScored) -> None:
