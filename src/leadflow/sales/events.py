@@ -68,3 +68,13 @@ class LeadRecycled(Event):
     name = "lead.recycled"
     lead_id: int
     reason: str
+
+
+@event
+@dataclass(frozen=True)
+class WebhookRequested(Event):
+    """A rule asked for a webhook call; it is sent after the commit, by the queue."""
+
+    name = "webhook.requested"
+    delivery_id: int
+    rule_key: str

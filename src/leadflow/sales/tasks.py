@@ -16,3 +16,12 @@ def check_deadlines_task() -> int:
         escalated = check_deadlines(uow=uow)
         uow.commit()
     return len(escalated)
+
+
+@background("sales.deliver_webhook")
+def deliver_webhook_task(delivery_id: int) -> str:
+    """One signed attempt of a webhook; failures reschedule themselves with backoff."""
+    from leadflow.bootstrap import current
+    from leadflow.sales.actions import deliver
+
+    return deliver(delivery_id, container=current())

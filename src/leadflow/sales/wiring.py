@@ -8,7 +8,7 @@ from __future__ import annotations
 from leadflow.bootstrap import Container
 from leadflow.process.events import LeadEnteredQueue, StageChanged
 from leadflow.sales import services, tasks  # noqa: F401  (tasks declares background work)
-from leadflow.sales.events import LeadQualified
+from leadflow.sales.events import LeadQualified, WebhookRequested
 
 
 def subscribe(container: Container) -> None:
@@ -36,6 +36,10 @@ def subscribe(container: Container) -> None:
             services.clear_marketing_only(message.contact_id, uow=uow)
             uow.commit()
 
+    def on_webhook(message: WebhookRequested) -> None:
+        container.queue.enqueue("sales.deliver_webhook", message.delivery_id)
+
+    container.bus.subscribe(WebhookRequested, on_webhook, name="sales.send_webhook")
     container.bus.subscribe(LeadQualified, on_qualified, name="sales.clear_marketing_only")
     container.bus.subscribe(LeadEnteredQueue, on_entered_queue, name="sales.queue_task")
     container.bus.subscribe(StageChanged, on_stage_changed, name="sales.close_stage_tasks")
