@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -64,6 +65,8 @@ class Container:
         self.registry_cache = RegistryCache()
         self.queue = TaskQueue(build_huey(settings))
         self._relay_thread: RelayThread | None = None
+        # Set by automation's wiring; typed loosely so bootstrap does not import it.
+        self.automation: Any = None
         self._seeders: list[Callable[[Container], None]] = []
         for module_name in CONCEPT_MODULES:
             module = importlib.import_module(module_name)

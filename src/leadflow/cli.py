@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from leadflow.cli_automation import automation_app
 from leadflow.config import Settings
 from leadflow.errors import LeadflowError, ValidationFailed
 
@@ -25,6 +26,7 @@ process_app = typer.Typer(
     help="The business process: definitions, deadlines, stages.", no_args_is_help=True
 )
 app.add_typer(process_app, name="process")
+app.add_typer(automation_app, name="automation")
 console = Console(stderr=True)
 
 

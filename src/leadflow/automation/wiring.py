@@ -1,1 +1,31 @@
-"""Wires automation into a container: bus handlers (`subscribe`), defaults (`seed`)."""
+"""Wires automation into a container: the engine on every event, and the shipped rules."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+# Imported for what they declare: set_field, the orphan-lead rule and action, the backfill task.
+from leadflow.automation import actions, orphans, tasks  # noqa: F401
+from leadflow.automation.engine import AutomationEngine
+from leadflow.automation.events import RuleChanged
+from leadflow.bus import EVENT_TYPES
+
+if TYPE_CHECKING:
+    from leadflow.bootstrap import Container
+
+
+def subscribe(container: Container) -> None:
+    engine = AutomationEngine(container)
+    container.automation = engine
+    container.bus.subscribe(RuleChanged, engine.invalidate, name="automation.invalidate")
+    for event_type in EVENT_TYPES.values():
+        if event_type is not RuleChanged:
+            container.bus.subscribe(event_type, engine.handle, name="automation.rules")
+
+
+def seed(container: Container) -> None:
+    from leadflow.automation.services import seed_builtin_rules
+
+    with container.uow() as uow:
+        if seed_builtin_rules(uow=uow):
+            uow.commit()

@@ -1,21 +1,22 @@
 """Wires process into a container: bus handlers (`subscribe`), defaults (`seed`).
 
-Every open lead gets an instance of the default process when it is created;
-the automatic moves react to scoring's events and to ticks of the lead's
-flags. Handlers are idempotent: a move to the stage the lead stands in does
-nothing, and a lead never gets a second instance.
+Every open lead gets an instance of the default process when it is created
+(a lead created ready moves at once); the first score moves it when the org
+switch says so. The other automatic moves are builtin automation rules
+(rules.py). Handlers are idempotent: a move to the stage the lead stands in
+does nothing, and a lead never gets a second instance.
 """
 
 from __future__ import annotations
 
 from leadflow.bootstrap import Container
-from leadflow.leads.events import LeadCreated, LeadSalesReady, LeadUpdated
+from leadflow.leads.events import LeadCreated
 from leadflow.org.domain import AUTO_MARKETING_QUALIFICATION
 from leadflow.org.services import switch_is_on
-from leadflow.process import domain, services
+from leadflow.process import domain, rules, services  # noqa: F401  (rules declares builtin rules)
 from leadflow.scoring.events import LeadScored
 
-# A tick of one of these lead flags is an event the process moves on.
+# A lead created with one of these flags set moves as if it had been ticked.
 FLAG_EVENTS = {
     "telemarketing_ready": domain.TELEMARKETING_READY,
     "telemarketing_accepted": domain.TELEMARKETING_ACCEPTED,
@@ -46,28 +47,8 @@ def subscribe(container: Container) -> None:
             )
             uow.commit()
 
-    def on_sales_ready(message: LeadSalesReady) -> None:
-        with container.uow() as uow:
-            services.react(message.lead_id, domain.SALES_READY, uow=uow, rule="process.sales_ready")
-            uow.commit()
-
-    def on_lead_updated(message: LeadUpdated) -> None:
-        ticked = [name for name in message.changed if name in FLAG_EVENTS]
-        if not ticked:
-            return
-        with container.uow() as uow:
-            values = services.lead_values(uow, message.lead_id)
-            for name in ticked:
-                if values.get(name) is True:
-                    services.react(
-                        message.lead_id, FLAG_EVENTS[name], uow=uow, rule=f"process.{name}"
-                    )
-            uow.commit()
-
     container.bus.subscribe(LeadCreated, on_lead_created, name="process.start_instance")
     container.bus.subscribe(LeadScored, on_first_score, name="process.first_score")
-    container.bus.subscribe(LeadSalesReady, on_sales_ready, name="process.sales_ready")
-    container.bus.subscribe(LeadUpdated, on_lead_updated, name="process.flag_ticked")
 
 
 def seed(container: Container) -> None:

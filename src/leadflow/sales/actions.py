@@ -1,10 +1,10 @@
 """Workflow actions of the hand-over: move_to_stage, create_task, assign, notify, call_webhook,
 clear_marketing_only.
 
-Each has the automation engine's action signature, `fn(ctx, params) -> outcome`:
-`ctx.uow` is an open unit of work (the caller commits), `ctx.lead_id` the lead
-of the triggering event. Until the engine lands on this branch they run from
-bus handlers through `run_action`.
+Registered in the automation engine's catalogue: `ctx.uow` is the rule run's
+open unit of work (the engine commits), `ctx.lead_id` the lead of the
+triggering event. The stage transitions and the C8 workflows ship as builtin
+rules that use them (process/rules.py, sales/rules.py).
 """
 
 from __future__ import annotations
@@ -13,13 +13,12 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from leadflow.bus import Event
+from leadflow.automation.actions import ActionContext, action
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import ValidationFailed
 from leadflow.lib.clock import utcnow
@@ -33,54 +32,43 @@ MAX_ATTEMPTS = 6
 BACKOFF_SECONDS = 30.0
 
 
-@dataclass
-class ActionContext:
-    """What an action gets: the same fields as the automation engine's context."""
-
-    uow: UnitOfWork
-    event: Event | None = None
-    lead_id: int | None = None
-    container: Any = None
-    rule_key: str = "manual"
-    facts: Mapping[str, Any] = field(default_factory=dict)
-
-
-Action = Callable[[ActionContext, Mapping[str, Any]], str]
-ACTIONS: dict[str, tuple[str, Action]] = {}
-
-
-def action(key: str, *, label: str) -> Callable[[Action], Action]:
-    def register(function: Action) -> Action:
-        ACTIONS[key] = (label, function)
-        return function
-
-    return register
-
-
-def run_action(key: str, ctx: ActionContext, params: Mapping[str, Any]) -> str:
-    try:
-        _, function = ACTIONS[key]
-    except KeyError:
-        raise ValidationFailed(f"No action '{key}'", field="type") from None
-    return function(ctx, params)
-
-
 def _lead(ctx: ActionContext) -> int:
     if ctx.lead_id is None:
         raise ValidationFailed("This action needs an event about a lead", field="lead_id")
     return ctx.lead_id
 
 
-@action("move_to_stage", label="Move the lead to a stage")
+@action(
+    "move_to_stage",
+    label="Move the lead to a stage",
+    params={
+        "stage": "Stage key",
+        "only_from": "Stage keys the lead must stand in (comma-separated; empty: any)",
+    },
+    required=("stage",),
+)
 def move_to_stage(ctx: ActionContext, params: Mapping[str, Any]) -> str:
+    """Move the event's lead to a stage of its current process (a rule's move, logged)."""
     stage = str(params.get("stage") or "")
-    decision = process.move_to_stage(_lead(ctx), stage, uow=ctx.uow, rule=ctx.rule_key)
+    lead_id = _lead(ctx)
+    allowed = params.get("only_from") or []
+    if isinstance(allowed, str):
+        allowed = [item.strip() for item in allowed.split(",") if item.strip()]
+    if allowed:
+        instance = process.current_instance(ctx.uow.session, lead_id)
+        if instance is None or instance.status != "active" or instance.stage not in allowed:
+            return f"skipped: the lead is not in {', '.join(allowed)}"
+    decision = process.move_to_stage(lead_id, stage, uow=ctx.uow, rule=ctx.rule_key)
     if decision is None or not decision.moved:
-        return f"lead already in {stage} or closed"
+        return f"skipped: the lead is already in {stage} or closed"
     return f"moved to {stage}"
 
 
-@action("create_task", label="Create a task")
+@action(
+    "create_task",
+    label="Create a task",
+    params={"queue": "Queue key", "owner_id": "User id", "title": "Title", "hours": "Due in hours"},
+)
 def create_task(ctx: ActionContext, params: Mapping[str, Any]) -> str:
     owner = params.get("owner_id")
     hours = params.get("hours")
@@ -96,7 +84,11 @@ def create_task(ctx: ActionContext, params: Mapping[str, Any]) -> str:
     return f"task {task.id}"
 
 
-@action("assign", label="Assign the lead (a user, or round-robin)")
+@action(
+    "assign",
+    label="Assign the lead (a user, or round-robin)",
+    params={"user_id": "User id (empty: round-robin among salespeople)"},
+)
 def assign(ctx: ActionContext, params: Mapping[str, Any]) -> str:
     user = params.get("user_id")
     if user:
@@ -108,7 +100,11 @@ def assign(ctx: ActionContext, params: Mapping[str, Any]) -> str:
     return f"assigned to user {record.user_id}"
 
 
-@action("notify", label="Notify a user or a role")
+@action(
+    "notify",
+    label="Notify a user or a role",
+    params={"user_id": "User id", "role": "Role", "title": "Title", "body": "Text"},
+)
 def notify(ctx: ActionContext, params: Mapping[str, Any]) -> str:
     user = params.get("user_id")
     count = sales.notify(
@@ -124,13 +120,12 @@ def notify(ctx: ActionContext, params: Mapping[str, Any]) -> str:
 
 @action("clear_marketing_only", label="Clear the contact's marketing-only flag")
 def clear_marketing_only(ctx: ActionContext, params: Mapping[str, Any]) -> str:
-    contact_id = ctx.facts.get("contact_id")
-    if contact_id is None and ctx.event is not None:
-        contact_id = getattr(ctx.event, "contact_id", None)
+    """The contact has business with sales now: clear its marketing-only flag."""
+    contact_id = ctx.contact_id
     if contact_id is None:
-        return "no contact"
-    cleared = sales.clear_marketing_only(int(contact_id), uow=ctx.uow)
-    return "cleared" if cleared else "already clear"
+        return "skipped: no contact"
+    cleared = sales.clear_marketing_only(contact_id, uow=ctx.uow)
+    return "cleared" if cleared else "skipped: already clear"
 
 
 def webhook_secret(uow: UnitOfWork, rule_key: str) -> str:
@@ -143,16 +138,32 @@ def webhook_secret(uow: UnitOfWork, rule_key: str) -> str:
     return row.secret
 
 
+def _store_secret(uow: UnitOfWork, rule_key: str, secret: str) -> None:
+    row = uow.session.get(WebhookSecret, rule_key)
+    if row is None:
+        uow.session.add(WebhookSecret(rule_key=rule_key, secret=secret, created_at=utcnow()))
+    elif row.secret != secret:
+        row.secret = secret
+    uow.session.flush()
+
+
 def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-@action("call_webhook", label="Call a webhook (signed, retried)")
+@action(
+    "call_webhook",
+    label="Call a webhook (signed, retried)",
+    params={"url": "http(s) URL to POST the event to"},
+    required=("url",),
+)
 def call_webhook(ctx: ActionContext, params: Mapping[str, Any]) -> str:
     url = str(params.get("url") or "")
     if not url.startswith(("http://", "https://")):
         raise ValidationFailed("The webhook needs an http(s) URL", field="url")
-    webhook_secret(ctx.uow, ctx.rule_key)
+    # The engine's per-rule secret signs; a rule without one gets its own here.
+    secret = ctx.rule_secret or webhook_secret(ctx.uow, ctx.rule_key)
+    _store_secret(ctx.uow, ctx.rule_key, secret)
     body = {
         "rule": ctx.rule_key,
         "event": ctx.event.name if ctx.event is not None else None,

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from leadflow.bootstrap import Container
 from leadflow.process.events import LeadEnteredQueue, StageChanged
-from leadflow.sales import services, tasks  # noqa: F401  (tasks declares background work)
-from leadflow.sales.events import LeadQualified, WebhookRequested
+
+# actions, rules and tasks are imported for what they declare.
+from leadflow.sales import actions, rules, services, tasks  # noqa: F401
+from leadflow.sales.events import WebhookRequested
 
 
 def subscribe(container: Container) -> None:
@@ -29,17 +31,9 @@ def subscribe(container: Container) -> None:
             services.close_stage_tasks(message.lead_id, message.to_stage, uow=uow)
             uow.commit()
 
-    def on_qualified(message: LeadQualified) -> None:
-        if message.contact_id is None:
-            return
-        with container.uow() as uow:
-            services.clear_marketing_only(message.contact_id, uow=uow)
-            uow.commit()
-
     def on_webhook(message: WebhookRequested) -> None:
         container.queue.enqueue("sales.deliver_webhook", message.delivery_id)
 
     container.bus.subscribe(WebhookRequested, on_webhook, name="sales.send_webhook")
-    container.bus.subscribe(LeadQualified, on_qualified, name="sales.clear_marketing_only")
     container.bus.subscribe(LeadEnteredQueue, on_entered_queue, name="sales.queue_task")
     container.bus.subscribe(StageChanged, on_stage_changed, name="sales.close_stage_tasks")

@@ -9,9 +9,12 @@ import json
 import httpx
 from sqlalchemy import select
 
+from leadflow.automation.actions import ACTIONS, ActionContext
 from leadflow.bootstrap import Container
+from leadflow.bus import Event
 from leadflow.contacts.models import Contact
 from leadflow.contacts.services import create_contact
+from leadflow.leads.events import LeadUpdated
 from leadflow.process import domain
 from leadflow.sales import actions
 from leadflow.sales import services as sales
@@ -22,13 +25,21 @@ from tests.support.factories import user_with_token
 
 
 def run(
-    container: Container, key: str, lead_id: int | None, params: dict[str, object], **extra: object
+    container: Container,
+    key: str,
+    lead_id: int | None,
+    params: dict[str, object],
+    event: Event | None = None,
 ) -> str:
     with container.uow() as uow:
-        ctx = actions.ActionContext(
-            uow=uow, lead_id=lead_id, container=container, rule_key="test.rule", **extra
-        )  # type: ignore[arg-type]
-        outcome = actions.run_action(key, ctx, params)
+        ctx = ActionContext(
+            uow=uow,
+            container=container,
+            event=event or LeadUpdated(lead_id or 0, ()),
+            rule_key="test.rule",
+            facts={},
+        )
+        outcome = ACTIONS[key].run(ctx, params)
         uow.commit()
     return outcome
 
@@ -42,6 +53,10 @@ def test_move_create_task_assign_notify(container: Container) -> None:
     )
     assert stage_of(container, lead_id) == domain.SALES_ACCEPTANCE
     assert "already" in run(container, "move_to_stage", lead_id, {"stage": domain.SALES_ACCEPTANCE})
+    skipped = run(
+        container, "move_to_stage", lead_id, {"stage": domain.INQUIRY, "only_from": "inquiry"}
+    )
+    assert skipped.startswith("skipped")
     run(container, "create_task", lead_id, {"owner_id": seller, "title": "Call back", "hours": 2})
     assert run(container, "assign", lead_id, {}) == f"assigned to user {seller}"
     assert (
@@ -58,7 +73,7 @@ def test_clear_marketing_only_on_lead_qualified(container: Container) -> None:
         contact_id = create_contact({"last_name": "Hopper", "marketing_only": True}, uow=uow).id
         uow.commit()
     event = LeadQualified(lead_id=1, opportunity_id=None, contact_id=contact_id, account_id=None)
-    assert run(container, "clear_marketing_only", None, {}, event=event) == "cleared"
+    assert run(container, "clear_marketing_only", None, {}, event) == "cleared"
     with container.read_session() as session:
         contact = session.get(Contact, contact_id)
         assert contact is not None and contact.marketing_only is False

@@ -1,9 +1,178 @@
-"""API routes of the automation capability: thin over its services."""
+"""Automation API: rules (shipped and own), their runs, the action catalogue, org switches."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from leadflow.automation.actions import ACTIONS
+from leadflow.automation.engine import triggers
+from leadflow.automation.services import (
+    create_rule,
+    delete_rule,
+    get_rule,
+    list_rules,
+    list_runs,
+    rule_public,
+    run_public,
+    update_rule,
+)
+from leadflow.automation.tasks import get_job, job_public, start_job
+from leadflow.org.services import all_switches, set_switch
+from leadflow.users.domain import Permission as P
+from leadflow.web.auth import Authorize, container_of
+
+
+class RuleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    trigger: str
+    actions: list[dict[str, Any]]
+    conditions: list[dict[str, Any]] = []
+    match: Literal["all", "any"] = "all"
+    enabled: bool = True
+    description: str = ""
+    group: str = ""
+    position: int = 100
+
+
+class RulePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    trigger: str | None = None
+    actions: list[dict[str, Any]] | None = None
+    conditions: list[dict[str, Any]] | None = None
+    match: Literal["all", "any"] | None = None
+    enabled: bool | None = None
+    description: str | None = None
+    group: str | None = None
+    position: int | None = None
+
+
+class SwitchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool
+
+
+def _router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/automation", tags=["automation"])
+    can_read = Depends(Authorize(P.AUTOMATION_READ))
+    can_admin = Depends(Authorize(P.AUTOMATION_ADMIN))
+
+    @router.get("/rules", dependencies=[can_read], summary="Every rule, shipped and own")
+    def rules(request: Request) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            return {"items": [rule_public(rule) for rule in list_rules(session)]}
+
+    @router.post("/rules", status_code=201, dependencies=[can_admin], summary="Add a rule")
+    def add_rule(request: Request, body: RuleIn) -> dict[str, Any]:
+        with container_of(request).uow() as uow:
+            rule = create_rule(body.model_dump(), uow=uow)
+            result = rule_public(rule)
+            uow.commit()
+        return result
+
+    @router.get("/rules/{rule_id}", dependencies=[can_read], summary="Read a rule")
+    def read_rule(request: Request, rule_id: int) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            return rule_public(get_rule(session, rule_id))
+
+    @router.patch("/rules/{rule_id}", dependencies=[can_admin], summary="Change or switch a rule")
+    def change_rule(request: Request, rule_id: int, body: RulePatch) -> dict[str, Any]:
+        with container_of(request).uow() as uow:
+            rule = update_rule(rule_id, body.model_dump(exclude_unset=True), uow=uow)
+            result = rule_public(rule)
+            uow.commit()
+        return result
+
+    @router.delete(
+        "/rules/{rule_id}", status_code=204, dependencies=[can_admin], summary="Remove a rule"
+    )
+    def remove_rule(request: Request, rule_id: int) -> Response:
+        with container_of(request).uow() as uow:
+            delete_rule(rule_id, uow=uow)
+            uow.commit()
+        return Response(status_code=204)
+
+    @router.get("/rules/{rule_id}/runs", dependencies=[can_read], summary="A rule's latest runs")
+    def runs(request: Request, rule_id: int, limit: int = 50) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            get_rule(session, rule_id)
+            rows = list_runs(session, rule_id, limit=max(1, min(limit, 500)))
+            return {"items": [run_public(run) for run in rows]}
+
+    @router.get(
+        "/catalogue", dependencies=[can_read], summary="Triggers and actions a rule can use"
+    )
+    def catalogue() -> dict[str, Any]:
+        return {
+            "triggers": triggers(),
+            "actions": [ACTIONS[name].public() for name in sorted(ACTIONS)],
+        }
+
+    @router.post(
+        "/orphans/backfill",
+        status_code=202,
+        dependencies=[can_admin],
+        summary="Give every existing orphan lead a contact (background job)",
+    )
+    def backfill(request: Request) -> dict[str, Any]:
+        container = container_of(request)
+        with container.uow() as uow:
+            job = start_job("backfill_orphans", uow=uow)
+            job_id = job.id
+            uow.commit()
+        container.queue.enqueue("automation.backfill_orphans", job_id)
+        with container.read_session() as session:
+            return job_public(get_job(session, job_id))
+
+    @router.get("/jobs/{job_id}", dependencies=[can_read], summary="A background job's progress")
+    def job(request: Request, job_id: int) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            return job_public(get_job(session, job_id))
+
+    return router
+
+
+def _switches_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/switches", tags=["automation"])
+
+    @router.get(
+        "", dependencies=[Depends(Authorize(P.AUTOMATION_READ))], summary="Org-wide switches"
+    )
+    def switches(request: Request) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            return {
+                "items": [
+                    {
+                        "key": d.key,
+                        "label": d.label,
+                        "description": d.description,
+                        "default": d.default,
+                        "enabled": enabled,
+                    }
+                    for d, enabled in all_switches(session)
+                ]
+            }
+
+    @router.put(
+        "/{key}",
+        dependencies=[Depends(Authorize(P.AUTOMATION_ADMIN))],
+        summary="Switch an org-wide setting on or off",
+    )
+    def flip(request: Request, key: str, body: SwitchIn) -> dict[str, Any]:
+        with container_of(request).uow() as uow:
+            set_switch(key, body.enabled, uow=uow)
+            uow.commit()
+        return {"key": key, "enabled": body.enabled}
+
+    return router
 
 
 def routers() -> list[APIRouter]:
-    return []
+    return [_router(), _switches_router()]

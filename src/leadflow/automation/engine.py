@@ -1,0 +1,242 @@
+"""The engine: on every event, the enabled rules for it whose conditions hold run their actions.
+
+Each firing runs in its own unit of work and is logged (done, failed). A
+failing rule is rolled back and logged; the other rules still run, and the
+event is not retried for it (webhooks retry on their own). Rules are cached per
+process and reloaded when a RuleChanged event arrives or after a few seconds,
+so several API and worker processes converge quickly.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadflow.accounts.models import Account
+from leadflow.automation.actions import ACTIONS, ActionContext
+from leadflow.automation.domain import conditions_hold
+from leadflow.automation.models import AutomationRule, RuleRun
+from leadflow.bus import EVENT_TYPES, Event
+from leadflow.contacts.models import Contact
+from leadflow.errors import LeadflowError
+from leadflow.leads.models import Lead
+from leadflow.lib.clock import utcnow
+from leadflow.lib.records import to_public
+from leadflow.registry.domain import Registry
+
+if TYPE_CHECKING:
+    from leadflow.bootstrap import Container
+
+logger = logging.getLogger(__name__)
+
+RULES_TTL_SECONDS = 5.0
+# Rules that trigger each other (a stage move firing a rule that moves the
+# stage back) stop here instead of looping forever.
+MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class RuleSnapshot:
+    id: int
+    key: str
+    name: str
+    match: str
+    conditions: tuple[Mapping[str, Any], ...]
+    actions: tuple[Mapping[str, Any], ...]
+    secret: str
+
+
+class Facts(Mapping[str, Any]):
+    """`event.*` at once; `lead.*`, `contact.*`, `account.*` read on first use."""
+
+    def __init__(self, session: Session, registry: Registry, event: Event) -> None:
+        self._session = session
+        self._registry = registry
+        self._values: dict[str, Any] = {
+            f"event.{key}": value for key, value in event.to_payload().items()
+        }
+        self._event = event
+        self._loaded: set[str] = {"event"}
+
+    def _put(self, entity: str, row: Any) -> None:
+        if row is None:
+            return
+        for key, value in to_public(row, self._registry, entity).items():
+            if key == "custom" and isinstance(value, dict):
+                for name, custom_value in value.items():
+                    self._values[f"{entity}.{name}"] = custom_value
+            else:
+                self._values[f"{entity}.{key}"] = value
+
+    def _load(self, source: str) -> None:
+        if source in self._loaded:
+            return
+        self._loaded.add(source)
+        if source == "lead":
+            lead_id = getattr(self._event, "lead_id", None)
+            if lead_id is not None:
+                self._put("lead", self._session.get(Lead, lead_id))
+        elif source == "contact":
+            contact_id = getattr(self._event, "contact_id", None)
+            if contact_id is None:
+                self._load("lead")
+                contact_id = self._values.get("lead.parent_contact_id")
+            if contact_id is not None:
+                self._put("contact", self._session.get(Contact, contact_id))
+        elif source == "account":
+            self._load("lead")
+            account_id = self._values.get("lead.parent_account_id")
+            if account_id is None:
+                self._load("contact")
+                account_id = self._values.get("contact.account_id")
+            if account_id is not None:
+                self._put("account", self._session.get(Account, account_id))
+
+    def __getitem__(self, key: str) -> Any:
+        self._load(key.partition(".")[0])
+        return self._values[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def snapshot(self) -> dict[str, Any]:
+        return dict(self._values)
+
+
+class AutomationEngine:
+    def __init__(self, container: Container) -> None:
+        self._container = container
+        self._lock = threading.Lock()
+        self._rules: dict[str, list[RuleSnapshot]] | None = None
+        self._loaded_at = 0.0
+        self._local = threading.local()
+
+    def invalidate(self, _event: Event | None = None) -> None:
+        with self._lock:
+            self._rules = None
+
+    def rules_for(self, trigger: str) -> list[RuleSnapshot]:
+        with self._lock:
+            stale = time.monotonic() - self._loaded_at > RULES_TTL_SECONDS
+            if self._rules is None or stale:
+                self._rules = self._load_rules()
+                self._loaded_at = time.monotonic()
+            return self._rules.get(trigger, [])
+
+    def _load_rules(self) -> dict[str, list[RuleSnapshot]]:
+        by_trigger: dict[str, list[RuleSnapshot]] = {}
+        with self._container.read_session() as session:
+            rows = session.scalars(
+                select(AutomationRule)
+                .where(AutomationRule.enabled.is_(True))
+                .order_by(AutomationRule.position, AutomationRule.id)
+            )
+            for row in rows:
+                by_trigger.setdefault(row.trigger, []).append(
+                    RuleSnapshot(
+                        row.id,
+                        row.key,
+                        row.name,
+                        row.match,
+                        tuple(row.conditions or ()),
+                        tuple(row.actions or ()),
+                        row.secret,
+                    )
+                )
+        return by_trigger
+
+    def handle(self, event: Event) -> None:
+        rules = self.rules_for(event.name)
+        if not rules:
+            return
+        depth = getattr(self._local, "depth", 0)
+        if depth >= MAX_DEPTH:
+            logger.warning(
+                "automation: %s not handled, rules nest deeper than %d", event.name, MAX_DEPTH
+            )
+            return
+        with self._container.read_session() as session:
+            facts = Facts(session, self._container.registry_cache.get(session), event)
+            firing = [rule for rule in rules if conditions_hold(rule.conditions, facts, rule.match)]
+            known = facts.snapshot()
+        self._local.depth = depth + 1
+        try:
+            for rule in firing:
+                self._run(rule, event, known)
+        finally:
+            self._local.depth = depth
+
+    def _run(self, rule: RuleSnapshot, event: Event, facts: dict[str, Any]) -> None:
+        subject = _subject(event)
+        try:
+            with self._container.uow() as uow:
+                context = ActionContext(
+                    uow=uow,
+                    container=self._container,
+                    event=event,
+                    rule_key=rule.key,
+                    facts=facts,
+                    rule_id=rule.id,
+                    rule_secret=rule.secret,
+                )
+                outcomes = []
+                for item in rule.actions:
+                    definition = ACTIONS.get(str(item.get("type")))
+                    if definition is None:
+                        raise LeadflowError(f"unknown action '{item.get('type')}'")
+                    outcomes.append(definition.run(context, item))
+                uow.session.add(
+                    RuleRun(
+                        rule_id=rule.id,
+                        event_name=event.name,
+                        subject=subject,
+                        status="done",
+                        message="; ".join(outcomes),
+                        ran_at=utcnow(),
+                    )
+                )
+                uow.commit()
+        except Exception as exc:
+            logger.warning("automation rule %s failed on %s: %s", rule.key, event.name, exc)
+            message = exc.message if isinstance(exc, LeadflowError) else repr(exc)
+            with self._container.uow() as uow:
+                uow.session.add(
+                    RuleRun(
+                        rule_id=rule.id,
+                        event_name=event.name,
+                        subject=subject,
+                        status="failed",
+                        message=message[:2000],
+                        ran_at=utcnow(),
+                    )
+                )
+                uow.commit()
+
+
+def _subject(event: Event) -> str | None:
+    for name in ("lead_id", "contact_id", "account_id", "opportunity_id"):
+        value = getattr(event, name, None)
+        if value is not None:
+            return f"{name.removesuffix('_id')}:{value}"
+    return None
+
+
+def triggers() -> list[str]:
+    """Every event name a rule can react to."""
+    return sorted(name for name in EVENT_TYPES if not name.startswith("automation."))

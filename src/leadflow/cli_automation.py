@@ -1,0 +1,71 @@
+"""`leadflow automation`: rules, switches and the orphan-lead backfill from the shell."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+automation_app = typer.Typer(help="Automation rules and org switches.", no_args_is_help=True)
+
+
+@automation_app.command("rules")
+def rules_command() -> None:
+    """List every rule: key, on/off, trigger, name."""
+    from rich.table import Table
+
+    from leadflow.automation.services import list_rules
+    from leadflow.cli import _container, cli_errors, console
+
+    container = _container()
+    with cli_errors(), container.read_session() as session:
+        table = Table(title="automation rules")
+        for heading in ("id", "key", "on", "when", "name"):
+            table.add_column(heading)
+        for rule in list_rules(session):
+            table.add_row(
+                str(rule.id), rule.key, "on" if rule.enabled else "off", rule.trigger, rule.name
+            )
+        console.print(table)
+
+
+@automation_app.command("switch")
+def switch_command(
+    key: Annotated[str, typer.Argument(help="A rule key (see `rules`) or an org switch key")],
+    state: Annotated[str, typer.Argument(help="on or off")],
+) -> None:
+    """Switch a rule or an org-wide setting on or off."""
+    from leadflow.automation.services import get_rule_by_key, set_rule_enabled
+    from leadflow.cli import _container, cli_errors, console
+    from leadflow.errors import ValidationFailed
+    from leadflow.org.domain import SWITCHES
+    from leadflow.org.services import set_switch
+
+    container = _container()
+    with cli_errors():
+        if state not in ("on", "off"):
+            raise ValidationFailed("the state is 'on' or 'off'", field="state")
+        with container.uow() as uow:
+            if key in SWITCHES:
+                set_switch(key, state == "on", uow=uow)
+            else:
+                set_rule_enabled(get_rule_by_key(uow.session, key).id, state == "on", uow=uow)
+            uow.commit()
+        console.print(f"{key}: {state}")
+
+
+@automation_app.command("backfill-orphans")
+def backfill_command() -> None:
+    """Give every existing lead without a parent contact one (matched or created)."""
+    from leadflow.automation.orphans import backfill_orphans
+    from leadflow.cli import _container, cli_errors, console, progress_bar
+
+    container = _container()
+    with cli_errors(), progress_bar() as bar:
+        task = bar.add_task("orphan leads", total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = backfill_orphans(container, progress=report)
+    console.print(f"{result['linked']} linked, {result['skipped']} skipped of {result['total']}")

@@ -1,0 +1,102 @@
+"""C8: orphan leads get a contact, matched by the contact strategy or created marketing-only."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from leadflow.automation.orphans import ORPHAN_RULE_KEY, backfill_orphans
+from leadflow.automation.services import get_rule_by_key, set_rule_enabled
+from leadflow.bootstrap import Container
+from leadflow.contacts.models import Contact
+from leadflow.contacts.services import create_contact
+from leadflow.leads.models import Lead
+from leadflow.leads.services import create_lead
+
+
+def _switch_on(container: Container) -> None:
+    with container.uow() as uow:
+        set_rule_enabled(get_rule_by_key(uow.session, ORPHAN_RULE_KEY).id, True, uow=uow)
+        uow.commit()
+
+
+def _lead(container: Container, **values: object) -> int:
+    with container.uow() as uow:
+        lead = create_lead(values, uow=uow)
+        uow.commit()
+        return lead.id
+
+
+def _parent(container: Container, lead_id: int) -> Contact | None:
+    with container.read_session() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead is not None
+        if lead.parent_contact_id is None:
+            return None
+        contact = session.get(Contact, lead.parent_contact_id)
+        session.expunge_all()
+        return contact
+
+
+def test_the_rule_is_off_by_default_and_leaves_orphans_alone(container: Container) -> None:
+    lead_id = _lead(container, email="orphan@example.com", last_name="Orphan")
+    assert _parent(container, lead_id) is None
+
+
+def test_switched_on_a_new_orphan_gets_a_created_marketing_only_contact(
+    container: Container,
+) -> None:
+    _switch_on(container)
+    lead_id = _lead(
+        container,
+        email="Ada@Example.com",
+        first_name="Ada",
+        last_name="Lovelace",
+        phone="+44 20 7946 0958",
+        company_name="Analytical Engines",
+    )
+
+    contact = _parent(container, lead_id)
+    assert contact is not None
+    assert (contact.email_normalized, contact.first_name, contact.last_name) == (
+        "ada@example.com",
+        "Ada",
+        "Lovelace",
+    )
+    assert contact.phone == "+442079460958"
+    assert contact.marketing_only is True
+
+
+def test_switched_on_an_orphan_is_matched_to_its_existing_contact(container: Container) -> None:
+    with container.uow() as uow:
+        existing = create_contact({"email": "grace@example.com", "last_name": "Hopper"}, uow=uow)
+        uow.commit()
+    _switch_on(container)
+
+    lead_id = _lead(container, email=" GRACE@example.com ", last_name="Hopper")
+
+    contact = _parent(container, lead_id)
+    assert contact is not None and contact.id == existing.id
+    assert contact.marketing_only is False
+
+
+def test_the_backfill_links_existing_orphans_once(container: Container) -> None:
+    ids = [_lead(container, email=f"p{n}@example.com", last_name=f"P{n}") for n in range(5)]
+    ids.append(_lead(container, email="p0@example.com", last_name="P0 again"))
+    nameless = _lead(container, topic="no email, no name")
+    seen: list[tuple[int, int]] = []
+
+    result = backfill_orphans(container, progress=lambda done, total: seen.append((done, total)))
+
+    assert result == {"total": 7, "linked": 6, "skipped": 1}
+    assert seen[-1] == (7, 7)
+    parents = [_parent(container, lead_id) for lead_id in ids]
+    assert all(parent is not None for parent in parents)
+    # The two leads of p0@ share one contact: the second matched the first's.
+    assert parents[0] is not None and parents[5] is not None
+    assert parents[0].id == parents[5].id
+    assert _parent(container, nameless) is None
+    with container.read_session() as session:
+        assert session.scalar(select(func.count()).select_from(Contact)) == 5
+
+    again = backfill_orphans(container)
+    assert again == {"total": 1, "linked": 0, "skipped": 1}

@@ -1,0 +1,123 @@
+"""Rules and switches through the API and the settings page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from leadflow.bootstrap import Container
+from leadflow.leads.services import create_lead, get_lead
+from tests.web.pages.test_pages import csrf_of, log_in
+
+RULE = {
+    "name": "Webinar leads are contacted",
+    "trigger": "lead.created",
+    "conditions": [{"field": "lead.campaign", "op": "contains", "value": "webinar"}],
+    "actions": [{"type": "set_field", "field": "status_reason", "value": "contacted"}],
+}
+
+
+def test_a_rule_added_through_the_api_acts_on_the_next_lead(
+    client: TestClient, admin: dict[str, str], container: Container
+) -> None:
+    created = client.post("/api/v1/automation/rules", json=RULE, headers=admin)
+    assert created.status_code == 201, created.text
+    rule = created.json()
+    assert rule["key"] == "user.webinar_leads_are_contacted"
+
+    lead = client.post(
+        "/api/v1/leads",
+        json={"last_name": "Hopper", "campaign": "Spring Webinar"},
+        headers=admin,
+    ).json()
+    assert (
+        lead["status_reason"] == "contacted"
+        or client.get(f"/api/v1/leads/{lead['id']}", headers=admin).json()["status_reason"]
+        == "contacted"
+    )
+
+    runs = client.get(f"/api/v1/automation/rules/{rule['id']}/runs", headers=admin).json()
+    assert [run["status"] for run in runs["items"]] == ["done"]
+
+
+def test_a_bad_rule_is_a_problem_naming_the_path(client: TestClient, admin: dict[str, str]) -> None:
+    response = client.post(
+        "/api/v1/automation/rules",
+        json={**RULE, "actions": [{"type": "set_field"}]},
+        headers=admin,
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["field"] == "actions[0].field"
+
+
+def test_switches_are_listed_and_flipped(client: TestClient, admin: dict[str, str]) -> None:
+    listed = client.get("/api/v1/switches", headers=admin).json()["items"]
+    by_key = {item["key"]: item for item in listed}
+    assert by_key["scoring.auto_sales_ready"]["enabled"] is True
+
+    flipped = client.put(
+        "/api/v1/switches/scoring.auto_sales_ready", json={"enabled": False}, headers=admin
+    )
+    assert flipped.status_code == 200
+    listed = client.get("/api/v1/switches", headers=admin).json()["items"]
+    assert {i["key"]: i["enabled"] for i in listed}["scoring.auto_sales_ready"] is False
+    unknown = client.put("/api/v1/switches/nope", json={"enabled": True}, headers=admin)
+    assert unknown.status_code == 404
+
+
+def test_the_settings_page_switches_a_rule_and_shows_bad_json_beside_the_form(
+    client: TestClient,
+    container: Container,
+    headers_for: Callable[[str], dict[str, str]],
+) -> None:
+    log_in(client, container, "marketer")
+    page = client.get("/settings/automation")
+    assert page.status_code == 200
+    assert "Create contacts for orphan leads" in page.text
+    token = csrf_of(page.text)
+
+    bad = client.post(
+        "/settings/automation/rules",
+        data={
+            "csrf_token": token,
+            "name": "Broken",
+            "trigger": "lead.created",
+            "conditions": "[{",
+            "actions": "[]",
+        },
+    )
+    assert bad.status_code == 422
+    assert "not valid JSON" in bad.text
+
+    added = client.post(
+        "/settings/automation/rules",
+        data={
+            "csrf_token": token,
+            "name": "Webinar",
+            "trigger": "lead.created",
+            "conditions": '[{"field": "lead.campaign", "op": "contains", "value": "webinar"}]',
+            "actions": '[{"type": "set_field", "field": "status_reason", "value": "contacted"}]',
+        },
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    rule_id = int(added.headers["location"].rsplit("/", 1)[1])
+
+    switched = client.post(
+        f"/settings/automation/rules/{rule_id}/switch",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert switched.status_code == 303
+    with container.uow() as uow:
+        lead = create_lead({"last_name": "Byron", "campaign": "webinar"}, uow=uow)
+        uow.commit()
+    with container.read_session() as session:
+        assert get_lead(session, lead.id).status_reason == "new"
+
+
+def test_a_salesperson_cannot_open_automation(client: TestClient, container: Container) -> None:
+    log_in(client, container, "salesperson")
+    assert client.get("/settings/automation").status_code == 403
