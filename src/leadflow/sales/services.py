@@ -250,6 +250,34 @@ def queue_items(session: Session, queue: str, *, limit: int = 200) -> list[Queue
     return items
 
 
+def overdue_tasks(session: Session, *, limit: int = 20) -> list[QueueItem]:
+    """Open tasks past due, the longest overdue first."""
+    now = utcnow()
+    rows = session.execute(
+        select(Task, Lead, User.name)
+        .join(Lead, Lead.id == Task.lead_id)
+        .outerjoin(User, User.id == Lead.owner_id)
+        .where(Task.status == TaskStatus.OPEN, Task.due_at < now)
+        .order_by(Task.due_at, Task.id)
+        .limit(limit)
+    )
+    return [
+        QueueItem(
+            task.id,
+            lead.id,
+            lead.topic or lead.last_name or f"Lead {lead.id}",
+            lead.company_name,
+            lead.owner_id,
+            owner_name,
+            task.due_at,
+            True,
+            task.escalated_at is not None,
+            lead.sales_ready,
+        )
+        for task, lead, owner_name in rows
+    ]
+
+
 def open_tasks(session: Session, lead_id: int) -> list[Task]:
     return list(
         session.scalars(

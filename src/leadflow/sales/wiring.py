@@ -1,9 +1,12 @@
 """Wires sales into a container: bus handlers (`subscribe`), defaults (`seed`).
 
-Entering a queue stage opens the queue's task; leaving the stage closes it.
+Entering a queue stage opens the queue's task; leaving the stage closes it; the
+worker checks the deadlines every five minutes.
 """
 
 from __future__ import annotations
+
+from huey import crontab
 
 from leadflow.bootstrap import Container
 from leadflow.process.events import LeadEnteredQueue, StageChanged
@@ -33,6 +36,11 @@ def subscribe(container: Container) -> None:
 
     def on_webhook(message: WebhookRequested) -> None:
         container.queue.enqueue("sales.deliver_webhook", message.delivery_id)
+
+    # The worker escalates overdue tasks every five minutes (`leadflow worker`).
+    container.queue.huey.periodic_task(crontab(minute="*/5"), name="sales.periodic_deadlines")(
+        tasks.check_deadlines_task
+    )
 
     container.bus.subscribe(WebhookRequested, on_webhook, name="sales.send_webhook")
     container.bus.subscribe(LeadEnteredQueue, on_entered_queue, name="sales.queue_task")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
 from leadflow.bootstrap import Container
 from leadflow.contacts.services import create_contact
+from leadflow.lib.clock import utcnow
+from leadflow.sales.models import Task
 from tests.integration.process.helpers import new_lead, stage_of, tick
 from tests.web.pages.test_pages import csrf_of, log_in
 
@@ -79,9 +82,19 @@ def test_queues_and_dashboard_pages(client: TestClient, container: Container) ->
     token = csrf_of(queues.text)
     refused = client.post(f"/leads/{lead_id}/accept", data={"csrf_token": token, "back": "queues"})
     assert "Every active salesperson is at capacity" in refused.text or "No active" in refused.text
+    with container.uow() as uow:
+        uow.session.execute(
+            Task.__table__.update()
+            .where(Task.lead_id == lead_id)
+            .values(due_at=utcnow() - timedelta(hours=3))
+        )
+        uow.commit()
     dashboard = client.get("/dashboard")
     assert dashboard.status_code == 200
     assert "Sales acceptance" in dashboard.text and "Funnel" in dashboard.text
+    overdue = dashboard.text[dashboard.text.index('id="overdue-tasks"') :]
+    assert f'<a href="/leads/{lead_id}">Queue me</a>' in overdue
+    assert "<strong data-overdue>1</strong>" in dashboard.text
 
 
 def test_a_salesperson_lands_on_sales_contacts_without_marketing_only(

@@ -374,9 +374,12 @@ def feature_routes() -> APIRouter:
     ) -> Response:
         with container_of(request).read_session() as session:
             data = dashboards.dashboard(session)
+            overdue = sales.overdue_tasks(session)
         peak = max([day["count"] for day in data["sales_ready_per_day"]] or [1])
         return render(
-            request, "process/dashboard.html", {"data": data, "duration": duration, "peak": peak}
+            request,
+            "process/dashboard.html",
+            {"data": data, "duration": duration, "peak": peak, "overdue": overdue},
         )
 
     @router.get("/notifications")
