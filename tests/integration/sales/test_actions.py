@@ -128,3 +128,40 @@ def test_a_webhook_needs_an_http_url(container: Container) -> None:
     with pytest.raises(ValidationFailed) as caught:
         run(container, "call_webhook", None, {"url": "ftp://x"})
     assert caught.value.field == "url"
+
+
+def test_a_user_rule_runs_the_hand_over_actions_through_the_engine(container: Container) -> None:
+    from leadflow.automation.services import create_rule
+    from leadflow.sales.models import Notification
+
+    user_with_token(container, "telemarketer")
+    with container.uow() as uow:
+        rule = create_rule(
+            {
+                "name": "Telemarketing leads ping the team and a webhook",
+                "trigger": "lead.entered_queue",
+                "conditions": [{"field": "event.queue", "op": "eq", "value": "telemarketing"}],
+                "actions": [
+                    {"type": "notify", "role": "telemarketer", "title": "New lead in the queue"},
+                    {"type": "call_webhook", "url": "http://127.0.0.1:9/hook"},
+                ],
+            },
+            uow=uow,
+        )
+        rule_key, rule_secret = rule.key, rule.secret
+        uow.commit()
+    lead_id = new_lead(container)
+    from tests.integration.process.helpers import tick
+
+    tick(container, lead_id, telemarketing_ready=True)
+    with container.read_session() as session:
+        notified = session.scalars(
+            select(Notification.title).where(Notification.lead_id == lead_id)
+        ).all()
+        delivery = session.scalars(select(WebhookDelivery)).one()
+        stored = session.get(WebhookSecret, rule_key)
+    assert notified == ["New lead in the queue"]
+    assert (delivery.rule_key, delivery.status) == (rule_key, "retrying")
+    assert delivery.body["event"] == "lead.entered_queue"
+    # The engine's per-rule secret is the one that signs.
+    assert stored is not None and stored.secret == rule_secret
