@@ -128,3 +128,27 @@ def test_process_settings_export_and_import(client: TestClient, container: Conta
         "/settings/process/import", data={"csrf_token": token, "definition": exported.text}
     )
     assert good.status_code == 200 and "Imported as version 2." in good.text
+
+
+def test_disqualify_reactivate_and_recycle_from_the_lead_page(
+    client: TestClient, container: Container
+) -> None:
+    log_in(client, container, "salesperson")
+    lead_id = new_lead(container)
+    tick(container, lead_id, sales_ready=True)
+    token = csrf_of(client.get(f"/leads/{lead_id}").text)
+    refused = client.post(f"/leads/{lead_id}/recycle", data={"csrf_token": token, "reason": ""})
+    assert "Say why the lead goes back to marketing" in refused.text
+    recycled = client.post(
+        f"/leads/{lead_id}/recycle", data={"csrf_token": token, "reason": "Too early"}
+    )
+    assert "The lead went back to marketing." in recycled.text
+    assert stage_of(container, lead_id) == "automated_marketing_qualification"
+    assert "Sent back to marketing 1 time(s)." in recycled.text
+    gone = client.post(
+        f"/leads/{lead_id}/disqualify", data={"csrf_token": token, "status_reason": "lost"}
+    )
+    assert "The lead is disqualified." in gone.text and "Process abandoned" in gone.text
+    back = client.post(f"/leads/{lead_id}/reactivate", data={"csrf_token": token})
+    assert "The lead is open again." in back.text
+    assert stage_of(container, lead_id) == "automated_marketing_qualification"
