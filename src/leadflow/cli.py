@@ -15,13 +15,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from leadflow.cli_automation import automation_app
 from leadflow.config import Settings
-from leadflow.errors import LeadflowError
+from leadflow.errors import LeadflowError, ValidationFailed
 
 app = typer.Typer(help="leadflow: a self-hosted lead lifecycle engine.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 fields_app = typer.Typer(help="The field registry and custom fields.", no_args_is_help=True)
 app.add_typer(fields_app, name="fields")
+process_app = typer.Typer(
+    help="The business process: definitions, deadlines, stages.", no_args_is_help=True
+)
+app.add_typer(process_app, name="process")
 app.add_typer(automation_app, name="automation")
 console = Console(stderr=True)
 
@@ -205,6 +209,96 @@ def fields_remove(entity: str, name: str) -> None:
         remove_custom_field(entity, name, uow=uow)
         uow.commit()
     typer.echo(f"{entity}.{name} removed")
+
+
+@process_app.command("list")
+def process_list() -> None:
+    """Show the process definitions in force and how many open leads stand in each stage."""
+    from leadflow.process import services as process
+
+    container = _container()
+    with cli_errors(), container.read_session() as session:
+        for row in process.list_definitions(session):
+            default = " (default)" if row.is_default else ""
+            typer.echo(f"{row.key} v{row.version}: {row.name}{default}")
+            counts = process.stage_counts(session, row.key)
+            for stage in process.load_definition(session, row.key).stages:
+                typer.echo(f"  {stage.key}: {counts.get(stage.key, 0)}")
+
+
+@process_app.command("export")
+def process_export(
+    key: Annotated[str, typer.Argument(help="The process key")] = "lead_to_opportunity",
+    format: Annotated[str, typer.Option("--format", help="json or yaml")] = "yaml",
+) -> None:
+    """Print a definition as JSON or YAML."""
+    import json
+
+    import yaml
+
+    from leadflow.process import services as process
+
+    container = _container()
+    with cli_errors(), container.read_session() as session:
+        data = process.export_definition(session, key)
+        if format == "json":
+            typer.echo(json.dumps(data, indent=2))
+        elif format == "yaml":
+            typer.echo(yaml.safe_dump(data, sort_keys=False), nl=False)
+        else:
+            raise ValidationFailed("--format is json or yaml", field="format")
+
+
+@process_app.command("import")
+def process_import(
+    path: Annotated[str, typer.Argument(help="A JSON or YAML file")],
+    default: Annotated[bool, typer.Option("--default", help="Make it the default process")] = False,
+) -> None:
+    """Store a definition (JSON or YAML) as the next version of its key."""
+    from pathlib import Path
+
+    from leadflow.process import services as process
+    from leadflow.web.api.process import parse_definition_text
+
+    container = _container()
+    with cli_errors():
+        text = Path(path).read_text(encoding="utf-8")
+        kind = "json" if path.endswith(".json") else "yaml"
+        data = parse_definition_text(text, kind)
+        with container.uow() as uow:
+            row = process.save_definition(data, uow=uow, make_default=default)
+            uow.commit()
+            typer.echo(f"{row.key} v{row.version} imported")
+
+
+@process_app.command("check-deadlines")
+def process_check_deadlines() -> None:
+    """Escalate open tasks past their speed-to-lead deadline (run it every few minutes)."""
+    from leadflow.sales.services import check_deadlines, overdue_count
+
+    container = _container()
+    with cli_errors():
+        with container.uow() as uow:
+            escalated = check_deadlines(uow=uow)
+            uow.commit()
+        with container.read_session() as session:
+            overdue = overdue_count(session)
+        typer.echo(f"{len(escalated)} task(s) escalated; {overdue} overdue in all")
+
+
+@process_app.command("set-deadline")
+def process_set_deadline(
+    queue: Annotated[str, typer.Argument(help="telemarketing or sales_acceptance")],
+    hours: Annotated[float, typer.Argument(help="Hours to touch a lead")],
+) -> None:
+    """Set a queue's speed-to-lead deadline."""
+    from leadflow.sales.services import set_deadline
+
+    container = _container()
+    with cli_errors(), container.uow() as uow:
+        set_deadline(queue, hours, uow=uow)
+        uow.commit()
+        typer.echo(f"{queue}: {hours:g} h")
 
 
 @app.command()

@@ -69,5 +69,13 @@ class TaskQueue:
             raise LookupError(f"no background task named {name!r}") from None
         return task(*args, **kwargs)
 
+    def schedule(self, name: str, *args: Any, delay: float) -> Any:
+        """Queue a task to run in `delay` seconds (a retry with backoff)."""
+        try:
+            task = self._tasks[name]
+        except KeyError:
+            raise LookupError(f"no background task named {name!r}") from None
+        return task.schedule(args=args, delay=delay)
+
     def consumer(self, *, workers: int = 2) -> Any:
         return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)

@@ -93,7 +93,13 @@ def create_lead(data: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
 
 
 def update_lead(lead_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
-    """Change fields; a user ticking sales-ready is a manual mark, recorded as such."""
+    """Change fields; a user ticking sales-ready is a manual mark, recorded as such.
+
+    A qualified lead is read-only: its opportunity carries the work on.
+    """
+    existing = uow.session.get(Lead, lead_id)
+    if existing is not None and existing.status == LeadStatus.QUALIFIED:
+        raise Conflict("The lead is qualified and read-only", field="status")
     row, changed = update_row(LEADS, lead_id, changes, uow=uow)
     if "sales_ready" in changed:
         if row.sales_ready:

@@ -19,12 +19,16 @@ from leadflow.errors import LeadflowError
 from leadflow.lib.listing import RESERVED_PARAMS, Op, parse_list_params, run_list
 from leadflow.lib.records import to_public
 from leadflow.registry.domain import FieldDef, FieldType, Registry
+from leadflow.users.services import Principal
+from leadflow.views import services as views
 from leadflow.web.pages.display import Cell, cell_for, humanize, public_value, title_of
 from leadflow.web.pages.lookups import Titles, reference_fields, reference_titles
 
 GENERIC = ("f_field", "f_op", "f_value")
 NOTICE = "done"
-PAGE_PARAMS = frozenset({*GENERIC, NOTICE})
+# `view` names a saved view (views/services.py); "all" opens the list without one.
+SAVED_VIEW = "view"
+PAGE_PARAMS = frozenset({*GENERIC, NOTICE, SAVED_VIEW})
 
 OP_LABELS: dict[Op, str] = {
     Op.EQ: "is",
@@ -90,6 +94,28 @@ class ListView:
     generic_ops: list[tuple[str, str]] = field(default_factory=list)
     generic: dict[str, str] = field(default_factory=dict)
     is_filtered: bool = False
+    saved: SavedSelection | None = None
+
+
+@dataclass(frozen=True)
+class SavedChoice:
+    view_id: int
+    name: str
+    href: str
+    active: bool
+    shipped: bool
+
+
+@dataclass(frozen=True)
+class SavedSelection:
+    """The saved views on offer and the one applied (its parameters go before the page's)."""
+
+    choices: list[SavedChoice]
+    active_id: int | None = None
+    active_name: str | None = None
+    params: Params = field(default_factory=list)
+    columns: tuple[str, ...] = ()
+    all_href: str = ""
 
 
 def clean_params(items: Iterable[tuple[str, str]]) -> Params:
@@ -204,11 +230,22 @@ def table_rows(
     ]
 
 
-def list_view(session: Session, registry: Registry, spec: ListSpec, raw: Params) -> ListView:
+def list_view(
+    session: Session,
+    registry: Registry,
+    spec: ListSpec,
+    raw: Params,
+    saved: SavedSelection | None = None,
+) -> ListView:
     """The table for one page of `spec.entity`, or the reason the query was refused."""
     params = clean_params(raw)
-    current = dict(params).get("sort", "-created_at")
-    definitions = [registry.field(spec.entity, name) for name in spec.columns]
+    base = saved.params if saved is not None else []
+    if saved is not None and saved.active_id and SAVED_VIEW not in dict(params):
+        # A landing view: links (sort, pages) keep it.
+        params = [(SAVED_VIEW, str(saved.active_id)), *params]
+    current = dict(base + params).get("sort", "-created_at")
+    names = saved.columns if saved is not None and saved.columns else spec.columns
+    definitions = [registry.field(spec.entity, name) for name in names]
     title_href, title_state = _sort_link(spec.path, params, spec.title_sort, current)
     columns = [Column("title", "Name", title_href, title_state)]
     for definition in definitions:
@@ -219,13 +256,13 @@ def list_view(session: Session, registry: Registry, spec: ListSpec, raw: Params)
         )
         columns.append(Column(definition.name, definition.label, href, state, definition.type))
     titles = _filter_titles(session, registry, spec, params)
-    view = ListView(columns=columns, **_controls(registry, spec, params, titles))
+    view = ListView(columns=columns, saved=saved, **_controls(registry, spec, params, titles))
     searched = {key for key, _ in query_params(params)} - {"sort", "cursor", "limit"}
     view.is_filtered = bool(searched)
     if any(key == "cursor" for key, _ in params):
         view.first_href = href_with(spec.path, params, cursor=None)
     try:
-        query = parse_list_params(registry, spec.entity, query_params(params))
+        query = parse_list_params(registry, spec.entity, base + query_params(params))
         page = run_list(session, query)
     except LeadflowError as exc:
         view.error = exc.message
@@ -234,3 +271,42 @@ def list_view(session: Session, registry: Registry, spec: ListSpec, raw: Params)
     if page.next_cursor:
         view.next_href = href_with(spec.path, params, cursor=page.next_cursor)
     return view
+
+
+def saved_selection(
+    session: Session, principal: Principal, entity: str, path: str, raw: Params
+) -> SavedSelection | None:
+    """The saved views the caller may pick for this list and the one in force: the one the
+    query names, else (for a list opened bare) the role's landing view."""
+    if entity not in views.ENTITIES:
+        return None
+    offered = views.visible_views(session, principal.role, principal.user_id, entity)
+    requested = dict(raw).get(SAVED_VIEW, "")
+    active = None
+    if requested.isdigit():
+        active = views.get_view(
+            session, int(requested), role=principal.role, user_id=principal.user_id
+        )
+    elif requested != "all" and not clean_params(raw):
+        active = views.landing_view(session, principal.role, entity)
+    choices = [
+        SavedChoice(
+            view.id,
+            view.name,
+            f"{path}?{urlencode({SAVED_VIEW: view.id})}",
+            active is not None and view.id == active.id,
+            view.owner_id is None,
+        )
+        for view in offered
+    ]
+    all_href = f"{path}?{urlencode({SAVED_VIEW: 'all'})}"
+    if active is None:
+        return SavedSelection(choices, all_href=all_href)
+    return SavedSelection(
+        choices,
+        active.id,
+        active.name,
+        views.view_params(active, principal.user_id),
+        tuple(active.columns),
+        all_href,
+    )

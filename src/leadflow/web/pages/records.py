@@ -31,7 +31,7 @@ from leadflow.web.pages.forms import (
     error_field,
     submitted_values,
 )
-from leadflow.web.pages.listing import NOTICE, list_view
+from leadflow.web.pages.listing import NOTICE, list_view, saved_selection
 from leadflow.web.pages.lookups import reference_fields, reference_options, reference_titles
 from leadflow.web.pages.panels import PanelContext, render_panels
 from leadflow.web.pages.related import SectionContext, records_pointing_here
@@ -153,7 +153,9 @@ def record_router(page: RecordPage) -> APIRouter:
         container = container_of(request)
         with container.read_session() as session:
             registry = container.registry_cache.get(session)
-            view = list_view(session, registry, page.listing, request.query_params.multi_items())
+            raw = request.query_params.multi_items()
+            saved = saved_selection(session, principal, page.entity, page.path, raw)
+            view = list_view(session, registry, page.listing, raw, saved)
         context = {
             **_base_context(page, registry, principal),
             "view": view,

@@ -1,0 +1,487 @@
+"""Process use cases: the only code that writes definitions, instances and transitions.
+
+Each use case loads the instance and its definition, asks the pure engine
+(`domain.decide`) what happens, and carries the commands out in the caller's
+unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from leadflow.db.uow import UnitOfWork
+from leadflow.errors import Conflict, NotFound, ValidationFailed
+from leadflow.leads.models import Lead
+from leadflow.lib.clock import as_utc, utcnow
+from leadflow.lib.records import CUSTOM_KEY, to_public
+from leadflow.process import domain
+from leadflow.process.domain import (
+    Decision,
+    EnterQueue,
+    InstanceState,
+    InstanceStatus,
+    ProcessDefinition,
+    RecordTransition,
+    Trigger,
+)
+from leadflow.process.events import LeadEnteredQueue, StageChanged
+from leadflow.process.models import ProcessDefinitionRow, ProcessInstance, StageTransition
+
+# --- Definitions ---------------------------------------------------------------------------
+
+
+def _latest_row(session: Session, key: str) -> ProcessDefinitionRow | None:
+    return session.scalar(
+        select(ProcessDefinitionRow)
+        .where(ProcessDefinitionRow.key == key)
+        .order_by(ProcessDefinitionRow.version.desc())
+        .limit(1)
+    )
+
+
+def default_process_key(session: Session) -> str:
+    key = session.scalar(
+        select(ProcessDefinitionRow.key).where(ProcessDefinitionRow.is_default.is_(True)).limit(1)
+    )
+    return key or domain.DEFAULT_PROCESS_KEY
+
+
+def load_definition(session: Session, key: str, version: int | None = None) -> ProcessDefinition:
+    if version is None:
+        row = _latest_row(session, key)
+    else:
+        row = session.scalar(
+            select(ProcessDefinitionRow).where(
+                ProcessDefinitionRow.key == key, ProcessDefinitionRow.version == version
+            )
+        )
+    if row is None:
+        raise NotFound(f"No process '{key}'", field="process_key")
+    return domain.parse_definition(row.body)
+
+
+def list_definitions(session: Session) -> list[ProcessDefinitionRow]:
+    """The version in force of every process."""
+    latest = (
+        select(ProcessDefinitionRow.key, func.max(ProcessDefinitionRow.version).label("version"))
+        .group_by(ProcessDefinitionRow.key)
+        .subquery()
+    )
+    return list(
+        session.scalars(
+            select(ProcessDefinitionRow)
+            .join(
+                latest,
+                (latest.c.key == ProcessDefinitionRow.key)
+                & (latest.c.version == ProcessDefinitionRow.version),
+            )
+            .order_by(ProcessDefinitionRow.name)
+        )
+    )
+
+
+def save_definition(
+    data: Any, *, uow: UnitOfWork, make_default: bool = False
+) -> ProcessDefinitionRow:
+    """Validate and store a definition as the next version of its key (import, edit)."""
+    known = [definition.name for definition in uow.registry.fields_of("lead")]
+    parsed = domain.parse_definition(data, known_fields=known)
+    previous = _latest_row(uow.session, parsed.key)
+    version = previous.version + 1 if previous is not None else 1
+    parsed = domain.ProcessDefinition(
+        parsed.key, parsed.name, parsed.entity, parsed.stages, parsed.moves, version
+    )
+    if previous is not None:
+        _check_stages_kept(uow.session, parsed)
+    if make_default:
+        uow.session.execute(update(ProcessDefinitionRow).values(is_default=False))
+    row = ProcessDefinitionRow(
+        key=parsed.key,
+        version=version,
+        name=parsed.name,
+        entity=parsed.entity,
+        body=domain.definition_to_data(parsed),
+        is_default=make_default or (previous is not None and previous.is_default),
+        created_at=utcnow(),
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return row
+
+
+def _check_stages_kept(session: Session, definition: ProcessDefinition) -> None:
+    """A new version may not drop a stage that instances stand in."""
+    keys = [stage.key for stage in definition.stages]
+    in_use = session.scalar(
+        select(ProcessInstance.stage)
+        .where(
+            ProcessInstance.process_key == definition.key,
+            ProcessInstance.status == InstanceStatus.ACTIVE,
+            ProcessInstance.stage.not_in(keys),
+        )
+        .limit(1)
+    )
+    if in_use is not None:
+        raise Conflict(f"Leads stand in stage '{in_use}', which this version drops", field="stages")
+
+
+def export_definition(session: Session, key: str) -> dict[str, Any]:
+    return domain.definition_to_data(load_definition(session, key))
+
+
+def seed_default_process(uow: UnitOfWork) -> None:
+    if _latest_row(uow.session, domain.DEFAULT_PROCESS_KEY) is None:
+        save_definition(domain.DEFAULT_PROCESS, uow=uow, make_default=True)
+
+
+# --- Instances -----------------------------------------------------------------------------
+
+
+def current_instance(session: Session, lead_id: int) -> ProcessInstance | None:
+    return session.scalar(
+        select(ProcessInstance).where(
+            ProcessInstance.lead_id == lead_id, ProcessInstance.current.is_(True)
+        )
+    )
+
+
+def _state(instance: ProcessInstance) -> InstanceState:
+    return InstanceState(
+        instance.stage, InstanceStatus(instance.status), as_utc(instance.entered_stage_at)
+    )
+
+
+def lead_values(uow_or_session: UnitOfWork | Session, lead_id: int) -> dict[str, Any]:
+    """The lead's field values by registry name, custom ones flattened in."""
+    session = uow_or_session.session if isinstance(uow_or_session, UnitOfWork) else uow_or_session
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise NotFound(f"No lead with id {lead_id}", field="lead_id")
+    registry = uow_or_session.registry if isinstance(uow_or_session, UnitOfWork) else None
+    if registry is None:
+        from leadflow.registry.services import load_registry
+
+        registry = load_registry(session)
+    public = to_public(lead, registry, "lead")
+    return {**public, **(public.pop(CUSTOM_KEY, None) or {})}
+
+
+def start_instance(
+    lead_id: int, *, uow: UnitOfWork, process_key: str | None = None
+) -> ProcessInstance | None:
+    """Give an open lead its process instance; idempotent (None when it has one or is closed)."""
+    lead = uow.session.get(Lead, lead_id)
+    if lead is None or lead.status != "open":
+        return None
+    if current_instance(uow.session, lead_id) is not None:
+        return None
+    key = process_key or default_process_key(uow.session)
+    definition = load_definition(uow.session, key)
+    now = utcnow()
+    decision = domain.initial_state(definition, now)
+    instance = ProcessInstance(
+        lead_id=lead_id,
+        process_key=definition.key,
+        process_version=definition.version,
+        stage=decision.state.stage,
+        status=decision.state.status.value,
+        current=True,
+        entered_stage_at=now,
+        started_at=now,
+        updated_at=now,
+    )
+    uow.session.add(instance)
+    uow.session.flush()
+    _carry_out(uow, instance, decision, previous_entered=None, actor=None, rule=None)
+    return instance
+
+
+def switch_process(
+    lead_id: int, process_key: str, *, uow: UnitOfWork, actor_user_id: int | None = None
+) -> ProcessInstance:
+    """Make another process the lead's current one; the other instance keeps its state."""
+    load_definition(uow.session, process_key)
+    existing = uow.session.scalar(
+        select(ProcessInstance).where(
+            ProcessInstance.lead_id == lead_id, ProcessInstance.process_key == process_key
+        )
+    )
+    uow.session.execute(
+        update(ProcessInstance)
+        .where(ProcessInstance.lead_id == lead_id)
+        .values(current=False)
+        .execution_options(synchronize_session="fetch")
+    )
+    if existing is not None:
+        existing.current = True
+        uow.session.flush()
+        return existing
+    uow.session.flush()
+    started = start_instance(lead_id, uow=uow, process_key=process_key)
+    if started is None:
+        raise Conflict("Only open leads enter a process", field="lead_id")
+    return started
+
+
+def _instance_for_move(uow: UnitOfWork, lead_id: int) -> ProcessInstance:
+    instance = current_instance(uow.session, lead_id)
+    if instance is None:
+        start_instance(lead_id, uow=uow)
+        instance = current_instance(uow.session, lead_id)
+    if instance is None:
+        raise Conflict("This lead is not open, so it has no process to move", field="lead_id")
+    return instance
+
+
+def apply_trigger(
+    lead_id: int,
+    trigger: Trigger,
+    *,
+    uow: UnitOfWork,
+    actor_user_id: int | None = None,
+    rule: str | None = None,
+) -> Decision:
+    """Run the engine on the lead's current instance and carry out what it decides."""
+    instance = _instance_for_move(uow, lead_id)
+    definition = load_definition(uow.session, instance.process_key, instance.process_version)
+    previous = as_utc(instance.entered_stage_at)
+    decision = domain.decide(definition, _state(instance), trigger, utcnow())
+    if decision.moved:
+        _carry_out(uow, instance, decision, previous, actor_user_id, rule)
+    return decision
+
+
+def _check_open(uow: UnitOfWork, lead_id: int) -> None:
+    lead = uow.session.get(Lead, lead_id)
+    if lead is None:
+        raise NotFound(f"No lead with id {lead_id}", field="lead_id")
+    if lead.status != "open":
+        raise Conflict(f"The lead is {lead.status} and cannot move", field="status")
+
+
+def next_stage(lead_id: int, *, uow: UnitOfWork, actor_user_id: int | None = None) -> Decision:
+    _check_open(uow, lead_id)
+    values = lead_values(uow, lead_id)
+    return apply_trigger(lead_id, domain.NextStage(values), uow=uow, actor_user_id=actor_user_id)
+
+
+def set_active_stage(
+    lead_id: int, stage: str, *, uow: UnitOfWork, actor_user_id: int | None = None
+) -> Decision:
+    _check_open(uow, lead_id)
+    return apply_trigger(lead_id, domain.SetActive(stage), uow=uow, actor_user_id=actor_user_id)
+
+
+def finish_process(
+    lead_id: int, *, uow: UnitOfWork, actor_user_id: int | None = None, check_steps: bool = True
+) -> Decision:
+    values = lead_values(uow, lead_id)
+    if not check_steps:
+        values = {name: True for name in values}
+    return apply_trigger(lead_id, domain.Finish(values), uow=uow, actor_user_id=actor_user_id)
+
+
+def abandon_process(lead_id: int, *, uow: UnitOfWork, actor_user_id: int | None = None) -> Decision:
+    return apply_trigger(lead_id, domain.Abandon(), uow=uow, actor_user_id=actor_user_id)
+
+
+def react(lead_id: int, event_name: str, *, uow: UnitOfWork, rule: str) -> Decision | None:
+    """An automatic move on a domain event (only open leads move)."""
+    lead = uow.session.get(Lead, lead_id)
+    if lead is None or lead.status != "open":
+        return None
+    return apply_trigger(lead_id, domain.Occurred(event_name), uow=uow, rule=rule)
+
+
+def move_to_stage(
+    lead_id: int, stage: str, *, uow: UnitOfWork, rule: str | None = None
+) -> Decision | None:
+    """A rule's move: to `stage` unless the lead already stands there or is closed."""
+    lead = uow.session.get(Lead, lead_id)
+    if lead is None or lead.status != "open":
+        return None
+    return apply_trigger(lead_id, domain.Restart(stage), uow=uow, rule=rule)
+
+
+def _carry_out(
+    uow: UnitOfWork,
+    instance: ProcessInstance,
+    decision: Decision,
+    previous_entered: datetime | None,
+    actor: int | None,
+    rule: str | None,
+) -> None:
+    now = decision.state.entered_at or utcnow()
+    instance.stage = decision.state.stage
+    instance.status = decision.state.status.value
+    instance.entered_stage_at = now
+    instance.updated_at = now
+    for command in decision.commands:
+        if isinstance(command, RecordTransition):
+            seconds = (
+                int((now - previous_entered).total_seconds())
+                if previous_entered is not None and command.from_stage is not None
+                else None
+            )
+            uow.session.add(
+                StageTransition(
+                    instance_id=instance.id,
+                    lead_id=instance.lead_id,
+                    process_key=instance.process_key,
+                    from_stage=command.from_stage,
+                    to_stage=command.to_stage,
+                    actor_user_id=actor,
+                    rule=rule,
+                    reason=command.reason,
+                    seconds_in_from=seconds,
+                    occurred_at=now,
+                )
+            )
+            uow.publish(
+                StageChanged(
+                    lead_id=instance.lead_id,
+                    process_key=instance.process_key,
+                    from_stage=command.from_stage,
+                    to_stage=command.to_stage,
+                    rule=rule,
+                    actor_user_id=actor,
+                )
+            )
+        elif isinstance(command, EnterQueue):
+            uow.publish(
+                LeadEnteredQueue(
+                    lead_id=instance.lead_id,
+                    queue=command.queue,
+                    stage=command.stage,
+                    deadline_hours=command.deadline_hours,
+                )
+            )
+    uow.session.flush()
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    from_stage: str | None
+    to_stage: str | None
+    from_name: str | None
+    to_name: str | None
+    actor_user_id: int | None
+    rule: str | None
+    reason: str
+    occurred_at: datetime
+    seconds_in_from: int | None
+
+
+def timeline(session: Session, lead_id: int) -> list[TimelineEntry]:
+    """Every transition of the lead, newest first, with stage names and time spent."""
+    rows = session.scalars(
+        select(StageTransition)
+        .where(StageTransition.lead_id == lead_id)
+        .order_by(StageTransition.occurred_at.desc(), StageTransition.id.desc())
+    ).all()
+    names: dict[tuple[str, str], str] = {}
+    for row in session.scalars(select(ProcessDefinitionRow)):
+        for stage in row.body.get("stages", []):
+            names[(row.key, stage["key"])] = stage["name"]
+    return [
+        TimelineEntry(
+            row.from_stage,
+            row.to_stage,
+            names.get((row.process_key, row.from_stage or ""), row.from_stage),
+            names.get((row.process_key, row.to_stage or ""), row.to_stage),
+            row.actor_user_id,
+            row.rule,
+            row.reason,
+            as_utc(row.occurred_at),
+            row.seconds_in_from,
+        )
+        for row in rows
+    ]
+
+
+def instance_view(session: Session, lead_id: int) -> dict[str, Any] | None:
+    """The process bar's data: stages, the active one, time in stage, step values."""
+    instance = current_instance(session, lead_id)
+    if instance is None:
+        return None
+    definition = load_definition(session, instance.process_key, instance.process_version)
+    values = lead_values(session, lead_id)
+    entered = as_utc(instance.entered_stage_at)
+    active_index = definition.index(instance.stage)
+    return {
+        "instance_id": instance.id,
+        "process_key": definition.key,
+        "process_name": definition.name,
+        "version": definition.version,
+        "status": instance.status,
+        "stage": instance.stage,
+        "entered_stage_at": entered.isoformat(),
+        "seconds_in_stage": int((utcnow() - entered).total_seconds()),
+        "stages": [
+            {
+                "key": stage.key,
+                "name": stage.name,
+                "state": (
+                    "done"
+                    if index < active_index or instance.status == InstanceStatus.FINISHED
+                    else "active"
+                    if index == active_index
+                    else "todo"
+                ),
+                "steps": [
+                    {
+                        "field": step.field,
+                        "required": step.required,
+                        "value": values.get(step.field),
+                    }
+                    for step in stage.steps
+                ],
+                "missing": domain.missing_steps(stage, values),
+            }
+            for index, stage in enumerate(definition.stages)
+        ],
+    }
+
+
+def timeline_public(entries: list[TimelineEntry]) -> list[dict[str, Any]]:
+    return [
+        {
+            "from_stage": entry.from_stage,
+            "to_stage": entry.to_stage,
+            "from_name": entry.from_name,
+            "to_name": entry.to_name,
+            "actor_user_id": entry.actor_user_id,
+            "rule": entry.rule,
+            "reason": entry.reason,
+            "occurred_at": entry.occurred_at.isoformat(),
+            "seconds_in_from": entry.seconds_in_from,
+        }
+        for entry in entries
+    ]
+
+
+def require_stage(definition: ProcessDefinition, stage: str) -> None:
+    if stage not in {s.key for s in definition.stages}:
+        raise ValidationFailed(f"No stage '{stage}'", field="stage")
+
+
+def stage_counts(session: Session, process_key: str) -> Mapping[str, int]:
+    rows = session.execute(
+        select(ProcessInstance.stage, func.count())
+        .where(
+            ProcessInstance.process_key == process_key,
+            ProcessInstance.status == InstanceStatus.ACTIVE,
+            ProcessInstance.current.is_(True),
+        )
+        .group_by(ProcessInstance.stage)
+    )
+    return dict(rows.all())
