@@ -1,0 +1,273 @@
+"""Runs compiled models and writes what changed: scores, history, events, sales-ready.
+
+Both paths end here: the incremental one with a few lead ids, the full rescore
+with id ranges. Writes are idempotent: running the same computation twice
+changes nothing the second time, so at-least-once delivery is harmless.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from leadflow.db.uow import UnitOfWork
+from leadflow.leads.services import mark_sales_ready
+from leadflow.org.domain import AUTO_SALES_READY
+from leadflow.org.services import switch_is_on
+from leadflow.registry.domain import Registry
+from leadflow.scoring.compiler import LeadScope, compile_model
+from leadflow.scoring.domain import (
+    ModelDefinition,
+    Status,
+    Target,
+    changed_rules,
+    explain,
+    parse_definition,
+)
+from leadflow.scoring.events import LeadScored, ScoreChanged
+from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringModel
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """A model as the engine needs it, parsed once per version."""
+
+    id: int
+    name: str
+    version: int
+    target: Target
+    threshold: int | None
+    definition: ModelDefinition
+    stamp: datetime
+
+    @classmethod
+    def of(cls, row: ScoringModel, registry: Registry) -> CompiledModel:
+        definition, _problems = parse_definition(row.definition, registry)
+        return cls(
+            id=row.id,
+            name=row.name,
+            version=row.version,
+            target=Target(row.entity_target),
+            threshold=row.sales_ready_threshold,
+            definition=definition,
+            stamp=row.updated_at,
+        )
+
+
+class LiveModels:
+    """This process's parsed live models, checked against the database before each use.
+
+    One cheap query (ids, versions, stamps of live models) tells whether another
+    process went live, stopped or edited a model; only those are reloaded.
+    """
+
+    def __init__(self) -> None:
+        self._models: dict[int, CompiledModel] = {}
+        self._registry: Registry | None = None
+        self._lock = threading.Lock()
+
+    def current(self, session: Session, registry: Registry) -> list[CompiledModel]:
+        stamps = session.execute(
+            select(ScoringModel.id, ScoringModel.version, ScoringModel.updated_at).where(
+                ScoringModel.status == Status.LIVE.value
+            )
+        ).all()
+        with self._lock:
+            if registry is not self._registry:
+                self._models = {}
+                self._registry = registry
+            fresh = {
+                model_id: cached
+                for model_id, version, stamp in stamps
+                if (cached := self._models.get(model_id)) is not None
+                and cached.version == version
+                and cached.stamp == stamp
+            }
+            missing = [model_id for model_id, _version, _stamp in stamps if model_id not in fresh]
+            if missing:
+                rows = session.scalars(select(ScoringModel).where(ScoringModel.id.in_(missing)))
+                for row in rows:
+                    fresh[row.id] = CompiledModel.of(row, registry)
+            self._models = fresh
+            return [fresh[model_id] for model_id in sorted(fresh)]
+
+
+def compute_times(
+    session: Session,
+    registry: Registry,
+    definition: ModelDefinition,
+    target: Target,
+    *,
+    now: datetime,
+    scope: LeadScope,
+) -> dict[int, list[int]]:
+    """lead id -> how often each rule applied, for every lead in scope the model scores."""
+    if not definition.rules:
+        statement = compile_model(definition, target, registry, now=now, scope=scope)
+        return {row.lead_id: [] for row in session.execute(statement)}
+    statement = compile_model(definition, target, registry, now=now, scope=scope)
+    return {row[0]: [int(value) for value in row[1:]] for row in session.execute(statement)}
+
+
+@dataclass
+class ApplyResult:
+    scored: int = 0
+    changed: int = 0
+    removed: int = 0
+    sales_ready: int = 0
+
+
+def apply_model(
+    uow: UnitOfWork,
+    model: CompiledModel,
+    *,
+    now: datetime,
+    scope: LeadScope,
+    auto_sales_ready: bool | None = None,
+) -> ApplyResult:
+    """Recompute one model's scores for the leads in scope and write what changed."""
+    session = uow.session
+    computed = compute_times(
+        session, uow.registry, model.definition, model.target, now=now, scope=scope
+    )
+    existing_query = select(
+        LeadScore.id,
+        LeadScore.lead_id,
+        LeadScore.score,
+        LeadScore.grade,
+        LeadScore.model_version,
+        LeadScore.explanation,
+    ).where(LeadScore.model_id == model.id)
+    if scope.lead_ids is not None:
+        existing_query = existing_query.where(LeadScore.lead_id.in_(sorted(scope.lead_ids)))
+    if scope.id_range is not None:
+        existing_query = existing_query.where(LeadScore.lead_id.between(*scope.id_range))
+    existing = {row.lead_id: row for row in session.execute(existing_query)}
+    if auto_sales_ready is None:
+        auto_sales_ready = switch_is_on(session, AUTO_SALES_READY.key)
+
+    result = ApplyResult()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    crossings: list[int] = []
+    for lead_id, times in computed.items():
+        score, contributions = explain(model.definition, times)
+        grade = model.definition.grade_of(score)
+        explanation = [item.public() for item in contributions]
+        before = existing.pop(lead_id, None)
+        result.scored += 1
+        if before is None:
+            inserts.append(
+                {
+                    "lead_id": lead_id,
+                    "model_id": model.id,
+                    "score": score,
+                    "grade": grade,
+                    "model_version": model.version,
+                    "explanation": explanation,
+                    "computed_at": now,
+                }
+            )
+            history.append(
+                {
+                    "lead_id": lead_id,
+                    "model_id": model.id,
+                    "old_score": None,
+                    "new_score": score,
+                    "grade": grade,
+                    "changed_rules": changed_rules([], explanation),
+                    "changed_at": now,
+                }
+            )
+            uow.publish(LeadScored(lead_id=lead_id, model_id=model.id, score=score, grade=grade))
+            old_score: int | None = None
+        else:
+            old_score = before.score
+            same = (
+                before.score == score
+                and before.grade == grade
+                and before.model_version == model.version
+                and before.explanation == explanation
+            )
+            if same:
+                continue
+            updates.append(
+                {
+                    "id": before.id,
+                    "score": score,
+                    "grade": grade,
+                    "model_version": model.version,
+                    "explanation": explanation,
+                    "computed_at": now,
+                }
+            )
+            if before.score != score:
+                result.changed += 1
+                history.append(
+                    {
+                        "lead_id": lead_id,
+                        "model_id": model.id,
+                        "old_score": before.score,
+                        "new_score": score,
+                        "grade": grade,
+                        "changed_rules": changed_rules(before.explanation or [], explanation),
+                        "changed_at": now,
+                    }
+                )
+                uow.publish(
+                    ScoreChanged(
+                        lead_id=lead_id,
+                        model_id=model.id,
+                        old_score=before.score,
+                        new_score=score,
+                        grade=grade,
+                    )
+                )
+        threshold = model.threshold
+        if (
+            threshold is not None
+            and score >= threshold
+            and (old_score is None or old_score < threshold)
+        ):
+            crossings.append(lead_id)
+    if inserts:
+        session.execute(insert(LeadScore), inserts)
+    if updates:
+        session.execute(update(LeadScore), updates)
+    if history:
+        session.execute(insert(ScoreHistory), history)
+    if existing:
+        # Leads in scope the model no longer scores (parent removed, became account-based).
+        gone = [row.id for row in existing.values()]
+        session.execute(delete(LeadScore).where(LeadScore.id.in_(gone)))
+        result.removed = len(gone)
+    if auto_sales_ready:
+        for lead_id in crossings:
+            if mark_sales_ready(lead_id, model_id=model.id, uow=uow):
+                result.sales_ready += 1
+    return result
+
+
+def rescore_leads(
+    uow: UnitOfWork, models: list[CompiledModel], lead_ids: Collection[int], *, now: datetime
+) -> ApplyResult:
+    """The incremental path: every live model over the given leads only."""
+    total = ApplyResult()
+    if not lead_ids:
+        return total
+    auto = switch_is_on(uow.session, AUTO_SALES_READY.key)
+    scope = LeadScope(lead_ids=frozenset(lead_ids))
+    for model in models:
+        part = apply_model(uow, model, now=now, scope=scope, auto_sales_ready=auto)
+        total.scored += part.scored
+        total.changed += part.changed
+        total.removed += part.removed
+        total.sales_ready += part.sales_ready
+    return total
