@@ -27,7 +27,9 @@ def switch_is_on(session: Session, key: str) -> bool:
 
 
 def all_switches(session: Session) -> list[tuple[SwitchDef, bool]]:
-    stored = dict(session.execute(select(OrgSwitch.key, OrgSwitch.enabled)).tuples().all())
+    stored = {
+        key: enabled for key, enabled in session.execute(select(OrgSwitch.key, OrgSwitch.enabled))
+    }
     return [
         (definition, bool(stored.get(key, definition.default)))
         for key, definition in sorted(SWITCHES.items())

@@ -50,7 +50,12 @@ field_conditions = st.one_of(
         st.sampled_from(["empty", "not_empty"]),
     ),
     st.builds(
-        lambda op, value: {"entity": "account", "field": "employee_count", "op": op, "value": value},
+        lambda op, value: {
+            "entity": "account",
+            "field": "employee_count",
+            "op": op,
+            "value": value,
+        },
         st.sampled_from(["gt", "gte", "lt", "lte", "eq"]),
         st.sampled_from([10, 100, 500]),
     ),
