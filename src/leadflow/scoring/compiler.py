@@ -9,7 +9,7 @@ accounts, with one CASE per rule.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -37,6 +38,26 @@ from leadflow.scoring.domain import (
     ModelDefinition,
     Target,
 )
+
+
+@dataclass
+class Cutoffs:
+    """The moments a statement compares with ("N days ago"), as bound parameters, so a
+    compiled statement is reused at any `now`."""
+
+    days: dict[str, tuple[int, bool]] = field(default_factory=dict)
+
+    def param(self, days: int, column: Any, *, as_date: bool = False) -> Any:
+        name = f"cutoff_{days}{'_date' if as_date else ''}"
+        self.days[name] = (days, as_date)
+        return bindparam(name, type_=column.type)
+
+    def values(self, now: datetime) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, (days, as_date) in self.days.items():
+            moment = now - timedelta(days=days)
+            values[name] = moment.date() if as_date else moment
+        return values
 
 
 @dataclass(frozen=True)
@@ -64,7 +85,7 @@ def _as_time(definition_type: FieldType, value: Any) -> Any:
 
 
 def field_clause(
-    condition: FieldCondition, registry: Registry, now: datetime
+    condition: FieldCondition, registry: Registry, cutoffs: Cutoffs
 ) -> ColumnElement[bool]:
     definition = registry.field(condition.entity, condition.field)
     column: Any = field_column(definition)
@@ -104,16 +125,14 @@ def field_clause(
             empty = or_(column.is_(None), column == "") if kind in TEXT_TYPES else column.is_(None)
             clause = empty if condition.op is FieldOp.EMPTY else not_(empty)
         case FieldOp.WITHIN_LAST_DAYS | FieldOp.OLDER_THAN_DAYS:
-            cutoff: Any = now - timedelta(days=int(value))
-            if kind is FieldType.DATE:
-                cutoff = cutoff.date()
+            cutoff = cutoffs.param(int(value), column, as_date=kind is FieldType.DATE)
             clause = (
                 column >= cutoff if condition.op is FieldOp.WITHIN_LAST_DAYS else column < cutoff
             )
     return cast(ColumnElement[bool], clause)
 
 
-def interaction_clause(condition: BehaviourCondition, now: datetime) -> ColumnElement[bool]:
+def interaction_clause(condition: BehaviourCondition, cutoffs: Cutoffs) -> ColumnElement[bool]:
     interactions = table_for("interaction")
     parts: list[ColumnElement[bool]] = [interactions.c.kind == condition.kind]
     if condition.target_id is not None:
@@ -121,7 +140,8 @@ def interaction_clause(condition: BehaviourCondition, now: datetime) -> ColumnEl
     for key, value in condition.data:
         parts.append(interactions.c.data[key].as_string() == value)
     if condition.window_days is not None:
-        parts.append(interactions.c.occurred_at >= now - timedelta(days=condition.window_days))
+        occurred = interactions.c.occurred_at
+        parts.append(occurred >= cutoffs.param(condition.window_days, occurred))
     return and_(*parts)
 
 
@@ -139,10 +159,19 @@ def _times(condition: BehaviourCondition, count: ColumnElement[Any]) -> ColumnEl
 def _scoped(statement: Select[Any], scope: LeadScope) -> Select[Any]:
     leads = table_for("lead")
     if scope.lead_ids is not None:
-        statement = statement.where(leads.c.id.in_(sorted(scope.lead_ids)))
+        statement = statement.where(leads.c.id.in_(bindparam("lead_ids", expanding=True)))
     if scope.id_range is not None:
-        statement = statement.where(leads.c.id.between(*scope.id_range))
+        statement = statement.where(leads.c.id.between(bindparam("first_id"), bindparam("last_id")))
     return statement
+
+
+def scope_values(scope: LeadScope) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if scope.lead_ids is not None:
+        values["lead_ids"] = sorted(scope.lead_ids)
+    if scope.id_range is not None:
+        values["first_id"], values["last_id"] = scope.id_range
+    return values
 
 
 def compile_model(
@@ -150,10 +179,11 @@ def compile_model(
     target: Target,
     registry: Registry,
     *,
-    now: datetime,
     scope: LeadScope,
-) -> Select[Any]:
-    """SELECT lead_id, times_0 .. times_n for every scorable lead in scope."""
+) -> tuple[Select[Any], Cutoffs]:
+    """SELECT lead_id, times_0 .. times_n for every scorable lead in scope; its parameters
+    are the cutoffs (`Cutoffs.values(now)`) and the scope (`scope_values`)."""
+    cutoffs = Cutoffs()
     leads = table_for("lead")
     contacts = table_for("contact")
     accounts = table_for("account")
@@ -176,7 +206,7 @@ def compile_model(
             scorable_clause(target)
         )
         sums = [
-            func.sum(case((interaction_clause(c, now), 1), else_=0)).label(f"c{index}")
+            func.sum(case((interaction_clause(c, cutoffs), 1), else_=0)).label(f"c{index}")
             for index, c in enumerate(behaviours)
         ]
         kinds = sorted({c.kind for c in behaviours})
@@ -203,7 +233,8 @@ def compile_model(
         windows = [c.window_days for c in behaviours]
         if all(days is not None for days in windows):
             widest = max(days for days in windows if days is not None)
-            aggregate = aggregate.where(interactions.c.occurred_at >= now - timedelta(days=widest))
+            occurred = interactions.c.occurred_at
+            aggregate = aggregate.where(occurred >= cutoffs.param(widest, occurred))
         behaviour_counts = aggregate.group_by(key).subquery("behaviour")
         joined = joined.outerjoin(behaviour_counts, behaviour_counts.c.key == lead_key)
         for index in range(len(behaviours)):
@@ -216,7 +247,7 @@ def compile_model(
         for condition in rule.behaviour_conditions:
             times = times * _times(condition, counts[position])
             position += 1
-        fields = [field_clause(c, registry, now) for c in rule.field_conditions]
+        fields = [field_clause(c, registry, cutoffs) for c in rule.field_conditions]
         if fields:
             times = case((and_(*fields), times), else_=0)
         columns.append(times.label(f"r{index}"))
@@ -226,4 +257,4 @@ def compile_model(
         .select_from(joined)
         .where(scorable_clause(target))
     )
-    return _scoped(statement, scope)
+    return _scoped(statement, scope), cutoffs

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
@@ -21,7 +21,7 @@ from leadflow.leads.services import mark_sales_ready
 from leadflow.org.domain import AUTO_SALES_READY
 from leadflow.org.services import switch_is_on
 from leadflow.registry.domain import Registry
-from leadflow.scoring.compiler import LeadScope, compile_model
+from leadflow.scoring.compiler import Cutoffs, LeadScope, compile_model, scope_values
 from leadflow.scoring.domain import (
     ModelDefinition,
     Status,
@@ -45,6 +45,18 @@ class CompiledModel:
     threshold: int | None
     definition: ModelDefinition
     stamp: datetime
+    # Built statements by scope kind: compiled once per version, run with new parameters.
+    statements: dict[str, tuple[Select[Any], Cutoffs]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def statement(self, registry: Registry, scope: LeadScope) -> tuple[Select[Any], Cutoffs]:
+        kind = "ids" if scope.lead_ids is not None else "range" if scope.id_range else "all"
+        built = self.statements.get(kind)
+        if built is None:
+            built = compile_model(self.definition, self.target, registry, scope=scope)
+            self.statements[kind] = built
+        return built
 
     @classmethod
     def of(cls, row: ScoringModel, registry: Registry) -> CompiledModel:
@@ -106,13 +118,13 @@ def compute_times(
     *,
     now: datetime,
     scope: LeadScope,
+    built: tuple[Select[Any], Cutoffs] | None = None,
 ) -> dict[int, list[int]]:
     """lead id -> how often each rule applied, for every lead in scope the model scores."""
-    if not definition.rules:
-        statement = compile_model(definition, target, registry, now=now, scope=scope)
-        return {row.lead_id: [] for row in session.execute(statement)}
-    statement = compile_model(definition, target, registry, now=now, scope=scope)
-    return {row[0]: [int(value) for value in row[1:]] for row in session.execute(statement)}
+    statement, cutoffs = built or compile_model(definition, target, registry, scope=scope)
+    params = {**cutoffs.values(now), **scope_values(scope)}
+    rows = session.execute(statement, params) if params else session.execute(statement)
+    return {row[0]: [int(value) for value in row[1:]] for row in rows}
 
 
 @dataclass
@@ -134,7 +146,13 @@ def apply_model(
     """Recompute one model's scores for the leads in scope and write what changed."""
     session = uow.session
     computed = compute_times(
-        session, uow.registry, model.definition, model.target, now=now, scope=scope
+        session,
+        uow.registry,
+        model.definition,
+        model.target,
+        now=now,
+        scope=scope,
+        built=model.statement(uow.registry, scope),
     )
     existing_query = select(
         LeadScore.id,
