@@ -167,8 +167,6 @@ def apply_model(
     if scope.id_range is not None:
         existing_query = existing_query.where(LeadScore.lead_id.between(*scope.id_range))
     existing = {row.lead_id: row for row in session.execute(existing_query)}
-    if auto_sales_ready is None:
-        auto_sales_ready = switch_is_on(session, AUTO_SALES_READY.key)
 
     result = ApplyResult()
     inserts: list[dict[str, Any]] = []
@@ -266,7 +264,9 @@ def apply_model(
         gone = [row.id for row in existing.values()]
         session.execute(delete(LeadScore).where(LeadScore.id.in_(gone)))
         result.removed = len(gone)
-    if auto_sales_ready:
+    if crossings and auto_sales_ready is None:
+        auto_sales_ready = switch_is_on(session, AUTO_SALES_READY.key)
+    if crossings and auto_sales_ready:
         for lead_id in crossings:
             if mark_sales_ready(lead_id, model_id=model.id, uow=uow):
                 result.sales_ready += 1
@@ -280,10 +280,9 @@ def rescore_leads(
     total = ApplyResult()
     if not lead_ids:
         return total
-    auto = switch_is_on(uow.session, AUTO_SALES_READY.key)
     scope = LeadScope(lead_ids=frozenset(lead_ids))
     for model in models:
-        part = apply_model(uow, model, now=now, scope=scope, auto_sales_ready=auto)
+        part = apply_model(uow, model, now=now, scope=scope)
         total.scored += part.scored
         total.changed += part.changed
         total.removed += part.removed

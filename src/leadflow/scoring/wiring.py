@@ -9,10 +9,11 @@ writes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from huey import crontab
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from leadflow.accounts.events import AccountUpdated
@@ -31,39 +32,43 @@ if TYPE_CHECKING:
 LEAD_PARENTS = frozenset({"parent_contact_id", "parent_account_id"})
 
 
+@cache
+def _contact_leads_query() -> Select[Any]:
+    leads = table_for("lead")
+    contacts = table_for("contact")
+    contact_id: Any = bindparam("contact_id")
+    account = select(contacts.c.account_id).where(contacts.c.id == contact_id).scalar_subquery()
+    return select(leads.c.id).where(
+        or_(
+            leads.c.parent_contact_id == contact_id,
+            (leads.c.parent_contact_id.is_(None)) & (leads.c.parent_account_id == account),
+        )
+    )
+
+
+@cache
+def _account_leads_query() -> Select[Any]:
+    leads = table_for("lead")
+    contacts = table_for("contact")
+    account_id: Any = bindparam("account_id")
+    members = select(contacts.c.id).where(contacts.c.account_id == account_id)
+    return select(leads.c.id).where(
+        or_(
+            leads.c.parent_account_id == account_id,
+            leads.c.parent_contact_id.in_(members.scalar_subquery()),
+        )
+    )
+
+
 def leads_of_contact(session: Session, contact_id: int) -> list[int]:
     """Leads whose score reads this contact: its own leads, and account-based leads of its
     account (every member's interactions count there)."""
-    leads = table_for("lead")
-    contacts = table_for("contact")
-    account = select(contacts.c.account_id).where(contacts.c.id == contact_id).scalar_subquery()
-    return list(
-        session.scalars(
-            select(leads.c.id).where(
-                or_(
-                    leads.c.parent_contact_id == contact_id,
-                    (leads.c.parent_contact_id.is_(None)) & (leads.c.parent_account_id == account),
-                )
-            )
-        )
-    )
+    return list(session.scalars(_contact_leads_query(), {"contact_id": contact_id}))
 
 
 def leads_of_account(session: Session, account_id: int) -> list[int]:
     """Leads whose score reads this account's fields: its own, and its contacts' leads."""
-    leads = table_for("lead")
-    contacts = table_for("contact")
-    members = select(contacts.c.id).where(contacts.c.account_id == account_id)
-    return list(
-        session.scalars(
-            select(leads.c.id).where(
-                or_(
-                    leads.c.parent_account_id == account_id,
-                    leads.c.parent_contact_id.in_(members.scalar_subquery()),
-                )
-            )
-        )
-    )
+    return list(session.scalars(_account_leads_query(), {"account_id": account_id}))
 
 
 def _reads(models: list[CompiledModel], entity: str, changed: Collection[str]) -> bool:
