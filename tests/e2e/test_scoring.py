@@ -84,7 +84,7 @@ def test_a_marketer_builds_a_model_runs_what_if_goes_live_and_sees_scores(
         expect(scores.locator("td.score")).to_contain_text("40")
         expect(scores).to_contain_text("Hot")
         expect(scores).to_contain_text("Director: +30 = +30")
-        expect(scores).to_contain_text("Opens: +5 × 2 = +10")
+        expect(scores).to_contain_text("Opens: +5 \u00d7 2 = +10")
         expect(scores).to_contain_text("marked by score")
         expect(scores.locator(".score-history")).to_contain_text("new → 40")
         snapshot(page, "scoring-lead")
