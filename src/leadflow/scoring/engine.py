@@ -143,7 +143,12 @@ def apply_model(
     scope: LeadScope,
     auto_sales_ready: bool | None = None,
 ) -> ApplyResult:
-    """Recompute one model's scores for the leads in scope and write what changed."""
+    """Recompute one model's scores for the leads in scope and write what changed.
+
+    A stored row is compared by model version and rule counts (`rule_times`), so an
+    unchanged lead costs a string comparison; explanations are built only for rows
+    that change.
+    """
     session = uow.session
     computed = compute_times(
         session,
@@ -158,9 +163,8 @@ def apply_model(
         LeadScore.id,
         LeadScore.lead_id,
         LeadScore.score,
-        LeadScore.grade,
         LeadScore.model_version,
-        LeadScore.explanation,
+        LeadScore.rule_times,
     ).where(LeadScore.model_id == model.id)
     if scope.lead_ids is not None:
         existing_query = existing_query.where(LeadScore.lead_id.in_(sorted(scope.lead_ids)))
@@ -168,75 +172,48 @@ def apply_model(
         existing_query = existing_query.where(LeadScore.lead_id.between(*scope.id_range))
     existing = {row.lead_id: row for row in session.execute(existing_query)}
 
-    result = ApplyResult()
+    definition = model.definition
+    points = [rule.points for rule in definition.rules]
+    result = ApplyResult(scored=len(computed))
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    history: list[dict[str, Any]] = []
+    # (lead, old score, score, grade, explanation, old explanation or row id to read it)
+    moved: list[tuple[int, int, int, str | None, list[dict[str, Any]], Any]] = []
     crossings: list[int] = []
     for lead_id, times in computed.items():
-        score, contributions = explain(model.definition, times)
-        grade = model.definition.grade_of(score)
-        explanation = [item.public() for item in contributions]
+        signature = ",".join(map(str, times))
         before = existing.pop(lead_id, None)
-        result.scored += 1
+        if (
+            before is not None
+            and before.rule_times == signature
+            and before.model_version == model.version
+        ):
+            continue
+        score = sum(p * t for p, t in zip(points, times, strict=True))
+        grade = definition.grade_of(score)
+        explanation = [item.public() for item in explain(definition, times)[1]]
+        values = {
+            "score": score,
+            "grade": grade,
+            "model_version": model.version,
+            "explanation": explanation,
+            "rule_times": signature,
+            "computed_at": now,
+        }
         if before is None:
-            inserts.append(
-                {
-                    "lead_id": lead_id,
-                    "model_id": model.id,
-                    "score": score,
-                    "grade": grade,
-                    "model_version": model.version,
-                    "explanation": explanation,
-                    "computed_at": now,
-                }
-            )
-            history.append(
-                {
-                    "lead_id": lead_id,
-                    "model_id": model.id,
-                    "old_score": None,
-                    "new_score": score,
-                    "grade": grade,
-                    "changed_rules": changed_rules([], explanation),
-                    "changed_at": now,
-                }
-            )
+            inserts.append({"lead_id": lead_id, "model_id": model.id, **values})
+            moved.append((lead_id, -1, score, grade, explanation, []))
             uow.publish(LeadScored(lead_id=lead_id, model_id=model.id, score=score, grade=grade))
             old_score: int | None = None
         else:
+            updates.append({"id": before.id, **values})
             old_score = before.score
-            same = (
-                before.score == score
-                and before.grade == grade
-                and before.model_version == model.version
-                and before.explanation == explanation
-            )
-            if same:
-                continue
-            updates.append(
-                {
-                    "id": before.id,
-                    "score": score,
-                    "grade": grade,
-                    "model_version": model.version,
-                    "explanation": explanation,
-                    "computed_at": now,
-                }
-            )
             if before.score != score:
-                result.changed += 1
-                history.append(
-                    {
-                        "lead_id": lead_id,
-                        "model_id": model.id,
-                        "old_score": before.score,
-                        "new_score": score,
-                        "grade": grade,
-                        "changed_rules": changed_rules(before.explanation or [], explanation),
-                        "changed_at": now,
-                    }
-                )
+                old: Any = before.id
+                if before.model_version == model.version and before.rule_times:
+                    old_times = [int(t) for t in before.rule_times.split(",")]
+                    old = [item.public() for item in explain(definition, old_times)[1]]
+                moved.append((lead_id, before.score, score, grade, explanation, old))
                 uow.publish(
                     ScoreChanged(
                         lead_id=lead_id,
@@ -253,12 +230,40 @@ def apply_model(
             and (old_score is None or old_score < threshold)
         ):
             crossings.append(lead_id)
+    result.changed = sum(1 for item in moved if item[1] != -1)
     if inserts:
         session.execute(insert(LeadScore), inserts)
     if updates:
+        # Earlier explanations of rows scored by another version are read before they go.
+        unread = [item[5] for item in moved if isinstance(item[5], int)]
+        earlier: dict[int, list[Any]] = {}
+        if unread:
+            earlier = dict(
+                session.execute(
+                    select(LeadScore.id, LeadScore.explanation).where(LeadScore.id.in_(unread))
+                ).all()
+            )
+        moved = [
+            (*item[:5], earlier.get(item[5], []) if isinstance(item[5], int) else item[5])
+            for item in moved
+        ]
         session.execute(update(LeadScore), updates)
-    if history:
-        session.execute(insert(ScoreHistory), history)
+    if moved:
+        session.execute(
+            insert(ScoreHistory),
+            [
+                {
+                    "lead_id": lead_id,
+                    "model_id": model.id,
+                    "old_score": None if old_score_value == -1 else old_score_value,
+                    "new_score": score,
+                    "grade": grade,
+                    "changed_rules": changed_rules(old_explanation, explanation),
+                    "changed_at": now,
+                }
+                for lead_id, old_score_value, score, grade, explanation, old_explanation in moved
+            ],
+        )
     if existing:
         # Leads in scope the model no longer scores (parent removed, became account-based).
         gone = [row.id for row in existing.values()]

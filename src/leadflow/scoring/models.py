@@ -45,6 +45,9 @@ class LeadScore(Base):
     grade: Mapped[str | None] = mapped_column(String(100))
     model_version: Mapped[int] = mapped_column(Integer)
     explanation: Mapped[list[Any]] = mapped_column(JsonData, default=list)
+    # How often each rule applied ("0,2,1"): with model_version, tells whether anything
+    # changed without reading the explanation.
+    rule_times: Mapped[str] = mapped_column(Text, default="")
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("lead_id", "model_id"),)
