@@ -356,6 +356,23 @@ def scoring_rescore(
     )
 
 
+@scoring_app.command("predict-train")
+def scoring_predict_train() -> None:
+    """Train the predictive score on qualified vs disqualified leads and score every lead."""
+    from leadflow.scoring.predict import train_predictive
+
+    container = _container()
+    with cli_errors(), container.uow() as uow:
+        run = train_predictive(uow=uow)
+        uow.commit()
+        typer.echo(
+            f"run {run.id}: holdout AUC {run.holdout_auc} "
+            f"({run.qualified} qualified, {run.disqualified} disqualified)"
+        )
+        for item in run.weights[:5]:
+            typer.echo(f"  {item['weight']:+.3f}  {item['feature']}")
+
+
 @scoring_app.command("backtest")
 def scoring_backtest(model_id: int) -> None:
     """How well a model separates qualified from disqualified leads (AUC, lift by decile)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadflow.db.base import Base, Id, JsonData, UTCDateTime
@@ -88,3 +88,30 @@ class ScoringJob(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PredictionRun(Base):
+    """One training of the predictive score: when, on how many closed leads, how well."""
+
+    __tablename__ = "prediction_runs"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    trained_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    qualified: Mapped[int] = mapped_column(Integer)
+    disqualified: Mapped[int] = mapped_column(Integer)
+    holdout_auc: Mapped[float] = mapped_column(Float)
+    # Feature name -> coefficient on standardised values, largest first.
+    weights: Mapped[list[Any]] = mapped_column(JsonData, default=list)
+
+
+class LeadPrediction(Base):
+    """A lead's probability of being qualified under the latest predictive run."""
+
+    __tablename__ = "lead_predictions"
+
+    lead_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True
+    )
+    run_id: Mapped[int] = mapped_column(Id, ForeignKey("prediction_runs.id", ondelete="CASCADE"))
+    probability: Mapped[float] = mapped_column(Float)
+    factors: Mapped[list[Any]] = mapped_column(JsonData, default=list)

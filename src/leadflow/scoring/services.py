@@ -389,8 +389,11 @@ def lead_scores(session: Session, lead_id: int) -> dict[str, Any]:
             .limit(100)
         )
     ]
+    from leadflow.scoring.predict import lead_prediction
+
     return {
         "lead_id": lead_id,
+        "prediction": lead_prediction(session, lead_id),
         "unscorable_reason": unscorable_reason(lead),
         "sales_ready": bool(lead["sales_ready"]),
         "sales_ready_source": lead["sales_ready_source"],

@@ -8,6 +8,7 @@ writes nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ from leadflow.scoring.engine import CompiledModel, LiveModels, rescore_leads
 if TYPE_CHECKING:
     from leadflow.bootstrap import Container
 
+logger = logging.getLogger(__name__)
 LEAD_PARENTS = frozenset({"parent_contact_id", "parent_account_id"})
 
 
@@ -130,6 +132,9 @@ def subscribe(container: Container) -> None:
     container.queue.huey.periodic_task(crontab(hour="3", minute="15"), name="scoring.daily")(
         daily_rescore
     )
+    container.queue.huey.periodic_task(
+        crontab(day_of_week="1", hour="4", minute="0"), name="scoring.predictive_weekly"
+    )(weekly_predictive)
 
 
 @background("scoring.rescore")
@@ -154,3 +159,19 @@ def daily_rescore() -> int:
         job_id = job.id
     run_rescore(container, job_id)
     return job_id
+
+
+def weekly_predictive() -> int | None:
+    """Retrain the predictive score each week; with too few closed leads it waits a week."""
+    from leadflow.bootstrap import current
+    from leadflow.errors import ValidationFailed
+    from leadflow.scoring.predict import train_predictive
+
+    with current().uow() as uow:
+        try:
+            run = train_predictive(uow=uow)
+        except ValidationFailed as exc:
+            logger.info("predictive score not retrained: %s", exc.message)
+            return None
+        uow.commit()
+        return run.id

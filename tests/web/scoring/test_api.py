@@ -126,3 +126,10 @@ def test_switches_and_roles(
     assert client.get("/api/v1/scoring/models", headers=salesperson).status_code == 200
     denied = client.post("/api/v1/scoring/models", json={"name": "X"}, headers=salesperson)
     assert denied.status_code == 403
+
+
+def test_predictive_refuses_without_closed_leads(client: TestClient, admin: dict[str, str]) -> None:
+    refused = client.post("/api/v1/scoring/predictive/train", headers=admin)
+    assert refused.status_code == 422 and refused.json()["field"] == "leads"
+    assert "at least 20 of each" in refused.json()["detail"]
+    assert client.get("/api/v1/scoring/predictive", headers=admin).status_code == 404

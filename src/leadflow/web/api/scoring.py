@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request, Response
 
-from leadflow.errors import ValidationFailed
+from leadflow.errors import NotFound, ValidationFailed
 from leadflow.org.services import all_switches, set_switch
-from leadflow.scoring import services
+from leadflow.scoring import predict, services
 from leadflow.users.domain import Permission
 from leadflow.web.auth import Authorize, container_of
 
@@ -178,6 +178,27 @@ def routers() -> list[APIRouter]:
             uow.commit()
         with container.read_session() as session:
             return {"items": switches_public(session)}
+
+    @router.post(
+        "/predictive/train", dependencies=[can_admin], summary="Train the predictive score"
+    )
+    def train_predictive(request: Request) -> dict[str, Any]:
+        """Logistic regression on qualified vs disqualified leads; 422 with too few of either."""
+        container = container_of(request)
+        with container.uow() as uow:
+            run = predict.train_predictive(uow=uow)
+            result = predict.run_public(run)
+            uow.commit()
+        return result
+
+    @router.get("/predictive", dependencies=[can_read], summary="The latest predictive run")
+    def read_predictive(request: Request) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            run = predict.latest_run(session)
+            if run is None:
+                raise NotFound("The predictive score has not been trained yet", field="run")
+            return predict.run_public(run)
 
     lead_router = APIRouter(prefix="/api/v1/leads", tags=["scoring"])
 

@@ -124,9 +124,49 @@ def upgrade() -> None:
         ["model_id", "changed_at"],
         unique=False,
     )
+    op.create_table(
+        "prediction_runs",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("trained_at", leadflow.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("qualified", sa.Integer(), nullable=False),
+        sa.Column("disqualified", sa.Integer(), nullable=False),
+        sa.Column("holdout_auc", sa.Float(), nullable=False),
+        sa.Column(
+            "weights",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_prediction_runs")),
+    )
+    op.create_table(
+        "lead_predictions",
+        sa.Column("lead_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("probability", sa.Float(), nullable=False),
+        sa.Column(
+            "factors",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["lead_id"],
+            ["leads.id"],
+            name=op.f("fk_lead_predictions_lead_id_leads"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["prediction_runs.id"],
+            name=op.f("fk_lead_predictions_run_id_prediction_runs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("lead_id", name=op.f("pk_lead_predictions")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("lead_predictions")
+    op.drop_table("prediction_runs")
     op.drop_index("ix_score_history_model_id_changed_at", table_name="score_history")
     op.drop_index("ix_score_history_lead_id_changed_at", table_name="score_history")
     op.drop_table("score_history")
