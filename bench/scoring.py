@@ -44,7 +44,15 @@ from leadflow.interactions.services import record_interaction
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import utcnow
 from leadflow.scoring.models import LeadScore
-from leadflow.scoring.services import create_model, go_live, run_rescore, start_rescore
+from leadflow.scoring.services import (
+    create_model,
+    delete_model,
+    go_live,
+    list_models,
+    run_rescore,
+    start_rescore,
+    stop_model,
+)
 
 BENCH_DIR = Path(tempfile.gettempdir()) / "leadflow-bench-scoring"
 FULL = {"leads": 1_000_000, "contacts": 800_000, "accounts": 100_000, "interactions": 10_000_000}
@@ -221,6 +229,14 @@ def _generate(container: Container, scale: float, seed: int) -> None:
 
 
 def _live(container: Container, name: str, target: str, rules: list[dict[str, Any]]) -> int:
+    with container.uow() as uow:
+        # A --reuse run replaces the models an earlier run left.
+        for old in list_models(uow.session):
+            if old.name == name:
+                if old.status == "live":
+                    stop_model(old.id, uow=uow)
+                delete_model(old.id, uow=uow)
+        uow.commit()
     with container.uow() as uow:
         model = create_model({"name": name, "entity_target": target, "rules": rules}, uow=uow)
         uow.commit()
