@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import Select, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
@@ -32,6 +32,10 @@ from leadflow.scoring.domain import (
 )
 from leadflow.scoring.events import LeadScored, ScoreChanged
 from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringModel
+
+SCORES: Table = LeadScore.__table__  # type: ignore[assignment]
+HISTORY: Table = ScoreHistory.__table__  # type: ignore[assignment]
+UPDATED_COLUMNS = ("score", "grade", "model_version", "explanation", "rule_times", "computed_at")
 
 
 @dataclass(frozen=True)
@@ -232,7 +236,8 @@ def apply_model(
             crossings.append(lead_id)
     result.changed = sum(1 for item in moved if item[1] != -1)
     if inserts:
-        session.execute(insert(LeadScore), inserts)
+        # Core statements: executemany without the ORM's per-row bookkeeping.
+        session.execute(insert(SCORES), inserts)
     if updates:
         # Earlier explanations of rows scored by another version are read before they go.
         unread = [item[5] for item in moved if isinstance(item[5], int)]
@@ -247,10 +252,18 @@ def apply_model(
             (*item[:5], earlier.get(item[5], []) if isinstance(item[5], int) else item[5])
             for item in moved
         ]
-        session.execute(update(LeadScore), updates)
+        session.execute(
+            update(SCORES)
+            .where(SCORES.c.id == bindparam("row_id"))
+            .values({name: bindparam(f"new_{name}") for name in UPDATED_COLUMNS}),
+            [
+                {"row_id": row["id"], **{f"new_{name}": row[name] for name in UPDATED_COLUMNS}}
+                for row in updates
+            ],
+        )
     if moved:
         session.execute(
-            insert(ScoreHistory),
+            insert(HISTORY),
             [
                 {
                     "lead_id": lead_id,
