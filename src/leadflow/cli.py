@@ -27,6 +27,8 @@ process_app = typer.Typer(
 )
 app.add_typer(process_app, name="process")
 app.add_typer(automation_app, name="automation")
+scoring_app = typer.Typer(help="Lead scoring models and scores.", no_args_is_help=True)
+app.add_typer(scoring_app, name="scoring")
 console = Console(stderr=True)
 
 
@@ -409,6 +411,81 @@ def worker(
     console.print(f"worker: {', '.join(container.queue.names)}")
     consumer.run()
     container.close()
+
+
+@scoring_app.command("models")
+def scoring_models() -> None:
+    """List scoring models: id, status, version, target and name."""
+    from leadflow.scoring.services import list_models
+
+    container = _container()
+    with container.read_session() as session:
+        for model in list_models(session):
+            typer.echo(
+                f"{model.id}\t{model.status}\tv{model.version}\t{model.entity_target}\t{model.name}"
+            )
+
+
+@scoring_app.command("rescore")
+def scoring_rescore(
+    model: Annotated[int | None, typer.Option("--model", help="One live model's id")] = None,
+) -> None:
+    """Recompute every lead's score under the live models (or one), set-based."""
+    from leadflow.scoring.services import run_rescore, start_rescore
+
+    container = _container()
+    with cli_errors():
+        with container.uow() as uow:
+            job = start_rescore(model, uow=uow)
+            uow.commit()
+            job_id = job.id
+        with progress_bar() as progress:
+            task = progress.add_task("rescoring", total=None)
+
+            def report(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            result = run_rescore(container, job_id, progress=report)
+    typer.echo(
+        f"job {job_id}: {result.scored} scores computed, {result.changed} changed, "
+        f"{result.removed} removed, {result.sales_ready} leads marked sales-ready"
+    )
+
+
+@scoring_app.command("predict-train")
+def scoring_predict_train() -> None:
+    """Train the predictive score on qualified vs disqualified leads and score every lead."""
+    from leadflow.scoring.predict import train_predictive
+
+    container = _container()
+    with cli_errors(), container.uow() as uow:
+        run = train_predictive(uow=uow)
+        uow.commit()
+        typer.echo(
+            f"run {run.id}: holdout AUC {run.holdout_auc} "
+            f"({run.qualified} qualified, {run.disqualified} disqualified)"
+        )
+        for item in run.weights[:5]:
+            typer.echo(f"  {item['weight']:+.3f}  {item['feature']}")
+
+
+@scoring_app.command("backtest")
+def scoring_backtest(model_id: int) -> None:
+    """How well a model separates qualified from disqualified leads (AUC, lift by decile)."""
+    from leadflow.scoring.services import backtest
+
+    container = _container()
+    with cli_errors(), container.read_session() as session:
+        result = backtest(session, container.registry_cache.get(session), model_id)
+    typer.echo(
+        f"AUC {result['auc']} over {result['leads']} leads "
+        f"({result['qualified']} qualified, {result['disqualified']} disqualified)"
+    )
+    for row in result["lift"]:
+        typer.echo(
+            f"decile {row['decile']}: scores {row['min_score']}..{row['max_score']}, "
+            f"qualified {row['qualified_rate']:.1%}, lift {row['lift']}"
+        )
 
 
 def _add_capability_apps() -> None:

@@ -2,8 +2,211 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Request, Response
+
+from leadflow.errors import NotFound, ValidationFailed
+from leadflow.org.services import all_switches, set_switch
+from leadflow.scoring import predict, services
+from leadflow.users.domain import Permission
+from leadflow.web.auth import Authorize, container_of
+
+SWITCH_PREFIX = "scoring."
+
+
+def _body(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise ValidationFailed("The body must be a JSON object", field="body")
+    return raw
+
+
+def switches_public(session: Any) -> list[dict[str, Any]]:
+    return [
+        {"key": d.key, "label": d.label, "description": d.description, "enabled": on}
+        for d, on in all_switches(session)
+        if d.key.startswith(SWITCH_PREFIX)
+    ]
 
 
 def routers() -> list[APIRouter]:
-    return []
+    router = APIRouter(prefix="/api/v1/scoring", tags=["scoring"])
+    can_read = Depends(Authorize(Permission.SCORING_READ))
+    can_admin = Depends(Authorize(Permission.SCORING_ADMIN))
+
+    @router.get("/models", dependencies=[can_read], summary="List scoring models")
+    def list_models(request: Request) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            return {"items": [services.model_public(m) for m in services.list_models(session)]}
+
+    @router.post("/models", status_code=201, dependencies=[can_admin], summary="Create a draft")
+    def create_model(request: Request, response: Response, body: Any = Body()) -> dict[str, Any]:
+        """Body: name, description, entity_target (contact|account), sales_ready_threshold,
+        rules [{name, points, conditions: [...]}], grades [{name, min, max}]."""
+        container = container_of(request)
+        with container.uow() as uow:
+            row = services.create_model(_body(body), uow=uow)
+            uow.commit()
+            result = services.model_public(row)
+        response.headers["Location"] = f"/api/v1/scoring/models/{result['id']}"
+        return result
+
+    @router.get("/models/{model_id}", dependencies=[can_read], summary="Read a model")
+    def read_model(request: Request, model_id: int) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            return services.model_public(services.get_model(session, model_id))
+
+    @router.patch("/models/{model_id}", dependencies=[can_admin], summary="Edit a draft")
+    def update_model(request: Request, model_id: int, body: Any = Body()) -> dict[str, Any]:
+        container = container_of(request)
+        with container.uow() as uow:
+            row = services.update_model(model_id, _body(body), uow=uow)
+            uow.commit()
+            return services.model_public(row)
+
+    @router.delete(
+        "/models/{model_id}", status_code=204, dependencies=[can_admin], summary="Delete a model"
+    )
+    def delete_model(request: Request, model_id: int) -> Response:
+        container = container_of(request)
+        with container.uow() as uow:
+            services.delete_model(model_id, uow=uow)
+            uow.commit()
+        return Response(status_code=204)
+
+    @router.post("/models/{model_id}/check", dependencies=[can_admin], summary="Check for errors")
+    def check_model(request: Request, model_id: int) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            registry = container.registry_cache.get(session)
+            problems = services.check_model(session, registry, model_id)
+        return {"ok": not problems, "problems": problems}
+
+    @router.post("/models/{model_id}/go-live", dependencies=[can_admin], summary="Go live")
+    def go_live(request: Request, model_id: int) -> dict[str, Any]:
+        """Publishes a new version and queues its full rescore; returns the job."""
+        container = container_of(request)
+        with container.uow() as uow:
+            job = services.go_live(model_id, uow=uow)
+            uow.commit()
+            job_id = job.id
+        services.enqueue_rescore(container, job_id)
+        with container.read_session() as session:
+            return services.job_public(services.get_job(session, job_id))
+
+    @router.post("/models/{model_id}/stop", dependencies=[can_admin], summary="Stop a model")
+    def stop_model(request: Request, model_id: int) -> dict[str, Any]:
+        container = container_of(request)
+        with container.uow() as uow:
+            row = services.stop_model(model_id, uow=uow)
+            uow.commit()
+            return services.model_public(row)
+
+    @router.post("/models/{model_id}/what-if", dependencies=[can_admin], summary="What-if")
+    def what_if(request: Request, model_id: int) -> dict[str, Any]:
+        """Runs the model (draft or live) on today's data without writing anything."""
+        container = container_of(request)
+        with container.read_session() as session:
+            registry = container.registry_cache.get(session)
+            return services.what_if(session, registry, model_id)
+
+    @router.get("/models/{model_id}/backtest", dependencies=[can_read], summary="Backtest")
+    def backtest(request: Request, model_id: int) -> dict[str, Any]:
+        """AUC and lift by decile on leads already qualified or disqualified."""
+        container = container_of(request)
+        with container.read_session() as session:
+            registry = container.registry_cache.get(session)
+            return services.backtest(session, registry, model_id)
+
+    @router.get("/models/{model_id}/insights", dependencies=[can_read], summary="Insights")
+    def insights(request: Request, model_id: int) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            registry = container.registry_cache.get(session)
+            return services.insights(session, registry, model_id)
+
+    @router.get("/models/{model_id}/scores", dependencies=[can_read], summary="Top scores")
+    def model_scores(request: Request, model_id: int, limit: int = 100) -> dict[str, Any]:
+        if not 1 <= limit <= 1000:
+            raise ValidationFailed("limit must be between 1 and 1000", field="limit")
+        container = container_of(request)
+        with container.read_session() as session:
+            return {"items": services.model_scores(session, model_id, limit=limit)}
+
+    @router.post("/rescore", status_code=202, dependencies=[can_admin], summary="Full rescore")
+    def rescore(request: Request, body: Any = Body(default=None)) -> dict[str, Any]:
+        """Body (optional): {"model_id": id}; without it every live model is rescored."""
+        data = _body(body) if body is not None else {}
+        raw = data.get("model_id")
+        if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int)):
+            raise ValidationFailed("model_id must be a model id", field="model_id")
+        container = container_of(request)
+        with container.uow() as uow:
+            job = services.start_rescore(raw, uow=uow)
+            uow.commit()
+            job_id = job.id
+        services.enqueue_rescore(container, job_id)
+        with container.read_session() as session:
+            return services.job_public(services.get_job(session, job_id))
+
+    @router.get("/jobs/{job_id}", dependencies=[can_read], summary="A rescore job's progress")
+    def read_job(request: Request, job_id: int) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            return services.job_public(services.get_job(session, job_id))
+
+    @router.get("/switches", dependencies=[can_read], summary="Scoring org switches")
+    def read_switches(request: Request) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            return {"items": switches_public(session)}
+
+    @router.put("/switches/{key}", dependencies=[can_admin], summary="Turn a switch on or off")
+    def write_switch(request: Request, key: str, body: Any = Body()) -> dict[str, Any]:
+        """Body: {"enabled": true|false}; keys are the scoring.* switches."""
+        data = _body(body)
+        if not key.startswith(SWITCH_PREFIX):
+            raise ValidationFailed(f"Unknown scoring switch '{key}'", field="key")
+        enabled = data.get("enabled")
+        if not isinstance(enabled, bool):
+            raise ValidationFailed("enabled must be true or false", field="enabled")
+        container = container_of(request)
+        with container.uow() as uow:
+            set_switch(key, enabled, uow=uow)
+            uow.commit()
+        with container.read_session() as session:
+            return {"items": switches_public(session)}
+
+    @router.post(
+        "/predictive/train", dependencies=[can_admin], summary="Train the predictive score"
+    )
+    def train_predictive(request: Request) -> dict[str, Any]:
+        """Logistic regression on qualified vs disqualified leads; 422 with too few of either."""
+        container = container_of(request)
+        with container.uow() as uow:
+            run = predict.train_predictive(uow=uow)
+            result = predict.run_public(run)
+            uow.commit()
+        return result
+
+    @router.get("/predictive", dependencies=[can_read], summary="The latest predictive run")
+    def read_predictive(request: Request) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            run = predict.latest_run(session)
+            if run is None:
+                raise NotFound("The predictive score has not been trained yet", field="run")
+            return predict.run_public(run)
+
+    lead_router = APIRouter(prefix="/api/v1/leads", tags=["scoring"])
+
+    @lead_router.get("/{lead_id}/scores", dependencies=[can_read], summary="A lead's scores")
+    def lead_scores(request: Request, lead_id: int) -> dict[str, Any]:
+        """Every live model's score, grade and explanation, why one is missing, and history."""
+        container = container_of(request)
+        with container.read_session() as session:
+            return services.lead_scores(session, lead_id)
+
+    return [router, lead_router]

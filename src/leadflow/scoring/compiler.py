@@ -1,0 +1,260 @@
+"""Compiles a scoring model to one set-based SELECT: per lead, how often each rule applied.
+
+The same statement serves the full rescore (every lead, or a range of ids), the
+incremental path (a handful of leads) and the what-if (a draft model): one
+conditional aggregate over interactions per model, joined to leads, contacts and
+accounts, with one CASE per rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+)
+
+from leadflow.registry.domain import FieldType, Registry
+from leadflow.registry.sql import field_column, table_for
+from leadflow.scoring.domain import (
+    DATE_TYPES,
+    TEXT_TYPES,
+    BehaviourCondition,
+    FieldCondition,
+    FieldOp,
+    Frequency,
+    ModelDefinition,
+    Target,
+)
+
+
+@dataclass
+class Cutoffs:
+    """The moments a statement compares with ("N days ago"), as bound parameters, so a
+    compiled statement is reused at any `now`."""
+
+    days: dict[str, tuple[int, bool]] = field(default_factory=dict)
+
+    def param(self, days: int, column: Any, *, as_date: bool = False) -> Any:
+        name = f"cutoff_{days}{'_date' if as_date else ''}"
+        self.days[name] = (days, as_date)
+        return bindparam(name, type_=column.type)
+
+    def values(self, now: datetime) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, (days, as_date) in self.days.items():
+            moment = now - timedelta(days=days)
+            values[name] = moment.date() if as_date else moment
+        return values
+
+
+@dataclass(frozen=True)
+class LeadScope:
+    """Which leads to compute: all of them, some ids, or an id range (a full-rescore batch)."""
+
+    lead_ids: Collection[int] | None = None
+    id_range: tuple[int, int] | None = None
+
+
+def scorable_clause(target: Target) -> ColumnElement[bool]:
+    """Leads a model of this target scores; a lead with a contact is contact-based."""
+    leads = table_for("lead")
+    if target is Target.CONTACT:
+        return leads.c.parent_contact_id.is_not(None)
+    return and_(leads.c.parent_contact_id.is_(None), leads.c.parent_account_id.is_not(None))
+
+
+def _as_time(definition_type: FieldType, value: Any) -> Any:
+    if definition_type is FieldType.DATE and isinstance(value, str):
+        return date.fromisoformat(value)
+    if definition_type is FieldType.DATETIME and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value
+
+
+def field_clause(
+    condition: FieldCondition, registry: Registry, cutoffs: Cutoffs
+) -> ColumnElement[bool]:
+    definition = registry.field(condition.entity, condition.field)
+    column: Any = field_column(definition)
+    value = condition.value
+    kind = definition.type
+    if kind in DATE_TYPES and condition.op not in (FieldOp.IN,):
+        value = (
+            [_as_time(kind, item) for item in value]
+            if isinstance(value, list)
+            else _as_time(kind, value)
+        )
+    clause: Any
+    match condition.op:
+        case FieldOp.EQ:
+            clause = column == value
+        case FieldOp.NE:
+            clause = or_(column.is_(None), column != value)
+        case FieldOp.GT:
+            clause = column > value
+        case FieldOp.GTE:
+            clause = column >= value
+        case FieldOp.LT:
+            clause = column < value
+        case FieldOp.LTE:
+            clause = column <= value
+        case FieldOp.BETWEEN:
+            clause = and_(column >= value[0], column <= value[1])
+        case FieldOp.IN:
+            clause = column.in_(value)
+        case FieldOp.CONTAINS:
+            clause = func.lower(column).contains(value, autoescape=True)
+        case FieldOp.STARTSWITH:
+            clause = func.lower(column).startswith(value, autoescape=True)
+        case FieldOp.ENDSWITH:
+            clause = func.lower(column).endswith(value, autoescape=True)
+        case FieldOp.EMPTY | FieldOp.NOT_EMPTY:
+            empty = or_(column.is_(None), column == "") if kind in TEXT_TYPES else column.is_(None)
+            clause = empty if condition.op is FieldOp.EMPTY else not_(empty)
+        case FieldOp.WITHIN_LAST_DAYS | FieldOp.OLDER_THAN_DAYS:
+            cutoff = cutoffs.param(int(value), column, as_date=kind is FieldType.DATE)
+            clause = (
+                column >= cutoff if condition.op is FieldOp.WITHIN_LAST_DAYS else column < cutoff
+            )
+    return cast(ColumnElement[bool], clause)
+
+
+def interaction_clause(condition: BehaviourCondition, cutoffs: Cutoffs) -> ColumnElement[bool]:
+    interactions = table_for("interaction")
+    parts: list[ColumnElement[bool]] = [interactions.c.kind == condition.kind]
+    if condition.target_id is not None:
+        parts.append(interactions.c.target_id == condition.target_id)
+    for key, value in condition.data:
+        parts.append(interactions.c.data[key].as_string() == value)
+    if condition.window_days is not None:
+        occurred = interactions.c.occurred_at
+        parts.append(occurred >= cutoffs.param(condition.window_days, occurred))
+    return and_(*parts)
+
+
+def _times(condition: BehaviourCondition, count: ColumnElement[Any]) -> ColumnElement[Any]:
+    if condition.frequency is Frequency.NONE:
+        return case((count == 0, 1), else_=0)
+    if condition.frequency is Frequency.AT_LEAST:
+        return case((count >= condition.min_count, 1), else_=0)
+    occurrences: ColumnElement[Any] = count
+    if condition.cap is not None:
+        occurrences = case((count > condition.cap, condition.cap), else_=count)
+    return case((count >= condition.min_count, occurrences), else_=0)
+
+
+def _scoped(statement: Select[Any], scope: LeadScope) -> Select[Any]:
+    leads = table_for("lead")
+    if scope.lead_ids is not None:
+        statement = statement.where(leads.c.id.in_(bindparam("lead_ids", expanding=True)))
+    if scope.id_range is not None:
+        statement = statement.where(leads.c.id.between(bindparam("first_id"), bindparam("last_id")))
+    return statement
+
+
+def scope_values(scope: LeadScope) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if scope.lead_ids is not None:
+        values["lead_ids"] = sorted(scope.lead_ids)
+    if scope.id_range is not None:
+        values["first_id"], values["last_id"] = scope.id_range
+    return values
+
+
+def compile_model(
+    definition: ModelDefinition,
+    target: Target,
+    registry: Registry,
+    *,
+    scope: LeadScope,
+) -> tuple[Select[Any], Cutoffs]:
+    """SELECT lead_id, times_0 .. times_n for every scorable lead in scope; its parameters
+    are the cutoffs (`Cutoffs.values(now)`) and the scope (`scope_values`)."""
+    cutoffs = Cutoffs()
+    leads = table_for("lead")
+    contacts = table_for("contact")
+    accounts = table_for("account")
+    interactions = table_for("interaction")
+
+    account_key: ColumnElement[Any]
+    if target is Target.CONTACT:
+        account_key = func.coalesce(contacts.c.account_id, leads.c.parent_account_id)
+    else:
+        account_key = leads.c.parent_account_id
+    joined: Any = leads.outerjoin(contacts, contacts.c.id == leads.c.parent_contact_id).outerjoin(
+        accounts, accounts.c.id == account_key
+    )
+
+    behaviours = definition.behaviour_conditions
+    counts: dict[int, ColumnElement[Any]] = {}
+    if behaviours:
+        # One pass over the interactions for every behaviour condition of the model.
+        scope_leads = _scoped(select(leads.c.parent_contact_id), scope).where(
+            scorable_clause(target)
+        )
+        sums = [
+            func.sum(case((interaction_clause(c, cutoffs), 1), else_=0)).label(f"c{index}")
+            for index, c in enumerate(behaviours)
+        ]
+        kinds = sorted({c.kind for c in behaviours})
+        if target is Target.CONTACT:
+            key: ColumnElement[Any] = interactions.c.contact_id
+            aggregate = select(key.label("key"), *sums).where(interactions.c.kind.in_(kinds))
+            if scope.lead_ids is not None or scope.id_range is not None:
+                aggregate = aggregate.where(key.in_(scope_leads.scalar_subquery()))
+            lead_key: ColumnElement[Any] = leads.c.parent_contact_id
+        else:
+            members = contacts.alias("members")
+            key = members.c.account_id
+            aggregate = (
+                select(key.label("key"), *sums)
+                .select_from(interactions.join(members, members.c.id == interactions.c.contact_id))
+                .where(interactions.c.kind.in_(kinds))
+            )
+            if scope.lead_ids is not None or scope.id_range is not None:
+                scope_accounts = _scoped(select(leads.c.parent_account_id), scope).where(
+                    scorable_clause(target)
+                )
+                aggregate = aggregate.where(key.in_(scope_accounts.scalar_subquery()))
+            lead_key = leads.c.parent_account_id
+        windows = [c.window_days for c in behaviours]
+        if all(days is not None for days in windows):
+            widest = max(days for days in windows if days is not None)
+            occurred = interactions.c.occurred_at
+            aggregate = aggregate.where(occurred >= cutoffs.param(widest, occurred))
+        behaviour_counts = aggregate.group_by(key).subquery("behaviour")
+        joined = joined.outerjoin(behaviour_counts, behaviour_counts.c.key == lead_key)
+        for index in range(len(behaviours)):
+            counts[index] = func.coalesce(behaviour_counts.c[f"c{index}"], 0)
+
+    columns: list[ColumnElement[Any]] = []
+    position = 0
+    for index, rule in enumerate(definition.rules):
+        times: ColumnElement[Any] = literal(1)
+        for condition in rule.behaviour_conditions:
+            times = times * _times(condition, counts[position])
+            position += 1
+        fields = [field_clause(c, registry, cutoffs) for c in rule.field_conditions]
+        if fields:
+            times = case((and_(*fields), times), else_=0)
+        columns.append(times.label(f"r{index}"))
+
+    statement = (
+        select(leads.c.id.label("lead_id"), *columns)
+        .select_from(joined)
+        .where(scorable_clause(target))
+    )
+    return _scoped(statement, scope), cutoffs

@@ -1,0 +1,629 @@
+"""Scoring use cases: the model lifecycle, rescoring, and what the lead page and insights read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from leadflow.db.uow import UnitOfWork
+from leadflow.errors import Conflict, NotFound, ValidationFailed
+from leadflow.lib.clock import utcnow
+from leadflow.org.domain import DELETE_SCORES_ON_STOP
+from leadflow.org.services import switch_is_on
+from leadflow.registry.domain import Registry
+from leadflow.registry.sql import table_for
+from leadflow.scoring.compiler import LeadScope, scorable_clause
+from leadflow.scoring.domain import (
+    ModelDefinition,
+    Problems,
+    Status,
+    Target,
+    go_live_problems,
+    parse_definition,
+)
+from leadflow.scoring.engine import ApplyResult, CompiledModel, apply_model, compute_times
+from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringJob, ScoringModel
+
+if TYPE_CHECKING:
+    from leadflow.bootstrap import Container
+
+RESCORE_BATCH = 50_000
+
+
+# --- models -----------------------------------------------------------------
+
+
+def model_public(row: ScoringModel) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "description": row.description,
+        "entity_target": row.entity_target,
+        "status": row.status,
+        "version": row.version,
+        "sales_ready_threshold": row.sales_ready_threshold,
+        "rules": list((row.definition or {}).get("rules", [])),
+        "grades": list((row.definition or {}).get("grades", [])),
+        "went_live_at": row.went_live_at.isoformat() if row.went_live_at else None,
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+    }
+
+
+def _text(data: Mapping[str, Any], key: str, *, limit: int, required: bool) -> str | None:
+    raw = data.get(key)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if required:
+            raise ValidationFailed(f"{key.replace('_', ' ').capitalize()} is required", field=key)
+        return None
+    if not isinstance(raw, str):
+        raise ValidationFailed(f"{key} must be text", field=key)
+    text = raw.strip()
+    if len(text) > limit:
+        raise ValidationFailed(f"{key} is longer than {limit} characters", field=key)
+    return text
+
+
+def _threshold(raw: Any) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool):
+        raise ValidationFailed(
+            "The sales-ready threshold must be a whole number", field="sales_ready_threshold"
+        )
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            "The sales-ready threshold must be a whole number", field="sales_ready_threshold"
+        ) from None
+
+
+def _apply_fields(row: ScoringModel, data: Mapping[str, Any], registry: Registry) -> None:
+    if "name" in data or row.name is None:
+        row.name = _text(data, "name", limit=100, required=True) or ""
+    if "description" in data:
+        row.description = _text(data, "description", limit=2000, required=False)
+    if "entity_target" in data:
+        try:
+            row.entity_target = Target(data["entity_target"]).value
+        except ValueError:
+            raise ValidationFailed(
+                "Entity target must be contact or account", field="entity_target"
+            ) from None
+    if "sales_ready_threshold" in data:
+        row.sales_ready_threshold = _threshold(data["sales_ready_threshold"])
+    if "rules" in data or "grades" in data:
+        current = dict(row.definition or {})
+        raw = {
+            "rules": data.get("rules", current.get("rules", [])),
+            "grades": data.get("grades", current.get("grades", [])),
+        }
+        definition, problems = parse_definition(raw, registry)
+        # Drafts are saved only when well-formed: the designer shows the first problem
+        # beside the part at fault.
+        problems.raise_first()
+        row.definition = definition.public()
+
+
+def create_model(data: Mapping[str, Any], *, uow: UnitOfWork) -> ScoringModel:
+    """A new draft model."""
+    row = ScoringModel(status=Status.DRAFT.value, version=0, definition={"rules": [], "grades": []})
+    row.entity_target = Target.CONTACT.value
+    _apply_fields(row, {"name": data.get("name"), **data}, uow.registry)
+    row.created_at = row.updated_at = utcnow()
+    uow.session.add(row)
+    uow.session.flush()
+    return row
+
+
+def get_model(session: Session, model_id: int) -> ScoringModel:
+    row = session.get(ScoringModel, model_id)
+    if row is None:
+        raise NotFound(f"No scoring model {model_id}", field="model_id")
+    return row
+
+
+def list_models(session: Session) -> list[ScoringModel]:
+    return list(session.scalars(select(ScoringModel).order_by(ScoringModel.id)))
+
+
+def update_model(model_id: int, data: Mapping[str, Any], *, uow: UnitOfWork) -> ScoringModel:
+    """Edit a draft or stopped model; a live one is read-only until stopped."""
+    row = get_model(uow.session, model_id)
+    if row.status == Status.LIVE.value:
+        raise Conflict("A live model is read-only: stop it to edit", field="status")
+    _apply_fields(row, data, uow.registry)
+    row.updated_at = utcnow()
+    uow.session.flush()
+    return row
+
+
+def delete_model(model_id: int, *, uow: UnitOfWork) -> None:
+    row = get_model(uow.session, model_id)
+    if row.status == Status.LIVE.value:
+        raise Conflict("Stop the model before deleting it", field="status")
+    uow.session.execute(delete(LeadScore).where(LeadScore.model_id == model_id))
+    uow.session.execute(delete(ScoreHistory).where(ScoreHistory.model_id == model_id))
+    uow.session.execute(delete(ScoringJob).where(ScoringJob.model_id == model_id))
+    uow.session.delete(row)
+    uow.session.flush()
+
+
+def definition_of(row: ScoringModel, registry: Registry) -> tuple[ModelDefinition, Problems]:
+    return parse_definition(row.definition or {}, registry)
+
+
+def check_model(session: Session, registry: Registry, model_id: int) -> list[dict[str, str]]:
+    """ "Check for errors": every problem that would stop the model from going live."""
+    row = get_model(session, model_id)
+    definition, problems = definition_of(row, registry)
+    checked = go_live_problems(definition, problems)
+    return [{"field": where, "message": message} for where, message in checked.items]
+
+
+def go_live(model_id: int, *, uow: UnitOfWork) -> ScoringJob:
+    """Publish a new version and queue its full rescore (the caller enqueues the job)."""
+    row = get_model(uow.session, model_id)
+    if row.status == Status.LIVE.value:
+        raise Conflict("The model is already live", field="status")
+    definition, problems = definition_of(row, uow.registry)
+    go_live_problems(definition, problems).raise_first()
+    now = utcnow()
+    row.status = Status.LIVE.value
+    row.version += 1
+    row.went_live_at = now
+    row.updated_at = now
+    job = ScoringJob(model_id=row.id, status="queued", done=0, total=0, created_at=now)
+    uow.session.add(job)
+    uow.session.flush()
+    return job
+
+
+def stop_model(model_id: int, *, uow: UnitOfWork) -> ScoringModel:
+    """Back to editable; its scores go when the org switch says so."""
+    row = get_model(uow.session, model_id)
+    if row.status != Status.LIVE.value:
+        raise Conflict("Only a live model can be stopped", field="status")
+    row.status = Status.STOPPED.value
+    row.updated_at = utcnow()
+    if switch_is_on(uow.session, DELETE_SCORES_ON_STOP.key):
+        uow.session.execute(delete(LeadScore).where(LeadScore.model_id == model_id))
+    uow.session.flush()
+    return row
+
+
+# --- full rescore ------------------------------------------------------------
+
+
+def start_rescore(model_id: int | None, *, uow: UnitOfWork) -> ScoringJob:
+    """A queued full-rescore job for one live model or all of them."""
+    if model_id is not None:
+        row = get_model(uow.session, model_id)
+        if row.status != Status.LIVE.value:
+            raise Conflict("Only a live model can be rescored", field="model_id")
+    job = ScoringJob(model_id=model_id, status="queued", done=0, total=0, created_at=utcnow())
+    uow.session.add(job)
+    uow.session.flush()
+    return job
+
+
+def enqueue_rescore(container: Container, job_id: int) -> None:
+    container.queue.enqueue("scoring.rescore", job_id)
+
+
+def job_public(job: ScoringJob) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "model_id": job.model_id,
+        "status": job.status,
+        "done": job.done,
+        "total": job.total,
+        "error": job.error,
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+def get_job(session: Session, job_id: int) -> ScoringJob:
+    job = session.get(ScoringJob, job_id)
+    if job is None:
+        raise NotFound(f"No scoring job {job_id}", field="job_id")
+    return job
+
+
+def _set_job(container: Container, job_id: int, **values: Any) -> None:
+    with container.uow() as uow:
+        job = get_job(uow.session, job_id)
+        for key, value in values.items():
+            setattr(job, key, value)
+        uow.commit()
+
+
+def run_rescore(
+    container: Container,
+    job_id: int,
+    *,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ApplyResult:
+    """Recompute every lead of the job's models in id ranges, one transaction per range,
+    storing progress after each; running it again gives the same scores."""
+    now = now or utcnow()
+    leads = table_for("lead")
+    with container.read_session() as session:
+        job = get_job(session, job_id)
+        registry = container.registry_cache.get(session)
+        query = select(ScoringModel).where(ScoringModel.status == Status.LIVE.value)
+        if job.model_id is not None:
+            query = query.where(ScoringModel.id == job.model_id)
+        models = [CompiledModel.of(row, registry) for row in session.scalars(query)]
+        bounds = session.execute(select(func.min(leads.c.id), func.max(leads.c.id))).one()
+        total = int(session.scalar(select(func.count()).select_from(leads)) or 0)
+    _set_job(container, job_id, status="running", total=total * len(models), done=0)
+    result = ApplyResult()
+    done = 0
+    try:
+        low, high = bounds
+        for model in models:
+            start = low
+            while start is not None and high is not None and start <= high:
+                end = start + RESCORE_BATCH - 1
+                with container.uow() as uow:
+                    part = apply_model(uow, model, now=now, scope=LeadScope(id_range=(start, end)))
+                    done_in_range = uow.session.scalar(
+                        select(func.count())
+                        .select_from(leads)
+                        .where(leads.c.id.between(start, end))
+                    )
+                    done += int(done_in_range or 0)
+                    job_row = get_job(uow.session, job_id)
+                    job_row.done = done
+                    uow.commit()
+                result.scored += part.scored
+                result.changed += part.changed
+                result.removed += part.removed
+                result.sales_ready += part.sales_ready
+                if progress is not None:
+                    progress(done, total * len(models))
+                start = end + 1
+    except Exception as exc:
+        _set_job(container, job_id, status="failed", error=str(exc)[:2000], finished_at=utcnow())
+        raise
+    _set_job(container, job_id, status="done", done=total * len(models), finished_at=utcnow())
+    return result
+
+
+# --- reading scores ------------------------------------------------------------
+
+
+def unscorable_reason(lead: Mapping[str, Any], target: Target | None = None) -> str | None:
+    """Why a model cannot score this lead (None when it can)."""
+    contact = lead.get("parent_contact_id")
+    account = lead.get("parent_account_id")
+    if contact is None and account is None:
+        return "The lead has no parent contact or parent account, so no model can score it."
+    if target is Target.ACCOUNT and contact is not None:
+        return (
+            "The lead has a parent contact, so it is contact-based;"
+            " this model scores account-based leads."
+        )
+    if target is Target.CONTACT and contact is None:
+        return (
+            "The lead has no parent contact, so it is account-based;"
+            " this model scores contact-based leads."
+        )
+    return None
+
+
+def lead_scores(session: Session, lead_id: int) -> dict[str, Any]:
+    """Every live model's score for a lead, why one is missing, and the score history."""
+    leads = table_for("lead")
+    found = (
+        session.execute(
+            select(
+                leads.c.id,
+                leads.c.parent_contact_id,
+                leads.c.parent_account_id,
+                leads.c.sales_ready,
+                leads.c.sales_ready_source,
+                leads.c.sales_ready_at,
+            ).where(leads.c.id == lead_id)
+        )
+        .mappings()
+        .first()
+    )
+    if found is None:
+        raise NotFound(f"No lead {lead_id}", field="lead_id")
+    lead = dict(found)
+    models = list(
+        session.scalars(
+            select(ScoringModel)
+            .where(ScoringModel.status == Status.LIVE.value)
+            .order_by(ScoringModel.id)
+        )
+    )
+    scores = {
+        row.model_id: row
+        for row in session.scalars(select(LeadScore).where(LeadScore.lead_id == lead_id))
+    }
+    items = []
+    for model in models:
+        score = scores.get(model.id)
+        items.append(
+            {
+                "model_id": model.id,
+                "model_name": model.name,
+                "entity_target": model.entity_target,
+                "threshold": model.sales_ready_threshold,
+                "score": score.score if score else None,
+                "grade": score.grade if score else None,
+                "model_version": score.model_version if score else None,
+                "computed_at": score.computed_at.isoformat() if score else None,
+                "explanation": list(score.explanation) if score else [],
+                "unscorable_reason": None
+                if score
+                else unscorable_reason(lead, Target(model.entity_target))
+                or "Not scored yet: the model's rescore is still running.",
+            }
+        )
+    names = {model.id: model.name for model in list_models(session)}
+    history = [
+        {
+            "model_id": row.model_id,
+            "model_name": names.get(row.model_id, ""),
+            "old_score": row.old_score,
+            "new_score": row.new_score,
+            "grade": row.grade,
+            "changed_rules": list(row.changed_rules or []),
+            "changed_at": row.changed_at.isoformat(),
+        }
+        for row in session.scalars(
+            select(ScoreHistory)
+            .where(ScoreHistory.lead_id == lead_id)
+            .order_by(ScoreHistory.changed_at.desc(), ScoreHistory.id.desc())
+            .limit(100)
+        )
+    ]
+    from leadflow.scoring.predict import lead_prediction
+
+    return {
+        "lead_id": lead_id,
+        "prediction": lead_prediction(session, lead_id),
+        "unscorable_reason": unscorable_reason(lead),
+        "sales_ready": bool(lead["sales_ready"]),
+        "sales_ready_source": lead["sales_ready_source"],
+        "scores": items,
+        "history": history,
+    }
+
+
+def model_scores(session: Session, model_id: int, *, limit: int = 100) -> list[dict[str, Any]]:
+    get_model(session, model_id)
+    rows = session.scalars(
+        select(LeadScore)
+        .where(LeadScore.model_id == model_id)
+        .order_by(LeadScore.score.desc(), LeadScore.lead_id)
+        .limit(limit)
+    )
+    return [
+        {
+            "lead_id": row.lead_id,
+            "score": row.score,
+            "grade": row.grade,
+            "model_version": row.model_version,
+        }
+        for row in rows
+    ]
+
+
+# --- insight, what-if, backtest --------------------------------------------------
+
+
+def _distribution(scores: list[int], buckets: int = 10) -> list[dict[str, Any]]:
+    if not scores:
+        return []
+    low, high = min(scores), max(scores)
+    width = max(1, -(-(high - low + 1) // buckets))
+    counts: dict[int, int] = {}
+    for score in scores:
+        counts[(score - low) // width] = counts.get((score - low) // width, 0) + 1
+    return [
+        {
+            "from": low + index * width,
+            "to": low + (index + 1) * width - 1,
+            "count": counts.get(index, 0),
+        }
+        for index in range((high - low) // width + 1)
+    ]
+
+
+def _summary(
+    definition: ModelDefinition, threshold: int | None, scores: list[int]
+) -> dict[str, Any]:
+    grades: dict[str, int] = {grade.name: 0 for grade in definition.grades}
+    ungraded = 0
+    for score in scores:
+        grade = definition.grade_of(score)
+        if grade is None:
+            ungraded += 1
+        else:
+            grades[grade] += 1
+    return {
+        "leads_scored": len(scores),
+        "distribution": _distribution(scores),
+        "grades": [{"grade": name, "count": count} for name, count in grades.items()],
+        "ungraded": ungraded,
+        "sales_ready": sum(1 for s in scores if threshold is not None and s >= threshold),
+        "average": round(sum(scores) / len(scores), 2) if scores else None,
+    }
+
+
+def what_if(
+    session: Session, registry: Registry, model_id: int, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """The model (draft or not) run against today's data, writing nothing."""
+    row = get_model(session, model_id)
+    definition, problems = definition_of(row, registry)
+    problems.raise_first()
+    times = compute_times(
+        session,
+        registry,
+        definition,
+        Target(row.entity_target),
+        now=now or utcnow(),
+        scope=LeadScope(),
+    )
+    scores = [
+        sum(rule.points * count for rule, count in zip(definition.rules, counts, strict=True))
+        for counts in times.values()
+    ]
+    summary = _summary(definition, row.sales_ready_threshold, scores)
+    leads = table_for("lead")
+    sales_ready_now = session.scalar(
+        select(func.count()).select_from(leads).where(leads.c.sales_ready.is_(True))
+    )
+    ready_ids = {
+        lead_id
+        for lead_id, counts in times.items()
+        if row.sales_ready_threshold is not None
+        and sum(rule.points * c for rule, c in zip(definition.rules, counts, strict=True))
+        >= row.sales_ready_threshold
+    }
+    already = 0
+    if ready_ids:
+        already = int(
+            session.scalar(
+                select(func.count())
+                .select_from(leads)
+                .where(leads.c.sales_ready.is_(True), leads.c.id.in_(sorted(ready_ids)))
+            )
+            or 0
+        )
+    summary["would_become_sales_ready"] = len(ready_ids) - already
+    summary["sales_ready_now"] = int(sales_ready_now or 0)
+    summary["unscorable"] = int(
+        session.scalar(
+            select(func.count())
+            .select_from(leads)
+            .where(~scorable_clause(Target(row.entity_target)))
+        )
+        or 0
+    )
+    return summary
+
+
+def insights(session: Session, registry: Registry, model_id: int) -> dict[str, Any]:
+    """Leads scored, distribution, leads per grade and sales-ready marks over time."""
+    row = get_model(session, model_id)
+    definition, _problems = definition_of(row, registry)
+    scores = list(session.scalars(select(LeadScore.score).where(LeadScore.model_id == model_id)))
+    summary = _summary(definition, row.sales_ready_threshold, scores)
+    leads = table_for("lead")
+    day = func.date(leads.c.sales_ready_at)
+    over_time = session.execute(
+        select(day.label("day"), func.count())
+        .select_from(leads.join(LeadScore.__table__, LeadScore.lead_id == leads.c.id))
+        .where(
+            LeadScore.model_id == model_id,
+            leads.c.sales_ready.is_(True),
+            leads.c.sales_ready_at.is_not(None),
+        )
+        .group_by(day)
+        .order_by(day)
+    ).all()
+    summary["sales_ready_over_time"] = [{"day": str(d), "count": int(c)} for d, c in over_time]
+    return summary
+
+
+def backtest(
+    session: Session, registry: Registry, model_id: int, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """How well the model separates qualified from disqualified leads: AUC and lift by decile."""
+    row = get_model(session, model_id)
+    definition, problems = definition_of(row, registry)
+    problems.raise_first()
+    leads = table_for("lead")
+    outcomes = dict(
+        session.execute(
+            select(leads.c.id, leads.c.status).where(
+                leads.c.status.in_(("qualified", "disqualified"))
+            )
+        ).all()
+    )
+    times = (
+        compute_times(
+            session,
+            registry,
+            definition,
+            Target(row.entity_target),
+            now=now or utcnow(),
+            scope=LeadScope(lead_ids=list(outcomes)),
+        )
+        if outcomes
+        else {}
+    )
+    pairs = [
+        (
+            sum(rule.points * c for rule, c in zip(definition.rules, counts, strict=True)),
+            outcomes[lead_id] == "qualified",
+        )
+        for lead_id, counts in times.items()
+    ]
+    positives = sum(1 for _s, good in pairs if good)
+    negatives = len(pairs) - positives
+    if positives == 0 or negatives == 0:
+        raise ValidationFailed(
+            "A backtest needs scorable leads that were qualified and others that were disqualified",
+            field="model_id",
+        )
+    return {
+        "leads": len(pairs),
+        "qualified": positives,
+        "disqualified": negatives,
+        "auc": auc(pairs),
+        "lift": lift_table(pairs),
+    }
+
+
+def auc(pairs: list[tuple[int, bool]]) -> float:
+    """Probability that a qualified lead outscores a disqualified one (ties count half)."""
+    ordered = sorted(pairs, key=lambda pair: pair[0])
+    rank_sum = 0.0
+    index = 0
+    while index < len(ordered):
+        end = index
+        while end + 1 < len(ordered) and ordered[end + 1][0] == ordered[index][0]:
+            end += 1
+        average_rank = (index + end) / 2 + 1
+        rank_sum += average_rank * sum(1 for _s, good in ordered[index : end + 1] if good)
+        index = end + 1
+    positives = sum(1 for _s, good in pairs if good)
+    negatives = len(pairs) - positives
+    return round((rank_sum - positives * (positives + 1) / 2) / (positives * negatives), 4)
+
+
+def lift_table(pairs: list[tuple[int, bool]], deciles: int = 10) -> list[dict[str, Any]]:
+    ordered = sorted(pairs, key=lambda pair: -pair[0])
+    base_rate = sum(1 for _s, good in pairs if good) / len(pairs)
+    table = []
+    for decile in range(deciles):
+        chunk = ordered[decile * len(ordered) // deciles : (decile + 1) * len(ordered) // deciles]
+        if not chunk:
+            continue
+        rate = sum(1 for _s, good in chunk if good) / len(chunk)
+        table.append(
+            {
+                "decile": decile + 1,
+                "leads": len(chunk),
+                "min_score": chunk[-1][0],
+                "max_score": chunk[0][0],
+                "qualified_rate": round(rate, 4),
+                "lift": round(rate / base_rate, 3) if base_rate else None,
+            }
+        )
+    return table

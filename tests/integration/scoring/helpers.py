@@ -1,0 +1,66 @@
+"""Small builders the scoring tests share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from leadflow.accounts.services import create_account
+from leadflow.bootstrap import Container
+from leadflow.contacts.services import create_contact
+from leadflow.interactions.services import record_interactions
+from leadflow.leads.services import create_lead
+from leadflow.scoring.services import create_model, go_live, lead_scores, run_rescore
+
+
+def make_account(container: Container, **values: Any) -> int:
+    with container.uow() as uow:
+        row = create_account({"name": "Acme", **values}, uow=uow)
+        uow.commit()
+        return row.id
+
+
+def make_contact(container: Container, **values: Any) -> int:
+    with container.uow() as uow:
+        row = create_contact({"last_name": "Doe", **values}, uow=uow)
+        uow.commit()
+        return row.id
+
+
+def make_lead(container: Container, **values: Any) -> int:
+    with container.uow() as uow:
+        row = create_lead({"topic": "Interested", **values}, uow=uow)
+        uow.commit()
+        return row.id
+
+
+def record(container: Container, contact_id: int, kind: str, when: datetime, **extra: Any) -> None:
+    with container.uow() as uow:
+        record_interactions(
+            [{"contact_id": contact_id, "kind": kind, "occurred_at": when.isoformat(), **extra}],
+            uow=uow,
+        )
+        uow.commit()
+
+
+def live_model(container: Container, **data: Any) -> int:
+    """Create a model, take it live and run its full rescore; returns its id."""
+    with container.uow() as uow:
+        model = create_model({"name": "Model", **data}, uow=uow)
+        uow.commit()
+        model_id = model.id
+    with container.uow() as uow:
+        job = go_live(model_id, uow=uow)
+        uow.commit()
+        job_id = job.id
+    run_rescore(container, job_id)
+    return model_id
+
+
+def score_of(container: Container, lead_id: int, model_id: int) -> int | None:
+    with container.read_session() as session:
+        found = lead_scores(session, lead_id)
+    for item in found["scores"]:
+        if item["model_id"] == model_id:
+            return item["score"]  # type: ignore[no-any-return]
+    return None
