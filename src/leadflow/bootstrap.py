@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from leadflow.bus import MessageBus
+from leadflow.bus import Event, MessageBus
 from leadflow.config import Settings
 from leadflow.db.engine import create_db_engine, create_session_factory
 from leadflow.db.uow import UnitOfWork
@@ -87,7 +87,10 @@ class Container:
     def uow(self) -> UnitOfWork:
         after_commit = self._dispatch_inline if self.settings.dispatch_events_inline else None
         return UnitOfWork(
-            self.session_factory, registry=self.registry_cache.get, after_commit=after_commit
+            self.session_factory,
+            registry=self.registry_cache.get,
+            after_commit=after_commit,
+            claim_up_to=INLINE_EVENTS,
         )
 
     def read_session(self) -> Session:
@@ -97,11 +100,13 @@ class Container:
         with self.read_session() as session:
             return self.registry_cache.get(session)
 
-    def _dispatch_inline(self, outbox_ids: list[int]) -> None:
+    def _dispatch_inline(self, outbox_ids: list[int], events: list[Event] | None) -> None:
         # Handlers run right after the commit in this process; what fails here
         # stays in the outbox for a relay. A big batch (an import chunk, 10,000
         # interactions) goes to the background instead of holding the request.
-        if len(outbox_ids) <= INLINE_EVENTS:
+        if events is not None:
+            self.relay.handle_claimed(list(zip(outbox_ids, events, strict=True)))
+        elif len(outbox_ids) <= INLINE_EVENTS:
             self.relay.dispatch(outbox_ids, limit=len(outbox_ids))
         else:
             self.queue.enqueue("system.relay_outbox")

@@ -24,6 +24,9 @@ from leadflow.lib.clock import utcnow
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+# Events a writer hands to its own handlers right after commit are claimed in
+# the commit; if the writer dies first, a relay takes them once this runs out.
+INLINE_LEASE = timedelta(seconds=15)
 RETENTION = timedelta(days=7)
 PURGE_EVERY = timedelta(minutes=10)
 MAX_ATTEMPTS = 10
@@ -55,10 +58,12 @@ def _table() -> Table:
     return cast(Table, OutboxMessage.__table__)
 
 
-def outbox_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
+def outbox_rows(events: Sequence[Event], *, claimed: bool = False) -> list[dict[str, Any]]:
+    """Rows for the outbox; `claimed` ones are leased to the writing process already."""
     now = utcnow()
+    lease = {"claimed_until": now + INLINE_LEASE, "attempts": 1} if claimed else {"attempts": 0}
     return [
-        {"event_type": item.name, "payload": item.to_payload(), "created_at": now, "attempts": 0}
+        {"event_type": item.name, "payload": item.to_payload(), "created_at": now, **lease}
         for item in events
     ]
 
@@ -81,6 +86,20 @@ class OutboxRelay:
                 continue
             try:
                 self._bus.handle(event_class.from_payload(payload))
+            except HandlerFailed as exc:
+                self._fail(row_id, str(exc))
+                continue
+            succeeded.append(row_id)
+        if succeeded:
+            self._mark_dispatched(succeeded)
+        return len(succeeded)
+
+    def handle_claimed(self, claimed: Sequence[tuple[int, Event]]) -> int:
+        """Handle events this process wrote and claimed in their own transaction."""
+        succeeded: list[int] = []
+        for row_id, message in claimed:
+            try:
+                self._bus.handle(message)
             except HandlerFailed as exc:
                 self._fail(row_id, str(exc))
                 continue

@@ -29,11 +29,13 @@ class UnitOfWork:
         session_factory: sessionmaker[Session],
         *,
         registry: Callable[[Session], Registry],
-        after_commit: Callable[[list[int]], None] | None = None,
+        after_commit: Callable[[list[int], list[Event] | None], None] | None = None,
+        claim_up_to: int = 0,
     ) -> None:
         self._session_factory = session_factory
         self._registry_loader = registry
         self._after_commit = after_commit
+        self._claim_up_to = claim_up_to
         self._events: list[Event] = []
         self._registry: Registry | None = None
 
@@ -63,14 +65,21 @@ class UnitOfWork:
 
     def commit(self) -> None:
         outbox_ids: list[int] = []
-        if self._events:
-            rows = outbox_rows(self._events)
-            result = self.session.execute(insert(OutboxMessage).returning(OutboxMessage.id), rows)
+        events = self._events
+        # Events this process hands to its handlers right after the commit are
+        # claimed in the same transaction: no second write just to take them.
+        claimed = self._after_commit is not None and 0 < len(events) <= self._claim_up_to
+        if events:
+            rows = outbox_rows(events, claimed=claimed)
+            result = self.session.execute(
+                insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+                rows,
+            )
             outbox_ids = list(result.scalars())
         self.session.commit()
         self._events = []
         if outbox_ids and self._after_commit is not None:
-            self._after_commit(outbox_ids)
+            self._after_commit(outbox_ids, events if claimed else None)
 
     def rollback(self) -> None:
         self.session.rollback()
