@@ -500,11 +500,11 @@ class _Planner:
             if campaign is WHITEPAPER:
                 visit = created - timedelta(minutes=rng.uniform(0.2, 0.9))
                 self.interaction(
-                    person, InteractionKind.PAGE_VISITED, "page-1", visit, lead=lead_index,
+                    person, InteractionKind.PAGE_VISITED, "1", visit, lead=lead_index,
                     url="/whitepaper",
                 )  # fmt: skip
                 self.interaction(
-                    person, InteractionKind.FORM_SUBMITTED, "form-1", created, lead=lead_index
+                    person, InteractionKind.FORM_SUBMITTED, "1", created, lead=lead_index
                 )
             elif campaign is LINKEDIN:
                 self.interaction(
@@ -512,7 +512,7 @@ class _Planner:
                     lead=lead_index,
                 )  # fmt: skip
             elif campaign in (CONFERENCE, WEBINAR):
-                event = f"event-{campaign.event_id}"
+                event = str(campaign.event_id)
                 self.interaction(
                     person, InteractionKind.EVENT_REGISTERED, event, created, lead=lead_index
                 )

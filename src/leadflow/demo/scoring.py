@@ -51,7 +51,7 @@ ENGAGEMENT: dict[str, Any] = {
         {
             "name": "Visited pricing",
             "points": 10,
-            "conditions": [_behaviour("page_visited", "at_least", target_id="page-2")],
+            "conditions": [_behaviour("page_visited", "at_least", target_id="/pricing")],
         },
         {
             "name": "Submitted a form (90 days)",
