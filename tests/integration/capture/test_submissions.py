@@ -302,9 +302,10 @@ def test_a_submission_runs_a_fixed_number_of_statements(container: Container) ->
         _submit(container, form.id, {"email": "new@example.com", "first_name": "Neo"})
     with count_queries(*engines) as known_person:
         _submit(container, form.id, {"email": "new@example.com", "first_name": "Neo"})
-    # Matching, creating, the interaction, the outbox and its dispatch: no loops over rows.
-    assert len(new_person) <= 32, new_person
-    assert len(known_person) <= 32, known_person
+    # Matching, creating, the interaction, the outbox and its dispatch to scoring, the
+    # process and automation (about 35 today): a fixed number, no loops over rows.
+    assert len(new_person) <= 40, new_person
+    assert len(known_person) <= 40, known_person
 
 
 def test_a_failure_inside_the_pipeline_keeps_the_submission_and_writes_nothing(
