@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import timedelta
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from leadflow.bootstrap import Container
+from tests.e2e.test_browser import snapshot
 from tests.support.factories import PASSWORD, user_with_token
 
 pytestmark = pytest.mark.browser
@@ -30,6 +31,7 @@ def test_a_form_made_in_the_ui_captures_a_contact_a_lead_and_an_interaction(
         page.locator("#f-name").fill("Spring webinar")
         page.locator("#f-slug").fill("spring-webinar")
         page.get_by_label("Campaign", exact=True).fill("Spring")
+        snapshot(page, "capture-form-new")
         page.get_by_role("button", name="Create form").click()
         expect(page).to_have_url(re.compile(rf"^{re.escape(live_server)}/forms/\d+$"))
         form_url = page.url
@@ -41,12 +43,14 @@ def test_a_form_made_in_the_ui_captures_a_contact_a_lead_and_an_interaction(
         page.get_by_label("First name").fill("Grace")
         page.get_by_label("Last name").fill("Hopper")
         page.get_by_label("Company").fill("Navy")
+        snapshot(page, "capture-landing")
         page.get_by_role("button", name="Submit").click()
         expect(page.get_by_role("status")).to_have_text("Thank you! We received your submission.")
 
         page.goto(form_url)
         row = page.locator("table.submissions tbody tr").first
         expect(row).to_contain_text("succeeded")
+        snapshot(page, "capture-form-detail")
         row.get_by_role("link", name=re.compile(r"^#\d+$")).nth(1).click()
         expect(page).to_have_url(re.compile(rf"^{re.escape(live_server)}/leads/\d+$"))
         expect(page.locator("dl.fields")).to_contain_text("grace@example.com")
