@@ -31,7 +31,7 @@ from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringJob, Scoring
 if TYPE_CHECKING:
     from leadflow.bootstrap import Container
 
-RESCORE_BATCH = 50_000
+RESCORE_BATCH = 250_000
 
 
 # --- models -----------------------------------------------------------------
