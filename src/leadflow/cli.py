@@ -472,7 +472,7 @@ def scoring_predict_train() -> None:
 @scoring_app.command("backtest")
 def scoring_backtest(model_id: int) -> None:
     """How well a model separates qualified from disqualified leads (AUC, lift by decile)."""
-    from leadflow.scoring.services import backtest
+    from leadflow.scoring.insight import backtest
 
     container = _container()
     with cli_errors(), container.read_session() as session:

@@ -476,6 +476,11 @@ def explain(definition: ModelDefinition, times: list[int]) -> tuple[int, list[Co
 
 def changed_rules(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rules whose contribution differs between two explanations (for the history)."""
+    if not old:
+        return [
+            {"rule": item["rule"], "name": item["name"], "old": 0, "new": item["total"]}
+            for item in new
+        ]
     before = {item["rule"]: item for item in old}
     after = {item["rule"]: item for item in new}
     changes = []

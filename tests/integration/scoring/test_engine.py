@@ -15,6 +15,7 @@ from leadflow.lib.clock import utcnow
 from leadflow.org.services import set_switch
 from leadflow.registry.services import add_custom_field
 from leadflow.scoring.events import LeadScored, ScoreChanged
+from leadflow.scoring.insight import what_if
 from leadflow.scoring.models import LeadScore, ScoreHistory
 from leadflow.scoring.services import (
     check_model,
@@ -24,7 +25,6 @@ from leadflow.scoring.services import (
     run_rescore,
     stop_model,
     update_model,
-    what_if,
 )
 from tests.integration.scoring.helpers import (
     live_model,

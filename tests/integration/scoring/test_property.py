@@ -76,7 +76,7 @@ field_conditions = st.one_of(
 )
 
 behaviour_conditions = st.builds(
-    lambda kind, frequency, min_count, cap, window, target: {
+    lambda kind, frequency, min_count, cap, window, target, plan: {
         "type": "behaviour",
         "kind": kind,
         "frequency": frequency,
@@ -84,6 +84,7 @@ behaviour_conditions = st.builds(
         "cap": cap if frequency == "each" else None,
         "window_days": window,
         "target_id": target,
+        "data": {"plan": plan} if plan else {},
     },
     st.sampled_from(KINDS),
     st.sampled_from(["each", "at_least", "none"]),
@@ -91,6 +92,7 @@ behaviour_conditions = st.builds(
     st.one_of(st.none(), st.integers(1, 3)),
     st.one_of(st.none(), st.integers(1, 10)),
     st.one_of(st.none(), st.sampled_from(["a", "b"])),
+    st.one_of(st.none(), st.sampled_from(["pro", "free"])),
 )
 
 rules = st.builds(
@@ -105,7 +107,11 @@ rules = st.builds(
 
 histories = st.lists(
     st.tuples(
-        st.integers(0, 3), st.sampled_from(KINDS), st.sampled_from(["a", "b"]), st.integers(0, 14)
+        st.integers(0, 3),
+        st.sampled_from(KINDS),
+        st.sampled_from(["a", "b"]),
+        st.integers(0, 14),
+        st.sampled_from([None, "pro", "free"]),
     ),
     max_size=10,
 )
@@ -135,7 +141,7 @@ def test_incremental_full_and_reference_agree(
     model_rules: list[dict[str, Any]],
     cities: list[str | None],
     employees: int | None,
-    history: list[tuple[int, str, str, int]],
+    history: list[tuple[int, str, str, int, str | None]],
 ) -> None:
     empty_tables(container)
     container.seed_defaults()
@@ -156,10 +162,11 @@ def test_incremental_full_and_reference_agree(
     model_id = live_model(container, entity_target=target, rules=model_rules)
 
     started = utcnow()
-    for contact_index, kind, target_id, days_ago in history:
+    for contact_index, kind, target_id, days_ago, plan in history:
         # Half a day off the boundary, so the few ms between events never cross a window edge.
         when = started - timedelta(days=days_ago, hours=12)
-        record(container, contacts[contact_index], kind, when, target_id=target_id)
+        data = {"plan": plan} if plan else {}
+        record(container, contacts[contact_index], kind, when, target_id=target_id, data=data)
     now = utcnow()
 
     registry = container.registry()

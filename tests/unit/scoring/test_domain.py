@@ -12,7 +12,7 @@ from leadflow.scoring.domain import (
     parse_definition,
     parse_grades,
 )
-from leadflow.scoring.services import auc, lift_table
+from leadflow.scoring.insight import auc, lift_table
 
 
 def _problems(raw: Any) -> list[tuple[str, str]]:

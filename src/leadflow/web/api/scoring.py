@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Request, Response
 
 from leadflow.errors import NotFound, ValidationFailed
 from leadflow.org.services import all_switches, set_switch
-from leadflow.scoring import predict, services
+from leadflow.scoring import insight, predict, services
 from leadflow.users.domain import Permission
 from leadflow.web.auth import Authorize, container_of
 
@@ -110,7 +110,7 @@ def routers() -> list[APIRouter]:
         container = container_of(request)
         with container.read_session() as session:
             registry = container.registry_cache.get(session)
-            return services.what_if(session, registry, model_id)
+            return insight.what_if(session, registry, model_id)
 
     @router.get("/models/{model_id}/backtest", dependencies=[can_read], summary="Backtest")
     def backtest(request: Request, model_id: int) -> dict[str, Any]:
@@ -118,14 +118,14 @@ def routers() -> list[APIRouter]:
         container = container_of(request)
         with container.read_session() as session:
             registry = container.registry_cache.get(session)
-            return services.backtest(session, registry, model_id)
+            return insight.backtest(session, registry, model_id)
 
     @router.get("/models/{model_id}/insights", dependencies=[can_read], summary="Insights")
     def insights(request: Request, model_id: int) -> dict[str, Any]:
         container = container_of(request)
         with container.read_session() as session:
             registry = container.registry_cache.get(session)
-            return services.insights(session, registry, model_id)
+            return insight.insights(session, registry, model_id)
 
     @router.get("/models/{model_id}/scores", dependencies=[can_read], summary="Top scores")
     def model_scores(request: Request, model_id: int, limit: int = 100) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from leadflow.errors import LeadflowError, ValidationFailed
 from leadflow.interactions.domain import InteractionKind
 from leadflow.org.services import set_switch
 from leadflow.registry.domain import Registry
-from leadflow.scoring import services
+from leadflow.scoring import insight, services
 from leadflow.scoring.domain import SCORED_ENTITIES, FieldOp, Frequency
 from leadflow.scoring.models import ScoringJob
 from leadflow.users.domain import Permission, role_allows
@@ -161,7 +161,7 @@ def _designer(
     with container.read_session() as session:
         registry = container.registry_cache.get(session)
         model = services.model_public(services.get_model(session, model_id))
-        insight = services.insights(session, registry, model_id) if model["version"] else None
+        model_insight = insight.insights(session, registry, model_id) if model["version"] else None
         job = _latest_job(session, model_id)
         top = services.model_scores(session, model_id, limit=20)
     for rule in model["rules"]:
@@ -174,7 +174,7 @@ def _designer(
         "ops": list(OP_LABELS.items()),
         "kinds": [kind.value for kind in InteractionKind],
         "frequencies": [f.value for f in Frequency],
-        "insight": insight,
+        "insight": model_insight,
         "job": job,
         "top": top,
         "form": form,
@@ -410,7 +410,7 @@ def routers() -> list[APIRouter]:
         container = container_of(request)
         try:
             with container.read_session() as session:
-                result = services.what_if(session, container.registry_cache.get(session), model_id)
+                result = insight.what_if(session, container.registry_cache.get(session), model_id)
         except LeadflowError as exc:
             return _designer(request, principal, model_id, error=exc, form="actions", status=422)
         return _designer(request, principal, model_id, extra={"what_if": result})
