@@ -26,7 +26,7 @@ from tests.support.servers import ServerUnavailable, postgres_url, redis_url
 
 DATABASES = ("sqlite", "postgresql")
 
-pytest_plugins = ["tests.support.web_fixtures"]
+pytest_plugins = ["tests.support.web_fixtures", "tests.support.cli_fixtures"]
 
 
 def _worker_id() -> str:

@@ -11,22 +11,15 @@ automation_app = typer.Typer(help="Automation rules and org switches.", no_args_
 
 @automation_app.command("rules")
 def rules_command() -> None:
-    """List every rule: key, on/off, trigger, name."""
-    from rich.table import Table
-
+    """List every rule, one per line: id, key, on/off, trigger, name (tab-separated)."""
     from leadflow.automation.services import list_rules
-    from leadflow.cli import _container, cli_errors, console
+    from leadflow.cli import _container, cli_errors
 
     container = _container()
     with cli_errors(), container.read_session() as session:
-        table = Table(title="automation rules")
-        for heading in ("id", "key", "on", "when", "name"):
-            table.add_column(heading)
         for rule in list_rules(session):
-            table.add_row(
-                str(rule.id), rule.key, "on" if rule.enabled else "off", rule.trigger, rule.name
-            )
-        console.print(table)
+            state = "on" if rule.enabled else "off"
+            typer.echo(f"{rule.id}\t{rule.key}\t{state}\t{rule.trigger}\t{rule.name}")
 
 
 @automation_app.command("switch")

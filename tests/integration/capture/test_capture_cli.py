@@ -2,50 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Callable
-from pathlib import Path
-
-import pytest
 from sqlalchemy import select
 
 from leadflow.bootstrap import Container
 from leadflow.capture.models import FormSubmission
 from leadflow.capture.services import create_form
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
-@pytest.fixture
-def run_cli(database_url: str, tmp_path: Path) -> Run:
-    env = {
-        **os.environ,
-        "LEADFLOW_DATABASE_URL": database_url,
-        "LEADFLOW_VAR_DIR": str(tmp_path / "var"),
-        "LEADFLOW_SECRET_KEY": "test-secret",
-    }
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "leadflow", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    return run
+from tests.support.cli_fixtures import RunCli
 
 
-def test_strategies_lists_the_defaults(run_cli: Run, container: Container) -> None:
+def test_strategies_lists_the_defaults(run_cli: RunCli, container: Container) -> None:
     result = run_cli("capture", "strategies")
     assert result.returncode == 0, result.stderr
     assert "Email and page" in result.stdout and "email, marketing_page_id" in result.stdout
 
 
-def test_resubmit_failed_processes_the_kept_failures(run_cli: Run, container: Container) -> None:
+def test_resubmit_failed_processes_the_kept_failures(run_cli: RunCli, container: Container) -> None:
     with container.uow() as uow:
         form_id = create_form({"name": "F", "slug": "f"}, uow=uow).id
         uow.session.add(
@@ -71,7 +42,7 @@ def test_resubmit_failed_processes_the_kept_failures(run_cli: Run, container: Co
     assert statuses == ["failed", "succeeded"]
 
 
-def test_an_unknown_form_is_a_coded_error(run_cli: Run, container: Container) -> None:
+def test_an_unknown_form_is_a_coded_error(run_cli: RunCli, container: Container) -> None:
     result = run_cli("capture", "submissions", "999")
     assert result.returncode == 2
     assert "error not_found" in result.stderr

@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from leadflow.bootstrap import Container
 from leadflow.scoring.services import create_model, go_live
 from tests.integration.scoring.helpers import make_contact, make_lead, score_of
-
-
-def _run(database_url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "LEADFLOW_DATABASE_URL": database_url,
-        "LEADFLOW_VAR_DIR": str(tmp_path / "var"),
-        "LEADFLOW_SECRET_KEY": "test-secret",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "leadflow", "scoring", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.support.cli_fixtures import RunCli
 
 
 def test_rescore_scores_every_lead_of_a_live_model(
-    container: Container, database_url: str, tmp_path: Path
+    container: Container, run_cli: RunCli, tmp_path: Path
 ) -> None:
     contact = make_contact(container, job_title="CTO")
     leads = [make_lead(container, parent_contact_id=contact) for _ in range(3)]
@@ -55,18 +37,18 @@ def test_rescore_scores_every_lead_of_a_live_model(
         uow.commit()
     assert score_of(container, leads[0], model_id) is None
 
-    result = _run(database_url, tmp_path, "rescore", "--model", str(model_id))
+    result = run_cli("scoring", "rescore", "--model", str(model_id))
     assert result.returncode == 0, result.stderr
     assert "3 scores computed" in result.stdout
     assert [score_of(container, lead, model_id) for lead in leads] == [9, 9, 9]
 
-    listed = _run(database_url, tmp_path, "models")
+    listed = run_cli("scoring", "models")
     assert f"{model_id}\tlive\tv1\tcontact\tCLI" in listed.stdout
 
 
 def test_rescore_of_an_unknown_model_fails_clearly(
-    container: Container, database_url: str, tmp_path: Path
+    container: Container, run_cli: RunCli, tmp_path: Path
 ) -> None:
-    result = _run(database_url, tmp_path, "rescore", "--model", "999")
+    result = run_cli("scoring", "rescore", "--model", "999")
     assert result.returncode == 2
     assert "not_found" in result.stderr and "model_id" in result.stderr
