@@ -88,8 +88,17 @@ LEADS: EntitySpec[Lead] = EntitySpec(
 
 
 def create_lead(data: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
-    """Create a lead; it starts open/new with source 'manual' unless told otherwise."""
-    return create_row(LEADS, data, uow=uow)
+    """Create a lead; it starts open/new with source 'manual' unless told otherwise.
+
+    A lead created sales-ready (an import, a form with the flag) was marked by whoever
+    supplied it: recorded as a manual mark.
+    """
+    row = create_row(LEADS, data, uow=uow)
+    if row.sales_ready:
+        row.sales_ready_at = row.created_at
+        row.sales_ready_source = "manual"
+        uow.session.flush()
+    return row
 
 
 def update_lead(lead_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
