@@ -33,3 +33,18 @@ class ContactDeleted(Event):
 
     name = "contact.deleted"
     contact_id: int
+
+
+@event
+@dataclass(frozen=True)
+class ContactLeftAccount(Event):
+    """A contact stopped belonging to an account (moved elsewhere or deleted).
+
+    The account's other records cannot tell afterwards that this contact was
+    theirs, so whoever aggregates over an account's contacts (account-based
+    scoring) hears it here.
+    """
+
+    name = "contact.left_account"
+    contact_id: int
+    account_id: int

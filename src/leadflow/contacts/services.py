@@ -8,7 +8,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from leadflow.accounts.models import Account
-from leadflow.contacts.events import ContactCreated, ContactDeleted, ContactUpdated
+from leadflow.contacts.events import (
+    ContactCreated,
+    ContactDeleted,
+    ContactLeftAccount,
+    ContactUpdated,
+)
 from leadflow.contacts.models import Contact
 from leadflow.db.uow import UnitOfWork
 from leadflow.leads.services import detach_leads
@@ -48,7 +53,10 @@ def create_contact(data: Mapping[str, Any], *, uow: UnitOfWork) -> Contact:
 
 def update_contact(contact_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Contact:
     """Change some fields; publishes ContactUpdated naming the ones that changed."""
-    row, _ = update_row(CONTACTS, contact_id, changes, uow=uow)
+    before = get_contact(uow.session, contact_id).account_id
+    row, changed = update_row(CONTACTS, contact_id, changes, uow=uow)
+    if "account_id" in changed and before is not None:
+        uow.publish(ContactLeftAccount(contact_id=contact_id, account_id=before))
     return row
 
 
@@ -62,6 +70,8 @@ def delete_contact(contact_id: int, *, unlink_leads: bool = False, uow: UnitOfWo
     Leads that name it as parent contact keep it alive unless the caller asks to
     unlink them: a lead silently losing its contact would lose its score.
     """
-    get_contact(uow.session, contact_id)
+    account_id = get_contact(uow.session, contact_id).account_id
     detach_leads(uow, field="parent_contact_id", target_id=contact_id, unlink=unlink_leads)
     delete_row(CONTACTS, contact_id, uow=uow)
+    if account_id is not None:
+        uow.publish(ContactLeftAccount(contact_id=contact_id, account_id=account_id))

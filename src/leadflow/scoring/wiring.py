@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, func, select, union, union_all
 from sqlalchemy.orm import Session
 
 from leadflow.accounts.events import AccountUpdated
-from leadflow.contacts.events import ContactUpdated
+from leadflow.contacts.events import ContactLeftAccount, ContactUpdated
 from leadflow.db.uow import UnitOfWork
 from leadflow.interactions.events import InteractionRecorded
 from leadflow.leads.events import LeadCreated, LeadUpdated
@@ -105,6 +105,11 @@ def subscribe(container: Container) -> None:
 
         rescore(find)
 
+    def on_contact_left_account(event: ContactLeftAccount) -> None:
+        # The account's leads counted this contact's interactions; the contact's
+        # own leads are rescored by ContactUpdated (or are gone with it).
+        rescore(lambda uow, _models: leads_of_account(uow.session, event.account_id))
+
     def on_account(event: AccountUpdated) -> None:
         def find(uow: UnitOfWork, models: list[CompiledModel]) -> Collection[int]:
             if _reads(models, "account", event.changed):
@@ -127,6 +132,9 @@ def subscribe(container: Container) -> None:
     container.bus.subscribe(InteractionRecorded, on_interaction, name="scoring.on_interaction")
     container.bus.subscribe(ContactUpdated, on_contact, name="scoring.on_contact_updated")
     container.bus.subscribe(AccountUpdated, on_account, name="scoring.on_account_updated")
+    container.bus.subscribe(
+        ContactLeftAccount, on_contact_left_account, name="scoring.on_contact_left_account"
+    )
     container.bus.subscribe(LeadUpdated, on_lead_updated, name="scoring.on_lead_updated")
     container.bus.subscribe(LeadCreated, on_lead_created, name="scoring.on_lead_created")
 

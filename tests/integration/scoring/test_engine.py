@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from leadflow.bootstrap import Container
+from leadflow.contacts.services import delete_contact, update_contact
 from leadflow.errors import Conflict, ValidationFailed
 from leadflow.leads.events import LeadSalesReady
 from leadflow.leads.models import Lead
@@ -121,6 +122,41 @@ def test_an_account_based_lead_counts_every_member_and_the_account(container: Co
     third = make_contact(container, account_id=account)
     record(container, third, "email_opened", now)
     assert score_of(container, lead, model) == 30
+
+
+def test_an_account_lead_drops_a_member_that_moves_away_or_is_deleted(
+    container: Container,
+) -> None:
+    account = make_account(container)
+    elsewhere = make_account(container)
+    mover = make_contact(container, account_id=account)
+    leaver = make_contact(container, account_id=account)
+    stayer = make_contact(container, account_id=account)
+    lead = make_lead(container, parent_account_id=account)
+    for contact in (mover, leaver, stayer):
+        record(container, contact, "email_opened", utcnow() - timedelta(days=1))
+    model = live_model(
+        container,
+        entity_target="account",
+        rules=[
+            {
+                "name": "Opens",
+                "points": 5,
+                "conditions": [{"type": "behaviour", "kind": "email_opened", "frequency": "each"}],
+            }
+        ],
+    )
+    assert score_of(container, lead, model) == 15
+
+    with container.uow() as uow:
+        update_contact(mover, {"account_id": elsewhere}, uow=uow)
+        uow.commit()
+    assert score_of(container, lead, model) == 10
+
+    with container.uow() as uow:
+        delete_contact(leaver, uow=uow)
+        uow.commit()
+    assert score_of(container, lead, model) == 5
 
 
 def test_unscorable_leads_say_why(container: Container) -> None:
