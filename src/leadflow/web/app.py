@@ -12,6 +12,7 @@ from leadflow.bootstrap import Container
 from leadflow.web.api.routers import api_routers
 from leadflow.web.errors import install_error_handlers
 from leadflow.web.limits import BodySizeLimit
+from leadflow.web.settle import SettleOwnWrites
 
 STATIC = Path(__file__).parent / "static"
 
@@ -37,6 +38,7 @@ def create_app(container: Container) -> FastAPI:
 
     app.include_router(pages_router())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(SettleOwnWrites, relay=container.relay)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=container.settings.max_body_bytes,
