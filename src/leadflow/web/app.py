@@ -10,10 +10,12 @@ from fastapi.staticfiles import StaticFiles
 from leadflow import __version__
 from leadflow.bootstrap import Container
 from leadflow.web.api.routers import api_routers
+from leadflow.web.docs import install_docs, install_favicon
 from leadflow.web.errors import install_error_handlers
 from leadflow.web.limits import BodySizeLimit
 
 STATIC = Path(__file__).parent / "static"
+OPENAPI_URL = "/openapi.json"
 
 
 def create_app(container: Container) -> FastAPI:
@@ -21,8 +23,10 @@ def create_app(container: Container) -> FastAPI:
         title="leadflow",
         version=__version__,
         description="Lead lifecycle engine: capture, matching, scoring, process, hand-over.",
-        docs_url="/docs",
-        openapi_url="/openapi.json",
+        # install_docs serves /docs from installed files; ReDoc's page would load from a CDN.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_URL,
     )
     app.state.container = container
     install_error_handlers(app)
@@ -36,6 +40,8 @@ def create_app(container: Container) -> FastAPI:
     from leadflow.web.pages.routes import pages_router
 
     app.include_router(pages_router())
+    install_docs(app, openapi_url=OPENAPI_URL)
+    install_favicon(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(
         BodySizeLimit,
