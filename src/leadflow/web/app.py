@@ -12,12 +12,13 @@ from leadflow.bootstrap import Container
 from leadflow.web.api.routers import api_routers
 from leadflow.web.errors import install_error_handlers
 from leadflow.web.limits import BodySizeLimit
+from leadflow.web.openapi import LeadflowAPI
 
 STATIC = Path(__file__).parent / "static"
 
 
 def create_app(container: Container) -> FastAPI:
-    app = FastAPI(
+    app = LeadflowAPI(
         title="leadflow",
         version=__version__,
         description="Lead lifecycle engine: capture, matching, scoring, process, hand-over.",
