@@ -18,14 +18,17 @@ from leadflow.lib.json_types import (
     FilledScalar,
     JsonScalar,
     JsonScalarOrList,
-    PositiveWholeNumber,
-    WholeNumber,
 )
 from leadflow.scoring.domain import MAX_POINTS, MAX_RULES, FieldOp, Frequency, Target
 
 # domain.SCORED_ENTITIES
 ScoredEntity = Literal["lead", "contact", "account"]
+# Counts, bounds and thresholds are compared with scores, stored in INTEGER columns.
+INT32_LOW, INT32_HIGH = -(2**31), 2**31 - 1
+Whole = Annotated[int, Field(ge=INT32_LOW, le=INT32_HIGH), NOT_BOOL]
+Positive = Annotated[int, Field(ge=1, le=INT32_HIGH), NOT_BOOL]
 Points = Annotated[int, Field(ge=-MAX_POINTS, le=MAX_POINTS), NOT_BOOL]
+BIGINT_HIGH = 2**63 - 1  # ids are BIGINT
 
 
 class ScoringConditionIn(BaseModel):
@@ -51,11 +54,11 @@ class ScoringConditionIn(BaseModel):
     data: dict[str, FilledScalar] | None = Field(
         default=None, description="behaviour: interaction data that must match"
     )
-    min_count: PositiveWholeNumber | None = None
-    cap: PositiveWholeNumber | None = Field(
+    min_count: Positive | None = None
+    cap: Positive | None = Field(
         default=None, description="behaviour: at most this many occurrences count (each)"
     )
-    window_days: PositiveWholeNumber | None = Field(
+    window_days: Positive | None = Field(
         default=None, description="behaviour: only the last N days"
     )
 
@@ -72,8 +75,8 @@ class GradeIn(BaseModel):
     """A named score range; grades must follow one another without gaps or overlaps."""
 
     name: str = Field(min_length=1)
-    min: WholeNumber | None = Field(default=None, description="None: no lower bound")
-    max: WholeNumber | None = Field(default=None, description="None: no upper bound")
+    min: Whole | None = Field(default=None, description="None: no lower bound")
+    max: Whole | None = Field(default=None, description="None: no upper bound")
 
 
 class _ModelMembers(BaseModel):
@@ -83,7 +86,7 @@ class _ModelMembers(BaseModel):
     entity_target: Target | SkipJsonSchema[None] = Field(
         default=None, description="Score the lead's contact (the default) or its account"
     )
-    sales_ready_threshold: WholeNumber | None = Field(
+    sales_ready_threshold: Whole | None = Field(
         default=None, description="A lead whose score reaches it becomes sales-ready"
     )
     rules: list[ScoringRuleIn] | None = Field(default=None, max_length=MAX_RULES)
@@ -103,7 +106,7 @@ class ScoringModelPatch(_ModelMembers):
 
 
 class RescoreIn(BaseModel):
-    model_id: StrictInt | None = Field(
+    model_id: Annotated[StrictInt, Field(ge=1, le=BIGINT_HIGH)] | None = Field(
         default=None, description="The live model to rescore; none: every live model"
     )
 

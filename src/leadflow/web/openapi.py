@@ -27,6 +27,7 @@ from leadflow.errors import ErrorCode
 from leadflow.web.errors import PROBLEM
 
 COMPONENTS = "#/components/schemas/"
+FASTAPI_422 = "Validation Error"
 
 WHY: dict[int, str] = {
     400: "The body cannot be read (malformed JSON): code `malformed_json`.",
@@ -177,9 +178,10 @@ def declare_errors(operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     declared = {int(key) for key in responses if key.isdigit() and int(key) >= 400}
     for status in sorted(derived_errors(operation) | declared):
-        current = responses.get(str(status), {})
+        description = responses.get(str(status), {}).get("description")
         # FastAPI's own 422 (HTTPValidationError) is replaced whole, description included.
-        description = None if status == 422 else current.get("description")
+        if description == FASTAPI_422:
+            description = None
         responses[str(status)] = _problem_response(status, description)
     operation["responses"] = dict(sorted(responses.items()))
 

@@ -22,7 +22,7 @@ from leadflow.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from leadflow.web.api.capture import BENCH_FLOOR_PATH
 from leadflow.web.app import create_app
 from leadflow.web.auth import Authorize
-from leadflow.web.openapi import Problem
+from leadflow.web.openapi import WHY, Problem, declare_errors
 
 PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 METHODS = ("get", "put", "post", "delete", "patch")
@@ -278,6 +278,25 @@ def test_pages_and_bench_routes_stay_hidden(openapi_app: FastAPI, document: dict
     paths = set(document["paths"])
     assert BENCH_FLOOR_PATH not in paths
     assert {path for path in paths if not path.startswith("/api/v1/")} == {"/health"}
+
+
+def test_a_routes_own_note_is_kept_and_fastapis_422_replaced() -> None:
+    operation: dict[str, Any] = {
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+            "201": {"description": "Created"},
+            "409": {"description": "The event is full"},
+            "422": {"description": "Validation Error", "content": {"application/json": {}}},
+        },
+    }
+
+    declare_errors(operation)
+
+    responses = operation["responses"]
+    assert list(responses) == ["201", "400", "409", "413", "422"]
+    assert responses["201"] == {"description": "Created"}
+    assert responses["409"] == {"description": "The event is full", "content": PROBLEM_CONTENT}
+    assert responses["422"] == {"description": WHY[422], "content": PROBLEM_CONTENT}
 
 
 def test_the_import_declares_its_json_and_yaml_body(document: dict[str, Any]) -> None:
