@@ -13,13 +13,14 @@ from leadflow.web.api.routers import api_routers
 from leadflow.web.docs import install_docs, install_favicon
 from leadflow.web.errors import install_error_handlers
 from leadflow.web.limits import BodySizeLimit
+from leadflow.web.openapi import LeadflowAPI
 
 STATIC = Path(__file__).parent / "static"
 OPENAPI_URL = "/openapi.json"
 
 
 def create_app(container: Container) -> FastAPI:
-    app = FastAPI(
+    app = LeadflowAPI(
         title="leadflow",
         version=__version__,
         description="Lead lifecycle engine: capture, matching, scoring, process, hand-over.",
