@@ -99,8 +99,8 @@ class Container:
         else:
             self.relay.notify()
 
-    def start_relay(self, *, interval: float = 1.0) -> None:
-        self.relay.start(interval=interval)
+    def start_relay(self) -> None:
+        self.relay.start(interval=self.settings.relay_poll_seconds)
 
     def close(self) -> None:
         self.relay.stop()

@@ -285,14 +285,19 @@ class OutboxRelay:
             chosen = [row.id for row in candidates if row.subject not in blocked]
             if not chosen:
                 return []
-            session.execute(
+            # The condition again: without SKIP LOCKED (SQLite) this is what keeps a
+            # row that another relay claimed meanwhile from being taken twice.
+            claimed = session.scalars(
                 update(table)
-                .where(table.c.id.in_(chosen))
+                .where(table.c.id.in_(chosen), claimable)
                 .values(claimed_until=now + LEASE, attempts=table.c.attempts + 1)
-            )
+                .returning(table.c.id)
+            ).all()
+            if not claimed:
+                return []
             rows = session.execute(
                 select(table.c.id, table.c.event_type, table.c.payload, table.c.depth)
-                .where(table.c.id.in_(chosen))
+                .where(table.c.id.in_(claimed))
                 .order_by(table.c.id)
             ).all()
         return [_Claimed(row.id, row.event_type, row.payload, row.depth) for row in rows]
@@ -432,6 +437,16 @@ class OutboxRelay:
                 select(func.count())
                 .select_from(table)
                 .where(table.c.dispatched_at.is_(None), table.c.parked_at.is_(None))
+            )
+        return int(count or 0)
+
+    def parked_count(self) -> int:
+        table = _table()
+        with self._session_factory() as session:
+            count = session.scalar(
+                select(func.count())
+                .select_from(table)
+                .where(table.c.parked_at.is_not(None), table.c.dispatched_at.is_(None))
             )
         return int(count or 0)
 

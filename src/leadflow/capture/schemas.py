@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from leadflow.capture.domain import SubmissionStatus
+from leadflow.lib.json_types import JsonScalar
+
+SubmissionPayload = dict[str, JsonScalar]
+"""A submission: field values by the form's field names (checkboxes: true/false)."""
 
 
 class _Strict(BaseModel):
@@ -47,7 +52,9 @@ class FormIn(_Strict):
 
 
 class ResubmitIn(_Strict):
-    payload: dict[str, Any] | None = None
+    payload: SubmissionPayload | None = Field(
+        default=None, description="A corrected payload; none: the stored one again"
+    )
 
 
 class EventIn(_Strict):
@@ -70,3 +77,22 @@ class RegistrationIn(_Strict):
     phone: str | None = Field(default=None, max_length=50)
     job_title: str | None = Field(default=None, max_length=200)
     join_waitlist: bool = False
+
+
+class SubmissionReceipt(BaseModel):
+    """What the submitter of a form is told."""
+
+    submission_id: int | None = Field(description="None when the submission was discarded")
+    status: SubmissionStatus
+    contact_id: int | None
+    lead_id: int | None
+
+
+class RegistrationOut(BaseModel):
+    id: int
+    event_id: int
+    contact_id: int
+    lead_id: int | None
+    status: str = Field(description="registered or waitlisted")
+    attended_at: datetime | None
+    created_at: datetime

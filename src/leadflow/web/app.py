@@ -10,20 +10,25 @@ from fastapi.staticfiles import StaticFiles
 from leadflow import __version__
 from leadflow.bootstrap import Container
 from leadflow.web.api.routers import api_routers
+from leadflow.web.docs import install_docs, install_favicon
 from leadflow.web.errors import install_error_handlers
 from leadflow.web.limits import BodySizeLimit
+from leadflow.web.openapi import LeadflowAPI
 from leadflow.web.settle import SettleOwnWrites
 
 STATIC = Path(__file__).parent / "static"
+OPENAPI_URL = "/openapi.json"
 
 
 def create_app(container: Container) -> FastAPI:
-    app = FastAPI(
+    app = LeadflowAPI(
         title="leadflow",
         version=__version__,
         description="Lead lifecycle engine: capture, matching, scoring, process, hand-over.",
-        docs_url="/docs",
-        openapi_url="/openapi.json",
+        # install_docs serves /docs from installed files; ReDoc's page would load from a CDN.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=OPENAPI_URL,
     )
     app.state.container = container
     install_error_handlers(app)
@@ -37,8 +42,12 @@ def create_app(container: Container) -> FastAPI:
     from leadflow.web.pages.routes import pages_router
 
     app.include_router(pages_router())
+    install_docs(app, openapi_url=OPENAPI_URL)
+    install_favicon(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(SettleOwnWrites, relay=container.relay)
+    app.add_middleware(
+        SettleOwnWrites, relay=container.relay, timeout=container.settings.settle_seconds
+    )
     app.add_middleware(
         BodySizeLimit,
         max_bytes=container.settings.max_body_bytes,

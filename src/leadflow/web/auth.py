@@ -7,8 +7,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from leadflow.bootstrap import Container
@@ -26,6 +27,20 @@ SESSION_MAX_AGE = 14 * 24 * 3600
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# How a caller signs in, as the OpenAPI document's security schemes. They only
+# declare; `authenticate_request` reads and checks the credentials itself.
+BEARER_TOKEN = HTTPBearer(
+    scheme_name="token",
+    description="An API token issued to a user: `Authorization: Bearer <token>`",
+    auto_error=False,
+)
+SESSION = APIKeyCookie(
+    name=SESSION_COOKIE,
+    scheme_name="session",
+    description="A login session (the pages); its writes also send the `X-CSRF-Token` header",
+    auto_error=False,
+)
 
 
 @dataclass(frozen=True)
@@ -111,7 +126,12 @@ class Authorize:
     def __init__(self, permission: Permission | None) -> None:
         self.permission = permission
 
-    async def __call__(self, request: Request) -> Principal:
+    async def __call__(
+        self,
+        request: Request,
+        _token: HTTPAuthorizationCredentials | None = Depends(BEARER_TOKEN),
+        _session: str | None = Depends(SESSION),
+    ) -> Principal:
         principal = await run_in_threadpool(authenticate_request, request)
         if self.permission is not None and not role_allows(principal.role, self.permission):
             raise PermissionDenied(f"The {principal.role} role may not do this ({self.permission})")

@@ -33,7 +33,8 @@ class SettleOwnWrites:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
-            scope["type"] != "http"
+            self.timeout <= 0
+            or scope["type"] != "http"
             or scope.get("method") not in WRITE_METHODS
             or INTAKE_PATHS.match(scope.get("path", ""))
         ):

@@ -91,9 +91,8 @@ def test_every_api_route_refuses_anonymous_callers(app: FastAPI, client: TestCli
 PUBLIC_PAGES = {
     "/login",
     "/docs",
-    "/docs/oauth2-redirect",
-    "/redoc",
     "/openapi.json",
+    "/favicon.ico",
     # Landing pages and event registration: public by design.
     "/p/{slug}",
     "/e/{event_id:int}",

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.automation.actions import ACTIONS
+from leadflow.automation.domain import OPERATORS
 from leadflow.automation.engine import triggers
 from leadflow.automation.services import (
     create_rule,
@@ -20,18 +21,44 @@ from leadflow.automation.services import (
     update_rule,
 )
 from leadflow.automation.tasks import get_job, job_public, start_job
+from leadflow.lib.json_types import JsonScalarOrList
 from leadflow.org.services import all_switches, set_switch
 from leadflow.users.domain import Permission as P
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.openapi import problems
+
+CATALOGUE = "GET /api/v1/automation/catalogue"
+
+
+class RuleConditionIn(BaseModel):
+    """Compares one fact (`event.<key>`, `lead.<field>`, `contact.<field>`,
+    `account.<field>`) with a value."""
+
+    field: str = Field(description="source.name, e.g. lead.campaign")
+    op: str = Field(
+        default="eq",
+        json_schema_extra={"enum": [name for name in sorted(OPERATORS)]},
+        description="is_empty and is_not_empty take no value",
+    )
+    value: JsonScalarOrList = Field(default=None, description="A list (or a, b, c) for in")
+
+
+class ActionIn(BaseModel):
+    """An action of the catalogue, with its parameters beside `type`."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, JsonScalarOrList]
+
+    type: str = Field(description=f"An action's type from {CATALOGUE}")
 
 
 class RuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
-    trigger: str
-    actions: list[dict[str, Any]]
-    conditions: list[dict[str, Any]] = []
+    trigger: str = Field(description=f"An event name from {CATALOGUE}")
+    actions: list[ActionIn] = Field(min_length=1)
+    conditions: list[RuleConditionIn] = []
     match: Literal["all", "any"] = "all"
     enabled: bool = True
     description: str = ""
@@ -44,8 +71,8 @@ class RulePatch(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     trigger: str | None = None
-    actions: list[dict[str, Any]] | None = None
-    conditions: list[dict[str, Any]] | None = None
+    actions: list[ActionIn] | None = Field(default=None, min_length=1)
+    conditions: list[RuleConditionIn] | None = None
     match: Literal["all", "any"] | None = None
     enabled: bool | None = None
     description: str | None = None
@@ -72,7 +99,9 @@ def _router() -> APIRouter:
     @router.post("/rules", status_code=201, dependencies=[can_admin], summary="Add a rule")
     def add_rule(request: Request, body: RuleIn) -> dict[str, Any]:
         with container_of(request).uow() as uow:
-            rule = create_rule(body.model_dump(), uow=uow)
+            # Unsent members stay unsent (a condition's value included): the service
+            # fills the defaults and refuses a comparison without a value.
+            rule = create_rule(body.model_dump(exclude_unset=True), uow=uow)
             result = rule_public(rule)
             uow.commit()
         return result
@@ -91,7 +120,11 @@ def _router() -> APIRouter:
         return result
 
     @router.delete(
-        "/rules/{rule_id}", status_code=204, dependencies=[can_admin], summary="Remove a rule"
+        "/rules/{rule_id}",
+        status_code=204,
+        dependencies=[can_admin],
+        summary="Remove a rule",
+        responses=problems(409, notes={409: "A shipped rule cannot be removed"}),
     )
     def remove_rule(request: Request, rule_id: int) -> Response:
         with container_of(request).uow() as uow:
@@ -164,6 +197,7 @@ def _switches_router() -> APIRouter:
         "/{key}",
         dependencies=[Depends(Authorize(P.AUTOMATION_ADMIN))],
         summary="Switch an org-wide setting on or off",
+        responses=problems(404, notes={404: "No switch has this key"}),
     )
     def flip(request: Request, key: str, body: SwitchIn) -> dict[str, Any]:
         with container_of(request).uow() as uow:

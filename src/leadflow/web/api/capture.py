@@ -22,12 +22,23 @@ from leadflow.capture.representations import (
     strategy_json,
     submission_json,
 )
-from leadflow.capture.schemas import EventIn, FormIn, RegistrationIn, ResubmitIn, StrategyIn
+from leadflow.capture.schemas import (
+    EventIn,
+    FormIn,
+    RegistrationIn,
+    RegistrationOut,
+    ResubmitIn,
+    StrategyIn,
+    SubmissionPayload,
+    SubmissionReceipt,
+)
 from leadflow.lib.records import to_public
 from leadflow.matching import services as matching
 from leadflow.users.domain import Permission
+from leadflow.web.api.schemas import write_model
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.errors import problem_response
+from leadflow.web.openapi import problems
 
 # The public capture routes: anyone may call them (they are rate-limited instead).
 PUBLIC_API_ROUTES = (
@@ -103,7 +114,11 @@ def _strategies_router() -> APIRouter:
         return result
 
     @router.delete(
-        "/{strategy_id}", status_code=204, dependencies=[can_admin], summary="Delete a strategy"
+        "/{strategy_id}",
+        status_code=204,
+        dependencies=[can_admin],
+        summary="Delete a strategy",
+        responses=problems(409, notes={409: "The default strategy cannot be deleted"}),
     )
     def delete_strategy(request: Request, strategy_id: int) -> Response:
         with container_of(request).uow() as uow:
@@ -135,7 +150,17 @@ def _forms_router() -> APIRouter:
             ]
         return {"items": items}
 
-    @router.post("", status_code=201, dependencies=[can_write], summary="Create a form")
+    @router.post(
+        "",
+        status_code=201,
+        dependencies=[can_write],
+        summary="Create a form",
+        responses=problems(
+            404,
+            409,
+            notes={404: "No strategy has this strategy id", 409: "Another page has this slug"},
+        ),
+    )
     def create_form(request: Request, response: Response, body: FormIn = Body()) -> dict[str, Any]:
         """The org's default strategies are copied in unless given; the page lives at /p/{slug}."""
         with container_of(request).uow() as uow:
@@ -151,7 +176,12 @@ def _forms_router() -> APIRouter:
             form = services.get_form(session, form_id)
             return form_json(form, services.get_page(session, form.page_id))
 
-    @router.patch("/{form_id}", dependencies=[can_write], summary="Change a form")
+    @router.patch(
+        "/{form_id}",
+        dependencies=[can_write],
+        summary="Change a form",
+        responses=problems(409, notes={409: "Another page has this slug"}),
+    )
     def update_form(request: Request, form_id: int, body: FormIn = Body()) -> dict[str, Any]:
         with container_of(request).uow() as uow:
             form = services.update_form(form_id, _form_payload(body), uow=uow)
@@ -175,8 +205,14 @@ def _forms_router() -> APIRouter:
             rows = services.list_submissions(session, form_id, status=status)
         return {"items": [submission_json(row) for row in rows]}
 
-    @router.post("/{form_id}/submissions", status_code=201, summary="Submit a form (public)")
-    def submit(request: Request, form_id: int, body: dict[str, Any] = Body()) -> Response:
+    @router.post(
+        "/{form_id}/submissions",
+        status_code=201,
+        summary="Submit a form (public)",
+        response_model=SubmissionReceipt,
+        responses=problems(429),
+    )
+    def submit(request: Request, form_id: int, body: SubmissionPayload = Body()) -> Response:
         """For forms embedded on other sites: JSON field values by the form's field names.
 
         Public and rate-limited; 422 problem+json lists each field at fault in `errors`.
@@ -273,7 +309,23 @@ def _events_router() -> APIRouter:
             rows = services.list_registrations(session, event_id)
         return {"items": [registration_json(row) for row in rows]}
 
-    @router.post("/{event_id}/registrations", status_code=201, summary="Register (public)")
+    @router.post(
+        "/{event_id}/registrations",
+        status_code=201,
+        summary="Register (public)",
+        response_model=RegistrationOut,
+        responses={
+            200: {
+                "description": "Already registered: the same registration",
+                "model": RegistrationOut,
+            },
+            **problems(
+                409,
+                429,
+                notes={409: "The event is full (`event_full`, `waitlist`: join the waitlist)"},
+            ),
+        },
+    )
     def register(request: Request, event_id: int, body: RegistrationIn = Body()) -> Response:
         """Public and rate-limited. A full event answers 409 `event_full` unless
         `join_waitlist` is true; registering again returns the same registration (200)."""
@@ -323,21 +375,25 @@ def _bench_router() -> APIRouter:
 def _manual_leads_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
     can_write = Depends(Authorize(Permission.LEADS_WRITE))
+    create_model = write_model("lead", creating=True)
 
     @router.post(
         "/with-contact",
         status_code=201,
         dependencies=[can_write],
         summary="Create a lead and its contact on the spot",
+        responses=problems(409, notes={409: "The contact is being changed by another request"}),
     )
     def create_with_contact(
-        request: Request, response: Response, body: dict[str, Any] = Body()
+        request: Request,
+        response: Response,
+        body: create_model = Body(),  # type: ignore[valid-type]
     ) -> dict[str, Any]:
         """Lead fields as for `POST /api/v1/leads`; the parent contact is made from the
         lead's name, email, phone and job title (or, with the same email, the existing
         contact is linked). `contact_created` says which."""
         with container_of(request).uow() as uow:
-            lead, outcome = services.create_lead_with_contact(body, uow=uow)
+            lead, outcome = services.create_lead_with_contact(_dump(body), uow=uow)
             result = to_public(lead, uow.registry, "lead")
             uow.commit()
         response.headers["Location"] = f"/api/v1/leads/{result['id']}"

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from leadflow.errors import BadRequest, PermissionDenied, ValidationFailed
+from leadflow.lib.json_types import FilledScalar
 from leadflow.lib.listing import run_list
 from leadflow.lib.records import to_public
 from leadflow.process import services as process
+from leadflow.process.schemas import ProcessDefinitionIn
 from leadflow.sales import services as sales
 from leadflow.sales.models import Task
 from leadflow.users.domain import Permission, role_allows
@@ -20,6 +22,7 @@ from leadflow.users.services import Principal
 from leadflow.views import dashboard
 from leadflow.views import services as views
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.openapi import problems, request_body, schema_of
 
 READ_OF = {"lead": Permission.LEADS_READ, "contact": Permission.CONTACTS_READ}
 
@@ -66,8 +69,12 @@ class DeadlineBody(BaseModel):
 
 class ViewBody(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    entity: str
-    filters: list[list[Any]] = Field(default_factory=list)
+    entity: Literal["lead", "contact"]  # views.services.ENTITIES
+    filters: list[tuple[str, FilledScalar]] = Field(
+        default_factory=list,
+        max_length=30,  # views.services.MAX_FILTERS
+        description='[field__op, value] pairs as in the list query, e.g. ["owner_id", "{me}"]',
+    )
     columns: list[str] = Field(default_factory=list)
     sort: str | None = None
 
@@ -115,7 +122,21 @@ def process_router() -> APIRouter:
                 for row in process.list_definitions(session)
             ]
 
-    @router.get("/processes/{key}/export", dependencies=[can_read], summary="Export a definition")
+    @router.get(
+        "/processes/{key}/export",
+        dependencies=[can_read],
+        summary="Export a definition",
+        responses={
+            200: {
+                "description": "The definition, as JSON or (format=yaml) YAML",
+                "content": {
+                    "application/json": {"schema": schema_of(ProcessDefinitionIn)},
+                    "application/yaml": {"schema": {"type": "string"}},
+                },
+            },
+            **problems(404, notes={404: "No process has this key"}),
+        },
+    )
     def export_process(request: Request, key: str, format: str = "json") -> Response:
         with container_of(request).read_session() as session:
             data = process.export_definition(session, key)
@@ -130,6 +151,8 @@ def process_router() -> APIRouter:
         status_code=201,
         dependencies=[can_admin],
         summary="Import a definition (JSON or YAML body) as the next version of its key",
+        openapi_extra=request_body(ProcessDefinitionIn, "application/json", "application/yaml"),
+        responses=problems(409, notes={409: "Leads stand in a stage that the new version drops"}),
     )
     async def import_process(request: Request) -> dict[str, Any]:
         raw = (await request.body()).decode("utf-8", errors="replace")
@@ -160,7 +183,11 @@ def process_router() -> APIRouter:
         with container.read_session() as session:
             return process.instance_view(session, lead_id) or {"status": "none"}
 
-    @router.post("/leads/{lead_id}/process/next", summary="Move to the next stage")
+    @router.post(
+        "/leads/{lead_id}/process/next",
+        summary="Move to the next stage",
+        responses=problems(409, notes={409: "The lead is not open, so it cannot move"}),
+    )
     def next_stage(
         request: Request, lead_id: int, principal: Principal = Depends(can_move)
     ) -> dict[str, Any]:
@@ -171,7 +198,11 @@ def process_router() -> APIRouter:
             lambda uow, user: process.next_stage(lead_id, uow=uow, actor_user_id=user),
         )
 
-    @router.post("/leads/{lead_id}/process/stage", summary="Set a stage active (also backwards)")
+    @router.post(
+        "/leads/{lead_id}/process/stage",
+        summary="Set a stage active (also backwards)",
+        responses=problems(409, notes={409: "The lead is not open, so it cannot move"}),
+    )
     def set_stage(
         request: Request, lead_id: int, body: StageBody, principal: Principal = Depends(can_move)
     ) -> dict[str, Any]:
@@ -184,7 +215,11 @@ def process_router() -> APIRouter:
             ),
         )
 
-    @router.post("/leads/{lead_id}/process/finish", summary="Finish the process")
+    @router.post(
+        "/leads/{lead_id}/process/finish",
+        summary="Finish the process",
+        responses=problems(409, notes={409: "The lead is not open, so it cannot move"}),
+    )
     def finish(
         request: Request, lead_id: int, principal: Principal = Depends(can_move)
     ) -> dict[str, Any]:
@@ -195,7 +230,11 @@ def process_router() -> APIRouter:
             lambda uow, user: process.finish_process(lead_id, uow=uow, actor_user_id=user),
         )
 
-    @router.post("/leads/{lead_id}/process/abandon", summary="Abandon the process")
+    @router.post(
+        "/leads/{lead_id}/process/abandon",
+        summary="Abandon the process",
+        responses=problems(409, notes={409: "The lead is not open, so it cannot move"}),
+    )
     def abandon(
         request: Request, lead_id: int, principal: Principal = Depends(can_move)
     ) -> dict[str, Any]:
@@ -206,7 +245,11 @@ def process_router() -> APIRouter:
             lambda uow, user: process.abandon_process(lead_id, uow=uow, actor_user_id=user),
         )
 
-    @router.post("/leads/{lead_id}/process/switch", summary="Switch the lead to another process")
+    @router.post(
+        "/leads/{lead_id}/process/switch",
+        summary="Switch the lead to another process",
+        responses=problems(409, notes={409: "The lead is not open, so it cannot move"}),
+    )
     def switch(
         request: Request, lead_id: int, body: SwitchBody, principal: Principal = Depends(can_move)
     ) -> dict[str, Any]:
@@ -251,7 +294,13 @@ def sales_router() -> APIRouter:
         with container_of(request).read_session() as session:
             return [_task(task) for task in sales.open_tasks(session, lead_id)]
 
-    @router.post("/tasks", status_code=201, dependencies=[can_write_tasks], summary="Create a task")
+    @router.post(
+        "/tasks",
+        status_code=201,
+        dependencies=[can_write_tasks],
+        summary="Create a task",
+        responses=problems(404, notes={404: "No lead has this lead_id"}),
+    )
     def create_task(request: Request, body: TaskBody) -> dict[str, Any]:
         with container_of(request).uow() as uow:
             task = sales.create_task(
@@ -296,7 +345,13 @@ def sales_router() -> APIRouter:
         with container_of(request).read_session() as session:
             return sales.deadlines(session)
 
-    @router.post("/leads/{lead_id}/assign", summary="Assign to a user or round-robin")
+    @router.post(
+        "/leads/{lead_id}/assign",
+        summary="Assign to a user or round-robin",
+        responses=problems(
+            409, notes={409: "Every salesperson is at capacity, or the lead is read-only"}
+        ),
+    )
     def assign(
         request: Request, lead_id: int, body: AssignBody, principal: Principal = Depends(can_assign)
     ) -> dict[str, Any]:
@@ -312,7 +367,13 @@ def sales_router() -> APIRouter:
             uow.commit()
             return {"lead_id": lead_id, "user_id": record.user_id, "reason": record.reason}
 
-    @router.post("/leads/{lead_id}/accept", summary="Assign and tick sales accepted")
+    @router.post(
+        "/leads/{lead_id}/accept",
+        summary="Assign and tick sales accepted",
+        responses=problems(
+            409, notes={409: "Every salesperson is at capacity, or the lead is read-only"}
+        ),
+    )
     def accept(
         request: Request, lead_id: int, body: AssignBody, principal: Principal = Depends(can_assign)
     ) -> dict[str, Any]:
@@ -322,7 +383,11 @@ def sales_router() -> APIRouter:
             uow.commit()
             return result
 
-    @router.post("/leads/{lead_id}/qualify", summary="Qualify: opportunity, contact, account")
+    @router.post(
+        "/leads/{lead_id}/qualify",
+        summary="Qualify: opportunity, contact, account",
+        responses=problems(409, notes={409: "The lead is not open"}),
+    )
     def qualify(
         request: Request,
         lead_id: int,
@@ -342,7 +407,13 @@ def sales_router() -> APIRouter:
             "account_id": result.account_id,
         }
 
-    @router.post("/leads/{lead_id}/disqualify", summary="Disqualify with a status reason")
+    @router.post(
+        "/leads/{lead_id}/disqualify",
+        summary="Disqualify with a status reason",
+        responses=problems(
+            409, notes={409: "The lead is not open, or an opportunity came from it"}
+        ),
+    )
     def disqualify(
         request: Request,
         lead_id: int,
@@ -357,7 +428,11 @@ def sales_router() -> APIRouter:
             uow.commit()
             return result
 
-    @router.post("/leads/{lead_id}/reactivate", summary="Reopen a disqualified lead")
+    @router.post(
+        "/leads/{lead_id}/reactivate",
+        summary="Reopen a disqualified lead",
+        responses=problems(409, notes={409: "Only a disqualified lead can be reactivated"}),
+    )
     def reactivate(
         request: Request, lead_id: int, principal: Principal = Depends(can_qualify)
     ) -> dict[str, Any]:
@@ -367,7 +442,11 @@ def sales_router() -> APIRouter:
             uow.commit()
             return result
 
-    @router.post("/leads/{lead_id}/recycle", summary="Send the lead back to marketing")
+    @router.post(
+        "/leads/{lead_id}/recycle",
+        summary="Send the lead back to marketing",
+        responses=problems(409, notes={409: "The lead is not open"}),
+    )
     def recycle(
         request: Request,
         lead_id: int,

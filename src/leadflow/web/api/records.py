@@ -17,6 +17,9 @@ from leadflow.lib.records import to_public
 from leadflow.users.domain import Permission
 from leadflow.web.api.schemas import Page, write_model
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.openapi import problems
+
+DEPENDENTS = "Leads point to it (`has_dependents`, `lead_ids`): repeat with unlink_leads=true"
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,8 @@ class RecordRoutes:
     update: Callable[..., Any]
     delete: Callable[..., None]
     delete_takes_unlink: bool = False
+    # Why a change may be refused with 409 (None: it never is).
+    update_conflict: str | None = None
 
 
 def record_router(routes: RecordRoutes) -> APIRouter:
@@ -76,7 +81,14 @@ def record_router(routes: RecordRoutes) -> APIRouter:
             row = get_row(session, routes.spec, record_id)
             return to_public(row, container.registry_cache.get(session), entity)
 
-    @router.patch("/{record_id}", dependencies=[can_write], summary=f"Change a {entity}")
+    @router.patch(
+        "/{record_id}",
+        dependencies=[can_write],
+        summary=f"Change a {entity}",
+        responses=problems(409, notes={409: routes.update_conflict})
+        if routes.update_conflict
+        else None,
+    )
     def update_record(
         request: Request,
         record_id: int,
@@ -90,7 +102,11 @@ def record_router(routes: RecordRoutes) -> APIRouter:
         return result
 
     @router.delete(
-        "/{record_id}", status_code=204, dependencies=[can_write], summary=f"Delete a {entity}"
+        "/{record_id}",
+        status_code=204,
+        dependencies=[can_write],
+        summary=f"Delete a {entity}",
+        responses=problems(409, notes={409: DEPENDENTS}) if routes.delete_takes_unlink else None,
     )
     def delete_record(request: Request, record_id: int, unlink_leads: bool = False) -> Response:
         """Contacts and accounts that leads point to are kept unless `unlink_leads=true`."""

@@ -40,14 +40,20 @@ from leadflow.users.services import (
 from leadflow.web.api.records import RecordRoutes, record_router
 from leadflow.web.api.schemas import (
     CustomFieldIn,
+    HealthOut,
     InteractionBatchIn,
     InteractionIn,
+    IssuedToken,
+    MeOut,
     Page,
     TokenIn,
     UserIn,
+    UserList,
+    UserOut,
     UserPatch,
 )
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.openapi import problems
 
 RECORDS = [
     RecordRoutes(CONTACTS, "contacts", P.CONTACTS_READ, P.CONTACTS_WRITE, create_contact,
@@ -55,7 +61,7 @@ RECORDS = [
     RecordRoutes(ACCOUNTS, "accounts", P.ACCOUNTS_READ, P.ACCOUNTS_WRITE, create_account,
                  update_account, delete_account, delete_takes_unlink=True),
     RecordRoutes(LEADS, "leads", P.LEADS_READ, P.LEADS_WRITE, create_lead, update_lead,
-                 delete_lead),
+                 delete_lead, update_conflict="The lead is qualified and read-only"),
     RecordRoutes(OPPORTUNITIES, "opportunities", P.OPPORTUNITIES_READ, P.OPPORTUNITIES_WRITE,
                  create_opportunity, update_opportunity, delete_opportunity),
 ]  # fmt: skip
@@ -165,7 +171,7 @@ def users_router() -> APIRouter:
     can_read = Depends(Authorize(P.USERS_READ))
     can_admin = Depends(Authorize(P.USERS_ADMIN))
 
-    @router.get("/me", summary="Who the caller is")
+    @router.get("/me", response_model=MeOut, summary="Who the caller is")
     def me(principal: Principal = Depends(Authorize(None))) -> dict[str, Any]:
         return {
             "id": principal.user_id,
@@ -175,13 +181,20 @@ def users_router() -> APIRouter:
             "via": principal.via,
         }
 
-    @router.get("/users", dependencies=[can_read], summary="List users")
+    @router.get("/users", response_model=UserList, dependencies=[can_read], summary="List users")
     def users_index(request: Request) -> dict[str, Any]:
         container = container_of(request)
         with container.read_session() as session:
             return {"items": [_user_public(user) for user in list_users(session)]}
 
-    @router.post("/users", status_code=201, dependencies=[can_admin], summary="Add a user")
+    @router.post(
+        "/users",
+        status_code=201,
+        response_model=UserOut,
+        dependencies=[can_admin],
+        summary="Add a user",
+        responses=problems(409, notes={409: "A user has this email (`duplicate`)"}),
+    )
     def add_user(request: Request, body: UserIn) -> dict[str, Any]:
         container = container_of(request)
         with container.uow() as uow:
@@ -190,13 +203,21 @@ def users_router() -> APIRouter:
             uow.commit()
         return result
 
-    @router.get("/users/{user_id}", dependencies=[can_read], summary="Read a user")
+    @router.get(
+        "/users/{user_id}", response_model=UserOut, dependencies=[can_read], summary="Read a user"
+    )
     def read_user(request: Request, user_id: int) -> dict[str, Any]:
         container = container_of(request)
         with container.read_session() as session:
             return _user_public(get_user(session, user_id))
 
-    @router.patch("/users/{user_id}", dependencies=[can_admin], summary="Change a user")
+    @router.patch(
+        "/users/{user_id}",
+        response_model=UserOut,
+        dependencies=[can_admin],
+        summary="Change a user",
+        responses=problems(409, notes={409: "The last active admin must stay an active admin"}),
+    )
     def change_user(request: Request, user_id: int, body: UserPatch) -> dict[str, Any]:
         container = container_of(request)
         with container.uow() as uow:
@@ -208,6 +229,7 @@ def users_router() -> APIRouter:
     @router.post(
         "/users/{user_id}/tokens",
         status_code=201,
+        response_model=IssuedToken,
         dependencies=[can_admin],
         summary="Issue an API token (shown once)",
     )
@@ -249,7 +271,13 @@ def fields_router() -> APIRouter:
         registry = container_of(request).registry()
         return {"items": [item.public() for item in registry.fields_of(entity)]}
 
-    @router.post("/fields", status_code=201, dependencies=[can_admin], summary="Add a custom field")
+    @router.post(
+        "/fields",
+        status_code=201,
+        dependencies=[can_admin],
+        summary="Add a custom field",
+        responses=problems(409, notes={409: "The entity has a field of this name (`duplicate`)"}),
+    )
     def add_field(request: Request, body: CustomFieldIn) -> dict[str, Any]:
         container = container_of(request)
         with container.uow() as uow:
@@ -262,6 +290,7 @@ def fields_router() -> APIRouter:
         status_code=204,
         dependencies=[can_admin],
         summary="Remove a custom field",
+        responses=problems(404, notes={404: "The entity has no custom field of this name"}),
     )
     def remove_field(request: Request, entity: str, name: str) -> Response:
         container = container_of(request)
@@ -276,7 +305,9 @@ def fields_router() -> APIRouter:
 def health_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/health", summary="Liveness and database reachability (open)")
+    @router.get(
+        "/health", response_model=HealthOut, summary="Liveness and database reachability (open)"
+    )
     def health(request: Request) -> dict[str, Any]:
         container = container_of(request)
         with container.read_session() as session:
@@ -287,7 +318,7 @@ def health_router() -> APIRouter:
 
 
 def api_routers() -> list[APIRouter]:
-    from leadflow.web.api import automation, capture, process, scoring
+    from leadflow.web.api import automation, capture, outbox, process, scoring
 
     return [
         health_router(),
@@ -300,4 +331,5 @@ def api_routers() -> list[APIRouter]:
         *scoring.routers(),
         *process.routers(),
         *automation.routers(),
+        outbox.router,
     ]

@@ -13,8 +13,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from leadflow.lib.json_types import JsonScalar, JsonValue
 from leadflow.registry.domain import FieldDef, FieldType
 from leadflow.registry.services import builtin
+from leadflow.users.domain import Role
 
 _PYTHON_TYPES: dict[FieldType, Any] = {
     FieldType.TEXT: str,
@@ -28,7 +30,7 @@ _PYTHON_TYPES: dict[FieldType, Any] = {
     FieldType.BOOLEAN: bool,
     FieldType.DATE: date,
     FieldType.DATETIME: datetime,
-    FieldType.JSON: dict[str, Any],
+    FieldType.JSON: dict[str, JsonValue],
 }
 
 
@@ -51,8 +53,11 @@ def write_model(entity: str, *, creating: bool) -> type[BaseModel]:
         )
     if builtin().entity(entity).supports_custom_fields:
         fields["custom"] = (
-            dict[str, Any] | None,
-            Field(default=None, description="Values of custom fields, by name"),
+            dict[str, JsonScalar] | None,
+            Field(
+                default=None,
+                description="Values of custom fields, by name (GET /api/v1/fields/{entity})",
+            ),
         )
     verb = "Create" if creating else "Update"
     return create_model(
@@ -75,7 +80,7 @@ class InteractionIn(BaseModel):
     kind: str = Field(description="email_opened, page_visited, form_submitted, ...")
     target_id: str | None = Field(default=None, description="The email, page, form or event")
     occurred_at: datetime | None = None
-    data: dict[str, Any] | None = None
+    data: dict[str, JsonValue] | None = None
 
 
 class InteractionBatchIn(BaseModel):
@@ -123,3 +128,37 @@ class CustomFieldIn(BaseModel):
     filterable: bool = True
     scorable: bool = False
     importable: bool = True
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    database: str = Field(description="The database dialect: sqlite or postgresql")
+
+
+class MeOut(BaseModel):
+    id: int
+    name: str
+    email: str
+    role: Role
+    via: Literal["token", "session"]
+
+
+class UserOut(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: Role
+    is_active: bool
+    capacity: int | None = Field(description="Open leads round-robin may give them")
+    created_at: str = Field(json_schema_extra={"format": "date-time"})
+
+
+class UserList(BaseModel):
+    items: list[UserOut]
+
+
+class IssuedToken(BaseModel):
+    id: int
+    name: str
+    role: Role
+    token: str = Field(description="The secret, shown this once")

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel
 
 from leadflow.errors import NotFound, ValidationFailed
 from leadflow.org.services import all_switches, set_switch
 from leadflow.scoring import insight, predict, services
+from leadflow.scoring.schemas import RescoreIn, ScoringModelIn, ScoringModelPatch, ScoringSwitchIn
 from leadflow.users.domain import Permission
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.openapi import problems
 
 SWITCH_PREFIX = "scoring."
 
 
-def _body(raw: Any) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise ValidationFailed("The body must be a JSON object", field="body")
-    return raw
+def _data(body: BaseModel) -> dict[str, Any]:
+    """The members sent, as JSON values: the services read presence (absent: unchanged)."""
+    return body.model_dump(mode="json", exclude_unset=True)
 
 
 def switches_public(session: Any) -> list[dict[str, Any]]:
@@ -41,12 +43,12 @@ def routers() -> list[APIRouter]:
             return {"items": [services.model_public(m) for m in services.list_models(session)]}
 
     @router.post("/models", status_code=201, dependencies=[can_admin], summary="Create a draft")
-    def create_model(request: Request, response: Response, body: Any = Body()) -> dict[str, Any]:
+    def create_model(request: Request, response: Response, body: ScoringModelIn) -> dict[str, Any]:
         """Body: name, description, entity_target (contact|account), sales_ready_threshold,
         rules [{name, points, conditions: [...]}], grades [{name, min, max}]."""
         container = container_of(request)
         with container.uow() as uow:
-            row = services.create_model(_body(body), uow=uow)
+            row = services.create_model(_data(body), uow=uow)
             uow.commit()
             result = services.model_public(row)
         response.headers["Location"] = f"/api/v1/scoring/models/{result['id']}"
@@ -58,16 +60,25 @@ def routers() -> list[APIRouter]:
         with container.read_session() as session:
             return services.model_public(services.get_model(session, model_id))
 
-    @router.patch("/models/{model_id}", dependencies=[can_admin], summary="Edit a draft")
-    def update_model(request: Request, model_id: int, body: Any = Body()) -> dict[str, Any]:
+    @router.patch(
+        "/models/{model_id}",
+        dependencies=[can_admin],
+        summary="Edit a draft",
+        responses=problems(409, notes={409: "A live model is read-only: stop it to edit"}),
+    )
+    def update_model(request: Request, model_id: int, body: ScoringModelPatch) -> dict[str, Any]:
         container = container_of(request)
         with container.uow() as uow:
-            row = services.update_model(model_id, _body(body), uow=uow)
+            row = services.update_model(model_id, _data(body), uow=uow)
             uow.commit()
             return services.model_public(row)
 
     @router.delete(
-        "/models/{model_id}", status_code=204, dependencies=[can_admin], summary="Delete a model"
+        "/models/{model_id}",
+        status_code=204,
+        dependencies=[can_admin],
+        summary="Delete a model",
+        responses=problems(409, notes={409: "Stop the model before deleting it"}),
     )
     def delete_model(request: Request, model_id: int) -> Response:
         container = container_of(request)
@@ -84,7 +95,12 @@ def routers() -> list[APIRouter]:
             problems = services.check_model(session, registry, model_id)
         return {"ok": not problems, "problems": problems}
 
-    @router.post("/models/{model_id}/go-live", dependencies=[can_admin], summary="Go live")
+    @router.post(
+        "/models/{model_id}/go-live",
+        dependencies=[can_admin],
+        summary="Go live",
+        responses=problems(409, notes={409: "The model is already live"}),
+    )
     def go_live(request: Request, model_id: int) -> dict[str, Any]:
         """Publishes a new version and queues its full rescore; returns the job."""
         container = container_of(request)
@@ -96,7 +112,12 @@ def routers() -> list[APIRouter]:
         with container.read_session() as session:
             return services.job_public(services.get_job(session, job_id))
 
-    @router.post("/models/{model_id}/stop", dependencies=[can_admin], summary="Stop a model")
+    @router.post(
+        "/models/{model_id}/stop",
+        dependencies=[can_admin],
+        summary="Stop a model",
+        responses=problems(409, notes={409: "Only a live model can be stopped"}),
+    )
     def stop_model(request: Request, model_id: int) -> dict[str, Any]:
         container = container_of(request)
         with container.uow() as uow:
@@ -135,16 +156,21 @@ def routers() -> list[APIRouter]:
         with container.read_session() as session:
             return {"items": services.model_scores(session, model_id, limit=limit)}
 
-    @router.post("/rescore", status_code=202, dependencies=[can_admin], summary="Full rescore")
-    def rescore(request: Request, body: Any = Body(default=None)) -> dict[str, Any]:
+    @router.post(
+        "/rescore",
+        status_code=202,
+        dependencies=[can_admin],
+        summary="Full rescore",
+        responses=problems(
+            404, 409, notes={404: "No such model", 409: "Only a live model can be rescored"}
+        ),
+    )
+    def rescore(request: Request, body: RescoreIn | None = None) -> dict[str, Any]:
         """Body (optional): {"model_id": id}; without it every live model is rescored."""
-        data = _body(body) if body is not None else {}
-        raw = data.get("model_id")
-        if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int)):
-            raise ValidationFailed("model_id must be a model id", field="model_id")
+        model_id = body.model_id if body is not None else None
         container = container_of(request)
         with container.uow() as uow:
-            job = services.start_rescore(raw, uow=uow)
+            job = services.start_rescore(model_id, uow=uow)
             uow.commit()
             job_id = job.id
         services.enqueue_rescore(container, job_id)
@@ -163,18 +189,19 @@ def routers() -> list[APIRouter]:
         with container.read_session() as session:
             return {"items": switches_public(session)}
 
-    @router.put("/switches/{key}", dependencies=[can_admin], summary="Turn a switch on or off")
-    def write_switch(request: Request, key: str, body: Any = Body()) -> dict[str, Any]:
+    @router.put(
+        "/switches/{key}",
+        dependencies=[can_admin],
+        summary="Turn a switch on or off",
+        responses=problems(404, notes={404: "No switch has this key"}),
+    )
+    def write_switch(request: Request, key: str, body: ScoringSwitchIn) -> dict[str, Any]:
         """Body: {"enabled": true|false}; keys are the scoring.* switches."""
-        data = _body(body)
         if not key.startswith(SWITCH_PREFIX):
             raise ValidationFailed(f"Unknown scoring switch '{key}'", field="key")
-        enabled = data.get("enabled")
-        if not isinstance(enabled, bool):
-            raise ValidationFailed("enabled must be true or false", field="enabled")
         container = container_of(request)
         with container.uow() as uow:
-            set_switch(key, enabled, uow=uow)
+            set_switch(key, body.enabled, uow=uow)
             uow.commit()
         with container.read_session() as session:
             return {"items": switches_public(session)}
@@ -191,7 +218,12 @@ def routers() -> list[APIRouter]:
             uow.commit()
         return result
 
-    @router.get("/predictive", dependencies=[can_read], summary="The latest predictive run")
+    @router.get(
+        "/predictive",
+        dependencies=[can_read],
+        summary="The latest predictive run",
+        responses=problems(404, notes={404: "The predictive score has not been trained yet"}),
+    )
     def read_predictive(request: Request) -> dict[str, Any]:
         container = container_of(request)
         with container.read_session() as session:
