@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from leadflow.bootstrap import Container
 from leadflow.config import Settings
 from leadflow.db.metadata import metadata
 from leadflow.db.migrate import upgrade
+from leadflow.outbox import OutboxMessage
 from tests.support.servers import ServerUnavailable, postgres_url, redis_url
 
 DATABASES = ("sqlite", "postgresql")
@@ -123,7 +123,9 @@ def container(make_container: Callable[..., Container]) -> Iterator[Container]:
     empty_tables(built)
     built.seed_defaults()
     # The defaults' own events are handled; tests that read the outbox start from it empty.
-    built.relay.purge_dispatched(older_than=timedelta(seconds=-1))
+    built.relay.drain()
+    with built.engine.begin() as connection:
+        connection.execute(OutboxMessage.__table__.delete())
     bootstrap_module.install(built)
     yield built
     bootstrap_module.install(None)

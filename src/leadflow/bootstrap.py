@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from leadflow.bus import Event, MessageBus
+from leadflow.bus import MessageBus
 from leadflow.config import Settings
 from leadflow.db.engine import create_db_engine, create_session_factory
 from leadflow.db.uow import UnitOfWork
-from leadflow.outbox import OutboxRelay, RelayThread
+from leadflow.outbox import OutboxRelay, record_writes, should_handle_inline
 from leadflow.queue import TaskQueue, build_huey
 from leadflow.registry.domain import Registry
 from leadflow.registry.services import RegistryCache
@@ -44,9 +44,6 @@ CONCEPT_MODULES = (
 )
 
 
-INLINE_EVENTS = 500
-
-
 class Container:
     """Everything a process needs, built once from the settings."""
 
@@ -64,7 +61,6 @@ class Container:
         self.relay = OutboxRelay(self.session_factory, self.bus)
         self.registry_cache = RegistryCache()
         self.queue = TaskQueue(build_huey(settings))
-        self._relay_thread: RelayThread | None = None
         # Set by automation's wiring; typed loosely so bootstrap does not import it.
         self.automation: Any = None
         self._seeders: list[Callable[[Container], None]] = []
@@ -85,12 +81,8 @@ class Container:
             seed(self)
 
     def uow(self) -> UnitOfWork:
-        after_commit = self._dispatch_inline if self.settings.dispatch_events_inline else None
         return UnitOfWork(
-            self.session_factory,
-            registry=self.registry_cache.get,
-            after_commit=after_commit,
-            claim_up_to=INLINE_EVENTS,
+            self.session_factory, registry=self.registry_cache.get, after_commit=self._committed
         )
 
     def read_session(self) -> Session:
@@ -100,27 +92,18 @@ class Container:
         with self.read_session() as session:
             return self.registry_cache.get(session)
 
-    def _dispatch_inline(self, outbox_ids: list[int], events: list[Event] | None) -> None:
-        # Handlers run right after the commit in this process; what fails here
-        # stays in the outbox for a relay. A big batch (an import chunk, 10,000
-        # interactions) goes to the background instead of holding the request.
-        if events is not None:
-            self.relay.handle_claimed(list(zip(outbox_ids, events, strict=True)))
-        elif len(outbox_ids) <= INLINE_EVENTS:
-            self.relay.dispatch(outbox_ids, limit=len(outbox_ids))
+    def _committed(self, outbox_ids: list[int], subjects: set[str]) -> None:
+        record_writes(outbox_ids, subjects)
+        if should_handle_inline():
+            self.relay.drain()
         else:
-            self.queue.enqueue("system.relay_outbox")
+            self.relay.notify()
 
-    def start_relay(self, *, interval: float = 1.0) -> None:
-        if self._relay_thread is None:
-            self._relay_thread = RelayThread(self.relay, interval=interval)
-            self._relay_thread.start()
+    def start_relay(self) -> None:
+        self.relay.start(interval=self.settings.relay_poll_seconds)
 
     def close(self) -> None:
-        if self._relay_thread is not None:
-            self._relay_thread.stop()
-            self._relay_thread.join(timeout=5)
-            self._relay_thread = None
+        self.relay.stop()
         self.engine.dispose()
         if self.read_engine is not self.engine:
             self.read_engine.dispose()

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -68,43 +67,115 @@ def event(cls: E) -> E:
 Handler = Callable[[Any], None]
 
 
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    """A stored event handed to a handler; `id` (its outbox row) is the same on every
+    redelivery, so a handler can make its effect happen once."""
+
+    id: int
+    event: Event
+
+
+BatchHandler = Callable[[Sequence[Delivery]], None]
+
+
+@dataclasses.dataclass
+class Subscription:
+    """A named handler: either one call per batch, or one call per event by type."""
+
+    name: str
+    event_types: set[type[Event]]
+    batch: BatchHandler | None = None
+    singles: dict[type[Event], Handler] = dataclasses.field(default_factory=dict)
+
+    def run(self, deliveries: Sequence[Delivery]) -> None:
+        if self.batch is not None:
+            self.batch(deliveries)
+            return
+        for each in deliveries:
+            self.singles[type(each.event)](each.event)
+
+
 class MessageBus:
-    """Maps event classes to the handlers that react to them."""
+    """Maps event classes to the handlers that react to them.
+
+    A batch handler receives every event of its kinds in a batch at once and does
+    set-based work; a per-event handler is called once per event. Handlers run in
+    the order they subscribed; what they publish is stored and handled in a later
+    batch (breadth first), never from inside the handler.
+    """
 
     def __init__(self) -> None:
-        self._handlers: dict[type[Event], list[tuple[str, Handler]]] = defaultdict(list)
+        self._subscriptions: list[Subscription] = []
 
     def subscribe(self, event_type: type[Event], handler: Handler, *, name: str) -> None:
-        entries = self._handlers[event_type]
-        if any(existing == name for existing, _ in entries):
-            return
-        entries.append((name, handler))
+        """Call `handler(event)` for each event of this type."""
+        existing = self._find(name)
+        if existing is None:
+            existing = Subscription(name, set())
+            self._subscriptions.append(existing)
+        elif existing.batch is not None:
+            raise ValueError(f"handler {name!r} is already a batch handler")
+        if event_type not in existing.singles:
+            existing.singles[event_type] = handler
+            existing.event_types.add(event_type)
+
+    def subscribe_batch(
+        self, event_types: Collection[type[Event]], handler: BatchHandler, *, name: str
+    ) -> None:
+        """Call `handler(deliveries)` once per batch with every event of these types."""
+        if self._find(name) is None:
+            self._subscriptions.append(Subscription(name, set(event_types), batch=handler))
 
     def unsubscribe(self, event_type: type[Event], name: str) -> None:
-        self._handlers[event_type] = [
-            (existing, handler)
-            for existing, handler in self._handlers[event_type]
-            if existing != name
-        ]
+        for item in list(self._subscriptions):
+            if item.name == name:
+                item.event_types.discard(event_type)
+                item.singles.pop(event_type, None)
+                if not item.event_types:
+                    self._subscriptions.remove(item)
 
-    def handlers_for(self, event_type: type[Event]) -> list[tuple[str, Handler]]:
-        return list(self._handlers.get(event_type, []))
+    def _find(self, name: str) -> Subscription | None:
+        return next((item for item in self._subscriptions if item.name == name), None)
+
+    def handles(self, event_type: type[Event]) -> bool:
+        return any(event_type in item.event_types for item in self._subscriptions)
+
+    def handle_batch(self, deliveries: Sequence[Delivery]) -> dict[int, list[str]]:
+        """Run every subscription over the batch; returns the failures by delivery id.
+
+        A batch handler that fails is run again one event at a time, so the event
+        at fault is found and the rest of the batch still takes effect.
+        """
+        failures: dict[int, list[str]] = {}
+        for item in list(self._subscriptions):
+            mine = [each for each in deliveries if type(each.event) in item.event_types]
+            if not mine:
+                continue
+            singles = mine
+            if item.batch is not None and len(mine) > 1:
+                try:
+                    item.run(mine)
+                    continue
+                except Exception:
+                    logger.exception("handler %s failed on a batch of %d", item.name, len(mine))
+            for each in singles:
+                try:
+                    item.run([each])
+                except Exception as exc:
+                    logger.exception("handler %s failed on %s", item.name, each.event.name)
+                    failures.setdefault(each.id, []).append(f"{item.name}: {exc!r}")
+        return failures
 
     def handle(self, message: Event) -> None:
-        """Run every handler; one failing handler does not stop the others."""
-        failures: list[tuple[str, BaseException]] = []
-        for name, handler in self.handlers_for(type(message)):
-            try:
-                handler(message)
-            except Exception as exc:
-                logger.exception("handler %s failed on %s", name, message.name)
-                failures.append((name, exc))
+        """Run every handler on one event (outside the outbox: tests, scripts)."""
+        failures = self.handle_batch([Delivery(0, message)])
         if failures:
-            names = ", ".join(name for name, _ in failures)
-            raise HandlerFailed(f"handlers failed on {message.name}: {names}", failures)
+            names = [entry.partition(":")[0] for entry in failures[0]]
+            raise HandlerFailed(f"handlers failed on {message.name}: {', '.join(names)}", names)
 
 
 class HandlerFailed(Exception):
-    def __init__(self, message: str, failures: list[tuple[str, BaseException]]) -> None:
+    def __init__(self, message: str, failures: list[str]) -> None:
         super().__init__(message)
         self.failures = failures

@@ -60,10 +60,14 @@ def progress_bar() -> Progress:
     )
 
 
-def _container(migrate: bool = False) -> Any:
+def _container(migrate: bool = False, *, serving: bool = False) -> Any:
     from leadflow.bootstrap import bootstrap
     from leadflow.db.migrate import upgrade
+    from leadflow.outbox import start_handling_inline
 
+    if not serving:
+        # A command returns once its writes have taken effect (scores, stages...).
+        start_handling_inline()
     settings = Settings()
     if migrate:
         upgrade(settings.effective_database_url)
@@ -371,7 +375,7 @@ def serve(
     from leadflow.web.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    container = _container(migrate=migrate)
+    container = _container(migrate=migrate, serving=True)
     if demo_if_empty:
         from leadflow.demo.dataset import database_is_empty, load_demo
 
@@ -405,7 +409,7 @@ def worker(
 ) -> None:
     """Run a background worker: queued tasks and the outbox relay."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    container = _container()
+    container = _container(serving=True)
     container.start_relay()
     consumer = container.queue.consumer(workers=workers)
     console.print(f"worker: {', '.join(container.queue.names)}")

@@ -24,7 +24,12 @@ class Settings(BaseSettings):
     max_batch_body_bytes: int = 32 * 1024 * 1024
     huey_immediate: bool = False
     queue_name: str = "leadflow"
-    dispatch_events_inline: bool = True
+    # How long a person's write (a page or a single API call, not intake) waits for
+    # the effects of its own events before answering; 0 answers at once.
+    settle_seconds: float = 3.0
+    # Each process's relay is woken by its own commits; it also looks this often for
+    # events other processes wrote.
+    relay_poll_seconds: float = 1.0
     # Public capture endpoints (landing pages, form and event APIs); 0 switches a limit off.
     capture_ip_limit_per_minute: int = 60
     capture_form_limit_per_minute: int = 3000

@@ -1,35 +1,64 @@
 """The transactional outbox: events stored with the change, handled after commit.
 
-`OutboxRelay.dispatch` claims rows with a lease (so several processes never
-handle the same row at once), runs the handlers and marks the rows handled. A
-process that dies between commit and handling leaves rows unhandled; the next
-relay pass (every worker and server runs one) picks them up.
+A request writes its change and its events in one transaction and answers; the
+relay hands the stored events to their handlers in batches, breadth first:
+every handler receives all pending events of its kinds at once, and what the
+handlers publish is stored and taken by a later batch, never handled from
+inside a handler. Every server and worker process runs a relay; rows are
+claimed with a lease (SKIP LOCKED on PostgreSQL), so two processes never handle
+one row at once, and a process that dies leaves its rows to another once the
+lease runs out. The relay is woken by the commits of its own process, and
+polls for the rest.
+
+Per subject (a lead, a contact...) events are handled in the order they were
+written: only the relay that holds a subject's oldest pending event takes that
+subject's events, so a stage move never overtakes the one before it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Index, String, Table, Text, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    Index,
+    String,
+    Table,
+    Text,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
 
-from leadflow.bus import EVENT_TYPES, Event, HandlerFailed, MessageBus
+from leadflow.bus import EVENT_TYPES, Delivery, Event, MessageBus
 from leadflow.db.base import Base, Id, JsonData, UTCDateTime
 from leadflow.lib.clock import utcnow
 
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
-# Events a writer hands to its own handlers right after commit are claimed in
-# the commit; if the writer dies first, a relay takes them once this runs out.
-INLINE_LEASE = timedelta(seconds=15)
 RETENTION = timedelta(days=7)
 PURGE_EVERY = timedelta(minutes=10)
-MAX_ATTEMPTS = 10
+# After this many failed attempts an event is parked: kept, shown with its error,
+# and handled again only when someone asks.
+MAX_ATTEMPTS = 8
+# Handlers that keep triggering each other (rules moving a lead back and forth)
+# are stopped at this depth instead of looping forever.
+MAX_CASCADE = 16
+BATCH_SIZE = 500
+SUBJECT_KEYS = ("lead_id", "contact_id", "account_id", "opportunity_id")
 
 
 class OutboxMessage(Base):
@@ -38,15 +67,27 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     event_type: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonData)
+    # What the event is about ("lead:34"): the unit of ordering and of waiting.
+    subject: Mapped[str | None] = mapped_column(String(80))
+    # How many handler steps separate it from a person's or a system's own write.
+    depth: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index(
             "ix_outbox_pending",
+            "id",
+            sqlite_where=dispatched_at.is_(None),
+            postgresql_where=dispatched_at.is_(None),
+        ),
+        Index(
+            "ix_outbox_pending_subject",
+            "subject",
             "id",
             sqlite_where=dispatched_at.is_(None),
             postgresql_where=dispatched_at.is_(None),
@@ -58,112 +99,333 @@ def _table() -> Table:
     return cast(Table, OutboxMessage.__table__)
 
 
-def outbox_rows(events: Sequence[Event], *, claimed: bool = False) -> list[dict[str, Any]]:
-    """Rows for the outbox; `claimed` ones are leased to the writing process already."""
+def event_subject(item: Event) -> str | None:
+    for key in SUBJECT_KEYS:
+        value = getattr(item, key, None)
+        if value is not None:
+            return f"{key.removesuffix('_id')}:{value}"
+    return None
+
+
+_cascade_depth: ContextVar[int] = ContextVar("leadflow_cascade_depth", default=0)
+
+
+def outbox_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
     now = utcnow()
-    lease = {"claimed_until": now + INLINE_LEASE, "attempts": 1} if claimed else {"attempts": 0}
+    depth = _cascade_depth.get()
     return [
-        {"event_type": item.name, "payload": item.to_payload(), "created_at": now, **lease}
+        {
+            "event_type": item.name,
+            "payload": item.to_payload(),
+            "subject": event_subject(item),
+            "depth": depth,
+            "created_at": now,
+            "attempts": 0,
+        }
         for item in events
     ]
 
 
-class OutboxRelay:
-    """Hands stored events to the bus, at least once."""
+@dataclass
+class Writes:
+    """The outbox rows a request or a command wrote, so it can wait for their effects."""
 
-    def __init__(self, session_factory: sessionmaker[Session], bus: MessageBus) -> None:
+    ids: list[int] = field(default_factory=list)
+    subjects: set[str] = field(default_factory=set)
+
+    def add(self, ids: Sequence[int], subjects: Collection[str]) -> None:
+        self.ids.extend(ids)
+        self.subjects.update(subjects)
+
+    def __bool__(self) -> bool:
+        return bool(self.ids)
+
+
+_writes: ContextVar[Writes | None] = ContextVar("leadflow_outbox_writes", default=None)
+
+
+@contextmanager
+def tracking_writes() -> Iterator[Writes]:
+    """Collect what the commits inside (threads started inside included) write."""
+    writes = Writes()
+    token = _writes.set(writes)
+    try:
+        yield writes
+    finally:
+        _writes.reset(token)
+
+
+def record_writes(ids: Sequence[int], subjects: Collection[str]) -> None:
+    writes = _writes.get()
+    if writes is not None:
+        writes.add(ids, subjects)
+
+
+_inline: ContextVar[bool] = ContextVar("leadflow_outbox_inline", default=False)
+
+
+@contextmanager
+def handling_inline() -> Iterator[None]:
+    """Inside, every commit has its events handled (breadth first, to the end of
+    the cascade) before it returns: for one-off jobs such as loading the demo,
+    whose next step reads what the handlers of the last one wrote."""
+    token = _inline.set(True)
+    try:
+        yield
+    finally:
+        _inline.reset(token)
+
+
+def start_handling_inline() -> None:
+    """`handling_inline` for the rest of this thread (a command-line process)."""
+    _inline.set(True)
+
+
+def should_handle_inline() -> bool:
+    # A handler's own commit never drains: the relay that runs it goes on.
+    return _inline.get() and _cascade_depth.get() == 0
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    event_type: str
+    payload: Any
+    depth: int
+
+
+class OutboxRelay:
+    """Hands stored events to the bus in batches, at least once."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        bus: MessageBus,
+        *,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
         self._session_factory = session_factory
         self._bus = bus
+        self.batch_size = batch_size
+        self._wake = threading.Event()
+        self._handled = threading.Condition()
+        self._thread: RelayThread | None = None
 
-    def dispatch(self, ids: Sequence[int] | None = None, *, limit: int = 500) -> int:
-        """Handle the given rows (or the oldest pending ones); returns how many were handled."""
+    # -- handling ---------------------------------------------------------------
+
+    def dispatch(self, ids: Sequence[int] | None = None, *, limit: int | None = None) -> int:
+        """Handle one batch (the given rows, or the oldest pending ones); returns how
+        many events were handled successfully."""
+        return self._dispatch_batch(ids, limit or self.batch_size)[1]
+
+    def drain(self, *, timeout: float | None = None) -> int:
+        """Handle batches until nothing is claimable (or the time is up); returns how
+        many events were handled."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        total = 0
+        while deadline is None or time.monotonic() < deadline:
+            claimed, handled = self._dispatch_batch(None, self.batch_size)
+            total += handled
+            if not claimed:
+                break
+        return total
+
+    def _dispatch_batch(self, ids: Sequence[int] | None, limit: int) -> tuple[int, int]:
         claimed = self._claim(ids, limit)
-        succeeded: list[int] = []
-        for row_id, event_type, payload in claimed:
-            event_class = EVENT_TYPES.get(event_type)
+        if not claimed:
+            return 0, 0
+        deliveries: list[Delivery] = []
+        failures: dict[int, list[str]] = {}
+        parked: dict[int, str] = {}
+        for row in claimed:
+            event_class = EVENT_TYPES.get(row.event_type)
             if event_class is None:
-                self._fail(row_id, f"unknown event type {event_type}")
-                continue
+                parked[row.id] = f"unknown event type {row.event_type}"
+            elif row.depth >= MAX_CASCADE:
+                parked[row.id] = f"handlers triggered each other {row.depth} times in a row"
+            else:
+                deliveries.append(Delivery(row.id, event_class.from_payload(row.payload)))
+        if deliveries:
+            deepest = max(row.depth for row in claimed)
+            token = _cascade_depth.set(deepest + 1)
             try:
-                self._bus.handle(event_class.from_payload(payload))
-            except HandlerFailed as exc:
-                self._fail(row_id, str(exc))
-                continue
-            succeeded.append(row_id)
-        if succeeded:
-            self._mark_dispatched(succeeded)
-        return len(succeeded)
+                failures = self._bus.handle_batch(deliveries)
+            finally:
+                _cascade_depth.reset(token)
+        succeeded = [each.id for each in deliveries if each.id not in failures]
+        self._settle_rows(succeeded, failures, parked)
+        with self._handled:
+            self._handled.notify_all()
+        return len(claimed), len(succeeded)
 
-    def handle_claimed(self, claimed: Sequence[tuple[int, Event]]) -> int:
-        """Handle events this process wrote and claimed in their own transaction."""
-        succeeded: list[int] = []
-        for row_id, message in claimed:
-            try:
-                self._bus.handle(message)
-            except HandlerFailed as exc:
-                self._fail(row_id, str(exc))
-                continue
-            succeeded.append(row_id)
-        if succeeded:
-            self._mark_dispatched(succeeded)
-        return len(succeeded)
-
-    def _claim(self, ids: Sequence[int] | None, limit: int) -> list[tuple[int, str, Any]]:
+    def _claim(self, ids: Sequence[int] | None, limit: int) -> list[_Claimed]:
         now = utcnow()
         table = _table()
         claimable = and_(
             table.c.dispatched_at.is_(None),
-            table.c.attempts < MAX_ATTEMPTS,
+            table.c.parked_at.is_(None),
             or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
         )
         with self._session_factory() as session, session.begin():
-            query = select(table.c.id).where(claimable).order_by(table.c.id).limit(limit)
+            query = (
+                select(table.c.id, table.c.subject)
+                .where(claimable)
+                .order_by(table.c.id)
+                .limit(limit)
+            )
             if ids is not None:
                 query = query.where(table.c.id.in_(list(ids)))
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            candidate_ids = list(session.scalars(query))
-            if not candidate_ids:
+            candidates = session.execute(query).all()
+            if not candidates:
                 return []
-            session.execute(
+            taken = {row.id for row in candidates}
+            blocked = self._subjects_held_elsewhere(session, candidates, taken)
+            chosen = [row.id for row in candidates if row.subject not in blocked]
+            if not chosen:
+                return []
+            # The condition again: without SKIP LOCKED (SQLite) this is what keeps a
+            # row that another relay claimed meanwhile from being taken twice.
+            claimed = session.scalars(
                 update(table)
-                .where(table.c.id.in_(candidate_ids), claimable)
+                .where(table.c.id.in_(chosen), claimable)
                 .values(claimed_until=now + LEASE, attempts=table.c.attempts + 1)
-            )
+                .returning(table.c.id)
+            ).all()
+            if not claimed:
+                return []
             rows = session.execute(
-                select(table.c.id, table.c.event_type, table.c.payload)
-                .where(table.c.id.in_(candidate_ids))
+                select(table.c.id, table.c.event_type, table.c.payload, table.c.depth)
+                .where(table.c.id.in_(claimed))
                 .order_by(table.c.id)
             ).all()
-        return [(row.id, row.event_type, row.payload) for row in rows]
+        return [_Claimed(row.id, row.event_type, row.payload, row.depth) for row in rows]
 
-    def _mark_dispatched(self, row_ids: list[int]) -> None:
+    def _subjects_held_elsewhere(
+        self, session: Session, candidates: Sequence[Any], taken: set[int]
+    ) -> set[str]:
+        """Subjects whose oldest pending event is not in this batch: their events wait."""
+        subjects = {row.subject for row in candidates if row.subject is not None}
+        if not subjects:
+            return set()
         table = _table()
-        with self._session_factory() as session, session.begin():
-            session.execute(
-                update(table)
-                .where(table.c.id.in_(row_ids))
-                .values(dispatched_at=utcnow(), claimed_until=None, last_error=None)
+        oldest = session.execute(
+            select(table.c.subject, func.min(table.c.id))
+            .where(
+                table.c.dispatched_at.is_(None),
+                table.c.parked_at.is_(None),
+                table.c.subject.in_(subjects),
             )
+            .group_by(table.c.subject)
+        ).all()
+        return {subject for subject, first in oldest if first not in taken}
 
-    def _fail(self, row_id: int, error: str) -> None:
+    def _settle_rows(
+        self, succeeded: list[int], failures: dict[int, list[str]], parked: dict[int, str]
+    ) -> None:
         table = _table()
-        # Released for a retry by a later relay pass, after a short pause.
+        now = utcnow()
         with self._session_factory() as session, session.begin():
-            session.execute(
-                update(table)
-                .where(table.c.id == row_id)
-                .values(claimed_until=utcnow() + timedelta(seconds=5), last_error=error[:2000])
-            )
+            if succeeded:
+                session.execute(
+                    update(table)
+                    .where(table.c.id.in_(succeeded))
+                    .values(dispatched_at=now, claimed_until=None, last_error=None)
+                )
+            for row_id, message in parked.items():
+                session.execute(
+                    update(table)
+                    .where(table.c.id == row_id)
+                    .values(parked_at=now, claimed_until=None, last_error=message)
+                )
+            for row_id, errors in failures.items():
+                attempts = session.scalar(select(table.c.attempts).where(table.c.id == row_id))
+                tries = int(attempts or 0)
+                # Retried after a pause that doubles each time; parked when tries run out.
+                values: dict[str, Any] = {"last_error": "; ".join(errors)[:4000]}
+                if tries >= MAX_ATTEMPTS:
+                    values |= {"parked_at": now, "claimed_until": None}
+                else:
+                    values["claimed_until"] = now + timedelta(seconds=min(2**tries, 300))
+                session.execute(update(table).where(table.c.id == row_id).values(**values))
+
+    # -- waiting ----------------------------------------------------------------
+
+    def notify(self) -> None:
+        """A commit of this process wrote events: wake the relay thread."""
+        self._wake.set()
+
+    def settle(self, writes: Writes, *, timeout: float) -> bool:
+        """Wait (at most `timeout` seconds) until the events these writes stored, and
+        what their handlers published about the same subjects, are handled or have
+        failed. Without a relay thread in this process, it handles them itself."""
+        if not writes:
+            return True
+        deadline = time.monotonic() + timeout
+        while self._waiting_on(writes):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self.running:
+                with self._handled:
+                    self._handled.wait(min(remaining, 0.05))
+            elif not self._dispatch_batch(None, self.batch_size)[0]:
+                # Another process holds them: look again shortly.
+                time.sleep(min(remaining, 0.02))
+        return True
+
+    def _waiting_on(self, writes: Writes) -> bool:
+        table = _table()
+        mine: ColumnElement[bool] = table.c.id.in_(writes.ids[-1000:])
+        if writes.subjects:
+            mine = or_(mine, table.c.subject.in_(sorted(writes.subjects)[:1000]))
+        with self._session_factory() as session:
+            row = session.execute(
+                select(table.c.id)
+                .where(
+                    table.c.dispatched_at.is_(None),
+                    table.c.parked_at.is_(None),
+                    table.c.last_error.is_(None),
+                    mine,
+                )
+                .limit(1)
+            ).first()
+        return row is not None
+
+    # -- the thread -------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, *, interval: float = 1.0) -> None:
+        if self._thread is None:
+            self._thread = RelayThread(self, self._wake, interval=interval)
+            self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._thread.stop()
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    # -- upkeep -----------------------------------------------------------------
 
     def purge_dispatched(self, *, older_than: timedelta = RETENTION) -> int:
-        """Delete handled rows past their retention; the outbox is a queue, not a log."""
+        """Delete handled rows past their retention; the outbox is a queue, not a log.
+
+        The newest row stays: SQLite would otherwise hand out its ids again, and a
+        handler that remembers which events it saw by id would skip new ones."""
         table = _table()
         cutoff = utcnow() - older_than
+        newest = select(func.max(table.c.id)).scalar_subquery()
         with self._session_factory() as session, session.begin():
             result = session.execute(
                 delete(table).where(
-                    table.c.dispatched_at.is_not(None), table.c.dispatched_at < cutoff
+                    table.c.dispatched_at.is_not(None),
+                    table.c.dispatched_at < cutoff,
+                    table.c.id < newest,
                 )
             )
         return int(getattr(result, "rowcount", 0) or 0)
@@ -172,33 +434,78 @@ class OutboxRelay:
         table = _table()
         with self._session_factory() as session:
             count = session.scalar(
-                select(func.count()).select_from(table).where(table.c.dispatched_at.is_(None))
+                select(func.count())
+                .select_from(table)
+                .where(table.c.dispatched_at.is_(None), table.c.parked_at.is_(None))
             )
         return int(count or 0)
 
+    def parked_count(self) -> int:
+        table = _table()
+        with self._session_factory() as session:
+            count = session.scalar(
+                select(func.count())
+                .select_from(table)
+                .where(table.c.parked_at.is_not(None), table.c.dispatched_at.is_(None))
+            )
+        return int(count or 0)
+
+    def parked(self, *, limit: int = 100) -> list[OutboxMessage]:
+        with self._session_factory() as session:
+            return list(
+                session.scalars(
+                    select(OutboxMessage)
+                    .where(
+                        OutboxMessage.parked_at.is_not(None),
+                        OutboxMessage.dispatched_at.is_(None),
+                    )
+                    .order_by(OutboxMessage.id.desc())
+                    .limit(limit)
+                )
+            )
+
+    def retry_parked(self, ids: Sequence[int] | None = None) -> int:
+        """Put parked events back in the queue (after the cause was fixed)."""
+        table = _table()
+        query = update(table).where(table.c.parked_at.is_not(None), table.c.dispatched_at.is_(None))
+        if ids is not None:
+            query = query.where(table.c.id.in_(list(ids)))
+        with self._session_factory() as session, session.begin():
+            result = session.execute(
+                query.values(parked_at=None, attempts=0, depth=0, claimed_until=None)
+            )
+        self.notify()
+        return int(getattr(result, "rowcount", 0) or 0)
+
 
 class RelayThread(threading.Thread):
-    """Polls the outbox for events no process has handled yet (after a crash, say)."""
+    """Handles batches whenever a commit wakes it, and polls for the rest (events
+    written by other processes, or left by a process that died)."""
 
-    def __init__(self, relay: OutboxRelay, *, interval: float = 1.0) -> None:
+    def __init__(self, relay: OutboxRelay, wake: threading.Event, *, interval: float = 1.0) -> None:
         super().__init__(name="leadflow-outbox-relay", daemon=True)
         self._relay = relay
+        self._wake = wake
         self._interval = interval
         self._stop_flag = threading.Event()
 
     def run(self) -> None:
         last_purge = utcnow()
         while not self._stop_flag.is_set():
+            self._wake.wait(self._interval)
+            self._wake.clear()
             try:
-                while self._relay.dispatch(limit=200):
-                    if self._stop_flag.is_set():
-                        return
+                while not self._stop_flag.is_set():
+                    claimed, _handled = self._relay._dispatch_batch(None, self._relay.batch_size)
+                    if not claimed:
+                        break
                 if utcnow() - last_purge > PURGE_EVERY:
                     self._relay.purge_dispatched()
                     last_purge = utcnow()
             except Exception:  # the relay must outlive a bad pass
                 logger.exception("outbox relay pass failed")
-            self._stop_flag.wait(self._interval)
+                self._stop_flag.wait(self._interval)
 
     def stop(self) -> None:
         self._stop_flag.set()
+        self._wake.set()

@@ -1,10 +1,13 @@
 """The engine: on every event, the enabled rules for it whose conditions hold run their actions.
 
-Each firing runs in its own unit of work and is logged (done, failed). A
-failing rule is rolled back and logged; the other rules still run, and the
-event is not retried for it (webhooks retry on their own). Rules are cached per
-process and reloaded when a RuleChanged event arrives or after a few seconds,
-so several API and worker processes converge quickly.
+Events arrive in batches; conditions are read for the whole batch in one
+session. Each firing runs in its own unit of work and is logged (done, failed)
+with the event's outbox id, which a unique index makes fire once however often
+the event is delivered. A failing rule is rolled back and logged; the other
+rules still run, and the event is not retried for it (webhooks retry on their
+own). Rules that trigger each other are stopped by the outbox's cascade depth.
+Rules are cached per process and reloaded when a RuleChanged event arrives or
+after a few seconds, so several API and worker processes converge quickly.
 """
 
 from __future__ import annotations
@@ -12,18 +15,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leadflow.accounts.models import Account
 from leadflow.automation.actions import ACTIONS, ActionContext
 from leadflow.automation.domain import conditions_hold
 from leadflow.automation.models import AutomationRule, RuleRun
-from leadflow.bus import EVENT_TYPES, Event
+from leadflow.bus import EVENT_TYPES, Delivery, Event
 from leadflow.contacts.models import Contact
 from leadflow.errors import LeadflowError
 from leadflow.leads.models import Lead
@@ -37,9 +41,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RULES_TTL_SECONDS = 5.0
-# Rules that trigger each other (a stage move firing a rule that moves the
-# stage back) stop here instead of looping forever.
-MAX_DEPTH = 8
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,6 @@ class AutomationEngine:
         self._lock = threading.Lock()
         self._rules: dict[str, list[RuleSnapshot]] | None = None
         self._loaded_at = 0.0
-        self._local = threading.local()
 
     def invalidate(self, _event: Event | None = None) -> None:
         with self._lock:
@@ -161,28 +161,43 @@ class AutomationEngine:
                 )
         return by_trigger
 
-    def handle(self, event: Event) -> None:
-        rules = self.rules_for(event.name)
-        if not rules:
-            return
-        depth = getattr(self._local, "depth", 0)
-        if depth >= MAX_DEPTH:
-            logger.warning(
-                "automation: %s not handled, rules nest deeper than %d", event.name, MAX_DEPTH
-            )
-            return
+    def handle_batch(self, deliveries: Sequence[Delivery]) -> None:
+        """Run the rules of every event in the batch, in the order the events came."""
+        firings: list[tuple[Delivery, RuleSnapshot, dict[str, Any]]] = []
         with self._container.read_session() as session:
-            facts = Facts(session, self._container.registry_cache.get(session), event)
-            firing = [rule for rule in rules if conditions_hold(rule.conditions, facts, rule.match)]
-            known = facts.snapshot()
-        self._local.depth = depth + 1
-        try:
-            for rule in firing:
-                self._run(rule, event, known)
-        finally:
-            self._local.depth = depth
+            registry = self._container.registry_cache.get(session)
+            for each in deliveries:
+                rules = self.rules_for(each.event.name)
+                if not rules:
+                    continue
+                facts = Facts(session, registry, each.event)
+                for rule in rules:
+                    if conditions_hold(rule.conditions, facts, rule.match):
+                        firings.append((each, rule, facts.snapshot()))
+            fired = self._already_fired(session, firings)
+        for each, rule, known in firings:
+            if (rule.id, each.id) not in fired:
+                self._run(rule, each, known)
 
-    def _run(self, rule: RuleSnapshot, event: Event, facts: dict[str, Any]) -> None:
+    def handle(self, event: Event) -> None:
+        """One event outside the outbox (tests, scripts): no redelivery to guard against."""
+        self.handle_batch([Delivery(0, event)])
+
+    @staticmethod
+    def _already_fired(
+        session: Session, firings: list[tuple[Delivery, RuleSnapshot, dict[str, Any]]]
+    ) -> set[tuple[int, int]]:
+        event_ids = {each.id for each, _rule, _facts in firings if each.id}
+        if not event_ids:
+            return set()
+        rows = session.execute(
+            select(RuleRun.rule_id, RuleRun.event_id).where(RuleRun.event_id.in_(event_ids))
+        ).all()
+        return {(rule_id, event_id) for rule_id, event_id in rows if event_id is not None}
+
+    def _run(self, rule: RuleSnapshot, delivery: Delivery, facts: dict[str, Any]) -> None:
+        event = delivery.event
+        event_id = delivery.id or None
         subject = _subject(event)
         try:
             with self._container.uow() as uow:
@@ -209,6 +224,7 @@ class AutomationEngine:
                         status="done",
                         message="; ".join(outcomes),
                         ran_at=utcnow(),
+                        event_id=event_id,
                     )
                 )
                 uow.commit()
@@ -224,9 +240,14 @@ class AutomationEngine:
                         status="failed",
                         message=message[:2000],
                         ran_at=utcnow(),
+                        event_id=event_id,
                     )
                 )
-                uow.commit()
+                try:
+                    uow.commit()
+                except IntegrityError:
+                    # Another delivery of this event logged the firing first.
+                    uow.rollback()
 
 
 def _subject(event: Event) -> str | None:

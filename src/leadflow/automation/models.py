@@ -47,8 +47,13 @@ class RuleRun(Base):
     status: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text, default="")
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The outbox row of the triggering event: a redelivered event fires a rule once.
+    event_id: Mapped[int | None] = mapped_column(Id)
 
-    __table_args__ = (Index("ix_automation_rule_runs_rule_ran", "rule_id", "ran_at"),)
+    __table_args__ = (
+        Index("ix_automation_rule_runs_rule_ran", "rule_id", "ran_at"),
+        Index("ux_automation_rule_runs_rule_event", "rule_id", "event_id", unique=True),
+    )
 
 
 class BackgroundJob(Base):

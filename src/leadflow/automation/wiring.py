@@ -18,9 +18,8 @@ def subscribe(container: Container) -> None:
     engine = AutomationEngine(container)
     container.automation = engine
     container.bus.subscribe(RuleChanged, engine.invalidate, name="automation.invalidate")
-    for event_type in EVENT_TYPES.values():
-        if event_type is not RuleChanged:
-            container.bus.subscribe(event_type, engine.handle, name="automation.rules")
+    triggers = [event_type for event_type in EVENT_TYPES.values() if event_type is not RuleChanged]
+    container.bus.subscribe_batch(triggers, engine.handle_batch, name="automation.rules")
 
 
 def seed(container: Container) -> None:

@@ -1,4 +1,4 @@
-"""Unit of work: one transaction, the events it publishes, and their dispatch after commit."""
+"""Unit of work: one transaction, the events it publishes, and what follows its commit."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadflow.bus import Event
-from leadflow.outbox import OutboxMessage, outbox_rows
+from leadflow.outbox import OutboxMessage, event_subject, outbox_rows
 from leadflow.registry.domain import Registry
 
 
@@ -18,8 +18,8 @@ class UnitOfWork:
     """`with uow: ...; uow.commit()`: the only way services write.
 
     Events published during the unit are inserted into the outbox in the same
-    transaction; after the commit they are handed to `after_commit` (the relay),
-    so handlers never see a change that was rolled back.
+    transaction; after the commit `after_commit` learns their rows (it wakes the
+    relay), so handlers never see a change that was rolled back.
     """
 
     session: Session
@@ -29,13 +29,11 @@ class UnitOfWork:
         session_factory: sessionmaker[Session],
         *,
         registry: Callable[[Session], Registry],
-        after_commit: Callable[[list[int], list[Event] | None], None] | None = None,
-        claim_up_to: int = 0,
+        after_commit: Callable[[list[int], set[str]], None] | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._registry_loader = registry
         self._after_commit = after_commit
-        self._claim_up_to = claim_up_to
         self._events: list[Event] = []
         self._registry: Registry | None = None
 
@@ -66,20 +64,17 @@ class UnitOfWork:
     def commit(self) -> None:
         outbox_ids: list[int] = []
         events = self._events
-        # Events this process hands to its handlers right after the commit are
-        # claimed in the same transaction: no second write just to take them.
-        claimed = self._after_commit is not None and 0 < len(events) <= self._claim_up_to
         if events:
-            rows = outbox_rows(events, claimed=claimed)
             result = self.session.execute(
                 insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
-                rows,
+                outbox_rows(events),
             )
             outbox_ids = list(result.scalars())
         self.session.commit()
         self._events = []
         if outbox_ids and self._after_commit is not None:
-            self._after_commit(outbox_ids, events if claimed else None)
+            subjects = {subject for item in events if (subject := event_subject(item))}
+            self._after_commit(outbox_ids, subjects)
 
     def rollback(self) -> None:
         self.session.rollback()

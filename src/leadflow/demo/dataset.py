@@ -37,6 +37,7 @@ from leadflow.leads.services import create_lead
 from leadflow.lib.clock import utcnow
 from leadflow.opportunities.models import Opportunity
 from leadflow.opportunities.services import create_opportunity
+from leadflow.outbox import handling_inline
 from leadflow.users.domain import Role
 from leadflow.users.models import User
 from leadflow.users.services import create_user
@@ -114,7 +115,17 @@ def database_is_empty(container: Container) -> bool:
 def load_demo(
     container: Container, progress: Progress | None = None, *, now: datetime | None = None
 ) -> list[str]:
-    """Write the demo through the services; returns what was loaded, one line per kind."""
+    """Write the demo through the services; returns what was loaded, one line per kind.
+
+    Each step's events are handled before the next step, which reads their effects
+    (scores, stages)."""
+    with handling_inline():
+        return _load_demo(container, progress, now=now)
+
+
+def _load_demo(
+    container: Container, progress: Progress | None, *, now: datetime | None
+) -> list[str]:
     container.seed_defaults()
     plan = plan_demo(now or utcnow())
     total = (

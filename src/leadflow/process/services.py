@@ -151,6 +151,18 @@ def current_instance(session: Session, lead_id: int) -> ProcessInstance | None:
     )
 
 
+def active_stages(session: Session, lead_ids: list[int]) -> dict[int, str]:
+    """The stage of each lead's running process instance (finished ones left out)."""
+    rows = session.execute(
+        select(ProcessInstance.lead_id, ProcessInstance.stage).where(
+            ProcessInstance.lead_id.in_(lead_ids),
+            ProcessInstance.current.is_(True),
+            ProcessInstance.status == InstanceStatus.ACTIVE,
+        )
+    ).all()
+    return {lead_id: stage for lead_id, stage in rows}
+
+
 def _state(instance: ProcessInstance) -> InstanceState:
     return InstanceState(
         instance.stage, InstanceStatus(instance.status), as_utc(instance.entered_stage_at)

@@ -9,7 +9,11 @@ does nothing, and a lead never gets a second instance.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import cast
+
 from leadflow.bootstrap import Container
+from leadflow.bus import Delivery
 from leadflow.leads.events import LeadCreated
 from leadflow.org.domain import AUTO_MARKETING_QUALIFICATION
 from leadflow.org.services import switch_is_on
@@ -27,28 +31,30 @@ CREATED_READY = {"sales_ready": domain.SALES_READY, **FLAG_EVENTS}
 
 
 def subscribe(container: Container) -> None:
-    def on_lead_created(message: LeadCreated) -> None:
+    def start_instances(deliveries: Sequence[Delivery]) -> None:
         with container.uow() as uow:
-            if services.start_instance(message.lead_id, uow=uow) is None:
-                return
-            # A lead created ready (an import, a form with the flag) moves at once.
-            values = services.lead_values(uow, message.lead_id)
-            for name, event_name in CREATED_READY.items():
-                if values.get(name) is True:
-                    services.react(message.lead_id, event_name, uow=uow, rule=f"process.{name}")
+            for each in deliveries:
+                lead_id = cast(LeadCreated, each.event).lead_id
+                if services.start_instance(lead_id, uow=uow) is None:
+                    continue
+                # A lead created ready (an import, a form with the flag) moves at once.
+                values = services.lead_values(uow, lead_id)
+                for name, event_name in CREATED_READY.items():
+                    if values.get(name) is True:
+                        services.react(lead_id, event_name, uow=uow, rule=f"process.{name}")
             uow.commit()
 
-    def on_first_score(message: LeadScored) -> None:
+    def on_first_scores(deliveries: Sequence[Delivery]) -> None:
         with container.uow() as uow:
             if not switch_is_on(uow.session, AUTO_MARKETING_QUALIFICATION.key):
                 return
-            services.react(
-                message.lead_id, domain.FIRST_SCORED, uow=uow, rule="process.first_score"
-            )
+            for each in deliveries:
+                lead_id = cast(LeadScored, each.event).lead_id
+                services.react(lead_id, domain.FIRST_SCORED, uow=uow, rule="process.first_score")
             uow.commit()
 
-    container.bus.subscribe(LeadCreated, on_lead_created, name="process.start_instance")
-    container.bus.subscribe(LeadScored, on_first_score, name="process.first_score")
+    container.bus.subscribe_batch([LeadCreated], start_instances, name="process.start_instance")
+    container.bus.subscribe_batch([LeadScored], on_first_scores, name="process.first_score")
 
 
 def seed(container: Container) -> None:

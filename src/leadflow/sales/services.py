@@ -75,6 +75,11 @@ def deadlines(session: Session) -> dict[str, float]:
 # --- Tasks ---------------------------------------------------------------------------------
 
 
+def current_stages(session: Session, lead_ids: list[int]) -> dict[int, str]:
+    """The stage each lead stands in now (leads without a running process are left out)."""
+    return process.active_stages(session, lead_ids)
+
+
 def create_task(
     lead_id: int,
     *,

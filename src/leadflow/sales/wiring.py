@@ -6,9 +6,12 @@ worker checks the deadlines every five minutes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from huey import crontab
 
 from leadflow.bootstrap import Container
+from leadflow.bus import Delivery, Event
 from leadflow.process.events import LeadEnteredQueue, StageChanged
 
 # actions, rules and tasks are imported for what they declare.
@@ -17,21 +20,29 @@ from leadflow.sales.events import WebhookRequested
 
 
 def subscribe(container: Container) -> None:
-    def on_entered_queue(message: LeadEnteredQueue) -> None:
+    def sync_queue_tasks(deliveries: Sequence[Delivery]) -> None:
+        """Queue tasks follow each lead's stage as it stands now, so a batch (or a
+        redelivered one) that holds several moves of a lead ends in the same place
+        as handling them one by one: tasks of stages the lead has left are done, and
+        the stage it stands in has its one open task."""
         with container.uow() as uow:
-            services.create_task(
-                message.lead_id,
-                queue=message.queue,
-                stage=message.stage,
-                hours=message.deadline_hours,
-                rule="process.queue_stage",
-                uow=uow,
-            )
-            uow.commit()
-
-    def on_stage_changed(message: StageChanged) -> None:
-        with container.uow() as uow:
-            services.close_stage_tasks(message.lead_id, message.to_stage, uow=uow)
+            lead_ids = list(dict.fromkeys(_lead_of(each.event) for each in deliveries))
+            stages = services.current_stages(uow.session, lead_ids)
+            for lead_id in lead_ids:
+                services.close_stage_tasks(lead_id, stages.get(lead_id), uow=uow)
+            for each in deliveries:
+                message = each.event
+                if isinstance(message, LeadEnteredQueue) and stages.get(message.lead_id) == (
+                    message.stage
+                ):
+                    services.create_task(
+                        message.lead_id,
+                        queue=message.queue,
+                        stage=message.stage,
+                        hours=message.deadline_hours,
+                        rule="process.queue_stage",
+                        uow=uow,
+                    )
             uow.commit()
 
     def on_webhook(message: WebhookRequested) -> None:
@@ -43,5 +54,11 @@ def subscribe(container: Container) -> None:
     )
 
     container.bus.subscribe(WebhookRequested, on_webhook, name="sales.send_webhook")
-    container.bus.subscribe(LeadEnteredQueue, on_entered_queue, name="sales.queue_task")
-    container.bus.subscribe(StageChanged, on_stage_changed, name="sales.close_stage_tasks")
+    container.bus.subscribe_batch(
+        [StageChanged, LeadEnteredQueue], sync_queue_tasks, name="sales.queue_tasks"
+    )
+
+
+def _lead_of(message: Event) -> int:
+    assert isinstance(message, StageChanged | LeadEnteredQueue)
+    return message.lead_id

@@ -9,17 +9,17 @@ writes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
-from functools import cache
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from huey import crontab
-from sqlalchemy import bindparam, func, select, union, union_all
+from sqlalchemy import func, select, union, union_all
 from sqlalchemy.orm import Session
 
 from leadflow.accounts.events import AccountUpdated
+from leadflow.bus import Delivery, Event
 from leadflow.contacts.events import ContactLeftAccount, ContactUpdated
-from leadflow.db.uow import UnitOfWork
 from leadflow.interactions.events import InteractionRecorded
 from leadflow.leads.events import LeadCreated, LeadUpdated
 from leadflow.lib.clock import utcnow
@@ -34,109 +34,121 @@ logger = logging.getLogger(__name__)
 LEAD_PARENTS = frozenset({"parent_contact_id", "parent_account_id"})
 
 
-@cache
-def _contact_leads_query() -> Any:
-    # Two indexed lookups joined by UNION ALL: an OR across the two parent columns
-    # makes SQLite scan the leads table.
+IN_CHUNK = 500
+
+
+def _chunks(ids: Collection[int]) -> list[list[int]]:
+    ordered = sorted(ids)
+    return [ordered[start : start + IN_CHUNK] for start in range(0, len(ordered), IN_CHUNK)]
+
+
+def leads_of_contacts(session: Session, contact_ids: Collection[int]) -> set[int]:
+    """Leads whose score reads these contacts: their own leads, and account-based leads
+    of their accounts (every member's interactions count there)."""
     leads = table_for("lead")
     contacts = table_for("contact")
-    contact_id: Any = bindparam("contact_id")
-    account = select(contacts.c.account_id).where(contacts.c.id == contact_id).scalar_subquery()
-    return union_all(
-        select(leads.c.id).where(leads.c.parent_contact_id == contact_id),
-        # "No contact" as an expression, so the planner reads by account, not by the
-        # many leads without a contact.
-        select(leads.c.id).where(
-            leads.c.parent_account_id == account,
-            func.coalesce(leads.c.parent_contact_id, -1) == -1,
-        ),
-    )
+    found: set[int] = set()
+    for chunk in _chunks(contact_ids):
+        accounts = select(contacts.c.account_id).where(
+            contacts.c.id.in_(chunk), contacts.c.account_id.is_not(None)
+        )
+        # Two indexed lookups joined by UNION ALL: an OR across the two parent columns
+        # makes SQLite scan the leads table. "No contact" is an expression, so the
+        # planner reads by account, not by the many leads without a contact.
+        query = union_all(
+            select(leads.c.id).where(leads.c.parent_contact_id.in_(chunk)),
+            select(leads.c.id).where(
+                leads.c.parent_account_id.in_(accounts.scalar_subquery()),
+                func.coalesce(leads.c.parent_contact_id, -1) == -1,
+            ),
+        )
+        found.update(session.scalars(query))
+    return found
 
 
-@cache
-def _account_leads_query() -> Any:
+def leads_of_accounts(session: Session, account_ids: Collection[int]) -> set[int]:
+    """Leads whose score reads these accounts' fields: their own, and their contacts' leads."""
     leads = table_for("lead")
     contacts = table_for("contact")
-    account_id: Any = bindparam("account_id")
-    members = select(contacts.c.id).where(contacts.c.account_id == account_id)
-    return union(
-        select(leads.c.id).where(leads.c.parent_account_id == account_id),
-        select(leads.c.id).where(leads.c.parent_contact_id.in_(members.scalar_subquery())),
-    )
-
-
-def leads_of_contact(session: Session, contact_id: int) -> list[int]:
-    """Leads whose score reads this contact: its own leads, and account-based leads of its
-    account (every member's interactions count there)."""
-    return list(session.scalars(_contact_leads_query(), {"contact_id": contact_id}))
-
-
-def leads_of_account(session: Session, account_id: int) -> list[int]:
-    """Leads whose score reads this account's fields: its own, and its contacts' leads."""
-    return list(session.scalars(_account_leads_query(), {"account_id": account_id}))
+    found: set[int] = set()
+    for chunk in _chunks(account_ids):
+        members = select(contacts.c.id).where(contacts.c.account_id.in_(chunk))
+        query = union(
+            select(leads.c.id).where(leads.c.parent_account_id.in_(chunk)),
+            select(leads.c.id).where(leads.c.parent_contact_id.in_(members.scalar_subquery())),
+        )
+        found.update(session.scalars(query))
+    return found
 
 
 def _reads(models: list[CompiledModel], entity: str, changed: Collection[str]) -> bool:
     return any(model.definition.referenced_fields()[entity] & set(changed) for model in models)
 
 
+@dataclass
+class _Touched:
+    """What a batch of events changed that scores read."""
+
+    leads: set[int] = field(default_factory=set)
+    contacts: set[int] = field(default_factory=set)
+    accounts: set[int] = field(default_factory=set)
+
+    def add(self, item: Event, models: list[CompiledModel]) -> None:
+        if isinstance(item, InteractionRecorded):
+            self.contacts.add(item.contact_id)
+        elif isinstance(item, LeadCreated):
+            self.leads.add(item.lead_id)
+        elif isinstance(item, LeadUpdated):
+            if LEAD_PARENTS & set(item.changed) or _reads(models, "lead", item.changed):
+                self.leads.add(item.lead_id)
+        elif isinstance(item, ContactUpdated):
+            if "account_id" in item.changed or _reads(models, "contact", item.changed):
+                self.contacts.add(item.contact_id)
+        elif isinstance(item, ContactLeftAccount):
+            # The account's leads counted this contact's interactions; the contact's
+            # own leads are rescored by ContactUpdated (or are gone with it).
+            self.accounts.add(item.account_id)
+        elif isinstance(item, AccountUpdated) and _reads(models, "account", item.changed):
+            self.accounts.add(item.account_id)
+
+    def lead_ids(self, session: Session) -> set[int]:
+        found = set(self.leads)
+        if self.contacts:
+            found |= leads_of_contacts(session, self.contacts)
+        if self.accounts:
+            found |= leads_of_accounts(session, self.accounts)
+        return found
+
+
+RESCORED_ON = (
+    InteractionRecorded,
+    ContactUpdated,
+    AccountUpdated,
+    ContactLeftAccount,
+    LeadUpdated,
+    LeadCreated,
+)
+
+
 def subscribe(container: Container) -> None:
     live = LiveModels()
 
-    def rescore(find: Callable[[UnitOfWork, list[CompiledModel]], Collection[int]]) -> None:
+    def rescore_touched(deliveries: Sequence[Delivery]) -> None:
+        """Every lead the batch touched, rescored once, set-based per live model."""
         with container.uow() as uow:
             models = live.current(uow.session, uow.registry)
             if not models:
                 return
-            lead_ids = find(uow, models)
+            touched = _Touched()
+            for each in deliveries:
+                touched.add(each.event, models)
+            lead_ids = touched.lead_ids(uow.session)
             if not lead_ids:
                 return
             rescore_leads(uow, models, lead_ids, now=utcnow())
             uow.commit()
 
-    def on_interaction(event: InteractionRecorded) -> None:
-        rescore(lambda uow, _models: leads_of_contact(uow.session, event.contact_id))
-
-    def on_contact(event: ContactUpdated) -> None:
-        def find(uow: UnitOfWork, models: list[CompiledModel]) -> Collection[int]:
-            if "account_id" in event.changed or _reads(models, "contact", event.changed):
-                return leads_of_contact(uow.session, event.contact_id)
-            return ()
-
-        rescore(find)
-
-    def on_contact_left_account(event: ContactLeftAccount) -> None:
-        # The account's leads counted this contact's interactions; the contact's
-        # own leads are rescored by ContactUpdated (or are gone with it).
-        rescore(lambda uow, _models: leads_of_account(uow.session, event.account_id))
-
-    def on_account(event: AccountUpdated) -> None:
-        def find(uow: UnitOfWork, models: list[CompiledModel]) -> Collection[int]:
-            if _reads(models, "account", event.changed):
-                return leads_of_account(uow.session, event.account_id)
-            return ()
-
-        rescore(find)
-
-    def on_lead_updated(event: LeadUpdated) -> None:
-        def find(_uow: UnitOfWork, models: list[CompiledModel]) -> Collection[int]:
-            if LEAD_PARENTS & set(event.changed) or _reads(models, "lead", event.changed):
-                return (event.lead_id,)
-            return ()
-
-        rescore(find)
-
-    def on_lead_created(event: LeadCreated) -> None:
-        rescore(lambda _uow, _models: (event.lead_id,))
-
-    container.bus.subscribe(InteractionRecorded, on_interaction, name="scoring.on_interaction")
-    container.bus.subscribe(ContactUpdated, on_contact, name="scoring.on_contact_updated")
-    container.bus.subscribe(AccountUpdated, on_account, name="scoring.on_account_updated")
-    container.bus.subscribe(
-        ContactLeftAccount, on_contact_left_account, name="scoring.on_contact_left_account"
-    )
-    container.bus.subscribe(LeadUpdated, on_lead_updated, name="scoring.on_lead_updated")
-    container.bus.subscribe(LeadCreated, on_lead_created, name="scoring.on_lead_created")
+    container.bus.subscribe_batch(RESCORED_ON, rescore_touched, name="scoring.rescore_touched")
 
     # Windows expire with time, not with events: every night all live models are
     # recomputed set-based, so a score falls on the day its interactions age out.

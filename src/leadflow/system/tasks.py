@@ -26,8 +26,4 @@ def relay_outbox() -> int:
     """Handle every pending outbox event; returns how many were handled."""
     from leadflow.bootstrap import current
 
-    relay = current().relay
-    total = 0
-    while handled := relay.dispatch(limit=500):
-        total += handled
-    return total
+    return current().relay.drain()

@@ -53,6 +53,8 @@ class Permission(StrEnum):
     # Automation rules (workflows) and org-wide switches.
     AUTOMATION_READ = "automation:read"
     AUTOMATION_ADMIN = "automation:admin"
+    # The event outbox: parked events and their retry.
+    SYSTEM_ADMIN = "system:admin"
 
 
 _READ_RECORDS = {

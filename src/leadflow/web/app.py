@@ -14,6 +14,7 @@ from leadflow.web.docs import install_docs, install_favicon
 from leadflow.web.errors import install_error_handlers
 from leadflow.web.limits import BodySizeLimit
 from leadflow.web.openapi import LeadflowAPI
+from leadflow.web.settle import SettleOwnWrites
 
 STATIC = Path(__file__).parent / "static"
 OPENAPI_URL = "/openapi.json"
@@ -44,6 +45,9 @@ def create_app(container: Container) -> FastAPI:
     install_docs(app, openapi_url=OPENAPI_URL)
     install_favicon(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(
+        SettleOwnWrites, relay=container.relay, timeout=container.settings.settle_seconds
+    )
     app.add_middleware(
         BodySizeLimit,
         max_bytes=container.settings.max_body_bytes,

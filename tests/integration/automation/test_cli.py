@@ -17,6 +17,7 @@ def test_rules_switch_and_backfill(container: Container, run_cli: RunCli) -> Non
         for n in range(3):
             create_lead({"email": f"o{n}@example.com", "last_name": f"O{n}"}, uow=uow)
         uow.commit()
+    container.relay.drain()
 
     listed = run_cli("automation", "rules")
     assert listed.returncode == 0, listed.stderr

@@ -24,7 +24,8 @@ def _new_lead(container: Container, **values: object) -> int:
     with container.uow() as uow:
         lead = create_lead({"last_name": "Lovelace", **values}, uow=uow)
         uow.commit()
-        return lead.id
+    container.relay.drain()
+    return lead.id
 
 
 def _reason(container: Container, lead_id: int) -> str:
@@ -54,11 +55,13 @@ def test_a_switched_off_rule_does_nothing(container: Container) -> None:
     with container.uow() as uow:
         rule = create_rule({**CONTACTED_WHEN_BUDGET, "enabled": False}, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert _reason(container, _new_lead(container, budget_amount=25000)) == "new"
 
     with container.uow() as uow:
         update_rule(rule.id, {"enabled": True}, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert _reason(container, _new_lead(container, budget_amount=25000)) == "contacted"
 
 
@@ -76,6 +79,7 @@ def test_a_failing_action_is_rolled_back_and_logged_as_failed(container: Contain
             uow=uow,
         )
         uow.commit()
+    container.relay.drain()
     lead_id = _new_lead(container)
 
     with container.read_session() as session:
@@ -109,9 +113,11 @@ def test_own_rules_can_be_removed(container: Container) -> None:
     with container.uow() as uow:
         rule = create_rule(CONTACTED_WHEN_BUDGET, uow=uow)
         uow.commit()
+    container.relay.drain()
     with container.uow() as uow:
         delete_rule(rule.id, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert _reason(container, _new_lead(container, budget_amount=25000)) == "new"
 
 

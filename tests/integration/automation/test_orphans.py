@@ -17,13 +17,15 @@ def _switch_on(container: Container) -> None:
     with container.uow() as uow:
         set_rule_enabled(get_rule_by_key(uow.session, ORPHAN_RULE_KEY).id, True, uow=uow)
         uow.commit()
+    container.relay.drain()
 
 
 def _lead(container: Container, **values: object) -> int:
     with container.uow() as uow:
         lead = create_lead(values, uow=uow)
         uow.commit()
-        return lead.id
+    container.relay.drain()
+    return lead.id
 
 
 def _parent(container: Container, lead_id: int) -> Contact | None:
@@ -70,6 +72,7 @@ def test_switched_on_an_orphan_is_matched_to_its_existing_contact(container: Con
     with container.uow() as uow:
         existing = create_contact({"email": "grace@example.com", "last_name": "Hopper"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     _switch_on(container)
 
     lead_id = _lead(container, email=" GRACE@example.com ", last_name="Hopper")

@@ -117,6 +117,7 @@ def test_only_leads_takes_the_parent_from_the_known_visitor(container: Container
     with container.uow() as uow:
         known = create_contact({"email": "known@example.com"}, uow=uow).id
         uow.commit()
+    container.relay.drain()
     form = _form(container, update_mode="only_leads")
     _submit(container, form.id, {"email": "other@example.com"}, known_contact_id=known)
     [lead] = _all(container, Lead)
@@ -169,6 +170,7 @@ def test_a_failed_submission_is_resubmitted_after_the_cause_is_fixed(container: 
             uow=uow,
         )
         uow.commit()
+    container.relay.drain()
     with pytest.raises(ValidationFailed):
         _submit(container, form.id, {"email": "ada@example.com"})
     [failed] = _all(container, FormSubmission)
@@ -189,6 +191,7 @@ def test_a_failed_submission_is_resubmitted_after_the_cause_is_fixed(container: 
             uow=uow,
         )
         uow.commit()
+    container.relay.drain()
     result = _submit(container, form.id, failed.payload, submission_id=failed.id)
     [again] = _all(container, FormSubmission)
     assert again.id == failed.id and again.status == "succeeded" and again.errors == []
@@ -207,6 +210,7 @@ def test_several_matching_contacts_are_named_as_candidates(container: Container)
         first = create_contact({"email": "twin@example.com"}, uow=uow).id
         second = create_contact({"email": "twin@example.com"}, uow=uow).id
         uow.commit()
+    container.relay.drain()
     form = _form(container)
     result = _submit(container, form.id, {"email": "twin@example.com"})
     [submission] = _all(container, FormSubmission)
@@ -220,6 +224,7 @@ def test_missing_strategy_value_is_recorded_on_the_submission(container: Contain
             {"name": "Phone", "target": "contact", "fields": ["phone"]}, uow=uow
         )
         uow.commit()
+    container.relay.drain()
     form = _form(container, contact_strategy_id=strategy.id)
     _submit(container, form.id, {"email": "ada@example.com"})
     [submission] = _all(container, FormSubmission)
@@ -234,12 +239,14 @@ def test_changing_the_default_later_leaves_existing_forms_alone(container: Conta
             {"name": "Phone", "target": "contact", "fields": ["phone"], "is_default": True}, uow=uow
         )
         uow.commit()
+    container.relay.drain()
     with container.read_session() as session:
         stored = session.get(MarketingForm, form.id)
         assert stored is not None and stored.contact_strategy_id != newer.id
     with container.uow() as uow:
         later = create_form({"name": "Later", "slug": "later"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert later.contact_strategy_id == newer.id
 
 
@@ -287,6 +294,7 @@ def test_strategy_renames_do_not_change_forms(container: Container) -> None:
     with container.uow() as uow:
         update_strategy(form.contact_strategy_id, {"name": "Mail"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     _submit(container, form.id, {"email": "ada@example.com"})
     [submission] = _all(container, FormSubmission)
     assert submission.outcome["contact"]["strategy_name"] == "Mail"
@@ -318,6 +326,7 @@ def test_a_failure_inside_the_pipeline_keeps_the_submission_and_writes_nothing(
             {"entity": "lead", "name": "seats", "label": "Seats", "type": "integer"}, uow=uow
         )
         uow.commit()
+    container.relay.drain()
     form = _form(
         container,
         fields=[

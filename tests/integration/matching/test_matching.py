@@ -53,6 +53,7 @@ def test_seeding_again_leaves_renamed_strategies_alone(container: Container) -> 
         assert strategy is not None
         update_strategy(strategy.id, {"name": "Work email"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     container.seed_defaults()
     with container.read_session() as session:
         names = [s.name for s in list_strategies(session, "contact")]
@@ -64,6 +65,7 @@ def test_email_matches_trimmed_and_case_folded(container: Container) -> None:
     with container.uow() as uow:
         outcome = match_contact(uow, {"email": "  ada@EXAMPLE.com "})
         uow.commit()
+    container.relay.drain()
     assert outcome.contact_id == existing
     assert outcome.created is False
     assert outcome.strategy_name == "Email"
@@ -77,6 +79,7 @@ def test_no_match_creates_with_the_create_values(container: Container) -> None:
             create_values={"email": "new@example.com", "first_name": "Neo"},
         )
         uow.commit()
+    container.relay.drain()
     assert outcome.created is True
     with container.read_session() as session:
         row = session.get(Contact, outcome.contact_id)
@@ -88,6 +91,7 @@ def test_missing_strategy_value_creates_and_says_why(container: Container) -> No
     with container.uow() as uow:
         outcome = match_contact(uow, {"first_name": "Ada"})
         uow.commit()
+    container.relay.drain()
     assert outcome.created is True
     assert outcome.reason == "cannot match on 'Email': no value for email"
 
@@ -96,6 +100,7 @@ def test_without_create_nothing_is_written(container: Container) -> None:
     with container.uow() as uow:
         outcome = match_contact(uow, {"email": "nobody@example.com"}, create=False)
         uow.commit()
+    container.relay.drain()
     assert outcome.contact_id is None and outcome.created is False
     with container.read_session() as session:
         assert session.scalar(select(func.count()).select_from(Contact)) == 0
@@ -114,6 +119,7 @@ def test_several_matches_most_recently_updated_wins(container: Container) -> Non
             update(Contact).where(Contact.id.in_([newer, third])).values(updated_at=base)
         )
         uow.commit()
+    container.relay.drain()
     with container.uow() as uow:
         outcome = match_contact(uow, {"email": "twin@example.com"})
     assert outcome.contact_id == older
@@ -136,6 +142,7 @@ def test_custom_strategy_on_name_and_custom_field(container: Container) -> None:
             uow=uow,
         )
         uow.commit()
+    container.relay.drain()
     existing = _contact(
         container, first_name="Ada", last_name="Lovelace", custom={"member_no": "A-17"}
     )
@@ -167,6 +174,7 @@ def test_making_a_strategy_default_moves_the_flag(container: Container) -> None:
             {"name": "Phone", "target": "contact", "fields": ["phone"], "is_default": True}, uow=uow
         )
         uow.commit()
+    container.relay.drain()
     with container.read_session() as session:
         found = default_contact_strategy(session)
         assert found is not None and found.id == created.id
@@ -187,6 +195,7 @@ def test_lead_strategy_matches_email_and_page(container: Container) -> None:
         again = match_lead(uow, {"email": "A@example.com", "marketing_page_id": 1})
         other_page = match_lead(uow, {"email": "a@example.com", "marketing_page_id": 2})
         uow.commit()
+    container.relay.drain()
     assert first.created and not again.created and again.lead_id == first.lead_id
     assert other_page.created and other_page.lead_id != first.lead_id
 
@@ -195,13 +204,16 @@ def test_a_stale_key_is_taken_over_when_its_record_changed(container: Container)
     with container.uow() as uow:
         first = match_contact(uow, {"email": "moving@example.com"})
         uow.commit()
+    container.relay.drain()
     assert first.contact_id is not None
     with container.uow() as uow:
         update_contact(first.contact_id, {"email": "moved@example.com"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     with container.uow() as uow:
         second = match_contact(uow, {"email": "moving@example.com"})
         uow.commit()
+    container.relay.drain()
     assert second.created is True and second.contact_id != first.contact_id
     with container.uow() as uow:
         third = match_contact(uow, {"email": "moving@example.com"})
@@ -229,6 +241,7 @@ def test_concurrent_matches_of_one_new_email_create_one_contact(container: Conta
                     },
                 )
                 uow.commit()
+            container.relay.drain()
             results.append(outcome.contact_id)
         except BaseException as exc:
             failures.append(exc)

@@ -16,13 +16,15 @@ def new_lead(container: Container, **values: Any) -> int:
             {"last_name": "Lovelace", "company_name": "Analytical", **values}, uow=uow
         )
         uow.commit()
-        return lead.id
+    container.relay.drain()
+    return lead.id
 
 
 def tick(container: Container, lead_id: int, **changes: Any) -> None:
     with container.uow() as uow:
         update_lead(lead_id, changes, uow=uow)
         uow.commit()
+    container.relay.drain()
 
 
 def stage_of(container: Container, lead_id: int) -> str | None:

@@ -21,6 +21,7 @@ def publish(container: Container, *events: object) -> None:
     with container.uow() as uow:
         uow.publish(*events)  # type: ignore[arg-type]
         uow.commit()
+    container.relay.drain()
 
 
 def test_every_new_open_lead_gets_the_default_process_once(container: Container) -> None:
@@ -29,6 +30,7 @@ def test_every_new_open_lead_gets_the_default_process_once(container: Container)
     with container.uow() as uow:
         assert process.start_instance(lead_id, uow=uow) is None
         uow.commit()
+    container.relay.drain()
     with container.read_session() as session:
         count = session.scalar(
             select(func.count())
@@ -50,6 +52,7 @@ def test_first_score_does_nothing_when_the_switch_is_off(container: Container) -
     with container.uow() as uow:
         set_switch("scoring.auto_marketing_qualification", False, uow=uow)
         uow.commit()
+    container.relay.drain()
     lead_id = new_lead(container)
     publish(container, LeadScored(lead_id=lead_id, model_id=1, score=40))
     assert stage_of(container, lead_id) == domain.INQUIRY
@@ -61,6 +64,7 @@ def test_sales_ready_by_score_skips_telemarketing(container: Container) -> None:
     with container.uow() as uow:
         assert mark_sales_ready(lead_id, model_id=1, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert stage_of(container, lead_id) == domain.SALES_ACCEPTANCE
     with container.read_session() as session:
         moves = session.execute(
@@ -115,6 +119,7 @@ def test_next_stage_refuses_an_empty_required_step_then_moves(container: Contain
     with container.uow() as uow:
         process.set_active_stage(lead_id, domain.TELEMARKETING_QUALIFICATION, uow=uow)
         uow.commit()
+    container.relay.drain()
     with container.uow() as uow, pytest.raises(ValidationFailed) as caught:
         process.next_stage(lead_id, uow=uow)
     assert caught.value.field == "need"
@@ -122,6 +127,7 @@ def test_next_stage_refuses_an_empty_required_step_then_moves(container: Contain
     with container.uow() as uow:
         process.next_stage(lead_id, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert stage_of(container, lead_id) == domain.SALES_ACCEPTANCE
 
 
@@ -134,6 +140,7 @@ def test_manual_move_backwards_is_kept_in_the_timeline_with_time_in_stage(
     with container.uow() as uow:
         process.set_active_stage(lead_id, domain.INQUIRY, uow=uow, actor_user_id=user_id)
         uow.commit()
+    container.relay.drain()
     assert stage_of(container, lead_id) == domain.INQUIRY
     with container.read_session() as session:
         entries = process.timeline(session, lead_id)
@@ -160,21 +167,25 @@ def test_switching_process_keeps_the_other_instance_state(container: Container) 
     with container.uow() as uow:
         process.save_definition(short, uow=uow)
         uow.commit()
+    container.relay.drain()
     lead_id = new_lead(container)
     tick(container, lead_id, sales_ready=True)
     with container.uow() as uow:
         process.switch_process(lead_id, "short", uow=uow)
         process.next_stage(lead_id, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert instance_of(container, lead_id).process_key == "short"
     assert stage_of(container, lead_id) == "two"
     with container.uow() as uow:
         process.switch_process(lead_id, domain.DEFAULT_PROCESS_KEY, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert stage_of(container, lead_id) == domain.SALES_ACCEPTANCE
     with container.uow() as uow:
         process.switch_process(lead_id, "short", uow=uow)
         uow.commit()
+    container.relay.drain()
     assert stage_of(container, lead_id) == "two"
 
 
@@ -184,6 +195,7 @@ def test_definitions_are_versioned_and_exported(container: Container) -> None:
         data["stages"][4]["deadline_hours"] = 4
         row = process.save_definition(data, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert row.version == 2
     with container.read_session() as session:
         exported = process.export_definition(session, domain.DEFAULT_PROCESS_KEY)
@@ -218,12 +230,14 @@ def test_the_transitions_are_builtin_rules_that_users_can_switch_off(
         rule_id = rule.id
         set_rule_enabled(rule_id, False, uow=uow)
         uow.commit()
+    container.relay.drain()
     lead_id = new_lead(container)
     tick(container, lead_id, sales_ready=True)
     assert stage_of(container, lead_id) == domain.INQUIRY
     with container.uow() as uow:
         set_rule_enabled(rule_id, True, uow=uow)
         uow.commit()
+    container.relay.drain()
     other = new_lead(container)
     tick(container, other, sales_ready=True)
     assert stage_of(container, other) == domain.SALES_ACCEPTANCE

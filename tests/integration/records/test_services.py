@@ -28,6 +28,7 @@ def test_contact_email_and_phone_are_normalised(container: Container) -> None:
             uow=uow,
         )
         uow.commit()
+    container.relay.drain()
     assert contact.email == "Grace.Hopper@Navy.MIL"
     assert contact.email_normalized == "grace.hopper@navy.mil"
     assert contact.phone == "+12025550143"
@@ -38,6 +39,7 @@ def test_an_unparseable_phone_is_kept_as_given(container: Container) -> None:
     with container.uow() as uow:
         contact = create_contact({"phone": "ask reception"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert (contact.phone, contact.phone_raw) == ("ask reception", "ask reception")
 
 
@@ -48,9 +50,11 @@ def test_creating_and_changing_publish_events_after_commit(container: Container)
         contact = create_contact({"email": "ada@example.com"}, uow=uow)
         assert created == []
         uow.commit()
+    container.relay.drain()
     with container.uow() as uow:
         update_contact(contact.id, {"job_title": "Analyst", "email": "ada@example.com"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert created == [ContactCreated(contact.id)]
     assert updated == [ContactUpdated(contact.id, ("job_title",))]
     with container.read_session() as session:
@@ -74,6 +78,7 @@ def test_deleting_a_contact_that_leads_point_to_is_refused(container: Container)
         contact = create_contact({"email": "lin@example.com"}, uow=uow)
         lead = create_lead({"topic": "Demo", "parent_contact_id": contact.id}, uow=uow)
         uow.commit()
+    container.relay.drain()
     with container.uow() as uow, pytest.raises(Conflict) as caught:
         delete_contact(contact.id, uow=uow)
     assert caught.value.code is ErrorCode.HAS_DEPENDENTS
@@ -86,9 +91,11 @@ def test_deleting_with_unlink_keeps_the_leads_without_a_contact(container: Conta
         lead = create_lead({"topic": "Demo", "parent_contact_id": contact.id}, uow=uow)
         record_interactions([{"contact_id": contact.id, "kind": "email_opened"}], uow=uow)
         uow.commit()
+    container.relay.drain()
     with container.uow() as uow:
         delete_contact(contact.id, unlink_leads=True, uow=uow)
         uow.commit()
+    container.relay.drain()
     with container.read_session() as session:
         kept = session.get(Lead, lead.id)
         assert kept is not None and kept.parent_contact_id is None
@@ -105,6 +112,7 @@ def test_status_reason_must_fit_the_status(container: Container) -> None:
     with container.uow() as uow:
         lead = create_lead({"topic": "x"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert (lead.status, lead.status_reason) == ("open", "new")
     with container.uow() as uow, pytest.raises(ValidationFailed) as caught:
         update_lead(lead.id, {"status_reason": "lost"}, uow=uow)
@@ -112,6 +120,7 @@ def test_status_reason_must_fit_the_status(container: Container) -> None:
     with container.uow() as uow:
         changed = update_lead(lead.id, {"status": "disqualified"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert (changed.status, changed.status_reason) == ("disqualified", "lost")
 
 
@@ -119,9 +128,11 @@ def test_custom_fields_are_typed_and_stored(container: Container) -> None:
     with container.uow() as uow:
         add_custom_field({"entity": "lead", "name": "seats", "type": "integer"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     with container.uow() as uow:
         lead = create_lead({"topic": "x", "custom": {"seats": "25"}}, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert lead.custom == {"seats": 25}
     with container.uow() as uow, pytest.raises(ValidationFailed) as caught:
         create_lead({"topic": "x", "custom": {"seats": "many"}}, uow=uow)
@@ -132,6 +143,7 @@ def test_a_batch_with_one_bad_item_writes_nothing(container: Container) -> None:
     with container.uow() as uow:
         contact = create_contact({"email": "batch@example.com"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     items = [{"contact_id": contact.id, "kind": "email_opened"}] * 3
     items.append({"contact_id": 999_999, "kind": "email_opened"})
     with container.uow() as uow, pytest.raises(ValidationFailed) as caught:
@@ -145,6 +157,7 @@ def test_a_field_that_always_holds_a_value_cannot_be_emptied(container: Containe
     with container.uow() as uow:
         contact = create_contact({"email": "n@example.com"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     with container.uow() as uow, pytest.raises(ValidationFailed) as caught:
         update_contact(contact.id, {"consent": None}, uow=uow)
     assert (caught.value.code, caught.value.field) == (ErrorCode.REQUIRED, "consent")
@@ -163,6 +176,7 @@ def test_a_lead_linked_to_a_contact_takes_the_contacts_account(container: Contai
             uow=uow,
         )
         uow.commit()
+    container.relay.drain()
     assert inherited.parent_account_id == account.id
     assert explicit.parent_account_id == other.id
 
@@ -175,9 +189,11 @@ def test_a_large_batch_is_handled_in_the_background(container: Container) -> Non
     with container.uow() as uow:
         contact = create_contact({"email": "big@example.com"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     with container.uow() as uow:
         record_interactions([{"contact_id": contact.id, "kind": "page_visited"}] * 1200, uow=uow)
         uow.commit()
+    container.relay.drain()
     # Tests run Huey in immediate mode, so the queued relay pass has already run.
     assert len(seen) == 1200
     assert container.relay.pending_count() == 0

@@ -41,6 +41,7 @@ def run(
         )
         outcome = ACTIONS[key].run(ctx, params)
         uow.commit()
+    container.relay.drain()
     return outcome
 
 
@@ -72,6 +73,7 @@ def test_clear_marketing_only_on_lead_qualified(container: Container) -> None:
     with container.uow() as uow:
         contact_id = create_contact({"last_name": "Hopper", "marketing_only": True}, uow=uow).id
         uow.commit()
+    container.relay.drain()
     event = LeadQualified(lead_id=1, opportunity_id=None, contact_id=contact_id, account_id=None)
     assert run(container, "clear_marketing_only", None, {}, event) == "cleared"
     with container.read_session() as session:
@@ -150,6 +152,7 @@ def test_a_user_rule_runs_the_hand_over_actions_through_the_engine(container: Co
         )
         rule_key, rule_secret = rule.key, rule.secret
         uow.commit()
+    container.relay.drain()
     lead_id = new_lead(container)
     from tests.integration.process.helpers import tick
 

@@ -42,6 +42,7 @@ def test_sales_acceptance_task_is_due_by_the_speed_to_lead_deadline(container: C
     with container.uow() as uow:
         sales.set_deadline("sales_acceptance", 2, uow=uow)
         uow.commit()
+    container.relay.drain()
     before = utcnow()
     lead_id = new_lead(container)
     tick(container, lead_id, sales_ready=True)
@@ -77,13 +78,16 @@ def test_overdue_tasks_are_escalated_to_managers_once_and_counted(container: Con
             .values(due_at=utcnow() - timedelta(hours=1))
         )
         uow.commit()
+    container.relay.drain()
     with container.uow() as uow:
         escalated = sales.check_deadlines(uow=uow)
         uow.commit()
+    container.relay.drain()
     assert len(escalated) == 1
     with container.uow() as uow:
         assert sales.check_deadlines(uow=uow) == []
         uow.commit()
+    container.relay.drain()
     with container.read_session() as session:
         notified = session.scalars(select(Notification.user_id).where(Notification.lead_id == late))
         assert sorted(notified) == sorted([manager_id, other_manager_id])
@@ -100,6 +104,7 @@ def test_a_manager_assigns_and_accepts(container: Container) -> None:
     with container.uow() as uow:
         sales.accept_lead(lead_id, seller_id, uow=uow, by_user_id=manager_id)
         uow.commit()
+    container.relay.drain()
     with container.read_session() as session:
         values = process.lead_values(session, lead_id)
         history = sales.assignments(session, lead_id)
@@ -112,6 +117,7 @@ def _set_capacity(container: Container, user_id: int, capacity: int | None) -> N
     with container.uow() as uow:
         update_user(user_id, {"capacity": capacity}, uow=uow)
         uow.commit()
+    container.relay.drain()
 
 
 def test_round_robin_takes_turns_and_respects_capacity(container: Container) -> None:
@@ -125,6 +131,7 @@ def test_round_robin_takes_turns_and_respects_capacity(container: Container) -> 
         with container.uow() as uow:
             chosen.append(sales.round_robin_assign(lead_id, uow=uow).user_id)
             uow.commit()
+        container.relay.drain()
     assert chosen == [first, second, second]
     with container.uow() as uow, pytest.raises(Conflict):
         sales.round_robin_assign(leads[3], uow=uow)
@@ -142,14 +149,17 @@ def test_round_robin_skips_inactive_people_and_counts_only_open_leads(container:
     with container.uow() as uow:
         update_user(away, {"is_active": False}, uow=uow)
         uow.commit()
+    container.relay.drain()
     closed = new_lead(container, owner_id=here)
     with container.uow() as uow:
         sales.disqualify_lead(closed, "lost", uow=uow)
         uow.commit()
+    container.relay.drain()
     lead_id = new_lead(container)
     with container.uow() as uow:
         assert sales.round_robin_assign(lead_id, uow=uow).user_id == here
         uow.commit()
+    container.relay.drain()
 
 
 def test_notify_a_role_reaches_each_active_member(container: Container) -> None:
@@ -159,11 +169,13 @@ def test_notify_a_role_reaches_each_active_member(container: Container) -> None:
     with container.uow() as uow:
         assert sales.notify(uow=uow, title="New queue item", role="telemarketer") == 2
         uow.commit()
+    container.relay.drain()
     with container.read_session() as session:
         assert sales.unread_count(session, a) == 1
         assert sales.unread_count(session, b) == 1
     with container.uow() as uow:
         sales.mark_read(a, uow=uow)
         uow.commit()
+    container.relay.drain()
     with container.read_session() as session:
         assert sales.unread_count(session, a) == 0

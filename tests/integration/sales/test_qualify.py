@@ -24,6 +24,7 @@ def test_qualify_creates_opportunity_contact_account_and_finishes(container: Con
     with container.uow() as uow:
         result = sales.qualify_lead(lead_id, uow=uow)
         uow.commit()
+    container.relay.drain()
     with container.read_session() as session:
         lead = session.get(Lead, lead_id)
         opportunity = session.get(Opportunity, result.opportunity_id)
@@ -46,10 +47,12 @@ def test_qualify_clears_marketing_only_on_the_existing_contact(container: Contai
     with container.uow() as uow:
         contact_id = create_contact({"last_name": "Hopper", "marketing_only": True}, uow=uow).id
         uow.commit()
+    container.relay.drain()
     lead_id = new_lead(container, parent_contact_id=contact_id)
     with container.uow() as uow:
         result = sales.qualify_lead(lead_id, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert result.contact_id == contact_id
     with container.read_session() as session:
         contact = session.get(Contact, contact_id)
@@ -62,6 +65,7 @@ def test_qualify_options_can_leave_out_the_opportunity_and_account(container: Co
     with container.uow() as uow:
         result = sales.qualify_lead(lead_id, uow=uow, options=options)
         uow.commit()
+    container.relay.drain()
     assert result.opportunity_id is None and result.account_id is None
     assert result.contact_id is not None
 
@@ -71,6 +75,7 @@ def test_a_qualified_lead_is_read_only(container: Container) -> None:
     with container.uow() as uow:
         sales.qualify_lead(lead_id, uow=uow)
         uow.commit()
+    container.relay.drain()
     with pytest.raises(Conflict) as caught:
         tick(container, lead_id, topic="changed")
     assert caught.value.field == "status"
@@ -89,6 +94,7 @@ def test_disqualify_then_reactivate_resumes_the_stage(container: Container) -> N
     with container.uow() as uow:
         sales.disqualify_lead(lead_id, "cannot_contact", uow=uow)
         uow.commit()
+    container.relay.drain()
     assert instance_of(container, lead_id).status == "abandoned"
     with container.read_session() as session:
         lead = session.get(Lead, lead_id)
@@ -97,6 +103,7 @@ def test_disqualify_then_reactivate_resumes_the_stage(container: Container) -> N
     with container.uow() as uow:
         sales.reactivate_lead(lead_id, uow=uow)
         uow.commit()
+    container.relay.drain()
     instance = instance_of(container, lead_id)
     assert (instance.status, instance.stage) == ("active", domain.TELEMARKETING_ACCEPTANCE)
     with container.read_session() as session:
@@ -110,6 +117,7 @@ def test_disqualify_is_refused_once_an_opportunity_exists(container: Container) 
     with container.uow() as uow:
         create_opportunity({"name": "Deal", "originating_lead_id": lead_id}, uow=uow)
         uow.commit()
+    container.relay.drain()
     with container.uow() as uow, pytest.raises(Conflict):
         sales.disqualify_lead(lead_id, "lost", uow=uow)
 
@@ -123,6 +131,7 @@ def test_recycle_goes_back_to_marketing_qualification_and_is_counted(container: 
     with container.uow() as uow:
         sales.recycle_lead(lead_id, "No budget this year", uow=uow)
         uow.commit()
+    container.relay.drain()
     assert stage_of(container, lead_id) == domain.MARKETING_QUALIFICATION
     with container.read_session() as session:
         values = process.lead_values(session, lead_id)

@@ -17,21 +17,24 @@ def make_account(container: Container, **values: Any) -> int:
     with container.uow() as uow:
         row = create_account({"name": "Acme", **values}, uow=uow)
         uow.commit()
-        return row.id
+    container.relay.drain()
+    return row.id
 
 
 def make_contact(container: Container, **values: Any) -> int:
     with container.uow() as uow:
         row = create_contact({"last_name": "Doe", **values}, uow=uow)
         uow.commit()
-        return row.id
+    container.relay.drain()
+    return row.id
 
 
 def make_lead(container: Container, **values: Any) -> int:
     with container.uow() as uow:
         row = create_lead({"topic": "Interested", **values}, uow=uow)
         uow.commit()
-        return row.id
+    container.relay.drain()
+    return row.id
 
 
 def record(container: Container, contact_id: int, kind: str, when: datetime, **extra: Any) -> None:
@@ -41,6 +44,7 @@ def record(container: Container, contact_id: int, kind: str, when: datetime, **e
             uow=uow,
         )
         uow.commit()
+    container.relay.drain()
 
 
 def live_model(container: Container, **data: Any) -> int:
@@ -54,6 +58,7 @@ def live_model(container: Container, **data: Any) -> int:
         uow.commit()
         job_id = job.id
     run_rescore(container, job_id)
+    container.relay.drain()
     return model_id
 
 

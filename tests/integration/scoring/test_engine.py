@@ -50,6 +50,7 @@ def _custom_lead_fields(container: Container) -> None:
                 {"entity": "lead", "name": name, "type": "text", "scorable": True}, uow=uow
             )
         uow.commit()
+    container.relay.drain()
 
 
 def test_the_worked_example_gives_110_40_and_70(container: Container) -> None:
@@ -151,11 +152,13 @@ def test_an_account_lead_drops_a_member_that_moves_away_or_is_deleted(
     with container.uow() as uow:
         update_contact(mover, {"account_id": elsewhere}, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert score_of(container, lead, model) == 10
 
     with container.uow() as uow:
         delete_contact(leaver, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert score_of(container, lead, model) == 5
 
 
@@ -295,11 +298,13 @@ def test_scored_field_changes_rescore_and_unrelated_ones_do_not(container: Conta
     with container.uow() as uow:
         update_contact(contact, {"city": "Lyon"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     assert score_of(container, lead, model) == 7
     # A lead losing its parent loses its score under contact-based models.
     with container.uow() as uow:
         update_lead(lead, {"parent_contact_id": None}, uow=uow)
         uow.commit()
+    container.relay.drain()
     with container.read_session() as session:
         assert session.scalars(select(LeadScore)).all() == []
 
@@ -308,6 +313,7 @@ def test_auto_sales_ready_switch_off_leaves_the_flag_alone(container: Container)
     with container.uow() as uow:
         set_switch("scoring.auto_sales_ready", False, uow=uow)
         uow.commit()
+    container.relay.drain()
     contact = make_contact(container)
     lead = make_lead(container, parent_contact_id=contact)
     live_model(
@@ -329,6 +335,7 @@ def test_stopping_deletes_scores_only_when_the_switch_says(
     with container.uow() as uow:
         set_switch("scoring.delete_scores_on_stop", delete_on_stop, uow=uow)
         uow.commit()
+    container.relay.drain()
     contact = make_contact(container)
     make_lead(container, parent_contact_id=contact)
     model = live_model(
@@ -342,6 +349,7 @@ def test_stopping_deletes_scores_only_when_the_switch_says(
             update_model(model, {"name": "Renamed"}, uow=uow)
         stop_model(model, uow=uow)
         uow.commit()
+    container.relay.drain()
     with container.read_session() as session:
         left = session.scalars(select(LeadScore)).all()
         history = session.scalars(select(ScoreHistory)).all()
@@ -397,6 +405,7 @@ def test_check_for_errors_and_what_if(container: Container) -> None:
             uow=uow,
         )
         uow.commit()
+    container.relay.drain()
     with container.read_session() as session:
         summary = what_if(session, container.registry(), model_id)
         assert session.scalars(select(LeadScore)).all() == []

@@ -35,7 +35,7 @@ def test_a_failing_handler_does_not_stop_the_others() -> None:
     with pytest.raises(HandlerFailed) as caught:
         bus.handle(Pinged(3))
     assert seen == [3]
-    assert [name for name, _ in caught.value.failures] == ["broken"]
+    assert caught.value.failures == ["broken"]
 
 
 def test_events_survive_the_outbox_round_trip() -> None:

@@ -27,6 +27,7 @@ def add(container: Container, create: Any, data: dict[str, Any]) -> int:
     with container.uow() as uow:
         row_id = int(create(data, uow=uow).id)
         uow.commit()
+    container.relay.drain()
     return row_id
 
 
@@ -267,6 +268,7 @@ def test_a_contact_page_shows_its_account_leads_and_timeline(
     with container.uow() as uow:
         record_interaction({"contact_id": contact, "kind": "email_opened"}, uow=uow)
         uow.commit()
+    container.relay.drain()
 
     html = signed_in.get(f"/contacts/{contact}").text
 
@@ -372,6 +374,7 @@ def test_custom_fields_are_in_the_form_and_on_the_page(
         )
         add_custom_field({"entity": "contact", "name": "seats", "type": "integer"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     token = csrf_of(signed_in.get("/contacts/new").text)
 
     refused = signed_in.post(

@@ -162,6 +162,7 @@ def test_removing_a_custom_field_takes_it_out_of_the_registry(
     with container.uow() as uow:
         add_custom_field({"entity": "contact", "name": "tier", "type": "text"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     listing = as_admin.get("/settings/fields").text
     assert 'href="/settings/fields/contact/tier/remove">Remove</a>' in listing
     confirm = as_admin.get("/settings/fields/contact/tier/remove")

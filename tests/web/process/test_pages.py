@@ -89,6 +89,7 @@ def test_queues_and_dashboard_pages(client: TestClient, container: Container) ->
             .values(due_at=utcnow() - timedelta(hours=3))
         )
         uow.commit()
+    container.relay.drain()
     dashboard = client.get("/dashboard")
     assert dashboard.status_code == 200
     assert "Sales acceptance" in dashboard.text and "Funnel" in dashboard.text
@@ -104,6 +105,7 @@ def test_a_salesperson_lands_on_sales_contacts_without_marketing_only(
         create_contact({"last_name": "Newsletter", "marketing_only": True}, uow=uow)
         create_contact({"last_name": "Buyer", "marketing_only": False}, uow=uow)
         uow.commit()
+    container.relay.drain()
     log_in(client, container, "salesperson")
     page = client.get("/contacts")
     assert page.status_code == 200

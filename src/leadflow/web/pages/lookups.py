@@ -57,6 +57,11 @@ def reference_titles(
     return titles
 
 
+def titles_by_id(session: Session, target: str, ids: Iterable[int]) -> dict[int, str]:
+    """The display titles of these records of one entity."""
+    return {int(row["id"]): title_of(target, row) for row in _title_rows(session, target, set(ids))}
+
+
 def reference_options(session: Session, registry: Registry, target: str) -> list[Any] | None:
     """(id, title) pairs sorted by title, or None when there are too many for a select."""
     rows = _title_rows(session, target, None)

@@ -13,6 +13,7 @@ from leadflow.errors import PermissionDenied
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize
 from leadflow.web.pages.render import settings_navigation
+from leadflow.web.pages.settings_events import events_settings_router
 from leadflow.web.pages.settings_fields import fields_settings_router
 from leadflow.web.pages.settings_users import users_settings_router
 
@@ -32,4 +33,5 @@ def settings_router() -> APIRouter:
 
     router.include_router(fields_settings_router())
     router.include_router(users_settings_router())
+    router.include_router(events_settings_router())
     return router

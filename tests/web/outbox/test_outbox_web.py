@@ -1,0 +1,79 @@
+"""Parked events through the API and on the settings page; only admins see them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from leadflow.bootstrap import Container
+from leadflow.bus import Delivery
+from leadflow.contacts.events import ContactCreated
+from leadflow.contacts.services import create_contact
+from leadflow.outbox import MAX_ATTEMPTS, OutboxMessage
+from tests.web.pages.test_pages import csrf_of, log_in
+
+
+def _park_one(container: Container) -> int:
+    def broken(deliveries: Sequence[Delivery]) -> None:
+        raise RuntimeError("the CRM is down")
+
+    container.bus.subscribe_batch([ContactCreated], broken, name="test.broken")
+    with container.uow() as uow:
+        contact = create_contact({"first_name": "Ada", "last_name": "Lovelace"}, uow=uow)
+        uow.commit()
+    for _ in range(MAX_ATTEMPTS):
+        # Each retry's pause is cut short.
+        with container.session_factory() as session, session.begin():
+            session.execute(update(OutboxMessage).values(claimed_until=None))
+        container.relay.dispatch()
+    container.bus.unsubscribe(ContactCreated, "test.broken")
+    return contact.id
+
+
+def test_parked_events_are_listed_and_retried_through_the_api(
+    client: TestClient, container: Container, admin: dict[str, str]
+) -> None:
+    assert client.get("/api/v1/outbox/parked", headers=admin).json() == {"items": []}
+    _park_one(container)
+
+    state = client.get("/api/v1/outbox", headers=admin).json()
+    assert state == {"pending": 0, "parked": 1}
+    [item] = client.get("/api/v1/outbox/parked", headers=admin).json()["items"]
+    assert item["event_type"] == "contact.created"
+    assert item["attempts"] == MAX_ATTEMPTS
+    assert "the CRM is down" in item["last_error"]
+
+    retried = client.post("/api/v1/outbox/parked/retry", json={}, headers=admin)
+    assert retried.status_code == 200
+    assert retried.json() == {"retried": 1}
+    container.relay.drain()
+    assert client.get("/api/v1/outbox", headers=admin).json() == {"pending": 0, "parked": 0}
+
+
+def test_only_admins_see_the_event_queue(
+    client: TestClient, headers_for: Callable[[str], dict[str, str]]
+) -> None:
+    for role in ("marketer", "sales_manager", "telemarketer", "salesperson"):
+        assert client.get("/api/v1/outbox", headers=headers_for(role)).status_code == 403
+    assert client.get("/api/v1/outbox", headers=headers_for("admin")).status_code == 200
+
+
+def test_the_settings_page_names_the_record_and_retries(
+    client: TestClient, container: Container
+) -> None:
+    contact_id = _park_one(container)
+    log_in(client, container, "admin")
+
+    page = client.get("/settings/events")
+
+    assert page.status_code == 200
+    assert "Parked events" in page.text
+    assert f'href="/contacts/{contact_id}">Ada Lovelace</a>' in page.text
+    assert "the CRM is down" in page.text
+    done = client.post(
+        "/settings/events/retry", data={"csrf_token": csrf_of(page.text)}, follow_redirects=True
+    )
+    assert "1 event put back in the queue" in done.text
+    assert "No parked events" in done.text
