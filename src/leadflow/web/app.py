@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from leadflow import __version__
 from leadflow.bootstrap import Container
 from leadflow.web.api.routers import api_routers
 from leadflow.web.errors import install_error_handlers
+from leadflow.web.inputs import check_inputs
 from leadflow.web.limits import BodySizeLimit
 
 STATIC = Path(__file__).parent / "static"
@@ -23,6 +24,8 @@ def create_app(container: Container) -> FastAPI:
         description="Lead lifecycle engine: capture, matching, scoring, process, hand-over.",
         docs_url="/docs",
         openapi_url="/openapi.json",
+        # Every route's path, query string and body are checked once here (web/inputs.py).
+        dependencies=[Depends(check_inputs)],
     )
     app.state.container = container
     install_error_handlers(app)

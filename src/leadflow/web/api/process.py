@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from leadflow.errors import BadRequest, PermissionDenied, ValidationFailed
+from leadflow.lib.bounds import RowId
 from leadflow.lib.listing import run_list
 from leadflow.lib.records import to_public
 from leadflow.process import services as process
@@ -33,15 +34,15 @@ class SwitchBody(BaseModel):
 
 
 class TaskBody(BaseModel):
-    lead_id: int
+    lead_id: RowId
     queue: str | None = Field(default=None, max_length=64)
-    owner_id: int | None = None
+    owner_id: RowId | None = None
     title: str | None = Field(default=None, max_length=300)
     hours: float | None = Field(default=None, gt=0, le=8760)
 
 
 class AssignBody(BaseModel):
-    user_id: int | None = None
+    user_id: RowId | None = None
     round_robin: bool = False
 
 

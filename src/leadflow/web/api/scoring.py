@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request, Response
 
-from leadflow.errors import NotFound, ValidationFailed
+from leadflow.errors import ErrorCode, NotFound, ValidationFailed
+from leadflow.lib.bounds import INT64
 from leadflow.org.services import all_switches, set_switch
 from leadflow.scoring import insight, predict, services
 from leadflow.users.domain import Permission
@@ -142,6 +143,10 @@ def routers() -> list[APIRouter]:
         raw = data.get("model_id")
         if raw is not None and (isinstance(raw, bool) or not isinstance(raw, int)):
             raise ValidationFailed("model_id must be a model id", field="model_id")
+        if raw is not None and raw not in INT64:
+            raise ValidationFailed(
+                f"No model has id {raw}", code=ErrorCode.OUT_OF_RANGE, field="model_id"
+            )
         container = container_of(request)
         with container.uow() as uow:
             job = services.start_rescore(raw, uow=uow)
