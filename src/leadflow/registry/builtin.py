@@ -298,6 +298,7 @@ ALWAYS_SET = frozenset(
             for entity in ("contact", "account", "lead", "opportunity")
             for name in ("created_at", "updated_at")
         ),
+        *((entity, "id") for entity in ENTITIES),
     }
 )
 
