@@ -49,3 +49,22 @@ def omittable(**constraints: Any) -> Any:
         schema.pop("default", None)
 
     return Field(default=None, json_schema_extra=drop_default, **constraints)
+
+
+def nul_location(data: Any) -> str | None:
+    """Where parsed JSON or YAML holds NUL (in a key or a string): 'items[2].name', or ''."""
+    pending: list[tuple[str, Any]] = [("", data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if NUL in value:
+                return path
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                where = f"{path}.{key}" if path else str(key)
+                if NUL in str(key):
+                    return where
+                pending.append((where, item))
+        elif isinstance(value, list):
+            pending.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
+    return None

@@ -20,7 +20,7 @@ from fastapi import Request
 from fastapi.routing import APIRoute
 
 from leadflow.errors import ErrorCode, NotFound, ValidationFailed
-from leadflow.lib.bounds import INT64, NUL
+from leadflow.lib.bounds import INT64, NUL, nul_location
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
@@ -87,22 +87,3 @@ async def _check_body(request: Request) -> None:
     where = nul_location(data)
     if where is not None:
         raise nul_character(where)
-
-
-def nul_location(data: Any) -> str | None:
-    """Where a JSON value holds NUL, in a key or a string: 'items[2].name' ('' for the top)."""
-    pending: list[tuple[str, Any]] = [("", data)]
-    while pending:
-        path, value = pending.pop()
-        if isinstance(value, str):
-            if NUL in value:
-                return path
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                where = f"{path}.{key}" if path else str(key)
-                if NUL in str(key):
-                    return where
-                pending.append((where, item))
-        elif isinstance(value, list):
-            pending.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
-    return None

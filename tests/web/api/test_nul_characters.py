@@ -76,6 +76,21 @@ def test_nul_in_a_query_string_or_a_path_is_422_naming_the_parameter(
         assert _problem(response) == (422, "nul_character", field), url
 
 
+def test_nul_written_as_an_escape_in_a_process_definition_is_422(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    for content_type, body, field in [
+        ("application/yaml", 'key: lead\nname: "Sales\\0"\n', "name"),
+        ("application/json", '{"key": "lead", "stages": [{"name": "\\u0000"}]}', "stages[0].name"),
+    ]:
+        response = client.post(
+            "/api/v1/processes/import",
+            content=body,
+            headers={**admin, "content-type": content_type},
+        )
+        assert _problem(response) == (422, "nul_character", field), body
+
+
 def test_nul_in_a_form_encoded_page_post_is_refused_with_a_page(
     client: TestClient, admin: dict[str, str], container: Container
 ) -> None:
