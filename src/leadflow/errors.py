@@ -21,6 +21,10 @@ from typing import Any
 
 class ErrorCode(StrEnum):
     INVALID_VALUE = "invalid_value"
+    # The value is of the right kind but its column cannot hold it (2^63, 10^17.00).
+    OUT_OF_RANGE = "out_of_range"
+    # Text holding U+0000, which PostgreSQL cannot store; refused on every database.
+    NUL_CHARACTER = "nul_character"
     INVALID_EMAIL = "invalid_email"
     UNKNOWN_FIELD = "unknown_field"
     REQUIRED = "required"

@@ -1,4 +1,4 @@
-"""Browser fixtures: the real app served by uvicorn, and Debian's Chromium driven by Playwright.
+"""Browser fixtures: Debian's Chromium driven by Playwright (the app: `live_server`).
 
 No browser is ever downloaded: the tests use /usr/bin/chromium and fail, saying
 what to install, when it is missing.
@@ -6,18 +6,11 @@ what to install, when it is missing.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, sync_playwright
-
-from leadflow.bootstrap import Container
-from leadflow.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -27,33 +20,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-START_TIMEOUT = 15.0
-
-
-@pytest.fixture
-def live_server(container: Container) -> Iterator[str]:
-    """The app on a free 127.0.0.1 port, served from a background thread."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = int(sock.getsockname()[1])
-    config = uvicorn.Config(
-        create_app(container), log_level="warning", lifespan="off", ws="none", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_TIMEOUT
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            sock.close()
-            pytest.fail("uvicorn did not start", pytrace=False)
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.capture.domain import SubmissionStatus
+from leadflow.lib.bounds import INT32, Int32, RowId, omittable
 from leadflow.lib.json_types import JsonScalar
 
 SubmissionPayload = dict[str, JsonScalar]
@@ -18,11 +19,13 @@ class _Strict(BaseModel):
 
 
 class StrategyIn(_Strict):
-    name: str | None = Field(default=None, max_length=200)
+    """Create and change: a field left out keeps its value; null only where a value may be empty."""
+
+    name: str = omittable(max_length=200)
     description: str | None = Field(default=None, max_length=2000)
-    target: str | None = None
-    fields: list[str] | None = None
-    is_default: bool | None = None
+    target: str = omittable()
+    fields: list[str] = omittable()
+    is_default: bool = omittable()
 
 
 class FormFieldIn(_Strict):
@@ -32,23 +35,25 @@ class FormFieldIn(_Strict):
     required: bool = False
     contact_field: str | None = None
     lead_field: str | None = None
-    max_length: int | None = None
+    max_length: Int32 | None = None
 
 
 class FormIn(_Strict):
-    name: str | None = Field(default=None, max_length=200)
-    slug: str | None = Field(default=None, max_length=100)
-    title: str | None = Field(default=None, max_length=200)
+    """Create and change: a field left out keeps its value; null only where a value may be empty."""
+
+    name: str = omittable(max_length=200)
+    slug: str = omittable(max_length=100)
+    title: str = omittable(max_length=200)
     intro: str | None = Field(default=None, max_length=5000)
-    fields: list[FormFieldIn] | None = None
+    fields: list[FormFieldIn] = omittable()
     campaign: str | None = Field(default=None, max_length=200)
-    owner_id: int | None = None
-    update_mode: str | None = None
-    generate_leads_without_matching: bool | None = None
+    owner_id: RowId | None = None
+    update_mode: str = omittable()
+    generate_leads_without_matching: bool = omittable()
     consent_field: str | None = None
-    store_all_submissions: bool | None = None
-    contact_strategy_id: int | None = None
-    lead_strategy_id: int | None = None
+    store_all_submissions: bool = omittable()
+    contact_strategy_id: RowId | None = None
+    lead_strategy_id: RowId | None = None
 
 
 class ResubmitIn(_Strict):
@@ -58,15 +63,17 @@ class ResubmitIn(_Strict):
 
 
 class EventIn(_Strict):
-    name: str | None = Field(default=None, max_length=200)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    capacity: int | None = Field(default=None, ge=1)
+    """Create and change: a field left out keeps its value; null only where a value may be empty."""
+
+    name: str = omittable(max_length=200)
+    starts_at: datetime = omittable()
+    ends_at: datetime = omittable()
+    capacity: int | None = Field(default=None, ge=1, le=INT32.high)
     venue: str | None = Field(default=None, max_length=300)
-    match_on: str | None = None
-    create_leads: bool | None = None
+    match_on: str = omittable()
+    create_leads: bool = omittable()
     campaign: str | None = Field(default=None, max_length=200)
-    owner_id: int | None = None
+    owner_id: RowId | None = None
 
 
 class RegistrationIn(_Strict):

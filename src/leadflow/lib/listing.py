@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from leadflow.errors import ErrorCode, ValidationFailed
+from leadflow.lib.bounds import INT64, NUL
 from leadflow.lib.normalize import InvalidEmail, normalize_email
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 from leadflow.registry.sql import field_column, table_for
@@ -94,6 +95,10 @@ def parse_list_params(
     limit = DEFAULT_LIMIT
     search: str | None = None
     for key, raw in params:
+        if NUL in key or NUL in raw:
+            raise ValidationFailed(
+                f"{key!r} holds a NUL character", code=ErrorCode.NUL_CHARACTER, field=key
+            )
         if key == "sort":
             sort_name = raw or sort_name
         elif key == "cursor":
@@ -354,8 +359,14 @@ def decode_cursor(token: str) -> tuple[Any, int]:
             value = date.fromisoformat(value)
         elif kind == "dec":
             value = Decimal(value)
+        elif (isinstance(value, int) and value not in INT64) or (
+            isinstance(value, str) and NUL in value
+        ):
+            raise ValueError(value)
+        if row_id not in INT64:
+            raise ValueError(row_id)
         return value, int(row_id)
-    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
+    except (ValueError, ArithmeticError, KeyError, TypeError, binascii.Error):
         raise ValidationFailed(
             "The cursor is not one this API issued", code=ErrorCode.INVALID_CURSOR, field="cursor"
         ) from None

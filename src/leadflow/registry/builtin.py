@@ -14,6 +14,7 @@ from leadflow.leads.domain import (
     PurchaseProcess,
     PurchaseTimeframe,
 )
+from leadflow.lib.bounds import INT64
 from leadflow.opportunities.domain import OpportunityStatus
 from leadflow.registry.domain import EntityDef, FieldDef, FieldType, Registry, RelationshipDef
 from leadflow.users.domain import Role
@@ -27,7 +28,7 @@ def _options(enum: type[object]) -> tuple[str, ...]:
 
 def _system(entity: str) -> list[FieldDef]:
     return [
-        FieldDef(entity, "id", "ID", T.INTEGER, writable=False, importable=False),
+        FieldDef(entity, "id", "ID", T.INTEGER, writable=False, importable=False, int_range=INT64),
         FieldDef(entity, "created_at", "Created on", T.DATETIME, writable=False, importable=False),
         FieldDef(entity, "updated_at", "Modified on", T.DATETIME, writable=False, importable=False),
     ]
@@ -75,7 +76,9 @@ def _account_fields() -> list[FieldDef]:
         FieldDef(e, "domain", "Domain", T.TEXT, matchable=True, scorable=True, max_length=255),
         FieldDef(e, "industry", "Industry", T.TEXT, scorable=True, max_length=100),
         FieldDef(e, "employee_count", "Employees", T.INTEGER, scorable=True),
-        FieldDef(e, "annual_revenue", "Annual revenue", T.DECIMAL, scorable=True),
+        FieldDef(
+            e, "annual_revenue", "Annual revenue", T.DECIMAL, scorable=True, precision=18, scale=2
+        ),
         FieldDef(e, "country", "Country", T.TEXT, scorable=True, max_length=100),
         FieldDef(e, "city", "City", T.TEXT, scorable=True, max_length=100),
     ]
@@ -118,13 +121,27 @@ def _lead_fields() -> list[FieldDef]:
         FieldDef(e, "source", "Lead source", T.CHOICE, options=_options(LeadSource), scorable=True),
         FieldDef(e, "campaign", "Campaign", T.TEXT, matchable=True, scorable=True, max_length=200),
         FieldDef(
-            e, "marketing_page_id", "Marketing page", T.INTEGER, matchable=True, scorable=True
+            e,
+            "marketing_page_id",
+            "Marketing page",
+            T.INTEGER,
+            matchable=True,
+            scorable=True,
+            int_range=INT64,
         ),
         FieldDef(
-            e, "marketing_form_id", "Marketing form", T.INTEGER, matchable=True, scorable=True
+            e,
+            "marketing_form_id",
+            "Marketing form",
+            T.INTEGER,
+            matchable=True,
+            scorable=True,
+            int_range=INT64,
         ),
-        FieldDef(e, "event_id", "Event", T.INTEGER, matchable=True, scorable=True),
-        FieldDef(e, "journey_id", "Journey", T.INTEGER, matchable=True, scorable=True),
+        FieldDef(e, "event_id", "Event", T.INTEGER, matchable=True, scorable=True, int_range=INT64),
+        FieldDef(
+            e, "journey_id", "Journey", T.INTEGER, matchable=True, scorable=True, int_range=INT64
+        ),
         FieldDef(e, "parent_contact_id", "Parent contact", T.REFERENCE, reference="contact"),
         FieldDef(e, "parent_account_id", "Parent account", T.REFERENCE, reference="account"),
         FieldDef(e, "owner_id", "Owner", T.REFERENCE, reference="user"),
@@ -157,7 +174,9 @@ def _lead_fields() -> list[FieldDef]:
             options=_options(PurchaseProcess),
             scorable=True,
         ),
-        FieldDef(e, "budget_amount", "Budget amount", T.DECIMAL, scorable=True),
+        FieldDef(
+            e, "budget_amount", "Budget amount", T.DECIMAL, scorable=True, precision=18, scale=2
+        ),
         FieldDef(e, "need", "Need", T.CHOICE, options=_options(Need), scorable=True),
         FieldDef(e, "description", "Description", T.LONG_TEXT, filterable=False),
     ]
@@ -171,7 +190,7 @@ def _opportunity_fields() -> list[FieldDef]:
         FieldDef(e, "contact_id", "Contact", T.REFERENCE, reference="contact"),
         FieldDef(e, "account_id", "Account", T.REFERENCE, reference="account"),
         FieldDef(e, "originating_lead_id", "Originating lead", T.REFERENCE, reference="lead"),
-        FieldDef(e, "estimated_value", "Estimated value", T.DECIMAL),
+        FieldDef(e, "estimated_value", "Estimated value", T.DECIMAL, precision=18, scale=2),
         FieldDef(e, "status", "Status", T.CHOICE, options=_options(OpportunityStatus)),
     ]
 
@@ -179,7 +198,7 @@ def _opportunity_fields() -> list[FieldDef]:
 def _interaction_fields() -> list[FieldDef]:
     e = "interaction"
     return [
-        FieldDef(e, "id", "ID", T.INTEGER, writable=False, importable=False),
+        FieldDef(e, "id", "ID", T.INTEGER, writable=False, importable=False, int_range=INT64),
         FieldDef(e, "contact_id", "Contact", T.REFERENCE, reference="contact", required=True),
         FieldDef(e, "lead_id", "Lead", T.REFERENCE, reference="lead"),
         FieldDef(
@@ -201,7 +220,7 @@ def _interaction_fields() -> list[FieldDef]:
 def _user_fields() -> list[FieldDef]:
     e = "user"
     return [
-        FieldDef(e, "id", "ID", T.INTEGER, writable=False, importable=False),
+        FieldDef(e, "id", "ID", T.INTEGER, writable=False, importable=False, int_range=INT64),
         FieldDef(e, "email", "Email", T.EMAIL, required=True, max_length=320),
         FieldDef(e, "name", "Name", T.TEXT, required=True, max_length=200),
         FieldDef(e, "role", "Role", T.CHOICE, options=_options(Role), required=True),
@@ -279,6 +298,7 @@ ALWAYS_SET = frozenset(
             for entity in ("contact", "account", "lead", "opportunity")
             for name in ("created_at", "updated_at")
         ),
+        *((entity, "id") for entity in ENTITIES),
     }
 )
 

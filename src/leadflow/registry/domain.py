@@ -8,13 +8,15 @@ so a user-supplied name never reaches SQL unless the registry knows it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
 from leadflow.errors import ErrorCode, ValidationFailed
+from leadflow.lib.bounds import INT32, INT64, NUL, IntRange
 from leadflow.lib.normalize import InvalidEmail, normalize_email
 
 
@@ -73,6 +75,18 @@ class FieldDef:
     custom: bool = False
     reference: str | None = None
     max_length: int | None = None
+    # What the column holds. Whole numbers: its range; unless given, references
+    # are BIGINT and other integers INTEGER (custom ones are read with CAST AS
+    # INTEGER). Decimals: NUMERIC(precision, scale); custom ones are JSON doubles.
+    int_range: IntRange | None = None
+    precision: int | None = None
+    scale: int | None = None
+
+    @property
+    def whole_number_range(self) -> IntRange:
+        if self.int_range is not None:
+            return self.int_range
+        return INT64 if self.type is FieldType.REFERENCE else INT32
 
     def coerce(self, value: Any) -> Any:
         """The value in this field's Python type; raises ValidationFailed naming the field."""
@@ -185,6 +199,10 @@ def coerce_value(definition: FieldDef, value: Any) -> Any:
     def fail(message: str, code: ErrorCode = ErrorCode.INVALID_VALUE) -> ValidationFailed:
         return ValidationFailed(message, code=code, field=name)
 
+    if isinstance(value, str) and NUL in value:
+        # PostgreSQL cannot store it; SQLite could, but both refuse it alike.
+        raise fail(f"{definition.label} holds a NUL character", ErrorCode.NUL_CHARACTER)
+
     kind = definition.type
     if kind in (FieldType.TEXT, FieldType.LONG_TEXT, FieldType.PHONE, FieldType.URL):
         if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -206,21 +224,14 @@ def coerce_value(definition: FieldDef, value: Any) -> Any:
             ) from None
         return value.strip()
     if kind is FieldType.INTEGER or kind is FieldType.REFERENCE:
-        if isinstance(value, bool):
-            raise fail(f"{definition.label} must be a whole number")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str):
-            text = value.strip()
-            if not text:
-                return None
-            try:
-                return int(text)
-            except ValueError:
-                raise fail(f"{definition.label} must be a whole number") from None
-        raise fail(f"{definition.label} must be a whole number")
+        whole = _whole_number(definition, value, fail)
+        if whole is not None and whole not in definition.whole_number_range:
+            bounds = definition.whole_number_range
+            raise fail(
+                f"{definition.label} must be between {bounds.low} and {bounds.high}",
+                ErrorCode.OUT_OF_RANGE,
+            )
+        return whole
     if kind is FieldType.DECIMAL:
         if isinstance(value, bool):
             raise fail(f"{definition.label} must be a number")
@@ -232,7 +243,7 @@ def coerce_value(definition: FieldDef, value: Any) -> Any:
             raise fail(f"{definition.label} must be a number") from None
         if not number.is_finite():
             raise fail(f"{definition.label} must be a finite number")
-        return number
+        return _fit_decimal(definition, number, fail)
     if kind is FieldType.BOOLEAN:
         if isinstance(value, bool):
             return value
@@ -285,6 +296,50 @@ def coerce_value(definition: FieldDef, value: Any) -> Any:
     if kind is FieldType.JSON:
         return value
     raise fail(f"{definition.label} has an unsupported type")  # pragma: no cover
+
+
+def _whole_number(
+    definition: FieldDef, value: Any, fail: Callable[[str], ValidationFailed]
+) -> int | None:
+    if isinstance(value, bool):
+        raise fail(f"{definition.label} must be a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            raise fail(f"{definition.label} must be a whole number") from None
+    raise fail(f"{definition.label} must be a whole number")
+
+
+# A custom decimal is a JSON double: finite, and about 15 significant digits.
+_DOUBLE_LIMIT = Decimal("1e300")
+
+
+def _fit_decimal(
+    definition: FieldDef, number: Decimal, fail: Callable[[str, ErrorCode], ValidationFailed]
+) -> Decimal:
+    """The number as its column stores it: rounded to the scale, refused when too large."""
+    if definition.precision is None:
+        if abs(number) >= _DOUBLE_LIMIT:
+            raise fail(f"{definition.label} is too large", ErrorCode.OUT_OF_RANGE)
+        return number
+    scale = definition.scale or 0
+    whole_digits = definition.precision - scale
+    too_large = f"{definition.label} must have at most {whole_digits} digits before the point"
+    # The exponent is checked before rounding: quantizing 1E+999999 would not end.
+    if number and number.adjusted() >= whole_digits:
+        raise fail(too_large, ErrorCode.OUT_OF_RANGE)
+    rounded = number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
+    if rounded and rounded.adjusted() >= whole_digits:
+        raise fail(too_large, ErrorCode.OUT_OF_RANGE)
+    return rounded
 
 
 def to_json_value(value: Any) -> Any:

@@ -16,6 +16,7 @@ from typing import Any
 
 from leadflow.errors import ValidationFailed
 from leadflow.interactions.domain import is_valid_kind
+from leadflow.lib.bounds import INT32
 from leadflow.registry.domain import FieldType, Registry
 
 
@@ -215,6 +216,9 @@ def _integer(raw: Any, where: str, problems: Problems, *, minimum: int | None = 
         return None
     if minimum is not None and value < minimum:
         problems.add(where, f"must be at least {minimum}")
+        return None
+    if value not in INT32:  # compared with scores, an INTEGER column
+        problems.add(where, f"must be between {INT32.low} and {INT32.high}")
         return None
     return value
 

@@ -10,7 +10,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
-from leadflow.errors import Conflict, NotFound, ValidationFailed
+from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
+from leadflow.lib.bounds import INT32
 from leadflow.lib.clock import utcnow
 from leadflow.org.domain import DELETE_SCORES_ON_STOP
 from leadflow.org.services import switch_is_on
@@ -76,11 +77,18 @@ def _threshold(raw: Any) -> int | None:
             "The sales-ready threshold must be a whole number", field="sales_ready_threshold"
         )
     try:
-        return int(raw)
+        value = int(raw)
     except (TypeError, ValueError):
         raise ValidationFailed(
             "The sales-ready threshold must be a whole number", field="sales_ready_threshold"
         ) from None
+    if value not in INT32:
+        raise ValidationFailed(
+            f"The sales-ready threshold must be between {INT32.low} and {INT32.high}",
+            code=ErrorCode.OUT_OF_RANGE,
+            field="sales_ready_threshold",
+        )
+    return value
 
 
 def _apply_fields(row: ScoringModel, data: Mapping[str, Any], registry: Registry) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from leadflow import __version__
@@ -12,6 +12,7 @@ from leadflow.bootstrap import Container
 from leadflow.web.api.routers import api_routers
 from leadflow.web.docs import install_docs, install_favicon
 from leadflow.web.errors import install_error_handlers
+from leadflow.web.inputs import check_inputs
 from leadflow.web.limits import BodySizeLimit
 from leadflow.web.openapi import LeadflowAPI
 from leadflow.web.settle import SettleOwnWrites
@@ -29,6 +30,8 @@ def create_app(container: Container) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=OPENAPI_URL,
+        # Every route's path, query string and body are checked once here (web/inputs.py).
+        dependencies=[Depends(check_inputs)],
     )
     app.state.container = container
     install_error_handlers(app)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-import anyio
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadflow.outbox import OutboxRelay, tracking_writes
@@ -44,9 +44,7 @@ class SettleOwnWrites:
 
             async def send_when_settled(message: Message) -> None:
                 if message["type"] == "http.response.start" and writes:
-                    await anyio.to_thread.run_sync(
-                        lambda: self.relay.settle(writes, timeout=self.timeout)
-                    )
+                    await run_in_threadpool(self.relay.settle, writes, timeout=self.timeout)
                 await send(message)
 
             await self.app(scope, receive, send_when_settled)

@@ -21,6 +21,7 @@ from leadflow.automation.services import (
     update_rule,
 )
 from leadflow.automation.tasks import get_job, job_public, start_job
+from leadflow.lib.bounds import Int32, omittable
 from leadflow.lib.json_types import JsonScalarOrList
 from leadflow.org.services import all_switches, set_switch
 from leadflow.users.domain import Permission as P
@@ -63,21 +64,23 @@ class RuleIn(BaseModel):
     enabled: bool = True
     description: str = ""
     group: str = ""
-    position: int = 100
+    position: Int32 = 100
 
 
 class RulePatch(BaseModel):
+    """A field left out keeps its value; every column of a rule holds one, so null is refused."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    trigger: str | None = None
-    actions: list[ActionIn] | None = Field(default=None, min_length=1)
-    conditions: list[RuleConditionIn] | None = None
-    match: Literal["all", "any"] | None = None
-    enabled: bool | None = None
-    description: str | None = None
-    group: str | None = None
-    position: int | None = None
+    name: str = omittable(min_length=1, max_length=200)
+    trigger: str = omittable()
+    actions: list[ActionIn] = omittable(min_length=1)
+    conditions: list[RuleConditionIn] = omittable()
+    match: Literal["all", "any"] = omittable()
+    enabled: bool = omittable()
+    description: str = omittable()
+    group: str = omittable()
+    position: Int32 = omittable()
 
 
 class SwitchIn(BaseModel):

@@ -9,7 +9,8 @@ import yaml
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
-from leadflow.errors import BadRequest, PermissionDenied, ValidationFailed
+from leadflow.errors import BadRequest, ErrorCode, PermissionDenied, ValidationFailed
+from leadflow.lib.bounds import RowId, nul_location
 from leadflow.lib.json_types import FilledScalar
 from leadflow.lib.listing import run_list
 from leadflow.lib.records import to_public
@@ -36,15 +37,15 @@ class SwitchBody(BaseModel):
 
 
 class TaskBody(BaseModel):
-    lead_id: int
+    lead_id: RowId
     queue: str | None = Field(default=None, max_length=64)
-    owner_id: int | None = None
+    owner_id: RowId | None = None
     title: str | None = Field(default=None, max_length=300)
     hours: float | None = Field(default=None, gt=0, le=8760)
 
 
 class AssignBody(BaseModel):
-    user_id: int | None = None
+    user_id: RowId | None = None
     round_robin: bool = False
 
 
@@ -96,11 +97,17 @@ def _task(task: Task) -> dict[str, Any]:
 def parse_definition_text(text: str, content_type: str) -> Any:
     """A definition document, JSON or YAML by content type (YAML is a superset for the rest)."""
     try:
-        if "json" in content_type:
-            return json.loads(text)
-        return yaml.safe_load(text)
+        data = json.loads(text) if "json" in content_type else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise BadRequest(f"The definition cannot be read: {exc}") from None
+    where = nul_location(data)
+    if where is not None:  # written as an escape ("\0", "\u0000"): no raw byte to see earlier
+        raise ValidationFailed(
+            "The definition holds a NUL character",
+            code=ErrorCode.NUL_CHARACTER,
+            field=where or "body",
+        )
+    return data
 
 
 def process_router() -> APIRouter:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from leadflow.lib.bounds import Int32, RowId, omittable
 from leadflow.lib.json_types import JsonScalar, JsonValue
 from leadflow.registry.domain import FieldDef, FieldType
 from leadflow.registry.services import builtin
@@ -37,6 +38,9 @@ _PYTHON_TYPES: dict[FieldType, Any] = {
 def _annotation(definition: FieldDef) -> Any:
     if definition.type is FieldType.CHOICE and definition.options:
         return Literal[definition.options]
+    if definition.type in (FieldType.INTEGER, FieldType.REFERENCE):
+        bounds = definition.whole_number_range
+        return Annotated[int, Field(ge=bounds.low, le=bounds.high)]
     return _PYTHON_TYPES.get(definition.type, Any)
 
 
@@ -75,8 +79,8 @@ class Page(BaseModel):
 class InteractionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    contact_id: int
-    lead_id: int | None = None
+    contact_id: RowId
+    lead_id: RowId | None = None
     kind: str = Field(description="email_opened, page_visited, form_submitted, ...")
     target_id: str | None = Field(default=None, description="The email, page, form or event")
     occurred_at: datetime | None = None
@@ -96,17 +100,17 @@ class UserIn(BaseModel):
     name: str
     role: str
     password: str | None = None
-    capacity: int | None = None
+    capacity: Int32 | None = None
 
 
 class UserPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = None
-    role: str | None = None
-    is_active: bool | None = None
-    capacity: int | None = None
-    password: str | None = None
+    name: str = omittable()
+    role: str = omittable()
+    is_active: bool = omittable()
+    capacity: Int32 | None = None
+    password: str = omittable()
 
 
 class TokenIn(BaseModel):

@@ -24,7 +24,8 @@ from leadflow.automation.services import (
     update_rule,
 )
 from leadflow.automation.tasks import start_job
-from leadflow.errors import LeadflowError, ValidationFailed
+from leadflow.errors import ErrorCode, LeadflowError, ValidationFailed
+from leadflow.lib.bounds import nul_location
 from leadflow.org.services import all_switches, set_switch
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
@@ -109,6 +110,13 @@ def _json_list(form: Mapping[str, str], name: str) -> list[dict[str, Any]]:
         ) from exc
     if not isinstance(value, list):
         raise ValidationFailed(f"{name.capitalize()} are a JSON list", field=name)
+    where = nul_location(value)
+    if where is not None:  # a "\u0000" escape in the JSON text
+        raise ValidationFailed(
+            f"{name.capitalize()} hold a NUL character",
+            code=ErrorCode.NUL_CHARACTER,
+            field=f"{name}{where}",
+        )
     return value
 
 
