@@ -65,7 +65,9 @@ def setting_value(session: Session, key: str) -> str | None:
 
 
 def all_settings(session: Session) -> list[tuple[SettingDef, str | None]]:
-    stored = dict(session.execute(select(OrgSetting.key, OrgSetting.value)).tuples())
+    stored = {
+        key: value for key, value in session.execute(select(OrgSetting.key, OrgSetting.value))
+    }
     return [
         (definition, stored.get(key, definition.default))
         for key, definition in sorted(SETTINGS.items())
