@@ -34,8 +34,16 @@ from leadflow.org.services import setting_value
 _REGION_FIELDS = ("country", "account_id", "parent_contact_id", "parent_account_id")
 
 
+_MAX_ID = 2**63 - 1
+
+
 def _an_id(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """An id that can name a row: values reach matching uncoerced (a JSON body's "7")."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdecimal():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MAX_ID:
+        return value
+    return None
 
 
 def _record_countries(

@@ -57,11 +57,19 @@ def _setting_definition(key: str) -> SettingDef:
     return definition
 
 
+# Values read in a session, kept for its life: a submission reads the default phone
+# region for its contact, its lead and their match keys, and a session is one unit of work.
+_SESSION_CACHE = "leadflow.org_settings"
+
+
 def setting_value(session: Session, key: str) -> str | None:
     """The setting's stored value, or its default."""
     definition = _setting_definition(key)
-    stored = session.scalar(select(OrgSetting.value).where(OrgSetting.key == key))
-    return definition.default if stored is None else stored
+    cache: dict[str, str | None] = session.info.setdefault(_SESSION_CACHE, {})
+    if key not in cache:
+        stored = session.scalar(select(OrgSetting.value).where(OrgSetting.key == key))
+        cache[key] = definition.default if stored is None else stored
+    return cache[key]
 
 
 def all_settings(session: Session) -> list[tuple[SettingDef, str | None]]:
@@ -81,6 +89,7 @@ def set_setting(key: str, value: str | None, *, uow: UnitOfWork) -> str | None:
     (field `value`) and changes nothing.
     """
     definition = _setting_definition(key)
+    uow.session.info.pop(_SESSION_CACHE, None)
     text = (value or "").strip()
     if text:
         try:

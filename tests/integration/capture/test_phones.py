@@ -217,3 +217,28 @@ def test_a_known_contacts_country_reads_the_number_of_a_later_submission(
 
     assert _phones(container, Contact) == [(result.contact_id, E164, NATIONAL)]
     assert _phones(container, Lead) == [(result.lead_id, E164, NATIONAL)]
+
+
+def test_a_national_number_costs_three_fixed_reads_per_submission(
+    container: Container,
+) -> None:
+    from tests.support.queries import count_queries
+
+    _default_region(container, "GB")
+    form = _phone_form(container)
+    _submit(container, form.id, {"email": "warm@example.com", "phone": "+44 20 7946 0001"})
+    engines = (container.engine, container.read_engine)
+    with count_queries(*engines) as international:
+        _submit(container, form.id, {"email": "one@example.com", "phone": "+44 20 7946 0002"})
+    with count_queries(*engines) as national:
+        _submit(container, form.id, {"email": "two@example.com", "phone": "020 7946 0003"})
+
+    # A number with its country code needs no region. A national one reads the org
+    # default once (the session keeps it for the contact, the lead and both keys) and
+    # the lead's parent contact (whose country comes first) for its key and for itself.
+    def reads(statements: list[str], table: str) -> int:
+        return sum(1 for s in statements if s.lstrip().startswith(f"SELECT {table}."))
+
+    assert len(national) == len(international) + 3
+    assert (reads(national, "org_settings"), reads(international, "org_settings")) == (1, 0)
+    assert reads(national, "contacts") == reads(international, "contacts") + 2

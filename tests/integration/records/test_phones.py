@@ -302,3 +302,15 @@ def test_a_lead_made_with_a_new_contact_gives_both_the_number_in_the_leads_regio
         uow.commit()
 
     assert (lead.phone, contact.phone, contact.phone_raw) == (E164, E164, NATIONAL)
+
+
+def test_a_region_set_in_the_same_unit_of_work_is_the_one_read(container: Container) -> None:
+    _default_region(container, "US")
+
+    with container.uow() as uow:
+        before = create_lead({"phone": "(202) 555-0143"}, uow=uow)
+        set_setting(KEY, "GB", uow=uow)
+        after = create_lead({"phone": NATIONAL}, uow=uow)
+        uow.commit()
+
+    assert (before.phone, after.phone) == ("+12025550143", E164)
