@@ -12,7 +12,14 @@ from leadflow.accounts.events import AccountCreated, AccountDeleted, AccountUpda
 from leadflow.accounts.models import Account
 from leadflow.db.uow import UnitOfWork
 from leadflow.leads.services import detach_leads
-from leadflow.lib.crud import EntitySpec, create_row, delete_row, get_row, update_row
+from leadflow.lib.crud import (
+    EntitySpec,
+    WriteContext,
+    create_row,
+    delete_row,
+    get_row,
+    update_row,
+)
 
 
 def domain_of(website: str) -> str | None:
@@ -23,7 +30,9 @@ def domain_of(website: str) -> str | None:
     return host or None
 
 
-def _prepare_account(session: Session, values: dict[str, Any], existing: Any) -> None:
+def _prepare_account(
+    session: Session, values: dict[str, Any], existing: Any, context: WriteContext
+) -> None:
     if values.get("website") and "domain" not in values:
         values["domain"] = domain_of(values["website"])
     if values.get("domain"):

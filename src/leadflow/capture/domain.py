@@ -173,6 +173,30 @@ def mapped_values(
     return mapped
 
 
+# Where a form's country answer may go: the field it fills, or the input's own name.
+_COUNTRY_DESTINATIONS = frozenset({"country", "custom.country"})
+
+
+def submission_country(fields: Sequence[FormField], values: Mapping[str, Any]) -> str | None:
+    """The country the submitter gave, if the form asks for one.
+
+    An input mapped to a contact's or lead's country (built-in or custom), or one named
+    `country`. Phones in the same submission are read in it when the record has no
+    country of its own.
+    """
+    for spec in fields:
+        value = values.get(spec.name)
+        if not isinstance(value, str) or not value:
+            continue
+        if (
+            spec.name == "country"
+            or spec.contact_field in _COUNTRY_DESTINATIONS
+            or spec.lead_field in _COUNTRY_DESTINATIONS
+        ):
+            return value
+    return None
+
+
 def creates_contacts(mode: UpdateMode) -> bool:
     return mode in (UpdateMode.CONTACTS_AND_LEADS, UpdateMode.ONLY_CONTACTS)
 

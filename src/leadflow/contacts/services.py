@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,22 +17,126 @@ from leadflow.contacts.events import (
 from leadflow.contacts.models import Contact
 from leadflow.db.uow import UnitOfWork
 from leadflow.leads.services import detach_leads
-from leadflow.lib.crud import EntitySpec, create_row, delete_row, get_row, update_row
-from leadflow.lib.normalize import normalize_email, normalize_phone
+from leadflow.lib.crud import (
+    NO_CONTEXT,
+    EntitySpec,
+    WriteContext,
+    create_row,
+    delete_row,
+    get_row,
+    update_row,
+)
+from leadflow.lib.normalize import Phone, needs_region, normalize_email, parse_phone, phone_region
+from leadflow.org.domain import PHONE_DEFAULT_REGION
+from leadflow.org.services import setting_value
+
+# The fields that say which country a record's phone belongs to.
+_REGION_FIELDS = ("country", "account_id", "parent_contact_id", "parent_account_id")
 
 
-def prepare_person(session: Session, values: dict[str, Any], existing: Any) -> None:
-    """Keep the normalised email and the E.164 phone in step with what was given."""
+_MAX_ID = 2**63 - 1
+
+
+def _an_id(value: Any) -> int | None:
+    """An id that can name a row: values reach matching uncoerced (a JSON body's "7")."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdecimal():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MAX_ID:
+        return value
+    return None
+
+
+def _record_countries(
+    session: Session, values: Mapping[str, Any], existing: Any
+) -> Iterator[str | None]:
+    """The record's own country, then its parent contact's, then its account's; lazily."""
+
+    def current(name: str) -> Any:
+        return values[name] if name in values else getattr(existing, name, None)
+
+    yield current("country")
+    contact_id = _an_id(current("parent_contact_id"))
+    contact = session.get(Contact, contact_id) if contact_id is not None else None
+    if contact is not None:
+        yield contact.country
+    account_id = _an_id(current("account_id")) or _an_id(current("parent_account_id"))
+    if account_id is None and contact is not None and "parent_account_id" not in values:
+        # A new lead of a contact becomes its account's lead too (leads' own rule).
+        account_id = contact.account_id
+    if account_id is not None:
+        account = session.get(Account, account_id)
+        yield account.country if account is not None else None
+
+
+def phone_region_for(
+    session: Session,
+    values: Mapping[str, Any],
+    existing: Any = None,
+    context: WriteContext = NO_CONTEXT,
+) -> str | None:
+    """The region a contact's or lead's national-format phone is read in.
+
+    The record's own country (a contact's; a lead's parent contact's), else its
+    account's, else the submission's country, else the org default region.
+    """
+    return phone_region(
+        _record_countries(session, values, existing),
+        context.country,
+        lambda: setting_value(session, PHONE_DEFAULT_REGION.key),
+    )
+
+
+def read_phone(
+    session: Session,
+    raw: Any,
+    *,
+    values: Mapping[str, Any],
+    existing: Any = None,
+    context: WriteContext = NO_CONTEXT,
+) -> Phone | None:
+    """A typed phone as the record `values` describe would store it (None when blank).
+
+    The one path for contacts and leads, for writes and for matching: a number with
+    its country code is read as is; a national one in `phone_region_for`'s region.
+    """
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        return None
+    region = phone_region_for(session, values, existing, context) if needs_region(text) else None
+    return parse_phone(text, region)
+
+
+def _unread_phone(existing: Any) -> str | None:
+    """The typed phone of a stored record that could not be read for want of a region."""
+    raw = getattr(existing, "phone_raw", None)
+    if raw and existing.phone == raw and needs_region(raw):
+        return str(raw)
+    return None
+
+
+def prepare_person(
+    session: Session, values: dict[str, Any], existing: Any, context: WriteContext
+) -> None:
+    """Keep the normalised email and the E.164 phone in step with what was given.
+
+    The typed phone is kept in `phone_raw`. A stored phone that could not be read
+    (national format, no region known) is read again when the record gains a country.
+    """
     if "email" in values:
         email = values["email"]
         values["email_normalized"] = normalize_email(email) if email else None
     if "phone" in values:
-        raw = values["phone"]
-        country = values.get("country") or (
-            getattr(existing, "country", None) if existing else None
+        phone = read_phone(
+            session, values["phone"], values=values, existing=existing, context=context
         )
-        values["phone_raw"] = raw
-        values["phone"] = (normalize_phone(raw, country) or raw) if raw else None
+        values["phone_raw"] = phone.raw if phone else None
+        values["phone"] = phone.value if phone else None
+        return
+    unread = _unread_phone(existing) if existing is not None else None
+    if unread and any(name in values for name in _REGION_FIELDS):
+        phone = read_phone(session, unread, values=values, existing=existing, context=context)
+        if phone is not None and phone.e164 is not None:
+            values["phone"] = phone.e164
 
 
 CONTACTS: EntitySpec[Contact] = EntitySpec(
@@ -46,15 +150,23 @@ CONTACTS: EntitySpec[Contact] = EntitySpec(
 )
 
 
-def create_contact(data: Mapping[str, Any], *, uow: UnitOfWork) -> Contact:
+def create_contact(
+    data: Mapping[str, Any], *, uow: UnitOfWork, context: WriteContext = NO_CONTEXT
+) -> Contact:
     """Create a contact from public field values (custom ones under `custom`)."""
-    return create_row(CONTACTS, data, uow=uow)
+    return create_row(CONTACTS, data, uow=uow, context=context)
 
 
-def update_contact(contact_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Contact:
+def update_contact(
+    contact_id: int,
+    changes: Mapping[str, Any],
+    *,
+    uow: UnitOfWork,
+    context: WriteContext = NO_CONTEXT,
+) -> Contact:
     """Change some fields; publishes ContactUpdated naming the ones that changed."""
     before = get_contact(uow.session, contact_id).account_id
-    row, changed = update_row(CONTACTS, contact_id, changes, uow=uow)
+    row, changed = update_row(CONTACTS, contact_id, changes, uow=uow, context=context)
     if "account_id" in changed and before is not None:
         uow.publish(ContactLeftAccount(contact_id=contact_id, account_id=before))
     return row

@@ -14,7 +14,7 @@ from leadflow.db.base import Base
 from leadflow.interactions.models import Interaction
 from leadflow.leads.models import Lead
 from leadflow.opportunities.models import Opportunity
-from leadflow.org.models import OrgSwitch
+from leadflow.org.models import OrgSetting, OrgSwitch
 from leadflow.outbox import OutboxMessage
 from leadflow.registry.models import CustomField
 from leadflow.users.models import ApiToken, User
@@ -29,6 +29,7 @@ __all__ = [
     "Interaction",
     "Lead",
     "Opportunity",
+    "OrgSetting",
     "OrgSwitch",
     "OutboxMessage",
     "User",

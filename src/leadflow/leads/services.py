@@ -14,14 +14,25 @@ from leadflow.leads.domain import DEFAULT_REASON, LeadStatus, LeadStatusReason, 
 from leadflow.leads.events import LeadCreated, LeadDeleted, LeadSalesReady, LeadUpdated
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import utcnow
-from leadflow.lib.crud import EntitySpec, create_row, delete_row, get_row, update_row
+from leadflow.lib.crud import (
+    NO_CONTEXT,
+    EntitySpec,
+    WriteContext,
+    create_row,
+    delete_row,
+    get_row,
+    update_row,
+)
 
 
-def _prepare_lead(session: Session, values: dict[str, Any], existing: Any) -> None:
+def _prepare_lead(
+    session: Session, values: dict[str, Any], existing: Any, context: WriteContext
+) -> None:
     from leadflow.contacts.services import prepare_person
 
-    prepare_person(session, values, existing)
+    # The account first: its country is one the phone may be read in.
     _account_from_contact(session, values, existing)
+    prepare_person(session, values, existing, context)
     if "status" in values or "status_reason" in values:
         status = LeadStatus(
             values.get("status") or (existing.status if existing else LeadStatus.OPEN)
@@ -87,13 +98,15 @@ LEADS: EntitySpec[Lead] = EntitySpec(
 )
 
 
-def create_lead(data: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
+def create_lead(
+    data: Mapping[str, Any], *, uow: UnitOfWork, context: WriteContext = NO_CONTEXT
+) -> Lead:
     """Create a lead; it starts open/new with source 'manual' unless told otherwise.
 
     A lead created sales-ready (an import, a form with the flag) was marked by whoever
     supplied it: recorded as a manual mark.
     """
-    row = create_row(LEADS, data, uow=uow)
+    row = create_row(LEADS, data, uow=uow, context=context)
     if row.sales_ready:
         row.sales_ready_at = row.created_at
         row.sales_ready_source = "manual"
@@ -101,7 +114,13 @@ def create_lead(data: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
     return row
 
 
-def update_lead(lead_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
+def update_lead(
+    lead_id: int,
+    changes: Mapping[str, Any],
+    *,
+    uow: UnitOfWork,
+    context: WriteContext = NO_CONTEXT,
+) -> Lead:
     """Change fields; a user ticking sales-ready is a manual mark, recorded as such.
 
     A qualified lead is read-only: its opportunity carries the work on.
@@ -109,7 +128,7 @@ def update_lead(lead_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) ->
     existing = uow.session.get(Lead, lead_id)
     if existing is not None and existing.status == LeadStatus.QUALIFIED:
         raise Conflict("The lead is qualified and read-only", field="status")
-    row, changed = update_row(LEADS, lead_id, changes, uow=uow)
+    row, changed = update_row(LEADS, lead_id, changes, uow=uow, context=context)
     if "sales_ready" in changed:
         if row.sales_ready:
             row.sales_ready_at = utcnow()

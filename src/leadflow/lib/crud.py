@@ -23,9 +23,24 @@ from leadflow.registry.domain import Registry
 
 M = TypeVar("M", bound=Base)
 
-# prepare(session, builtin_values, existing_row_or_None) adjusts values in place:
-# derived columns (normalised email, E.164 phone) and cross-field rules.
-Prepare = Callable[[Session, dict[str, Any], Any], None]
+
+@dataclass(frozen=True)
+class WriteContext:
+    """What a write knows beyond the values themselves: where they came from.
+
+    `country` is the country the submission gave (a form field, the caller's own
+    knowledge), the region a national-format phone is read in when the record has
+    no country of its own.
+    """
+
+    country: str | None = None
+
+
+NO_CONTEXT = WriteContext()
+
+# prepare(session, builtin_values, existing_row_or_None, context) adjusts values in
+# place: derived columns (normalised email, E.164 phone) and cross-field rules.
+Prepare = Callable[[Session, dict[str, Any], Any, WriteContext], None]
 
 
 @dataclass(frozen=True)
@@ -54,10 +69,16 @@ def _check_references(
             check_reference(session, registry.field(spec.entity, name), model_of(), values[name])
 
 
-def create_row(spec: EntitySpec[M], data: Mapping[str, Any], *, uow: UnitOfWork) -> M:
+def create_row(
+    spec: EntitySpec[M],
+    data: Mapping[str, Any],
+    *,
+    uow: UnitOfWork,
+    context: WriteContext = NO_CONTEXT,
+) -> M:
     builtin, custom = coerce_changes(uow.registry, spec.entity, data, creating=True)
     if spec.prepare is not None:
-        spec.prepare(uow.session, builtin, None)
+        spec.prepare(uow.session, builtin, None, context)
     _check_references(uow.session, uow.registry, spec, builtin)
     now = utcnow()
     row = spec.model(created_at=now, updated_at=now, **builtin)
@@ -70,12 +91,17 @@ def create_row(spec: EntitySpec[M], data: Mapping[str, Any], *, uow: UnitOfWork)
 
 
 def update_row(
-    spec: EntitySpec[M], row_id: int, data: Mapping[str, Any], *, uow: UnitOfWork
+    spec: EntitySpec[M],
+    row_id: int,
+    data: Mapping[str, Any],
+    *,
+    uow: UnitOfWork,
+    context: WriteContext = NO_CONTEXT,
 ) -> tuple[M, list[str]]:
     row = get_row(uow.session, spec, row_id)
     builtin, custom = coerce_changes(uow.registry, spec.entity, data, creating=False)
     if spec.prepare is not None:
-        spec.prepare(uow.session, builtin, row)
+        spec.prepare(uow.session, builtin, row, context)
     _check_references(uow.session, uow.registry, spec, builtin)
     changed = apply_changes(row, builtin, custom)
     public_changed = [name for name in changed if uow.registry.has_field(spec.entity, name)]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from leadflow.lib.normalize import InvalidEmail, normalize_email, normalize_phone, normalize_text
+from leadflow.lib.normalize import InvalidEmail, normalize_email, normalize_text, parse_phone
 from leadflow.registry.domain import FieldDef, FieldType
 
 
@@ -73,10 +73,11 @@ class MatchOutcome:
         return self.contact_id if self.contact_id is not None else self.lead_id
 
 
-def normalize_for_match(definition: FieldDef, value: Any, country: str | None = None) -> Any:
+def normalize_for_match(definition: FieldDef, value: Any, region: str | None = None) -> Any:
     """The comparable form of a value, or None when there is nothing to compare.
 
-    Emails are trimmed and case-folded, phones E.164, text trimmed and case-insensitive;
+    Emails are trimmed and case-folded, phones as `parse_phone` stores them (E.164 when
+    they parse, national ones read in `region`), text trimmed and case-insensitive;
     other types compare as their coerced value.
     """
     if value is None:
@@ -89,7 +90,8 @@ def normalize_for_match(definition: FieldDef, value: Any, country: str | None = 
         except InvalidEmail:
             return str(value).strip().casefold()
     if definition.type is FieldType.PHONE:
-        return normalize_phone(str(value), country) or str(value).strip()
+        phone = parse_phone(str(value), region)
+        return phone.value if phone is not None else None
     if definition.type in (FieldType.TEXT, FieldType.LONG_TEXT, FieldType.URL, FieldType.CHOICE):
         return normalize_text(str(value))
     return definition.coerce(value)

@@ -19,9 +19,12 @@ from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from leadflow.contacts.services import phone_region_for
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from leadflow.lib.clock import utcnow
+from leadflow.lib.crud import NO_CONTEXT, WriteContext
+from leadflow.lib.normalize import needs_region
 from leadflow.matching.domain import (
     SEEDED_STRATEGIES,
     MatchOutcome,
@@ -213,15 +216,18 @@ def match_contact(
     strategy_id: int | None = None,
     create: bool = True,
     create_values: Mapping[str, Any] | None = None,
+    context: WriteContext = NO_CONTEXT,
 ) -> MatchOutcome:
     """Find the contact the values identify, or create one (race-free).
 
     `values` are public contact field values (custom ones under `custom`);
     `create_values` (default: `values`) are written when a contact is created.
     Several matches: the most recently updated wins (tie: highest id); the
-    others come back as `candidates`.
+    others come back as `candidates`. `context` (the submission's country) is what a
+    created contact is written with, and phones are compared as that contact would
+    store them.
     """
-    return _match(uow, MatchTarget.CONTACT, values, strategy_id, create, create_values)
+    return _match(uow, MatchTarget.CONTACT, values, strategy_id, create, create_values, context)
 
 
 def match_lead(
@@ -231,9 +237,10 @@ def match_lead(
     strategy_id: int | None = None,
     create: bool = True,
     create_values: Mapping[str, Any] | None = None,
+    context: WriteContext = NO_CONTEXT,
 ) -> MatchOutcome:
     """Like `match_contact`, for leads (the default strategy: email and marketing page)."""
-    return _match(uow, MatchTarget.LEAD, values, strategy_id, create, create_values)
+    return _match(uow, MatchTarget.LEAD, values, strategy_id, create, create_values, context)
 
 
 def _resolve_strategy(
@@ -277,14 +284,16 @@ def _outcome(
     )
 
 
-def _create_record(uow: UnitOfWork, target: MatchTarget, data: Mapping[str, Any]) -> int:
+def _create_record(
+    uow: UnitOfWork, target: MatchTarget, data: Mapping[str, Any], context: WriteContext
+) -> int:
     if target is MatchTarget.CONTACT:
         from leadflow.contacts.services import create_contact
 
-        return create_contact(data, uow=uow).id
+        return create_contact(data, uow=uow, context=context).id
     from leadflow.leads.services import create_lead
 
-    return create_lead(data, uow=uow).id
+    return create_lead(data, uow=uow, context=context).id
 
 
 def _matching_query(
@@ -313,6 +322,7 @@ def _match(
     strategy_id: int | None,
     create: bool,
     create_values: Mapping[str, Any] | None,
+    context: WriteContext,
 ) -> MatchOutcome:
     session = uow.session
     registry = uow.registry
@@ -320,27 +330,30 @@ def _match(
     to_create = values if create_values is None else create_values
     if strategy is None:
         reason = f"no {target.value} matching strategy is set"
-        record_id = _create_record(uow, target, to_create) if create else None
+        record_id = _create_record(uow, target, to_create, context) if create else None
         return _outcome(target, record_id, None, created=create, reason=reason)
 
     normalised: dict[str, Any] = {}
     missing: list[str] = []
-    country = values.get("country")
     for name in strategy.fields:
         if not registry.has_field(target.value, name):
             missing.append(name)
             continue
         definition = registry.field(target.value, name)
-        value = normalize_for_match(
-            definition, _value_of(values, definition), country if isinstance(country, str) else None
-        )
+        raw = _value_of(values, definition)
+        region = None
+        if definition.type is FieldType.PHONE and raw is not None and needs_region(str(raw)):
+            # Read as the record to be created would store it: its country, the
+            # submission's, the org default.
+            region = phone_region_for(session, {**values, **to_create}, None, context)
+        value = normalize_for_match(definition, raw, region)
         if value is None:
             missing.append(definition.name)
         else:
             normalised[name] = value
     if missing:
         reason = f"cannot match on {strategy.name!r}: no value for {', '.join(missing)}"
-        record_id = _create_record(uow, target, to_create) if create else None
+        record_id = _create_record(uow, target, to_create, context) if create else None
         return _outcome(target, record_id, strategy, created=create, reason=reason)
 
     query = _matching_query(registry, target, normalised)
@@ -355,7 +368,7 @@ def _match(
     table = table_for(target.value)
     for _ in range(_CLAIM_ATTEMPTS):
         if _claim_key(session, strategy.id, key):
-            record_id = _create_record(uow, target, to_create)
+            record_id = _create_record(uow, target, to_create, context)
             _set_key_record(session, strategy.id, key, 0, record_id)
             return _outcome(target, record_id, strategy, created=True)
         holder = session.scalar(
@@ -370,7 +383,7 @@ def _match(
             return _outcome(target, holder, strategy)
         # The holder was edited or deleted since it claimed the key: take it over.
         if _set_key_record(session, strategy.id, key, holder, 0):
-            record_id = _create_record(uow, target, to_create)
+            record_id = _create_record(uow, target, to_create, context)
             _set_key_record(session, strategy.id, key, 0, record_id)
             return _outcome(target, record_id, strategy, created=True)
     raise Conflict(

@@ -1,1 +1,1 @@
-"""Org-wide switches: named on/off settings that any capability declares and reads."""
+"""Org-wide switches (on/off) and settings (checked values) that capabilities declare and read."""

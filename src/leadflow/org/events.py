@@ -13,3 +13,11 @@ class SwitchChanged(Event):
     name = "org.switch_changed"
     key: str
     enabled: bool
+
+
+@event
+@dataclass(frozen=True)
+class SettingChanged(Event):
+    name = "org.setting_changed"
+    key: str
+    value: str | None

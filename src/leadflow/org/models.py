@@ -1,4 +1,4 @@
-"""The org_switches table: only switches changed from their default have a row."""
+"""The org_switches and org_settings tables: only values changed from their default have a row."""
 
 from __future__ import annotations
 
@@ -16,4 +16,12 @@ class OrgSwitch(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     enabled: Mapped[bool]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OrgSetting(Base):
+    __tablename__ = "org_settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

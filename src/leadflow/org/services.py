@@ -1,4 +1,4 @@
-"""Reading and flipping org switches."""
+"""Reading and changing org switches and settings."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
-from leadflow.errors import NotFound
+from leadflow.errors import NotFound, ValidationFailed
 from leadflow.lib.clock import utcnow
-from leadflow.org.domain import SWITCHES, SwitchDef
-from leadflow.org.events import SwitchChanged
-from leadflow.org.models import OrgSwitch
+from leadflow.org.domain import SETTINGS, SWITCHES, SettingDef, SwitchDef
+from leadflow.org.events import SettingChanged, SwitchChanged
+from leadflow.org.models import OrgSetting, OrgSwitch
 
 
 def _definition(key: str) -> SwitchDef:
@@ -48,3 +48,66 @@ def set_switch(key: str, enabled: bool, *, uow: UnitOfWork) -> None:
         return
     uow.session.flush()
     uow.publish(SwitchChanged(key=key, enabled=enabled))
+
+
+def _setting_definition(key: str) -> SettingDef:
+    definition = SETTINGS.get(key)
+    if definition is None:
+        raise NotFound(f"No setting named '{key}'", field="key")
+    return definition
+
+
+# Values read in a session, kept for its life: a submission reads the default phone
+# region for its contact, its lead and their match keys, and a session is one unit of work.
+_SESSION_CACHE = "leadflow.org_settings"
+
+
+def setting_value(session: Session, key: str) -> str | None:
+    """The setting's stored value, or its default."""
+    definition = _setting_definition(key)
+    cache: dict[str, str | None] = session.info.setdefault(_SESSION_CACHE, {})
+    if key not in cache:
+        stored = session.scalar(select(OrgSetting.value).where(OrgSetting.key == key))
+        cache[key] = definition.default if stored is None else stored
+    return cache[key]
+
+
+def all_settings(session: Session) -> list[tuple[SettingDef, str | None]]:
+    stored = {
+        key: value for key, value in session.execute(select(OrgSetting.key, OrgSetting.value))
+    }
+    return [
+        (definition, stored.get(key, definition.default))
+        for key, definition in sorted(SETTINGS.items())
+    ]
+
+
+def set_setting(key: str, value: str | None, *, uow: UnitOfWork) -> str | None:
+    """Check and store a setting's value; empty clears it back to the default.
+
+    Returns the value now in force. A value the setting refuses raises ValidationFailed
+    (field `value`) and changes nothing.
+    """
+    definition = _setting_definition(key)
+    uow.session.info.pop(_SESSION_CACHE, None)
+    text = (value or "").strip()
+    if text:
+        try:
+            text = definition.clean(text)
+        except ValueError as exc:
+            raise ValidationFailed(str(exc), field="value", extra={"key": key}) from None
+    row = uow.session.get(OrgSetting, key)
+    if not text:
+        if row is None:
+            return definition.default
+        uow.session.delete(row)
+    elif row is None:
+        uow.session.add(OrgSetting(key=key, value=text, updated_at=utcnow()))
+    elif row.value != text:
+        row.value = text
+        row.updated_at = utcnow()
+    else:
+        return text
+    uow.session.flush()
+    uow.publish(SettingChanged(key=key, value=text or None))
+    return text or definition.default

@@ -34,6 +34,19 @@ def _system(entity: str) -> list[FieldDef]:
     ]
 
 
+def _phone_raw(entity: str) -> FieldDef:
+    # The phone as typed, beside `phone` (E.164 when it parses): set by the services.
+    return FieldDef(
+        entity,
+        "phone_raw",
+        "Phone as typed",
+        T.TEXT,
+        writable=False,
+        importable=False,
+        max_length=50,
+    )
+
+
 def _contact_fields() -> list[FieldDef]:
     e = "contact"
     return [
@@ -48,6 +61,7 @@ def _contact_fields() -> list[FieldDef]:
         FieldDef(e, "job_title", "Job title", T.TEXT, scorable=True, max_length=200),
         FieldDef(e, "role", "Role", T.CHOICE, options=_options(ContactRole), scorable=True),
         FieldDef(e, "phone", "Phone", T.PHONE, matchable=True, max_length=50),
+        _phone_raw(e),
         FieldDef(e, "country", "Country", T.TEXT, scorable=True, max_length=100),
         FieldDef(e, "city", "City", T.TEXT, scorable=True, max_length=100),
         FieldDef(e, "account_id", "Account", T.REFERENCE, reference="account"),
@@ -101,6 +115,7 @@ def _lead_fields() -> list[FieldDef]:
         ),
         FieldDef(e, "job_title", "Job title", T.TEXT, scorable=True, max_length=200),
         FieldDef(e, "phone", "Phone", T.PHONE, matchable=True, max_length=50),
+        _phone_raw(e),
         FieldDef(
             e,
             "status",

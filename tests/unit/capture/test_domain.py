@@ -10,6 +10,7 @@ from leadflow.capture.domain import (
     clean_submission,
     form_field_from,
     mapped_values,
+    submission_country,
 )
 from leadflow.capture.guards import (
     RateLimiter,
@@ -91,3 +92,27 @@ def test_visitor_cookies_are_signed() -> None:
     assert visitor_of("s", visitor_cookie("s", 42)) == 42
     assert visitor_of("other", visitor_cookie("s", 42)) is None
     assert visitor_of("s", "42") is None
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        FormField("land", "Country", contact_field="country"),
+        FormField("land", "Country", lead_field="custom.country"),
+        FormField("country", "Country"),
+    ],
+)
+def test_the_submission_country_is_the_answer_mapped_to_a_country(spec: FormField) -> None:
+    fields = [FormField("phone", "Phone", InputType.PHONE, contact_field="phone"), spec]
+
+    assert submission_country(fields, {"phone": "020 7946 0542", spec.name: "GB"}) == "GB"
+
+
+def test_a_form_without_a_country_answer_gives_none() -> None:
+    fields = [
+        FormField("phone", "Phone", InputType.PHONE, contact_field="phone"),
+        FormField("city", "City", contact_field="city"),
+        FormField("country", "Country"),
+    ]
+
+    assert submission_country(fields, {"phone": "020", "city": "London"}) is None

@@ -259,6 +259,25 @@ def test_editing_sends_only_the_changed_fields(signed_in: TestClient, container:
         )
 
 
+def test_a_lead_page_shows_the_typed_phone_beside_the_e164_one_and_its_form_does_not(
+    signed_in: TestClient, container: Container
+) -> None:
+    account = add(container, create_account, {"name": "Analytical", "country": "GB"})
+    lead = add(
+        container,
+        create_lead,
+        {"last_name": "Lovelace", "phone": "020 7946 0542", "parent_account_id": account},
+    )
+
+    html = signed_in.get(f"/leads/{lead}").text
+    form = signed_in.get(f"/leads/{lead}/edit").text
+
+    assert "<dt>Phone</dt><dd>+442079460542</dd>" in html
+    assert "<dt>Phone as typed</dt><dd>020 7946 0542</dd>" in html
+    assert 'name="phone"' in form
+    assert 'name="phone_raw"' not in form
+
+
 def test_a_contact_page_shows_its_account_leads_and_timeline(
     signed_in: TestClient, container: Container
 ) -> None:

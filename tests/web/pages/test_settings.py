@@ -420,10 +420,17 @@ def test_the_settings_link_opens_the_first_section_the_role_may_see(
                 "/settings/matching",
                 "/settings/process",
                 "/settings/automation",
+                "/settings/org",
             ],
         ),
-        (Role.SALES_MANAGER, ["/settings/fields", "/settings/users", "/settings/automation"]),
-        (Role.MARKETER, ["/settings/fields", "/settings/matching", "/settings/automation"]),
+        (
+            Role.SALES_MANAGER,
+            ["/settings/fields", "/settings/users", "/settings/automation", "/settings/org"],
+        ),
+        (
+            Role.MARKETER,
+            ["/settings/fields", "/settings/matching", "/settings/automation", "/settings/org"],
+        ),
         (Role.TELEMARKETER, ["/settings/fields"]),
     ],
 )
@@ -432,3 +439,66 @@ def test_settings_sections_follow_the_role(role: Role, sections: list[str]) -> N
 
     assert [path for path, _ in settings_navigation(principal)] == sections
     assert settings_navigation(None) == []
+
+
+REGION = "phones.default_region"
+
+
+def test_an_admin_sets_the_default_phone_region_and_leads_then_read_numbers_in_it(
+    as_admin: TestClient, admin: dict[str, str]
+) -> None:
+    page = as_admin.get("/settings/org").text
+    region = field_block(page, REGION)
+    assert '<label for="f-phones.default_region">Default phone region</label>' in region
+    assert 'list="phones.default_region-options"' in region
+    assert '<option value="GB">United Kingdom</option>' in page
+
+    response = as_admin.post(
+        "/settings/org",
+        data={"csrf_token": csrf_of(page), REGION: "gb"},
+        follow_redirects=False,
+    )
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/settings/org?notice=saved#org-settings"
+    saved = as_admin.get(response.headers["location"]).text
+    assert '<p class="alert notice" role="status">Settings saved.</p>' in saved
+    assert 'name="phones.default_region" type="text" value="GB"' in saved
+    lead = as_admin.post(
+        "/api/v1/leads", json={"last_name": "Lovelace", "phone": "020 7946 0542"}, headers=admin
+    ).json()
+    assert (lead["phone"], lead["phone_raw"]) == ("+442079460542", "020 7946 0542")
+
+
+def test_an_unknown_region_is_refused_beside_the_input_and_nothing_is_saved(
+    as_admin: TestClient, container: Container
+) -> None:
+    from leadflow.org.services import setting_value
+
+    page = as_admin.get("/settings/org").text
+
+    response = as_admin.post("/settings/org", data={"csrf_token": csrf_of(page), REGION: "Narnia"})
+
+    assert response.status_code == 422
+    region = field_block(response.text, REGION)
+    assert 'value="Narnia"' in region
+    assert (
+        '<p class="field-error" id="f-phones.default_region-error">&#39;Narnia&#39; is not a '
+        "region code phonenumbers knows: give an ISO 3166 alpha-2 code such as GB, US or DE</p>"
+    ) in region
+    with container.read_session() as session:
+        assert setting_value(session, REGION) is None
+
+
+def test_a_sales_manager_sees_the_region_but_cannot_change_it(
+    client: TestClient, container: Container
+) -> None:
+    log_in(client, container, "sales_manager")
+
+    page = client.get("/settings/org")
+    response = client.post("/settings/org", data={"csrf_token": csrf_of(page.text), REGION: "GB"})
+
+    assert page.status_code == 200
+    assert "<dt>Default phone region</dt>" in page.text
+    assert 'action="/settings/org' not in page.text
+    assert response.status_code == 403

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from leadflow.contacts.services import phone_region_for
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.leads.models import Lead
 from leadflow.leads.services import create_lead
+from leadflow.lib.crud import WriteContext
+from leadflow.lib.normalize import needs_region
 from leadflow.matching.domain import MatchOutcome
 from leadflow.matching.services import match_contact
 
@@ -35,6 +38,12 @@ def create_lead_with_contact(
             code=ErrorCode.REQUIRED,
             field="email",
         )
-    outcome = match_contact(uow, contact_values, create_values=contact_values)
+    # The contact's phone is read where the lead's is (its account's country, the org
+    # default), so the same number typed once is the same on both.
+    phone = contact_values.get("phone")
+    region = phone_region_for(uow.session, data) if phone and needs_region(str(phone)) else None
+    outcome = match_contact(
+        uow, contact_values, create_values=contact_values, context=WriteContext(country=region)
+    )
     lead = create_lead({**data, "parent_contact_id": outcome.contact_id}, uow=uow)
     return lead, outcome

@@ -17,6 +17,7 @@ from leadflow.capture.domain import (
     creates_contacts,
     creates_leads,
     mapped_values,
+    submission_country,
 )
 from leadflow.capture.models import FormSubmission, MarketingForm
 from leadflow.capture.services._forms import form_fields, get_form
@@ -30,6 +31,7 @@ from leadflow.leads.domain import LeadSource
 from leadflow.leads.models import Lead
 from leadflow.leads.services import create_lead, update_lead
 from leadflow.lib.clock import utcnow
+from leadflow.lib.crud import WriteContext
 from leadflow.matching.domain import MatchOutcome
 from leadflow.matching.services import match_contact, match_lead
 
@@ -123,6 +125,8 @@ def submit_form(
     lead_values = mapped_values(fields, clean.values, "lead")
     if form.consent_field and clean.values.get(form.consent_field):
         contact_values["consent"] = "marketing"
+    # Phones typed without a country code are read in the submitter's country.
+    context = WriteContext(country=submission_country(fields, clean.values))
 
     contact_outcome: MatchOutcome | None = None
     contact_id: int | None = None
@@ -132,17 +136,18 @@ def submit_form(
             contact_values,
             strategy_id=form.contact_strategy_id,
             create_values={**contact_values, "source": "landing_page"},
+            context=context,
         )
         contact_id = contact_outcome.contact_id
         if contact_id is not None and not contact_outcome.created and contact_values:
-            update_contact(contact_id, contact_values, uow=uow)
+            update_contact(contact_id, contact_values, uow=uow, context=context)
     else:
         contact_id = _known_contact(session, known_contact_id)
 
     lead_outcome: MatchOutcome | None = None
     lead_id: int | None = None
     if creates_leads(mode):
-        lead_outcome = _lead_for(uow, form, page_id, lead_values, contact_id, mode)
+        lead_outcome = _lead_for(uow, form, page_id, lead_values, contact_id, mode, context)
         lead_id = lead_outcome.lead_id
 
     submission.contact_id = contact_id
@@ -195,6 +200,7 @@ def _lead_for(
     lead_values: dict[str, Any],
     contact_id: int | None,
     mode: UpdateMode,
+    context: WriteContext,
 ) -> MatchOutcome:
     create_values: dict[str, Any] = {
         "topic": form.name,
@@ -207,13 +213,14 @@ def _lead_for(
         "parent_contact_id": contact_id,
     }
     if form.generate_leads_without_matching:
-        lead = create_lead(create_values, uow=uow)
+        lead = create_lead(create_values, uow=uow, context=context)
         return MatchOutcome(lead_id=lead.id, created=True, reason="generated without matching")
     outcome = match_lead(
         uow,
         {**lead_values, "marketing_page_id": page_id, "marketing_form_id": form.id},
         strategy_id=form.lead_strategy_id,
         create_values=create_values,
+        context=context,
     )
     if outcome.lead_id is not None and not outcome.created:
         changes = dict(lead_values)
@@ -226,7 +233,7 @@ def _lead_for(
             ):
                 changes["parent_contact_id"] = contact_id
         if changes:
-            update_lead(outcome.lead_id, changes, uow=uow)
+            update_lead(outcome.lead_id, changes, uow=uow, context=context)
     return outcome
 
 

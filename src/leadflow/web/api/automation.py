@@ -1,4 +1,5 @@
-"""Automation API: rules (shipped and own), their runs, the action catalogue, org switches."""
+"""Automation API: rules (shipped and own), their runs, the action catalogue, org switches
+and org settings."""
 
 from __future__ import annotations
 
@@ -23,7 +24,14 @@ from leadflow.automation.services import (
 from leadflow.automation.tasks import get_job, job_public, start_job
 from leadflow.lib.bounds import Int32, omittable
 from leadflow.lib.json_types import JsonScalarOrList
-from leadflow.org.services import all_switches, set_switch
+from leadflow.org.domain import SETTINGS, SettingDef
+from leadflow.org.services import (
+    all_settings,
+    all_switches,
+    set_setting,
+    set_switch,
+    setting_value,
+)
 from leadflow.users.domain import Permission as P
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.openapi import problems
@@ -87,6 +95,13 @@ class SwitchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool
+
+
+class SettingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # null or "" clears the setting back to its default.
+    value: str | None = Field(max_length=200)
 
 
 def _router() -> APIRouter:
@@ -211,5 +226,47 @@ def _switches_router() -> APIRouter:
     return router
 
 
+def setting_public(definition: SettingDef, value: str | None) -> dict[str, Any]:
+    return {
+        "key": definition.key,
+        "label": definition.label,
+        "description": definition.description,
+        "hint": definition.hint,
+        "default": definition.default,
+        "value": value,
+    }
+
+
+def _settings_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/org-settings", tags=["automation"])
+    can_read = Depends(Authorize(P.AUTOMATION_READ))
+
+    @router.get("", dependencies=[can_read], summary="Org-wide settings with a value")
+    def settings(request: Request) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            return {"items": [setting_public(d, v) for d, v in all_settings(session)]}
+
+    @router.get("/{key}", dependencies=[can_read], summary="One org-wide setting")
+    def setting(request: Request, key: str) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            value = setting_value(session, key)
+        return setting_public(SETTINGS[key], value)
+
+    @router.put(
+        "/{key}",
+        dependencies=[Depends(Authorize(P.AUTOMATION_ADMIN))],
+        summary="Change an org-wide setting",
+    )
+    def change(request: Request, key: str, body: SettingIn) -> dict[str, Any]:
+        """Body: {"value": "GB"}; a value the setting refuses is a 422 naming `value`,
+        null clears it back to the default."""
+        with container_of(request).uow() as uow:
+            value = set_setting(key, body.value, uow=uow)
+            uow.commit()
+        return setting_public(SETTINGS[key], value)
+
+    return router
+
+
 def routers() -> list[APIRouter]:
-    return [_router(), _switches_router()]
+    return [_router(), _switches_router(), _settings_router()]

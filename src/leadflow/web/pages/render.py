@@ -52,6 +52,7 @@ SETTINGS_SECTIONS: tuple[tuple[str, str, Permission], ...] = (
     ("/settings/matching", "Matching", Permission.MATCHING_ADMIN),
     ("/settings/process", "Process", Permission.PROCESS_ADMIN),
     ("/settings/automation", "Automation", Permission.AUTOMATION_READ),
+    ("/settings/org", "Organisation", Permission.AUTOMATION_READ),
     ("/settings/events", "Event queue", Permission.SYSTEM_ADMIN),
 )
 

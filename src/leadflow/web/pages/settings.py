@@ -1,7 +1,8 @@
-"""Settings pages: the field registry and the users, for the roles that may see them.
+"""Settings pages: the field registry, the users and the organisation, for the roles that
+may see them.
 
 `/settings` opens the first section the caller's role may see; the sections
-live in `settings_fields` and `settings_users`.
+live in `settings_fields`, `settings_users` and `settings_org`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from leadflow.web.auth import Authorize
 from leadflow.web.pages.render import settings_navigation
 from leadflow.web.pages.settings_events import events_settings_router
 from leadflow.web.pages.settings_fields import fields_settings_router
+from leadflow.web.pages.settings_org import org_settings_router
 from leadflow.web.pages.settings_users import users_settings_router
 
 
@@ -34,4 +36,5 @@ def settings_router() -> APIRouter:
     router.include_router(fields_settings_router())
     router.include_router(users_settings_router())
     router.include_router(events_settings_router())
+    router.include_router(org_settings_router())
     return router

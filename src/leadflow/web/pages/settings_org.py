@@ -1,0 +1,91 @@
+"""Settings: the organisation's own settings (the default phone region, for now).
+
+One form holds every declared setting; each input is named by the setting's key.
+A value a setting refuses is shown beside its input and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from leadflow.errors import LeadflowError
+from leadflow.org.services import all_settings, set_setting
+from leadflow.users.domain import Permission, role_allows
+from leadflow.users.services import Principal
+from leadflow.web.auth import Authorize, container_of
+from leadflow.web.pages.records import form_data
+from leadflow.web.pages.render import render, settings_navigation
+from leadflow.web.pages.settings_forms import NOTICE, FormState, status_of, text_of
+
+PATH = "/settings/org"
+NOTICES = {"saved": "Settings saved."}
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    key: str
+    label: str
+    description: str
+    hint: str
+    options: tuple[tuple[str, str], ...]
+
+
+def _page(
+    request: Request,
+    principal: Principal,
+    form: FormState | None = None,
+    error: LeadflowError | None = None,
+) -> Response:
+    with container_of(request).read_session() as session:
+        current = all_settings(session)
+    rows = [SettingRow(d.key, d.label, d.description, d.hint, d.suggestions) for d, _ in current]
+    context = {
+        "settings_sections": settings_navigation(principal),
+        "can_admin": role_allows(principal.role, Permission.AUTOMATION_ADMIN),
+        "settings": rows,
+        "form": form or FormState({d.key: value or "" for d, value in current}),
+        "notice": NOTICES.get(request.query_params.get(NOTICE, "")),
+    }
+    return render(request, "settings/org.html", context, status=status_of(error))
+
+
+def org_settings_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    can_read = Authorize(Permission.AUTOMATION_READ)
+    can_admin = Authorize(Permission.AUTOMATION_ADMIN)
+
+    @router.get(PATH)
+    def show(request: Request, principal: Principal = Depends(can_read)) -> Response:
+        return _page(request, principal)
+
+    @router.post(PATH)
+    def save(
+        request: Request,
+        principal: Principal = Depends(can_admin),
+        form: FormData = Depends(form_data),
+    ) -> Response:
+        container = container_of(request)
+        with container.read_session() as session:
+            keys = [definition.key for definition, _ in all_settings(session)]
+        values = {key: text_of(form, key) for key in keys if key in form}
+        failed: tuple[str, LeadflowError] | None = None
+        with container.uow() as uow:
+            for key, value in values.items():
+                try:
+                    set_setting(key, value, uow=uow)
+                except LeadflowError as exc:
+                    failed = (key, exc)
+                    break
+            else:
+                uow.commit()
+        if failed is not None:
+            key, error = failed
+            state = FormState.failed(values, error, keys, rename={"value": key})
+            return _page(request, principal, state, error)
+        return RedirectResponse(f"{PATH}?{NOTICE}=saved#org-settings", status_code=303)
+
+    return router
