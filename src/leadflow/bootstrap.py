@@ -31,11 +31,13 @@ CONCEPT_MODULES = (
     "leadflow.registry.events",
     "leadflow.registry.handlers",
     "leadflow.system.tasks",
+    "leadflow.jobs.tasks",
     "leadflow.org.events",
     "leadflow.scoring.events",
     "leadflow.matching.wiring",
     "leadflow.capture.wiring",
     "leadflow.scoring.wiring",
+    "leadflow.scoring.tasks",
     "leadflow.process.wiring",
     "leadflow.sales.wiring",
     "leadflow.views.wiring",
@@ -91,6 +93,7 @@ class Container:
             registry=self.registry_cache.get,
             after_commit=after_commit,
             claim_up_to=INLINE_EVENTS,
+            tasks=self.queue,
         )
 
     def read_session(self) -> Session:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from leadflow.automation.orphans import ORPHAN_RULE_KEY, backfill_orphans
+from leadflow.automation.orphans import ORPHAN_RULE_KEY, start_orphan_backfill
 from leadflow.automation.services import get_rule_by_key, set_rule_enabled
 from leadflow.bootstrap import Container
 from leadflow.contacts.models import Contact
 from leadflow.contacts.services import create_contact
+from leadflow.jobs.models import Job
+from leadflow.jobs.runner import read_job
 from leadflow.leads.models import Lead
 from leadflow.leads.services import create_lead
 
@@ -24,6 +26,13 @@ def _lead(container: Container, **values: object) -> int:
         lead = create_lead(values, uow=uow)
         uow.commit()
         return lead.id
+
+
+def _backfill(container: Container) -> Job:
+    with container.uow() as uow:
+        job = start_orphan_backfill(uow=uow)
+        uow.commit()  # the test queue runs the job right after the commit
+    return read_job(container, job.id)
 
 
 def _parent(container: Container, lead_id: int) -> Contact | None:
@@ -83,12 +92,11 @@ def test_the_backfill_links_existing_orphans_once(container: Container) -> None:
     ids = [_lead(container, email=f"p{n}@example.com", last_name=f"P{n}") for n in range(5)]
     ids.append(_lead(container, email="p0@example.com", last_name="P0 again"))
     nameless = _lead(container, topic="no email, no name")
-    seen: list[tuple[int, int]] = []
 
-    result = backfill_orphans(container, progress=lambda done, total: seen.append((done, total)))
+    job = _backfill(container)
 
-    assert result == {"total": 7, "linked": 6, "skipped": 1}
-    assert seen[-1] == (7, 7)
+    assert job.result == {"total": 7, "linked": 6, "skipped": 1}
+    assert (job.status, job.done, job.total) == ("succeeded", 7, 7)
     parents = [_parent(container, lead_id) for lead_id in ids]
     assert all(parent is not None for parent in parents)
     # The two leads of p0@ share one contact: the second matched the first's.
@@ -98,5 +106,5 @@ def test_the_backfill_links_existing_orphans_once(container: Container) -> None:
     with container.read_session() as session:
         assert session.scalar(select(func.count()).select_from(Contact)) == 5
 
-    again = backfill_orphans(container)
-    assert again == {"total": 1, "linked": 0, "skipped": 1}
+    again = _backfill(container)
+    assert again.result == {"total": 1, "linked": 0, "skipped": 1}

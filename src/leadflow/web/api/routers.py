@@ -287,7 +287,7 @@ def health_router() -> APIRouter:
 
 
 def api_routers() -> list[APIRouter]:
-    from leadflow.web.api import automation, capture, process, scoring
+    from leadflow.web.api import automation, capture, jobs, process, scoring
 
     return [
         health_router(),
@@ -300,4 +300,5 @@ def api_routers() -> list[APIRouter]:
         *scoring.routers(),
         *process.routers(),
         *automation.routers(),
+        *jobs.routers(),
     ]

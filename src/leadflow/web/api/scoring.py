@@ -10,6 +10,7 @@ from leadflow.errors import NotFound, ValidationFailed
 from leadflow.org.services import all_switches, set_switch
 from leadflow.scoring import insight, predict, services
 from leadflow.users.domain import Permission
+from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
 
 SWITCH_PREFIX = "scoring."
@@ -85,14 +86,15 @@ def routers() -> list[APIRouter]:
         return {"ok": not problems, "problems": problems}
 
     @router.post("/models/{model_id}/go-live", dependencies=[can_admin], summary="Go live")
-    def go_live(request: Request, model_id: int) -> dict[str, Any]:
-        """Publishes a new version and queues its full rescore; returns the job."""
+    def go_live(
+        request: Request, model_id: int, principal: Principal = can_admin
+    ) -> dict[str, Any]:
+        """Publishes a new version and starts its full rescore; returns the job."""
         container = container_of(request)
         with container.uow() as uow:
-            job = services.go_live(model_id, uow=uow)
+            job = services.go_live(model_id, uow=uow, requested_by=principal.user_id)
             uow.commit()
             job_id = job.id
-        services.enqueue_rescore(container, job_id)
         with container.read_session() as session:
             return services.job_public(services.get_job(session, job_id))
 
@@ -136,7 +138,9 @@ def routers() -> list[APIRouter]:
             return {"items": services.model_scores(session, model_id, limit=limit)}
 
     @router.post("/rescore", status_code=202, dependencies=[can_admin], summary="Full rescore")
-    def rescore(request: Request, body: Any = Body(default=None)) -> dict[str, Any]:
+    def rescore(
+        request: Request, principal: Principal = can_admin, body: Any = Body(default=None)
+    ) -> dict[str, Any]:
         """Body (optional): {"model_id": id}; without it every live model is rescored."""
         data = _body(body) if body is not None else {}
         raw = data.get("model_id")
@@ -144,10 +148,9 @@ def routers() -> list[APIRouter]:
             raise ValidationFailed("model_id must be a model id", field="model_id")
         container = container_of(request)
         with container.uow() as uow:
-            job = services.start_rescore(raw, uow=uow)
+            job = services.start_rescore(raw, uow=uow, requested_by=principal.user_id)
             uow.commit()
             job_id = job.id
-        services.enqueue_rescore(container, job_id)
         with container.read_session() as session:
             return services.job_public(services.get_job(session, job_id))
 
