@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import func, select
 
 from leadflow.automation.orphans import ORPHAN_RULE_KEY, start_orphan_backfill
@@ -11,8 +13,10 @@ from leadflow.contacts.models import Contact
 from leadflow.contacts.services import create_contact
 from leadflow.jobs.models import Job
 from leadflow.jobs.runner import read_job
+from leadflow.jobs.services import sweep_jobs
 from leadflow.leads.models import Lead
 from leadflow.leads.services import create_lead
+from tests.integration.jobs.helpers import left_by_dead_worker
 
 
 def _switch_on(container: Container) -> None:
@@ -108,3 +112,33 @@ def test_the_backfill_links_existing_orphans_once(container: Container) -> None:
 
     again = _backfill(container)
     assert again.result == {"total": 1, "linked": 0, "skipped": 1}
+
+
+def test_a_crashed_backfill_resumes_after_its_last_committed_batch(
+    container: Container, make_container: Callable[..., Container]
+) -> None:
+    ids = [_lead(container, email=f"r{n}@example.com", last_name=f"R{n}") for n in range(4)]
+    without_worker = make_container(huey_immediate=False)
+    with without_worker.uow() as uow:
+        job_id = start_orphan_backfill(uow=uow).id
+        uow.commit()
+    # The dead worker had committed the batch of the first two leads (as counted here).
+    left_by_dead_worker(
+        container,
+        job_id,
+        params={"batch_size": 1},
+        checkpoint={"last_id": ids[1], "linked": 2, "skipped": 0},
+        done=2,
+        total=4,
+    )
+
+    with container.uow() as uow:
+        swept = sweep_jobs(uow=uow)
+        uow.commit()
+
+    job = read_job(container, job_id)
+    assert swept.resumed == [job_id]
+    assert (job.status, job.attempts, job.done, job.total) == ("succeeded", 2, 4, 4)
+    assert job.result == {"total": 4, "linked": 4, "skipped": 0}
+    assert job.checkpoint == {"last_id": ids[3], "linked": 4, "skipped": 0}
+    assert [_parent(container, lead_id) is None for lead_id in ids] == [True, True, False, False]

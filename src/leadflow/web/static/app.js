@@ -41,6 +41,7 @@
           set(".job-total", data.total);
           set(".job-percent", data.percent === null ? "" : data.percent + "%");
           set(".job-status", data.status);
+          set(".job-started", (data.started_at || "").slice(0, 19).replace("T", " "));
           var badge = job.querySelector(".job-status");
           if (badge) {
             badge.className = "badge job-status job-" + data.status;
