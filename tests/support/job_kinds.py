@@ -1,7 +1,8 @@
 """A job kind for tests: `test.steps` counts through steps, one transaction each.
 
 Params: `steps` (how many), `tag` (names the run in `RAN` and `ON_STEP`),
-`fail_at` (a step that raises). `ON_STEP[tag](step)` runs before each step,
+`fail_at` (a step that raises), `bad_result` (return what JSON cannot hold).
+`ON_STEP[tag](step)` runs before each step,
 outside any transaction, so a test can look at the row, cancel, or wait there.
 """
 
@@ -43,6 +44,8 @@ def steps(context: JobContext, params: Mapping[str, Any]) -> dict[str, Any]:
                 RAN.append((tag, step))
             context.checkpoint({"next": step + 1}, done=step + 1, uow=uow)
             uow.commit()
+    if params.get("bad_result"):
+        return {"steps": {total}}
     return {"steps": total, "resumed_at": start}
 
 

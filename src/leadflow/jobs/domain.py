@@ -13,6 +13,9 @@ STALE_AFTER = timedelta(minutes=2)
 HEARTBEAT_EVERY = timedelta(seconds=20)
 # A queued job nobody claimed for this long is queued again (its enqueue was lost).
 REQUEUE_AFTER = timedelta(minutes=5)
+# A job whose worker died this many times is not resumed again: it fails (a job that
+# kills its worker would otherwise be retried forever).
+MAX_ATTEMPTS = 5
 
 
 class JobStatus(StrEnum):

@@ -10,6 +10,7 @@ writes match nothing and it stops (`JobSuperseded`).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -24,7 +25,13 @@ from sqlalchemy.orm import Session
 from leadflow.db.base import UTCDateTime
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import NotFound
-from leadflow.jobs.domain import HEARTBEAT_EVERY, JobStatus, error_text, stale_before
+from leadflow.jobs.domain import (
+    HEARTBEAT_EVERY,
+    MAX_ATTEMPTS,
+    JobStatus,
+    error_text,
+    stale_before,
+)
 from leadflow.jobs.errors import JobCancelled, JobSuperseded, UnknownJobKind
 from leadflow.jobs.events import JobFinished
 from leadflow.jobs.kinds import KINDS
@@ -64,7 +71,11 @@ def claim_job(container: Container, job_id: int, *, now: datetime | None = None)
         Job.cancel_requested.is_(False),
         or_(
             Job.status == JobStatus.QUEUED.value,
-            and_(Job.status == JobStatus.RUNNING.value, Job.heartbeat_at < stale_before(now)),
+            and_(
+                Job.status == JobStatus.RUNNING.value,
+                Job.heartbeat_at < stale_before(now),
+                Job.attempts < MAX_ATTEMPTS,
+            ),
         ),
     )
     with container.uow() as uow:
@@ -251,6 +262,13 @@ def _finish(
     return True
 
 
+def _json_result(result: Mapping[str, Any] | None) -> dict[str, Any]:
+    summary = dict(result or {})
+    # A result the column cannot store fails the job here, not the worker at the finish.
+    json.dumps(summary)
+    return summary
+
+
 def run_job(
     container: Container,
     job_id: int,
@@ -270,7 +288,7 @@ def run_job(
         kind = KINDS.get(claim.kind)
         if kind is None:
             raise UnknownJobKind(f"There is no job kind '{claim.kind}'", field="kind")
-        result = kind.run(context, claim.params)
+        result = _json_result(kind.run(context, claim.params))
     except JobCancelled:
         status = JobStatus.CANCELLED
         finished = _finish(container, claim, status)
@@ -283,7 +301,7 @@ def run_job(
         finished = _finish(container, claim, status, error=error_text(exc))
     else:
         status = JobStatus.SUCCEEDED
-        finished = _finish(container, claim, status, result=result or {})
+        finished = _finish(container, claim, status, result=result)
     finally:
         heartbeat.stop()
     return status if finished else None

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from leadflow.jobs.domain import (
+    MAX_ATTEMPTS,
     JobStatus,
     may_manage,
     percent,
@@ -170,31 +171,37 @@ def job_public(job: Job) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Sweep:
-    """What one sweep did: jobs resumed, cancelled while their worker was dead, queued again."""
+    """What one sweep did: jobs resumed, cancelled while their worker was dead, given up
+    on after MAX_ATTEMPTS, queued again."""
 
     resumed: list[int] = field(default_factory=list)
     cancelled: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
     requeued: list[int] = field(default_factory=list)
 
 
 def sweep_jobs(*, uow: UnitOfWork, now: datetime | None = None) -> Sweep:
     """Every worker runs this each minute: a running job whose heartbeat is stale
-    (its worker died) is queued again and resumes from its checkpoint, or ends
-    cancelled if that was asked; a queued job nobody claimed is queued again."""
+    (its worker died) is queued again and resumes from its checkpoint, ends
+    cancelled if that was asked, or fails once its workers died MAX_ATTEMPTS
+    times; a queued job nobody claimed is queued again."""
     now = now or utcnow()
     stale = and_(Job.status == JobStatus.RUNNING.value, Job.heartbeat_at < stale_before(now))
-    ended = uow.session.execute(
-        update(Job)
-        .where(stale, Job.cancel_requested.is_(True))
-        .values(status=JobStatus.CANCELLED.value, finished_at=now)
-        .returning(Job.id, Job.kind)
-        .execution_options(synchronize_session=False)
-    ).all()
-    for job_id, kind in ended:
-        uow.publish(JobFinished(job_id=job_id, kind=kind, status=JobStatus.CANCELLED.value))
+    cancelled = _end_stale(
+        uow, and_(stale, Job.cancel_requested.is_(True)), JobStatus.CANCELLED, now=now
+    )
+    failed = _end_stale(
+        uow,
+        and_(stale, Job.cancel_requested.is_(False), Job.attempts >= MAX_ATTEMPTS),
+        JobStatus.FAILED,
+        now=now,
+        error=f"Its worker stopped {MAX_ATTEMPTS} times; the job is not resumed again",
+    )
     resumed = list(
         uow.session.scalars(
-            select(Job.id).where(stale, Job.cancel_requested.is_(False)).order_by(Job.id)
+            select(Job.id)
+            .where(stale, Job.cancel_requested.is_(False), Job.attempts < MAX_ATTEMPTS)
+            .order_by(Job.id)
         )
     )
     # Nudged at most once per REQUEUE_AFTER: the heartbeat of a queued job is its last nudge.
@@ -213,6 +220,22 @@ def sweep_jobs(*, uow: UnitOfWork, now: datetime | None = None) -> Sweep:
     )
     for job_id in [*resumed, *requeued]:
         uow.enqueue_after_commit(RUN_TASK, job_id)
-    return Sweep(
-        resumed=resumed, cancelled=sorted(job_id for job_id, _ in ended), requeued=requeued
-    )
+    return Sweep(resumed=resumed, cancelled=cancelled, failed=failed, requeued=sorted(requeued))
+
+
+def _end_stale(
+    uow: UnitOfWork, where: Any, status: JobStatus, *, now: datetime, error: str | None = None
+) -> list[int]:
+    values: dict[str, Any] = {"status": status.value, "finished_at": now}
+    if error is not None:
+        values["error"] = error
+    ended = uow.session.execute(
+        update(Job)
+        .where(where)
+        .values(**values)
+        .returning(Job.id, Job.kind)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for job_id, kind in ended:
+        uow.publish(JobFinished(job_id=job_id, kind=kind, status=status.value))
+    return sorted(job_id for job_id, _ in ended)

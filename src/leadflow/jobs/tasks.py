@@ -27,4 +27,9 @@ def sweep_task() -> dict[str, list[int]]:
     with current().uow() as uow:
         swept = sweep_jobs(uow=uow)
         uow.commit()
-    return {"resumed": swept.resumed, "cancelled": swept.cancelled, "requeued": swept.requeued}
+    return {
+        "resumed": swept.resumed,
+        "cancelled": swept.cancelled,
+        "failed": swept.failed,
+        "requeued": swept.requeued,
+    }

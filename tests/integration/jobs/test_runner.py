@@ -8,16 +8,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from leadflow.bootstrap import Container
 from leadflow.errors import Conflict
-from leadflow.jobs.domain import JobStatus
+from leadflow.jobs.domain import MAX_ATTEMPTS, JobStatus
 from leadflow.jobs.errors import JobSuperseded
 from leadflow.jobs.events import JobFinished
 from leadflow.jobs.models import Job
 from leadflow.jobs.runner import JobContext, claim_job, run_job, run_or_wait
 from leadflow.jobs.services import cancel_job, start_job, sweep_jobs
+from leadflow.lib.clock import utcnow
 from tests.integration.jobs.helpers import job, left_by_dead_worker, start
 from tests.support.job_kinds import ON_STEP, STEPS, ran
 
@@ -90,6 +91,14 @@ def test_a_failure_is_recorded_with_its_error(container: Container, tag: str) ->
     )
     assert row.finished_at is not None
     assert finished == [JobFinished(job_id=job_id, kind=STEPS, status="failed")]
+
+
+def test_a_result_json_cannot_hold_fails_the_job(container: Container, tag: str) -> None:
+    job_id = start(container, steps=1, tag=tag, bad_result=True)
+
+    row = job(container, job_id)
+    assert (row.status, row.result) == ("failed", None)
+    assert row.error == "TypeError: Object of type set is not JSON serializable"
 
 
 def test_a_job_of_a_kind_no_longer_declared_fails(container: Container) -> None:
@@ -184,10 +193,6 @@ def test_the_sweep_resumes_a_dead_workers_job_from_its_checkpoint(
 
 
 def _beat_now(container: Container, job_id: int) -> None:
-    from sqlalchemy import update
-
-    from leadflow.lib.clock import utcnow
-
     with container.uow() as uow:
         uow.session.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=utcnow()))
         uow.commit()
@@ -208,6 +213,30 @@ def test_the_sweep_ends_a_dead_job_whose_cancel_was_asked(
 
     assert (swept.resumed, swept.cancelled) == ([], [job_id])
     assert (job(container, job_id).status, job(container, job_id).done) == ("cancelled", 2)
+    assert ran(tag) == []
+
+
+def test_the_sweep_gives_up_on_a_job_whose_workers_keep_dying(
+    make_container: Callable[..., Container], container: Container, tag: str
+) -> None:
+    quiet = make_container(huey_immediate=False)
+    doomed = start(quiet, steps=5, tag=tag)
+    left_by_dead_worker(container, doomed, checkpoint={"next": 1}, done=1, total=5)
+    with container.uow() as uow:
+        uow.session.execute(update(Job).where(Job.id == doomed).values(attempts=MAX_ATTEMPTS))
+        uow.commit()
+
+    assert claim_job(container, doomed) is None
+    with container.uow() as uow:
+        swept = sweep_jobs(uow=uow)
+        uow.commit()
+
+    row = job(container, doomed)
+    assert (swept.resumed, swept.failed) == ([], [doomed])
+    assert (row.status, row.error) == (
+        "failed",
+        f"Its worker stopped {MAX_ATTEMPTS} times; the job is not resumed again",
+    )
     assert ran(tag) == []
 
 
