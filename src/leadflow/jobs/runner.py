@@ -127,7 +127,13 @@ class JobContext:
     SQLite the job never opens a second write transaction on its own thread.
     """
 
-    def __init__(self, container: Container, claim: Claim, on_progress: Progress | None) -> None:
+    def __init__(
+        self,
+        container: Container,
+        claim: Claim,
+        on_progress: Progress | None,
+        lost: threading.Event | None = None,
+    ) -> None:
         self.container = container
         self.job_id = claim.job_id
         self.kind = claim.kind
@@ -138,7 +144,8 @@ class JobContext:
         self.total = claim.total
         self._claim = claim
         self._on_progress = on_progress
-        self._lost = threading.Event()
+        # Set by the heartbeat when it finds the job in another worker's hands.
+        self._lost = lost or threading.Event()
 
     @property
     def attempt(self) -> int:
@@ -281,8 +288,9 @@ def run_job(
     claim = claim_job(container, job_id)
     if claim is None:
         return None
-    context = JobContext(container, claim, on_progress)
-    heartbeat = _Heartbeat(container, claim, context._lost, heartbeat_every.total_seconds())
+    lost = threading.Event()
+    context = JobContext(container, claim, on_progress, lost)
+    heartbeat = _Heartbeat(container, claim, lost, heartbeat_every.total_seconds())
     heartbeat.start()
     try:
         kind = KINDS.get(claim.kind)
