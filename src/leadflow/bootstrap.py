@@ -31,11 +31,13 @@ CONCEPT_MODULES = (
     "leadflow.registry.events",
     "leadflow.registry.handlers",
     "leadflow.system.tasks",
+    "leadflow.jobs.tasks",
     "leadflow.org.events",
     "leadflow.scoring.events",
     "leadflow.matching.wiring",
     "leadflow.capture.wiring",
     "leadflow.scoring.wiring",
+    "leadflow.scoring.tasks",
     "leadflow.process.wiring",
     "leadflow.sales.wiring",
     "leadflow.views.wiring",
@@ -82,7 +84,10 @@ class Container:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(
-            self.session_factory, registry=self.registry_cache.get, after_commit=self._committed
+            self.session_factory,
+            registry=self.registry_cache.get,
+            after_commit=self._committed,
+            tasks=self.queue,
         )
 
     def read_session(self) -> Session:

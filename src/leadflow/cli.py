@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from leadflow.cli_automation import automation_app
+from leadflow.cli_jobs import jobs_app, run_job_here
 from leadflow.config import Settings
 from leadflow.errors import LeadflowError, ValidationFailed
 
@@ -27,6 +28,7 @@ process_app = typer.Typer(
 )
 app.add_typer(process_app, name="process")
 app.add_typer(automation_app, name="automation")
+app.add_typer(jobs_app, name="jobs")
 scoring_app = typer.Typer(help="Lead scoring models and scores.", no_args_is_help=True)
 app.add_typer(scoring_app, name="scoring")
 console = Console(stderr=True)
@@ -433,9 +435,13 @@ def scoring_models() -> None:
 @scoring_app.command("rescore")
 def scoring_rescore(
     model: Annotated[int | None, typer.Option("--model", help="One live model's id")] = None,
+    background: Annotated[
+        bool, typer.Option("--background", help="Only queue the job for a worker")
+    ] = False,
 ) -> None:
-    """Recompute every lead's score under the live models (or one), set-based."""
-    from leadflow.scoring.services import run_rescore, start_rescore
+    """Recompute every lead's score under the live models (or one), set-based: a job,
+    run here with a progress bar unless a worker takes it first."""
+    from leadflow.scoring.services import start_rescore
 
     container = _container()
     with cli_errors():
@@ -443,16 +449,13 @@ def scoring_rescore(
             job = start_rescore(model, uow=uow)
             uow.commit()
             job_id = job.id
-        with progress_bar() as progress:
-            task = progress.add_task("rescoring", total=None)
-
-            def report(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
-
-            result = run_rescore(container, job_id, progress=report)
+        if background:
+            typer.echo(f"job {job_id} queued: leadflow jobs show {job_id}")
+            return
+        result = run_job_here(container, job_id, "rescoring")
     typer.echo(
-        f"job {job_id}: {result.scored} scores computed, {result.changed} changed, "
-        f"{result.removed} removed, {result.sales_ready} leads marked sales-ready"
+        f"job {job_id}: {result['scored']} scores computed, {result['changed']} changed, "
+        f"{result['removed']} removed, {result['sales_ready']} leads marked sales-ready"
     )
 
 

@@ -48,17 +48,25 @@ def switch_command(
 
 
 @automation_app.command("backfill-orphans")
-def backfill_command() -> None:
-    """Give every existing lead without a parent contact one (matched or created)."""
-    from leadflow.automation.orphans import backfill_orphans
-    from leadflow.cli import _container, cli_errors, console, progress_bar
+def backfill_command(
+    background: Annotated[
+        bool, typer.Option("--background", help="Only queue the job for a worker")
+    ] = False,
+) -> None:
+    """Give every existing lead without a parent contact one (matched or created): a job,
+    run here with a progress bar unless a worker takes it first."""
+    from leadflow.automation.orphans import start_orphan_backfill
+    from leadflow.cli import _container, cli_errors, console
+    from leadflow.cli_jobs import run_job_here
 
     container = _container()
-    with cli_errors(), progress_bar() as bar:
-        task = bar.add_task("orphan leads", total=None)
-
-        def report(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        result = backfill_orphans(container, progress=report)
+    with cli_errors():
+        with container.uow() as uow:
+            job = start_orphan_backfill(uow=uow)
+            uow.commit()
+            job_id = job.id
+        if background:
+            console.print(f"job {job_id} queued: leadflow jobs show {job_id}")
+            return
+        result = run_job_here(container, job_id, "orphan leads")
     console.print(f"{result['linked']} linked, {result['skipped']} skipped of {result['total']}")

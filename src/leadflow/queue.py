@@ -1,8 +1,11 @@
 """Background work on Huey: SQLite storage by default, Redis when configured.
 
-Concepts declare tasks with `@background("name")` in their tasks.py; bootstrap
-binds them to the process's Huey instance. Tasks take ids, call one service and
-are idempotent: Huey may run a task again after a worker dies.
+Concepts declare tasks with `@background("name")` in their tasks.py, periodic
+ones with `@background("name", schedule=crontab(...))`; bootstrap binds them to
+the process's Huey instance. Tasks take ids, call one service and are
+idempotent: Huey may run a task again after a worker dies. Long work with
+progress is a job kind (`leadflow.jobs.kinds.job_kind`), run by the
+`jobs.run` task.
 """
 
 from __future__ import annotations
@@ -15,17 +18,25 @@ from huey import Huey, RedisHuey, SqliteHuey
 from leadflow.config import Settings
 
 TaskFunction = Callable[..., Any]
+# A Huey schedule: `crontab(...)` returns a function of the current time.
+Schedule = Callable[[Any], bool]
 _DECLARED: dict[str, TaskFunction] = {}
+_SCHEDULES: dict[str, Schedule] = {}
 
 
-def background(name: str) -> Callable[[TaskFunction], TaskFunction]:
-    """Declare a function as a background task under a stable name."""
+def background(
+    name: str, *, schedule: Schedule | None = None
+) -> Callable[[TaskFunction], TaskFunction]:
+    """Declare a function as a background task under a stable name; with a
+    `schedule` the worker also runs it periodically."""
 
     def declare(function: TaskFunction) -> TaskFunction:
         existing = _DECLARED.get(name)
         if existing is not None and existing is not function:
             raise ValueError(f"task {name!r} is declared twice")
         _DECLARED[name] = function
+        if schedule is not None:
+            _SCHEDULES[name] = schedule
         return function
 
     return declare
@@ -54,8 +65,13 @@ class TaskQueue:
 
     def bind_declared(self) -> None:
         for name, function in _DECLARED.items():
-            if name not in self._tasks:
+            if name in self._tasks:
+                continue
+            schedule = _SCHEDULES.get(name)
+            if schedule is None:
                 self._tasks[name] = self.huey.task(name=name)(function)
+            else:
+                self._tasks[name] = self.huey.periodic_task(schedule, name=name)(function)
 
     @property
     def names(self) -> list[str]:

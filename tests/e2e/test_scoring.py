@@ -77,7 +77,7 @@ def test_a_marketer_builds_a_model_runs_what_if_goes_live_and_sees_scores(
         page.get_by_role("button", name="Go live").click()
         expect(page).to_have_url(model_url)
         expect(page.locator("#model-status")).to_have_text("live")
-        expect(page.locator("#job .job-status")).to_have_text("done")
+        expect(page.locator("#job .job-status")).to_have_text("succeeded")
 
         page.goto(f"{live_server}/leads/{lead}")
         scores = page.locator("#lead-scores")

@@ -1,4 +1,4 @@
-"""Tables of automation: rules stored as data, their runs, and background jobs with progress."""
+"""Tables of automation: rules stored as data, and their runs (jobs live in `leadflow.jobs`)."""
 
 from __future__ import annotations
 
@@ -54,18 +54,3 @@ class RuleRun(Base):
         Index("ix_automation_rule_runs_rule_ran", "rule_id", "ran_at"),
         Index("ux_automation_rule_runs_rule_event", "rule_id", "event_id", unique=True),
     )
-
-
-class BackgroundJob(Base):
-    """A long job (a backfill) that pages and the CLI follow while it runs."""
-
-    __tablename__ = "automation_jobs"
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
-    done: Mapped[int] = mapped_column(default=0)
-    total: Mapped[int] = mapped_column(default=0)
-    message: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

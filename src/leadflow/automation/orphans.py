@@ -14,19 +14,26 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from leadflow.automation.actions import ActionContext, action
 from leadflow.automation.builtin import builtin_rule
-from leadflow.automation.models import BackgroundJob
 from leadflow.db.uow import UnitOfWork
+from leadflow.errors import NotFound
+from leadflow.jobs import services as jobs
+from leadflow.jobs.domain import JobStatus
+from leadflow.jobs.services import start_job
 from leadflow.leads.models import Lead
 from leadflow.leads.services import update_lead
-from leadflow.lib.clock import utcnow
 
 if TYPE_CHECKING:
     from leadflow.bootstrap import Container
+    from leadflow.jobs.models import Job
+    from leadflow.jobs.runner import JobContext
 
 ORPHAN_RULE_KEY = "c8.orphan_leads_get_contacts"
+BACKFILL_JOB = "automation.backfill_orphans"
+BACKFILL_BATCH = 200
 PERSON_FIELDS = ("email", "first_name", "last_name", "phone", "job_title")
 
 builtin_rule(
@@ -98,29 +105,40 @@ def create_contact_for_orphan_lead(context: ActionContext, params: Mapping[str, 
     )
 
 
-def count_orphans(container: Container) -> int:
+def count_orphans(container: Container, *, after: int = 0) -> int:
+    """Leads without a parent contact (with an id above `after`)."""
     with container.read_session() as session:
         return int(
             session.scalar(
-                select(func.count()).select_from(Lead).where(Lead.parent_contact_id.is_(None))
+                select(func.count())
+                .select_from(Lead)
+                .where(Lead.parent_contact_id.is_(None), Lead.id > after)
             )
             or 0
         )
 
 
-def backfill_orphans(
-    container: Container,
-    *,
-    job_id: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    batch: int = 200,
-) -> dict[str, int]:
-    """Link every existing orphan lead, in batches of one transaction each; resumable."""
-    total = count_orphans(container)
-    done = linked = skipped = 0
-    last_id = 0
-    _job_progress(container, job_id, 0, total, "running")
+def start_orphan_backfill(*, uow: UnitOfWork, requested_by: int | None = None) -> Job:
+    """Start the backfill of every existing orphan lead: a job, queued after commit."""
+    return start_job(BACKFILL_JOB, {}, uow=uow, requested_by=requested_by)
+
+
+def backfill_orphans(context: JobContext, params: Mapping[str, Any]) -> dict[str, int]:
+    """The body of the backfill: link every existing orphan lead, a batch per
+    transaction that also saves the checkpoint (the last lead id), so a resumed
+    run continues after the last committed batch."""
+    container = context.container
+    raw_batch = params.get("batch_size")
+    batch = raw_batch if isinstance(raw_batch, int) and raw_batch > 0 else BACKFILL_BATCH
+    cursor = context.resume_from if isinstance(context.resume_from, dict) else {}
+    last_id = int(cursor.get("last_id", 0))
+    linked = int(cursor.get("linked", 0))
+    skipped = int(cursor.get("skipped", 0))
+    done = context.done if context.resume_from is not None else 0
+    total = done + count_orphans(container, after=last_id)
+    context.progress(done, total)
     while True:
+        context.raise_if_cancelled()
         with container.read_session() as session:
             ids = list(
                 session.scalars(
@@ -134,35 +152,48 @@ def backfill_orphans(
             break
         with container.uow() as uow:
             for lead_id in ids:
-                outcome = link_orphan(lead_id, uow=uow)
-                if outcome.startswith("skipped"):
+                if link_orphan(lead_id, uow=uow).startswith("skipped"):
                     skipped += 1
                 else:
                     linked += 1
+            last_id = ids[-1]
+            done += len(ids)
+            context.checkpoint(
+                {"last_id": last_id, "linked": linked, "skipped": skipped},
+                done=done,
+                total=max(total, done),
+                uow=uow,
+            )
             uow.commit()
-        last_id = ids[-1]
-        done += len(ids)
-        _job_progress(container, job_id, done, max(total, done), "running")
-        if progress is not None:
-            progress(done, max(total, done))
-    _job_progress(
-        container, job_id, done, max(total, done), "done", f"{linked} linked, {skipped} skipped"
-    )
+    context.progress(done, done)
     return {"total": done, "linked": linked, "skipped": skipped}
 
 
-def _job_progress(
-    container: Container, job_id: int | None, done: int, total: int, status: str, message: str = ""
-) -> None:
-    if job_id is None:
-        return
-    with container.uow() as uow:
-        job = uow.session.get(BackgroundJob, job_id)
-        if job is None:
-            return
-        job.done, job.total, job.status = done, total, status
-        if message:
-            job.message = message
-        if status in ("done", "failed"):
-            job.finished_at = utcnow()
-        uow.commit()
+# Statuses and kind as `/api/v1/automation/jobs/{id}` has always named them.
+_LEGACY_STATUS = {JobStatus.SUCCEEDED.value: "done"}
+_LEGACY_KIND = {BACKFILL_JOB: "backfill_orphans"}
+
+
+def get_backfill_job(session: Session, job_id: int) -> Job:
+    job = jobs.find_job(session, job_id)
+    if job is None or job.kind != BACKFILL_JOB:
+        raise NotFound(f"No job with id {job_id}", field="id")
+    return job
+
+
+def backfill_job_public(job: Job) -> dict[str, Any]:
+    """A backfill job in the shape `/api/v1/automation/jobs/{id}` has always returned."""
+    result = job.result or {}
+    message = job.error or (
+        f"{result['linked']} linked, {result['skipped']} skipped" if "linked" in result else ""
+    )
+    return {
+        "id": job.id,
+        "kind": _LEGACY_KIND.get(job.kind, job.kind),
+        "status": _LEGACY_STATUS.get(job.status, job.status),
+        "done": job.done,
+        "total": job.total,
+        "message": message,
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,13 +14,19 @@ from leadflow.bus import Event
 from leadflow.outbox import OutboxMessage, event_subject, outbox_rows
 from leadflow.registry.domain import Registry
 
+if TYPE_CHECKING:
+    from leadflow.queue import TaskQueue
+
+logger = logging.getLogger(__name__)
+
 
 class UnitOfWork:
     """`with uow: ...; uow.commit()`: the only way services write.
 
     Events published during the unit are inserted into the outbox in the same
     transaction; after the commit `after_commit` learns their rows (it wakes the
-    relay), so handlers never see a change that was rolled back.
+    relay), so handlers never see a change that was rolled back. Other side
+    effects (queueing a task) register with `after_commit` and run after it too.
     """
 
     session: Session
@@ -30,16 +37,20 @@ class UnitOfWork:
         *,
         registry: Callable[[Session], Registry],
         after_commit: Callable[[list[int], set[str]], None] | None = None,
+        tasks: TaskQueue | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._registry_loader = registry
-        self._after_commit = after_commit
+        self._committed = after_commit
+        self._tasks = tasks
         self._events: list[Event] = []
+        self._callbacks: list[Callable[[], None]] = []
         self._registry: Registry | None = None
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
         self._events = []
+        self._callbacks = []
         self._registry = None
         return self
 
@@ -51,6 +62,7 @@ class UnitOfWork:
     ) -> None:
         self.session.rollback()
         self.session.close()
+        self._callbacks = []
 
     @property
     def registry(self) -> Registry:
@@ -60,6 +72,24 @@ class UnitOfWork:
 
     def publish(self, *events: Event) -> None:
         self._events.extend(events)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this unit has committed, never when it rolls back.
+
+        A failing callback is logged, not raised: the commit stands, so the
+        caller cannot undo it, and what a callback leaves undone needs a
+        recovery path of its own (the jobs sweep re-queues a job whose enqueue
+        was lost).
+        """
+        self._callbacks.append(callback)
+
+    def enqueue_after_commit(self, task: str, *args: Any) -> None:
+        """Queue a background task once this unit has committed (warehouse's
+        after-commit tasks): the worker never looks for a row that is not there yet."""
+        tasks = self._tasks
+        if tasks is None:
+            raise RuntimeError("this unit of work has no task queue")
+        self.after_commit(lambda: tasks.enqueue(task, *args))
 
     def commit(self) -> None:
         outbox_ids: list[int] = []
@@ -72,10 +102,17 @@ class UnitOfWork:
             outbox_ids = list(result.scalars())
         self.session.commit()
         self._events = []
-        if outbox_ids and self._after_commit is not None:
+        callbacks, self._callbacks = self._callbacks, []
+        if outbox_ids and self._committed is not None:
             subjects = {subject for item in events if (subject := event_subject(item))}
-            self._after_commit(outbox_ids, subjects)
+            self._committed(outbox_ids, subjects)
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                logger.exception("after-commit callback %r failed", callback)
 
     def rollback(self) -> None:
         self.session.rollback()
         self._events = []
+        self._callbacks = []

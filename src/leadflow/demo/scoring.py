@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from leadflow.bootstrap import Container
 from leadflow.demo.dataset import DemoLoaded
+from leadflow.jobs.runner import run_or_wait
 from leadflow.scoring.models import LeadScore, ScoringModel
-from leadflow.scoring.services import create_model, go_live, run_rescore
+from leadflow.scoring.services import create_model, go_live
 
 GRADES = [
     {"name": "Cold", "min": None, "max": 24},
@@ -109,14 +110,15 @@ def extend(container: Container, loaded: DemoLoaded) -> list[str]:
             job = go_live(model_id, uow=uow)
             uow.commit()
             job_id = job.id
-        # Scored here rather than queued: the demo must show scores without a worker.
-        result = run_rescore(container, job_id)
+        # Run here unless a worker took it: the demo must show scores without a worker.
+        result = run_or_wait(container, job_id).result or {}
+        scored, ready = result.get("scored", 0), result.get("sales_ready", 0)
         with container.read_session() as session:
             average = session.scalar(
                 select(func.avg(LeadScore.score)).where(LeadScore.model_id == model_id)
             )
         lines.append(
-            f"scoring model '{data['name']}' live: {result.scored} leads scored "
-            f"(average {float(average or 0):.1f}), {result.sales_ready} marked sales-ready"
+            f"scoring model '{data['name']}' live: {scored} leads scored "
+            f"(average {float(average or 0):.1f}), {ready} marked sales-ready"
         )
     return lines

@@ -73,23 +73,6 @@ class ScoreHistory(Base):
     )
 
 
-class ScoringJob(Base):
-    """A full rescore running in the background, with its progress."""
-
-    __tablename__ = "scoring_jobs"
-
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    model_id: Mapped[int | None] = mapped_column(
-        Id, ForeignKey("scoring_models.id", ondelete="CASCADE")
-    )
-    status: Mapped[str] = mapped_column(String(16), default="queued")
-    done: Mapped[int] = mapped_column(Integer, default=0)
-    total: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
 class PredictionRun(Base):
     """One training of the predictive score: when, on how many closed leads, how well."""
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -11,8 +12,11 @@ from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
+from leadflow.jobs import services as jobs
+from leadflow.jobs.domain import JobStatus
+from leadflow.jobs.services import start_job
 from leadflow.lib.bounds import INT32
-from leadflow.lib.clock import utcnow
+from leadflow.lib.clock import as_utc, utcnow
 from leadflow.org.domain import DELETE_SCORES_ON_STOP
 from leadflow.org.services import switch_is_on
 from leadflow.registry.domain import Registry
@@ -26,11 +30,12 @@ from leadflow.scoring.domain import (
     go_live_problems,
     parse_definition,
 )
-from leadflow.scoring.engine import ApplyResult, CompiledModel, apply_model
-from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringJob, ScoringModel
+from leadflow.scoring.engine import CompiledModel, apply_model
+from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringModel
 
 if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
+    from leadflow.jobs.models import Job
+    from leadflow.jobs.runner import JobContext
 
 RESCORE_BATCH = 250_000
 
@@ -157,7 +162,6 @@ def delete_model(model_id: int, *, uow: UnitOfWork) -> None:
         raise Conflict("Stop the model before deleting it", field="status")
     uow.session.execute(delete(LeadScore).where(LeadScore.model_id == model_id))
     uow.session.execute(delete(ScoreHistory).where(ScoreHistory.model_id == model_id))
-    uow.session.execute(delete(ScoringJob).where(ScoringJob.model_id == model_id))
     uow.session.delete(row)
     uow.session.flush()
 
@@ -174,8 +178,8 @@ def check_model(session: Session, registry: Registry, model_id: int) -> list[dic
     return [{"field": where, "message": message} for where, message in checked.items]
 
 
-def go_live(model_id: int, *, uow: UnitOfWork) -> ScoringJob:
-    """Publish a new version and queue its full rescore (the caller enqueues the job)."""
+def go_live(model_id: int, *, uow: UnitOfWork, requested_by: int | None = None) -> Job:
+    """Publish a new version and start its full rescore (a job, queued after commit)."""
     row = get_model(uow.session, model_id)
     if row.status == Status.LIVE.value:
         raise Conflict("The model is already live", field="status")
@@ -186,10 +190,8 @@ def go_live(model_id: int, *, uow: UnitOfWork) -> ScoringJob:
     row.version += 1
     row.went_live_at = now
     row.updated_at = now
-    job = ScoringJob(model_id=row.id, status="queued", done=0, total=0, created_at=now)
-    uow.session.add(job)
     uow.session.flush()
-    return job
+    return _start_rescore_job(row.id, uow=uow, requested_by=requested_by, now=now)
 
 
 def stop_model(model_id: int, *, uow: UnitOfWork) -> ScoringModel:
@@ -207,28 +209,45 @@ def stop_model(model_id: int, *, uow: UnitOfWork) -> ScoringModel:
 
 # --- full rescore ------------------------------------------------------------
 
+RESCORE_JOB = "scoring.rescore"
+_RESULT_KEYS = ("scored", "changed", "removed", "sales_ready")
+# Statuses as `/api/v1/scoring/jobs/{id}` has always named them.
+_LEGACY_STATUS = {JobStatus.SUCCEEDED.value: "done"}
 
-def start_rescore(model_id: int | None, *, uow: UnitOfWork) -> ScoringJob:
-    """A queued full-rescore job for one live model or all of them."""
+
+def start_rescore(
+    model_id: int | None,
+    *,
+    uow: UnitOfWork,
+    requested_by: int | None = None,
+    now: datetime | None = None,
+) -> Job:
+    """Start a full rescore of one live model or all of them: a job, queued after commit.
+
+    `now` is the moment scores are computed for (windows count back from it); it
+    is fixed at the start, so a resumed run scores its remaining leads as of the
+    same moment as the ranges done before the crash.
+    """
     if model_id is not None:
         row = get_model(uow.session, model_id)
         if row.status != Status.LIVE.value:
             raise Conflict("Only a live model can be rescored", field="model_id")
-    job = ScoringJob(model_id=model_id, status="queued", done=0, total=0, created_at=utcnow())
-    uow.session.add(job)
-    uow.session.flush()
-    return job
+    return _start_rescore_job(model_id, uow=uow, requested_by=requested_by, now=now)
 
 
-def enqueue_rescore(container: Container, job_id: int) -> None:
-    container.queue.enqueue("scoring.rescore", job_id)
+def _start_rescore_job(
+    model_id: int | None, *, uow: UnitOfWork, requested_by: int | None, now: datetime | None
+) -> Job:
+    params: dict[str, Any] = {"model_id": model_id, "as_of": (now or utcnow()).isoformat()}
+    return start_job(RESCORE_JOB, params, uow=uow, requested_by=requested_by)
 
 
-def job_public(job: ScoringJob) -> dict[str, Any]:
+def job_public(job: Job) -> dict[str, Any]:
+    """A rescore job in the shape `/api/v1/scoring/jobs/{id}` has always returned."""
     return {
         "id": job.id,
-        "model_id": job.model_id,
-        "status": job.status,
+        "model_id": (job.params or {}).get("model_id"),
+        "status": _LEGACY_STATUS.get(job.status, job.status),
         "done": job.done,
         "total": job.total,
         "error": job.error,
@@ -237,73 +256,91 @@ def job_public(job: ScoringJob) -> dict[str, Any]:
     }
 
 
-def get_job(session: Session, job_id: int) -> ScoringJob:
-    job = session.get(ScoringJob, job_id)
-    if job is None:
+def get_job(session: Session, job_id: int) -> Job:
+    """A rescore job; another kind's id is not a scoring job."""
+    job = jobs.find_job(session, job_id)
+    if job is None or job.kind != RESCORE_JOB:
         raise NotFound(f"No scoring job {job_id}", field="job_id")
     return job
 
 
-def _set_job(container: Container, job_id: int, **values: Any) -> None:
-    with container.uow() as uow:
-        job = get_job(uow.session, job_id)
-        for key, value in values.items():
-            setattr(job, key, value)
-        uow.commit()
+def latest_rescore(session: Session, model_id: int) -> Job | None:
+    """The model's newest full rescore (going live starts one)."""
+    return jobs.latest_job(session, RESCORE_JOB, model_id=model_id)
 
 
-def run_rescore(
-    container: Container,
-    job_id: int,
-    *,
-    now: datetime | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> ApplyResult:
-    """Recompute every lead of the job's models in id ranges, one transaction per range,
-    storing progress after each; running it again gives the same scores."""
-    now = now or utcnow()
+@dataclass
+class _RescoreCursor:
+    """Where a full rescore stands: models below `model_id` are done, and this one's
+    leads below `start`; `totals` adds up the ranges done so far."""
+
+    model_id: int = 0
+    start: int | None = None
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, raw: Any) -> _RescoreCursor:
+        if not isinstance(raw, dict):
+            return cls()
+        return cls(int(raw.get("model_id") or 0), raw.get("start"), dict(raw.get("totals") or {}))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"model_id": self.model_id, "start": self.start, "totals": self.totals}
+
+
+def _as_of(params: Mapping[str, Any]) -> datetime:
+    raw = params.get("as_of")
+    return as_utc(datetime.fromisoformat(raw)) if isinstance(raw, str) else utcnow()
+
+
+def _batch_size(params: Mapping[str, Any]) -> int:
+    raw = params.get("batch_size")
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 else RESCORE_BATCH
+
+
+def run_rescore(context: JobContext, params: Mapping[str, Any]) -> dict[str, int]:
+    """The body of a full rescore: every lead of the job's live models in id ranges, one
+    transaction per range that also saves the checkpoint, so a resumed run starts at
+    the first range not committed; a range run twice writes the same scores."""
+    container = context.container
+    now = _as_of(params)
+    batch = _batch_size(params)
+    model_id = params.get("model_id")
     leads = table_for("lead")
     with container.read_session() as session:
-        job = get_job(session, job_id)
         registry = container.registry_cache.get(session)
         query = select(ScoringModel).where(ScoringModel.status == Status.LIVE.value)
-        if job.model_id is not None:
-            query = query.where(ScoringModel.id == job.model_id)
+        if model_id is not None:
+            query = query.where(ScoringModel.id == model_id)
         models = [CompiledModel.of(row, registry) for row in session.scalars(query)]
-        bounds = session.execute(select(func.min(leads.c.id), func.max(leads.c.id))).one()
-        total = int(session.scalar(select(func.count()).select_from(leads)) or 0)
-    _set_job(container, job_id, status="running", total=total * len(models), done=0)
-    result = ApplyResult()
-    done = 0
-    try:
-        low, high = bounds
-        for model in models:
-            start = low
-            while start is not None and high is not None and start <= high:
-                end = start + RESCORE_BATCH - 1
-                with container.uow() as uow:
-                    part = apply_model(uow, model, now=now, scope=LeadScope(id_range=(start, end)))
-                    done_in_range = uow.session.scalar(
-                        select(func.count())
-                        .select_from(leads)
-                        .where(leads.c.id.between(start, end))
-                    )
-                    done += int(done_in_range or 0)
-                    job_row = get_job(uow.session, job_id)
-                    job_row.done = done
-                    uow.commit()
-                result.scored += part.scored
-                result.changed += part.changed
-                result.removed += part.removed
-                result.sales_ready += part.sales_ready
-                if progress is not None:
-                    progress(done, total * len(models))
-                start = end + 1
-    except Exception as exc:
-        _set_job(container, job_id, status="failed", error=str(exc)[:2000], finished_at=utcnow())
-        raise
-    _set_job(container, job_id, status="done", done=total * len(models), finished_at=utcnow())
-    return result
+        low, high = session.execute(select(func.min(leads.c.id), func.max(leads.c.id))).one()
+        count = int(session.scalar(select(func.count()).select_from(leads)) or 0)
+    total = count * len(models)
+    cursor = _RescoreCursor.of(context.resume_from)
+    done = context.done if context.resume_from is not None else 0
+    totals = {key: int(cursor.totals.get(key, 0)) for key in _RESULT_KEYS}
+    context.progress(done, total)
+    for model in sorted(models, key=lambda item: item.id):
+        if model.id < cursor.model_id:
+            continue
+        start = cursor.start if model.id == cursor.model_id and cursor.start else low
+        while start is not None and high is not None and start <= high:
+            context.raise_if_cancelled()
+            end = start + batch - 1
+            with container.uow() as uow:
+                part = apply_model(uow, model, now=now, scope=LeadScope(id_range=(start, end)))
+                in_range = uow.session.scalar(
+                    select(func.count()).select_from(leads).where(leads.c.id.between(start, end))
+                )
+                done += int(in_range or 0)
+                for key in _RESULT_KEYS:
+                    totals[key] += getattr(part, key)
+                next_cursor = _RescoreCursor(model.id, end + 1, totals)
+                context.checkpoint(next_cursor.to_json(), done=done, total=total, uow=uow)
+                uow.commit()
+            start = end + 1
+    context.progress(total, total)
+    return totals
 
 
 # --- reading scores ------------------------------------------------------------

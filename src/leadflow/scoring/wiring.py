@@ -1,4 +1,4 @@
-"""Wires scoring into a container: bus handlers (`subscribe`), tasks, the daily tick.
+"""Wires scoring into a container: bus handlers (`subscribe`); its tasks are in tasks.py.
 
 Every handler finds the leads a change affects and rescores only those, with the
 live models this process has parsed (checked against their versions first).
@@ -8,12 +8,10 @@ writes nothing.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from huey import crontab
 from sqlalchemy import func, select, union, union_all
 from sqlalchemy.orm import Session
 
@@ -23,14 +21,12 @@ from leadflow.contacts.events import ContactLeftAccount, ContactUpdated
 from leadflow.interactions.events import InteractionRecorded
 from leadflow.leads.events import LeadCreated, LeadUpdated
 from leadflow.lib.clock import utcnow
-from leadflow.queue import background
 from leadflow.registry.sql import table_for
 from leadflow.scoring.engine import CompiledModel, LiveModels, rescore_leads
 
 if TYPE_CHECKING:
     from leadflow.bootstrap import Container
 
-logger = logging.getLogger(__name__)
 LEAD_PARENTS = frozenset({"parent_contact_id", "parent_account_id"})
 
 
@@ -149,52 +145,3 @@ def subscribe(container: Container) -> None:
             uow.commit()
 
     container.bus.subscribe_batch(RESCORED_ON, rescore_touched, name="scoring.rescore_touched")
-
-    # Windows expire with time, not with events: every night all live models are
-    # recomputed set-based, so a score falls on the day its interactions age out.
-    container.queue.huey.periodic_task(crontab(hour="3", minute="15"), name="scoring.daily")(
-        daily_rescore
-    )
-    container.queue.huey.periodic_task(
-        crontab(day_of_week="1", hour="4", minute="0"), name="scoring.predictive_weekly"
-    )(weekly_predictive)
-
-
-@background("scoring.rescore")
-def rescore_job(job_id: int) -> dict[str, Any]:
-    """Run one queued full-rescore job (progress in its row)."""
-    from leadflow.bootstrap import current
-    from leadflow.scoring.services import run_rescore
-
-    result = run_rescore(current(), job_id)
-    return {"scored": result.scored, "changed": result.changed, "sales_ready": result.sales_ready}
-
-
-def daily_rescore() -> int:
-    """The nightly full rescore of every live model; returns the job id."""
-    from leadflow.bootstrap import current
-    from leadflow.scoring.services import run_rescore, start_rescore
-
-    container = current()
-    with container.uow() as uow:
-        job = start_rescore(None, uow=uow)
-        uow.commit()
-        job_id = job.id
-    run_rescore(container, job_id)
-    return job_id
-
-
-def weekly_predictive() -> int | None:
-    """Retrain the predictive score each week; with too few closed leads it waits a week."""
-    from leadflow.bootstrap import current
-    from leadflow.errors import ValidationFailed
-    from leadflow.scoring.predict import train_predictive
-
-    with current().uow() as uow:
-        try:
-            run = train_predictive(uow=uow)
-        except ValidationFailed as exc:
-            logger.info("predictive score not retrained: %s", exc.message)
-            return None
-        uow.commit()
-        return run.id

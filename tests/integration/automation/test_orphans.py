@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import func, select
 
-from leadflow.automation.orphans import ORPHAN_RULE_KEY, backfill_orphans
+from leadflow.automation.orphans import ORPHAN_RULE_KEY, start_orphan_backfill
 from leadflow.automation.services import get_rule_by_key, set_rule_enabled
 from leadflow.bootstrap import Container
 from leadflow.contacts.models import Contact
 from leadflow.contacts.services import create_contact
+from leadflow.jobs.models import Job
+from leadflow.jobs.runner import read_job
+from leadflow.jobs.services import sweep_jobs
 from leadflow.leads.models import Lead
 from leadflow.leads.services import create_lead
+from tests.integration.jobs.helpers import left_by_dead_worker
 
 
 def _switch_on(container: Container) -> None:
@@ -26,6 +32,13 @@ def _lead(container: Container, **values: object) -> int:
         uow.commit()
     container.relay.drain()
     return lead.id
+
+
+def _backfill(container: Container) -> Job:
+    with container.uow() as uow:
+        job = start_orphan_backfill(uow=uow)
+        uow.commit()  # the test queue runs the job right after the commit
+    return read_job(container, job.id)
 
 
 def _parent(container: Container, lead_id: int) -> Contact | None:
@@ -86,12 +99,11 @@ def test_the_backfill_links_existing_orphans_once(container: Container) -> None:
     ids = [_lead(container, email=f"p{n}@example.com", last_name=f"P{n}") for n in range(5)]
     ids.append(_lead(container, email="p0@example.com", last_name="P0 again"))
     nameless = _lead(container, topic="no email, no name")
-    seen: list[tuple[int, int]] = []
 
-    result = backfill_orphans(container, progress=lambda done, total: seen.append((done, total)))
+    job = _backfill(container)
 
-    assert result == {"total": 7, "linked": 6, "skipped": 1}
-    assert seen[-1] == (7, 7)
+    assert job.result == {"total": 7, "linked": 6, "skipped": 1}
+    assert (job.status, job.done, job.total) == ("succeeded", 7, 7)
     parents = [_parent(container, lead_id) for lead_id in ids]
     assert all(parent is not None for parent in parents)
     # The two leads of p0@ share one contact: the second matched the first's.
@@ -101,5 +113,35 @@ def test_the_backfill_links_existing_orphans_once(container: Container) -> None:
     with container.read_session() as session:
         assert session.scalar(select(func.count()).select_from(Contact)) == 5
 
-    again = backfill_orphans(container)
-    assert again == {"total": 1, "linked": 0, "skipped": 1}
+    again = _backfill(container)
+    assert again.result == {"total": 1, "linked": 0, "skipped": 1}
+
+
+def test_a_crashed_backfill_resumes_after_its_last_committed_batch(
+    container: Container, make_container: Callable[..., Container]
+) -> None:
+    ids = [_lead(container, email=f"r{n}@example.com", last_name=f"R{n}") for n in range(4)]
+    without_worker = make_container(huey_immediate=False)
+    with without_worker.uow() as uow:
+        job_id = start_orphan_backfill(uow=uow).id
+        uow.commit()
+    # The dead worker had committed the batch of the first two leads (as counted here).
+    left_by_dead_worker(
+        container,
+        job_id,
+        params={"batch_size": 1},
+        checkpoint={"last_id": ids[1], "linked": 2, "skipped": 0},
+        done=2,
+        total=4,
+    )
+
+    with container.uow() as uow:
+        swept = sweep_jobs(uow=uow)
+        uow.commit()
+
+    job = read_job(container, job_id)
+    assert swept.resumed == [job_id]
+    assert (job.status, job.attempts, job.done, job.total) == ("succeeded", 2, 4, 4)
+    assert job.result == {"total": 4, "linked": 4, "skipped": 0}
+    assert job.checkpoint == {"last_id": ids[3], "linked": 4, "skipped": 0}
+    assert [_parent(container, lead_id) is None for lead_id in ids] == [True, True, False, False]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from leadflow.bootstrap import Container
@@ -11,7 +12,7 @@ from tests.support.cli_fixtures import RunCli
 
 
 def test_rescore_scores_every_lead_of_a_live_model(
-    container: Container, run_cli: RunCli, tmp_path: Path
+    container: Container, make_container: Callable[..., Container], run_cli: RunCli, tmp_path: Path
 ) -> None:
     contact = make_contact(container, job_title="CTO")
     leads = [make_lead(container, parent_contact_id=contact) for _ in range(3)]
@@ -32,8 +33,10 @@ def test_rescore_scores_every_lead_of_a_live_model(
         )
         uow.commit()
         model_id = model.id
-    with container.uow() as uow:
-        go_live(model_id, uow=uow)  # queued only: nothing scored yet
+    # No worker runs here: going live only queues its rescore job, nothing is scored yet.
+    without_worker = make_container(huey_immediate=False)
+    with without_worker.uow() as uow:
+        go_live(model_id, uow=uow)
         uow.commit()
     assert score_of(container, leads[0], model_id) is None
 

@@ -23,7 +23,6 @@ from leadflow.scoring.services import (
     create_model,
     go_live,
     lead_scores,
-    run_rescore,
     stop_model,
     update_model,
 )
@@ -211,10 +210,8 @@ def test_windows_expire_and_the_full_rescore_lowers_the_score(container: Contain
     with container.uow() as uow:
         from leadflow.scoring.services import start_rescore
 
-        job = start_rescore(None, uow=uow)
+        start_rescore(None, uow=uow, now=now + timedelta(days=3))
         uow.commit()
-        job_id = job.id
-    run_rescore(container, job_id, now=now + timedelta(days=3))
     assert score_of(container, lead, model) == 3
     with container.read_session() as session:
         history = lead_scores(session, lead)["history"]

@@ -11,6 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadflow.automation.actions import ACTIONS
 from leadflow.automation.domain import OPERATORS
 from leadflow.automation.engine import triggers
+from leadflow.automation.orphans import (
+    backfill_job_public,
+    get_backfill_job,
+    start_orphan_backfill,
+)
 from leadflow.automation.services import (
     create_rule,
     delete_rule,
@@ -21,7 +26,6 @@ from leadflow.automation.services import (
     run_public,
     update_rule,
 )
-from leadflow.automation.tasks import get_job, job_public, start_job
 from leadflow.lib.bounds import Int32, omittable
 from leadflow.lib.json_types import JsonScalarOrList
 from leadflow.org.domain import SETTINGS, SettingDef
@@ -33,6 +37,7 @@ from leadflow.org.services import (
     setting_value,
 )
 from leadflow.users.domain import Permission as P
+from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.openapi import problems
 
@@ -172,20 +177,19 @@ def _router() -> APIRouter:
         dependencies=[can_admin],
         summary="Give every existing orphan lead a contact (background job)",
     )
-    def backfill(request: Request) -> dict[str, Any]:
+    def backfill(request: Request, principal: Principal = can_admin) -> dict[str, Any]:
         container = container_of(request)
         with container.uow() as uow:
-            job = start_job("backfill_orphans", uow=uow)
+            job = start_orphan_backfill(uow=uow, requested_by=principal.user_id)
             job_id = job.id
             uow.commit()
-        container.queue.enqueue("automation.backfill_orphans", job_id)
         with container.read_session() as session:
-            return job_public(get_job(session, job_id))
+            return backfill_job_public(get_backfill_job(session, job_id))
 
     @router.get("/jobs/{job_id}", dependencies=[can_read], summary="A background job's progress")
     def job(request: Request, job_id: int) -> dict[str, Any]:
         with container_of(request).read_session() as session:
-            return job_public(get_job(session, job_id))
+            return backfill_job_public(get_backfill_job(session, job_id))
 
     return router
 

@@ -318,7 +318,7 @@ def health_router() -> APIRouter:
 
 
 def api_routers() -> list[APIRouter]:
-    from leadflow.web.api import automation, capture, outbox, process, scoring
+    from leadflow.web.api import automation, capture, jobs, outbox, process, scoring
 
     return [
         health_router(),
@@ -331,5 +331,6 @@ def api_routers() -> list[APIRouter]:
         *scoring.routers(),
         *process.routers(),
         *automation.routers(),
+        *jobs.routers(),
         outbox.router,
     ]

@@ -12,6 +12,7 @@ from leadflow.org.services import all_switches, set_switch
 from leadflow.scoring import insight, predict, services
 from leadflow.scoring.schemas import RescoreIn, ScoringModelIn, ScoringModelPatch, ScoringSwitchIn
 from leadflow.users.domain import Permission
+from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.openapi import problems
 
@@ -101,14 +102,15 @@ def routers() -> list[APIRouter]:
         summary="Go live",
         responses=problems(409, notes={409: "The model is already live"}),
     )
-    def go_live(request: Request, model_id: int) -> dict[str, Any]:
-        """Publishes a new version and queues its full rescore; returns the job."""
+    def go_live(
+        request: Request, model_id: int, principal: Principal = can_admin
+    ) -> dict[str, Any]:
+        """Publishes a new version and starts its full rescore; returns the job."""
         container = container_of(request)
         with container.uow() as uow:
-            job = services.go_live(model_id, uow=uow)
+            job = services.go_live(model_id, uow=uow, requested_by=principal.user_id)
             uow.commit()
             job_id = job.id
-        services.enqueue_rescore(container, job_id)
         with container.read_session() as session:
             return services.job_public(services.get_job(session, job_id))
 
@@ -165,15 +167,16 @@ def routers() -> list[APIRouter]:
             404, 409, notes={404: "No such model", 409: "Only a live model can be rescored"}
         ),
     )
-    def rescore(request: Request, body: RescoreIn | None = None) -> dict[str, Any]:
+    def rescore(
+        request: Request, principal: Principal = can_admin, body: RescoreIn | None = None
+    ) -> dict[str, Any]:
         """Body (optional): {"model_id": id}; without it every live model is rescored."""
         model_id = body.model_id if body is not None else None
         container = container_of(request)
         with container.uow() as uow:
-            job = services.start_rescore(model_id, uow=uow)
+            job = services.start_rescore(model_id, uow=uow, requested_by=principal.user_id)
             uow.commit()
             job_id = job.id
-        services.enqueue_rescore(container, job_id)
         with container.read_session() as session:
             return services.job_public(services.get_job(session, job_id))
 

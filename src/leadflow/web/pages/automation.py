@@ -13,8 +13,13 @@ from starlette.datastructures import FormData
 
 from leadflow.automation.actions import ACTIONS
 from leadflow.automation.engine import triggers
-from leadflow.automation.models import AutomationRule, BackgroundJob
-from leadflow.automation.orphans import ORPHAN_RULE_KEY, count_orphans
+from leadflow.automation.models import AutomationRule
+from leadflow.automation.orphans import (
+    BACKFILL_JOB,
+    ORPHAN_RULE_KEY,
+    count_orphans,
+    start_orphan_backfill,
+)
 from leadflow.automation.services import (
     create_rule,
     get_rule,
@@ -23,8 +28,8 @@ from leadflow.automation.services import (
     run_counts,
     update_rule,
 )
-from leadflow.automation.tasks import start_job
 from leadflow.errors import ErrorCode, LeadflowError, ValidationFailed
+from leadflow.jobs.services import job_public, latest_job
 from leadflow.lib.bounds import nul_location
 from leadflow.org.services import all_switches, set_switch
 from leadflow.users.domain import Permission, role_allows
@@ -62,12 +67,12 @@ def _rules_page(
     error: LeadflowError | None = None,
 ) -> Response:
     container = container_of(request)
-    job_id = request.query_params.get("job")
     with container.read_session() as session:
         rules = list_rules(session)
         counts = run_counts(session)
         switches = all_switches(session)
-        job = session.get(BackgroundJob, int(job_id)) if job_id and job_id.isdigit() else None
+        backfill = latest_job(session, BACKFILL_JOB)
+        job = job_public(backfill) if backfill is not None else None
         orphan_rule = session.scalar(
             select(AutomationRule).where(AutomationRule.key == ORPHAN_RULE_KEY)
         )
@@ -255,13 +260,11 @@ def _router() -> APIRouter:
         principal: Principal = Depends(can_admin),
         form: FormData = Depends(form_data),
     ) -> Response:
-        container = container_of(request)
-        with container.uow() as uow:
-            job = start_job("backfill_orphans", uow=uow)
+        with container_of(request).uow() as uow:
+            job = start_orphan_backfill(uow=uow, requested_by=principal.user_id)
             job_id = job.id
             uow.commit()
-        container.queue.enqueue("automation.backfill_orphans", job_id)
-        return RedirectResponse(f"{BASE}?job={job_id}#orphans", status_code=303)
+        return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
     return router
 

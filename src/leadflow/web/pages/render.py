@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from leadflow.errors import LeadflowError, Unauthenticated
+from leadflow.jobs.kinds import kinds_for
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.pages.entities import RECORD_PAGES
@@ -32,6 +33,9 @@ def navigation(principal: Principal | None) -> list[tuple[str, str]]:
         for path, label, permission in FEATURE_PAGES
         if role_allows(principal.role, permission)
     ]
+    # Jobs: for whoever may start some kind of job (and so see it).
+    if kinds_for(principal.role):
+        features.append(("/jobs", "Jobs"))
     return records + features
 
 

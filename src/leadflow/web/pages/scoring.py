@@ -13,17 +13,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy import desc, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from leadflow.errors import LeadflowError, ValidationFailed
 from leadflow.interactions.domain import InteractionKind
+from leadflow.jobs.services import job_public
 from leadflow.org.services import set_switch
 from leadflow.registry.domain import Registry
 from leadflow.scoring import insight, services
 from leadflow.scoring.domain import SCORED_ENTITIES, FieldOp, Frequency
-from leadflow.scoring.models import ScoringJob
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.api.scoring import switches_public
@@ -100,13 +99,8 @@ def _field_options(registry: Registry) -> list[tuple[str, str]]:
 
 
 def _latest_job(session: Session, model_id: int) -> dict[str, Any] | None:
-    job = session.scalar(
-        select(ScoringJob)
-        .where(ScoringJob.model_id == model_id)
-        .order_by(desc(ScoringJob.id))
-        .limit(1)
-    )
-    return services.job_public(job) if job else None
+    job = services.latest_rescore(session, model_id)
+    return job_public(job) if job else None
 
 
 def describe_condition(condition: Mapping[str, Any]) -> str:
@@ -419,17 +413,14 @@ def routers() -> list[APIRouter]:
     def go_live(
         request: Request, model_id: int, principal: Principal = Depends(can_admin)
     ) -> Response:
-        container = container_of(request)
-        with container.uow() as uow:
+        with container_of(request).uow() as uow:
             try:
-                job = services.go_live(model_id, uow=uow)
+                services.go_live(model_id, uow=uow, requested_by=principal.user_id)
                 uow.commit()
-                job_id = job.id
             except LeadflowError as exc:
                 return _designer(
                     request, principal, model_id, error=exc, form="actions", status=exc.http_status
                 )
-        services.enqueue_rescore(container, job_id)
         return RedirectResponse(f"/scoring/models/{model_id}", status_code=303)
 
     @router.post("/scoring/models/{model_id:int}/stop")
@@ -450,18 +441,16 @@ def routers() -> list[APIRouter]:
     def rescore(
         request: Request, model_id: int, principal: Principal = Depends(can_admin)
     ) -> Response:
-        container = container_of(request)
-        with container.uow() as uow:
+        with container_of(request).uow() as uow:
             try:
-                job = services.start_rescore(model_id, uow=uow)
+                job = services.start_rescore(model_id, uow=uow, requested_by=principal.user_id)
                 uow.commit()
                 job_id = job.id
             except LeadflowError as exc:
                 return _designer(
                     request, principal, model_id, error=exc, form="actions", status=exc.http_status
                 )
-        services.enqueue_rescore(container, job_id)
-        return RedirectResponse(f"/scoring/models/{model_id}", status_code=303)
+        return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
     return [router]
 

@@ -1,0 +1,5 @@
+"""The `tag` fixture and the `test.steps` job kind for the jobs web tests."""
+
+from tests.support.job_kinds import tag
+
+__all__ = ["tag"]
