@@ -85,5 +85,22 @@ def create_db_engine(url: str, *, echo: bool = False, immediate: bool = True) ->
     return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
+_HELD_ROWS = "leadflow_held_rows"
+
+
+def _hold(session: Session, instance: object) -> None:
+    session.info.setdefault(_HELD_ROWS, []).append(instance)
+
+
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Sessions that keep every row they load or write until they close.
+
+    SQLAlchemy's identity map holds rows weakly: a row a service loaded and let go
+    of (a contact read for its account) is read again by the next service in the
+    same unit of work. Units of work are short, so holding them costs little and
+    saves those round trips.
+    """
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    event.listen(factory, "loaded_as_persistent", _hold)
+    event.listen(factory, "pending_to_persistent", _hold)
+    return factory

@@ -95,9 +95,9 @@ class UnitOfWork:
         outbox_ids: list[int] = []
         events = self._events
         if events:
+            # One multi-row INSERT: the ids are needed as a set, not in order.
             result = self.session.execute(
-                insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
-                outbox_rows(events),
+                insert(OutboxMessage).values(outbox_rows(events)).returning(OutboxMessage.id)
             )
             outbox_ids = list(result.scalars())
         self.session.commit()

@@ -112,7 +112,13 @@ def _check_exist(
     model: type[Contact] | type[Lead],
     multiple: bool,
 ) -> None:
-    wanted = {row[name] for row in rows if row[name] is not None}
+    # Rows this unit of work already holds exist (a capture's own contact and lead).
+    wanted = {
+        row[name]
+        for row in rows
+        if row[name] is not None
+        and session.identity_key(model, row[name]) not in session.identity_map
+    }
     if not wanted:
         return
     found: set[int] = set()

@@ -12,7 +12,7 @@ correct without listeners on each of them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, select, update
@@ -49,6 +49,14 @@ def list_strategies(session: Session, target: str | None = None) -> list[Matchin
     if target is not None:
         query = query.where(MatchingStrategy.target == target)
     return list(session.scalars(query))
+
+
+def load_strategies(session: Session, strategy_ids: Collection[int | None]) -> None:
+    """Read these strategies in one statement; the session keeps them for the matches
+    that follow (a form's contact and lead strategies)."""
+    wanted = sorted({item for item in strategy_ids if item is not None})
+    if wanted:
+        session.scalars(select(MatchingStrategy).where(MatchingStrategy.id.in_(wanted))).all()
 
 
 def get_strategy(session: Session, strategy_id: int) -> MatchingStrategy:
@@ -365,6 +373,14 @@ def _match(
         return _outcome(target, None, strategy)
 
     key = match_key(strategy.fields, normalised)
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite's writers hold the write lock for their whole transaction (BEGIN
+        # IMMEDIATE): nobody can create this person meanwhile, and the query above
+        # found no record that matches, so a key left for these values belongs to a
+        # record that no longer matches them. The key is written with its record.
+        record_id = _create_record(uow, target, to_create, context)
+        _write_key(session, strategy.id, key, record_id)
+        return _outcome(target, record_id, strategy, created=True)
     table = table_for(target.value)
     for _ in range(_CLAIM_ATTEMPTS):
         if _claim_key(session, strategy.id, key):
@@ -404,6 +420,17 @@ def _claim_key(session: Session, strategy_id: int, key: str) -> bool:
         .returning(MatchKey.id)
     )
     return session.execute(statement).first() is not None
+
+
+def _write_key(session: Session, strategy_id: int, key: str, record_id: int) -> None:
+    statement = sqlite.insert(MatchKey).values(
+        strategy_id=strategy_id, key=key, record_id=record_id, created_at=utcnow()
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["strategy_id", "key"], set_={"record_id": record_id}
+        )
+    )
 
 
 def _set_key_record(session: Session, strategy_id: int, key: str, old: int, new: int) -> bool:

@@ -44,6 +44,7 @@ def test_a_job_runs_after_the_commit_that_started_it(container: Container, tag: 
     assert row.error is None
     assert row.started_at is not None and row.finished_at is not None
     assert row.created_at <= row.started_at <= row.finished_at
+    container.relay.drain()
     assert finished == [JobFinished(job_id=job_id, kind=STEPS, status="succeeded")]
 
 
@@ -90,6 +91,7 @@ def test_a_failure_is_recorded_with_its_error(container: Container, tag: str) ->
         None,
     )
     assert row.finished_at is not None
+    container.relay.drain()
     assert finished == [JobFinished(job_id=job_id, kind=STEPS, status="failed")]
 
 
@@ -130,6 +132,7 @@ def test_a_queued_job_is_cancelled_at_once(
     assert (row.status, row.cancel_requested, row.attempts) == ("cancelled", True, 0)
     assert row.finished_at is not None
     assert ran(tag) == []
+    container.relay.drain()
     assert finished == [JobFinished(job_id=job_id, kind=STEPS, status="cancelled")]
 
 

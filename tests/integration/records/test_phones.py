@@ -27,6 +27,7 @@ def _default_region(container: Container, region: str | None) -> None:
     with container.uow() as uow:
         set_setting(KEY, region, uow=uow)
         uow.commit()
+    container.relay.drain()
 
 
 def _strategy(container: Container, target: str) -> int:

@@ -54,6 +54,7 @@ CONFLICTS = {
     ("post", "/api/v1/scoring/models/{model_id}/go-live"),
     ("post", "/api/v1/scoring/models/{model_id}/stop"),
     ("post", "/api/v1/scoring/rescore"),
+    ("post", "/api/v1/jobs/{job_id}/cancel"),
 }  # fmt: skip
 # 404s that no integer path id implies: an id in the body, a key in the path, a missing run.
 OTHER_NOT_FOUND = {
@@ -63,6 +64,8 @@ OTHER_NOT_FOUND = {
     ("get", "/api/v1/scoring/predictive"),
     ("put", "/api/v1/scoring/switches/{key}"),
     ("put", "/api/v1/switches/{key}"),
+    ("get", "/api/v1/org-settings/{key}"),
+    ("put", "/api/v1/org-settings/{key}"),
     ("get", "/api/v1/processes/{key}/export"),
     ("delete", "/api/v1/fields/{entity}/{name}"),
 }

@@ -421,6 +421,7 @@ def test_the_settings_link_opens_the_first_section_the_role_may_see(
                 "/settings/process",
                 "/settings/automation",
                 "/settings/org",
+                "/settings/events",
             ],
         ),
         (

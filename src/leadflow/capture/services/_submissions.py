@@ -33,7 +33,7 @@ from leadflow.leads.services import create_lead, update_lead
 from leadflow.lib.clock import utcnow
 from leadflow.lib.crud import WriteContext
 from leadflow.matching.domain import MatchOutcome
-from leadflow.matching.services import match_contact, match_lead
+from leadflow.matching.services import load_strategies, match_contact, match_lead
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,7 @@ def submit_form(
     """
     session = uow.session
     form = get_form(session, form_id)
+    load_strategies(session, (form.contact_strategy_id, form.lead_strategy_id))
     if payload.get(HONEYPOT_FIELD):
         return SubmissionResult(None, SubmissionStatus.FAILED, None, None, [], discarded=True)
     fields = form_fields(form)

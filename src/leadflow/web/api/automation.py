@@ -250,7 +250,12 @@ def _settings_router() -> APIRouter:
         with container_of(request).read_session() as session:
             return {"items": [setting_public(d, v) for d, v in all_settings(session)]}
 
-    @router.get("/{key}", dependencies=[can_read], summary="One org-wide setting")
+    @router.get(
+        "/{key}",
+        dependencies=[can_read],
+        summary="One org-wide setting",
+        responses=problems(404, notes={404: "No such setting"}),
+    )
     def setting(request: Request, key: str) -> dict[str, Any]:
         with container_of(request).read_session() as session:
             value = setting_value(session, key)
@@ -260,6 +265,7 @@ def _settings_router() -> APIRouter:
         "/{key}",
         dependencies=[Depends(Authorize(P.AUTOMATION_ADMIN))],
         summary="Change an org-wide setting",
+        responses=problems(404, notes={404: "No such setting"}),
     )
     def change(request: Request, key: str, body: SettingIn) -> dict[str, Any]:
         """Body: {"value": "GB"}; a value the setting refuses is a 422 naming `value`,

@@ -14,6 +14,7 @@ from leadflow.jobs import services
 from leadflow.jobs.schemas import JobList, JobOut
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.openapi import problems
 
 
 def routers() -> list[APIRouter]:
@@ -41,7 +42,12 @@ def routers() -> list[APIRouter]:
         with container_of(request).read_session() as session:
             return services.job_public(services.get_job(session, job_id, role=principal.role))
 
-    @router.post("/{job_id}/cancel", response_model=JobOut, summary="Ask a job to stop")
+    @router.post(
+        "/{job_id}/cancel",
+        response_model=JobOut,
+        summary="Ask a job to stop",
+        responses=problems(409, notes={409: "The job has already ended"}),
+    )
     def cancel_job(
         request: Request, job_id: int, principal: Principal = signed_in
     ) -> dict[str, Any]:
