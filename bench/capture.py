@@ -39,7 +39,8 @@ from leadflow.bootstrap import Container
 from leadflow.capture.services import create_form
 from leadflow.config import Settings
 from leadflow.contacts.services import create_contact
-from leadflow.scoring.services import create_model, go_live, run_rescore
+from leadflow.jobs.runner import run_job
+from leadflow.scoring.services import create_model, go_live
 
 P99_BUDGET_MS = 100.0
 RATIO_GOAL = 1.0
@@ -185,7 +186,7 @@ def _prepare(url: str, var_dir: Path, existing: int) -> tuple[int, list[str]]:
         with container.uow() as uow:
             job_id = go_live(model_id, uow=uow).id
             uow.commit()
-        run_rescore(container, job_id)
+        run_job(container, job_id)
         container.relay.drain()
     finally:
         container.close()
