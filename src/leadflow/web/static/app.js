@@ -59,6 +59,13 @@
     window.setTimeout(poll, 1000);
   }
 
+  // On a narrow screen the settings tabs scroll: show the open one.
+  var activeTab = document.querySelector(".tabs a.active");
+  if (activeTab && activeTab.parentElement.scrollWidth > activeTab.parentElement.clientWidth) {
+    activeTab.parentElement.scrollLeft =
+      activeTab.offsetLeft - activeTab.parentElement.offsetLeft - 16;
+  }
+
   // Put the cursor in the first field that needs correcting.
   var invalid = document.querySelector(".record-form [aria-invalid='true']");
   if (invalid) {
