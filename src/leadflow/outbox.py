@@ -192,6 +192,7 @@ class _Claimed:
     event_type: str
     payload: Any
     depth: int
+    attempts: int
 
 
 class OutboxRelay:
@@ -216,7 +217,7 @@ class OutboxRelay:
     def dispatch(self, ids: Sequence[int] | None = None, *, limit: int | None = None) -> int:
         """Handle one batch (the given rows, or the oldest pending ones); returns how
         many events were handled successfully."""
-        return self._dispatch_batch(ids, limit or self.batch_size)[1]
+        return self.run_batch(ids, limit or self.batch_size)[1]
 
     def drain(self, *, timeout: float | None = None) -> int:
         """Handle batches until nothing is claimable (or the time is up); returns how
@@ -224,13 +225,14 @@ class OutboxRelay:
         deadline = None if timeout is None else time.monotonic() + timeout
         total = 0
         while deadline is None or time.monotonic() < deadline:
-            claimed, handled = self._dispatch_batch(None, self.batch_size)
+            claimed, handled = self.run_batch(None, self.batch_size)
             total += handled
             if not claimed:
                 break
         return total
 
-    def _dispatch_batch(self, ids: Sequence[int] | None, limit: int) -> tuple[int, int]:
+    def run_batch(self, ids: Sequence[int] | None, limit: int) -> tuple[int, int]:
+        """Claim and handle one batch; returns (claimed, handled successfully)."""
         claimed = self._claim(ids, limit)
         if not claimed:
             return 0, 0
@@ -253,7 +255,12 @@ class OutboxRelay:
             finally:
                 _cascade_depth.reset(token)
         succeeded = [each.id for each in deliveries if each.id not in failures]
-        self._settle_rows(succeeded, failures, parked)
+        tries = {row.id: row.attempts for row in claimed}
+        self._settle_rows(
+            succeeded,
+            {row_id: (tries[row_id], errors) for row_id, errors in failures.items()},
+            parked,
+        )
         with self._handled:
             self._handled.notify_all()
         return len(claimed), len(succeeded)
@@ -296,11 +303,15 @@ class OutboxRelay:
             if not claimed:
                 return []
             rows = session.execute(
-                select(table.c.id, table.c.event_type, table.c.payload, table.c.depth)
+                select(
+                    table.c.id, table.c.event_type, table.c.payload, table.c.depth, table.c.attempts
+                )
                 .where(table.c.id.in_(claimed))
                 .order_by(table.c.id)
             ).all()
-        return [_Claimed(row.id, row.event_type, row.payload, row.depth) for row in rows]
+        return [
+            _Claimed(row.id, row.event_type, row.payload, row.depth, row.attempts) for row in rows
+        ]
 
     def _subjects_held_elsewhere(
         self, session: Session, candidates: Sequence[Any], taken: set[int]
@@ -322,7 +333,10 @@ class OutboxRelay:
         return {subject for subject, first in oldest if first not in taken}
 
     def _settle_rows(
-        self, succeeded: list[int], failures: dict[int, list[str]], parked: dict[int, str]
+        self,
+        succeeded: list[int],
+        failures: dict[int, tuple[int, list[str]]],
+        parked: dict[int, str],
     ) -> None:
         table = _table()
         now = utcnow()
@@ -339,9 +353,7 @@ class OutboxRelay:
                     .where(table.c.id == row_id)
                     .values(parked_at=now, claimed_until=None, last_error=message)
                 )
-            for row_id, errors in failures.items():
-                attempts = session.scalar(select(table.c.attempts).where(table.c.id == row_id))
-                tries = int(attempts or 0)
+            for row_id, (tries, errors) in failures.items():
                 # Retried after a pause that doubles each time; parked when tries run out.
                 values: dict[str, Any] = {"last_error": "; ".join(errors)[:4000]}
                 if tries >= MAX_ATTEMPTS:
@@ -370,7 +382,7 @@ class OutboxRelay:
             if self.running:
                 with self._handled:
                     self._handled.wait(min(remaining, 0.05))
-            elif not self._dispatch_batch(None, self.batch_size)[0]:
+            elif not self.run_batch(None, self.batch_size)[0]:
                 # Another process holds them: look again shortly.
                 time.sleep(min(remaining, 0.02))
         return True
@@ -432,22 +444,15 @@ class OutboxRelay:
 
     def pending_count(self) -> int:
         table = _table()
-        with self._session_factory() as session:
-            count = session.scalar(
-                select(func.count())
-                .select_from(table)
-                .where(table.c.dispatched_at.is_(None), table.c.parked_at.is_(None))
-            )
-        return int(count or 0)
+        return self._count(table.c.dispatched_at.is_(None), table.c.parked_at.is_(None))
 
     def parked_count(self) -> int:
         table = _table()
+        return self._count(table.c.dispatched_at.is_(None), table.c.parked_at.is_not(None))
+
+    def _count(self, *conditions: ColumnElement[bool]) -> int:
         with self._session_factory() as session:
-            count = session.scalar(
-                select(func.count())
-                .select_from(table)
-                .where(table.c.parked_at.is_not(None), table.c.dispatched_at.is_(None))
-            )
+            count = session.scalar(select(func.count()).select_from(_table()).where(*conditions))
         return int(count or 0)
 
     def parked(self, *, limit: int = 100) -> list[OutboxMessage]:
@@ -496,7 +501,7 @@ class RelayThread(threading.Thread):
             self._wake.clear()
             try:
                 while not self._stop_flag.is_set():
-                    claimed, _handled = self._relay._dispatch_batch(None, self._relay.batch_size)
+                    claimed, _handled = self._relay.run_batch(None, self._relay.batch_size)
                     if not claimed:
                         break
                 if utcnow() - last_purge > PURGE_EVERY:

@@ -17,11 +17,19 @@ from leadflow.web.errors import problem_response
 
 # Routes that legitimately take large bodies (a 10,000-interaction batch).
 LARGE_BODY_PATHS = ("/api/v1/interactions/batch",)
+# Machine intake beside the public capture endpoints: senders that do not look at
+# the consequences of what they send.
+INTAKE_PATHS = ("/api/v1/interactions", *LARGE_BODY_PATHS)
 # Public capture endpoints (anyone on the internet may post): a tight 64 KiB.
 PUBLIC_BODY_LIMIT = 64 * 1024
 PUBLIC_BODY_PATHS = re.compile(
     r"^/(p/[^/]+|e/\d+|api/v1/forms/\d+/submissions|api/v1/events/\d+/registrations)/?$"
 )
+
+
+def is_intake(path: str) -> bool:
+    """Capture (public forms, landing pages, registrations) and interaction intake."""
+    return path.rstrip("/") in INTAKE_PATHS or PUBLIC_BODY_PATHS.match(path) is not None
 
 
 def body_limit_for(path: str, max_bytes: int, max_batch_bytes: int) -> int:

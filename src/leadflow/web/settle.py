@@ -9,19 +9,13 @@ Intake at volume (capture, interaction batches) never waits.
 
 from __future__ import annotations
 
-import re
-
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadflow.outbox import OutboxRelay, tracking_writes
+from leadflow.web.limits import is_intake
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Machine intake: the sender does not look at the consequences.
-INTAKE_PATHS = re.compile(
-    r"^/(p/[^/]+|e/\d+|api/v1/forms/\d+/submissions|api/v1/events/\d+/registrations"
-    r"|api/v1/interactions(/batch)?)/?$"
-)
 SETTLE_SECONDS = 3.0
 
 
@@ -36,7 +30,7 @@ class SettleOwnWrites:
             self.timeout <= 0
             or scope["type"] != "http"
             or scope.get("method") not in WRITE_METHODS
-            or INTAKE_PATHS.match(scope.get("path", ""))
+            or is_intake(scope.get("path", ""))
         ):
             await self.app(scope, receive, send)
             return

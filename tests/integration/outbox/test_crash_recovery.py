@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from leadflow.automation.models import RuleRun
 from leadflow.automation.services import create_rule
@@ -21,6 +21,7 @@ from leadflow.process.models import StageTransition
 from leadflow.sales.models import Notification, Task
 from leadflow.users.services import create_user
 from tests.integration.process.helpers import stage_of
+from tests.support.outbox import expire_leases
 
 CRASHING_WRITER = textwrap.dedent(
     """
@@ -70,15 +71,6 @@ KILLED_MID_BATCH = textwrap.dedent(
     container.relay.drain()
     """
 )
-
-
-def _expire_leases(container: Container) -> None:
-    with container.session_factory() as session, session.begin():
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.dispatched_at.is_(None))
-            .values(claimed_until=None)
-        )
 
 
 def test_events_committed_before_a_crash_are_handled_on_restart(
@@ -147,7 +139,7 @@ def test_a_relay_killed_mid_batch_leaves_every_effect_exactly_once(
     assert tasks_before == len(lead_ids)
 
     # The dead process's lease runs out; this process's relay takes the batch again.
-    _expire_leases(container)
+    expire_leases(container)
     container.relay.drain()
 
     assert container.relay.pending_count() == 0
@@ -194,7 +186,7 @@ def test_a_failing_handler_leaves_the_event_for_a_retry(container: Container) ->
     assert row.dispatched_at is None
     assert row.last_error is not None and "test.flaky" in row.last_error
 
-    _expire_leases(container)
+    expire_leases(container)
     assert container.relay.dispatch() == 1
     assert attempts == [contact.id, contact.id]
 

@@ -17,6 +17,7 @@ from leadflow.bus import Delivery, Event, event
 from leadflow.contacts.events import ContactCreated, ContactUpdated
 from leadflow.lib.clock import utcnow
 from leadflow.outbox import MAX_ATTEMPTS, MAX_CASCADE, OutboxMessage, tracking_writes
+from tests.support.outbox import expire_leases
 
 
 @event
@@ -31,11 +32,6 @@ def _publish(container: Container, *events: Event) -> None:
     with container.uow() as uow:
         uow.publish(*events)
         uow.commit()
-
-
-def _expire(container: Container) -> None:
-    with container.session_factory() as session, session.begin():
-        session.execute(update(OutboxMessage).values(claimed_until=None))
 
 
 def test_a_batch_handler_gets_every_event_of_its_kinds_at_once(container: Container) -> None:
@@ -93,7 +89,7 @@ def test_one_failing_event_fails_alone_and_is_parked_after_its_tries(
     assert sorted(handled) == [1, 2, 4, 5]
     for _ in range(MAX_ATTEMPTS - 1):
         assert container.relay.pending_count() == 1
-        _expire(container)
+        expire_leases(container)
         assert container.relay.dispatch() == 0
     assert container.relay.pending_count() == 0
     [parked] = container.relay.parked()
@@ -154,7 +150,7 @@ def test_a_subjects_later_events_wait_while_another_relay_holds_its_first(
 
     # Contact 2's event goes ahead; contact 1's second event waits for its first.
     assert taken == [("created", 2)]
-    _expire(container)
+    expire_leases(container)
     container.relay.drain()
     assert taken == [("created", 2), ("updated", 1), ("updated", 1)]
     assert container.relay.pending_count() == 0

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from fastapi.testclient import TestClient
-from sqlalchemy import update
 
 from leadflow.bootstrap import Container
 from leadflow.bus import Delivery
 from leadflow.contacts.events import ContactCreated
 from leadflow.contacts.services import create_contact
-from leadflow.outbox import MAX_ATTEMPTS, OutboxMessage
+from leadflow.outbox import MAX_ATTEMPTS
+from tests.support.outbox import expire_leases
 from tests.web.pages.test_pages import csrf_of, log_in
 
 
@@ -24,9 +24,7 @@ def _park_one(container: Container) -> int:
         contact = create_contact({"first_name": "Ada", "last_name": "Lovelace"}, uow=uow)
         uow.commit()
     for _ in range(MAX_ATTEMPTS):
-        # Each retry's pause is cut short.
-        with container.session_factory() as session, session.begin():
-            session.execute(update(OutboxMessage).values(claimed_until=None))
+        expire_leases(container)  # each retry's pause is cut short
         container.relay.dispatch()
     container.bus.unsubscribe(ContactCreated, "test.broken")
     return contact.id
