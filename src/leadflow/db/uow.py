@@ -23,6 +23,11 @@ logger = logging.getLogger(__name__)
 class UnitOfWork:
     """`with uow: ...; uow.commit()`: the only way services write.
 
+    A use case (a service function) opens the unit and commits it. A face may
+    open the unit first to keep the session for rendering what the use case
+    returns: entering an open unit again is a no-op, so the use case's own
+    `with uow:` joins it, and only the outermost exit closes the session.
+
     Events published during the unit are inserted into the outbox in the same
     transaction; after the commit `after_commit` learns their rows (it wakes the
     relay), so handlers never see a change that was rolled back. Other side
@@ -46,8 +51,16 @@ class UnitOfWork:
         self._events: list[Event] = []
         self._callbacks: list[Callable[[], None]] = []
         self._registry: Registry | None = None
+        self._depth = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self._depth > 0
 
     def __enter__(self) -> Self:
+        self._depth += 1
+        if self._depth > 1:
+            return self
         self.session = self._session_factory()
         self._events = []
         self._callbacks = []
@@ -60,6 +73,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._depth -= 1
+        if self._depth > 0:
+            return
         self.session.rollback()
         self.session.close()
         self._callbacks = []
