@@ -96,12 +96,11 @@ def show_command(
 def cancel_command(job_id: Annotated[int, typer.Argument(help="The job's id")]) -> None:
     """Ask a job to stop: a queued one at once, a running one at its next check."""
     from leadflow.cli import _container, cli_errors
-    from leadflow.jobs.services import cancel_job
+    from leadflow.jobs.services import do_cancel_job
 
     container = _container()
     with cli_errors(), container.uow() as uow:
-        job = cancel_job(job_id, uow=uow)
-        uow.commit()
+        job = do_cancel_job(job_id, uow=uow)
         if job.status == "cancelled":
             typer.echo(f"job {job_id}: cancelled")
         else:

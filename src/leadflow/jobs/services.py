@@ -103,6 +103,14 @@ def cancel_job(job_id: int, *, uow: UnitOfWork, role: Role | None = None) -> Job
     return job
 
 
+def do_cancel_job(job_id: int, *, uow: UnitOfWork, role: Role | None = None) -> Job:
+    """Ask a job to stop, in a transaction of its own (what faces call)."""
+    with uow:
+        job = cancel_job(job_id, uow=uow, role=role)
+        uow.commit()
+        return job
+
+
 def list_jobs(
     session: Session,
     *,

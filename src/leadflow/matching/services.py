@@ -182,6 +182,31 @@ def delete_strategy(strategy_id: int, *, uow: UnitOfWork) -> None:
     uow.session.flush()
 
 
+def do_create_strategy(data: Mapping[str, Any], *, uow: UnitOfWork) -> MatchingStrategy:
+    """Create a strategy in a transaction of its own (what faces call)."""
+    with uow:
+        strategy = create_strategy(data, uow=uow)
+        uow.commit()
+        return strategy
+
+
+def do_update_strategy(
+    strategy_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork
+) -> MatchingStrategy:
+    """Change a strategy in a transaction of its own (what faces call)."""
+    with uow:
+        strategy = update_strategy(strategy_id, changes, uow=uow)
+        uow.commit()
+        return strategy
+
+
+def do_delete_strategy(strategy_id: int, *, uow: UnitOfWork) -> None:
+    """Delete a strategy in a transaction of its own (what faces call)."""
+    with uow:
+        delete_strategy(strategy_id, uow=uow)
+        uow.commit()
+
+
 def _make_default(session: Session, strategy: MatchingStrategy) -> None:
     session.execute(
         update(MatchingStrategy)

@@ -497,3 +497,80 @@ def stage_counts(session: Session, process_key: str) -> Mapping[str, int]:
         .group_by(ProcessInstance.stage)
     )
     return dict(rows.all())
+
+
+# --- Use cases: what faces call; each opens the unit of work and commits it ----------------
+# `do_x` carries out the step `x` in a transaction of its own. The steps stay for the
+# services, handlers and seeds that run them inside a larger unit.
+
+
+def do_save_definition(
+    data: Any, *, uow: UnitOfWork, make_default: bool = False
+) -> ProcessDefinitionRow:
+    """Store a definition as the next version of its key (an import or an edit)."""
+    with uow:
+        row = save_definition(data, uow=uow, make_default=make_default)
+        uow.commit()
+        return row
+
+
+def do_next_stage(lead_id: int, *, uow: UnitOfWork, actor_user_id: int | None = None) -> Decision:
+    """Move the lead on to the next stage by hand; refused while a required step is empty."""
+    with uow:
+        decision = next_stage(lead_id, uow=uow, actor_user_id=actor_user_id)
+        uow.commit()
+        return decision
+
+
+def do_set_active_stage(
+    lead_id: int, stage: str, *, uow: UnitOfWork, actor_user_id: int | None = None
+) -> Decision:
+    """Make `stage` the lead's active one by hand, backwards as well."""
+    with uow:
+        decision = set_active_stage(lead_id, stage, uow=uow, actor_user_id=actor_user_id)
+        uow.commit()
+        return decision
+
+
+def do_finish_process(
+    lead_id: int, *, uow: UnitOfWork, actor_user_id: int | None = None
+) -> Decision:
+    """Finish the lead's process by hand; its steps are checked."""
+    with uow:
+        decision = finish_process(lead_id, uow=uow, actor_user_id=actor_user_id)
+        uow.commit()
+        return decision
+
+
+def do_abandon_process(
+    lead_id: int, *, uow: UnitOfWork, actor_user_id: int | None = None
+) -> Decision:
+    """Abandon the lead's process by hand."""
+    with uow:
+        decision = abandon_process(lead_id, uow=uow, actor_user_id=actor_user_id)
+        uow.commit()
+        return decision
+
+
+def do_switch_process(
+    lead_id: int, process_key: str, *, uow: UnitOfWork, actor_user_id: int | None = None
+) -> ProcessInstance:
+    """Make another process the lead's current one."""
+    with uow:
+        instance = switch_process(lead_id, process_key, uow=uow, actor_user_id=actor_user_id)
+        uow.commit()
+        return instance
+
+
+def do_save_steps(lead_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> None:
+    """Write the step values ticked on the lead's process bar.
+
+    Ticking a step can move the lead (sales ready, accepted): the handlers of the
+    events the change publishes do that after the commit.
+    """
+    from leadflow.leads.services import update_lead
+
+    with uow:
+        if changes:
+            update_lead(lead_id, changes, uow=uow)
+        uow.commit()

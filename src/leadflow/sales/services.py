@@ -651,3 +651,128 @@ def mark_read(user_id: int, *, uow: UnitOfWork) -> None:
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+
+
+# --- Use cases: what faces call; each opens the unit of work and commits it ----------------
+# `do_x` carries out the step `x` in a transaction of its own. The steps stay for the
+# handlers, automation actions and seeds that run them inside a larger unit.
+
+
+def do_set_deadline(queue: str, hours: float, *, uow: UnitOfWork) -> None:
+    """Set a queue's speed-to-lead deadline."""
+    with uow:
+        set_deadline(queue, hours, uow=uow)
+        uow.commit()
+
+
+def do_create_task(
+    lead_id: int,
+    *,
+    uow: UnitOfWork,
+    queue: str | None = None,
+    owner_id: int | None = None,
+    title: str | None = None,
+    hours: float | None = None,
+) -> Task:
+    """A task made by hand, in a queue or for an owner."""
+    with uow:
+        task = create_task(
+            lead_id, uow=uow, queue=queue, owner_id=owner_id, title=title, hours=hours
+        )
+        uow.commit()
+        return task
+
+
+def do_complete_task(task_id: int, *, uow: UnitOfWork) -> Task:
+    """Mark a task done (a done one stays as it is)."""
+    with uow:
+        task = complete_task(task_id, uow=uow)
+        uow.commit()
+        return task
+
+
+def do_check_deadlines(*, uow: UnitOfWork, now: datetime | None = None) -> list[int]:
+    """Escalate the overdue tasks now; the ids of those escalated."""
+    with uow:
+        escalated = check_deadlines(uow=uow, now=now)
+        uow.commit()
+        return escalated
+
+
+def do_assign_lead(
+    lead_id: int, user_id: int, *, uow: UnitOfWork, by_user_id: int | None = None
+) -> Assignment:
+    """Give the lead to `user_id` by hand."""
+    with uow:
+        record = assign_lead(lead_id, user_id, uow=uow, by_user_id=by_user_id)
+        uow.commit()
+        return record
+
+
+def do_round_robin_assign(
+    lead_id: int, *, uow: UnitOfWork, by_user_id: int | None = None
+) -> Assignment:
+    """Give the lead to the next salesperson in turn."""
+    with uow:
+        record = round_robin_assign(lead_id, uow=uow, by_user_id=by_user_id)
+        uow.commit()
+        return record
+
+
+def do_accept_lead(
+    lead_id: int, user_id: int | None, *, uow: UnitOfWork, by_user_id: int | None = None
+) -> Lead:
+    """Assign the lead (round-robin when no user is named) and tick sales accepted."""
+    with uow:
+        lead = accept_lead(lead_id, user_id, uow=uow, by_user_id=by_user_id)
+        uow.commit()
+        return lead
+
+
+def do_qualify_lead(
+    lead_id: int,
+    *,
+    uow: UnitOfWork,
+    options: QualifyOptions = QualifyOptions(),
+    by_user_id: int | None = None,
+) -> Qualified:
+    """Qualify the lead: its opportunity, contact and account are made or linked."""
+    with uow:
+        result = qualify_lead(lead_id, uow=uow, options=options, by_user_id=by_user_id)
+        uow.commit()
+        return result
+
+
+def do_disqualify_lead(
+    lead_id: int, status_reason: str, *, uow: UnitOfWork, by_user_id: int | None = None
+) -> Lead:
+    """Close the lead as disqualified with a status reason."""
+    with uow:
+        lead = disqualify_lead(lead_id, status_reason, uow=uow, by_user_id=by_user_id)
+        uow.commit()
+        return lead
+
+
+def do_reactivate_lead(lead_id: int, *, uow: UnitOfWork, by_user_id: int | None = None) -> Lead:
+    """Open a disqualified lead again."""
+    with uow:
+        lead = reactivate_lead(lead_id, uow=uow, by_user_id=by_user_id)
+        uow.commit()
+        return lead
+
+
+def do_recycle_lead(
+    lead_id: int, reason: str, *, uow: UnitOfWork, by_user_id: int | None = None
+) -> Recycle:
+    """Send the lead back to marketing, saying why."""
+    with uow:
+        record = recycle_lead(lead_id, reason, uow=uow, by_user_id=by_user_id)
+        uow.commit()
+        return record
+
+
+def do_mark_read(user_id: int, *, uow: UnitOfWork) -> None:
+    """Mark every unread notification of the user read."""
+    with uow:
+        mark_read(user_id, uow=uow)
+        uow.commit()

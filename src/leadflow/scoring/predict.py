@@ -217,3 +217,11 @@ def lead_prediction(session: Session, lead_id: int) -> dict[str, Any] | None:
     if row is None:
         return None
     return {"probability": row.probability, "factors": list(row.factors or [])}
+
+
+def do_train_predictive(*, uow: UnitOfWork) -> PredictionRun:
+    """Train the predictive score in a transaction of its own (what faces call)."""
+    with uow:
+        run = train_predictive(uow=uow)
+        uow.commit()
+        return run

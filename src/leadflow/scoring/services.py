@@ -18,7 +18,7 @@ from leadflow.jobs.services import start_job
 from leadflow.lib.bounds import INT32
 from leadflow.lib.clock import as_utc, utcnow
 from leadflow.org.domain import DELETE_SCORES_ON_STOP
-from leadflow.org.services import switch_is_on
+from leadflow.org.services import set_switch, switch_is_on
 from leadflow.registry.domain import Registry
 from leadflow.registry.sql import table_for
 from leadflow.scoring.compiler import LeadScope
@@ -464,3 +464,65 @@ def model_scores(session: Session, model_id: int, *, limit: int = 100) -> list[d
         }
         for row in rows
     ]
+
+
+# --- Use cases: what faces call; each opens the unit of work and commits it ----------------
+# `do_x` carries out the step `x` in a transaction of its own; a job it starts is queued
+# after that commit. The steps stay for the seeds, benchmarks and tasks that run them.
+
+
+def do_create_model(data: Mapping[str, Any], *, uow: UnitOfWork) -> ScoringModel:
+    """Create a draft model."""
+    with uow:
+        row = create_model(data, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_update_model(model_id: int, data: Mapping[str, Any], *, uow: UnitOfWork) -> ScoringModel:
+    """Edit a draft (or stopped) model."""
+    with uow:
+        row = update_model(model_id, data, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_delete_model(model_id: int, *, uow: UnitOfWork) -> None:
+    """Delete a model that is not live."""
+    with uow:
+        delete_model(model_id, uow=uow)
+        uow.commit()
+
+
+def do_go_live(model_id: int, *, uow: UnitOfWork, requested_by: int | None = None) -> Job:
+    """Publish a new version of the model and start its full rescore job."""
+    with uow:
+        job = go_live(model_id, uow=uow, requested_by=requested_by)
+        uow.commit()
+        return job
+
+
+def do_stop_model(model_id: int, *, uow: UnitOfWork) -> ScoringModel:
+    """Stop a live model."""
+    with uow:
+        row = stop_model(model_id, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_start_rescore(
+    model_id: int | None, *, uow: UnitOfWork, requested_by: int | None = None
+) -> Job:
+    """Start a full rescore job of one live model, or of all of them."""
+    with uow:
+        job = start_rescore(model_id, uow=uow, requested_by=requested_by)
+        uow.commit()
+        return job
+
+
+def do_set_switches(switches: Mapping[str, bool], *, uow: UnitOfWork) -> None:
+    """Turn scoring org switches on or off, all in one transaction."""
+    with uow:
+        for key, enabled in switches.items():
+            set_switch(key, enabled, uow=uow)
+        uow.commit()

@@ -244,3 +244,21 @@ def public_view(view: SavedView) -> dict[str, Any]:
         "audience": view.audience,
         "shipped": view.owner_id is None,
     }
+
+
+# --- Use cases: what faces call; each opens the unit of work and commits it ----------------
+
+
+def do_create_view(data: Mapping[str, Any], *, owner_id: int, uow: UnitOfWork) -> SavedView:
+    """Save a view of the owner's own."""
+    with uow:
+        view = create_view(data, owner_id=owner_id, uow=uow)
+        uow.commit()
+        return view
+
+
+def do_delete_view(view_id: int, *, owner_id: int, uow: UnitOfWork) -> None:
+    """Delete a view the owner saved."""
+    with uow:
+        delete_view(view_id, owner_id=owner_id, uow=uow)
+        uow.commit()

@@ -289,3 +289,51 @@ def check_in(
         uow=uow,
     )
     return registration, True
+
+
+# --- Use cases: what faces call; each opens the unit of work and commits it ----------------
+
+
+def do_create_event(data: Mapping[str, Any], *, uow: UnitOfWork) -> MarketingEvent:
+    """Create an event."""
+    with uow:
+        event = create_event(data, uow=uow)
+        uow.commit()
+        return event
+
+
+def do_update_event(
+    event_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork
+) -> MarketingEvent:
+    """Change an event."""
+    with uow:
+        event = update_event(event_id, changes, uow=uow)
+        uow.commit()
+        return event
+
+
+def do_delete_event(event_id: int, *, uow: UnitOfWork) -> None:
+    """Delete an event."""
+    with uow:
+        delete_event(event_id, uow=uow)
+        uow.commit()
+
+
+def do_register_for_event(
+    event_id: int, data: Mapping[str, Any], *, uow: UnitOfWork
+) -> tuple[EventRegistration, bool]:
+    """Register a person for an event: (registration, newly made)."""
+    with uow:
+        registration, created = register_for_event(event_id, data, uow=uow)
+        uow.commit()
+        return registration, created
+
+
+def do_check_in(
+    event_id: int, registration_id: int, *, uow: UnitOfWork
+) -> tuple[EventRegistration, bool]:
+    """Check a registrant in: (registration, newly attended)."""
+    with uow:
+        registration, attended = check_in(event_id, registration_id, uow=uow)
+        uow.commit()
+        return registration, attended

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from leadflow.capture.domain import (
@@ -247,3 +248,38 @@ def delete_form(form_id: int, *, uow: UnitOfWork) -> None:
     uow.session.delete(form)
     uow.session.delete(page)
     uow.session.flush()
+
+
+# --- Use cases: what faces call; each opens the unit of work and commits it ----------------
+
+
+def do_create_form(data: Mapping[str, Any], *, uow: UnitOfWork) -> MarketingForm:
+    """Create a form and its landing page."""
+    with uow:
+        form = create_form(data, uow=uow)
+        uow.commit()
+        return form
+
+
+def do_update_form(form_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> MarketingForm:
+    """Change a form and its landing page."""
+    with uow:
+        form = update_form(form_id, changes, uow=uow)
+        uow.commit()
+        return form
+
+
+def do_delete_form(form_id: int, *, uow: UnitOfWork) -> None:
+    """Delete a form and its landing page."""
+    with uow:
+        delete_form(form_id, uow=uow)
+        uow.commit()
+
+
+def do_insert_bench_page(*, uow: UnitOfWork) -> None:
+    """The benchmark's framework-and-database floor: one transaction inserting one page row."""
+    with uow:
+        uow.session.execute(
+            insert(MarketingPage).values(slug=f"bench-{time.monotonic_ns()}", title="bench")
+        )
+        uow.commit()

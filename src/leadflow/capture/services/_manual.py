@@ -47,3 +47,13 @@ def create_lead_with_contact(
     )
     lead = create_lead({**data, "parent_contact_id": outcome.contact_id}, uow=uow)
     return lead, outcome
+
+
+def do_create_lead_with_contact(
+    data: Mapping[str, Any], *, uow: UnitOfWork
+) -> tuple[Lead, MatchOutcome]:
+    """Create a lead made by hand and its parent contact, in a transaction of its own."""
+    with uow:
+        lead, outcome = create_lead_with_contact(data, uow=uow)
+        uow.commit()
+        return lead, outcome

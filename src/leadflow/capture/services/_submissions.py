@@ -327,3 +327,12 @@ def record_page_visit(page_id: int, contact_id: int, *, uow: UnitOfWork) -> bool
         uow=uow,
     )
     return True
+
+
+def do_record_page_visit(page_id: int, contact_id: int, *, uow: UnitOfWork) -> bool:
+    """Record a known visitor's page visit in a transaction of its own (False if unknown)."""
+    with uow:
+        recorded = record_page_visit(page_id, contact_id, uow=uow)
+        if recorded:
+            uow.commit()
+        return recorded

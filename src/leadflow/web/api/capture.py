@@ -9,12 +9,10 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import insert
 
 from leadflow.capture import services
 from leadflow.capture.errors import RateLimited
 from leadflow.capture.guards import RateLimiter
-from leadflow.capture.models import MarketingPage
 from leadflow.capture.representations import (
     event_json,
     form_json,
@@ -95,9 +93,7 @@ def _strategies_router() -> APIRouter:
     @router.post("", status_code=201, dependencies=[can_admin], summary="Create a strategy")
     def create_strategy(request: Request, body: StrategyIn = Body()) -> dict[str, Any]:
         with container_of(request).uow() as uow:
-            result = strategy_json(matching.create_strategy(_dump(body), uow=uow))
-            uow.commit()
-        return result
+            return strategy_json(matching.do_create_strategy(_dump(body), uow=uow))
 
     @router.get("/{strategy_id}", dependencies=[can_read], summary="Read a strategy")
     def read_strategy(request: Request, strategy_id: int) -> dict[str, Any]:
@@ -109,9 +105,7 @@ def _strategies_router() -> APIRouter:
         request: Request, strategy_id: int, body: StrategyIn = Body()
     ) -> dict[str, Any]:
         with container_of(request).uow() as uow:
-            result = strategy_json(matching.update_strategy(strategy_id, _dump(body), uow=uow))
-            uow.commit()
-        return result
+            return strategy_json(matching.do_update_strategy(strategy_id, _dump(body), uow=uow))
 
     @router.delete(
         "/{strategy_id}",
@@ -121,9 +115,7 @@ def _strategies_router() -> APIRouter:
         responses=problems(409, notes={409: "The default strategy cannot be deleted"}),
     )
     def delete_strategy(request: Request, strategy_id: int) -> Response:
-        with container_of(request).uow() as uow:
-            matching.delete_strategy(strategy_id, uow=uow)
-            uow.commit()
+        matching.do_delete_strategy(strategy_id, uow=container_of(request).uow())
         return Response(status_code=204)
 
     return router
@@ -164,9 +156,8 @@ def _forms_router() -> APIRouter:
     def create_form(request: Request, response: Response, body: FormIn = Body()) -> dict[str, Any]:
         """The org's default strategies are copied in unless given; the page lives at /p/{slug}."""
         with container_of(request).uow() as uow:
-            form = services.create_form(_form_payload(body), uow=uow)
+            form = services.do_create_form(_form_payload(body), uow=uow)
             result = form_json(form, services.get_page(uow.session, form.page_id))
-            uow.commit()
         response.headers["Location"] = f"/api/v1/forms/{result['id']}"
         return result
 
@@ -184,16 +175,12 @@ def _forms_router() -> APIRouter:
     )
     def update_form(request: Request, form_id: int, body: FormIn = Body()) -> dict[str, Any]:
         with container_of(request).uow() as uow:
-            form = services.update_form(form_id, _form_payload(body), uow=uow)
-            result = form_json(form, services.get_page(uow.session, form.page_id))
-            uow.commit()
-        return result
+            form = services.do_update_form(form_id, _form_payload(body), uow=uow)
+            return form_json(form, services.get_page(uow.session, form.page_id))
 
     @router.delete("/{form_id}", status_code=204, dependencies=[can_write], summary="Delete")
     def delete_form(request: Request, form_id: int) -> Response:
-        with container_of(request).uow() as uow:
-            services.delete_form(form_id, uow=uow)
-            uow.commit()
+        services.do_delete_form(form_id, uow=container_of(request).uow())
         return Response(status_code=204)
 
     @router.get("/{form_id}/submissions", dependencies=[can_read], summary="List submissions")
@@ -279,9 +266,7 @@ def _events_router() -> APIRouter:
     @router.post("", status_code=201, dependencies=[can_write], summary="Create an event")
     def create_event(request: Request, body: EventIn = Body()) -> dict[str, Any]:
         with container_of(request).uow() as uow:
-            result = event_json(services.create_event(_dump(body), uow=uow))
-            uow.commit()
-        return result
+            return event_json(services.do_create_event(_dump(body), uow=uow))
 
     @router.get("/{event_id}", dependencies=[can_read], summary="Read an event")
     def read_event(request: Request, event_id: int) -> dict[str, Any]:
@@ -291,15 +276,11 @@ def _events_router() -> APIRouter:
     @router.patch("/{event_id}", dependencies=[can_write], summary="Change an event")
     def update_event(request: Request, event_id: int, body: EventIn = Body()) -> dict[str, Any]:
         with container_of(request).uow() as uow:
-            result = event_json(services.update_event(event_id, _dump(body), uow=uow))
-            uow.commit()
-        return result
+            return event_json(services.do_update_event(event_id, _dump(body), uow=uow))
 
     @router.delete("/{event_id}", status_code=204, dependencies=[can_write], summary="Delete")
     def delete_event(request: Request, event_id: int) -> Response:
-        with container_of(request).uow() as uow:
-            services.delete_event(event_id, uow=uow)
-            uow.commit()
+        services.do_delete_event(event_id, uow=container_of(request).uow())
         return Response(status_code=204)
 
     @router.get("/{event_id}/registrations", dependencies=[can_read], summary="Registrations")
@@ -334,11 +315,10 @@ def _events_router() -> APIRouter:
         except RateLimited as exc:
             return rate_limited_response(exc)
         with container_of(request).uow() as uow:
-            registration, created = services.register_for_event(
+            registration, created = services.do_register_for_event(
                 event_id, body.model_dump(), uow=uow
             )
             result = registration_json(registration)
-            uow.commit()
         return JSONResponse(result, status_code=201 if created else 200)
 
     @router.post(
@@ -348,10 +328,8 @@ def _events_router() -> APIRouter:
     )
     def check_in(request: Request, event_id: int, registration_id: int) -> dict[str, Any]:
         with container_of(request).uow() as uow:
-            registration, _ = services.check_in(event_id, registration_id, uow=uow)
-            result = registration_json(registration)
-            uow.commit()
-        return result
+            registration, _ = services.do_check_in(event_id, registration_id, uow=uow)
+            return registration_json(registration)
 
     return router
 
@@ -362,11 +340,7 @@ def _bench_router() -> APIRouter:
     @router.post(BENCH_FLOOR_PATH)
     def floor(request: Request) -> dict[str, Any]:
         """The framework-and-database floor: one transaction inserting one row."""
-        with container_of(request).uow() as uow:
-            uow.session.execute(
-                insert(MarketingPage).values(slug=f"bench-{time.monotonic_ns()}", title="bench")
-            )
-            uow.commit()
+        services.do_insert_bench_page(uow=container_of(request).uow())
         return {"ok": True}
 
     return router
@@ -393,9 +367,8 @@ def _manual_leads_router() -> APIRouter:
         lead's name, email, phone and job title (or, with the same email, the existing
         contact is linked). `contact_created` says which."""
         with container_of(request).uow() as uow:
-            lead, outcome = services.create_lead_with_contact(_dump(body), uow=uow)
+            lead, outcome = services.do_create_lead_with_contact(_dump(body), uow=uow)
             result = to_public(lead, uow.registry, "lead")
-            uow.commit()
         response.headers["Location"] = f"/api/v1/leads/{result['id']}"
         return {**result, "contact_created": outcome.created}
 

@@ -54,9 +54,7 @@ def routers() -> list[APIRouter]:
         """A queued job is cancelled at once; a running one stops at its next check
         (`cancel_requested` is true until then). An ended job answers 409."""
         with container_of(request).uow() as uow:
-            job = services.cancel_job(job_id, uow=uow, role=principal.role)
-            result = services.job_public(job)
-            uow.commit()
-        return result
+            job = services.do_cancel_job(job_id, uow=uow, role=principal.role)
+            return services.job_public(job)
 
     return [router]

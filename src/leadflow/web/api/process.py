@@ -164,10 +164,8 @@ def process_router() -> APIRouter:
     async def import_process(request: Request) -> dict[str, Any]:
         raw = (await request.body()).decode("utf-8", errors="replace")
         data = parse_definition_text(raw, request.headers.get("content-type", ""))
-        with container_of(request).uow() as uow:
-            row = process.save_definition(data, uow=uow)
-            uow.commit()
-            return {"key": row.key, "version": row.version, "name": row.name}
+        row = process.do_save_definition(data, uow=container_of(request).uow())
+        return {"key": row.key, "version": row.version, "name": row.name}
 
     @router.get("/leads/{lead_id}/process", dependencies=[can_read], summary="A lead's process")
     def lead_process(request: Request, lead_id: int) -> dict[str, Any]:
@@ -184,9 +182,7 @@ def process_router() -> APIRouter:
 
     def _move(request: Request, lead_id: int, principal: Principal, action: Any) -> dict[str, Any]:
         container = container_of(request)
-        with container.uow() as uow:
-            action(uow, principal.user_id)
-            uow.commit()
+        action(container.uow(), principal.user_id)
         with container.read_session() as session:
             return process.instance_view(session, lead_id) or {"status": "none"}
 
@@ -202,7 +198,7 @@ def process_router() -> APIRouter:
             request,
             lead_id,
             principal,
-            lambda uow, user: process.next_stage(lead_id, uow=uow, actor_user_id=user),
+            lambda uow, user: process.do_next_stage(lead_id, uow=uow, actor_user_id=user),
         )
 
     @router.post(
@@ -217,7 +213,7 @@ def process_router() -> APIRouter:
             request,
             lead_id,
             principal,
-            lambda uow, user: process.set_active_stage(
+            lambda uow, user: process.do_set_active_stage(
                 lead_id, body.stage, uow=uow, actor_user_id=user
             ),
         )
@@ -234,7 +230,7 @@ def process_router() -> APIRouter:
             request,
             lead_id,
             principal,
-            lambda uow, user: process.finish_process(lead_id, uow=uow, actor_user_id=user),
+            lambda uow, user: process.do_finish_process(lead_id, uow=uow, actor_user_id=user),
         )
 
     @router.post(
@@ -249,7 +245,7 @@ def process_router() -> APIRouter:
             request,
             lead_id,
             principal,
-            lambda uow, user: process.abandon_process(lead_id, uow=uow, actor_user_id=user),
+            lambda uow, user: process.do_abandon_process(lead_id, uow=uow, actor_user_id=user),
         )
 
     @router.post(
@@ -264,7 +260,7 @@ def process_router() -> APIRouter:
             request,
             lead_id,
             principal,
-            lambda uow, user: process.switch_process(
+            lambda uow, user: process.do_switch_process(
                 lead_id, body.process_key, uow=uow, actor_user_id=user
             ),
         )
@@ -310,7 +306,7 @@ def sales_router() -> APIRouter:
     )
     def create_task(request: Request, body: TaskBody) -> dict[str, Any]:
         with container_of(request).uow() as uow:
-            task = sales.create_task(
+            task = sales.do_create_task(
                 body.lead_id,
                 queue=body.queue,
                 owner_id=body.owner_id,
@@ -318,7 +314,6 @@ def sales_router() -> APIRouter:
                 hours=body.hours,
                 uow=uow,
             )
-            uow.commit()
             return _task(task)
 
     @router.post(
@@ -326,17 +321,14 @@ def sales_router() -> APIRouter:
     )
     def complete_task(request: Request, task_id: int) -> dict[str, Any]:
         with container_of(request).uow() as uow:
-            task = sales.complete_task(task_id, uow=uow)
-            uow.commit()
+            task = sales.do_complete_task(task_id, uow=uow)
             return _task(task)
 
     @router.post(
         "/tasks/check-deadlines", dependencies=[can_admin], summary="Escalate overdue tasks now"
     )
     def check_deadlines(request: Request) -> dict[str, Any]:
-        with container_of(request).uow() as uow:
-            escalated = sales.check_deadlines(uow=uow)
-            uow.commit()
+        escalated = sales.do_check_deadlines(uow=container_of(request).uow())
         return {"escalated_task_ids": escalated}
 
     @router.get("/deadlines", dependencies=[can_read_tasks], summary="Speed-to-lead deadlines")
@@ -346,9 +338,7 @@ def sales_router() -> APIRouter:
 
     @router.put("/deadlines", dependencies=[can_admin], summary="Set a queue's deadline (hours)")
     def put_deadline(request: Request, body: DeadlineBody) -> dict[str, float]:
-        with container_of(request).uow() as uow:
-            sales.set_deadline(body.queue, body.hours, uow=uow)
-            uow.commit()
+        sales.do_set_deadline(body.queue, body.hours, uow=container_of(request).uow())
         with container_of(request).read_session() as session:
             return sales.deadlines(session)
 
@@ -362,17 +352,16 @@ def sales_router() -> APIRouter:
     def assign(
         request: Request, lead_id: int, body: AssignBody, principal: Principal = Depends(can_assign)
     ) -> dict[str, Any]:
-        with container_of(request).uow() as uow:
-            if body.round_robin:
-                record = sales.round_robin_assign(lead_id, uow=uow, by_user_id=principal.user_id)
-            elif body.user_id is not None:
-                record = sales.assign_lead(
-                    lead_id, body.user_id, uow=uow, by_user_id=principal.user_id
-                )
-            else:
-                raise ValidationFailed("Name a user or ask for round-robin", field="user_id")
-            uow.commit()
-            return {"lead_id": lead_id, "user_id": record.user_id, "reason": record.reason}
+        uow = container_of(request).uow()
+        if body.round_robin:
+            record = sales.do_round_robin_assign(lead_id, uow=uow, by_user_id=principal.user_id)
+        elif body.user_id is not None:
+            record = sales.do_assign_lead(
+                lead_id, body.user_id, uow=uow, by_user_id=principal.user_id
+            )
+        else:
+            raise ValidationFailed("Name a user or ask for round-robin", field="user_id")
+        return {"lead_id": lead_id, "user_id": record.user_id, "reason": record.reason}
 
     @router.post(
         "/leads/{lead_id}/accept",
@@ -385,10 +374,10 @@ def sales_router() -> APIRouter:
         request: Request, lead_id: int, body: AssignBody, principal: Principal = Depends(can_assign)
     ) -> dict[str, Any]:
         with container_of(request).uow() as uow:
-            lead = sales.accept_lead(lead_id, body.user_id, uow=uow, by_user_id=principal.user_id)
-            result = to_public(lead, uow.registry, "lead")
-            uow.commit()
-            return result
+            lead = sales.do_accept_lead(
+                lead_id, body.user_id, uow=uow, by_user_id=principal.user_id
+            )
+            return to_public(lead, uow.registry, "lead")
 
     @router.post(
         "/leads/{lead_id}/qualify",
@@ -402,11 +391,9 @@ def sales_router() -> APIRouter:
         principal: Principal = Depends(can_qualify),
     ) -> dict[str, Any]:
         options = sales.QualifyOptions(**body.model_dump())
-        with container_of(request).uow() as uow:
-            result = sales.qualify_lead(
-                lead_id, uow=uow, options=options, by_user_id=principal.user_id
-            )
-            uow.commit()
+        result = sales.do_qualify_lead(
+            lead_id, uow=container_of(request).uow(), options=options, by_user_id=principal.user_id
+        )
         return {
             "lead_id": result.lead_id,
             "opportunity_id": result.opportunity_id,
@@ -428,12 +415,10 @@ def sales_router() -> APIRouter:
         principal: Principal = Depends(can_qualify),
     ) -> dict[str, Any]:
         with container_of(request).uow() as uow:
-            lead = sales.disqualify_lead(
+            lead = sales.do_disqualify_lead(
                 lead_id, body.status_reason, uow=uow, by_user_id=principal.user_id
             )
-            result = to_public(lead, uow.registry, "lead")
-            uow.commit()
-            return result
+            return to_public(lead, uow.registry, "lead")
 
     @router.post(
         "/leads/{lead_id}/reactivate",
@@ -444,10 +429,8 @@ def sales_router() -> APIRouter:
         request: Request, lead_id: int, principal: Principal = Depends(can_qualify)
     ) -> dict[str, Any]:
         with container_of(request).uow() as uow:
-            lead = sales.reactivate_lead(lead_id, uow=uow, by_user_id=principal.user_id)
-            result = to_public(lead, uow.registry, "lead")
-            uow.commit()
-            return result
+            lead = sales.do_reactivate_lead(lead_id, uow=uow, by_user_id=principal.user_id)
+            return to_public(lead, uow.registry, "lead")
 
     @router.post(
         "/leads/{lead_id}/recycle",
@@ -460,9 +443,9 @@ def sales_router() -> APIRouter:
         body: RecycleBody,
         principal: Principal = Depends(can_qualify),
     ) -> dict[str, Any]:
-        with container_of(request).uow() as uow:
-            sales.recycle_lead(lead_id, body.reason, uow=uow, by_user_id=principal.user_id)
-            uow.commit()
+        sales.do_recycle_lead(
+            lead_id, body.reason, uow=container_of(request).uow(), by_user_id=principal.user_id
+        )
         with container_of(request).read_session() as session:
             return {"lead_id": lead_id, "recycled": sales.recycle_count(session, lead_id)}
 
@@ -491,9 +474,7 @@ def sales_router() -> APIRouter:
     def read_notifications(
         request: Request, principal: Principal = Depends(Authorize(None))
     ) -> Response:
-        with container_of(request).uow() as uow:
-            sales.mark_read(principal.user_id, uow=uow)
-            uow.commit()
+        sales.do_mark_read(principal.user_id, uow=container_of(request).uow())
         return Response(status_code=204)
 
     @router.get(
@@ -526,17 +507,14 @@ def views_router() -> APIRouter:
         request: Request, body: ViewBody, principal: Principal = Depends(can_write)
     ) -> dict[str, Any]:
         with container_of(request).uow() as uow:
-            view = views.create_view(body.model_dump(), owner_id=principal.user_id, uow=uow)
-            uow.commit()
+            view = views.do_create_view(body.model_dump(), owner_id=principal.user_id, uow=uow)
             return views.public_view(view)
 
     @router.delete("/{view_id}", status_code=204, summary="Delete a view of mine")
     def delete_view(
         request: Request, view_id: int, principal: Principal = Depends(can_write)
     ) -> Response:
-        with container_of(request).uow() as uow:
-            views.delete_view(view_id, owner_id=principal.user_id, uow=uow)
-            uow.commit()
+        views.do_delete_view(view_id, owner_id=principal.user_id, uow=container_of(request).uow())
         return Response(status_code=204)
 
     @router.get("/{view_id}/records", summary="The first page of a view's records")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
 from leadflow.errors import NotFound, ValidationFailed
-from leadflow.org.services import all_switches, set_switch
+from leadflow.org.services import all_switches
 from leadflow.scoring import insight, predict, services
 from leadflow.scoring.schemas import RescoreIn, ScoringModelIn, ScoringModelPatch, ScoringSwitchIn
 from leadflow.users.domain import Permission
@@ -49,9 +49,7 @@ def routers() -> list[APIRouter]:
         rules [{name, points, conditions: [...]}], grades [{name, min, max}]."""
         container = container_of(request)
         with container.uow() as uow:
-            row = services.create_model(_data(body), uow=uow)
-            uow.commit()
-            result = services.model_public(row)
+            result = services.model_public(services.do_create_model(_data(body), uow=uow))
         response.headers["Location"] = f"/api/v1/scoring/models/{result['id']}"
         return result
 
@@ -70,9 +68,7 @@ def routers() -> list[APIRouter]:
     def update_model(request: Request, model_id: int, body: ScoringModelPatch) -> dict[str, Any]:
         container = container_of(request)
         with container.uow() as uow:
-            row = services.update_model(model_id, _data(body), uow=uow)
-            uow.commit()
-            return services.model_public(row)
+            return services.model_public(services.do_update_model(model_id, _data(body), uow=uow))
 
     @router.delete(
         "/models/{model_id}",
@@ -83,9 +79,7 @@ def routers() -> list[APIRouter]:
     )
     def delete_model(request: Request, model_id: int) -> Response:
         container = container_of(request)
-        with container.uow() as uow:
-            services.delete_model(model_id, uow=uow)
-            uow.commit()
+        services.do_delete_model(model_id, uow=container.uow())
         return Response(status_code=204)
 
     @router.post("/models/{model_id}/check", dependencies=[can_admin], summary="Check for errors")
@@ -107,10 +101,8 @@ def routers() -> list[APIRouter]:
     ) -> dict[str, Any]:
         """Publishes a new version and starts its full rescore; returns the job."""
         container = container_of(request)
-        with container.uow() as uow:
-            job = services.go_live(model_id, uow=uow, requested_by=principal.user_id)
-            uow.commit()
-            job_id = job.id
+        job = services.do_go_live(model_id, uow=container.uow(), requested_by=principal.user_id)
+        job_id = job.id
         with container.read_session() as session:
             return services.job_public(services.get_job(session, job_id))
 
@@ -123,9 +115,7 @@ def routers() -> list[APIRouter]:
     def stop_model(request: Request, model_id: int) -> dict[str, Any]:
         container = container_of(request)
         with container.uow() as uow:
-            row = services.stop_model(model_id, uow=uow)
-            uow.commit()
-            return services.model_public(row)
+            return services.model_public(services.do_stop_model(model_id, uow=uow))
 
     @router.post("/models/{model_id}/what-if", dependencies=[can_admin], summary="What-if")
     def what_if(request: Request, model_id: int) -> dict[str, Any]:
@@ -173,10 +163,10 @@ def routers() -> list[APIRouter]:
         """Body (optional): {"model_id": id}; without it every live model is rescored."""
         model_id = body.model_id if body is not None else None
         container = container_of(request)
-        with container.uow() as uow:
-            job = services.start_rescore(model_id, uow=uow, requested_by=principal.user_id)
-            uow.commit()
-            job_id = job.id
+        job = services.do_start_rescore(
+            model_id, uow=container.uow(), requested_by=principal.user_id
+        )
+        job_id = job.id
         with container.read_session() as session:
             return services.job_public(services.get_job(session, job_id))
 
@@ -203,9 +193,7 @@ def routers() -> list[APIRouter]:
         if not key.startswith(SWITCH_PREFIX):
             raise ValidationFailed(f"Unknown scoring switch '{key}'", field="key")
         container = container_of(request)
-        with container.uow() as uow:
-            set_switch(key, body.enabled, uow=uow)
-            uow.commit()
+        services.do_set_switches({key: body.enabled}, uow=container.uow())
         with container.read_session() as session:
             return {"items": switches_public(session)}
 
@@ -216,10 +204,7 @@ def routers() -> list[APIRouter]:
         """Logistic regression on qualified vs disqualified leads; 422 with too few of either."""
         container = container_of(request)
         with container.uow() as uow:
-            run = predict.train_predictive(uow=uow)
-            result = predict.run_public(run)
-            uow.commit()
-        return result
+            return predict.run_public(predict.do_train_predictive(uow=uow))
 
     @router.get(
         "/predictive",

@@ -131,9 +131,7 @@ def _public_router() -> APIRouter:
             return _not_found(request, "There is no page at this address.")
         visitor = visitor_of(_secret(container), request.cookies.get(VISITOR_COOKIE))
         if visitor is not None:
-            with container.uow() as uow:
-                if services.record_page_visit(page.id, visitor, uow=uow):
-                    uow.commit()
+            services.do_record_page_visit(page.id, visitor, uow=container.uow())
         return _landing(request, form, page)
 
     @router.post("/p/{slug}")
@@ -215,11 +213,10 @@ def _public_router() -> APIRouter:
         try:
             check_rate(request, f"event:{event_id}")
             with container.uow() as uow:
-                registration, _ = services.register_for_event(
+                registration, _ = services.do_register_for_event(
                     event_id, {**values, "join_waitlist": checked(values, "join_waitlist")}, uow=uow
                 )
                 status = registration.status
-                uow.commit()
         except LeadflowError as exc:
             errors = {exc.field: exc.message} if exc.field and exc.field != "join_waitlist" else {}
             full = isinstance(exc, EventFull)
@@ -411,10 +408,7 @@ def _forms_router() -> APIRouter:
     ) -> Response:
         changes = _form_changes(raw)
         try:
-            with container_of(request).uow() as uow:
-                created = services.create_form(changes, uow=uow)
-                form_id = created.id
-                uow.commit()
+            form_id = services.do_create_form(changes, uow=container_of(request).uow()).id
         except LeadflowError as exc:
             return _editor_failed(request, raw, changes, exc, "New form", "/forms/new", None)
         return RedirectResponse(f"/forms/{form_id}", status_code=303)
@@ -478,9 +472,7 @@ def _forms_router() -> APIRouter:
     ) -> Response:
         changes = _form_changes(raw)
         try:
-            with container_of(request).uow() as uow:
-                services.update_form(form_id, changes, uow=uow)
-                uow.commit()
+            services.do_update_form(form_id, changes, uow=container_of(request).uow())
         except LeadflowError as exc:
             return _editor_failed(
                 request, raw, changes, exc, "Edit form", f"/forms/{form_id}/edit", form_id
@@ -567,10 +559,7 @@ def _events_router() -> APIRouter:
         data: dict[str, Any] = {**values, "create_leads": checked(raw, "create_leads")}
         data["capacity"] = values["capacity"] or None
         try:
-            with container_of(request).uow() as uow:
-                created = services.create_event(data, uow=uow)
-                event_id = created.id
-                uow.commit()
+            event_id = services.do_create_event(data, uow=container_of(request).uow()).id
         except LeadflowError as exc:
             return events_page(
                 request, principal, FormState.failed(values, exc, EVENT_INPUTS), exc.http_status
@@ -600,9 +589,7 @@ def _events_router() -> APIRouter:
         registration_id: int,
         principal: Principal = Depends(can_write),
     ) -> Response:
-        with container_of(request).uow() as uow:
-            services.check_in(event_id, registration_id, uow=uow)
-            uow.commit()
+        services.do_check_in(event_id, registration_id, uow=container_of(request).uow())
         return RedirectResponse(f"/events/{event_id}", status_code=303)
 
     return router
@@ -648,18 +635,16 @@ def _matching_router() -> APIRouter:
         values = {name: text_of(raw, name) for name in STRATEGY_INPUTS}
         fields = [str(value) for value in raw.getlist("fields") if str(value)]
         try:
-            with container_of(request).uow() as uow:
-                matching.create_strategy(
-                    {
-                        "name": values["name"],
-                        "target": values["target"],
-                        "fields": fields,
-                        "description": values["description"],
-                        "is_default": checked(raw, "is_default"),
-                    },
-                    uow=uow,
-                )
-                uow.commit()
+            matching.do_create_strategy(
+                {
+                    "name": values["name"],
+                    "target": values["target"],
+                    "fields": fields,
+                    "description": values["description"],
+                    "is_default": checked(raw, "is_default"),
+                },
+                uow=container_of(request).uow(),
+            )
         except LeadflowError as exc:
             return matching_page(
                 request,
@@ -673,9 +658,9 @@ def _matching_router() -> APIRouter:
     def make_default(
         request: Request, strategy_id: int, principal: Principal = Depends(can_admin)
     ) -> Response:
-        with container_of(request).uow() as uow:
-            matching.update_strategy(strategy_id, {"is_default": True}, uow=uow)
-            uow.commit()
+        matching.do_update_strategy(
+            strategy_id, {"is_default": True}, uow=container_of(request).uow()
+        )
         return RedirectResponse("/settings/matching", status_code=303)
 
     @router.post("/settings/matching/{strategy_id:int}/delete")
@@ -683,9 +668,7 @@ def _matching_router() -> APIRouter:
         request: Request, strategy_id: int, principal: Principal = Depends(can_admin)
     ) -> Response:
         try:
-            with container_of(request).uow() as uow:
-                matching.delete_strategy(strategy_id, uow=uow)
-                uow.commit()
+            matching.do_delete_strategy(strategy_id, uow=container_of(request).uow())
         except LeadflowError as exc:
             return matching_page(request, principal, FormState(alert=exc.message), exc.http_status)
         return RedirectResponse("/settings/matching", status_code=303)

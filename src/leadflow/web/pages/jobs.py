@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from leadflow.errors import LeadflowError, NotFound, PermissionDenied
 from leadflow.jobs.domain import ACTIVE, JobStatus
 from leadflow.jobs.kinds import kinds_for
-from leadflow.jobs.services import cancel_job, get_job, job_public, list_jobs
+from leadflow.jobs.services import do_cancel_job, get_job, job_public, list_jobs
 from leadflow.users.services import Principal, get_user
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.pages.records import form_data
@@ -92,14 +92,12 @@ def routers() -> list[APIRouter]:
         principal: Principal = Depends(signed_in),
         form: FormData = Depends(form_data),
     ) -> Response:
-        with container_of(request).uow() as uow:
-            try:
-                cancel_job(job_id, uow=uow, role=principal.role)
-                uow.commit()
-            except LeadflowError as exc:
-                if isinstance(exc, NotFound | PermissionDenied):
-                    raise
-                return _detail(request, principal, job_id, error=exc)
+        try:
+            do_cancel_job(job_id, uow=container_of(request).uow(), role=principal.role)
+        except LeadflowError as exc:
+            if isinstance(exc, NotFound | PermissionDenied):
+                raise
+            return _detail(request, principal, job_id, error=exc)
         return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
     return [router]

@@ -156,12 +156,10 @@ def _lead_action(
     action: Callable[[UnitOfWork], Any],
     done: str,
 ) -> RedirectResponse:
-    with container_of(request).uow() as uow:
-        try:
-            action(uow)
-            uow.commit()
-        except LeadflowError as exc:
-            return _back(lead_id, stage=stage, perr=exc.message, pfield=exc.field)
+    try:
+        action(container_of(request).uow())
+    except LeadflowError as exc:
+        return _back(lead_id, stage=stage, perr=exc.message, pfield=exc.field)
     return _back(lead_id, pdone=done)
 
 
@@ -184,11 +182,12 @@ def lead_routes() -> APIRouter:
         principal: Principal = Depends(can_write),
         form: FormData = Depends(form_data),
     ) -> Response:
-        from leadflow.leads.services import get_lead, update_lead
+        from leadflow.leads.services import get_lead
 
         stage_key = _text(form, "stage")
 
         def save(uow: UnitOfWork) -> None:
+            # The stage's fields are read in the unit that saves them, so one session serves.
             bar = process.instance_view(uow.session, lead_id)
             if bar is None:
                 raise ValidationFailed("The lead has no process", field="stage")
@@ -202,13 +201,11 @@ def lead_routes() -> APIRouter:
                 submitted_values(definitions, form),
                 current_values(definitions, record),
             )
-            if data:
-                update_lead(lead_id, data, uow=uow)
+            process.do_save_steps(lead_id, data, uow=uow)
 
         with container_of(request).uow() as uow:
             try:
                 save(uow)
-                uow.commit()
             except LeadflowError as exc:
                 return _back(lead_id, stage=stage_key, perr=exc.message, pfield=exc.field)
         # Ticking a step can move the lead (sales ready, accepted): show where it stands now.
@@ -225,7 +222,7 @@ def lead_routes() -> APIRouter:
             request,
             lead_id,
             _text(form, "stage"),
-            lambda uow: process.next_stage(lead_id, uow=uow, actor_user_id=principal.user_id),
+            lambda uow: process.do_next_stage(lead_id, uow=uow, actor_user_id=principal.user_id),
             "Moved to the next stage.",
         )
 
@@ -241,7 +238,7 @@ def lead_routes() -> APIRouter:
             request,
             lead_id,
             stage,
-            lambda uow: process.set_active_stage(
+            lambda uow: process.do_set_active_stage(
                 lead_id, stage, uow=uow, actor_user_id=principal.user_id
             ),
             "Stage set active.",
@@ -259,14 +256,15 @@ def lead_routes() -> APIRouter:
             use_or_create_contact=bool(form.get("use_or_create_contact")),
             use_or_create_account=bool(form.get("use_or_create_account")),
         )
-        with container_of(request).uow() as uow:
-            try:
-                result = sales.qualify_lead(
-                    lead_id, uow=uow, options=options, by_user_id=principal.user_id
-                )
-                uow.commit()
-            except LeadflowError as exc:
-                return _back(lead_id, perr=exc.message, pfield=exc.field)
+        try:
+            result = sales.do_qualify_lead(
+                lead_id,
+                uow=container_of(request).uow(),
+                options=options,
+                by_user_id=principal.user_id,
+            )
+        except LeadflowError as exc:
+            return _back(lead_id, perr=exc.message, pfield=exc.field)
         if result.opportunity_id is not None:
             return RedirectResponse(f"/opportunities/{result.opportunity_id}", status_code=303)
         return _back(lead_id, pdone="The lead is qualified.")
@@ -283,7 +281,7 @@ def lead_routes() -> APIRouter:
             request,
             lead_id,
             None,
-            lambda uow: sales.disqualify_lead(
+            lambda uow: sales.do_disqualify_lead(
                 lead_id, reason, uow=uow, by_user_id=principal.user_id
             ),
             "The lead is disqualified.",
@@ -297,7 +295,7 @@ def lead_routes() -> APIRouter:
             request,
             lead_id,
             None,
-            lambda uow: sales.reactivate_lead(lead_id, uow=uow, by_user_id=principal.user_id),
+            lambda uow: sales.do_reactivate_lead(lead_id, uow=uow, by_user_id=principal.user_id),
             "The lead is open again.",
         )
 
@@ -313,7 +311,9 @@ def lead_routes() -> APIRouter:
             request,
             lead_id,
             None,
-            lambda uow: sales.recycle_lead(lead_id, reason, uow=uow, by_user_id=principal.user_id),
+            lambda uow: sales.do_recycle_lead(
+                lead_id, reason, uow=uow, by_user_id=principal.user_id
+            ),
             "The lead went back to marketing.",
         )
 
@@ -327,17 +327,17 @@ def lead_routes() -> APIRouter:
         chosen = _text(form, "user_id")
         user_id = int(chosen) if chosen.isdigit() else None
         back = _text(form, "back")
-        with container_of(request).uow() as uow:
-            try:
-                sales.accept_lead(lead_id, user_id, uow=uow, by_user_id=principal.user_id)
-                uow.commit()
-            except LeadflowError as exc:
-                if back == "queues":
-                    return RedirectResponse(
-                        f"/queues?{urlencode({'error': exc.message, 'lead': lead_id})}",
-                        status_code=303,
-                    )
-                return _back(lead_id, perr=exc.message, pfield=exc.field)
+        try:
+            sales.do_accept_lead(
+                lead_id, user_id, uow=container_of(request).uow(), by_user_id=principal.user_id
+            )
+        except LeadflowError as exc:
+            if back == "queues":
+                return RedirectResponse(
+                    f"/queues?{urlencode({'error': exc.message, 'lead': lead_id})}",
+                    status_code=303,
+                )
+            return _back(lead_id, perr=exc.message, pfield=exc.field)
         if back == "queues":
             return RedirectResponse("/queues?done=accepted", status_code=303)
         return _back(lead_id, pdone="Assigned and accepted.")
@@ -395,9 +395,7 @@ def feature_routes() -> APIRouter:
     def read_notifications(
         request: Request, principal: Principal = Depends(Authorize(None))
     ) -> Response:
-        with container_of(request).uow() as uow:
-            sales.mark_read(principal.user_id, uow=uow)
-            uow.commit()
+        sales.do_mark_read(principal.user_id, uow=container_of(request).uow())
         return RedirectResponse("/notifications", status_code=303)
 
     can_admin = Authorize(Permission.PROCESS_ADMIN)
@@ -447,14 +445,11 @@ def feature_routes() -> APIRouter:
         content_type = "json" if isinstance(text, str) and text.lstrip().startswith("{") else "yaml"
         try:
             data = parse_definition_text(text if isinstance(text, str) else "", content_type)
-            with container_of(request).uow() as uow:
-                row = process.save_definition(data, uow=uow)
-                uow.commit()
-                version = row.version
+            row = process.do_save_definition(data, uow=container_of(request).uow())
         except LeadflowError as exc:
             return settings_page(request, error=exc.message, status=exc.http_status)
         return RedirectResponse(
-            f"/settings/process?{urlencode({'done': f'Imported as version {version}.'})}",
+            f"/settings/process?{urlencode({'done': f'Imported as version {row.version}.'})}",
             status_code=303,
         )
 
@@ -469,18 +464,14 @@ def feature_routes() -> APIRouter:
         except ValueError:
             return settings_page(request, error="Hours must be a number", status=422)
         try:
-            with container_of(request).uow() as uow:
-                sales.set_deadline(_text(form, "queue"), hours, uow=uow)
-                uow.commit()
+            sales.do_set_deadline(_text(form, "queue"), hours, uow=container_of(request).uow())
         except LeadflowError as exc:
             return settings_page(request, error=exc.message, status=exc.http_status)
         return RedirectResponse("/settings/process?done=Deadline+saved.", status_code=303)
 
     @router.post("/settings/process/check-deadlines")
     def run_check(request: Request, principal: Principal = Depends(can_admin)) -> Response:
-        with container_of(request).uow() as uow:
-            escalated = sales.check_deadlines(uow=uow)
-            uow.commit()
+        escalated = sales.do_check_deadlines(uow=container_of(request).uow())
         note = f"{len(escalated)} overdue task(s) escalated."
         return RedirectResponse(f"/settings/process?{urlencode({'done': note})}", status_code=303)
 
@@ -525,12 +516,12 @@ def feature_routes() -> APIRouter:
             "sort": values["sort"] or None,
         }
         try:
-            with container_of(request).uow() as uow:
-                view = views.create_view(data, owner_id=principal.user_id, uow=uow)
-                uow.commit()
-                target = f"/{'leads' if view.entity == 'lead' else 'contacts'}?view={view.id}"
+            view = views.do_create_view(
+                data, owner_id=principal.user_id, uow=container_of(request).uow()
+            )
         except LeadflowError as exc:
             return view_form(request, values, exc)
+        target = f"/{'leads' if view.entity == 'lead' else 'contacts'}?view={view.id}"
         return RedirectResponse(target, status_code=303)
 
     return router

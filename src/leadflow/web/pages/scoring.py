@@ -19,7 +19,6 @@ from starlette.datastructures import FormData
 from leadflow.errors import LeadflowError, ValidationFailed
 from leadflow.interactions.domain import InteractionKind
 from leadflow.jobs.services import job_public
-from leadflow.org.services import set_switch
 from leadflow.registry.domain import Registry
 from leadflow.scoring import insight, services
 from leadflow.scoring.domain import SCORED_ENTITIES, FieldOp, Frequency
@@ -236,20 +235,18 @@ def routers() -> list[APIRouter]:
         principal: Principal = Depends(can_admin),
         form: FormData = Depends(form_data),
     ) -> Response:
-        with container_of(request).uow() as uow:
-            try:
-                row = services.create_model(
-                    {
-                        "name": _text(form, "name"),
-                        "entity_target": _text(form, "entity_target") or "contact",
-                        "description": _text(form, "description") or None,
-                    },
-                    uow=uow,
-                )
-                uow.commit()
-                model_id = row.id
-            except LeadflowError as exc:
-                return _index(request, principal, exc, status=exc.http_status)
+        try:
+            row = services.do_create_model(
+                {
+                    "name": _text(form, "name"),
+                    "entity_target": _text(form, "entity_target") or "contact",
+                    "description": _text(form, "description") or None,
+                },
+                uow=container_of(request).uow(),
+            )
+        except LeadflowError as exc:
+            return _index(request, principal, exc, status=exc.http_status)
+        model_id = row.id
         return RedirectResponse(f"/scoring/models/{model_id}", status_code=303)
 
     @router.post("/scoring/switches")
@@ -261,10 +258,7 @@ def routers() -> list[APIRouter]:
         container = container_of(request)
         with container.read_session() as session:
             keys = [item["key"] for item in switches_public(session)]
-        with container.uow() as uow:
-            for key in keys:
-                set_switch(key, form.get(key) == "on", uow=uow)
-            uow.commit()
+        services.do_set_switches({key: form.get(key) == "on" for key in keys}, uow=container.uow())
         return RedirectResponse("/scoring", status_code=303)
 
     @router.get("/scoring/models/{model_id:int}")
@@ -277,8 +271,7 @@ def routers() -> list[APIRouter]:
         with container_of(request).uow() as uow:
             try:
                 current = services.model_public(services.get_model(uow.session, model_id))
-                services.update_model(model_id, change(current), uow=uow)
-                uow.commit()
+                services.do_update_model(model_id, change(current), uow=uow)
             except LeadflowError as exc:
                 return _designer(
                     request, principal, model_id, error=exc, form=form_name, status=exc.http_status
@@ -413,44 +406,41 @@ def routers() -> list[APIRouter]:
     def go_live(
         request: Request, model_id: int, principal: Principal = Depends(can_admin)
     ) -> Response:
-        with container_of(request).uow() as uow:
-            try:
-                services.go_live(model_id, uow=uow, requested_by=principal.user_id)
-                uow.commit()
-            except LeadflowError as exc:
-                return _designer(
-                    request, principal, model_id, error=exc, form="actions", status=exc.http_status
-                )
+        try:
+            services.do_go_live(
+                model_id, uow=container_of(request).uow(), requested_by=principal.user_id
+            )
+        except LeadflowError as exc:
+            return _designer(
+                request, principal, model_id, error=exc, form="actions", status=exc.http_status
+            )
         return RedirectResponse(f"/scoring/models/{model_id}", status_code=303)
 
     @router.post("/scoring/models/{model_id:int}/stop")
     def stop(
         request: Request, model_id: int, principal: Principal = Depends(can_admin)
     ) -> Response:
-        with container_of(request).uow() as uow:
-            try:
-                services.stop_model(model_id, uow=uow)
-                uow.commit()
-            except LeadflowError as exc:
-                return _designer(
-                    request, principal, model_id, error=exc, form="actions", status=exc.http_status
-                )
+        try:
+            services.do_stop_model(model_id, uow=container_of(request).uow())
+        except LeadflowError as exc:
+            return _designer(
+                request, principal, model_id, error=exc, form="actions", status=exc.http_status
+            )
         return RedirectResponse(f"/scoring/models/{model_id}", status_code=303)
 
     @router.post("/scoring/models/{model_id:int}/rescore")
     def rescore(
         request: Request, model_id: int, principal: Principal = Depends(can_admin)
     ) -> Response:
-        with container_of(request).uow() as uow:
-            try:
-                job = services.start_rescore(model_id, uow=uow, requested_by=principal.user_id)
-                uow.commit()
-                job_id = job.id
-            except LeadflowError as exc:
-                return _designer(
-                    request, principal, model_id, error=exc, form="actions", status=exc.http_status
-                )
-        return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+        try:
+            job = services.do_start_rescore(
+                model_id, uow=container_of(request).uow(), requested_by=principal.user_id
+            )
+        except LeadflowError as exc:
+            return _designer(
+                request, principal, model_id, error=exc, form="actions", status=exc.http_status
+            )
+        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
     return [router]
 
