@@ -1,4 +1,8 @@
-"""Account use cases: the only code that writes accounts."""
+"""Account use cases: the only code that writes accounts.
+
+`create_account` is a step the sales handover runs inside its own unit of work;
+`do_create_account` is the use case a face calls: it opens and commits its own unit.
+"""
 
 from __future__ import annotations
 
@@ -54,9 +58,19 @@ def create_account(data: Mapping[str, Any], *, uow: UnitOfWork) -> Account:
     return create_row(ACCOUNTS, data, uow=uow)
 
 
+def do_create_account(data: Mapping[str, Any], *, uow: UnitOfWork) -> Account:
+    """Create an account (see `create_account`) in its own transaction."""
+    with uow:
+        row = create_account(data, uow=uow)
+        uow.commit()
+        return row
+
+
 def update_account(account_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Account:
-    row, _ = update_row(ACCOUNTS, account_id, changes, uow=uow)
-    return row
+    with uow:
+        row, _ = update_row(ACCOUNTS, account_id, changes, uow=uow)
+        uow.commit()
+        return row
 
 
 def get_account(session: Session, account_id: int) -> Account:
@@ -65,6 +79,8 @@ def get_account(session: Session, account_id: int) -> Account:
 
 def delete_account(account_id: int, *, unlink_leads: bool = False, uow: UnitOfWork) -> None:
     """Delete an account; its contacts stay, unlinked. Leads pointing at it block it."""
-    get_account(uow.session, account_id)
-    detach_leads(uow, field="parent_account_id", target_id=account_id, unlink=unlink_leads)
-    delete_row(ACCOUNTS, account_id, uow=uow)
+    with uow:
+        get_account(uow.session, account_id)
+        detach_leads(uow, field="parent_account_id", target_id=account_id, unlink=unlink_leads)
+        delete_row(ACCOUNTS, account_id, uow=uow)
+        uow.commit()

@@ -1,4 +1,8 @@
-"""Recording interactions: one at a time or in batches of up to 10,000."""
+"""Recording interactions: one at a time or in batches of up to 10,000.
+
+`record_interaction(s)` are steps capture runs inside its own unit of work;
+`do_record_interaction(s)` are the use cases a face calls: each commits its own unit.
+"""
 
 from __future__ import annotations
 
@@ -103,6 +107,24 @@ def record_interaction(data: Mapping[str, Any], *, uow: UnitOfWork) -> Interacti
     """Record one interaction of a contact (optionally on one of its leads)."""
     [recorded] = record_interactions([data], uow=uow)
     return recorded
+
+
+def do_record_interactions(
+    items: Sequence[Mapping[str, Any]], *, uow: UnitOfWork
+) -> list[InteractionRecorded]:
+    """Record a batch (see `record_interactions`) in its own transaction."""
+    with uow:
+        recorded = record_interactions(items, uow=uow)
+        uow.commit()
+        return recorded
+
+
+def do_record_interaction(data: Mapping[str, Any], *, uow: UnitOfWork) -> InteractionRecorded:
+    """Record one interaction (see `record_interaction`) in its own transaction."""
+    with uow:
+        recorded = record_interaction(data, uow=uow)
+        uow.commit()
+        return recorded
 
 
 def _check_exist(

@@ -1,4 +1,9 @@
-"""Lead use cases: the only code that writes leads."""
+"""Lead use cases: the only code that writes leads.
+
+`create_lead` and `update_lead` are steps other use cases (capture, sales, automation)
+run inside their own unit of work; `do_create_lead` and `do_update_lead` are the use
+cases a face calls: each opens and commits its own unit (zulip's `do_*` actions).
+"""
 
 from __future__ import annotations
 
@@ -142,6 +147,22 @@ def update_lead(
     return row
 
 
+def do_create_lead(data: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
+    """Create a lead (see `create_lead`) in its own transaction."""
+    with uow:
+        row = create_lead(data, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_update_lead(lead_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
+    """Change a lead's fields (see `update_lead`) in its own transaction."""
+    with uow:
+        row = update_lead(lead_id, changes, uow=uow)
+        uow.commit()
+        return row
+
+
 def mark_sales_ready(lead_id: int, *, model_id: int, uow: UnitOfWork) -> bool:
     """Scoring reached a threshold: mark the lead unless it already is (True when marked).
 
@@ -169,7 +190,9 @@ def get_lead(session: Session, lead_id: int) -> Lead:
 
 def delete_lead(lead_id: int, *, uow: UnitOfWork) -> None:
     """Delete a lead; its interactions stay with the contact, unlinked from the lead."""
-    delete_row(LEADS, lead_id, uow=uow)
+    with uow:
+        delete_row(LEADS, lead_id, uow=uow)
+        uow.commit()
 
 
 def detach_leads(uow: UnitOfWork, *, field: str, target_id: int, unlink: bool) -> list[int]:

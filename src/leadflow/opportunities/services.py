@@ -1,4 +1,8 @@
-"""Opportunity use cases."""
+"""Opportunity use cases.
+
+`create_opportunity` is a step the sales handover runs inside its own unit of work;
+`do_create_opportunity` is the use case a face calls: it opens and commits its own unit.
+"""
 
 from __future__ import annotations
 
@@ -37,11 +41,21 @@ def create_opportunity(data: Mapping[str, Any], *, uow: UnitOfWork) -> Opportuni
     return create_row(OPPORTUNITIES, data, uow=uow)
 
 
+def do_create_opportunity(data: Mapping[str, Any], *, uow: UnitOfWork) -> Opportunity:
+    """Create an opportunity (see `create_opportunity`) in its own transaction."""
+    with uow:
+        row = create_opportunity(data, uow=uow)
+        uow.commit()
+        return row
+
+
 def update_opportunity(
     opportunity_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork
 ) -> Opportunity:
-    row, _ = update_row(OPPORTUNITIES, opportunity_id, changes, uow=uow)
-    return row
+    with uow:
+        row, _ = update_row(OPPORTUNITIES, opportunity_id, changes, uow=uow)
+        uow.commit()
+        return row
 
 
 def get_opportunity(session: Session, opportunity_id: int) -> Opportunity:
@@ -49,4 +63,6 @@ def get_opportunity(session: Session, opportunity_id: int) -> Opportunity:
 
 
 def delete_opportunity(opportunity_id: int, *, uow: UnitOfWork) -> None:
-    delete_row(OPPORTUNITIES, opportunity_id, uow=uow)
+    with uow:
+        delete_row(OPPORTUNITIES, opportunity_id, uow=uow)
+        uow.commit()

@@ -7,23 +7,28 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 
-from leadflow.accounts.services import ACCOUNTS, create_account, delete_account, update_account
-from leadflow.contacts.services import CONTACTS, create_contact, delete_contact, update_contact
+from leadflow.accounts.services import ACCOUNTS, delete_account, do_create_account, update_account
+from leadflow.contacts.services import (
+    CONTACTS,
+    delete_contact,
+    do_create_contact,
+    do_update_contact,
+)
 from leadflow.interactions.services import (
     contact_timeline,
+    do_record_interaction,
+    do_record_interactions,
     get_interaction,
-    record_interaction,
-    record_interactions,
 )
 from leadflow.leads.models import Lead
-from leadflow.leads.services import LEADS, create_lead, delete_lead, update_lead
+from leadflow.leads.services import LEADS, delete_lead, do_create_lead, do_update_lead
 from leadflow.lib.crud import get_row
 from leadflow.lib.listing import parse_list_params, run_list
 from leadflow.lib.records import to_public
 from leadflow.opportunities.services import (
     OPPORTUNITIES,
-    create_opportunity,
     delete_opportunity,
+    do_create_opportunity,
     update_opportunity,
 )
 from leadflow.registry.services import add_custom_field, remove_custom_field
@@ -56,14 +61,14 @@ from leadflow.web.auth import Authorize, container_of
 from leadflow.web.openapi import problems
 
 RECORDS = [
-    RecordRoutes(CONTACTS, "contacts", P.CONTACTS_READ, P.CONTACTS_WRITE, create_contact,
-                 update_contact, delete_contact, delete_takes_unlink=True),
-    RecordRoutes(ACCOUNTS, "accounts", P.ACCOUNTS_READ, P.ACCOUNTS_WRITE, create_account,
+    RecordRoutes(CONTACTS, "contacts", P.CONTACTS_READ, P.CONTACTS_WRITE, do_create_contact,
+                 do_update_contact, delete_contact, delete_takes_unlink=True),
+    RecordRoutes(ACCOUNTS, "accounts", P.ACCOUNTS_READ, P.ACCOUNTS_WRITE, do_create_account,
                  update_account, delete_account, delete_takes_unlink=True),
-    RecordRoutes(LEADS, "leads", P.LEADS_READ, P.LEADS_WRITE, create_lead, update_lead,
+    RecordRoutes(LEADS, "leads", P.LEADS_READ, P.LEADS_WRITE, do_create_lead, do_update_lead,
                  delete_lead, update_conflict="The lead is qualified and read-only"),
     RecordRoutes(OPPORTUNITIES, "opportunities", P.OPPORTUNITIES_READ, P.OPPORTUNITIES_WRITE,
-                 create_opportunity, update_opportunity, delete_opportunity),
+                 do_create_opportunity, update_opportunity, delete_opportunity),
 ]  # fmt: skip
 
 
@@ -109,9 +114,7 @@ def interactions_router() -> APIRouter:
     @router.post("", status_code=201, dependencies=[can_write], summary="Record an interaction")
     def record_one(request: Request, body: InteractionIn) -> dict[str, Any]:
         container = container_of(request)
-        with container.uow() as uow:
-            recorded = record_interaction(body.model_dump(exclude_unset=True), uow=uow)
-            uow.commit()
+        recorded = do_record_interaction(body.model_dump(exclude_unset=True), uow=container.uow())
         return {"id": recorded.interaction_id, **recorded.to_payload()}
 
     @router.post(
@@ -123,9 +126,7 @@ def interactions_router() -> APIRouter:
     def record_batch(request: Request, body: InteractionBatchIn) -> dict[str, Any]:
         container = container_of(request)
         items = [item.model_dump(exclude_unset=True) for item in body.items]
-        with container.uow() as uow:
-            recorded = record_interactions(items, uow=uow)
-            uow.commit()
+        recorded = do_record_interactions(items, uow=container.uow())
         return {"count": len(recorded), "ids": [item.interaction_id for item in recorded]}
 
     @router.get("", response_model=Page, dependencies=[can_read], summary="List interactions")

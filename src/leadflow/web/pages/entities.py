@@ -8,12 +8,22 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from leadflow.accounts.services import create_account, delete_account, get_account, update_account
-from leadflow.contacts.services import create_contact, delete_contact, get_contact, update_contact
-from leadflow.leads.services import create_lead, delete_lead, get_lead, update_lead
+from leadflow.accounts.services import (
+    delete_account,
+    do_create_account,
+    get_account,
+    update_account,
+)
+from leadflow.contacts.services import (
+    delete_contact,
+    do_create_contact,
+    do_update_contact,
+    get_contact,
+)
+from leadflow.leads.services import delete_lead, do_create_lead, do_update_lead, get_lead
 from leadflow.opportunities.services import (
-    create_opportunity,
     delete_opportunity,
+    do_create_opportunity,
     get_opportunity,
     update_opportunity,
 )
@@ -59,7 +69,7 @@ CONTACT_PAGES = RecordPage(
         quick_filters=("role", "marketing_only", "consent"),
         title_sort="last_name",
     ),
-    P.CONTACTS_READ, P.CONTACTS_WRITE, get_contact, create_contact, update_contact,
+    P.CONTACTS_READ, P.CONTACTS_WRITE, get_contact, do_create_contact, do_update_contact,
     delete_contact, delete_unlinks_leads=True, extra_sections=(contact_timeline_section,),
 )  # fmt: skip
 
@@ -71,7 +81,7 @@ ACCOUNT_PAGES = RecordPage(
         quick_filters=("industry", "country"),
         title_sort="name",
     ),
-    P.ACCOUNTS_READ, P.ACCOUNTS_WRITE, get_account, create_account, update_account,
+    P.ACCOUNTS_READ, P.ACCOUNTS_WRITE, get_account, do_create_account, update_account,
     delete_account, delete_unlinks_leads=True,
 )  # fmt: skip
 
@@ -83,7 +93,7 @@ LEAD_PAGES = RecordPage(
         quick_filters=("status", "source", "sales_ready"),
         title_sort="topic",
     ),
-    P.LEADS_READ, P.LEADS_WRITE, get_lead, create_lead, update_lead, delete_lead,
+    P.LEADS_READ, P.LEADS_WRITE, get_lead, do_create_lead, do_update_lead, delete_lead,
 )  # fmt: skip
 
 OPPORTUNITY_PAGES = RecordPage(
@@ -94,7 +104,7 @@ OPPORTUNITY_PAGES = RecordPage(
         quick_filters=("status",),
         title_sort="name",
     ),
-    P.OPPORTUNITIES_READ, P.OPPORTUNITIES_WRITE, get_opportunity, create_opportunity,
+    P.OPPORTUNITIES_READ, P.OPPORTUNITIES_WRITE, get_opportunity, do_create_opportunity,
     update_opportunity, delete_opportunity,
 )  # fmt: skip
 
