@@ -112,7 +112,6 @@ def create_user_command(
     container = _container()
     with cli_errors(), container.uow() as uow:
         user = create_user(email=email, name=name, role=role, password=password, uow=uow)
-        uow.commit()
         typer.echo(f"user {user.id} {user.email} ({user.role})")
 
 
@@ -135,7 +134,6 @@ def create_token_command(
         if user is None:
             raise NotFound(f"No user with email {email}", field="email")
         _, token = create_token(user.id, name=name, role=role, uow=uow)
-        uow.commit()
     typer.echo(token)
 
 

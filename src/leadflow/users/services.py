@@ -1,4 +1,4 @@
-"""Users, passwords and API tokens."""
+"""Users, passwords and API tokens: each write is a use case that commits its own unit."""
 
 from __future__ import annotations
 
@@ -67,31 +67,52 @@ def create_user(
         raise ValidationFailed(
             f"The password needs at least {MIN_PASSWORD} characters", field="password"
         )
-    existing = uow.session.scalar(select(User).where(User.email == normalized))
-    if existing is not None:
-        raise Conflict(
-            f"A user with email {normalized} exists",
-            code=ErrorCode.DUPLICATE,
-            field="email",
-            existing_id=existing.id,
+    with uow:
+        existing = uow.session.scalar(select(User).where(User.email == normalized))
+        if existing is not None:
+            raise Conflict(
+                f"A user with email {normalized} exists",
+                code=ErrorCode.DUPLICATE,
+                field="email",
+                existing_id=existing.id,
+            )
+        user = User(
+            email=normalized,
+            name=name.strip(),
+            role=checked_role.value,
+            password_hash=_hasher.hash(password) if password else None,
+            capacity=capacity,
         )
-    user = User(
-        email=normalized,
-        name=name.strip(),
-        role=checked_role.value,
-        password_hash=_hasher.hash(password) if password else None,
-        capacity=capacity,
-    )
-    uow.session.add(user)
-    uow.session.flush()
-    uow.publish(UserCreated(user.id, user.role))
-    return user
+        uow.session.add(user)
+        uow.session.flush()
+        uow.publish(UserCreated(user.id, user.role))
+        uow.commit()
+        return user
 
 
 def update_user(user_id: int, changes: dict[str, Any], *, uow: UnitOfWork) -> User:
     """Change a user; the last active admin can be neither demoted nor deactivated."""
-    user = get_user(uow.session, user_id)
-    was_active_admin = user.is_active and user.role == Role.ADMIN
+    with uow:
+        user = get_user(uow.session, user_id)
+        was_active_admin = user.is_active and user.role == Role.ADMIN
+        _apply_user_changes(user, changes)
+        still_active_admin = user.is_active and user.role == Role.ADMIN
+        if (
+            was_active_admin
+            and not still_active_admin
+            and not _other_active_admins(uow.session, user)
+        ):
+            raise Conflict(
+                "This is the last active admin; make another user admin first",
+                field="role" if "role" in changes else "is_active",
+            )
+        user.updated_at = utcnow()
+        uow.session.flush()
+        uow.commit()
+        return user
+
+
+def _apply_user_changes(user: User, changes: dict[str, Any]) -> None:
     for key, value in changes.items():
         if key == "role":
             user.role = _role(str(value)).value
@@ -115,15 +136,6 @@ def update_user(user_id: int, changes: dict[str, Any], *, uow: UnitOfWork) -> Us
             raise ValidationFailed(
                 f"Unknown field '{key}' on user", code=ErrorCode.UNKNOWN_FIELD, field=key
             )
-    still_active_admin = user.is_active and user.role == Role.ADMIN
-    if was_active_admin and not still_active_admin and not _other_active_admins(uow.session, user):
-        raise Conflict(
-            "This is the last active admin; make another user admin first",
-            field="role" if "role" in changes else "is_active",
-        )
-    user.updated_at = utcnow()
-    uow.session.flush()
-    return user
 
 
 def _other_active_admins(session: Session, user: User) -> int:
@@ -188,25 +200,27 @@ def create_token(
     A token may carry a narrower role than its user (an integration that only
     records interactions), never one that can do something the user cannot.
     """
-    user = get_user(uow.session, user_id)
-    token_role = _role(role) if role else Role(user.role)
-    if not ROLE_PERMISSIONS[token_role] <= ROLE_PERMISSIONS[Role(user.role)]:
-        raise ValidationFailed(
-            f"A token of this {user.role} cannot carry the {token_role} role: "
-            "it would allow more than the user may",
-            field="role",
+    with uow:
+        user = get_user(uow.session, user_id)
+        token_role = _role(role) if role else Role(user.role)
+        if not ROLE_PERMISSIONS[token_role] <= ROLE_PERMISSIONS[Role(user.role)]:
+            raise ValidationFailed(
+                f"A token of this {user.role} cannot carry the {token_role} role: "
+                "it would allow more than the user may",
+                field="role",
+            )
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        row = ApiToken(
+            user_id=user.id,
+            name=name.strip() or "token",
+            token_hash=_hash_token(token),
+            prefix=token[:10],
+            role=token_role.value,
         )
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(
-        user_id=user.id,
-        name=name.strip() or "token",
-        token_hash=_hash_token(token),
-        prefix=token[:10],
-        role=token_role.value,
-    )
-    uow.session.add(row)
-    uow.session.flush()
-    return row, token
+        uow.session.add(row)
+        uow.session.flush()
+        uow.commit()
+        return row, token
 
 
 # "Last used" is for spotting stale tokens; writing it on every request would
@@ -228,14 +242,19 @@ def resolve_token(session: Session, token: str) -> tuple[Principal, int | None]:
 
 
 def mark_token_used(token_id: int, *, uow: UnitOfWork) -> None:
-    uow.session.execute(
-        update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
-    )
+    with uow:
+        uow.session.execute(
+            update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
+        )
+        uow.commit()
 
 
 def revoke_token(token_id: int, *, uow: UnitOfWork) -> None:
-    row = uow.session.get(ApiToken, token_id)
-    if row is None:
-        raise NotFound(f"No token with id {token_id}", field="id")
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
+    """Revoke a token; revoking it again keeps the first revocation's date."""
+    with uow:
+        row = uow.session.get(ApiToken, token_id)
+        if row is None:
+            raise NotFound(f"No token with id {token_id}", field="id")
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+        uow.commit()

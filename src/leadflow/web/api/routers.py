@@ -200,9 +200,7 @@ def users_router() -> APIRouter:
         container = container_of(request)
         with container.uow() as uow:
             user = create_user(**body.model_dump(), uow=uow)
-            result = _user_public(user)
-            uow.commit()
-        return result
+            return _user_public(user)
 
     @router.get(
         "/users/{user_id}", response_model=UserOut, dependencies=[can_read], summary="Read a user"
@@ -223,9 +221,7 @@ def users_router() -> APIRouter:
         container = container_of(request)
         with container.uow() as uow:
             user = update_user(user_id, body.model_dump(exclude_unset=True), uow=uow)
-            result = _user_public(user)
-            uow.commit()
-        return result
+            return _user_public(user)
 
     @router.post(
         "/users/{user_id}/tokens",
@@ -236,11 +232,8 @@ def users_router() -> APIRouter:
     )
     def issue_token(request: Request, user_id: int, body: TokenIn) -> dict[str, Any]:
         container = container_of(request)
-        with container.uow() as uow:
-            row, token = create_token(user_id, name=body.name, role=body.role, uow=uow)
-            result = {"id": row.id, "name": row.name, "role": row.role, "token": token}
-            uow.commit()
-        return result
+        row, token = create_token(user_id, name=body.name, role=body.role, uow=container.uow())
+        return {"id": row.id, "name": row.name, "role": row.role, "token": token}
 
     return router
 

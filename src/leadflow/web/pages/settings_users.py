@@ -243,7 +243,6 @@ def users_settings_router() -> APIRouter:
                     uow=uow,
                 )
                 user_id = user.id
-                uow.commit()
             except LeadflowError as exc:
                 error = exc
             else:
@@ -272,7 +271,6 @@ def users_settings_router() -> APIRouter:
                 changes = _user_changes(user, values, _password(form))
                 if changes:
                     update_user(user_id, changes, uow=uow)
-                    uow.commit()
             except LeadflowError as exc:
                 error = exc
             else:
@@ -295,7 +293,6 @@ def users_settings_router() -> APIRouter:
                     user_id, name=values["token_name"], role=values["token_role"] or None, uow=uow
                 )
                 shown = (_token_row(row, can_revoke=False), token)
-                uow.commit()
             except LeadflowError as exc:
                 error = exc
             else:
@@ -324,7 +321,6 @@ def users_settings_router() -> APIRouter:
             # Revoking twice would move the revocation date; the first one stands.
             if token.revoked_at is None:
                 revoke_token(token_id, uow=uow)
-                uow.commit()
         return RedirectResponse(f"{PATH}/{user_id}?{NOTICE}=revoked", status_code=303)
 
     return router
