@@ -186,7 +186,7 @@ def fields_add(
     from leadflow.registry.services import add_custom_field
 
     container = _container()
-    with cli_errors(), container.uow() as uow:
+    with cli_errors():
         definition = add_custom_field(
             {
                 "entity": entity,
@@ -199,9 +199,8 @@ def fields_add(
                 "filterable": filterable,
                 "importable": importable,
             },
-            uow=uow,
+            uow=container.uow(),
         )
-        uow.commit()
     typer.echo(f"{definition.entity}.{definition.name} ({definition.type.value}) added")
 
 
@@ -211,9 +210,8 @@ def fields_remove(entity: str, name: str) -> None:
     from leadflow.registry.services import remove_custom_field
 
     container = _container()
-    with cli_errors(), container.uow() as uow:
-        remove_custom_field(entity, name, uow=uow)
-        uow.commit()
+    with cli_errors():
+        remove_custom_field(entity, name, uow=container.uow())
     typer.echo(f"{entity}.{name} removed")
 
 

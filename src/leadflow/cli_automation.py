@@ -43,7 +43,6 @@ def switch_command(
                 set_switch(key, state == "on", uow=uow)
             else:
                 set_rule_enabled(get_rule_by_key(uow.session, key).id, state == "on", uow=uow)
-            uow.commit()
         console.print(f"{key}: {state}")
 
 
@@ -61,10 +60,7 @@ def backfill_command(
 
     container = _container()
     with cli_errors():
-        with container.uow() as uow:
-            job = start_orphan_backfill(uow=uow)
-            uow.commit()
-            job_id = job.id
+        job_id = start_orphan_backfill(uow=container.uow()).id
         if background:
             console.print(f"job {job_id} queued: leadflow jobs show {job_id}")
             return

@@ -120,7 +120,10 @@ def count_orphans(container: Container, *, after: int = 0) -> int:
 
 def start_orphan_backfill(*, uow: UnitOfWork, requested_by: int | None = None) -> Job:
     """Start the backfill of every existing orphan lead: a job, queued after commit."""
-    return start_job(BACKFILL_JOB, {}, uow=uow, requested_by=requested_by)
+    with uow:
+        job = start_job(BACKFILL_JOB, {}, uow=uow, requested_by=requested_by)
+        uow.commit()
+        return job
 
 
 def backfill_orphans(context: JobContext, params: Mapping[str, Any]) -> dict[str, int]:

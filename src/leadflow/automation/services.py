@@ -1,4 +1,8 @@
-"""Rule use cases: list, add, change, switch, remove, runs; seeding the shipped rules."""
+"""Rule use cases: list, add, change, switch, remove, runs; seeding the shipped rules.
+
+Adding, changing, switching and removing a rule each commit their own unit of work;
+seeding is a step the wiring commits.
+"""
 
 from __future__ import annotations
 
@@ -109,6 +113,7 @@ def _key_for(name: str, session: Session) -> str:
 
 
 def create_rule(data: Mapping[str, Any], *, uow: UnitOfWork) -> AutomationRule:
+    """Add a rule; unsent members take their defaults."""
     unknown = sorted(set(data) - set(EDITABLE))
     if unknown:
         raise ValidationFailed(
@@ -125,47 +130,52 @@ def create_rule(data: Mapping[str, Any], *, uow: UnitOfWork) -> AutomationRule:
         "group": "",
         **data,
     }
-    _check(uow.registry, values)
-    now = utcnow()
-    rule = AutomationRule(
-        key=_key_for(str(values["name"]), uow.session),
-        builtin=False,
-        secret=secrets.token_hex(24),
-        created_at=now,
-        updated_at=now,
-        **{name: values[name] for name in EDITABLE},
-    )
-    uow.session.add(rule)
-    uow.session.flush()
-    uow.publish(RuleChanged(rule.id))
-    return rule
+    with uow:
+        _check(uow.registry, values)
+        now = utcnow()
+        rule = AutomationRule(
+            key=_key_for(str(values["name"]), uow.session),
+            builtin=False,
+            secret=secrets.token_hex(24),
+            created_at=now,
+            updated_at=now,
+            **{name: values[name] for name in EDITABLE},
+        )
+        uow.session.add(rule)
+        uow.session.flush()
+        uow.publish(RuleChanged(rule.id))
+        uow.commit()
+        return rule
 
 
 def update_rule(rule_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> AutomationRule:
-    rule = get_rule(uow.session, rule_id)
-    unknown = sorted(set(changes) - set(EDITABLE))
-    if unknown:
-        raise ValidationFailed(
-            f"Unknown field '{unknown[0]}' on a rule",
-            code=ErrorCode.UNKNOWN_FIELD,
-            field=unknown[0],
-        )
-    if rule.builtin:
-        fixed = sorted(name for name in changes if name in BUILTIN_FIXED)
-        if fixed and changes[fixed[0]] != getattr(rule, fixed[0]):
-            raise ValidationFailed(f"A shipped rule keeps its {fixed[0]}", field=fixed[0])
-    merged = {name: changes.get(name, getattr(rule, name)) for name in EDITABLE}
-    _check(uow.registry, merged)
-    changed = False
-    for name in EDITABLE:
-        if name in changes and getattr(rule, name) != changes[name]:
-            setattr(rule, name, changes[name])
-            changed = True
-    if changed:
-        rule.updated_at = utcnow()
-        uow.session.flush()
-        uow.publish(RuleChanged(rule.id))
-    return rule
+    """Change a rule; a change to what it already holds publishes nothing."""
+    with uow:
+        rule = get_rule(uow.session, rule_id)
+        unknown = sorted(set(changes) - set(EDITABLE))
+        if unknown:
+            raise ValidationFailed(
+                f"Unknown field '{unknown[0]}' on a rule",
+                code=ErrorCode.UNKNOWN_FIELD,
+                field=unknown[0],
+            )
+        if rule.builtin:
+            fixed = sorted(name for name in changes if name in BUILTIN_FIXED)
+            if fixed and changes[fixed[0]] != getattr(rule, fixed[0]):
+                raise ValidationFailed(f"A shipped rule keeps its {fixed[0]}", field=fixed[0])
+        merged = {name: changes.get(name, getattr(rule, name)) for name in EDITABLE}
+        _check(uow.registry, merged)
+        changed = False
+        for name in EDITABLE:
+            if name in changes and getattr(rule, name) != changes[name]:
+                setattr(rule, name, changes[name])
+                changed = True
+        if changed:
+            rule.updated_at = utcnow()
+            uow.session.flush()
+            uow.publish(RuleChanged(rule.id))
+        uow.commit()
+        return rule
 
 
 def set_rule_enabled(rule_id: int, enabled: bool, *, uow: UnitOfWork) -> AutomationRule:
@@ -173,12 +183,15 @@ def set_rule_enabled(rule_id: int, enabled: bool, *, uow: UnitOfWork) -> Automat
 
 
 def delete_rule(rule_id: int, *, uow: UnitOfWork) -> None:
-    rule = get_rule(uow.session, rule_id)
-    if rule.builtin:
-        raise Conflict("A shipped rule cannot be removed; switch it off instead", field="id")
-    uow.session.delete(rule)
-    uow.session.flush()
-    uow.publish(RuleChanged(rule_id))
+    """Remove a rule of one's own; a shipped rule is only switched off."""
+    with uow:
+        rule = get_rule(uow.session, rule_id)
+        if rule.builtin:
+            raise Conflict("A shipped rule cannot be removed; switch it off instead", field="id")
+        uow.session.delete(rule)
+        uow.session.flush()
+        uow.publish(RuleChanged(rule_id))
+        uow.commit()
 
 
 def list_runs(session: Session, rule_id: int, *, limit: int = 50) -> list[RuleRun]:

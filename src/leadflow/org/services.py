@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,17 +39,20 @@ def all_switches(session: Session) -> list[tuple[SwitchDef, bool]]:
 
 
 def set_switch(key: str, enabled: bool, *, uow: UnitOfWork) -> None:
+    """Switch an org-wide setting on or off; switching it to its state publishes nothing."""
     _definition(key)
-    row = uow.session.get(OrgSwitch, key)
-    if row is None:
-        uow.session.add(OrgSwitch(key=key, enabled=enabled, updated_at=utcnow()))
-    elif row.enabled != enabled:
-        row.enabled = enabled
-        row.updated_at = utcnow()
-    else:
-        return
-    uow.session.flush()
-    uow.publish(SwitchChanged(key=key, enabled=enabled))
+    with uow:
+        row = uow.session.get(OrgSwitch, key)
+        if row is None:
+            uow.session.add(OrgSwitch(key=key, enabled=enabled, updated_at=utcnow()))
+        elif row.enabled != enabled:
+            row.enabled = enabled
+            row.updated_at = utcnow()
+        else:
+            return
+        uow.session.flush()
+        uow.publish(SwitchChanged(key=key, enabled=enabled))
+        uow.commit()
 
 
 def _setting_definition(key: str) -> SettingDef:
@@ -83,10 +88,27 @@ def all_settings(session: Session) -> list[tuple[SettingDef, str | None]]:
 
 
 def set_setting(key: str, value: str | None, *, uow: UnitOfWork) -> str | None:
+    """Check and store a setting's value in its own transaction (see `store_setting`)."""
+    with uow:
+        in_force = store_setting(key, value, uow=uow)
+        uow.commit()
+        return in_force
+
+
+def set_settings(values: Mapping[str, str | None], *, uow: UnitOfWork) -> None:
+    """Store several settings together: one refused value (ValidationFailed naming its
+    `key` in `extra`) saves none of them."""
+    with uow:
+        for key, value in values.items():
+            store_setting(key, value, uow=uow)
+        uow.commit()
+
+
+def store_setting(key: str, value: str | None, *, uow: UnitOfWork) -> str | None:
     """Check and store a setting's value; empty clears it back to the default.
 
     Returns the value now in force. A value the setting refuses raises ValidationFailed
-    (field `value`) and changes nothing.
+    (field `value`) and changes nothing. A step: the caller commits.
     """
     definition = _setting_definition(key)
     uow.session.info.pop(_SESSION_CACHE, None)

@@ -78,6 +78,13 @@ def builtin() -> Registry:
 
 def add_custom_field(data: Mapping[str, Any], *, uow: UnitOfWork) -> FieldDef:
     """Add a typed custom field to contacts, accounts or leads."""
+    with uow:
+        definition = _add_custom_field(data, uow=uow)
+        uow.commit()
+        return definition
+
+
+def _add_custom_field(data: Mapping[str, Any], *, uow: UnitOfWork) -> FieldDef:
     entity = str(data.get("entity") or "")
     entity_def = uow.registry.entity(entity)
     if not entity_def.supports_custom_fields:
@@ -125,11 +132,13 @@ def add_custom_field(data: Mapping[str, Any], *, uow: UnitOfWork) -> FieldDef:
 
 def remove_custom_field(entity: str, name: str, *, uow: UnitOfWork) -> None:
     """Remove a custom field from the registry; stored values stay until overwritten."""
-    row = uow.session.scalar(
-        select(CustomField).where(CustomField.entity == entity, CustomField.name == name)
-    )
-    if row is None:
-        raise NotFound(f"No custom field {name} on {entity}", field="name")
-    uow.session.delete(row)
-    uow.session.flush()
-    uow.publish(CustomFieldRemoved(entity, name))
+    with uow:
+        row = uow.session.scalar(
+            select(CustomField).where(CustomField.entity == entity, CustomField.name == name)
+        )
+        if row is None:
+            raise NotFound(f"No custom field {name} on {entity}", field="name")
+        uow.session.delete(row)
+        uow.session.flush()
+        uow.publish(CustomFieldRemoved(entity, name))
+        uow.commit()

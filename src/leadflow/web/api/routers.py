@@ -274,9 +274,7 @@ def fields_router() -> APIRouter:
     )
     def add_field(request: Request, body: CustomFieldIn) -> dict[str, Any]:
         container = container_of(request)
-        with container.uow() as uow:
-            definition = add_custom_field(body.model_dump(), uow=uow)
-            uow.commit()
+        definition = add_custom_field(body.model_dump(), uow=container.uow())
         return definition.public()
 
     @router.delete(
@@ -288,9 +286,7 @@ def fields_router() -> APIRouter:
     )
     def remove_field(request: Request, entity: str, name: str) -> Response:
         container = container_of(request)
-        with container.uow() as uow:
-            remove_custom_field(entity, name, uow=uow)
-            uow.commit()
+        remove_custom_field(entity, name, uow=container.uow())
         return Response(status_code=204)
 
     return router

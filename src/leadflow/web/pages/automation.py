@@ -190,7 +190,6 @@ def _router() -> APIRouter:
                     },
                     uow=uow,
                 )
-                uow.commit()
         except LeadflowError as error:
             return _rules_page(request, principal, form=values, error=error)
         return RedirectResponse(f"{BASE}/rules/{rule.id}", status_code=303)
@@ -202,9 +201,8 @@ def _router() -> APIRouter:
         principal: Principal = Depends(can_admin),
         form: FormData = Depends(form_data),
     ) -> Response:
-        with container_of(request).uow() as uow:
-            update_rule(rule_id, {"enabled": form.get("enabled") == "on"}, uow=uow)
-            uow.commit()
+        enabled = form.get("enabled") == "on"
+        update_rule(rule_id, {"enabled": enabled}, uow=container_of(request).uow())
         return RedirectResponse(f"{BASE}#rule-{rule_id}", status_code=303)
 
     @router.get(BASE + "/rules/{rule_id}")
@@ -237,7 +235,6 @@ def _router() -> APIRouter:
                     },
                     uow=uow,
                 )
-                uow.commit()
         except LeadflowError as error:
             return _rule_page(request, principal, rule_id, form=values, error=error)
         return RedirectResponse(f"{BASE}/rules/{rule_id}?saved=1", status_code=303)
@@ -249,9 +246,7 @@ def _router() -> APIRouter:
         principal: Principal = Depends(can_admin),
         form: FormData = Depends(form_data),
     ) -> Response:
-        with container_of(request).uow() as uow:
-            set_switch(key, form.get("enabled") == "on", uow=uow)
-            uow.commit()
+        set_switch(key, form.get("enabled") == "on", uow=container_of(request).uow())
         return RedirectResponse(f"{BASE}#switches", status_code=303)
 
     @router.post(BASE + "/orphans/backfill")
@@ -260,11 +255,8 @@ def _router() -> APIRouter:
         principal: Principal = Depends(can_admin),
         form: FormData = Depends(form_data),
     ) -> Response:
-        with container_of(request).uow() as uow:
-            job = start_orphan_backfill(uow=uow, requested_by=principal.user_id)
-            job_id = job.id
-            uow.commit()
-        return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+        job = start_orphan_backfill(uow=container_of(request).uow(), requested_by=principal.user_id)
+        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
     return router
 
