@@ -107,11 +107,13 @@ def create_user_command(
     password: Annotated[str | None, typer.Option(help="Leave out for API-only users")] = None,
 ) -> None:
     """Add a user."""
-    from leadflow.users.services import create_user
+    from leadflow.users.services import do_create_user
 
     container = _container()
-    with cli_errors(), container.uow() as uow:
-        user = create_user(email=email, name=name, role=role, password=password, uow=uow)
+    with cli_errors():
+        user = do_create_user(
+            email=email, name=name, role=role, password=password, uow=container.uow()
+        )
         typer.echo(f"user {user.id} {user.email} ({user.role})")
 
 
@@ -126,14 +128,14 @@ def create_token_command(
 
     from leadflow.errors import NotFound
     from leadflow.users.models import User
-    from leadflow.users.services import create_token
+    from leadflow.users.services import do_create_token
 
     container = _container()
     with cli_errors(), container.uow() as uow:
         user = uow.session.scalar(select(User).where(User.email == email.strip().casefold()))
         if user is None:
             raise NotFound(f"No user with email {email}", field="email")
-        _, token = create_token(user.id, name=name, role=role, uow=uow)
+        _, token = do_create_token(user.id, name=name, role=role, uow=uow)
     typer.echo(token)
 
 
@@ -183,11 +185,11 @@ def fields_add(
     importable: Annotated[bool, typer.Option(help="Import mappings may fill it")] = True,
 ) -> None:
     """Add a typed custom field to contacts, accounts or leads."""
-    from leadflow.registry.services import add_custom_field
+    from leadflow.registry.services import do_add_custom_field
 
     container = _container()
     with cli_errors():
-        definition = add_custom_field(
+        definition = do_add_custom_field(
             {
                 "entity": entity,
                 "name": name,
@@ -207,11 +209,11 @@ def fields_add(
 @fields_app.command("remove")
 def fields_remove(entity: str, name: str) -> None:
     """Remove a custom field (stored values are kept until overwritten)."""
-    from leadflow.registry.services import remove_custom_field
+    from leadflow.registry.services import do_remove_custom_field
 
     container = _container()
     with cli_errors():
-        remove_custom_field(entity, name, uow=container.uow())
+        do_remove_custom_field(entity, name, uow=container.uow())
     typer.echo(f"{entity}.{name} removed")
 
 

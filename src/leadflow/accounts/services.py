@@ -1,8 +1,4 @@
-"""Account use cases: the only code that writes accounts.
-
-`create_account` is a step the sales handover runs inside its own unit of work;
-`do_create_account` is the use case a face calls: it opens and commits its own unit.
-"""
+"""Account use cases: the only code that writes accounts."""
 
 from __future__ import annotations
 
@@ -58,19 +54,9 @@ def create_account(data: Mapping[str, Any], *, uow: UnitOfWork) -> Account:
     return create_row(ACCOUNTS, data, uow=uow)
 
 
-def do_create_account(data: Mapping[str, Any], *, uow: UnitOfWork) -> Account:
-    """Create an account (see `create_account`) in its own transaction."""
-    with uow:
-        row = create_account(data, uow=uow)
-        uow.commit()
-        return row
-
-
 def update_account(account_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Account:
-    with uow:
-        row, _ = update_row(ACCOUNTS, account_id, changes, uow=uow)
-        uow.commit()
-        return row
+    row, _ = update_row(ACCOUNTS, account_id, changes, uow=uow)
+    return row
 
 
 def get_account(session: Session, account_id: int) -> Account:
@@ -79,8 +65,33 @@ def get_account(session: Session, account_id: int) -> Account:
 
 def delete_account(account_id: int, *, unlink_leads: bool = False, uow: UnitOfWork) -> None:
     """Delete an account; its contacts stay, unlinked. Leads pointing at it block it."""
+    get_account(uow.session, account_id)
+    detach_leads(uow, field="parent_account_id", target_id=account_id, unlink=unlink_leads)
+    delete_row(ACCOUNTS, account_id, uow=uow)
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_create_account(data: Mapping[str, Any], *, uow: UnitOfWork) -> Account:
+    """Create an account, committed."""
     with uow:
-        get_account(uow.session, account_id)
-        detach_leads(uow, field="parent_account_id", target_id=account_id, unlink=unlink_leads)
-        delete_row(ACCOUNTS, account_id, uow=uow)
+        row = create_account(data, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_update_account(account_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Account:
+    """Change an account, committed."""
+    with uow:
+        row = update_account(account_id, changes, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_delete_account(account_id: int, *, unlink_leads: bool = False, uow: UnitOfWork) -> None:
+    """Delete an account (see `delete_account`), committed."""
+    with uow:
+        delete_account(account_id, unlink_leads=unlink_leads, uow=uow)
         uow.commit()

@@ -120,8 +120,13 @@ def count_orphans(container: Container, *, after: int = 0) -> int:
 
 def start_orphan_backfill(*, uow: UnitOfWork, requested_by: int | None = None) -> Job:
     """Start the backfill of every existing orphan lead: a job, queued after commit."""
+    return start_job(BACKFILL_JOB, {}, uow=uow, requested_by=requested_by)
+
+
+def do_start_orphan_backfill(*, uow: UnitOfWork, requested_by: int | None = None) -> Job:
+    """Start the orphan backfill, committed: the commit queues the job for a worker."""
     with uow:
-        job = start_job(BACKFILL_JOB, {}, uow=uow, requested_by=requested_by)
+        job = start_orphan_backfill(uow=uow, requested_by=requested_by)
         uow.commit()
         return job
 

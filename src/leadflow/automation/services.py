@@ -1,8 +1,4 @@
-"""Rule use cases: list, add, change, switch, remove, runs; seeding the shipped rules.
-
-Adding, changing, switching and removing a rule each commit their own unit of work;
-seeding is a step the wiring commits.
-"""
+"""Rule use cases: list, add, change, switch, remove, runs; seeding the shipped rules."""
 
 from __future__ import annotations
 
@@ -113,7 +109,6 @@ def _key_for(name: str, session: Session) -> str:
 
 
 def create_rule(data: Mapping[str, Any], *, uow: UnitOfWork) -> AutomationRule:
-    """Add a rule; unsent members take their defaults."""
     unknown = sorted(set(data) - set(EDITABLE))
     if unknown:
         raise ValidationFailed(
@@ -130,52 +125,47 @@ def create_rule(data: Mapping[str, Any], *, uow: UnitOfWork) -> AutomationRule:
         "group": "",
         **data,
     }
-    with uow:
-        _check(uow.registry, values)
-        now = utcnow()
-        rule = AutomationRule(
-            key=_key_for(str(values["name"]), uow.session),
-            builtin=False,
-            secret=secrets.token_hex(24),
-            created_at=now,
-            updated_at=now,
-            **{name: values[name] for name in EDITABLE},
-        )
-        uow.session.add(rule)
-        uow.session.flush()
-        uow.publish(RuleChanged(rule.id))
-        uow.commit()
-        return rule
+    _check(uow.registry, values)
+    now = utcnow()
+    rule = AutomationRule(
+        key=_key_for(str(values["name"]), uow.session),
+        builtin=False,
+        secret=secrets.token_hex(24),
+        created_at=now,
+        updated_at=now,
+        **{name: values[name] for name in EDITABLE},
+    )
+    uow.session.add(rule)
+    uow.session.flush()
+    uow.publish(RuleChanged(rule.id))
+    return rule
 
 
 def update_rule(rule_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> AutomationRule:
-    """Change a rule; a change to what it already holds publishes nothing."""
-    with uow:
-        rule = get_rule(uow.session, rule_id)
-        unknown = sorted(set(changes) - set(EDITABLE))
-        if unknown:
-            raise ValidationFailed(
-                f"Unknown field '{unknown[0]}' on a rule",
-                code=ErrorCode.UNKNOWN_FIELD,
-                field=unknown[0],
-            )
-        if rule.builtin:
-            fixed = sorted(name for name in changes if name in BUILTIN_FIXED)
-            if fixed and changes[fixed[0]] != getattr(rule, fixed[0]):
-                raise ValidationFailed(f"A shipped rule keeps its {fixed[0]}", field=fixed[0])
-        merged = {name: changes.get(name, getattr(rule, name)) for name in EDITABLE}
-        _check(uow.registry, merged)
-        changed = False
-        for name in EDITABLE:
-            if name in changes and getattr(rule, name) != changes[name]:
-                setattr(rule, name, changes[name])
-                changed = True
-        if changed:
-            rule.updated_at = utcnow()
-            uow.session.flush()
-            uow.publish(RuleChanged(rule.id))
-        uow.commit()
-        return rule
+    rule = get_rule(uow.session, rule_id)
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown field '{unknown[0]}' on a rule",
+            code=ErrorCode.UNKNOWN_FIELD,
+            field=unknown[0],
+        )
+    if rule.builtin:
+        fixed = sorted(name for name in changes if name in BUILTIN_FIXED)
+        if fixed and changes[fixed[0]] != getattr(rule, fixed[0]):
+            raise ValidationFailed(f"A shipped rule keeps its {fixed[0]}", field=fixed[0])
+    merged = {name: changes.get(name, getattr(rule, name)) for name in EDITABLE}
+    _check(uow.registry, merged)
+    changed = False
+    for name in EDITABLE:
+        if name in changes and getattr(rule, name) != changes[name]:
+            setattr(rule, name, changes[name])
+            changed = True
+    if changed:
+        rule.updated_at = utcnow()
+        uow.session.flush()
+        uow.publish(RuleChanged(rule.id))
+    return rule
 
 
 def set_rule_enabled(rule_id: int, enabled: bool, *, uow: UnitOfWork) -> AutomationRule:
@@ -183,15 +173,12 @@ def set_rule_enabled(rule_id: int, enabled: bool, *, uow: UnitOfWork) -> Automat
 
 
 def delete_rule(rule_id: int, *, uow: UnitOfWork) -> None:
-    """Remove a rule of one's own; a shipped rule is only switched off."""
-    with uow:
-        rule = get_rule(uow.session, rule_id)
-        if rule.builtin:
-            raise Conflict("A shipped rule cannot be removed; switch it off instead", field="id")
-        uow.session.delete(rule)
-        uow.session.flush()
-        uow.publish(RuleChanged(rule_id))
-        uow.commit()
+    rule = get_rule(uow.session, rule_id)
+    if rule.builtin:
+        raise Conflict("A shipped rule cannot be removed; switch it off instead", field="id")
+    uow.session.delete(rule)
+    uow.session.flush()
+    uow.publish(RuleChanged(rule_id))
 
 
 def list_runs(session: Session, rule_id: int, *, limit: int = 50) -> list[RuleRun]:
@@ -258,3 +245,38 @@ def seed_builtin_rules(*, uow: UnitOfWork) -> list[str]:
         uow.publish(RuleChanged(row.id))
         added.append(key)
     return added
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_create_rule(data: Mapping[str, Any], *, uow: UnitOfWork) -> AutomationRule:
+    """Add a rule of one's own, committed."""
+    with uow:
+        rule = create_rule(data, uow=uow)
+        uow.commit()
+        return rule
+
+
+def do_update_rule(rule_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> AutomationRule:
+    """Change or switch a rule, committed."""
+    with uow:
+        rule = update_rule(rule_id, changes, uow=uow)
+        uow.commit()
+        return rule
+
+
+def do_set_rule_enabled(rule_id: int, enabled: bool, *, uow: UnitOfWork) -> AutomationRule:
+    """Switch a rule on or off, committed."""
+    with uow:
+        rule = set_rule_enabled(rule_id, enabled, uow=uow)
+        uow.commit()
+        return rule
+
+
+def do_delete_rule(rule_id: int, *, uow: UnitOfWork) -> None:
+    """Remove a rule of one's own (a shipped one is only switched off), committed."""
+    with uow:
+        delete_rule(rule_id, uow=uow)
+        uow.commit()

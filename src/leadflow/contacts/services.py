@@ -1,9 +1,4 @@
-"""Contact use cases: the only code that writes contacts.
-
-`create_contact` and `update_contact` are steps other use cases (matching, capture,
-sales) run inside their own unit of work; `do_create_contact` and `do_update_contact`
-are the use cases a face calls: each opens and commits its own unit.
-"""
+"""Contact use cases: the only code that writes contacts."""
 
 from __future__ import annotations
 
@@ -177,22 +172,6 @@ def update_contact(
     return row
 
 
-def do_create_contact(data: Mapping[str, Any], *, uow: UnitOfWork) -> Contact:
-    """Create a contact (see `create_contact`) in its own transaction."""
-    with uow:
-        row = create_contact(data, uow=uow)
-        uow.commit()
-        return row
-
-
-def do_update_contact(contact_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Contact:
-    """Change a contact (see `update_contact`) in its own transaction."""
-    with uow:
-        row = update_contact(contact_id, changes, uow=uow)
-        uow.commit()
-        return row
-
-
 def get_contact(session: Session, contact_id: int) -> Contact:
     return get_row(session, CONTACTS, contact_id)
 
@@ -203,10 +182,35 @@ def delete_contact(contact_id: int, *, unlink_leads: bool = False, uow: UnitOfWo
     Leads that name it as parent contact keep it alive unless the caller asks to
     unlink them: a lead silently losing its contact would lose its score.
     """
+    account_id = get_contact(uow.session, contact_id).account_id
+    detach_leads(uow, field="parent_contact_id", target_id=contact_id, unlink=unlink_leads)
+    delete_row(CONTACTS, contact_id, uow=uow)
+    if account_id is not None:
+        uow.publish(ContactLeftAccount(contact_id=contact_id, account_id=account_id))
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_create_contact(data: Mapping[str, Any], *, uow: UnitOfWork) -> Contact:
+    """Create a contact, committed."""
     with uow:
-        account_id = get_contact(uow.session, contact_id).account_id
-        detach_leads(uow, field="parent_contact_id", target_id=contact_id, unlink=unlink_leads)
-        delete_row(CONTACTS, contact_id, uow=uow)
-        if account_id is not None:
-            uow.publish(ContactLeftAccount(contact_id=contact_id, account_id=account_id))
+        row = create_contact(data, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_update_contact(contact_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Contact:
+    """Change a contact, committed."""
+    with uow:
+        row = update_contact(contact_id, changes, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_delete_contact(contact_id: int, *, unlink_leads: bool = False, uow: UnitOfWork) -> None:
+    """Delete a contact (see `delete_contact`), committed."""
+    with uow:
+        delete_contact(contact_id, unlink_leads=unlink_leads, uow=uow)
         uow.commit()

@@ -1,8 +1,4 @@
-"""Recording interactions: one at a time or in batches of up to 10,000.
-
-`record_interaction(s)` are steps capture runs inside its own unit of work;
-`do_record_interaction(s)` are the use cases a face calls: each commits its own unit.
-"""
+"""Recording interactions: one at a time or in batches of up to 10,000."""
 
 from __future__ import annotations
 
@@ -109,24 +105,6 @@ def record_interaction(data: Mapping[str, Any], *, uow: UnitOfWork) -> Interacti
     return recorded
 
 
-def do_record_interactions(
-    items: Sequence[Mapping[str, Any]], *, uow: UnitOfWork
-) -> list[InteractionRecorded]:
-    """Record a batch (see `record_interactions`) in its own transaction."""
-    with uow:
-        recorded = record_interactions(items, uow=uow)
-        uow.commit()
-        return recorded
-
-
-def do_record_interaction(data: Mapping[str, Any], *, uow: UnitOfWork) -> InteractionRecorded:
-    """Record one interaction (see `record_interaction`) in its own transaction."""
-    with uow:
-        recorded = record_interaction(data, uow=uow)
-        uow.commit()
-        return recorded
-
-
 def _check_exist(
     session: Session,
     rows: list[dict[str, Any]],
@@ -174,3 +152,25 @@ def contact_timeline(session: Session, contact_id: int, *, limit: int = 100) -> 
             .limit(limit)
         )
     )
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_record_interactions(
+    items: Sequence[Mapping[str, Any]], *, uow: UnitOfWork
+) -> list[InteractionRecorded]:
+    """Record a batch (see `record_interactions`) in its own transaction."""
+    with uow:
+        recorded = record_interactions(items, uow=uow)
+        uow.commit()
+        return recorded
+
+
+def do_record_interaction(data: Mapping[str, Any], *, uow: UnitOfWork) -> InteractionRecorded:
+    """Record one interaction (see `record_interaction`) in its own transaction."""
+    with uow:
+        recorded = record_interaction(data, uow=uow)
+        uow.commit()
+        return recorded

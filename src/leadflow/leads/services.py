@@ -1,9 +1,4 @@
-"""Lead use cases: the only code that writes leads.
-
-`create_lead` and `update_lead` are steps other use cases (capture, sales, automation)
-run inside their own unit of work; `do_create_lead` and `do_update_lead` are the use
-cases a face calls: each opens and commits its own unit (zulip's `do_*` actions).
-"""
+"""Lead use cases: the only code that writes leads."""
 
 from __future__ import annotations
 
@@ -147,22 +142,6 @@ def update_lead(
     return row
 
 
-def do_create_lead(data: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
-    """Create a lead (see `create_lead`) in its own transaction."""
-    with uow:
-        row = create_lead(data, uow=uow)
-        uow.commit()
-        return row
-
-
-def do_update_lead(lead_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
-    """Change a lead's fields (see `update_lead`) in its own transaction."""
-    with uow:
-        row = update_lead(lead_id, changes, uow=uow)
-        uow.commit()
-        return row
-
-
 def mark_sales_ready(lead_id: int, *, model_id: int, uow: UnitOfWork) -> bool:
     """Scoring reached a threshold: mark the lead unless it already is (True when marked).
 
@@ -190,9 +169,7 @@ def get_lead(session: Session, lead_id: int) -> Lead:
 
 def delete_lead(lead_id: int, *, uow: UnitOfWork) -> None:
     """Delete a lead; its interactions stay with the contact, unlinked from the lead."""
-    with uow:
-        delete_row(LEADS, lead_id, uow=uow)
-        uow.commit()
+    delete_row(LEADS, lead_id, uow=uow)
 
 
 def detach_leads(uow: UnitOfWork, *, field: str, target_id: int, unlink: bool) -> list[int]:
@@ -218,3 +195,30 @@ def detach_leads(uow: UnitOfWork, *, field: str, target_id: int, unlink: bool) -
     )
     uow.publish(*(LeadUpdated(lead_id, (field,)) for lead_id in linked))
     return linked
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_create_lead(data: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
+    """Create a lead, committed."""
+    with uow:
+        row = create_lead(data, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_update_lead(lead_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
+    """Change a lead (see `update_lead`), committed."""
+    with uow:
+        row = update_lead(lead_id, changes, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_delete_lead(lead_id: int, *, uow: UnitOfWork) -> None:
+    """Delete a lead, committed."""
+    with uow:
+        delete_lead(lead_id, uow=uow)
+        uow.commit()

@@ -1,8 +1,4 @@
-"""Opportunity use cases.
-
-`create_opportunity` is a step the sales handover runs inside its own unit of work;
-`do_create_opportunity` is the use case a face calls: it opens and commits its own unit.
-"""
+"""Opportunity use cases."""
 
 from __future__ import annotations
 
@@ -41,21 +37,11 @@ def create_opportunity(data: Mapping[str, Any], *, uow: UnitOfWork) -> Opportuni
     return create_row(OPPORTUNITIES, data, uow=uow)
 
 
-def do_create_opportunity(data: Mapping[str, Any], *, uow: UnitOfWork) -> Opportunity:
-    """Create an opportunity (see `create_opportunity`) in its own transaction."""
-    with uow:
-        row = create_opportunity(data, uow=uow)
-        uow.commit()
-        return row
-
-
 def update_opportunity(
     opportunity_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork
 ) -> Opportunity:
-    with uow:
-        row, _ = update_row(OPPORTUNITIES, opportunity_id, changes, uow=uow)
-        uow.commit()
-        return row
+    row, _ = update_row(OPPORTUNITIES, opportunity_id, changes, uow=uow)
+    return row
 
 
 def get_opportunity(session: Session, opportunity_id: int) -> Opportunity:
@@ -63,6 +49,33 @@ def get_opportunity(session: Session, opportunity_id: int) -> Opportunity:
 
 
 def delete_opportunity(opportunity_id: int, *, uow: UnitOfWork) -> None:
+    delete_row(OPPORTUNITIES, opportunity_id, uow=uow)
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_create_opportunity(data: Mapping[str, Any], *, uow: UnitOfWork) -> Opportunity:
+    """Create an opportunity, committed."""
     with uow:
-        delete_row(OPPORTUNITIES, opportunity_id, uow=uow)
+        row = create_opportunity(data, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_update_opportunity(
+    opportunity_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork
+) -> Opportunity:
+    """Change an opportunity, committed."""
+    with uow:
+        row = update_opportunity(opportunity_id, changes, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_delete_opportunity(opportunity_id: int, *, uow: UnitOfWork) -> None:
+    """Delete an opportunity, committed."""
+    with uow:
+        delete_opportunity(opportunity_id, uow=uow)
         uow.commit()

@@ -39,20 +39,17 @@ def all_switches(session: Session) -> list[tuple[SwitchDef, bool]]:
 
 
 def set_switch(key: str, enabled: bool, *, uow: UnitOfWork) -> None:
-    """Switch an org-wide setting on or off; switching it to its state publishes nothing."""
     _definition(key)
-    with uow:
-        row = uow.session.get(OrgSwitch, key)
-        if row is None:
-            uow.session.add(OrgSwitch(key=key, enabled=enabled, updated_at=utcnow()))
-        elif row.enabled != enabled:
-            row.enabled = enabled
-            row.updated_at = utcnow()
-        else:
-            return
-        uow.session.flush()
-        uow.publish(SwitchChanged(key=key, enabled=enabled))
-        uow.commit()
+    row = uow.session.get(OrgSwitch, key)
+    if row is None:
+        uow.session.add(OrgSwitch(key=key, enabled=enabled, updated_at=utcnow()))
+    elif row.enabled != enabled:
+        row.enabled = enabled
+        row.updated_at = utcnow()
+    else:
+        return
+    uow.session.flush()
+    uow.publish(SwitchChanged(key=key, enabled=enabled))
 
 
 def _setting_definition(key: str) -> SettingDef:
@@ -88,27 +85,10 @@ def all_settings(session: Session) -> list[tuple[SettingDef, str | None]]:
 
 
 def set_setting(key: str, value: str | None, *, uow: UnitOfWork) -> str | None:
-    """Check and store a setting's value in its own transaction (see `store_setting`)."""
-    with uow:
-        in_force = store_setting(key, value, uow=uow)
-        uow.commit()
-        return in_force
-
-
-def set_settings(values: Mapping[str, str | None], *, uow: UnitOfWork) -> None:
-    """Store several settings together: one refused value (ValidationFailed naming its
-    `key` in `extra`) saves none of them."""
-    with uow:
-        for key, value in values.items():
-            store_setting(key, value, uow=uow)
-        uow.commit()
-
-
-def store_setting(key: str, value: str | None, *, uow: UnitOfWork) -> str | None:
     """Check and store a setting's value; empty clears it back to the default.
 
     Returns the value now in force. A value the setting refuses raises ValidationFailed
-    (field `value`) and changes nothing. A step: the caller commits.
+    (field `value`) and changes nothing.
     """
     definition = _setting_definition(key)
     uow.session.info.pop(_SESSION_CACHE, None)
@@ -133,3 +113,33 @@ def store_setting(key: str, value: str | None, *, uow: UnitOfWork) -> str | None
     uow.session.flush()
     uow.publish(SettingChanged(key=key, value=text or None))
     return text or definition.default
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_set_switch(key: str, enabled: bool, *, uow: UnitOfWork) -> None:
+    """Switch an org-wide setting on or off, committed."""
+    with uow:
+        set_switch(key, enabled, uow=uow)
+        uow.commit()
+
+
+def do_set_setting(key: str, value: str | None, *, uow: UnitOfWork) -> str | None:
+    """Store a setting's value (see `set_setting`), committed; returns the value in force."""
+    with uow:
+        in_force = set_setting(key, value, uow=uow)
+        uow.commit()
+        return in_force
+
+
+def do_set_settings(values: Mapping[str, str | None], *, uow: UnitOfWork) -> None:
+    """Store several settings together: a value one of them refuses saves none.
+
+    The ValidationFailed of a refused value names its setting in `extra["key"]`.
+    """
+    with uow:
+        for key, value in values.items():
+            set_setting(key, value, uow=uow)
+        uow.commit()

@@ -78,13 +78,6 @@ def builtin() -> Registry:
 
 def add_custom_field(data: Mapping[str, Any], *, uow: UnitOfWork) -> FieldDef:
     """Add a typed custom field to contacts, accounts or leads."""
-    with uow:
-        definition = _add_custom_field(data, uow=uow)
-        uow.commit()
-        return definition
-
-
-def _add_custom_field(data: Mapping[str, Any], *, uow: UnitOfWork) -> FieldDef:
     entity = str(data.get("entity") or "")
     entity_def = uow.registry.entity(entity)
     if not entity_def.supports_custom_fields:
@@ -132,13 +125,30 @@ def _add_custom_field(data: Mapping[str, Any], *, uow: UnitOfWork) -> FieldDef:
 
 def remove_custom_field(entity: str, name: str, *, uow: UnitOfWork) -> None:
     """Remove a custom field from the registry; stored values stay until overwritten."""
+    row = uow.session.scalar(
+        select(CustomField).where(CustomField.entity == entity, CustomField.name == name)
+    )
+    if row is None:
+        raise NotFound(f"No custom field {name} on {entity}", field="name")
+    uow.session.delete(row)
+    uow.session.flush()
+    uow.publish(CustomFieldRemoved(entity, name))
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_add_custom_field(data: Mapping[str, Any], *, uow: UnitOfWork) -> FieldDef:
+    """Add a custom field, committed."""
     with uow:
-        row = uow.session.scalar(
-            select(CustomField).where(CustomField.entity == entity, CustomField.name == name)
-        )
-        if row is None:
-            raise NotFound(f"No custom field {name} on {entity}", field="name")
-        uow.session.delete(row)
-        uow.session.flush()
-        uow.publish(CustomFieldRemoved(entity, name))
+        definition = add_custom_field(data, uow=uow)
+        uow.commit()
+        return definition
+
+
+def do_remove_custom_field(entity: str, name: str, *, uow: UnitOfWork) -> None:
+    """Remove a custom field, committed."""
+    with uow:
+        remove_custom_field(entity, name, uow=uow)
         uow.commit()

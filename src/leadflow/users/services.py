@@ -1,4 +1,4 @@
-"""Users, passwords and API tokens: each write is a use case that commits its own unit."""
+"""Users, passwords and API tokens."""
 
 from __future__ import annotations
 
@@ -67,52 +67,31 @@ def create_user(
         raise ValidationFailed(
             f"The password needs at least {MIN_PASSWORD} characters", field="password"
         )
-    with uow:
-        existing = uow.session.scalar(select(User).where(User.email == normalized))
-        if existing is not None:
-            raise Conflict(
-                f"A user with email {normalized} exists",
-                code=ErrorCode.DUPLICATE,
-                field="email",
-                existing_id=existing.id,
-            )
-        user = User(
-            email=normalized,
-            name=name.strip(),
-            role=checked_role.value,
-            password_hash=_hasher.hash(password) if password else None,
-            capacity=capacity,
+    existing = uow.session.scalar(select(User).where(User.email == normalized))
+    if existing is not None:
+        raise Conflict(
+            f"A user with email {normalized} exists",
+            code=ErrorCode.DUPLICATE,
+            field="email",
+            existing_id=existing.id,
         )
-        uow.session.add(user)
-        uow.session.flush()
-        uow.publish(UserCreated(user.id, user.role))
-        uow.commit()
-        return user
+    user = User(
+        email=normalized,
+        name=name.strip(),
+        role=checked_role.value,
+        password_hash=_hasher.hash(password) if password else None,
+        capacity=capacity,
+    )
+    uow.session.add(user)
+    uow.session.flush()
+    uow.publish(UserCreated(user.id, user.role))
+    return user
 
 
 def update_user(user_id: int, changes: dict[str, Any], *, uow: UnitOfWork) -> User:
     """Change a user; the last active admin can be neither demoted nor deactivated."""
-    with uow:
-        user = get_user(uow.session, user_id)
-        was_active_admin = user.is_active and user.role == Role.ADMIN
-        _apply_user_changes(user, changes)
-        still_active_admin = user.is_active and user.role == Role.ADMIN
-        if (
-            was_active_admin
-            and not still_active_admin
-            and not _other_active_admins(uow.session, user)
-        ):
-            raise Conflict(
-                "This is the last active admin; make another user admin first",
-                field="role" if "role" in changes else "is_active",
-            )
-        user.updated_at = utcnow()
-        uow.session.flush()
-        uow.commit()
-        return user
-
-
-def _apply_user_changes(user: User, changes: dict[str, Any]) -> None:
+    user = get_user(uow.session, user_id)
+    was_active_admin = user.is_active and user.role == Role.ADMIN
     for key, value in changes.items():
         if key == "role":
             user.role = _role(str(value)).value
@@ -136,6 +115,15 @@ def _apply_user_changes(user: User, changes: dict[str, Any]) -> None:
             raise ValidationFailed(
                 f"Unknown field '{key}' on user", code=ErrorCode.UNKNOWN_FIELD, field=key
             )
+    still_active_admin = user.is_active and user.role == Role.ADMIN
+    if was_active_admin and not still_active_admin and not _other_active_admins(uow.session, user):
+        raise Conflict(
+            "This is the last active admin; make another user admin first",
+            field="role" if "role" in changes else "is_active",
+        )
+    user.updated_at = utcnow()
+    uow.session.flush()
+    return user
 
 
 def _other_active_admins(session: Session, user: User) -> int:
@@ -200,27 +188,25 @@ def create_token(
     A token may carry a narrower role than its user (an integration that only
     records interactions), never one that can do something the user cannot.
     """
-    with uow:
-        user = get_user(uow.session, user_id)
-        token_role = _role(role) if role else Role(user.role)
-        if not ROLE_PERMISSIONS[token_role] <= ROLE_PERMISSIONS[Role(user.role)]:
-            raise ValidationFailed(
-                f"A token of this {user.role} cannot carry the {token_role} role: "
-                "it would allow more than the user may",
-                field="role",
-            )
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        row = ApiToken(
-            user_id=user.id,
-            name=name.strip() or "token",
-            token_hash=_hash_token(token),
-            prefix=token[:10],
-            role=token_role.value,
+    user = get_user(uow.session, user_id)
+    token_role = _role(role) if role else Role(user.role)
+    if not ROLE_PERMISSIONS[token_role] <= ROLE_PERMISSIONS[Role(user.role)]:
+        raise ValidationFailed(
+            f"A token of this {user.role} cannot carry the {token_role} role: "
+            "it would allow more than the user may",
+            field="role",
         )
-        uow.session.add(row)
-        uow.session.flush()
-        uow.commit()
-        return row, token
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id,
+        name=name.strip() or "token",
+        token_hash=_hash_token(token),
+        prefix=token[:10],
+        role=token_role.value,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return row, token
 
 
 # "Last used" is for spotting stale tokens; writing it on every request would
@@ -242,19 +228,68 @@ def resolve_token(session: Session, token: str) -> tuple[Principal, int | None]:
 
 
 def mark_token_used(token_id: int, *, uow: UnitOfWork) -> None:
-    with uow:
-        uow.session.execute(
-            update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
-        )
-        uow.commit()
+    uow.session.execute(
+        update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
+    )
 
 
 def revoke_token(token_id: int, *, uow: UnitOfWork) -> None:
-    """Revoke a token; revoking it again keeps the first revocation's date."""
+    row = uow.session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"No token with id {token_id}", field="id")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_create_user(
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str | None = None,
+    capacity: int | None = None,
+    uow: UnitOfWork,
+) -> User:
+    """Add a user, committed."""
     with uow:
-        row = uow.session.get(ApiToken, token_id)
-        if row is None:
-            raise NotFound(f"No token with id {token_id}", field="id")
-        if row.revoked_at is None:
-            row.revoked_at = utcnow()
+        user = create_user(
+            email=email, name=name, role=role, password=password, capacity=capacity, uow=uow
+        )
+        uow.commit()
+        return user
+
+
+def do_update_user(user_id: int, changes: dict[str, Any], *, uow: UnitOfWork) -> User:
+    """Change a user (see `update_user`), committed."""
+    with uow:
+        user = update_user(user_id, changes, uow=uow)
+        uow.commit()
+        return user
+
+
+def do_create_token(
+    user_id: int, *, name: str, role: str | None = None, uow: UnitOfWork
+) -> tuple[ApiToken, str]:
+    """Issue an API token (see `create_token`), committed."""
+    with uow:
+        row, token = create_token(user_id, name=name, role=role, uow=uow)
+        uow.commit()
+        return row, token
+
+
+def do_mark_token_used(token_id: int, *, uow: UnitOfWork) -> None:
+    """Refresh a token's last-used time, committed."""
+    with uow:
+        mark_token_used(token_id, uow=uow)
+        uow.commit()
+
+
+def do_revoke_token(token_id: int, *, uow: UnitOfWork) -> None:
+    """Revoke a token, committed; a revoked token keeps its first revocation date."""
+    with uow:
+        revoke_token(token_id, uow=uow)
         uow.commit()

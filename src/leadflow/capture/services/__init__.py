@@ -20,7 +20,10 @@ from leadflow.capture.services._forms import (
     list_forms,
     update_form,
 )
-from leadflow.capture.services._manual import create_lead_with_contact
+from leadflow.capture.services._manual import (
+    create_lead_with_contact,
+    do_create_lead_with_contact,
+)
 from leadflow.capture.services._submissions import (
     SubmissionResult,
     get_submission,
@@ -38,6 +41,7 @@ __all__ = [
     "create_lead_with_contact",
     "delete_event",
     "delete_form",
+    "do_create_lead_with_contact",
     "form_fields",
     "get_event",
     "get_form",

@@ -25,8 +25,7 @@ def create_lead_with_contact(
     """Create a lead and a parent contact from its name, email, phone and job title.
 
     The contact goes through the default contact strategy, so a person who is
-    already a contact (same email) is linked instead of duplicated. A use case:
-    it commits its own unit of work.
+    already a contact (same email) is linked instead of duplicated.
     """
     if data.get("parent_contact_id"):
         raise ValidationFailed(
@@ -39,14 +38,22 @@ def create_lead_with_contact(
             code=ErrorCode.REQUIRED,
             field="email",
         )
+    # The contact's phone is read where the lead's is (its account's country, the org
+    # default), so the same number typed once is the same on both.
+    phone = contact_values.get("phone")
+    region = phone_region_for(uow.session, data) if phone and needs_region(str(phone)) else None
+    outcome = match_contact(
+        uow, contact_values, create_values=contact_values, context=WriteContext(country=region)
+    )
+    lead = create_lead({**data, "parent_contact_id": outcome.contact_id}, uow=uow)
+    return lead, outcome
+
+
+def do_create_lead_with_contact(
+    data: Mapping[str, Any], *, uow: UnitOfWork
+) -> tuple[Lead, MatchOutcome]:
+    """Create a lead made by hand and its parent contact, in a transaction of its own."""
     with uow:
-        # The contact's phone is read where the lead's is (its account's country, the
-        # org default), so the same number typed once is the same on both.
-        phone = contact_values.get("phone")
-        region = phone_region_for(uow.session, data) if phone and needs_region(str(phone)) else None
-        outcome = match_contact(
-            uow, contact_values, create_values=contact_values, context=WriteContext(country=region)
-        )
-        lead = create_lead({**data, "parent_contact_id": outcome.contact_id}, uow=uow)
+        lead, outcome = create_lead_with_contact(data, uow=uow)
         uow.commit()
         return lead, outcome

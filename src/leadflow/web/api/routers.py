@@ -7,11 +7,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 
-from leadflow.accounts.services import ACCOUNTS, delete_account, do_create_account, update_account
+from leadflow.accounts.services import (
+    ACCOUNTS,
+    do_create_account,
+    do_delete_account,
+    do_update_account,
+)
 from leadflow.contacts.services import (
     CONTACTS,
-    delete_contact,
     do_create_contact,
+    do_delete_contact,
     do_update_contact,
 )
 from leadflow.interactions.services import (
@@ -21,26 +26,26 @@ from leadflow.interactions.services import (
     get_interaction,
 )
 from leadflow.leads.models import Lead
-from leadflow.leads.services import LEADS, delete_lead, do_create_lead, do_update_lead
+from leadflow.leads.services import LEADS, do_create_lead, do_delete_lead, do_update_lead
 from leadflow.lib.crud import get_row
 from leadflow.lib.listing import parse_list_params, run_list
 from leadflow.lib.records import to_public
 from leadflow.opportunities.services import (
     OPPORTUNITIES,
-    delete_opportunity,
     do_create_opportunity,
-    update_opportunity,
+    do_delete_opportunity,
+    do_update_opportunity,
 )
-from leadflow.registry.services import add_custom_field, remove_custom_field
+from leadflow.registry.services import do_add_custom_field, do_remove_custom_field
 from leadflow.users.domain import Permission as P
 from leadflow.users.models import User
 from leadflow.users.services import (
     Principal,
-    create_token,
-    create_user,
+    do_create_token,
+    do_create_user,
+    do_update_user,
     get_user,
     list_users,
-    update_user,
 )
 from leadflow.web.api.records import RecordRoutes, record_router
 from leadflow.web.api.schemas import (
@@ -62,13 +67,13 @@ from leadflow.web.openapi import problems
 
 RECORDS = [
     RecordRoutes(CONTACTS, "contacts", P.CONTACTS_READ, P.CONTACTS_WRITE, do_create_contact,
-                 do_update_contact, delete_contact, delete_takes_unlink=True),
+                 do_update_contact, do_delete_contact, delete_takes_unlink=True),
     RecordRoutes(ACCOUNTS, "accounts", P.ACCOUNTS_READ, P.ACCOUNTS_WRITE, do_create_account,
-                 update_account, delete_account, delete_takes_unlink=True),
+                 do_update_account, do_delete_account, delete_takes_unlink=True),
     RecordRoutes(LEADS, "leads", P.LEADS_READ, P.LEADS_WRITE, do_create_lead, do_update_lead,
-                 delete_lead, update_conflict="The lead is qualified and read-only"),
+                 do_delete_lead, update_conflict="The lead is qualified and read-only"),
     RecordRoutes(OPPORTUNITIES, "opportunities", P.OPPORTUNITIES_READ, P.OPPORTUNITIES_WRITE,
-                 do_create_opportunity, update_opportunity, delete_opportunity),
+                 do_create_opportunity, do_update_opportunity, do_delete_opportunity),
 ]  # fmt: skip
 
 
@@ -199,7 +204,7 @@ def users_router() -> APIRouter:
     def add_user(request: Request, body: UserIn) -> dict[str, Any]:
         container = container_of(request)
         with container.uow() as uow:
-            user = create_user(**body.model_dump(), uow=uow)
+            user = do_create_user(**body.model_dump(), uow=uow)
             return _user_public(user)
 
     @router.get(
@@ -220,7 +225,7 @@ def users_router() -> APIRouter:
     def change_user(request: Request, user_id: int, body: UserPatch) -> dict[str, Any]:
         container = container_of(request)
         with container.uow() as uow:
-            user = update_user(user_id, body.model_dump(exclude_unset=True), uow=uow)
+            user = do_update_user(user_id, body.model_dump(exclude_unset=True), uow=uow)
             return _user_public(user)
 
     @router.post(
@@ -232,7 +237,7 @@ def users_router() -> APIRouter:
     )
     def issue_token(request: Request, user_id: int, body: TokenIn) -> dict[str, Any]:
         container = container_of(request)
-        row, token = create_token(user_id, name=body.name, role=body.role, uow=container.uow())
+        row, token = do_create_token(user_id, name=body.name, role=body.role, uow=container.uow())
         return {"id": row.id, "name": row.name, "role": row.role, "token": token}
 
     return router
@@ -274,7 +279,7 @@ def fields_router() -> APIRouter:
     )
     def add_field(request: Request, body: CustomFieldIn) -> dict[str, Any]:
         container = container_of(request)
-        definition = add_custom_field(body.model_dump(), uow=container.uow())
+        definition = do_add_custom_field(body.model_dump(), uow=container.uow())
         return definition.public()
 
     @router.delete(
@@ -286,7 +291,7 @@ def fields_router() -> APIRouter:
     )
     def remove_field(request: Request, entity: str, name: str) -> Response:
         container = container_of(request)
-        remove_custom_field(entity, name, uow=container.uow())
+        do_remove_custom_field(entity, name, uow=container.uow())
         return Response(status_code=204)
 
     return router

@@ -18,20 +18,20 @@ from leadflow.automation.orphans import (
     BACKFILL_JOB,
     ORPHAN_RULE_KEY,
     count_orphans,
-    start_orphan_backfill,
+    do_start_orphan_backfill,
 )
 from leadflow.automation.services import (
-    create_rule,
+    do_create_rule,
+    do_update_rule,
     get_rule,
     list_rules,
     list_runs,
     run_counts,
-    update_rule,
 )
 from leadflow.errors import ErrorCode, LeadflowError, ValidationFailed
 from leadflow.jobs.services import job_public, latest_job
 from leadflow.lib.bounds import nul_location
-from leadflow.org.services import all_switches, set_switch
+from leadflow.org.services import all_switches, do_set_switch
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
@@ -179,7 +179,7 @@ def _router() -> APIRouter:
         container = container_of(request)
         try:
             with container.uow() as uow:
-                rule = create_rule(
+                rule = do_create_rule(
                     {
                         "name": values["name"],
                         "trigger": values["trigger"],
@@ -202,7 +202,7 @@ def _router() -> APIRouter:
         form: FormData = Depends(form_data),
     ) -> Response:
         enabled = form.get("enabled") == "on"
-        update_rule(rule_id, {"enabled": enabled}, uow=container_of(request).uow())
+        do_update_rule(rule_id, {"enabled": enabled}, uow=container_of(request).uow())
         return RedirectResponse(f"{BASE}#rule-{rule_id}", status_code=303)
 
     @router.get(BASE + "/rules/{rule_id}")
@@ -224,7 +224,7 @@ def _router() -> APIRouter:
         }
         try:
             with container_of(request).uow() as uow:
-                update_rule(
+                do_update_rule(
                     rule_id,
                     {
                         "name": values["name"],
@@ -246,7 +246,7 @@ def _router() -> APIRouter:
         principal: Principal = Depends(can_admin),
         form: FormData = Depends(form_data),
     ) -> Response:
-        set_switch(key, form.get("enabled") == "on", uow=container_of(request).uow())
+        do_set_switch(key, form.get("enabled") == "on", uow=container_of(request).uow())
         return RedirectResponse(f"{BASE}#switches", status_code=303)
 
     @router.post(BASE + "/orphans/backfill")
@@ -255,7 +255,9 @@ def _router() -> APIRouter:
         principal: Principal = Depends(can_admin),
         form: FormData = Depends(form_data),
     ) -> Response:
-        job = start_orphan_backfill(uow=container_of(request).uow(), requested_by=principal.user_id)
+        job = do_start_orphan_backfill(
+            uow=container_of(request).uow(), requested_by=principal.user_id
+        )
         return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
     return router

@@ -183,9 +183,9 @@ def record_router(page: RecordPage) -> APIRouter:
             try:
                 data = changes(definitions, values, None)
                 if page.entity == "lead" and form.get(NEW_CONTACT_FIELD):
-                    from leadflow.capture.services import create_lead_with_contact
+                    from leadflow.capture.services import do_create_lead_with_contact
 
-                    row, _ = create_lead_with_contact(data, uow=uow)
+                    row, _ = do_create_lead_with_contact(data, uow=uow)
                 else:
                     row = page.create(data, uow=uow)
                 record_id = int(row.id)

@@ -20,7 +20,7 @@ from leadflow.registry.domain import (
     FieldType,
     Registry,
 )
-from leadflow.registry.services import add_custom_field, remove_custom_field
+from leadflow.registry.services import do_add_custom_field, do_remove_custom_field
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
@@ -206,7 +206,9 @@ def fields_settings_router() -> APIRouter:
     ) -> Response:
         values = _submitted(form)
         try:
-            definition = add_custom_field(_service_input(values), uow=container_of(request).uow())
+            definition = do_add_custom_field(
+                _service_input(values), uow=container_of(request).uow()
+            )
         except LeadflowError as error:
             return _fields_page(request, principal, FormState.failed(values, error, INPUTS), error)
         added = f"{definition.entity}.{definition.name}"
@@ -230,7 +232,7 @@ def fields_settings_router() -> APIRouter:
         name: str,
         principal: Principal = Depends(can_admin),
     ) -> Response:
-        remove_custom_field(entity, name, uow=container_of(request).uow())
+        do_remove_custom_field(entity, name, uow=container_of(request).uow())
         return RedirectResponse(f"{PATH}?removed={entity}.{name}#entity-{entity}", status_code=303)
 
     return router

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from leadflow.errors import LeadflowError
-from leadflow.org.services import all_settings, set_settings
+from leadflow.org.services import all_settings, do_set_settings
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
@@ -73,7 +73,7 @@ def org_settings_router() -> APIRouter:
             keys = [definition.key for definition, _ in all_settings(session)]
         values = {key: text_of(form, key) for key in keys if key in form}
         try:
-            set_settings(values, uow=container.uow())
+            do_set_settings(values, uow=container.uow())
         except LeadflowError as error:
             refused = str(error.extra.get("key", ""))
             state = FormState.failed(values, error, keys, rename={"value": refused})
