@@ -107,12 +107,13 @@ def create_user_command(
     password: Annotated[str | None, typer.Option(help="Leave out for API-only users")] = None,
 ) -> None:
     """Add a user."""
-    from leadflow.users.services import create_user
+    from leadflow.users.services import do_create_user
 
     container = _container()
-    with cli_errors(), container.uow() as uow:
-        user = create_user(email=email, name=name, role=role, password=password, uow=uow)
-        uow.commit()
+    with cli_errors():
+        user = do_create_user(
+            email=email, name=name, role=role, password=password, uow=container.uow()
+        )
         typer.echo(f"user {user.id} {user.email} ({user.role})")
 
 
@@ -127,15 +128,14 @@ def create_token_command(
 
     from leadflow.errors import NotFound
     from leadflow.users.models import User
-    from leadflow.users.services import create_token
+    from leadflow.users.services import do_create_token
 
     container = _container()
     with cli_errors(), container.uow() as uow:
         user = uow.session.scalar(select(User).where(User.email == email.strip().casefold()))
         if user is None:
             raise NotFound(f"No user with email {email}", field="email")
-        _, token = create_token(user.id, name=name, role=role, uow=uow)
-        uow.commit()
+        _, token = do_create_token(user.id, name=name, role=role, uow=uow)
     typer.echo(token)
 
 
@@ -185,11 +185,11 @@ def fields_add(
     importable: Annotated[bool, typer.Option(help="Import mappings may fill it")] = True,
 ) -> None:
     """Add a typed custom field to contacts, accounts or leads."""
-    from leadflow.registry.services import add_custom_field
+    from leadflow.registry.services import do_add_custom_field
 
     container = _container()
-    with cli_errors(), container.uow() as uow:
-        definition = add_custom_field(
+    with cli_errors():
+        definition = do_add_custom_field(
             {
                 "entity": entity,
                 "name": name,
@@ -201,21 +201,19 @@ def fields_add(
                 "filterable": filterable,
                 "importable": importable,
             },
-            uow=uow,
+            uow=container.uow(),
         )
-        uow.commit()
     typer.echo(f"{definition.entity}.{definition.name} ({definition.type.value}) added")
 
 
 @fields_app.command("remove")
 def fields_remove(entity: str, name: str) -> None:
     """Remove a custom field (stored values are kept until overwritten)."""
-    from leadflow.registry.services import remove_custom_field
+    from leadflow.registry.services import do_remove_custom_field
 
     container = _container()
-    with cli_errors(), container.uow() as uow:
-        remove_custom_field(entity, name, uow=uow)
-        uow.commit()
+    with cli_errors():
+        do_remove_custom_field(entity, name, uow=container.uow())
     typer.echo(f"{entity}.{name} removed")
 
 
@@ -273,22 +271,18 @@ def process_import(
         text = Path(path).read_text(encoding="utf-8")
         kind = "json" if path.endswith(".json") else "yaml"
         data = parse_definition_text(text, kind)
-        with container.uow() as uow:
-            row = process.save_definition(data, uow=uow, make_default=default)
-            uow.commit()
-            typer.echo(f"{row.key} v{row.version} imported")
+        row = process.do_save_definition(data, uow=container.uow(), make_default=default)
+        typer.echo(f"{row.key} v{row.version} imported")
 
 
 @process_app.command("check-deadlines")
 def process_check_deadlines() -> None:
     """Escalate open tasks past their speed-to-lead deadline (run it every few minutes)."""
-    from leadflow.sales.services import check_deadlines, overdue_count
+    from leadflow.sales.services import do_check_deadlines, overdue_count
 
     container = _container()
     with cli_errors():
-        with container.uow() as uow:
-            escalated = check_deadlines(uow=uow)
-            uow.commit()
+        escalated = do_check_deadlines(uow=container.uow())
         with container.read_session() as session:
             overdue = overdue_count(session)
         typer.echo(f"{len(escalated)} task(s) escalated; {overdue} overdue in all")
@@ -300,12 +294,11 @@ def process_set_deadline(
     hours: Annotated[float, typer.Argument(help="Hours to touch a lead")],
 ) -> None:
     """Set a queue's speed-to-lead deadline."""
-    from leadflow.sales.services import set_deadline
+    from leadflow.sales.services import do_set_deadline
 
     container = _container()
-    with cli_errors(), container.uow() as uow:
-        set_deadline(queue, hours, uow=uow)
-        uow.commit()
+    with cli_errors():
+        do_set_deadline(queue, hours, uow=container.uow())
         typer.echo(f"{queue}: {hours:g} h")
 
 
@@ -441,14 +434,11 @@ def scoring_rescore(
 ) -> None:
     """Recompute every lead's score under the live models (or one), set-based: a job,
     run here with a progress bar unless a worker takes it first."""
-    from leadflow.scoring.services import start_rescore
+    from leadflow.scoring.services import do_start_rescore
 
     container = _container()
     with cli_errors():
-        with container.uow() as uow:
-            job = start_rescore(model, uow=uow)
-            uow.commit()
-            job_id = job.id
+        job_id = do_start_rescore(model, uow=container.uow()).id
         if background:
             typer.echo(f"job {job_id} queued: leadflow jobs show {job_id}")
             return
@@ -462,12 +452,11 @@ def scoring_rescore(
 @scoring_app.command("predict-train")
 def scoring_predict_train() -> None:
     """Train the predictive score on qualified vs disqualified leads and score every lead."""
-    from leadflow.scoring.predict import train_predictive
+    from leadflow.scoring.predict import do_train_predictive
 
     container = _container()
     with cli_errors(), container.uow() as uow:
-        run = train_predictive(uow=uow)
-        uow.commit()
+        run = do_train_predictive(uow=uow)
         typer.echo(
             f"run {run.id}: holdout AUC {run.holdout_auc} "
             f"({run.qualified} qualified, {run.disqualified} disqualified)"

@@ -28,11 +28,11 @@ def switch_command(
     state: Annotated[str, typer.Argument(help="on or off")],
 ) -> None:
     """Switch a rule or an org-wide setting on or off."""
-    from leadflow.automation.services import get_rule_by_key, set_rule_enabled
+    from leadflow.automation.services import do_set_rule_enabled, get_rule_by_key
     from leadflow.cli import _container, cli_errors, console
     from leadflow.errors import ValidationFailed
     from leadflow.org.domain import SWITCHES
-    from leadflow.org.services import set_switch
+    from leadflow.org.services import do_set_switch
 
     container = _container()
     with cli_errors():
@@ -40,10 +40,9 @@ def switch_command(
             raise ValidationFailed("the state is 'on' or 'off'", field="state")
         with container.uow() as uow:
             if key in SWITCHES:
-                set_switch(key, state == "on", uow=uow)
+                do_set_switch(key, state == "on", uow=uow)
             else:
-                set_rule_enabled(get_rule_by_key(uow.session, key).id, state == "on", uow=uow)
-            uow.commit()
+                do_set_rule_enabled(get_rule_by_key(uow.session, key).id, state == "on", uow=uow)
         console.print(f"{key}: {state}")
 
 
@@ -55,16 +54,13 @@ def backfill_command(
 ) -> None:
     """Give every existing lead without a parent contact one (matched or created): a job,
     run here with a progress bar unless a worker takes it first."""
-    from leadflow.automation.orphans import start_orphan_backfill
+    from leadflow.automation.orphans import do_start_orphan_backfill
     from leadflow.cli import _container, cli_errors, console
     from leadflow.cli_jobs import run_job_here
 
     container = _container()
     with cli_errors():
-        with container.uow() as uow:
-            job = start_orphan_backfill(uow=uow)
-            uow.commit()
-            job_id = job.id
+        job_id = do_start_orphan_backfill(uow=container.uow()).id
         if background:
             console.print(f"job {job_id} queued: leadflow jobs show {job_id}")
             return

@@ -68,3 +68,30 @@ def delete_account(account_id: int, *, unlink_leads: bool = False, uow: UnitOfWo
     get_account(uow.session, account_id)
     detach_leads(uow, field="parent_account_id", target_id=account_id, unlink=unlink_leads)
     delete_row(ACCOUNTS, account_id, uow=uow)
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_create_account(data: Mapping[str, Any], *, uow: UnitOfWork) -> Account:
+    """Create an account, committed."""
+    with uow:
+        row = create_account(data, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_update_account(account_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Account:
+    """Change an account, committed."""
+    with uow:
+        row = update_account(account_id, changes, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_delete_account(account_id: int, *, unlink_leads: bool = False, uow: UnitOfWork) -> None:
+    """Delete an account (see `delete_account`), committed."""
+    with uow:
+        delete_account(account_id, unlink_leads=unlink_leads, uow=uow)
+        uow.commit()

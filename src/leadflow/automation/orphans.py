@@ -123,6 +123,14 @@ def start_orphan_backfill(*, uow: UnitOfWork, requested_by: int | None = None) -
     return start_job(BACKFILL_JOB, {}, uow=uow, requested_by=requested_by)
 
 
+def do_start_orphan_backfill(*, uow: UnitOfWork, requested_by: int | None = None) -> Job:
+    """Start the orphan backfill, committed: the commit queues the job for a worker."""
+    with uow:
+        job = start_orphan_backfill(uow=uow, requested_by=requested_by)
+        uow.commit()
+        return job
+
+
 def backfill_orphans(context: JobContext, params: Mapping[str, Any]) -> dict[str, int]:
     """The body of the backfill: link every existing orphan lead, a batch per
     transaction that also saves the checkpoint (the last lead id), so a resumed

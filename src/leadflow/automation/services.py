@@ -245,3 +245,38 @@ def seed_builtin_rules(*, uow: UnitOfWork) -> list[str]:
         uow.publish(RuleChanged(row.id))
         added.append(key)
     return added
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_create_rule(data: Mapping[str, Any], *, uow: UnitOfWork) -> AutomationRule:
+    """Add a rule of one's own, committed."""
+    with uow:
+        rule = create_rule(data, uow=uow)
+        uow.commit()
+        return rule
+
+
+def do_update_rule(rule_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> AutomationRule:
+    """Change or switch a rule, committed."""
+    with uow:
+        rule = update_rule(rule_id, changes, uow=uow)
+        uow.commit()
+        return rule
+
+
+def do_set_rule_enabled(rule_id: int, enabled: bool, *, uow: UnitOfWork) -> AutomationRule:
+    """Switch a rule on or off, committed."""
+    with uow:
+        rule = set_rule_enabled(rule_id, enabled, uow=uow)
+        uow.commit()
+        return rule
+
+
+def do_delete_rule(rule_id: int, *, uow: UnitOfWork) -> None:
+    """Remove a rule of one's own (a shipped one is only switched off), committed."""
+    with uow:
+        delete_rule(rule_id, uow=uow)
+        uow.commit()

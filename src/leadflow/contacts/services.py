@@ -187,3 +187,30 @@ def delete_contact(contact_id: int, *, unlink_leads: bool = False, uow: UnitOfWo
     delete_row(CONTACTS, contact_id, uow=uow)
     if account_id is not None:
         uow.publish(ContactLeftAccount(contact_id=contact_id, account_id=account_id))
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_create_contact(data: Mapping[str, Any], *, uow: UnitOfWork) -> Contact:
+    """Create a contact, committed."""
+    with uow:
+        row = create_contact(data, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_update_contact(contact_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Contact:
+    """Change a contact, committed."""
+    with uow:
+        row = update_contact(contact_id, changes, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_delete_contact(contact_id: int, *, unlink_leads: bool = False, uow: UnitOfWork) -> None:
+    """Delete a contact (see `delete_contact`), committed."""
+    with uow:
+        delete_contact(contact_id, unlink_leads=unlink_leads, uow=uow)
+        uow.commit()

@@ -152,3 +152,25 @@ def contact_timeline(session: Session, contact_id: int, *, limit: int = 100) -> 
             .limit(limit)
         )
     )
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_record_interactions(
+    items: Sequence[Mapping[str, Any]], *, uow: UnitOfWork
+) -> list[InteractionRecorded]:
+    """Record a batch (see `record_interactions`) in its own transaction."""
+    with uow:
+        recorded = record_interactions(items, uow=uow)
+        uow.commit()
+        return recorded
+
+
+def do_record_interaction(data: Mapping[str, Any], *, uow: UnitOfWork) -> InteractionRecorded:
+    """Record one interaction (see `record_interaction`) in its own transaction."""
+    with uow:
+        recorded = record_interaction(data, uow=uow)
+        uow.commit()
+        return recorded

@@ -195,3 +195,30 @@ def detach_leads(uow: UnitOfWork, *, field: str, target_id: int, unlink: bool) -
     )
     uow.publish(*(LeadUpdated(lead_id, (field,)) for lead_id in linked))
     return linked
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_create_lead(data: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
+    """Create a lead, committed."""
+    with uow:
+        row = create_lead(data, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_update_lead(lead_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
+    """Change a lead (see `update_lead`), committed."""
+    with uow:
+        row = update_lead(lead_id, changes, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_delete_lead(lead_id: int, *, uow: UnitOfWork) -> None:
+    """Delete a lead, committed."""
+    with uow:
+        delete_lead(lead_id, uow=uow)
+        uow.commit()

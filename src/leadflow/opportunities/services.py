@@ -50,3 +50,32 @@ def get_opportunity(session: Session, opportunity_id: int) -> Opportunity:
 
 def delete_opportunity(opportunity_id: int, *, uow: UnitOfWork) -> None:
     delete_row(OPPORTUNITIES, opportunity_id, uow=uow)
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_create_opportunity(data: Mapping[str, Any], *, uow: UnitOfWork) -> Opportunity:
+    """Create an opportunity, committed."""
+    with uow:
+        row = create_opportunity(data, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_update_opportunity(
+    opportunity_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork
+) -> Opportunity:
+    """Change an opportunity, committed."""
+    with uow:
+        row = update_opportunity(opportunity_id, changes, uow=uow)
+        uow.commit()
+        return row
+
+
+def do_delete_opportunity(opportunity_id: int, *, uow: UnitOfWork) -> None:
+    """Delete an opportunity, committed."""
+    with uow:
+        delete_opportunity(opportunity_id, uow=uow)
+        uow.commit()

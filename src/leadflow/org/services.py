@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -111,3 +113,33 @@ def set_setting(key: str, value: str | None, *, uow: UnitOfWork) -> str | None:
     uow.session.flush()
     uow.publish(SettingChanged(key=key, value=text or None))
     return text or definition.default
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_set_switch(key: str, enabled: bool, *, uow: UnitOfWork) -> None:
+    """Switch an org-wide setting on or off, committed."""
+    with uow:
+        set_switch(key, enabled, uow=uow)
+        uow.commit()
+
+
+def do_set_setting(key: str, value: str | None, *, uow: UnitOfWork) -> str | None:
+    """Store a setting's value (see `set_setting`), committed; returns the value in force."""
+    with uow:
+        in_force = set_setting(key, value, uow=uow)
+        uow.commit()
+        return in_force
+
+
+def do_set_settings(values: Mapping[str, str | None], *, uow: UnitOfWork) -> None:
+    """Store several settings together: a value one of them refuses saves none.
+
+    The ValidationFailed of a refused value names its setting in `extra["key"]`.
+    """
+    with uow:
+        for key, value in values.items():
+            set_setting(key, value, uow=uow)
+        uow.commit()

@@ -133,3 +133,22 @@ def remove_custom_field(entity: str, name: str, *, uow: UnitOfWork) -> None:
     uow.session.delete(row)
     uow.session.flush()
     uow.publish(CustomFieldRemoved(entity, name))
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_add_custom_field(data: Mapping[str, Any], *, uow: UnitOfWork) -> FieldDef:
+    """Add a custom field, committed."""
+    with uow:
+        definition = add_custom_field(data, uow=uow)
+        uow.commit()
+        return definition
+
+
+def do_remove_custom_field(entity: str, name: str, *, uow: UnitOfWork) -> None:
+    """Remove a custom field, committed."""
+    with uow:
+        remove_custom_field(entity, name, uow=uow)
+        uow.commit()

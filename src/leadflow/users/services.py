@@ -239,3 +239,57 @@ def revoke_token(token_id: int, *, uow: UnitOfWork) -> None:
         raise NotFound(f"No token with id {token_id}", field="id")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
+
+
+# Use cases: what faces call. Each opens the unit of work (or joins the one its
+# face holds open to render), runs the step above and commits.
+
+
+def do_create_user(
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str | None = None,
+    capacity: int | None = None,
+    uow: UnitOfWork,
+) -> User:
+    """Add a user, committed."""
+    with uow:
+        user = create_user(
+            email=email, name=name, role=role, password=password, capacity=capacity, uow=uow
+        )
+        uow.commit()
+        return user
+
+
+def do_update_user(user_id: int, changes: dict[str, Any], *, uow: UnitOfWork) -> User:
+    """Change a user (see `update_user`), committed."""
+    with uow:
+        user = update_user(user_id, changes, uow=uow)
+        uow.commit()
+        return user
+
+
+def do_create_token(
+    user_id: int, *, name: str, role: str | None = None, uow: UnitOfWork
+) -> tuple[ApiToken, str]:
+    """Issue an API token (see `create_token`), committed."""
+    with uow:
+        row, token = create_token(user_id, name=name, role=role, uow=uow)
+        uow.commit()
+        return row, token
+
+
+def do_mark_token_used(token_id: int, *, uow: UnitOfWork) -> None:
+    """Refresh a token's last-used time, committed."""
+    with uow:
+        mark_token_used(token_id, uow=uow)
+        uow.commit()
+
+
+def do_revoke_token(token_id: int, *, uow: UnitOfWork) -> None:
+    """Revoke a token, committed; a revoked token keeps its first revocation date."""
+    with uow:
+        revoke_token(token_id, uow=uow)
+        uow.commit()

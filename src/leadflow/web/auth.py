@@ -17,7 +17,7 @@ from leadflow.errors import ErrorCode, PermissionDenied, Unauthenticated
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import (
     Principal,
-    mark_token_used,
+    do_mark_token_used,
     principal_for_user,
     resolve_token,
 )
@@ -91,9 +91,7 @@ def authenticate_request(request: Request) -> Principal:
         with container.read_session() as session:
             principal, refresh_token_id = resolve_token(session, token.strip())
         if refresh_token_id is not None:
-            with container.uow() as uow:
-                mark_token_used(refresh_token_id, uow=uow)
-                uow.commit()
+            do_mark_token_used(refresh_token_id, uow=container.uow())
     else:
         web_session = read_session(container, request)
         if web_session is None:

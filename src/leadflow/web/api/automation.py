@@ -13,18 +13,18 @@ from leadflow.automation.domain import OPERATORS
 from leadflow.automation.engine import triggers
 from leadflow.automation.orphans import (
     backfill_job_public,
+    do_start_orphan_backfill,
     get_backfill_job,
-    start_orphan_backfill,
 )
 from leadflow.automation.services import (
-    create_rule,
-    delete_rule,
+    do_create_rule,
+    do_delete_rule,
+    do_update_rule,
     get_rule,
     list_rules,
     list_runs,
     rule_public,
     run_public,
-    update_rule,
 )
 from leadflow.lib.bounds import Int32, omittable
 from leadflow.lib.json_types import JsonScalarOrList
@@ -32,8 +32,8 @@ from leadflow.org.domain import SETTINGS, SettingDef
 from leadflow.org.services import (
     all_settings,
     all_switches,
-    set_setting,
-    set_switch,
+    do_set_setting,
+    do_set_switch,
     setting_value,
 )
 from leadflow.users.domain import Permission as P
@@ -124,10 +124,8 @@ def _router() -> APIRouter:
         with container_of(request).uow() as uow:
             # Unsent members stay unsent (a condition's value included): the service
             # fills the defaults and refuses a comparison without a value.
-            rule = create_rule(body.model_dump(exclude_unset=True), uow=uow)
-            result = rule_public(rule)
-            uow.commit()
-        return result
+            rule = do_create_rule(body.model_dump(exclude_unset=True), uow=uow)
+            return rule_public(rule)
 
     @router.get("/rules/{rule_id}", dependencies=[can_read], summary="Read a rule")
     def read_rule(request: Request, rule_id: int) -> dict[str, Any]:
@@ -137,10 +135,8 @@ def _router() -> APIRouter:
     @router.patch("/rules/{rule_id}", dependencies=[can_admin], summary="Change or switch a rule")
     def change_rule(request: Request, rule_id: int, body: RulePatch) -> dict[str, Any]:
         with container_of(request).uow() as uow:
-            rule = update_rule(rule_id, body.model_dump(exclude_unset=True), uow=uow)
-            result = rule_public(rule)
-            uow.commit()
-        return result
+            rule = do_update_rule(rule_id, body.model_dump(exclude_unset=True), uow=uow)
+            return rule_public(rule)
 
     @router.delete(
         "/rules/{rule_id}",
@@ -150,9 +146,7 @@ def _router() -> APIRouter:
         responses=problems(409, notes={409: "A shipped rule cannot be removed"}),
     )
     def remove_rule(request: Request, rule_id: int) -> Response:
-        with container_of(request).uow() as uow:
-            delete_rule(rule_id, uow=uow)
-            uow.commit()
+        do_delete_rule(rule_id, uow=container_of(request).uow())
         return Response(status_code=204)
 
     @router.get("/rules/{rule_id}/runs", dependencies=[can_read], summary="A rule's latest runs")
@@ -179,12 +173,9 @@ def _router() -> APIRouter:
     )
     def backfill(request: Request, principal: Principal = can_admin) -> dict[str, Any]:
         container = container_of(request)
-        with container.uow() as uow:
-            job = start_orphan_backfill(uow=uow, requested_by=principal.user_id)
-            job_id = job.id
-            uow.commit()
+        job = do_start_orphan_backfill(uow=container.uow(), requested_by=principal.user_id)
         with container.read_session() as session:
-            return backfill_job_public(get_backfill_job(session, job_id))
+            return backfill_job_public(get_backfill_job(session, job.id))
 
     @router.get("/jobs/{job_id}", dependencies=[can_read], summary="A background job's progress")
     def job(request: Request, job_id: int) -> dict[str, Any]:
@@ -222,9 +213,7 @@ def _switches_router() -> APIRouter:
         responses=problems(404, notes={404: "No switch has this key"}),
     )
     def flip(request: Request, key: str, body: SwitchIn) -> dict[str, Any]:
-        with container_of(request).uow() as uow:
-            set_switch(key, body.enabled, uow=uow)
-            uow.commit()
+        do_set_switch(key, body.enabled, uow=container_of(request).uow())
         return {"key": key, "enabled": body.enabled}
 
     return router
@@ -270,9 +259,7 @@ def _settings_router() -> APIRouter:
     def change(request: Request, key: str, body: SettingIn) -> dict[str, Any]:
         """Body: {"value": "GB"}; a value the setting refuses is a 422 naming `value`,
         null clears it back to the default."""
-        with container_of(request).uow() as uow:
-            value = set_setting(key, body.value, uow=uow)
-            uow.commit()
+        value = do_set_setting(key, body.value, uow=container_of(request).uow())
         return setting_public(SETTINGS[key], value)
 
     return router

@@ -28,6 +28,7 @@ class RecordRoutes:
     plural: str
     read: Permission
     write: Permission
+    # The use cases behind the writes: each commits its own unit of work.
     create: Callable[..., Any]
     update: Callable[..., Any]
     delete: Callable[..., None]
@@ -70,7 +71,6 @@ def record_router(routes: RecordRoutes) -> APIRouter:
         with container.uow() as uow:
             row = routes.create(data, uow=uow)
             result = to_public(row, uow.registry, entity)
-            uow.commit()
         response.headers["Location"] = f"/api/v1/{routes.plural}/{result['id']}"
         return result
 
@@ -98,7 +98,6 @@ def record_router(routes: RecordRoutes) -> APIRouter:
         with container.uow() as uow:
             row = routes.update(record_id, _dump(body), uow=uow)
             result = to_public(row, uow.registry, entity)
-            uow.commit()
         return result
 
     @router.delete(
@@ -111,12 +110,11 @@ def record_router(routes: RecordRoutes) -> APIRouter:
     def delete_record(request: Request, record_id: int, unlink_leads: bool = False) -> Response:
         """Contacts and accounts that leads point to are kept unless `unlink_leads=true`."""
         container = container_of(request)
-        with container.uow() as uow:
-            if routes.delete_takes_unlink:
-                routes.delete(record_id, unlink_leads=unlink_leads, uow=uow)
-            else:
-                routes.delete(record_id, uow=uow)
-            uow.commit()
+        uow = container.uow()
+        if routes.delete_takes_unlink:
+            routes.delete(record_id, unlink_leads=unlink_leads, uow=uow)
+        else:
+            routes.delete(record_id, uow=uow)
         return Response(status_code=204)
 
     return router

@@ -7,35 +7,45 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 
-from leadflow.accounts.services import ACCOUNTS, create_account, delete_account, update_account
-from leadflow.contacts.services import CONTACTS, create_contact, delete_contact, update_contact
+from leadflow.accounts.services import (
+    ACCOUNTS,
+    do_create_account,
+    do_delete_account,
+    do_update_account,
+)
+from leadflow.contacts.services import (
+    CONTACTS,
+    do_create_contact,
+    do_delete_contact,
+    do_update_contact,
+)
 from leadflow.interactions.services import (
     contact_timeline,
+    do_record_interaction,
+    do_record_interactions,
     get_interaction,
-    record_interaction,
-    record_interactions,
 )
 from leadflow.leads.models import Lead
-from leadflow.leads.services import LEADS, create_lead, delete_lead, update_lead
+from leadflow.leads.services import LEADS, do_create_lead, do_delete_lead, do_update_lead
 from leadflow.lib.crud import get_row
 from leadflow.lib.listing import parse_list_params, run_list
 from leadflow.lib.records import to_public
 from leadflow.opportunities.services import (
     OPPORTUNITIES,
-    create_opportunity,
-    delete_opportunity,
-    update_opportunity,
+    do_create_opportunity,
+    do_delete_opportunity,
+    do_update_opportunity,
 )
-from leadflow.registry.services import add_custom_field, remove_custom_field
+from leadflow.registry.services import do_add_custom_field, do_remove_custom_field
 from leadflow.users.domain import Permission as P
 from leadflow.users.models import User
 from leadflow.users.services import (
     Principal,
-    create_token,
-    create_user,
+    do_create_token,
+    do_create_user,
+    do_update_user,
     get_user,
     list_users,
-    update_user,
 )
 from leadflow.web.api.records import RecordRoutes, record_router
 from leadflow.web.api.schemas import (
@@ -56,14 +66,14 @@ from leadflow.web.auth import Authorize, container_of
 from leadflow.web.openapi import problems
 
 RECORDS = [
-    RecordRoutes(CONTACTS, "contacts", P.CONTACTS_READ, P.CONTACTS_WRITE, create_contact,
-                 update_contact, delete_contact, delete_takes_unlink=True),
-    RecordRoutes(ACCOUNTS, "accounts", P.ACCOUNTS_READ, P.ACCOUNTS_WRITE, create_account,
-                 update_account, delete_account, delete_takes_unlink=True),
-    RecordRoutes(LEADS, "leads", P.LEADS_READ, P.LEADS_WRITE, create_lead, update_lead,
-                 delete_lead, update_conflict="The lead is qualified and read-only"),
+    RecordRoutes(CONTACTS, "contacts", P.CONTACTS_READ, P.CONTACTS_WRITE, do_create_contact,
+                 do_update_contact, do_delete_contact, delete_takes_unlink=True),
+    RecordRoutes(ACCOUNTS, "accounts", P.ACCOUNTS_READ, P.ACCOUNTS_WRITE, do_create_account,
+                 do_update_account, do_delete_account, delete_takes_unlink=True),
+    RecordRoutes(LEADS, "leads", P.LEADS_READ, P.LEADS_WRITE, do_create_lead, do_update_lead,
+                 do_delete_lead, update_conflict="The lead is qualified and read-only"),
     RecordRoutes(OPPORTUNITIES, "opportunities", P.OPPORTUNITIES_READ, P.OPPORTUNITIES_WRITE,
-                 create_opportunity, update_opportunity, delete_opportunity),
+                 do_create_opportunity, do_update_opportunity, do_delete_opportunity),
 ]  # fmt: skip
 
 
@@ -109,9 +119,7 @@ def interactions_router() -> APIRouter:
     @router.post("", status_code=201, dependencies=[can_write], summary="Record an interaction")
     def record_one(request: Request, body: InteractionIn) -> dict[str, Any]:
         container = container_of(request)
-        with container.uow() as uow:
-            recorded = record_interaction(body.model_dump(exclude_unset=True), uow=uow)
-            uow.commit()
+        recorded = do_record_interaction(body.model_dump(exclude_unset=True), uow=container.uow())
         return {"id": recorded.interaction_id, **recorded.to_payload()}
 
     @router.post(
@@ -123,9 +131,7 @@ def interactions_router() -> APIRouter:
     def record_batch(request: Request, body: InteractionBatchIn) -> dict[str, Any]:
         container = container_of(request)
         items = [item.model_dump(exclude_unset=True) for item in body.items]
-        with container.uow() as uow:
-            recorded = record_interactions(items, uow=uow)
-            uow.commit()
+        recorded = do_record_interactions(items, uow=container.uow())
         return {"count": len(recorded), "ids": [item.interaction_id for item in recorded]}
 
     @router.get("", response_model=Page, dependencies=[can_read], summary="List interactions")
@@ -198,10 +204,8 @@ def users_router() -> APIRouter:
     def add_user(request: Request, body: UserIn) -> dict[str, Any]:
         container = container_of(request)
         with container.uow() as uow:
-            user = create_user(**body.model_dump(), uow=uow)
-            result = _user_public(user)
-            uow.commit()
-        return result
+            user = do_create_user(**body.model_dump(), uow=uow)
+            return _user_public(user)
 
     @router.get(
         "/users/{user_id}", response_model=UserOut, dependencies=[can_read], summary="Read a user"
@@ -221,10 +225,8 @@ def users_router() -> APIRouter:
     def change_user(request: Request, user_id: int, body: UserPatch) -> dict[str, Any]:
         container = container_of(request)
         with container.uow() as uow:
-            user = update_user(user_id, body.model_dump(exclude_unset=True), uow=uow)
-            result = _user_public(user)
-            uow.commit()
-        return result
+            user = do_update_user(user_id, body.model_dump(exclude_unset=True), uow=uow)
+            return _user_public(user)
 
     @router.post(
         "/users/{user_id}/tokens",
@@ -235,11 +237,8 @@ def users_router() -> APIRouter:
     )
     def issue_token(request: Request, user_id: int, body: TokenIn) -> dict[str, Any]:
         container = container_of(request)
-        with container.uow() as uow:
-            row, token = create_token(user_id, name=body.name, role=body.role, uow=uow)
-            result = {"id": row.id, "name": row.name, "role": row.role, "token": token}
-            uow.commit()
-        return result
+        row, token = do_create_token(user_id, name=body.name, role=body.role, uow=container.uow())
+        return {"id": row.id, "name": row.name, "role": row.role, "token": token}
 
     return router
 
@@ -280,9 +279,7 @@ def fields_router() -> APIRouter:
     )
     def add_field(request: Request, body: CustomFieldIn) -> dict[str, Any]:
         container = container_of(request)
-        with container.uow() as uow:
-            definition = add_custom_field(body.model_dump(), uow=uow)
-            uow.commit()
+        definition = do_add_custom_field(body.model_dump(), uow=container.uow())
         return definition.public()
 
     @router.delete(
@@ -294,9 +291,7 @@ def fields_router() -> APIRouter:
     )
     def remove_field(request: Request, entity: str, name: str) -> Response:
         container = container_of(request)
-        with container.uow() as uow:
-            remove_custom_field(entity, name, uow=uow)
-            uow.commit()
+        do_remove_custom_field(entity, name, uow=container.uow())
         return Response(status_code=204)
 
     return router

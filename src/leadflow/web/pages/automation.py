@@ -18,20 +18,20 @@ from leadflow.automation.orphans import (
     BACKFILL_JOB,
     ORPHAN_RULE_KEY,
     count_orphans,
-    start_orphan_backfill,
+    do_start_orphan_backfill,
 )
 from leadflow.automation.services import (
-    create_rule,
+    do_create_rule,
+    do_update_rule,
     get_rule,
     list_rules,
     list_runs,
     run_counts,
-    update_rule,
 )
 from leadflow.errors import ErrorCode, LeadflowError, ValidationFailed
 from leadflow.jobs.services import job_public, latest_job
 from leadflow.lib.bounds import nul_location
-from leadflow.org.services import all_switches, set_switch
+from leadflow.org.services import all_switches, do_set_switch
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
@@ -179,7 +179,7 @@ def _router() -> APIRouter:
         container = container_of(request)
         try:
             with container.uow() as uow:
-                rule = create_rule(
+                rule = do_create_rule(
                     {
                         "name": values["name"],
                         "trigger": values["trigger"],
@@ -190,7 +190,6 @@ def _router() -> APIRouter:
                     },
                     uow=uow,
                 )
-                uow.commit()
         except LeadflowError as error:
             return _rules_page(request, principal, form=values, error=error)
         return RedirectResponse(f"{BASE}/rules/{rule.id}", status_code=303)
@@ -202,9 +201,8 @@ def _router() -> APIRouter:
         principal: Principal = Depends(can_admin),
         form: FormData = Depends(form_data),
     ) -> Response:
-        with container_of(request).uow() as uow:
-            update_rule(rule_id, {"enabled": form.get("enabled") == "on"}, uow=uow)
-            uow.commit()
+        enabled = form.get("enabled") == "on"
+        do_update_rule(rule_id, {"enabled": enabled}, uow=container_of(request).uow())
         return RedirectResponse(f"{BASE}#rule-{rule_id}", status_code=303)
 
     @router.get(BASE + "/rules/{rule_id}")
@@ -226,7 +224,7 @@ def _router() -> APIRouter:
         }
         try:
             with container_of(request).uow() as uow:
-                update_rule(
+                do_update_rule(
                     rule_id,
                     {
                         "name": values["name"],
@@ -237,7 +235,6 @@ def _router() -> APIRouter:
                     },
                     uow=uow,
                 )
-                uow.commit()
         except LeadflowError as error:
             return _rule_page(request, principal, rule_id, form=values, error=error)
         return RedirectResponse(f"{BASE}/rules/{rule_id}?saved=1", status_code=303)
@@ -249,9 +246,7 @@ def _router() -> APIRouter:
         principal: Principal = Depends(can_admin),
         form: FormData = Depends(form_data),
     ) -> Response:
-        with container_of(request).uow() as uow:
-            set_switch(key, form.get("enabled") == "on", uow=uow)
-            uow.commit()
+        do_set_switch(key, form.get("enabled") == "on", uow=container_of(request).uow())
         return RedirectResponse(f"{BASE}#switches", status_code=303)
 
     @router.post(BASE + "/orphans/backfill")
@@ -260,11 +255,10 @@ def _router() -> APIRouter:
         principal: Principal = Depends(can_admin),
         form: FormData = Depends(form_data),
     ) -> Response:
-        with container_of(request).uow() as uow:
-            job = start_orphan_backfill(uow=uow, requested_by=principal.user_id)
-            job_id = job.id
-            uow.commit()
-        return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+        job = do_start_orphan_backfill(
+            uow=container_of(request).uow(), requested_by=principal.user_id
+        )
+        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
     return router
 

@@ -8,14 +8,24 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from leadflow.accounts.services import create_account, delete_account, get_account, update_account
-from leadflow.contacts.services import create_contact, delete_contact, get_contact, update_contact
-from leadflow.leads.services import create_lead, delete_lead, get_lead, update_lead
+from leadflow.accounts.services import (
+    do_create_account,
+    do_delete_account,
+    do_update_account,
+    get_account,
+)
+from leadflow.contacts.services import (
+    do_create_contact,
+    do_delete_contact,
+    do_update_contact,
+    get_contact,
+)
+from leadflow.leads.services import do_create_lead, do_delete_lead, do_update_lead, get_lead
 from leadflow.opportunities.services import (
-    create_opportunity,
-    delete_opportunity,
+    do_create_opportunity,
+    do_delete_opportunity,
+    do_update_opportunity,
     get_opportunity,
-    update_opportunity,
 )
 from leadflow.registry.builtin import ENTITIES
 from leadflow.users.domain import Permission as P
@@ -59,8 +69,8 @@ CONTACT_PAGES = RecordPage(
         quick_filters=("role", "marketing_only", "consent"),
         title_sort="last_name",
     ),
-    P.CONTACTS_READ, P.CONTACTS_WRITE, get_contact, create_contact, update_contact,
-    delete_contact, delete_unlinks_leads=True, extra_sections=(contact_timeline_section,),
+    P.CONTACTS_READ, P.CONTACTS_WRITE, get_contact, do_create_contact, do_update_contact,
+    do_delete_contact, delete_unlinks_leads=True, extra_sections=(contact_timeline_section,),
 )  # fmt: skip
 
 ACCOUNT_PAGES = RecordPage(
@@ -71,8 +81,8 @@ ACCOUNT_PAGES = RecordPage(
         quick_filters=("industry", "country"),
         title_sort="name",
     ),
-    P.ACCOUNTS_READ, P.ACCOUNTS_WRITE, get_account, create_account, update_account,
-    delete_account, delete_unlinks_leads=True,
+    P.ACCOUNTS_READ, P.ACCOUNTS_WRITE, get_account, do_create_account, do_update_account,
+    do_delete_account, delete_unlinks_leads=True,
 )  # fmt: skip
 
 LEAD_PAGES = RecordPage(
@@ -83,7 +93,7 @@ LEAD_PAGES = RecordPage(
         quick_filters=("status", "source", "sales_ready"),
         title_sort="topic",
     ),
-    P.LEADS_READ, P.LEADS_WRITE, get_lead, create_lead, update_lead, delete_lead,
+    P.LEADS_READ, P.LEADS_WRITE, get_lead, do_create_lead, do_update_lead, do_delete_lead,
 )  # fmt: skip
 
 OPPORTUNITY_PAGES = RecordPage(
@@ -94,8 +104,8 @@ OPPORTUNITY_PAGES = RecordPage(
         quick_filters=("status",),
         title_sort="name",
     ),
-    P.OPPORTUNITIES_READ, P.OPPORTUNITIES_WRITE, get_opportunity, create_opportunity,
-    update_opportunity, delete_opportunity,
+    P.OPPORTUNITIES_READ, P.OPPORTUNITIES_WRITE, get_opportunity, do_create_opportunity,
+    do_update_opportunity, do_delete_opportunity,
 )  # fmt: skip
 
 RECORD_PAGES: tuple[RecordPage, ...] = (CONTACT_PAGES, ACCOUNT_PAGES, LEAD_PAGES, OPPORTUNITY_PAGES)

@@ -183,13 +183,12 @@ def record_router(page: RecordPage) -> APIRouter:
             try:
                 data = changes(definitions, values, None)
                 if page.entity == "lead" and form.get(NEW_CONTACT_FIELD):
-                    from leadflow.capture.services import create_lead_with_contact
+                    from leadflow.capture.services import do_create_lead_with_contact
 
-                    row, _ = create_lead_with_contact(data, uow=uow)
+                    row, _ = do_create_lead_with_contact(data, uow=uow)
                 else:
                     row = page.create(data, uow=uow)
                 record_id = int(row.id)
-                uow.commit()
             except LeadflowError as exc:
                 error = exc
             else:
@@ -246,7 +245,6 @@ def record_router(page: RecordPage) -> APIRouter:
             try:
                 if data:
                     page.update(record_id, data, uow=uow)
-                    uow.commit()
             except LeadflowError as exc:
                 error = exc
             else:
@@ -285,20 +283,19 @@ def record_router(page: RecordPage) -> APIRouter:
         principal: Principal = Depends(can_write),
         form: FormData = Depends(form_data),
     ) -> Response:
-        with container_of(request).uow() as uow:
-            try:
-                if page.delete_unlinks_leads:
-                    unlink = form.get("unlink_leads") == "true"
-                    page.delete(record_id, unlink_leads=unlink, uow=uow)
-                else:
-                    page.delete(record_id, uow=uow)
-                uow.commit()
-            except LeadflowError as exc:
-                if exc.http_status == 404:
-                    raise
-                error = exc
+        uow = container_of(request).uow()
+        try:
+            if page.delete_unlinks_leads:
+                unlink = form.get("unlink_leads") == "true"
+                page.delete(record_id, unlink_leads=unlink, uow=uow)
             else:
-                return RedirectResponse(f"{path}?{NOTICE}=deleted", status_code=303)
+                page.delete(record_id, uow=uow)
+        except LeadflowError as exc:
+            if exc.http_status == 404:
+                raise
+            error = exc
+        else:
+            return RedirectResponse(f"{path}?{NOTICE}=deleted", status_code=303)
         return delete_page(request, principal, record_id, error)
 
     return router

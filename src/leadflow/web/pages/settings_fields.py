@@ -20,7 +20,7 @@ from leadflow.registry.domain import (
     FieldType,
     Registry,
 )
-from leadflow.registry.services import add_custom_field, remove_custom_field
+from leadflow.registry.services import do_add_custom_field, do_remove_custom_field
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
@@ -205,18 +205,14 @@ def fields_settings_router() -> APIRouter:
         form: FormData = Depends(form_data),
     ) -> Response:
         values = _submitted(form)
-        with container_of(request).uow() as uow:
-            try:
-                definition = add_custom_field(_service_input(values), uow=uow)
-                uow.commit()
-            except LeadflowError as exc:
-                error = exc
-            else:
-                added = f"{definition.entity}.{definition.name}"
-                return RedirectResponse(
-                    f"{PATH}?added={added}#entity-{definition.entity}", status_code=303
-                )
-        return _fields_page(request, principal, FormState.failed(values, error, INPUTS), error)
+        try:
+            definition = do_add_custom_field(
+                _service_input(values), uow=container_of(request).uow()
+            )
+        except LeadflowError as error:
+            return _fields_page(request, principal, FormState.failed(values, error, INPUTS), error)
+        added = f"{definition.entity}.{definition.name}"
+        return RedirectResponse(f"{PATH}?added={added}#entity-{definition.entity}", status_code=303)
 
     @router.get(f"{PATH}/{{entity}}/{{name}}/remove")
     def confirm_remove(
@@ -236,9 +232,7 @@ def fields_settings_router() -> APIRouter:
         name: str,
         principal: Principal = Depends(can_admin),
     ) -> Response:
-        with container_of(request).uow() as uow:
-            remove_custom_field(entity, name, uow=uow)
-            uow.commit()
+        do_remove_custom_field(entity, name, uow=container_of(request).uow())
         return RedirectResponse(f"{PATH}?removed={entity}.{name}#entity-{entity}", status_code=303)
 
     return router

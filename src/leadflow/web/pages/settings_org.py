@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from leadflow.errors import LeadflowError
-from leadflow.org.services import all_settings, set_setting
+from leadflow.org.services import all_settings, do_set_settings
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
@@ -72,19 +72,11 @@ def org_settings_router() -> APIRouter:
         with container.read_session() as session:
             keys = [definition.key for definition, _ in all_settings(session)]
         values = {key: text_of(form, key) for key in keys if key in form}
-        failed: tuple[str, LeadflowError] | None = None
-        with container.uow() as uow:
-            for key, value in values.items():
-                try:
-                    set_setting(key, value, uow=uow)
-                except LeadflowError as exc:
-                    failed = (key, exc)
-                    break
-            else:
-                uow.commit()
-        if failed is not None:
-            key, error = failed
-            state = FormState.failed(values, error, keys, rename={"value": key})
+        try:
+            do_set_settings(values, uow=container.uow())
+        except LeadflowError as error:
+            refused = str(error.extra.get("key", ""))
+            state = FormState.failed(values, error, keys, rename={"value": refused})
             return _page(request, principal, state, error)
         return RedirectResponse(f"{PATH}?{NOTICE}=saved#org-settings", status_code=303)
 

@@ -20,13 +20,13 @@ from leadflow.users.domain import ROLE_PERMISSIONS, Permission, Role, role_allow
 from leadflow.users.models import ApiToken, User
 from leadflow.users.services import (
     Principal,
-    create_token,
-    create_user,
+    do_create_token,
+    do_create_user,
+    do_revoke_token,
+    do_update_user,
     get_user,
     list_tokens,
     list_users,
-    revoke_token,
-    update_user,
 )
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.pages.display import humanize
@@ -234,7 +234,7 @@ def users_settings_router() -> APIRouter:
         values = {name: text_of(form, name) for name in ("email", "name", "role", "capacity")}
         with container_of(request).uow() as uow:
             try:
-                user = create_user(
+                user = do_create_user(
                     email=values["email"],
                     name=values["name"],
                     role=values["role"],
@@ -243,7 +243,6 @@ def users_settings_router() -> APIRouter:
                     uow=uow,
                 )
                 user_id = user.id
-                uow.commit()
             except LeadflowError as exc:
                 error = exc
             else:
@@ -271,8 +270,7 @@ def users_settings_router() -> APIRouter:
             try:
                 changes = _user_changes(user, values, _password(form))
                 if changes:
-                    update_user(user_id, changes, uow=uow)
-                    uow.commit()
+                    do_update_user(user_id, changes, uow=uow)
             except LeadflowError as exc:
                 error = exc
             else:
@@ -291,11 +289,10 @@ def users_settings_router() -> APIRouter:
         with container_of(request).uow() as uow:
             get_user(uow.session, user_id)
             try:
-                row, token = create_token(
+                row, token = do_create_token(
                     user_id, name=values["token_name"], role=values["token_role"] or None, uow=uow
                 )
                 shown = (_token_row(row, can_revoke=False), token)
-                uow.commit()
             except LeadflowError as exc:
                 error = exc
             else:
@@ -323,8 +320,7 @@ def users_settings_router() -> APIRouter:
             token = _token_of(uow.session, user_id, token_id)
             # Revoking twice would move the revocation date; the first one stands.
             if token.revoked_at is None:
-                revoke_token(token_id, uow=uow)
-                uow.commit()
+                do_revoke_token(token_id, uow=uow)
         return RedirectResponse(f"{PATH}/{user_id}?{NOTICE}=revoked", status_code=303)
 
     return router
