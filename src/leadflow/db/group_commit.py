@@ -21,9 +21,12 @@ separate read engine see only committed groups.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -38,6 +41,8 @@ GROUP_MAX_SECONDS = 0.05
 TURN_TIMEOUT_SECONDS = 30.0
 _ABANDONED_CHECK_SECONDS = 0.5
 
+logger = logging.getLogger(__name__)
+
 _TURN = "leadflow_group_turn"
 _COMMITTED = "leadflow_group_committed"
 
@@ -50,9 +55,27 @@ class WriterBusy(Exception):
     """A unit waited longer than the turn timeout for the process's write connection."""
 
 
+_alone: ContextVar[bool] = ContextVar("leadflow_group_commit_alone", default=False)
+
+
+@contextmanager
+def committing_alone() -> Iterator[None]:
+    """Units started inside commit in a transaction of their own, not in a group.
+
+    For long units (the relay's handler batches): the units before one in its
+    group would wait for its end to see their COMMIT.
+    """
+    token = _alone.set(True)
+    try:
+        yield
+    finally:
+        _alone.reset(token)
+
+
 @dataclass(eq=False)
 class _Group:
     opened: float
+    alone: bool = False
     units: int = 0
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
@@ -100,7 +123,10 @@ class GroupWriter:
                 "(a thread holding one may be waiting for a second)"
             )
         try:
-            connection, group = self._open_group()
+            alone = _alone.get()
+            if alone and self._group is not None:
+                self._close_group()
+            connection, group = self._open_group(alone=alone)
         except BaseException:
             self._turn.release()
             raise
@@ -139,8 +165,17 @@ class GroupWriter:
                 self._connection = None
         finally:
             self._turn.release()
+        if self.groups_committed:
+            logger.info(
+                "group commit: %d units in %d groups (%.1f a group)",
+                self.units_committed,
+                self.groups_committed,
+                self.units_committed / self.groups_committed,
+            )
 
     def _should_continue(self, group: _Group) -> bool:
+        if group.alone:
+            return False
         with self._counts:
             waiting = self._waiting
         return (
@@ -149,7 +184,7 @@ class GroupWriter:
             and time.monotonic() - group.opened < self._max_seconds
         )
 
-    def _open_group(self) -> tuple[Connection, _Group]:
+    def _open_group(self, *, alone: bool) -> tuple[Connection, _Group]:
         if self._group is not None and self._connection is not None:
             return self._connection, self._group
         if self._connection is None or self._connection.closed:
@@ -161,7 +196,7 @@ class GroupWriter:
             self._connection.close()
             self._connection = None
             raise
-        self._group = _Group(opened=time.monotonic())
+        self._group = _Group(opened=time.monotonic(), alone=alone)
         return self._connection, self._group
 
     def _still_in_transaction(self) -> bool:
