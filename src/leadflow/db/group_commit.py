@@ -223,10 +223,12 @@ class GroupWriter:
     def _fail_group(self, error: BaseException) -> None:
         group = self._group
         self._group = None
-        self._discard_connection()
-        if group is not None:
-            group.error = error
-            group.done.set()
+        try:
+            self._discard_connection()
+        finally:
+            if group is not None:
+                group.error = error
+                group.done.set()
 
     def _discard_connection(self) -> None:
         connection, self._connection = self._connection, None

@@ -14,7 +14,12 @@ from sqlalchemy import Engine, event, func, select
 from leadflow.bootstrap import Container
 from leadflow.contacts.events import ContactCreated
 from leadflow.contacts.models import Contact
-from leadflow.db.group_commit import GroupCommitFailed, GroupWriter, group_writer_for
+from leadflow.db.group_commit import (
+    GroupCommitFailed,
+    GroupWriter,
+    committing_alone,
+    group_writer_for,
+)
 from leadflow.outbox import OutboxMessage
 from tests.conftest import empty_tables, make_settings
 
@@ -269,3 +274,25 @@ def test_a_session_that_only_reads_gives_its_turn_back_without_committing(
     _add_contact(sqlite_container, "next@example.com")
     assert time.monotonic() - started < 5
     assert writer.waiting == 0
+
+
+def test_a_unit_started_alone_does_not_hold_back_the_group_before_it(
+    sqlite_container: Container,
+) -> None:
+    commits = _count_commits(sqlite_container.engine)
+    committed: list[float] = []
+
+    def handler_batch() -> None:
+        with committing_alone():
+            _add_contact(sqlite_container, "alone@example.com")
+        committed.append(time.monotonic())
+
+    outcomes, holder_returned = _queued_behind_a_holder(
+        sqlite_container, [handler_batch], "holder@example.com"
+    )
+
+    assert outcomes == [None, None]
+    assert _emails(sqlite_container) == {"holder@example.com", "alone@example.com"}
+    # The holder's group committed before the lone unit ran, then the lone unit's own.
+    assert len(commits) == 2
+    assert commits[0] <= holder_returned and commits[0] < committed[0]
