@@ -111,6 +111,11 @@ class UnitOfWork:
         self.after_commit(lambda: tasks.enqueue(task, *args))
 
     def commit(self) -> None:
+        """Store the unit with its events, then wake the relay and run the callbacks.
+
+        On SQLite the unit is a savepoint in the process's shared write transaction
+        (`group_commit`): this returns once the COMMIT covering its group is done.
+        """
         outbox_ids: list[int] = []
         events = self._events
         if events:
