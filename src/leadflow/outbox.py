@@ -44,6 +44,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from leadflow.bus import EVENT_TYPES, Delivery, Event, MessageBus
 from leadflow.db.base import Base, Id, JsonData, UTCDateTime
+from leadflow.db.group_commit import committing_alone
 from leadflow.lib.clock import utcnow
 
 logger = logging.getLogger(__name__)
@@ -251,7 +252,8 @@ class OutboxRelay:
             deepest = max(row.depth for row in claimed)
             token = _cascade_depth.set(deepest + 1)
             try:
-                failures = self._bus.handle_batch(deliveries)
+                with committing_alone():
+                    failures = self._bus.handle_batch(deliveries)
             finally:
                 _cascade_depth.reset(token)
         succeeded = [each.id for each in deliveries if each.id not in failures]

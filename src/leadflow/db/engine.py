@@ -10,6 +10,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadflow.db.group_commit import install_group_writer, session_options
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -62,7 +64,8 @@ class _WriterQueue:
 
 
 def create_db_engine(url: str, *, echo: bool = False, immediate: bool = True) -> Engine:
-    """An engine; on SQLite `immediate` makes every transaction take the write lock."""
+    """An engine; on SQLite `immediate` makes every transaction take the write lock,
+    and its sessions (`create_session_factory`) commit in groups (`group_commit`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -81,6 +84,7 @@ def create_db_engine(url: str, *, echo: bool = False, immediate: bool = True) ->
             event.listen(engine, "commit", writers.end)
             event.listen(engine, "rollback", writers.end)
             event.listen(engine, "checkin", writers.end_on_checkin)
+            install_group_writer(engine)
         return engine
     return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
@@ -95,12 +99,15 @@ def _hold(session: Session, instance: object) -> None:
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep every row they load or write until they close.
 
+    On a SQLite engine made with `immediate`, they are group-commit sessions: each
+    transaction is a savepoint in the process's shared write transaction.
+
     SQLAlchemy's identity map holds rows weakly: a row a service loaded and let go
     of (a contact read for its account) is read again by the next service in the
     same unit of work. Units of work are short, so holding them costs little and
     saves those round trips.
     """
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False, **session_options(engine))
     event.listen(factory, "loaded_as_persistent", _hold)
     event.listen(factory, "pending_to_persistent", _hold)
     return factory

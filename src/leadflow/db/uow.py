@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadflow.bus import Event
@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from leadflow.queue import TaskQueue
 
 logger = logging.getLogger(__name__)
+
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_INSERT_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id)
 
 
 class UnitOfWork:
@@ -108,13 +111,18 @@ class UnitOfWork:
         self.after_commit(lambda: tasks.enqueue(task, *args))
 
     def commit(self) -> None:
+        """Store the unit with its events, then wake the relay and run the callbacks.
+
+        On SQLite the unit is a savepoint in the process's shared write transaction
+        (`group_commit`): this returns once the COMMIT covering its group is done.
+        """
         outbox_ids: list[int] = []
         events = self._events
         if events:
-            # One multi-row INSERT: the ids are needed as a set, not in order.
-            result = self.session.execute(
-                insert(OutboxMessage).values(outbox_rows(events)).returning(OutboxMessage.id)
-            )
+            # One statement for all rows (insertmanyvalues batches them), compiled once
+            # per process: a multi-row VALUES would compile for every count of rows.
+            # The ids are needed as a set, not in order.
+            result = self.session.execute(_INSERT_OUTBOX, outbox_rows(events))
             outbox_ids = list(result.scalars())
         self.session.commit()
         self._events = []

@@ -12,10 +12,22 @@ correct without listeners on each of them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, delete, func, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -56,7 +68,15 @@ def load_strategies(session: Session, strategy_ids: Collection[int | None]) -> N
     that follow (a form's contact and lead strategies)."""
     wanted = sorted({item for item in strategy_ids if item is not None})
     if wanted:
-        session.scalars(select(MatchingStrategy).where(MatchingStrategy.id.in_(wanted))).all()
+        params = {f"id_{index}": item for index, item in enumerate(wanted)}
+        session.scalars(_strategies_by_id(len(wanted)), params).all()
+
+
+@functools.lru_cache(maxsize=8)
+def _strategies_by_id(count: int) -> Select[MatchingStrategy]:
+    # Equalities, not IN: an IN list is rendered anew on every execution.
+    matches = [MatchingStrategy.id == bindparam(f"id_{index}") for index in range(count)]
+    return select(MatchingStrategy).where(or_(*matches))
 
 
 def get_strategy(session: Session, strategy_id: int) -> MatchingStrategy:
@@ -329,14 +349,31 @@ def _create_record(
     return create_lead(data, uow=uow, context=context).id
 
 
+# Built once per strategy shape (target, fields and their types), with the values
+# as parameters: building the expression costs more than running it.
+_MATCHING_QUERIES: dict[tuple[Any, ...], Select[tuple[int]]] = {}
+
+
 def _matching_query(
     registry: Registry, target: MatchTarget, normalised: Mapping[str, Any]
-) -> Select[tuple[int]]:
+) -> tuple[Select[tuple[int]], dict[str, Any]]:
+    """The query for the records these values match, and its parameters."""
+    definitions = [registry.field(target.value, name) for name in normalised]
+    shape = (target, *((item.name, item.type, item.custom) for item in definitions))
+    params = {f"match_{index}": value for index, value in enumerate(normalised.values())}
+    query = _MATCHING_QUERIES.get(shape)
+    if query is None:
+        query = _build_matching_query(target, definitions)
+        _MATCHING_QUERIES[shape] = query
+    return query, params
+
+
+def _build_matching_query(target: MatchTarget, definitions: list[FieldDef]) -> Select[tuple[int]]:
     table = table_for(target.value)
     conditions: list[ColumnElement[bool]] = []
-    for name, value in normalised.items():
-        definition = registry.field(target.value, name)
+    for index, definition in enumerate(definitions):
         column = field_column(definition)
+        value: BindParameter[Any] = bindparam(f"match_{index}")
         if definition.type in _TEXT_TYPES or (
             definition.custom and definition.type in (FieldType.EMAIL, FieldType.PHONE)
         ):
@@ -344,7 +381,10 @@ def _matching_query(
         else:
             conditions.append(column == value)
     return (
-        select(table.c.id).where(*conditions).order_by(table.c.updated_at.desc(), table.c.id.desc())
+        select(table.c.id)
+        .where(*conditions)
+        .order_by(table.c.updated_at.desc(), table.c.id.desc())
+        .limit(MAX_CANDIDATES + 1)
     )
 
 
@@ -389,8 +429,8 @@ def _match(
         record_id = _create_record(uow, target, to_create, context) if create else None
         return _outcome(target, record_id, strategy, created=create, reason=reason)
 
-    query = _matching_query(registry, target, normalised)
-    found: list[int] = list(session.scalars(query.limit(MAX_CANDIDATES + 1)))
+    query, params = _matching_query(registry, target, normalised)
+    found: list[int] = list(session.scalars(query, params))
     if found:
         winner, *others = found
         return _outcome(target, winner, strategy, candidates=others)
@@ -419,7 +459,7 @@ def _match(
         )
         if holder is None:
             continue  # the key's strategy was deleted meanwhile: claim again
-        still_matches = session.scalar(query.where(table.c.id == holder))
+        still_matches = session.scalar(query.where(table.c.id == holder), params)
         if still_matches is not None:
             return _outcome(target, holder, strategy)
         # The holder was edited or deleted since it claimed the key: take it over.
@@ -448,14 +488,18 @@ def _claim_key(session: Session, strategy_id: int, key: str) -> bool:
 
 
 def _write_key(session: Session, strategy_id: int, key: str, record_id: int) -> None:
-    statement = sqlite.insert(MatchKey).values(
-        strategy_id=strategy_id, key=key, record_id=record_id, created_at=utcnow()
-    )
     session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["strategy_id", "key"], set_={"record_id": record_id}
-        )
+        _WRITE_KEY,
+        {"strategy_id": strategy_id, "key": key, "record_id": record_id, "created_at": utcnow()},
     )
+
+
+# A Core statement built once: the ORM's bulk-insert path cost more than the insert.
+_KEYS = cast(Table, MatchKey.__table__)
+_WRITE_KEY = sqlite.insert(_KEYS).on_conflict_do_update(
+    index_elements=[_KEYS.c.strategy_id, _KEYS.c.key],
+    set_={"record_id": sqlite.insert(_KEYS).excluded.record_id},
+)
 
 
 def _set_key_record(session: Session, strategy_id: int, key: str, old: int, new: int) -> bool:

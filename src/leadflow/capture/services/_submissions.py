@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from leadflow.capture.domain import (
@@ -107,19 +107,22 @@ def submit_form(
     stored_payload = {key: value for key, value in payload.items() if key != "csrf_token"}
     # The row is written once, at the end, with its outcome: fewer statements while
     # the write lock is held. A resubmission updates its stored row in place.
-    submission = (
-        get_submission(session, submission_id)
-        if submission_id is not None
-        else FormSubmission(form_id=form.id, source_ip=source_ip, created_at=utcnow(), outcome={})
+    stored = _SubmissionRow(
+        existing=get_submission(session, submission_id) if submission_id is not None else None,
+        values={
+            "form_id": form.id,
+            "payload": stored_payload,
+            "source_ip": source_ip,
+            "created_at": utcnow(),
+        },
     )
-    submission.payload = stored_payload
     if clean.errors:
-        _finish(session, submission, SubmissionStatus.FAILED, errors=clean.errors)
-        return SubmissionResult(submission.id, SubmissionStatus.FAILED, None, None, clean.errors)
+        stored_id = stored.write(session, SubmissionStatus.FAILED, errors=clean.errors)
+        return SubmissionResult(stored_id, SubmissionStatus.FAILED, None, None, clean.errors)
     mode = UpdateMode(form.update_mode)
     if mode is UpdateMode.NO_UPDATE:
-        _finish(session, submission, SubmissionStatus.STORED)
-        return SubmissionResult(submission.id, SubmissionStatus.STORED, None, None, [])
+        stored_id = stored.write(session, SubmissionStatus.STORED)
+        return SubmissionResult(stored_id, SubmissionStatus.STORED, None, None, [])
 
     page_id = form.page_id
     contact_values = mapped_values(fields, clean.values, "contact")
@@ -151,15 +154,14 @@ def submit_form(
         lead_outcome = _lead_for(uow, form, page_id, lead_values, contact_id, mode, context)
         lead_id = lead_outcome.lead_id
 
-    submission.contact_id = contact_id
-    submission.lead_id = lead_id
-    submission.contact_created = bool(contact_outcome and contact_outcome.created)
-    submission.lead_created = bool(lead_outcome and lead_outcome.created)
-    submission.outcome = {
-        "contact": _outcome_json(contact_outcome),
-        "lead": _outcome_json(lead_outcome),
-    }
-    _finish(session, submission, SubmissionStatus.SUCCEEDED)
+    stored.values.update(
+        contact_id=contact_id,
+        lead_id=lead_id,
+        contact_created=bool(contact_outcome and contact_outcome.created),
+        lead_created=bool(lead_outcome and lead_outcome.created),
+        outcome={"contact": _outcome_json(contact_outcome), "lead": _outcome_json(lead_outcome)},
+    )
+    stored_id = stored.write(session, SubmissionStatus.SUCCEEDED)
     if contact_id is not None:
         # Interactions belong to a contact: an only-leads submission of an unknown
         # visitor has none, and (as in the original) would not count toward scores.
@@ -169,29 +171,64 @@ def submit_form(
                 "lead_id": lead_id,
                 "kind": InteractionKind.FORM_SUBMITTED.value,
                 "target_id": str(form.id),
-                "data": {"submission_id": submission.id, "page_id": page_id, "form_id": form.id},
+                "data": {"submission_id": stored_id, "page_id": page_id, "form_id": form.id},
             },
             uow=uow,
         )
-    result = SubmissionResult(submission.id, SubmissionStatus.SUCCEEDED, contact_id, lead_id, [])
     if not form.store_all_submissions:
-        session.delete(submission)
-        session.flush()
-    return result
+        stored.delete(session)
+    return SubmissionResult(stored_id, SubmissionStatus.SUCCEEDED, contact_id, lead_id, [])
 
 
-def _finish(
-    session: Session,
-    submission: FormSubmission,
-    status: SubmissionStatus,
-    *,
-    errors: list[dict[str, str]] | None = None,
-) -> None:
-    submission.status = status.value
-    submission.errors = errors or []
-    submission.processed_at = utcnow()
-    session.add(submission)
-    session.flush()
+_SUBMISSIONS = cast(Table, FormSubmission.__table__)
+# Every column, so one compiled statement serves every submission.
+_NEW_SUBMISSION: dict[str, Any] = {
+    "contact_id": None,
+    "lead_id": None,
+    "contact_created": False,
+    "lead_created": False,
+    "outcome": {},
+}
+_SET_ONCE = ("form_id", "source_ip", "created_at")
+_INSERT_SUBMISSION = insert(_SUBMISSIONS).returning(_SUBMISSIONS.c.id)
+_DELETE_SUBMISSION = delete(_SUBMISSIONS).where(_SUBMISSIONS.c.id == bindparam("submission_id"))
+
+
+@dataclass
+class _SubmissionRow:
+    """A submission's row, written once with its outcome: a Core insert for a new one
+    (the ORM's flush of one object cost more than the insert), the stored row
+    updated in place for a resubmission."""
+
+    existing: FormSubmission | None
+    values: dict[str, Any]
+    id: int | None = None
+
+    def write(
+        self,
+        session: Session,
+        status: SubmissionStatus,
+        *,
+        errors: list[dict[str, str]] | None = None,
+    ) -> int:
+        self.values.update(status=status.value, errors=errors or [], processed_at=utcnow())
+        if self.existing is not None:
+            for name, value in self.values.items():
+                if name not in _SET_ONCE:
+                    setattr(self.existing, name, value)
+            session.flush()
+            self.id = self.existing.id
+        else:
+            row = {**_NEW_SUBMISSION, **self.values}
+            self.id = session.execute(_INSERT_SUBMISSION, row).scalar_one()
+        return self.id
+
+    def delete(self, session: Session) -> None:
+        if self.existing is not None:
+            session.delete(self.existing)
+            session.flush()
+        else:
+            session.execute(_DELETE_SUBMISSION, {"submission_id": self.id})
 
 
 def _lead_for(
