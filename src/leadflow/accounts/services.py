@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.accounts.events import AccountCreated, AccountDeleted, AccountUpdated
 from leadflow.accounts.models import Account
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.leads.services import detach_leads
 from leadflow.lib.crud import (
     EntitySpec,
@@ -74,24 +74,6 @@ def delete_account(account_id: int, *, unlink_leads: bool = False, uow: UnitOfWo
 # face holds open to render), runs the step above and commits.
 
 
-def do_create_account(data: Mapping[str, Any], *, uow: UnitOfWork) -> Account:
-    """Create an account, committed."""
-    with uow:
-        row = create_account(data, uow=uow)
-        uow.commit()
-        return row
-
-
-def do_update_account(account_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Account:
-    """Change an account, committed."""
-    with uow:
-        row = update_account(account_id, changes, uow=uow)
-        uow.commit()
-        return row
-
-
-def do_delete_account(account_id: int, *, unlink_leads: bool = False, uow: UnitOfWork) -> None:
-    """Delete an account (see `delete_account`), committed."""
-    with uow:
-        delete_account(account_id, unlink_leads=unlink_leads, uow=uow)
-        uow.commit()
+do_create_account = in_own_transaction(create_account)
+do_update_account = in_own_transaction(update_account)
+do_delete_account = in_own_transaction(delete_account)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.automation.actions import ActionContext, action
 from leadflow.automation.builtin import builtin_rule
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import NotFound
 from leadflow.jobs import services as jobs
 from leadflow.jobs.domain import JobStatus
@@ -123,12 +123,7 @@ def start_orphan_backfill(*, uow: UnitOfWork, requested_by: int | None = None) -
     return start_job(BACKFILL_JOB, {}, uow=uow, requested_by=requested_by)
 
 
-def do_start_orphan_backfill(*, uow: UnitOfWork, requested_by: int | None = None) -> Job:
-    """Start the orphan backfill, committed: the commit queues the job for a worker."""
-    with uow:
-        job = start_orphan_backfill(uow=uow, requested_by=requested_by)
-        uow.commit()
-        return job
+do_start_orphan_backfill = in_own_transaction(start_orphan_backfill)
 
 
 def backfill_orphans(context: JobContext, params: Mapping[str, Any]) -> dict[str, int]:

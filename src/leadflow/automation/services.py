@@ -16,7 +16,7 @@ from leadflow.automation.domain import MATCH_MODES, condition_problems
 from leadflow.automation.engine import triggers
 from leadflow.automation.events import RuleChanged
 from leadflow.automation.models import AutomationRule, RuleRun
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.registry.domain import Registry
@@ -251,32 +251,7 @@ def seed_builtin_rules(*, uow: UnitOfWork) -> list[str]:
 # face holds open to render), runs the step above and commits.
 
 
-def do_create_rule(data: Mapping[str, Any], *, uow: UnitOfWork) -> AutomationRule:
-    """Add a rule of one's own, committed."""
-    with uow:
-        rule = create_rule(data, uow=uow)
-        uow.commit()
-        return rule
-
-
-def do_update_rule(rule_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> AutomationRule:
-    """Change or switch a rule, committed."""
-    with uow:
-        rule = update_rule(rule_id, changes, uow=uow)
-        uow.commit()
-        return rule
-
-
-def do_set_rule_enabled(rule_id: int, enabled: bool, *, uow: UnitOfWork) -> AutomationRule:
-    """Switch a rule on or off, committed."""
-    with uow:
-        rule = set_rule_enabled(rule_id, enabled, uow=uow)
-        uow.commit()
-        return rule
-
-
-def do_delete_rule(rule_id: int, *, uow: UnitOfWork) -> None:
-    """Remove a rule of one's own (a shipped one is only switched off), committed."""
-    with uow:
-        delete_rule(rule_id, uow=uow)
-        uow.commit()
+do_create_rule = in_own_transaction(create_rule)
+do_update_rule = in_own_transaction(update_rule)
+do_set_rule_enabled = in_own_transaction(set_rule_enabled)
+do_delete_rule = in_own_transaction(delete_rule)

@@ -15,7 +15,7 @@ from leadflow.contacts.events import (
     ContactUpdated,
 )
 from leadflow.contacts.models import Contact
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.leads.services import detach_leads
 from leadflow.lib.crud import (
     NO_CONTEXT,
@@ -209,8 +209,4 @@ def do_update_contact(contact_id: int, changes: Mapping[str, Any], *, uow: UnitO
         return row
 
 
-def do_delete_contact(contact_id: int, *, unlink_leads: bool = False, uow: UnitOfWork) -> None:
-    """Delete a contact (see `delete_contact`), committed."""
-    with uow:
-        delete_contact(contact_id, unlink_leads=unlink_leads, uow=uow)
-        uow.commit()
+do_delete_contact = in_own_transaction(delete_contact)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar, cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
     from leadflow.queue import TaskQueue
 
 logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _OUTBOX = cast(Table, OutboxMessage.__table__)
 _INSERT_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id)
@@ -140,3 +144,24 @@ class UnitOfWork:
         self.session.rollback()
         self._events = []
         self._callbacks = []
+
+
+def in_own_transaction(step: Callable[P, R]) -> Callable[P, R]:
+    """The use case of a step: it opens the unit passed as `uow`, runs the step, commits.
+
+    Steps take an open unit and leave the commit to their caller, so use cases can
+    run several in one transaction; a face calls the use case. The unit is
+    re-entrant, so a face holding it open (to render the result) keeps its session.
+    """
+
+    @functools.wraps(step)
+    def use_case(*args: P.args, **kwargs: P.kwargs) -> R:
+        uow = kwargs.get("uow")
+        if not isinstance(uow, UnitOfWork):
+            raise TypeError(f"{step.__name__} needs its unit of work as uow=")
+        with uow:
+            result = step(*args, **kwargs)
+            uow.commit()
+            return result
+
+    return use_case

@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from leadflow.contacts.models import Contact
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import ErrorCode, NotFound, ValidationFailed
 from leadflow.interactions.domain import is_valid_kind
 from leadflow.interactions.events import InteractionRecorded
@@ -158,19 +158,5 @@ def contact_timeline(session: Session, contact_id: int, *, limit: int = 100) -> 
 # face holds open to render), runs the step above and commits.
 
 
-def do_record_interactions(
-    items: Sequence[Mapping[str, Any]], *, uow: UnitOfWork
-) -> list[InteractionRecorded]:
-    """Record a batch (see `record_interactions`) in its own transaction."""
-    with uow:
-        recorded = record_interactions(items, uow=uow)
-        uow.commit()
-        return recorded
-
-
-def do_record_interaction(data: Mapping[str, Any], *, uow: UnitOfWork) -> InteractionRecorded:
-    """Record one interaction (see `record_interaction`) in its own transaction."""
-    with uow:
-        recorded = record_interaction(data, uow=uow)
-        uow.commit()
-        return recorded
+do_record_interactions = in_own_transaction(record_interactions)
+do_record_interaction = in_own_transaction(record_interaction)

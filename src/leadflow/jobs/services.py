@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from leadflow.jobs.domain import (
     MAX_ATTEMPTS,
@@ -103,12 +103,7 @@ def cancel_job(job_id: int, *, uow: UnitOfWork, role: Role | None = None) -> Job
     return job
 
 
-def do_cancel_job(job_id: int, *, uow: UnitOfWork, role: Role | None = None) -> Job:
-    """Ask a job to stop, in a transaction of its own (what faces call)."""
-    with uow:
-        job = cancel_job(job_id, uow=uow, role=role)
-        uow.commit()
-        return job
+do_cancel_job = in_own_transaction(cancel_job)
 
 
 def list_jobs(

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, ErrorCode, ValidationFailed
 from leadflow.leads.domain import DEFAULT_REASON, LeadStatus, LeadStatusReason, reason_fits
 from leadflow.leads.events import LeadCreated, LeadDeleted, LeadSalesReady, LeadUpdated
@@ -217,8 +217,4 @@ def do_update_lead(lead_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork)
         return row
 
 
-def do_delete_lead(lead_id: int, *, uow: UnitOfWork) -> None:
-    """Delete a lead, committed."""
-    with uow:
-        delete_lead(lead_id, uow=uow)
-        uow.commit()
+do_delete_lead = in_own_transaction(delete_lead)

@@ -32,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from leadflow.contacts.services import phone_region_for
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.lib.crud import NO_CONTEXT, WriteContext
@@ -202,29 +202,9 @@ def delete_strategy(strategy_id: int, *, uow: UnitOfWork) -> None:
     uow.session.flush()
 
 
-def do_create_strategy(data: Mapping[str, Any], *, uow: UnitOfWork) -> MatchingStrategy:
-    """Create a strategy in a transaction of its own (what faces call)."""
-    with uow:
-        strategy = create_strategy(data, uow=uow)
-        uow.commit()
-        return strategy
-
-
-def do_update_strategy(
-    strategy_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork
-) -> MatchingStrategy:
-    """Change a strategy in a transaction of its own (what faces call)."""
-    with uow:
-        strategy = update_strategy(strategy_id, changes, uow=uow)
-        uow.commit()
-        return strategy
-
-
-def do_delete_strategy(strategy_id: int, *, uow: UnitOfWork) -> None:
-    """Delete a strategy in a transaction of its own (what faces call)."""
-    with uow:
-        delete_strategy(strategy_id, uow=uow)
-        uow.commit()
+do_create_strategy = in_own_transaction(create_strategy)
+do_update_strategy = in_own_transaction(update_strategy)
+do_delete_strategy = in_own_transaction(delete_strategy)
 
 
 def _make_default(session: Session, strategy: MatchingStrategy) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.accounts.models import Account
 from leadflow.contacts.models import Contact
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.leads.models import Lead
 from leadflow.lib.crud import EntitySpec, create_row, delete_row, get_row, update_row
 from leadflow.opportunities.events import (
@@ -56,26 +56,6 @@ def delete_opportunity(opportunity_id: int, *, uow: UnitOfWork) -> None:
 # face holds open to render), runs the step above and commits.
 
 
-def do_create_opportunity(data: Mapping[str, Any], *, uow: UnitOfWork) -> Opportunity:
-    """Create an opportunity, committed."""
-    with uow:
-        row = create_opportunity(data, uow=uow)
-        uow.commit()
-        return row
-
-
-def do_update_opportunity(
-    opportunity_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork
-) -> Opportunity:
-    """Change an opportunity, committed."""
-    with uow:
-        row = update_opportunity(opportunity_id, changes, uow=uow)
-        uow.commit()
-        return row
-
-
-def do_delete_opportunity(opportunity_id: int, *, uow: UnitOfWork) -> None:
-    """Delete an opportunity, committed."""
-    with uow:
-        delete_opportunity(opportunity_id, uow=uow)
-        uow.commit()
+do_create_opportunity = in_own_transaction(create_opportunity)
+do_update_opportunity = in_own_transaction(update_opportunity)
+do_delete_opportunity = in_own_transaction(delete_opportunity)

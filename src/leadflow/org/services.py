@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import NotFound, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.org.domain import SETTINGS, SWITCHES, SettingDef, SwitchDef
@@ -119,19 +119,8 @@ def set_setting(key: str, value: str | None, *, uow: UnitOfWork) -> str | None:
 # face holds open to render), runs the step above and commits.
 
 
-def do_set_switch(key: str, enabled: bool, *, uow: UnitOfWork) -> None:
-    """Switch an org-wide setting on or off, committed."""
-    with uow:
-        set_switch(key, enabled, uow=uow)
-        uow.commit()
-
-
-def do_set_setting(key: str, value: str | None, *, uow: UnitOfWork) -> str | None:
-    """Store a setting's value (see `set_setting`), committed; returns the value in force."""
-    with uow:
-        in_force = set_setting(key, value, uow=uow)
-        uow.commit()
-        return in_force
+do_set_switch = in_own_transaction(set_switch)
+do_set_setting = in_own_transaction(set_setting)
 
 
 def do_set_settings(values: Mapping[str, str | None], *, uow: UnitOfWork) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, NotFound, ValidationFailed
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import as_utc, utcnow
@@ -504,32 +504,9 @@ def stage_counts(session: Session, process_key: str) -> Mapping[str, int]:
 # services, handlers and seeds that run them inside a larger unit.
 
 
-def do_save_definition(
-    data: Any, *, uow: UnitOfWork, make_default: bool = False
-) -> ProcessDefinitionRow:
-    """Store a definition as the next version of its key (an import or an edit)."""
-    with uow:
-        row = save_definition(data, uow=uow, make_default=make_default)
-        uow.commit()
-        return row
-
-
-def do_next_stage(lead_id: int, *, uow: UnitOfWork, actor_user_id: int | None = None) -> Decision:
-    """Move the lead on to the next stage by hand; refused while a required step is empty."""
-    with uow:
-        decision = next_stage(lead_id, uow=uow, actor_user_id=actor_user_id)
-        uow.commit()
-        return decision
-
-
-def do_set_active_stage(
-    lead_id: int, stage: str, *, uow: UnitOfWork, actor_user_id: int | None = None
-) -> Decision:
-    """Make `stage` the lead's active one by hand, backwards as well."""
-    with uow:
-        decision = set_active_stage(lead_id, stage, uow=uow, actor_user_id=actor_user_id)
-        uow.commit()
-        return decision
+do_save_definition = in_own_transaction(save_definition)
+do_next_stage = in_own_transaction(next_stage)
+do_set_active_stage = in_own_transaction(set_active_stage)
 
 
 def do_finish_process(
@@ -542,24 +519,8 @@ def do_finish_process(
         return decision
 
 
-def do_abandon_process(
-    lead_id: int, *, uow: UnitOfWork, actor_user_id: int | None = None
-) -> Decision:
-    """Abandon the lead's process by hand."""
-    with uow:
-        decision = abandon_process(lead_id, uow=uow, actor_user_id=actor_user_id)
-        uow.commit()
-        return decision
-
-
-def do_switch_process(
-    lead_id: int, process_key: str, *, uow: UnitOfWork, actor_user_id: int | None = None
-) -> ProcessInstance:
-    """Make another process the lead's current one."""
-    with uow:
-        instance = switch_process(lead_id, process_key, uow=uow, actor_user_id=actor_user_id)
-        uow.commit()
-        return instance
+do_abandon_process = in_own_transaction(abandon_process)
+do_switch_process = in_own_transaction(switch_process)
 
 
 def do_save_steps(lead_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> None:

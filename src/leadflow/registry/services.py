@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from leadflow.registry.builtin import builtin_registry
 from leadflow.registry.domain import (
@@ -139,16 +139,5 @@ def remove_custom_field(entity: str, name: str, *, uow: UnitOfWork) -> None:
 # face holds open to render), runs the step above and commits.
 
 
-def do_add_custom_field(data: Mapping[str, Any], *, uow: UnitOfWork) -> FieldDef:
-    """Add a custom field, committed."""
-    with uow:
-        definition = add_custom_field(data, uow=uow)
-        uow.commit()
-        return definition
-
-
-def do_remove_custom_field(entity: str, name: str, *, uow: UnitOfWork) -> None:
-    """Remove a custom field, committed."""
-    with uow:
-        remove_custom_field(entity, name, uow=uow)
-        uow.commit()
+do_add_custom_field = in_own_transaction(add_custom_field)
+do_remove_custom_field = in_own_transaction(remove_custom_field)

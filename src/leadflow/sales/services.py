@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from leadflow.contacts.models import Contact
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, NotFound, ValidationFailed
 from leadflow.leads.domain import LeadStatus, LeadStatusReason, reason_fits
 from leadflow.leads.models import Lead
@@ -658,11 +658,7 @@ def mark_read(user_id: int, *, uow: UnitOfWork) -> None:
 # handlers, automation actions and seeds that run them inside a larger unit.
 
 
-def do_set_deadline(queue: str, hours: float, *, uow: UnitOfWork) -> None:
-    """Set a queue's speed-to-lead deadline."""
-    with uow:
-        set_deadline(queue, hours, uow=uow)
-        uow.commit()
+do_set_deadline = in_own_transaction(set_deadline)
 
 
 def do_create_task(
@@ -683,20 +679,8 @@ def do_create_task(
         return task
 
 
-def do_complete_task(task_id: int, *, uow: UnitOfWork) -> Task:
-    """Mark a task done (a done one stays as it is)."""
-    with uow:
-        task = complete_task(task_id, uow=uow)
-        uow.commit()
-        return task
-
-
-def do_check_deadlines(*, uow: UnitOfWork, now: datetime | None = None) -> list[int]:
-    """Escalate the overdue tasks now; the ids of those escalated."""
-    with uow:
-        escalated = check_deadlines(uow=uow, now=now)
-        uow.commit()
-        return escalated
+do_complete_task = in_own_transaction(complete_task)
+do_check_deadlines = in_own_transaction(check_deadlines)
 
 
 def do_assign_lead(
@@ -719,60 +703,9 @@ def do_round_robin_assign(
         return record
 
 
-def do_accept_lead(
-    lead_id: int, user_id: int | None, *, uow: UnitOfWork, by_user_id: int | None = None
-) -> Lead:
-    """Assign the lead (round-robin when no user is named) and tick sales accepted."""
-    with uow:
-        lead = accept_lead(lead_id, user_id, uow=uow, by_user_id=by_user_id)
-        uow.commit()
-        return lead
-
-
-def do_qualify_lead(
-    lead_id: int,
-    *,
-    uow: UnitOfWork,
-    options: QualifyOptions = QualifyOptions(),
-    by_user_id: int | None = None,
-) -> Qualified:
-    """Qualify the lead: its opportunity, contact and account are made or linked."""
-    with uow:
-        result = qualify_lead(lead_id, uow=uow, options=options, by_user_id=by_user_id)
-        uow.commit()
-        return result
-
-
-def do_disqualify_lead(
-    lead_id: int, status_reason: str, *, uow: UnitOfWork, by_user_id: int | None = None
-) -> Lead:
-    """Close the lead as disqualified with a status reason."""
-    with uow:
-        lead = disqualify_lead(lead_id, status_reason, uow=uow, by_user_id=by_user_id)
-        uow.commit()
-        return lead
-
-
-def do_reactivate_lead(lead_id: int, *, uow: UnitOfWork, by_user_id: int | None = None) -> Lead:
-    """Open a disqualified lead again."""
-    with uow:
-        lead = reactivate_lead(lead_id, uow=uow, by_user_id=by_user_id)
-        uow.commit()
-        return lead
-
-
-def do_recycle_lead(
-    lead_id: int, reason: str, *, uow: UnitOfWork, by_user_id: int | None = None
-) -> Recycle:
-    """Send the lead back to marketing, saying why."""
-    with uow:
-        record = recycle_lead(lead_id, reason, uow=uow, by_user_id=by_user_id)
-        uow.commit()
-        return record
-
-
-def do_mark_read(user_id: int, *, uow: UnitOfWork) -> None:
-    """Mark every unread notification of the user read."""
-    with uow:
-        mark_read(user_id, uow=uow)
-        uow.commit()
+do_accept_lead = in_own_transaction(accept_lead)
+do_qualify_lead = in_own_transaction(qualify_lead)
+do_disqualify_lead = in_own_transaction(disqualify_lead)
+do_reactivate_lead = in_own_transaction(reactivate_lead)
+do_recycle_lead = in_own_transaction(recycle_lead)
+do_mark_read = in_own_transaction(mark_read)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from leadflow.jobs import services as jobs
 from leadflow.jobs.domain import JobStatus
@@ -471,43 +471,11 @@ def model_scores(session: Session, model_id: int, *, limit: int = 100) -> list[d
 # after that commit. The steps stay for the seeds, benchmarks and tasks that run them.
 
 
-def do_create_model(data: Mapping[str, Any], *, uow: UnitOfWork) -> ScoringModel:
-    """Create a draft model."""
-    with uow:
-        row = create_model(data, uow=uow)
-        uow.commit()
-        return row
-
-
-def do_update_model(model_id: int, data: Mapping[str, Any], *, uow: UnitOfWork) -> ScoringModel:
-    """Edit a draft (or stopped) model."""
-    with uow:
-        row = update_model(model_id, data, uow=uow)
-        uow.commit()
-        return row
-
-
-def do_delete_model(model_id: int, *, uow: UnitOfWork) -> None:
-    """Delete a model that is not live."""
-    with uow:
-        delete_model(model_id, uow=uow)
-        uow.commit()
-
-
-def do_go_live(model_id: int, *, uow: UnitOfWork, requested_by: int | None = None) -> Job:
-    """Publish a new version of the model and start its full rescore job."""
-    with uow:
-        job = go_live(model_id, uow=uow, requested_by=requested_by)
-        uow.commit()
-        return job
-
-
-def do_stop_model(model_id: int, *, uow: UnitOfWork) -> ScoringModel:
-    """Stop a live model."""
-    with uow:
-        row = stop_model(model_id, uow=uow)
-        uow.commit()
-        return row
+do_create_model = in_own_transaction(create_model)
+do_update_model = in_own_transaction(update_model)
+do_delete_model = in_own_transaction(delete_model)
+do_go_live = in_own_transaction(go_live)
+do_stop_model = in_own_transaction(stop_model)
 
 
 def do_start_rescore(

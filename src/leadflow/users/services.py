@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, ErrorCode, NotFound, Unauthenticated, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.lib.normalize import InvalidEmail, normalize_email
@@ -245,30 +245,8 @@ def revoke_token(token_id: int, *, uow: UnitOfWork) -> None:
 # face holds open to render), runs the step above and commits.
 
 
-def do_create_user(
-    *,
-    email: str,
-    name: str,
-    role: str,
-    password: str | None = None,
-    capacity: int | None = None,
-    uow: UnitOfWork,
-) -> User:
-    """Add a user, committed."""
-    with uow:
-        user = create_user(
-            email=email, name=name, role=role, password=password, capacity=capacity, uow=uow
-        )
-        uow.commit()
-        return user
-
-
-def do_update_user(user_id: int, changes: dict[str, Any], *, uow: UnitOfWork) -> User:
-    """Change a user (see `update_user`), committed."""
-    with uow:
-        user = update_user(user_id, changes, uow=uow)
-        uow.commit()
-        return user
+do_create_user = in_own_transaction(create_user)
+do_update_user = in_own_transaction(update_user)
 
 
 def do_create_token(
@@ -281,15 +259,5 @@ def do_create_token(
         return row, token
 
 
-def do_mark_token_used(token_id: int, *, uow: UnitOfWork) -> None:
-    """Refresh a token's last-used time, committed."""
-    with uow:
-        mark_token_used(token_id, uow=uow)
-        uow.commit()
-
-
-def do_revoke_token(token_id: int, *, uow: UnitOfWork) -> None:
-    """Revoke a token, committed; a revoked token keeps its first revocation date."""
-    with uow:
-        revoke_token(token_id, uow=uow)
-        uow.commit()
+do_mark_token_used = in_own_transaction(mark_token_used)
+do_revoke_token = in_own_transaction(revoke_token)

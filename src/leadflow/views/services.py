@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import LeadflowError, NotFound, PermissionDenied, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.lib.listing import ListQuery, parse_list_params
@@ -249,16 +249,5 @@ def public_view(view: SavedView) -> dict[str, Any]:
 # --- Use cases: what faces call; each opens the unit of work and commits it ----------------
 
 
-def do_create_view(data: Mapping[str, Any], *, owner_id: int, uow: UnitOfWork) -> SavedView:
-    """Save a view of the owner's own."""
-    with uow:
-        view = create_view(data, owner_id=owner_id, uow=uow)
-        uow.commit()
-        return view
-
-
-def do_delete_view(view_id: int, *, owner_id: int, uow: UnitOfWork) -> None:
-    """Delete a view the owner saved."""
-    with uow:
-        delete_view(view_id, owner_id=owner_id, uow=uow)
-        uow.commit()
+do_create_view = in_own_transaction(create_view)
+do_delete_view = in_own_transaction(delete_view)

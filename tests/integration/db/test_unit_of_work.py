@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from leadflow.bootstrap import Container
 from leadflow.contacts.events import ContactCreated
 from leadflow.contacts.models import Contact
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.outbox import OutboxMessage
 
 
@@ -64,3 +65,25 @@ def test_an_error_inside_the_joined_unit_rolls_back_at_the_outermost_exit(
         pass
     assert not uow.is_open
     assert _count(container, "lost@example.com") == 0
+
+
+def test_the_use_case_of_a_step_commits_what_the_step_did(container: Container) -> None:
+    create = in_own_transaction(_add_contact)
+    create("step@example.com", uow=container.uow())
+    assert _count(container, "step@example.com") == 1
+
+
+def test_the_use_case_of_a_step_wants_its_unit_by_name(container: Container) -> None:
+    create = in_own_transaction(_add_contact)
+    with pytest.raises(TypeError, match="uow="):
+        create("nameless@example.com")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="uow="):
+        create("wrong@example.com", uow=container)  # type: ignore[arg-type]
+    assert _count(container, "nameless@example.com") == 0
+
+
+def _add_contact(email: str, *, uow: UnitOfWork) -> Contact:
+    contact = Contact(email=email)
+    uow.session.add(contact)
+    uow.session.flush()
+    return contact

@@ -14,7 +14,7 @@ from leadflow.capture.domain import EVENT_STRATEGY_KEYS, EventMatchOn
 from leadflow.capture.errors import EventFull
 from leadflow.capture.models import EventRegistration, MarketingEvent
 from leadflow.contacts.services import update_contact
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import ErrorCode, NotFound, ValidationFailed
 from leadflow.interactions.domain import InteractionKind
 from leadflow.interactions.services import record_interaction
@@ -294,29 +294,9 @@ def check_in(
 # --- Use cases: what faces call; each opens the unit of work and commits it ----------------
 
 
-def do_create_event(data: Mapping[str, Any], *, uow: UnitOfWork) -> MarketingEvent:
-    """Create an event."""
-    with uow:
-        event = create_event(data, uow=uow)
-        uow.commit()
-        return event
-
-
-def do_update_event(
-    event_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork
-) -> MarketingEvent:
-    """Change an event."""
-    with uow:
-        event = update_event(event_id, changes, uow=uow)
-        uow.commit()
-        return event
-
-
-def do_delete_event(event_id: int, *, uow: UnitOfWork) -> None:
-    """Delete an event."""
-    with uow:
-        delete_event(event_id, uow=uow)
-        uow.commit()
+do_create_event = in_own_transaction(create_event)
+do_update_event = in_own_transaction(update_event)
+do_delete_event = in_own_transaction(delete_event)
 
 
 def do_register_for_event(

@@ -20,7 +20,7 @@ from leadflow.capture.domain import (
     form_field_from,
 )
 from leadflow.capture.models import MarketingForm, MarketingPage
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.matching.services import (
@@ -253,27 +253,9 @@ def delete_form(form_id: int, *, uow: UnitOfWork) -> None:
 # --- Use cases: what faces call; each opens the unit of work and commits it ----------------
 
 
-def do_create_form(data: Mapping[str, Any], *, uow: UnitOfWork) -> MarketingForm:
-    """Create a form and its landing page."""
-    with uow:
-        form = create_form(data, uow=uow)
-        uow.commit()
-        return form
-
-
-def do_update_form(form_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> MarketingForm:
-    """Change a form and its landing page."""
-    with uow:
-        form = update_form(form_id, changes, uow=uow)
-        uow.commit()
-        return form
-
-
-def do_delete_form(form_id: int, *, uow: UnitOfWork) -> None:
-    """Delete a form and its landing page."""
-    with uow:
-        delete_form(form_id, uow=uow)
-        uow.commit()
+do_create_form = in_own_transaction(create_form)
+do_update_form = in_own_transaction(update_form)
+do_delete_form = in_own_transaction(delete_form)
 
 
 def do_insert_bench_page(*, uow: UnitOfWork) -> None:
