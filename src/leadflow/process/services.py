@@ -7,8 +7,8 @@ unit of work.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,18 +20,23 @@ from leadflow.errors import Conflict, NotFound, ValidationFailed
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import as_utc, utcnow
 from leadflow.lib.records import CUSTOM_KEY, to_public
+from leadflow.org.domain import SWITCHES
+from leadflow.org.services import all_switches
 from leadflow.process import domain
 from leadflow.process.domain import (
     Decision,
     EnterQueue,
     InstanceState,
     InstanceStatus,
+    LeadEvent,
+    LeadNews,
     ProcessDefinition,
     RecordTransition,
     Trigger,
 )
 from leadflow.process.events import LeadEnteredQueue, StageChanged
 from leadflow.process.models import ProcessDefinitionRow, ProcessInstance, StageTransition
+from leadflow.registry.domain import Registry
 
 # --- Definitions ---------------------------------------------------------------------------
 
@@ -91,12 +96,10 @@ def save_definition(
 ) -> ProcessDefinitionRow:
     """Validate and store a definition as the next version of its key (import, edit)."""
     known = [definition.name for definition in uow.registry.fields_of("lead")]
-    parsed = domain.parse_definition(data, known_fields=known)
+    parsed = domain.parse_definition(data, known_fields=known, known_switches=SWITCHES)
     previous = _latest_row(uow.session, parsed.key)
     version = previous.version + 1 if previous is not None else 1
-    parsed = domain.ProcessDefinition(
-        parsed.key, parsed.name, parsed.entity, parsed.stages, parsed.moves, version
-    )
+    parsed = replace(parsed, version=version)
     if previous is not None:
         _check_stages_kept(uow.session, parsed)
     if make_default:
@@ -180,6 +183,10 @@ def lead_values(uow_or_session: UnitOfWork | Session, lead_id: int) -> dict[str,
         from leadflow.registry.services import load_registry
 
         registry = load_registry(session)
+    return _flat_values(lead, registry)
+
+
+def _flat_values(lead: Any, registry: Registry) -> dict[str, Any]:
     public = to_public(lead, registry, "lead")
     return {**public, **(public.pop(CUSTOM_KEY, None) or {})}
 
@@ -303,14 +310,6 @@ def abandon_process(lead_id: int, *, uow: UnitOfWork, actor_user_id: int | None 
     return apply_trigger(lead_id, domain.Abandon(), uow=uow, actor_user_id=actor_user_id)
 
 
-def react(lead_id: int, event_name: str, *, uow: UnitOfWork, rule: str) -> Decision | None:
-    """An automatic move on a domain event (only open leads move)."""
-    lead = uow.session.get(Lead, lead_id)
-    if lead is None or lead.status != "open":
-        return None
-    return apply_trigger(lead_id, domain.Occurred(event_name), uow=uow, rule=rule)
-
-
 def move_to_stage(
     lead_id: int, stage: str, *, uow: UnitOfWork, rule: str | None = None
 ) -> Decision | None:
@@ -329,6 +328,20 @@ def _carry_out(
     actor: int | None,
     rule: str | None,
 ) -> None:
+    _record(uow, instance, decision, previous_entered, actor, rule)
+    uow.session.flush()
+
+
+def _record(
+    uow: UnitOfWork,
+    instance: ProcessInstance,
+    decision: Decision,
+    previous_entered: datetime | None,
+    actor: int | None,
+    rule: str | None,
+) -> None:
+    """Write one decision on the instance, its history rows and events, unflushed: a batch
+    flushes once, so its rows go in a few multi-row statements."""
     now = decision.state.entered_at or utcnow()
     instance.stage = decision.state.stage
     instance.status = decision.state.status.value
@@ -374,7 +387,110 @@ def _carry_out(
                     deadline_hours=command.deadline_hours,
                 )
             )
+
+
+# --- Automatic transitions -----------------------------------------------------------------
+
+
+def run_transitions(news: Mapping[int, LeadNews], *, uow: UnitOfWork) -> int:
+    """Start the process of each created lead and make the automatic moves the news calls
+    for, for a whole batch at once (returns how many moves).
+
+    Set-based: the definitions, leads, instances and switches are read in one statement
+    each and the rows written in multi-row statements, so a batch of thousands costs what
+    a batch of ten does. Starting and moving in one step is what makes a lead created
+    ready end in the right stage whatever order the handlers run in. Only open leads
+    move; a lead's transitions come from the version of its process in force.
+    """
+    session = uow.session
+    definitions = {row.key: domain.parse_definition(row.body) for row in list_definitions(session)}
+    wanted = [
+        lead_id
+        for lead_id, item in news.items()
+        if LeadEvent.CREATED in item.events
+        or any(
+            domain.may_fire(transition, item)
+            for definition in definitions.values()
+            for transition in definition.transitions
+        )
+    ]
+    if not wanted:
+        return 0
+    leads = {
+        row["id"]: row
+        for row in session.execute(
+            select(Lead.__table__).where(Lead.id.in_(wanted), Lead.status == "open")
+        ).mappings()
+    }
+    if not leads:
+        return 0
+    instances = {
+        instance.lead_id: instance
+        for instance in session.scalars(
+            select(ProcessInstance).where(
+                ProcessInstance.lead_id.in_(list(leads)), ProcessInstance.current.is_(True)
+            )
+        )
+    }
+    created = [
+        lead_id
+        for lead_id in leads
+        if LeadEvent.CREATED in news[lead_id].events and lead_id not in instances
+    ]
+    if created:
+        instances |= _start_instances(uow, created, definitions)
+    switches_on = {switch.key for switch, on in all_switches(session) if on}
+    now = utcnow()
+    moves = 0
+    for lead_id, instance in instances.items():
+        definition = definitions.get(instance.process_key)
+        if definition is None:
+            continue
+        fired = domain.automatic_moves(
+            definition,
+            _state(instance),
+            news[lead_id],
+            _flat_values(leads[lead_id], uow.registry),
+            switches_on,
+            now,
+        )
+        previous = as_utc(instance.entered_stage_at)
+        for transition, decision in fired:
+            _record(uow, instance, decision, previous, None, f"process.{transition.key}")
+            previous = now
+            moves += 1
+    session.flush()
+    return moves
+
+
+def _start_instances(
+    uow: UnitOfWork, lead_ids: Collection[int], definitions: Mapping[str, ProcessDefinition]
+) -> dict[int, ProcessInstance]:
+    """`start_instance` for many new leads at once (the caller checked they are open and
+    have none)."""
+    key = default_process_key(uow.session)
+    definition = definitions.get(key) or load_definition(uow.session, key)
+    now = utcnow()
+    decision = domain.initial_state(definition, now)
+    started = {
+        lead_id: ProcessInstance(
+            lead_id=lead_id,
+            process_key=definition.key,
+            process_version=definition.version,
+            stage=decision.state.stage,
+            status=decision.state.status.value,
+            current=True,
+            entered_stage_at=now,
+            started_at=now,
+            updated_at=now,
+        )
+        for lead_id in lead_ids
+    }
+    uow.session.add_all(started.values())
     uow.session.flush()
+    for instance in started.values():
+        _record(uow, instance, decision, None, None, None)
+    return started
 
 
 # --- Reading -------------------------------------------------------------------------------
