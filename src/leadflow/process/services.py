@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
@@ -328,8 +328,10 @@ def _carry_out(
     actor: int | None,
     rule: str | None,
 ) -> None:
-    _record(uow, instance, decision, previous_entered, actor, rule)
+    history: list[dict[str, Any]] = []
+    _record(uow, instance, decision, previous_entered, actor, rule, history)
     uow.session.flush()
+    uow.session.execute(insert(StageTransition), history)
 
 
 def _record(
@@ -339,9 +341,11 @@ def _record(
     previous_entered: datetime | None,
     actor: int | None,
     rule: str | None,
+    history: list[dict[str, Any]],
 ) -> None:
-    """Write one decision on the instance, its history rows and events, unflushed: a batch
-    flushes once, so its rows go in a few multi-row statements."""
+    """Carry one decision out on the instance and publish its events; the history rows
+    are added to `history`, for the caller to insert with those of the whole batch in
+    one statement."""
     now = decision.state.entered_at or utcnow()
     instance.stage = decision.state.stage
     instance.status = decision.state.status.value
@@ -354,19 +358,19 @@ def _record(
                 if previous_entered is not None and command.from_stage is not None
                 else None
             )
-            uow.session.add(
-                StageTransition(
-                    instance_id=instance.id,
-                    lead_id=instance.lead_id,
-                    process_key=instance.process_key,
-                    from_stage=command.from_stage,
-                    to_stage=command.to_stage,
-                    actor_user_id=actor,
-                    rule=rule,
-                    reason=command.reason,
-                    seconds_in_from=seconds,
-                    occurred_at=now,
-                )
+            history.append(
+                {
+                    "instance_id": instance.id,
+                    "lead_id": instance.lead_id,
+                    "process_key": instance.process_key,
+                    "from_stage": command.from_stage,
+                    "to_stage": command.to_stage,
+                    "actor_user_id": actor,
+                    "rule": rule,
+                    "reason": command.reason,
+                    "seconds_in_from": seconds,
+                    "occurred_at": now,
+                }
             )
             uow.publish(
                 StageChanged(
@@ -437,8 +441,9 @@ def run_transitions(news: Mapping[int, LeadNews], *, uow: UnitOfWork) -> int:
         for lead_id in leads
         if LeadEvent.CREATED in news[lead_id].events and lead_id not in instances
     ]
+    history: list[dict[str, Any]] = []
     if created:
-        instances |= _start_instances(uow, created, definitions)
+        instances |= _start_instances(uow, created, definitions, history)
     switches_on = {switch.key for switch, on in all_switches(session) if on}
     now = utcnow()
     moves = 0
@@ -456,40 +461,51 @@ def run_transitions(news: Mapping[int, LeadNews], *, uow: UnitOfWork) -> int:
         )
         previous = as_utc(instance.entered_stage_at)
         for transition, decision in fired:
-            _record(uow, instance, decision, previous, None, f"process.{transition.key}")
+            rule = f"process.{transition.key}"
+            _record(uow, instance, decision, previous, None, rule, history)
             previous = now
             moves += 1
     session.flush()
+    if history:
+        session.execute(insert(StageTransition), history)
     return moves
 
 
 def _start_instances(
-    uow: UnitOfWork, lead_ids: Collection[int], definitions: Mapping[str, ProcessDefinition]
+    uow: UnitOfWork,
+    lead_ids: Collection[int],
+    definitions: Mapping[str, ProcessDefinition],
+    history: list[dict[str, Any]],
 ) -> dict[int, ProcessInstance]:
     """`start_instance` for many new leads at once (the caller checked they are open and
-    have none)."""
+    have none): one multi-row insert, then the instances read back by lead."""
     key = default_process_key(uow.session)
     definition = definitions.get(key) or load_definition(uow.session, key)
     now = utcnow()
     decision = domain.initial_state(definition, now)
-    started = {
-        lead_id: ProcessInstance(
-            lead_id=lead_id,
-            process_key=definition.key,
-            process_version=definition.version,
-            stage=decision.state.stage,
-            status=decision.state.status.value,
-            current=True,
-            entered_stage_at=now,
-            started_at=now,
-            updated_at=now,
-        )
-        for lead_id in lead_ids
+    values = {
+        "process_key": definition.key,
+        "process_version": definition.version,
+        "stage": decision.state.stage,
+        "status": decision.state.status.value,
+        "current": True,
+        "entered_stage_at": now,
+        "started_at": now,
+        "updated_at": now,
     }
-    uow.session.add_all(started.values())
-    uow.session.flush()
+    uow.session.execute(
+        insert(ProcessInstance), [{"lead_id": lead_id, **values} for lead_id in lead_ids]
+    )
+    started = {
+        instance.lead_id: instance
+        for instance in uow.session.scalars(
+            select(ProcessInstance).where(
+                ProcessInstance.lead_id.in_(list(lead_ids)), ProcessInstance.current.is_(True)
+            )
+        )
+    }
     for instance in started.values():
-        _record(uow, instance, decision, None, None, None)
+        _record(uow, instance, decision, None, None, None, history)
     return started
 
 
