@@ -596,6 +596,36 @@ def instance_view(session: Session, lead_id: int) -> dict[str, Any] | None:
     }
 
 
+@dataclass(frozen=True)
+class TransitionView:
+    key: str
+    words: str
+    enabled: bool
+    switch_label: str | None = None
+    switch_on: bool = True
+
+
+def transitions_view(
+    session: Session, definition: ProcessDefinition, registry: Registry
+) -> list[TransitionView]:
+    """The definition's automatic transitions in words, with the org switch each waits on."""
+    labels = {field.name: field.label for field in registry.fields_of("lead")}
+    switches = {switch.key: (switch.label, on) for switch, on in all_switches(session)}
+    views = []
+    for transition in definition.transitions:
+        label, on = switches.get(transition.switch or "", (None, True))
+        views.append(
+            TransitionView(
+                transition.key,
+                domain.describe_transition(transition, definition, labels),
+                transition.enabled,
+                label,
+                on,
+            )
+        )
+    return views
+
+
 def timeline_public(entries: list[TimelineEntry]) -> list[dict[str, Any]]:
     return [
         {

@@ -132,6 +132,25 @@ def test_process_settings_export_and_import(client: TestClient, container: Conta
     assert good.status_code == 200 and "Imported as version 2." in good.text
 
 
+def test_the_automatic_moves_are_shown_in_words_on_the_process_page_only(
+    client: TestClient, container: Container
+) -> None:
+    log_in(client, container, "admin")
+
+    process_page = client.get("/settings/process")
+    automation_page = client.get("/settings/automation")
+
+    assert process_page.status_code == automation_page.status_code == 200
+    assert (
+        "When a lead is created or changed with Telemarketing ready ticked, from Inquiry or "
+        "Automated marketing qualification → Telemarketing acceptance"
+    ) in process_page.text
+    assert "Only while “Automatic marketing qualification” is on" in process_page.text
+    assert "contacts are no longer marketing-only" in automation_page.text
+    assert "Telemarketing acceptance" not in automation_page.text
+    assert "Sales acceptance" not in automation_page.text
+
+
 def test_disqualify_reactivate_and_recycle_from_the_lead_page(
     client: TestClient, container: Container
 ) -> None:

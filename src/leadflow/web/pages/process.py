@@ -414,6 +414,8 @@ def feature_routes() -> APIRouter:
             }
             default = process.load_definition(session, process.default_process_key(session))
             context["default"] = default
+            registry = container_of(request).registry()
+            context["transitions"] = process.transitions_view(session, default, registry)
         return render(request, "process/settings.html", context, status=status)
 
     @router.get("/settings/process")
