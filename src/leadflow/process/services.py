@@ -7,12 +7,12 @@ unit of work.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
@@ -455,7 +455,7 @@ def run_transitions(news: Mapping[int, LeadNews], *, uow: UnitOfWork) -> int:
             definition,
             _state(instance),
             news[lead_id],
-            _flat_values(leads[lead_id], uow.registry),
+            LazyValues(leads[lead_id], uow.registry),
             switches_on,
             now,
         )
@@ -467,8 +467,33 @@ def run_transitions(news: Mapping[int, LeadNews], *, uow: UnitOfWork) -> int:
             moves += 1
     session.flush()
     if history:
-        session.execute(insert(StageTransition), history)
+        # Core, not the ORM bulk path: one executemany, its compiled form cached.
+        session.execute(insert(cast(Table, StageTransition.__table__)), history)
     return moves
+
+
+class LazyValues(Mapping[str, Any]):
+    """A lead's values by registry name, worked out only if a condition reads them (a
+    first score's transition has none, and a batch holds thousands of leads)."""
+
+    def __init__(self, row: Mapping[Any, Any], registry: Registry) -> None:
+        self._row = row
+        self._registry = registry
+        self._values: dict[str, Any] | None = None
+
+    def _loaded(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = _flat_values(self._row, self._registry)
+        return self._values
+
+    def __getitem__(self, name: str) -> Any:
+        return self._loaded()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
 
 
 def _start_instances(
