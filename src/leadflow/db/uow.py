@@ -111,9 +111,11 @@ class UnitOfWork:
         outbox_ids: list[int] = []
         events = self._events
         if events:
-            # One multi-row INSERT: the ids are needed as a set, not in order.
+            # Multi-row INSERTs through executemany ("insertmanyvalues"): compiled once and
+            # cached, where `.values(rows)` compiled a statement of every row's parameters
+            # at each commit. The ids are needed as a set, not in order.
             result = self.session.execute(
-                insert(OutboxMessage).values(outbox_rows(events)).returning(OutboxMessage.id)
+                insert(OutboxMessage).returning(OutboxMessage.id), outbox_rows(events)
             )
             outbox_ids = list(result.scalars())
         self.session.commit()
