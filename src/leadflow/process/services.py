@@ -38,6 +38,9 @@ from leadflow.process.events import LeadEnteredQueue, StageChanged
 from leadflow.process.models import ProcessDefinitionRow, ProcessInstance, StageTransition
 from leadflow.registry.domain import Registry
 
+INSTANCES = cast(Table, ProcessInstance.__table__)
+TRANSITIONS = cast(Table, StageTransition.__table__)
+
 # --- Definitions ---------------------------------------------------------------------------
 
 
@@ -331,12 +334,12 @@ def _carry_out(
     history: list[dict[str, Any]] = []
     _record(uow, instance, decision, previous_entered, actor, rule, history)
     uow.session.flush()
-    uow.session.execute(insert(StageTransition), history)
+    uow.session.execute(insert(TRANSITIONS), history)
 
 
 def _record(
     uow: UnitOfWork,
-    instance: ProcessInstance,
+    instance: ProcessInstance | RunningInstance,
     decision: Decision,
     previous_entered: datetime | None,
     actor: int | None,
@@ -428,14 +431,7 @@ def run_transitions(news: Mapping[int, LeadNews], *, uow: UnitOfWork) -> int:
     }
     if not leads:
         return 0
-    instances = {
-        instance.lead_id: instance
-        for instance in session.scalars(
-            select(ProcessInstance).where(
-                ProcessInstance.lead_id.in_(list(leads)), ProcessInstance.current.is_(True)
-            )
-        )
-    }
+    instances = _running_instances(session, list(leads))
     created = [
         lead_id
         for lead_id in leads
@@ -447,13 +443,16 @@ def run_transitions(news: Mapping[int, LeadNews], *, uow: UnitOfWork) -> int:
     switches_on = {switch.key for switch, on in all_switches(session) if on}
     now = utcnow()
     moves = 0
+    landed: dict[tuple[str, str], list[int]] = {}
     for lead_id, instance in instances.items():
         definition = definitions.get(instance.process_key)
         if definition is None:
             continue
         fired = domain.automatic_moves(
             definition,
-            _state(instance),
+            InstanceState(
+                instance.stage, InstanceStatus(instance.status), instance.entered_stage_at
+            ),
             news[lead_id],
             LazyValues(leads[lead_id], uow.registry),
             switches_on,
@@ -465,10 +464,18 @@ def run_transitions(news: Mapping[int, LeadNews], *, uow: UnitOfWork) -> int:
             _record(uow, instance, decision, previous, None, rule, history)
             previous = now
             moves += 1
-    session.flush()
+            landed.setdefault((instance.stage, instance.status), []).append(instance.id)
+    # Every move of the batch shares `now`, so the instances that ended in the same
+    # stage take one UPDATE: a statement per stage, not per lead.
+    for (stage, status), ids in landed.items():
+        session.execute(
+            update(INSTANCES)
+            .where(INSTANCES.c.id.in_(ids))
+            .values(stage=stage, status=status, entered_stage_at=now, updated_at=now)
+        )
     if history:
         # Core, not the ORM bulk path: one executemany, its compiled form cached.
-        session.execute(insert(cast(Table, StageTransition.__table__)), history)
+        session.execute(insert(TRANSITIONS), history)
     return moves
 
 
@@ -501,7 +508,7 @@ def _start_instances(
     lead_ids: Collection[int],
     definitions: Mapping[str, ProcessDefinition],
     history: list[dict[str, Any]],
-) -> dict[int, ProcessInstance]:
+) -> dict[int, RunningInstance]:
     """`start_instance` for many new leads at once (the caller checked they are open and
     have none): one multi-row insert, then the instances read back by lead."""
     key = default_process_key(uow.session)
@@ -518,20 +525,51 @@ def _start_instances(
         "started_at": now,
         "updated_at": now,
     }
-    uow.session.execute(
-        insert(ProcessInstance), [{"lead_id": lead_id, **values} for lead_id in lead_ids]
-    )
-    started = {
-        instance.lead_id: instance
-        for instance in uow.session.scalars(
-            select(ProcessInstance).where(
-                ProcessInstance.lead_id.in_(list(lead_ids)), ProcessInstance.current.is_(True)
-            )
-        )
-    }
+    uow.session.execute(insert(INSTANCES), [{"lead_id": lead_id, **values} for lead_id in lead_ids])
+    started = _running_instances(uow.session, list(lead_ids))
     for instance in started.values():
         _record(uow, instance, decision, None, None, None, history)
     return started
+
+
+@dataclass
+class RunningInstance:
+    """A lead's current instance as the batch path reads it: a plain row, no ORM object,
+    so thousands cost no identity map and no flush."""
+
+    id: int
+    lead_id: int
+    process_key: str
+    stage: str
+    status: str
+    entered_stage_at: datetime
+    updated_at: datetime
+
+
+def _running_instances(session: Session, lead_ids: list[int]) -> dict[int, RunningInstance]:
+    rows = session.execute(
+        select(
+            INSTANCES.c.id,
+            INSTANCES.c.lead_id,
+            INSTANCES.c.process_key,
+            INSTANCES.c.stage,
+            INSTANCES.c.status,
+            INSTANCES.c.entered_stage_at,
+            INSTANCES.c.updated_at,
+        ).where(INSTANCES.c.lead_id.in_(lead_ids), INSTANCES.c.current.is_(True))
+    )
+    return {
+        row.lead_id: RunningInstance(
+            row.id,
+            row.lead_id,
+            row.process_key,
+            row.stage,
+            row.status,
+            as_utc(row.entered_stage_at),
+            as_utc(row.updated_at),
+        )
+        for row in rows
+    }
 
 
 # --- Reading -------------------------------------------------------------------------------
