@@ -334,7 +334,8 @@ def _carry_out(
     history: list[dict[str, Any]] = []
     _record(uow, instance, decision, previous_entered, actor, rule, history)
     uow.session.flush()
-    uow.session.execute(insert(TRANSITIONS), history)
+    if history:
+        uow.session.execute(insert(TRANSITIONS), history)
 
 
 def _record(

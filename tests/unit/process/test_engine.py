@@ -328,3 +328,12 @@ def test_or_branches_take_any_condition() -> None:
     assert moved.state.stage == domain.SALES_ACCEPTANCE
     plain = domain.decide(definition, state(domain.INQUIRY), domain.NextStage({}), NOW)
     assert plain.state.stage == domain.MARKETING_QUALIFICATION
+
+
+def test_the_api_schema_names_the_events_and_operators_the_engine_knows() -> None:
+    from typing import get_args
+
+    from leadflow.process.schemas import ConditionOp, LeadEventName
+
+    assert set(get_args(LeadEventName)) == {event.value for event in LeadEvent}
+    assert set(get_args(ConditionOp)) == set(domain.CONDITION_OPS)
