@@ -121,6 +121,18 @@ def save_definition(
     return row
 
 
+def set_transition_enabled(
+    process_key: str, transition_key: str, enabled: bool, *, uow: UnitOfWork
+) -> ProcessDefinitionRow:
+    """Switch one automatic transition on or off: the definition's next version."""
+    data = export_definition(uow.session, process_key)
+    for transition in data["transitions"]:
+        if transition["key"] == transition_key:
+            transition["enabled"] = enabled
+            return save_definition(data, uow=uow)
+    raise NotFound(f"Process '{process_key}' has no transition '{transition_key}'", field="key")
+
+
 def _check_stages_kept(session: Session, definition: ProcessDefinition) -> None:
     """A new version may not drop a stage that instances stand in."""
     keys = [stage.key for stage in definition.stages]
