@@ -135,6 +135,19 @@ class MessageBus:
                 if not item.event_types:
                     self._subscriptions.remove(item)
 
+    @property
+    def names(self) -> list[str]:
+        """The subscriptions' names, in the order they run."""
+        return [item.name for item in self._subscriptions]
+
+    def reorder(self, names: Sequence[str]) -> None:
+        """Run the subscriptions in this order (every name, once). Tests use it to show
+        that no handler depends on another one running first."""
+        if sorted(names) != sorted(self.names):
+            raise ValueError("reorder needs every subscription's name once")
+        position = {name: index for index, name in enumerate(names)}
+        self._subscriptions.sort(key=lambda item: position[item.name])
+
     def _find(self, name: str) -> Subscription | None:
         return next((item for item in self._subscriptions if item.name == name), None)
 

@@ -110,3 +110,33 @@ def test_a_lead_walks_from_inquiry_to_a_qualified_opportunity(
         assert first.exists() and last.exists()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_process_settings_show_the_automatic_moves_in_words(
+    live_server: str, browser: Browser, container: Container, database_url: str, width: int
+) -> None:
+    database = "postgresql" if database_url.startswith("postgresql") else "sqlite"
+    _, email, _ = user_with_token(container, "admin")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Email", exact=True).fill(email)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+
+        page.goto(f"{live_server}/settings/process")
+
+        moves = page.get_by_role("list", name="Automatic moves")
+        expect(moves.get_by_role("listitem")).to_have_count(4)
+        expect(moves).to_contain_text("When a lead is first scored, from Inquiry")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"process-settings-{database}-{width}.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 0
+        # Nothing runs off the side of a phone's screen.
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+    finally:
+        context.close()

@@ -7,13 +7,14 @@ trigger into a new instance state and the commands the services carry out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from leadflow.errors import ValidationFailed
+from leadflow.org.domain import AUTO_MARKETING_QUALIFICATION
 
 MAX_STAGES = 30
 MAX_STEPS = 30
@@ -61,13 +62,38 @@ class Stage:
     deadline_hours: float | None = None
 
 
-@dataclass(frozen=True)
-class AutoMove:
-    """An event moves the lead to `to` when it stands in one of `from_stages` (any when empty)."""
+class LeadEvent(StrEnum):
+    """What happened to a lead that automatic transitions react to."""
 
-    when: str
+    CREATED = "lead.created"
+    UPDATED = "lead.updated"
+    SALES_READY = "lead.sales_ready"
+    FIRST_SCORED = "lead.scored"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """An automatic move: on one of the events `on`, a lead standing in one of
+    `from_stages` (any when empty) whose values meet every `when` condition goes
+    to `to`. On `lead.updated` it fires only when a `when` field is among the
+    changed ones, so editing an unrelated field never moves a lead. `switch`
+    names an org switch that must be on."""
+
+    key: str
+    on: tuple[LeadEvent, ...]
     to: str
     from_stages: tuple[str, ...] = ()
+    when: tuple[Condition, ...] = ()
+    switch: str | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class LeadNews:
+    """What a batch of events says about one lead: which events, which fields changed."""
+
+    events: frozenset[LeadEvent]
+    changed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -76,7 +102,7 @@ class ProcessDefinition:
     name: str
     entity: str
     stages: tuple[Stage, ...]
-    moves: tuple[AutoMove, ...] = ()
+    transitions: tuple[Transition, ...] = ()
     version: int = 1
 
     def stage(self, key: str) -> Stage:
@@ -122,20 +148,13 @@ class Abandon:
 
 
 @dataclass(frozen=True)
-class Occurred:
-    """A domain event by name (e.g. "lead.sales_ready"): automatic moves react to it."""
-
-    event: str
-
-
-@dataclass(frozen=True)
 class Restart:
     """Back into the process at `stage` (recycling a lead, reactivating one)."""
 
     stage: str
 
 
-Trigger = NextStage | SetActive | Finish | Abandon | Occurred | Restart
+Trigger = NextStage | SetActive | Finish | Abandon | Restart
 
 
 # --- Commands ------------------------------------------------------------------------------
@@ -244,15 +263,6 @@ def decide(
     """The new state and what to do; raises ValidationFailed when the move is refused."""
     if isinstance(trigger, Restart):
         return _move(definition, state, trigger.stage, "restarted", now)
-    if isinstance(trigger, Occurred):
-        if state.status is not InstanceStatus.ACTIVE:
-            return Decision(state)
-        for move in definition.moves:
-            if move.when == trigger.event and (
-                not move.from_stages or state.stage in move.from_stages
-            ):
-                return _move(definition, state, move.to, f"on {trigger.event}", now)
-        return Decision(state)
     if state.status is not InstanceStatus.ACTIVE and not isinstance(trigger, SetActive):
         raise ValidationFailed(f"The process is {state.status}", field="status")
     current = definition.stage(state.stage)
@@ -281,6 +291,106 @@ def decide(
     else:
         reason = "next stage (branch rule)"
     return _move(definition, state, target, reason, now)
+
+
+def may_fire(transition: Transition, news: LeadNews) -> bool:
+    """Whether the news can move a lead by this transition at all (before reading the lead)."""
+    if not transition.enabled:
+        return False
+    heard = news.events.intersection(transition.on)
+    if not heard:
+        return False
+    watched = {condition.field for condition in transition.when}
+    return heard != {LeadEvent.UPDATED} or not watched or bool(watched & news.changed)
+
+
+def transition_fires(
+    transition: Transition,
+    stage: str,
+    news: LeadNews,
+    values: Mapping[str, Any],
+    switches_on: Collection[str],
+) -> bool:
+    """Whether the transition moves a lead standing in `stage`, given what happened to it."""
+    if transition.to == stage or not may_fire(transition, news):
+        return False
+    if transition.switch is not None and transition.switch not in switches_on:
+        return False
+    if transition.from_stages and stage not in transition.from_stages:
+        return False
+    return all(condition_holds(condition, values) for condition in transition.when)
+
+
+def automatic_moves(
+    definition: ProcessDefinition,
+    state: InstanceState,
+    news: LeadNews,
+    values: Mapping[str, Any],
+    switches_on: Collection[str],
+    now: datetime,
+) -> list[tuple[Transition, Decision]]:
+    """The transitions that move one lead, in the definition's order, each taken from the
+    stage the one before left it in (a lead created telemarketing-ready and -accepted
+    goes through Telemarketing acceptance to qualification)."""
+    if state.status is not InstanceStatus.ACTIVE:
+        return []
+    fired: list[tuple[Transition, Decision]] = []
+    for transition in definition.transitions:
+        if transition_fires(transition, state.stage, news, values, switches_on):
+            decision = _move(definition, state, transition.to, f"automatic: {transition.key}", now)
+            fired.append((transition, decision))
+            state = decision.state
+    return fired
+
+
+EVENT_WORDS = {
+    LeadEvent.CREATED: "created",
+    LeadEvent.UPDATED: "changed",
+    LeadEvent.SALES_READY: "marked sales-ready",
+    LeadEvent.FIRST_SCORED: "first scored",
+}
+
+
+def _either(words: Sequence[str], last: str = "or") -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+def _condition_words(condition: Condition, label: str) -> str:
+    match condition.op, condition.value:
+        case "eq", True:
+            return f"{label} ticked"
+        case "eq", False:
+            return f"{label} not ticked"
+        case "eq", value:
+            return f"{label} = {value}"
+        case "ne", value:
+            return f"{label} ≠ {value}"
+        case "is_empty", _:
+            return f"{label} empty"
+        case "is_not_empty", _:
+            return f"{label} filled in"
+        case _, value:
+            return f"{label} one of {', '.join(str(item) for item in value or ())}"
+
+
+def describe_transition(
+    transition: Transition,
+    definition: ProcessDefinition,
+    field_labels: Mapping[str, str],
+) -> str:
+    """The transition in words: "When a lead is created or changed with Telemarketing ready
+    ticked, from Inquiry or Automated marketing qualification → Telemarketing acceptance"."""
+    names = {stage.key: stage.name for stage in definition.stages}
+    text = f"When a lead is {_either([EVENT_WORDS[event] for event in transition.on])}"
+    conditions = [
+        _condition_words(condition, field_labels.get(condition.field, condition.field))
+        for condition in transition.when
+    ]
+    if conditions:
+        text += f" with {_either(conditions, 'and')}"
+    sources = [names.get(stage, stage) for stage in transition.from_stages]
+    text += f", from {_either(sources)}" if sources else ", from any stage"
+    return f"{text} → {names.get(transition.to, transition.to)}"
 
 
 def _require_steps(stage: Stage, values: Mapping[str, Any]) -> None:
@@ -322,7 +432,12 @@ def _mapping(value: Any, path: str) -> Mapping[str, Any]:
     return value
 
 
-def parse_definition(data: Any, *, known_fields: Iterable[str] | None = None) -> ProcessDefinition:
+def parse_definition(
+    data: Any,
+    *,
+    known_fields: Iterable[str] | None = None,
+    known_switches: Iterable[str] | None = None,
+) -> ProcessDefinition:
     """A definition from JSON/YAML data; every error names the path at fault (`stages[2].key`)."""
     data = _mapping(data, "definition")
     key = str(_text(data, "key", ""))
@@ -334,6 +449,7 @@ def parse_definition(data: Any, *, known_fields: Iterable[str] | None = None) ->
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise _fail("version", "must be a positive whole number")
     fields = set(known_fields) if known_fields is not None else None
+    switches = set(known_switches) if known_switches is not None else None
     raw_stages = _list(data, "stages", "")
     if not raw_stages:
         raise _fail("stages", "needs at least one stage")
@@ -348,19 +464,114 @@ def parse_definition(data: Any, *, known_fields: Iterable[str] | None = None) ->
         for j, rule in enumerate(stage.branches):
             if rule.to not in keys:
                 raise _fail(f"stages[{i}].branches[{j}].to", f"no stage '{rule.to}'")
-    moves = []
-    for i, raw in enumerate(_list(data, "moves", "")):
-        path = f"moves[{i}]"
-        raw = _mapping(raw, path)
-        to = str(_text(raw, "to", path))
-        if to not in keys:
-            raise _fail(f"{path}.to", f"no stage '{to}'")
-        sources = _list(raw, "from", path)
-        for j, source in enumerate(sources):
-            if source not in keys:
-                raise _fail(f"{path}.from[{j}]", f"no stage '{source}'")
-        moves.append(AutoMove(str(_text(raw, "when", path)), to, tuple(sources)))
-    return ProcessDefinition(key, name, entity, tuple(stages), tuple(moves), version)
+    if "moves" in data and "transitions" not in data:
+        data = {**data, "transitions": _legacy_moves(_list(data, "moves", ""))}
+    raw_transitions = _list(data, "transitions", "")
+    transitions = [
+        _parse_transition(raw, f"transitions[{i}]", keys, fields, switches)
+        for i, raw in enumerate(raw_transitions)
+    ]
+    names = [transition.key for transition in transitions]
+    for i, transition_key in enumerate(names):
+        if names.index(transition_key) != i:
+            raise _fail(f"transitions[{i}].key", f"'{transition_key}' is used twice")
+    return ProcessDefinition(key, name, entity, tuple(stages), tuple(transitions), version)
+
+
+def _parse_conditions(
+    raw: Mapping[str, Any], key: str, path: str, allowed: Callable[[str], str | None]
+) -> tuple[Condition, ...]:
+    """Field conditions; `allowed(name)` returns why a field may not be used (None: fine)."""
+    conditions = []
+    for j, condition in enumerate(_list(raw, key, path)):
+        condition_path = f"{path}.{key}[{j}]"
+        condition = _mapping(condition, condition_path)
+        name = str(_text(condition, "field", condition_path))
+        refusal = allowed(name)
+        if refusal is not None:
+            raise _fail(f"{condition_path}.field", refusal)
+        op = condition.get("op", "eq")
+        if op not in CONDITION_OPS:
+            raise _fail(f"{condition_path}.op", f"unknown operator '{op}'")
+        conditions.append(Condition(name, op, condition.get("value")))
+    return tuple(conditions)
+
+
+def _parse_transition(
+    raw: Any,
+    path: str,
+    stage_keys: Sequence[str],
+    fields: set[str] | None,
+    known_switches: set[str] | None,
+) -> Transition:
+    raw = _mapping(raw, path)
+    on = []
+    raw_on = raw.get("on")
+    for j, name in enumerate([raw_on] if isinstance(raw_on, str) else _list(raw, "on", path)):
+        if name not in {event.value for event in LeadEvent}:
+            known = ", ".join(event.value for event in LeadEvent)
+            raise _fail(f"{path}.on[{j}]", f"unknown event '{name}' (one of {known})")
+        on.append(LeadEvent(name))
+    if not on:
+        raise _fail(f"{path}.on", "needs at least one event")
+    to = str(_text(raw, "to", path))
+    if to not in stage_keys:
+        raise _fail(f"{path}.to", f"no stage '{to}'")
+    sources = _list(raw, "from", path)
+    for j, source in enumerate(sources):
+        if source not in stage_keys:
+            raise _fail(f"{path}.from[{j}]", f"no stage '{source}'")
+    when = _parse_conditions(
+        raw,
+        "when",
+        path,
+        lambda name: None if fields is None or name in fields else f"no lead field '{name}'",
+    )
+    switch = _text(raw, "switch", path, required=False)
+    if switch is not None and known_switches is not None and switch not in known_switches:
+        raise _fail(f"{path}.switch", f"no switch '{switch}'")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise _fail(f"{path}.enabled", "must be true or false")
+    return Transition(
+        key=str(_text(raw, "key", path)),
+        on=tuple(dict.fromkeys(on)),
+        to=to,
+        from_stages=tuple(sources),
+        when=when,
+        switch=switch,
+        enabled=enabled,
+    )
+
+
+def _legacy_moves(moves: Sequence[Any]) -> list[dict[str, Any]]:
+    """Definitions saved before transitions had `moves` keyed by event names, some of
+    them flag ticks; they read as the transitions they meant."""
+    transitions: list[dict[str, Any]] = []
+    for i, raw in enumerate(moves):
+        raw = _mapping(raw, f"moves[{i}]")
+        when = raw.get("when")
+        item: dict[str, Any] = {
+            "key": f"move_{i + 1}",
+            "to": raw.get("to"),
+            "from": raw.get("from", []),
+        }
+        flag = LEGACY_FLAG_EVENTS.get(str(when))
+        if flag is not None:
+            events = [LeadEvent.CREATED.value, LeadEvent.UPDATED.value]
+            if flag == "sales_ready":
+                events.append(LeadEvent.SALES_READY.value)
+            item |= {
+                "key": flag,
+                "on": events,
+                "when": [{"field": flag, "op": "eq", "value": True}],
+            }
+        elif when == LeadEvent.FIRST_SCORED.value:
+            item |= {"key": "first_score", "on": [when], "switch": AUTO_MARKETING_QUALIFICATION.key}
+        else:
+            item["on"] = [when]
+        transitions.append(item)
+    return transitions
 
 
 def _parse_stage(raw: Any, path: str, fields: set[str] | None) -> Stage:
@@ -384,21 +595,15 @@ def _parse_stage(raw: Any, path: str, fields: set[str] | None) -> Stage:
         combine = rule.get("combine", "and")
         if combine not in ("and", "or"):
             raise _fail(f"{rule_path}.combine", "must be 'and' or 'or'")
-        conditions = []
-        raw_conditions = _list(rule, "conditions", rule_path)
-        if not raw_conditions:
+        conditions = _parse_conditions(
+            rule,
+            "conditions",
+            rule_path,
+            lambda name: None if name in step_fields else f"'{name}' is not a step of this stage",
+        )
+        if not conditions:
             raise _fail(f"{rule_path}.conditions", "needs at least one condition")
-        for j, condition in enumerate(raw_conditions):
-            condition_path = f"{rule_path}.conditions[{j}]"
-            condition = _mapping(condition, condition_path)
-            name = str(_text(condition, "field", condition_path))
-            if name not in step_fields:
-                raise _fail(f"{condition_path}.field", f"'{name}' is not a step of this stage")
-            op = condition.get("op", "eq")
-            if op not in CONDITION_OPS:
-                raise _fail(f"{condition_path}.op", f"unknown operator '{op}'")
-            conditions.append(Condition(name, op, condition.get("value")))
-        branches.append(BranchRule(str(_text(rule, "to", rule_path)), tuple(conditions), combine))
+        branches.append(BranchRule(str(_text(rule, "to", rule_path)), conditions, combine))
     deadline = raw.get("deadline_hours")
     if deadline is not None and (
         not isinstance(deadline, int | float) or isinstance(deadline, bool) or deadline <= 0
@@ -445,11 +650,22 @@ def definition_to_data(definition: ProcessDefinition) -> dict[str, Any]:
         "entity": definition.entity,
         "version": definition.version,
         "stages": stages,
-        "moves": [
-            {"when": move.when, "to": move.to, "from": list(move.from_stages)}
-            for move in definition.moves
-        ],
+        "transitions": [_transition_to_data(transition) for transition in definition.transitions],
     }
+
+
+def _transition_to_data(transition: Transition) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "key": transition.key,
+        "on": [event.value for event in transition.on],
+        "when": [{"field": c.field, "op": c.op, "value": c.value} for c in transition.when],
+        "from": list(transition.from_stages),
+        "to": transition.to,
+        "enabled": transition.enabled,
+    }
+    if transition.switch is not None:
+        item["switch"] = transition.switch
+    return item
 
 
 INQUIRY = "inquiry"
@@ -461,11 +677,12 @@ SALES_ACCEPTANCE = "sales_acceptance"
 TELEMARKETING_QUEUE = "telemarketing"
 SALES_ACCEPTANCE_QUEUE = "sales_acceptance"
 
-# Events the process reacts to that are not classes of their own: ticks of a lead's flags.
-FIRST_SCORED = "lead.scored"
-SALES_READY = "lead.sales_ready"
-TELEMARKETING_READY = "lead.telemarketing_ready"
-TELEMARKETING_ACCEPTED = "lead.telemarketing_accepted"
+# Definitions saved before transitions named flag ticks as events of their own.
+LEGACY_FLAG_EVENTS = {
+    "lead.sales_ready": "sales_ready",
+    "lead.telemarketing_ready": "telemarketing_ready",
+    "lead.telemarketing_accepted": "telemarketing_accepted",
+}
 
 DEFAULT_PROCESS: dict[str, Any] = {
     "key": DEFAULT_PROCESS_KEY,
@@ -523,27 +740,41 @@ DEFAULT_PROCESS: dict[str, Any] = {
             "deadline_hours": 24,
         },
     ],
-    "moves": [
-        {"when": FIRST_SCORED, "to": MARKETING_QUALIFICATION, "from": [INQUIRY]},
+    # In this order: a lead created sales-ready goes straight to Sales acceptance, from
+    # where the telemarketing transitions do not pull it back.
+    "transitions": [
         {
-            "when": SALES_READY,
-            "to": SALES_ACCEPTANCE,
+            "key": "first_score",
+            "on": [LeadEvent.FIRST_SCORED.value],
+            "from": [INQUIRY],
+            "to": MARKETING_QUALIFICATION,
+            "switch": AUTO_MARKETING_QUALIFICATION.key,
+        },
+        {
+            "key": "sales_ready",
+            "on": [LeadEvent.CREATED.value, LeadEvent.UPDATED.value, LeadEvent.SALES_READY.value],
+            "when": [{"field": "sales_ready", "op": "eq", "value": True}],
             "from": [
                 INQUIRY,
                 MARKETING_QUALIFICATION,
                 TELEMARKETING_ACCEPTANCE,
                 TELEMARKETING_QUALIFICATION,
             ],
+            "to": SALES_ACCEPTANCE,
         },
         {
-            "when": TELEMARKETING_READY,
-            "to": TELEMARKETING_ACCEPTANCE,
+            "key": "telemarketing_ready",
+            "on": [LeadEvent.CREATED.value, LeadEvent.UPDATED.value],
+            "when": [{"field": "telemarketing_ready", "op": "eq", "value": True}],
             "from": [INQUIRY, MARKETING_QUALIFICATION],
+            "to": TELEMARKETING_ACCEPTANCE,
         },
         {
-            "when": TELEMARKETING_ACCEPTED,
-            "to": TELEMARKETING_QUALIFICATION,
+            "key": "telemarketing_accepted",
+            "on": [LeadEvent.CREATED.value, LeadEvent.UPDATED.value],
+            "when": [{"field": "telemarketing_accepted", "op": "eq", "value": True}],
             "from": [INQUIRY, MARKETING_QUALIFICATION, TELEMARKETING_ACCEPTANCE],
+            "to": TELEMARKETING_QUALIFICATION,
         },
     ],
 }

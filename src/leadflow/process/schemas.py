@@ -16,6 +16,8 @@ from leadflow.process.domain import MAX_STAGES, MAX_STEPS
 
 # domain.CONDITION_OPS
 ConditionOp = Literal["eq", "ne", "is_empty", "is_not_empty", "in"]
+# domain.LeadEvent
+LeadEventName = Literal["lead.created", "lead.updated", "lead.sales_ready", "lead.scored"]
 
 
 class StepIn(BaseModel):
@@ -48,16 +50,30 @@ class StageIn(BaseModel):
     deadline_hours: float | None = Field(default=None, gt=0)
 
 
-class MoveIn(BaseModel):
-    """An automatic move to a stage when an event happens."""
+class TransitionConditionIn(BaseModel):
+    field: str = Field(min_length=1, description="A lead field's name")
+    op: ConditionOp = "eq"
+    value: JsonScalarOrList = None
+
+
+class TransitionIn(BaseModel):
+    """An automatic move: on an event, a lead in one of `from` meeting `when` goes to `to`."""
 
     model_config = ConfigDict(populate_by_name=True)
 
-    when: str = Field(min_length=1, description="An event name")
-    to: str = Field(min_length=1, description="A stage key")
+    key: str = Field(min_length=1, description="Names the move in the lead's timeline")
+    on: list[LeadEventName] = Field(min_length=1, description="The events it reacts to")
+    when: list[TransitionConditionIn] = Field(
+        default_factory=list,
+        description="Conditions over the lead's fields, all of which must hold; on "
+        "lead.updated one of these fields must be among the changed ones",
+    )
     from_stages: list[str] = Field(
         default_factory=list, alias="from", description="Only from these stages (none: any)"
     )
+    to: str = Field(min_length=1, description="A stage key")
+    switch: str | None = Field(default=None, description="An org switch that must be on")
+    enabled: bool = True
 
 
 class ProcessDefinitionIn(BaseModel):
@@ -68,4 +84,4 @@ class ProcessDefinitionIn(BaseModel):
     entity: Literal["lead"] = "lead"
     version: int = Field(default=1, ge=1, description="Ignored: the next version is given")
     stages: list[StageIn] = Field(min_length=1, max_length=MAX_STAGES)
-    moves: list[MoveIn] = Field(default_factory=list)
+    transitions: list[TransitionIn] = Field(default_factory=list)

@@ -7,12 +7,12 @@ unit of work.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
@@ -20,18 +20,26 @@ from leadflow.errors import Conflict, NotFound, ValidationFailed
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import as_utc, utcnow
 from leadflow.lib.records import CUSTOM_KEY, to_public
+from leadflow.org.domain import SWITCHES
+from leadflow.org.services import all_switches
 from leadflow.process import domain
 from leadflow.process.domain import (
     Decision,
     EnterQueue,
     InstanceState,
     InstanceStatus,
+    LeadEvent,
+    LeadNews,
     ProcessDefinition,
     RecordTransition,
     Trigger,
 )
 from leadflow.process.events import LeadEnteredQueue, StageChanged
 from leadflow.process.models import ProcessDefinitionRow, ProcessInstance, StageTransition
+from leadflow.registry.domain import Registry
+
+INSTANCES = cast(Table, ProcessInstance.__table__)
+TRANSITIONS = cast(Table, StageTransition.__table__)
 
 # --- Definitions ---------------------------------------------------------------------------
 
@@ -91,12 +99,10 @@ def save_definition(
 ) -> ProcessDefinitionRow:
     """Validate and store a definition as the next version of its key (import, edit)."""
     known = [definition.name for definition in uow.registry.fields_of("lead")]
-    parsed = domain.parse_definition(data, known_fields=known)
+    parsed = domain.parse_definition(data, known_fields=known, known_switches=SWITCHES)
     previous = _latest_row(uow.session, parsed.key)
     version = previous.version + 1 if previous is not None else 1
-    parsed = domain.ProcessDefinition(
-        parsed.key, parsed.name, parsed.entity, parsed.stages, parsed.moves, version
-    )
+    parsed = replace(parsed, version=version)
     if previous is not None:
         _check_stages_kept(uow.session, parsed)
     if make_default:
@@ -113,6 +119,18 @@ def save_definition(
     uow.session.add(row)
     uow.session.flush()
     return row
+
+
+def set_transition_enabled(
+    process_key: str, transition_key: str, enabled: bool, *, uow: UnitOfWork
+) -> ProcessDefinitionRow:
+    """Switch one automatic transition on or off: the definition's next version."""
+    data = export_definition(uow.session, process_key)
+    for transition in data["transitions"]:
+        if transition["key"] == transition_key:
+            transition["enabled"] = enabled
+            return save_definition(data, uow=uow)
+    raise NotFound(f"Process '{process_key}' has no transition '{transition_key}'", field="key")
 
 
 def _check_stages_kept(session: Session, definition: ProcessDefinition) -> None:
@@ -180,6 +198,10 @@ def lead_values(uow_or_session: UnitOfWork | Session, lead_id: int) -> dict[str,
         from leadflow.registry.services import load_registry
 
         registry = load_registry(session)
+    return _flat_values(lead, registry)
+
+
+def _flat_values(lead: Any, registry: Registry) -> dict[str, Any]:
     public = to_public(lead, registry, "lead")
     return {**public, **(public.pop(CUSTOM_KEY, None) or {})}
 
@@ -303,14 +325,6 @@ def abandon_process(lead_id: int, *, uow: UnitOfWork, actor_user_id: int | None 
     return apply_trigger(lead_id, domain.Abandon(), uow=uow, actor_user_id=actor_user_id)
 
 
-def react(lead_id: int, event_name: str, *, uow: UnitOfWork, rule: str) -> Decision | None:
-    """An automatic move on a domain event (only open leads move)."""
-    lead = uow.session.get(Lead, lead_id)
-    if lead is None or lead.status != "open":
-        return None
-    return apply_trigger(lead_id, domain.Occurred(event_name), uow=uow, rule=rule)
-
-
 def move_to_stage(
     lead_id: int, stage: str, *, uow: UnitOfWork, rule: str | None = None
 ) -> Decision | None:
@@ -329,6 +343,25 @@ def _carry_out(
     actor: int | None,
     rule: str | None,
 ) -> None:
+    history: list[dict[str, Any]] = []
+    _record(uow, instance, decision, previous_entered, actor, rule, history)
+    uow.session.flush()
+    if history:
+        uow.session.execute(insert(TRANSITIONS), history)
+
+
+def _record(
+    uow: UnitOfWork,
+    instance: ProcessInstance | RunningInstance,
+    decision: Decision,
+    previous_entered: datetime | None,
+    actor: int | None,
+    rule: str | None,
+    history: list[dict[str, Any]],
+) -> None:
+    """Carry one decision out on the instance and publish its events; the history rows
+    are added to `history`, for the caller to insert with those of the whole batch in
+    one statement."""
     now = decision.state.entered_at or utcnow()
     instance.stage = decision.state.stage
     instance.status = decision.state.status.value
@@ -341,19 +374,19 @@ def _carry_out(
                 if previous_entered is not None and command.from_stage is not None
                 else None
             )
-            uow.session.add(
-                StageTransition(
-                    instance_id=instance.id,
-                    lead_id=instance.lead_id,
-                    process_key=instance.process_key,
-                    from_stage=command.from_stage,
-                    to_stage=command.to_stage,
-                    actor_user_id=actor,
-                    rule=rule,
-                    reason=command.reason,
-                    seconds_in_from=seconds,
-                    occurred_at=now,
-                )
+            history.append(
+                {
+                    "instance_id": instance.id,
+                    "lead_id": instance.lead_id,
+                    "process_key": instance.process_key,
+                    "from_stage": command.from_stage,
+                    "to_stage": command.to_stage,
+                    "actor_user_id": actor,
+                    "rule": rule,
+                    "reason": command.reason,
+                    "seconds_in_from": seconds,
+                    "occurred_at": now,
+                }
             )
             uow.publish(
                 StageChanged(
@@ -374,7 +407,182 @@ def _carry_out(
                     deadline_hours=command.deadline_hours,
                 )
             )
-    uow.session.flush()
+
+
+# --- Automatic transitions -----------------------------------------------------------------
+
+
+def run_transitions(news: Mapping[int, LeadNews], *, uow: UnitOfWork) -> int:
+    """Start the process of each created lead and make the automatic moves the news calls
+    for, for a whole batch at once (returns how many moves).
+
+    Set-based: the definitions, leads, instances and switches are read in one statement
+    each and the rows written in multi-row statements, so a batch of thousands costs what
+    a batch of ten does. Starting and moving in one step is what makes a lead created
+    ready end in the right stage whatever order the handlers run in. Only open leads
+    move; a lead's transitions come from the version of its process in force.
+    """
+    session = uow.session
+    definitions = {row.key: domain.parse_definition(row.body) for row in list_definitions(session)}
+    wanted = [
+        lead_id
+        for lead_id, item in news.items()
+        if LeadEvent.CREATED in item.events
+        or any(
+            domain.may_fire(transition, item)
+            for definition in definitions.values()
+            for transition in definition.transitions
+        )
+    ]
+    if not wanted:
+        return 0
+    leads = {
+        row["id"]: row
+        for row in session.execute(
+            select(Lead.__table__).where(Lead.id.in_(wanted), Lead.status == "open")
+        ).mappings()
+    }
+    if not leads:
+        return 0
+    instances = _running_instances(session, list(leads))
+    created = [
+        lead_id
+        for lead_id in leads
+        if LeadEvent.CREATED in news[lead_id].events and lead_id not in instances
+    ]
+    history: list[dict[str, Any]] = []
+    if created:
+        instances |= _start_instances(uow, created, definitions, history)
+    switches_on = {switch.key for switch, on in all_switches(session) if on}
+    now = utcnow()
+    moves = 0
+    landed: dict[tuple[str, str], list[int]] = {}
+    for lead_id, instance in instances.items():
+        definition = definitions.get(instance.process_key)
+        if definition is None:
+            continue
+        fired = domain.automatic_moves(
+            definition,
+            InstanceState(
+                instance.stage, InstanceStatus(instance.status), instance.entered_stage_at
+            ),
+            news[lead_id],
+            LazyValues(leads[lead_id], uow.registry),
+            switches_on,
+            now,
+        )
+        previous = as_utc(instance.entered_stage_at)
+        for transition, decision in fired:
+            rule = f"process.{transition.key}"
+            _record(uow, instance, decision, previous, None, rule, history)
+            previous = now
+            moves += 1
+            landed.setdefault((instance.stage, instance.status), []).append(instance.id)
+    # Every move of the batch shares `now`, so the instances that ended in the same
+    # stage take one UPDATE: a statement per stage, not per lead.
+    for (stage, status), ids in landed.items():
+        session.execute(
+            update(INSTANCES)
+            .where(INSTANCES.c.id.in_(ids))
+            .values(stage=stage, status=status, entered_stage_at=now, updated_at=now)
+        )
+    if history:
+        # Core, not the ORM bulk path: one executemany, its compiled form cached.
+        session.execute(insert(TRANSITIONS), history)
+    return moves
+
+
+class LazyValues(Mapping[str, Any]):
+    """A lead's values by registry name, worked out only if a condition reads them (a
+    first score's transition has none, and a batch holds thousands of leads)."""
+
+    def __init__(self, row: Mapping[Any, Any], registry: Registry) -> None:
+        self._row = row
+        self._registry = registry
+        self._values: dict[str, Any] | None = None
+
+    def _loaded(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = _flat_values(self._row, self._registry)
+        return self._values
+
+    def __getitem__(self, name: str) -> Any:
+        return self._loaded()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
+def _start_instances(
+    uow: UnitOfWork,
+    lead_ids: Collection[int],
+    definitions: Mapping[str, ProcessDefinition],
+    history: list[dict[str, Any]],
+) -> dict[int, RunningInstance]:
+    """`start_instance` for many new leads at once (the caller checked they are open and
+    have none): one multi-row insert, then the instances read back by lead."""
+    key = default_process_key(uow.session)
+    definition = definitions.get(key) or load_definition(uow.session, key)
+    now = utcnow()
+    decision = domain.initial_state(definition, now)
+    values = {
+        "process_key": definition.key,
+        "process_version": definition.version,
+        "stage": decision.state.stage,
+        "status": decision.state.status.value,
+        "current": True,
+        "entered_stage_at": now,
+        "started_at": now,
+        "updated_at": now,
+    }
+    uow.session.execute(insert(INSTANCES), [{"lead_id": lead_id, **values} for lead_id in lead_ids])
+    started = _running_instances(uow.session, list(lead_ids))
+    for instance in started.values():
+        _record(uow, instance, decision, None, None, None, history)
+    return started
+
+
+@dataclass
+class RunningInstance:
+    """A lead's current instance as the batch path reads it: a plain row, no ORM object,
+    so thousands cost no identity map and no flush."""
+
+    id: int
+    lead_id: int
+    process_key: str
+    stage: str
+    status: str
+    entered_stage_at: datetime
+    updated_at: datetime
+
+
+def _running_instances(session: Session, lead_ids: list[int]) -> dict[int, RunningInstance]:
+    rows = session.execute(
+        select(
+            INSTANCES.c.id,
+            INSTANCES.c.lead_id,
+            INSTANCES.c.process_key,
+            INSTANCES.c.stage,
+            INSTANCES.c.status,
+            INSTANCES.c.entered_stage_at,
+            INSTANCES.c.updated_at,
+        ).where(INSTANCES.c.lead_id.in_(lead_ids), INSTANCES.c.current.is_(True))
+    )
+    return {
+        row.lead_id: RunningInstance(
+            row.id,
+            row.lead_id,
+            row.process_key,
+            row.stage,
+            row.status,
+            as_utc(row.entered_stage_at),
+            as_utc(row.updated_at),
+        )
+        for row in rows
+    }
 
 
 # --- Reading -------------------------------------------------------------------------------
@@ -462,6 +670,36 @@ def instance_view(session: Session, lead_id: int) -> dict[str, Any] | None:
             for index, stage in enumerate(definition.stages)
         ],
     }
+
+
+@dataclass(frozen=True)
+class TransitionView:
+    key: str
+    words: str
+    enabled: bool
+    switch_label: str | None = None
+    switch_on: bool = True
+
+
+def transitions_view(
+    session: Session, definition: ProcessDefinition, registry: Registry
+) -> list[TransitionView]:
+    """The definition's automatic transitions in words, with the org switch each waits on."""
+    labels = {field.name: field.label for field in registry.fields_of("lead")}
+    switches = {switch.key: (switch.label, on) for switch, on in all_switches(session)}
+    views = []
+    for transition in definition.transitions:
+        label, on = switches.get(transition.switch or "", (None, True))
+        views.append(
+            TransitionView(
+                transition.key,
+                domain.describe_transition(transition, definition, labels),
+                transition.enabled,
+                label,
+                on,
+            )
+        )
+    return views
 
 
 def timeline_public(entries: list[TimelineEntry]) -> list[dict[str, Any]]:

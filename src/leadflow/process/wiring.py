@@ -1,60 +1,56 @@
 """Wires process into a container: bus handlers (`subscribe`), defaults (`seed`).
 
-Every open lead gets an instance of the default process when it is created
-(a lead created ready moves at once); the first score moves it when the org
-switch says so. The other automatic moves are builtin automation rules
-(rules.py). Handlers are idempotent: a move to the stage the lead stands in
+Every open lead gets an instance of the default process when it is created, and
+the automatic transitions of its process definition move it on the lead events
+they name. One batch handler does both, so nothing depends on the order in which
+handlers run. Handlers are idempotent: a move to the stage the lead stands in
 does nothing, and a lead never gets a second instance.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
 
 from leadflow.bootstrap import Container
-from leadflow.bus import Delivery
-from leadflow.leads.events import LeadCreated
-from leadflow.org.domain import AUTO_MARKETING_QUALIFICATION
-from leadflow.org.services import switch_is_on
-from leadflow.process import domain, rules, services  # noqa: F401  (rules declares builtin rules)
+from leadflow.bus import Delivery, Event
+from leadflow.leads.events import LeadCreated, LeadSalesReady, LeadUpdated
+from leadflow.process import services
+from leadflow.process.domain import LeadEvent, LeadNews
 from leadflow.scoring.events import LeadScored
 
-# A lead created with one of these flags set moves as if it had been ticked.
-FLAG_EVENTS = {
-    "telemarketing_ready": domain.TELEMARKETING_READY,
-    "telemarketing_accepted": domain.TELEMARKETING_ACCEPTED,
+# LeadScored is published on a lead's first score only.
+EVENTS: dict[type[Event], LeadEvent] = {
+    LeadCreated: LeadEvent.CREATED,
+    LeadUpdated: LeadEvent.UPDATED,
+    LeadSalesReady: LeadEvent.SALES_READY,
+    LeadScored: LeadEvent.FIRST_SCORED,
 }
 
 
-CREATED_READY = {"sales_ready": domain.SALES_READY, **FLAG_EVENTS}
+def news_by_lead(deliveries: Sequence[Delivery]) -> dict[int, LeadNews]:
+    """What the batch says about each lead: the events it heard and the fields changed."""
+    events: dict[int, set[LeadEvent]] = {}
+    changed: dict[int, set[str]] = {}
+    for each in deliveries:
+        message = each.event
+        assert isinstance(message, LeadCreated | LeadUpdated | LeadSalesReady | LeadScored)
+        events.setdefault(message.lead_id, set()).add(EVENTS[type(message)])
+        fields = changed.setdefault(message.lead_id, set())
+        if isinstance(message, LeadUpdated):
+            fields.update(message.changed)
+    return {
+        lead_id: LeadNews(frozenset(heard), frozenset(changed[lead_id]))
+        for lead_id, heard in events.items()
+    }
 
 
 def subscribe(container: Container) -> None:
-    def start_instances(deliveries: Sequence[Delivery]) -> None:
+    def run_transitions(deliveries: Sequence[Delivery]) -> None:
         with container.uow() as uow:
-            for each in deliveries:
-                lead_id = cast(LeadCreated, each.event).lead_id
-                if services.start_instance(lead_id, uow=uow) is None:
-                    continue
-                # A lead created ready (an import, a form with the flag) moves at once.
-                values = services.lead_values(uow, lead_id)
-                for name, event_name in CREATED_READY.items():
-                    if values.get(name) is True:
-                        services.react(lead_id, event_name, uow=uow, rule=f"process.{name}")
+            services.run_transitions(news_by_lead(deliveries), uow=uow)
             uow.commit()
 
-    def on_first_scores(deliveries: Sequence[Delivery]) -> None:
-        with container.uow() as uow:
-            if not switch_is_on(uow.session, AUTO_MARKETING_QUALIFICATION.key):
-                return
-            for each in deliveries:
-                lead_id = cast(LeadScored, each.event).lead_id
-                services.react(lead_id, domain.FIRST_SCORED, uow=uow, rule="process.first_score")
-            uow.commit()
-
-    container.bus.subscribe_batch([LeadCreated], start_instances, name="process.start_instance")
-    container.bus.subscribe_batch([LeadScored], on_first_scores, name="process.first_score")
+    container.bus.subscribe_batch(list(EVENTS), run_transitions, name="process.transitions")
 
 
 def seed(container: Container) -> None:

@@ -3,8 +3,9 @@ clear_marketing_only.
 
 Registered in the automation engine's catalogue: `ctx.uow` is the rule run's
 open unit of work (the engine commits), `ctx.lead_id` the lead of the
-triggering event. The stage transitions and the C8 workflows ship as builtin
-rules that use them (process/rules.py, sales/rules.py).
+triggering event. The C8 workflows ship as builtin rules that use them
+(sales/rules.py). The shipped stage moves are transitions of the process
+definition, not rules; `move_to_stage` is here for users' own rules.
 """
 
 from __future__ import annotations

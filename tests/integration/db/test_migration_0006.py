@@ -3,40 +3,17 @@ the record's country, the rest left alone."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import Engine, create_engine, insert, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, insert, inspect, select
 
 from leadflow.accounts.models import Account
 from leadflow.contacts.models import Contact
 from leadflow.db.migrate import downgrade, upgrade
 from leadflow.leads.models import Lead
-from tests.conftest import DATABASES
 
 NOW = datetime(2024, 5, 1, tzinfo=UTC)
-
-
-@pytest.fixture(params=DATABASES)
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of its own: this test migrates it step by step."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrate.db'}"
-        return
-    base = make_url(str(request.getfixturevalue("postgres_server_url")))
-    name = f"leadflow_migrate_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _insert(engine: Engine, model: Any, **values: Any) -> None:

@@ -75,11 +75,7 @@ def test_sales_ready_by_score_skips_telemarketing(container: Container) -> None:
     assert [tuple(m) for m in moves] == [
         (None, domain.INQUIRY, None),
         (domain.INQUIRY, domain.MARKETING_QUALIFICATION, "process.first_score"),
-        (
-            domain.MARKETING_QUALIFICATION,
-            domain.SALES_ACCEPTANCE,
-            "process.sales_ready_to_sales_acceptance",
-        ),
+        (domain.MARKETING_QUALIFICATION, domain.SALES_ACCEPTANCE, "process.sales_ready"),
     ]
 
 
@@ -102,9 +98,11 @@ def test_the_telemarketing_path(container: Container) -> None:
 
 def test_a_repeated_event_moves_once(container: Container) -> None:
     lead_id = new_lead(container)
-    event = LeadSalesReady(lead_id=lead_id, manual=False, model_id=1)
-    publish(container, event)
-    publish(container, event)
+    with container.uow() as uow:
+        assert mark_sales_ready(lead_id, model_id=1, uow=uow)
+        uow.commit()
+    container.relay.drain()
+    publish(container, LeadSalesReady(lead_id=lead_id, manual=False, model_id=1))
     with container.read_session() as session:
         moves = session.scalar(
             select(func.count())
@@ -213,41 +211,3 @@ def test_import_refuses_unknown_fields_naming_the_path(container: Container) -> 
     with container.uow() as uow, pytest.raises(ValidationFailed) as caught:
         process.save_definition(bad, uow=uow)
     assert caught.value.field == "stages[0].steps[0].field"
-
-
-def test_the_transitions_are_builtin_rules_that_users_can_switch_off(
-    container: Container,
-) -> None:
-    from leadflow.automation.services import (
-        get_rule_by_key,
-        list_rules,
-        list_runs,
-        set_rule_enabled,
-    )
-
-    with container.uow() as uow:
-        rule = get_rule_by_key(uow.session, "process.sales_ready_to_sales_acceptance")
-        rule_id = rule.id
-        set_rule_enabled(rule_id, False, uow=uow)
-        uow.commit()
-    container.relay.drain()
-    lead_id = new_lead(container)
-    tick(container, lead_id, sales_ready=True)
-    assert stage_of(container, lead_id) == domain.INQUIRY
-    with container.uow() as uow:
-        set_rule_enabled(rule_id, True, uow=uow)
-        uow.commit()
-    container.relay.drain()
-    other = new_lead(container)
-    tick(container, other, sales_ready=True)
-    assert stage_of(container, other) == domain.SALES_ACCEPTANCE
-    with container.read_session() as session:
-        runs = list_runs(session, rule_id)
-    assert len(runs) == 1
-    with container.read_session() as session:
-        names = {row.key for row in list_rules(session)}
-    assert {
-        "process.telemarketing_ready_to_acceptance",
-        "process.telemarketing_accepted_to_qualification",
-        "sales.qualified_clears_marketing_only",
-    } <= names

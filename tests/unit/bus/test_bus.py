@@ -48,3 +48,17 @@ def test_events_survive_the_outbox_round_trip() -> None:
         occurred_at=datetime(2026, 5, 1, 12, tzinfo=UTC),
     )
     assert InteractionRecorded.from_payload(original.to_payload()) == original
+
+
+def test_reorder_changes_the_order_handlers_run_in() -> None:
+    bus = MessageBus()
+    seen: list[str] = []
+    bus.subscribe(Pinged, lambda event: seen.append("a"), name="a")
+    bus.subscribe(Pinged, lambda event: seen.append("b"), name="b")
+    bus.handle(Pinged(1))
+    bus.reorder(["b", "a"])
+    bus.handle(Pinged(2))
+    assert seen == ["a", "b", "b", "a"]
+    assert bus.names == ["b", "a"]
+    with pytest.raises(ValueError):
+        bus.reorder(["a"])

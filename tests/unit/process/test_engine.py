@@ -9,11 +9,14 @@ from typing import Any
 import pytest
 
 from leadflow.errors import ValidationFailed
+from leadflow.org.domain import AUTO_MARKETING_QUALIFICATION, SWITCHES
 from leadflow.process import domain
 from leadflow.process.domain import (
     EnterQueue,
     InstanceState,
     InstanceStatus,
+    LeadEvent,
+    LeadNews,
     LeaveStage,
     RecordTransition,
 )
@@ -26,8 +29,24 @@ def state(stage: str) -> InstanceState:
     return InstanceState(stage, InstanceStatus.ACTIVE, NOW)
 
 
-def occurred(stage: str, name: str) -> str:
-    return domain.decide(DEFINITION, state(stage), domain.Occurred(name), NOW).state.stage
+SWITCHED_ON = {AUTO_MARKETING_QUALIFICATION.key}
+CREATED = LeadNews(frozenset({LeadEvent.CREATED}))
+FIRST_SCORED = LeadNews(frozenset({LeadEvent.FIRST_SCORED}))
+
+
+def ticked(field: str) -> LeadNews:
+    return LeadNews(frozenset({LeadEvent.UPDATED}), frozenset({field}))
+
+
+def moved(
+    stage: str,
+    news: LeadNews,
+    values: dict[str, Any] | None = None,
+    switches_on: set[str] = SWITCHED_ON,
+) -> list[str]:
+    """The stages the lead passes through, in order."""
+    fired = domain.automatic_moves(DEFINITION, state(stage), news, values or {}, switches_on, NOW)
+    return [decision.state.stage for _, decision in fired]
 
 
 def test_the_shipped_process_has_the_five_stages_in_order() -> None:
@@ -48,44 +67,131 @@ def test_a_new_instance_starts_at_inquiry_and_records_it() -> None:
 
 
 @pytest.mark.parametrize(
-    ("stage", "event", "expected"),
+    ("stage", "news", "values", "expected"),
     [
-        (domain.INQUIRY, domain.FIRST_SCORED, domain.MARKETING_QUALIFICATION),
-        (domain.MARKETING_QUALIFICATION, domain.FIRST_SCORED, domain.MARKETING_QUALIFICATION),
-        (domain.INQUIRY, domain.SALES_READY, domain.SALES_ACCEPTANCE),
-        (domain.MARKETING_QUALIFICATION, domain.SALES_READY, domain.SALES_ACCEPTANCE),
-        (domain.TELEMARKETING_QUALIFICATION, domain.SALES_READY, domain.SALES_ACCEPTANCE),
+        (domain.INQUIRY, FIRST_SCORED, {}, [domain.MARKETING_QUALIFICATION]),
+        (domain.MARKETING_QUALIFICATION, FIRST_SCORED, {}, []),
+        (domain.INQUIRY, ticked("sales_ready"), {"sales_ready": True}, [domain.SALES_ACCEPTANCE]),
         (
             domain.MARKETING_QUALIFICATION,
-            domain.TELEMARKETING_READY,
-            domain.TELEMARKETING_ACCEPTANCE,
+            LeadNews(frozenset({LeadEvent.SALES_READY})),
+            {"sales_ready": True},
+            [domain.SALES_ACCEPTANCE],
+        ),
+        (
+            domain.TELEMARKETING_QUALIFICATION,
+            ticked("sales_ready"),
+            {"sales_ready": True},
+            [domain.SALES_ACCEPTANCE],
+        ),
+        (
+            domain.MARKETING_QUALIFICATION,
+            ticked("telemarketing_ready"),
+            {"telemarketing_ready": True},
+            [domain.TELEMARKETING_ACCEPTANCE],
         ),
         (
             domain.TELEMARKETING_ACCEPTANCE,
-            domain.TELEMARKETING_ACCEPTED,
-            domain.TELEMARKETING_QUALIFICATION,
+            ticked("telemarketing_accepted"),
+            {"telemarketing_accepted": True},
+            [domain.TELEMARKETING_QUALIFICATION],
         ),
         # Moves only go where the definition allows: a later stage is not pulled back.
-        (domain.SALES_ACCEPTANCE, domain.TELEMARKETING_READY, domain.SALES_ACCEPTANCE),
+        (
+            domain.SALES_ACCEPTANCE,
+            ticked("telemarketing_ready"),
+            {"telemarketing_ready": True},
+            [],
+        ),
         (
             domain.TELEMARKETING_QUALIFICATION,
-            domain.TELEMARKETING_READY,
-            domain.TELEMARKETING_QUALIFICATION,
+            ticked("telemarketing_ready"),
+            {"telemarketing_ready": True},
+            [],
         ),
+        # Unticking, or an update of another field, moves nothing.
+        (domain.INQUIRY, ticked("sales_ready"), {"sales_ready": False}, []),
+        (domain.INQUIRY, ticked("topic"), {"sales_ready": True}, []),
+        # A lead created ready: sales-ready wins over telemarketing; both telemarketing
+        # flags take it through acceptance to qualification.
+        (
+            domain.INQUIRY,
+            CREATED,
+            {"sales_ready": True, "telemarketing_ready": True},
+            [domain.SALES_ACCEPTANCE],
+        ),
+        (
+            domain.INQUIRY,
+            CREATED,
+            {"telemarketing_ready": True, "telemarketing_accepted": True},
+            [domain.TELEMARKETING_ACCEPTANCE, domain.TELEMARKETING_QUALIFICATION],
+        ),
+        (domain.INQUIRY, CREATED, {}, []),
     ],
 )
-def test_automatic_moves(stage: str, event: str, expected: str) -> None:
-    assert occurred(stage, event) == expected
+def test_automatic_moves(
+    stage: str, news: LeadNews, values: dict[str, Any], expected: list[str]
+) -> None:
+    assert moved(stage, news, values) == expected
+
+
+def test_the_first_score_moves_only_while_its_switch_is_on() -> None:
+    assert moved(domain.INQUIRY, FIRST_SCORED) == [domain.MARKETING_QUALIFICATION]
+    assert moved(domain.INQUIRY, FIRST_SCORED, switches_on=set()) == []
+
+
+def test_a_switched_off_transition_moves_nothing() -> None:
+    data = copy.deepcopy(domain.DEFAULT_PROCESS)
+    data["transitions"][1]["enabled"] = False
+    definition = domain.parse_definition(data)
+    values = {"sales_ready": True}
+    news = ticked("sales_ready")
+    assert moved(domain.INQUIRY, news, values) == [domain.SALES_ACCEPTANCE]
+    assert domain.automatic_moves(definition, state(domain.INQUIRY), news, values, (), NOW) == []
+
+
+def test_a_finished_instance_does_not_move_automatically() -> None:
+    finished = InstanceState(domain.MARKETING_QUALIFICATION, InstanceStatus.FINISHED, NOW)
+    news = ticked("sales_ready")
+    fired = domain.automatic_moves(DEFINITION, finished, news, {"sales_ready": True}, (), NOW)
+    assert fired == []
+
+
+def test_definitions_saved_with_moves_read_as_transitions() -> None:
+    data = copy.deepcopy(domain.DEFAULT_PROCESS)
+    del data["transitions"]
+    data["moves"] = [
+        {"when": "lead.scored", "to": domain.MARKETING_QUALIFICATION, "from": [domain.INQUIRY]},
+        {"when": "lead.telemarketing_ready", "to": domain.TELEMARKETING_ACCEPTANCE},
+    ]
+    first, second = domain.parse_definition(data).transitions
+    assert (first.key, first.on, first.switch) == (
+        "first_score",
+        (LeadEvent.FIRST_SCORED,),
+        AUTO_MARKETING_QUALIFICATION.key,
+    )
+    assert (second.key, second.on, second.to, second.from_stages) == (
+        "telemarketing_ready",
+        (LeadEvent.CREATED, LeadEvent.UPDATED),
+        domain.TELEMARKETING_ACCEPTANCE,
+        (),
+    )
+    assert second.when == (domain.Condition("telemarketing_ready", "eq", True),)
 
 
 def test_entering_a_queue_stage_asks_for_the_queue_and_leaving_closes_the_old_stage() -> None:
-    decision = domain.decide(
-        DEFINITION, state(domain.MARKETING_QUALIFICATION), domain.Occurred(domain.SALES_READY), NOW
+    [(_, decision)] = domain.automatic_moves(
+        DEFINITION,
+        state(domain.MARKETING_QUALIFICATION),
+        ticked("sales_ready"),
+        {"sales_ready": True},
+        (),
+        NOW,
     )
     assert decision.commands == (
         LeaveStage(domain.MARKETING_QUALIFICATION),
         RecordTransition(
-            domain.MARKETING_QUALIFICATION, domain.SALES_ACCEPTANCE, "on lead.sales_ready"
+            domain.MARKETING_QUALIFICATION, domain.SALES_ACCEPTANCE, "automatic: sales_ready"
         ),
         EnterQueue(domain.SALES_ACCEPTANCE_QUEUE, domain.SALES_ACCEPTANCE, 24.0),
     )
@@ -144,8 +250,8 @@ def test_finish_needs_the_last_stage_steps_and_abandon_stops_automatic_moves() -
     assert done.state.status is InstanceStatus.FINISHED
     abandoned = domain.decide(DEFINITION, state(domain.INQUIRY), domain.Abandon(), NOW).state
     assert abandoned.status is InstanceStatus.ABANDONED
-    after = domain.decide(DEFINITION, abandoned, domain.Occurred(domain.SALES_READY), NOW)
-    assert not after.moved
+    news = ticked("sales_ready")
+    assert domain.automatic_moves(DEFINITION, abandoned, news, {"sales_ready": True}, (), NOW) == []
 
 
 def test_export_then_parse_gives_the_same_definition() -> None:
@@ -174,7 +280,18 @@ def _broken(path: list[Any], value: Any) -> dict[str, Any]:
         ),
         (_broken(["stages", 0, "steps", 1, "field"], "no_such_field"), "stages[0].steps[1].field"),
         (_broken(["stages", 4, "deadline_hours"], -1), "stages[4].deadline_hours"),
-        (_broken(["moves", 0, "to"], "x"), "moves[0].to"),
+        (_broken(["transitions", 0, "to"], "x"), "transitions[0].to"),
+        (_broken(["transitions", 1, "from", 2], "nowhere"), "transitions[1].from[2]"),
+        (_broken(["transitions", 1, "on", 0], "lead.deleted"), "transitions[1].on[0]"),
+        (_broken(["transitions", 1, "on"], []), "transitions[1].on"),
+        (
+            _broken(["transitions", 2, "when", 0, "field"], "no_such_field"),
+            "transitions[2].when[0].field",
+        ),
+        (_broken(["transitions", 2, "when", 0, "op"], "like"), "transitions[2].when[0].op"),
+        (_broken(["transitions", 0, "switch"], "no.such_switch"), "transitions[0].switch"),
+        (_broken(["transitions", 0, "enabled"], "yes"), "transitions[0].enabled"),
+        (_broken(["transitions", 3, "key"], "sales_ready"), "transitions[3].key"),
         (_broken(["stages"], [{"key": f"s{i}", "name": "S"} for i in range(31)]), "stages"),
         (
             _broken(["stages", 0, "steps"], [{"field": "topic"}] * 31),
@@ -188,7 +305,7 @@ def test_bad_definitions_name_the_path_at_fault(data: dict[str, Any], field: str
     known |= {"telemarketing_accepted", "need", "purchase_timeframe", "purchase_process"}
     known |= {"budget_amount", "description", "owner_id", "sales_accepted", "topic"}
     with pytest.raises(ValidationFailed) as caught:
-        domain.parse_definition(data, known_fields=known)
+        domain.parse_definition(data, known_fields=known, known_switches=SWITCHES)
     assert caught.value.field == field
 
 
@@ -211,3 +328,12 @@ def test_or_branches_take_any_condition() -> None:
     assert moved.state.stage == domain.SALES_ACCEPTANCE
     plain = domain.decide(definition, state(domain.INQUIRY), domain.NextStage({}), NOW)
     assert plain.state.stage == domain.MARKETING_QUALIFICATION
+
+
+def test_the_api_schema_names_the_events_and_operators_the_engine_knows() -> None:
+    from typing import get_args
+
+    from leadflow.process.schemas import ConditionOp, LeadEventName
+
+    assert set(get_args(LeadEventName)) == {event.value for event in LeadEvent}
+    assert set(get_args(ConditionOp)) == set(domain.CONDITION_OPS)

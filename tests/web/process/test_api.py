@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
+from typing import Any
 
 import yaml
 from fastapi.testclient import TestClient
@@ -102,6 +104,43 @@ def test_definitions_round_trip_through_yaml(client: TestClient, admin: dict[str
     assert listed == [
         {"key": "lead_to_opportunity", "name": "Renamed process", "version": 2, "default": True}
     ]
+
+
+def test_transitions_round_trip_and_refuse_unknown_stages_and_fields(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    exported = client.get("/api/v1/processes/lead_to_opportunity/export?format=yaml", headers=admin)
+    data = yaml.safe_load(exported.text)
+    data["transitions"][2]["enabled"] = False
+    data["transitions"][2]["from"] = ["inquiry"]
+    imported = client.post(
+        "/api/v1/processes/import",
+        content=yaml.safe_dump(data),
+        headers={**admin, "content-type": "application/yaml"},
+    )
+    assert imported.status_code == 201, imported.text
+    again = client.get("/api/v1/processes/lead_to_opportunity/export?format=json", headers=admin)
+    assert again.json()["transitions"] == data["transitions"]
+    assert again.json()["transitions"][2] == {
+        "key": "telemarketing_ready",
+        "on": ["lead.created", "lead.updated"],
+        "when": [{"field": "telemarketing_ready", "op": "eq", "value": True}],
+        "from": ["inquiry"],
+        "to": "telemarketing_acceptance",
+        "enabled": False,
+    }
+    for path, value, field in [
+        (("transitions", 1, "to"), "nowhere", "transitions[1].to"),
+        (("transitions", 2, "when", 0, "field"), "no_such_field", "transitions[2].when[0].field"),
+    ]:
+        broken = copy.deepcopy(data)
+        target: Any = broken
+        for part in path[:-1]:
+            target = target[part]
+        target[path[-1]] = value
+        response = client.post("/api/v1/processes/import", json=broken, headers=admin)
+        assert response.status_code == 422
+        assert response.json()["field"] == field
 
 
 def test_only_admins_import_definitions(client: TestClient, headers_for: Headers) -> None:

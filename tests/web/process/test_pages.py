@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from leadflow.bootstrap import Container
 from leadflow.contacts.services import create_contact
 from leadflow.lib.clock import utcnow
+from leadflow.process import services as process
 from leadflow.sales.models import Task
 from tests.integration.process.helpers import new_lead, stage_of, tick
 from tests.web.pages.test_pages import csrf_of, log_in
@@ -130,6 +131,54 @@ def test_process_settings_export_and_import(client: TestClient, container: Conta
         "/settings/process/import", data={"csrf_token": token, "definition": exported.text}
     )
     assert good.status_code == 200 and "Imported as version 2." in good.text
+
+
+def test_the_automatic_moves_are_shown_in_words_on_the_process_page_only(
+    client: TestClient, container: Container
+) -> None:
+    log_in(client, container, "admin")
+
+    process_page = client.get("/settings/process")
+    automation_page = client.get("/settings/automation")
+
+    assert process_page.status_code == automation_page.status_code == 200
+    assert (
+        "When a lead is created or changed with Telemarketing ready ticked, from Inquiry or "
+        "Automated marketing qualification → Telemarketing acceptance"
+    ) in process_page.text
+    assert "Only while “Automatic marketing qualification” is on" in process_page.text
+    assert "contacts are no longer marketing-only" in automation_page.text
+    assert "Telemarketing acceptance" not in automation_page.text
+    assert "Sales acceptance" not in automation_page.text
+
+
+def test_an_admin_switches_an_automatic_move_off_and_on_from_the_process_page(
+    client: TestClient, container: Container
+) -> None:
+    log_in(client, container, "admin")
+    page = client.get("/settings/process")
+    switch = "/settings/process/lead_to_opportunity/transitions/telemarketing_ready/switch"
+
+    off = client.post(switch, data={"csrf_token": csrf_of(page.text), "enabled": "false"})
+
+    assert off.status_code == 200 and "Automatic move switched off: version 2." in off.text
+    assert 'aria-label="Switch on: When a lead is created or changed with Telemarketing' in (
+        off.text
+    )
+    with container.read_session() as session:
+        [ready] = [
+            t
+            for t in process.load_definition(session, "lead_to_opportunity").transitions
+            if t.key == "telemarketing_ready"
+        ]
+    assert ready.enabled is False
+    on = client.post(switch, data={"csrf_token": csrf_of(off.text), "enabled": "true"})
+    assert on.status_code == 200 and "Automatic move switched on: version 3." in on.text
+    missing = client.post(
+        "/settings/process/lead_to_opportunity/transitions/nope/switch",
+        data={"csrf_token": csrf_of(on.text), "enabled": "true"},
+    )
+    assert missing.status_code == 404 and "has no transition &#39;nope&#39;" in missing.text
 
 
 def test_disqualify_reactivate_and_recycle_from_the_lead_page(

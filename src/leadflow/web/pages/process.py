@@ -412,6 +412,8 @@ def feature_routes() -> APIRouter:
             }
             default = process.load_definition(session, process.default_process_key(session))
             context["default"] = default
+            registry = container_of(request).registry()
+            context["transitions"] = process.transitions_view(session, default, registry)
         return render(request, "process/settings.html", context, status=status)
 
     @router.get("/settings/process")
@@ -452,6 +454,25 @@ def feature_routes() -> APIRouter:
             f"/settings/process?{urlencode({'done': f'Imported as version {row.version}.'})}",
             status_code=303,
         )
+
+    @router.post("/settings/process/{key}/transitions/{transition}/switch")
+    def switch_transition(
+        request: Request,
+        key: str,
+        transition: str,
+        principal: Principal = Depends(can_admin),
+        form: FormData = Depends(form_data),
+    ) -> Response:
+        enabled = _text(form, "enabled") == "true"
+        try:
+            with container_of(request).uow() as uow:
+                row = process.set_transition_enabled(key, transition, enabled, uow=uow)
+                uow.commit()
+                version = row.version
+        except LeadflowError as exc:
+            return settings_page(request, error=exc.message, status=exc.http_status)
+        note = f"Automatic move switched {'on' if enabled else 'off'}: version {version}."
+        return RedirectResponse(f"/settings/process?{urlencode({'done': note})}", status_code=303)
 
     @router.post("/settings/process/deadlines")
     def save_deadline(
