@@ -445,11 +445,9 @@ def run_transitions(news: Mapping[int, LeadNews], *, uow: UnitOfWork) -> int:
     if not leads:
         return 0
     instances = _running_instances(session, list(leads))
-    created = [
-        lead_id
-        for lead_id in leads
-        if LeadEvent.CREATED in news[lead_id].events and lead_id not in instances
-    ]
+    # Leads written without events (bulk loads, leads from before the process existed)
+    # get their instance when news about them first calls for a move, as created ones do.
+    created = [lead_id for lead_id in leads if lead_id not in instances]
     history: list[dict[str, Any]] = []
     if created:
         instances |= _start_instances(uow, created, definitions, history)

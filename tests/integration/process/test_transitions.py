@@ -7,14 +7,14 @@ from __future__ import annotations
 import copy
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from leadflow.bootstrap import Container
 from leadflow.leads.services import create_lead
 from leadflow.process import domain
 from leadflow.process import services as process
 from leadflow.process.domain import LeadEvent, LeadNews
-from leadflow.process.models import StageTransition
+from leadflow.process.models import ProcessInstance, StageTransition
 from leadflow.sales.models import Task
 from tests.integration.process.helpers import new_lead, stage_of, tick
 from tests.support.queries import count_queries
@@ -180,3 +180,21 @@ def test_a_batch_of_first_scores_costs_the_same_statements_whatever_its_size(
         assert set(process.active_stages(session, large).values()) == {
             domain.MARKETING_QUALIFICATION
         }
+
+
+def test_a_lead_loaded_without_its_process_gets_one_when_it_is_first_scored(
+    container: Container,
+) -> None:
+    # Bulk loads write leads without events: their instance starts with the first move.
+    lead_ids = _leads(container, 3)
+    with container.uow() as uow:
+        uow.session.execute(delete(StageTransition).where(StageTransition.lead_id.in_(lead_ids)))
+        uow.session.execute(delete(ProcessInstance).where(ProcessInstance.lead_id.in_(lead_ids)))
+        uow.commit()
+
+    _first_scores(container, lead_ids)
+
+    with container.read_session() as session:
+        assert process.active_stages(session, lead_ids) == dict.fromkeys(
+            lead_ids, domain.MARKETING_QUALIFICATION
+        )
