@@ -98,7 +98,7 @@ def record_interactions(
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """Insert the rows in multi-row statements; returns their ids in the rows' order."""
-    if session.get_bind().dialect.name != "sqlite":
+    if len(rows) == 1 or session.get_bind().dialect.name != "sqlite":
         return list(
             session.scalars(
                 insert(INTERACTIONS).returning(INTERACTIONS.c.id, sort_by_parameter_order=True),
