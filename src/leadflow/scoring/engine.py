@@ -68,14 +68,16 @@ MAX_OUTCOMES = 50_000
 class Outcome:
     """What a set of rule counts gives: the score, the grade and the explanation."""
 
+    signature: str
     score: int
     grade: str | None
     explanation: list[dict[str, Any]]
 
     @classmethod
-    def of(cls, definition: ModelDefinition, times: list[int]) -> Outcome:
+    def of(cls, definition: ModelDefinition, signature: str, times: list[int]) -> Outcome:
         score, contributions = explain(definition, times)
-        return cls(score, definition.grade_of(score), [item.public() for item in contributions])
+        explanation = [item.public() for item in contributions]
+        return cls(signature, score, definition.grade_of(score), explanation)
 
 
 def _scope_kind(scope: LeadScope) -> str:
@@ -148,6 +150,10 @@ class CompiledModel:
     # Score, grade and explanation by rule counts ("0,2,1"): leads share a handful of
     # combinations, so each is explained once.
     outcomes: dict[str, Outcome] = field(default_factory=dict, compare=False, repr=False)
+    # The history's changed rules by (old counts, new counts), for the same reason.
+    changes: dict[tuple[str, str], list[dict[str, Any]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def statement(self, registry: Registry, scope: LeadScope) -> tuple[Select[Any], Cutoffs]:
         kind = _scope_kind(scope)
@@ -175,8 +181,27 @@ class CompiledModel:
         if found is None:
             if len(self.outcomes) >= MAX_OUTCOMES:
                 self.outcomes.clear()
-            found = Outcome.of(self.definition, list(times))
+            found = Outcome.of(self.definition, signature, list(times))
             self.outcomes[signature] = found
+        return found
+
+    def changed_rules(self, old: Outcome | list[dict[str, Any]], new: Outcome) -> list[Any]:
+        """The history's changed rules from an earlier outcome of this version, or from
+        an explanation stored by another version."""
+        if isinstance(old, Outcome):
+            key = (old.signature, new.signature)
+        elif not old:
+            key = ("", new.signature)  # a first score: every rule that applied is new
+        else:
+            return changed_rules(old, new.explanation)
+        found = self.changes.get(key)
+        if found is None:
+            if len(self.changes) >= MAX_OUTCOMES:
+                self.changes.clear()
+            found = changed_rules(
+                old.explanation if isinstance(old, Outcome) else old, new.explanation
+            )
+            self.changes[key] = found
         return found
 
     @classmethod
@@ -288,7 +313,8 @@ def apply_model(
     threshold = model.threshold
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    # (lead, old score or None, new outcome, old explanation or the row id to read it)
+    # (lead, old score or None, new outcome, the old outcome or explanation, or the id
+    # of the row whose explanation is read)
     moved: list[tuple[int, int | None, Outcome, Any]] = []
     crossings: list[int] = []
     for row in rows:
@@ -319,7 +345,6 @@ def apply_model(
                 old: Any = row_id
                 if old_version == model.version and old_times:
                     old = model.outcome(old_times, [int(t) for t in old_times.split(",")])
-                    old = old.explanation
                 moved.append((lead_id, old_score, outcome, old))
                 uow.publish(
                     ScoreChanged(
@@ -364,7 +389,7 @@ def apply_model(
                     "old_score": old_score,
                     "new_score": outcome.score,
                     "grade": outcome.grade,
-                    "changed_rules": changed_rules(old_explanation, outcome.explanation),
+                    "changed_rules": model.changed_rules(old_explanation, outcome),
                     "changed_at": now,
                 }
                 for lead_id, old_score, outcome, old_explanation in moved
