@@ -1,5 +1,6 @@
 """interactions: the contact/kind/time index also holds target_id, so scoring's aggregate
-reads a contact's interactions from the index alone
+reads a contact's interactions from the index alone; leads: the account index also
+holds the contact, so the account-based leads of an account are found from the index
 
 Revision ID: 0009
 Revises: 0008
@@ -22,9 +23,15 @@ def upgrade() -> None:
         ["contact_id", "kind", "occurred_at", "target_id"],
     )
     op.drop_index("ix_interactions_contact_kind_time", table_name="interactions")
+    op.create_index(
+        "ix_leads_parent_account_contact", "leads", ["parent_account_id", "parent_contact_id"]
+    )
+    op.drop_index("ix_leads_parent_account_id", table_name="leads")
 
 
 def downgrade() -> None:
+    op.create_index("ix_leads_parent_account_id", "leads", ["parent_account_id"])
+    op.drop_index("ix_leads_parent_account_contact", table_name="leads")
     op.create_index(
         "ix_interactions_contact_kind_time",
         "interactions",
