@@ -122,8 +122,12 @@ quiet machine of 2026-12-01). What limits them, measured:
   range's contacts in the index where the floor scans it once in order.
 - **Singles at 1M**: the commit p99 of 7.4 s came after the bench itself marked
   930k outbox rows handled (an 850 MB WAL to checkpoint).
-- **What would lift them:** an index `leads (parent_account_id, parent_contact_id)`
-  (covering the account-based lookup); computing the touched leads' scores on a read
+- **Done after these runs, not in their figures:** migration 0009 also replaces the
+  leads' account index by `(parent_account_id, parent_contact_id)`, which answers
+  that lookup from the index (97 to 135 ms -> 1.3 ms per 500 contacts at 1M); the
+  relay's thread CPU per 500 interactions at 1M went from 860 ms to 767 and 661 ms
+  (two runs, load 4.2 to 4.5; 235 ms at 0.02, where the pages are all cached).
+- **What would lift them:** computing the touched leads' scores on a read
   snapshot and writing with an optimistic check (`WHERE rule_times = :read`), so the
   write lock is held only for the writes; the relay's claim, handlers and settle in
   fewer transactions; bigger relay batches under backlog; for the first rescore,

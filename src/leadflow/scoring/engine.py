@@ -147,8 +147,8 @@ class CompiledModel:
     changed_statements: dict[str, tuple[Select[Any], Cutoffs]] = field(
         default_factory=dict, compare=False, repr=False
     )
-    # Score, grade and explanation by rule counts ("0,2,1"): leads share a handful of
-    # combinations, so each is explained once.
+    # Score, grade and explanation by rule counts ("0,2,1"): many leads share a
+    # combination, and a full rescore meets each one thousands of times.
     outcomes: dict[str, Outcome] = field(default_factory=dict, compare=False, repr=False)
     # The history's changed rules by (old counts, new counts), for the same reason.
     changes: dict[tuple[str, str], list[dict[str, Any]]] = field(
