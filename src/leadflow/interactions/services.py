@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from leadflow.contacts.models import Contact
@@ -19,6 +19,7 @@ from leadflow.lib.clock import utcnow
 from leadflow.registry.domain import Registry
 
 MAX_BATCH = 10_000
+INTERACTIONS: Table = Interaction.__table__  # type: ignore[assignment]
 _ALLOWED = ("contact_id", "lead_id", "kind", "target_id", "occurred_at", "data")
 
 
@@ -79,11 +80,7 @@ def record_interactions(
     now = utcnow()
     for row in rows:
         row["created_at"] = now
-    ids = list(
-        uow.session.scalars(
-            insert(Interaction).returning(Interaction.id, sort_by_parameter_order=True), rows
-        )
-    )
+    ids = _insert(uow.session, rows)
     events = [
         InteractionRecorded(
             interaction_id=interaction_id,
@@ -97,6 +94,27 @@ def record_interactions(
     ]
     uow.publish(*events)
     return events
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the rows in multi-row statements; returns their ids in the rows' order."""
+    if len(rows) == 1 or session.get_bind().dialect.name != "sqlite":
+        return list(
+            session.scalars(
+                insert(INTERACTIONS).returning(INTERACTIONS.c.id, sort_by_parameter_order=True),
+                rows,
+            )
+        )
+    # SQLite cannot tie RETURNING rows to the parameter sets of a multi-row INSERT, so
+    # ordered RETURNING falls back to one statement per row. The ids are given here
+    # instead: every write transaction holds SQLite's write lock from its start
+    # (BEGIN IMMEDIATE), so nobody else can take them; if one ever did, the insert
+    # fails on the primary key rather than writing wrong data.
+    last = session.scalar(select(func.max(INTERACTIONS.c.id))) or 0
+    for offset, row in enumerate(rows, start=1):
+        row["id"] = last + offset
+    session.execute(insert(INTERACTIONS), rows)
+    return [row["id"] for row in rows]
 
 
 def record_interaction(data: Mapping[str, Any], *, uow: UnitOfWork) -> InteractionRecorded:

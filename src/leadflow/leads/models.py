@@ -35,7 +35,7 @@ class Lead(Base):
     event_id: Mapped[int | None] = mapped_column(Id)
     journey_id: Mapped[int | None] = mapped_column(Id)
     parent_contact_id: Mapped[int | None] = mapped_column(Id, ForeignKey("contacts.id"), index=True)
-    parent_account_id: Mapped[int | None] = mapped_column(Id, ForeignKey("accounts.id"), index=True)
+    parent_account_id: Mapped[int | None] = mapped_column(Id, ForeignKey("accounts.id"))
     owner_id: Mapped[int | None] = mapped_column(
         Id, ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
@@ -56,6 +56,9 @@ class Lead(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
+        # Scoring looks up an account's leads that have no contact (account-based):
+        # with the contact in the index, that never reads the leads' rows.
+        Index("ix_leads_parent_account_contact", "parent_account_id", "parent_contact_id"),
         Index("ix_leads_created_at_id", "created_at", "id"),
         Index("ix_leads_status_created_at_id", "status", "created_at", "id"),
         # Search: an exact name is read in list order from (name, created_at, id).

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Delete,
     Select,
     and_,
     bindparam,
@@ -156,12 +157,17 @@ def _times(condition: BehaviourCondition, count: ColumnElement[Any]) -> ColumnEl
     return case((count >= condition.min_count, occurrences), else_=0)
 
 
-def _scoped(statement: Select[Any], scope: LeadScope) -> Select[Any]:
-    leads = table_for("lead")
+Narrowed = TypeVar("Narrowed", Select[Any], Delete)
+
+
+def scoped(statement: Narrowed, scope: LeadScope, lead_id: Any = None) -> Narrowed:
+    """`statement` limited to the leads in scope by `lead_id` (default: the lead's id);
+    its parameters are `scope_values(scope)`."""
+    column = table_for("lead").c.id if lead_id is None else lead_id
     if scope.lead_ids is not None:
-        statement = statement.where(leads.c.id.in_(bindparam("lead_ids", expanding=True)))
+        statement = statement.where(column.in_(bindparam("lead_ids", expanding=True)))
     if scope.id_range is not None:
-        statement = statement.where(leads.c.id.between(bindparam("first_id"), bindparam("last_id")))
+        statement = statement.where(column.between(bindparam("first_id"), bindparam("last_id")))
     return statement
 
 
@@ -202,7 +208,7 @@ def compile_model(
     counts: dict[int, ColumnElement[Any]] = {}
     if behaviours:
         # One pass over the interactions for every behaviour condition of the model.
-        scope_leads = _scoped(select(leads.c.parent_contact_id), scope).where(
+        scope_leads = scoped(select(leads.c.parent_contact_id), scope).where(
             scorable_clause(target)
         )
         sums = [
@@ -225,7 +231,7 @@ def compile_model(
                 .where(interactions.c.kind.in_(kinds))
             )
             if scope.lead_ids is not None or scope.id_range is not None:
-                scope_accounts = _scoped(select(leads.c.parent_account_id), scope).where(
+                scope_accounts = scoped(select(leads.c.parent_account_id), scope).where(
                     scorable_clause(target)
                 )
                 aggregate = aggregate.where(key.in_(scope_accounts.scalar_subquery()))
@@ -257,4 +263,4 @@ def compile_model(
         .select_from(joined)
         .where(scorable_clause(target))
     )
-    return _scoped(statement, scope), cutoffs
+    return scoped(statement, scope), cutoffs

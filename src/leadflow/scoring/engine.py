@@ -8,12 +8,27 @@ changes nothing the second time, so at-least-once delivery is harmless.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
@@ -21,7 +36,15 @@ from leadflow.leads.services import mark_sales_ready
 from leadflow.org.domain import AUTO_SALES_READY
 from leadflow.org.services import switch_is_on
 from leadflow.registry.domain import Registry
-from leadflow.scoring.compiler import Cutoffs, LeadScope, compile_model, scope_values
+from leadflow.registry.sql import table_for
+from leadflow.scoring.compiler import (
+    Cutoffs,
+    LeadScope,
+    compile_model,
+    scope_values,
+    scoped,
+    scorable_clause,
+)
 from leadflow.scoring.domain import (
     ModelDefinition,
     Status,
@@ -36,6 +59,74 @@ from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringModel
 SCORES: Table = LeadScore.__table__  # type: ignore[assignment]
 HISTORY: Table = ScoreHistory.__table__  # type: ignore[assignment]
 UPDATED_COLUMNS = ("score", "grade", "model_version", "explanation", "rule_times", "computed_at")
+
+
+MAX_OUTCOMES = 50_000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a set of rule counts gives: the score, the grade and the explanation."""
+
+    signature: str
+    score: int
+    grade: str | None
+    explanation: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, definition: ModelDefinition, signature: str, times: list[int]) -> Outcome:
+        score, contributions = explain(definition, times)
+        explanation = [item.public() for item in contributions]
+        return cls(signature, score, definition.grade_of(score), explanation)
+
+
+def _scope_kind(scope: LeadScope) -> str:
+    return "ids" if scope.lead_ids is not None else "range" if scope.id_range else "all"
+
+
+def signature_of(times: Sequence[ColumnElement[Any]]) -> ColumnElement[str]:
+    """`rule_times` computed in SQL: the counts joined by commas, as Python writes them."""
+    if not times:
+        return literal("", String)
+    text: ColumnElement[str] = cast(times[0], String)
+    for each in times[1:]:
+        text = text + "," + cast(each, String)
+    return text
+
+
+def with_stored_differences(statement: Select[Any], rules: int) -> Select[Any]:
+    """`statement` (lead_id, r0 .. rn) narrowed to the leads whose stored score row is
+    missing or differs, with that row's id, score, version and counts after the counts.
+    Its parameters add `model_id` and `model_version`."""
+    computed = statement.subquery("computed")
+    times = [computed.c[f"r{index}"] for index in range(rules)]
+    stored = SCORES.alias("stored")
+    return (
+        select(
+            computed.c.lead_id,
+            *times,
+            stored.c.id,
+            stored.c.score,
+            stored.c.model_version,
+            stored.c.rule_times,
+        )
+        .select_from(
+            computed.outerjoin(
+                stored,
+                and_(
+                    stored.c.lead_id == computed.c.lead_id,
+                    stored.c.model_id == bindparam("model_id"),
+                ),
+            )
+        )
+        .where(
+            or_(
+                stored.c.id.is_(None),
+                stored.c.model_version != bindparam("model_version"),
+                stored.c.rule_times != signature_of(times),
+            )
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -53,14 +144,65 @@ class CompiledModel:
     statements: dict[str, tuple[Select[Any], Cutoffs]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    changed_statements: dict[str, tuple[Select[Any], Cutoffs]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    # Score, grade and explanation by rule counts ("0,2,1"): many leads share a
+    # combination, and a full rescore meets each one thousands of times.
+    outcomes: dict[str, Outcome] = field(default_factory=dict, compare=False, repr=False)
+    # The history's changed rules by (old counts, new counts), for the same reason.
+    changes: dict[tuple[str, str], list[dict[str, Any]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def statement(self, registry: Registry, scope: LeadScope) -> tuple[Select[Any], Cutoffs]:
-        kind = "ids" if scope.lead_ids is not None else "range" if scope.id_range else "all"
+        kind = _scope_kind(scope)
         built = self.statements.get(kind)
         if built is None:
             built = compile_model(self.definition, self.target, registry, scope=scope)
             self.statements[kind] = built
         return built
+
+    def changed_statement(
+        self, registry: Registry, scope: LeadScope
+    ) -> tuple[Select[Any], Cutoffs]:
+        """The model's statement joined to the stored scores: only the leads whose rule
+        counts or model version differ from their stored row (or that have none)."""
+        kind = _scope_kind(scope)
+        built = self.changed_statements.get(kind)
+        if built is None:
+            statement, cutoffs = self.statement(registry, scope)
+            built = (with_stored_differences(statement, len(self.definition.rules)), cutoffs)
+            self.changed_statements[kind] = built
+        return built
+
+    def outcome(self, signature: str, times: Sequence[int]) -> Outcome:
+        found = self.outcomes.get(signature)
+        if found is None:
+            if len(self.outcomes) >= MAX_OUTCOMES:
+                self.outcomes.clear()
+            found = Outcome.of(self.definition, signature, list(times))
+            self.outcomes[signature] = found
+        return found
+
+    def changed_rules(self, old: Outcome | list[dict[str, Any]], new: Outcome) -> list[Any]:
+        """The history's changed rules from an earlier outcome of this version, or from
+        an explanation stored by another version."""
+        if isinstance(old, Outcome):
+            key = (old.signature, new.signature)
+        elif not old:
+            key = ("", new.signature)  # a first score: every rule that applied is new
+        else:
+            return changed_rules(old, new.explanation)
+        found = self.changes.get(key)
+        if found is None:
+            if len(self.changes) >= MAX_OUTCOMES:
+                self.changes.clear()
+            found = changed_rules(
+                old.explanation if isinstance(old, Outcome) else old, new.explanation
+            )
+            self.changes[key] = found
+        return found
 
     @classmethod
     def of(cls, row: ScoringModel, registry: Registry) -> CompiledModel:
@@ -149,118 +291,94 @@ def apply_model(
 ) -> ApplyResult:
     """Recompute one model's scores for the leads in scope and write what changed.
 
-    A stored row is compared by model version and rule counts (`rule_times`), so an
-    unchanged lead costs a string comparison; explanations are built only for rows
-    that change.
+    The comparison with the stored rows runs in the database: the model's statement
+    joined to `lead_scores` returns only the leads whose rule counts (`rule_times`)
+    or model version differ, so an unchanged lead never reaches Python. Explanations
+    are built once per combination of rule counts.
     """
     session = uow.session
-    computed = compute_times(
-        session,
-        uow.registry,
-        model.definition,
-        model.target,
-        now=now,
-        scope=scope,
-        built=model.statement(uow.registry, scope),
-    )
-    existing_query = select(
-        LeadScore.id,
-        LeadScore.lead_id,
-        LeadScore.score,
-        LeadScore.model_version,
-        LeadScore.rule_times,
-    ).where(LeadScore.model_id == model.id)
-    if scope.lead_ids is not None:
-        existing_query = existing_query.where(LeadScore.lead_id.in_(sorted(scope.lead_ids)))
-    if scope.id_range is not None:
-        existing_query = existing_query.where(LeadScore.lead_id.between(*scope.id_range))
-    existing = {row.lead_id: row for row in session.execute(existing_query)}
+    registry = uow.registry
+    statement, cutoffs = model.changed_statement(registry, scope)
+    params = {
+        **cutoffs.values(now),
+        **scope_values(scope),
+        "model_id": model.id,
+        "model_version": model.version,
+    }
+    rules = len(model.definition.rules)
+    rows = session.execute(statement, params).all()
+    result = ApplyResult(scored=_scored_count(session, model, registry, scope))
+    result.removed = _remove_unscorable(session, model, scope)
 
-    definition = model.definition
-    points = [rule.points for rule in definition.rules]
-    result = ApplyResult(scored=len(computed))
+    threshold = model.threshold
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
-    # (lead, old score, score, grade, explanation, old explanation or row id to read it)
-    moved: list[tuple[int, int, int, str | None, list[dict[str, Any]], Any]] = []
+    # (lead, old score or None, new outcome, the old outcome or explanation, or the id
+    # of the row whose explanation is read)
+    moved: list[tuple[int, int | None, Outcome, Any]] = []
     crossings: list[int] = []
-    for lead_id, times in computed.items():
+    for row in rows:
+        lead_id = row[0]
+        times = [int(value) for value in row[1 : rules + 1]]
+        row_id, old_score, old_version, old_times = row[rules + 1 :]
         signature = ",".join(map(str, times))
-        before = existing.pop(lead_id, None)
-        if (
-            before is not None
-            and before.rule_times == signature
-            and before.model_version == model.version
-        ):
-            continue
-        score = sum(p * t for p, t in zip(points, times, strict=True))
-        grade = definition.grade_of(score)
-        explanation = [item.public() for item in explain(definition, times)[1]]
+        outcome = model.outcome(signature, times)
         values = {
-            "score": score,
-            "grade": grade,
+            "score": outcome.score,
+            "grade": outcome.grade,
             "model_version": model.version,
-            "explanation": explanation,
+            "explanation": outcome.explanation,
             "rule_times": signature,
             "computed_at": now,
         }
-        if before is None:
+        if row_id is None:
             inserts.append({"lead_id": lead_id, "model_id": model.id, **values})
-            moved.append((lead_id, -1, score, grade, explanation, []))
-            uow.publish(LeadScored(lead_id=lead_id, model_id=model.id, score=score, grade=grade))
-            old_score: int | None = None
+            moved.append((lead_id, None, outcome, []))
+            uow.publish(
+                LeadScored(
+                    lead_id=lead_id, model_id=model.id, score=outcome.score, grade=outcome.grade
+                )
+            )
         else:
-            updates.append({"id": before.id, **values})
-            old_score = before.score
-            if before.score != score:
-                old: Any = before.id
-                if before.model_version == model.version and before.rule_times:
-                    old_times = [int(t) for t in before.rule_times.split(",")]
-                    old = [item.public() for item in explain(definition, old_times)[1]]
-                moved.append((lead_id, before.score, score, grade, explanation, old))
+            updates.append({"row_id": row_id, **{f"new_{k}": v for k, v in values.items()}})
+            if old_score != outcome.score:
+                old: Any = row_id
+                if old_version == model.version and old_times:
+                    old = model.outcome(old_times, [int(t) for t in old_times.split(",")])
+                moved.append((lead_id, old_score, outcome, old))
                 uow.publish(
                     ScoreChanged(
                         lead_id=lead_id,
                         model_id=model.id,
-                        old_score=before.score,
-                        new_score=score,
-                        grade=grade,
+                        old_score=old_score,
+                        new_score=outcome.score,
+                        grade=outcome.grade,
                     )
                 )
-        threshold = model.threshold
         if (
             threshold is not None
-            and score >= threshold
+            and outcome.score >= threshold
             and (old_score is None or old_score < threshold)
         ):
             crossings.append(lead_id)
-    result.changed = sum(1 for item in moved if item[1] != -1)
+    result.changed = sum(1 for item in moved if item[1] is not None)
     if inserts:
         # Core statements: executemany without the ORM's per-row bookkeeping.
         session.execute(insert(SCORES), inserts)
     if updates:
         # Earlier explanations of rows scored by another version are read before they go.
-        unread = [item[5] for item in moved if isinstance(item[5], int)]
-        earlier: dict[int, list[Any]] = {}
+        unread = [item[3] for item in moved if isinstance(item[3], int)]
         if unread:
-            earlier = dict(
+            earlier: dict[int, list[Any]] = dict(
                 session.execute(
                     select(LeadScore.id, LeadScore.explanation).where(LeadScore.id.in_(unread))
                 ).all()
             )
-        moved = [
-            (*item[:5], earlier.get(item[5], []) if isinstance(item[5], int) else item[5])
-            for item in moved
-        ]
-        session.execute(
-            update(SCORES)
-            .where(SCORES.c.id == bindparam("row_id"))
-            .values({name: bindparam(f"new_{name}") for name in UPDATED_COLUMNS}),
-            [
-                {"row_id": row["id"], **{f"new_{name}": row[name] for name in UPDATED_COLUMNS}}
-                for row in updates
-            ],
-        )
+            moved = [
+                (*item[:3], earlier.get(item[3], []) if isinstance(item[3], int) else item[3])
+                for item in moved
+            ]
+        session.execute(SCORE_UPDATE, updates)
     if moved:
         session.execute(
             insert(HISTORY),
@@ -268,20 +386,15 @@ def apply_model(
                 {
                     "lead_id": lead_id,
                     "model_id": model.id,
-                    "old_score": None if old_score_value == -1 else old_score_value,
-                    "new_score": score,
-                    "grade": grade,
-                    "changed_rules": changed_rules(old_explanation, explanation),
+                    "old_score": old_score,
+                    "new_score": outcome.score,
+                    "grade": outcome.grade,
+                    "changed_rules": model.changed_rules(old_explanation, outcome),
                     "changed_at": now,
                 }
-                for lead_id, old_score_value, score, grade, explanation, old_explanation in moved
+                for lead_id, old_score, outcome, old_explanation in moved
             ],
         )
-    if existing:
-        # Leads in scope the model no longer scores (parent removed, became account-based).
-        gone = [row.id for row in existing.values()]
-        session.execute(delete(LeadScore).where(LeadScore.id.in_(gone)))
-        result.removed = len(gone)
     if crossings and auto_sales_ready is None:
         auto_sales_ready = switch_is_on(session, AUTO_SALES_READY.key)
     if crossings and auto_sales_ready:
@@ -289,6 +402,40 @@ def apply_model(
             if mark_sales_ready(lead_id, model_id=model.id, uow=uow):
                 result.sales_ready += 1
     return result
+
+
+SCORE_UPDATE = (
+    update(SCORES)
+    .where(SCORES.c.id == bindparam("row_id"))
+    .values({name: bindparam(f"new_{name}") for name in UPDATED_COLUMNS})
+)
+
+
+def _scored_count(
+    session: Session, model: CompiledModel, registry: Registry, scope: LeadScope
+) -> int:
+    """How many leads in scope the model scores (every one of them was computed)."""
+    leads = table_for("lead")
+    query = scoped(select(func.count()).select_from(leads), scope).where(
+        scorable_clause(model.target)
+    )
+    return int(session.scalar(query, scope_values(scope)) or 0)
+
+
+def _remove_unscorable(session: Session, model: CompiledModel, scope: LeadScope) -> int:
+    """Delete the model's scores of leads in scope it no longer scores (the parent was
+    removed, or the lead became account-based); returns how many went."""
+    leads = table_for("lead")
+    scorable = scoped(select(leads.c.id), scope).where(scorable_clause(model.target))
+    gone = scoped(
+        delete(SCORES).where(
+            SCORES.c.model_id == model.id, SCORES.c.lead_id.not_in(scorable.scalar_subquery())
+        ),
+        scope,
+        SCORES.c.lead_id,
+    )
+    result = session.execute(gone, scope_values(scope))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def rescore_leads(

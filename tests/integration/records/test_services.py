@@ -197,3 +197,45 @@ def test_a_large_batch_is_handled_in_the_background(container: Container) -> Non
     # Tests run Huey in immediate mode, so the queued relay pass has already run.
     assert len(seen) == 1200
     assert container.relay.pending_count() == 0
+
+
+def test_a_batch_returns_each_rows_id_in_order_in_a_fixed_number_of_statements(
+    container: Container,
+) -> None:
+    from tests.support.queries import count_queries
+
+    with container.uow() as uow:
+        contacts = [create_contact({"last_name": f"N{index}"}, uow=uow) for index in range(3)]
+        uow.commit()
+        ids = [contact.id for contact in contacts]
+    container.relay.drain()
+
+    def batch(size: int) -> list[dict[str, Any]]:
+        return [
+            {"contact_id": ids[index % 3], "kind": f"kind_{index}", "target_id": str(index)}
+            for index in range(size)
+        ]
+
+    counts = []
+    for size in (2, 40):
+        items = batch(size)
+        with container.uow() as uow, count_queries(container.engine) as statements:
+            recorded = record_interactions(items, uow=uow)
+            uow.commit()
+        counts.append(len(statements))
+        with container.read_session() as session:
+            stored = {
+                row.id: (row.contact_id, row.kind, row.target_id)
+                for row in session.scalars(
+                    select(Interaction).where(
+                        Interaction.id.in_([each.interaction_id for each in recorded])
+                    )
+                )
+            }
+        assert [stored[each.interaction_id] for each in recorded] == [
+            (item["contact_id"], item["kind"], item["target_id"]) for item in items
+        ]
+        assert [(each.contact_id, each.kind) for each in recorded] == [
+            (item["contact_id"], item["kind"]) for item in items
+        ]
+    assert counts[0] == counts[1]
