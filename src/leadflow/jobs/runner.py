@@ -23,6 +23,7 @@ from sqlalchemy import and_, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.db.base import UTCDateTime
+from leadflow.db.group_commit import committing_alone
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import NotFound
 from leadflow.jobs.domain import (
@@ -296,7 +297,10 @@ def run_job(
         kind = KINDS.get(claim.kind)
         if kind is None:
             raise UnknownJobKind(f"There is no job kind '{claim.kind}'", field="kind")
-        result = _json_result(kind.run(context, claim.params))
+        # A job's units are long: in a group they would hold back the COMMIT of the
+        # requests' units that joined it before them.
+        with committing_alone():
+            result = _json_result(kind.run(context, claim.params))
     except JobCancelled:
         status = JobStatus.CANCELLED
         finished = _finish(container, claim, status)

@@ -491,7 +491,7 @@ def _parse_conditions(
         if refusal is not None:
             raise _fail(f"{condition_path}.field", refusal)
         op = condition.get("op", "eq")
-        if op not in CONDITION_OPS:
+        if not isinstance(op, str) or op not in CONDITION_OPS:
             raise _fail(f"{condition_path}.op", f"unknown operator '{op}'")
         conditions.append(Condition(name, op, condition.get("value")))
     return tuple(conditions)
@@ -508,7 +508,7 @@ def _parse_transition(
     on = []
     raw_on = raw.get("on")
     for j, name in enumerate([raw_on] if isinstance(raw_on, str) else _list(raw, "on", path)):
-        if name not in {event.value for event in LeadEvent}:
+        if not isinstance(name, str) or name not in {event.value for event in LeadEvent}:
             known = ", ".join(event.value for event in LeadEvent)
             raise _fail(f"{path}.on[{j}]", f"unknown event '{name}' (one of {known})")
         on.append(LeadEvent(name))
@@ -519,7 +519,7 @@ def _parse_transition(
         raise _fail(f"{path}.to", f"no stage '{to}'")
     sources = _list(raw, "from", path)
     for j, source in enumerate(sources):
-        if source not in stage_keys:
+        if not isinstance(source, str) or source not in stage_keys:
             raise _fail(f"{path}.from[{j}]", f"no stage '{source}'")
     when = _parse_conditions(
         raw,

@@ -741,6 +741,7 @@ def stage_counts(session: Session, process_key: str) -> Mapping[str, int]:
 
 
 do_save_definition = in_own_transaction(save_definition)
+do_set_transition_enabled = in_own_transaction(set_transition_enabled)
 do_next_stage = in_own_transaction(next_stage)
 do_set_active_stage = in_own_transaction(set_active_stage)
 

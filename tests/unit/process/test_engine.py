@@ -291,6 +291,10 @@ def _broken(path: list[Any], value: Any) -> dict[str, Any]:
         (_broken(["transitions", 2, "when", 0, "op"], "like"), "transitions[2].when[0].op"),
         (_broken(["transitions", 0, "switch"], "no.such_switch"), "transitions[0].switch"),
         (_broken(["transitions", 0, "enabled"], "yes"), "transitions[0].enabled"),
+        # Not text where a name is wanted: refused, not a TypeError from a set lookup.
+        (_broken(["transitions", 1, "on", 0], {"event": "x"}), "transitions[1].on[0]"),
+        (_broken(["transitions", 1, "from", 0], ["inquiry"]), "transitions[1].from[0]"),
+        (_broken(["transitions", 2, "when", 0, "op"], {"eq": 1}), "transitions[2].when[0].op"),
         (_broken(["transitions", 3, "key"], "sales_ready"), "transitions[3].key"),
         (_broken(["stages"], [{"key": f"s{i}", "name": "S"} for i in range(31)]), "stages"),
         (

@@ -465,10 +465,10 @@ def feature_routes() -> APIRouter:
     ) -> Response:
         enabled = _text(form, "enabled") == "true"
         try:
-            with container_of(request).uow() as uow:
-                row = process.set_transition_enabled(key, transition, enabled, uow=uow)
-                uow.commit()
-                version = row.version
+            row = process.do_set_transition_enabled(
+                key, transition, enabled, uow=container_of(request).uow()
+            )
+            version = row.version
         except LeadflowError as exc:
             return settings_page(request, error=exc.message, status=exc.http_status)
         note = f"Automatic move switched {'on' if enabled else 'off'}: version {version}."
