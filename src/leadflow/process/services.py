@@ -567,7 +567,13 @@ def _running_instances(session: Session, lead_ids: list[int]) -> dict[int, Runni
             INSTANCES.c.status,
             INSTANCES.c.entered_stage_at,
             INSTANCES.c.updated_at,
-        ).where(INSTANCES.c.lead_id.in_(lead_ids), INSTANCES.c.current.is_(True))
+        )
+        .where(INSTANCES.c.lead_id.in_(lead_ids), INSTANCES.c.current.is_(True))
+        # Locked until the batch's moves are written, so a stage set by hand meanwhile
+        # (PostgreSQL; SQLite's writer is one at a time) is not overwritten from a stale
+        # read; in lead order, so two relays lock overlapping batches without deadlock.
+        .order_by(INSTANCES.c.lead_id)
+        .with_for_update()
     )
     return {
         row.lead_id: RunningInstance(
