@@ -193,20 +193,10 @@ def delete_contact(contact_id: int, *, unlink_leads: bool = False, uow: UnitOfWo
 # face holds open to render), runs the step above and commits.
 
 
-def do_create_contact(data: Mapping[str, Any], *, uow: UnitOfWork) -> Contact:
-    """Create a contact, committed."""
-    with uow:
-        row = create_contact(data, uow=uow)
-        uow.commit()
-        return row
+do_create_contact = in_own_transaction(create_contact)
 
 
-def do_update_contact(contact_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Contact:
-    """Change a contact, committed."""
-    with uow:
-        row = update_contact(contact_id, changes, uow=uow)
-        uow.commit()
-        return row
+do_update_contact = in_own_transaction(update_contact)
 
 
 do_delete_contact = in_own_transaction(delete_contact)

@@ -201,20 +201,10 @@ def detach_leads(uow: UnitOfWork, *, field: str, target_id: int, unlink: bool) -
 # face holds open to render), runs the step above and commits.
 
 
-def do_create_lead(data: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
-    """Create a lead, committed."""
-    with uow:
-        row = create_lead(data, uow=uow)
-        uow.commit()
-        return row
+do_create_lead = in_own_transaction(create_lead)
 
 
-def do_update_lead(lead_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) -> Lead:
-    """Change a lead (see `update_lead`), committed."""
-    with uow:
-        row = update_lead(lead_id, changes, uow=uow)
-        uow.commit()
-        return row
+do_update_lead = in_own_transaction(update_lead)
 
 
 do_delete_lead = in_own_transaction(delete_lead)

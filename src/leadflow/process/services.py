@@ -752,14 +752,7 @@ do_next_stage = in_own_transaction(next_stage)
 do_set_active_stage = in_own_transaction(set_active_stage)
 
 
-def do_finish_process(
-    lead_id: int, *, uow: UnitOfWork, actor_user_id: int | None = None
-) -> Decision:
-    """Finish the lead's process by hand; its steps are checked."""
-    with uow:
-        decision = finish_process(lead_id, uow=uow, actor_user_id=actor_user_id)
-        uow.commit()
-        return decision
+do_finish_process = in_own_transaction(finish_process)
 
 
 do_abandon_process = in_own_transaction(abandon_process)

@@ -661,46 +661,17 @@ def mark_read(user_id: int, *, uow: UnitOfWork) -> None:
 do_set_deadline = in_own_transaction(set_deadline)
 
 
-def do_create_task(
-    lead_id: int,
-    *,
-    uow: UnitOfWork,
-    queue: str | None = None,
-    owner_id: int | None = None,
-    title: str | None = None,
-    hours: float | None = None,
-) -> Task:
-    """A task made by hand, in a queue or for an owner."""
-    with uow:
-        task = create_task(
-            lead_id, uow=uow, queue=queue, owner_id=owner_id, title=title, hours=hours
-        )
-        uow.commit()
-        return task
+do_create_task = in_own_transaction(create_task)
 
 
 do_complete_task = in_own_transaction(complete_task)
 do_check_deadlines = in_own_transaction(check_deadlines)
 
 
-def do_assign_lead(
-    lead_id: int, user_id: int, *, uow: UnitOfWork, by_user_id: int | None = None
-) -> Assignment:
-    """Give the lead to `user_id` by hand."""
-    with uow:
-        record = assign_lead(lead_id, user_id, uow=uow, by_user_id=by_user_id)
-        uow.commit()
-        return record
+do_assign_lead = in_own_transaction(assign_lead)
 
 
-def do_round_robin_assign(
-    lead_id: int, *, uow: UnitOfWork, by_user_id: int | None = None
-) -> Assignment:
-    """Give the lead to the next salesperson in turn."""
-    with uow:
-        record = round_robin_assign(lead_id, uow=uow, by_user_id=by_user_id)
-        uow.commit()
-        return record
+do_round_robin_assign = in_own_transaction(round_robin_assign)
 
 
 do_accept_lead = in_own_transaction(accept_lead)

@@ -22,7 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from sqlalchemy import case, delete, desc, func, insert, select
 from sqlalchemy.orm import Session
 
-from leadflow.db.uow import UnitOfWork
+from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import ValidationFailed
 from leadflow.interactions.domain import InteractionKind
 from leadflow.lib.clock import utcnow
@@ -219,9 +219,4 @@ def lead_prediction(session: Session, lead_id: int) -> dict[str, Any] | None:
     return {"probability": row.probability, "factors": list(row.factors or [])}
 
 
-def do_train_predictive(*, uow: UnitOfWork) -> PredictionRun:
-    """Train the predictive score in a transaction of its own (what faces call)."""
-    with uow:
-        run = train_predictive(uow=uow)
-        uow.commit()
-        return run
+do_train_predictive = in_own_transaction(train_predictive)

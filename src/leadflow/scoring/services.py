@@ -478,14 +478,7 @@ do_go_live = in_own_transaction(go_live)
 do_stop_model = in_own_transaction(stop_model)
 
 
-def do_start_rescore(
-    model_id: int | None, *, uow: UnitOfWork, requested_by: int | None = None
-) -> Job:
-    """Start a full rescore job of one live model, or of all of them."""
-    with uow:
-        job = start_rescore(model_id, uow=uow, requested_by=requested_by)
-        uow.commit()
-        return job
+do_start_rescore = in_own_transaction(start_rescore)
 
 
 def do_set_switches(switches: Mapping[str, bool], *, uow: UnitOfWork) -> None:
