@@ -373,6 +373,19 @@ def _condition_words(condition: Condition, label: str) -> str:
             return f"{label} one of {', '.join(str(item) for item in value or ())}"
 
 
+def describe_branch(
+    branch: BranchRule, definition: ProcessDefinition, field_labels: Mapping[str, str]
+) -> str:
+    """A stage's way out in words: "when Sales ready ticked → Sales acceptance"."""
+    names = {stage.key: stage.name for stage in definition.stages}
+    conditions = [
+        _condition_words(condition, field_labels.get(condition.field, condition.field))
+        for condition in branch.conditions
+    ]
+    text = f"when {_either(conditions, branch.combine)}" if conditions else "always"
+    return f"{text} → {names.get(branch.to, branch.to)}"
+
+
 def describe_transition(
     transition: Transition,
     definition: ProcessDefinition,

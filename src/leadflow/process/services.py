@@ -706,6 +706,35 @@ def transitions_view(
     return views
 
 
+@dataclass(frozen=True)
+class StageView:
+    """A stage as the settings page shows it: names and labels, no keys."""
+
+    name: str
+    queue: str | None
+    deadline_hours: float | None
+    steps: list[tuple[str, bool]]
+    ways_out: list[str]
+
+
+def stages_view(
+    definition: ProcessDefinition, registry: Registry, queue_labels: Mapping[str, str]
+) -> list[StageView]:
+    labels = {field.name: field.label for field in registry.fields_of("lead")}
+    return [
+        StageView(
+            name=stage.name,
+            queue=queue_labels.get(stage.queue, stage.queue) if stage.queue else None,
+            deadline_hours=stage.deadline_hours,
+            steps=[(labels.get(step.field, step.field), step.required) for step in stage.steps],
+            ways_out=[
+                domain.describe_branch(branch, definition, labels) for branch in stage.branches
+            ],
+        )
+        for stage in definition.stages
+    ]
+
+
 def timeline_public(entries: list[TimelineEntry]) -> list[dict[str, Any]]:
     return [
         {

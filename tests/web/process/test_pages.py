@@ -119,6 +119,10 @@ def test_process_settings_export_and_import(client: TestClient, container: Conta
     log_in(client, container, "admin")
     page = client.get("/settings/process")
     assert page.status_code == 200 and "Lead to opportunity marketing sales process" in page.text
+    # Stages show field labels and stage names, never registry keys.
+    assert "Steps: Parent contact, Parent account" in page.text
+    assert "when Sales ready ticked → Sales acceptance" in page.text
+    assert "parent_contact_id" not in page.text and "eq True" not in page.text
     exported = client.get("/settings/process/lead_to_opportunity/export.yaml")
     assert exported.status_code == 200 and "telemarketing_acceptance" in exported.text
     token = csrf_of(page.text)

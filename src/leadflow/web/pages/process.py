@@ -414,6 +414,7 @@ def feature_routes() -> APIRouter:
             context["default"] = default
             registry = container_of(request).registry()
             context["transitions"] = process.transitions_view(session, default, registry)
+            context["stages"] = process.stages_view(default, registry, sales.QUEUE_LABELS)
         return render(request, "process/settings.html", context, status=status)
 
     @router.get("/settings/process")
