@@ -13,7 +13,8 @@ from leadflow.bootstrap import Container
 from leadflow.jobs.runner import run_job
 from tests.e2e.test_browser import snapshot
 from tests.integration.jobs.helpers import start
-from tests.support.factories import PASSWORD, user_with_token
+from tests.support.browser import sign_in
+from tests.support.factories import user_with_token
 from tests.support.job_kinds import ON_STEP, tag
 
 pytestmark = pytest.mark.browser
@@ -41,10 +42,7 @@ def test_the_job_page_updates_its_bar_while_the_job_runs(
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/login")
-        page.get_by_label("Email", exact=True).fill(email)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        sign_in(page, live_server, email)
         page.goto(f"{live_server}/jobs/{job_id}")
         expect(page.locator("#job .job-status")).to_have_text("queued")
 

@@ -14,7 +14,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from leadflow.bootstrap import Container
-from tests.support.factories import PASSWORD, user_with_token
+from tests.support.browser import sign_in
+from tests.support.factories import user_with_token
 
 pytestmark = pytest.mark.browser
 
@@ -45,10 +46,7 @@ def test_a_lead_walks_from_inquiry_to_a_qualified_opportunity(
     context = browser.new_context(viewport={"width": 1360, "height": 900})
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/login")
-        page.get_by_label("Email", exact=True).fill(email)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        sign_in(page, live_server, email)
 
         page.goto(f"{live_server}/leads/new")
         page.get_by_label("Topic", exact=True).fill("Enigma licences")
@@ -121,10 +119,7 @@ def test_the_process_settings_show_the_automatic_moves_in_words(
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/login")
-        page.get_by_label("Email", exact=True).fill(email)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        sign_in(page, live_server, email)
 
         page.goto(f"{live_server}/settings/process")
 

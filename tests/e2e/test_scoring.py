@@ -13,7 +13,8 @@ from leadflow.bootstrap import Container
 from leadflow.lib.clock import utcnow
 from tests.e2e.test_browser import snapshot
 from tests.integration.scoring.helpers import make_contact, make_lead, record
-from tests.support.factories import PASSWORD, user_with_token
+from tests.support.browser import sign_in
+from tests.support.factories import user_with_token
 
 pytestmark = pytest.mark.browser
 
@@ -30,10 +31,7 @@ def test_a_marketer_builds_a_model_runs_what_if_goes_live_and_sees_scores(
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/login")
-        page.get_by_label("Email", exact=True).fill(email)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        sign_in(page, live_server, email)
 
         page.goto(f"{live_server}/scoring")
         page.get_by_label("Name", exact=True).fill("Directors who read")
