@@ -676,6 +676,10 @@ def instance_view(session: Session, lead_id: int) -> dict[str, Any] | None:
     }
 
 
+def _lead_labels(registry: Registry) -> dict[str, str]:
+    return {field.name: field.label for field in registry.fields_of("lead")}
+
+
 @dataclass(frozen=True)
 class TransitionView:
     key: str
@@ -689,7 +693,7 @@ def transitions_view(
     session: Session, definition: ProcessDefinition, registry: Registry
 ) -> list[TransitionView]:
     """The definition's automatic transitions in words, with the org switch each waits on."""
-    labels = {field.name: field.label for field in registry.fields_of("lead")}
+    labels = _lead_labels(registry)
     switches = {switch.key: (switch.label, on) for switch, on in all_switches(session)}
     views = []
     for transition in definition.transitions:
@@ -720,7 +724,7 @@ class StageView:
 def stages_view(
     definition: ProcessDefinition, registry: Registry, queue_labels: Mapping[str, str]
 ) -> list[StageView]:
-    labels = {field.name: field.label for field in registry.fields_of("lead")}
+    labels = _lead_labels(registry)
     return [
         StageView(
             name=stage.name,
