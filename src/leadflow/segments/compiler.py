@@ -302,6 +302,11 @@ def node_predicate(
     return predicate(node, row, ctx)
 
 
+def behaviour_conditions_for(node: Behaviour, source: FromClause, cutoffs: Cutoffs) -> list[Any]:
+    """The conditions on `source` (interactions) a behaviour node counts."""
+    return behaviour_conditions(node, source, _Context(Registry({}, {}), True, cutoffs))
+
+
 def always_false() -> ColumnElement[bool]:
     return false()
 
