@@ -590,7 +590,10 @@ def describe(node: Node, registry: Registry) -> str:
             if node.op is Op.WITHIN_LAST_DAYS:
                 return f"{definition.label} in the last {days} days"
             return f"{definition.label} more than {days} days ago"
-        shown = [str(value) for value in node.values]
+        shown = [
+            str(value).replace("_", " ") if node.type is FieldType.CHOICE else str(value)
+            for value in node.values
+        ]
         joiner = " and " if node.op is Op.BETWEEN else " or "
         return f"{definition.label} {label} {joiner.join(shown)}"
     if isinstance(node, Related):

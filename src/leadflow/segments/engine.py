@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, literal, not_, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, literal, not_, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
@@ -37,7 +37,7 @@ from leadflow.segments.domain import (
 from leadflow.segments.events import ContactEnteredSegment, ContactLeftSegment
 from leadflow.segments.models import Segment, SegmentMembership
 
-MEMBERS = SegmentMembership.__table__
+MEMBERS = cast(Table, SegmentMembership.__table__)
 IN_CHUNK = 500
 WRITE_CHUNK = 2000
 NO_LONGER_MATCHES = "no longer matches"

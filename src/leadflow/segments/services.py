@@ -679,6 +679,18 @@ def export_csv(session: Session, registry: Registry, segment_id: int) -> Iterato
         yield buffer.getvalue()
 
 
+def contact_name(session: Session, contact_id: int) -> str:
+    contacts = contacts_table()
+    row = session.execute(
+        select(contacts.c.first_name, contacts.c.last_name, contacts.c.email).where(
+            contacts.c.id == contact_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"No contact {contact_id}", field="contact_id")
+    return _contact_label(row.first_name, row.last_name, row.email, contact_id)
+
+
 def segments_of_contact(
     session: Session, registry: Registry, contact_id: int
 ) -> list[dict[str, Any]]:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, select, union
+from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from leadflow.accounts.events import AccountUpdated
@@ -42,8 +42,8 @@ def _chunks(ids: Collection[int]) -> list[list[int]]:
     return [ordered[start : start + IN_CHUNK] for start in range(0, len(ordered), IN_CHUNK)]
 
 
-def _scalars(session: Session, query: Select[tuple[int]] | object) -> set[int]:
-    return {value for value in session.scalars(query) if value is not None}  # type: ignore[call-overload]
+def _scalars(session: Session, query: Any) -> set[int]:
+    return {int(value) for value in session.scalars(query) if value is not None}
 
 
 @dataclass

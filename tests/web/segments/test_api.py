@@ -75,7 +75,7 @@ def test_go_live_builds_members_with_reason_and_explain(
     assert page["total"] == 1
     assert member["reason"] == (
         "has a lead (Parent contact for lead) where Topic is Contoso Ltd Conference"
-        " and Role is decision_maker"
+        " and Role is decision maker"
     )
     explained = client.get(f"/api/v1/segments/{segment_id}/explain/{boss}", headers=admin).json()
     assert explained["member"] is True and explained["matches"] is True
