@@ -111,7 +111,9 @@ def test_incremental_membership_equals_a_full_rebuild(
                 change_contact(container, contacts[index], account_id=account)
             case ("lead", index, topic, source):
                 leads.append(
-                    make_lead(container, topic=topic, source=source, parent_contact_id=contacts[index])
+                    make_lead(
+                        container, topic=topic, source=source, parent_contact_id=contacts[index]
+                    )
                 )
             case ("topic", index, topic):
                 change_lead(container, leads[index % len(leads)], topic=topic)

@@ -132,7 +132,9 @@ def test_set_based_and_correlated_forms_differ_in_shape() -> None:
 
 def test_same_record_rows_of_a_related_node_share_one_alias() -> None:
     tree, _ = parse_tree(
-        group(related("lead_parent_contact", row("topic", "eq", "A"), row("source", "eq", "event"))),
+        group(
+            related("lead_parent_contact", row("topic", "eq", "A"), row("source", "eq", "event"))
+        ),
         REGISTRY,
     )
 
