@@ -75,7 +75,7 @@ def test_a_stopped_segment_keeps_its_members_until_it_goes_live_again(
     assert members_of(container, segment_id) == {contact}
 
     with container.uow() as uow:
-        segment, _job = services.go_live(segment_id, uow=uow)
+        services.go_live(segment_id, uow=uow)
         uow.commit()
     container.relay.drain()
     assert members_of(container, segment_id) == set()

@@ -41,7 +41,7 @@ TREES: list[dict[str, Any]] = [
     ),
     # Same record: topic and source on one lead; or a big account.
     group(
-        related("lead_parent_contact", row("topic", "contains", "conference"), row("source", "eq", "event")),
+        related("lead_parent_contact", row("topic", "contains", "conference"), row("source", "eq", "event")),  # noqa: E501
         related("contact_account", row("employee_count", "gte", 100)),
         op="or",
     ),
@@ -50,7 +50,7 @@ TREES: list[dict[str, Any]] = [
     group(related("lead_parent_contact", row("topic", "eq", "Price list"), count="none")),
     # Opportunities and behaviour.
     group(related("opportunity_contact", row("status", "eq", "open"))),
-    group({"type": "behaviour", "kind": "email_clicked", "count": "at_least", "min": 2, "window_days": 30}),
+    group({"type": "behaviour", "kind": "email_clicked", "count": "at_least", "min": 2, "window_days": 30}),  # noqa: E501
     group(
         {"type": "behaviour", "kind": "email_opened", "count": "none"},
         row("city", "eq", ["London", "Paris"]),
@@ -61,11 +61,11 @@ operations = st.one_of(
     st.tuples(st.just("role"), st.integers(0, 3), st.sampled_from(ROLES)),
     st.tuples(st.just("city"), st.integers(0, 3), st.sampled_from(["London", "Rome", None])),
     st.tuples(st.just("account"), st.integers(0, 3), st.sampled_from([0, 1, None])),
-    st.tuples(st.just("lead"), st.integers(0, 3), st.sampled_from(TOPICS), st.sampled_from(SOURCES)),
+    st.tuples(st.just("lead"), st.integers(0, 3), st.sampled_from(TOPICS), st.sampled_from(SOURCES)),  # noqa: E501
     st.tuples(st.just("topic"), st.integers(0, 5), st.sampled_from(TOPICS)),
     st.tuples(st.just("employees"), st.integers(0, 1), st.sampled_from([10, 500])),
     st.tuples(st.just("deal"), st.integers(0, 3), st.sampled_from(["open", "won"])),
-    st.tuples(st.just("click"), st.integers(0, 3), st.sampled_from(["email_clicked", "email_opened"]), st.integers(0, 20)),
+    st.tuples(st.just("click"), st.integers(0, 3), st.sampled_from(["email_clicked", "email_opened"]), st.integers(0, 20)),  # noqa: E501
 )  # fmt: skip
 
 

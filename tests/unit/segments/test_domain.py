@@ -68,12 +68,12 @@ def test_the_seed_example_parses_to_a_lead_node_and_a_role_row() -> None:
         (group(row("role", "contains", "x")), "root.children[0].op"),
         (group(row("role", "eq", "emperor")), "root.children[0].value"),
         (group(row("created_at", "within_last_days", "many")), "root.children[0].value"),
-        (group(related("lead_parent_contact", row("nope", "eq", 1))), "root.children[0].where.children[0].field"),
+        (group(related("lead_parent_contact", row("nope", "eq", 1))), "root.children[0].where.children[0].field"),  # noqa: E501
         (group(related("lead_owner")), "root.children[0].relationship"),
         (group(related("contact_account", count="at_least", min=2)), "root.children[0].count"),
         (group(group(row("city", "gt", ["a", "b"]))), "root.children[0].children[0].op"),
         (group({"type": "behaviour", "kind": "Bad Kind"}), "root.children[0].kind"),
-        (group(related("lead_parent_contact", {"type": "behaviour", "kind": "email_clicked"})), "root.children[0].where.children[0].type"),
+        (group(related("lead_parent_contact", {"type": "behaviour", "kind": "email_clicked"})), "root.children[0].where.children[0].type"),  # noqa: E501
         (group({"type": "mystery"}), "root.children[0].type"),
     ],
 )  # fmt: skip
