@@ -121,8 +121,8 @@ def _plain(definition: FieldDef, value: Any) -> Any:
         return value.isoformat()
     if definition.custom and definition.type is FieldType.DECIMAL:
         return float(value)
-    if definition.type in TEXT_TYPES and isinstance(value, str):
-        return value.casefold()
+    if definition.type is FieldType.EMAIL and isinstance(value, str):
+        return value.casefold()  # compared with the normalized email
     return value
 
 
@@ -131,14 +131,16 @@ def field_clause(row_node: FieldRow, row: FromClause, ctx: _Context) -> ColumnEl
     column: Any = column_of(definition, row)
     kind = definition.type
     text = kind in TEXT_TYPES
+    # "is" compares exactly (emails in their normalized form); the text matches
+    # (contains, begins with...) ignore case.
     compared: Any = func.lower(column) if text else column
     values = [_plain(definition, value) for value in row_node.values]
     clause: Any
     match row_node.op:
         case Op.EQ:
-            clause = compared == values[0] if len(values) == 1 else compared.in_(values)
+            clause = column == values[0] if len(values) == 1 else column.in_(values)
         case Op.NE:
-            clause = or_(column.is_(None), compared.not_in(values))
+            clause = or_(column.is_(None), column.not_in(values))
         case Op.CONTAINS:
             clause = or_(*(compared.contains(v, autoescape=True) for v in values))
         case Op.NOT_CONTAINS:

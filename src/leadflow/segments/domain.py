@@ -528,14 +528,30 @@ def is_time_relative(tree: Group) -> bool:
     return False
 
 
-def entities_read(tree: Group) -> set[str]:
-    """The entities whose changes can change this segment's members."""
-    found = {"contact"}
-    for node in walk(tree):
-        if isinstance(node, Related):
-            found.add(node.link.entity)
-        elif isinstance(node, Behaviour):
-            found.add("interaction")
+def fields_read(tree: Group) -> dict[str, set[str]]:
+    """Per entity the tree reaches, the fields its conditions and links read: a change to
+    another field cannot change membership. Contact is always there (a new contact is
+    evaluated by every segment), and so is each related entity (a new record counts)."""
+    found: dict[str, set[str]] = {"contact": set()}
+
+    def visit(node: Node, entity: str) -> None:
+        if isinstance(node, Group):
+            for child in node.children:
+                visit(child, entity)
+        elif isinstance(node, FieldRow):
+            found.setdefault(node.entity, set()).add(node.field)
+        elif isinstance(node, Related):
+            related = node.link.entity
+            found.setdefault(related, set())
+            if node.link.many:
+                found[related].add(node.link.key)
+            else:
+                found.setdefault(entity, set()).add(node.link.key)
+            visit(node.where, related)
+        else:
+            found.setdefault("interaction", set()).add(node.kind)
+
+    visit(tree, "contact")
     return found
 
 

@@ -9,7 +9,7 @@ build to every contact. Writes are bulk statements; events follow the rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -31,6 +31,7 @@ from leadflow.segments.domain import (
     Part,
     SegmentKind,
     SegmentStatus,
+    fields_read,
     parse_parts,
     parse_tree,
 )
@@ -55,6 +56,8 @@ class Compiled:
     full: Select[Any]
     scoped: Select[Any]
     cutoffs: Cutoffs
+    # entity -> fields the definition reads (compound: none; they follow their parts)
+    reads: dict[str, set[str]] = field(default_factory=dict)
 
     def params(self, now: datetime, ids: Collection[int] | None = None) -> dict[str, Any]:
         values = self.cutoffs.values(now)
@@ -102,7 +105,15 @@ def compile_live(segment: Segment, definition: Any, parts: Any, registry: Regist
     correlated, correlated_cutoffs = compile_segment(tree, registry, correlated=True)
     cutoffs.days.update(correlated_cutoffs.days)
     return Compiled(
-        segment.id, kind, segment.version, tree, (), full, scope_to_ids(correlated), cutoffs
+        segment.id,
+        kind,
+        segment.version,
+        tree,
+        (),
+        full,
+        scope_to_ids(correlated),
+        cutoffs,
+        fields_read(tree),
     )
 
 

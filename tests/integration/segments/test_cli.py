@@ -44,7 +44,9 @@ def test_the_segment_commands_show_members_and_why(container: Container, run_cli
     assert exported.stdout.splitlines()[1].startswith(f"{boss},ada@x.test,Ada,")
 
 
-def test_an_unknown_segment_is_an_error_with_its_code(container: Container, run_cli: RunCli) -> None:
+def test_an_unknown_segment_is_an_error_with_its_code(
+    container: Container, run_cli: RunCli
+) -> None:
     result = run_cli("segments", "show", "999")
 
     assert result.returncode != 0

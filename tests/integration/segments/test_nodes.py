@@ -158,10 +158,61 @@ def test_relative_dates_and_or_groups(container: Container) -> None:
     segment_id = live_segment(
         container,
         group(
-            row("city", "eq", ["London", "paris"]),
+            row("city", "eq", ["London", "Paris"]),
             row("created_at", "within_last_days", 7),
         ),
     )
 
     assert members_of(container, segment_id) == {london, paris}
     assert full_rebuild(container, segment_id) == {london, paris}
+
+
+def test_event_registration_nodes_follow_registrations(container: Container) -> None:
+    from leadflow.capture.services import create_event, register_for_event
+
+    with container.uow() as uow:
+        event = create_event(
+            {
+                "name": "Summit",
+                "starts_at": "2026-12-01T09:00:00+00:00",
+                "ends_at": "2026-12-01T17:00:00+00:00",
+            },
+            uow=uow,
+        )
+        uow.commit()
+        event_id = event.id
+    make_contact(container, email="absent@x.test")
+    segment_id = live_segment(
+        container,
+        group(related("event_registration_contact", row("event_id", "eq", event_id))),
+    )
+    assert members_of(container, segment_id) == set()
+
+    with container.uow() as uow:
+        registration, _ = register_for_event(
+            event_id, {"email": "guest@x.test", "last_name": "Guest"}, uow=uow
+        )
+        uow.commit()
+        guest = registration.contact_id
+    container.relay.drain()
+
+    assert members_of(container, segment_id) == {guest}
+
+
+def test_custom_fields_are_queried_like_built_in_ones(container: Container) -> None:
+    from leadflow.registry.services import add_custom_field
+
+    with container.uow() as uow:
+        add_custom_field({"entity": "lead", "name": "seats", "type": "integer"}, uow=uow)
+        uow.commit()
+    container.relay.drain()
+    big = make_contact(container)
+    make_lead(container, parent_contact_id=big, custom={"seats": 50})
+    small = make_contact(container)
+    make_lead(container, parent_contact_id=small, custom={"seats": 5})
+
+    segment_id = live_segment(
+        container, group(related("lead_parent_contact", row("seats", "gte", 20)))
+    )
+
+    assert members_of(container, segment_id) == {big}
