@@ -117,11 +117,25 @@ def compile_live(segment: Segment, definition: Any, parts: Any, registry: Regist
     )
 
 
+def _fingerprint(registry: Registry) -> tuple[Any, ...]:
+    """What a compiled statement depends on in the registry: the custom fields (the
+    built-in ones never change in a running process)."""
+    return tuple(
+        sorted(
+            (entity, name, definition.type.value, definition.options)
+            for entity, fields in registry.fields.items()
+            for name, definition in fields.items()
+            if definition.custom
+        )
+    )
+
+
 class LiveSegments:
-    """The live dynamic and compound segments, compiled once per version in this process."""
+    """The live dynamic and compound segments, compiled once per version in this process
+    (again when custom fields change): one small query per batch finds which are live."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[int, int, int], Compiled] = {}
+        self._cache: dict[tuple[int, int], tuple[tuple[Any, ...], Compiled]] = {}
 
     def current(self, session: Session, registry: Registry) -> list[Compiled]:
         rows = session.execute(
@@ -130,16 +144,19 @@ class LiveSegments:
                 Segment.kind.in_([SegmentKind.DYNAMIC.value, SegmentKind.COMPOUND.value]),
             )
         ).all()
+        fingerprint = _fingerprint(registry)
         found = []
         for segment_id, version in rows:
-            key = (segment_id, version, id(registry))
-            if key not in self._cache:
+            key = (segment_id, version)
+            cached = self._cache.get(key)
+            if cached is None or cached[0] != fingerprint:
                 segment = session.get(Segment, segment_id)
                 if segment is None:
                     continue
                 definition, parts = published(session, segment)
-                self._cache[key] = compile_live(segment, definition, parts, registry)
-            found.append(self._cache[key])
+                cached = (fingerprint, compile_live(segment, definition, parts, registry))
+                self._cache[key] = cached
+            found.append(cached[1])
         return found
 
 
