@@ -19,7 +19,6 @@ for the same related record.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -33,7 +32,6 @@ from sqlalchemy import (
     bindparam,
     case,
     exists,
-    false,
     func,
     literal,
     not_,
@@ -290,12 +288,6 @@ def scope_to_ids(statement: Select[Any]) -> Select[Any]:
     return statement.where(contacts_table().c.id.in_(bindparam("contact_ids", expanding=True)))
 
 
-def scope_to_range(statement: Select[Any]) -> Select[Any]:
-    """The statement for contacts with ids in [first_id, last_id] (a build batch)."""
-    column = contacts_table().c.id
-    return statement.where(column >= bindparam("first_id"), column <= bindparam("last_id"))
-
-
 def node_predicate(
     node: Node, row: FromClause, registry: Registry, cutoffs: Cutoffs
 ) -> ColumnElement[bool]:
@@ -307,11 +299,3 @@ def node_predicate(
 def behaviour_conditions_for(node: Behaviour, source: FromClause, cutoffs: Cutoffs) -> list[Any]:
     """The conditions on `source` (interactions) a behaviour node counts."""
     return behaviour_conditions(node, source, _Context(Registry({}, {}), True, cutoffs))
-
-
-def always_false() -> ColumnElement[bool]:
-    return false()
-
-
-def ids_values(ids: Collection[int]) -> dict[str, Any]:
-    return {"contact_ids": sorted(ids)}

@@ -251,7 +251,7 @@ class Problems:
 
     items: list[tuple[str, str]] = field(default_factory=list)
 
-    def add(self, where: str, message: str, *, code: ErrorCode | None = None) -> None:
+    def add(self, where: str, message: str) -> None:
         self.items.append((where, message))
 
     def __bool__(self) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, literal, not_, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, literal, not_, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
@@ -350,7 +350,3 @@ def segments_with_parts(compiled: list[Compiled], segment_ids: Collection[int]) 
         for item in compiled
         if item.kind is SegmentKind.COMPOUND and any(p.segment_id in wanted for p in item.parts)
     ]
-
-
-def contact_ids_param() -> Any:
-    return bindparam("contact_ids", expanding=True)
