@@ -80,5 +80,8 @@ def test_a_marketer_builds_the_seed_example_goes_live_and_finds_a_contact_with_i
         page.set_viewport_size({"width": 390, "height": 844})
         page.go_back()
         snapshot(page, "segment-explain-narrow")
+        page.get_by_role("link", name="Back to the segment").click()
+        expect(page.locator("#segment-builder .seg-related")).to_be_visible()
+        snapshot(page, "segment-builder-narrow")
     finally:
         context.close()
