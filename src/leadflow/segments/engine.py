@@ -13,7 +13,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, and_, literal, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    literal,
+    not_,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
@@ -59,11 +71,27 @@ class Compiled:
     # entity -> fields the definition reads (compound: none; they follow their parts)
     reads: dict[str, set[str]] = field(default_factory=dict)
 
+    # The scoped statement and the open stays of the same contacts in one round trip.
+    checked: CompoundSelect[Any] | None = None
+
     def params(self, now: datetime, ids: Collection[int] | None = None) -> dict[str, Any]:
         values = self.cutoffs.values(now)
         if ids is not None:
             values["contact_ids"] = sorted(ids)
         return values
+
+
+def with_stays(segment_id: int, scoped: Select[Any]) -> CompoundSelect[Any]:
+    """Rows (contact_id, block, matches) for the contacts in `contact_ids`: matches 1
+    from the segment's scoped statement, 0 from its open stays."""
+    stays = select(
+        MEMBERS.c.contact_id, literal(0).label("block"), literal(0).label("matches")
+    ).where(
+        MEMBERS.c.segment_id == segment_id,
+        MEMBERS.c.left_at.is_(None),
+        MEMBERS.c.contact_id.in_(bindparam("contact_ids", expanding=True)),
+    )
+    return union_all(scoped.add_columns(literal(1).label("matches")), stays)
 
 
 def open_members_of(segment_id: int) -> Select[Any]:
@@ -96,14 +124,16 @@ def compile_live(segment: Segment, definition: Any, parts: Any, registry: Regist
     if kind is SegmentKind.COMPOUND:
         parsed_parts = parse_parts(parts)
         full = compound_statement(parsed_parts)
+        scoped = scope_to_ids(full)
         return Compiled(
-            segment.id, kind, segment.version, None, parsed_parts, full, scope_to_ids(full),
-            Cutoffs(),
+            segment.id, kind, segment.version, None, parsed_parts, full, scoped, Cutoffs(),
+            checked=with_stays(segment.id, scoped),
         )  # fmt: skip
     tree, _problems = parse_tree(definition, registry)
     full, cutoffs = compile_segment(tree, registry)
     correlated, correlated_cutoffs = compile_segment(tree, registry, correlated=True)
     cutoffs.days.update(correlated_cutoffs.days)
+    scoped = scope_to_ids(correlated)
     return Compiled(
         segment.id,
         kind,
@@ -111,9 +141,10 @@ def compile_live(segment: Segment, definition: Any, parts: Any, registry: Regist
         tree,
         (),
         full,
-        scope_to_ids(correlated),
+        scoped,
         cutoffs,
         fields_read(tree),
+        with_stays(segment.id, scoped),
     )
 
 
@@ -292,8 +323,18 @@ def reconcile(
     ids: Collection[int] | None,
 ) -> Changes:
     """Bring the segment's stays in line with its definition for the contacts in scope."""
-    matching = evaluate(uow.session, compiled, now, ids)
-    current = open_stays(uow.session, compiled.segment_id, ids)
+    if ids is None or compiled.checked is None:
+        matching = evaluate(uow.session, compiled, now, ids)
+        current = open_stays(uow.session, compiled.segment_id, ids)
+    else:
+        matching, current = {}, set()
+        for chunk in _chunks(ids):
+            rows = uow.session.execute(compiled.checked, compiled.params(now, chunk))
+            for row in rows:
+                if row.matches:
+                    matching[row.contact_id] = row.block
+                else:
+                    current.add(row.contact_id)
     entering = {cid: block for cid, block in matching.items() if cid not in current}
     leaving = current - matching.keys()
     return write_changes(uow, compiled.segment_id, compiled.version, entering, leaving, now)
