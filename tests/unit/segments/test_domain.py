@@ -119,15 +119,23 @@ def test_the_compiled_statement_binds_every_value(dialect: Any) -> None:
 
 
 def test_set_based_and_correlated_forms_differ_in_shape() -> None:
-    tree, _ = parse_tree(SEED, REGISTRY)
+    tree, _ = parse_tree(group(related("lead_parent_contact", count="at_least", min=2)), REGISTRY)
 
     full, _ = compile_segment(tree, REGISTRY)
     scoped, _ = compile_segment(tree, REGISTRY, correlated=True)
     sql_full = str(full.compile(dialect=sqlite.dialect()))
     sql_scoped = str(scope_to_ids(scoped).compile(dialect=sqlite.dialect()))
 
-    assert "contacts.id IN (SELECT" in sql_full
-    assert "EXISTS (SELECT" in sql_scoped and "contact_ids" in sql_scoped
+    assert "contacts.id IN (SELECT" in sql_full and "HAVING count(*) >=" in sql_full
+    assert "(SELECT count(*)" in sql_scoped and "contact_ids" in sql_scoped
+
+
+def test_any_related_record_is_an_exists_in_both_shapes() -> None:
+    tree, _ = parse_tree(SEED, REGISTRY)
+
+    full, _ = compile_segment(tree, REGISTRY)
+
+    assert "EXISTS (SELECT" in str(full.compile(dialect=sqlite.dialect()))
 
 
 def test_same_record_rows_of_a_related_node_share_one_alias() -> None:
