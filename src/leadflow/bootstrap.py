@@ -41,6 +41,9 @@ CONCEPT_MODULES = (
     "leadflow.process.wiring",
     "leadflow.sales.wiring",
     "leadflow.views.wiring",
+    "leadflow.segments.events",
+    "leadflow.segments.wiring",
+    "leadflow.segments.tasks",
     # Last: automation subscribes to every event the modules above declared.
     "leadflow.automation.wiring",
 )

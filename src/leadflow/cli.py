@@ -486,8 +486,10 @@ def scoring_backtest(model_id: int) -> None:
 
 def _add_capability_apps() -> None:
     from leadflow.capture.cli import capture_app
+    from leadflow.segments.cli import segments_app
 
     app.add_typer(capture_app, name="capture")
+    app.add_typer(segments_app, name="segments")
 
 
 _add_capability_apps()

@@ -8,6 +8,7 @@ import leadflow.matching.models
 import leadflow.process.models
 import leadflow.sales.models
 import leadflow.scoring.models
+import leadflow.segments.models
 import leadflow.views.models  # noqa: F401
 from leadflow.accounts.models import Account
 from leadflow.contacts.models import Contact

@@ -100,6 +100,7 @@ DEMO_EXTENSIONS = (
     "leadflow.demo.capture",
     "leadflow.demo.scoring",
     "leadflow.demo.process",
+    "leadflow.demo.segments",
 )
 
 

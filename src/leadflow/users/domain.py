@@ -53,6 +53,9 @@ class Permission(StrEnum):
     # Automation rules (workflows) and org-wide switches.
     AUTOMATION_READ = "automation:read"
     AUTOMATION_ADMIN = "automation:admin"
+    # Segments: reading audiences and their members; building and editing them.
+    SEGMENTS_READ = "segments:read"
+    SEGMENTS_WRITE = "segments:write"
     # The event outbox: parked events and their retry.
     SYSTEM_ADMIN = "system:admin"
 
@@ -72,6 +75,7 @@ _READ_RECORDS = {
     Permission.VIEWS_READ,
     Permission.VIEWS_WRITE,
     Permission.DASHBOARDS_READ,
+    Permission.SEGMENTS_READ,
 }
 
 _MARKETING_ASSETS = {
@@ -83,6 +87,7 @@ _MARKETING_ASSETS = {
     Permission.SCORING_ADMIN,
     Permission.AUTOMATION_READ,
     Permission.AUTOMATION_ADMIN,
+    Permission.SEGMENTS_WRITE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -55,6 +55,9 @@ CONFLICTS = {
     ("post", "/api/v1/scoring/models/{model_id}/stop"),
     ("post", "/api/v1/scoring/rescore"),
     ("post", "/api/v1/jobs/{job_id}/cancel"),
+    ("delete", "/api/v1/segments/{segment_id}"),
+    *(("post", f"/api/v1/segments/{{segment_id}}/{verb}") for verb in
+      ("go-live", "stop", "build", "members", "members/remove")),
 }  # fmt: skip
 # 404s that no integer path id implies: an id in the body, a key in the path, a missing run.
 OTHER_NOT_FOUND = {

@@ -44,6 +44,7 @@ FEATURE_PAGES: tuple[tuple[str, str, Permission], ...] = (
     ("/forms", "Forms", Permission.FORMS_READ),
     ("/events", "Events", Permission.EVENTS_READ),
     ("/scoring", "Scoring", Permission.SCORING_READ),
+    ("/segments", "Segments", Permission.SEGMENTS_READ),
     ("/queues", "Queues", Permission.TASKS_READ),
     ("/dashboard", "Dashboard", Permission.DASHBOARDS_READ),
 )

@@ -1,0 +1,384 @@
+"""Segments benchmark: the full build against hand-written SQL, and the incremental lag.
+
+    .venv/bin/python bench/segments.py [--contacts 20000] [--database-url URL] [--reuse]
+
+The data set is the generator's (`leadflow generate`): N contacts, 2N leads, 10N
+interactions, N/10 accounts (the issue's size is N = 1M).
+
+1. Full build. The seed's example (contacts with a lead whose topic is "Contoso Ltd
+   Conference", narrowed to decision makers) and a behaviour segment (clicked an email
+   at least twice in the last 30 days) are compiled by `compile_segment`; each compiled
+   statement and a hand-written SQL statement returning the same contacts run
+   `--repeat` times, alternating, and the best of each is compared (ratio compiled /
+   hand-written). The run stops unless both return the same contacts. The whole
+   build job (go live: evaluate, write every stay, publish the events) is timed too.
+2. Incremental lag. `--segments` live segments (variants of the two above and of
+   contact fields) are built; the relay thread a server runs is started, and one
+   thread commits `--rate` changes per second for `--seconds` (half contact updates
+   of role and city, half email clicks, through the services). The lag of a change
+   runs from its outbox row's creation (in the change's own transaction) to the
+   moment the relay marked it handled, which is after every handler, the segments'
+   one included, committed: the membership rows and their events are written by then.
+3. Re-check. The scheduled re-check of the live segments with moving windows
+   (`recheck_segments`) is timed once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+
+from leadflow.bootstrap import Container, install
+from leadflow.config import Settings
+from leadflow.contacts.services import update_contact
+from leadflow.db.migrate import upgrade
+from leadflow.demo.generate import GenerateSpec, generate_dataset
+from leadflow.interactions.services import record_interactions
+from leadflow.jobs.runner import run_job
+from leadflow.lib.clock import utcnow
+from leadflow.outbox import OutboxMessage
+from leadflow.segments.compiler import compile_segment
+from leadflow.segments.domain import validate_tree
+from leadflow.segments.models import Segment
+from leadflow.segments.services import (
+    create_segment,
+    delete_segment,
+    go_live,
+    recheck_segments,
+    stop_segment,
+)
+
+BENCH_DIR = Path(tempfile.gettempdir()) / "leadflow-bench-segments"
+
+
+def _group(*children: dict[str, Any], op: str = "and") -> dict[str, Any]:
+    return {"type": "group", "op": op, "children": list(children)}
+
+
+def _row(field: str, op: str, value: Any) -> dict[str, Any]:
+    return {"type": "field", "field": field, "op": op, "value": value}
+
+
+def _leads(*children: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "related", "relationship": "lead_parent_contact", "where": _group(*children)}
+
+
+def _clicks(times: int, days: int) -> dict[str, Any]:
+    return {
+        "type": "behaviour",
+        "kind": "email_clicked",
+        "count": "at_least",
+        "min": times,
+        "window_days": days,
+    }
+
+
+SEED_EXAMPLE = _group(
+    _leads(_row("topic", "eq", "Contoso Ltd Conference")), _row("role", "eq", "decision_maker")
+)
+BEHAVIOUR = _group(_clicks(2, 30))
+
+SEED_SQL = """
+SELECT DISTINCT c.id FROM contacts c JOIN leads l ON l.parent_contact_id = c.id
+WHERE l.topic = 'Contoso Ltd Conference' AND c.role = 'decision_maker'
+"""
+BEHAVIOUR_SQL = """
+SELECT contact_id FROM interactions
+WHERE kind = 'email_clicked' AND occurred_at >= :cutoff
+GROUP BY contact_id HAVING count(*) >= 2
+"""
+
+ROLES = ["decision_maker", "influencer", "employee", "other"]
+CITIES = ["London", "Paris", "Berlin", "Madrid", "Rome", "Lisbon"]
+
+
+def _variants(count: int) -> list[dict[str, Any]]:
+    """`count` segment trees: the two above, then variants over fields, leads, clicks."""
+    trees = [SEED_EXAMPLE, BEHAVIOUR]
+    index = 0
+    while len(trees) < count:
+        role = ROLES[index % len(ROLES)]
+        city = CITIES[index % len(CITIES)]
+        shape = index % 4
+        if shape == 0:
+            trees.append(_group(_row("role", "eq", role), _row("city", "eq", city)))
+        elif shape == 1:
+            trees.append(_group(_clicks(1 + index % 3, 7 + index % 60), _row("role", "eq", role)))
+        elif shape == 2:
+            trees.append(_group(_leads(_row("source", "eq", "event")), _row("city", "eq", city)))
+        else:
+            trees.append(_group(_row("city", "eq", city), _clicks(1, 14 + index % 30), op="or"))
+        index += 1
+    return trees[:count]
+
+
+def _load() -> str:
+    one, five, _fifteen = os.getloadavg()
+    return f"load {one:.1f} / {five:.1f}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _arguments(argv)
+    url = args.database_url or f"sqlite:///{BENCH_DIR / 'bench.db'}"
+    if not args.reuse and not args.database_url:
+        shutil.rmtree(BENCH_DIR, ignore_errors=True)
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    upgrade(url)
+    container = Container(Settings(database_url=url, var_dir=BENCH_DIR, secret_key="bench"))
+    install(container)
+    try:
+        container.seed_defaults()
+        if not args.reuse:
+            _generate(container, args.contacts, args.seed)
+        _clear_segments(container)
+        with container.read_session() as session:
+            contacts = int(session.scalar(text("SELECT count(*) FROM contacts")) or 0)
+        print(f"database: {container.engine.dialect.name}, contacts: {contacts:,}; {_load()}")
+        for name, tree, sql in (
+            ("seed example", SEED_EXAMPLE, SEED_SQL),
+            ("behaviour (2+ clicks, 30 days)", BEHAVIOUR, BEHAVIOUR_SQL),
+        ):
+            _compare(container, name, tree, sql, args.repeat)
+        _timed_build(container, "seed example", SEED_EXAMPLE)
+        _timed_build(container, "behaviour", BEHAVIOUR)
+        _lag(container, args)
+    finally:
+        install(None)
+        container.close()
+    return 0
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--database-url", help="default: SQLite under the temp directory")
+    parser.add_argument("--reuse", action="store_true", help="use the data already there")
+    parser.add_argument("--contacts", type=int, default=20_000, help="the issue's size: 1000000")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each statement")
+    parser.add_argument("--segments", type=int, default=100, help="live segments under load")
+    parser.add_argument("--rate", type=float, default=200.0, help="changes per second")
+    parser.add_argument("--seconds", type=float, default=20.0, help="how long changes go on")
+    parser.add_argument("--drain-seconds", type=float, default=60.0, help="for the builds' events")
+    parser.add_argument("--seed", type=int, default=1)
+    return parser.parse_args(argv)
+
+
+def _generate(container: Container, contacts: int, seed: int) -> None:
+    spec = GenerateSpec(
+        contacts=contacts,
+        accounts=max(1, contacts // 10),
+        leads=contacts * 2,
+        interactions=contacts * 10,
+        seed=seed,
+    )
+    started = time.perf_counter()
+    print(f"generating {spec}", file=sys.stderr)
+    generate_dataset(container.engine, spec)
+    print(f"generated in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def _clear_segments(container: Container) -> None:
+    with container.uow() as uow:
+        for segment in list(uow.session.scalars(select(Segment).order_by(Segment.id.desc()))):
+            if segment.status == "live":
+                stop_segment(segment.id, uow=uow)
+            delete_segment(segment.id, uow=uow)
+        uow.commit()
+
+
+def _compare(container: Container, name: str, tree: dict[str, Any], sql: str, repeat: int) -> None:
+    registry = container.registry()
+    parsed = validate_tree(tree, registry)
+    statement, cutoffs = compile_segment(parsed, registry, with_block=False)
+    now = utcnow()
+    params = cutoffs.values(now)
+    floor_params = {"cutoff": now - timedelta(days=30)}
+    compiled_times: list[float] = []
+    floor_times: list[float] = []
+    compiled_ids: set[int] = set()
+    floor_ids: set[int] = set()
+    for _ in range(repeat):
+        with container.read_session() as session:
+            started = time.perf_counter()
+            compiled_ids = set(session.scalars(statement, params))
+            compiled_times.append(time.perf_counter() - started)
+        with container.read_session() as session:
+            started = time.perf_counter()
+            floor_ids = set(session.scalars(text(sql), floor_params))
+            floor_times.append(time.perf_counter() - started)
+    if compiled_ids != floor_ids:
+        raise SystemExit(
+            f"{name}: the compiled statement found {len(compiled_ids)} contacts, the "
+            f"hand-written SQL {len(floor_ids)}"
+        )
+    best, floor = min(compiled_times), min(floor_times)
+    print(
+        f"full build query, {name}: {len(compiled_ids):,} contacts; compiled best "
+        f"{best * 1000:.1f} ms (median {statistics.median(compiled_times) * 1000:.1f}), "
+        f"hand-written best {floor * 1000:.1f} ms (median "
+        f"{statistics.median(floor_times) * 1000:.1f}); ratio {best / floor:.2f}x; {_load()}"
+    )
+
+
+def _go_live(container: Container, name: str, tree: dict[str, Any]) -> tuple[int, int | None]:
+    with container.uow() as uow:
+        segment = create_segment({"name": name, "definition": tree}, uow=uow)
+        uow.commit()
+        segment_id = segment.id
+    with container.uow() as uow:
+        _segment, job = go_live(segment_id, uow=uow)
+        uow.commit()
+        return segment_id, job.id if job is not None else None
+
+
+def _timed_build(container: Container, name: str, tree: dict[str, Any]) -> None:
+    segment_id, job_id = _go_live(container, f"bench: {name}", tree)
+    assert job_id is not None
+    started = time.perf_counter()
+    run_job(container, job_id)
+    elapsed = time.perf_counter() - started
+    with container.read_session() as session:
+        members = session.scalar(
+            text(
+                "SELECT count(*) FROM segment_memberships WHERE segment_id = :s AND left_at IS NULL"
+            ),
+            {"s": segment_id},
+        )
+    print(
+        f"build job (evaluate, write the stays and their events), {name}: {members:,} "
+        f"members in {elapsed:.2f} s; {_load()}"
+    )
+
+
+def _lag(container: Container, args: argparse.Namespace) -> None:
+    _clear_segments(container)
+    started = time.perf_counter()
+    for index, tree in enumerate(_variants(args.segments)):
+        _segment_id, job_id = _go_live(container, f"bench: load {index}", tree)
+        if job_id is not None:
+            run_job(container, job_id)
+    print(f"{args.segments} live segments built in {time.perf_counter() - started:.1f} s")
+    # The builds' own events (entries) are not what is measured: hand them to the relay,
+    # for at most --drain-seconds; what is left is marked handled, unhandled.
+    pending = container.relay.pending_count()
+    started = time.perf_counter()
+    handled = container.relay.drain(timeout=args.drain_seconds)
+    print(
+        f"their {pending:,} events: {handled:,} handled in "
+        f"{time.perf_counter() - started:.1f} s; {_load()}"
+    )
+    left = container.relay.pending_count()
+    if left:
+        with container.uow() as uow:
+            table = OutboxMessage.__table__
+            uow.session.execute(
+                update(table)
+                .where(table.c.dispatched_at.is_(None))
+                .values(dispatched_at=utcnow(), last_error="bench: skipped")
+            )
+            uow.commit()
+        print(f"  {left:,} left unhandled (marked handled) after --drain-seconds")
+    with container.read_session() as session:
+        contact_ids = list(session.scalars(text("SELECT id FROM contacts")))
+        first_outbox = int(session.scalar(select(func.max(OutboxMessage.id))) or 0)
+    container.start_relay()
+    rng = random.Random(args.seed)
+    interval = 1.0 / args.rate
+    total = int(args.rate * args.seconds)
+    commit_times: list[float] = []
+
+    def write() -> None:
+        begin = time.perf_counter()
+        for index in range(total):
+            if time.perf_counter() - begin > args.seconds * 1.5:
+                break  # fallen behind the rate: stop sending, measure what was sent
+            due = begin + index * interval
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            contact_id = rng.choice(contact_ids)
+            before = time.perf_counter()
+            with container.uow() as uow:
+                if index % 2:
+                    update_contact(
+                        contact_id,
+                        {"role": rng.choice(ROLES), "city": rng.choice(CITIES)},
+                        uow=uow,
+                    )
+                else:
+                    record_interactions(
+                        [
+                            {
+                                "contact_id": contact_id,
+                                "kind": "email_clicked",
+                                "occurred_at": utcnow().isoformat(),
+                            }
+                        ],
+                        uow=uow,
+                    )
+                uow.commit()
+            commit_times.append(time.perf_counter() - before)
+
+    writer = threading.Thread(target=write)
+    started = time.perf_counter()
+    writer.start()
+    writer.join()
+    sent = time.perf_counter() - started
+    deadline = time.monotonic() + 120
+    while container.relay.pending_count() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    container.relay.stop()
+    with container.read_session() as session:
+        rows = session.execute(
+            select(OutboxMessage.created_at, OutboxMessage.dispatched_at).where(
+                OutboxMessage.id > first_outbox,
+                OutboxMessage.event_type.in_(["contact.updated", "interaction.recorded"]),
+            )
+        ).all()
+        entered = session.scalar(
+            select(func.count()).where(
+                OutboxMessage.id > first_outbox,
+                OutboxMessage.event_type.in_(["segment.contact_entered", "segment.contact_left"]),
+            )
+        )
+    lags = sorted((done - created).total_seconds() for created, done in rows if done is not None)
+    unhandled = sum(1 for _created, done in rows if done is None)
+    if not lags:
+        print("no change was handled")
+        return
+    p50 = lags[len(lags) // 2]
+    p95 = lags[min(len(lags) - 1, int(len(lags) * 0.95))]
+    commit_sorted = sorted(commit_times)
+    commit_p95 = commit_sorted[min(len(commit_sorted) - 1, int(len(commit_sorted) * 0.95))]
+    print(
+        f"{len(commit_times)} changes sent at {len(commit_times) / sent:.0f}/s (asked "
+        f"{args.rate:.0f}/s) over {sent:.1f} s to {args.segments} live "
+        f"segments: lag commit -> handled (membership rows and events written) p50 "
+        f"{p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {lags[-1] * 1000:.0f} ms "
+        f"(goal p95 < 2 s: {'met' if p95 < 2 else 'NOT met'}); commit p95 "
+        f"{commit_p95 * 1000:.0f} ms; {entered:,} entries and exits; {unhandled} left "
+        f"unhandled; {_load()}"
+    )
+    started = time.perf_counter()
+    result = recheck_segments(container, only_time_relative=True)
+    print(
+        f"re-check of the {result['segments']} segments with moving windows: "
+        f"{time.perf_counter() - started:.2f} s ({result['entered']} entered, "
+        f"{result['left']} left); {_load()}"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,213 @@
+"""Wires segments into a container: the batch handler that keeps live memberships current.
+
+A batch of record events names the contacts it touched (a lead's change touches
+its parent contact, an account's change its contacts and the parents of its
+leads and opportunities, an interaction its contact). Each live segment that
+reads the kind of record touched is evaluated again for those contacts only
+(`contact.id IN (:contact_ids)`), never the whole segment, and the stays that
+differ are opened or closed. Compound segments follow their parts' own
+ContactEntered/LeftSegment events in a later batch. Idempotent: a redelivered
+batch finds nothing to change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, union
+from sqlalchemy.orm import Session
+
+from leadflow.accounts.events import AccountUpdated
+from leadflow.bus import Delivery, Event
+from leadflow.contacts.events import ContactCreated, ContactLeftAccount, ContactUpdated
+from leadflow.interactions.events import InteractionRecorded
+from leadflow.leads.events import LeadCreated, LeadUpdated
+from leadflow.lib.clock import utcnow
+from leadflow.opportunities.events import OpportunityCreated, OpportunityUpdated
+from leadflow.registry.sql import table_for
+from leadflow.segments.domain import EVENT_REGISTRATION, SegmentKind
+from leadflow.segments.engine import LiveSegments, reconcile, segments_with_parts
+from leadflow.segments.events import ContactEnteredSegment, ContactLeftSegment
+
+if TYPE_CHECKING:
+    from leadflow.bootstrap import Container
+
+IN_CHUNK = 500
+
+
+def _chunks(ids: Collection[int]) -> list[list[int]]:
+    ordered = sorted(ids)
+    return [ordered[start : start + IN_CHUNK] for start in range(0, len(ordered), IN_CHUNK)]
+
+
+def _scalars(session: Session, query: Any) -> set[int]:
+    return {int(value) for value in session.scalars(query) if value is not None}
+
+
+Changed = frozenset[str] | None  # None: created (every field counts)
+
+
+@dataclass
+class Touched:
+    """What a batch changed: per record, which fields (None: the record is new)."""
+
+    contacts: dict[int, Changed] = field(default_factory=dict)
+    leads: dict[int, Changed] = field(default_factory=dict)
+    opportunities: dict[int, Changed] = field(default_factory=dict)
+    accounts: dict[int, Changed] = field(default_factory=dict)
+    # contact id -> interaction kinds recorded
+    interactions: dict[int, set[str]] = field(default_factory=dict)
+    # segment id -> contacts that entered or left it (compound segments follow them)
+    parts: dict[int, set[int]] = field(default_factory=dict)
+    _lead_contacts: dict[int, set[int]] = field(default_factory=dict)
+    _opportunity_contacts: dict[int, set[int]] = field(default_factory=dict)
+    _account_contacts: dict[int, set[int]] = field(default_factory=dict)
+
+    @staticmethod
+    def _merge(found: dict[int, Changed], key: int, changed: Changed) -> None:
+        if key in found and (found[key] is None or changed is None):
+            found[key] = None
+        elif key in found:
+            found[key] = frozenset(found[key] or ()) | (changed or frozenset())
+        else:
+            found[key] = changed
+
+    def add(self, item: Event) -> None:
+        if isinstance(item, ContactCreated):
+            self._merge(self.contacts, item.contact_id, None)
+        elif isinstance(item, ContactUpdated):
+            self._merge(self.contacts, item.contact_id, frozenset(item.changed))
+        elif isinstance(item, ContactLeftAccount):
+            self._merge(self.contacts, item.contact_id, frozenset({"account_id"}))
+        elif isinstance(item, LeadCreated):
+            self._merge(self.leads, item.lead_id, None)
+        elif isinstance(item, LeadUpdated):
+            self._merge(self.leads, item.lead_id, frozenset(item.changed))
+        elif isinstance(item, OpportunityCreated):
+            self._merge(self.opportunities, item.opportunity_id, None)
+        elif isinstance(item, OpportunityUpdated):
+            self._merge(self.opportunities, item.opportunity_id, frozenset(item.changed))
+        elif isinstance(item, AccountUpdated):
+            self._merge(self.accounts, item.account_id, frozenset(item.changed))
+        elif isinstance(item, InteractionRecorded):
+            # Registrations and check-ins are recorded as interactions too.
+            self.interactions.setdefault(item.contact_id, set()).add(item.kind)
+        elif isinstance(item, ContactEnteredSegment | ContactLeftSegment):
+            self.parts.setdefault(item.segment_id, set()).add(item.contact_id)
+
+    @property
+    def records(self) -> bool:
+        return bool(
+            self.contacts or self.leads or self.opportunities or self.accounts or self.interactions
+        )
+
+    def resolve(self, session: Session) -> None:
+        """Find the contacts behind the touched leads, opportunities and accounts."""
+        leads = table_for("lead")
+        opportunities = table_for("opportunity")
+        contacts = table_for("contact")
+        for chunk in _chunks(self.leads):
+            rows = session.execute(
+                select(leads.c.id, leads.c.parent_contact_id).where(
+                    leads.c.id.in_(chunk), leads.c.parent_contact_id.is_not(None)
+                )
+            )
+            for lead_id, contact_id in rows:
+                self._lead_contacts.setdefault(lead_id, set()).add(contact_id)
+        for chunk in _chunks(self.opportunities):
+            rows = session.execute(
+                select(opportunities.c.id, opportunities.c.contact_id).where(
+                    opportunities.c.id.in_(chunk), opportunities.c.contact_id.is_not(None)
+                )
+            )
+            for opportunity_id, contact_id in rows:
+                self._opportunity_contacts.setdefault(opportunity_id, set()).add(contact_id)
+        for chunk in _chunks(self.accounts):
+            query = union(
+                select(contacts.c.account_id.label("a"), contacts.c.id.label("c")).where(
+                    contacts.c.account_id.in_(chunk)
+                ),
+                select(leads.c.parent_account_id, leads.c.parent_contact_id).where(
+                    leads.c.parent_account_id.in_(chunk), leads.c.parent_contact_id.is_not(None)
+                ),
+                select(opportunities.c.account_id, opportunities.c.contact_id).where(
+                    opportunities.c.account_id.in_(chunk),
+                    opportunities.c.contact_id.is_not(None),
+                ),
+            )
+            for account_id, contact_id in session.execute(query):
+                self._account_contacts.setdefault(account_id, set()).add(contact_id)
+
+    def contacts_for(self, reads: dict[str, set[str]]) -> set[int]:
+        """The touched contacts whose membership a tree reading `reads` may change."""
+
+        def hit(changed: Changed, entity: str) -> bool:
+            return entity in reads and (changed is None or bool(changed & reads[entity]))
+
+        found = {cid for cid, changed in self.contacts.items() if hit(changed, "contact")}
+        for lead_id, changed in self.leads.items():
+            if hit(changed, "lead"):
+                found |= self._lead_contacts.get(lead_id, set())
+        for opportunity_id, changed in self.opportunities.items():
+            if hit(changed, "opportunity"):
+                found |= self._opportunity_contacts.get(opportunity_id, set())
+        for account_id, changed in self.accounts.items():
+            if hit(changed, "account"):
+                found |= self._account_contacts.get(account_id, set())
+        kinds = reads.get("interaction", set())
+        registrations = EVENT_REGISTRATION in reads
+        for contact_id, recorded in self.interactions.items():
+            if recorded & kinds or (
+                registrations and recorded & {"event_registered", "event_attended"}
+            ):
+                found.add(contact_id)
+        return found
+
+
+RECHECKED_ON = (
+    ContactCreated,
+    ContactUpdated,
+    ContactLeftAccount,
+    LeadCreated,
+    LeadUpdated,
+    OpportunityCreated,
+    OpportunityUpdated,
+    AccountUpdated,
+    InteractionRecorded,
+    ContactEnteredSegment,
+    ContactLeftSegment,
+)
+
+
+def subscribe(container: Container) -> None:
+    live = LiveSegments()
+
+    def recheck_touched(deliveries: Sequence[Delivery]) -> None:
+        """Every live segment re-evaluated for the contacts the batch touched, once."""
+        touched = Touched()
+        for each in deliveries:
+            touched.add(each.event)
+        with container.uow() as uow:
+            segments = live.current(uow.session, uow.registry)
+            if not segments:
+                return
+            now = utcnow()
+            changed = False
+            dynamic = [item for item in segments if item.kind is SegmentKind.DYNAMIC]
+            if dynamic and touched.records:
+                touched.resolve(uow.session)
+                for item in dynamic:
+                    ids = touched.contacts_for(item.reads)
+                    if ids:
+                        result = reconcile(uow, item, now, ids)
+                        changed = changed or bool(result.entered or result.left)
+            for part_id, contact_ids in touched.parts.items():
+                for item in segments_with_parts(segments, [part_id]):
+                    result = reconcile(uow, item, now, contact_ids)
+                    changed = changed or bool(result.entered or result.left)
+            if changed:
+                uow.commit()
+
+    container.bus.subscribe_batch(RECHECKED_ON, recheck_touched, name="segments.recheck_touched")
