@@ -28,10 +28,8 @@ from leadflow.capture.errors import EventFull, RateLimited
 from leadflow.capture.guards import (
     FORM_TOKEN_FIELD,
     VISITOR_COOKIE,
-    VISITOR_MAX_AGE,
     form_token,
     form_token_valid,
-    visitor_cookie,
     visitor_of,
 )
 from leadflow.capture.models import MarketingForm, MarketingPage
@@ -155,10 +153,10 @@ def _public_router() -> APIRouter:
             return response
         visitor = visitor_of(_secret(container), request.cookies.get(VISITOR_COOKIE))
         try:
-            result = services.run_submission(
-                container.uow,
+            services.do_accept_submission(
                 form.id,
                 values,
+                uow=container.uow(),
                 known_contact_id=visitor,
                 source_ip=client_ip(request),
             )
@@ -177,14 +175,6 @@ def _public_router() -> APIRouter:
             "public/message.html",
             {"title": page.title, "message": "Thank you! We received your submission."},
         )
-        if result.contact_id is not None:
-            response.set_cookie(
-                VISITOR_COOKIE,
-                visitor_cookie(_secret(container), result.contact_id),
-                max_age=VISITOR_MAX_AGE,
-                httponly=True,
-                samesite="lax",
-            )
         return response
 
     @router.get("/e/{event_id:int}")
@@ -491,10 +481,9 @@ def _forms_router() -> APIRouter:
             stored = services.get_submission(session, submission_id)
             if stored.form_id != form_id:
                 raise PermissionDenied("That submission belongs to another form")
-            payload = dict(stored.payload)
         # A failure keeps its new errors on the submission; the page shows them.
         with suppress(ValidationFailed):
-            services.run_submission(container.uow, form_id, payload, submission_id=submission_id)
+            services.do_resubmit(submission_id, new_uow=container.uow)
         return RedirectResponse(f"/forms/{form_id}#submissions", status_code=303)
 
     return router
