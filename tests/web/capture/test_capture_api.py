@@ -55,11 +55,15 @@ def test_json_submission_creates_contact_lead_and_interaction(
     response = client.post(
         f"/api/v1/forms/{form['id']}/submissions", json={"email": "ada@example.com"}
     )
-    assert response.status_code == 201
+    assert response.status_code == 202
     body = response.json()
-    assert body["status"] == "succeeded"
-    assert [body["contact_id"]] == _ids(container, Contact)
-    assert [body["lead_id"]] == _ids(container, Lead)
+    assert (body["status"], body["contact_id"], body["lead_id"]) == ("accepted", None, None)
+    assert body["status_url"] == f"/api/v1/submissions/{body['submission_id']}"
+    container.relay.drain()
+    processed = client.get(body["status_url"], headers=admin).json()
+    assert processed["status"] == "succeeded"
+    assert [processed["contact_id"]] == _ids(container, Contact)
+    assert [processed["lead_id"]] == _ids(container, Lead)
     listed = client.get(f"/api/v1/forms/{form['id']}/submissions", headers=admin).json()["items"]
     [only] = listed
     assert only["outcome"]["contact"]["created"] is True
@@ -136,7 +140,7 @@ def test_per_ip_rate_limit_answers_429_with_retry_after(
             for i in range(3)
         ]
         last = client.post(f"/api/v1/forms/{form_id}/submissions", json={"email": "q@example.com"})
-    assert statuses == [201, 201, 429]
+    assert statuses == [202, 202, 429]
     assert last.json()["code"] == "rate_limited" and int(last.headers["Retry-After"]) >= 1
 
 
@@ -240,7 +244,8 @@ def test_fifty_concurrent_http_submissions_make_one_contact_and_one_lead(
         thread.start()
     for thread in threads:
         thread.join()
-    assert statuses == [201] * count
+    assert statuses == [202] * count
+    container.relay.drain()
     assert len(_ids(container, Contact)) == 1
     assert len(_ids(container, Lead)) == 1
     with container.read_session() as session:

@@ -45,6 +45,7 @@ from leadflow.capture.services._submissions import (
     list_submissions,
     process_submissions,
     record_page_visit,
+    submission_contact,
 )
 
 __all__ = [
@@ -84,6 +85,7 @@ __all__ = [
     "process_submissions",
     "record_page_visit",
     "register_for_event",
+    "submission_contact",
     "update_event",
     "update_form",
 ]

@@ -92,6 +92,13 @@ def list_submissions(
     return list(session.scalars(query.order_by(FormSubmission.id.desc()).limit(limit)))
 
 
+def submission_contact(session: Session, submission_id: int) -> int | None:
+    """The contact a processed submission matched or created (None until processed)."""
+    return session.scalar(
+        select(FormSubmission.contact_id).where(FormSubmission.id == submission_id)
+    )
+
+
 # --- the request path --------------------------------------------------------------------
 
 

@@ -28,8 +28,12 @@ from leadflow.capture.errors import EventFull, RateLimited
 from leadflow.capture.guards import (
     FORM_TOKEN_FIELD,
     VISITOR_COOKIE,
+    VISITOR_MAX_AGE,
     form_token,
     form_token_valid,
+    submission_of,
+    submitter_cookie,
+    visitor_cookie,
     visitor_of,
 )
 from leadflow.capture.models import MarketingForm, MarketingPage
@@ -116,6 +120,12 @@ def _not_found(request: Request, message: str) -> Response:
     )
 
 
+def _remember(response: Response, value: str) -> None:
+    response.set_cookie(
+        VISITOR_COOKIE, value, max_age=VISITOR_MAX_AGE, httponly=True, samesite="lax"
+    )
+
+
 def _public_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -127,10 +137,21 @@ def _public_router() -> APIRouter:
                 form, page = services.get_form_by_slug(session, slug)
         except LeadflowError:
             return _not_found(request, "There is no page at this address.")
-        visitor = visitor_of(_secret(container), request.cookies.get(VISITOR_COOKIE))
+        cookie = request.cookies.get(VISITOR_COOKIE)
+        visitor = visitor_of(_secret(container), cookie)
+        learned = False
+        pending = submission_of(_secret(container), cookie) if visitor is None else None
+        if pending is not None:
+            # The cookie named a submission not processed when it was set: its contact now.
+            with container.read_session() as session:
+                visitor = services.submission_contact(session, pending)
+            learned = visitor is not None
         if visitor is not None:
             services.do_record_page_visit(page.id, visitor, uow=container.uow())
-        return _landing(request, form, page)
+        response = _landing(request, form, page)
+        if learned and visitor is not None:
+            _remember(response, visitor_cookie(_secret(container), visitor))
+        return response
 
     @router.post("/p/{slug}")
     def submit_landing(request: Request, slug: str, raw: FormData = Depends(form_data)) -> Response:
@@ -153,7 +174,7 @@ def _public_router() -> APIRouter:
             return response
         visitor = visitor_of(_secret(container), request.cookies.get(VISITOR_COOKIE))
         try:
-            services.do_accept_submission(
+            accepted = services.do_accept_submission(
                 form.id,
                 values,
                 uow=container.uow(),
@@ -175,6 +196,9 @@ def _public_router() -> APIRouter:
             "public/message.html",
             {"title": page.title, "message": "Thank you! We received your submission."},
         )
+        if visitor is None and accepted.submission_id is not None:
+            # Processed moments later: the cookie names the submission until then.
+            _remember(response, submitter_cookie(_secret(container), accepted.submission_id))
         return response
 
     @router.get("/e/{event_id:int}")
