@@ -307,3 +307,22 @@ def test_a_bad_slug_is_refused(client: TestClient, admin: dict[str, str]) -> Non
         "/api/v1/forms", json={"name": "F", "slug": "Not A Slug!"}, headers=admin
     )
     assert response.status_code == 422 and response.json()["field"] == "slug"
+
+
+def test_a_json_submission_runs_three_statements_two_of_them_writes(
+    client: TestClient, admin: dict[str, str], container: Container
+) -> None:
+    from tests.support.queries import count_queries
+
+    form = _form(client, admin)
+    path = f"/api/v1/forms/{form['id']}/submissions"
+    client.post(path, json={"email": "warm@example.com"})
+    container.relay.drain()
+    with count_queries(container.engine, container.read_engine) as statements:
+        response = client.post(path, json={"email": "new@example.com"})
+    assert response.status_code == 202
+    # The form is read outside the write transaction; the submission and its outbox row
+    # are the unit's only statements (the floor endpoint's unit has one).
+    read, *writes = statements
+    assert read.lstrip().upper().startswith("SELECT") and "marketing_forms" in read
+    assert [item.split()[2] for item in writes] == ["form_submissions", "outbox"], writes

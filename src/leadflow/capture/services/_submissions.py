@@ -161,12 +161,16 @@ def accept_submission(
     uow: UnitOfWork,
     known_contact_id: int | None = None,
     source_ip: str | None = None,
+    form: MarketingForm | None = None,
 ) -> SubmissionResult:
     """Check one submission and store it: `accepted` with its SubmissionAccepted event,
     `stored` for a no-update form, `failed` with its errors for bad input (the caller
-    commits it, then reports the errors). Reads the form and inserts one row."""
+    commits it, then reports the errors). Inserts one row; reads the form unless the
+    caller read it already (`form`, from a read session: on SQLite that read then
+    waits for no writer)."""
     session = uow.session
-    form = get_form(session, form_id)
+    if form is None or form.id != form_id:
+        form = get_form(session, form_id)
     if payload.get(HONEYPOT_FIELD):
         return SubmissionResult(None, SubmissionStatus.FAILED, discarded=True)
     _values, errors = check_submission(form, payload, uow.registry)
@@ -210,6 +214,7 @@ def do_accept_submission(
     uow: UnitOfWork,
     known_contact_id: int | None = None,
     source_ip: str | None = None,
+    form: MarketingForm | None = None,
 ) -> SubmissionResult:
     """Accept a submission in its own transaction.
 
@@ -218,7 +223,12 @@ def do_accept_submission(
     """
     with uow:
         result = accept_submission(
-            form_id, payload, uow=uow, known_contact_id=known_contact_id, source_ip=source_ip
+            form_id,
+            payload,
+            uow=uow,
+            known_contact_id=known_contact_id,
+            source_ip=source_ip,
+            form=form,
         )
         uow.commit()
     if result.errors:

@@ -180,6 +180,7 @@ def _public_router() -> APIRouter:
                 uow=container.uow(),
                 known_contact_id=visitor,
                 source_ip=client_ip(request),
+                form=form,
             )
         except ValidationFailed as exc:
             errors = {
