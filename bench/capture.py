@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/capture.py [--submissions N] [--concurrency 32]
         [--database-url postgresql+psycopg://USER@HOST:PORT/ANY] [--server-log PATH]
+        [--servers N] [--relay-worker]
 
 Starts a real server (`leadflow serve`, a subprocess) on a fresh SQLite database
 under a temporary var directory (or, with `--database-url`, a fresh PostgreSQL
@@ -9,15 +10,23 @@ database it creates on that server and drops after), after `leadflow db upgrade`
 creates one form and
 N/3 existing contacts; then fires N JSON submissions at the public submission API
 with `--concurrency` requests in flight (httpx), a third of them for the existing
-contacts. Each submission matches or creates a contact and a lead and records an
-interaction. In the same run the same load goes to a bare endpoint of the same app
-that inserts one row (the floor: framework + database; mounted only because the
-server runs with LEADFLOW_BENCH_ENDPOINTS=1). One live scoring model with 10 rules
-and the shipped process and rules are on, and capture's time runs from its first
-request until every submission's downstream work is written (scores, stages,
-automation: the outbox drained), so deferring work does not count as speed. It
-prints submissions/s, p50 and p99 of both and the ratio capture/floor throughput.
+contacts. Each submission is accepted (one row and its event, 202) and then
+processed by the relay's `capture.submissions` batch: it matches or creates a
+contact and a lead and records an interaction. In the same run the same load goes to
+a bare endpoint of the same app that inserts one row (the floor: framework +
+database; mounted only because the server runs with LEADFLOW_BENCH_ENDPOINTS=1). One
+live scoring model with 10 rules and the shipped process and rules are on, and
+capture's time runs from its first request until every submission's downstream work
+is written (scores, stages, automation: the outbox drained), so deferring work does
+not count as speed. It prints submissions/s, p50 and p99 of both and the ratio
+capture/floor throughput.
 Goal: ratio >= 1.0, p99 < 100 ms.
+
+The deployment (printed, and the same for capture and floor): `--servers N` runs N
+`leadflow serve` processes, each relaying the outbox, with the client's connections
+spread over them round-robin (what a load balancer in front of uvicorn workers does);
+`--relay-worker` runs the servers with `--no-relay` and one `leadflow worker` process
+that relays. The load average is printed at each step: the machine is shared.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -315,6 +325,7 @@ def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
 async def _fire(bases: list[str], path: str, bodies: list[dict[str, Any]], concurrency: int) -> Run:
     latencies: list[float] = []
     failures = 0
+    reasons: Counter[str] = Counter()
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     for body in bodies:
         queue.put_nowait(body)
@@ -330,13 +341,15 @@ async def _fire(bases: list[str], path: str, bodies: list[dict[str, Any]], concu
             started = clock()
             try:
                 response = await client.post(path, json=body)
-            except httpx.TransportError:
+            except httpx.TransportError as exc:
                 # A connection the server dropped (seen once in a few runs on
                 # PostgreSQL): counted as a failure, not the end of the run.
                 failures += 1
+                reasons[type(exc).__name__] += 1
             else:
                 if response.status_code >= 300:
                     failures += 1
+                    reasons[f"{response.status_code} {response.text[:120]}"] += 1
             latencies.append((clock() - started) * 1000)
 
     # Each server gets its share of the connections (a load balancer's round-robin).
@@ -353,6 +366,8 @@ async def _fire(bases: list[str], path: str, bodies: list[dict[str, Any]], concu
     finally:
         for client in clients:
             await client.aclose()
+    for reason, count in reasons.most_common(3):
+        print(f"  {path}: {count} failed: {reason}")
     return Run(path, seconds, latencies, failures)
 
 
