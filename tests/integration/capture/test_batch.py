@@ -314,3 +314,29 @@ def test_a_relay_killed_while_processing_leaves_each_submission_processed_once(
             item["submission_id"] for item in session.scalars(select(Interaction.data))
         )
     assert sorted(per_submission.values()) == [1] * 30
+
+
+def test_forms_matching_on_different_strategies_in_one_batch_find_the_same_person(
+    container: Container,
+) -> None:
+    fields = [
+        {"name": "email", "type": "email", "contact_field": "email", "lead_field": "email"},
+        {"name": "first_name", "contact_field": "first_name"},
+        {"name": "last_name", "contact_field": "last_name"},
+    ]
+    with container.read_session() as session:
+        by_name = strategy_by_seed_key(session, "contact_email_name")
+        assert by_name is not None
+    by_email_form = _form(container, slug="by-email", fields=fields)
+    by_name_form = _form(container, slug="by-name", fields=fields, contact_strategy_id=by_name.id)
+    person = {"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace"}
+    with container.uow() as uow:
+        accept_submission(by_name_form.id, person, uow=uow)
+        accept_submission(by_email_form.id, person, uow=uow)
+        uow.commit()
+    container.relay.drain()
+
+    first, second = _submissions(container)
+    assert _emails(container, Contact) == {"ada@example.com": 1}
+    assert first.contact_id == second.contact_id
+    assert (first.contact_created, second.contact_created) == (True, False)

@@ -339,7 +339,6 @@ def _match_side(
     # Items that create a record, and items that share another item's new record.
     creates: list[int] = []
     shares: dict[int, int] = {}
-    keys: dict[int, tuple[int, str]] = {}
     by_strategy: dict[int, tuple[MatchingStrategy, list[int]]] = {}
     for index, (work, _values, _create) in enumerate(side.items):
         if side.target is MatchTarget.LEAD and work.form.generate_leads_without_matching:
@@ -353,7 +352,10 @@ def _match_side(
             outcomes[index] = _outcome(side.target, None, None, created=True, reason=reason)
             continue
         by_strategy.setdefault(strategy.id, (strategy, []))[1].append(index)
+    # One strategy after another, each creating its new records before the next looks:
+    # forms of one batch matching the same person on different strategies find them.
     for strategy, indexes in by_strategy.values():
+        group: list[int] = []
         candidates = [
             Candidate(
                 side.items[index][1],
@@ -378,7 +380,7 @@ def _match_side(
                     candidates=match.candidates,
                 )
             elif match.key is None:
-                creates.append(index)
+                group.append(index)
                 outcomes[index] = _outcome(
                     side.target, None, strategy, created=True, reason=match.reason
                 )
@@ -391,23 +393,19 @@ def _match_side(
         for key in new_keys:
             index = first_of_key[key]
             if key in won:
-                creates.append(index)
-                keys[index] = (strategy.id, key)
+                group.append(index)
                 outcomes[index] = _outcome(side.target, None, strategy, created=True)
             else:
                 # PostgreSQL: another process created this person meanwhile (or holds a
                 # stale key): the single path finds the winner or takes the key over.
                 outcomes[index] = _single_match(uow, side, index, strategy.id)
-    created = _create_records(uow, side, sorted(creates))
-    for index, record_id in created.items():
-        outcome = outcomes[index]
-        assert outcome is not None
-        outcomes[index] = _with_record(side.target, outcome, record_id)
-    by_key: dict[int, dict[str, int]] = {}
-    for index, (strategy_id, key) in keys.items():
-        by_key.setdefault(strategy_id, {})[key] = created[index]
-    for strategy_id, records in by_key.items():
-        assign_keys(session, strategy_id, records)
+        created = _created(uow, side, sorted(group), outcomes)
+        assign_keys(
+            session,
+            strategy.id,
+            {key: created[first_of_key[key]] for key in new_keys if key in won},
+        )
+    _created(uow, side, sorted(creates), outcomes)
     for index, first in shares.items():
         first_outcome = outcomes[first]
         assert first_outcome is not None
@@ -424,6 +422,18 @@ def _match_side(
         for outcome in outcomes
         if outcome is not None and not outcome.created and outcome.record_id is not None
     ]
+
+
+def _created(
+    uow: UnitOfWork, side: _Side, indexes: list[int], outcomes: list[MatchOutcome | None]
+) -> dict[int, int]:
+    """Create the records of these items; their outcomes name them."""
+    created = _create_records(uow, side, indexes)
+    for index, record_id in created.items():
+        outcome = outcomes[index]
+        assert outcome is not None
+        outcomes[index] = _with_record(side.target, outcome, record_id)
+    return created
 
 
 def _with_record(target: MatchTarget, outcome: MatchOutcome, record_id: int | None) -> MatchOutcome:
