@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/capture.py [--submissions N] [--concurrency 32]
         [--database-url postgresql+psycopg://USER@HOST:PORT/ANY] [--server-log PATH]
+        [--servers N] [--relay-worker]
 
 Starts a real server (`leadflow serve`, a subprocess) on a fresh SQLite database
 under a temporary var directory (or, with `--database-url`, a fresh PostgreSQL
@@ -9,15 +10,23 @@ database it creates on that server and drops after), after `leadflow db upgrade`
 creates one form and
 N/3 existing contacts; then fires N JSON submissions at the public submission API
 with `--concurrency` requests in flight (httpx), a third of them for the existing
-contacts. Each submission matches or creates a contact and a lead and records an
-interaction. In the same run the same load goes to a bare endpoint of the same app
-that inserts one row (the floor: framework + database; mounted only because the
-server runs with LEADFLOW_BENCH_ENDPOINTS=1). One live scoring model with 10 rules
-and the shipped process and rules are on, and capture's time runs from its first
-request until every submission's downstream work is written (scores, stages,
-automation: the outbox drained), so deferring work does not count as speed. It
-prints submissions/s, p50 and p99 of both and the ratio capture/floor throughput.
+contacts. Each submission is accepted (one row and its event, 202) and then
+processed by the relay's `capture.submissions` batch: it matches or creates a
+contact and a lead and records an interaction. In the same run the same load goes to
+a bare endpoint of the same app that inserts one row (the floor: framework +
+database; mounted only because the server runs with LEADFLOW_BENCH_ENDPOINTS=1). One
+live scoring model with 10 rules and the shipped process and rules are on, and
+capture's time runs from its first request until every submission's downstream work
+is written (scores, stages, automation: the outbox drained), so deferring work does
+not count as speed. It prints submissions/s, p50 and p99 of both and the ratio
+capture/floor throughput.
 Goal: ratio >= 1.0, p99 < 100 ms.
+
+The deployment (printed, and the same for capture and floor): `--servers N` runs N
+`leadflow serve` processes, each relaying the outbox, with the client's connections
+spread over them round-robin (what a load balancer in front of uvicorn workers does);
+`--relay-worker` runs the servers with `--no-relay` and one `leadflow worker` process
+that relays. The load average is printed at each step: the machine is shared.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -88,44 +98,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         _cli(env, "db", "upgrade")
         existing = max(1, args.submissions // 3)
         form_id, emails = _prepare(url, var_dir, existing)
-        port = _free_port()
+        servers: list[subprocess.Popen[bytes]] = []
         log = open(args.server_log, "wb") if args.server_log else subprocess.DEVNULL  # noqa: SIM115
-        server = subprocess.Popen(
-            [sys.executable, "-m", "leadflow", "serve", "--port", str(port), "--no-migrate"],
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
         try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_until_up(base, server)
+            bases = []
+            for _ in range(args.servers):
+                port = _free_port()
+                command = [sys.executable, "-m", "leadflow", "serve", "--port", str(port)]
+                command.append("--no-migrate")
+                if args.relay_worker:
+                    command.append("--no-relay")
+                servers.append(subprocess.Popen(command, env=env, stdout=log, stderr=log))
+                bases.append(f"http://127.0.0.1:{port}")
+            if args.relay_worker:
+                worker = [sys.executable, "-m", "leadflow", "worker"]
+                servers.append(subprocess.Popen(worker, env=env, stdout=log, stderr=log))
+            for base, server in zip(bases, servers, strict=False):
+                _wait_until_up(base, server)
+            print(f"deployment: {_deployment(args)}; load average {_load()}")
+            path = f"/api/v1/forms/{form_id}/submissions"
             capture_bodies = _submissions(args.submissions, emails)
-            warm = _submissions(args.warmup, [f"warm{i}@bench.example" for i in range(args.warmup)])
-            asyncio.run(_fire(base, f"/api/v1/forms/{form_id}/submissions", warm, args.concurrency))
+            warmers = [f"warm{i}@bench.example" for i in range(args.warmup)]
+            warm = _submissions(args.warmup, warmers)
+            asyncio.run(_fire(bases, path, warm, args.concurrency))
             _wait_until_drained(url)
             started = time.perf_counter()
-            capture = asyncio.run(
-                _fire(
-                    base, f"/api/v1/forms/{form_id}/submissions", capture_bodies, args.concurrency
-                )
-            )
+            capture = asyncio.run(_fire(bases, path, capture_bodies, args.concurrency))
             capture.name = "capture"
             answered = capture.seconds
             _wait_until_drained(url)
             capture.seconds = time.perf_counter() - started
             print(
                 f"capture: last answer after {answered:.2f} s, outbox drained after "
-                f"{capture.seconds:.2f} s"
+                f"{capture.seconds:.2f} s; load average {_load()}"
             )
             floor_bodies: list[dict[str, Any]] = [{} for _ in range(args.submissions)]
             asyncio.run(
-                _fire(base, "/api/v1/bench/floor", floor_bodies[: args.warmup], args.concurrency)
+                _fire(bases, "/api/v1/bench/floor", floor_bodies[: args.warmup], args.concurrency)
             )
-            floor = asyncio.run(_fire(base, "/api/v1/bench/floor", floor_bodies, args.concurrency))
+            floor = asyncio.run(_fire(bases, "/api/v1/bench/floor", floor_bodies, args.concurrency))
             floor.name = "floor"
+            print(f"floor done; load average {_load()}")
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for server in servers:
+                server.terminate()
+            for server in servers:
+                server.wait(timeout=30)
             if not isinstance(log, int):
                 log.close()
         _report(capture, floor, args)
@@ -144,6 +162,17 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         help="a PostgreSQL server to run on (a fresh database is created there and dropped)",
     )
     parser.add_argument("--server-log", help="keep the server's output in this file")
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="`leadflow serve` processes (each with its relay); requests go round-robin",
+    )
+    parser.add_argument(
+        "--relay-worker",
+        action="store_true",
+        help="the servers run no relay; one `leadflow worker` process relays the outbox",
+    )
     return parser.parse_args(argv)
 
 
@@ -167,6 +196,17 @@ def _database(server_url: str | None, var_dir: Path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _deployment(args: argparse.Namespace) -> str:
+    servers = f"{args.servers} `leadflow serve` process{'es' if args.servers > 1 else ''}"
+    if args.relay_worker:
+        return f"{servers} without relay + 1 `leadflow worker` relaying"
+    return f"{servers}, each relaying"
+
+
+def _load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def _cli(env: dict[str, str], *args: str) -> None:
@@ -282,9 +322,10 @@ def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the server did not start")
 
 
-async def _fire(base: str, path: str, bodies: list[dict[str, Any]], concurrency: int) -> Run:
+async def _fire(bases: list[str], path: str, bodies: list[dict[str, Any]], concurrency: int) -> Run:
     latencies: list[float] = []
     failures = 0
+    reasons: Counter[str] = Counter()
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     for body in bodies:
         queue.put_nowait(body)
@@ -300,19 +341,33 @@ async def _fire(base: str, path: str, bodies: list[dict[str, Any]], concurrency:
             started = clock()
             try:
                 response = await client.post(path, json=body)
-            except httpx.TransportError:
+            except httpx.TransportError as exc:
                 # A connection the server dropped (seen once in a few runs on
                 # PostgreSQL): counted as a failure, not the end of the run.
                 failures += 1
+                reasons[type(exc).__name__] += 1
             else:
                 if response.status_code >= 300:
                     failures += 1
+                    reasons[f"{response.status_code} {response.text[:120]}"] += 1
             latencies.append((clock() - started) * 1000)
 
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    # Each server gets its share of the connections (a load balancer's round-robin).
+    clients = [httpx.AsyncClient(base_url=base, limits=limits, timeout=60) for base in bases]
+    try:
         started = time.perf_counter()
-        await asyncio.gather(*(worker(client, time.perf_counter) for _ in range(concurrency)))
+        await asyncio.gather(
+            *(
+                worker(clients[index % len(clients)], time.perf_counter)
+                for index in range(concurrency)
+            )
+        )
         seconds = time.perf_counter() - started
+    finally:
+        for client in clients:
+            await client.aclose()
+    for reason, count in reasons.most_common(3):
+        print(f"  {path}: {count} failed: {reason}")
     return Run(path, seconds, latencies, failures)
 
 
@@ -321,7 +376,7 @@ def _report(capture: Run, floor: Run, args: argparse.Namespace) -> None:
     database = "PostgreSQL" if args.database_url else "SQLite"
     print(
         f"capture benchmark on {database}: {args.submissions} requests each, "
-        f"concurrency {args.concurrency}"
+        f"concurrency {args.concurrency}, {_deployment(args)} (the same for floor and capture)"
     )
     print(f"{'':10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'failed':>8}")
     for run in (capture, floor):
@@ -366,10 +421,11 @@ _NOT_COUNTED = ("PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE")
 
 
 def _report_statements(url: str, var_dir: Path, form_id: int, known_email: str) -> None:
-    """Statements one submission runs on the request path (the relay's are not counted)."""
+    """Statements one submission runs on the request path, and one relay batch of 100
+    (counted in-process, as the tests count them)."""
     from sqlalchemy import event
 
-    from leadflow.capture.services import run_submission
+    from leadflow.capture.services import accept_submission, do_accept_submission
 
     container = _container(url, var_dir)
     statements: list[str] = []
@@ -379,28 +435,52 @@ def _report_statements(url: str, var_dir: Path, form_id: int, known_email: str) 
             statements.append(statement)
 
     engines = {id(engine): engine for engine in (container.engine, container.read_engine)}
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        statements.clear()
+        for engine in engines.values():
+            event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            for engine in engines.values():
+                event.remove(engine, "before_cursor_execute", record)
+
     counts: dict[str, int] = {}
     try:
         # The first submission of a process also reads the field registry: not counted.
         warm = {"email": f"warm-{uuid.uuid4().hex}@bench.example", "first_name": "Bench"}
-        run_submission(container.uow, form_id, warm)
+        do_accept_submission(form_id, warm, uow=container.uow())
+        container.relay.drain()
         new_email = f"count-{uuid.uuid4().hex}@bench.example"
         for name, email in (("new", new_email), ("known", known_email)):
-            statements.clear()
-            for engine in engines.values():
-                event.listen(engine, "before_cursor_execute", record)
-            try:
-                body = {"email": email, "first_name": "Bench", "company": "Bench Ltd"}
-                run_submission(container.uow, form_id, body)
-            finally:
-                for engine in engines.values():
-                    event.remove(engine, "before_cursor_execute", record)
+            body = {"email": email, "first_name": "Bench", "company": "Bench Ltd"}
+            with counting():
+                do_accept_submission(form_id, body, uow=container.uow())
             counts[name] = len(statements)
+        container.relay.drain()
+        with container.uow() as uow:
+            for index in range(100):
+                email = known_email if index % 3 == 0 else f"b{index}-{uuid.uuid4().hex}@x.example"
+                body = {"email": email, "first_name": "Bench", "company": "Bench Ltd"}
+                accept_submission(form_id, body, uow=uow)
+            uow.commit()
+        from leadflow.capture.events import SubmissionAccepted
+
+        only_capture = [name for name in container.bus.names if name != "capture.submissions"]
+        # The batch handler alone: the other handlers' work on its events is theirs.
+        for name in only_capture:
+            container.bus.unsubscribe(SubmissionAccepted, name)
+        with counting():
+            container.relay.dispatch(limit=100)
+        counts["batch"] = len(statements)
     finally:
         container.close()
     print(
         f"statements per submission on the request path: {counts['new']} for a new person, "
-        f"{counts['known']} for a known one (goal <= 12)"
+        f"{counts['known']} for a known one (goal <= 5); one relay batch of 100 "
+        f"submissions (a third known): {counts['batch']} statements"
     )
 
 

@@ -35,6 +35,7 @@ CONCEPT_MODULES = (
     "leadflow.org.events",
     "leadflow.scoring.events",
     "leadflow.matching.wiring",
+    "leadflow.capture.events",
     "leadflow.capture.wiring",
     "leadflow.scoring.wiring",
     "leadflow.scoring.tasks",

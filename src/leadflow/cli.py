@@ -363,6 +363,13 @@ def serve(
     demo_if_empty: Annotated[bool, typer.Option(help="Load the demo into an empty database")] = (
         False
     ),
+    relay: Annotated[
+        bool,
+        typer.Option(
+            "--relay/--no-relay",
+            help="Relay the outbox in this process (--no-relay: a `leadflow worker` does)",
+        ),
+    ] = True,
 ) -> None:
     """Serve the API and web UI (and, with --with-worker, a background worker)."""
     import uvicorn
@@ -377,7 +384,8 @@ def serve(
         if database_is_empty(container):
             for line in load_demo(container):
                 console.print(line)
-    container.start_relay()
+    if relay:
+        container.start_relay()
     consumer = None
     if with_worker:
         # Huey's consumer installs signal handlers, so it starts here on the main

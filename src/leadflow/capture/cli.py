@@ -86,7 +86,7 @@ def resubmit_failed(form_id: Annotated[int, typer.Argument(help="The form's id")
         with container.read_session() as session:
             services.get_form(session, form_id)
             failed = [
-                (row.id, dict(row.payload))
+                row.id
                 for row in services.list_submissions(
                     session, form_id, status="failed", limit=100_000
                 )
@@ -94,11 +94,9 @@ def resubmit_failed(form_id: Annotated[int, typer.Argument(help="The form's id")
         fixed = 0
         with progress_bar() as progress:
             task = progress.add_task("resubmitting", total=len(failed))
-            for submission_id, payload in failed:
+            for submission_id in failed:
                 try:
-                    services.run_submission(
-                        container.uow, form_id, payload, submission_id=submission_id
-                    )
+                    services.do_resubmit(submission_id, new_uow=container.uow)
                     fixed += 1
                 except ValidationFailed:
                     pass

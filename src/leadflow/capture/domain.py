@@ -27,6 +27,8 @@ class InputType(StrEnum):
 
 
 class SubmissionStatus(StrEnum):
+    # Checked and stored; matching and the records follow in the relay's next batch.
+    ACCEPTED = "accepted"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     STORED = "stored"

@@ -81,3 +81,21 @@ def visitor_of(secret: str, cookie: str | None) -> int | None:
     except BadSignature:
         return None
     return value if isinstance(value, int) else None
+
+
+def submitter_cookie(secret: str, submission_id: int) -> str:
+    """The visitor cookie of someone whose submission is not processed yet: it names
+    the submission; the next page view learns the contact from it."""
+    return _serializer(secret, "leadflow.visitor").dumps({"submission": submission_id})
+
+
+def submission_of(secret: str, cookie: str | None) -> int | None:
+    """The submission a visitor cookie names (set before it was processed), or None."""
+    if not cookie:
+        return None
+    try:
+        value = _serializer(secret, "leadflow.visitor").loads(cookie, max_age=VISITOR_MAX_AGE)
+    except BadSignature:
+        return None
+    found = value.get("submission") if isinstance(value, dict) else None
+    return found if isinstance(found, int) else None

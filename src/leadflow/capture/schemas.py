@@ -87,12 +87,16 @@ class RegistrationIn(_Strict):
 
 
 class SubmissionReceipt(BaseModel):
-    """What the submitter of a form is told."""
+    """What the submitter of a form is told: the submission was accepted (or, for a
+    form that only stores them, stored); it is processed moments later."""
 
     submission_id: int | None = Field(description="None when the submission was discarded")
-    status: SubmissionStatus
-    contact_id: int | None
-    lead_id: int | None
+    status: SubmissionStatus = Field(description="accepted, or stored for a no-update form")
+    contact_id: int | None = Field(description="null: known once processed (see status_url)")
+    lead_id: int | None = Field(description="null: known once processed (see status_url)")
+    status_url: str | None = Field(
+        description="GET it (forms:read) for the status, contact and lead once processed"
+    )
 
 
 class RegistrationOut(BaseModel):

@@ -17,13 +17,11 @@ from collections.abc import Collection, Mapping
 from typing import Any, cast
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Select,
     Table,
     bindparam,
     delete,
-    func,
     or_,
     select,
     update,
@@ -37,20 +35,20 @@ from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.lib.crud import NO_CONTEXT, WriteContext
 from leadflow.lib.normalize import needs_region
+from leadflow.matching.batch import MAX_CANDIDATES, match_expression
 from leadflow.matching.domain import (
     SEEDED_STRATEGIES,
     MatchOutcome,
     MatchTarget,
+    field_value,
     match_key,
     normalize_for_match,
 )
 from leadflow.matching.models import MatchingStrategy, MatchKey
 from leadflow.registry.domain import FieldDef, FieldType, Registry
-from leadflow.registry.sql import field_column, table_for
+from leadflow.registry.sql import table_for
 
-MAX_CANDIDATES = 20
 _CLAIM_ATTEMPTS = 5
-_TEXT_TYPES = (FieldType.TEXT, FieldType.LONG_TEXT, FieldType.URL, FieldType.CHOICE)
 
 
 # --- strategies -------------------------------------------------------------------------
@@ -290,13 +288,6 @@ def _resolve_strategy(
     return strategy
 
 
-def _value_of(values: Mapping[str, Any], definition: FieldDef) -> Any:
-    if definition.custom:
-        custom = values.get("custom")
-        return custom.get(definition.name) if isinstance(custom, Mapping) else None
-    return values.get(definition.name)
-
-
 def _outcome(
     target: MatchTarget,
     record_id: int | None,
@@ -350,16 +341,10 @@ def _matching_query(
 
 def _build_matching_query(target: MatchTarget, definitions: list[FieldDef]) -> Select[tuple[int]]:
     table = table_for(target.value)
-    conditions: list[ColumnElement[bool]] = []
-    for index, definition in enumerate(definitions):
-        column = field_column(definition)
-        value: BindParameter[Any] = bindparam(f"match_{index}")
-        if definition.type in _TEXT_TYPES or (
-            definition.custom and definition.type in (FieldType.EMAIL, FieldType.PHONE)
-        ):
-            conditions.append(func.lower(func.trim(column)) == value)
-        else:
-            conditions.append(column == value)
+    conditions: list[ColumnElement[bool]] = [
+        match_expression(definition) == bindparam(f"match_{index}")
+        for index, definition in enumerate(definitions)
+    ]
     return (
         select(table.c.id)
         .where(*conditions)
@@ -393,7 +378,7 @@ def _match(
             missing.append(name)
             continue
         definition = registry.field(target.value, name)
-        raw = _value_of(values, definition)
+        raw = field_value(values, definition)
         region = None
         if definition.type is FieldType.PHONE and raw is not None and needs_region(str(raw)):
             # Read as the record to be created would store it: its country, the

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from leadflow.bootstrap import Container
 from leadflow.capture.models import MarketingForm
-from leadflow.capture.services import create_form, run_submission
+from leadflow.capture.services import create_form
 from leadflow.contacts.models import Contact
 from leadflow.leads.models import Lead
 from leadflow.matching.domain import match_key
@@ -17,6 +17,7 @@ from leadflow.matching.models import MatchingStrategy, MatchKey
 from leadflow.matching.services import create_strategy
 from leadflow.org.domain import PHONE_DEFAULT_REGION
 from leadflow.org.services import set_setting
+from tests.support.outbox import submit_and_process
 
 NATIONAL = "020 7946 0542"
 INTERNATIONAL = "+44 20 7946 0542"
@@ -70,7 +71,7 @@ def _phone_form(container: Container, *fields: dict[str, Any], **settings: Any) 
 
 
 def _submit(container: Container, form_id: int, payload: dict[str, Any]) -> Any:
-    return run_submission(container.uow, form_id, payload)
+    return submit_and_process(container, form_id, payload)
 
 
 def _phones(container: Container, model: Any) -> list[tuple[int, str | None, str | None]]:

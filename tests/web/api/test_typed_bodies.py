@@ -74,4 +74,4 @@ def test_a_form_submission_value_is_a_scalar(client: TestClient, admin: dict[str
     accepted = client.post(path, json={"email": "ada@example.com", "company": 42})
 
     assert (nested.status_code, nested.json()["field"]) == (422, "company")
-    assert (accepted.status_code, accepted.json()["status"]) == (201, "succeeded")
+    assert (accepted.status_code, accepted.json()["status"]) == (202, "accepted")

@@ -54,6 +54,7 @@ def test_submitting_the_landing_page_thanks_and_remembers_the_visitor(
     assert response.status_code == 200
     assert "Thank you" in response.text
     assert VISITOR_COOKIE in client.cookies
+    container.relay.drain()
     client.get("/p/webinar")
     with container.read_session() as session:
         kinds = list(session.scalars(select(Interaction.kind).order_by(Interaction.id)))

@@ -194,30 +194,41 @@ def _forms_router() -> APIRouter:
 
     @router.post(
         "/{form_id}/submissions",
-        status_code=201,
+        status_code=202,
         summary="Submit a form (public)",
         response_model=SubmissionReceipt,
-        responses=problems(429),
+        responses=problems(404, 422, 429),
     )
     def submit(request: Request, form_id: int, body: SubmissionPayload = Body()) -> Response:
         """For forms embedded on other sites: JSON field values by the form's field names.
 
-        Public and rate-limited; 422 problem+json lists each field at fault in `errors`.
+        Public and rate-limited. Bad input is refused at once: 422 problem+json lists
+        each field at fault in `errors`. A good submission is accepted (202) and
+        processed moments later: `status_url` shows its status, and its contact and
+        lead once processed (`contact_id`/`lead_id` are null until then).
         """
         try:
             check_rate(request, f"form:{form_id}")
         except RateLimited as exc:
             return rate_limited_response(exc)
         container = container_of(request)
-        result = services.run_submission(container.uow, form_id, body, source_ip=client_ip(request))
+        # The form is read outside the write transaction (SQLite: no wait for the writer).
+        with container.read_session() as session:
+            form = services.get_form(session, form_id)
+        result = services.do_accept_submission(
+            form_id, body, uow=container.uow(), source_ip=client_ip(request), form=form
+        )
         return JSONResponse(
             {
                 "submission_id": result.submission_id,
                 "status": result.status.value,
-                "contact_id": result.contact_id,
-                "lead_id": result.lead_id,
+                "contact_id": None,
+                "lead_id": None,
+                "status_url": None
+                if result.submission_id is None
+                else f"/api/v1/submissions/{result.submission_id}",
             },
-            status_code=201,
+            status_code=202,
         )
 
     return router
@@ -239,14 +250,10 @@ def _submissions_router() -> APIRouter:
     def resubmit(
         request: Request, submission_id: int, body: ResubmitIn = Body(default_factory=ResubmitIn)
     ) -> dict[str, Any]:
-        """Run the pipeline again on the stored payload (or a corrected `payload`)."""
+        """Run the pipeline again, at once, on the stored payload (or a corrected
+        `payload`); 422 with the errors when it fails again."""
         container = container_of(request)
-        with container.read_session() as session:
-            stored = services.get_submission(session, submission_id)
-            form_id, payload = stored.form_id, dict(stored.payload)
-        services.run_submission(
-            container.uow, form_id, body.payload or payload, submission_id=submission_id
-        )
+        services.do_resubmit(submission_id, new_uow=container.uow, payload=body.payload)
         with container.read_session() as session:
             return submission_json(services.get_submission(session, submission_id))
 

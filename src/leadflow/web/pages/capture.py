@@ -31,6 +31,8 @@ from leadflow.capture.guards import (
     VISITOR_MAX_AGE,
     form_token,
     form_token_valid,
+    submission_of,
+    submitter_cookie,
     visitor_cookie,
     visitor_of,
 )
@@ -118,6 +120,12 @@ def _not_found(request: Request, message: str) -> Response:
     )
 
 
+def _remember(response: Response, value: str) -> None:
+    response.set_cookie(
+        VISITOR_COOKIE, value, max_age=VISITOR_MAX_AGE, httponly=True, samesite="lax"
+    )
+
+
 def _public_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -129,10 +137,21 @@ def _public_router() -> APIRouter:
                 form, page = services.get_form_by_slug(session, slug)
         except LeadflowError:
             return _not_found(request, "There is no page at this address.")
-        visitor = visitor_of(_secret(container), request.cookies.get(VISITOR_COOKIE))
+        cookie = request.cookies.get(VISITOR_COOKIE)
+        visitor = visitor_of(_secret(container), cookie)
+        learned = False
+        pending = submission_of(_secret(container), cookie) if visitor is None else None
+        if pending is not None:
+            # The cookie named a submission not processed when it was set: its contact now.
+            with container.read_session() as session:
+                visitor = services.submission_contact(session, pending)
+            learned = visitor is not None
         if visitor is not None:
             services.do_record_page_visit(page.id, visitor, uow=container.uow())
-        return _landing(request, form, page)
+        response = _landing(request, form, page)
+        if learned and visitor is not None:
+            _remember(response, visitor_cookie(_secret(container), visitor))
+        return response
 
     @router.post("/p/{slug}")
     def submit_landing(request: Request, slug: str, raw: FormData = Depends(form_data)) -> Response:
@@ -155,12 +174,13 @@ def _public_router() -> APIRouter:
             return response
         visitor = visitor_of(_secret(container), request.cookies.get(VISITOR_COOKIE))
         try:
-            result = services.run_submission(
-                container.uow,
+            accepted = services.do_accept_submission(
                 form.id,
                 values,
+                uow=container.uow(),
                 known_contact_id=visitor,
                 source_ip=client_ip(request),
+                form=form,
             )
         except ValidationFailed as exc:
             errors = {
@@ -177,14 +197,9 @@ def _public_router() -> APIRouter:
             "public/message.html",
             {"title": page.title, "message": "Thank you! We received your submission."},
         )
-        if result.contact_id is not None:
-            response.set_cookie(
-                VISITOR_COOKIE,
-                visitor_cookie(_secret(container), result.contact_id),
-                max_age=VISITOR_MAX_AGE,
-                httponly=True,
-                samesite="lax",
-            )
+        if visitor is None and accepted.submission_id is not None:
+            # Processed moments later: the cookie names the submission until then.
+            _remember(response, submitter_cookie(_secret(container), accepted.submission_id))
         return response
 
     @router.get("/e/{event_id:int}")
@@ -491,10 +506,9 @@ def _forms_router() -> APIRouter:
             stored = services.get_submission(session, submission_id)
             if stored.form_id != form_id:
                 raise PermissionDenied("That submission belongs to another form")
-            payload = dict(stored.payload)
         # A failure keeps its new errors on the submission; the page shows them.
         with suppress(ValidationFailed):
-            services.run_submission(container.uow, form_id, payload, submission_id=submission_id)
+            services.do_resubmit(submission_id, new_uow=container.uow)
         return RedirectResponse(f"/forms/{form_id}#submissions", status_code=303)
 
     return router
