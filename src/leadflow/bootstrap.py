@@ -41,6 +41,7 @@ CONCEPT_MODULES = (
     "leadflow.process.wiring",
     "leadflow.sales.wiring",
     "leadflow.views.wiring",
+    "leadflow.imports.tasks",
     # Last: automation subscribes to every event the modules above declared.
     "leadflow.automation.wiring",
 )
