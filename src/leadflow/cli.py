@@ -488,6 +488,9 @@ def _add_capability_apps() -> None:
     from leadflow.capture.cli import capture_app
 
     app.add_typer(capture_app, name="capture")
+    from leadflow.imports.cli import import_app
+
+    app.add_typer(import_app, name="import")
 
 
 _add_capability_apps()
