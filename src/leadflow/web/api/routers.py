@@ -313,7 +313,7 @@ def health_router() -> APIRouter:
 
 
 def api_routers() -> list[APIRouter]:
-    from leadflow.web.api import automation, capture, jobs, outbox, process, scoring
+    from leadflow.web.api import automation, capture, imports, jobs, outbox, process, scoring
 
     return [
         health_router(),
@@ -327,5 +327,6 @@ def api_routers() -> list[APIRouter]:
         *process.routers(),
         *automation.routers(),
         *jobs.routers(),
+        *imports.routers(),
         outbox.router,
     ]
