@@ -553,6 +553,16 @@ class Engine:
                 if full[name] is None and not table.c[name].nullable:
                     full[name] = default
             rows.append(full)
+        if self.session.get_bind().dialect.name == "sqlite":
+            # SQLite cannot tie RETURNING rows to a multi-row VALUES' order, so
+            # SQLAlchemy would insert row by row. The unit holds the write lock, so
+            # the next ids are known: they are given, and the insert is one statement.
+            start = int(self.session.scalar(select(func.max(table.c.id))) or 0) + 1
+            ids = list(range(start, start + len(rows)))
+            for record_id, full in zip(ids, rows, strict=True):
+                full["id"] = record_id
+            self.session.execute(insert(table), rows)
+            return ids
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return [int(value) for value in self.session.scalars(statement, rows)]
 
