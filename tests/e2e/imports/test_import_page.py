@@ -30,9 +30,9 @@ def test_upload_map_dry_run_run_and_download_the_error_file(
     page = context.new_page()
     try:
         sign_in(page, live_server, email)
-        page.get_by_role("link", name="Imports").click()
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Imports").click()
         page.get_by_label("Import", exact=True).select_option(label="Contacts")
-        page.get_by_label("File").set_input_files(str(source))
+        page.get_by_label("File", exact=True).set_input_files(str(source))
         page.get_by_role("button", name="Upload").click()
         expect(page.get_by_role("heading", name="Contacts from people.csv")).to_be_visible()
         # "Vorname" is guessed; "Work email" is mapped by hand, by the field's label.
