@@ -146,13 +146,8 @@ def claim_many(session: Session, strategy_id: int, keys: Sequence[str]) -> set[s
         {"strategy_id": strategy_id, "key": key, "record_id": 0, "created_at": now}
         for key in sorted(set(keys))
     ]
-    statement = (
-        postgresql.insert(_KEYS)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["strategy_id", "key"])
-        .returning(_KEYS.c.key)
-    )
-    return set(session.scalars(statement))
+    # One statement compiled once per process: insertmanyvalues batches the rows.
+    return set(session.scalars(_CLAIM, rows))
 
 
 def holders(session: Session, strategy_id: int, keys: Sequence[str]) -> dict[str, int]:
@@ -177,13 +172,23 @@ def write_keys(session: Session, strategy_id: int, pairs: Mapping[str, int]) -> 
         for key, record_id in sorted(pairs.items())
     ]
     dialect = session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert_fn(_KEYS).values(rows)
-    statement = statement.on_conflict_do_update(
+    session.execute(_UPSERT[dialect], rows)
+
+
+def _upsert(insert_fn: Any) -> Any:
+    statement = insert_fn(_KEYS)
+    return statement.on_conflict_do_update(
         index_elements=[_KEYS.c.strategy_id, _KEYS.c.key],
         set_={"record_id": statement.excluded.record_id},
     )
-    session.execute(statement)
+
+
+_CLAIM = (
+    postgresql.insert(_KEYS)
+    .on_conflict_do_nothing(index_elements=["strategy_id", "key"])
+    .returning(_KEYS.c.key)
+)
+_UPSERT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
 
 
 __all__ = [
