@@ -36,7 +36,7 @@ from leadflow.leads.events import LeadCreated, LeadUpdated
 from leadflow.lib.clock import utcnow
 from leadflow.lib.normalize import InvalidEmail, normalize_email, parse_phone, phone_region
 from leadflow.matching import bulk
-from leadflow.matching.bulk import Keyed, StrategyShape
+from leadflow.matching.bulk import Keyed, StrategyShape, one_of
 from leadflow.matching.models import MatchingStrategy
 from leadflow.matching.services import default_contact_strategy, default_lead_strategy
 from leadflow.registry.domain import FieldDef, FieldType, Registry
@@ -164,7 +164,9 @@ class Engine:
                     out["email_normalized"] = normalize_email(email) if email else None
                 except InvalidEmail:
                     out["email_normalized"] = str(email).strip().casefold()
-            if "phone" in out:
+            if "phone" in out and not out["phone"]:
+                out["phone"] = None
+            elif "phone" in out:
                 region = phone_region([out.get("country")], None, self.region)
                 phone = parse_phone(out["phone"], region) if out["phone"] else None
                 out["phone_raw"] = phone.raw if phone else None
@@ -281,9 +283,9 @@ class Engine:
         lowered = func.lower(func.trim(table.c.name))
         conditions = []
         if domains:
-            conditions.append(table.c.domain.in_(domains))
+            conditions.append(one_of(self.session, table.c.domain, domains))
         if names:
-            conditions.append(lowered.in_(names))
+            conditions.append(one_of(self.session, lowered, names))
         found: dict[str, int] = {}
         query = (
             select(table.c.id, table.c.domain, table.c.name)
@@ -314,7 +316,7 @@ class Engine:
             .where(
                 _CHANGES.c.import_id == self.plan.import_id,
                 _CHANGES.c.entity == self.entity,
-                _CHANGES.c.record_id.in_(ids),
+                one_of(self.session, _CHANGES.c.record_id, ids),
             )
             .group_by(_CHANGES.c.record_id)
         )
@@ -339,7 +341,7 @@ class Engine:
             return {}
         columns = self._columns()
         query = select(self.table.c.id, *(self.table.c[name] for name in columns)).where(
-            self.table.c.id.in_(sorted(ids))
+            one_of(self.session, self.table.c.id, sorted(ids))
         )
         return {
             int(row[0]): dict(zip(columns, row[1:], strict=True))
@@ -372,7 +374,9 @@ class Engine:
         held = bulk.holders(self.session, self.shape.strategy_id, lost)
         existing = set(
             self.session.scalars(
-                select(self.table.c.id).where(self.table.c.id.in_(sorted(set(held.values()))))
+                select(self.table.c.id).where(
+                    one_of(self.session, self.table.c.id, sorted(set(held.values())))
+                )
             )
         )
         raced: dict[int, int] = {}
@@ -452,7 +456,7 @@ class Engine:
         table = table_for("contact")
         rows = self.session.execute(
             select(table.c.id, table.c.account_id).where(
-                table.c.id.in_(sorted(ids)), table.c.account_id.is_not(None)
+                one_of(self.session, table.c.id, sorted(ids)), table.c.account_id.is_not(None)
             )
         )
         return {int(contact_id): int(account_id) for contact_id, account_id in rows}
@@ -539,32 +543,31 @@ class Engine:
     def _insert_rows(self, table: Table, payload: list[dict[str, Any]]) -> list[int]:
         if self.dry or not payload:
             return [0] * len(payload)
-        columns = sorted({name for values in payload for name in values})
-        defaults = {
-            name: table.c[name].default.arg  # type: ignore[union-attr]
-            for name in columns
-            if table.c[name].default is not None
-            and not callable(table.c[name].default.arg)  # type: ignore[union-attr]
-        }
+        given = {name for values in payload for name in values}
+        defaults = _defaults(table)
+        columns = sorted((given | set(defaults)) - {"id"})
         rows = []
         for values in payload:
             full = {name: values.get(name) for name in columns}
             for name, default in defaults.items():
-                if full[name] is None and not table.c[name].nullable:
-                    full[name] = default
+                if full[name] is None and (name not in given or not table.c[name].nullable):
+                    full[name] = default() if callable(default) else default
             rows.append(full)
+        ids = self._next_ids(table, len(rows))
+        for record_id, full in zip(ids, rows, strict=True):
+            full["id"] = record_id
+        fast_insert(self.session, table, rows)
+        return ids
+
+    def _next_ids(self, table: Table, count: int) -> list[int]:
+        """Ids for new rows, known before the insert so it needs no RETURNING."""
         if self.session.get_bind().dialect.name == "sqlite":
-            # SQLite cannot tie RETURNING rows to a multi-row VALUES' order, so
-            # SQLAlchemy would insert row by row. The unit holds the write lock, so
-            # the next ids are known: they are given, and the insert is one statement.
+            # The unit holds SQLite's write lock: nobody else takes ids meanwhile.
             start = int(self.session.scalar(select(func.max(table.c.id))) or 0) + 1
-            ids = list(range(start, start + len(rows)))
-            for record_id, full in zip(ids, rows, strict=True):
-                full["id"] = record_id
-            self.session.execute(insert(table), rows)
-            return ids
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return [int(value) for value in self.session.scalars(statement, rows)]
+            return list(range(start, start + count))
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        query = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+        return [int(value) for value in self.session.scalars(query)]
 
     def _insert(self, creates: list[ParsedRow], key_of: Mapping[int, str | None]) -> list[int]:
         if not creates:
@@ -681,7 +684,7 @@ class Engine:
             }
             for item in rows
         ]
-        self.session.execute(insert(_CHANGES), payload)
+        fast_insert(self.session, _CHANGES, payload)
 
     def _write_errors(self, rows: Sequence[ParsedRow], results: Sequence[RowResult]) -> None:
         payload: list[dict[str, Any]] = []
@@ -703,7 +706,74 @@ class Engine:
                     }
                 )
         if payload:
-            self.session.execute(insert(_ERRORS), payload)
+            fast_insert(self.session, _ERRORS, payload)
+
+
+_UNSET = object()
+
+
+def _defaults(table: Table) -> dict[str, Any]:
+    """The columns' Python-side defaults (a value, or a callable making one)."""
+    defaults: dict[str, Any] = {}
+    for column in table.c:
+        default = column.default
+        if default is None or column.primary_key:
+            continue
+        arg = getattr(default, "arg", None)
+        if getattr(default, "is_callable", False):
+            defaults[column.name] = lambda arg=arg: arg(None)
+        elif getattr(default, "is_scalar", False):
+            defaults[column.name] = arg
+    return defaults
+
+
+def fast_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """A multi-row insert handed to the driver as is (executemany): the values go
+    through the columns' own bind processors once, without SQLAlchemy's per-row
+    parameter machinery, which costs more than the insert itself at this volume."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    columns = list(rows[0])
+    processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+    # Most columns repeat one value down the chunk (the time, a default, {}): each
+    # column remembers its last value and its processed form.
+    last_in: list[Any] = [_UNSET] * len(columns)
+    last_out: list[Any] = [None] * len(columns)
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        values: list[Any] = []
+        for index, name in enumerate(columns):
+            value = row[name]
+            processor = processors[index]
+            if value is None or processor is None:
+                values.append(value)
+            elif value is last_in[index] or (
+                type(value) is type(last_in[index]) and value == last_in[index]
+            ):
+                values.append(last_out[index])
+            else:
+                last_in[index] = value
+                last_out[index] = processor(value)
+                values.append(last_out[index])
+        params.append(tuple(values))
+    quote = dialect.identifier_preparer.quote
+    if dialect.name == "postgresql":
+        # COPY: the rows stream in one command, no statement per row.
+        driver = connection.connection.driver_connection
+        names = ", ".join(quote(name) for name in columns)
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+                for values in params:
+                    copy.write_row(values)
+        return
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) "
+        f"VALUES ({', '.join([mark] * len(columns))})"
+    )
+    connection.exec_driver_sql(sql, params)
 
 
 def keys_by_line(rows: Sequence[ParsedRow], keys: Sequence[Keyed]) -> dict[int, str | None]:

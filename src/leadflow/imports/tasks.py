@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from leadflow.imports.services import (
@@ -16,6 +18,19 @@ from leadflow.imports.services import (
 from leadflow.jobs.kinds import job_kind
 from leadflow.jobs.runner import JobContext
 from leadflow.users.domain import Permission
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A chunk allocates many short-lived objects and no cycles worth chasing: the
+    cyclic collector would run dozens of times per chunk (a third of its time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @job_kind(RUN_JOB, permission=Permission.CONTACTS_WRITE, label="File import")
@@ -35,7 +50,7 @@ def run_import_job(context: JobContext, params: Mapping[str, Any]) -> dict[str, 
     context.progress(done, total)
     for cursor, rows in chunks(imp, registry, start):
         context.raise_if_cancelled()
-        with container.uow() as uow:
+        with _collector_paused(), container.uow() as uow:
             _, counts = run_chunk(import_id, rows, uow=uow, counts=counts)
             done += len(rows)
             context.checkpoint(

@@ -24,10 +24,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, func, select
+from sqlalchemy import BigInteger, ColumnElement, String, Table, any_, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from leadflow.db.base import UTCDateTime
 from leadflow.lib.clock import utcnow
 from leadflow.matching.domain import match_key, normalize_for_match
 from leadflow.matching.models import MatchingStrategy, MatchKey
@@ -113,7 +114,7 @@ def find_many(
     columns = [field_column(item).label(f"f{index}") for index, item in enumerate(shape.fields)]
     query = (
         select(table.c.id, *columns)
-        .where(column.in_(firsts), *_nulls(require_null))
+        .where(one_of(session, column, firsts), *_nulls(require_null))
         .order_by(table.c.updated_at.desc(), table.c.id.desc())
     )
     names = [item.name for item in shape.fields]
@@ -128,6 +129,17 @@ def find_many(
         if key in wanted and key not in found:
             found[key] = int(row[0])
     return found
+
+
+def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `= ANY(array)`: one parameter instead of a
+    thousand, so the driver does not parse a long statement on every chunk."""
+    items = list(values)
+    if session.get_bind().dialect.name != "postgresql" or not items:
+        return cast(ColumnElement[bool], column.in_(items))
+    kind = BigInteger() if isinstance(items[0], int) else String()
+    array = bindparam(None, items, type_=postgresql.ARRAY(kind))
+    return cast(ColumnElement[bool], column == any_(array))
 
 
 def _nulls(fields: Sequence[FieldDef]) -> list[ColumnElement[bool]]:
@@ -146,8 +158,12 @@ def claim_many(session: Session, strategy_id: int, keys: Sequence[str]) -> set[s
         {"strategy_id": strategy_id, "key": key, "record_id": 0, "created_at": now}
         for key in sorted(set(keys))
     ]
-    # One statement compiled once per process: insertmanyvalues batches the rows.
-    return set(session.scalars(_CLAIM, rows))
+    # One statement over an array (sorted: concurrent claimers lock keys in one order).
+    claimed = session.scalars(
+        _CLAIM_ARRAY,
+        {"strategy_id": strategy_id, "keys": [row["key"] for row in rows], "now": now},
+    )
+    return set(claimed)
 
 
 def holders(session: Session, strategy_id: int, keys: Sequence[str]) -> dict[str, int]:
@@ -156,7 +172,7 @@ def holders(session: Session, strategy_id: int, keys: Sequence[str]) -> dict[str
         return {}
     rows = session.execute(
         select(_KEYS.c.key, _KEYS.c.record_id).where(
-            _KEYS.c.strategy_id == strategy_id, _KEYS.c.key.in_(sorted(set(keys)))
+            _KEYS.c.strategy_id == strategy_id, one_of(session, _KEYS.c.key, sorted(set(keys)))
         )
     )
     return {str(key): int(record_id) for key, record_id in rows}
@@ -171,8 +187,19 @@ def write_keys(session: Session, strategy_id: int, pairs: Mapping[str, int]) -> 
         {"strategy_id": strategy_id, "key": key, "record_id": record_id, "created_at": now}
         for key, record_id in sorted(pairs.items())
     ]
-    dialect = session.get_bind().dialect.name
-    session.execute(_UPSERT[dialect], rows)
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement over two arrays: an executemany would send a row at a time.
+        session.execute(
+            _UPSERT_ARRAYS,
+            {
+                "strategy_id": strategy_id,
+                "keys": [row["key"] for row in rows],
+                "ids": [row["record_id"] for row in rows],
+                "now": now,
+            },
+        )
+        return
+    session.execute(_UPSERT, rows)
 
 
 def _upsert(insert_fn: Any) -> Any:
@@ -183,12 +210,19 @@ def _upsert(insert_fn: Any) -> Any:
     )
 
 
-_CLAIM = (
-    postgresql.insert(_KEYS)
-    .on_conflict_do_nothing(index_elements=["strategy_id", "key"])
-    .returning(_KEYS.c.key)
-)
-_UPSERT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+_CLAIM_ARRAY = text(
+    "INSERT INTO match_keys (strategy_id, key, record_id, created_at) "
+    "SELECT :strategy_id, data.key, 0, :now "
+    "FROM unnest(CAST(:keys AS VARCHAR[])) AS data(key) "
+    "ON CONFLICT (strategy_id, key) DO NOTHING RETURNING key"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+_UPSERT = _upsert(sqlite.insert)
+_UPSERT_ARRAYS = text(
+    "INSERT INTO match_keys (strategy_id, key, record_id, created_at) "
+    "SELECT :strategy_id, data.key, data.record_id, :now "
+    "FROM unnest(CAST(:keys AS VARCHAR[]), CAST(:ids AS BIGINT[])) AS data(key, record_id) "
+    "ON CONFLICT (strategy_id, key) DO UPDATE SET record_id = excluded.record_id"
+).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
 __all__ = [

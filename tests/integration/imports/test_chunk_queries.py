@@ -42,6 +42,8 @@ def test_a_lead_chunk_runs_the_same_statements_for_10_rows_as_for_300(
     # The import, the org's phone region, two strategies, leads by email, contacts by
     # email, the contacts' accounts; contacts, leads, match keys, change records (2),
     # the counts. SQLite reads the next ids of contacts and leads (2) and writes the
-    # keys once; PostgreSQL claims the keys, then points them at the records.
+    # keys once. PostgreSQL takes the ids from the sequences (2), claims the keys,
+    # then points them at the records; its four COPY commands (contacts, leads,
+    # change records twice) go to the driver directly and are not counted here.
     dialect = container.engine.dialect.name
-    assert len(large) == {"sqlite": 15, "postgresql": 14}[dialect]
+    assert len(large) == {"sqlite": 15, "postgresql": 12}[dialect]
