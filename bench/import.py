@@ -68,7 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{args.rows / imported:10.0f} rows/s")  # fmt: skip
     print(f"counts: {counts}")
     ratio = floor / imported
-    print(f"ratio import/floor: {ratio:.2f} (goal >= 0.25: {'met' if ratio >= 0.25 else 'NOT met'})")
+    print(
+        f"ratio import/floor: {ratio:.2f} (goal >= 0.25: {'met' if ratio >= 0.25 else 'NOT met'})"
+    )
     print(f"relay afterwards (scoring, process, automation): {drained:.2f} s")
     print(f"peak RSS: {peak_mib:.0f} MiB (goal < 1024: {'met' if peak_mib < 1024 else 'NOT met'})")
     return 0
@@ -196,4 +198,3 @@ def _drain(container: Container) -> float:
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.accounts.events import AccountCreated, AccountUpdated
@@ -352,6 +352,11 @@ class Engine:
         values = self._derived(row.values, self.entity)
         incoming = {name: values[name] for name in row.values}
         changes = decide_changes(current, incoming, self.plan.modes)
+        for name in _IDENTITY & set(changes):
+            # The value the record was matched by, written otherwise ("ANN@x.com",
+            # "fabrikam  inc"): not a change worth an update.
+            if _same_text(changes[name], current.get(name)):
+                del changes[name]
         custom_now = current.get("custom") or {}
         custom_changes = decide_changes(custom_now, row.custom, self.plan.modes)
         for name in custom_changes:
@@ -419,7 +424,9 @@ class Engine:
             claimed = bulk.claim_many(self.session, shape.strategy_id, wanted)
             lost = [key for key in wanted if key not in claimed]
             if lost:
-                found.update(bulk.find_many(self.session, shape, [k for k in keys if k.key in lost]))
+                found.update(
+                    bulk.find_many(self.session, shape, [k for k in keys if k.key in lost])
+                )
             to_make = [key for key in wanted if key not in found]
             ids = self._insert_contacts([new[key] for key in to_make])
             made = dict(zip(to_make, ids, strict=True))
@@ -710,6 +717,14 @@ class Engine:
 
 
 _UNSET = object()
+# Fields records are matched by, compared ignoring case and spacing.
+_IDENTITY = frozenset({"email", "name", "domain"})
+
+
+def _same_text(left: Any, right: Any) -> bool:
+    if not isinstance(left, str) or not isinstance(right, str):
+        return False
+    return " ".join(left.split()).casefold() == " ".join(right.split()).casefold()
 
 
 def _defaults(table: Table) -> dict[str, Any]:
@@ -763,10 +778,10 @@ def fast_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         # COPY: the rows stream in one command, no statement per row.
         driver = connection.connection.driver_connection
         names = ", ".join(quote(name) for name in columns)
-        with driver.cursor() as cursor:  # type: ignore[union-attr]
-            with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
-                for values in params:
-                    copy.write_row(values)
+        statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row_values in params:
+                copy.write_row(row_values)
         return
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (

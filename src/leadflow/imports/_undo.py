@@ -77,9 +77,7 @@ def undo_changes(uow: UnitOfWork, import_id: int) -> dict[str, Any]:
 def _restore(uow: UnitOfWork, entity: str, changes: Sequence[Any], report: dict[str, Any]) -> None:
     session = uow.session
     table = table_for(entity)
-    names = sorted(
-        {name for change in changes for name in (change.after or {}) if "." not in name}
-    )
+    names = sorted({name for change in changes for name in (change.after or {}) if "." not in name})
     columns = [name for name in names if name in table.c]
     current = {
         int(row[0]): row
@@ -179,8 +177,6 @@ def _delete(uow: UnitOfWork, entity: str, ids: list[int], report: dict[str, Any]
     doomed = [record_id for record_id in ids if record_id not in blocked]
     if not doomed:
         return
-    gone = list(
-        session.scalars(delete(table).where(table.c.id.in_(doomed)).returning(table.c.id))
-    )
+    gone = list(session.scalars(delete(table).where(table.c.id.in_(doomed)).returning(table.c.id)))
     report["deleted"] += len(gone)
     uow.publish(*(_deleted(entity, int(record_id)) for record_id in sorted(gone)))

@@ -41,7 +41,9 @@ def _read_mapping(path: Path | None) -> tuple[dict[str, Any] | None, dict[str, A
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
-        raise ValidationFailed(f"The mapping file cannot be read: {error}", field="mapping") from None
+        raise ValidationFailed(
+            f"The mapping file cannot be read: {error}", field="mapping"
+        ) from None
     if isinstance(loaded, dict) and isinstance(loaded.get("mapping"), dict):
         return dict(loaded["mapping"]), dict(loaded.get("options") or {})
     if not isinstance(loaded, dict):
@@ -172,5 +174,7 @@ def import_undo(import_id: Annotated[int, typer.Argument(help="The import's id")
     container = _container()
     with cli_errors():
         report = do_undo_import(import_id, uow=container.uow())
-    typer.echo(f"import {import_id} undone: {report['deleted']} records deleted, "
-               f"{report['restored']} fields restored, {len(report['kept'])} left as they are")
+    typer.echo(
+        f"import {import_id} undone: {report['deleted']} records deleted, "
+        f"{report['restored']} fields restored, {len(report['kept'])} left as they are"
+    )

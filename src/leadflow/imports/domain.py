@@ -90,9 +90,7 @@ Mapping_ = dict[str, ColumnMap]
 
 
 def importable_fields(registry: Registry, entity: str) -> list[FieldDef]:
-    return [
-        item for item in registry.fields_of(entity) if item.importable and item.writable
-    ]
+    return [item for item in registry.fields_of(entity) if item.importable and item.writable]
 
 
 def targets_for(registry: Registry, entity: str) -> dict[str, str]:
@@ -120,11 +118,11 @@ def guess_mapping(headers: Sequence[str], registry: Registry, entity: str) -> Ma
     mapping: Mapping_ = {}
     for header in headers:
         key = squash(header)
-        name = exact.get(key) or loose.get(key)
-        if name is None or name in taken:
+        found = exact.get(key) or loose.get(key)
+        if found is None or found in taken:
             continue
-        taken.add(name)
-        mapping[header] = ColumnMap(name)
+        taken.add(found)
+        mapping[header] = ColumnMap(found)
     return mapping
 
 
@@ -171,9 +169,7 @@ def parse_mapping(
                 field=f"mapping.{column}",
             )
         if headers is not None and str(column) not in headers:
-            raise ValidationFailed(
-                f"The file has no column {column!r}", field=f"mapping.{column}"
-            )
+            raise ValidationFailed(f"The file has no column {column!r}", field=f"mapping.{column}")
         seen[name] = str(column)
         mapping[str(column)] = ColumnMap(name, mode)
     if not mapping:

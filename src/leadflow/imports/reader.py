@@ -133,7 +133,5 @@ def iter_xlsx(path: Path) -> Iterator[tuple[int, list[str]]]:
         sheet = workbook.get_sheet_by_index(0)
     except Exception as error:  # calamine raises its own types for damaged files
         raise _bad_file(f"The workbook cannot be read: {error}") from None
-    line = 0
-    for cells in sheet.iter_rows():
-        line += 1
+    for line, cells in enumerate(sheet.iter_rows(), start=1):
         yield line, [_cell_text(value) for value in cells]

@@ -87,9 +87,14 @@ def plan_of(imp: Import, registry: Registry) -> Plan:
 
 def status_of(imp: Import, job: Job | None) -> str:
     """The import's status; a running import whose job ended badly shows how."""
-    if imp.status == ImportStatus.RUNNING and job is not None and job.status in (
-        "failed",
-        "cancelled",
+    if (
+        imp.status == ImportStatus.RUNNING
+        and job is not None
+        and job.status
+        in (
+            "failed",
+            "cancelled",
+        )
     ):
         return job.status
     return imp.status
@@ -172,15 +177,37 @@ def create_import(
     _checked_entity(entity)
     path, sha256, size = store_upload(source, storage)
     try:
-        info = sniff(path)
-    except ValidationFailed:
+        return _create_import(
+            entity, filename, path, sha256, size, uow, storage, mapping, mapping_name, options,
+            created_by,
+        )  # fmt: skip
+    except BaseException:
         path.unlink(missing_ok=True)
         raise
+
+
+def _create_import(
+    entity: str,
+    filename: str,
+    path: Path,
+    sha256: str,
+    size: int,
+    uow: UnitOfWork,
+    storage: Path,
+    mapping: Mapping[str, Any] | None,
+    mapping_name: str | None,
+    options: Mapping[str, Any] | None,
+    created_by: int | None,
+) -> Import:
+    info = sniff(path)
     registry = uow.registry
     if mapping is not None:
         chosen = parse_mapping(mapping, registry, entity, info.headers)
     elif mapping_name:
-        saved = get_saved_mapping(uow.session, entity, mapping_name)
+        try:
+            saved = get_saved_mapping(uow.session, entity, mapping_name)
+        except NotFound as error:
+            raise ValidationFailed(error.message, field="mapping_name") from None
         chosen = parse_mapping(
             {k: v for k, v in saved.mapping.items() if k in info.headers}, registry, entity
         )
@@ -458,9 +485,9 @@ def error_file_rows(session: Session, import_id: int) -> Iterator[list[str]]:
 def error_count(session: Session, import_id: int) -> int:
     return int(
         session.scalar(
-            select(func.count()).select_from(ImportRowError).where(
-                ImportRowError.import_id == import_id
-            )
+            select(func.count())
+            .select_from(ImportRowError)
+            .where(ImportRowError.import_id == import_id)
         )
         or 0
     )
@@ -494,9 +521,7 @@ do_undo_import = in_own_transaction(undo_import)
 
 
 def has_changes(session: Session, import_id: int) -> bool:
-    return bool(
-        session.scalar(select(exists().where(ImportChange.import_id == import_id)))
-    )
+    return bool(session.scalar(select(exists().where(ImportChange.import_id == import_id))))
 
 
 def delete_import_records(session: Session, import_id: int) -> None:

@@ -33,7 +33,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-@job_kind(RUN_JOB, permission=Permission.CONTACTS_WRITE, label="File import")
+@job_kind(RUN_JOB, permission=Permission.IMPORTS_RUN, label="File import")
 def run_import_job(context: JobContext, params: Mapping[str, Any]) -> dict[str, Any]:
     """Import the file chunk by chunk; a resumed run continues at the saved cursor."""
     container = context.container

@@ -55,6 +55,8 @@ class Permission(StrEnum):
     AUTOMATION_ADMIN = "automation:admin"
     # The event outbox: parked events and their retry.
     SYSTEM_ADMIN = "system:admin"
+    # File imports of contacts, accounts and leads (and undoing them).
+    IMPORTS_RUN = "imports:run"
 
 
 _READ_RECORDS = {
@@ -83,6 +85,7 @@ _MARKETING_ASSETS = {
     Permission.SCORING_ADMIN,
     Permission.AUTOMATION_READ,
     Permission.AUTOMATION_ADMIN,
+    Permission.IMPORTS_RUN,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

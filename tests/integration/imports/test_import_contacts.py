@@ -28,7 +28,16 @@ def test_a_csv_creates_contacts_and_reports_a_bad_row(container: Container) -> N
     ]
     with container.read_session() as session:
         header, *errors = list(error_file_rows(session, import_id))
-    assert header == ["line", "column", "code", "message", "E-mail", "First Name", "Last name", "Phone"]
+    assert header == [
+        "line",
+        "column",
+        "code",
+        "message",
+        "E-mail",
+        "First Name",
+        "Last name",
+        "Phone",
+    ]
     [only] = errors
     assert only[:3] == ["3", "E-mail", "invalid_email"]
     assert only[4:] == ["not-an-email", "Bob", "Ray", ""]

@@ -29,7 +29,11 @@ def test_leads_link_to_existing_contacts_and_get_marketing_only_ones(
     assert (imp.counts["create"], imp.counts["contacts_created"]) == (2, 1)
     first, second = leads(container)
     known, made = contacts(container)
-    assert (first.topic, first.parent_contact_id, first.source) == ("Conference", known_id, "import")
+    assert (first.topic, first.parent_contact_id, first.source) == (
+        "Conference",
+        known_id,
+        "import",
+    )
     assert (second.parent_contact_id, second.parent_account_id) == (made.id, account_id)
     assert (made.email, made.first_name, made.marketing_only) == ("bo@example.com", "Bo", True)
     assert known.id == known_id

@@ -59,7 +59,11 @@ def test_a_row_is_read_into_typed_values_and_cell_errors() -> None:
     good = reader.read(2, ["ann@example.com", "42"])
     bad = reader.read(3, ["ann@example.com", "big"])
 
-    assert (good.values, good.custom, good.errors) == ({"email": "ann@example.com"}, {"shoe_size": 42}, [])
+    assert (good.values, good.custom, good.errors) == (
+        {"email": "ann@example.com"},
+        {"shoe_size": 42},
+        [],
+    )
     [error] = bad.errors
     assert (error.column, error.code) == ("size", "invalid_value")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi.testclient import TestClient
 
 from leadflow.bootstrap import Container
@@ -99,3 +101,22 @@ def test_an_empty_file_is_refused(client: TestClient, admin: dict[str, str]) -> 
 
     assert answer.status_code == 422
     assert answer.json()["field"] == "file"
+
+
+# Who may import, pinned: the marketing roles; not sales or telemarketing.
+MAY_IMPORT = {
+    "admin": 200,
+    "marketer": 200,
+    "sales_manager": 403,
+    "salesperson": 403,
+    "telemarketer": 403,
+}
+
+
+def test_who_may_see_imports(
+    client: TestClient, headers_for: Callable[[str], dict[str, str]]
+) -> None:
+    seen = {role: client.get("/api/v1/imports", headers=headers_for(role)).status_code
+            for role in MAY_IMPORT}  # fmt: skip
+
+    assert seen == MAY_IMPORT

@@ -47,7 +47,7 @@ def csv_stream(rows: Iterator[list[str]]) -> Iterator[str]:
 
 def routers() -> list[APIRouter]:
     router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
-    can_import = Authorize(P.CONTACTS_WRITE)
+    can_import = Authorize(P.IMPORTS_RUN)
 
     @router.post(
         "",

@@ -36,7 +36,9 @@ def _index(request: Request, *, error: LeadflowError | None = None) -> Response:
         "saved": saved,
         "error": error,
     }
-    return render(request, "imports/index.html", context, status=error.http_status if error else 200)
+    return render(
+        request, "imports/index.html", context, status=error.http_status if error else 200
+    )
 
 
 def _detail(
@@ -80,7 +82,7 @@ def _mapping_from(form: FormData, headers: list[str]) -> dict[str, Any]:
 
 def routers() -> list[APIRouter]:
     router = APIRouter(include_in_schema=False)
-    can_import = Authorize(Permission.CONTACTS_WRITE)
+    can_import = Authorize(Permission.IMPORTS_RUN)
 
     @router.get("/imports")
     def index(request: Request, principal: Principal = Depends(can_import)) -> Response:

@@ -46,7 +46,7 @@ FEATURE_PAGES: tuple[tuple[str, str, Permission], ...] = (
     ("/scoring", "Scoring", Permission.SCORING_READ),
     ("/queues", "Queues", Permission.TASKS_READ),
     ("/dashboard", "Dashboard", Permission.DASHBOARDS_READ),
-    ("/imports", "Imports", Permission.CONTACTS_WRITE),
+    ("/imports", "Imports", Permission.IMPORTS_RUN),
 )
 
 
