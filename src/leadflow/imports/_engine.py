@@ -303,10 +303,15 @@ class Engine:
     ) -> dict[str, int]:
         """key -> line of an earlier chunk's row of this import that wrote the record."""
         if self.dry:
-            earlier = {key: line for key, line in self.seen.items()}
+            # 16 hex digits of each key (64 bits) keep a million rows' keys small.
+            earlier = {
+                keyed.key: self.seen[keyed.key[:16]]
+                for keyed in keys
+                if keyed.key is not None and keyed.key[:16] in self.seen
+            }
             for row, keyed in zip(rows, keys, strict=True):
                 if keyed.key is not None:
-                    self.seen.setdefault(keyed.key, row.line)
+                    self.seen.setdefault(keyed.key[:16], row.line)
             return earlier
         ids = sorted(set(found.values()))
         if not ids:

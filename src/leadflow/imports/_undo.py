@@ -7,7 +7,7 @@ no other record points at. Whatever is left alone is reported.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, select, update
@@ -24,10 +24,6 @@ from leadflow.registry.sql import table_for
 
 _CHANGES = cast(Table, ImportChange.__table__)
 CHUNK = 1000
-
-
-def _chunks(items: Sequence[Any], size: int = CHUNK) -> list[Sequence[Any]]:
-    return [items[index : index + size] for index in range(0, len(items), size)]
 
 
 def _updated(entity: str, record_id: int, changed: tuple[str, ...]) -> Event:
@@ -47,31 +43,42 @@ def _deleted(entity: str, record_id: int) -> Event:
 
 
 def undo_changes(uow: UnitOfWork, import_id: int) -> dict[str, Any]:
-    session = uow.session
+    """Page through the change records (never all in memory): restores first, then
+    deletes of created records, leads before the contacts and accounts they point at."""
     report: dict[str, Any] = {"deleted": 0, "restored": 0, "kept": []}
-    rows = session.execute(
-        select(
-            _CHANGES.c.entity,
-            _CHANGES.c.record_id,
-            _CHANGES.c.action,
-            _CHANGES.c.before,
-            _CHANGES.c.after,
-            _CHANGES.c.line,
-        )
-        .where(_CHANGES.c.import_id == import_id)
-        .order_by(_CHANGES.c.id)
-    ).all()
-    updated = [row for row in rows if row.action == "updated"]
-    created = [row for row in rows if row.action == "created"]
     for entity in ("lead", "contact", "account"):
-        mine = [row for row in updated if row.entity == entity]
-        for part in _chunks(mine):
-            _restore(uow, entity, part, report)
+        for page in _pages(uow, import_id, entity, "updated"):
+            _restore(uow, entity, page, report)
     for entity in ("lead", "contact", "account"):
-        ids = sorted({int(row.record_id) for row in created if row.entity == entity})
-        for part in _chunks(ids):
-            _delete(uow, entity, list(part), report)
+        for page in _pages(uow, import_id, entity, "created"):
+            _delete(uow, entity, sorted({int(row.record_id) for row in page}), report)
     return report
+
+
+def _pages(uow: UnitOfWork, import_id: int, entity: str, action: str) -> Iterator[list[Any]]:
+    after = 0
+    while True:
+        page = uow.session.execute(
+            select(
+                _CHANGES.c.id,
+                _CHANGES.c.record_id,
+                _CHANGES.c.before,
+                _CHANGES.c.after,
+                _CHANGES.c.line,
+            )
+            .where(
+                _CHANGES.c.import_id == import_id,
+                _CHANGES.c.entity == entity,
+                _CHANGES.c.action == action,
+                _CHANGES.c.id > after,
+            )
+            .order_by(_CHANGES.c.id)
+            .limit(CHUNK)
+        ).all()
+        if not page:
+            return
+        yield list(page)
+        after = int(page[-1].id)
 
 
 def _restore(uow: UnitOfWork, entity: str, changes: Sequence[Any], report: dict[str, Any]) -> None:

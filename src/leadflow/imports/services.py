@@ -505,9 +505,12 @@ def undo_import(import_id: int, *, uow: UnitOfWork) -> dict[str, Any]:
     imp = session.get(Import, import_id, with_for_update=True)
     if imp is None:
         raise NotFound(f"No import {import_id}", field="import_id")
-    if imp.status != ImportStatus.DONE:
+    job = session.get(Job, imp.job_id) if imp.job_id else None
+    status = status_of(imp, job)
+    if status not in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED):
         raise Conflict(
-            f"Only a finished import can be undone (this one is {imp.status})", field="status"
+            f"Only an import that has ended can be undone (this one is {status})",
+            field="status",
         )
     report = undo_changes(uow, import_id)
     imp.status = ImportStatus.UNDONE.value

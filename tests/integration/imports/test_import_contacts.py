@@ -169,3 +169,23 @@ def test_undo_removes_created_contacts_and_restores_changed_fields(
             "reason": "changed since the import",
         }
     ]
+
+
+def test_an_import_cancelled_midway_can_be_undone(container: Container) -> None:
+    from sqlalchemy import update
+
+    from leadflow.imports.models import Import
+    from leadflow.jobs.models import Job
+
+    import_id = upload(container, "contact", csv_bytes("email", "ann@example.com"))
+    imp = run(container, import_id)
+    # As a cancel between chunks leaves it: the job ended, the import never finished.
+    with container.engine.begin() as connection:
+        connection.execute(update(Import).values(status="running"))
+        connection.execute(update(Job).where(Job.id == imp.job_id).values(status="cancelled"))
+
+    with container.uow() as uow:
+        report = do_undo_import(import_id, uow=uow)
+
+    assert report["deleted"] == 1
+    assert contacts(container) == []
