@@ -120,3 +120,35 @@ def test_who_may_see_imports(
             for role in MAY_IMPORT}  # fmt: skip
 
     assert seen == MAY_IMPORT
+
+
+def test_a_saved_mapping_is_reused_by_name(client: TestClient, admin: dict[str, str]) -> None:
+    saved = client.put(
+        "/api/v1/imports/mappings",
+        json={
+            "name": "Trade fair",
+            "entity": "contact",
+            "mapping": {"Mail": "email", "Town": {"field": "city", "mode": "fill"}},
+        },
+        headers=admin,
+    )
+    assert saved.status_code == 200, saved.text
+
+    uploaded = client.post(
+        "/api/v1/imports",
+        data={"entity": "contact", "mapping_name": "Trade fair"},
+        files={"file": ("people.csv", DATA, "text/csv")},
+        headers=admin,
+    )
+
+    assert uploaded.json()["mapping"] == {
+        "Mail": {"field": "email", "mode": "overwrite"},
+        "Town": {"field": "city", "mode": "fill"},
+    }
+    missing = client.post(
+        "/api/v1/imports",
+        data={"entity": "contact", "mapping_name": "Nope"},
+        files={"file": ("people.csv", DATA, "text/csv")},
+        headers=admin,
+    )
+    assert (missing.status_code, missing.json()["field"]) == (422, "mapping_name")
