@@ -13,7 +13,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from leadflow.accounts.events import AccountCreated, AccountUpdated
@@ -35,8 +47,7 @@ from leadflow.imports.models import ImportChange, ImportRowError
 from leadflow.leads.events import LeadCreated, LeadUpdated
 from leadflow.lib.clock import utcnow
 from leadflow.lib.normalize import InvalidEmail, normalize_email, parse_phone, phone_region
-from leadflow.matching import bulk
-from leadflow.matching.bulk import Keyed, StrategyShape, one_of
+from leadflow.matching import batch
 from leadflow.matching.models import MatchingStrategy
 from leadflow.matching.services import default_contact_strategy, default_lead_strategy
 from leadflow.registry.domain import FieldDef, FieldType, Registry
@@ -47,6 +58,25 @@ _ERRORS = cast(Table, ImportRowError.__table__)
 
 # Derived columns written with the field they follow.
 _PERSON = ("contact", "lead")
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """A row's identity in its chunk: "id:<n>" when it matched record n, its match
+    key when it is new (None when the strategy cannot be applied to it)."""
+
+    key: str | None
+
+
+def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `= ANY(array)`: one parameter instead of a
+    thousand, so the driver does not parse a long statement on every chunk."""
+    items = list(values)
+    if session.get_bind().dialect.name != "postgresql" or not items:
+        return cast(ColumnElement[bool], column.in_(items))
+    kind = BigInteger() if isinstance(items[0], int) else String()
+    array = bindparam(None, items, type_=postgresql.ARRAY(kind))
+    return cast(ColumnElement[bool], column == any_(array))
 
 
 @dataclass
@@ -124,7 +154,7 @@ class Engine:
         self.seen: dict[str, int] = {}
         self.seen_contacts: set[str] = set()
         self.events: list[Event] = []
-        self.shape: StrategyShape | None = None
+        self.strategy: MatchingStrategy | None = None
         self.require_null: tuple[FieldDef, ...] = ()
         self.claimable = True
         if plan.entity in _PERSON:
@@ -133,24 +163,30 @@ class Engine:
             )
             strategy = _strategy(session, plan.entity, strategy_id)
             if strategy is not None:
-                self._set_shape(StrategyShape.of(registry, strategy))
-        self.contact_shape: StrategyShape | None = None
+                self._set_strategy(strategy)
+        self.contact_strategy: MatchingStrategy | None = None
         if plan.entity == "lead":
-            strategy = _strategy(session, "contact", plan.contact_strategy_id)
-            if strategy is not None:
-                self.contact_shape = StrategyShape.of(registry, strategy)
+            self.contact_strategy = _strategy(session, "contact", plan.contact_strategy_id)
 
-    def _set_shape(self, shape: StrategyShape) -> None:
+    def _set_strategy(self, strategy: MatchingStrategy) -> None:
         # Strategy fields the file does not carry at all (a lead's marketing page)
         # match records where they are empty; such reduced keys are not claimed.
         mapped = self.plan.fields
-        present = tuple(item for item in shape.fields if item.name in mapped)
-        absent = tuple(item for item in shape.fields if item.name not in mapped)
+        known = [name for name in strategy.fields if self.registry.has_field(strategy.target, name)]
+        present = [name for name in known if name in mapped]
         if not present:
             return
-        self.shape = StrategyShape(shape.strategy_id, shape.target, present)
-        self.require_null = absent
-        self.claimable = not absent
+        self.require_null = tuple(
+            self.registry.field(strategy.target, name) for name in known if name not in mapped
+        )
+        self.claimable = not self.require_null and len(known) == len(strategy.fields)
+        if self.claimable:
+            self.strategy = strategy
+        else:
+            # A transient copy (never added to the session) over the fields given.
+            self.strategy = MatchingStrategy(
+                id=strategy.id, name=strategy.name, target=strategy.target, fields=present
+            )
 
     # --- values ----------------------------------------------------------------------
 
@@ -253,11 +289,63 @@ class Engine:
     def _lookup(self, rows: Sequence[ParsedRow]) -> tuple[dict[str, int], list[Keyed]]:
         if self.entity == "account":
             return self._lookup_accounts(rows)
-        if self.shape is None:
-            return {}, [Keyed(None, None) for _ in rows]
-        keys = bulk.keys_for(self.shape, [self._match_values(row) for row in rows], self.region)
-        found = bulk.find_many(self.session, self.shape, keys, require_null=self.require_null)
+        if self.strategy is None:
+            return {}, [Keyed(None) for _ in rows]
+        return self._match(self.strategy, [self._match_values(row) for row in rows])
+
+    def _match(
+        self, strategy: MatchingStrategy, values: Sequence[Mapping[str, Any]]
+    ) -> tuple[dict[str, int], list[Keyed]]:
+        """One lookup through matching's batch API: identities and the records found."""
+        candidates = [batch.Candidate(item, region=self._region_of(item)) for item in values]
+        matches = batch.match_many(self.session, self.registry, strategy, candidates)
+        if strategy.target == self.entity and self.require_null:
+            matches = self._empty_where_absent(matches)
+        found: dict[str, int] = {}
+        keys: list[Keyed] = []
+        for match in matches:
+            if match.record_id is not None:
+                ident = f"id:{match.record_id}"
+                found[ident] = int(match.record_id)
+                keys.append(Keyed(ident))
+            else:
+                keys.append(Keyed(match.key))
         return found, keys
+
+    def _region_of(self, values: Mapping[str, Any]) -> Callable[[], str | None]:
+        return lambda: phone_region([values.get("country")], None, self.region)
+
+    def _empty_where_absent(self, matches: list[batch.BatchMatch]) -> list[batch.BatchMatch]:
+        """Of each match and its other candidates, the first whose strategy fields the
+        file does not carry are empty (one query for the chunk)."""
+        ids = sorted(
+            {
+                rid
+                for m in matches
+                if m.record_id is not None
+                for rid in (m.record_id, *m.candidates)
+            }
+        )
+        if not ids:
+            return matches
+        from leadflow.registry.sql import field_column
+
+        ok = set(
+            self.session.scalars(
+                select(self.table.c.id).where(
+                    one_of(self.session, self.table.c.id, ids),
+                    *(field_column(item).is_(None) for item in self.require_null),
+                )
+            )
+        )
+        kept: list[batch.BatchMatch] = []
+        for match in matches:
+            if match.record_id is None:
+                kept.append(match)
+                continue
+            winner = next((rid for rid in (match.record_id, *match.candidates) if rid in ok), None)
+            kept.append(batch.BatchMatch(winner, key=None))
+        return kept
 
     def _lookup_accounts(self, rows: Sequence[ParsedRow]) -> tuple[dict[str, int], list[Keyed]]:
         """Accounts match by web domain when the row has one, else by name."""
@@ -267,14 +355,15 @@ class Engine:
             domain = values.get("domain")
             name = values.get("name")
             if domain:
-                keys.append(Keyed(f"domain:{domain}", (domain,)))
+                keys.append(Keyed(f"domain:{domain}"))
             elif name:
-                keys.append(Keyed(f"name:{' '.join(str(name).split()).casefold()}", (name,)))
+                keys.append(Keyed(f"name:{' '.join(str(name).split()).casefold()}"))
             else:
-                keys.append(Keyed(None, None))
+                keys.append(Keyed(None))
         domains = sorted({k.key[7:] for k in keys if k.key and k.key.startswith("domain:")})
         names = sorted({k.key[5:] for k in keys if k.key and k.key.startswith("name:")})
-        return self._accounts_by(domains, names), keys
+        found = self._accounts_by(domains, names)
+        return found, keys
 
     def _accounts_by(self, domains: Sequence[str], names: Sequence[str]) -> dict[str, int]:
         if not domains and not names:
@@ -373,31 +462,22 @@ class Engine:
     def _claim(
         self, creates: list[ParsedRow], key_of: Mapping[int, str | None]
     ) -> tuple[list[ParsedRow], dict[int, int]]:
-        """Claim the creates' keys; rows whose key another writer holds match its record."""
-        if self.shape is None or not self.claimable or self.entity == "account":
+        """Claim the creates' keys; rows whose key another writer won (a form
+        submission racing the import) match its record on a second lookup."""
+        if self.strategy is None or not self.claimable or self.entity == "account":
             return creates, {}
         keys = [key for row in creates if (key := key_of.get(row.line))]
-        claimed = bulk.claim_many(self.session, self.shape.strategy_id, keys)
-        lost = [key for key in keys if key not in claimed]
+        claimed = batch.claim_keys(self.session, self.strategy.id, keys)
+        lost = [row for row in creates if key_of.get(row.line) and key_of[row.line] not in claimed]
         if not lost:
             return creates, {}
-        held = bulk.holders(self.session, self.shape.strategy_id, lost)
-        existing = set(
-            self.session.scalars(
-                select(self.table.c.id).where(
-                    one_of(self.session, self.table.c.id, sorted(set(held.values())))
-                )
-            )
-        )
-        raced: dict[int, int] = {}
-        kept: list[ParsedRow] = []
-        for row in creates:
-            holder = held.get(key_of.get(row.line) or "")
-            if holder and holder in existing:
-                raced[row.line] = holder
-            else:
-                kept.append(row)
-        return kept, raced
+        found, again = self._match(self.strategy, [self._match_values(row) for row in lost])
+        raced = {
+            row.line: found[keyed.key]
+            for row, keyed in zip(lost, again, strict=True)
+            if keyed.key in found
+        }
+        return [row for row in creates if row.line not in raced], raced
 
     # --- links -----------------------------------------------------------------------
 
@@ -409,38 +489,37 @@ class Engine:
     ) -> int:
         """Each lead without a parent contact gets the contact its email (the contact
         strategy) finds, or a new marketing-only one when the import creates them."""
-        if self.contact_shape is None or "parent_contact_id" in self.plan.fields:
+        strategy = self.contact_strategy
+        if strategy is None or "parent_contact_id" in self.plan.fields:
             return 0
         needing = [row for row in creates] + [
             row for row, record_id, _ in updates if not current[record_id].get("parent_contact_id")
         ]
         if not needing:
             return 0
-        shape = self.contact_shape
-        keys = bulk.keys_for(shape, [row.values for row in needing], self.region)
-        found = bulk.find_many(self.session, shape, keys)
+        found, keys = self._match(strategy, [row.values for row in needing])
         new: dict[str, ParsedRow] = {}
         for row, keyed in zip(needing, keys, strict=True):
             if keyed.key is not None and keyed.key not in found and self.plan.create_contacts:
                 new.setdefault(keyed.key, row)
         created = 0
         if new and not self.dry:
-            wanted = list(new)
-            claimed = bulk.claim_many(self.session, shape.strategy_id, wanted)
-            lost = [key for key in wanted if key not in claimed]
+            claimed = batch.claim_keys(self.session, strategy.id, list(new))
+            lost = [key for key in new if key not in claimed]
             if lost:
-                found.update(
-                    bulk.find_many(self.session, shape, [k for k in keys if k.key in lost])
-                )
-            to_make = [key for key in wanted if key not in found]
+                again_found, again = self._match(strategy, [new[key].values for key in lost])
+                for key, keyed in zip(lost, again, strict=True):
+                    if keyed.key in again_found:
+                        found[key] = again_found[keyed.key]
+            to_make = [key for key in new if key not in found]
             ids = self._insert_contacts([new[key] for key in to_make])
             made = dict(zip(to_make, ids, strict=True))
-            bulk.write_keys(self.session, shape.strategy_id, made)
+            batch.assign_keys(self.session, strategy.id, made)
             found.update(made)
             created = len(made)
         elif new:
-            fresh = [key for key in new if key not in self.seen_contacts]
-            self.seen_contacts.update(fresh)
+            fresh = [key for key in new if key[:16] not in self.seen_contacts]
+            self.seen_contacts.update(key[:16] for key in fresh)
             created = len(fresh)
         accounts = self._contact_accounts(set(found.values()))
         for row, keyed in zip(needing, keys, strict=True):
@@ -611,13 +690,13 @@ class Engine:
             "account": lambda rid: AccountCreated(account_id=rid),
         }[self.entity]
         self.events.extend(created(record_id) for record_id in ids)
-        if self.shape is not None and self.claimable:
+        if self.strategy is not None and self.claimable:
             pairs = {
                 key: record_id
                 for row, record_id in zip(creates, ids, strict=True)
                 if (key := key_of.get(row.line))
             }
-            bulk.write_keys(self.session, self.shape.strategy_id, pairs)
+            batch.assign_keys(self.session, self.strategy.id, pairs)
         self._record_changes(
             [
                 {"line": row.line, "entity": self.entity, "record_id": record_id}

@@ -97,6 +97,55 @@ def normalize_for_match(definition: FieldDef, value: Any, region: str | None = N
     return definition.coerce(value)
 
 
+def field_value(values: Mapping[str, Any], definition: FieldDef) -> Any:
+    """The raw value a record's `values` give for a field (custom ones under `custom`)."""
+    if definition.custom:
+        custom = values.get("custom")
+        return custom.get(definition.name) if isinstance(custom, Mapping) else None
+    return values.get(definition.name)
+
+
+@dataclass(frozen=True)
+class StrategyValues:
+    """A strategy applied to one record's values: the normalised values by field, in
+    the strategy's order, or the fields that had none (then it cannot be applied)."""
+
+    normalised: dict[str, Any]
+    missing: tuple[str, ...]
+
+    @property
+    def applies(self) -> bool:
+        return not self.missing
+
+
+def strategy_values(
+    fields: Sequence[str],
+    definitions: Mapping[str, FieldDef],
+    values: Mapping[str, Any],
+    region: str | None = None,
+) -> StrategyValues:
+    """Normalise `values` for the strategy `fields` (`definitions` holds those the
+    registry knows; an unknown one counts as missing). Phones needing a region are read
+    in `region`."""
+    normalised: dict[str, Any] = {}
+    missing: list[str] = []
+    for name in fields:
+        definition = definitions.get(name)
+        if definition is None:
+            missing.append(name)
+            continue
+        value = normalize_for_match(definition, field_value(values, definition), region)
+        if value is None:
+            missing.append(definition.name)
+        else:
+            normalised[name] = value
+    return StrategyValues(normalised, tuple(missing))
+
+
+def missing_reason(strategy_name: str, missing: Sequence[str]) -> str:
+    return f"cannot match on {strategy_name!r}: no value for {', '.join(missing)}"
+
+
 def match_key(fields: Sequence[str], values: Mapping[str, Any]) -> str:
     """A stable hash of the normalised values, in the strategy's field order."""
     payload = json.dumps([[name, values[name]] for name in fields], default=str, sort_keys=False)
