@@ -45,6 +45,7 @@ CONCEPT_MODULES = (
     "leadflow.segments.events",
     "leadflow.segments.wiring",
     "leadflow.segments.tasks",
+    "leadflow.imports.tasks",
     # Last: automation subscribes to every event the modules above declared.
     "leadflow.automation.wiring",
 )

@@ -498,6 +498,9 @@ def _add_capability_apps() -> None:
 
     app.add_typer(capture_app, name="capture")
     app.add_typer(segments_app, name="segments")
+    from leadflow.imports.cli import import_app
+
+    app.add_typer(import_app, name="import")
 
 
 _add_capability_apps()

@@ -3,6 +3,7 @@
 # Each capability's tables, imported for their declarations.
 import leadflow.automation.models
 import leadflow.capture.models
+import leadflow.imports.models
 import leadflow.jobs.models
 import leadflow.matching.models
 import leadflow.process.models

@@ -58,6 +58,8 @@ class Permission(StrEnum):
     SEGMENTS_WRITE = "segments:write"
     # The event outbox: parked events and their retry.
     SYSTEM_ADMIN = "system:admin"
+    # File imports of contacts, accounts and leads (and undoing them).
+    IMPORTS_RUN = "imports:run"
 
 
 _READ_RECORDS = {
@@ -88,6 +90,7 @@ _MARKETING_ASSETS = {
     Permission.AUTOMATION_READ,
     Permission.AUTOMATION_ADMIN,
     Permission.SEGMENTS_WRITE,
+    Permission.IMPORTS_RUN,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

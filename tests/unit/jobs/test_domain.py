@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 import leadflow.automation.tasks
+import leadflow.imports.tasks
 import leadflow.scoring.tasks  # noqa: F401  (they declare the kinds pinned below)
 from leadflow.errors import NotFound
 from leadflow.jobs.domain import (
@@ -58,10 +59,10 @@ def test_a_failed_job_shows_our_own_errors_message_and_others_type() -> None:
 
 
 # Who may start (and so see and cancel) each shipped kind, pinned rather than derived.
-SHIPPED = {"scoring.rescore", "automation.backfill_orphans"}
+SHIPPED = {"scoring.rescore", "automation.backfill_orphans", "imports.run"}
 KINDS_BY_ROLE = {
-    Role.ADMIN: ["automation.backfill_orphans", "scoring.rescore"],
-    Role.MARKETER: ["automation.backfill_orphans", "scoring.rescore"],
+    Role.ADMIN: ["automation.backfill_orphans", "imports.run", "scoring.rescore"],
+    Role.MARKETER: ["automation.backfill_orphans", "imports.run", "scoring.rescore"],
     Role.SALES_MANAGER: [],
     Role.SALESPERSON: [],
     Role.TELEMARKETER: [],

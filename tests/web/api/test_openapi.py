@@ -32,6 +32,9 @@ RATE_LIMITED = {
 }
 # Policy, pinned: the operations whose services refuse a write with 409.
 CONFLICTS = {
+    ("put", "/api/v1/imports/{import_id}/mapping"),
+    ("post", "/api/v1/imports/{import_id}/run"),
+    ("post", "/api/v1/imports/{import_id}/undo"),
     ("delete", "/api/v1/accounts/{record_id}"),
     ("delete", "/api/v1/contacts/{record_id}"),
     ("patch", "/api/v1/leads/{record_id}"),

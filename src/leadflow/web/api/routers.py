@@ -313,7 +313,16 @@ def health_router() -> APIRouter:
 
 
 def api_routers() -> list[APIRouter]:
-    from leadflow.web.api import automation, capture, jobs, outbox, process, scoring, segments
+    from leadflow.web.api import (
+        automation,
+        capture,
+        imports,
+        jobs,
+        outbox,
+        process,
+        scoring,
+        segments,
+    )
 
     return [
         health_router(),
@@ -329,5 +338,6 @@ def api_routers() -> list[APIRouter]:
         *jobs.routers(),
         *segments.routers(),
         segments.contact_segments_router(),
+        *imports.routers(),
         outbox.router,
     ]

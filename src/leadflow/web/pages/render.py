@@ -47,6 +47,7 @@ FEATURE_PAGES: tuple[tuple[str, str, Permission], ...] = (
     ("/segments", "Segments", Permission.SEGMENTS_READ),
     ("/queues", "Queues", Permission.TASKS_READ),
     ("/dashboard", "Dashboard", Permission.DASHBOARDS_READ),
+    ("/imports", "Imports", Permission.IMPORTS_RUN),
 )
 
 

@@ -1,0 +1,1 @@
+"""File imports: contacts, accounts and leads from CSV and XLSX, matched, resumable, undoable."""

@@ -1,0 +1,189 @@
+"""Undoing an import from its change records, set-based, per chunk of records.
+
+Changed fields come back where the record still holds what the import wrote;
+records the import created are deleted, leads first, then contacts and accounts
+no other record points at. Whatever is left alone is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, delete, select, update
+
+from leadflow.accounts.events import AccountDeleted, AccountUpdated
+from leadflow.bus import Event
+from leadflow.contacts.events import ContactDeleted, ContactUpdated
+from leadflow.db.uow import UnitOfWork
+from leadflow.imports.domain import comparable
+from leadflow.imports.models import ImportChange
+from leadflow.leads.events import LeadDeleted, LeadUpdated
+from leadflow.lib.clock import utcnow
+from leadflow.registry.sql import table_for
+
+_CHANGES = cast(Table, ImportChange.__table__)
+CHUNK = 1000
+
+
+def _updated(entity: str, record_id: int, changed: tuple[str, ...]) -> Event:
+    if entity == "contact":
+        return ContactUpdated(contact_id=record_id, changed=changed)
+    if entity == "lead":
+        return LeadUpdated(lead_id=record_id, changed=changed)
+    return AccountUpdated(account_id=record_id, changed=changed)
+
+
+def _deleted(entity: str, record_id: int) -> Event:
+    if entity == "contact":
+        return ContactDeleted(contact_id=record_id)
+    if entity == "lead":
+        return LeadDeleted(lead_id=record_id)
+    return AccountDeleted(account_id=record_id)
+
+
+def undo_changes(uow: UnitOfWork, import_id: int) -> dict[str, Any]:
+    """Page through the change records (never all in memory): restores first, then
+    deletes of created records, leads before the contacts and accounts they point at."""
+    report: dict[str, Any] = {"deleted": 0, "restored": 0, "kept": []}
+    for entity in ("lead", "contact", "account"):
+        for page in _pages(uow, import_id, entity, "updated"):
+            _restore(uow, entity, page, report)
+    for entity in ("lead", "contact", "account"):
+        for page in _pages(uow, import_id, entity, "created"):
+            _delete(uow, entity, sorted({int(row.record_id) for row in page}), report)
+    return report
+
+
+def _pages(uow: UnitOfWork, import_id: int, entity: str, action: str) -> Iterator[list[Any]]:
+    after = 0
+    while True:
+        page = uow.session.execute(
+            select(
+                _CHANGES.c.id,
+                _CHANGES.c.record_id,
+                _CHANGES.c.before,
+                _CHANGES.c.after,
+                _CHANGES.c.line,
+            )
+            .where(
+                _CHANGES.c.import_id == import_id,
+                _CHANGES.c.entity == entity,
+                _CHANGES.c.action == action,
+                _CHANGES.c.id > after,
+            )
+            .order_by(_CHANGES.c.id)
+            .limit(CHUNK)
+        ).all()
+        if not page:
+            return
+        yield list(page)
+        after = int(page[-1].id)
+
+
+def _restore(uow: UnitOfWork, entity: str, changes: Sequence[Any], report: dict[str, Any]) -> None:
+    session = uow.session
+    table = table_for(entity)
+    names = sorted({name for change in changes for name in (change.after or {}) if "." not in name})
+    columns = [name for name in names if name in table.c]
+    current = {
+        int(row[0]): row
+        for row in session.execute(
+            select(table.c.id, table.c.custom, *(table.c[name] for name in columns)).where(
+                table.c.id.in_(sorted({int(change.record_id) for change in changes}))
+            )
+        )
+    }
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    now = utcnow()
+    for change in changes:
+        record = current.get(int(change.record_id))
+        if record is None:
+            report["kept"].append(
+                {"entity": entity, "id": change.record_id, "line": change.line,
+                 "reason": "deleted since"}
+            )  # fmt: skip
+            continue
+        values: dict[str, Any] = {}
+        custom = dict(record.custom or {})
+        custom_changed = False
+        restored: list[str] = []
+        for name, written in (change.after or {}).items():
+            old = (change.before or {}).get(name)
+            if name.startswith("custom."):
+                short = name[7:]
+                if comparable(custom.get(short)) == written:
+                    if old is None:
+                        custom.pop(short, None)
+                    else:
+                        custom[short] = old
+                    custom_changed = True
+                    restored.append(short)
+                else:
+                    report["kept"].append(_kept(entity, change, short))
+                continue
+            if comparable(getattr(record, name)) == written:
+                values[name] = old
+                restored.append(name)
+                if name == "email":
+                    values["email_normalized"] = str(old).strip().casefold() if old else None
+                if name == "phone":
+                    values["phone_raw"] = old
+            else:
+                report["kept"].append(_kept(entity, change, name))
+        if custom_changed:
+            values["custom"] = custom
+        if not values:
+            continue
+        values["updated_at"] = now
+        groups.setdefault(tuple(sorted(values)), []).append(
+            {"_id": int(change.record_id), **values}
+        )
+        report["restored"] += len(restored)
+        uow.publish(_updated(entity, int(change.record_id), tuple(sorted(restored))))
+    for key, params in groups.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({name: bindparam(name) for name in key})
+        )
+        session.connection().execute(statement, params)
+
+
+def _kept(entity: str, change: Any, name: str) -> dict[str, Any]:
+    return {
+        "entity": entity,
+        "id": int(change.record_id),
+        "line": int(change.line),
+        "field": name,
+        "reason": "changed since the import",
+    }
+
+
+def _delete(uow: UnitOfWork, entity: str, ids: list[int], report: dict[str, Any]) -> None:
+    session = uow.session
+    table = table_for(entity)
+    leads = table_for("lead")
+    blocked: set[int] = set()
+    if entity == "contact":
+        blocked = set(
+            session.scalars(
+                select(leads.c.parent_contact_id).where(leads.c.parent_contact_id.in_(ids))
+            )
+        )
+    if entity == "account":
+        blocked = set(
+            session.scalars(
+                select(leads.c.parent_account_id).where(leads.c.parent_account_id.in_(ids))
+            )
+        )
+    for record_id in sorted(blocked):
+        report["kept"].append(
+            {"entity": entity, "id": record_id, "reason": "other leads point at it"}
+        )
+    doomed = [record_id for record_id in ids if record_id not in blocked]
+    if not doomed:
+        return
+    gone = list(session.scalars(delete(table).where(table.c.id.in_(doomed)).returning(table.c.id)))
+    report["deleted"] += len(gone)
+    uow.publish(*(_deleted(entity, int(record_id)) for record_id in sorted(gone)))

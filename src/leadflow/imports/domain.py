@@ -1,0 +1,295 @@
+"""Pure rules of imports: guessing a mapping from headers, reading a row through it,
+and deciding what a row does to the record it matched.
+
+No session, no clock: values in, values out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from leadflow.errors import ErrorCode, ValidationFailed
+from leadflow.registry.domain import FieldDef, Registry, to_json_value
+
+ENTITIES = ("contact", "account", "lead")
+CHUNK_ROWS = 1000
+PREVIEW_ROWS = 200
+
+
+class WriteMode(StrEnum):
+    """How an import writes a field of a record it matched (new records get every value)."""
+
+    OVERWRITE = "overwrite"
+    FILL = "fill"  # only when the record's field is empty
+    NEVER = "never"  # only when the import creates the record
+
+
+class Outcome(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    SKIP = "skip"
+    CONFLICT = "conflict"
+    ERROR = "error"
+
+
+class ImportStatus(StrEnum):
+    UPLOADED = "uploaded"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    UNDONE = "undone"
+
+
+# Link targets that are not fields of the imported entity: they find the account
+# a contact or lead belongs to (by name or web domain), never create one.
+ACCOUNT_NAME = "@account_name"
+ACCOUNT_DOMAIN = "@account_domain"
+LINK_FIELDS = {ACCOUNT_NAME: "Account name (link)", ACCOUNT_DOMAIN: "Account web domain (link)"}
+
+# Header words people use for a field, beyond its name and label (compared squashed).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "email": ("e-mail", "mail", "email address", "e-mail address", "emailaddress", "courriel"),
+    "first_name": ("first", "firstname", "given name", "forename", "prenom", "vorname"),
+    "last_name": ("last", "lastname", "surname", "family name", "nom", "nachname"),
+    "job_title": ("title", "position", "jobtitle", "role title", "function"),
+    "phone": ("telephone", "tel", "phone number", "mobile", "cell", "business phone"),
+    "company_name": ("company", "organisation", "organization", "employer", "firm"),
+    "country": ("country/region", "nation"),
+    "city": ("town",),
+    "topic": ("subject", "interest"),
+    "website": ("web site", "url", "homepage", "www"),
+    "domain": ("web domain", "domain name"),
+    "name": ("account", "account name", "company", "company name", "organization"),
+    "employee_count": ("employees", "headcount", "staff", "number of employees"),
+    "annual_revenue": ("revenue", "turnover"),
+    ACCOUNT_NAME: ("account", "account name", "company", "company name", "organization"),
+    ACCOUNT_DOMAIN: ("web domain", "company domain", "company website", "domain"),
+}
+
+
+def squash(text: str) -> str:
+    """A header as compared: case, spacing and punctuation ignored."""
+    return re.sub(r"[^0-9a-z]+", "", text.casefold())
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    field: str
+    mode: WriteMode = WriteMode.OVERWRITE
+
+    def public(self) -> dict[str, str]:
+        return {"field": self.field, "mode": self.mode.value}
+
+
+Mapping_ = dict[str, ColumnMap]
+
+
+def importable_fields(registry: Registry, entity: str) -> list[FieldDef]:
+    return [item for item in registry.fields_of(entity) if item.importable and item.writable]
+
+
+def targets_for(registry: Registry, entity: str) -> dict[str, str]:
+    """Every mapping target of an entity: registry name -> label (link targets last)."""
+    targets = {item.name: item.label for item in importable_fields(registry, entity)}
+    if entity in ("contact", "lead"):
+        targets.update(LINK_FIELDS)
+    return targets
+
+
+def guess_mapping(headers: Sequence[str], registry: Registry, entity: str) -> Mapping_:
+    """Columns to fields from the headers: by name, then label, then a synonym.
+
+    A field is taken by the first column that names it; later ones stay unmapped.
+    """
+    targets = targets_for(registry, entity)
+    exact: dict[str, str] = {}
+    loose: dict[str, str] = {}
+    for name, label in targets.items():
+        exact.setdefault(squash(name), name)
+        exact.setdefault(squash(label), name)
+        for word in SYNONYMS.get(name, ()):
+            loose.setdefault(squash(word), name)
+    taken: set[str] = set()
+    mapping: Mapping_ = {}
+    for header in headers:
+        key = squash(header)
+        found = exact.get(key) or loose.get(key)
+        if found is None or found in taken:
+            continue
+        taken.add(found)
+        mapping[header] = ColumnMap(found)
+    return mapping
+
+
+def parse_mapping(
+    raw: Any, registry: Registry, entity: str, headers: Sequence[str] | None = None
+) -> Mapping_:
+    """A mapping as given (API body, mapping file): {column: field} or
+    {column: {"field": ..., "mode": ...}}; unknown fields and modes are refused."""
+    if not isinstance(raw, Mapping):
+        raise ValidationFailed("The mapping is an object: column -> field", field="mapping")
+    targets = targets_for(registry, entity)
+    mapping: Mapping_ = {}
+    seen: dict[str, str] = {}
+    for column, spec in raw.items():
+        if spec in (None, ""):
+            continue
+        if isinstance(spec, str):
+            name, mode_text = spec, WriteMode.OVERWRITE.value
+        elif isinstance(spec, Mapping):
+            name = str(spec.get("field") or "")
+            mode_text = str(spec.get("mode") or WriteMode.OVERWRITE.value)
+            if not name:
+                continue
+        else:
+            raise ValidationFailed(f"Column {column!r}: give a field name", field="mapping")
+        if name not in targets:
+            raise ValidationFailed(
+                f"Column {column!r}: {entity} has no importable field {name!r}",
+                code=ErrorCode.UNKNOWN_FIELD,
+                field=f"mapping.{column}",
+            )
+        try:
+            mode = WriteMode(mode_text)
+        except ValueError:
+            allowed = ", ".join(item.value for item in WriteMode)
+            raise ValidationFailed(
+                f"Column {column!r}: the write mode is one of {allowed}",
+                field=f"mapping.{column}",
+            ) from None
+        if name in seen:
+            raise ValidationFailed(
+                f"Columns {seen[name]!r} and {column!r} both map to {targets[name]}",
+                code=ErrorCode.DUPLICATE,
+                field=f"mapping.{column}",
+            )
+        if headers is not None and str(column) not in headers:
+            raise ValidationFailed(f"The file has no column {column!r}", field=f"mapping.{column}")
+        seen[name] = str(column)
+        mapping[str(column)] = ColumnMap(name, mode)
+    if not mapping:
+        raise ValidationFailed("Map at least one column to a field", field="mapping")
+    return mapping
+
+
+def mapping_public(mapping: Mapping_) -> dict[str, dict[str, str]]:
+    return {column: item.public() for column, item in mapping.items()}
+
+
+@dataclass(frozen=True)
+class CellError:
+    column: str | None
+    code: str
+    message: str
+
+
+@dataclass
+class ParsedRow:
+    """One data row read through the mapping: typed values, or what is wrong with it."""
+
+    line: int
+    raw: list[str]
+    values: dict[str, Any] = field(default_factory=dict)  # built-in fields
+    custom: dict[str, Any] = field(default_factory=dict)  # custom fields (JSON values)
+    links: dict[str, str] = field(default_factory=dict)  # link targets
+    errors: list[CellError] = field(default_factory=list)
+
+    def value(self, name: str) -> Any:
+        return self.custom.get(name) if name in self.custom else self.values.get(name)
+
+
+@dataclass(frozen=True)
+class RowReader:
+    """Reads raw rows through a mapping: which cell goes to which field, coerced how."""
+
+    entity: str
+    columns: tuple[tuple[int, str, FieldDef | None, str], ...]  # index, header, field, target
+    width: int
+
+    @classmethod
+    def build(
+        cls, registry: Registry, entity: str, headers: Sequence[str], mapping: Mapping_
+    ) -> RowReader:
+        index = {header: position for position, header in enumerate(headers)}
+        columns: list[tuple[int, str, FieldDef | None, str]] = []
+        for header, target in mapping.items():
+            if header not in index:
+                continue
+            definition = None
+            if target.field not in LINK_FIELDS:
+                definition = registry.field(entity, target.field)
+            columns.append((index[header], header, definition, target.field))
+        return cls(entity, tuple(columns), len(headers))
+
+    def read(self, line: int, raw: list[str]) -> ParsedRow:
+        row = ParsedRow(line, raw)
+        if not any(cell.strip() for cell in raw):
+            row.errors.append(CellError(None, "empty_row", "The row is empty"))
+            return row
+        for position, header, definition, target in self.columns:
+            cell = raw[position] if position < len(raw) else ""
+            if definition is None:
+                if cell.strip():
+                    row.links[target] = cell.strip()
+                continue
+            try:
+                value = definition.coerce(cell)
+            except ValidationFailed as error:
+                row.errors.append(CellError(header, error.code.value, error.message))
+                continue
+            if definition.custom:
+                if value is not None:
+                    row.custom[definition.name] = to_json_value(value)
+            else:
+                row.values[definition.name] = value
+        return row
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def decide_changes(
+    current: Mapping[str, Any],
+    incoming: Mapping[str, Any],
+    modes: Mapping[str, WriteMode],
+) -> dict[str, Any]:
+    """The fields a matched record takes from the row: per field its write mode
+    (overwrite: any different value; fill: only where the record is empty; never:
+    nothing). Empty cells never clear a record's value."""
+    changes: dict[str, Any] = {}
+    for name, value in incoming.items():
+        mode = modes.get(name, WriteMode.OVERWRITE)
+        if mode is WriteMode.NEVER or is_empty(value):
+            continue
+        now = current.get(name)
+        if mode is WriteMode.FILL and not is_empty(now):
+            continue
+        if comparable(now) != comparable(value):
+            changes[name] = value
+    return changes
+
+
+def comparable(value: Any) -> Any:
+    """Values as stored and compared (a Decimal and its float, a date and its ISO text)."""
+    return to_json_value(value)
+
+
+def count_outcomes(outcomes: Iterable[Outcome]) -> dict[str, int]:
+    counts = {item.value: 0 for item in Outcome}
+    for outcome in outcomes:
+        counts[outcome.value] += 1
+    return counts
+
+
+def add_counts(total: Mapping[str, int], more: Mapping[str, int]) -> dict[str, int]:
+    merged = {item.value: 0 for item in Outcome}
+    for source in (total, more):
+        for name, value in source.items():
+            merged[name] = merged.get(name, 0) + int(value)
+    return merged

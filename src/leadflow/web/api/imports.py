@@ -1,0 +1,200 @@
+"""Imports API: upload a file, map its columns, dry-run, run, follow, download errors, undo."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import StreamingResponse
+
+from leadflow.imports import services
+from leadflow.imports.schemas import (
+    DryRunOut,
+    ImportList,
+    ImportOut,
+    MappingIn,
+    SavedMappingIn,
+    SavedMappingOut,
+    UndoOut,
+)
+from leadflow.jobs.schemas import JobOut
+from leadflow.jobs.services import job_public
+from leadflow.users.domain import Permission as P
+from leadflow.users.services import Principal
+from leadflow.web.auth import Authorize, container_of
+from leadflow.web.openapi import problems
+
+
+def _mapping_body(body: MappingIn) -> dict[str, Any]:
+    return {
+        column: target if isinstance(target, str) else target.model_dump()
+        for column, target in body.mapping.items()
+    }
+
+
+def csv_stream(rows: Iterator[list[str]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def routers() -> list[APIRouter]:
+    router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+    can_import = Authorize(P.IMPORTS_RUN)
+
+    @router.post(
+        "",
+        status_code=201,
+        response_model=ImportOut,
+        summary="Upload a CSV or XLSX file; its mapping is guessed from the headers",
+    )
+    def upload(
+        request: Request,
+        entity: str = Form(description="contact, account or lead"),
+        file: UploadFile = File(description="CSV (any delimiter, encoding) or XLSX"),
+        mapping_name: str | None = Form(None, description="A saved mapping to apply"),
+        principal: Principal = Depends(can_import),
+    ) -> dict[str, Any]:
+        container = container_of(request)
+        with container.uow() as uow:
+            imp = services.do_create_import(
+                entity,
+                file.filename or "upload",
+                file.file,
+                uow=uow,
+                storage=container.settings.var_dir / "imports",
+                mapping_name=mapping_name or None,
+                created_by=principal.user_id,
+            )
+            return services.import_public(uow.session, imp)
+
+    @router.get("", response_model=ImportList, summary="The latest imports")
+    def list_imports(
+        request: Request, principal: Principal = Depends(can_import)
+    ) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            rows = services.list_imports(session)
+            return {"items": [services.import_public(session, imp) for imp in rows]}
+
+    @router.get("/mappings", response_model=list[SavedMappingOut], summary="Saved mappings")
+    def saved(
+        request: Request, entity: str | None = None, principal: Principal = Depends(can_import)
+    ) -> list[dict[str, Any]]:
+        with container_of(request).read_session() as session:
+            return [
+                {"id": m.id, "name": m.name, "entity": m.entity, "mapping": m.mapping}
+                for m in services.list_saved_mappings(session, entity)
+            ]
+
+    @router.put(
+        "/mappings",
+        response_model=SavedMappingOut,
+        summary="Save a mapping under a name (replaces one of that name)",
+    )
+    def save(
+        request: Request, body: SavedMappingIn, principal: Principal = Depends(can_import)
+    ) -> dict[str, Any]:
+        container = container_of(request)
+        raw = _mapping_body(MappingIn(mapping=body.mapping))
+        with container.uow() as uow:
+            saved = services.do_save_mapping(body.name, body.entity, raw, uow=uow)
+            return {
+                "id": saved.id,
+                "name": saved.name,
+                "entity": saved.entity,
+                "mapping": saved.mapping,
+            }
+
+    @router.get("/{import_id}", response_model=ImportOut, summary="An import: status, counts")
+    def read(
+        request: Request, import_id: int, principal: Principal = Depends(can_import)
+    ) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            return services.import_public(session, services.get_import(session, import_id))
+
+    @router.put(
+        "/{import_id}/mapping",
+        response_model=ImportOut,
+        summary="Set the column mapping (and options) before the import runs",
+        responses=problems(409, notes={409: "The import has started"}),
+    )
+    def map_columns(
+        request: Request,
+        import_id: int,
+        body: MappingIn,
+        principal: Principal = Depends(can_import),
+    ) -> dict[str, Any]:
+        container = container_of(request)
+        options = body.options.model_dump() if body.options is not None else None
+        with container.uow() as uow:
+            imp = services.do_set_mapping(import_id, _mapping_body(body), options=options, uow=uow)
+            return services.import_public(uow.session, imp)
+
+    @router.post(
+        "/{import_id}/dry-run",
+        response_model=DryRunOut,
+        summary="What the import would do, per row (the first 200) with counts; writes nothing",
+    )
+    def dry_run(
+        request: Request, import_id: int, principal: Principal = Depends(can_import)
+    ) -> dict[str, Any]:
+        container = container_of(request)
+        with container.read_session() as session:
+            result = services.dry_run(session, container.registry(), import_id)
+        services.do_store_dry_run(import_id, result, uow=container.uow())
+        return result
+
+    @router.post(
+        "/{import_id}/run",
+        status_code=202,
+        response_model=JobOut,
+        summary="Start the import (a job: follow it at /api/v1/jobs/{id} or here)",
+        responses=problems(409, notes={409: "The import has already run"}),
+    )
+    def run(
+        request: Request, import_id: int, principal: Principal = Depends(can_import)
+    ) -> dict[str, Any]:
+        container = container_of(request)
+        with container.uow() as uow:
+            job = services.do_start_import(import_id, uow=uow, requested_by=principal.user_id)
+            return job_public(job)
+
+    @router.get(
+        "/{import_id}/errors",
+        summary="The error file: line, column, code, message and the original row (CSV)",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/csv": {}}}},
+    )
+    def errors(
+        request: Request, import_id: int, principal: Principal = Depends(can_import)
+    ) -> StreamingResponse:
+        container = container_of(request)
+        with container.read_session() as session:
+            services.get_import(session, import_id)
+
+        def rows() -> Iterator[str]:
+            with container.read_session() as session:
+                yield from csv_stream(services.error_file_rows(session, import_id))
+
+        headers = {"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'}
+        return StreamingResponse(rows(), media_type="text/csv", headers=headers)
+
+    @router.post(
+        "/{import_id}/undo",
+        response_model=UndoOut,
+        summary="Undo the import: created records removed, changed fields restored",
+        responses=problems(409, notes={409: "Only a finished import can be undone"}),
+    )
+    def undo(
+        request: Request, import_id: int, principal: Principal = Depends(can_import)
+    ) -> dict[str, Any]:
+        return services.do_undo_import(import_id, uow=container_of(request).uow())
+
+    return [router]

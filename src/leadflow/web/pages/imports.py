@@ -1,0 +1,191 @@
+"""Import pages: upload a file, map its columns by field label, preview a dry run,
+run it with a progress bar, then the counts, the error file and undo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData, UploadFile
+
+from leadflow.errors import LeadflowError, ValidationFailed
+from leadflow.imports import services
+from leadflow.imports.domain import ENTITIES, WriteMode
+from leadflow.users.domain import Permission
+from leadflow.users.services import Principal
+from leadflow.web.auth import Authorize, container_of
+from leadflow.web.pages.records import form_data
+from leadflow.web.pages.render import render
+
+ENTITY_LABELS = {"contact": "Contacts", "account": "Accounts", "lead": "Leads"}
+MODE_LABELS = {
+    WriteMode.OVERWRITE.value: "Overwrite",
+    WriteMode.FILL.value: "Fill if empty",
+    WriteMode.NEVER.value: "Only on new records",
+}
+
+
+def _index(request: Request, *, error: LeadflowError | None = None) -> Response:
+    with container_of(request).read_session() as session:
+        items = [services.import_public(session, imp) for imp in services.list_imports(session)]
+        saved = services.list_saved_mappings(session)
+    context = {
+        "imports": items,
+        "entities": ENTITY_LABELS,
+        "saved": saved,
+        "error": error,
+    }
+    return render(
+        request, "imports/index.html", context, status=error.http_status if error else 200
+    )
+
+
+def _detail(
+    request: Request,
+    import_id: int,
+    *,
+    preview: dict[str, Any] | None = None,
+    error: LeadflowError | None = None,
+) -> Response:
+    container = container_of(request)
+    with container.read_session() as session:
+        imp = services.get_import(session, import_id)
+        public = services.import_public(session, imp)
+        errors = services.error_count(session, import_id)
+    registry = container.registry()
+    choices = services.mapping_choices(registry, public["entity"])
+    context = {
+        "imp": public,
+        "entity_label": ENTITY_LABELS[public["entity"]],
+        "choices": choices,
+        "modes": MODE_LABELS,
+        "preview": preview,
+        "errors": errors,
+        "active": public["status"] == "running",
+        "error": error,
+        "label_of": lambda name: choices.get(name, name),
+    }
+    status = error.http_status if error else 200
+    return render(request, "imports/detail.html", context, status=status)
+
+
+def _mapping_from(form: FormData, headers: list[str]) -> dict[str, Any]:
+    mapping: dict[str, Any] = {}
+    for index, header in enumerate(headers):
+        target = str(form.get(f"field_{index}") or "")
+        if target:
+            mode = str(form.get(f"mode_{index}") or WriteMode.OVERWRITE.value)
+            mapping[header] = {"field": target, "mode": mode}
+    return mapping
+
+
+def routers() -> list[APIRouter]:
+    router = APIRouter(include_in_schema=False)
+    can_import = Authorize(Permission.IMPORTS_RUN)
+
+    @router.get("/imports")
+    def index(request: Request, principal: Principal = Depends(can_import)) -> Response:
+        return _index(request)
+
+    @router.post("/imports")
+    def upload(
+        request: Request,
+        principal: Principal = Depends(can_import),
+        form: FormData = Depends(form_data),
+    ) -> Response:
+        container = container_of(request)
+        file = form.get("file")
+        try:
+            if not isinstance(file, UploadFile) or not file.filename:
+                raise ValidationFailed("Choose a CSV or XLSX file", field="file")
+            with container.uow() as uow:
+                imp = services.do_create_import(
+                    str(form.get("entity") or ""),
+                    file.filename,
+                    file.file,
+                    uow=uow,
+                    storage=container.settings.var_dir / "imports",
+                    mapping_name=str(form.get("mapping_name") or "") or None,
+                    created_by=principal.user_id,
+                )
+                import_id = imp.id
+        except LeadflowError as exc:
+            return _index(request, error=exc)
+        return RedirectResponse(f"/imports/{import_id}", status_code=303)
+
+    @router.get("/imports/{import_id}")
+    def detail(
+        request: Request, import_id: int, principal: Principal = Depends(can_import)
+    ) -> Response:
+        return _detail(request, import_id)
+
+    @router.post("/imports/{import_id}/mapping")
+    def map_columns(
+        request: Request,
+        import_id: int,
+        principal: Principal = Depends(can_import),
+        form: FormData = Depends(form_data),
+    ) -> Response:
+        container = container_of(request)
+        action = str(form.get("action") or "save")
+        try:
+            with container.read_session() as session:
+                headers = list(services.get_import(session, import_id).headers)
+            mapping = _mapping_from(form, headers)
+            options = {"create_contacts": form.get("create_contacts") == "on"}
+            services.do_set_mapping(import_id, mapping, options=options, uow=container.uow())
+            name = str(form.get("save_as") or "").strip()
+            if name:
+                with container.read_session() as session:
+                    entity = services.get_import(session, import_id).entity
+                services.do_save_mapping(name, entity, mapping, uow=container.uow())
+            if action == "dry_run":
+                with container.read_session() as session:
+                    preview = services.dry_run(session, container.registry(), import_id)
+                services.do_store_dry_run(import_id, preview, uow=container.uow())
+                return _detail(request, import_id, preview=preview)
+            if action == "run":
+                services.do_start_import(
+                    import_id, uow=container.uow(), requested_by=principal.user_id
+                )
+        except LeadflowError as exc:
+            return _detail(request, import_id, error=exc)
+        return RedirectResponse(f"/imports/{import_id}", status_code=303)
+
+    @router.post("/imports/{import_id}/undo")
+    def undo(
+        request: Request,
+        import_id: int,
+        principal: Principal = Depends(can_import),
+        form: FormData = Depends(form_data),
+    ) -> Response:
+        try:
+            services.do_undo_import(import_id, uow=container_of(request).uow())
+        except LeadflowError as exc:
+            return _detail(request, import_id, error=exc)
+        return RedirectResponse(f"/imports/{import_id}", status_code=303)
+
+    @router.get("/imports/{import_id}/errors.csv")
+    def errors(
+        request: Request, import_id: int, principal: Principal = Depends(can_import)
+    ) -> Response:
+        from fastapi.responses import StreamingResponse
+
+        from leadflow.web.api.imports import csv_stream
+
+        container = container_of(request)
+        with container.read_session() as session:
+            services.get_import(session, import_id)
+
+        def rows() -> Any:
+            with container.read_session() as session:
+                yield from csv_stream(services.error_file_rows(session, import_id))
+
+        headers = {"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'}
+        return StreamingResponse(rows(), media_type="text/csv", headers=headers)
+
+    return [router]
+
+
+__all__ = ["ENTITIES", "routers"]
