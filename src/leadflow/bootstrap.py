@@ -36,6 +36,7 @@ CONCEPT_MODULES = (
     "leadflow.scoring.events",
     "leadflow.matching.wiring",
     "leadflow.capture.wiring",
+    "leadflow.linkedin.wiring",
     "leadflow.scoring.wiring",
     "leadflow.scoring.tasks",
     "leadflow.process.wiring",

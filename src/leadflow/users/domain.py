@@ -53,6 +53,8 @@ class Permission(StrEnum):
     # Automation rules (workflows) and org-wide switches.
     AUTOMATION_READ = "automation:read"
     AUTOMATION_ADMIN = "automation:admin"
+    # LinkedIn Lead Gen Forms: connections, mappings, the lead-matching strategy, syncs.
+    LINKEDIN_ADMIN = "linkedin:admin"
     # The event outbox: parked events and their retry.
     SYSTEM_ADMIN = "system:admin"
 
@@ -83,6 +85,7 @@ _MARKETING_ASSETS = {
     Permission.SCORING_ADMIN,
     Permission.AUTOMATION_READ,
     Permission.AUTOMATION_ADMIN,
+    Permission.LINKEDIN_ADMIN,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
