@@ -98,7 +98,9 @@ class LinkedInClient:
                 if status == 429:
                     error = Throttled(f"LinkedIn is throttling the calls: {message}", status=429)
                 elif status >= 500:
-                    error = LinkedInUnavailable(f"LinkedIn answered {status}: {message}", status=status)
+                    error = LinkedInUnavailable(
+                        f"LinkedIn answered {status}: {message}", status=status
+                    )
                 else:
                     raise LinkedInApiError(f"LinkedIn answered {status}: {message}", status=status)
                 wait = _retry_after(response)

@@ -1,10 +1,10 @@
 """Errors of the LinkedIn capability.
 
-    LinkedInApiError          LinkedIn answered with an error we cannot retry away
-    ├── TokenExpired          401: the access token expired or was revoked
-    ├── Throttled             429: still throttled after backing off
-    └── LinkedInUnavailable   5xx or no answer, after retries
-    InvalidSignature          a webhook whose X-LI-Signature does not check out
+LinkedInApiError          LinkedIn answered with an error we cannot retry away
+├── TokenExpired          401: the access token expired or was revoked
+├── Throttled             429: still throttled after backing off
+└── LinkedInUnavailable   5xx or no answer, after retries
+InvalidSignature          a webhook whose X-LI-Signature does not check out
 """
 
 from __future__ import annotations

@@ -94,7 +94,9 @@ def add_counts(session: Session, connection_id: int, counts: Counts) -> None:
 def _claim(
     session: Session, connection_id: int, spec: ResponseSpec, raw: Mapping[str, Any], via: str
 ) -> int | None:
-    insert_fn = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert_fn = (
+        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
     statement = (
         insert_fn(_RESPONSES)
         .values(
@@ -279,9 +281,9 @@ def _write_records(
                 row.error = "The matched lead is qualified (read-only): fields not updated"
             else:
                 changes = dict(lead_values)
-                if contact_id is not None and existing is not None:
-                    if existing.parent_contact_id is None:
-                        changes["parent_contact_id"] = contact_id
+                orphan = existing is not None and existing.parent_contact_id is None
+                if contact_id is not None and orphan:
+                    changes["parent_contact_id"] = contact_id
                 if changes:
                     update_lead(lead_id, changes, uow=uow)
     row.lead_id = lead_id

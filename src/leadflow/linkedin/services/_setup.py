@@ -375,9 +375,7 @@ def set_predefined_mappings(
             raise ValidationFailed(
                 f"{kind!r} is not a LinkedIn predefined field", field=f"mappings.{kind}"
             ) from None
-        checked = (
-            _checked_target(uow.registry, target, f"mappings.{kind}") if target else None
-        )
+        checked = _checked_target(uow.registry, target, f"mappings.{kind}") if target else None
         _upsert_mapping(uow.session, f"predefined:{kind}", checked, predefined=kind)
     uow.session.flush()
     _check_active_strategy_mapped(uow)

@@ -313,7 +313,7 @@ def health_router() -> APIRouter:
 
 
 def api_routers() -> list[APIRouter]:
-    from leadflow.web.api import automation, capture, jobs, outbox, process, scoring
+    from leadflow.web.api import automation, capture, jobs, linkedin, outbox, process, scoring
 
     return [
         health_router(),
@@ -323,6 +323,7 @@ def api_routers() -> list[APIRouter]:
         users_router(),
         fields_router(),
         *capture.routers(),
+        *linkedin.routers(),
         *scoring.routers(),
         *process.routers(),
         *automation.routers(),
