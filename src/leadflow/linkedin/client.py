@@ -24,6 +24,8 @@ from leadflow.linkedin.errors import (
 )
 
 MAX_RETRIES = 4
+# No answer at all (DNS, refused connection) is rarely fixed by waiting long.
+MAX_TRANSPORT_RETRIES = 2
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
 TIMEOUT = 30.0
@@ -56,7 +58,7 @@ class LinkedInClient:
     ) -> None:
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
-            timeout=TIMEOUT,
+            timeout=httpx.Timeout(TIMEOUT, connect=10.0),
             transport=transport,
             headers={
                 "Authorization": f"Bearer {access_token}",
@@ -87,6 +89,8 @@ class LinkedInClient:
                     f"LinkedIn did not answer: {type(exc).__name__}", status=0
                 )
                 wait = None
+                if attempt >= min(self._max_retries, MAX_TRANSPORT_RETRIES):
+                    raise error from exc
             else:
                 if response.status_code < 400:
                     body = response.json()

@@ -2,11 +2,13 @@
 
 from leadflow.linkedin.services._ingest import Counts, ingest_responses, mark_deleted
 from leadflow.linkedin.services._setup import (
+    activate_strategy,
     active_strategy,
     connection_public,
     create_connection,
     create_strategy,
     delete_connection,
+    delete_strategy,
     do_activate_strategy,
     do_create_connection,
     do_create_strategy,
@@ -33,6 +35,7 @@ from leadflow.linkedin.services._setup import (
     set_predefined_mappings,
     strategy_public,
     update_connection,
+    update_strategy,
 )
 from leadflow.linkedin.services._sync import (
     FETCH_TASK,
@@ -53,6 +56,7 @@ __all__ = [
     "FETCH_TASK",
     "SYNC_JOB",
     "Counts",
+    "activate_strategy",
     "active_strategy",
     "active_sync",
     "challenge",
@@ -60,6 +64,7 @@ __all__ = [
     "create_connection",
     "create_strategy",
     "delete_connection",
+    "delete_strategy",
     "do_activate_strategy",
     "do_create_connection",
     "do_create_strategy",
@@ -96,4 +101,5 @@ __all__ = [
     "start_sync",
     "strategy_public",
     "update_connection",
+    "update_strategy",
 ]

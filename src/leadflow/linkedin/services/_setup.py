@@ -424,7 +424,7 @@ def list_strategies(session: Session) -> list[tuple[LinkedInLeadStrategy, Matchi
         .join(MatchingStrategy, MatchingStrategy.id == LinkedInLeadStrategy.matching_strategy_id)
         .order_by(LinkedInLeadStrategy.id)
     )
-    return [(strategy, fields) for strategy, fields in rows.tuples()]
+    return [(strategy, fields) for strategy, fields in rows]
 
 
 def get_strategy(session: Session, strategy_id: int) -> LinkedInLeadStrategy:
