@@ -489,6 +489,10 @@ def _add_capability_apps() -> None:
 
     app.add_typer(capture_app, name="capture")
 
+    from leadflow.linkedin.cli import linkedin_app
+
+    app.add_typer(linkedin_app, name="linkedin")
+
 
 _add_capability_apps()
 
