@@ -12,7 +12,7 @@ from leadflow.bootstrap import Container
 from leadflow.leads.models import Lead
 from leadflow.linkedin import tasks
 from leadflow.linkedin.models import LinkedInConnection, LinkedInResponse
-from tests.support.fake_linkedin import FakeLinkedIn, response
+from tests.support.fake_linkedin import FakeLinkedIn, lead_form, response, text_question
 from tests.support.linkedin import NOW_MS, connect, connection
 
 
@@ -175,3 +175,19 @@ def test_the_periodic_pull_leaves_out_connections_with_an_expired_token(
         uow.commit()
 
     assert tasks.periodic_pull() == []
+
+
+def test_a_response_to_a_form_created_since_the_sync_fetches_the_form(
+    container: Container, fake: FakeLinkedIn, live_server: str
+) -> None:
+    connection_id = connect(container, fake)
+    fake.forms.append(lead_form(2, "Webinar", [text_question(31, "Email", "EMAIL")]))
+    fake.responses.append(response("w1", 2, NOW_MS, {31: "new@example.com"}))
+
+    fake.notify(_hook(live_server, connection_id), "w1", form_id=2)
+
+    assert _leads(container) == ["new@example.com"]
+    assert [item["path"] for item in fake.requests[-2:]] == [
+        "/rest/leadFormResponses/w1",
+        "/rest/leadForms/2",
+    ]

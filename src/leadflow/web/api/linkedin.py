@@ -89,7 +89,7 @@ def _connections_router() -> APIRouter:
             )
             job = services.active_sync(uow.session, row.id)
             result = {**services.connection_public(row), "job_id": job.id if job else None}
-        response.headers["Location"] = f"/api/v1/linkedin/connections/{row.id}"
+        response.headers["Location"] = f"/api/v1/linkedin/connections/{result['id']}"
         return result
 
     @router.get(
