@@ -133,6 +133,8 @@ class FakeLinkedIn:
     token: str = "good-token"
     forms: list[dict[str, Any]] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
+    # Campaign id -> name, for /rest/adAccounts/{account}/adCampaigns/{id}.
+    campaigns: dict[str, str] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     # How many of the next calls answer 429 / 5xx.
     throttle: int = 0
@@ -264,6 +266,14 @@ class FakeLinkedIn:
                 key=lambda item: (item["submittedAt"], item["id"]),
             )
             return 200, {}, _paged(found, start, count)
+        campaign = re.fullmatch(r"/rest/adAccounts/(\d+)/adCampaigns/(\d+)", path)
+        if campaign is not None:
+            if f"urn:li:sponsoredAccount:{campaign.group(1)}" != OWNER:
+                return 403, {}, {"status": 403, "message": "not your ad account"}
+            name = self.campaigns.get(campaign.group(2))
+            if name is None:
+                return 404, {}, {"status": 404, "message": "no such campaign"}
+            return 200, {}, {"id": int(campaign.group(2)), "name": name, "status": "ACTIVE"}
         if path.startswith("/rest/leadFormResponses/"):
             wanted = unquote(path.rsplit("/", 1)[1])
             for item in self.responses:

@@ -140,6 +140,12 @@ class LinkedInClient:
         )
         return _page(self._get("/rest/leadFormResponses", query), start)
 
+    def campaign(self, owner_urn: str, campaign_urn: str) -> dict[str, Any]:
+        """An ad account's campaign (its name); only ad accounts have campaigns."""
+        account = owner_urn.rsplit(":", 1)[-1]
+        campaign = campaign_urn.rsplit(":", 1)[-1]
+        return self._get(f"/rest/adAccounts/{quote(account)}/adCampaigns/{quote(campaign)}")
+
     def response(self, response_id: str) -> dict[str, Any]:
         return self._get(f"/rest/leadFormResponses/{quote(response_id, safe='')}")
 

@@ -74,6 +74,22 @@ class LinkedInForm(Base):
     __table_args__ = (UniqueConstraint("connection_id", "linkedin_id"),)
 
 
+class LinkedInCampaign(Base):
+    """A campaign's name, read once from LinkedIn: leads carry it as their campaign."""
+
+    __tablename__ = "linkedin_campaigns"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    connection_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("linkedin_connections.id", ondelete="CASCADE")
+    )
+    urn: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("connection_id", "urn"),)
+
+
 class LinkedInFieldMapping(Base):
     """Where an answer goes: a predefined field type (every form, locale-proof) or one
     form's question (by LinkedIn's question id) to a lead field of the registry.

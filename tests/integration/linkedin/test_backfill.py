@@ -89,3 +89,25 @@ def test_mapped_answers_land_on_the_lead_and_its_new_contact(
             "utm_campaign": "q3",
         }
         assert stored.raw is not None and stored.raw["id"] == "r1"
+
+
+def test_leads_carry_their_campaigns_name_read_once_from_linkedin(
+    container: Container, fake: FakeLinkedIn
+) -> None:
+    fake.campaigns["77"] = "Q3 whitepaper, DACH"
+    fake.responses.extend(
+        response(f"r{index}", 1, NOW_MS - (index + 1) * 60_000, _answers(f"p{index}@example.com"))
+        for index in range(3)
+    )
+    fake.responses.append(
+        response("other", 1, NOW_MS - 10 * 60_000, _answers("q@example.com"), campaign=88)
+    )
+
+    connect(container, fake)
+
+    with container.read_session() as session:
+        campaigns = list(session.scalars(select(Lead.campaign).order_by(Lead.id)))
+    # Campaign 88 is not readable: its leads keep a label made of its id.
+    assert campaigns == ["LinkedIn campaign 88", *["Q3 whitepaper, DACH"] * 3]
+    reads = [item["path"] for item in fake.paths("/rest/adAccounts/")]
+    assert reads == ["/rest/adAccounts/5001/adCampaigns/77", "/rest/adAccounts/5001/adCampaigns/88"]

@@ -28,6 +28,7 @@ from leadflow.leads.services import create_lead, delete_lead, update_lead
 from leadflow.lib.clock import utcnow
 from leadflow.linkedin.domain import (
     CONTACT_FIELDS,
+    Mappings,
     Outcome,
     Resolved,
     ResponseSpec,
@@ -35,7 +36,13 @@ from leadflow.linkedin.domain import (
     parse_response,
     resolve,
 )
-from leadflow.linkedin.models import LinkedInConnection, LinkedInForm, LinkedInResponse
+from leadflow.linkedin.models import (
+    LinkedInCampaign,
+    LinkedInConnection,
+    LinkedInForm,
+    LinkedInLeadStrategy,
+    LinkedInResponse,
+)
 from leadflow.linkedin.services._setup import (
     active_strategy,
     find_form,
@@ -46,6 +53,17 @@ from leadflow.matching.services import match_contact, match_lead
 from leadflow.registry.domain import Registry
 
 _RESPONSES = cast(Table, LinkedInResponse.__table__)
+
+
+@dataclass
+class _Batch:
+    """What every response of a batch shares, read once: the strategy, each form and its
+    mappings, the campaigns' names."""
+
+    strategy: LinkedInLeadStrategy
+    forms: dict[str, LinkedInForm | None]
+    mappings: dict[int, Mappings]
+    campaigns: dict[str, str]
 
 
 @dataclass
@@ -138,7 +156,7 @@ def ingest_responses(
     counts = Counts()
     if connection is None:
         return counts
-    forms: dict[str, LinkedInForm | None] = {}
+    batch = _Batch(active_strategy(uow), {}, {}, campaign_names(session, connection_id))
     for element in elements:
         try:
             spec = parse_response(element)
@@ -150,9 +168,9 @@ def ingest_responses(
             counts.add(Outcome.SKIPPED)
             continue
         key = spec.form_linkedin_id or ""
-        if key not in forms:
-            forms[key] = find_form(session, connection_id, key) if key else None
-        outcome = _process(uow, connection, forms[key], spec, row_id)
+        if key not in batch.forms:
+            batch.forms[key] = find_form(session, connection_id, key) if key else None
+        outcome = _process(uow, connection, batch, batch.forms[key], spec, row_id)
         counts.add(outcome)
     add_counts(session, connection_id, counts)
     return counts
@@ -183,6 +201,7 @@ def _contact_data(registry: Registry, values: Mapping[str, str], consent: bool) 
 def _process(
     uow: UnitOfWork,
     connection: LinkedInConnection,
+    batch: _Batch,
     form: LinkedInForm | None,
     spec: ResponseSpec,
     row_id: int,
@@ -196,12 +215,14 @@ def _process(
         session.flush()
         return Outcome.FAILED
     row.form_id = form.id
+    if form.id not in batch.mappings:
+        batch.mappings[form.id] = mappings_for(session, form.id)
     resolved = resolve(
         form_questions(form),
         form.consents or [],
         form.hidden_fields or [],
         spec,
-        mappings_for(session, form.id),
+        batch.mappings[form.id],
     )
     row.lead_values = dict(resolved.lead_values)
     row.answers = resolved.answers
@@ -217,7 +238,7 @@ def _process(
     events_before = len(uow._events)
     savepoint = session.begin_nested()
     try:
-        outcome = _write_records(uow, form, spec, resolved, row)
+        outcome = _write_records(uow, batch, form, spec, resolved, row)
         savepoint.commit()
     except LeadflowError as exc:
         savepoint.rollback()
@@ -237,6 +258,7 @@ def _process(
 
 def _write_records(
     uow: UnitOfWork,
+    batch: _Batch,
     form: LinkedInForm,
     spec: ResponseSpec,
     resolved: Resolved,
@@ -244,7 +266,7 @@ def _write_records(
 ) -> Outcome:
     session = uow.session
     registry = uow.registry
-    strategy = active_strategy(uow)
+    strategy = batch.strategy
     lead_values = _lead_data(registry, resolved.lead_values)
     contact_id: int | None = None
     if strategy.enable_contact_creation:
@@ -260,7 +282,9 @@ def _write_records(
         "topic": form.name[:300],
         **lead_values,
         "source": LeadSource.LINKEDIN.value,
-        "campaign": campaign_label(spec.campaign_urn),
+        "campaign": (
+            batch.campaigns.get(spec.campaign_urn or "") or campaign_label(spec.campaign_urn)
+        ),
         "parent_contact_id": contact_id,
     }
     if strategy.always_create_lead:
@@ -305,6 +329,28 @@ def _write_records(
             uow=uow,
         )
     return Outcome.CREATED if created else Outcome.UPDATED
+
+
+def campaign_names(session: Session, connection_id: int) -> dict[str, str]:
+    rows = session.execute(
+        select(LinkedInCampaign.urn, LinkedInCampaign.name).where(
+            LinkedInCampaign.connection_id == connection_id
+        )
+    )
+    return {urn: name for urn, name in rows}
+
+
+def save_campaigns(connection_id: int, names: Mapping[str, str], *, uow: UnitOfWork) -> None:
+    """Remember campaigns' names (fetched from LinkedIn) for the leads they bring."""
+    known = campaign_names(uow.session, connection_id)
+    for urn, name in names.items():
+        if urn not in known:
+            uow.session.add(
+                LinkedInCampaign(
+                    connection_id=connection_id, urn=urn[:200], name=name[:200], fetched_at=utcnow()
+                )
+            )
+    uow.session.flush()
 
 
 def mark_deleted(connection_id: int, response_id: str, *, uow: UnitOfWork) -> bool:

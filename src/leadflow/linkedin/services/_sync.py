@@ -51,7 +51,13 @@ from leadflow.linkedin.errors import (
     TokenExpired,
 )
 from leadflow.linkedin.models import LinkedInConnection, LinkedInNotification, LinkedInResponse
-from leadflow.linkedin.services._ingest import Counts, ingest_responses, mark_deleted
+from leadflow.linkedin.services._ingest import (
+    Counts,
+    campaign_names,
+    ingest_responses,
+    mark_deleted,
+    save_campaigns,
+)
 from leadflow.linkedin.services._setup import find_form, get_connection, save_forms
 
 if TYPE_CHECKING:
@@ -183,6 +189,37 @@ def _unknown_forms(
     return specs
 
 
+def _campaign_names(
+    container: Container, client: LinkedInClient, conn: _Conn, elements: list[dict[str, Any]]
+) -> dict[str, str]:
+    """Names of campaigns the responses name that are not known yet. A campaign LinkedIn
+    will not show (an organisation's lead, missing rights) keeps a label made of its id."""
+    if ":sponsoredAccount:" not in conn.owner_urn:
+        return {}
+    wanted = {
+        str(urn)
+        for item in elements
+        if (
+            urn := ((item.get("leadMetadata") or {}).get("sponsoredLeadMetadata") or {}).get(
+                "campaign"
+            )
+        )
+    }
+    with container.read_session() as session:
+        known = campaign_names(session, conn.id)
+    names: dict[str, str] = {}
+    for urn in sorted(wanted - set(known)):
+        try:
+            name = client.campaign(conn.owner_urn, urn).get("name")
+        except (TokenExpired, Throttled):
+            raise
+        except LinkedInApiError:
+            continue
+        if isinstance(name, str) and name.strip():
+            names[urn] = name.strip()
+    return names
+
+
 def run_sync(context: JobContext, params: Mapping[str, Any]) -> dict[str, Any]:
     """The body of a `linkedin.sync` job: discover forms, then read the window's pages."""
     container = context.container
@@ -225,9 +262,12 @@ def run_sync(context: JobContext, params: Mapping[str, Any]) -> dict[str, Any]:
                 if not page.elements:
                     break
                 new_forms = _unknown_forms(container, client, conn, page.elements)
+                campaigns = _campaign_names(container, client, conn, page.elements)
                 with container.uow() as uow:
                     if new_forms:
                         save_forms(conn.id, new_forms, uow=uow)
+                    if campaigns:
+                        save_campaigns(conn.id, campaigns, uow=uow)
                     counts = ingest_responses(conn.id, page.elements, via="sync", uow=uow)
                     offset += len(page.elements)
                     cursor = {**cursor, "offset": offset}
@@ -344,12 +384,15 @@ def fetch_notified(container: Container, connection_id: int, response_id: str) -
         with client_for(conn) as client:
             element = client.response(response_id)
             new_forms = _unknown_forms(container, client, conn, [element])
+            campaigns = _campaign_names(container, client, conn, [element])
     except LinkedInApiError as exc:
         _record_failure(container, conn.id, exc)
         return "failed"
     with container.uow() as uow:
         if new_forms:
             save_forms(conn.id, new_forms, uow=uow)
+        if campaigns:
+            save_campaigns(conn.id, campaigns, uow=uow)
         counts = ingest_responses(conn.id, [element], via="webhook", uow=uow)
         uow.commit()
     return next((name for name, count in counts.as_dict().items() if count), "skipped")

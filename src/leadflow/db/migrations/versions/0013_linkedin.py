@@ -1,5 +1,6 @@
-"""linkedin: connections, discovered forms, field mappings, the LinkedIn lead-matching
-strategy (one active), form responses (unique on LinkedIn's id) and webhook notifications
+"""linkedin: connections, discovered forms, campaign names, field mappings, the LinkedIn
+lead-matching strategy (one active), form responses (unique on LinkedIn's id) and webhook
+notifications
 
 Revision ID: 0013
 Revises: 0010
@@ -51,6 +52,26 @@ def upgrade() -> None:
         sa.Column("updated_at", leadflow.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_linkedin_connections")),
         sa.UniqueConstraint("owner_urn", name=op.f("uq_linkedin_connections_owner_urn")),
+    )
+    op.create_table(
+        "linkedin_campaigns",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "connection_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("urn", sa.String(length=200), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("fetched_at", leadflow.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["connection_id"],
+            ["linkedin_connections.id"],
+            name=op.f("fk_linkedin_campaigns_connection_id_linkedin_connections"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_linkedin_campaigns")),
+        sa.UniqueConstraint(
+            "connection_id", "urn", name=op.f("uq_linkedin_campaigns_connection_id_urn")
+        ),
     )
     op.create_table(
         "linkedin_forms",
@@ -284,5 +305,6 @@ def downgrade() -> None:
 
     op.drop_table("linkedin_lead_strategies")
     op.drop_table("linkedin_forms")
+    op.drop_table("linkedin_campaigns")
     op.drop_table("linkedin_connections")
     # ### end Alembic commands ###
