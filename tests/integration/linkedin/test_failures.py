@@ -10,7 +10,7 @@ from leadflow.bootstrap import Container
 from leadflow.jobs.models import Job
 from leadflow.leads.models import Lead
 from leadflow.linkedin import services
-from tests.support.fake_linkedin import FakeLinkedIn, response
+from tests.support.fake_linkedin import FakeLinkedIn, lead_form, response, text_question
 from tests.support.linkedin import DAY_MS, NOW_MS, connect, connection
 
 
@@ -160,3 +160,22 @@ def test_a_backfill_reaches_back_at_most_the_days_asked(
     connection_id = connect(container, fake, backfill_days=10)
 
     assert connection(container, connection_id)["counts"]["created"] == 1
+
+
+def test_a_response_that_failed_is_processed_again_when_it_can_be(
+    container: Container, fake: FakeLinkedIn
+) -> None:
+    fake.responses.append(response("later", 2, NOW_MS - 3_600_000, {31: "ada@example.com"}))
+    connection_id = connect(container, fake)
+    assert (connection(container, connection_id)["counts"]["failed"], _lead_count(container)) == (
+        1,
+        0,
+    )
+    # The form could not be read; now it can.
+    fake.forms.append(lead_form(2, "Webinar", [text_question(31, "Email", "EMAIL")]))
+
+    with container.uow() as uow:
+        services.do_start_sync(connection_id, backfill=True, uow=uow)
+
+    counts = connection(container, connection_id)["counts"]
+    assert (counts["failed"], counts["created"], _lead_count(container)) == (1, 1, 1)

@@ -142,6 +142,20 @@ def _claim(
     return session.execute(statement).scalar()
 
 
+def _claim_failed(session: Session, spec: ResponseSpec, raw: Mapping[str, Any]) -> int | None:
+    """A stored response that failed (its form was unreadable, a value was refused) is
+    processed again when it is read again; a conditional UPDATE lets one writer do it."""
+    return session.execute(
+        update(_RESPONSES)
+        .where(
+            _RESPONSES.c.response_id == spec.response_id,
+            _RESPONSES.c.outcome == Outcome.FAILED.value,
+        )
+        .values(outcome=Outcome.SKIPPED.value, error=None, raw=dict(raw))
+        .returning(_RESPONSES.c.id)
+    ).scalar()
+
+
 def ingest_responses(
     connection_id: int,
     elements: Sequence[Mapping[str, Any]],
@@ -164,6 +178,8 @@ def ingest_responses(
             counts.add(Outcome.FAILED)
             continue
         row_id = _claim(session, connection_id, spec, element, via)
+        if row_id is None:
+            row_id = _claim_failed(session, spec, element)
         if row_id is None:
             counts.add(Outcome.SKIPPED)
             continue

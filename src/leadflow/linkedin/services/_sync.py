@@ -47,6 +47,7 @@ from leadflow.linkedin.domain import (
 from leadflow.linkedin.errors import (
     InvalidSignature,
     LinkedInApiError,
+    LinkedInUnavailable,
     Throttled,
     TokenExpired,
 )
@@ -184,7 +185,11 @@ def _unknown_forms(
     for form_id in missing:
         try:
             specs.append(parse_form(client.form(form_id)))
-        except ValueError:
+        except (TokenExpired, Throttled, LinkedInUnavailable):
+            raise
+        except (LinkedInApiError, ValueError):
+            # Not readable (deleted, no rights): its responses fail and are tried again
+            # by a later sync, once the form can be read.
             continue
     return specs
 
@@ -211,7 +216,7 @@ def _campaign_names(
     for urn in sorted(wanted - set(known)):
         try:
             name = client.campaign(conn.owner_urn, urn).get("name")
-        except (TokenExpired, Throttled):
+        except (TokenExpired, Throttled, LinkedInUnavailable):
             raise
         except LinkedInApiError:
             continue
