@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import ValidationFailed
 from leadflow.jobs.domain import ACTIVE, JobStatus
-from leadflow.jobs.errors import JobCancelled
+from leadflow.jobs.errors import JobCancelled, JobSuperseded
 from leadflow.jobs.models import Job
 from leadflow.jobs.services import latest_job, start_job
 from leadflow.lib.clock import utcnow
@@ -297,6 +297,11 @@ def run_sync(context: JobContext, params: Mapping[str, Any]) -> dict[str, Any]:
             if stored is not None:
                 stored.status = ConnectionStatus.OK.value
             uow.commit()
+        raise
+    except JobSuperseded:
+        raise  # another worker resumed the job: the state is its to write
+    except Exception as exc:
+        _record_failure(container, conn.id, exc)
         raise
     end = from_epoch_ms(cursor["end_ms"])
     with container.uow() as uow:
