@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from leadflow.bootstrap import Container
 from leadflow.jobs.models import Job
 from leadflow.leads.models import Lead
 from leadflow.linkedin import services
+from leadflow.linkedin.services import _sync as sync_module
 from tests.support.fake_linkedin import FakeLinkedIn, lead_form, response, text_question
 from tests.support.linkedin import DAY_MS, NOW_MS, connect, connection
 
@@ -179,3 +181,19 @@ def test_a_response_that_failed_is_processed_again_when_it_can_be(
 
     counts = connection(container, connection_id)["counts"]
     assert (counts["failed"], counts["created"], _lead_count(container)) == (1, 1, 1)
+
+
+def test_an_unexpected_failure_leaves_the_error_state_and_the_cursor(
+    container: Container, fake: FakeLinkedIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _responses(fake, 3)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(sync_module, "ingest_responses", broken)
+    connection_id = connect(container, fake)
+
+    state = connection(container, connection_id)
+    assert (state["status"], state["last_error"]) == ("error", "RuntimeError: disk full")
+    assert state["cursor"]["offset"] == 0

@@ -251,14 +251,10 @@ def _process(
         return Outcome.SKIPPED
     # A savepoint per response: one that fails leaves no half-written records behind,
     # and the events it published are taken back with them.
-    events_before = len(uow._events)
-    savepoint = session.begin_nested()
     try:
-        outcome = _write_records(uow, batch, form, spec, resolved, row)
-        savepoint.commit()
+        with uow.savepoint():
+            outcome = _write_records(uow, batch, form, spec, resolved, row)
     except LeadflowError as exc:
-        savepoint.rollback()
-        del uow._events[events_before:]
         row = session.get(LinkedInResponse, row_id)
         assert row is not None
         row.outcome = Outcome.FAILED.value
