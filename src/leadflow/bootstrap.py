@@ -37,6 +37,7 @@ CONCEPT_MODULES = (
     "leadflow.matching.wiring",
     "leadflow.capture.events",
     "leadflow.capture.wiring",
+    "leadflow.linkedin.wiring",
     "leadflow.scoring.wiring",
     "leadflow.scoring.tasks",
     "leadflow.process.wiring",

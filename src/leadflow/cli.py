@@ -502,6 +502,10 @@ def _add_capability_apps() -> None:
 
     app.add_typer(import_app, name="import")
 
+    from leadflow.linkedin.cli import linkedin_app
+
+    app.add_typer(linkedin_app, name="linkedin")
+
 
 _add_capability_apps()
 

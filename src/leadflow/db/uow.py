@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar, cast
 
@@ -105,6 +106,21 @@ class UnitOfWork:
         was lost).
         """
         self._callbacks.append(callback)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the unit undone alone when it raises: its writes (a SAVEPOINT), the
+        events it published and the callbacks it registered. The error propagates."""
+        events, callbacks = len(self._events), len(self._callbacks)
+        nested = self.session.begin_nested()
+        try:
+            yield
+        except BaseException:
+            nested.rollback()
+            del self._events[events:]
+            del self._callbacks[callbacks:]
+            raise
+        nested.commit()
 
     def enqueue_after_commit(self, task: str, *args: Any) -> None:
         """Queue a background task once this unit has committed (warehouse's

@@ -56,6 +56,8 @@ class Permission(StrEnum):
     # Segments: reading audiences and their members; building and editing them.
     SEGMENTS_READ = "segments:read"
     SEGMENTS_WRITE = "segments:write"
+    # LinkedIn Lead Gen Forms: connections, mappings, the lead-matching strategy, syncs.
+    LINKEDIN_ADMIN = "linkedin:admin"
     # The event outbox: parked events and their retry.
     SYSTEM_ADMIN = "system:admin"
     # File imports of contacts, accounts and leads (and undoing them).
@@ -91,6 +93,7 @@ _MARKETING_ASSETS = {
     Permission.AUTOMATION_ADMIN,
     Permission.SEGMENTS_WRITE,
     Permission.IMPORTS_RUN,
+    Permission.LINKEDIN_ADMIN,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

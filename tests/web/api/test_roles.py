@@ -17,6 +17,9 @@ OPEN_ROUTES = {
     # Public capture endpoints: rate-limited instead of signed in.
     ("POST", "/api/v1/forms/{form_id}/submissions"),
     ("POST", "/api/v1/events/{event_id}/registrations"),
+    # LinkedIn's webhook: its challenge and HMAC signature authenticate it.
+    ("GET", "/api/v1/linkedin/connections/{connection_id}/webhook"),
+    ("POST", "/api/v1/linkedin/connections/{connection_id}/webhook"),
 }
 
 

@@ -418,6 +418,7 @@ def test_the_settings_link_opens_the_first_section_the_role_may_see(
                 "/settings/fields",
                 "/settings/users",
                 "/settings/matching",
+                "/settings/linkedin",
                 "/settings/process",
                 "/settings/automation",
                 "/settings/org",
@@ -430,7 +431,13 @@ def test_the_settings_link_opens_the_first_section_the_role_may_see(
         ),
         (
             Role.MARKETER,
-            ["/settings/fields", "/settings/matching", "/settings/automation", "/settings/org"],
+            [
+                "/settings/fields",
+                "/settings/matching",
+                "/settings/linkedin",
+                "/settings/automation",
+                "/settings/org",
+            ],
         ),
         (Role.TELEMARKETER, ["/settings/fields"]),
     ],

@@ -56,6 +56,7 @@ SETTINGS_SECTIONS: tuple[tuple[str, str, Permission], ...] = (
     ("/settings/fields", "Fields", Permission.FIELDS_READ),
     ("/settings/users", "Users", Permission.USERS_READ),
     ("/settings/matching", "Matching", Permission.MATCHING_ADMIN),
+    ("/settings/linkedin", "LinkedIn", Permission.LINKEDIN_ADMIN),
     ("/settings/process", "Process", Permission.PROCESS_ADMIN),
     ("/settings/automation", "Automation", Permission.AUTOMATION_READ),
     ("/settings/org", "Organisation", Permission.AUTOMATION_READ),

@@ -73,9 +73,18 @@ def pages_router() -> APIRouter:
     for record_pages in record_routers():
         router.include_router(record_pages)
     router.include_router(settings_router())
-    from leadflow.web.pages import automation, capture, imports, jobs, process, scoring, segments
+    from leadflow.web.pages import (
+        automation,
+        capture,
+        imports,
+        jobs,
+        linkedin,
+        process,
+        scoring,
+        segments,
+    )
 
-    for module in (capture, scoring, process, automation, jobs, segments, imports):
+    for module in (capture, linkedin, scoring, process, automation, jobs, segments, imports):
         for feature_pages in module.routers():
             router.include_router(feature_pages)
     return router

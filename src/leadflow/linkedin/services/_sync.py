@@ -1,0 +1,417 @@
+"""Syncing: the backfill and pull job, webhook notifications, the periodic pull.
+
+A sync reads one submitted-at window page by page (start/count); each page is
+stored and committed with the cursor (on the connection and as the job's
+checkpoint), so a run stopped by an expired token, throttling or LinkedIn's
+errors resumes where it stopped. Webhooks fetch the notified response at once;
+the periodic pull re-reads an overlapping window, so a missed notification
+loses nothing, and the unique response id makes every repeat a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from leadflow.db.uow import UnitOfWork, in_own_transaction
+from leadflow.errors import ValidationFailed
+from leadflow.jobs.domain import ACTIVE, JobStatus
+from leadflow.jobs.errors import JobCancelled, JobSuperseded
+from leadflow.jobs.models import Job
+from leadflow.jobs.services import latest_job, start_job
+from leadflow.lib.clock import utcnow
+from leadflow.linkedin.client import LinkedInClient
+from leadflow.linkedin.domain import (
+    PAGE_SIZE,
+    ConnectionStatus,
+    FormSpec,
+    LeadAction,
+    SyncMode,
+    challenge_response,
+    form_id_of,
+    from_epoch_ms,
+    new_cursor,
+    parse_form,
+    parse_notifications,
+    signature_valid,
+    sync_window,
+)
+from leadflow.linkedin.errors import (
+    InvalidSignature,
+    LinkedInApiError,
+    LinkedInUnavailable,
+    Throttled,
+    TokenExpired,
+)
+from leadflow.linkedin.models import LinkedInConnection, LinkedInNotification, LinkedInResponse
+from leadflow.linkedin.services._ingest import (
+    Counts,
+    campaign_names,
+    ingest_responses,
+    mark_deleted,
+    save_campaigns,
+)
+from leadflow.linkedin.services._setup import find_form, get_connection, save_forms
+
+if TYPE_CHECKING:
+    from leadflow.bootstrap import Container
+    from leadflow.jobs.runner import JobContext
+
+SYNC_JOB = "linkedin.sync"
+FETCH_TASK = "linkedin.fetch_response"
+# How the client waits between retries; tests replace it to record the pauses.
+SLEEP = time.sleep
+
+
+@dataclass(frozen=True)
+class _Conn:
+    """What a sync needs of its connection, read once (no session held during calls)."""
+
+    id: int
+    owner_urn: str
+    base_url: str
+    access_token: str
+    api_version: str
+
+
+def _snapshot(row: LinkedInConnection) -> _Conn:
+    return _Conn(row.id, row.owner_urn, row.base_url, row.access_token, row.api_version)
+
+
+def client_for(conn: _Conn) -> LinkedInClient:
+    return LinkedInClient(
+        conn.base_url, conn.access_token, conn.api_version, sleep=lambda seconds: SLEEP(seconds)
+    )
+
+
+def active_sync(session: Session, connection_id: int) -> Job | None:
+    job = latest_job(session, SYNC_JOB, connection_id=connection_id)
+    return job if job is not None and JobStatus(job.status) in ACTIVE else None
+
+
+def start_sync(
+    connection_id: int,
+    *,
+    backfill: bool = False,
+    uow: UnitOfWork,
+    requested_by: int | None = None,
+) -> Job:
+    """Queue a sync of the connection ("sync now"); one already queued or running is
+    returned instead of starting a second."""
+    get_connection(uow.session, connection_id)
+    running = active_sync(uow.session, connection_id)
+    if running is not None:
+        return running
+    mode = SyncMode.BACKFILL if backfill else SyncMode.PULL
+    return start_job(
+        SYNC_JOB,
+        {"connection_id": connection_id, "mode": mode.value},
+        uow=uow,
+        requested_by=requested_by,
+    )
+
+
+do_start_sync = in_own_transaction(start_sync)
+
+
+def start_due_pulls(*, uow: UnitOfWork) -> list[int]:
+    """The periodic pull: a sync for each connection whose token is not known expired."""
+    started: list[int] = []
+    connections = uow.session.scalars(
+        select(LinkedInConnection.id)
+        .where(LinkedInConnection.status != ConnectionStatus.TOKEN_EXPIRED.value)
+        .order_by(LinkedInConnection.id)
+    )
+    for connection_id in list(connections):
+        started.append(start_sync(connection_id, uow=uow).id)
+    return started
+
+
+def _record_failure(container: Container, connection_id: int, error: Exception) -> None:
+    if isinstance(error, TokenExpired):
+        status = ConnectionStatus.TOKEN_EXPIRED
+    elif isinstance(error, Throttled):
+        status = ConnectionStatus.THROTTLED
+    else:
+        status = ConnectionStatus.ERROR
+    message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+    with container.uow() as uow:
+        row = uow.session.get(LinkedInConnection, connection_id)
+        if row is not None:
+            row.status = status.value
+            row.last_error = str(message)[:2000]
+            row.last_error_at = utcnow()
+            row.updated_at = utcnow()
+        uow.commit()
+
+
+def _discover_forms(client: LinkedInClient, conn: _Conn) -> list[FormSpec]:
+    specs: list[FormSpec] = []
+    start = 0
+    while True:
+        page = client.forms(conn.owner_urn, start=start, count=PAGE_SIZE)
+        for element in page.elements:
+            try:
+                specs.append(parse_form(element))
+            except ValueError:
+                continue
+        start += len(page.elements)
+        if not page.elements or (page.total is not None and start >= page.total):
+            return specs
+        if page.total is None and len(page.elements) < PAGE_SIZE:
+            return specs
+
+
+def _unknown_forms(
+    container: Container, client: LinkedInClient, conn: _Conn, elements: list[dict[str, Any]]
+) -> list[FormSpec]:
+    """Forms the responses name that were not discovered (created since): fetched one by one."""
+    wanted = {form_id_of(item.get("versionedLeadGenFormUrn")) for item in elements}
+    with container.read_session() as session:
+        missing = [
+            form_id
+            for form_id in sorted(item for item in wanted if item)
+            if find_form(session, conn.id, form_id) is None
+        ]
+    specs: list[FormSpec] = []
+    for form_id in missing:
+        try:
+            specs.append(parse_form(client.form(form_id)))
+        except (TokenExpired, Throttled, LinkedInUnavailable):
+            raise
+        except (LinkedInApiError, ValueError):
+            # Not readable (deleted, no rights): its responses fail and are tried again
+            # by a later sync, once the form can be read.
+            continue
+    return specs
+
+
+def _campaign_names(
+    container: Container, client: LinkedInClient, conn: _Conn, elements: list[dict[str, Any]]
+) -> dict[str, str]:
+    """Names of campaigns the responses name that are not known yet. A campaign LinkedIn
+    will not show (an organisation's lead, missing rights) keeps a label made of its id."""
+    if ":sponsoredAccount:" not in conn.owner_urn:
+        return {}
+    wanted = {
+        str(urn)
+        for item in elements
+        if (
+            urn := ((item.get("leadMetadata") or {}).get("sponsoredLeadMetadata") or {}).get(
+                "campaign"
+            )
+        )
+    }
+    with container.read_session() as session:
+        known = campaign_names(session, conn.id)
+    names: dict[str, str] = {}
+    for urn in sorted(wanted - set(known)):
+        try:
+            name = client.campaign(conn.owner_urn, urn).get("name")
+        except (TokenExpired, Throttled, LinkedInUnavailable):
+            raise
+        except LinkedInApiError:
+            continue
+        if isinstance(name, str) and name.strip():
+            names[urn] = name.strip()
+    return names
+
+
+def run_sync(context: JobContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The body of a `linkedin.sync` job: discover forms, then read the window's pages."""
+    container = context.container
+    connection_id = int(params["connection_id"])
+    mode = SyncMode(str(params.get("mode") or SyncMode.PULL.value))
+    now = utcnow()
+    with container.uow() as uow:
+        row = get_connection(uow.session, connection_id)
+        cursor: dict[str, Any] | None = context.resume_from or None
+        if cursor is None and mode is SyncMode.PULL and row.cursor:
+            cursor = dict(row.cursor)  # a stopped run's window: resumed, not restarted
+        if cursor is None:
+            window = sync_window(
+                mode, now, backfill_days=row.backfill_days, synced_through=row.synced_through
+            )
+            cursor = new_cursor(mode, window)
+        row.cursor = cursor
+        row.status = ConnectionStatus.SYNCING.value
+        row.updated_at = now
+        conn = _snapshot(row)
+        context.checkpoint(cursor, done=int(cursor["offset"]), uow=uow)
+        uow.commit()
+    totals = Counts()
+    try:
+        with client_for(conn) as client:
+            forms = _discover_forms(client, conn)
+            with container.uow() as uow:
+                save_forms(conn.id, forms, uow=uow)
+                uow.commit()
+            offset = int(cursor["offset"])
+            while True:
+                context.raise_if_cancelled()
+                page = client.responses(
+                    conn.owner_urn,
+                    start_ms=int(cursor["start_ms"]),
+                    end_ms=int(cursor["end_ms"]),
+                    start=offset,
+                    count=PAGE_SIZE,
+                )
+                if not page.elements:
+                    break
+                new_forms = _unknown_forms(container, client, conn, page.elements)
+                campaigns = _campaign_names(container, client, conn, page.elements)
+                with container.uow() as uow:
+                    if new_forms:
+                        save_forms(conn.id, new_forms, uow=uow)
+                    if campaigns:
+                        save_campaigns(conn.id, campaigns, uow=uow)
+                    counts = ingest_responses(conn.id, page.elements, via="sync", uow=uow)
+                    offset += len(page.elements)
+                    cursor = {**cursor, "offset": offset}
+                    stored = uow.session.get(LinkedInConnection, conn.id)
+                    if stored is not None:
+                        stored.cursor = cursor
+                    context.checkpoint(
+                        cursor, done=offset, total=max(offset, page.total or 0), uow=uow
+                    )
+                    uow.commit()
+                totals.merge(counts)
+                if page.total is not None and offset >= page.total:
+                    break
+                if page.total is None and len(page.elements) < PAGE_SIZE:
+                    break
+    except LinkedInApiError as exc:
+        _record_failure(container, conn.id, exc)
+        raise
+    except JobCancelled:
+        with container.uow() as uow:
+            stored = uow.session.get(LinkedInConnection, conn.id)
+            if stored is not None:
+                stored.status = ConnectionStatus.OK.value
+            uow.commit()
+        raise
+    except JobSuperseded:
+        raise  # another worker resumed the job: the state is its to write
+    except Exception as exc:
+        _record_failure(container, conn.id, exc)
+        raise
+    end = from_epoch_ms(cursor["end_ms"])
+    with container.uow() as uow:
+        stored = uow.session.get(LinkedInConnection, conn.id)
+        if stored is not None:
+            stored.cursor = None
+            stored.status = ConnectionStatus.OK.value
+            stored.last_sync_at = utcnow()
+            if end is not None and (stored.synced_through is None or end > stored.synced_through):
+                stored.synced_through = end
+            stored.updated_at = utcnow()
+        uow.commit()
+    return {"mode": mode.value, "forms": len(forms), "read": offset, **totals.as_dict()}
+
+
+# --- webhooks -------------------------------------------------------------------------
+
+
+def challenge(session: Session, connection_id: int, code: str) -> dict[str, str]:
+    """LinkedIn's endpoint validation: the code signed with the connection's secret."""
+    row = get_connection(session, connection_id)
+    if not row.client_secret:
+        raise InvalidSignature("The connection has no webhook secret", field="client_secret")
+    if not code or len(code) > 200:
+        raise ValidationFailed("challengeCode is required", field="challengeCode")
+    return {"challengeCode": code, "challengeResponse": challenge_response(row.client_secret, code)}
+
+
+def receive_notifications(
+    connection_id: int, body: bytes, signature_header: str | None, *, uow: UnitOfWork
+) -> dict[str, int]:
+    """A signed webhook: each new CREATED response is fetched after commit, each DELETED
+    one reflected now; a repeated notification is dropped."""
+    row = get_connection(uow.session, connection_id)
+    if not row.client_secret or not signature_valid(row.client_secret, body, signature_header):
+        raise InvalidSignature("The X-LI-Signature header does not match the body", field="body")
+    try:
+        notifications = parse_notifications(json.loads(body or b"null"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed(f"Not a lead notification: {exc}", field="body") from None
+    insert_fn = (
+        postgresql.insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    received = repeated = 0
+    for item in notifications:
+        inserted = uow.session.execute(
+            insert_fn(LinkedInNotification)
+            .values(
+                connection_id=row.id,
+                response_id=item.response_id,
+                action=item.action.value,
+                occurred_at=item.occurred_at,
+                received_at=utcnow(),
+                payload=item.payload,
+            )
+            .on_conflict_do_nothing(index_elements=["connection_id", "response_id", "action"])
+            .returning(LinkedInNotification.id)
+        ).scalar()
+        if inserted is None:
+            repeated += 1
+            continue
+        received += 1
+        if item.action is LeadAction.DELETED:
+            mark_deleted(row.id, item.response_id, uow=uow)
+        else:
+            uow.enqueue_after_commit(FETCH_TASK, row.id, item.response_id)
+    return {"received": received, "repeated": repeated}
+
+
+do_receive_notifications = in_own_transaction(receive_notifications)
+
+
+def fetch_notified(container: Container, connection_id: int, response_id: str) -> str:
+    """Fetch and store one notified response; a failure is recorded on the connection
+    (the next pull reads the response anyway)."""
+    with container.read_session() as session:
+        row = session.get(LinkedInConnection, connection_id)
+        if row is None:
+            return "unknown connection"
+        conn = _snapshot(row)
+        stored = session.scalar(
+            select(LinkedInResponse.id).where(LinkedInResponse.response_id == response_id)
+        )
+    if stored is not None:
+        with container.uow() as uow:
+            ingest_responses(conn.id, [{"id": response_id}], via="webhook", uow=uow)
+            uow.commit()
+        return "skipped"
+    try:
+        with client_for(conn) as client:
+            element = client.response(response_id)
+            new_forms = _unknown_forms(container, client, conn, [element])
+            campaigns = _campaign_names(container, client, conn, [element])
+    except LinkedInApiError as exc:
+        _record_failure(container, conn.id, exc)
+        return "failed"
+    with container.uow() as uow:
+        if new_forms:
+            save_forms(conn.id, new_forms, uow=uow)
+        if campaigns:
+            save_campaigns(conn.id, campaigns, uow=uow)
+        counts = ingest_responses(conn.id, [element], via="webhook", uow=uow)
+        uow.commit()
+    return next((name for name, count in counts.as_dict().items() if count), "skipped")
+
+
+def last_received(session: Session, connection_id: int) -> datetime | None:
+    return session.scalar(
+        select(LinkedInNotification.received_at)
+        .where(LinkedInNotification.connection_id == connection_id)
+        .order_by(LinkedInNotification.id.desc())
+        .limit(1)
+    )

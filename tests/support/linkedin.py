@@ -1,0 +1,77 @@
+"""What the LinkedIn tests share: the fake server running, a connection to it, a clock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from leadflow.bootstrap import Container
+from leadflow.linkedin import services
+from leadflow.linkedin.services import _sync
+from tests.support.fake_linkedin import (
+    CLIENT_SECRET,
+    OWNER,
+    FakeLinkedIn,
+    choice_question,
+    fake_linkedin,
+    lead_form,
+    text_question,
+)
+
+NOW_MS = int(time.time() * 1000)
+DAY_MS = 86_400_000
+
+# A German form: question texts never decide a mapping, predefined types and ids do.
+DEMO_FORM = lead_form(
+    1,
+    "Whitepaper Q3",
+    [
+        text_question(11, "Vorname", "FIRST_NAME"),
+        text_question(12, "Nachname", "LAST_NAME"),
+        text_question(13, "E-Mail-Adresse", "EMAIL"),
+        text_question(14, "Unternehmen", "COMPANY_NAME"),
+        text_question(15, "Position", "JOB_TITLE"),
+        choice_question(16, "Teamgröße", {1: "1-10", 2: "11-50", 3: "51+"}),
+        text_question(17, "Ihre Frage", None),
+    ],
+    hidden={"utm_source": "linkedin", "utm_campaign": "q3"},
+    consents={501: "Ich möchte Marketing-E-Mails erhalten"},
+)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeLinkedIn]:
+    with fake_linkedin() as server:
+        server.forms.append(DEMO_FORM)
+        yield server
+
+
+@pytest.fixture
+def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The client's backoff pauses, recorded instead of slept."""
+    recorded: list[float] = []
+    monkeypatch.setattr(_sync, "SLEEP", recorded.append)
+    return recorded
+
+
+def connect(container: Container, fake: FakeLinkedIn, **overrides: Any) -> int:
+    """Connect the fake's ad account; its backfill runs at once (immediate queue)."""
+    data = {
+        "name": "Acme ads",
+        "owner_urn": OWNER,
+        "access_token": fake.token,
+        "base_url": fake.url,
+        "client_secret": CLIENT_SECRET,
+        **overrides,
+    }
+    with container.uow() as uow:
+        row = services.do_create_connection(data, uow=uow)
+        return row.id
+
+
+def connection(container: Container, connection_id: int) -> dict[str, Any]:
+    with container.read_session() as session:
+        return services.connection_public(services.get_connection(session, connection_id))

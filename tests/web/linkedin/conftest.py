@@ -1,0 +1,3 @@
+from tests.support.linkedin import fake, pauses
+
+__all__ = ["fake", "pauses"]
