@@ -64,6 +64,7 @@ from leadflow.web.api.schemas import (
 )
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.openapi import problems
+from leadflow.web.reach import check_reach
 
 RECORDS = [
     RecordRoutes(CONTACTS, "contacts", P.CONTACTS_READ, P.CONTACTS_WRITE, do_create_contact,
@@ -82,26 +83,35 @@ def contact_extras() -> APIRouter:
 
     @router.get(
         "/{contact_id}/interactions",
-        dependencies=[Depends(Authorize(P.INTERACTIONS_READ))],
         summary="A contact's interaction timeline, newest first",
     )
-    def timeline(request: Request, contact_id: int, limit: int = 100) -> dict[str, Any]:
+    def timeline(
+        request: Request,
+        contact_id: int,
+        limit: int = 100,
+        principal: Principal = Depends(Authorize(P.INTERACTIONS_READ)),
+    ) -> dict[str, Any]:
         container = container_of(request)
         with container.read_session() as session:
             get_row(session, CONTACTS, contact_id)
+            check_reach(session, "contact", contact_id, principal)
             registry = container.registry_cache.get(session)
             rows = contact_timeline(session, contact_id, limit=max(1, min(limit, 500)))
             return {"items": [to_public(row, registry, "interaction") for row in rows]}
 
     @router.get(
         "/{contact_id}/leads",
-        dependencies=[Depends(Authorize(P.LEADS_READ))],
         summary="The leads whose parent contact this is",
     )
-    def leads_of(request: Request, contact_id: int) -> dict[str, Any]:
+    def leads_of(
+        request: Request,
+        contact_id: int,
+        principal: Principal = Depends(Authorize(P.LEADS_READ)),
+    ) -> dict[str, Any]:
         container = container_of(request)
         with container.read_session() as session:
             get_row(session, CONTACTS, contact_id)
+            check_reach(session, "contact", contact_id, principal)
             registry = container.registry_cache.get(session)
             rows = session.scalars(
                 select(Lead).where(Lead.parent_contact_id == contact_id).order_by(Lead.id.desc())

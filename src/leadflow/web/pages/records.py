@@ -36,6 +36,7 @@ from leadflow.web.pages.lookups import reference_fields, reference_options, refe
 from leadflow.web.pages.panels import PanelContext, render_panels
 from leadflow.web.pages.related import SectionContext, records_pointing_here
 from leadflow.web.pages.render import render
+from leadflow.web.reach import check_reach, scope_of
 
 SYSTEM_FIELDS = ("id", "created_at", "updated_at")
 # On the new-lead form: make the parent contact from the lead's own name and email.
@@ -62,6 +63,7 @@ def _record_title(page: RecordPage, registry: Registry, record: Mapping[str, Any
 def _detail_context(
     session: Session, registry: Registry, page: RecordPage, principal: Principal, record_id: int
 ) -> dict[str, Any]:
+    check_reach(session, page.entity, record_id, principal)
     record = to_public(page.get(session, record_id), registry, page.entity)
     titles = reference_titles(session, registry, page.entity, [record])
     groups: dict[str, list[tuple[str, Any]]] = {"Details": [], "Custom fields": [], "meta": []}
@@ -80,6 +82,7 @@ def _detail_context(
         principal.role,
         {p.entity: p.listing for p in RECORD_PAGES if role_allows(principal.role, p.read)},
         frozenset(p.entity for p in RECORD_PAGES if role_allows(principal.role, p.write)),
+        {p.entity: scope_of(p.entity, principal) for p in RECORD_PAGES},
     )
     sections = records_pointing_here(ctx)
     for builder in page.extra_sections:
@@ -112,6 +115,7 @@ def _form_page(
         }
         title = None
         if record_id is not None:
+            check_reach(session, page.entity, record_id, principal)
             record = to_public(page.get(session, record_id), registry, page.entity)
             title = _record_title(page, registry, record)
     at_field = error_field(error, {d.name for d in definitions}) if error else None
@@ -155,7 +159,9 @@ def record_router(page: RecordPage) -> APIRouter:
             registry = container.registry_cache.get(session)
             raw = request.query_params.multi_items()
             saved = saved_selection(session, principal, page.entity, page.path, raw)
-            view = list_view(session, registry, page.listing, raw, saved)
+            view = list_view(
+                session, registry, page.listing, raw, saved, scope_of(page.entity, principal)
+            )
         context = {
             **_base_context(page, registry, principal),
             "view": view,
@@ -238,6 +244,7 @@ def record_router(page: RecordPage) -> APIRouter:
         form: FormData = Depends(form_data),
     ) -> Response:
         with container_of(request).uow() as uow:
+            check_reach(uow.session, page.entity, record_id, principal)
             definitions = editable_fields(uow.registry, page.entity)
             record = to_public(page.get(uow.session, record_id), uow.registry, page.entity)
             values = submitted_values(definitions, form)
@@ -256,6 +263,7 @@ def record_router(page: RecordPage) -> APIRouter:
     ) -> Response:
         container = container_of(request)
         with container.read_session() as session:
+            check_reach(session, page.entity, record_id, principal)
             registry = container.registry_cache.get(session)
             record = to_public(page.get(session, record_id), registry, page.entity)
         context = {
@@ -283,6 +291,8 @@ def record_router(page: RecordPage) -> APIRouter:
         principal: Principal = Depends(can_write),
         form: FormData = Depends(form_data),
     ) -> Response:
+        with container_of(request).read_session() as session:
+            check_reach(session, page.entity, record_id, principal)
         uow = container_of(request).uow()
         try:
             if page.delete_unlinks_leads:
