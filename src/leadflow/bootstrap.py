@@ -34,6 +34,7 @@ CONCEPT_MODULES = (
     "leadflow.jobs.tasks",
     "leadflow.org.events",
     "leadflow.scoring.events",
+    "leadflow.duplicates.events",
     "leadflow.matching.wiring",
     "leadflow.capture.wiring",
     "leadflow.scoring.wiring",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from leadflow.bootstrap import Container
 from leadflow.demo.dataset import DemoLoaded
@@ -120,11 +120,12 @@ def spread_history(container: Container, lead_ids: list[int], now: datetime | No
     A demo-sized pass: a few hundred leads, one executemany per table."""
     now = now or utcnow()
     with container.uow() as uow:
-        created = dict(
-            uow.session.execute(select(Lead.id, Lead.created_at).where(Lead.id.in_(lead_ids)))
-            .tuples()
-            .all()
-        )
+        created: dict[int, datetime] = {
+            lead_id: at
+            for lead_id, at in uow.session.execute(
+                select(Lead.id, Lead.created_at).where(Lead.id.in_(lead_ids))
+            )
+        }
         rows = uow.session.execute(
             select(
                 StageTransition.id,
@@ -157,7 +158,7 @@ def spread_history(container: Container, lead_ids: list[int], now: datetime | No
             ]
             if into_sales:
                 ready.append({"row_id": lead_id, "at": into_sales[0]})
-        table = StageTransition.__table__
+        table = cast(Table, StageTransition.__table__)
         if moves:
             uow.session.execute(
                 update(table)
@@ -166,7 +167,7 @@ def spread_history(container: Container, lead_ids: list[int], now: datetime | No
                 moves,
             )
         if instances:
-            instance_table = ProcessInstance.__table__
+            instance_table = cast(Table, ProcessInstance.__table__)
             uow.session.execute(
                 update(instance_table)
                 .where(instance_table.c.id == bindparam("row_id"))
@@ -178,7 +179,7 @@ def spread_history(container: Container, lead_ids: list[int], now: datetime | No
                 instances,
             )
         if ready:
-            lead_table = Lead.__table__
+            lead_table = cast(Table, Lead.__table__)
             uow.session.execute(
                 update(lead_table)
                 .where(lead_table.c.id == bindparam("row_id"), lead_table.c.sales_ready.is_(True))

@@ -21,6 +21,11 @@ from leadflow.web.auth import Authorize, container_of
 from leadflow.web.openapi import problems
 from leadflow.web.reach import check_reach, scope_of
 
+DUPLICATE = (
+    "The values match an existing record under the default matching strategy: code "
+    "`duplicate`, `existing_id` and `existing` (its title and links) name it; repeat with "
+    "create_anyway=true to make another"
+)
 DEPENDENTS = "Leads point to it (`has_dependents`, `lead_ids`): repeat with unlink_leads=true"
 
 
@@ -37,6 +42,9 @@ class RecordRoutes:
     delete_takes_unlink: bool = False
     # Why a change may be refused with 409 (None: it never is).
     update_conflict: str | None = None
+    # Creation refuses a record the matching strategy finds (409 `duplicate`), unless
+    # `create_anyway=true`.
+    checks_duplicates: bool = False
 
 
 def record_router(routes: RecordRoutes) -> APIRouter:
@@ -64,16 +72,28 @@ def record_router(routes: RecordRoutes) -> APIRouter:
             "next_cursor": page.next_cursor,
         }
 
-    @router.post("", status_code=201, dependencies=[can_write], summary=f"Create a {entity}")
+    @router.post(
+        "",
+        status_code=201,
+        dependencies=[can_write],
+        summary=f"Create a {entity}",
+        responses=problems(409, notes={409: DUPLICATE}) if routes.checks_duplicates else None,
+    )
     def create_record(
         request: Request,
         response: Response,
         body: create_model = Body(),  # type: ignore[valid-type]
+        create_anyway: bool = False,
     ) -> dict[str, Any]:
+        """With `create_anyway=true` a record that matches an existing one is made all the
+        same (contacts and leads; other kinds ignore it)."""
         container = container_of(request)
         data = _dump(body)
         with container.uow() as uow:
-            row = routes.create(data, uow=uow)
+            if routes.checks_duplicates:
+                row = routes.create(data, uow=uow, create_anyway=create_anyway)
+            else:
+                row = routes.create(data, uow=uow)
             result = to_public(row, uow.registry, entity)
         response.headers["Location"] = f"/api/v1/{routes.plural}/{result['id']}"
         return result

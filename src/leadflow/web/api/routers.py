@@ -15,10 +15,10 @@ from leadflow.accounts.services import (
 )
 from leadflow.contacts.services import (
     CONTACTS,
-    do_create_contact,
     do_delete_contact,
     do_update_contact,
 )
+from leadflow.duplicates.services import do_create_contact_checked, do_create_lead_checked
 from leadflow.interactions.services import (
     contact_timeline,
     do_record_interaction,
@@ -26,7 +26,7 @@ from leadflow.interactions.services import (
     get_interaction,
 )
 from leadflow.leads.models import Lead
-from leadflow.leads.services import LEADS, do_create_lead, do_delete_lead, do_update_lead
+from leadflow.leads.services import LEADS, do_delete_lead, do_update_lead
 from leadflow.lib.crud import get_row
 from leadflow.lib.listing import parse_list_params, run_list
 from leadflow.lib.records import to_public
@@ -67,12 +67,14 @@ from leadflow.web.openapi import problems
 from leadflow.web.reach import check_reach
 
 RECORDS = [
-    RecordRoutes(CONTACTS, "contacts", P.CONTACTS_READ, P.CONTACTS_WRITE, do_create_contact,
-                 do_update_contact, do_delete_contact, delete_takes_unlink=True),
+    RecordRoutes(CONTACTS, "contacts", P.CONTACTS_READ, P.CONTACTS_WRITE,
+                 do_create_contact_checked, do_update_contact, do_delete_contact,
+                 delete_takes_unlink=True, checks_duplicates=True),
     RecordRoutes(ACCOUNTS, "accounts", P.ACCOUNTS_READ, P.ACCOUNTS_WRITE, do_create_account,
                  do_update_account, do_delete_account, delete_takes_unlink=True),
-    RecordRoutes(LEADS, "leads", P.LEADS_READ, P.LEADS_WRITE, do_create_lead, do_update_lead,
-                 do_delete_lead, update_conflict="The lead is qualified and read-only"),
+    RecordRoutes(LEADS, "leads", P.LEADS_READ, P.LEADS_WRITE, do_create_lead_checked,
+                 do_update_lead, do_delete_lead,
+                 update_conflict="The lead is qualified and read-only", checks_duplicates=True),
     RecordRoutes(OPPORTUNITIES, "opportunities", P.OPPORTUNITIES_READ, P.OPPORTUNITIES_WRITE,
                  do_create_opportunity, do_update_opportunity, do_delete_opportunity),
 ]  # fmt: skip
@@ -323,7 +325,7 @@ def health_router() -> APIRouter:
 
 
 def api_routers() -> list[APIRouter]:
-    from leadflow.web.api import automation, capture, jobs, outbox, process, scoring
+    from leadflow.web.api import automation, capture, duplicates, jobs, outbox, process, scoring
 
     return [
         health_router(),
@@ -337,5 +339,6 @@ def api_routers() -> list[APIRouter]:
         *process.routers(),
         *automation.routers(),
         *jobs.routers(),
+        *duplicates.routers(),
         outbox.router,
     ]

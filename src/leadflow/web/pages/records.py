@@ -41,6 +41,9 @@ from leadflow.web.reach import check_reach, scope_of
 SYSTEM_FIELDS = ("id", "created_at", "updated_at")
 # On the new-lead form: make the parent contact from the lead's own name and email.
 NEW_CONTACT_FIELD = "new_contact"
+# Contacts and leads refuse a duplicate unless the form says "create anyway".
+DUPLICATE_CHECKED = frozenset({"contact", "lead"})
+CREATE_ANYWAY = "create_anyway"
 
 
 async def form_data(request: Request) -> FormData:
@@ -192,6 +195,9 @@ def record_router(page: RecordPage) -> APIRouter:
                     from leadflow.capture.services import do_create_lead_with_contact
 
                     row, _ = do_create_lead_with_contact(data, uow=uow)
+                elif page.entity in DUPLICATE_CHECKED:
+                    anyway = form.get(CREATE_ANYWAY) == "true"
+                    row = page.create(data, uow=uow, create_anyway=anyway)
                 else:
                     row = page.create(data, uow=uow)
                 record_id = int(row.id)
@@ -207,6 +213,12 @@ def record_router(page: RecordPage) -> APIRouter:
     ) -> Response:
         container = container_of(request)
         with container.read_session() as session:
+            merged_into = getattr(page.get(session, record_id), "merged_into_id", None)
+            if merged_into is not None:
+                check_reach(session, page.entity, record_id, principal)
+                return RedirectResponse(
+                    f"{path}/{merged_into}?merged_from={record_id}", status_code=303
+                )
             registry = container.registry_cache.get(session)
             context = _detail_context(session, registry, page, principal, record_id)
             web_session = getattr(request.state, "web_session", None)
@@ -223,6 +235,11 @@ def record_router(page: RecordPage) -> APIRouter:
                 )
             )
         context.update(_base_context(page, registry, principal))
+        if request.query_params.get("merged_from", "").isdigit():
+            label = registry.entity(page.entity).label.lower()
+            context["merged_notice"] = (
+                f"The duplicate was merged into this {label}; its old link leads here."
+            )
         return render(request, "records/detail.html", context)
 
     @router.get(f"{path}/{{record_id:int}}/edit")
