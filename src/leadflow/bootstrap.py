@@ -35,6 +35,7 @@ CONCEPT_MODULES = (
     "leadflow.org.events",
     "leadflow.scoring.events",
     "leadflow.duplicates.events",
+    "leadflow.activities.events",
     "leadflow.matching.wiring",
     "leadflow.capture.wiring",
     "leadflow.scoring.wiring",

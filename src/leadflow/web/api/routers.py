@@ -325,7 +325,16 @@ def health_router() -> APIRouter:
 
 
 def api_routers() -> list[APIRouter]:
-    from leadflow.web.api import automation, capture, duplicates, jobs, outbox, process, scoring
+    from leadflow.web.api import (
+        activities,
+        automation,
+        capture,
+        duplicates,
+        jobs,
+        outbox,
+        process,
+        scoring,
+    )
 
     return [
         health_router(),
@@ -340,5 +349,6 @@ def api_routers() -> list[APIRouter]:
         *automation.routers(),
         *jobs.routers(),
         *duplicates.routers(),
+        *activities.routers(),
         outbox.router,
     ]

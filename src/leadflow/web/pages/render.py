@@ -45,6 +45,8 @@ FEATURE_PAGES: tuple[tuple[str, str, Permission], ...] = (
     ("/events", "Events", Permission.EVENTS_READ),
     ("/scoring", "Scoring", Permission.SCORING_READ),
     ("/queues", "Queues", Permission.TASKS_READ),
+    ("/call-list", "Call list", Permission.TASKS_READ),
+    ("/duplicates", "Duplicates", Permission.CONTACTS_WRITE),
     ("/dashboard", "Dashboard", Permission.DASHBOARDS_READ),
 )
 

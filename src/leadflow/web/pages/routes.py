@@ -73,9 +73,17 @@ def pages_router() -> APIRouter:
     for record_pages in record_routers():
         router.include_router(record_pages)
     router.include_router(settings_router())
-    from leadflow.web.pages import automation, capture, duplicates, jobs, process, scoring
+    from leadflow.web.pages import (
+        activities,
+        automation,
+        capture,
+        duplicates,
+        jobs,
+        process,
+        scoring,
+    )
 
-    for module in (capture, scoring, process, automation, jobs, duplicates):
+    for module in (capture, scoring, process, automation, jobs, duplicates, activities):
         for feature_pages in module.routers():
             router.include_router(feature_pages)
     return router
