@@ -485,9 +485,13 @@ def scoring_backtest(model_id: int) -> None:
 
 
 def _add_capability_apps() -> None:
+    from leadflow.activities.cli import activities_app
     from leadflow.capture.cli import capture_app
+    from leadflow.duplicates.cli import duplicates_app
 
     app.add_typer(capture_app, name="capture")
+    app.add_typer(duplicates_app, name="duplicates")
+    app.add_typer(activities_app, name="activities")
 
 
 _add_capability_apps()
