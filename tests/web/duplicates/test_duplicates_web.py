@@ -70,6 +70,9 @@ def test_the_new_contact_page_links_the_existing_one_and_creates_anyway(
     first_id, second_id = first_path.rsplit("/", 1)[1], second_path.rsplit("/", 1)[1]
     compare = f"/duplicates/contact/{first_id}/{second_id}"
     assert compare in listing
+    shown = client.get(compare)
+    assert shown.status_code == 200
+    assert 'name="survivor"' in shown.text
     merged = client.post(
         compare, data={"csrf_token": token.group(1), "survivor": "first"}, follow_redirects=False
     )
