@@ -39,6 +39,8 @@ from leadflow.web.pages.render import render
 from leadflow.web.reach import check_reach, scope_of
 
 SYSTEM_FIELDS = ("id", "created_at", "updated_at")
+# A merged record's page redirects to its survivor, so this is always empty where shown.
+HIDDEN_ON_DETAIL = frozenset({"merged_into_id"})
 # On the new-lead form: make the parent contact from the lead's own name and email.
 NEW_CONTACT_FIELD = "new_contact"
 # Contacts and leads refuse a duplicate unless the form says "create anyway".
@@ -71,6 +73,8 @@ def _detail_context(
     titles = reference_titles(session, registry, page.entity, [record])
     groups: dict[str, list[tuple[str, Any]]] = {"Details": [], "Custom fields": [], "meta": []}
     for definition in registry.fields_of(page.entity):
+        if definition.name in HIDDEN_ON_DETAIL:
+            continue
         cell = cell_for(definition, public_value(definition, record), titles)
         if definition.name in SYSTEM_FIELDS:
             group = "meta"

@@ -46,7 +46,6 @@ FEATURE_PAGES: tuple[tuple[str, str, Permission], ...] = (
     ("/scoring", "Scoring", Permission.SCORING_READ),
     ("/queues", "Queues", Permission.TASKS_READ),
     ("/call-list", "Call list", Permission.TASKS_READ),
-    ("/duplicates", "Duplicates", Permission.CONTACTS_WRITE),
     ("/dashboard", "Dashboard", Permission.DASHBOARDS_READ),
 )
 
