@@ -123,3 +123,18 @@ def test_the_pages_hide_and_refuse_marketing_only_contacts(
     assert client.get(f"/contacts/{people['plain']}").status_code == 200
     assert client.get(f"/contacts/{people['hidden']}").status_code == 404
     assert client.get(f"/contacts/{people['hidden']}/edit").status_code == 404
+
+
+def test_the_lead_form_offers_only_reachable_contacts_but_keeps_the_linked_one(
+    client: TestClient, container: Container, people: dict[str, int]
+) -> None:
+    lead_id = add_lead(container, people["theirs"], None)
+    _, email, _ = user_with_token(container, "salesperson")
+    client.post("/login", data={"email": email, "password": PASSWORD})
+    page = client.get(f"/leads/{lead_id}/edit").text
+    start = page.index('id="field-parent_contact_id"')
+    form = page[start : page.index('<div class="field', start + 1)]
+    assert f'value="{people["plain"]}"' in form
+    assert f'value="{people["hidden"]}"' not in form
+    assert "Theirs" not in form
+    assert f'<option value="{people["theirs"]}" selected' in form

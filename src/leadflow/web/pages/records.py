@@ -117,7 +117,9 @@ def _form_page(
         registry = container.registry_cache.get(session)
         definitions = editable_fields(registry, page.entity)
         options = {
-            d.name: reference_options(session, registry, str(d.reference))
+            d.name: reference_options(
+                session, registry, str(d.reference), scope_of(str(d.reference), principal)
+            )
             for d in reference_fields(registry, page.entity)
         }
         title = None
