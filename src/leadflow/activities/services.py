@@ -215,7 +215,8 @@ def call_list(
     """The queue's open tasks as a call list, one statement: the person (the lead's name,
     else its contact's), the phone (the lead's, else the contact's), company, the best live
     score and its grade, the contact's last interaction, how long the lead waits in its
-    stage, and the next call planned; those due for a call first."""
+    stage, and the next call planned. Ordered by whose turn it is: a lead with a next call
+    planned at that time, any other since it waits (the longest waiting first)."""
     best = (
         select(LeadScore.score, LeadScore.grade)
         .where(LeadScore.lead_id == Lead.id)
@@ -267,7 +268,8 @@ def call_list(
         .join(Lead, Lead.id == Task.lead_id)
         .outerjoin(Contact, Contact.id == Lead.parent_contact_id)
         .where(Task.queue == queue, Task.status == "open")
-        .order_by(func.coalesce(next_call, Task.due_at).nulls_first(), Task.id)
+        # Whose turn it is: a planned next call at its time, else since the lead waits.
+        .order_by(func.coalesce(next_call, entered, Task.created_at), Task.id)
         .limit(limit)
     ).all()
     now = utcnow()

@@ -80,7 +80,7 @@ def extend(container: Container, loaded: DemoLoaded) -> list[str]:
             )
     except LeadflowError as exc:
         handed.append(f"Hand-over demo skipped: {exc.message}")
-    spread_history(container, open_ids)
+    spread_history(container, list(loaded.lead_ids))
     with container.read_session() as session:
         counts = process.stage_counts(session, domain.DEFAULT_PROCESS_KEY)
         queues = {key: len(sales.queue_items(session, key)) for key in sales.QUEUE_LABELS}
@@ -158,6 +158,14 @@ def spread_history(container: Container, lead_ids: list[int], now: datetime | No
             ]
             if into_sales:
                 ready.append({"row_id": lead_id, "at": into_sales[0]})
+        # Leads marked sales-ready outside the process (closed ones, the plan's own): some
+        # time after they came in, not all at load time.
+        placed = {row["row_id"] for row in ready}
+        for lead_id, created_at in created.items():
+            if lead_id not in placed:
+                start = as_utc(created_at)
+                [at] = spread_times(start, now, 1, random.Random(-lead_id))
+                ready.append({"row_id": lead_id, "at": at})
         table = cast(Table, StageTransition.__table__)
         if moves:
             uow.session.execute(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from leadflow.leads.domain import LeadStatus
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import utcnow
 from leadflow.opportunities.domain import OpportunityStatus
@@ -66,23 +67,17 @@ def _moved_on(session: Session, process_key: str, stage: str, later: list[str]) 
     )
 
 
-def _ends(session: Session, process_key: str) -> list[FunnelStage]:
-    """Qualified (leads that finished the process) and won (their opportunities won)."""
-    finished = (
-        select(StageTransition.lead_id)
-        .where(
-            StageTransition.process_key == process_key,
-            StageTransition.to_stage.is_(None),
-            StageTransition.reason == FINISHED,
-        )
-        .distinct()
-        .subquery()
+def _ends(session: Session) -> list[FunnelStage]:
+    """Qualified (leads qualified into an opportunity, through the process or not) and won
+    (those whose opportunity was won)."""
+    qualified_leads = select(Lead.id).where(Lead.status == LeadStatus.QUALIFIED.value)
+    qualified = int(
+        session.scalar(select(func.count()).select_from(qualified_leads.subquery())) or 0
     )
-    qualified = int(session.scalar(select(func.count()).select_from(finished)) or 0)
     won = int(
         session.scalar(
             select(func.count(func.distinct(Opportunity.originating_lead_id))).where(
-                Opportunity.originating_lead_id.in_(select(finished.c.lead_id)),
+                Opportunity.originating_lead_id.in_(qualified_leads),
                 Opportunity.status == OpportunityStatus.WON.value,
             )
         )
@@ -138,7 +133,7 @@ def funnel(session: Session, process_key: str | None = None) -> list[FunnelStage
         )
         for index, stage in enumerate(definition.stages)
     ]
-    return stages + _ends(session, key)
+    return stages + _ends(session)
 
 
 def sales_ready_per_day(session: Session, days: int = 30) -> list[tuple[str, int]]:

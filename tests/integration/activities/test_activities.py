@@ -105,3 +105,21 @@ def test_the_call_list_is_the_telemarketing_queue_with_what_a_caller_needs(
     assert item.last_outcome == "No answer"
     assert item.next_call_at is not None and abs(item.next_call_at - later) < timedelta(seconds=1)
     assert item.last_interaction_at is not None
+
+
+def test_the_call_list_puts_a_call_planned_for_tomorrow_after_the_leads_waiting(
+    container: Container,
+) -> None:
+    first, _ = lead_with_contact(container)
+    second, _ = lead_with_contact(container)
+    tick(container, first, telemarketing_ready=True)
+    tick(container, second, telemarketing_ready=True)
+    with container.read_session() as session:
+        assert [item.lead_id for item in activities.call_list(session)] == [first, second]
+    with container.uow() as uow:
+        activities.log_call(
+            first, "call_back_later", next_call_at=utcnow() + timedelta(days=1), uow=uow
+        )
+        uow.commit()
+    with container.read_session() as session:
+        assert [item.lead_id for item in activities.call_list(session)] == [second, first]
