@@ -210,8 +210,12 @@ def merge_contacts(
     values = _taken(uow, "contact", other, take)
     if "email" in values and other.email == survivor.email:
         values.pop("email")
-    moved_leads = list(
-        uow.session.scalars(select(Lead.id).where(Lead.parent_contact_id == other_id))
+    # The survivor's leads as well as the moved ones: all now read the interactions of
+    # both, so scoring rescores them (it rescores on a change of parent contact).
+    touched_leads = list(
+        uow.session.scalars(
+            select(Lead.id).where(Lead.parent_contact_id.in_([other_id, survivor_id]))
+        )
     )
     for column in (
         Lead.__table__.c.parent_contact_id,
@@ -239,7 +243,7 @@ def merge_contacts(
     uow.session.refresh(survivor)
     uow.publish(ContactUpdated(contact_id=other_id, changed=("merged_into_id",)))
     uow.publish(
-        *(LeadUpdated(lead_id=lead_id, changed=("parent_contact_id",)) for lead_id in moved_leads)
+        *(LeadUpdated(lead_id=lead_id, changed=("parent_contact_id",)) for lead_id in touched_leads)
     )
     uow.publish(RecordsMerged(entity="contact", survivor_id=survivor_id, other_id=other_id))
     assert isinstance(survivor, Contact)
@@ -266,10 +270,9 @@ def merge_leads(
         .values(status="done", closed_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    if process.current_instance(uow.session, other_id) is not None and other.status == "open":
-        instance = process.current_instance(uow.session, other_id)
-        if instance is not None and instance.status == "active":
-            process.abandon_process(other_id, uow=uow, actor_user_id=by_user_id)
+    instance = process.current_instance(uow.session, other_id)
+    if instance is not None and instance.status == "active" and other.status == "open":
+        process.abandon_process(other_id, uow=uow, actor_user_id=by_user_id)
     for column in (
         Interaction.__table__.c.lead_id,
         Task.__table__.c.lead_id,
