@@ -123,3 +123,20 @@ def test_the_call_list_puts_a_call_planned_for_tomorrow_after_the_leads_waiting(
         uow.commit()
     with container.read_session() as session:
         assert [item.lead_id for item in activities.call_list(session)] == [second, first]
+
+
+def test_the_call_list_is_one_statement_whatever_its_length(container: Container) -> None:
+    from tests.support.queries import count_queries
+
+    lead_ids = [lead_with_contact(container)[0] for _ in range(4)]
+    for lead_id in lead_ids:
+        tick(container, lead_id, telemarketing_ready=True)
+    with container.uow() as uow:
+        activities.log_call(lead_ids[0], "reached", uow=uow)
+        uow.commit()
+    container.relay.drain()
+    engines = (container.engine, container.read_engine)
+    with container.read_session() as session, count_queries(*engines) as statements:
+        items = activities.call_list(session)
+    assert len(items) == 4
+    assert len(statements) == 1
