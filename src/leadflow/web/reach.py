@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.contacts import services as contacts
 from leadflow.contacts.models import Contact
+from leadflow.interactions.models import Interaction
 from leadflow.leads.models import Lead
 from leadflow.users.services import Principal
 
@@ -24,6 +25,11 @@ def scope_of(entity: str, principal: Principal) -> tuple[ColumnElement[bool], ..
         )
     if entity == "lead":
         return (Lead.merged_into_id.is_(None),)
+    if entity == "interaction":
+        # A contact out of reach keeps its interactions out of reach too.
+        hidden = contacts.reach_conditions(principal.role, principal.user_id)
+        if hidden:
+            return (Interaction.contact_id.in_(select(Contact.id).where(*hidden)),)
     return ()
 
 

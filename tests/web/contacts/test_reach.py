@@ -138,3 +138,26 @@ def test_the_lead_form_offers_only_reachable_contacts_but_keeps_the_linked_one(
     assert f'value="{people["hidden"]}"' not in form
     assert "Theirs" not in form
     assert f'<option value="{people["theirs"]}" selected' in form
+
+
+def test_the_interactions_of_a_hidden_contact_are_out_of_reach(
+    client: TestClient, container: Container, people: dict[str, int], headers_for: Headers
+) -> None:
+    from leadflow.interactions.services import record_interaction
+
+    with container.uow() as uow:
+        hidden = record_interaction(
+            {"contact_id": people["hidden"], "kind": "email_opened"}, uow=uow
+        ).interaction_id
+        shown = record_interaction(
+            {"contact_id": people["plain"], "kind": "email_opened"}, uow=uow
+        ).interaction_id
+        uow.commit()
+    seller = headers_for("salesperson")
+    listed = client.get("/api/v1/interactions", headers=seller).json()["items"]
+    assert [item["id"] for item in listed] == [shown]
+    assert client.get(f"/api/v1/interactions/{shown}", headers=seller).status_code == 200
+    refused = client.get(f"/api/v1/interactions/{hidden}", headers=seller)
+    assert refused.status_code == 404
+    marketer = client.get("/api/v1/interactions", headers=headers_for("marketer")).json()
+    assert sorted(item["id"] for item in marketer["items"]) == sorted([hidden, shown])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -19,6 +20,7 @@ from leadflow.contacts.services import (
     do_update_contact,
 )
 from leadflow.duplicates.services import do_create_contact_checked, do_create_lead_checked
+from leadflow.errors import NotFound
 from leadflow.interactions.services import (
     contact_timeline,
     do_record_interaction,
@@ -64,7 +66,7 @@ from leadflow.web.api.schemas import (
 )
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.openapi import problems
-from leadflow.web.reach import check_reach
+from leadflow.web.reach import check_reach, scope_of
 
 RECORDS = [
     RecordRoutes(CONTACTS, "contacts", P.CONTACTS_READ, P.CONTACTS_WRITE,
@@ -146,8 +148,8 @@ def interactions_router() -> APIRouter:
         recorded = do_record_interactions(items, uow=container.uow())
         return {"count": len(recorded), "ids": [item.interaction_id for item in recorded]}
 
-    @router.get("", response_model=Page, dependencies=[can_read], summary="List interactions")
-    def list_interactions(request: Request) -> dict[str, Any]:
+    @router.get("", response_model=Page, summary="List interactions")
+    def list_interactions(request: Request, principal: Principal = can_read) -> dict[str, Any]:
         container = container_of(request)
         with container.read_session() as session:
             registry = container.registry_cache.get(session)
@@ -156,17 +158,27 @@ def interactions_router() -> APIRouter:
                 *request.query_params.multi_items(),
             ]
             query = parse_list_params(registry, "interaction", params)
-            page = run_list(session, query)
+            page = run_list(session, replace(query, scope=scope_of("interaction", principal)))
         return {
             "items": [to_public(item, registry, "interaction") for item in page.items],
             "next_cursor": page.next_cursor,
         }
 
-    @router.get("/{interaction_id}", dependencies=[can_read], summary="Read an interaction")
-    def read_one(request: Request, interaction_id: int) -> dict[str, Any]:
+    @router.get(
+        "/{interaction_id}",
+        summary="Read an interaction",
+        responses=problems(404, notes={404: "No such interaction, or none the caller may see"}),
+    )
+    def read_one(
+        request: Request, interaction_id: int, principal: Principal = can_read
+    ) -> dict[str, Any]:
         container = container_of(request)
         with container.read_session() as session:
             row = get_interaction(session, interaction_id)
+            try:
+                check_reach(session, "contact", row.contact_id, principal)
+            except NotFound:
+                raise NotFound(f"No interaction with id {interaction_id}", field="id") from None
             return to_public(row, container.registry_cache.get(session), "interaction")
 
     return router
