@@ -261,7 +261,8 @@ def merge_leads(
     """Merge lead `other_id` into `survivor_id`: the survivor takes the fields named in
     `take`; interactions, tasks, opportunities, assignments, recycles, stage history and
     activities move to it (the other's open tasks are closed first: the survivor has its
-    own); the other's process is abandoned and the lead marked merged and kept."""
+    own); the other's process is abandoned, and the lead closed (disqualified, canceled),
+    marked merged and kept."""
     survivor, other = _pair(uow, "lead", survivor_id, other_id)
     values = _taken(uow, "lead", other, take)
     uow.session.execute(
@@ -289,6 +290,9 @@ def merge_leads(
     other.merged_into_id = survivor_id
     other.updated_at = utcnow()
     uow.session.flush()
+    if other.status == "open":
+        # Closed, so nothing scores, moves or queues it again: the survivor carries on.
+        update_lead(other_id, {"status": "disqualified", "status_reason": "canceled"}, uow=uow)
     if values:
         update_lead(survivor_id, values, uow=uow)
     uow.session.refresh(survivor)

@@ -118,3 +118,4 @@ def test_merging_leads_moves_tasks_and_history_and_closes_the_others_queue_task(
         [(survivor, "sales_acceptance", "open"), (survivor, "telemarketing", "done")]
     )
     assert gone is not None and gone.merged_into_id == survivor
+    assert (gone.status, gone.status_reason) == ("disqualified", "canceled")
