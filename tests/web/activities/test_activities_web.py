@@ -77,3 +77,16 @@ def test_the_call_list_page_links_the_phone_and_the_lead_page_logs_a_call(
     assert done.status_code == 303
     shown = client.get(done.headers["location"]).text
     assert "Call: Left a voicemail" in shown and "Try Friday" in shown
+
+
+def test_notes_holding_nul_are_refused_not_a_500(
+    client: TestClient, container: Container, admin: dict[str, str]
+) -> None:
+    lead_id = _queued_lead(client, admin, container)
+    for path, body in (
+        (f"/api/v1/leads/{lead_id}/notes", {"notes": "a\u0000b"}),
+        (f"/api/v1/leads/{lead_id}/calls", {"outcome": "reached", "notes": "a\u0000b"}),
+    ):
+        refused = client.post(path, json=body, headers=admin)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "nul_character"
