@@ -34,6 +34,8 @@ CONCEPT_MODULES = (
     "leadflow.jobs.tasks",
     "leadflow.org.events",
     "leadflow.scoring.events",
+    "leadflow.duplicates.events",
+    "leadflow.activities.events",
     "leadflow.matching.wiring",
     "leadflow.capture.events",
     "leadflow.capture.wiring",

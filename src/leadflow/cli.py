@@ -493,18 +493,19 @@ def scoring_backtest(model_id: int) -> None:
 
 
 def _add_capability_apps() -> None:
+    from leadflow.activities.cli import activities_app
     from leadflow.capture.cli import capture_app
+    from leadflow.duplicates.cli import duplicates_app
+    from leadflow.imports.cli import import_app
+    from leadflow.linkedin.cli import linkedin_app
     from leadflow.segments.cli import segments_app
 
     app.add_typer(capture_app, name="capture")
     app.add_typer(segments_app, name="segments")
-    from leadflow.imports.cli import import_app
-
     app.add_typer(import_app, name="import")
-
-    from leadflow.linkedin.cli import linkedin_app
-
     app.add_typer(linkedin_app, name="linkedin")
+    app.add_typer(duplicates_app, name="duplicates")
+    app.add_typer(activities_app, name="activities")
 
 
 _add_capability_apps()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from leadflow.accounts.models import Account
@@ -16,6 +17,7 @@ from leadflow.contacts.events import (
 )
 from leadflow.contacts.models import Contact
 from leadflow.db.uow import UnitOfWork, in_own_transaction
+from leadflow.errors import NotFound
 from leadflow.leads.services import detach_leads
 from leadflow.lib.crud import (
     NO_CONTEXT,
@@ -29,6 +31,7 @@ from leadflow.lib.crud import (
 from leadflow.lib.normalize import Phone, needs_region, normalize_email, parse_phone, phone_region
 from leadflow.org.domain import PHONE_DEFAULT_REGION
 from leadflow.org.services import setting_value
+from leadflow.users.domain import Permission, Role, role_allows
 
 # The fields that say which country a record's phone belongs to.
 _REGION_FIELDS = ("country", "account_id", "parent_contact_id", "parent_account_id")
@@ -200,3 +203,34 @@ do_update_contact = in_own_transaction(update_contact)
 
 
 do_delete_contact = in_own_transaction(delete_contact)
+
+
+# --- Reach: which contacts a caller may see ------------------------------------------------
+
+
+def reach_conditions(role: Role, user_id: int) -> tuple[ColumnElement[bool], ...]:
+    """SQL conditions on the contacts table for what `role`/`user_id` may see.
+
+    Without the marketing-only permission (salespeople) a marketing-only contact is out of
+    reach unless a lead the caller owns names it as parent contact. Empty: everything.
+    """
+    if role_allows(role, Permission.CONTACTS_READ_MARKETING_ONLY):
+        return ()
+    from leadflow.leads.models import Lead
+
+    owns_a_lead = (
+        select(Lead.id)
+        .where(Lead.parent_contact_id == Contact.id, Lead.owner_id == user_id)
+        .exists()
+    )
+    return (or_(Contact.marketing_only.is_(False), owns_a_lead),)
+
+
+def check_reach(session: Session, contact_id: int, role: Role, user_id: int) -> None:
+    """404 for a contact the caller may not see, as if it did not exist."""
+    conditions = reach_conditions(role, user_id)
+    if not conditions:
+        return
+    found = session.scalar(select(Contact.id).where(Contact.id == contact_id, *conditions))
+    if found is None:
+        raise NotFound(f"No contact with id {contact_id}", field="id")

@@ -1,6 +1,7 @@
 """Imports every table so `Base.metadata` is complete (Alembic and tests use it)."""
 
 # Each capability's tables, imported for their declarations.
+import leadflow.activities.models
 import leadflow.automation.models
 import leadflow.capture.models
 import leadflow.imports.models

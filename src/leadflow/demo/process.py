@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import random
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, select, update
+
 from leadflow.bootstrap import Container
 from leadflow.demo.dataset import DemoLoaded
 from leadflow.errors import LeadflowError
 from leadflow.leads.models import Lead
 from leadflow.leads.services import update_lead
+from leadflow.lib.clock import as_utc, utcnow
 from leadflow.process import domain
 from leadflow.process import services as process
+from leadflow.process.models import ProcessInstance, StageTransition
 from leadflow.sales import services as sales
 from leadflow.users.domain import Role
 from leadflow.users.services import update_user
@@ -72,6 +80,7 @@ def extend(container: Container, loaded: DemoLoaded) -> list[str]:
             )
     except LeadflowError as exc:
         handed.append(f"Hand-over demo skipped: {exc.message}")
+    spread_history(container, list(loaded.lead_ids))
     with container.read_session() as session:
         counts = process.stage_counts(session, domain.DEFAULT_PROCESS_KEY)
         queues = {key: len(sales.queue_items(session, key)) for key in sales.QUEUE_LABELS}
@@ -83,3 +92,106 @@ def extend(container: Container, loaded: DemoLoaded) -> list[str]:
         f"{queues['sales_acceptance']} awaiting sales acceptance",
         *handed,
     ]
+
+
+# A move comes between a few hours and two weeks after the one before, as a team works.
+_SHORTEST_GAP = timedelta(hours=3)
+_LONGEST_GAP = timedelta(days=14)
+
+
+def spread_times(start: datetime, now: datetime, moves: int, rng: random.Random) -> list[datetime]:
+    """When `moves` moves after a lead's start would have happened: in order, hours to
+    weeks apart, none later than a minute before `now`."""
+    latest = now - timedelta(minutes=1)
+    times: list[datetime] = []
+    at = start
+    for _ in range(moves):
+        room = max((latest - at).total_seconds(), 0.0)
+        wanted = rng.uniform(_SHORTEST_GAP.total_seconds(), _LONGEST_GAP.total_seconds())
+        # Never more than half the time left, so later moves still fit.
+        at = min(at + timedelta(seconds=max(min(wanted, room / 2), 60.0)), latest)
+        times.append(at)
+    return times
+
+
+def spread_history(container: Container, lead_ids: list[int], now: datetime | None = None) -> None:
+    """The demo wrote every move at load time; spread each lead's moves from its (backdated)
+    creation towards now, so times in stage and the funnel look like three months of work.
+    A demo-sized pass: a few hundred leads, one executemany per table."""
+    now = now or utcnow()
+    with container.uow() as uow:
+        created: dict[int, datetime] = {
+            lead_id: at
+            for lead_id, at in uow.session.execute(
+                select(Lead.id, Lead.created_at).where(Lead.id.in_(lead_ids))
+            )
+        }
+        rows = uow.session.execute(
+            select(
+                StageTransition.id,
+                StageTransition.lead_id,
+                StageTransition.instance_id,
+                StageTransition.to_stage,
+            )
+            .where(StageTransition.lead_id.in_(lead_ids))
+            .order_by(StageTransition.lead_id, StageTransition.occurred_at, StageTransition.id)
+        ).all()
+        by_lead: dict[int, list[Any]] = {}
+        for row in rows:
+            by_lead.setdefault(row.lead_id, []).append(row)
+        moves: list[dict[str, Any]] = []
+        instances: list[dict[str, Any]] = []
+        ready: list[dict[str, Any]] = []
+        for lead_id, history in by_lead.items():
+            start = as_utc(created[lead_id])
+            times = [start, *spread_times(start, now, len(history) - 1, random.Random(lead_id))]
+            for index, (row, at) in enumerate(zip(history, times, strict=True)):
+                seconds = int((at - times[index - 1]).total_seconds()) if index else None
+                moves.append({"row_id": row.id, "at": at, "seconds": seconds})
+            instances.append(
+                {"row_id": history[-1].instance_id, "started": start, "entered": times[-1]}
+            )
+            into_sales = [
+                at
+                for row, at in zip(history, times, strict=True)
+                if row.to_stage == domain.SALES_ACCEPTANCE
+            ]
+            if into_sales:
+                ready.append({"row_id": lead_id, "at": into_sales[0]})
+        # Leads marked sales-ready outside the process (closed ones, the plan's own): some
+        # time after they came in, not all at load time.
+        placed = {row["row_id"] for row in ready}
+        for lead_id, created_at in created.items():
+            if lead_id not in placed:
+                start = as_utc(created_at)
+                [at] = spread_times(start, now, 1, random.Random(-lead_id))
+                ready.append({"row_id": lead_id, "at": at})
+        table = cast(Table, StageTransition.__table__)
+        if moves:
+            uow.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values(occurred_at=bindparam("at"), seconds_in_from=bindparam("seconds")),
+                moves,
+            )
+        if instances:
+            instance_table = cast(Table, ProcessInstance.__table__)
+            uow.session.execute(
+                update(instance_table)
+                .where(instance_table.c.id == bindparam("row_id"))
+                .values(
+                    started_at=bindparam("started"),
+                    entered_stage_at=bindparam("entered"),
+                    updated_at=bindparam("entered"),
+                ),
+                instances,
+            )
+        if ready:
+            lead_table = cast(Table, Lead.__table__)
+            uow.session.execute(
+                update(lead_table)
+                .where(lead_table.c.id == bindparam("row_id"), lead_table.c.sales_ready.is_(True))
+                .values(sales_ready_at=bindparam("at")),
+                ready,
+            )
+        uow.commit()

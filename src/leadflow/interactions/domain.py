@@ -16,6 +16,8 @@ class InteractionKind(StrEnum):
     WEBSITE_VISITED = "website_visited"
     EVENT_REGISTERED = "event_registered"
     EVENT_ATTENDED = "event_attended"
+    # A telemarketer or salesperson logged a call (activities/services.py).
+    CALL_LOGGED = "call_logged"
 
 
 # Other systems may record their own kinds (e.g. "webinar_watched"); they only

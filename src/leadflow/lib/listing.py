@@ -76,6 +76,8 @@ class ListQuery:
     cursor: tuple[Any, int] | None = None
     limit: int = DEFAULT_LIMIT
     search: str | None = None
+    # Conditions of who may see which rows (the caller's reach), ANDed to the filters.
+    scope: tuple[ColumnElement[bool], ...] = ()
 
 
 @dataclass
@@ -269,6 +271,7 @@ def build_select(query: ListQuery, base: Select[Any] | None = None) -> Select[An
     if sort_field.name == "id":
         nullable = False
     conditions = [filter_clause(item) for item in query.filters]
+    conditions.extend(query.scope)
     if query.cursor is not None:
         conditions.append(
             _after_cursor(sort_column, id_column, query.cursor, query.descending, nullable)

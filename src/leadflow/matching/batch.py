@@ -127,7 +127,11 @@ def _lookup_query(target: MatchTarget, definitions: Sequence[FieldDef]) -> Selec
         compared = expressions[0] if len(expressions) == 1 else tuple_(*expressions)
         query = (
             select(table.c.id, *(item.label(f"m_{n}") for n, item in enumerate(expressions)))
-            .where(compared.in_(bindparam("values", expanding=True)))
+            .where(
+                compared.in_(bindparam("values", expanding=True)),
+                # A record merged into another is kept only to redirect: the survivor matches.
+                table.c.merged_into_id.is_(None),
+            )
             .order_by(table.c.updated_at.desc(), table.c.id.desc())
         )
         _LOOKUPS[shape] = query

@@ -47,6 +47,19 @@ def _phone_raw(entity: str) -> FieldDef:
     )
 
 
+def _merged_into(entity: str) -> FieldDef:
+    # Set by a merge (duplicates/services.py) on the record merged into the survivor.
+    return FieldDef(
+        entity,
+        "merged_into_id",
+        "Merged into",
+        T.REFERENCE,
+        reference=entity,
+        writable=False,
+        importable=False,
+    )
+
+
 def _contact_fields() -> list[FieldDef]:
     e = "contact"
     return [
@@ -69,6 +82,7 @@ def _contact_fields() -> list[FieldDef]:
         FieldDef(e, "consent", "Consent", T.CHOICE, options=_options(Consent), scorable=True),
         FieldDef(e, "do_not_email", "Do not email", T.BOOLEAN, scorable=True),
         FieldDef(e, "source", "Source", T.TEXT, scorable=True, max_length=100),
+        _merged_into(e),
     ]
 
 
@@ -194,6 +208,7 @@ def _lead_fields() -> list[FieldDef]:
         ),
         FieldDef(e, "need", "Need", T.CHOICE, options=_options(Need), scorable=True),
         FieldDef(e, "description", "Description", T.LONG_TEXT, filterable=False),
+        _merged_into(e),
     ]
 
 

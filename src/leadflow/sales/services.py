@@ -18,7 +18,7 @@ from leadflow.leads.models import Lead
 from leadflow.lib.clock import utcnow
 from leadflow.opportunities.models import Opportunity
 from leadflow.process import services as process
-from leadflow.process.domain import MARKETING_QUALIFICATION
+from leadflow.process.domain import MARKETING_QUALIFICATION, SALES_ACCEPTANCE_QUEUE
 from leadflow.sales.events import (
     LeadAssigned,
     LeadDisqualified,
@@ -134,6 +134,35 @@ def close_stage_tasks(lead_id: int, keep_stage: str | None, *, uow: UnitOfWork) 
     result = uow.session.execute(
         update(Task)
         .where(*conditions)
+        .values(status=TaskStatus.DONE, closed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def accepted_leads(session: Session, lead_ids: list[int]) -> set[int]:
+    """Those of the leads a manager accepted for sales (ticked sales accepted)."""
+    if not lead_ids:
+        return set()
+    return set(
+        session.scalars(select(Lead.id).where(Lead.id.in_(lead_ids), Lead.sales_accepted.is_(True)))
+    )
+
+
+def close_accepted_tasks(lead_ids: list[int], *, uow: UnitOfWork) -> int:
+    """Accepted leads are done with in the Sales-acceptance queue: their open task there, and
+    so its deadline, is closed, whatever path ticked sales accepted (accept, the process bar,
+    the API, an automation rule). One statement for the whole batch."""
+    if not lead_ids:
+        return 0
+    accepted = select(Lead.id).where(Lead.id.in_(lead_ids), Lead.sales_accepted.is_(True))
+    result = uow.session.execute(
+        update(Task)
+        .where(
+            Task.lead_id.in_(accepted),
+            Task.queue == SALES_ACCEPTANCE_QUEUE,
+            Task.status == TaskStatus.OPEN,
+        )
         .values(status=TaskStatus.DONE, closed_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -394,7 +423,11 @@ def accept_lead(
         round_robin_assign(lead_id, uow=uow, by_user_id=by_user_id)
     else:
         assign_lead(lead_id, user_id, uow=uow, by_user_id=by_user_id)
-    return update_lead(lead_id, {"sales_accepted": True}, uow=uow)
+    lead = update_lead(lead_id, {"sales_accepted": True}, uow=uow)
+    # Closed here as well as by the handler of the update, so the queue is right at once.
+    uow.session.flush()
+    close_accepted_tasks([lead_id], uow=uow)
+    return lead
 
 
 # --- Qualify, disqualify, reactivate, recycle ----------------------------------------------

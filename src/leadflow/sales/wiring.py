@@ -12,6 +12,8 @@ from huey import crontab
 
 from leadflow.bootstrap import Container
 from leadflow.bus import Delivery, Event
+from leadflow.leads.events import LeadUpdated
+from leadflow.process.domain import SALES_ACCEPTANCE_QUEUE
 from leadflow.process.events import LeadEnteredQueue, StageChanged
 
 # actions, rules and tasks are imported for what they declare.
@@ -28,12 +30,18 @@ def subscribe(container: Container) -> None:
         with container.uow() as uow:
             lead_ids = list(dict.fromkeys(_lead_of(each.event) for each in deliveries))
             stages = services.current_stages(uow.session, lead_ids)
+            accepted = services.accepted_leads(uow.session, lead_ids)
             for lead_id in lead_ids:
                 services.close_stage_tasks(lead_id, stages.get(lead_id), uow=uow)
             for each in deliveries:
                 message = each.event
-                if isinstance(message, LeadEnteredQueue) and stages.get(message.lead_id) == (
-                    message.stage
+                if (
+                    isinstance(message, LeadEnteredQueue)
+                    and stages.get(message.lead_id) == message.stage
+                    # An accepted lead has nothing left to do in the acceptance queue.
+                    and not (
+                        message.queue == SALES_ACCEPTANCE_QUEUE and message.lead_id in accepted
+                    )
                 ):
                     services.create_task(
                         message.lead_id,
@@ -43,6 +51,19 @@ def subscribe(container: Container) -> None:
                         rule="process.queue_stage",
                         uow=uow,
                     )
+            uow.commit()
+
+    def close_accepted(deliveries: Sequence[Delivery]) -> None:
+        """Ticking sales accepted by any path closes the lead's acceptance task."""
+        lead_ids = [
+            each.event.lead_id
+            for each in deliveries
+            if isinstance(each.event, LeadUpdated) and "sales_accepted" in each.event.changed
+        ]
+        if not lead_ids:
+            return
+        with container.uow() as uow:
+            services.close_accepted_tasks(list(dict.fromkeys(lead_ids)), uow=uow)
             uow.commit()
 
     def on_webhook(message: WebhookRequested) -> None:
@@ -57,6 +78,7 @@ def subscribe(container: Container) -> None:
     container.bus.subscribe_batch(
         [StageChanged, LeadEnteredQueue], sync_queue_tasks, name="sales.queue_tasks"
     )
+    container.bus.subscribe_batch([LeadUpdated], close_accepted, name="sales.accepted_tasks")
 
 
 def _lead_of(message: Event) -> int:

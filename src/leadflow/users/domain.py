@@ -16,6 +16,9 @@ class Role(StrEnum):
 class Permission(StrEnum):
     CONTACTS_READ = "contacts:read"
     CONTACTS_WRITE = "contacts:write"
+    # Marketing-only contacts (C8): everyone but salespeople, who reach one only through a
+    # lead of theirs that links to it.
+    CONTACTS_READ_MARKETING_ONLY = "contacts:read_marketing_only"
     ACCOUNTS_READ = "accounts:read"
     ACCOUNTS_WRITE = "accounts:write"
     LEADS_READ = "leads:read"
@@ -66,6 +69,7 @@ class Permission(StrEnum):
 
 _READ_RECORDS = {
     Permission.CONTACTS_READ,
+    Permission.CONTACTS_READ_MARKETING_ONLY,
     Permission.ACCOUNTS_READ,
     Permission.LEADS_READ,
     Permission.OPPORTUNITIES_READ,
@@ -120,7 +124,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.SALESPERSON: frozenset(
-        _READ_RECORDS
+        _READ_RECORDS - {Permission.CONTACTS_READ_MARKETING_ONLY}
         | {
             Permission.LEADS_WRITE,
             Permission.CONTACTS_WRITE,

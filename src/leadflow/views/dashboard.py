@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
 
+from leadflow.leads.domain import LeadStatus
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import utcnow
+from leadflow.opportunities.domain import OpportunityStatus
+from leadflow.opportunities.models import Opportunity
 from leadflow.process import services as process
 from leadflow.process.models import StageTransition
 from leadflow.sales import services as sales
@@ -25,6 +28,8 @@ class FunnelStage:
     entered: int
     moved_on: int
     median_seconds: float | None
+    # The ends after the last stage (qualified, won): they have no stage of their own.
+    end: bool = False
 
     @property
     def conversion(self) -> float | None:
@@ -40,29 +45,48 @@ def _entered(session: Session, process_key: str) -> dict[str, int]:
     return {str(stage): int(count) for stage, count in rows}
 
 
+FINISHED = "finished"
+
+
 def _moved_on(session: Session, process_key: str, stage: str, later: list[str]) -> int:
-    """Leads that entered `stage` and afterwards entered a later stage."""
-    if not later:
-        return 0
-    entered = aliased(StageTransition)
-    onward = aliased(StageTransition)
+    """Leads that left `stage` forward: to a later stage (a skip counts, sales-ready leads
+    jump the telemarketing stages) or out of the process's end as qualified."""
+    forward = or_(
+        StageTransition.to_stage.in_(later),
+        and_(StageTransition.to_stage.is_(None), StageTransition.reason == FINISHED),
+    )
     return int(
         session.scalar(
-            select(func.count(func.distinct(entered.lead_id)))
-            .select_from(entered)
-            .join(
-                onward,
-                and_(
-                    onward.lead_id == entered.lead_id,
-                    onward.process_key == entered.process_key,
-                    onward.to_stage.in_(later),
-                    onward.occurred_at >= entered.occurred_at,
-                ),
+            select(func.count(func.distinct(StageTransition.lead_id))).where(
+                StageTransition.process_key == process_key,
+                StageTransition.from_stage == stage,
+                forward,
             )
-            .where(entered.process_key == process_key, entered.to_stage == stage)
         )
         or 0
     )
+
+
+def _ends(session: Session) -> list[FunnelStage]:
+    """Qualified (leads qualified into an opportunity, through the process or not) and won
+    (those whose opportunity was won)."""
+    qualified_leads = select(Lead.id).where(Lead.status == LeadStatus.QUALIFIED.value)
+    qualified = int(
+        session.scalar(select(func.count()).select_from(qualified_leads.subquery())) or 0
+    )
+    won = int(
+        session.scalar(
+            select(func.count(func.distinct(Opportunity.originating_lead_id))).where(
+                Opportunity.originating_lead_id.in_(qualified_leads),
+                Opportunity.status == OpportunityStatus.WON.value,
+            )
+        )
+        or 0
+    )
+    return [
+        FunnelStage("qualified", "Qualified", qualified, qualified, won, None, end=True),
+        FunnelStage("won", "Won", won, won, 0, None, end=True),
+    ]
 
 
 def _medians(session: Session, process_key: str) -> dict[str, float]:
@@ -98,7 +122,7 @@ def funnel(session: Session, process_key: str | None = None) -> list[FunnelStage
     entered = _entered(session, key)
     medians = _medians(session, key)
     keys = [stage.key for stage in definition.stages]
-    return [
+    stages = [
         FunnelStage(
             stage.key,
             stage.name,
@@ -109,6 +133,7 @@ def funnel(session: Session, process_key: str | None = None) -> list[FunnelStage
         )
         for index, stage in enumerate(definition.stages)
     ]
+    return stages + _ends(session)
 
 
 def sales_ready_per_day(session: Session, days: int = 30) -> list[tuple[str, int]]:
@@ -133,8 +158,9 @@ def dashboard(session: Session) -> dict[str, Any]:
                 "now_in_stage": stage.now_in_stage,
                 "entered": stage.entered,
                 "moved_on": stage.moved_on,
-                "conversion": stage.conversion,
+                "conversion": None if stage.key == "won" else stage.conversion,
                 "median_seconds_in_stage": stage.median_seconds,
+                "end": stage.end,
             }
             for stage in stages
         ],

@@ -39,6 +39,11 @@ CONFLICTS = {
     ("delete", "/api/v1/contacts/{record_id}"),
     ("patch", "/api/v1/leads/{record_id}"),
     ("post", "/api/v1/leads/with-contact"),
+    # A duplicate by the matching strategy; a merge of a record already merged.
+    ("post", "/api/v1/contacts"),
+    ("post", "/api/v1/leads"),
+    ("post", "/api/v1/contacts/{record_id}/merge"),
+    ("post", "/api/v1/leads/{record_id}/merge"),
     ("delete", "/api/v1/automation/rules/{rule_id}"),
     ("post", "/api/v1/events/{event_id}/registrations"),
     ("post", "/api/v1/fields"),

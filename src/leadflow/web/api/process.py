@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, Literal
 
 import yaml
@@ -24,6 +25,7 @@ from leadflow.views import dashboard
 from leadflow.views import services as views
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.openapi import problems, request_body, schema_of
+from leadflow.web.reach import scope_of
 
 READ_OF = {"lead": Permission.LEADS_READ, "contact": Permission.CONTACTS_READ}
 
@@ -527,7 +529,8 @@ def views_router() -> APIRouter:
             if not role_allows(principal.role, READ_OF[view.entity]):
                 raise PermissionDenied(f"The {principal.role} role may not read {view.entity}s")
             registry = container.registry_cache.get(session)
-            page = run_list(session, views.view_query(registry, view, principal.user_id))
+            query = views.view_query(registry, view, principal.user_id)
+            page = run_list(session, replace(query, scope=scope_of(view.entity, principal)))
             return {
                 "view": views.public_view(view),
                 "items": [to_public(item, registry, view.entity) for item in page.items],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -15,10 +16,11 @@ from leadflow.accounts.services import (
 )
 from leadflow.contacts.services import (
     CONTACTS,
-    do_create_contact,
     do_delete_contact,
     do_update_contact,
 )
+from leadflow.duplicates.services import do_create_contact_checked, do_create_lead_checked
+from leadflow.errors import NotFound
 from leadflow.interactions.services import (
     contact_timeline,
     do_record_interaction,
@@ -26,7 +28,7 @@ from leadflow.interactions.services import (
     get_interaction,
 )
 from leadflow.leads.models import Lead
-from leadflow.leads.services import LEADS, do_create_lead, do_delete_lead, do_update_lead
+from leadflow.leads.services import LEADS, do_delete_lead, do_update_lead
 from leadflow.lib.crud import get_row
 from leadflow.lib.listing import parse_list_params, run_list
 from leadflow.lib.records import to_public
@@ -64,14 +66,17 @@ from leadflow.web.api.schemas import (
 )
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.openapi import problems
+from leadflow.web.reach import check_reach, scope_of
 
 RECORDS = [
-    RecordRoutes(CONTACTS, "contacts", P.CONTACTS_READ, P.CONTACTS_WRITE, do_create_contact,
-                 do_update_contact, do_delete_contact, delete_takes_unlink=True),
+    RecordRoutes(CONTACTS, "contacts", P.CONTACTS_READ, P.CONTACTS_WRITE,
+                 do_create_contact_checked, do_update_contact, do_delete_contact,
+                 delete_takes_unlink=True, checks_duplicates=True),
     RecordRoutes(ACCOUNTS, "accounts", P.ACCOUNTS_READ, P.ACCOUNTS_WRITE, do_create_account,
                  do_update_account, do_delete_account, delete_takes_unlink=True),
-    RecordRoutes(LEADS, "leads", P.LEADS_READ, P.LEADS_WRITE, do_create_lead, do_update_lead,
-                 do_delete_lead, update_conflict="The lead is qualified and read-only"),
+    RecordRoutes(LEADS, "leads", P.LEADS_READ, P.LEADS_WRITE, do_create_lead_checked,
+                 do_update_lead, do_delete_lead,
+                 update_conflict="The lead is qualified and read-only", checks_duplicates=True),
     RecordRoutes(OPPORTUNITIES, "opportunities", P.OPPORTUNITIES_READ, P.OPPORTUNITIES_WRITE,
                  do_create_opportunity, do_update_opportunity, do_delete_opportunity),
 ]  # fmt: skip
@@ -82,26 +87,35 @@ def contact_extras() -> APIRouter:
 
     @router.get(
         "/{contact_id}/interactions",
-        dependencies=[Depends(Authorize(P.INTERACTIONS_READ))],
         summary="A contact's interaction timeline, newest first",
     )
-    def timeline(request: Request, contact_id: int, limit: int = 100) -> dict[str, Any]:
+    def timeline(
+        request: Request,
+        contact_id: int,
+        limit: int = 100,
+        principal: Principal = Depends(Authorize(P.INTERACTIONS_READ)),
+    ) -> dict[str, Any]:
         container = container_of(request)
         with container.read_session() as session:
             get_row(session, CONTACTS, contact_id)
+            check_reach(session, "contact", contact_id, principal)
             registry = container.registry_cache.get(session)
             rows = contact_timeline(session, contact_id, limit=max(1, min(limit, 500)))
             return {"items": [to_public(row, registry, "interaction") for row in rows]}
 
     @router.get(
         "/{contact_id}/leads",
-        dependencies=[Depends(Authorize(P.LEADS_READ))],
         summary="The leads whose parent contact this is",
     )
-    def leads_of(request: Request, contact_id: int) -> dict[str, Any]:
+    def leads_of(
+        request: Request,
+        contact_id: int,
+        principal: Principal = Depends(Authorize(P.LEADS_READ)),
+    ) -> dict[str, Any]:
         container = container_of(request)
         with container.read_session() as session:
             get_row(session, CONTACTS, contact_id)
+            check_reach(session, "contact", contact_id, principal)
             registry = container.registry_cache.get(session)
             rows = session.scalars(
                 select(Lead).where(Lead.parent_contact_id == contact_id).order_by(Lead.id.desc())
@@ -134,8 +148,8 @@ def interactions_router() -> APIRouter:
         recorded = do_record_interactions(items, uow=container.uow())
         return {"count": len(recorded), "ids": [item.interaction_id for item in recorded]}
 
-    @router.get("", response_model=Page, dependencies=[can_read], summary="List interactions")
-    def list_interactions(request: Request) -> dict[str, Any]:
+    @router.get("", response_model=Page, summary="List interactions")
+    def list_interactions(request: Request, principal: Principal = can_read) -> dict[str, Any]:
         container = container_of(request)
         with container.read_session() as session:
             registry = container.registry_cache.get(session)
@@ -144,17 +158,27 @@ def interactions_router() -> APIRouter:
                 *request.query_params.multi_items(),
             ]
             query = parse_list_params(registry, "interaction", params)
-            page = run_list(session, query)
+            page = run_list(session, replace(query, scope=scope_of("interaction", principal)))
         return {
             "items": [to_public(item, registry, "interaction") for item in page.items],
             "next_cursor": page.next_cursor,
         }
 
-    @router.get("/{interaction_id}", dependencies=[can_read], summary="Read an interaction")
-    def read_one(request: Request, interaction_id: int) -> dict[str, Any]:
+    @router.get(
+        "/{interaction_id}",
+        summary="Read an interaction",
+        responses=problems(404, notes={404: "No such interaction, or none the caller may see"}),
+    )
+    def read_one(
+        request: Request, interaction_id: int, principal: Principal = can_read
+    ) -> dict[str, Any]:
         container = container_of(request)
         with container.read_session() as session:
             row = get_interaction(session, interaction_id)
+            try:
+                check_reach(session, "contact", row.contact_id, principal)
+            except NotFound:
+                raise NotFound(f"No interaction with id {interaction_id}", field="id") from None
             return to_public(row, container.registry_cache.get(session), "interaction")
 
     return router
@@ -314,8 +338,10 @@ def health_router() -> APIRouter:
 
 def api_routers() -> list[APIRouter]:
     from leadflow.web.api import (
+        activities,
         automation,
         capture,
+        duplicates,
         imports,
         jobs,
         linkedin,
@@ -341,5 +367,7 @@ def api_routers() -> list[APIRouter]:
         *segments.routers(),
         segments.contact_segments_router(),
         *imports.routers(),
+        *duplicates.routers(),
+        *activities.routers(),
         outbox.router,
     ]

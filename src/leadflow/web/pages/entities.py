@@ -15,12 +15,12 @@ from leadflow.accounts.services import (
     get_account,
 )
 from leadflow.contacts.services import (
-    do_create_contact,
     do_delete_contact,
     do_update_contact,
     get_contact,
 )
-from leadflow.leads.services import do_create_lead, do_delete_lead, do_update_lead, get_lead
+from leadflow.duplicates.services import do_create_contact_checked, do_create_lead_checked
+from leadflow.leads.services import do_delete_lead, do_update_lead, get_lead
 from leadflow.opportunities.services import (
     do_create_opportunity,
     do_delete_opportunity,
@@ -69,7 +69,7 @@ CONTACT_PAGES = RecordPage(
         quick_filters=("role", "marketing_only", "consent"),
         title_sort="last_name",
     ),
-    P.CONTACTS_READ, P.CONTACTS_WRITE, get_contact, do_create_contact, do_update_contact,
+    P.CONTACTS_READ, P.CONTACTS_WRITE, get_contact, do_create_contact_checked, do_update_contact,
     do_delete_contact, delete_unlinks_leads=True, extra_sections=(contact_timeline_section,),
 )  # fmt: skip
 
@@ -93,7 +93,7 @@ LEAD_PAGES = RecordPage(
         quick_filters=("status", "source", "sales_ready"),
         title_sort="topic",
     ),
-    P.LEADS_READ, P.LEADS_WRITE, get_lead, do_create_lead, do_update_lead, do_delete_lead,
+    P.LEADS_READ, P.LEADS_WRITE, get_lead, do_create_lead_checked, do_update_lead, do_delete_lead,
 )  # fmt: skip
 
 OPPORTUNITY_PAGES = RecordPage(

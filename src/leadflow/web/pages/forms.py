@@ -171,6 +171,10 @@ def build_form(
         elif kind is FieldType.REFERENCE and references.get(definition.name) is not None:
             pairs = references[definition.name] or []
             options = [(str(record_id), f"{title} (#{record_id})") for record_id, title in pairs]
+            current = str(common["value"] or "")
+            if current and current not in {value for value, _ in options}:
+                # A record out of the caller's reach stays linked: kept, not named.
+                options.append((current, f"#{current}"))
             built.append(FormField(widget="select", options=options, blank="—", **common))
         else:
             input_type, inputmode = _INPUT_TYPES.get(kind, ("number", "numeric"))

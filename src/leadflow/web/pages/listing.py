@@ -9,10 +9,11 @@ which it folds into one `field__op=value` parameter before parsing.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from leadflow.errors import LeadflowError
@@ -236,6 +237,7 @@ def list_view(
     spec: ListSpec,
     raw: Params,
     saved: SavedSelection | None = None,
+    scope: tuple[ColumnElement[bool], ...] = (),
 ) -> ListView:
     """The table for one page of `spec.entity`, or the reason the query was refused."""
     params = clean_params(raw)
@@ -263,7 +265,7 @@ def list_view(
         view.first_href = href_with(spec.path, params, cursor=None)
     try:
         query = parse_list_params(registry, spec.entity, base + query_params(params))
-        page = run_list(session, query)
+        page = run_list(session, replace(query, scope=scope))
     except LeadflowError as exc:
         view.error = exc.message
         return view

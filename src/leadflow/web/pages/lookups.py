@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from leadflow.registry.domain import FieldDef, FieldType, Registry
@@ -27,9 +27,15 @@ def reference_fields(registry: Registry, entity: str) -> list[FieldDef]:
     ]
 
 
-def _title_rows(session: Session, target: str, ids: Iterable[int] | None) -> list[Any]:
+def _title_rows(
+    session: Session,
+    target: str,
+    ids: Iterable[int] | None,
+    scope: tuple[ColumnElement[bool], ...] = (),
+) -> list[Any]:
     table = table_for(target)
     statement = select(table.c.id, *(table.c[name] for name in title_columns(target)))
+    statement = statement.where(*scope)
     if ids is not None:
         statement = statement.where(table.c.id.in_(sorted(ids)))
     else:
@@ -62,9 +68,15 @@ def titles_by_id(session: Session, target: str, ids: Iterable[int]) -> dict[int,
     return {int(row["id"]): title_of(target, row) for row in _title_rows(session, target, set(ids))}
 
 
-def reference_options(session: Session, registry: Registry, target: str) -> list[Any] | None:
-    """(id, title) pairs sorted by title, or None when there are too many for a select."""
-    rows = _title_rows(session, target, None)
+def reference_options(
+    session: Session,
+    registry: Registry,
+    target: str,
+    scope: tuple[ColumnElement[bool], ...] = (),
+) -> list[Any] | None:
+    """(id, title) pairs sorted by title, or None when there are too many for a select;
+    `scope` keeps to the records the caller may see (web/reach.py)."""
+    rows = _title_rows(session, target, None, scope)
     if len(rows) > MAX_OPTIONS:
         return None
     label = registry.entity(target).label

@@ -37,6 +37,7 @@ from leadflow.web.pages.lookups import reference_options
 from leadflow.web.pages.panels import PanelContext, detail_panel, render_fragment
 from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render
+from leadflow.web.reach import scope_of
 
 DISQUALIFY_REASONS = [
     reason.value for reason in LeadStatusReason if reason_fits(LeadStatus.DISQUALIFIED, reason)
@@ -87,7 +88,12 @@ def process_bar(context: PanelContext) -> Markup | None:
     error_field = query.get("pfield")
     error = query.get("perr")
     options = {
-        d.name: reference_options(context.session, registry, str(d.reference))
+        d.name: reference_options(
+            context.session,
+            registry,
+            str(d.reference),
+            scope_of(str(d.reference), context.principal),
+        )
         for d in definitions
         if d.reference
     }

@@ -36,10 +36,16 @@ from leadflow.web.pages.lookups import reference_fields, reference_options, refe
 from leadflow.web.pages.panels import PanelContext, render_panels
 from leadflow.web.pages.related import SectionContext, records_pointing_here
 from leadflow.web.pages.render import render
+from leadflow.web.reach import check_reach, scope_of
 
 SYSTEM_FIELDS = ("id", "created_at", "updated_at")
+# A merged record's page redirects to its survivor, so this is always empty where shown.
+HIDDEN_ON_DETAIL = frozenset({"merged_into_id"})
 # On the new-lead form: make the parent contact from the lead's own name and email.
 NEW_CONTACT_FIELD = "new_contact"
+# Contacts and leads refuse a duplicate unless the form says "create anyway".
+DUPLICATE_CHECKED = frozenset({"contact", "lead"})
+CREATE_ANYWAY = "create_anyway"
 
 
 async def form_data(request: Request) -> FormData:
@@ -62,10 +68,13 @@ def _record_title(page: RecordPage, registry: Registry, record: Mapping[str, Any
 def _detail_context(
     session: Session, registry: Registry, page: RecordPage, principal: Principal, record_id: int
 ) -> dict[str, Any]:
+    check_reach(session, page.entity, record_id, principal)
     record = to_public(page.get(session, record_id), registry, page.entity)
     titles = reference_titles(session, registry, page.entity, [record])
     groups: dict[str, list[tuple[str, Any]]] = {"Details": [], "Custom fields": [], "meta": []}
     for definition in registry.fields_of(page.entity):
+        if definition.name in HIDDEN_ON_DETAIL:
+            continue
         cell = cell_for(definition, public_value(definition, record), titles)
         if definition.name in SYSTEM_FIELDS:
             group = "meta"
@@ -80,6 +89,7 @@ def _detail_context(
         principal.role,
         {p.entity: p.listing for p in RECORD_PAGES if role_allows(principal.role, p.read)},
         frozenset(p.entity for p in RECORD_PAGES if role_allows(principal.role, p.write)),
+        {p.entity: scope_of(p.entity, principal) for p in RECORD_PAGES},
     )
     sections = records_pointing_here(ctx)
     for builder in page.extra_sections:
@@ -107,11 +117,14 @@ def _form_page(
         registry = container.registry_cache.get(session)
         definitions = editable_fields(registry, page.entity)
         options = {
-            d.name: reference_options(session, registry, str(d.reference))
+            d.name: reference_options(
+                session, registry, str(d.reference), scope_of(str(d.reference), principal)
+            )
             for d in reference_fields(registry, page.entity)
         }
         title = None
         if record_id is not None:
+            check_reach(session, page.entity, record_id, principal)
             record = to_public(page.get(session, record_id), registry, page.entity)
             title = _record_title(page, registry, record)
     at_field = error_field(error, {d.name for d in definitions}) if error else None
@@ -155,7 +168,9 @@ def record_router(page: RecordPage) -> APIRouter:
             registry = container.registry_cache.get(session)
             raw = request.query_params.multi_items()
             saved = saved_selection(session, principal, page.entity, page.path, raw)
-            view = list_view(session, registry, page.listing, raw, saved)
+            view = list_view(
+                session, registry, page.listing, raw, saved, scope_of(page.entity, principal)
+            )
         context = {
             **_base_context(page, registry, principal),
             "view": view,
@@ -186,6 +201,9 @@ def record_router(page: RecordPage) -> APIRouter:
                     from leadflow.capture.services import do_create_lead_with_contact
 
                     row, _ = do_create_lead_with_contact(data, uow=uow)
+                elif page.entity in DUPLICATE_CHECKED:
+                    anyway = form.get(CREATE_ANYWAY) == "true"
+                    row = page.create(data, uow=uow, create_anyway=anyway)
                 else:
                     row = page.create(data, uow=uow)
                 record_id = int(row.id)
@@ -201,6 +219,12 @@ def record_router(page: RecordPage) -> APIRouter:
     ) -> Response:
         container = container_of(request)
         with container.read_session() as session:
+            merged_into = getattr(page.get(session, record_id), "merged_into_id", None)
+            if merged_into is not None:
+                check_reach(session, page.entity, record_id, principal)
+                return RedirectResponse(
+                    f"{path}/{merged_into}?merged_from={record_id}", status_code=303
+                )
             registry = container.registry_cache.get(session)
             context = _detail_context(session, registry, page, principal, record_id)
             web_session = getattr(request.state, "web_session", None)
@@ -217,6 +241,11 @@ def record_router(page: RecordPage) -> APIRouter:
                 )
             )
         context.update(_base_context(page, registry, principal))
+        if request.query_params.get("merged_from", "").isdigit():
+            label = registry.entity(page.entity).label.lower()
+            context["merged_notice"] = (
+                f"The duplicate was merged into this {label}; its old link leads here."
+            )
         return render(request, "records/detail.html", context)
 
     @router.get(f"{path}/{{record_id:int}}/edit")
@@ -238,6 +267,7 @@ def record_router(page: RecordPage) -> APIRouter:
         form: FormData = Depends(form_data),
     ) -> Response:
         with container_of(request).uow() as uow:
+            check_reach(uow.session, page.entity, record_id, principal)
             definitions = editable_fields(uow.registry, page.entity)
             record = to_public(page.get(uow.session, record_id), uow.registry, page.entity)
             values = submitted_values(definitions, form)
@@ -256,6 +286,7 @@ def record_router(page: RecordPage) -> APIRouter:
     ) -> Response:
         container = container_of(request)
         with container.read_session() as session:
+            check_reach(session, page.entity, record_id, principal)
             registry = container.registry_cache.get(session)
             record = to_public(page.get(session, record_id), registry, page.entity)
         context = {
@@ -283,6 +314,8 @@ def record_router(page: RecordPage) -> APIRouter:
         principal: Principal = Depends(can_write),
         form: FormData = Depends(form_data),
     ) -> Response:
+        with container_of(request).read_session() as session:
+            check_reach(session, page.entity, record_id, principal)
         uow = container_of(request).uow()
         try:
             if page.delete_unlinks_leads:

@@ -8,9 +8,10 @@ shows up without a new template.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from leadflow.interactions.services import contact_timeline
@@ -50,6 +51,8 @@ class SectionContext:
     role: Role
     lists: Mapping[str, ListSpec]
     creatable: frozenset[str]
+    # The caller's reach per entity (web/reach.py): rows out of it are not listed.
+    scopes: Mapping[str, tuple[ColumnElement[bool], ...]] = field(default_factory=dict)
 
     def allowed(self, permission: Permission) -> bool:
         return role_allows(self.role, permission)
@@ -77,7 +80,8 @@ def records_pointing_here(ctx: SectionContext) -> list[Section]:
         names = [name for name in spec.columns if name != link][:RELATED_COLUMNS]
         definitions = [ctx.registry.field(spec.entity, name) for name in names]
         params = [(link, str(ctx.record_id)), ("limit", str(RELATED_LIMIT))]
-        page = run_list(ctx.session, parse_list_params(ctx.registry, spec.entity, params))
+        query = parse_list_params(ctx.registry, spec.entity, params)
+        page = run_list(ctx.session, replace(query, scope=ctx.scopes.get(spec.entity, ())))
         entity_def = ctx.registry.entity(spec.entity)
         title = entity_def.plural.capitalize()
         if sources.count(spec.entity) > 1:

@@ -74,8 +74,10 @@ def pages_router() -> APIRouter:
         router.include_router(record_pages)
     router.include_router(settings_router())
     from leadflow.web.pages import (
+        activities,
         automation,
         capture,
+        duplicates,
         imports,
         jobs,
         linkedin,
@@ -84,7 +86,18 @@ def pages_router() -> APIRouter:
         segments,
     )
 
-    for module in (capture, linkedin, scoring, process, automation, jobs, segments, imports):
+    for module in (
+        capture,
+        linkedin,
+        scoring,
+        process,
+        automation,
+        jobs,
+        segments,
+        imports,
+        duplicates,
+        activities,
+    ):
         for feature_pages in module.routers():
             router.include_router(feature_pages)
     return router

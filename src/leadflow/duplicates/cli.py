@@ -1,0 +1,52 @@
+"""`leadflow duplicates`: candidate pairs and merges from the shell."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+duplicates_app = typer.Typer(
+    help="Duplicate contacts and leads: list the candidates, merge two.", no_args_is_help=True
+)
+
+ENTITY_HELP = "contact or lead"
+
+
+@duplicates_app.command("list")
+def list_command(entity: Annotated[str, typer.Argument(help=ENTITY_HELP)] = "contact") -> None:
+    """Pairs that share a match key, one per line: first id, second id, how many share the
+    key, strategy, titles (tab-separated)."""
+    from leadflow.cli import _container, cli_errors
+    from leadflow.duplicates.services import candidate_pairs
+
+    container = _container()
+    with cli_errors(), container.read_session() as session:
+        pairs = candidate_pairs(session, container.registry_cache.get(session), entity)
+    for pair in pairs:
+        typer.echo(
+            f"{pair.first_id}\t{pair.second_id}\t{pair.count}\t{pair.strategy}\t"
+            f"{pair.first_title} / {pair.second_title}"
+        )
+    if not pairs:
+        typer.echo(f"no duplicate {entity}s")
+
+
+@duplicates_app.command("merge")
+def merge_command(
+    entity: Annotated[str, typer.Argument(help=ENTITY_HELP)],
+    survivor: Annotated[int, typer.Argument(help="Id of the record that stays")],
+    other: Annotated[int, typer.Argument(help="Id of the record merged into it")],
+    take: Annotated[
+        list[str] | None,
+        typer.Option(help="A field whose value comes from the other record (repeat it)"),
+    ] = None,
+) -> None:
+    """Merge OTHER into SURVIVOR: what pointed at OTHER moves; OTHER is kept and marked."""
+    from leadflow.cli import _container, cli_errors
+    from leadflow.duplicates.services import do_merge
+
+    container = _container()
+    with cli_errors():
+        do_merge(entity, survivor, other, take=take or [], uow=container.uow())
+    typer.echo(f"{entity} {other} merged into {survivor}")
