@@ -42,8 +42,15 @@ def test_first_start_seeds_the_default_strategies(container: Container) -> None:
     assert contact_default.fields == ["email"]
     assert lead_default is not None and lead_default.name == "Email and page"
     assert lead_default.fields == ["email", "marketing_page_id"]
+    # "Email (LinkedIn leads)" is the lead strategy LinkedIn's sync starts with.
     assert sorted(names) == sorted(
-        ["Email", "Email and page", "First and last name", "Email, first and last name"]
+        [
+            "Email",
+            "Email and page",
+            "First and last name",
+            "Email, first and last name",
+            "Email (LinkedIn leads)",
+        ]
     )
 
 
