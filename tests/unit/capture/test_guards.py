@@ -10,6 +10,7 @@ from itsdangerous import URLSafeTimedSerializer, timed
 
 from leadflow.capture.guards import (
     FORM_TOKEN_MAX_AGE,
+    VISITOR_MAX_AGE,
     RateLimiter,
     event_token,
     event_token_valid,
@@ -127,3 +128,23 @@ def test_a_visitor_cookie_names_its_contact_only_when_signed_here() -> None:
     # A signed value that is not a contact id is not one.
     forged = URLSafeTimedSerializer("server", salt="leadflow.visitor").dumps("42")
     assert visitor_of("server", forged) is None
+
+
+def test_the_window_is_a_minute_unless_told() -> None:
+    limiter = RateLimiter(1)
+    assert limiter.hit("a", 0.0) is None
+    assert limiter.hit("a", 59.9) == 1
+    assert limiter.hit("a", 60.0) is None
+
+
+def test_a_visitor_cookie_is_honoured_for_a_year_and_no_longer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = time.time()
+    monkeypatch.setattr(timed.time, "time", lambda: now - VISITOR_MAX_AGE + 5)
+    almost_a_year_old = visitor_cookie("server", 42)
+    monkeypatch.setattr(timed.time, "time", lambda: now - VISITOR_MAX_AGE - 5)
+    over_a_year_old = visitor_cookie("server", 42)
+    monkeypatch.setattr(timed.time, "time", lambda: now)
+    assert visitor_of("server", almost_a_year_old) == 42
+    assert visitor_of("server", over_a_year_old) is None
