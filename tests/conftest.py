@@ -34,7 +34,11 @@ hypothesis_settings.register_profile("ci", max_examples=30, derandomize=True, pr
 hypothesis_settings.register_profile("thorough", max_examples=400, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("LEADFLOW_HYPOTHESIS_PROFILE", "ci"))
 
-pytest_plugins = ["tests.support.web_fixtures", "tests.support.cli_fixtures"]
+pytest_plugins = [
+    "tests.support.web_fixtures",
+    "tests.support.cli_fixtures",
+    "tests.support.demo_fixtures",
+]
 
 
 def _worker_id() -> str:
