@@ -144,6 +144,12 @@ def container(make_container: Callable[..., Container]) -> Iterator[Container]:
     empty_tables(built)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: pytest-xdist hands out tests in this order, so the long
+    ones start early on both workers instead of leaving one worker to finish alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say how many tests ran on each database, so a run shows both were exercised."""
     counts: dict[str, dict[str, int]] = {name: {} for name in DATABASES}

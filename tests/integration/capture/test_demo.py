@@ -8,7 +8,7 @@ from sqlalchemy import select
 from leadflow.capture.models import MarketingEvent, MarketingForm, MarketingPage
 from tests.support.demo_fixtures import LoadedDemo
 
-pytestmark = pytest.mark.xdist_group("demo")
+pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.slow]
 
 
 def test_the_demo_creates_the_landing_page_and_events_its_leads_name(demo: LoadedDemo) -> None:

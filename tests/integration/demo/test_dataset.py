@@ -23,7 +23,7 @@ from leadflow.users.services import authenticate
 from tests.support.demo_fixtures import LoadedDemo
 
 # The tests read one demo loaded per database (tests/support/demo_fixtures.py), on one worker.
-pytestmark = pytest.mark.xdist_group("demo")
+pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.slow]
 
 NOW = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
 CORE_EVENTS = (

@@ -20,7 +20,10 @@ from leadflow.jobs.domain import JobStatus
 from tests.integration.jobs.helpers import job, start
 from tests.support.processes import job_worker
 
-pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+pytestmark = [
+    pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
+    pytest.mark.slow,
+]
 
 RUNNERS = 4
 JOBS = 12

@@ -23,7 +23,10 @@ from leadflow.bootstrap import Container
 from leadflow.outbox import OutboxMessage
 from tests.support.processes import Handled, Probe, relay_worker
 
-pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+pytestmark = [
+    pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
+    pytest.mark.slow,
+]
 
 RELAYS = 4
 LEADS = 60

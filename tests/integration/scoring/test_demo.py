@@ -7,7 +7,7 @@ from leadflow.leads.models import Lead
 from leadflow.scoring.models import LeadScore, ScoringModel
 from tests.support.demo_fixtures import LoadedDemo
 
-pytestmark = pytest.mark.xdist_group("demo")
+pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.slow]
 
 
 def test_the_demo_has_live_models_that_scored_its_leads(demo: LoadedDemo) -> None:

@@ -155,6 +155,7 @@ ACCOUNT_BEHAVIOUR = {
 
 
 @pytest.mark.property
+@pytest.mark.slow
 @settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

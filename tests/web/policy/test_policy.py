@@ -314,6 +314,7 @@ def test_every_route_either_checks_the_caller_or_is_open_by_design(app: FastAPI)
 
 
 # The role check does not touch the database: the walk runs on SQLite only.
+@pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_exactly_what_the_table_says(
