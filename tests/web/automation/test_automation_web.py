@@ -130,4 +130,6 @@ def test_the_settings_page_switches_a_rule_and_shows_bad_json_beside_the_form(
 
 def test_a_salesperson_cannot_open_automation(client: TestClient, container: Container) -> None:
     log_in(client, container, "salesperson")
-    assert client.get("/settings/automation").status_code == 403
+    refused = client.get("/settings/automation")
+    assert refused.status_code == 403
+    assert "The salesperson role may not do this (automation:read)" in refused.text
