@@ -46,8 +46,8 @@ def test_an_invalid_email_still_compares_trimmed_and_case_folded() -> None:
     assert normalize_for_match(EMAIL, "  Not An Email ") == "not an email"
 
 
-def test_a_phone_that_does_not_parse_cannot_match() -> None:
-    assert normalize_for_match(PHONE, "call me", "DE") is None
+def test_a_phone_that_does_not_parse_compares_as_typed() -> None:
+    assert normalize_for_match(PHONE, "call me", "DE") == "call me"
 
 
 def test_other_types_compare_as_their_coerced_value() -> None:
