@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -9,10 +10,21 @@ import pytest
 from leadflow.errors import ValidationFailed
 from leadflow.process import domain
 from leadflow.process.domain import (
+    Abandon,
     BranchRule,
     Condition,
+    Decision,
+    EnterQueue,
+    Finish,
+    InstanceState,
+    InstanceStatus,
     LeadEvent,
+    LeaveStage,
+    NextStage,
     ProcessDefinition,
+    RecordTransition,
+    Restart,
+    SetActive,
     Stage,
     Step,
     Transition,
@@ -302,3 +314,101 @@ def test_a_stage_reads_its_queue_deadline_and_branches() -> None:
     assert isinstance(stage.deadline_hours, float)
     assert domain.parse_definition(_process()).version == 1
     assert domain.parse_definition(_process(version=3)).version == 3
+
+
+# --- decide: every trigger's exact state and commands ------------------------------------
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+T1 = datetime(2026, 1, 6, 9, 0, tzinfo=UTC)
+FLOW = ProcessDefinition(
+    "p",
+    "P",
+    "lead",
+    (
+        Stage("a", "Alpha", (Step("x", True),), (BranchRule("c", (Condition("y", "eq", 1),)),)),
+        Stage("b", "Beta", queue="sales", deadline_hours=24.0),
+        Stage("c", "Gamma", (Step("z", True),)),
+    ),
+)
+
+
+def _at(stage: str, status: InstanceStatus = InstanceStatus.ACTIVE) -> InstanceState:
+    return InstanceState(stage, status, T0)
+
+
+def test_next_stage_moves_on_in_order_and_by_branch_rule() -> None:
+    plain = domain.decide(FLOW, _at("a"), NextStage({"x": "done"}), T1)
+    assert plain == Decision(
+        InstanceState("b", InstanceStatus.ACTIVE, T1),
+        (
+            LeaveStage("a"),
+            RecordTransition("a", "b", "next stage"),
+            EnterQueue("sales", "b", 24.0),
+        ),
+    )
+    branched = domain.decide(FLOW, _at("a"), NextStage({"x": "done", "y": 1}), T1)
+    assert branched == Decision(
+        InstanceState("c", InstanceStatus.ACTIVE, T1),
+        (LeaveStage("a"), RecordTransition("a", "c", "next stage (branch rule)")),
+    )
+
+
+def test_next_stage_is_refused_on_the_last_stage_and_with_a_step_missing() -> None:
+    with pytest.raises(ValidationFailed) as last:
+        domain.decide(FLOW, _at("c"), NextStage({"z": 1}), T1)
+    assert (last.value.message, last.value.field) == (
+        "This is the last stage: finish the process instead",
+        "stage",
+    )
+    with pytest.raises(ValidationFailed) as missing:
+        domain.decide(FLOW, _at("a"), NextStage({}), T1)
+    assert (missing.value.message, missing.value.field) == (
+        "Fill in the required step 'x' of stage 'Alpha' first",
+        "x",
+    )
+    assert missing.value.extra["missing_steps"] == ["x"]
+
+
+def test_finish_and_abandon_leave_the_stage_and_end_the_process() -> None:
+    assert domain.decide(FLOW, _at("c"), Finish({"z": 1}), T1) == Decision(
+        InstanceState("c", InstanceStatus.FINISHED, T1),
+        (LeaveStage("c"), RecordTransition("c", None, "finished")),
+    )
+    assert domain.decide(FLOW, _at("b"), Abandon(), T1) == Decision(
+        InstanceState("b", InstanceStatus.ABANDONED, T1),
+        (LeaveStage("b"), RecordTransition("b", None, "abandoned")),
+    )
+
+
+def test_an_ended_process_refuses_moves_but_restarts_and_is_set_active() -> None:
+    finished = _at("c", InstanceStatus.FINISHED)
+    for trigger in (NextStage({}), Finish({}), Abandon()):
+        with pytest.raises(ValidationFailed) as refused:
+            domain.decide(FLOW, finished, trigger, T1)
+        assert (refused.value.message, refused.value.field) == (
+            "The process is finished",
+            "status",
+        )
+    assert domain.decide(FLOW, finished, Restart("b"), T1) == Decision(
+        InstanceState("b", InstanceStatus.ACTIVE, T1),
+        (LeaveStage("c"), RecordTransition(None, "b", "restarted"), EnterQueue("sales", "b", 24.0)),
+    )
+    assert domain.decide(FLOW, finished, SetActive("c"), T1) == Decision(
+        InstanceState("c", InstanceStatus.ACTIVE, T1),
+        (LeaveStage("c"), RecordTransition(None, "c", "set active by hand")),
+    )
+
+
+def test_moving_to_the_stage_it_stands_in_does_nothing() -> None:
+    assert domain.decide(FLOW, _at("b"), SetActive("b"), T1) == Decision(_at("b"))
+    assert domain.decide(FLOW, _at("b"), Restart("b"), T1) == Decision(_at("b"))
+    assert not Decision(_at("b")).moved
+    assert Decision(_at("b"), (LeaveStage("b"),)).moved
+
+
+def test_a_new_instance_enters_the_first_stage() -> None:
+    queued = ProcessDefinition("q", "Q", "lead", (Stage("s", "S", queue="tm", deadline_hours=2.0),))
+    assert domain.initial_state(queued, T1) == Decision(
+        InstanceState("s", InstanceStatus.ACTIVE, T1),
+        (RecordTransition(None, "s", "process started"), EnterQueue("tm", "s", 2.0)),
+    )
