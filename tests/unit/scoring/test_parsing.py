@@ -52,6 +52,8 @@ def _only_condition(raw: Any) -> Any:
 
 
 C0 = "rules[0].conditions[0]"
+WHOLE = "must be a whole number"
+OBJECT = "a condition is an object"
 
 
 @pytest.mark.parametrize(
@@ -413,3 +415,71 @@ def test_changed_rules_lists_each_rule_whose_total_moved() -> None:
         {"rule": 2, "name": "C", "old": 0, "new": 3},
     ]
     assert changed_rules(old, old) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            {"rules": [{"points": 1, "conditions": [
+                {"entity": "account", "field": "employee_count", "op": "eq", "value": "many"}]}]},
+            [(f"{C0}.value", "Employees must be a whole number")],
+        ),
+        (
+            {"rules": [{"points": 1, "conditions": [
+                {"entity": "account", "field": "employee_count", "op": "in", "value": [1, "x"]}]}]},
+            [(f"{C0}.value", "Employees must be a whole number")],
+        ),
+        (
+            {"grades": [{"name": "A", "min": "low", "max": "high"}]},
+            [("grades[0].min", WHOLE), ("grades[0].max", WHOLE)],
+        ),
+        (
+            {"grades": [{"name": "A", "min": 9, "max": 1}, {"name": "B", "min": 5, "max": 2}]},
+            [("grades[0].max", "grade 'A': max 1 is below min 9"),
+             ("grades[1].max", "grade 'B': max 2 is below min 5")],
+        ),
+        (
+            {"rules": [{"points": 1, "conditions": [
+                "x", 7, {"entity": "lead", "field": "topic", "op": "not_empty"}]}]},
+            [(C0, OBJECT), ("rules[0].conditions[1]", OBJECT)],
+        ),
+        (_behaviour(data={"a": None, "": "x", "b": "y"}),
+         [(f"{C0}.data", "data filters are key: value pairs")] * 2),
+        (_behaviour(min_count=""), []),
+        ({"grades": ""}, []),
+        ({"grades": None}, []),
+    ],
+)  # fmt: skip
+def test_more_mistakes_each_at_its_path(raw: Any, expected: list[tuple[str, str]]) -> None:
+    assert _problems(raw) == expected
+
+
+def test_what_a_faulty_behaviour_condition_still_reads_as() -> None:
+    definition, problems = parse_definition(
+        _behaviour(kind=5, frequency="often", cap=3, data={"a": None, "b": "y"}), REGISTRY
+    )
+    assert [where for where, _ in problems.items] == [
+        f"{C0}.kind",
+        f"{C0}.frequency",
+        f"{C0}.data",
+        f"{C0}.cap",
+    ]
+    assert definition.rules[0].conditions == (
+        BehaviourCondition("", Frequency.AT_LEAST, None, (("b", "y"),), 1, None, None),
+    )
+
+
+def test_limits_are_inclusive() -> None:
+    condition = {"entity": "lead", "field": "topic", "op": "not_empty"}
+    most = {"rules": [{"points": MAX_POINTS, "conditions": [condition]}]}
+    assert _problems(most) == []
+    assert _problems({"grades": [{"name": "One", "min": 5, "max": 5}]}) == []
+    named = parse_definition({"grades": [{"name": "g" * 150, "min": 1}]}, REGISTRY)[0]
+    assert named.grades[0].name == "g" * 100
+
+
+def test_explain_needs_a_count_for_every_rule() -> None:
+    rules = (Rule("R", 5, ()), Rule("S", 1, ()))
+    with pytest.raises(ValueError):
+        explain(ModelDefinition(rules=rules), [1])
