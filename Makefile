@@ -49,10 +49,19 @@ format: $(DEV_STAMP) ## Apply ruff format and fixes
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
+MUTATE ?=
+MUTATE_CHILDREN ?= 1
+mutate: $(DEV_STAMP) ## Mutation testing of the pure rule modules (slow, not in CI; MUTATE='leadflow.users.domain*' for one)
+	$(BIN)/mutmut run --max-children $(MUTATE_CHILDREN) $(MUTATE)
+	$(BIN)/mutmut results
+
+property: $(DEV_STAMP) ## The property tests with a large example budget (nightly or on demand)
+	LEADFLOW_HYPOTHESIS_PROFILE=thorough $(BIN)/pytest -p no:cacheprovider -m property
+
 bench: $(DEV_STAMP) ## Read benchmark on a generated data set (see bench/README.md)
 	$(BIN)/python bench/api_read.py
 
 clean: ## Remove the venv and local data
 	rm -rf $(VENV) var
 
-.PHONY: help install run worker browser lint test format bench clean
+.PHONY: help install run worker browser lint test format mutate property bench clean

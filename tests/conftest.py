@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -26,7 +27,19 @@ from tests.support.servers import ServerUnavailable, postgres_url, redis_url
 
 DATABASES = ("sqlite", "postgresql")
 
-pytest_plugins = ["tests.support.web_fixtures", "tests.support.cli_fixtures"]
+# Property tests: in CI and by default a fixed seed (a run that fails fails again,
+# and a bug is caught on every run or on none) and 20 drawn examples besides the
+# pinned `@example`s; `make property` sets LEADFLOW_HYPOTHESIS_PROFILE=thorough for
+# many more, drawn at random.
+hypothesis_settings.register_profile("ci", max_examples=20, derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("thorough", max_examples=400, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("LEADFLOW_HYPOTHESIS_PROFILE", "ci"))
+
+pytest_plugins = [
+    "tests.support.web_fixtures",
+    "tests.support.cli_fixtures",
+    "tests.support.demo_fixtures",
+]
 
 
 def _worker_id() -> str:
@@ -130,6 +143,12 @@ def container(make_container: Callable[..., Container]) -> Iterator[Container]:
     yield built
     bootstrap_module.install(None)
     empty_tables(built)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: pytest-xdist hands out tests in this order, so the long
+    ones start early on both workers instead of leaving one worker to finish alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

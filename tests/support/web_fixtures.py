@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from leadflow.bootstrap import Container
 from leadflow.web.app import create_app
 from tests.support.factories import user_with_token
-
-START_TIMEOUT = 15.0
+from tests.support.servers import ServerUnavailable, serving
 
 
 @pytest.fixture
@@ -52,24 +47,8 @@ def admin(headers_for: Callable[[str], dict[str, str]]) -> dict[str, str]:
 @pytest.fixture
 def live_server(container: Container) -> Iterator[str]:
     """The app on a free 127.0.0.1 port, served from a background thread."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = int(sock.getsockname()[1])
-    config = uvicorn.Config(
-        create_app(container), log_level="warning", lifespan="off", ws="none", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_TIMEOUT
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            sock.close()
-            pytest.fail("uvicorn did not start", pytrace=False)
-        time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+        with serving(create_app(container)) as url:
+            yield url
+    except ServerUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)

@@ -68,6 +68,21 @@ def form_token_valid(secret: str, form_secret: str, form_id: int, token: str | N
     return bool(value == form_id)
 
 
+def event_token(secret: str, event_id: int) -> str:
+    """The token an event's registration page embeds (events have no secret of their own)."""
+    return _serializer(secret, "leadflow.event").dumps(event_id)
+
+
+def event_token_valid(secret: str, event_id: int, token: str | None) -> bool:
+    if not token:
+        return False
+    try:
+        value = _serializer(secret, "leadflow.event").loads(token, max_age=FORM_TOKEN_MAX_AGE)
+    except BadSignature:
+        return False
+    return bool(value == event_id)
+
+
 def visitor_cookie(secret: str, contact_id: int) -> str:
     return _serializer(secret, "leadflow.visitor").dumps(contact_id)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from leadflow.accounts.services import create_account
 from leadflow.automation.models import RuleRun
 from leadflow.automation.services import create_rule, delete_rule, update_rule
 from leadflow.bootstrap import Container
+from leadflow.contacts.services import create_contact
 from leadflow.errors import Conflict, ValidationFailed
 from leadflow.leads.models import Lead
 from leadflow.leads.services import create_lead, get_lead
@@ -132,3 +134,47 @@ def test_shipped_rules_are_switched_off_not_removed(container: Container) -> Non
         rule_id = get_rule_by_key(session, key).id
     with container.uow() as uow, pytest.raises(Conflict):
         delete_rule(rule_id, uow=uow)
+
+
+def _rule_on(container: Container, field: str, op: str, value: object) -> None:
+    with container.uow() as uow:
+        create_rule(
+            {
+                **CONTACTED_WHEN_BUDGET,
+                "name": f"On {field}",
+                "conditions": [{"field": field, "op": op, "value": value}],
+            },
+            uow=uow,
+        )
+        uow.commit()
+    container.relay.drain()
+
+
+def test_a_condition_on_the_leads_contact_reads_the_contacts_field(container: Container) -> None:
+    _rule_on(container, "contact.city", "eq", "Lyon")
+    with container.uow() as uow:
+        lyon = create_contact({"last_name": "A", "city": "Lyon"}, uow=uow).id
+        paris = create_contact({"last_name": "B", "city": "Paris"}, uow=uow).id
+        uow.commit()
+
+    assert _reason(container, _new_lead(container, parent_contact_id=lyon)) == "contacted"
+    assert _reason(container, _new_lead(container, parent_contact_id=paris)) == "new"
+    assert _reason(container, _new_lead(container)) == "new"
+
+
+def test_a_condition_on_the_account_reads_the_leads_or_its_contacts_account(
+    container: Container,
+) -> None:
+    _rule_on(container, "account.employee_count", "gte", 100)
+    with container.uow() as uow:
+        big = create_account({"name": "Big", "employee_count": 500}, uow=uow).id
+        small = create_account({"name": "Small", "employee_count": 10}, uow=uow).id
+        uow.session.flush()
+        in_big = create_contact({"last_name": "C", "account_id": big}, uow=uow).id
+        in_small = create_contact({"last_name": "D", "account_id": small}, uow=uow).id
+        uow.commit()
+
+    assert _reason(container, _new_lead(container, parent_account_id=big)) == "contacted"
+    assert _reason(container, _new_lead(container, parent_contact_id=in_big)) == "contacted"
+    assert _reason(container, _new_lead(container, parent_account_id=small)) == "new"
+    assert _reason(container, _new_lead(container, parent_contact_id=in_small)) == "new"

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
-from leadflow.bootstrap import Container
 from leadflow.capture.models import MarketingEvent, MarketingForm, MarketingPage
-from leadflow.demo.dataset import load_demo
+from tests.support.demo_fixtures import LoadedDemo
+
+pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.slow]
 
 
-def test_the_demo_creates_the_landing_page_and_events_its_leads_name(container: Container) -> None:
-    lines = load_demo(container)
-    with container.read_session() as session:
+def test_the_demo_creates_the_landing_page_and_events_its_leads_name(demo: LoadedDemo) -> None:
+    lines = demo.lines
+    with demo.container.read_session() as session:
         [form] = session.scalars(select(MarketingForm)).all()
         [page] = session.scalars(select(MarketingPage)).all()
         events = list(session.scalars(select(MarketingEvent.name).order_by(MarketingEvent.id)))

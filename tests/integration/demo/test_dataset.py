@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from leadflow.accounts.models import Account
 from leadflow.bootstrap import Container
 from leadflow.contacts.models import Contact
-from leadflow.demo.dataset import DEMO_LOGINS, database_is_empty, load_demo, plan_demo
+from leadflow.demo.dataset import DEMO_LOGINS, database_is_empty, plan_demo
 from leadflow.interactions.domain import InteractionKind
 from leadflow.interactions.models import Interaction
 from leadflow.leads.domain import LeadSource
@@ -19,6 +20,10 @@ from leadflow.opportunities.models import Opportunity
 from leadflow.outbox import OutboxMessage
 from leadflow.users.models import User
 from leadflow.users.services import authenticate
+from tests.support.demo_fixtures import LoadedDemo
+
+# The tests read one demo loaded per database (tests/support/demo_fixtures.py), on one worker.
+pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.slow]
 
 NOW = datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
 CORE_EVENTS = (
@@ -49,16 +54,17 @@ def _reported(lines: list[str]) -> dict[str, int]:
     return counts
 
 
-def test_an_empty_database_is_empty_until_the_demo_loads(container: Container) -> None:
+def test_an_empty_database_is_empty_until_the_demo_loads(
+    container: Container, demo: LoadedDemo
+) -> None:
     assert database_is_empty(container)
-    load_demo(container, now=NOW)
-    assert not database_is_empty(container)
+    assert not database_is_empty(demo.container)
 
 
-def test_the_demo_holds_what_its_summary_says(container: Container) -> None:
-    progress: list[tuple[int, int]] = []
-    reported = _reported(load_demo(container, progress=lambda *step: progress.append(step)))
-    with container.read_session() as session:
+def test_the_demo_holds_what_its_summary_says(demo: LoadedDemo) -> None:
+    progress = demo.progress
+    reported = _reported(demo.lines)
+    with demo.container.read_session() as session:
         stored = {
             name: session.scalar(select(func.count()).select_from(model))
             for name, model in MODELS.items()
@@ -70,9 +76,9 @@ def test_the_demo_holds_what_its_summary_says(container: Container) -> None:
     assert progress[-1] == (sum(reported.values()), sum(reported.values()))
 
 
-def test_each_record_published_one_event_and_each_was_handled(container: Container) -> None:
-    reported = _reported(load_demo(container, now=NOW))
-    with container.read_session() as session:
+def test_each_record_published_one_event_and_each_was_handled(demo: LoadedDemo) -> None:
+    reported = _reported(demo.lines)
+    with demo.container.read_session() as session:
         # The capabilities' demos and handlers add their own events (stage moves, tasks);
         # each core record published exactly one.
         core = OutboxMessage.event_type.in_(CORE_EVENTS)
@@ -81,9 +87,8 @@ def test_each_record_published_one_event_and_each_was_handled(container: Contain
     assert (events, pending) == (sum(reported.values()), 0)
 
 
-def test_the_documented_logins_work_with_their_roles(container: Container) -> None:
-    load_demo(container, now=NOW)
-    with container.read_session() as session:
+def test_the_documented_logins_work_with_their_roles(demo: LoadedDemo) -> None:
+    with demo.container.read_session() as session:
         roles = {
             login.email: authenticate(session, login.email, login.password).role
             for login in DEMO_LOGINS
@@ -98,9 +103,8 @@ def test_the_documented_logins_work_with_their_roles(container: Container) -> No
     }
 
 
-def test_leads_come_from_the_campaigns_and_link_as_described(container: Container) -> None:
-    load_demo(container, now=NOW)
-    with container.read_session() as session:
+def test_leads_come_from_the_campaigns_and_link_as_described(demo: LoadedDemo) -> None:
+    with demo.container.read_session() as session:
         leads = session.execute(
             select(Lead.topic, Lead.source, Lead.parent_contact_id, Lead.parent_account_id)
         ).all()
@@ -127,11 +131,8 @@ def test_leads_come_from_the_campaigns_and_link_as_described(container: Containe
     assert marketing_only == 20
 
 
-def test_interactions_follow_the_email_funnel_over_the_last_90_days(
-    container: Container,
-) -> None:
-    load_demo(container, now=NOW)
-    with container.read_session() as session:
+def test_interactions_follow_the_email_funnel_over_the_last_90_days(demo: LoadedDemo) -> None:
+    with demo.container.read_session() as session:
         kinds = dict(
             session.execute(select(Interaction.kind, func.count()).group_by(Interaction.kind)).all()
         )
@@ -150,7 +151,7 @@ def test_interactions_follow_the_email_funnel_over_the_last_90_days(
     assert kinds[k.EMAIL_SENT] > kinds[k.EMAIL_DELIVERED] > kinds[k.EMAIL_OPENED]
     assert kinds[k.EMAIL_OPENED] > kinds[k.EMAIL_CLICKED]
     assert kinds[k.EVENT_REGISTERED] > kinds[k.EVENT_ATTENDED]
-    assert NOW - timedelta(days=90) <= first < last <= NOW
+    assert demo.now - timedelta(days=90) <= first < last <= demo.now
     assert before_contact == 0
 
 

@@ -5,12 +5,15 @@ event once."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from leadflow.bootstrap import Container
 from leadflow.bus import Delivery, Event, event
@@ -204,4 +207,35 @@ def test_settle_waits_for_the_effects_of_its_own_writes(container: Container) ->
     assert container.relay.settle(writes, timeout=10) is True
 
     assert effects == [0, 1, 2, 3]
+    assert container.relay.pending_count() == 0
+
+
+def test_the_relay_thread_outlives_a_failed_pass_and_handles_the_events_after_it(
+    container: Container, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    handled: list[int] = []
+    container.bus.subscribe(ContactCreated, lambda e: handled.append(e.contact_id), name="t.c")
+    real = container.relay.run_batch
+    failures = iter([OperationalError("SELECT", {}, Exception("the database went away"))])
+
+    def flaky(ids: Sequence[int] | None, limit: int) -> tuple[int, int]:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real(ids, limit)
+
+    monkeypatch.setattr(container.relay, "run_batch", flaky)
+    _publish(container, ContactCreated(1), ContactCreated(2))
+    assert handled == []
+
+    container.relay.start(interval=0.05)
+    try:
+        deadline = time.monotonic() + 20
+        while len(handled) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        container.relay.stop()
+
+    assert sorted(handled) == [1, 2]
+    assert "outbox relay pass failed" in caplog.text
     assert container.relay.pending_count() == 0

@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -51,11 +50,9 @@ def test_a_worker_process_runs_a_task_queued_on_redis(
     )
     try:
         assert type(producer.queue.huey).__name__ == "RedisHuey"
-        started = time.monotonic()
         result = producer.queue.enqueue("system.health")
         outcome = result.get(blocking=True, timeout=60)
         assert outcome == {"database": container.engine.dialect.name, "contacts": 3}
-        assert time.monotonic() - started < 60
     finally:
         worker.terminate()
         try:

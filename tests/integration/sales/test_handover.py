@@ -179,3 +179,30 @@ def test_notify_a_role_reaches_each_active_member(container: Container) -> None:
     container.relay.drain()
     with container.read_session() as session:
         assert sales.unread_count(session, a) == 0
+
+
+def test_the_deadline_task_escalates_the_overdue_task_once(container: Container) -> None:
+    manager_id, _, _ = user_with_token(container, "sales_manager")
+    late = new_lead(container)
+    on_time = new_lead(container)
+    tick(container, late, sales_ready=True)
+    tick(container, on_time, sales_ready=True)
+    with container.uow() as uow:
+        uow.session.execute(
+            Task.__table__.update()
+            .where(Task.lead_id == late)
+            .values(due_at=utcnow() - timedelta(minutes=5))
+        )
+        uow.commit()
+
+    first = container.queue.enqueue("sales.check_deadlines").get(blocking=True, timeout=30)
+    again = container.queue.enqueue("sales.check_deadlines").get(blocking=True, timeout=30)
+
+    assert (first, again) == (1, 0)
+    with container.read_session() as session:
+        escalated = {
+            task.lead_id: task.escalated_at is not None for task in session.scalars(select(Task))
+        }
+        notified = session.execute(select(Notification.user_id, Notification.lead_id)).all()
+    assert escalated == {late: True, on_time: False}
+    assert [tuple(row) for row in notified] == [(manager_id, late)]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from leadflow.accounts.services import create_account
+from leadflow.accounts.services import create_account, update_account
 from leadflow.bootstrap import Container
-from leadflow.contacts.services import create_contact
+from leadflow.contacts.services import create_contact, update_contact
 from leadflow.interactions.services import record_interactions
 from leadflow.leads.services import create_lead
 from leadflow.scoring.services import create_model, go_live, lead_scores
@@ -67,3 +67,17 @@ def score_of(container: Container, lead_id: int, model_id: int) -> int | None:
         if item["model_id"] == model_id:
             return item["score"]  # type: ignore[no-any-return]
     return None
+
+
+def change_contact(container: Container, contact_id: int, **changes: Any) -> None:
+    with container.uow() as uow:
+        update_contact(contact_id, changes, uow=uow)
+        uow.commit()
+    container.relay.drain()
+
+
+def change_account(container: Container, account_id: int, **changes: Any) -> None:
+    with container.uow() as uow:
+        update_account(account_id, changes, uow=uow)
+        uow.commit()
+    container.relay.drain()

@@ -1,16 +1,18 @@
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
-from leadflow.bootstrap import Container
-from leadflow.demo.dataset import load_demo
 from leadflow.leads.models import Lead
 from leadflow.scoring.models import LeadScore, ScoringModel
+from tests.support.demo_fixtures import LoadedDemo
+
+pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.slow]
 
 
-def test_the_demo_has_live_models_that_scored_its_leads(container: Container) -> None:
-    summary = load_demo(container)
-    lines = [line for line in summary if line.startswith("scoring model")]
+def test_the_demo_has_live_models_that_scored_its_leads(demo: LoadedDemo) -> None:
+    container = demo.container
+    lines = [line for line in demo.lines if line.startswith("scoring model")]
     assert len(lines) == 2
     with container.read_session() as session:
         models = session.scalars(select(ScoringModel).order_by(ScoringModel.id)).all()

@@ -15,6 +15,7 @@ from leadflow.leads.services import update_lead
 from leadflow.lib.clock import utcnow
 from leadflow.org.services import set_switch
 from leadflow.registry.services import add_custom_field
+from leadflow.scoring import wiring as scoring_wiring
 from leadflow.scoring.events import LeadScored, ScoreChanged
 from leadflow.scoring.insight import what_if
 from leadflow.scoring.models import LeadScore, ScoreHistory
@@ -27,6 +28,8 @@ from leadflow.scoring.services import (
     update_model,
 )
 from tests.integration.scoring.helpers import (
+    change_account,
+    change_contact,
     live_model,
     make_account,
     make_contact,
@@ -277,7 +280,23 @@ def test_incremental_scores_publish_events_and_mark_sales_ready_once(
         assert row.sales_ready and row.sales_ready_source == "score"
 
 
-def test_scored_field_changes_rescore_and_unrelated_ones_do_not(container: Container) -> None:
+@pytest.fixture
+def rescored(monkeypatch: pytest.MonkeyPatch) -> list[set[int]]:
+    """The lead ids each rescore after a change was asked for, in order."""
+    calls: list[set[int]] = []
+    real = scoring_wiring.rescore_leads
+
+    def spy(uow: Any, models: Any, lead_ids: Any, **kwargs: Any) -> Any:
+        calls.append(set(lead_ids))
+        return real(uow, models, lead_ids, **kwargs)
+
+    monkeypatch.setattr(scoring_wiring, "rescore_leads", spy)
+    return calls
+
+
+def test_scored_field_changes_rescore_and_unrelated_ones_do_not(
+    container: Container, rescored: list[set[int]]
+) -> None:
     contact = make_contact(container, city="Paris")
     lead = make_lead(container, parent_contact_id=contact)
     model = live_model(
@@ -290,39 +309,72 @@ def test_scored_field_changes_rescore_and_unrelated_ones_do_not(container: Conta
         ],
     )
     assert score_of(container, lead, model) == 0
-    from leadflow.contacts.services import update_contact
+    rescored.clear()
 
-    with container.uow() as uow:
-        update_contact(contact, {"city": "Lyon"}, uow=uow)
-        uow.commit()
-    container.relay.drain()
-    assert score_of(container, lead, model) == 7
+    change_contact(container, contact, city="Lyon")
+    assert (rescored, score_of(container, lead, model)) == ([{lead}], 7)
+    # A field no rule reads: no rescore at all.
+    change_contact(container, contact, last_name="Other")
+    assert rescored == [{lead}]
     # A lead losing its parent loses its score under contact-based models.
     with container.uow() as uow:
         update_lead(lead, {"parent_contact_id": None}, uow=uow)
         uow.commit()
     container.relay.drain()
+    assert rescored == [{lead}, {lead}]
     with container.read_session() as session:
         assert session.scalars(select(LeadScore)).all() == []
 
 
-def test_auto_sales_ready_switch_off_leaves_the_flag_alone(container: Container) -> None:
+def test_an_account_field_change_rescores_the_accounts_leads_and_its_contacts_leads(
+    container: Container, rescored: list[set[int]]
+) -> None:
+    account = make_account(container, employee_count=50)
+    other = make_account(container, employee_count=50)
+    member = make_contact(container, account_id=account)
+    outsider = make_contact(container, account_id=other)
+    account_lead = make_lead(container, parent_account_id=account)
+    member_lead = make_lead(container, parent_contact_id=member)
+    outsider_lead = make_lead(container, parent_contact_id=outsider)
+    big = {"entity": "account", "field": "employee_count", "op": "gte", "value": 100}
+    model = live_model(container, rules=[{"points": 9, "conditions": [big]}])
+    scores = lambda: [score_of(container, lead, model) for lead in (member_lead, outsider_lead)]  # noqa: E731
+    assert scores() == [0, 0]
+    rescored.clear()
+
+    change_account(container, account, employee_count=500)
+
+    assert rescored == [{account_lead, member_lead}]
+    assert scores() == [9, 0]
+    # The account's name is read by no rule: nothing is rescored.
+    change_account(container, account, name="Renamed")
+    assert rescored == [{account_lead, member_lead}]
+
+
+@pytest.mark.parametrize("switched_on", [True, False])
+def test_the_auto_sales_ready_switch_decides_whether_a_score_sets_the_flag(
+    container: Container, switched_on: bool
+) -> None:
     with container.uow() as uow:
-        set_switch("scoring.auto_sales_ready", False, uow=uow)
+        set_switch("scoring.auto_sales_ready", switched_on, uow=uow)
         uow.commit()
     container.relay.drain()
     contact = make_contact(container)
     lead = make_lead(container, parent_contact_id=contact)
-    live_model(
+    model = live_model(
         container,
         sales_ready_threshold=1,
         rules=[
             {"points": 5, "conditions": [{"entity": "lead", "field": "topic", "op": "not_empty"}]}
         ],
     )
+    assert score_of(container, lead, model) == 5
     with container.read_session() as session:
         row = session.get(Lead, lead)
-        assert row is not None and row.sales_ready is False
+        assert row is not None
+        assert (row.sales_ready, row.sales_ready_source) == (
+            (True, "score") if switched_on else (False, None)
+        )
 
 
 @pytest.mark.parametrize("delete_on_stop", [True, False])

@@ -1,12 +1,19 @@
 """Incremental engine == full set-based engine == plain Python reference, on random
-models and interaction histories, on both databases."""
+models and histories after go-live (interactions, field changes, contacts moving
+between accounts), on both databases.
+
+The examples are drawn from a fixed seed (the `ci` profile, tests/conftest.py), so
+a run that fails fails again; `make property` draws many more, at random. The
+pinned `@example`s run every time: account-based leads and window edges.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -20,6 +27,8 @@ from leadflow.scoring.models import LeadScore
 from leadflow.scoring.reference import evaluate
 from tests.conftest import empty_tables
 from tests.integration.scoring.helpers import (
+    change_account,
+    change_contact,
     live_model,
     make_account,
     make_contact,
@@ -105,16 +114,24 @@ rules = st.builds(
     st.lists(behaviour_conditions, max_size=1),
 ).filter(lambda rule: bool(rule["conditions"]))
 
-histories = st.lists(
-    st.tuples(
-        st.integers(0, 3),
-        st.sampled_from(KINDS),
-        st.sampled_from(["a", "b"]),
-        st.integers(0, 14),
-        st.sampled_from([None, "pro", "free"]),
-    ),
-    max_size=10,
+interactions = st.tuples(
+    st.just("interaction"),
+    st.integers(0, 3),
+    st.sampled_from(KINDS),
+    st.sampled_from(["a", "b"]),
+    st.integers(0, 14),
+    st.sampled_from([None, "pro", "free"]),
 )
+# After go-live: a contact's city changes, an account's size changes, a contact
+# moves to the other account or leaves its account.
+field_changes = st.one_of(
+    st.tuples(st.just("city"), st.integers(0, 3), st.sampled_from(CITIES)),
+    st.tuples(st.just("employees"), st.integers(0, 1), st.sampled_from([None, 50, 500])),
+    st.tuples(st.just("move"), st.integers(0, 3), st.sampled_from([0, 1, None])),
+)
+histories = st.lists(st.one_of(interactions, field_changes), max_size=10)
+
+Step = tuple[Any, ...]
 
 
 def _rows(container: Container, entity: str) -> dict[int, dict[str, Any]]:
@@ -123,8 +140,23 @@ def _rows(container: Container, entity: str) -> dict[int, dict[str, Any]]:
         return {row["id"]: dict(row) for row in session.execute(select(table)).mappings()}
 
 
+# An account-based model; the account-only lead (no contact) scores from its
+# account's contacts' interactions, and keeps doing so as they come in.
+ACCOUNT_BEHAVIOUR = {
+    "type": "behaviour",
+    "kind": "email_opened",
+    "frequency": "each",
+    "min_count": 1,
+    "cap": None,
+    "window_days": 7,
+    "target_id": None,
+    "data": {},
+}
+
+
+@pytest.mark.property
+@pytest.mark.slow
 @settings(
-    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -135,13 +167,78 @@ def _rows(container: Container, entity: str) -> dict[int, dict[str, Any]]:
     employees=st.sampled_from([None, 50, 500]),
     history=histories,
 )
+# Account-based leads: interactions of the account's contacts after go-live.
+@example(
+    target="account",
+    model_rules=[{"points": 10, "conditions": [ACCOUNT_BEHAVIOUR]}],
+    cities=["London", "Paris", None, "Lyon"],
+    employees=500,
+    history=[
+        ("interaction", 0, "email_opened", "a", 1, None),
+        ("interaction", 1, "email_opened", "a", 2, None),
+        ("interaction", 3, "email_opened", "b", 0, None),
+    ],
+)
+# Account-based leads: a contact moves into the account, then interacts; another leaves.
+@example(
+    target="account",
+    model_rules=[
+        {"points": 10, "conditions": [ACCOUNT_BEHAVIOUR]},
+        {
+            "points": 5,
+            "conditions": [
+                {"entity": "account", "field": "employee_count", "op": "gte", "value": 100}
+            ],
+        },
+    ],
+    cities=["London", "Paris", None, "Lyon"],
+    employees=50,
+    history=[
+        ("move", 2, 0),
+        ("interaction", 2, "email_opened", "a", 1, None),
+        ("move", 1, None),
+        ("employees", 0, 500),
+        ("interaction", 1, "email_opened", "a", 1, None),
+    ],
+)
+# Windows: an interaction just inside the 7 days and one just outside.
+@example(
+    target="contact",
+    model_rules=[{"points": 10, "conditions": [ACCOUNT_BEHAVIOUR]}],
+    cities=["London", "Paris", None, "Lyon"],
+    employees=None,
+    history=[
+        ("interaction", 0, "email_opened", "a", 6, None),
+        ("interaction", 0, "email_opened", "a", 7, None),
+        ("interaction", 1, "email_opened", "a", 8, None),
+    ],
+)
+# Field changes after go-live flip a field rule on and off.
+@example(
+    target="contact",
+    model_rules=[
+        {
+            "points": 7,
+            "conditions": [{"entity": "contact", "field": "city", "op": "eq", "value": "London"}],
+        },
+        {
+            "points": 3,
+            "conditions": [
+                {"entity": "account", "field": "employee_count", "op": "lt", "value": 100}
+            ],
+        },
+    ],
+    cities=["Paris", "London", None, "Lyon"],
+    employees=500,
+    history=[("city", 0, "London"), ("city", 1, None), ("employees", 0, 50), ("employees", 1, 500)],
+)
 def test_incremental_full_and_reference_agree(
     container: Container,
     target: str,
     model_rules: list[dict[str, Any]],
     cities: list[str | None],
     employees: int | None,
-    history: list[tuple[int, str, str, int, str | None]],
+    history: list[Step],
 ) -> None:
     empty_tables(container)
     container.seed_defaults()
@@ -161,12 +258,22 @@ def test_incremental_full_and_reference_agree(
     make_lead(container)
     model_id = live_model(container, entity_target=target, rules=model_rules)
 
+    accounts = [account, other_account]
     started = utcnow()
-    for contact_index, kind, target_id, days_ago, plan in history:
-        # Half a day off the boundary, so the few ms between events never cross a window edge.
-        when = started - timedelta(days=days_ago, hours=12)
-        data = {"plan": plan} if plan else {}
-        record(container, contacts[contact_index], kind, when, target_id=target_id, data=data)
+    for step in history:
+        if step[0] == "interaction":
+            _, contact_index, kind, target_id, days_ago, plan = step
+            # Half a day off the boundary, so the few ms between events never cross a window edge.
+            when = started - timedelta(days=days_ago, hours=12)
+            data = {"plan": plan} if plan else {}
+            record(container, contacts[contact_index], kind, when, target_id=target_id, data=data)
+        elif step[0] == "city":
+            change_contact(container, contacts[step[1]], city=step[2])
+        elif step[0] == "employees":
+            change_account(container, accounts[step[1]], employee_count=step[2])
+        else:
+            moved_to = None if step[2] is None else accounts[step[2]]
+            change_contact(container, contacts[step[1]], account_id=moved_to)
     now = utcnow()
 
     registry = container.registry()

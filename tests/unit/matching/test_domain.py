@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from leadflow.matching.domain import match_key, normalize_for_match
 from leadflow.registry.domain import FieldDef, FieldType
 
@@ -33,3 +35,26 @@ def test_keys_depend_on_fields_and_values() -> None:
     same = match_key(["email", "marketing_page_id"], {"email": "a@x.com", "marketing_page_id": 1})
     other = match_key(["email", "marketing_page_id"], {"email": "a@x.com", "marketing_page_id": 2})
     assert one == same != other and len(one) == 64
+
+
+def test_an_email_is_compared_in_its_normal_unicode_form() -> None:
+    # "é" typed as "e" plus a combining accent matches the one-character "é".
+    assert normalize_for_match(EMAIL, "Re\u0301ne@Example.com") == "r\u00e9ne@example.com"
+
+
+def test_an_invalid_email_still_compares_trimmed_and_case_folded() -> None:
+    assert normalize_for_match(EMAIL, "  Not An Email ") == "not an email"
+
+
+def test_a_phone_that_does_not_parse_compares_as_typed() -> None:
+    assert normalize_for_match(PHONE, "call me", "DE") == "call me"
+
+
+def test_other_types_compare_as_their_coerced_value() -> None:
+    assert normalize_for_match(PAGE, "42") == 42
+
+
+def test_keys_hold_values_json_cannot_write_as_their_text() -> None:
+    amount = match_key(["budget"], {"budget": Decimal("1.50")})
+    assert amount == match_key(["budget"], {"budget": "1.50"})
+    assert amount != match_key(["budget"], {"budget": Decimal("1.5")})

@@ -76,7 +76,7 @@ def test_no_credentials_is_401(client: TestClient) -> None:
 
 def test_a_wrong_token_is_401(client: TestClient) -> None:
     response = client.get("/api/v1/contacts", headers={"Authorization": "Bearer lf_forged"})
-    assert response.status_code == 401
+    assert (response.status_code, response.json()["code"]) == (401, "unauthenticated")
 
 
 def test_a_forbidden_role_is_403(

@@ -104,6 +104,13 @@ def test_the_settings_page_switches_a_rule_and_shows_bad_json_beside_the_form(
     )
     assert added.status_code == 303
     rule_id = int(added.headers["location"].rsplit("/", 1)[1])
+    # Switched on (as added), the rule acts on a matching lead...
+    with container.uow() as uow:
+        acted_on = create_lead({"last_name": "Ada", "campaign": "webinar"}, uow=uow)
+        uow.commit()
+    container.relay.drain()
+    with container.read_session() as session:
+        assert get_lead(session, acted_on.id).status_reason == "contacted"
 
     switched = client.post(
         f"/settings/automation/rules/{rule_id}/switch",
@@ -111,13 +118,18 @@ def test_the_settings_page_switches_a_rule_and_shows_bad_json_beside_the_form(
         follow_redirects=False,
     )
     assert switched.status_code == 303
+    assert switched.headers["location"].startswith("/settings/automation")
+    # ...switched off, it leaves the next one alone.
     with container.uow() as uow:
         lead = create_lead({"last_name": "Byron", "campaign": "webinar"}, uow=uow)
         uow.commit()
+    container.relay.drain()
     with container.read_session() as session:
         assert get_lead(session, lead.id).status_reason == "new"
 
 
 def test_a_salesperson_cannot_open_automation(client: TestClient, container: Container) -> None:
     log_in(client, container, "salesperson")
-    assert client.get("/settings/automation").status_code == 403
+    refused = client.get("/settings/automation")
+    assert refused.status_code == 403
+    assert "The salesperson role may not do this (automation:read)" in refused.text

@@ -178,7 +178,14 @@ def test_marketers_may_not_administer_strategies(
         json={"name": "Phone", "target": "contact", "fields": ["phone"]},
         headers=headers_for("salesperson"),
     )
-    assert response.status_code == 403
+    assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+    names = [
+        item["name"]
+        for item in client.get("/api/v1/matching-strategies", headers=headers_for("admin")).json()[
+            "items"
+        ]
+    ]
+    assert "Phone" not in names
 
 
 def test_event_registration_check_in_and_waitlist(

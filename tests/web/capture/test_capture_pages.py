@@ -123,15 +123,20 @@ def test_event_registration_page_registers_and_reports_a_full_event(
             uow=uow,
         ).id
         uow.commit()
-    assert client.get(f"/e/{event_id}").status_code == 200
-    ok = client.post(f"/e/{event_id}", data={"email": "a@example.com"})
-    assert "You are registered" in ok.text
-    full = client.post(f"/e/{event_id}", data={"email": "b@example.com"})
+    page = client.get(f"/e/{event_id}")
+    assert page.status_code == 200
+    token = _token(page.text)
+    ok = client.post(f"/e/{event_id}", data={"email": "a@example.com", "form_token": token})
+    assert (ok.status_code, "You are registered" in ok.text) == (200, True)
+    full = client.post(f"/e/{event_id}", data={"email": "b@example.com", "form_token": token})
     assert (
         full.status_code == 409 and "is full" in full.text and 'name="join_waitlist"' in full.text
     )
-    waiting = client.post(f"/e/{event_id}", data={"email": "b@example.com", "join_waitlist": "on"})
-    assert "waitlist" in waiting.text
+    waiting = client.post(
+        f"/e/{event_id}",
+        data={"email": "b@example.com", "join_waitlist": "on", "form_token": _token(full.text)},
+    )
+    assert (waiting.status_code, "You are on the waitlist" in waiting.text) == (200, True)
 
 
 def test_a_user_creates_a_form_in_the_ui(signed_in: TestClient, container: Container) -> None:
@@ -261,7 +266,11 @@ def test_events_are_created_and_checked_in_from_the_pages(
     assert created.status_code == 303
     event_path = created.headers["location"]
     event_id = int(event_path.rsplit("/", 1)[1])
-    signed_in.post(f"/e/{event_id}", data={"email": "ada@example.com"})
+    registration = signed_in.get(f"/e/{event_id}")
+    registered = signed_in.post(
+        f"/e/{event_id}", data={"email": "ada@example.com", "form_token": _token(registration.text)}
+    )
+    assert "You are registered" in registered.text
     detail = signed_in.get(event_path)
     assert "Check in" in detail.text
     found = re.search(rf'action="/events/{event_id}/registrations/(\d+)/check-in"', detail.text)

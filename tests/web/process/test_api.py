@@ -144,8 +144,15 @@ def test_transitions_round_trip_and_refuse_unknown_stages_and_fields(
 
 
 def test_only_admins_import_definitions(client: TestClient, headers_for: Headers) -> None:
-    response = client.post("/api/v1/processes/import", json={}, headers=headers_for("marketer"))
-    assert response.status_code == 403
+    exported = client.get(
+        "/api/v1/processes/lead_to_opportunity/export", headers=headers_for("admin")
+    ).json()
+    response = client.post(
+        "/api/v1/processes/import", json=exported, headers=headers_for("marketer")
+    )
+    assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+    listed = client.get("/api/v1/processes", headers=headers_for("admin")).json()
+    assert [item["version"] for item in listed] == [1]
 
 
 def test_sales_views_never_show_marketing_only_contacts(

@@ -29,6 +29,8 @@ from leadflow.capture.guards import (
     FORM_TOKEN_FIELD,
     VISITOR_COOKIE,
     VISITOR_MAX_AGE,
+    event_token,
+    event_token_valid,
     form_token,
     form_token_valid,
     submission_of,
@@ -221,6 +223,10 @@ def _public_router() -> APIRouter:
         except LeadflowError:
             return _not_found(request, "There is no such event.")
         values = {key: value for key, value in raw.items() if isinstance(value, str)}
+        token: str | None = values.pop(FORM_TOKEN_FIELD, None)
+        if not event_token_valid(_secret(container), event_row.id, token):
+            alert = "This form has expired or was not sent from this page. Please try again."
+            return _registration_page(request, event_row, values=values, alert=alert, status=403)
         if values.get(HONEYPOT_FIELD):
             return _public(
                 request, "public/message.html", {"title": event_row.name, "message": "Thank you!"}
@@ -271,6 +277,8 @@ def _registration_page(
 ) -> Response:
     context = {
         "event": event_row,
+        "token": event_token(_secret(container_of(request)), event_row.id),
+        "token_field": FORM_TOKEN_FIELD,
         "values": values or {},
         "errors": errors or {},
         "alert": alert,

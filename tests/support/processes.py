@@ -1,0 +1,103 @@
+"""Worker processes for the exactly-once tests: each builds its own Container (its own
+engine and connections) on the shared database, as separate server processes do.
+
+The functions run in a child started with the `spawn` method, so they and the
+event type they handle live in an importable module.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from leadflow.bootstrap import Container
+from leadflow.bus import Delivery, Event, event
+from leadflow.config import Settings
+
+
+@event
+@dataclass(frozen=True)
+class Probe(Event):
+    """An event about lead `lead_id`; `seq` orders a lead's probes."""
+
+    name = "test.probe"
+    lead_id: int
+    seq: int
+
+
+@dataclass(frozen=True)
+class Handled:
+    row_id: int
+    lead_id: int
+    seq: int
+    pid: int
+    started: float
+    ended: float
+
+
+def worker_container(database_url: str, var_dir: str, **overrides: Any) -> Container:
+    settings = Settings(
+        database_url=database_url,
+        var_dir=Path(var_dir),
+        secret_key="test-secret",
+        huey_immediate=False,
+        queue_name=f"leadflow-test-{uuid.uuid4().hex[:8]}",
+        **overrides,
+    )
+    return Container(settings)
+
+
+def relay_worker(
+    database_url: str, var_dir: str, batch_size: int, start_at: float, timeout: float
+) -> list[Handled]:
+    """Relay until no Probe is pending; returns what this process handled, with times."""
+    container = worker_container(database_url, var_dir)
+    handled: list[Handled] = []
+
+    def record(deliveries: Sequence[Delivery]) -> None:
+        started = time.monotonic()
+        time.sleep(0.005)  # a handler that takes a moment: wider windows for a race
+        ended = time.monotonic()
+        for each in deliveries:
+            probe = each.event
+            assert isinstance(probe, Probe)
+            handled.append(Handled(each.id, probe.lead_id, probe.seq, os.getpid(), started, ended))
+
+    container.bus.subscribe_batch([Probe], record, name="test.probe")
+    container.relay.batch_size = batch_size
+    while time.time() < start_at:  # every process starts relaying at once
+        time.sleep(0.001)
+    deadline = time.monotonic() + timeout
+    try:
+        while container.relay.pending_count() and time.monotonic() < deadline:
+            if not container.relay.run_batch(None, batch_size)[0]:
+                time.sleep(0.005)  # the rest is held by other relays
+    finally:
+        container.close()
+    return handled
+
+
+def job_worker(
+    database_url: str, var_dir: str, job_ids: Sequence[int], start_at: float
+) -> tuple[list[tuple[int, str | None]], list[tuple[str, int]]]:
+    """Try to run every job; returns (job id, outcome) where None is "not ours", and
+    the (tag, step) of every step of `test.steps` this process ran."""
+    from leadflow.jobs.runner import run_job
+    from tests.support import job_kinds
+
+    container = worker_container(database_url, var_dir)
+    outcomes: list[tuple[int, str | None]] = []
+    while time.time() < start_at:
+        time.sleep(0.001)
+    try:
+        for job_id in job_ids:
+            status = run_job(container, job_id)
+            outcomes.append((job_id, None if status is None else str(status)))
+    finally:
+        container.close()
+    return outcomes, list(job_kinds.RAN)
