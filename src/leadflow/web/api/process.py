@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from leadflow.errors import BadRequest, ErrorCode, PermissionDenied, ValidationFailed
 from leadflow.lib.bounds import RowId, nul_location
 from leadflow.lib.json_types import FilledScalar
-from leadflow.lib.listing import run_list
+from leadflow.lib.listing import derived_values, run_list
 from leadflow.lib.records import to_public
 from leadflow.process import services as process
 from leadflow.process.schemas import ProcessDefinitionIn
@@ -527,10 +527,14 @@ def views_router() -> APIRouter:
             if not role_allows(principal.role, READ_OF[view.entity]):
                 raise PermissionDenied(f"The {principal.role} role may not read {view.entity}s")
             registry = container.registry_cache.get(session)
-            page = run_list(session, views.view_query(registry, view, principal.user_id))
+            query = views.view_query(registry, view, principal.user_id)
+            page = run_list(session, query)
             return {
                 "view": views.public_view(view),
-                "items": [to_public(item, registry, view.entity) for item in page.items],
+                "items": [
+                    to_public(item, registry, view.entity) | derived_values(item, query)
+                    for item in page.items
+                ],
                 "next_cursor": page.next_cursor,
             }
 

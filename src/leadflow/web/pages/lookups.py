@@ -70,3 +70,15 @@ def reference_options(session: Session, registry: Registry, target: str) -> list
     label = registry.entity(target).label
     options = [(int(row["id"]), title_of(target, row, label)) for row in rows]
     return sorted(options, key=lambda option: (option[1].casefold(), option[0]))
+
+
+def stage_names(session: Session) -> dict[str, str]:
+    """Stage key -> stage name over the processes in force ("Sales acceptance")."""
+    from leadflow.process.domain import parse_definition
+    from leadflow.process.services import list_definitions
+
+    names: dict[str, str] = {}
+    for row in list_definitions(session):
+        for stage in parse_definition(row.body).stages:
+            names.setdefault(stage.key, stage.name)
+    return names

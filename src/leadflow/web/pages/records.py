@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 from leadflow.errors import ErrorCode, LeadflowError
 from leadflow.lib.records import to_public
 from leadflow.registry.domain import Registry
+from leadflow.users.domain import Permission as P
 from leadflow.users.domain import role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
@@ -52,6 +53,7 @@ def _base_context(page: RecordPage, registry: Registry, principal: Principal) ->
         "page": page,
         "entity": registry.entity(page.entity),
         "can_write": role_allows(principal.role, page.write),
+        "can_save_view": role_allows(principal.role, P.VIEWS_WRITE),
     }
 
 

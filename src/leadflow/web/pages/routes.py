@@ -73,9 +73,9 @@ def pages_router() -> APIRouter:
     for record_pages in record_routers():
         router.include_router(record_pages)
     router.include_router(settings_router())
-    from leadflow.web.pages import automation, capture, jobs, process, scoring
+    from leadflow.web.pages import automation, capture, jobs, process, scoring, views
 
-    for module in (capture, scoring, process, automation, jobs):
+    for module in (capture, scoring, process, automation, jobs, views):
         for feature_pages in module.routers():
             router.include_router(feature_pages)
     return router
