@@ -285,7 +285,8 @@ def build_select(query: ListQuery, base: Select[Any] | None = None) -> Select[An
     sort_field = query.sort or FieldDef(query.entity, "id", "ID", FieldType.INTEGER)
     sort_column = field_column(sort_field)
     id_column = table.c.id
-    nullable = sort_field.custom or sort_field.derived or bool(getattr(sort_column, "nullable", True))
+    nullable = sort_field.custom or sort_field.derived
+    nullable = nullable or bool(getattr(sort_column, "nullable", True))
     if sort_field.name == "id":
         nullable = False
     conditions = [filter_clause(item) for item in query.filters]
