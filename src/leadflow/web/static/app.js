@@ -238,6 +238,27 @@
     }
   });
 
+  // Scoring behaviour: the "which one" list offers the pages, forms or events of the kind picked.
+  document.querySelectorAll("select[data-interaction-kind]").forEach(function (kind) {
+    var target = kind.form && kind.form.querySelector("select[data-interaction-target]");
+    if (!target) {
+      return;
+    }
+    var filter = function () {
+      target.querySelectorAll("optgroup").forEach(function (group) {
+        var fits = (" " + group.getAttribute("data-kinds") + " ").indexOf(" " + kind.value + " ") >= 0;
+        group.hidden = !fits;
+        group.disabled = !fits;
+      });
+      var chosen = target.options[target.selectedIndex];
+      if (chosen && chosen.parentNode.disabled) {
+        target.value = "";
+      }
+    };
+    kind.addEventListener("change", filter);
+    filter();
+  });
+
   // Phone width: the main navigation folds behind a menu button.
   var menu = document.querySelector("[data-menu-toggle]");
   if (menu) {
