@@ -31,9 +31,7 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS = Path(
-    os.environ.get("LEADFLOW_SCREENSHOTS") or ROOT / "var" / "test-artifacts" / "a11y"
-)
+ARTIFACTS = Path(os.environ.get("LEADFLOW_SCREENSHOTS") or ROOT / "var" / "test-artifacts" / "a11y")
 WIDTHS = (1280, 390)
 ROLES = ("admin", "marketer", "telemarketer", "salesperson", "sales_manager")
 BLOCKING = ("serious", "critical")
@@ -133,7 +131,9 @@ def _check(page: Page, width: int) -> list[str]:
 
 
 def _report(failures: dict[str, list[str]]) -> str:
-    return "\n".join(f"{where}: {problem}" for where, found in failures.items() for problem in found)
+    return "\n".join(
+        f"{where}: {problem}" for where, found in failures.items() for problem in found
+    )
 
 
 def _name(path: str) -> str:

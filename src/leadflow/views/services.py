@@ -43,7 +43,7 @@ LANDING: dict[tuple[Role, str], str] = {
     (Role.TELEMARKETER, "lead"): "telemarketing_queue",
 }
 
-LEAD_COLUMNS = ["company_name", "email", "status", "sales_ready", "owner_id", "created_at"]
+LEAD_COLUMNS = ["company_name", "stage", "score", "grade", "owner_id", "last_activity_at"]
 CONTACT_COLUMNS = ["email", "account_id", "marketing_only", "created_at"]
 
 SHIPPED: tuple[dict[str, Any], ...] = (

@@ -79,7 +79,13 @@ def test_a_lead_list_carries_score_grade_stage_and_last_activity(container: Cont
             "last_activity_at": datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC).isoformat(),
         },
         {"id": ids["bob"], "score": 40, "grade": "B", "stage": "inquiry", "last_activity_at": None},
-        {"id": ids["cy"], "score": None, "grade": None, "stage": "inquiry", "last_activity_at": None},
+        {
+            "id": ids["cy"],
+            "score": None,
+            "grade": None,
+            "stage": "inquiry",
+            "last_activity_at": None,
+        },
     ]
 
 

@@ -26,7 +26,9 @@ def _scored_leads(container: Container) -> dict[str, int]:
         uow.session.flush()
         for lead_id, score, grade in ((hot, 70, "A"), (cold, 20, "D")):
             uow.session.add(
-                LeadScore(lead_id=lead_id, model_id=model.id, score=score, grade=grade, model_version=1)
+                LeadScore(
+                    lead_id=lead_id, model_id=model.id, score=score, grade=grade, model_version=1
+                )
             )
         uow.commit()
     return {"hot": hot, "cold": cold}

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from leadflow.interactions.services import contact_timeline
 from leadflow.lib.listing import parse_list_params, run_list
 from leadflow.lib.records import to_public
+from leadflow.registry.derived import list_field
 from leadflow.registry.domain import Registry
 from leadflow.users.domain import Permission, Role, role_allows
 from leadflow.web.pages.display import Cell, cell_for, describe_interaction, public_value
@@ -75,9 +76,10 @@ def records_pointing_here(ctx: SectionContext) -> list[Section]:
         spec = ctx.lists[relationship.source]
         link = relationship.source_field
         names = [name for name in spec.columns if name != link][:RELATED_COLUMNS]
-        definitions = [ctx.registry.field(spec.entity, name) for name in names]
+        definitions = [list_field(ctx.registry, spec.entity, name) for name in names]
         params = [(link, str(ctx.record_id)), ("limit", str(RELATED_LIMIT))]
-        page = run_list(ctx.session, parse_list_params(ctx.registry, spec.entity, params))
+        query = parse_list_params(ctx.registry, spec.entity, params, names)
+        page = run_list(ctx.session, query)
         entity_def = ctx.registry.entity(spec.entity)
         title = entity_def.plural.capitalize()
         if sources.count(spec.entity) > 1:

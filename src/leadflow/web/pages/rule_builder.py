@@ -52,6 +52,20 @@ OPS_BY_KIND: dict[str, tuple[str, ...]] = {
     "choice": ("eq", "ne", "is_empty", "is_not_empty"),
     "boolean": ("eq",),
 }
+# Parameter names as a form label reads them; the catalogue's own words are kept as hints.
+PARAM_LABELS: dict[str, str] = {
+    "stage": "Stage",
+    "only_from": "Only when the lead stands in (none ticked: any stage)",
+    "queue": "Queue",
+    "owner_id": "Owner",
+    "user_id": "User",
+    "role": "Role",
+    "title": "Title",
+    "body": "Text",
+    "hours": "Due in (hours)",
+    "url": "Web address",
+    "value": "New value",
+}
 ROLE_LABELS: dict[str, str] = {role.value: humanize(role.value) for role in Role}
 SOURCES = (("lead", "Lead"), ("contact", "Contact"), ("account", "Account"))
 # Extra action rows under the rule's own, for a page used without JavaScript.
@@ -209,7 +223,11 @@ def action_catalogue(registry: Registry, lookups: Lookups) -> list[dict[str, Any
             if name == "set_field" and param == "entity":
                 continue
             kind, options = _param_widget(name, param, registry, lookups)
-            label = "Field" if name == "set_field" and param == "field" else meaning
+            label = PARAM_LABELS.get(param, meaning)
+            if name == "set_field" and param == "field":
+                label = "Field"
+            elif name == "assign" and param == "user_id":
+                label = "Salesperson (none: round-robin)"
             params.append(
                 {
                     "name": param,
