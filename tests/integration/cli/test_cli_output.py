@@ -10,7 +10,9 @@ from leadflow.lib.cli_output import print_table
 from tests.support.cli_fixtures import RunCli
 
 
-def test_help_lists_every_role_and_shows_no_type_tags(run_cli: RunCli, container: Container) -> None:
+def test_help_lists_every_role_and_shows_no_type_tags(
+    run_cli: RunCli, container: Container
+) -> None:
     result = run_cli("create-user", "--help")
 
     assert result.returncode == 0, result.stderr

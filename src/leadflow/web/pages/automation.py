@@ -147,7 +147,7 @@ def _rule_page(
         registry = container.registry_cache.get(session)
         rule = get_rule(session, rule_id)
         runs = list_runs(session, rule_id, limit=50)
-        values = (
+        values: dict[str, Any] = (
             dict(form)
             if form is not None
             else {
@@ -159,7 +159,13 @@ def _rule_page(
             }
         )
         values["trigger"] = rule.trigger
-        builder = _builder(session, registry, rule.trigger, values["conditions"], values["actions"])
+        builder = _builder(
+            session,
+            registry,
+            rule.trigger,
+            list(values.get("conditions") or []),
+            list(values.get("actions") or []),
+        )
         context = {
             "settings_sections": settings_navigation(principal),
             "can_admin": role_allows(principal.role, Permission.AUTOMATION_ADMIN),

@@ -149,3 +149,29 @@ def describe_interaction(
     names = targets.get(target_kinds.get(kind, ""), {})
     name = names.get(str(target_id))
     return f"{words} '{name}'" if name else f"{words} ({target_id})"
+
+
+# Who or what moved a lead, as the stage timeline says it.
+RULE_WORDS: dict[str, str] = {
+    "process.first_score": "Automatically, on the lead's first score",
+    "process.sales_ready": "Automatically, when the lead became sales-ready",
+    "process.telemarketing_ready": "Automatically, when the lead became telemarketing-ready",
+    "process.telemarketing_accepted": "Automatically, when telemarketing accepted the lead",
+    "process.queue_stage": "Automatically, by its work queue",
+    "sales.reactivate": "Reactivated",
+    "sales.recycle": "Sent back to marketing",
+}
+
+
+def rule_words(rule: str | None) -> str:
+    """'process.first_score' -> "Automatically, on the lead's first score"."""
+    if not rule:
+        return ""
+    if rule in RULE_WORDS:
+        return RULE_WORDS[rule]
+    source, _, key = rule.partition(".")
+    if source == "process" and key:
+        return f"Automatically ({humanize(key).lower()})"
+    if source == "automation" and key:
+        return f"Automation rule ({humanize(key).lower()})"
+    return humanize(rule.replace(".", ": "))

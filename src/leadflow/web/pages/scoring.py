@@ -27,7 +27,7 @@ from leadflow.users.services import Principal
 from leadflow.web.api.scoring import switches_public
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.pages.display import describe_interaction, kind_words
-from leadflow.web.pages.lookups import TARGET_KINDS, interaction_targets
+from leadflow.web.pages.lookups import TARGET_KINDS, interaction_targets, titles_by_id
 from leadflow.web.pages.panels import PanelContext, detail_panel, render_fragment
 from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render
@@ -168,6 +168,7 @@ def _designer(
         model_insight = insight.insights(session, registry, model_id) if model["version"] else None
         job = _latest_job(session, model_id)
         top = services.model_scores(session, model_id, limit=20)
+        lead_titles = titles_by_id(session, "lead", [row["lead_id"] for row in top])
         targets = interaction_targets(session)
     field_options = _field_options(registry)
     labels = dict(field_options)
@@ -202,6 +203,7 @@ def _designer(
         "insight": model_insight,
         "job": job,
         "top": top,
+        "lead_titles": lead_titles,
         "form": form,
         "grades_text": "\n".join(
             f"{g['name']}, {'' if g['min'] is None else g['min']}, "
