@@ -66,7 +66,8 @@ def test_a_rule_is_built_by_picking_its_trigger_condition_and_action(
         # The other actions' parameters stay out of the way.
         expect(action.locator("[data-action-params='call_webhook']")).to_be_hidden()
         params.get_by_label("Field").select_option(label="Lead: Status reason")
-        params.get_by_label("New value").fill("contacted")
+        # The new value follows the field: a status reason is picked from its list.
+        params.get_by_label("New value").select_option(label="Contacted")
         form.locator("[data-action-add]").click()
         second = form.locator("[data-action]").nth(1)
         second.get_by_label("Action 2").select_option(label="Notify a user or a role")

@@ -194,6 +194,9 @@ def _param_widget(
             if d.writable and d.type is not FieldType.JSON
         ]
         return "choice", options
+    if action == "set_field" and name == "value":
+        # A text box that app.js turns into the chosen field's own widget.
+        return "field_value", []
     if name == "stage":
         return "choice", lookups.stages
     if name == "only_from":

@@ -208,6 +208,26 @@
     };
     type.addEventListener("change", show);
     show();
+    // "Set a field": the new value is picked the way the chosen field takes it.
+    row.querySelectorAll("[data-action-params='set_field']").forEach(function (group) {
+      var field = group.querySelector("select");
+      var follow = function () {
+        var value = group.querySelector("[data-field-value]");
+        var facts = document.getElementById("rule-facts");
+        if (!field || !value || !facts) {
+          return;
+        }
+        var all = JSON.parse(facts.textContent);
+        var specs = all[Object.keys(all)[0]] || [];
+        var control = valueControl(findSpec(specs, field.value), value.name, value.value);
+        control.setAttribute("data-field-value", "");
+        value.parentNode.replaceChild(control, value);
+      };
+      if (field) {
+        field.addEventListener("change", follow);
+        follow();
+      }
+    });
   };
   document.querySelectorAll("[data-actions]").forEach(function (list) {
     list.querySelectorAll("[data-action]").forEach(wireAction);
