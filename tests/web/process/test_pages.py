@@ -27,7 +27,7 @@ def test_the_lead_page_carries_the_bar_and_the_timeline(
     assert re.search(
         r'class="stage active selected" aria-current="step">\s*<a href="\?stage=inquiry', page.text
     )
-    assert "Stage timeline" in page.text and "process started" in page.text
+    assert "Stage timeline" in page.text and "Process started" in page.text
 
 
 def test_next_stage_from_the_bar_and_a_refusal_beside_the_step(
