@@ -96,7 +96,11 @@ def _builder_context(
     specs = filter_field_specs(session, registry, entity, with_me=True)
     rows = [Condition(*split_key(key), value) for key, value in filters]
     rows += [Condition("", "", "")] * BLANK_ROWS
-    sortable = [(n, label) for n, label in _column_choices(registry, entity)]
+    sortable = [
+        (definition.name, definition.label)
+        for definition in list_fields(registry, entity)
+        if definition.filterable and definition.type is not FieldType.JSON
+    ]
     return {
         "entity": entity,
         "entities": [(e, registry.entity(e).plural.capitalize()) for e in views.ENTITIES],
