@@ -258,6 +258,18 @@
     }
   });
 
+  // Scoring conditions: a field condition shows the field inputs, a behaviour one the rest.
+  document.querySelectorAll("select[data-cond-type]").forEach(function (type) {
+    var box = type.closest("fieldset");
+    var show = function () {
+      box.querySelectorAll("[data-for]").forEach(function (item) {
+        item.hidden = item.getAttribute("data-for") !== type.value;
+      });
+    };
+    type.addEventListener("change", show);
+    show();
+  });
+
   // Scoring behaviour: the "which one" list offers the pages, forms or events of the kind picked.
   document.querySelectorAll("select[data-interaction-kind]").forEach(function (kind) {
     var target = kind.form && kind.form.querySelector("select[data-interaction-target]");
