@@ -172,7 +172,7 @@ def _sort_link(path: str, params: Params, name: str, current: str) -> tuple[str,
     return href_with(path, params, sort=name, cursor=None), None
 
 
-def _filter_options(definition: FieldDef) -> list[tuple[str, str]] | None:
+def filter_options(definition: FieldDef) -> list[tuple[str, str]] | None:
     if definition.type is FieldType.BOOLEAN:
         return [("true", "Yes"), ("false", "No")]
     if definition.type is FieldType.CHOICE and definition.options:
@@ -204,7 +204,7 @@ def filter_field_specs(
     for definition in list_fields(registry, entity):
         if not definition.filterable or definition.type is FieldType.JSON:
             continue
-        options = _filter_options(definition)
+        options = filter_options(definition)
         if definition.derived and definition.name == "stage":
             stages = stage_names(session) if stages is None else stages
             options = list(stages.items())
@@ -248,7 +248,7 @@ def _filter_titles(session: Session, registry: Registry, spec: ListSpec, params:
 def _controls(registry: Registry, spec: ListSpec, params: Params, titles: Titles) -> dict[str, Any]:
     values = dict(params)
     quick = [
-        FilterControl(name, d.label, values.get(name, ""), _filter_options(d))
+        FilterControl(name, d.label, values.get(name, ""), filter_options(d))
         for name in spec.quick_filters
         for d in [registry.field(spec.entity, name)]
     ]

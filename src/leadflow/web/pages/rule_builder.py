@@ -29,7 +29,7 @@ from leadflow.registry.domain import FieldType, Registry
 from leadflow.sales.services import QUEUE_LABELS
 from leadflow.users.domain import Role
 from leadflow.web.pages.display import humanize
-from leadflow.web.pages.listing import _filter_options, filter_kind
+from leadflow.web.pages.listing import filter_kind, filter_options
 from leadflow.web.pages.lookups import reference_options, stage_names
 
 OP_LABELS: dict[str, str] = {
@@ -164,7 +164,7 @@ def fact_specs(
         for definition in registry.fields_of(source):
             if not definition.filterable or definition.type is FieldType.JSON:
                 continue
-            options = _filter_options(definition)
+            options = filter_options(definition)
             if definition.type is FieldType.REFERENCE and definition.reference == "user":
                 options = lookups.users
             kind = filter_kind(definition, options)
