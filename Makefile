@@ -37,12 +37,16 @@ browser: ## Install Debian's Chromium for the browser tests when missing
 	  echo "installing chromium (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+axe: ## Install axe-core (npm ci) for the accessibility test when missing
+	@test -f node_modules/axe-core/axe.min.js || { \
+	  echo "installing axe-core (npm ci)"; npm ci --no-audit --no-fund --silent; }
+
 lint: $(DEV_STAMP) ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-test: $(DEV_STAMP) browser lint ## Everything: lint, mypy, tests on SQLite and PostgreSQL
+test: $(DEV_STAMP) browser axe lint ## Everything: lint, mypy, tests on SQLite and PostgreSQL
 	$(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider
 
 format: $(DEV_STAMP) ## Apply ruff format and fixes
@@ -64,4 +68,4 @@ bench: $(DEV_STAMP) ## Read benchmark on a generated data set (see bench/README.
 clean: ## Remove the venv and local data
 	rm -rf $(VENV) var
 
-.PHONY: help install run worker browser lint test format mutate property bench clean
+.PHONY: help install run worker browser axe lint test format mutate property bench clean

@@ -17,6 +17,11 @@ from leadflow.cli_automation import automation_app
 from leadflow.cli_jobs import jobs_app, run_job_here
 from leadflow.config import Settings
 from leadflow.errors import LeadflowError, ValidationFailed
+from leadflow.lib.cli_output import plain_help, print_table
+from leadflow.users.domain import Role
+
+plain_help()
+ROLE_CHOICES = ", ".join(role.value for role in Role)
 
 app = typer.Typer(help="leadflow: a self-hosted lead lifecycle engine.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -103,7 +108,7 @@ def _safe_url(url: str) -> str:
 def create_user_command(
     email: str,
     name: Annotated[str, typer.Option(help="Display name")],
-    role: Annotated[str, typer.Option(help="admin, marketer, telemarketer, salesperson, ...")],
+    role: Annotated[str, typer.Option(help=f"One of: {ROLE_CHOICES}")],
     password: Annotated[str | None, typer.Option(help="Leave out for API-only users")] = None,
 ) -> None:
     """Add a user."""
@@ -121,7 +126,9 @@ def create_user_command(
 def create_token_command(
     email: str,
     name: Annotated[str, typer.Option(help="What the token is for")] = "cli",
-    role: Annotated[str | None, typer.Option(help="Narrower role than the user's")] = None,
+    role: Annotated[
+        str | None, typer.Option(help=f"Narrower role than the user's: {ROLE_CHOICES}")
+    ] = None,
 ) -> None:
     """Issue an API token for the user with EMAIL; prints it once."""
     from sqlalchemy import select
@@ -144,32 +151,31 @@ def fields_list(
     entity: Annotated[str | None, typer.Argument(help="contact, account, lead, ...")] = None,
 ) -> None:
     """Show entities and their fields (built-in and custom)."""
-    from rich.table import Table
-
     container = _container()
     with cli_errors():
         registry = container.registry()
         names = [entity] if entity else list(registry.entities)
+        rows = []
         for name in names:
-            table = Table(title=registry.entity(name).plural)
-            for heading in ("field", "label", "type", "options", "flags", "kind"):
-                table.add_column(heading)
             for item in registry.fields_of(name):
                 flags = [
                     flag
                     for flag in ("matchable", "filterable", "scorable", "importable")
                     if getattr(item, flag)
                 ]
-                table.add_row(
-                    item.name,
-                    item.label,
-                    item.type.value,
-                    ", ".join(item.options),
-                    " ".join(flags),
-                    "custom" if item.custom else "built-in",
+                rows.append(
+                    (
+                        name,
+                        item.name,
+                        item.label,
+                        item.type.value,
+                        ", ".join(item.options),
+                        " ".join(flags),
+                        "custom" if item.custom else "built-in",
+                    )
                 )
-            # Piped output is not wrapped at 80 columns, so it stays greppable.
-            Console(width=None if sys.stdout.isatty() else 240).print(table)
+        headings = ("entity", "field", "label", "type", "options", "flags", "kind")
+        print_table("fields", headings, rows)
 
 
 @fields_app.command("add")
@@ -224,12 +230,20 @@ def process_list() -> None:
 
     container = _container()
     with cli_errors(), container.read_session() as session:
+        rows = []
         for row in process.list_definitions(session):
             default = " (default)" if row.is_default else ""
-            typer.echo(f"{row.key} v{row.version}: {row.name}{default}")
             counts = process.stage_counts(session, row.key)
             for stage in process.load_definition(session, row.key).stages:
-                typer.echo(f"  {stage.key}: {counts.get(stage.key, 0)}")
+                rows.append(
+                    (
+                        f"{row.key} v{row.version}{default}",
+                        stage.key,
+                        stage.name,
+                        counts.get(stage.key, 0),
+                    )
+                )
+        print_table("processes", ("process", "stage", "name", "open leads"), rows)
 
 
 @process_app.command("export")
@@ -427,10 +441,10 @@ def scoring_models() -> None:
 
     container = _container()
     with container.read_session() as session:
-        for model in list_models(session):
-            typer.echo(
-                f"{model.id}\t{model.status}\tv{model.version}\t{model.entity_target}\t{model.name}"
-            )
+        rows = [
+            (m.id, m.status, f"v{m.version}", m.entity_target, m.name) for m in list_models(session)
+        ]
+    print_table("scoring models", ("id", "status", "version", "target", "name"), rows)
 
 
 @scoring_app.command("rescore")

@@ -11,15 +11,18 @@ automation_app = typer.Typer(help="Automation rules and org switches.", no_args_
 
 @automation_app.command("rules")
 def rules_command() -> None:
-    """List every rule, one per line: id, key, on/off, trigger, name (tab-separated)."""
+    """List every rule: id, key, on/off, trigger, name."""
     from leadflow.automation.services import list_rules
     from leadflow.cli import _container, cli_errors
+    from leadflow.lib.cli_output import print_table
 
     container = _container()
     with cli_errors(), container.read_session() as session:
-        for rule in list_rules(session):
-            state = "on" if rule.enabled else "off"
-            typer.echo(f"{rule.id}\t{rule.key}\t{state}\t{rule.trigger}\t{rule.name}")
+        rows = [
+            (rule.id, rule.key, "on" if rule.enabled else "off", rule.trigger, rule.name)
+            for rule in list_rules(session)
+        ]
+    print_table("automation rules", ("id", "key", "on", "trigger", "name"), rows)
 
 
 @automation_app.command("switch")

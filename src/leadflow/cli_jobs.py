@@ -51,18 +51,30 @@ def run_job_here(container: Container, job_id: int, description: str) -> dict[st
 @jobs_app.command("list")
 def list_command(
     kind: Annotated[str | None, typer.Option(help="Only this kind (scoring.rescore, ...)")] = None,
-    status: Annotated[str | None, typer.Option(help="queued, running, succeeded, ...")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(help="Only this status: queued, running, succeeded, failed or cancelled"),
+    ] = None,
     limit: Annotated[int, typer.Option(help="How many, newest first")] = 50,
 ) -> None:
-    """The latest jobs, one per line: id, kind, status, done/total, created (tab-separated)."""
+    """The latest jobs: id, kind, status, done/total, created."""
     from leadflow.cli import _container, cli_errors
     from leadflow.jobs.services import list_jobs
+    from leadflow.lib.cli_output import print_table
 
     container = _container()
     with cli_errors(), container.read_session() as session:
-        for job in list_jobs(session, kind=kind, status=status, limit=limit):
-            created = job.created_at.isoformat(timespec="seconds")
-            typer.echo(f"{job.id}\t{job.kind}\t{job.status}\t{job.done}/{job.total}\t{created}")
+        rows = [
+            (
+                job.id,
+                job.kind,
+                job.status,
+                f"{job.done}/{job.total}",
+                job.created_at.isoformat(timespec="seconds"),
+            )
+            for job in list_jobs(session, kind=kind, status=status, limit=limit)
+        ]
+    print_table("jobs", ("id", "kind", "status", "done", "created"), rows)
 
 
 @jobs_app.command("show")

@@ -103,7 +103,7 @@ def test_a_lead_walks_from_inquiry_to_a_qualified_opportunity(
         page.goto(lead_url)
         expect(page.locator(".process-bar")).to_contain_text("Process finished")
         assert page.locator("ol.stages li.done").count() == 5
-        expect(page.locator("#stage-timeline")).to_contain_text("set active by hand")
+        expect(page.locator("#stage-timeline")).to_contain_text("Set active by hand")
         last = bar_shot(page, "4-qualified", database)
         assert first.exists() and last.exists()
     finally:

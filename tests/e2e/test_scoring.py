@@ -46,17 +46,19 @@ def test_a_marketer_builds_a_model_runs_what_if_goes_live_and_sees_scores(
         add_rule.get_by_label("Operator").select_option("contains")
         add_rule.get_by_label(re.compile(r"^Value")).fill("director")
         add_rule.get_by_role("button", name="Add rule").click()
-        expect(page.locator("#rules")).to_contain_text("contact.job_title contains director")
+        expect(page.locator("#rules")).to_contain_text(
+            "Parent contact: Job title contains director"
+        )
 
         add_rule = page.locator("#add-rule")
         add_rule.get_by_label("Rule name").fill("Opens")
         add_rule.get_by_label("Score change").fill("5")
         add_rule.get_by_label("Type").select_option("behaviour")
-        add_rule.get_by_label("Interaction").fill("email_opened")
+        add_rule.get_by_label("Interaction").select_option(label="Opened email")
         add_rule.get_by_label("Frequency").select_option("each")
         add_rule.get_by_label("In the last N days").fill("30")
         add_rule.get_by_role("button", name="Add rule").click()
-        expect(page.locator("#rules")).to_contain_text("email_opened each time in the last 30 days")
+        expect(page.locator("#rules")).to_contain_text("Opened email each time in the last 30 days")
 
         page.get_by_label("Sales-ready score").fill("40")
         page.get_by_role("button", name="Save summary").click()

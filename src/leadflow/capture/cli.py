@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from leadflow.capture import services
 from leadflow.cli import _container, cli_errors, console, progress_bar
 from leadflow.errors import ValidationFailed
+from leadflow.lib.cli_output import print_table
 from leadflow.matching import services as matching
 
 capture_app = typer.Typer(
@@ -19,27 +17,16 @@ capture_app = typer.Typer(
 )
 
 
-def _out() -> Console:
-    return Console(width=None if sys.stdout.isatty() else 240)
-
-
 @capture_app.command("strategies")
 def strategies() -> None:
     """List the matching strategies (* marks the defaults)."""
     container = _container()
     with cli_errors(), container.read_session() as session:
-        table = Table(title="matching strategies")
-        for heading in ("id", "name", "target", "fields", "default"):
-            table.add_column(heading)
-        for row in matching.list_strategies(session):
-            table.add_row(
-                str(row.id),
-                row.name,
-                row.target,
-                ", ".join(row.fields),
-                "*" if row.is_default else "",
-            )
-        _out().print(table)
+        rows = [
+            (row.id, row.name, row.target, ", ".join(row.fields), "*" if row.is_default else "")
+            for row in matching.list_strategies(session)
+        ]
+    print_table("matching strategies", ("id", "name", "target", "fields", "default"), rows)
 
 
 @capture_app.command("forms")
@@ -47,15 +34,17 @@ def forms() -> None:
     """List the forms and their landing pages."""
     container = _container()
     with cli_errors(), container.read_session() as session:
-        table = Table(title="forms")
-        for heading in ("id", "name", "page", "mode", "campaign"):
-            table.add_column(heading)
-        for form in services.list_forms(session):
-            page = services.get_page(session, form.page_id)
-            table.add_row(
-                str(form.id), form.name, f"/p/{page.slug}", form.update_mode, form.campaign or ""
+        rows = [
+            (
+                form.id,
+                form.name,
+                f"/p/{services.get_page(session, form.page_id).slug}",
+                form.update_mode,
+                form.campaign,
             )
-        _out().print(table)
+            for form in services.list_forms(session)
+        ]
+    print_table("forms", ("id", "name", "page", "mode", "campaign"), rows)
 
 
 @capture_app.command("submissions")
@@ -67,15 +56,18 @@ def submissions(
     container = _container()
     with cli_errors(), container.read_session() as session:
         services.get_form(session, form_id)
-        table = Table(title=f"submissions of form {form_id}")
-        for heading in ("id", "status", "contact", "lead", "errors"):
-            table.add_column(heading)
-        for row in services.list_submissions(session, form_id, status=status):
-            errors = "; ".join(f"{e['field']}: {e['message']}" for e in row.errors)
-            table.add_row(
-                str(row.id), row.status, str(row.contact_id or ""), str(row.lead_id or ""), errors
+        rows = [
+            (
+                row.id,
+                row.status,
+                row.contact_id,
+                row.lead_id,
+                "; ".join(f"{e['field']}: {e['message']}" for e in row.errors),
             )
-        _out().print(table)
+            for row in services.list_submissions(session, form_id, status=status)
+        ]
+    headings = ("id", "status", "contact", "lead", "errors")
+    print_table(f"submissions of form {form_id}", headings, rows)
 
 
 @capture_app.command("resubmit-failed")

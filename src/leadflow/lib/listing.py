@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.lib.bounds import INT64, NUL
 from leadflow.lib.normalize import InvalidEmail, normalize_email
+from leadflow.registry.derived import list_field
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 from leadflow.registry.sql import field_column, table_for
 
@@ -78,6 +79,8 @@ class ListQuery:
     search: str | None = None
     # Conditions of who may see which rows (the caller's reach), ANDed to the filters.
     scope: tuple[ColumnElement[bool], ...] = ()
+    # Derived fields (registry/derived.py) the rows carry besides the table's columns.
+    derived: tuple[FieldDef, ...] = ()
 
 
 @dataclass
@@ -88,9 +91,16 @@ class Page:
 
 
 def parse_list_params(
-    registry: Registry, entity: str, params: Iterable[tuple[str, str]]
+    registry: Registry,
+    entity: str,
+    params: Iterable[tuple[str, str]],
+    columns: Iterable[str] = (),
 ) -> ListQuery:
-    """Read HTTP/CLI query parameters into a checked ListQuery."""
+    """Read HTTP/CLI query parameters into a checked ListQuery.
+
+    `columns` names the fields the rows should carry; the derived ones among them
+    (score, stage...) are added to the select, the table's own are always there.
+    """
     filters: list[Filter] = []
     sort_name = "-created_at" if registry.has_field(entity, "created_at") else "-id"
     cursor_token: str | None = None
@@ -117,16 +127,29 @@ def parse_list_params(
         else:
             filters.append(_parse_filter(registry, entity, key, raw))
     descending = sort_name.startswith("-")
-    sort_field = registry.field(entity, sort_name.lstrip("-"))
+    sort_field = list_field(registry, entity, sort_name.lstrip("-"))
     if not sort_field.filterable:
         raise ValidationFailed(f"Cannot sort on {sort_field.name}", field="sort")
     cursor = decode_cursor(cursor_token) if cursor_token else None
-    return ListQuery(entity, tuple(filters), sort_field, descending, cursor, limit, search)
+    derived = [list_field(registry, entity, name) for name in columns]
+    derived = [definition for definition in derived if definition.derived]
+    if sort_field.derived and sort_field not in derived:
+        derived.append(sort_field)
+    return ListQuery(
+        entity,
+        tuple(filters),
+        sort_field,
+        descending,
+        cursor,
+        limit,
+        search,
+        derived=tuple(derived),
+    )
 
 
 def _parse_filter(registry: Registry, entity: str, key: str, raw: str) -> Filter:
     name, _, op_name = key.partition("__")
-    definition = registry.field(entity, name)
+    definition = list_field(registry, entity, name)
     if not definition.filterable:
         raise ValidationFailed(f"Cannot filter on {name}", field=name)
     try:
@@ -264,10 +287,15 @@ def _limit(count: int) -> Any:
 def build_select(query: ListQuery, base: Select[Any] | None = None) -> Select[Any]:
     table = table_for(query.entity)
     statement = base if base is not None else select(table)
+    if query.derived:
+        statement = statement.add_columns(
+            *(field_column(definition).label(definition.name) for definition in query.derived)
+        )
     sort_field = query.sort or FieldDef(query.entity, "id", "ID", FieldType.INTEGER)
     sort_column = field_column(sort_field)
     id_column = table.c.id
-    nullable = sort_field.custom or bool(getattr(sort_column, "nullable", True))
+    nullable = sort_field.custom or sort_field.derived
+    nullable = nullable or bool(getattr(sort_column, "nullable", True))
     if sort_field.name == "id":
         nullable = False
     conditions = [filter_clause(item) for item in query.filters]
@@ -336,6 +364,15 @@ def run_list(session: Session, query: ListQuery, base: Select[Any] | None = None
             sort_value = last.get(sort_name)
         next_cursor = encode_cursor(sort_value, int(last["id"]))
     return Page(items=[dict(row) for row in rows], next_cursor=next_cursor)
+
+
+def derived_values(item: Mapping[str, Any], query: ListQuery) -> dict[str, Any]:
+    """The derived fields (score, stage...) a listed row carries, as JSON-ready values."""
+    values: dict[str, Any] = {}
+    for definition in query.derived:
+        value = item.get(definition.name)
+        values[definition.name] = value.isoformat() if isinstance(value, datetime | date) else value
+    return values
 
 
 def encode_cursor(value: Any, row_id: int) -> str:

@@ -73,6 +73,9 @@ class FieldDef:
     # False: the field always holds a value (a default when not given); null is refused.
     nullable: bool = True
     custom: bool = False
+    # Worked out from other tables when a list asks for it (registry/derived.py): listed,
+    # sorted and filtered, never written.
+    derived: bool = False
     reference: str | None = None
     max_length: int | None = None
     # What the column holds. Whole numbers: its range; unless given, references

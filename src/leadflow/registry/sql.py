@@ -41,6 +41,10 @@ def column_for(registry: Registry, entity: str, name: str) -> ColumnElement[Any]
 
 
 def field_column(definition: FieldDef) -> ColumnElement[Any]:
+    if definition.derived:
+        from leadflow.registry.derived import derived_column
+
+        return derived_column(definition)
     table = table_for(definition.entity)
     if not definition.custom:
         if definition.type is FieldType.EMAIL and "email_normalized" in table.c:

@@ -16,6 +16,7 @@ from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import LeadflowError, NotFound, PermissionDenied, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.lib.listing import ListQuery, parse_list_params
+from leadflow.registry.derived import has_list_field
 from leadflow.registry.domain import Registry
 from leadflow.users.domain import Role
 from leadflow.views.models import SavedView
@@ -42,7 +43,7 @@ LANDING: dict[tuple[Role, str], str] = {
     (Role.TELEMARKETER, "lead"): "telemarketing_queue",
 }
 
-LEAD_COLUMNS = ["company_name", "email", "status", "sales_ready", "owner_id", "created_at"]
+LEAD_COLUMNS = ["company_name", "stage", "score", "grade", "owner_id", "last_activity_at"]
 CONTACT_COLUMNS = ["email", "account_id", "marketing_only", "created_at"]
 
 SHIPPED: tuple[dict[str, Any], ...] = (
@@ -166,7 +167,7 @@ def view_params(view: SavedView, user_id: int) -> list[tuple[str, str]]:
 
 
 def view_query(registry: Registry, view: SavedView, user_id: int) -> ListQuery:
-    return parse_list_params(registry, view.entity, view_params(view, user_id))
+    return parse_list_params(registry, view.entity, view_params(view, user_id), view.columns)
 
 
 def _checked(registry: Registry, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -195,7 +196,7 @@ def _checked(registry: Registry, data: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
         raise ValidationFailed("Columns are a list of field names", field="columns")
     for index, column in enumerate(columns):
-        if not registry.has_field(entity, column):
+        if not has_list_field(registry, entity, column):
             raise ValidationFailed(f"No {entity} field '{column}'", field=f"columns[{index}]")
     sort = data.get("sort") or None
     checked = {

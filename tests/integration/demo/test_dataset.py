@@ -160,13 +160,12 @@ def test_the_plan_is_the_same_for_the_same_moment() -> None:
     assert plan_demo(NOW) != plan_demo(NOW + timedelta(days=1))
 
 
-def test_the_demo_history_spreads_moves_over_the_past_months(container: Container) -> None:
+def test_the_demo_history_spreads_moves_over_the_past_months(demo: LoadedDemo) -> None:
     from leadflow.lib.clock import utcnow
     from leadflow.process.models import StageTransition
     from leadflow.views.dashboard import funnel
 
-    load_demo(container)
-    with container.read_session() as session:
+    with demo.container.read_session() as session:
         times = list(session.scalars(select(StageTransition.occurred_at)))
         stages = {stage.key: stage for stage in funnel(session)}
     now = utcnow()

@@ -25,12 +25,14 @@ def test_list_show_and_cancel_jobs(
     missing = run_cli("jobs", "show", "999999")
 
     assert listed.returncode == 0, listed.stderr
-    rows = [line.split("\t")[:4] for line in listed.stdout.splitlines()]
+    heading, *lines = listed.stdout.splitlines()
+    assert heading == "id\tkind\tstatus\tdone\tcreated"
+    rows = [line.split("\t")[:4] for line in lines]
     assert rows == [
         [str(ended), "test.steps", "succeeded", "1/1"],
         [str(queued), "test.steps", "queued", "0/0"],
     ]
-    assert [line.split("\t")[0] for line in only_queued.stdout.splitlines()] == [str(queued)]
+    assert [line.split("\t")[0] for line in only_queued.stdout.splitlines()[1:]] == [str(queued)]
     fields = dict(line.split(": ", 1) for line in shown.stdout.splitlines())
     assert (fields["status"], fields["done"], fields["total"]) == ("succeeded", "1", "1")
     assert json.loads(fields["result"]) == {"steps": 1, "resumed_at": 0}

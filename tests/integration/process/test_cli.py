@@ -24,6 +24,7 @@ def test_export_import_and_deadlines(container: Container, run_cli: RunCli, tmp_
     assert "stages[0].name" in refused.stderr
     listed = run_cli("process", "list")
     assert "lead_to_opportunity v2" in listed.stdout
+    assert "\tsales_acceptance\tSales acceptance\t" in listed.stdout
     deadline = run_cli("process", "set-deadline", "sales_acceptance", "4")
     assert deadline.returncode == 0 and "sales_acceptance: 4 h" in deadline.stdout
     checked = run_cli("process", "check-deadlines")

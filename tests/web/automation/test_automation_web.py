@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
+from leadflow.automation.services import get_rule
 from leadflow.bootstrap import Container
 from leadflow.leads.services import create_lead, get_lead
 from tests.web.pages.test_pages import csrf_of, log_in
@@ -67,7 +68,7 @@ def test_switches_are_listed_and_flipped(client: TestClient, admin: dict[str, st
     assert unknown.status_code == 404
 
 
-def test_the_settings_page_switches_a_rule_and_shows_bad_json_beside_the_form(
+def test_the_settings_page_builds_a_rule_from_picked_parts_and_switches_it(
     client: TestClient,
     container: Container,
     headers_for: Callable[[str], dict[str, str]],
@@ -76,20 +77,23 @@ def test_the_settings_page_switches_a_rule_and_shows_bad_json_beside_the_form(
     page = client.get("/settings/automation")
     assert page.status_code == 200
     assert "Create contacts for orphan leads" in page.text
+    assert '<option value="lead.campaign">Lead: Campaign</option>' in page.text
+    assert '<option value="set_field">Set a field</option>' in page.text
     token = csrf_of(page.text)
 
+    # An action row without its required parameter is refused beside the form.
     bad = client.post(
         "/settings/automation/rules",
         data={
             "csrf_token": token,
             "name": "Broken",
             "trigger": "lead.created",
-            "conditions": "[{",
-            "actions": "[]",
+            "a0.type": "call_webhook",
+            "a0.call_webhook.url": "",
         },
     )
     assert bad.status_code == 422
-    assert "not valid JSON" in bad.text
+    assert "Call a webhook (signed, retried) needs &#39;url&#39;" in bad.text
 
     added = client.post(
         "/settings/automation/rules",
@@ -97,13 +101,28 @@ def test_the_settings_page_switches_a_rule_and_shows_bad_json_beside_the_form(
             "csrf_token": token,
             "name": "Webinar",
             "trigger": "lead.created",
-            "conditions": '[{"field": "lead.campaign", "op": "contains", "value": "webinar"}]',
-            "actions": '[{"type": "set_field", "field": "status_reason", "value": "contacted"}]',
+            "match": "all",
+            "cond_field": ["lead.campaign", ""],
+            "cond_op": ["contains", "eq"],
+            "cond_value": ["webinar", ""],
+            "a0.type": "set_field",
+            "a0.set_field.field": "lead.status_reason",
+            "a0.set_field.value": "contacted",
+            "a1.type": "",
         },
         follow_redirects=False,
     )
     assert added.status_code == 303
     rule_id = int(added.headers["location"].rsplit("/", 1)[1])
+    with container.read_session() as session:
+        rule = get_rule(session, rule_id)
+        assert rule.conditions == [{"field": "lead.campaign", "op": "contains", "value": "webinar"}]
+        assert rule.actions == [
+            {"type": "set_field", "entity": "lead", "field": "status_reason", "value": "contacted"}
+        ]
+    shown = client.get("/settings/automation").text
+    assert "Lead: Campaign contains webinar" in shown
+    assert "Set a field (Field: Lead: Status reason; New value: contacted)" in shown
     # Switched on (as added), the rule acts on a matching lead...
     with container.uow() as uow:
         acted_on = create_lead({"last_name": "Ada", "campaign": "webinar"}, uow=uow)

@@ -293,7 +293,7 @@ def test_a_contact_page_shows_its_account_leads_and_timeline(
 
     assert f'<dd><a href="/accounts/{account}">Analytical Engines</a></dd>' in html
     assert (f"/leads/{lead}", "Difference engine") in rows(html)
-    assert '<td class="text">email_opened</td>' in html
+    assert '<td class="text">Opened email</td>' in html
 
 
 def test_a_contact_that_leads_point_to_is_deleted_by_unlinking_them(

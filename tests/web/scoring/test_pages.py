@@ -95,9 +95,10 @@ def test_a_marketer_designs_a_model_runs_what_if_and_goes_live(
     )
 
     page = client.get(base).text
-    assert (
-        "job_title contains vp" in page and "form_submitted each time in the last 30 days" in page
-    )
+    assert "Parent contact: Job title contains vp" in page
+    assert "Submitted form each time in the last 30 days" in page
+    # The designer offers interactions in words, not their internal names.
+    assert '<option value="form_submitted">Submitted form</option>' in page
     what_if = client.post(f"{base}/what-if", data={"csrf_token": token})
     assert re.search(r'class="would-be-ready">1<', what_if.text)
 
@@ -118,3 +119,40 @@ def test_the_lead_page_says_why_a_lead_is_unscored(
     log_in(client, container, "salesperson")
     page = client.get(f"/leads/{lead}").text
     assert "no parent contact or parent account" in page
+
+
+def test_a_behaviour_condition_picks_its_form_by_name_and_reads_back_in_words(
+    client: TestClient, container: Container
+) -> None:
+    from leadflow.capture.services import create_form
+
+    with container.uow() as uow:
+        form_id = create_form({"name": "Contact us", "slug": "contact-us"}, uow=uow).id
+        uow.commit()
+    log_in(client, container, "marketer")
+    token = csrf_of(client.get("/scoring").text)
+    created = client.post(
+        "/scoring/new",
+        data={"csrf_token": token, "name": "Forms", "entity_target": "contact"},
+        follow_redirects=False,
+    )
+    base = f"/scoring/models/{_model_id(created.headers['location'])}"
+    designer = client.get(base).text
+    assert f'<option value="{form_id}">Contact us</option>' in designer
+
+    added = client.post(
+        f"{base}/rules",
+        data={
+            "csrf_token": token,
+            "rule_name": "Asked to be called",
+            "points": "25",
+            "cond_type": "behaviour",
+            "kind": "form_submitted",
+            "target_id": str(form_id),
+            "frequency": "at_least",
+        },
+        follow_redirects=False,
+    )
+
+    assert added.status_code == 303, added.text
+    assert "Submitted form &#39;Contact us&#39; at least once" in client.get(base).text

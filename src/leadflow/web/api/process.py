@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from leadflow.errors import BadRequest, ErrorCode, PermissionDenied, ValidationFailed
 from leadflow.lib.bounds import RowId, nul_location
 from leadflow.lib.json_types import FilledScalar
-from leadflow.lib.listing import run_list
+from leadflow.lib.listing import derived_values, run_list
 from leadflow.lib.records import to_public
 from leadflow.process import services as process
 from leadflow.process.schemas import ProcessDefinitionIn
@@ -533,7 +533,10 @@ def views_router() -> APIRouter:
             page = run_list(session, replace(query, scope=scope_of(view.entity, principal)))
             return {
                 "view": views.public_view(view),
-                "items": [to_public(item, registry, view.entity) for item in page.items],
+                "items": [
+                    to_public(item, registry, view.entity) | derived_values(item, query)
+                    for item in page.items
+                ],
                 "next_cursor": page.next_cursor,
             }
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from leadflow.automation.actions import ACTIONS
-from leadflow.automation.engine import triggers
 from leadflow.automation.models import AutomationRule
 from leadflow.automation.orphans import (
     BACKFILL_JOB,
@@ -28,46 +26,74 @@ from leadflow.automation.services import (
     list_runs,
     run_counts,
 )
-from leadflow.errors import ErrorCode, LeadflowError, ValidationFailed
+from leadflow.errors import LeadflowError
 from leadflow.jobs.services import job_public, latest_job
-from leadflow.lib.bounds import nul_location
 from leadflow.org.services import all_switches, do_set_switch
+from leadflow.registry.domain import Registry
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.pages import rule_builder as rb
 from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render, settings_navigation
 
 BASE = "/settings/automation"
 
 
-def _summary(items: list[dict[str, Any]]) -> str:
-    parts = []
-    for item in items:
-        definition = ACTIONS.get(str(item.get("type")))
-        label = definition.label if definition else str(item.get("type"))
-        params = ", ".join(f"{k}={v}" for k, v in item.items() if k != "type")
-        parts.append(f"{label} ({params})" if params else label)
-    return "; ".join(parts)
+def _builder(
+    session: Session,
+    registry: Registry,
+    trigger: str,
+    conditions: list[dict[str, Any]],
+    actions: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """What the rule form shows: triggers, facts per trigger, the action catalogue, rows."""
+    lookups = rb.Lookups.read(session, registry)
+    facts_by_trigger = rb.fact_specs(session, registry, lookups)
+    facts = facts_by_trigger.get(trigger) or next(iter(facts_by_trigger.values()), [])
+    return {
+        "triggers": rb.trigger_choices(),
+        "facts": facts,
+        "facts_by_name": {spec["name"]: spec for spec in facts},
+        "facts_by_trigger": facts_by_trigger,
+        "all_ops": [[op, label] for op, label in rb.OP_LABELS.items()],
+        "conditions": rb.condition_rows(conditions),
+        "actions": rb.action_rows(actions),
+        "catalogue": rb.action_catalogue(registry, lookups),
+    }
 
 
-def _when(rule: AutomationRule) -> str:
-    joiner = " and " if rule.match == "all" else " or "
-    return joiner.join(
-        f"{c.get('field')} {c.get('op', 'eq')}" + (f" {c.get('value')!r}" if "value" in c else "")
-        for c in rule.conditions or []
-    )
+def _posted(form: FormData) -> dict[str, Any]:
+    """The rule form as the services take it: names, and the builder rows folded."""
+    return {
+        "name": str(form.get("name") or ""),
+        "trigger": str(form.get("trigger") or ""),
+        "match": str(form.get("match") or "all"),
+        "description": str(form.get("description") or ""),
+        "conditions": rb.conditions_from_form(form),
+        "actions": rb.actions_from_form(form),
+    }
 
 
 def _rules_page(
     request: Request,
     principal: Principal,
     *,
-    form: Mapping[str, str] | None = None,
+    form: Mapping[str, Any] | None = None,
     error: LeadflowError | None = None,
 ) -> Response:
     container = container_of(request)
+    values = dict(form or {})
+    values.setdefault("trigger", "lead.sales_ready")
     with container.read_session() as session:
+        registry = container.registry_cache.get(session)
+        builder = _builder(
+            session,
+            registry,
+            str(values["trigger"]),
+            list(values.get("conditions") or []),
+            list(values.get("actions") or []),
+        )
         rules = list_rules(session)
         counts = run_counts(session)
         switches = all_switches(session)
@@ -77,12 +103,16 @@ def _rules_page(
             select(AutomationRule).where(AutomationRule.key == ORPHAN_RULE_KEY)
         )
     groups: dict[str, list[dict[str, Any]]] = {}
+    facts = builder["facts_by_trigger"]
     for rule in rules:
         groups.setdefault(rule.group or "Own rules", []).append(
             {
                 "rule": rule,
-                "when": _when(rule),
-                "then": _summary(rule.actions or []),
+                "trigger": rb.trigger_label(rule.trigger),
+                "when": rb.describe_conditions(
+                    rule.conditions or [], rule.match, facts.get(rule.trigger, [])
+                ),
+                "then": rb.describe_actions(rule.actions or [], builder["catalogue"]),
                 "done": counts.get(rule.id, {}).get("done", 0),
                 "failed": counts.get(rule.id, {}).get("failed", 0),
             }
@@ -95,9 +125,8 @@ def _rules_page(
         "orphans": count_orphans(container),
         "orphan_rule": orphan_rule,
         "job": job,
-        "triggers": triggers(),
-        "actions": [ACTIONS[name] for name in sorted(ACTIONS)],
-        "form": form or {"conditions": "[]", "actions": "[]", "match": "all"},
+        "builder": builder,
+        "form": values,
         "error": error,
     }
     return render(
@@ -105,52 +134,47 @@ def _rules_page(
     )
 
 
-def _json_list(form: Mapping[str, str], name: str) -> list[dict[str, Any]]:
-    text = (form.get(name) or "").strip() or "[]"
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationFailed(
-            f"{name.capitalize()} are not valid JSON: {exc.msg} (line {exc.lineno})", field=name
-        ) from exc
-    if not isinstance(value, list):
-        raise ValidationFailed(f"{name.capitalize()} are a JSON list", field=name)
-    where = nul_location(value)
-    if where is not None:  # a "\u0000" escape in the JSON text
-        raise ValidationFailed(
-            f"{name.capitalize()} hold a NUL character",
-            code=ErrorCode.NUL_CHARACTER,
-            field=f"{name}{where}",
-        )
-    return value
-
-
 def _rule_page(
     request: Request,
     principal: Principal,
     rule_id: int,
     *,
-    form: Mapping[str, str] | None = None,
+    form: Mapping[str, Any] | None = None,
     error: LeadflowError | None = None,
 ) -> Response:
-    with container_of(request).read_session() as session:
+    container = container_of(request)
+    with container.read_session() as session:
+        registry = container.registry_cache.get(session)
         rule = get_rule(session, rule_id)
         runs = list_runs(session, rule_id, limit=50)
-        values = form or {
-            "name": rule.name,
-            "description": rule.description,
-            "match": rule.match,
-            "conditions": json.dumps(rule.conditions, indent=2),
-            "actions": json.dumps(rule.actions, indent=2),
-        }
+        values: dict[str, Any] = (
+            dict(form)
+            if form is not None
+            else {
+                "name": rule.name,
+                "description": rule.description,
+                "match": rule.match,
+                "conditions": rule.conditions or [],
+                "actions": rule.actions or [],
+            }
+        )
+        values["trigger"] = rule.trigger
+        builder = _builder(
+            session,
+            registry,
+            rule.trigger,
+            list(values.get("conditions") or []),
+            list(values.get("actions") or []),
+        )
         context = {
             "settings_sections": settings_navigation(principal),
             "can_admin": role_allows(principal.role, Permission.AUTOMATION_ADMIN),
             "rule": rule,
+            "trigger": rb.trigger_label(rule.trigger),
             "runs": runs,
             "form": values,
             "error": error,
-            "actions": [ACTIONS[name] for name in sorted(ACTIONS)],
+            "builder": builder,
         }
         return render(
             request, "automation/rule.html", context, status=error.http_status if error else 200
@@ -172,24 +196,11 @@ def _router() -> APIRouter:
         principal: Principal = Depends(can_admin),
         form: FormData = Depends(form_data),
     ) -> Response:
-        values = {
-            key: str(form.get(key) or "")
-            for key in ("name", "trigger", "match", "conditions", "actions", "description")
-        }
+        values = _posted(form)
         container = container_of(request)
         try:
             with container.uow() as uow:
-                rule = do_create_rule(
-                    {
-                        "name": values["name"],
-                        "trigger": values["trigger"],
-                        "match": values["match"] or "all",
-                        "description": values["description"],
-                        "conditions": _json_list(values, "conditions"),
-                        "actions": _json_list(values, "actions"),
-                    },
-                    uow=uow,
-                )
+                rule = do_create_rule(values, uow=uow)
         except LeadflowError as error:
             return _rules_page(request, principal, form=values, error=error)
         return RedirectResponse(f"{BASE}/rules/{rule.id}", status_code=303)
@@ -218,23 +229,11 @@ def _router() -> APIRouter:
         principal: Principal = Depends(can_admin),
         form: FormData = Depends(form_data),
     ) -> Response:
-        values = {
-            key: str(form.get(key) or "")
-            for key in ("name", "match", "conditions", "actions", "description")
-        }
+        values = _posted(form)
+        values.pop("trigger")
         try:
             with container_of(request).uow() as uow:
-                do_update_rule(
-                    rule_id,
-                    {
-                        "name": values["name"],
-                        "match": values["match"] or "all",
-                        "description": values["description"],
-                        "conditions": _json_list(values, "conditions"),
-                        "actions": _json_list(values, "actions"),
-                    },
-                    uow=uow,
-                )
+                do_update_rule(rule_id, values, uow=uow)
         except LeadflowError as error:
             return _rule_page(request, principal, rule_id, form=values, error=error)
         return RedirectResponse(f"{BASE}/rules/{rule_id}?saved=1", status_code=303)

@@ -115,3 +115,63 @@ def public_value(definition: FieldDef, values: Mapping[str, Any]) -> Any:
     if definition.custom:
         return (values.get("custom") or {}).get(definition.name)
     return values.get(definition.name)
+
+
+# Interactions in words: "Submitted form 'Contact us'" rather than "form_submitted / target 2".
+KIND_WORDS: dict[str, str] = {
+    "email_sent": "Was sent email",
+    "email_delivered": "Received email",
+    "email_opened": "Opened email",
+    "email_clicked": "Clicked in email",
+    "page_visited": "Visited page",
+    "form_submitted": "Submitted form",
+    "website_visited": "Visited the website",
+    "event_registered": "Registered for event",
+    "event_attended": "Attended event",
+}
+TARGET_WORDS = {"page": "page", "form": "form", "event": "event"}
+
+
+def kind_words(kind: str) -> str:
+    return KIND_WORDS.get(kind, humanize(kind))
+
+
+def describe_interaction(
+    kind: str,
+    target_id: str | None,
+    targets: Mapping[str, Mapping[str, str]],
+    target_kinds: Mapping[str, str],
+) -> str:
+    """One interaction as a sentence fragment, its target by name when leadflow knows it."""
+    words = kind_words(kind)
+    if not target_id:
+        return words
+    names = targets.get(target_kinds.get(kind, ""), {})
+    name = names.get(str(target_id))
+    return f"{words} '{name}'" if name else f"{words} ({target_id})"
+
+
+# Who or what moved a lead, as the stage timeline says it.
+RULE_WORDS: dict[str, str] = {
+    "process.first_score": "Automatically, on the lead's first score",
+    "process.sales_ready": "Automatically, when the lead became sales-ready",
+    "process.telemarketing_ready": "Automatically, when the lead became telemarketing-ready",
+    "process.telemarketing_accepted": "Automatically, when telemarketing accepted the lead",
+    "process.queue_stage": "Automatically, by its work queue",
+    "sales.reactivate": "Reactivated",
+    "sales.recycle": "Sent back to marketing",
+}
+
+
+def rule_words(rule: str | None) -> str:
+    """'process.first_score' -> "Automatically, on the lead's first score"."""
+    if not rule:
+        return ""
+    if rule in RULE_WORDS:
+        return RULE_WORDS[rule]
+    source, _, key = rule.partition(".")
+    if source == "process" and key:
+        return f"Automatically ({humanize(key).lower()})"
+    if source == "automation" and key:
+        return f"Automation rule ({humanize(key).lower()})"
+    return humanize(rule.replace(".", ": "))

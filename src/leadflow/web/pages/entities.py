@@ -89,7 +89,7 @@ LEAD_PAGES = RecordPage(
     ListSpec(
         "lead",
         "/leads",
-        columns=("email", "company_name", "status", "source", "sales_ready", "created_at"),
+        columns=("company_name", "stage", "score", "grade", "owner_id", "last_activity_at"),
         quick_filters=("status", "source", "sales_ready"),
         title_sort="topic",
     ),

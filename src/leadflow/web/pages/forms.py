@@ -8,6 +8,7 @@ changed (a phone shown in E.164 is not re-parsed because the form was saved).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -170,7 +171,12 @@ def build_form(
             built.append(FormField(widget="select", options=options, blank=blank, **common))
         elif kind is FieldType.REFERENCE and references.get(definition.name) is not None:
             pairs = references[definition.name] or []
-            options = [(str(record_id), f"{title} (#{record_id})") for record_id, title in pairs]
+            # A name alone, unless two records share it: then their numbers tell them apart.
+            seen = Counter(title for _, title in pairs)
+            options = [
+                (str(record_id), f"{title} (#{record_id})" if seen[title] > 1 else title)
+                for record_id, title in pairs
+            ]
             current = str(common["value"] or "")
             if current and current not in {value for value, _ in options}:
                 # A record out of the caller's reach stays linked: kept, not named.

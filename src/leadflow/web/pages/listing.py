@@ -19,11 +19,18 @@ from sqlalchemy.orm import Session
 from leadflow.errors import LeadflowError
 from leadflow.lib.listing import RESERVED_PARAMS, Op, parse_list_params, run_list
 from leadflow.lib.records import to_public
+from leadflow.registry.derived import list_field, list_fields
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 from leadflow.users.services import Principal
 from leadflow.views import services as views
 from leadflow.web.pages.display import Cell, cell_for, humanize, public_value, title_of
-from leadflow.web.pages.lookups import Titles, reference_fields, reference_titles
+from leadflow.web.pages.lookups import (
+    Titles,
+    reference_fields,
+    reference_options,
+    reference_titles,
+    stage_names,
+)
 
 GENERIC = ("f_field", "f_op", "f_value")
 NOTICE = "done"
@@ -46,6 +53,19 @@ OP_LABELS: dict[Op, str] = {
 }
 
 Params = list[tuple[str, str]]
+
+# The operators a filter builder offers for each kind of field; the server accepts any
+# operator its type allows (lib/listing), the builder only offers the ones that read well.
+TEXT_KINDS = {FieldType.TEXT, FieldType.LONG_TEXT, FieldType.EMAIL, FieldType.PHONE, FieldType.URL}
+NUMBER_KINDS = {FieldType.INTEGER, FieldType.DECIMAL, FieldType.DATE, FieldType.DATETIME}
+OPS_BY_KIND: dict[str, tuple[Op, ...]] = {
+    "text": (Op.EQ, Op.NE, Op.CONTAINS, Op.STARTSWITH, Op.ENDSWITH, Op.EMPTY),
+    "number": (Op.EQ, Op.NE, Op.GTE, Op.LTE, Op.GT, Op.LT, Op.EMPTY),
+    "date": (Op.GTE, Op.LTE, Op.GT, Op.LT, Op.EMPTY),
+    "choice": (Op.EQ, Op.NE, Op.EMPTY),
+    "boolean": (Op.EQ,),
+}
+ME_OPTION = ("{me}", "Me (whoever looks)")
 
 
 @dataclass(frozen=True)
@@ -96,6 +116,9 @@ class ListView:
     generic: dict[str, str] = field(default_factory=dict)
     is_filtered: bool = False
     saved: SavedSelection | None = None
+    # The filter builder's fields (filter_field_specs) and "save what I see as a view".
+    field_specs: list[dict[str, Any]] = field(default_factory=list)
+    save_href: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,12 +173,59 @@ def _sort_link(path: str, params: Params, name: str, current: str) -> tuple[str,
     return href_with(path, params, sort=name, cursor=None), None
 
 
-def _filter_options(definition: FieldDef) -> list[tuple[str, str]] | None:
+def filter_options(definition: FieldDef) -> list[tuple[str, str]] | None:
     if definition.type is FieldType.BOOLEAN:
         return [("true", "Yes"), ("false", "No")]
     if definition.type is FieldType.CHOICE and definition.options:
         return [(option, humanize(option)) for option in definition.options]
     return None
+
+
+def filter_kind(definition: FieldDef, options: list[tuple[str, str]] | None) -> str:
+    """How a builder asks for a value of this field: text, number, date, choice or yes/no."""
+    if definition.type is FieldType.BOOLEAN:
+        return "boolean"
+    if options is not None:
+        return "choice"
+    if definition.type in (FieldType.DATE, FieldType.DATETIME):
+        return "date"
+    if definition.type in NUMBER_KINDS or definition.type is FieldType.REFERENCE:
+        return "number"
+    return "text"
+
+
+def filter_field_specs(
+    session: Session, registry: Registry, entity: str, *, with_me: bool = False
+) -> list[dict[str, Any]]:
+    """What a filter builder offers for an entity: each filterable field by label, the
+    operators that fit its type, and the values to pick from where there is a short list
+    (choices, yes/no, stages by name, owners by name)."""
+    specs: list[dict[str, Any]] = []
+    stages: dict[str, str] | None = None
+    for definition in list_fields(registry, entity):
+        if not definition.filterable or definition.type is FieldType.JSON:
+            continue
+        options = filter_options(definition)
+        if definition.derived and definition.name == "stage":
+            stages = stage_names(session) if stages is None else stages
+            options = list(stages.items())
+        elif definition.type is FieldType.REFERENCE and definition.reference == "user":
+            users = reference_options(session, registry, "user")
+            if users is not None:
+                options = [(str(key), title) for key, title in users]
+                if with_me:
+                    options.insert(0, ME_OPTION)
+        kind = filter_kind(definition, options)
+        specs.append(
+            {
+                "name": definition.name,
+                "label": definition.label,
+                "kind": kind,
+                "ops": [[op.value, OP_LABELS[op]] for op in OPS_BY_KIND[kind]],
+                "options": [list(option) for option in options or []],
+            }
+        )
+    return specs
 
 
 @dataclass(frozen=True)
@@ -179,7 +249,7 @@ def _filter_titles(session: Session, registry: Registry, spec: ListSpec, params:
 def _controls(registry: Registry, spec: ListSpec, params: Params, titles: Titles) -> dict[str, Any]:
     values = dict(params)
     quick = [
-        FilterControl(name, d.label, values.get(name, ""), _filter_options(d))
+        FilterControl(name, d.label, values.get(name, ""), filter_options(d))
         for name in spec.quick_filters
         for d in [registry.field(spec.entity, name)]
     ]
@@ -190,7 +260,10 @@ def _controls(registry: Registry, spec: ListSpec, params: Params, titles: Titles
         if key in RESERVED_PARAMS:
             continue
         name, _, op = key.partition("__")
-        definition = registry.fields[spec.entity].get(name)
+        try:
+            definition: FieldDef | None = list_field(registry, spec.entity, name)
+        except LeadflowError:
+            definition = None
         op_label = next((word for known, word in OP_LABELS.items() if known == op), op or "is")
         shown_value = value
         if definition is not None and definition.reference and value.isdigit():
@@ -198,7 +271,7 @@ def _controls(registry: Registry, spec: ListSpec, params: Params, titles: Titles
         text = f"{definition.label if definition else name} {op_label} {shown_value}"
         kept = [(k, v) for k, v in params if (k, v) != (key, value)]
         active.append(ActiveFilter(text, href_with(spec.path, kept, cursor=None)))
-    filterable = [d for d in registry.fields_of(spec.entity) if d.filterable]
+    filterable = [d for d in list_fields(registry, spec.entity) if d.filterable]
     return {
         "q": values.get("q", ""),
         "quick": quick,
@@ -219,7 +292,15 @@ def table_rows(
 ) -> list[Row]:
     """Rows of listed records: a linked title, then one cell per column."""
     label = registry.entity(spec.entity).label
+    items = list(items)
     records = [to_public(item, registry, spec.entity) for item in items]
+    derived = [d for d in definitions if d.derived]
+    if derived:
+        stages = stage_names(session) if any(d.name == "stage" for d in derived) else {}
+        for record, item in zip(records, items, strict=True):
+            for definition in derived:
+                value = item.get(definition.name)
+                record[definition.name] = stages.get(value, value) if value else value
     titles = reference_titles(session, registry, spec.entity, records)
     return [
         Row(
@@ -247,7 +328,7 @@ def list_view(
         params = [(SAVED_VIEW, str(saved.active_id)), *params]
     current = dict(base + params).get("sort", "-created_at")
     names = saved.columns if saved is not None and saved.columns else spec.columns
-    definitions = [registry.field(spec.entity, name) for name in names]
+    definitions = [list_field(registry, spec.entity, name) for name in names]
     title_href, title_state = _sort_link(spec.path, params, spec.title_sort, current)
     columns = [Column("title", "Name", title_href, title_state)]
     for definition in definitions:
@@ -259,12 +340,14 @@ def list_view(
         columns.append(Column(definition.name, definition.label, href, state, definition.type))
     titles = _filter_titles(session, registry, spec, params)
     view = ListView(columns=columns, saved=saved, **_controls(registry, spec, params, titles))
+    view.field_specs = filter_field_specs(session, registry, spec.entity)
+    view.save_href = save_view_href(spec.entity, base + query_params(params), names)
     searched = {key for key, _ in query_params(params)} - {"sort", "cursor", "limit"}
     view.is_filtered = bool(searched)
     if any(key == "cursor" for key, _ in params):
         view.first_href = href_with(spec.path, params, cursor=None)
     try:
-        query = parse_list_params(registry, spec.entity, base + query_params(params))
+        query = parse_list_params(registry, spec.entity, base + query_params(params), names)
         page = run_list(session, replace(query, scope=scope))
     except LeadflowError as exc:
         view.error = exc.message
@@ -273,6 +356,18 @@ def list_view(
     if page.next_cursor:
         view.next_href = href_with(spec.path, params, cursor=page.next_cursor)
     return view
+
+
+def save_view_href(entity: str, params: Params, columns: Iterable[str]) -> str:
+    """The "save a view" form, filled with the filters, sort and columns on screen."""
+    kept = [
+        (key, value) for key, value in params if key not in ("cursor", "limit", "q", SAVED_VIEW)
+    ]
+    query: Params = [("entity", entity)]
+    query += [("filter", f"{key}={value}") for key, value in kept if key != "sort"]
+    query += [("sort", value) for key, value in kept if key == "sort"]
+    query += [("column", name) for name in columns]
+    return f"/views/new?{urlencode(query)}"
 
 
 def saved_selection(

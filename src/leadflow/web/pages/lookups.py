@@ -82,3 +82,38 @@ def reference_options(
     label = registry.entity(target).label
     options = [(int(row["id"]), title_of(target, row, label)) for row in rows]
     return sorted(options, key=lambda option: (option[1].casefold(), option[0]))
+
+
+def stage_names(session: Session) -> dict[str, str]:
+    """Stage key -> stage name over the processes in force ("Sales acceptance")."""
+    from leadflow.process.domain import parse_definition
+    from leadflow.process.services import list_definitions
+
+    names: dict[str, str] = {}
+    for row in list_definitions(session):
+        for stage in parse_definition(row.body).stages:
+            names.setdefault(stage.key, stage.name)
+    return names
+
+
+# Which records an interaction kind's target id names: marketing pages, forms or events.
+TARGET_KINDS: dict[str, str] = {
+    "page_visited": "page",
+    "form_submitted": "form",
+    "event_registered": "event",
+    "event_attended": "event",
+}
+
+
+def interaction_targets(session: Session) -> dict[str, dict[str, str]]:
+    """Names of what interactions point at: {"page": {"2": "Spring offer"}, "form": ..., ...}."""
+    from leadflow.capture.models import MarketingEvent, MarketingForm, MarketingPage
+
+    pages = session.execute(select(MarketingPage.id, MarketingPage.title)).all()
+    forms = session.execute(select(MarketingForm.id, MarketingForm.name)).all()
+    events = session.execute(select(MarketingEvent.id, MarketingEvent.name)).all()
+    return {
+        "page": {str(key): name for key, name in pages},
+        "form": {str(key): name for key, name in forms},
+        "event": {str(key): name for key, name in events},
+    }

@@ -29,7 +29,6 @@ from leadflow.users.domain import Permission, Role, role_allows
 from leadflow.users.models import User
 from leadflow.users.services import Principal
 from leadflow.views import dashboard as dashboards
-from leadflow.views import services as views
 from leadflow.web.api.process import parse_definition_text
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.pages.forms import build_form, changes, current_values, submitted_values
@@ -502,55 +501,6 @@ def feature_routes() -> APIRouter:
         escalated = sales.do_check_deadlines(uow=container_of(request).uow())
         note = f"{len(escalated)} overdue task(s) escalated."
         return RedirectResponse(f"/settings/process?{urlencode({'done': note})}", status_code=303)
-
-    can_save_view = Authorize(Permission.VIEWS_WRITE)
-
-    def view_form(
-        request: Request, values: dict[str, str], error: LeadflowError | None = None
-    ) -> Response:
-        return render(
-            request,
-            "views/new.html",
-            {"values": values, "error": error, "entities": views.ENTITIES},
-            status=error.http_status if error else 200,
-        )
-
-    @router.get("/views/new")
-    def new_view(request: Request, principal: Principal = Depends(can_save_view)) -> Response:
-        entity = request.query_params.get("entity", "lead")
-        return view_form(
-            request, {"entity": entity, "name": "", "filters": "", "columns": "", "sort": ""}
-        )
-
-    @router.post("/views/new")
-    def create_view(
-        request: Request,
-        principal: Principal = Depends(can_save_view),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        values = {
-            name: _text(form, name) for name in ("name", "entity", "filters", "columns", "sort")
-        }
-        filters = []
-        for line in values["filters"].splitlines():
-            key, sep, value = line.strip().partition("=")
-            if line.strip():
-                filters.append([key.strip(), value.strip()] if sep else [key.strip(), ""])
-        data = {
-            "name": values["name"],
-            "entity": values["entity"],
-            "filters": filters,
-            "columns": [c.strip() for c in values["columns"].split(",") if c.strip()],
-            "sort": values["sort"] or None,
-        }
-        try:
-            view = views.do_create_view(
-                data, owner_id=principal.user_id, uow=container_of(request).uow()
-            )
-        except LeadflowError as exc:
-            return view_form(request, values, exc)
-        target = f"/{'leads' if view.entity == 'lead' else 'contacts'}?view={view.id}"
-        return RedirectResponse(target, status_code=303)
 
     return router
 

@@ -18,10 +18,11 @@ from starlette.datastructures import FormData
 from leadflow.errors import ErrorCode, LeadflowError
 from leadflow.lib.records import to_public
 from leadflow.registry.domain import Registry
+from leadflow.users.domain import Permission as P
 from leadflow.users.domain import role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
-from leadflow.web.pages.display import cell_for, public_value, title_of
+from leadflow.web.pages.display import Cell, cell_for, public_value, title_of
 from leadflow.web.pages.entities import RECORD_PAGES, RecordPage
 from leadflow.web.pages.forms import (
     build_form,
@@ -32,7 +33,12 @@ from leadflow.web.pages.forms import (
     submitted_values,
 )
 from leadflow.web.pages.listing import NOTICE, list_view, saved_selection
-from leadflow.web.pages.lookups import reference_fields, reference_options, reference_titles
+from leadflow.web.pages.lookups import (
+    interaction_targets,
+    reference_fields,
+    reference_options,
+    reference_titles,
+)
 from leadflow.web.pages.panels import PanelContext, render_panels
 from leadflow.web.pages.related import SectionContext, records_pointing_here
 from leadflow.web.pages.render import render
@@ -58,7 +64,16 @@ def _base_context(page: RecordPage, registry: Registry, principal: Principal) ->
         "page": page,
         "entity": registry.entity(page.entity),
         "can_write": role_allows(principal.role, page.write),
+        "can_save_view": role_allows(principal.role, P.VIEWS_WRITE),
     }
+
+
+# Lead fields that hold the id of a marketing page, form or event: (kind, page path or None).
+CAPTURE_IDS: dict[tuple[str, str], tuple[str, str | None]] = {
+    ("lead", "marketing_page_id"): ("page", None),
+    ("lead", "marketing_form_id"): ("form", "/forms"),
+    ("lead", "event_id"): ("event", "/events"),
+}
 
 
 def _record_title(page: RecordPage, registry: Registry, record: Mapping[str, Any]) -> str:
@@ -72,10 +87,19 @@ def _detail_context(
     record = to_public(page.get(session, record_id), registry, page.entity)
     titles = reference_titles(session, registry, page.entity, [record])
     groups: dict[str, list[tuple[str, Any]]] = {"Details": [], "Custom fields": [], "meta": []}
+    targets = interaction_targets(session) if page.entity == "lead" else {}
     for definition in registry.fields_of(page.entity):
         if definition.name in HIDDEN_ON_DETAIL:
             continue
         cell = cell_for(definition, public_value(definition, record), titles)
+        named = CAPTURE_IDS.get((page.entity, definition.name))
+        if named is not None and not cell.empty:
+            # The page, form or event that brought the lead in, by its name.
+            kind, link = named
+            value = str(public_value(definition, record))
+            name = targets.get(kind, {}).get(value)
+            if name is not None:
+                cell = Cell(name, href=f"{link}/{value}" if link else None, kind="reference")
         if definition.name in SYSTEM_FIELDS:
             group = "meta"
         else:

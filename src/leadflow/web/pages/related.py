@@ -17,16 +17,17 @@ from sqlalchemy.orm import Session
 from leadflow.interactions.services import contact_timeline
 from leadflow.lib.listing import parse_list_params, run_list
 from leadflow.lib.records import to_public
+from leadflow.registry.derived import list_field
 from leadflow.registry.domain import Registry
 from leadflow.users.domain import Permission, Role, role_allows
-from leadflow.web.pages.display import cell_for, public_value
+from leadflow.web.pages.display import Cell, cell_for, describe_interaction, public_value
 from leadflow.web.pages.listing import ListSpec, Row, href_with, table_rows
-from leadflow.web.pages.lookups import reference_titles
+from leadflow.web.pages.lookups import TARGET_KINDS, interaction_targets, reference_titles
 
 RELATED_LIMIT = 10
 RELATED_COLUMNS = 4
 TIMELINE_LIMIT = 50
-TIMELINE_COLUMNS = ("occurred_at", "kind", "target_id", "lead_id")
+TIMELINE_COLUMNS = ("occurred_at", "lead_id")
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,9 @@ def records_pointing_here(ctx: SectionContext) -> list[Section]:
         spec = ctx.lists[relationship.source]
         link = relationship.source_field
         names = [name for name in spec.columns if name != link][:RELATED_COLUMNS]
-        definitions = [ctx.registry.field(spec.entity, name) for name in names]
+        definitions = [list_field(ctx.registry, spec.entity, name) for name in names]
         params = [(link, str(ctx.record_id)), ("limit", str(RELATED_LIMIT))]
-        query = parse_list_params(ctx.registry, spec.entity, params)
+        query = parse_list_params(ctx.registry, spec.entity, params, names)
         page = run_list(ctx.session, replace(query, scope=ctx.scopes.get(spec.entity, ())))
         entity_def = ctx.registry.entity(spec.entity)
         title = entity_def.plural.capitalize()
@@ -110,14 +111,28 @@ def contact_timeline_section(ctx: SectionContext) -> list[Section]:
     rows = contact_timeline(ctx.session, ctx.record_id, limit=TIMELINE_LIMIT)
     records: list[dict[str, Any]] = [to_public(row, ctx.registry, "interaction") for row in rows]
     titles = reference_titles(ctx.session, ctx.registry, "interaction", records)
-    definitions = [ctx.registry.field("interaction", name) for name in TIMELINE_COLUMNS]
+    when, lead = (ctx.registry.field("interaction", name) for name in TIMELINE_COLUMNS)
+    targets = interaction_targets(ctx.session) if records else {}
+    # What happened in words, its page, form or event by name.
+    what = [
+        Cell(describe_interaction(str(r["kind"]), r.get("target_id"), targets, TARGET_KINDS))
+        for r in records
+    ]
     return [
         Section(
             title="Timeline",
-            columns=[d.label for d in definitions],
+            columns=[when.label, "What", lead.label],
             rows=[
-                Row(None, None, [cell_for(d, public_value(d, record), titles) for d in definitions])
-                for record in records
+                Row(
+                    None,
+                    None,
+                    [
+                        cell_for(when, public_value(when, record), titles),
+                        described,
+                        cell_for(lead, public_value(lead, record), titles),
+                    ],
+                )
+                for record, described in zip(records, what, strict=True)
             ],
             empty="No interactions recorded yet.",
             linked=False,

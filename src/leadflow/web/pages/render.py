@@ -14,9 +14,13 @@ from leadflow.errors import LeadflowError, Unauthenticated
 from leadflow.jobs.kinds import kinds_for
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
+from leadflow.web.pages.display import humanize, rule_words
 from leadflow.web.pages.entities import RECORD_PAGES
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
+# Internal names as people read them: roles, reasons, rule keys.
+TEMPLATES.env.filters["words"] = lambda value: humanize(str(value)) if value else ""
+TEMPLATES.env.filters["rule_words"] = rule_words
 
 
 def navigation(principal: Principal | None) -> list[tuple[str, str]]:

@@ -84,6 +84,7 @@ def pages_router() -> APIRouter:
         process,
         scoring,
         segments,
+        views,
     )
 
     for module in (
@@ -97,6 +98,7 @@ def pages_router() -> APIRouter:
         imports,
         duplicates,
         activities,
+        views,
     ):
         for feature_pages in module.routers():
             router.include_router(feature_pages)

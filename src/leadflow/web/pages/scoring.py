@@ -26,6 +26,8 @@ from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.api.scoring import switches_public
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.pages.display import describe_interaction, kind_words
+from leadflow.web.pages.lookups import TARGET_KINDS, interaction_targets, titles_by_id
 from leadflow.web.pages.panels import PanelContext, detail_panel, render_fragment
 from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render
@@ -102,12 +104,20 @@ def _latest_job(session: Session, model_id: int) -> dict[str, Any] | None:
     return job_public(job) if job else None
 
 
-def describe_condition(condition: Mapping[str, Any]) -> str:
-    """The text view of one condition, as the designer lists it."""
+def describe_condition(
+    condition: Mapping[str, Any],
+    targets: Mapping[str, Mapping[str, str]] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """The text view of one condition, as the designer lists it: interactions in words,
+    their page, form or event by name, fields by label."""
     if condition.get("type") == "behaviour":
-        parts = [f"{condition['kind']}"]
-        if condition.get("target_id"):
-            parts.append(f"on {condition['target_id']}")
+        target = condition.get("target_id")
+        parts = [
+            describe_interaction(
+                str(condition["kind"]), str(target) if target else None, targets or {}, TARGET_KINDS
+            )
+        ]
         for key, value in (condition.get("data") or {}).items():
             parts.append(f"with {key}={value}")
         frequency = condition.get("frequency")
@@ -128,7 +138,8 @@ def describe_condition(condition: Mapping[str, Any]) -> str:
     shown = ", ".join(str(v) for v in value) if isinstance(value, list) else value
     op = OP_LABELS.get(str(condition.get("op")), str(condition.get("op")))
     tail = "" if shown is None else f" {shown}"
-    return f"{condition.get('entity')}.{condition.get('field')} {op}{tail}"
+    key = f"{condition.get('entity')}.{condition.get('field')}"
+    return f"{(labels or {}).get(key, key)} {op}{tail}"
 
 
 def _error_context(error: LeadflowError | None) -> dict[str, Any]:
@@ -157,19 +168,42 @@ def _designer(
         model_insight = insight.insights(session, registry, model_id) if model["version"] else None
         job = _latest_job(session, model_id)
         top = services.model_scores(session, model_id, limit=20)
+        lead_titles = titles_by_id(session, "lead", [row["lead_id"] for row in top])
+        targets = interaction_targets(session)
+    field_options = _field_options(registry)
+    labels = dict(field_options)
     for rule in model["rules"]:
-        rule["described"] = [describe_condition(c) for c in rule["conditions"]]
+        rule["described"] = [describe_condition(c, targets, labels) for c in rule["conditions"]]
     context = {
         "model": model,
         "editable": model["status"] != "live",
         "can_admin": role_allows(principal.role, Permission.SCORING_ADMIN),
-        "field_options": _field_options(registry),
+        "field_options": field_options,
         "ops": list(OP_LABELS.items()),
-        "kinds": [kind.value for kind in InteractionKind],
+        "kinds": [(kind.value, kind_words(kind.value)) for kind in InteractionKind],
+        # Targets to pick by name, grouped by the kinds whose target they are.
+        "target_groups": [
+            (
+                "Marketing pages",
+                "page_visited",
+                sorted(targets["page"].items(), key=lambda item: item[1].casefold()),
+            ),
+            (
+                "Forms",
+                "form_submitted",
+                sorted(targets["form"].items(), key=lambda item: item[1].casefold()),
+            ),
+            (
+                "Events",
+                "event_registered event_attended",
+                sorted(targets["event"].items(), key=lambda item: item[1].casefold()),
+            ),
+        ],
         "frequencies": [f.value for f in Frequency],
         "insight": model_insight,
         "job": job,
         "top": top,
+        "lead_titles": lead_titles,
         "form": form,
         "grades_text": "\n".join(
             f"{g['name']}, {'' if g['min'] is None else g['min']}, "

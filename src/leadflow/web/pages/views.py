@@ -1,0 +1,185 @@
+"""The saved-view builder: filters picked by field label, operator by type, value from a list.
+
+Nobody types `field__op=value`: each condition is a row of three controls
+(`filter_field`, `filter_op`, `filter_value`), folded here into the list
+parameters a view stores. The list page's "Save as a view" link fills the
+builder with what is on screen (`filter=key=value`, `column`, `sort`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from leadflow.errors import LeadflowError
+from leadflow.lib.listing import Op
+from leadflow.registry.derived import list_fields
+from leadflow.registry.domain import FieldType, Registry
+from leadflow.users.domain import Permission
+from leadflow.users.services import Principal
+from leadflow.views import services as views
+from leadflow.web.auth import Authorize, container_of
+from leadflow.web.pages.entities import RECORD_PAGES
+from leadflow.web.pages.listing import filter_field_specs
+from leadflow.web.pages.records import form_data
+from leadflow.web.pages.render import render
+
+# Blank condition rows under the filled ones, for a page used without JavaScript.
+BLANK_ROWS = 2
+
+
+@dataclass(frozen=True)
+class Condition:
+    field: str
+    op: str
+    value: str
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """`score__gte` -> ("score", "gte"); a bare name is "is"."""
+    name, _, op = key.partition("__")
+    return name, op or Op.EQ.value
+
+
+def fold_condition(field: str, op: str, value: str) -> tuple[str, str] | None:
+    """One builder row as a stored filter; a row without a field is left out."""
+    field = field.strip()
+    if not field:
+        return None
+    op = op.strip() or Op.EQ.value
+    if op == Op.EMPTY.value:
+        return (f"{field}__{op}", "true")
+    return (field if op == Op.EQ.value else f"{field}__{op}", value.strip())
+
+
+def conditions_from_form(form: FormData) -> list[list[str]]:
+    fields = form.getlist("filter_field")
+    ops = form.getlist("filter_op")
+    values = form.getlist("filter_value")
+    folded = []
+    for index, name in enumerate(fields):
+        op = str(ops[index]) if index < len(ops) else ""
+        value = str(values[index]) if index < len(values) else ""
+        pair = fold_condition(str(name), op, value)
+        if pair is not None:
+            folded.append(list(pair))
+    return folded
+
+
+def _entity_columns(entity: str) -> tuple[str, ...]:
+    return next(page.listing.columns for page in RECORD_PAGES if page.entity == entity)
+
+
+def _column_choices(registry: Registry, entity: str) -> list[tuple[str, str]]:
+    return [
+        (definition.name, definition.label)
+        for definition in list_fields(registry, entity)
+        if definition.type is not FieldType.JSON and definition.name != "custom"
+    ]
+
+
+def _builder_context(
+    session: Session,
+    registry: Registry,
+    entity: str,
+    *,
+    name: str,
+    filters: list[list[str]],
+    columns: list[str],
+    sort: str,
+) -> dict[str, Any]:
+    specs = filter_field_specs(session, registry, entity, with_me=True)
+    rows = [Condition(*split_key(key), value) for key, value in filters]
+    rows += [Condition("", "", "")] * BLANK_ROWS
+    sortable = [
+        (definition.name, definition.label)
+        for definition in list_fields(registry, entity)
+        if definition.filterable and definition.type is not FieldType.JSON
+    ]
+    return {
+        "entity": entity,
+        "entities": [(e, registry.entity(e).plural.capitalize()) for e in views.ENTITIES],
+        "name": name,
+        "rows": rows,
+        "specs": specs,
+        "specs_by_name": {spec["name"]: spec for spec in specs},
+        "columns": _column_choices(registry, entity),
+        "chosen": columns or list(_entity_columns(entity)),
+        "sort_fields": sortable,
+        "sort_field": sort.lstrip("-") or "created_at",
+        "sort_descending": sort.startswith("-") or not sort,
+    }
+
+
+def views_routes() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    can_save_view = Authorize(Permission.VIEWS_WRITE)
+
+    def builder_page(
+        request: Request, values: dict[str, Any], error: LeadflowError | None = None
+    ) -> Response:
+        container = container_of(request)
+        with container.read_session() as session:
+            registry = container.registry_cache.get(session)
+            context = _builder_context(session, registry, **values)
+        context["error"] = error
+        return render(
+            request, "views/new.html", context, status=error.http_status if error else 200
+        )
+
+    @router.get("/views/new")
+    def new_view(request: Request, principal: Principal = Depends(can_save_view)) -> Response:
+        query = request.query_params
+        entity = query.get("entity", "lead")
+        entity = entity if entity in views.ENTITIES else "lead"
+        filters = []
+        for item in query.getlist("filter"):
+            key, _, value = item.partition("=")
+            filters.append([key, value])
+        values = {
+            "entity": entity,
+            "name": query.get("name", ""),
+            "filters": filters,
+            "columns": query.getlist("column"),
+            "sort": query.get("sort", ""),
+        }
+        return builder_page(request, values)
+
+    @router.post("/views/new")
+    def create_view(
+        request: Request,
+        principal: Principal = Depends(can_save_view),
+        form: FormData = Depends(form_data),
+    ) -> Response:
+        entity = str(form.get("entity") or "lead")
+        sort_field = str(form.get("sort_field") or "")
+        direction = "-" if str(form.get("sort_direction") or "desc") == "desc" else ""
+        data = {
+            "name": str(form.get("name") or ""),
+            "entity": entity,
+            "filters": conditions_from_form(form),
+            "columns": [str(column) for column in form.getlist("column")],
+            "sort": f"{direction}{sort_field}" if sort_field else None,
+        }
+        try:
+            view = views.do_create_view(
+                data, owner_id=principal.user_id, uow=container_of(request).uow()
+            )
+        except LeadflowError as exc:
+            values = {**data, "sort": data["sort"] or ""}
+            if entity not in views.ENTITIES:
+                values["entity"] = "lead"
+            return builder_page(request, values, exc)
+        target = f"/{'leads' if view.entity == 'lead' else 'contacts'}?view={view.id}"
+        return RedirectResponse(target, status_code=303)
+
+    return router
+
+
+def routers() -> list[APIRouter]:
+    return [views_routes()]
