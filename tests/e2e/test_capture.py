@@ -67,6 +67,6 @@ def test_a_form_made_in_the_ui_captures_a_contact_a_lead_and_an_interaction(
         expect(page).to_have_url(re.compile(rf"^{re.escape(live_server)}/contacts/\d+$"))
         expect(page.get_by_role("heading", level=1)).to_have_text("Grace Hopper")
         expect(page.get_by_text("No interactions recorded yet.")).to_have_count(0)
-        expect(page.locator("body")).to_contain_text("form_submitted")
+        expect(page.locator("body")).to_contain_text("Submitted form 'Spring webinar'")
     finally:
         context.close()

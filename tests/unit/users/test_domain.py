@@ -10,7 +10,7 @@ from leadflow.users.domain import ROLE_PERMISSIONS, Permission, Role, role_allow
 READ_RECORDS = {
     "contacts:read", "accounts:read", "leads:read", "opportunities:read", "interactions:read",
     "fields:read", "scoring:read", "process:read", "process:write", "tasks:read", "tasks:write",
-    "views:read", "views:write", "dashboards:read",
+    "views:read", "views:write", "dashboards:read", "segments:read",
 }  # fmt: skip
 
 EXPECTED = {
@@ -18,10 +18,12 @@ EXPECTED = {
     Role.MARKETER: READ_RECORDS | {
         "contacts:write", "accounts:write", "leads:write", "interactions:write",
         "forms:read", "forms:write", "events:read", "events:write", "matching:admin",
-        "scoring:admin", "automation:read", "automation:admin",
+        "scoring:admin", "automation:read", "automation:admin", "segments:write",
+        "imports:run", "linkedin:admin", "contacts:read_marketing_only",
     },
     Role.TELEMARKETER: (READ_RECORDS - {"opportunities:read"}) | {
         "leads:write", "contacts:write", "events:read", "interactions:write",
+        "contacts:read_marketing_only",
     },
     Role.SALESPERSON: READ_RECORDS | {
         "leads:write", "contacts:write", "accounts:write", "opportunities:write",
@@ -30,6 +32,7 @@ EXPECTED = {
     Role.SALES_MANAGER: READ_RECORDS | {
         "leads:write", "contacts:write", "accounts:write", "opportunities:write", "users:read",
         "leads:qualify", "leads:assign", "interactions:write", "automation:read", "events:read",
+        "contacts:read_marketing_only",
     },
 }  # fmt: skip
 
