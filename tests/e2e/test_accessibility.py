@@ -145,6 +145,9 @@ def _name(path: str) -> str:
     return path.strip("/").replace("/", "-") or "home"
 
 
+# Markup and layout do not depend on the database (the page tests run on both), and
+# this walk is the suite's slowest: it runs on SQLite only.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_passes_axe_at_desktop_and_phone_width(
     live_server: str, browser: Browser, container: Container, role: str
