@@ -24,6 +24,7 @@ from leadflow.contacts.services import create_contact
 from leadflow.leads.services import create_lead
 from leadflow.opportunities.services import create_opportunity
 from leadflow.scoring.services import create_model
+from leadflow.segments.services import create_segment
 from tests.support.browser import sign_in
 from tests.support.factories import user_with_token
 
@@ -58,6 +59,7 @@ def _records(container: Container) -> dict[str, int]:
             uow=uow,
         )
         model = create_model({"name": "Inbound"}, uow=uow)
+        segment = create_segment({"name": "Decision makers"}, uow=uow)
         rule = uow.session.query(AutomationRule).order_by(AutomationRule.id).first()
         assert rule is not None
         ids = {
@@ -69,6 +71,7 @@ def _records(container: Container) -> dict[str, int]:
             "event": event.id,
             "model": model.id,
             "rule": rule.id,
+            "segment": segment.id,
         }
         uow.commit()
     container.relay.drain()
@@ -101,6 +104,8 @@ def _pages(ids: dict[str, int], user_id: int) -> list[str]:
         "/jobs",
         "/views/new",
         "/segments",
+        f"/segments/{ids['segment']}",
+        f"/segments/{ids['segment']}/contacts/{ids['contact']}",
         "/imports",
         "/duplicates",
         "/call-list",
