@@ -45,7 +45,7 @@ def log_call_command(
 ) -> None:
     """Log a call on a lead (also a call_logged interaction of its contact)."""
     from leadflow.activities.services import do_log_call
-    from leadflow.cli import open_container, cli_errors
+    from leadflow.cli import cli_errors, open_container
     from leadflow.errors import ValidationFailed
     from leadflow.lib.clock import as_utc
 
@@ -67,7 +67,7 @@ def note_command(
 ) -> None:
     """Write a note on a lead or a contact."""
     from leadflow.activities.services import do_add_note
-    from leadflow.cli import open_container, cli_errors
+    from leadflow.cli import cli_errors, open_container
     from leadflow.errors import ValidationFailed
 
     container = open_container()

@@ -28,8 +28,8 @@ from leadflow.leads.services import update_lead
 
 if TYPE_CHECKING:
     from leadflow.bootstrap import Container
+    from leadflow.jobs.context import JobContext
     from leadflow.jobs.models import Job
-    from leadflow.jobs.runner import JobContext
 
 ORPHAN_RULE_KEY = "c8.orphan_leads_get_contacts"
 BACKFILL_JOB = "automation.backfill_orphans"

@@ -17,7 +17,7 @@ ENTITY_HELP = "contact or lead"
 def list_command(entity: Annotated[str, typer.Argument(help=ENTITY_HELP)] = "contact") -> None:
     """Pairs that share a match key, one per line: first id, second id, how many share the
     key, strategy, titles (tab-separated)."""
-    from leadflow.cli import open_container, cli_errors
+    from leadflow.cli import cli_errors, open_container
     from leadflow.duplicates.services import candidate_pairs
 
     container = open_container()
@@ -43,7 +43,7 @@ def merge_command(
     ] = None,
 ) -> None:
     """Merge OTHER into SURVIVOR: what pointed at OTHER moves; OTHER is kept and marked."""
-    from leadflow.cli import open_container, cli_errors
+    from leadflow.cli import cli_errors, open_container
     from leadflow.duplicates.services import do_merge
 
     container = open_container()
