@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
@@ -47,24 +49,7 @@ def run_transitions(news: Mapping[int, LeadNews], *, uow: UnitOfWork) -> int:
     """
     session = uow.session
     definitions = {row.key: domain.parse_definition(row.body) for row in list_definitions(session)}
-    wanted = [
-        lead_id
-        for lead_id, item in news.items()
-        if LeadEvent.CREATED in item.events
-        or any(
-            domain.may_fire(transition, item)
-            for definition in definitions.values()
-            for transition in definition.transitions
-        )
-    ]
-    if not wanted:
-        return 0
-    leads = {
-        row["id"]: row
-        for row in session.execute(
-            select(Lead.__table__).where(Lead.id.in_(wanted), Lead.status == "open")
-        ).mappings()
-    }
+    leads = _open_leads_to_move(session, news, definitions)
     if not leads:
         return 0
     instances = _running_instances(session, list(leads))
@@ -99,8 +84,43 @@ def run_transitions(news: Mapping[int, LeadNews], *, uow: UnitOfWork) -> int:
             previous = now
             moves += 1
             landed.setdefault((instance.stage, instance.status), []).append(instance.id)
-    # Every move of the batch shares `now`, so the instances that ended in the same
-    # stage take one UPDATE: a statement per stage, not per lead.
+    _write_moves(session, landed, history, now)
+    return moves
+
+
+def _open_leads_to_move(
+    session: Session, news: Mapping[int, LeadNews], definitions: Mapping[str, ProcessDefinition]
+) -> dict[int, RowMapping]:
+    """The open leads of the batch that were created or whose news may fire a transition of
+    some definition, as rows by id (one statement)."""
+    wanted = [
+        lead_id
+        for lead_id, item in news.items()
+        if LeadEvent.CREATED in item.events
+        or any(
+            domain.may_fire(transition, item)
+            for definition in definitions.values()
+            for transition in definition.transitions
+        )
+    ]
+    if not wanted:
+        return {}
+    return {
+        row["id"]: row
+        for row in session.execute(
+            select(Lead.__table__).where(Lead.id.in_(wanted), Lead.status == "open")
+        ).mappings()
+    }
+
+
+def _write_moves(
+    session: Session,
+    landed: Mapping[tuple[str, str], list[int]],
+    history: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    """Every move of the batch shares `now`, so the instances that ended in the same stage
+    take one UPDATE: a statement per stage, not per lead; the history one executemany."""
     for (stage, status), ids in landed.items():
         session.execute(
             update(INSTANCES)
@@ -110,7 +130,6 @@ def run_transitions(news: Mapping[int, LeadNews], *, uow: UnitOfWork) -> int:
     if history:
         # Core, not the ORM bulk path: one executemany, its compiled form cached.
         session.execute(insert(TRANSITIONS), history)
-    return moves
 
 
 class LazyValues(Mapping[str, Any]):

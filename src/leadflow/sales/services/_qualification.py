@@ -51,6 +51,40 @@ def _open_lead(session: Session, lead_id: int) -> Lead:
     return lead
 
 
+def _contact_from_lead(lead: Lead, account_id: int | None, *, uow: UnitOfWork) -> int:
+    """A new contact made of the lead's person fields, in the account the lead goes to."""
+    from leadflow.contacts.services import create_contact
+
+    if not (lead.email or lead.last_name or lead.first_name):
+        raise ValidationFailed(
+            "The lead has no name or email to create a contact from", field="parent_contact_id"
+        )
+    values = {
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "email": lead.email,
+        "phone": lead.phone,
+        "job_title": lead.job_title,
+        "account_id": account_id,
+    }
+    return create_contact(values, uow=uow).id
+
+
+def _opportunity_from_lead(
+    lead: Lead, contact_id: int | None, account_id: int | None, *, uow: UnitOfWork
+) -> int:
+    from leadflow.opportunities.services import create_opportunity
+
+    values = {
+        "name": lead.topic or lead.company_name or f"Opportunity from lead {lead.id}",
+        "contact_id": contact_id,
+        "account_id": account_id,
+        "originating_lead_id": lead.id,
+        "estimated_value": lead.budget_amount,
+    }
+    return create_opportunity(values, uow=uow).id
+
+
 def qualify_lead(
     lead_id: int,
     *,
@@ -61,9 +95,7 @@ def qualify_lead(
     """Turn the lead into an opportunity linked to its contact and account; the lead becomes
     qualified (read-only) and its process finishes."""
     from leadflow.accounts.services import create_account
-    from leadflow.contacts.services import create_contact
     from leadflow.leads.services import update_lead
-    from leadflow.opportunities.services import create_opportunity
 
     lead = _open_lead(uow.session, lead_id)
     account_id = lead.parent_account_id
@@ -71,34 +103,10 @@ def qualify_lead(
         account_id = create_account({"name": lead.company_name}, uow=uow).id
     contact_id = lead.parent_contact_id
     if contact_id is None and options.use_or_create_contact:
-        if not (lead.email or lead.last_name or lead.first_name):
-            raise ValidationFailed(
-                "The lead has no name or email to create a contact from", field="parent_contact_id"
-            )
-        contact_id = create_contact(
-            {
-                "first_name": lead.first_name,
-                "last_name": lead.last_name,
-                "email": lead.email,
-                "phone": lead.phone,
-                "job_title": lead.job_title,
-                "account_id": account_id,
-            },
-            uow=uow,
-        ).id
+        contact_id = _contact_from_lead(lead, account_id, uow=uow)
     opportunity_id = None
     if options.create_opportunity:
-        name = lead.topic or lead.company_name or f"Opportunity from lead {lead.id}"
-        opportunity_id = create_opportunity(
-            {
-                "name": name,
-                "contact_id": contact_id,
-                "account_id": account_id,
-                "originating_lead_id": lead.id,
-                "estimated_value": lead.budget_amount,
-            },
-            uow=uow,
-        ).id
+        opportunity_id = _opportunity_from_lead(lead, contact_id, account_id, uow=uow)
     links: dict[str, Any] = {}
     if contact_id != lead.parent_contact_id:
         links["parent_contact_id"] = contact_id
