@@ -1,8 +1,9 @@
 """The import contracts of pyproject.toml hold, and a new break of them fails.
 
 Layers: faces (cli, web) over the composition root over the concepts over the
-records kernel (lib, registry) over storage (db, outbox, queue). Circles: none
-between the top-level packages, none between modules beyond the one listed.
+records kernel (lib, registry) over storage (db, outbox, queue). Pages import no
+API module. Circles: none between the top-level packages, none between modules
+beyond the one listed.
 Today's exceptions are `ignore_imports` entries in pyproject.toml, each with
 its reason; `lint-imports` checks the same contracts from the shell.
 """
@@ -17,6 +18,7 @@ import grimp
 import pytest
 from importlinter import api
 from importlinter.contracts.acyclic_siblings import AcyclicSiblingsContract
+from importlinter.contracts.forbidden import ForbiddenContract
 from importlinter.contracts.layers import LayersContract
 from importlinter.domain.contract import Contract, ContractCheck
 
@@ -24,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[3]
 CONTRACT_TYPES: dict[str, type[Contract]] = {
     "layers": LayersContract,
     "acyclic_siblings": AcyclicSiblingsContract,
+    "forbidden": ForbiddenContract,
 }
 # Module circles inside one package that its owners have still to untie.
 KNOWN_MODULE_CIRCLES = {
@@ -113,6 +116,18 @@ def test_a_concept_importing_a_face_breaks_the_layers(graph: grimp.ImportGraph) 
 
 def test_storage_importing_a_concept_anew_breaks_the_layers(graph: grimp.ImportGraph) -> None:
     result = check(graph, "layers", ("leadflow.db.engine", "leadflow.leads.services"))
+
+    assert not result.kept
+
+
+def test_pages_import_no_api_module(graph: grimp.ImportGraph) -> None:
+    result = check(graph, "pages-apart")
+
+    assert result.kept, broken(result)
+
+
+def test_a_page_importing_an_api_module_breaks_it(graph: grimp.ImportGraph) -> None:
+    result = check(graph, "pages-apart", ("leadflow.web.pages.sales", "leadflow.web.api.sales"))
 
     assert not result.kept
 
