@@ -6,6 +6,7 @@ import leadflow.automation.models
 import leadflow.capture.models
 import leadflow.imports.models
 import leadflow.jobs.models
+import leadflow.journeys.models
 import leadflow.linkedin.models
 import leadflow.matching.models
 import leadflow.process.models
