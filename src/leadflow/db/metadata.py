@@ -4,6 +4,7 @@
 import leadflow.activities.models
 import leadflow.automation.models
 import leadflow.capture.models
+import leadflow.emails.models
 import leadflow.imports.models
 import leadflow.jobs.models
 import leadflow.journeys.models
