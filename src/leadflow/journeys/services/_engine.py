@@ -16,9 +16,9 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from leadflow.bus import Event, event
@@ -54,9 +54,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 BATCH = 500
-SPLITS = JourneySplit.__table__
-ACCOUNT_LEADS = JourneyAccountLead.__table__
-JOURNEYS = Journey.__table__
+SPLITS = cast(Table, JourneySplit.__table__)
+ACCOUNT_LEADS = cast(Table, JourneyAccountLead.__table__)
+JOURNEYS = cast(Table, Journey.__table__)
 
 
 @event
@@ -76,8 +76,8 @@ class _Loaded:
     """What one batch's steps need, fetched before any step runs."""
 
     versions: dict[tuple[int, int], Published | None] = field(default_factory=dict)
-    journeys: dict[int, Row[Any]] = field(default_factory=dict)
-    contacts: dict[int, Row[Any]] = field(default_factory=dict)
+    journeys: dict[int, Any] = field(default_factory=dict)
+    contacts: dict[int, Any] = field(default_factory=dict)
     sent: dict[tuple[int, int], int] = field(default_factory=dict)  # (days, contact) -> n
     splits: dict[tuple[int, int], dict[str, int]] = field(default_factory=dict)
 
@@ -179,8 +179,9 @@ def _load(uow: UnitOfWork, rows: Sequence[Row[Any]], now: datetime) -> _Loaded:
     )
     if has_split:
         for journey_id, contact_id, tile_id, branch in session.execute(
-            select(SPLITS.c.journey_id, SPLITS.c.contact_id, SPLITS.c.tile_id, SPLITS.c.branch)
-            .where(SPLITS.c.journey_id.in_(journey_ids), SPLITS.c.contact_id.in_(contact_ids))
+            select(
+                SPLITS.c.journey_id, SPLITS.c.contact_id, SPLITS.c.tile_id, SPLITS.c.branch
+            ).where(SPLITS.c.journey_id.in_(journey_ids), SPLITS.c.contact_id.in_(contact_ids))
         ):
             loaded.splits.setdefault((journey_id, contact_id), {})[tile_id] = branch
     return loaded
@@ -318,7 +319,9 @@ class _Carrier:
                         "branch": command.branch,
                     }
                 )
-            elif isinstance(command, CreateLead | UpdateField | CreateTask | CallWebhook | RunAction):
+            elif isinstance(
+                command, CreateLead | UpdateField | CreateTask | CallWebhook | RunAction
+            ):
                 detail[command.tile_id] = self._guarded(row, version, command)
 
     def _message(self, row: Row[Any], version: Published, command: SendEmail) -> MessageRequest:
@@ -368,8 +371,9 @@ def _lead_of(uow: UnitOfWork, contact_id: int, journey_id: int) -> Any:
     return uow.session.scalar(
         select(Lead)
         .where(Lead.parent_contact_id == contact_id, Lead.merged_into_id.is_(None))
-        .order_by((Lead.journey_id == journey_id).desc(), (Lead.status == "open").desc(),
-                  Lead.id.desc())
+        .order_by(
+            (Lead.journey_id == journey_id).desc(), (Lead.status == "open").desc(), Lead.id.desc()
+        )
         .limit(1)
     )
 

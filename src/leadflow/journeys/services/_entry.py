@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Integer,
     Select,
+    Table,
     and_,
     exists,
     func,
@@ -37,9 +38,10 @@ from leadflow.lib.clock import utcnow
 from leadflow.registry.sql import table_for
 from leadflow.segments.models import SegmentMembership
 
-POSITIONS = JourneyPosition.__table__
-STEPS = JourneyStep.__table__
-MEMBERS = SegmentMembership.__table__
+POSITIONS = cast(Table, JourneyPosition.__table__)
+STEPS = cast(Table, JourneyStep.__table__)
+MEMBERS = cast(Table, SegmentMembership.__table__)
+JOURNEYS_TABLE = cast(Table, Journey.__table__)
 ACTIVE = [status.value for status in domain.ACTIVE]
 IN_CHUNK = 500
 
@@ -106,9 +108,7 @@ def _entering(
         conditions.append(~exists().where(same, mine.c.status.in_(ACTIVE)))
         days = settings.reentry_after_days or 0
         if days:
-            conditions.append(
-                ~exists().where(same, mine.c.ended_at > now - timedelta(days=days))
-            )
+            conditions.append(~exists().where(same, mine.c.ended_at > now - timedelta(days=days)))
         if settings.reentry_cap is not None:
             count = select(func.count()).where(same).scalar_subquery()
             conditions.append(count < settings.reentry_cap)
@@ -251,8 +251,4 @@ def live_journeys(uow: UnitOfWork) -> list[tuple[Journey, JourneySettings]]:
 
 def journeys_with_goal(uow: UnitOfWork, goal: str) -> list[int]:
     """Live or stopped journeys whose goal (in any published version) is `goal`."""
-    return [
-        journey.id
-        for journey, settings in live_journeys(uow)
-        if settings.goal == goal
-    ]
+    return [journey.id for journey, settings in live_journeys(uow) if settings.goal == goal]

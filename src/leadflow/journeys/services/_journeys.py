@@ -90,9 +90,9 @@ def _check_references(
     ]
     if settings.suppression_segment_id is not None:
         segments.append(("settings.suppression_segment_id", settings.suppression_segment_id))
-    if settings.start_event is not None and settings.start_event.kind == "segment_entered":
-        if settings.start_event.id is not None:
-            segments.append(("settings.start_event.id", settings.start_event.id))
+    start = settings.start_event
+    if start is not None and start.kind == "segment_entered" and start.id is not None:
+        segments.append(("settings.start_event.id", start.id))
     for path, segment_id in segments:
         try:
             get_segment(session, segment_id)
@@ -126,7 +126,8 @@ def _check_references(
                 raise
             if not found.writable or found.derived:
                 raise ValidationFailed(
-                    f"{found.label} cannot be set", code=ErrorCode.INVALID_VALUE,
+                    f"{found.label} cannot be set",
+                    code=ErrorCode.INVALID_VALUE,
                     field=f"{path}.field",
                 )
             if tile.value is not None:
