@@ -30,9 +30,7 @@ def routers() -> list[APIRouter]:
         container = container_of(request)
         with container.read_session() as session:
             return {
-                "items": [
-                    services.journey_public(item) for item in services.list_journeys(session)
-                ]
+                "items": [services.journey_public(item) for item in services.list_journeys(session)]
             }
 
     @router.post(
@@ -168,9 +166,7 @@ def routers() -> list[APIRouter]:
         container = container_of(request)
         with container.read_session() as session:
             return {
-                "items": [
-                    item.public() for item in services.contact_journeys(session, contact_id)
-                ]
+                "items": [item.public() for item in services.contact_journeys(session, contact_id)]
             }
 
     return [router, contacts]
