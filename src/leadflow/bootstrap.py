@@ -49,6 +49,7 @@ CONCEPT_MODULES = (
     "leadflow.segments.wiring",
     "leadflow.segments.tasks",
     "leadflow.imports.tasks",
+    "leadflow.emails.tasks",
     # Last: automation subscribes to every event the modules above declared.
     "leadflow.automation.wiring",
 )
