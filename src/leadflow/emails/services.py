@@ -411,22 +411,23 @@ def message_public(message: EmailMessage) -> dict[str, Any]:
     }
 
 
+STAT_NAMES = ("queued", "sent", "skipped", "bounced", "failed", "opened", "clicked")
+
+
+def empty_stats() -> dict[str, int]:
+    return dict.fromkeys(STAT_NAMES, 0)
+
+
 def template_stats(
     session: Session, template_ids: Collection[int] | None = None
 ) -> dict[int, dict[str, int]]:
-    """Per template: queued, sent, skipped, bounced, failed, opened (messages opened at
-    least once) and clicked (messages with a click)."""
+    """Per template: messages queued, sent, skipped, bounced, failed and opened (at least
+    once), and contacts who clicked."""
     conditions = [MESSAGES.c.template_id.in_(sorted(template_ids))] if template_ids else []
     stats: dict[int, dict[str, int]] = {}
 
     def entry(template_id: int) -> dict[str, int]:
-        return stats.setdefault(
-            int(template_id),
-            {
-                name: 0
-                for name in ("queued", "sent", "skipped", "bounced", "failed", "opened", "clicked")
-            },
-        )
+        return stats.setdefault(int(template_id), empty_stats())
 
     for template_id, status, count in session.execute(
         select(MESSAGES.c.template_id, MESSAGES.c.status, func.count())

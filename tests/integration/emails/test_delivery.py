@@ -88,7 +88,9 @@ def test_consent_and_do_not_email_are_read_at_send_time(
     with mail_container.uow() as uow:
         queue_messages(
             [
-                MessageRequest(template_id, contact_id, f"k{contact_id}", minimum_consent="marketing")
+                MessageRequest(
+                    template_id, contact_id, f"k{contact_id}", minimum_consent="marketing"
+                )
                 for contact_id in (allowed, blocked, no_consent)
             ],
             uow=uow,

@@ -45,7 +45,10 @@ def test_a_worker_killed_mid_batch_leaves_nothing_sent_twice_or_lost(
     quiet = make_container(huey_immediate=False)  # queue only: no delivery after commit
     with quiet.uow() as uow:
         queue_messages(
-            [MessageRequest(template_id, contact_id, f"kill:{contact_id}") for contact_id in contacts],
+            [
+                MessageRequest(template_id, contact_id, f"kill:{contact_id}")
+                for contact_id in contacts
+            ],
             uow=uow,
         )
         uow.commit()

@@ -342,6 +342,7 @@ def api_routers() -> list[APIRouter]:
         automation,
         capture,
         duplicates,
+        emails,
         imports,
         jobs,
         linkedin,
@@ -369,5 +370,6 @@ def api_routers() -> list[APIRouter]:
         *imports.routers(),
         *duplicates.routers(),
         *activities.routers(),
+        *emails.routers(),
         outbox.router,
     ]
