@@ -305,3 +305,32 @@ def test_an_unknown_segment_is_refused_naming_the_setting(container: Container) 
             "Bad", None, {"exclusion_segment_ids": [5, 404]}, definition, uow=uow
         )
     assert caught.value.field == "settings.exclusion_segment_ids[0]"
+
+
+def test_event_starts_let_contacts_in_when_the_event_happens(container: Container) -> None:
+    from tests.integration.journeys.helpers import record
+
+    submitter, other_form, joiner = make_contacts(container, 3)
+    watched = make_segment(container, [], name="Webinar")
+    on_form = make_journey(
+        container,
+        [{"id": "done", "kind": "end"}],
+        start_event={"kind": "form_submitted", "id": 12},
+    )
+    on_segment = make_journey(
+        container,
+        [{"id": "done", "kind": "end"}],
+        start_event={"kind": "segment_entered", "id": watched},
+    )
+    record(container, submitter, "form_submitted", target_id="12")
+    record(container, other_form, "form_submitted", target_id="13")
+    add_to_segment(container, watched, [joiner])
+    assert [p.contact_id for p in positions(container, on_form)] == [submitter]
+    assert [p.contact_id for p in positions(container, on_segment)] == [joiner]
+
+
+def test_a_journey_with_no_audience_cannot_go_live(container: Container) -> None:
+    journey = make_journey(container, [{"id": "done", "kind": "end"}], live=False)
+    with container.uow() as uow, pytest.raises(ValidationFailed) as caught:
+        services.go_live(journey, uow=uow)
+    assert caught.value.field == "settings.audience_segment_ids"
