@@ -181,7 +181,7 @@ def merge_values(
 
 class _TextParser(HTMLParser):
     BLOCKS = frozenset(
-        {"p", "div", "br", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "li", "table", "hr"}
+        {"p", "div", "br", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "hr", "ul", "ol"}
     )
     SKIP = frozenset({"style", "script", "head", "title"})
 
@@ -197,7 +197,7 @@ class _TextParser(HTMLParser):
         elif tag in self.BLOCKS:
             self.parts.append("\n")
         if tag == "li":
-            self.parts.append("- ")
+            self.parts.append("\n- ")
         if tag == "a":
             self._href.append(dict(attrs).get("href"))
 
