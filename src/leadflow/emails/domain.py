@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from html import escape, unescape
 from html.parser import HTMLParser
 from typing import Any
@@ -299,9 +300,14 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+@lru_cache(maxsize=16)
+def _key(secret: str, kind: str) -> bytes:
+    # One key per kind of link: an open token is no click token.
+    return hashlib.sha256(f"leadflow.emails.{kind}:{secret}".encode()).digest()
+
+
 def _mac(secret: str, kind: str, body: bytes) -> bytes:
-    key = hashlib.sha256(f"leadflow.emails.{kind}:{secret}".encode()).digest()
-    return hmac.new(key, body, hashlib.sha256).digest()[:16]
+    return hmac.new(_key(secret, kind), body, hashlib.sha256).digest()[:16]
 
 
 def sign_token(secret: str, token: Token) -> str:
