@@ -334,3 +334,21 @@ def test_a_journey_with_no_audience_cannot_go_live(container: Container) -> None
     with container.uow() as uow, pytest.raises(ValidationFailed) as caught:
         services.go_live(journey, uow=uow)
     assert caught.value.field == "settings.audience_segment_ids"
+
+
+def test_the_frequency_cap_holds_across_journeys_stepping_in_one_batch(
+    container: Container,
+) -> None:
+    [contact] = make_contacts(container, 1)
+    template = make_template(container)
+    segment = make_segment(container, [contact])
+    for _ in range(2):
+        make_journey(
+            container,
+            [{"id": "mail", "kind": "send_email", "template_id": template}],
+            audience_segment_ids=[segment],
+            frequency_cap={"messages": 1, "days": 7},
+        )
+    advance(container)
+    assert sorted(outcome for _, outcome, _ in history(container, contact)) == ["capped", "sent"]
+    assert len(messages(container)) == 1
