@@ -43,6 +43,7 @@ from leadflow.journeys.domain import (
     UpdateField,
 )
 from leadflow.journeys.models import Journey, JourneyAccountLead, JourneySplit
+from leadflow.journeys.schemas import WaitTile
 from leadflow.journeys.services._entry import ACTIVE, POSITIONS, STEPS
 from leadflow.journeys.services._journeys import JourneyStatus, Published, published
 from leadflow.lib.clock import utcnow
@@ -151,20 +152,26 @@ def _load(uow: UnitOfWork, rows: Sequence[Row[Any]], now: datetime) -> _Loaded:
         )
     }
     contact_ids = sorted({row.contact_id for row in rows})
-    contacts = table_for("contact")
-    loaded.contacts = {
-        row.id: row
-        for row in session.execute(
-            select(
-                contacts.c.id,
-                contacts.c.account_id,
-                contacts.c.first_name,
-                contacts.c.last_name,
-                contacts.c.email,
-                contacts.c.custom,
-            ).where(contacts.c.id.in_(contact_ids))
-        )
-    }
+    versions = [version for version in loaded.versions.values() if version is not None]
+    # The contacts' rows only when a step may need them: a time zone for a window, or
+    # names and accounts for commands. A journey that only sends and waits skips them.
+    zoned = any(_has_window(version) for version in versions)
+    acting = any(tile.kind in _ACTING for version in versions for tile in version.definition.tiles)
+    if zoned or acting:
+        contacts = table_for("contact")
+        columns = [
+            contacts.c.id,
+            contacts.c.account_id,
+            contacts.c.first_name,
+            contacts.c.last_name,
+            contacts.c.email,
+        ]
+        if zoned:
+            columns.append(contacts.c.custom)
+        loaded.contacts = {
+            row.id: row
+            for row in session.execute(select(*columns).where(contacts.c.id.in_(contact_ids)))
+        }
     caps = {
         version.settings.frequency_cap.days
         for version in loaded.versions.values()
@@ -189,10 +196,19 @@ def _load(uow: UnitOfWork, rows: Sequence[Row[Any]], now: datetime) -> _Loaded:
     return loaded
 
 
+_ACTING = {"create_lead", "update_field", "create_task", "webhook", "action"}
+
+
+def _has_window(version: Published) -> bool:
+    return version.settings.send_window is not None or any(
+        isinstance(tile, WaitTile) and tile.window is not None for tile in version.definition.tiles
+    )
+
+
 def _context(loaded: _Loaded, row: Row[Any], version: Published) -> ContactContext:
     settings = version.settings
     contact = loaded.contacts.get(row.contact_id)
-    custom = (contact.custom if contact is not None else None) or {}
+    custom = getattr(contact, "custom", None) or {}
     time_zone = custom.get("time_zone") if isinstance(custom, dict) else None
     cap = settings.frequency_cap
     splits = loaded.splits.get((row.journey_id, row.contact_id), {})
