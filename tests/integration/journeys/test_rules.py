@@ -362,6 +362,7 @@ def test_the_send_window_reads_the_contacts_own_time_zone_when_known(
     with container.uow() as uow:
         add_custom_field({"entity": "contact", "name": "time_zone", "type": "text"}, uow=uow)
         uow.commit()
+    container.relay.drain()  # the registry learns the new field
     [tokyo] = make_contacts(container, 1, custom={"time_zone": "Asia/Tokyo"})
     [paris] = make_contacts(container, 1, email="p@example.test")
     template = make_template(container)
