@@ -21,7 +21,9 @@ from leadflow.cli.jobs import jobs_app
 from leadflow.cli.process import process_app
 from leadflow.cli.scoring import scoring_app
 from leadflow.duplicates.cli import duplicates_app
+from leadflow.emails.cli import emails_app
 from leadflow.imports.cli import import_app
+from leadflow.journeys.cli import journeys_app
 from leadflow.lib.cli_output import plain_help
 from leadflow.linkedin.cli import linkedin_app
 from leadflow.segments.cli import segments_app
@@ -48,6 +50,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(linkedin_app, name="linkedin")
 app.add_typer(duplicates_app, name="duplicates")
 app.add_typer(activities_app, name="activities")
+app.add_typer(journeys_app, name="journeys")
+app.add_typer(emails_app, name="emails")
 
 
 def main() -> None:  # pragma: no cover - entry point

@@ -44,7 +44,11 @@ def serve(
     if relay:
         container.start_relay()
     consumer = None
+    catcher = None
     if with_worker:
+        from leadflow.emails.catcher import start_catcher
+
+        catcher = start_catcher(container)
         # Huey's consumer installs signal handlers, so it starts here on the main
         # thread; uvicorn then installs its own and we stop the consumer after it.
         consumer = container.queue.consumer(workers=2)
@@ -60,6 +64,8 @@ def serve(
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
+        if catcher is not None:
+            catcher.stop()
         container.close()
 
 

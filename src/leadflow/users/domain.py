@@ -65,6 +65,13 @@ class Permission(StrEnum):
     SYSTEM_ADMIN = "system:admin"
     # File imports of contacts, accounts and leads (and undoing them).
     IMPORTS_RUN = "imports:run"
+    # Journeys: reading them, their counts and contacts' journey history; building,
+    # going live, stopping.
+    JOURNEYS_READ = "journeys:read"
+    JOURNEYS_WRITE = "journeys:write"
+    # Emails: templates, messages, stats, the mail catcher; editing, previews and test sends.
+    EMAILS_READ = "emails:read"
+    EMAILS_WRITE = "emails:write"
 
 
 _READ_RECORDS = {
@@ -98,6 +105,10 @@ _MARKETING_ASSETS = {
     Permission.SEGMENTS_WRITE,
     Permission.IMPORTS_RUN,
     Permission.LINKEDIN_ADMIN,
+    Permission.JOURNEYS_READ,
+    Permission.JOURNEYS_WRITE,
+    Permission.EMAILS_READ,
+    Permission.EMAILS_WRITE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -32,6 +32,9 @@ RATE_LIMITED = {
 }
 # Policy, pinned: the operations whose services refuse a write with 409.
 CONFLICTS = {
+    ("post", "/api/v1/emails/templates"),
+    ("patch", "/api/v1/emails/templates/{template_id}"),
+    ("delete", "/api/v1/emails/templates/{template_id}"),
     ("put", "/api/v1/imports/{import_id}/mapping"),
     ("post", "/api/v1/imports/{import_id}/run"),
     ("post", "/api/v1/imports/{import_id}/undo"),
@@ -68,6 +71,9 @@ CONFLICTS = {
       ("go-live", "stop", "build", "members", "members/remove")),
     ("post", "/api/v1/linkedin/connections"),
     ("delete", "/api/v1/linkedin/strategies/{strategy_id}"),
+    ("delete", "/api/v1/journeys/{journey_id}"),
+    *(("post", f"/api/v1/journeys/{{journey_id}}/{verb}") for verb in
+      ("go-live", "stop", "resume")),
 }  # fmt: skip
 # 404s that no integer path id implies: an id in the body, a key in the path, a missing run.
 OTHER_NOT_FOUND = {
@@ -81,6 +87,8 @@ OTHER_NOT_FOUND = {
     ("put", "/api/v1/org-settings/{key}"),
     ("get", "/api/v1/processes/{key}/export"),
     ("delete", "/api/v1/fields/{entity}/{name}"),
+    # The template and contact to preview are ids in the body.
+    ("post", "/api/v1/emails/preview"),
 }
 
 

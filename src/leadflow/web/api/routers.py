@@ -343,8 +343,10 @@ def api_routers() -> list[APIRouter]:
         capture,
         dashboard,
         duplicates,
+        emails,
         imports,
         jobs,
+        journeys,
         linkedin,
         outbox,
         process,
@@ -375,5 +377,7 @@ def api_routers() -> list[APIRouter]:
         *imports.routers(),
         *duplicates.routers(),
         *activities.routers(),
+        *journeys.routers(),
+        *emails.routers(),
         outbox.router,
     ]

@@ -79,6 +79,7 @@ def pages_router() -> APIRouter:
         capture,
         dashboard,
         duplicates,
+        emails,
         imports,
         jobs,
         linkedin,
@@ -103,6 +104,7 @@ def pages_router() -> APIRouter:
         *duplicates.routers(),
         *activities.routers(),
         saved_views.router,
+        *emails.routers(),
     ):
         router.include_router(feature_pages)
     return router

@@ -1,0 +1,1 @@
+"""Customer journeys: nurture that sends, waits, branches and creates leads."""
