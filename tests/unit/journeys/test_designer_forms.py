@@ -172,7 +172,7 @@ def test_tiles_read_in_words_with_names_not_ids() -> None:
         "If opened 'Welcome' or submitted 'Contact us' or clicked any email within 3 days, else no"
     )
     assert describe_tile({"kind": "send_email", "template_id": 5}, NAMES) == "Send 'Reminder'"
-    assert describe_tile(wait, NAMES) == "Wait 90 minutes, released Mon, Fri 9:00–17:00"
+    assert describe_tile(wait, NAMES) == "Wait 90 minutes, released Mon, Fri 9:00 to 17:00"
     assert describe_tile(task, NAMES) == "Task 'Call' for Grace Hopper"
     assert (
         describe_tile(

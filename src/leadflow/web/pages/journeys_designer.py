@@ -385,7 +385,8 @@ def describe_tile(tile: Mapping[str, Any], names: Mapping[str, Any]) -> str:
         window = tile.get("window")
         if window:
             days = ", ".join(WEEKDAYS[d] for d in sorted(window.get("weekdays") or []))
-            text += f", released {days} {window.get('start_hour')}:00–{window.get('end_hour')}:00"
+            hours = f"{window.get('start_hour')}:00 to {window.get('end_hour')}:00"
+            text += f", released {days} {hours}"
         return text
     if kind == "condition":
         joiner = " or " if tile.get("any_of", True) else " and "
@@ -407,7 +408,8 @@ def describe_tile(tile: Mapping[str, Any], names: Mapping[str, Any]) -> str:
         labels = {f["name"]: f["label"] for f in names["fields"].get(entity, [])}
         field = labels.get(str(tile.get("field")), tile.get("field"))
         value = tile.get("value")
-        return f"Set {humanize(entity)}: {field} to {value if value not in (None, '') else '(empty)'}"
+        shown = value if value not in (None, "") else "(empty)"
+        return f"Set {humanize(entity)}: {field} to {shown}"
     if kind == "create_task":
         owner = {
             "journey_owner": "the journey's owner",
