@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from leadflow.errors import ValidationFailed
 from leadflow.journeys.schemas import JourneyDefinition, JourneySettings
@@ -33,7 +33,7 @@ NAMES: dict[str, Any] = {
 
 
 def _form(**values: Any) -> FormData:
-    items: list[tuple[str, str]] = []
+    items: list[tuple[str, str | UploadFile]] = []
     for key, value in values.items():
         for one in value if isinstance(value, list) else [value]:
             items.append((key, str(one)))
@@ -184,7 +184,7 @@ def test_tiles_read_in_words_with_names_not_ids() -> None:
 
 
 def test_tile_rows_follow_the_flow_and_split_results_give_each_branch_its_share() -> None:
-    definition = {
+    definition: dict[str, Any] = {
         "start": "split1",
         "tiles": [
             {"id": "end1", "kind": "end"},
@@ -200,7 +200,10 @@ def test_tile_rows_follow_the_flow_and_split_results_give_each_branch_its_share(
             },
         ],
     }
-    counts = {"split1": {"active": 0, "passed": 10, "branches": [6, 4]}, "mail": {"active": 2}}
+    counts: dict[str, dict[str, Any]] = {
+        "split1": {"active": 0, "passed": 10, "branches": [6, 4]},
+        "mail": {"active": 2},
+    }
 
     rows = tile_rows(definition, NAMES, counts, {"mail": "Pick an email"})
 
