@@ -691,8 +691,10 @@
     general.forEach(function (problem) {
       root.appendChild(el("p", { className: "field-error jf-error", role: "alert", text: problem.message }));
     });
-    root.appendChild(el("div", { className: "jf-start", text: "Contacts enter" }));
-    root.appendChild(chainView(startSlot, "at the start", {}));
+    root.appendChild(el("div", { className: "jf-canvas" }, [
+      el("div", { className: "jf-start", text: "Contacts enter" }),
+      chainView(startSlot, "at the start", {})
+    ]));
   }
 
   function focusTile(id) {
@@ -1196,4 +1198,8 @@
   sync();
   render();
   renderPanel();
+  // A flow wider than its box opens on its trunk (the start), not its left edge.
+  if (root.scrollWidth > root.clientWidth) {
+    root.scrollLeft = (root.scrollWidth - root.clientWidth) / 2;
+  }
 })();
