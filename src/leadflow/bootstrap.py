@@ -49,6 +49,8 @@ CONCEPT_MODULES = (
     "leadflow.segments.wiring",
     "leadflow.segments.tasks",
     "leadflow.imports.tasks",
+    "leadflow.journeys.wiring",
+    "leadflow.journeys.tasks",
     # Last: automation subscribes to every event the modules above declared.
     "leadflow.automation.wiring",
 )

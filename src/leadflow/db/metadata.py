@@ -4,8 +4,10 @@
 import leadflow.activities.models
 import leadflow.automation.models
 import leadflow.capture.models
+import leadflow.emails.models
 import leadflow.imports.models
 import leadflow.jobs.models
+import leadflow.journeys.models
 import leadflow.linkedin.models
 import leadflow.matching.models
 import leadflow.process.models

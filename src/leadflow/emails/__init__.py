@@ -1,0 +1,1 @@
+"""Emails: templates, rendering, delivery over SMTP, tracking, unsubscribe, the mail catcher."""

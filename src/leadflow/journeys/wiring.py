@@ -1,0 +1,188 @@
+"""Wires journeys into a container: the batch handlers that let contacts in and out and
+hand interactions to the condition tiles waiting for them.
+
+- A contact entering a segment enters the live journeys whose audience it joined
+  (checked again against the audience, so an intersection holds), or whose start
+  is "segment entered"; entering a journey's suppression segment makes it leave.
+- Interactions reach the if/then tiles their contact (or, per account, a contact of
+  its account) waits on; a submitted form can also start a journey or be its goal.
+- A lead becoming sales-ready or qualified can start a journey or be its goal.
+Idempotent: entry rules admit nobody twice, and a redelivered interaction finds the
+position already moved on (or its check already matched).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from leadflow.bus import Delivery
+from leadflow.interactions.events import InteractionRecorded
+from leadflow.interactions.models import Interaction
+from leadflow.journeys import services
+from leadflow.journeys.domain import Observed
+from leadflow.leads.events import LeadSalesReady
+from leadflow.leads.models import Lead
+from leadflow.sales.events import LeadQualified
+from leadflow.segments.events import ContactEnteredSegment
+
+if TYPE_CHECKING:
+    from leadflow.bootstrap import Container
+
+EMAIL_KINDS = ("email_sent", "email_opened", "email_clicked", "email_bounced")
+
+
+def _parents(session: Any, lead_ids: set[int]) -> dict[int, int]:
+    ordered = sorted(lead_ids)
+    found: dict[int, int] = {}
+    for start in range(0, len(ordered), 500):
+        for lead_id, contact_id in session.execute(
+            select(Lead.id, Lead.parent_contact_id).where(
+                Lead.id.in_(ordered[start : start + 500]), Lead.parent_contact_id.is_not(None)
+            )
+        ):
+            found[int(lead_id)] = int(contact_id)
+    return found
+
+
+def _template_of(kind: str, target_id: str | None) -> int | None:
+    if kind in EMAIL_KINDS and target_id and target_id.isdigit():
+        return int(target_id)
+    return None
+
+
+def subscribe(container: Container) -> None:
+    def on_segment_entries(deliveries: Sequence[Delivery]) -> None:
+        """New segment members enter journeys; suppression segment members leave."""
+        by_segment: dict[int, set[int]] = {}
+        for each in deliveries:
+            item = each.event
+            if isinstance(item, ContactEnteredSegment):
+                by_segment.setdefault(item.segment_id, set()).add(item.contact_id)
+        if not by_segment:
+            return
+        with container.uow() as uow:
+            journeys = services.live_journeys(uow)
+            if not journeys:
+                return
+            changed = 0
+            for journey, settings in journeys:
+                joined: set[int] = set()
+                started: set[int] = set()
+                for segment_id in settings.audience_segment_ids:
+                    joined |= by_segment.get(segment_id, set())
+                start = settings.start_event
+                if start is not None and start.kind == "segment_entered":
+                    for segment_id, contact_ids in by_segment.items():
+                        if start.id is None or start.id == segment_id:
+                            started |= contact_ids
+                suppressed = by_segment.get(settings.suppression_segment_id or 0, set())
+                if suppressed:
+                    changed += services.exit_contacts(uow, [journey.id], suppressed, "suppressed")
+                if joined:
+                    changed += services.enter_contacts(uow, journey, joined, from_audience=True)
+                if started - joined:
+                    changed += services.enter_contacts(
+                        uow, journey, started - joined, from_audience=False
+                    )
+            if changed:
+                uow.commit()
+
+    def on_interactions(deliveries: Sequence[Delivery]) -> None:
+        """Interactions reach waiting conditions; form submissions start or end journeys."""
+        recorded = [
+            each.event for each in deliveries if isinstance(each.event, InteractionRecorded)
+        ]
+        if not recorded:
+            return
+        with container.uow() as uow:
+            clicks = [item.interaction_id for item in recorded if item.kind == "email_clicked"]
+            urls: dict[int, str] = {}
+            if clicks:
+                for interaction_id, data in uow.session.execute(
+                    select(Interaction.id, Interaction.data).where(Interaction.id.in_(clicks))
+                ):
+                    if isinstance(data, dict) and data.get("url"):
+                        urls[int(interaction_id)] = str(data["url"])
+            seen: dict[int, list[Observed]] = {}
+            for item in recorded:
+                seen.setdefault(item.contact_id, []).append(
+                    Observed(
+                        kind=item.kind,
+                        occurred_at=item.occurred_at,
+                        template_id=_template_of(item.kind, item.target_id),
+                        url=urls.get(item.interaction_id),
+                        target_id=item.target_id,
+                    )
+                )
+            result = services.observe(uow, seen)
+            changed = result.moved
+            forms = [item for item in recorded if item.kind == "form_submitted"]
+            if forms:
+                changed += _form_starts_and_goals(uow, forms)
+            if changed:
+                uow.commit()
+
+    def _form_starts_and_goals(uow: Any, forms: list[InteractionRecorded]) -> int:
+        changed = 0
+        contacts = {item.contact_id for item in forms}
+        goal = services.journeys_with_goal(uow, "form_submitted")
+        if goal:
+            changed += services.exit_contacts(uow, goal, contacts, "goal")
+        for journey, settings in services.live_journeys(uow):
+            start = settings.start_event
+            if start is None or start.kind != "form_submitted":
+                continue
+            chosen = {
+                item.contact_id
+                for item in forms
+                if start.id is None or item.target_id == str(start.id)
+            }
+            if chosen:
+                changed += services.enter_contacts(uow, journey, chosen, from_audience=False)
+        return changed
+
+    def on_leads(deliveries: Sequence[Delivery]) -> None:
+        """A lead sales-ready or qualified: the goal of some journeys, the start of others."""
+        ready: set[int] = set()
+        qualified_contacts: set[int] = set()
+        qualified_leads: set[int] = set()
+        for each in deliveries:
+            item = each.event
+            if isinstance(item, LeadSalesReady):
+                ready.add(item.lead_id)
+            elif isinstance(item, LeadQualified):
+                if item.contact_id is not None:
+                    qualified_contacts.add(item.contact_id)
+                else:
+                    qualified_leads.add(item.lead_id)
+        with container.uow() as uow:
+            journeys = services.live_journeys(uow)
+            if not journeys:
+                return
+            parents = _parents(uow.session, ready | qualified_leads)
+            ready_contacts = {parents[lead] for lead in ready if lead in parents}
+            qualified_contacts |= {parents[lead] for lead in qualified_leads if lead in parents}
+            changed = 0
+            for journey, settings in journeys:
+                if settings.goal == "lead_sales_ready" and ready_contacts:
+                    changed += services.exit_contacts(uow, [journey.id], ready_contacts, "goal")
+                if settings.goal == "lead_qualified" and qualified_contacts:
+                    changed += services.exit_contacts(uow, [journey.id], qualified_contacts, "goal")
+                start = settings.start_event
+                if start is not None and start.kind == "lead_sales_ready" and ready_contacts:
+                    changed += services.enter_contacts(
+                        uow, journey, ready_contacts, from_audience=False
+                    )
+            if changed:
+                uow.commit()
+
+    container.bus.subscribe_batch(
+        (ContactEnteredSegment,), on_segment_entries, name="journeys.segment_entries"
+    )
+    container.bus.subscribe_batch(
+        (InteractionRecorded,), on_interactions, name="journeys.interactions"
+    )
+    container.bus.subscribe_batch((LeadSalesReady, LeadQualified), on_leads, name="journeys.leads")
