@@ -16,7 +16,6 @@ from leadflow.web.pages.journeys_designer import (
     error_target,
     settings_from_form,
     settings_view,
-    split_results,
     tile_rows,
 )
 
@@ -183,7 +182,7 @@ def test_tiles_read_in_words_with_names_not_ids() -> None:
     )
 
 
-def test_tile_rows_follow_the_flow_and_split_results_give_each_branch_its_share() -> None:
+def test_tile_rows_follow_the_flow_with_counts_and_errors() -> None:
     definition: dict[str, Any] = {
         "start": "split1",
         "tiles": [
@@ -201,18 +200,14 @@ def test_tile_rows_follow_the_flow_and_split_results_give_each_branch_its_share(
         ],
     }
     counts: dict[str, dict[str, Any]] = {
-        "split1": {"active": 0, "passed": 10, "branches": [6, 4]},
+        "split1": {"active": 0, "passed": 10, "branch_0": 6, "branch_1": 4},
         "mail": {"active": 2},
     }
 
     rows = tile_rows(definition, NAMES, counts, {"mail": "Pick an email"})
 
     assert [row["id"] for row in rows] == ["split1", "mail", "end1"]
+    assert rows[0]["title"] == "Subject test"
     assert rows[0]["outcome"] == "Long: 6 · Short: 4"
     assert rows[1]["active"] == 2 and rows[1]["error"] == "Pick an email"
-    [result] = split_results(definition["tiles"], counts)
-    assert result["title"] == "Subject test"
-    assert [(b["label"], b["count"], b["share"]) for b in result["branches"]] == [
-        ("Long", 6, "60%"),
-        ("Short", 4, "40%"),
-    ]
+    assert rows[2]["summary"] == "Leave the journey"

@@ -17,12 +17,15 @@ from typing import Any, TypeVar
 from markupsafe import Markup
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from leadflow.automation.actions import ACTIONS
 from leadflow.contacts.domain import Consent
 from leadflow.errors import ValidationFailed
+from leadflow.journeys.domain import ACTIVE, PositionStatus
+from leadflow.journeys.models import JourneyPosition
 from leadflow.registry.domain import FieldType, Registry
 from leadflow.users.services import list_users
 from leadflow.web.pages.display import humanize
@@ -274,6 +277,34 @@ def error_target(field: str | None, definition: Any) -> tuple[str | None, str | 
     return None, None
 
 
+# --- reads the pages need beside the services ------------------------------------------
+
+
+def journey_totals(session: Session, journey_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Per journey: entries so far, contacts on their way now, entries that finished."""
+    if not journey_ids:
+        return {}
+    active = case((JourneyPosition.status.in_([s.value for s in ACTIVE]), 1), else_=0)
+    done = case((JourneyPosition.status == PositionStatus.DONE.value, 1), else_=0)
+    rows = session.execute(
+        select(JourneyPosition.journey_id, func.count(), func.sum(active), func.sum(done))
+        .where(JourneyPosition.journey_id.in_(list(journey_ids)))
+        .group_by(JourneyPosition.journey_id)
+    )
+    return {
+        int(journey_id): {
+            "entered": int(entered),
+            "active": int(on_way or 0),
+            "completed": int(finished or 0),
+        }
+        for journey_id, entered, on_way, finished in rows
+    }
+
+
+def user_names(session: Session) -> dict[int, str]:
+    return {user.id: user.name for user in list_users(session)}
+
+
 # --- the lists the panel picks from -------------------------------------------------------
 
 
@@ -445,34 +476,6 @@ def outcome_words(tile: Mapping[str, Any], counts: Mapping[str, Any]) -> str:
             for i, (b, n) in enumerate(zip(branches, numbers, strict=True))
         )
     return ""
-
-
-def split_results(
-    tiles: Sequence[Mapping[str, Any]], counts: Mapping[str, Mapping[str, Any]]
-) -> list[dict[str, Any]]:
-    """Each split's readout: per branch its share, the contacts sent and their part."""
-    results = []
-    for tile in tiles:
-        if tile.get("kind") != "split":
-            continue
-        branches = tile.get("branches") or []
-        numbers = branch_counts(counts.get(str(tile.get("id")), {}), len(branches))
-        total = sum(numbers)
-        results.append(
-            {
-                "title": tile_title(tile),
-                "branches": [
-                    {
-                        "label": b.get("label") or f"Branch {i + 1}",
-                        "percent": b.get("percent"),
-                        "count": n,
-                        "share": f"{round(100 * n / total)}%" if total else "—",
-                    }
-                    for i, (b, n) in enumerate(zip(branches, numbers, strict=True))
-                ],
-            }
-        )
-    return results
 
 
 def tile_rows(
