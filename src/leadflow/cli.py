@@ -511,6 +511,7 @@ def _add_capability_apps() -> None:
     from leadflow.capture.cli import capture_app
     from leadflow.duplicates.cli import duplicates_app
     from leadflow.imports.cli import import_app
+    from leadflow.journeys.cli import journeys_app
     from leadflow.linkedin.cli import linkedin_app
     from leadflow.segments.cli import segments_app
 
@@ -520,6 +521,7 @@ def _add_capability_apps() -> None:
     app.add_typer(linkedin_app, name="linkedin")
     app.add_typer(duplicates_app, name="duplicates")
     app.add_typer(activities_app, name="activities")
+    app.add_typer(journeys_app, name="journeys")
 
 
 _add_capability_apps()

@@ -65,6 +65,10 @@ class Permission(StrEnum):
     SYSTEM_ADMIN = "system:admin"
     # File imports of contacts, accounts and leads (and undoing them).
     IMPORTS_RUN = "imports:run"
+    # Journeys: reading them, their counts and contacts' journey history; building,
+    # going live, stopping.
+    JOURNEYS_READ = "journeys:read"
+    JOURNEYS_WRITE = "journeys:write"
 
 
 _READ_RECORDS = {
@@ -98,6 +102,8 @@ _MARKETING_ASSETS = {
     Permission.SEGMENTS_WRITE,
     Permission.IMPORTS_RUN,
     Permission.LINKEDIN_ADMIN,
+    Permission.JOURNEYS_READ,
+    Permission.JOURNEYS_WRITE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -20,6 +20,7 @@ EXPECTED = {
         "forms:read", "forms:write", "events:read", "events:write", "matching:admin",
         "scoring:admin", "automation:read", "automation:admin", "segments:write",
         "imports:run", "linkedin:admin", "contacts:read_marketing_only",
+        "journeys:read", "journeys:write",
     },
     Role.TELEMARKETER: (READ_RECORDS - {"opportunities:read"}) | {
         "leads:write", "contacts:write", "events:read", "interactions:write",

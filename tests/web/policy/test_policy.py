@@ -63,6 +63,7 @@ GET    /api/v1/contacts/{contact_id}/interactions                               
 GET    /api/v1/contacts/{contact_id}/leads                                                x x x x x
 POST   /api/v1/contacts/{contact_id}/notes                                                x x x x x
 GET    /api/v1/contacts/{contact_id}/segments                                             x x x x x
+GET    /api/v1/contacts/{contact_id}/journeys                                             x x . . .
 DELETE /api/v1/contacts/{record_id}                                                       x x x x x
 GET    /api/v1/contacts/{record_id}                                                       x x x x x
 PATCH  /api/v1/contacts/{record_id}                                                       x x x x x
@@ -105,6 +106,16 @@ GET    /api/v1/interactions/{interaction_id}                                    
 GET    /api/v1/jobs                                                                       x x x x x
 GET    /api/v1/jobs/{job_id}                                                              x x x x x
 POST   /api/v1/jobs/{job_id}/cancel                                                       x x x x x
+GET    /api/v1/journeys                                                                   x x . . .
+POST   /api/v1/journeys                                                                   x x . . .
+DELETE /api/v1/journeys/{journey_id}                                                      x x . . .
+GET    /api/v1/journeys/{journey_id}                                                      x x . . .
+PATCH  /api/v1/journeys/{journey_id}                                                      x x . . .
+GET    /api/v1/journeys/{journey_id}/counts                                               x x . . .
+POST   /api/v1/journeys/{journey_id}/go-live                                              x x . . .
+POST   /api/v1/journeys/{journey_id}/resume                                               x x . . .
+GET    /api/v1/journeys/{journey_id}/splits                                               x x . . .
+POST   /api/v1/journeys/{journey_id}/stop                                                 x x . . .
 GET    /api/v1/leads                                                                      x x x x x
 POST   /api/v1/leads                                                                      x x x x x
 POST   /api/v1/leads/with-contact                                                         x x x x x

@@ -344,6 +344,7 @@ def api_routers() -> list[APIRouter]:
         duplicates,
         imports,
         jobs,
+        journeys,
         linkedin,
         outbox,
         process,
@@ -369,5 +370,6 @@ def api_routers() -> list[APIRouter]:
         *imports.routers(),
         *duplicates.routers(),
         *activities.routers(),
+        *journeys.routers(),
         outbox.router,
     ]
