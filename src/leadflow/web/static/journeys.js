@@ -1168,7 +1168,7 @@
         if (!data) {
           return;
         }
-        counts = data.counts || data;
+        counts = data.tiles || data.counts || data;
         var stamp = document.getElementById("journey-counts-time");
         if (stamp) {
           stamp.textContent = "Counts at " + new Date().toLocaleTimeString();
