@@ -351,6 +351,7 @@
     selected = tile.id;
     sync();
     render();
+    renderPanel();
     focusTile(tile.id);
   }
 
@@ -502,6 +503,8 @@
           }
         });
         return label;
+      case "end":
+        return "Contacts finish here";
       default:
         return "";
     }
@@ -724,8 +727,16 @@
     }
   }
 
+  var loaded = null;
   function sync() {
     hidden.value = JSON.stringify(definition);
+    if (loaded === null) {
+      loaded = hidden.value;
+    }
+  }
+
+  function edited() {
+    return loaded !== null && hidden.value !== loaded;
   }
 
   // --- the panel: one tile's settings -----------------------------------------------------
@@ -1090,7 +1101,7 @@
         });
         break;
       case "end":
-        parts.push(el("p", { className: "hint", text: "Contacts leave the journey here." }));
+        parts.push(el("p", { className: "hint", text: "Contacts finish the journey here." }));
         break;
     }
     return parts;
@@ -1177,11 +1188,24 @@
       })
       .catch(function () {});
   }
+  var formEdited = false;
+  if (hidden.form) {
+    hidden.form.addEventListener("input", function () {
+      formEdited = true;
+    });
+    hidden.form.addEventListener("change", function () {
+      formEdited = true;
+    });
+  }
   var refreshButton = document.getElementById("journey-refresh");
   if (refreshButton && countsUrl) {
+    // Unsaved changes stay: the counts on the tiles refresh in place; otherwise the
+    // whole page reloads (the tables below follow too).
     refreshButton.addEventListener("click", function (event) {
-      event.preventDefault();
-      refresh();
+      if (edited() || (hidden.form && formEdited)) {
+        event.preventDefault();
+        refresh();
+      }
     });
   }
   if (countsUrl && counts) {
