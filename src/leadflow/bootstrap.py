@@ -51,6 +51,7 @@ CONCEPT_MODULES = (
     "leadflow.imports.tasks",
     "leadflow.journeys.wiring",
     "leadflow.journeys.tasks",
+    "leadflow.emails.tasks",
     # Last: automation subscribes to every event the modules above declared.
     "leadflow.automation.wiring",
 )

@@ -401,7 +401,11 @@ def serve(
     if relay:
         container.start_relay()
     consumer = None
+    catcher = None
     if with_worker:
+        from leadflow.emails.catcher import start_catcher
+
+        catcher = start_catcher(container)
         # Huey's consumer installs signal handlers, so it starts here on the main
         # thread; uvicorn then installs its own and we stop the consumer after it.
         consumer = container.queue.consumer(workers=2)
@@ -417,6 +421,8 @@ def serve(
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
+        if catcher is not None:
+            catcher.stop()
         container.close()
 
 
@@ -510,6 +516,7 @@ def _add_capability_apps() -> None:
     from leadflow.activities.cli import activities_app
     from leadflow.capture.cli import capture_app
     from leadflow.duplicates.cli import duplicates_app
+    from leadflow.emails.cli import emails_app
     from leadflow.imports.cli import import_app
     from leadflow.journeys.cli import journeys_app
     from leadflow.linkedin.cli import linkedin_app
@@ -522,6 +529,7 @@ def _add_capability_apps() -> None:
     app.add_typer(duplicates_app, name="duplicates")
     app.add_typer(activities_app, name="activities")
     app.add_typer(journeys_app, name="journeys")
+    app.add_typer(emails_app, name="emails")
 
 
 _add_capability_apps()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,22 @@ class Settings(BaseSettings):
     # Public capture endpoints (landing pages, form and event APIs); 0 switches a limit off.
     capture_ip_limit_per_minute: int = 60
     capture_form_limit_per_minute: int = 3000
+    # Emails (emails/): the SMTP server messages go out through. The defaults point at the
+    # local mail catcher that `leadflow serve --with-worker` runs on mail_catcher_port.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_rate_per_second: float = 0.0  # 0: no limit
+    smtp_timeout_seconds: float = 30.0
+    # A message claimed for sending longer ago than this by a worker that is gone is recovered.
+    smtp_claim_seconds: float = 300.0
+    smtp_batch_size: int = 500
+    # The local mail catcher: 0 switches it off; it also stays off when SMTP points elsewhere.
+    mail_catcher_port: int = 1025
+    # Links in emails (tracking, unsubscribe) start with this.
+    public_url: str = "http://127.0.0.1:8000"
     # Adds the bare insert endpoint bench/capture.py measures the floor with; never in production.
     bench_endpoints: bool = False
 
@@ -56,6 +73,14 @@ class Settings(BaseSettings):
         key = secrets.token_urlsafe(48)
         path.write_text(key)
         return key
+
+    @property
+    def runs_mail_catcher(self) -> bool:
+        """The catcher runs when SMTP points at it: a local host on its port."""
+        return bool(self.mail_catcher_port) and (
+            self.smtp_host in ("127.0.0.1", "localhost", "::1")
+            and self.smtp_port == self.mail_catcher_port
+        )
 
     @property
     def is_sqlite(self) -> bool:

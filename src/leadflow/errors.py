@@ -42,6 +42,7 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "rate_limited"
     EVENT_FULL = "event_full"
     SUBMISSION_INVALID = "submission_invalid"
+    SMTP_UNAVAILABLE = "smtp_unavailable"
 
 
 class LeadflowError(Exception):

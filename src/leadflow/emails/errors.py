@@ -6,7 +6,7 @@ BadToken (NotFound, 404)                 a tracking or unsubscribe token does no
 
 from __future__ import annotations
 
-from leadflow.errors import NotFound, ValidationFailed
+from leadflow.errors import ErrorCode, LeadflowError, NotFound, ValidationFailed
 
 
 class TemplateInvalid(ValidationFailed):
@@ -15,3 +15,11 @@ class TemplateInvalid(ValidationFailed):
 
 class BadToken(NotFound):
     """A tracking or unsubscribe link was forged, tampered with or cut short."""
+
+
+class SmtpUnavailable(LeadflowError):
+    """The SMTP server did not answer, or refused the message outright."""
+
+    code = ErrorCode.SMTP_UNAVAILABLE
+    http_status = 503
+    title = "SMTP server unavailable"

@@ -18,16 +18,22 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
+from leadflow.emails.catcher import Caught
+from leadflow.emails.compose import Links, Rendered, merge_values_for, render
 from leadflow.emails.domain import (
     CONSENT_ORDER,
     MessageStatus,
     TemplateSource,
     check_source,
+    compile_source,
 )
-from leadflow.emails.models import EmailMessage, EmailTemplate
+from leadflow.emails.models import CaughtEmail, EmailMessage, EmailTemplate
 from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
+from leadflow.interactions.domain import InteractionKind
 from leadflow.lib.clock import utcnow
 from leadflow.lib.normalize import InvalidEmail, normalize_email
+from leadflow.registry.domain import Registry
+from leadflow.registry.sql import table_for
 
 DELIVER_TASK = "emails.deliver"
 MESSAGES: Table = EmailMessage.__table__  # type: ignore[assignment]
@@ -278,3 +284,173 @@ do_create_template = in_own_transaction(create_template)
 do_update_template = in_own_transaction(update_template)
 do_delete_template = in_own_transaction(delete_template)
 do_queue_messages = in_own_transaction(queue_messages)
+
+
+# --- the mail catcher's inbox -----------------------------------------------------------------
+
+
+def store_caught(caught: Caught, received_at: datetime, *, uow: UnitOfWork) -> CaughtEmail:
+    """Keep a message the local mail catcher received."""
+    headers = caught.headers
+    row = CaughtEmail(
+        mail_from=caught.mail_from[:320],
+        recipients=", ".join(caught.recipients),
+        subject=str(headers.get("Subject") or "")[:500] or None,
+        message_id_header=str(headers.get("Message-ID") or "")[:300] or None,
+        raw=caught.data.decode("utf-8", "replace"),
+        received_at=received_at,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return row
+
+
+def list_caught(session: Session, *, limit: int = 100) -> list[CaughtEmail]:
+    return list(session.scalars(select(CaughtEmail).order_by(CaughtEmail.id.desc()).limit(limit)))
+
+
+def get_caught(session: Session, caught_id: int) -> CaughtEmail:
+    row = session.get(CaughtEmail, caught_id)
+    if row is None:
+        raise NotFound(f"No caught email with id {caught_id}", field="id")
+    return row
+
+
+do_store_caught = in_own_transaction(store_caught)
+
+
+# --- preview and test sends -----------------------------------------------------------------
+
+
+def draft_source(data: Mapping[str, Any], base: EmailTemplate | None = None) -> TemplateSource:
+    """The template parts to preview: what the editor holds, else the saved template's."""
+
+    def part(name: str) -> str | None:
+        value = data.get(name)
+        if isinstance(value, str):
+            return value
+        return getattr(base, name) if base is not None else None
+
+    subject, html = part("subject") or "", part("html_body") or ""
+    return TemplateSource(subject, html, part("text_body") or None)
+
+
+def preview(
+    session: Session,
+    registry: Registry,
+    source: TemplateSource,
+    contact_id: int | None,
+    links: Links,
+) -> Rendered:
+    """The subject, HTML and text a contact would receive (links not tracked)."""
+    values: Mapping[str, Any] = {}
+    if contact_id is not None:
+        found = merge_values_for(session, registry, [contact_id])
+        if contact_id not in found:
+            raise NotFound(f"No contact with id {contact_id}", field="contact_id")
+        values = found[contact_id]
+    return render(compile_source(source), values, links=links, message_id=None)
+
+
+# --- messages and stats ---------------------------------------------------------------------
+
+
+def list_messages(
+    session: Session,
+    *,
+    template_id: int | None = None,
+    contact_id: int | None = None,
+    journey_id: int | None = None,
+    status: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[EmailMessage], int]:
+    """A page of messages, newest first, and how many match."""
+    if status is not None and status not in {item.value for item in MessageStatus}:
+        raise ValidationFailed(
+            f"status must be one of {', '.join(item.value for item in MessageStatus)}",
+            field="status",
+        )
+    conditions = []
+    if template_id is not None:
+        conditions.append(EmailMessage.template_id == template_id)
+    if contact_id is not None:
+        conditions.append(EmailMessage.contact_id == contact_id)
+    if journey_id is not None:
+        conditions.append(EmailMessage.journey_id == journey_id)
+    if status is not None:
+        conditions.append(EmailMessage.status == status)
+    total = session.scalar(select(func.count()).select_from(EmailMessage).where(*conditions)) or 0
+    rows = session.scalars(
+        select(EmailMessage)
+        .where(*conditions)
+        .order_by(EmailMessage.id.desc())
+        .offset(max(offset, 0))
+        .limit(max(1, min(limit, 200)))
+    )
+    return list(rows), int(total)
+
+
+def message_public(message: EmailMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "template_id": message.template_id,
+        "contact_id": message.contact_id,
+        "journey_id": message.journey_id,
+        "journey_tile": message.journey_tile,
+        "idempotency_key": message.idempotency_key,
+        "to_address": message.to_address,
+        "status": message.status,
+        "skip_reason": message.skip_reason,
+        "error": message.error,
+        "attempts": message.attempts,
+        "message_id_header": message.message_id_header,
+        "created_at": message.created_at.isoformat(),
+        "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+        "opened_at": message.opened_at.isoformat() if message.opened_at else None,
+    }
+
+
+STAT_NAMES = ("queued", "sent", "skipped", "bounced", "failed", "opened", "clicked")
+
+
+def empty_stats() -> dict[str, int]:
+    return dict.fromkeys(STAT_NAMES, 0)
+
+
+def template_stats(
+    session: Session, template_ids: Collection[int] | None = None
+) -> dict[int, dict[str, int]]:
+    """Per template: messages queued, sent, skipped, bounced, failed and opened (at least
+    once), and contacts who clicked."""
+    conditions = [MESSAGES.c.template_id.in_(sorted(template_ids))] if template_ids else []
+    stats: dict[int, dict[str, int]] = {}
+
+    def entry(template_id: int) -> dict[str, int]:
+        return stats.setdefault(int(template_id), empty_stats())
+
+    for template_id, status, count in session.execute(
+        select(MESSAGES.c.template_id, MESSAGES.c.status, func.count())
+        .where(*conditions)
+        .group_by(MESSAGES.c.template_id, MESSAGES.c.status)
+    ):
+        key = "queued" if status == MessageStatus.SENDING.value else status
+        entry(template_id)[key] += int(count)
+    for template_id, count in session.execute(
+        select(MESSAGES.c.template_id, func.count())
+        .where(MESSAGES.c.opened_at.is_not(None), *conditions)
+        .group_by(MESSAGES.c.template_id)
+    ):
+        entry(template_id)["opened"] = int(count)
+    interactions = table_for("interaction")
+    clicked = (
+        select(interactions.c.target_id, func.count(func.distinct(interactions.c.contact_id)))
+        .where(interactions.c.kind == InteractionKind.EMAIL_CLICKED.value)
+        .group_by(interactions.c.target_id)
+    )
+    if template_ids:
+        clicked = clicked.where(interactions.c.target_id.in_([str(i) for i in template_ids]))
+    for target_id, count in session.execute(clicked):
+        if target_id is not None and str(target_id).isdigit():
+            entry(int(target_id))["clicked"] = int(count)
+    return stats

@@ -69,6 +69,9 @@ class Permission(StrEnum):
     # going live, stopping.
     JOURNEYS_READ = "journeys:read"
     JOURNEYS_WRITE = "journeys:write"
+    # Emails: templates, messages, stats, the mail catcher; editing, previews and test sends.
+    EMAILS_READ = "emails:read"
+    EMAILS_WRITE = "emails:write"
 
 
 _READ_RECORDS = {
@@ -104,6 +107,8 @@ _MARKETING_ASSETS = {
     Permission.LINKEDIN_ADMIN,
     Permission.JOURNEYS_READ,
     Permission.JOURNEYS_WRITE,
+    Permission.EMAILS_READ,
+    Permission.EMAILS_WRITE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

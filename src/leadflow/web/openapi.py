@@ -50,6 +50,7 @@ WHY: dict[int, str] = {
         "Too many requests from this address or to this form or event: code "
         "`rate_limited`; retry after `Retry-After` (also `retry_after`) seconds."
     ),
+    503: "The SMTP server cannot be reached or refused the message: code `smtp_unavailable`.",
 }
 RETRY_AFTER = {
     "Retry-After": {

@@ -21,6 +21,7 @@ EXPECTED = {
         "scoring:admin", "automation:read", "automation:admin", "segments:write",
         "imports:run", "linkedin:admin", "contacts:read_marketing_only",
         "journeys:read", "journeys:write",
+        "emails:read", "emails:write",
     },
     Role.TELEMARKETER: (READ_RECORDS - {"opportunities:read"}) | {
         "leads:write", "contacts:write", "events:read", "interactions:write",

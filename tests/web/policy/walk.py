@@ -23,6 +23,11 @@ OPEN_ROUTES = {
     # LinkedIn's webhook: its challenge and HMAC signature authenticate it.
     ("GET", "/api/v1/linkedin/connections/{connection_id}/webhook"),
     ("POST", "/api/v1/linkedin/connections/{connection_id}/webhook"),
+    # The links in every email: signed tokens authenticate them (a forged one records nothing).
+    ("GET", "/t/o/{token}"),
+    ("GET", "/t/c/{token}"),
+    ("GET", "/u/{token}"),
+    ("POST", "/u/{token}"),
 }
 
 

@@ -342,6 +342,7 @@ def api_routers() -> list[APIRouter]:
         automation,
         capture,
         duplicates,
+        emails,
         imports,
         jobs,
         journeys,
@@ -371,5 +372,6 @@ def api_routers() -> list[APIRouter]:
         *duplicates.routers(),
         *activities.routers(),
         *journeys.routers(),
+        *emails.routers(),
         outbox.router,
     ]

@@ -50,6 +50,7 @@ FEATURE_PAGES: tuple[tuple[str, str, Permission], ...] = (
     ("/scoring", "Scoring", Permission.SCORING_READ),
     ("/segments", "Segments", Permission.SEGMENTS_READ),
     ("/journeys", "Journeys", Permission.JOURNEYS_READ),
+    ("/emails", "Emails", Permission.EMAILS_READ),
     ("/queues", "Queues", Permission.TASKS_READ),
     ("/call-list", "Call list", Permission.TASKS_READ),
     ("/dashboard", "Dashboard", Permission.DASHBOARDS_READ),

@@ -78,6 +78,7 @@ def pages_router() -> APIRouter:
         automation,
         capture,
         duplicates,
+        emails,
         imports,
         jobs,
         journeys,
@@ -101,6 +102,7 @@ def pages_router() -> APIRouter:
         duplicates,
         activities,
         views,
+        emails,
     ):
         for feature_pages in module.routers():
             router.include_router(feature_pages)

@@ -1,0 +1,383 @@
+"""Pages of emails: the templates, the editor with its live preview, the messages, the mail
+catcher; and the public ends of the links in every email (open pixel, click redirect,
+unsubscribe)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from email import message_from_string
+from email.message import EmailMessage as MimeMessage
+from email.policy import default as default_policy
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from leadflow.emails import services
+from leadflow.emails.compose import Links, merge_fields
+from leadflow.emails.delivery import send_test
+from leadflow.emails.domain import MessageStatus, TokenKind, verify_token
+from leadflow.emails.models import EmailTemplate
+from leadflow.emails.tracking import do_record_click, do_record_open, do_unsubscribe
+from leadflow.errors import LeadflowError
+from leadflow.registry.sql import table_for
+from leadflow.users.domain import Permission, role_allows
+from leadflow.users.services import Principal
+from leadflow.web.auth import Authorize, container_of
+from leadflow.web.pages.records import form_data
+from leadflow.web.pages.render import TEMPLATES, render
+
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+NO_STORE = {"Cache-Control": "no-store, max-age=0"}
+CONTACT_CHOICES = 200
+PAGE_SIZE = 50
+EDITOR_FIELDS = (
+    "name",
+    "subject",
+    "html_body",
+    "text_body",
+    "from_name",
+    "from_address",
+    "reply_to",
+)
+
+
+def _secret(request: Request) -> str:
+    return container_of(request).settings.effective_secret_key
+
+
+def _links(request: Request) -> Links:
+    settings = container_of(request).settings
+    return Links(settings.public_url, settings.effective_secret_key)
+
+
+def _public_page(request: Request, title: str, message: str, *, status: int = 200) -> Response:
+    return TEMPLATES.TemplateResponse(
+        request,
+        "public/message.html",
+        {"title": title, "message": message},
+        status_code=status,
+        headers=NO_STORE,
+    )
+
+
+def _public_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/t/o/{token}")
+    def open_pixel(request: Request, token: str) -> Response:
+        """A 1x1 GIF whatever the token; a valid one records the open."""
+        found = verify_token(_secret(request), TokenKind.OPEN, token)
+        if found is not None:
+            do_record_open(found.message_id, uow=container_of(request).uow())
+        return Response(PIXEL, media_type="image/gif", headers=NO_STORE)
+
+    @router.get("/t/c/{token}")
+    def click(request: Request, token: str) -> Response:
+        """The signed link's own address, never one a visitor supplies."""
+        found = verify_token(_secret(request), TokenKind.CLICK, token)
+        if found is None or not found.url or not found.url.startswith(("http://", "https://")):
+            return _public_page(
+                request, "Link not found", "This link is broken or was changed.", status=404
+            )
+        do_record_click(found.message_id, found.link, found.url, uow=container_of(request).uow())
+        return RedirectResponse(found.url, status_code=302, headers=NO_STORE)
+
+    @router.get("/u/{token}")
+    def unsubscribe_form(request: Request, token: str) -> Response:
+        if verify_token(_secret(request), TokenKind.UNSUBSCRIBE, token) is None:
+            return _public_page(
+                request, "Link not found", "This link is broken or was changed.", status=404
+            )
+        return TEMPLATES.TemplateResponse(
+            request, "emails/unsubscribe.html", {"token": token}, headers=NO_STORE
+        )
+
+    @router.post("/u/{token}")
+    def unsubscribe(request: Request, token: str) -> Response:
+        """One click (RFC 8058): the mail client POSTs `List-Unsubscribe=One-Click`; the
+        confirm page's button posts here too. No session, no form token."""
+        found = verify_token(_secret(request), TokenKind.UNSUBSCRIBE, token)
+        if found is None:
+            return _public_page(
+                request, "Link not found", "This link is broken or was changed.", status=404
+            )
+        do_unsubscribe(found.message_id, uow=container_of(request).uow())
+        return _public_page(request, "Unsubscribed", "You will not receive these emails any more.")
+
+    return router
+
+
+# --- signed-in pages -----------------------------------------------------------------------
+
+
+def _contact_choices(session: Session) -> list[tuple[int, str]]:
+    contacts = table_for("contact")
+    rows = session.execute(
+        select(contacts.c.id, contacts.c.first_name, contacts.c.last_name, contacts.c.email)
+        .where(contacts.c.email.is_not(None))
+        .order_by(contacts.c.id.desc())
+        .limit(CONTACT_CHOICES)
+    )
+    choices = []
+    for contact_id, first, last, email in rows:
+        name = " ".join(part for part in (first, last) if part) or "(no name)"
+        choices.append((int(contact_id), f"{name} <{email}>"))
+    return choices
+
+
+def _json_script(value: Any) -> Markup:
+    return Markup(json.dumps(value).replace("</", "<\\/"))
+
+
+def _editor(
+    request: Request,
+    principal: Principal,
+    template: EmailTemplate | None,
+    *,
+    values: dict[str, Any] | None = None,
+    error: LeadflowError | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> Response:
+    container = container_of(request)
+    with container.read_session() as session:
+        registry = container.registry_cache.get(session)
+        fields = merge_fields(registry)
+        contacts = _contact_choices(session)
+        stats = (
+            services.template_stats(session, [template.id]).get(template.id)
+            if template is not None
+            else None
+        )
+    shown = {name: getattr(template, name) if template else None for name in EDITOR_FIELDS}
+    shown.update(values or {})
+    return render(
+        request,
+        "emails/editor.html",
+        {
+            "template": template,
+            "values": shown,
+            "merge_fields": fields,
+            "merge_fields_json": _json_script([name for name, _ in fields]),
+            "contacts": contacts,
+            "stats": stats or services.empty_stats(),
+            "error": error,
+            "notice": notice,
+            "can_write": role_allows(principal.role, Permission.EMAILS_WRITE),
+        },
+        status=status,
+    )
+
+
+def _form_values(form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in EDITOR_FIELDS:
+        value = form.get(name)
+        if isinstance(value, str):
+            values[name] = value
+    if not (values.get("text_body") or "").strip():
+        values["text_body"] = None
+    if not (values.get("reply_to") or "").strip():
+        values["reply_to"] = None
+    return values
+
+
+def _pages_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    can_read = Authorize(Permission.EMAILS_READ)
+    can_write = Authorize(Permission.EMAILS_WRITE)
+
+    @router.get("/emails")
+    def index(request: Request, principal: Principal = Depends(can_read)) -> Response:
+        with container_of(request).read_session() as session:
+            stats = services.template_stats(session)
+            templates = [
+                {"row": t, "stats": stats.get(t.id, services.empty_stats())}
+                for t in services.list_templates(session)
+            ]
+        return render(
+            request,
+            "emails/index.html",
+            {
+                "templates": templates,
+                "can_write": role_allows(principal.role, Permission.EMAILS_WRITE),
+            },
+        )
+
+    @router.get("/emails/new")
+    def new(request: Request, principal: Principal = Depends(can_write)) -> Response:
+        starter = {
+            "subject": "Hello {{ contact.first_name | default('there') }}",
+            "html_body": (
+                "<h1>Hello {{ contact.first_name | default('there') }},</h1>\n"
+                "<p>Write your message here.</p>\n"
+            ),
+        }
+        return _editor(request, principal, None, values=starter)
+
+    @router.post("/emails/new")
+    def create(
+        request: Request,
+        principal: Principal = Depends(can_write),
+        form: FormData = Depends(form_data),
+    ) -> Response:
+        values = _form_values(form)
+        try:
+            template = services.do_create_template(values, uow=container_of(request).uow())
+        except LeadflowError as exc:
+            return _editor(request, principal, None, values=values, error=exc, status=422)
+        return RedirectResponse(f"/emails/{template.id}?saved=1", status_code=303)
+
+    @router.get("/emails/{template_id:int}")
+    def edit(
+        request: Request,
+        template_id: int,
+        saved: int = 0,
+        principal: Principal = Depends(can_read),
+    ) -> Response:
+        with container_of(request).read_session() as session:
+            template = services.get_template(session, template_id)
+        return _editor(request, principal, template, notice="Saved." if saved else None)
+
+    @router.post("/emails/{template_id:int}")
+    def save(
+        request: Request,
+        template_id: int,
+        principal: Principal = Depends(can_write),
+        form: FormData = Depends(form_data),
+    ) -> Response:
+        values = _form_values(form)
+        container = container_of(request)
+        try:
+            services.do_update_template(template_id, values, uow=container.uow())
+        except LeadflowError as exc:
+            with container.read_session() as session:
+                template = services.get_template(session, template_id)
+            return _editor(request, principal, template, values=values, error=exc, status=422)
+        return RedirectResponse(f"/emails/{template_id}?saved=1", status_code=303)
+
+    @router.post("/emails/{template_id:int}/test-send")
+    def test_send(
+        request: Request,
+        template_id: int,
+        principal: Principal = Depends(can_write),
+        form: FormData = Depends(form_data),
+    ) -> Response:
+        container = container_of(request)
+        with container.read_session() as session:
+            template = services.get_template(session, template_id)
+        to = form.get("to")
+        contact = form.get("contact_id")
+        try:
+            send_test(
+                container,
+                services.draft_source({}, template),
+                from_name=template.from_name,
+                from_address=template.from_address,
+                reply_to=template.reply_to,
+                contact_id=int(contact) if isinstance(contact, str) and contact.isdigit() else None,
+                to_address=to if isinstance(to, str) else "",
+            )
+        except LeadflowError as exc:
+            return _editor(request, principal, template, error=exc, status=exc.http_status)
+        return _editor(request, principal, template, notice=f"Test sent to {str(to).strip()}.")
+
+    @router.get("/emails/messages")
+    def messages(
+        request: Request,
+        status: str | None = None,
+        template_id: int | None = None,
+        offset: int = 0,
+        principal: Principal = Depends(can_read),
+    ) -> Response:
+        container = container_of(request)
+        status = status or None
+        with container.read_session() as session:
+            rows, total = services.list_messages(
+                session,
+                status=status,
+                template_id=template_id,
+                offset=max(offset, 0),
+                limit=PAGE_SIZE,
+            )
+            names = {t.id: t.name for t in services.list_templates(session)}
+            contacts = table_for("contact")
+            people = {
+                int(cid): " ".join(p for p in (first, last) if p) or (email or "")
+                for cid, first, last, email in session.execute(
+                    select(
+                        contacts.c.id, contacts.c.first_name, contacts.c.last_name, contacts.c.email
+                    ).where(contacts.c.id.in_({row.contact_id for row in rows}))
+                )
+            }
+        return render(
+            request,
+            "emails/messages.html",
+            {
+                "rows": rows,
+                "total": total,
+                "names": names,
+                "people": people,
+                "status": status or "",
+                "template_id": template_id,
+                "statuses": [item.value for item in MessageStatus],
+                "offset": max(offset, 0),
+                "page_size": PAGE_SIZE,
+            },
+        )
+
+    @router.get("/emails/outbox")
+    def outbox(request: Request, principal: Principal = Depends(can_read)) -> Response:
+        container = container_of(request)
+        with container.read_session() as session:
+            rows = services.list_caught(session)
+        return render(
+            request,
+            "emails/outbox.html",
+            {"rows": rows, "settings": container.settings, "selected": None},
+        )
+
+    @router.get("/emails/outbox/{caught_id:int}")
+    def caught(
+        request: Request, caught_id: int, principal: Principal = Depends(can_read)
+    ) -> Response:
+        container = container_of(request)
+        with container.read_session() as session:
+            row = services.get_caught(session, caught_id)
+            rows = services.list_caught(session)
+        parsed = message_from_string(row.raw, policy=default_policy)
+        html = text = None
+        if isinstance(parsed, MimeMessage):
+            html_part = parsed.get_body(("html",))
+            text_part = parsed.get_body(("plain",))
+            html = html_part.get_content() if isinstance(html_part, MimeMessage) else None
+            text = text_part.get_content() if isinstance(text_part, MimeMessage) else None
+        headers = [
+            (name, str(parsed.get(name)))
+            for name in ("From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe")
+            if parsed.get(name)
+        ]
+        return render(
+            request,
+            "emails/outbox.html",
+            {
+                "rows": rows,
+                "settings": container.settings,
+                "selected": row,
+                "headers": headers,
+                "html": html,
+                "text": text,
+            },
+        )
+
+    return router
+
+
+def routers() -> list[APIRouter]:
+    return [_public_router(), _pages_router()]
