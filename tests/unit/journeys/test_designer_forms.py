@@ -210,4 +210,4 @@ def test_tile_rows_follow_the_flow_with_counts_and_errors() -> None:
     assert rows[0]["title"] == "Subject test"
     assert rows[0]["outcome"] == "Long: 6 · Short: 4"
     assert rows[1]["active"] == 2 and rows[1]["error"] == "Pick an email"
-    assert rows[2]["summary"] == "Leave the journey"
+    assert rows[2]["summary"] == "Contacts finish here"

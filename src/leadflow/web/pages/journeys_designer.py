@@ -452,7 +452,7 @@ def describe_tile(tile: Mapping[str, Any], names: Mapping[str, Any]) -> str:
     if kind == "action":
         action = ACTIONS.get(str(tile.get("action")))
         return f"Run '{action.label if action else tile.get('action')}'"
-    return "Leave the journey"
+    return "Contacts finish here"
 
 
 def branch_counts(counts: Mapping[str, Any], size: int) -> list[int]:
