@@ -607,12 +607,13 @@
       className: "jf-tile kind-" + tile.kind + (selected === tile.id ? " selected" : "") + (problems.length ? " has-error" : ""),
       "data-tile": tile.id
     });
+    // Its name is what it shows (kind, label, summary), after a hidden "Edit:".
     var open = el("button", {
       type: "button",
       className: "jf-tile-open",
-      "aria-pressed": selected === tile.id ? "true" : "false",
-      "aria-label": "Edit tile " + tileTitle(tile) + " (" + KIND_NAMES[tile.kind] + ")"
+      "aria-pressed": selected === tile.id ? "true" : "false"
     }, [
+      el("span", { className: "visually-hidden", text: "Edit: " }),
       el("span", { className: "jf-kind", text: KIND_NAMES[tile.kind] || tile.kind }),
       el("span", { className: "jf-title", text: tile.label || "" }),
       el("span", { className: "jf-summary", text: summary(tile) })
