@@ -81,6 +81,7 @@ def test_a_marketer_designs_a_journey_takes_it_live_and_sees_its_counts(
         f"/journeys/{journey_id}",
         data={
             **_settings(token, segment, cap_messages="3", cap_days="7"),
+            "description": "Invite, then a lead",
             "definition": json.dumps(email_then_condition(invite)),
         },
         follow_redirects=False,
@@ -90,6 +91,7 @@ def test_a_marketer_designs_a_journey_takes_it_live_and_sees_its_counts(
     assert "Saved." in page
     assert f'name="audience_segment" value="{segment}" checked' in page
     assert 'name="cap_messages" value="3"' in page
+    assert 'name="description" value="Invite, then a lead"' in page
     # The readout table reads the tiles in words.
     assert "Send &#39;Conference invitation&#39;" in page
     assert "If opened &#39;Conference invitation&#39; within 1 day, else no" in page

@@ -166,7 +166,7 @@ def routers() -> list[APIRouter]:
         journey_id: int,
         *,
         error: LeadflowError | None = None,
-        posted: tuple[str, dict[str, Any], Any] | None = None,
+        posted: tuple[str, dict[str, Any], Any, str] | None = None,
         notice: str | None = None,
     ) -> Response:
         container = container_of(request)
@@ -201,6 +201,7 @@ def routers() -> list[APIRouter]:
     ) -> Response:
         name = _text(form, "name")
         raw_settings = settings_from_form(form)
+        description = _text(form, "description")
         raw_definition: Any = None
         try:
             raw_definition = definition_from_form(form)
@@ -210,7 +211,12 @@ def routers() -> list[APIRouter]:
             definition = checked(JourneyDefinition, raw_definition, "definition")
             services.do_update_journey(
                 journey_id,
-                {"name": name, "settings": settings, "definition": definition},
+                {
+                    "name": name,
+                    "description": _text(form, "description") or None,
+                    "settings": settings,
+                    "definition": definition,
+                },
                 uow=container_of(request).uow(),
             )
         except LeadflowError as exc:
@@ -219,7 +225,7 @@ def routers() -> list[APIRouter]:
                 principal,
                 journey_id,
                 error=exc,
-                posted=(name, raw_settings, raw_definition),
+                posted=(name, raw_settings, raw_definition, description),
             )
         return RedirectResponse(f"/journeys/{journey_id}?notice=saved", status_code=303)
 
@@ -303,14 +309,14 @@ def _designer_context(
     principal: Principal,
     *,
     error: LeadflowError | None,
-    posted: tuple[str, dict[str, Any], Any] | None,
+    posted: tuple[str, dict[str, Any], Any, str] | None,
 ) -> dict[str, Any]:
     journey = services.get_journey(session, journey_id)
     saved_settings: dict[str, Any] = dict(journey.settings or {})
     definition: Any = dict(journey.definition or {})
-    name, settings = journey.name, saved_settings
+    name, settings, description = journey.name, saved_settings, journey.description or ""
     if posted is not None:
-        name, settings = posted[0], posted[1]
+        name, settings, description = posted[0], posted[1], posted[3]
         if isinstance(posted[2], Mapping):
             definition = posted[2]
     segments = _segments(session)
@@ -348,7 +354,7 @@ def _designer_context(
             "target": saved_settings.get("target", "contact"),
             "owner": user_names(session).get(journey.owner_id) if journey.owner_id else None,
         },
-        "form": settings_view(settings, name),
+        "form": {**settings_view(settings, name), "description": description},
         "segments": segments,
         "catalogue_forms": names["forms"],
         "start_events": START_EVENTS,

@@ -1198,6 +1198,19 @@
       formEdited = true;
     });
   }
+  // Leaving with unsaved changes asks first (saving does not).
+  var saving = false;
+  if (hidden.form && !readonly) {
+    hidden.form.addEventListener("submit", function () {
+      saving = true;
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (!saving && (edited() || formEdited)) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
+  }
   var refreshButton = document.getElementById("journey-refresh");
   if (refreshButton && countsUrl) {
     // Unsaved changes stay: the counts on the tiles refresh in place; otherwise the
