@@ -27,9 +27,11 @@ from leadflow.errors import ValidationFailed
 from leadflow.journeys.domain import ACTIVE, PositionStatus
 from leadflow.journeys.models import JourneyPosition
 from leadflow.registry.domain import FieldType, Registry
+from leadflow.sales.services import QUEUE_LABELS
 from leadflow.users.services import list_users
 from leadflow.web.pages.display import humanize
-from leadflow.web.pages.lookups import interaction_targets
+from leadflow.web.pages.lookups import interaction_targets, stage_names
+from leadflow.web.pages.rule_builder import PARAM_LABELS, ROLE_LABELS
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 START_EVENTS = (
@@ -353,6 +355,10 @@ def catalogue(
         "pages": _named(targets["page"]),
         "events": _named(targets["event"]),
         "fields": {entity: updatable_fields(registry, entity) for entity in UPDATABLE_ENTITIES},
+        "param_labels": dict(PARAM_LABELS),
+        "roles": [[value, label] for value, label in ROLE_LABELS.items()],
+        "stages": [[key, name] for key, name in stage_names(session).items()],
+        "queues": [[key, label] for key, label in QUEUE_LABELS.items()],
         "actions": [
             {
                 "type": item.name,

@@ -1089,7 +1089,8 @@
           }
           Object.keys(a.params || {}).forEach(function (name) {
             var needed = (a.required || []).indexOf(name) >= 0;
-            parts.push(field((a.param_labels || {})[name] || name.replace(/_/g, " ") + (needed ? "" : " (optional)"), textBox((tile.settings || {})[name], function (v) {
+            var labelText = ((catalogue.param_labels || {})[name] || name.replace(/_/g, " ")) + (needed ? "" : " (optional)");
+            var set = function (v) {
               tile.settings = tile.settings || {};
               if (v === "") {
                 delete tile.settings[name];
@@ -1097,7 +1098,14 @@
                 tile.settings[name] = v;
               }
               changed();
-            }), a.params[name]));
+            };
+            var current = (tile.settings || {})[name];
+            // People, roles, stages and queues are picked by name.
+            var listed = { user_id: "users", owner_id: "users", role: "roles", stage: "stages", queue: "queues" }[name];
+            var control = listed
+              ? selectBox(catalogue[listed] || [], current, set, "—")
+              : textBox(current, set);
+            parts.push(field(labelText, control, a.params[name]));
           });
         });
         break;
