@@ -110,6 +110,9 @@ def make_settings(database_url: str, var_dir: Path, **overrides: Any) -> Setting
         "secret_key": "test-secret",
         "huey_immediate": True,
         "queue_name": f"leadflow-test-{uuid.uuid4().hex[:8]}",
+        # Emails go nowhere unless a test starts its own SMTP server (port 9: nothing
+        # listens, so delivery fails at once and messages stay queued).
+        "smtp_port": 9,
         **overrides,
     }
     return Settings(**values)

@@ -7,11 +7,12 @@ contact's values into it.
 
 from __future__ import annotations
 
+import re
+import uuid
+from base64 import b64encode
+from binascii import b2a_qp
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.message import EmailMessage as MimeMessage
-from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 from functools import lru_cache
 from typing import Any
@@ -106,6 +107,31 @@ def render(
     return Rendered(subject, inline_css(html), text, tuple(found))
 
 
+def _encoded_word(value: str) -> str:
+    """A header value as RFC 2047 encoded words when it is not plain ASCII."""
+    value = " ".join(value.split())
+    if value.isascii() and len(value) <= 900:
+        return value
+    data = value.encode("utf-8")
+    words = []
+    start = 0
+    while start < len(data):
+        end = min(len(data), start + 45)
+        while end < len(data) and (data[end] & 0xC0) == 0x80:
+            end -= 1  # never split a character
+        words.append(f"=?utf-8?b?{b64encode(data[start:end]).decode('ascii')}?=")
+        start = end
+    return "\r\n ".join(words)
+
+
+def _part(content_type: str, text: str) -> bytes:
+    body = b2a_qp(text.replace("\r\n", "\n").encode("utf-8"), istext=True)
+    return (
+        f"Content-Type: {content_type}; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    ).encode("ascii") + body.replace(b"\n", b"\r\n")
+
+
 def mime_bytes(
     rendered: Rendered,
     *,
@@ -116,29 +142,45 @@ def mime_bytes(
     message_id: str,
     unsubscribe_url: str | None,
 ) -> bytes:
-    """The RFC 5322 message: text and HTML alternatives, List-Unsubscribe (RFC 8058)."""
-    mime = MimeMessage(policy=SMTP)
-    mime["From"] = formataddr((from_name, from_address))
-    mime["To"] = to_address
-    mime["Subject"] = rendered.subject
-    mime["Date"] = format_datetime(utcnow())
-    mime["Message-ID"] = message_id
+    """The RFC 5322 message: text and HTML alternatives (quoted-printable UTF-8),
+    List-Unsubscribe with one-click (RFC 8058). Assembled directly: the email
+    package's header objects cost several milliseconds a message."""
+    boundary = f"=_lf_{uuid.uuid4().hex}"
+    headers = [
+        f"From: {formataddr((' '.join(from_name.split()), from_address))}",
+        f"To: {to_address}",
+        f"Subject: {_encoded_word(rendered.subject)}",
+        f"Date: {format_datetime(utcnow())}",
+        f"Message-ID: {message_id}",
+    ]
     if reply_to:
-        mime["Reply-To"] = reply_to
+        headers.append(f"Reply-To: {reply_to}")
     if unsubscribe_url:
-        mime["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-        mime["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    mime.set_content(rendered.text)
-    mime.add_alternative(rendered.html, subtype="html")
-    return mime.as_bytes()
+        headers.append(f"List-Unsubscribe: <{unsubscribe_url}>")
+        headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+    headers.append("MIME-Version: 1.0")
+    headers.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
+    separator = f"\r\n--{boundary}\r\n".encode("ascii")
+    return b"".join(
+        (
+            "\r\n".join(headers).encode("utf-8"),
+            b"\r\n\r\nThis is a multipart message in MIME format.",
+            separator,
+            _part("text/plain", rendered.text),
+            separator,
+            _part("text/html", rendered.html),
+            f"\r\n--{boundary}--\r\n".encode("ascii"),
+        )
+    )
+
+
+# Contacts' addresses were checked when written; this only keeps anything that could break
+# the envelope or a header (spaces, line breaks, brackets) from going out.
+_ADDRESS = re.compile(r"^[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\]+$")
 
 
 def valid_address(value: str) -> bool:
-    try:
-        Address(addr_spec=value)
-    except (ValueError, IndexError):
-        return False
-    return "@" in value
+    return len(value) <= 320 and _ADDRESS.match(value) is not None
 
 
 # --- merge values -------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from html import escape, unescape
 from html.parser import HTMLParser
 from typing import Any
@@ -181,7 +182,7 @@ def merge_values(
 
 class _TextParser(HTMLParser):
     BLOCKS = frozenset(
-        {"p", "div", "br", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "li", "table", "hr"}
+        {"p", "div", "br", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "hr", "ul", "ol"}
     )
     SKIP = frozenset({"style", "script", "head", "title"})
 
@@ -197,7 +198,7 @@ class _TextParser(HTMLParser):
         elif tag in self.BLOCKS:
             self.parts.append("\n")
         if tag == "li":
-            self.parts.append("- ")
+            self.parts.append("\n- ")
         if tag == "a":
             self._href.append(dict(attrs).get("href"))
 
@@ -299,9 +300,14 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+@lru_cache(maxsize=16)
+def _key(secret: str, kind: str) -> bytes:
+    # One key per kind of link: an open token is no click token.
+    return hashlib.sha256(f"leadflow.emails.{kind}:{secret}".encode()).digest()
+
+
 def _mac(secret: str, kind: str, body: bytes) -> bytes:
-    key = hashlib.sha256(f"leadflow.emails.{kind}:{secret}".encode()).digest()
-    return hmac.new(key, body, hashlib.sha256).digest()[:16]
+    return hmac.new(_key(secret, kind), body, hashlib.sha256).digest()[:16]
 
 
 def sign_token(secret: str, token: Token) -> str:

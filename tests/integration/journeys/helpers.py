@@ -140,3 +140,35 @@ def messages(container: Container) -> list[tuple[int, int, str]]:
             (row.contact_id, row.template_id, row.idempotency_key)
             for row in session.scalars(select(EmailMessage).order_by(EmailMessage.id))
         ]
+
+
+def record(container: Container, contact_id: int, kind: str, **extra: Any) -> None:
+    from leadflow.interactions.services import record_interactions
+
+    with container.uow() as uow:
+        record_interactions([{"contact_id": contact_id, "kind": kind, **extra}], uow=uow)
+        uow.commit()
+    container.relay.drain()
+
+
+def make_account(container: Container, name: str = "Acme") -> int:
+    from leadflow.accounts.services import create_account
+
+    with container.uow() as uow:
+        row = create_account({"name": name}, uow=uow)
+        uow.commit()
+    container.relay.drain()
+    return row.id
+
+
+def history(container: Container, contact_id: int) -> list[tuple[str, str, str | None]]:
+    """(tile, outcome, detail) of the contact's steps, in order."""
+    with container.read_session() as session:
+        return [
+            (row.tile_id, row.outcome, row.detail)
+            for row in session.scalars(
+                select(JourneyStep)
+                .where(JourneyStep.contact_id == contact_id)
+                .order_by(JourneyStep.id)
+            )
+        ]

@@ -68,6 +68,9 @@ CONFLICTS = {
       ("go-live", "stop", "build", "members", "members/remove")),
     ("post", "/api/v1/linkedin/connections"),
     ("delete", "/api/v1/linkedin/strategies/{strategy_id}"),
+    ("delete", "/api/v1/journeys/{journey_id}"),
+    *(("post", f"/api/v1/journeys/{{journey_id}}/{verb}") for verb in
+      ("go-live", "stop", "resume")),
 }  # fmt: skip
 # 404s that no integer path id implies: an id in the body, a key in the path, a missing run.
 OTHER_NOT_FOUND = {

@@ -80,6 +80,7 @@ class _Loaded:
     contacts: dict[int, Any] = field(default_factory=dict)
     sent: dict[tuple[int, int], int] = field(default_factory=dict)  # (days, contact) -> n
     splits: dict[tuple[int, int], dict[str, int]] = field(default_factory=dict)
+    cap_days: set[int] = field(default_factory=set)
 
 
 _COLUMNS = (
@@ -169,6 +170,7 @@ def _load(uow: UnitOfWork, rows: Sequence[Row[Any]], now: datetime) -> _Loaded:
         for version in loaded.versions.values()
         if version is not None and version.settings.frequency_cap is not None
     }
+    loaded.cap_days = caps
     for days in caps:
         counts = messages_sent_since(session, contact_ids, now - timedelta(days=days))
         for contact_id, count in counts.items():
@@ -249,6 +251,12 @@ def run_positions(
             commands.extend(step.commands)
         if position == before and not commands:
             continue
+        emails = sum(1 for command in commands if isinstance(command, SendEmail))
+        if emails:
+            # The cap holds across journeys within a batch too.
+            for days in loaded.cap_days:
+                key = (days, row.contact_id)
+                loaded.sent[key] = loaded.sent.get(key, 0) + emails
         result.moved += 1
         if not position.active:
             result.finished += 1
@@ -539,6 +547,23 @@ def advance_due(uow: UnitOfWork, *, now: datetime | None = None, limit: int = BA
     return run_positions(uow, rows, lambda row: (TimeCame(),), moment)
 
 
+def _per_account_conditions(uow: UnitOfWork) -> bool:
+    """Whether any version of a live journey has an if/then decided per account."""
+    from leadflow.journeys.models import JourneyVersion
+
+    definitions = uow.session.scalars(
+        select(JourneyVersion.definition)
+        .join(Journey, Journey.id == JourneyVersion.journey_id)
+        .where(Journey.status == JourneyStatus.LIVE)
+    )
+    return any(
+        tile.get("kind") == "condition" and tile.get("per_account")
+        for definition in definitions
+        for tile in (definition or {}).get("tiles", [])
+        if isinstance(tile, dict)
+    )
+
+
 def observe(
     uow: UnitOfWork,
     seen: Mapping[int, Sequence[Observed]],
@@ -550,6 +575,14 @@ def observe(
     moment = now or utcnow()
     if not seen:
         return BatchResult()
+    if not _per_account_conditions(uow):
+        rows = waiting_for(uow, sorted(seen))
+        return run_positions(
+            uow,
+            rows,
+            lambda row: sorted(seen.get(row.contact_id, []), key=lambda item: item.occurred_at),
+            moment,
+        )
     contacts = table_for("contact")
     accounts: dict[int, int] = {}
     peers: dict[int, list[int]] = {}
