@@ -238,13 +238,16 @@ def merge_values_for(
     return found
 
 
+_NOT_MERGED = frozenset({"id", "created_at", "updated_at", "merged_into_id", "phone_raw"})
+
+
 def merge_fields(registry: Registry) -> list[tuple[str, str]]:
     """The merge fields a template may use: (`contact.first_name`, "Contact: First name")."""
     fields: list[tuple[str, str]] = []
     for entity in ("contact", "account", "lead"):
         label = registry.entity(entity).label
         for definition in registry.fields_of(entity):
-            if definition.derived or definition.name in ("merged_into_id", "phone_raw"):
+            if definition.derived or definition.name in _NOT_MERGED:
                 continue
             fields.append((f"{entity}.{definition.name}", f"{label}: {definition.label}"))
     return fields

@@ -369,13 +369,19 @@ def _record_sent(session: Session, ids: Sequence[int], now: datetime, *, uow: Un
 # --- recovery -------------------------------------------------------------------------------
 
 
+# The workers delivering in this process now (a worker is one deliver_pending call).
+_LIVE: set[str] = set()
+
+
 def _is_gone(worker: str, claimed_at: datetime | None, now: datetime, lease: float) -> bool:
+    if worker in _LIVE:
+        return False
     host, _, rest = worker.partition(":")
     pid_text = rest.partition(":")[0]
     if host == socket.gethostname() and pid_text.isdigit():
         pid = int(pid_text)
         if pid == os.getpid():
-            return False  # a live worker thread of this process
+            return True  # an earlier process that had this pid (a restarted container)
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -563,6 +569,7 @@ def deliver_pending(
         return totals
     worker = worker_name()
     journal = Journal(journal_dir, worker)
+    _LIVE.add(worker)
     try:
         while options.limit is None or totals.done < options.limit:
             size = options.batch_size
@@ -588,6 +595,7 @@ def deliver_pending(
                 totals.error = broken
                 break
     finally:
+        _LIVE.discard(worker)
         mailer.close()
         journal.close()
     return totals

@@ -32,6 +32,9 @@ RATE_LIMITED = {
 }
 # Policy, pinned: the operations whose services refuse a write with 409.
 CONFLICTS = {
+    ("post", "/api/v1/emails/templates"),
+    ("patch", "/api/v1/emails/templates/{template_id}"),
+    ("delete", "/api/v1/emails/templates/{template_id}"),
     ("put", "/api/v1/imports/{import_id}/mapping"),
     ("post", "/api/v1/imports/{import_id}/run"),
     ("post", "/api/v1/imports/{import_id}/undo"),
@@ -84,6 +87,8 @@ OTHER_NOT_FOUND = {
     ("put", "/api/v1/org-settings/{key}"),
     ("get", "/api/v1/processes/{key}/export"),
     ("delete", "/api/v1/fields/{entity}/{name}"),
+    # The template and contact to preview are ids in the body.
+    ("post", "/api/v1/emails/preview"),
 }
 
 
