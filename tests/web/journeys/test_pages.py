@@ -123,6 +123,18 @@ def test_a_marketer_designs_a_journey_takes_it_live_and_sees_its_counts(
     assert cells[7] == "Test marketer"
     assert 'aria-label="Stop: Conference nurture"' in listing
 
+    stopped = client.post(
+        f"/journeys/{journey_id}/stop",
+        data={"csrf_token": token, "back": "list"},
+        follow_redirects=False,
+    )
+    assert (stopped.status_code, stopped.headers["location"]) == (303, "/journeys?notice=stopped")
+    listing = client.get("/journeys").text
+    assert '<span class="pill status-stopped">stopped</span>' in listing
+    assert 'aria-label="Resume: Conference nurture"' in listing
+    client.post(f"/journeys/{journey_id}/resume", data={"csrf_token": token})
+    assert 'id="journey-status">live<' in client.get(f"/journeys/{journey_id}").text
+
 
 def test_a_tile_at_fault_is_named_on_the_page_and_the_edits_are_kept(
     client: TestClient, container: Container
@@ -182,6 +194,11 @@ def test_a_setting_at_fault_is_shown_beside_its_field(
     )
     assert no_audience.status_code == 422
     assert 'id="set-audience-error">Choose the audience' in no_audience.text
+    from_list = client.post(
+        f"/journeys/{journey_id}/go-live", data={"csrf_token": token, "back": "list"}
+    )
+    assert from_list.status_code == 422
+    assert '<p class="alert error" role="alert">Choose the audience' in from_list.text
 
 
 def test_the_contact_page_lists_its_journeys_with_the_tile_and_steps(
