@@ -109,5 +109,12 @@ def test_a_marketer_writes_previews_and_test_sends_an_email(
         expect(caught.locator("h1")).to_have_text("Hello Grace,")
         expect(page.locator(".caught-headers")).to_contain_text("me@example.test")
         _look(page, "mail-catcher", folder)
+
+        page.get_by_role("link", name="Templates").click()
+        expect(page.locator(".email-templates")).to_contain_text("Contoso Marketing")
+        _look(page, "email-templates", folder)
+        page.get_by_role("link", name="Messages").click()
+        expect(page.locator(".email-messages")).to_contain_text("No message")
+        _look(page, "email-messages", folder)
     finally:
         context.close()

@@ -352,3 +352,35 @@ def test_the_frequency_cap_holds_across_journeys_stepping_in_one_batch(
     advance(container)
     assert sorted(outcome for _, outcome, _ in history(container, contact)) == ["capped", "sent"]
     assert len(messages(container)) == 1
+
+
+def test_the_send_window_reads_the_contacts_own_time_zone_when_known(
+    container: Container,
+) -> None:
+    from leadflow.registry.services import add_custom_field
+
+    with container.uow() as uow:
+        add_custom_field({"entity": "contact", "name": "time_zone", "type": "text"}, uow=uow)
+        uow.commit()
+    container.relay.drain()  # the registry learns the new field
+    [tokyo] = make_contacts(container, 1, custom={"time_zone": "Asia/Tokyo"})
+    [paris] = make_contacts(container, 1, email="p@example.test")
+    template = make_template(container)
+    segment = make_segment(container, [tokyo, paris])
+    monday_noon = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)  # 21:00 in Tokyo, 13:00 in Paris
+    journey = make_journey(
+        container,
+        [{"id": "mail", "kind": "send_email", "template_id": template}],
+        audience_segment_ids=[segment],
+        send_window={"weekdays": [0, 1, 2, 3, 4], "start_hour": 9, "end_hour": 17},
+        time_zone="Europe/Paris",
+        live=False,
+    )
+    go_live(container, journey, now=monday_noon)
+    advance(container, now=monday_noon)
+    found = {p.contact_id: (p.status, p.due_at) for p in positions(container, journey)}
+    # Tokyo waits for Tuesday 09:00 there (00:00 UTC); Paris is inside its window.
+    assert found == {
+        tokyo: ("waiting", datetime(2026, 12, 8, 0, 0, tzinfo=UTC)),
+        paris: ("done", None),
+    }

@@ -1,9 +1,9 @@
 """Journey use cases: the only code that writes journeys and moves contacts through them."""
 
+from leadflow.journeys.services._commands import JourneyActionRequested
 from leadflow.journeys.services._engine import (
     BATCH,
     BatchResult,
-    JourneyActionRequested,
     advance_due,
     observe,
     run_positions,

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from leadflow.bus import Event, event
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError
 from leadflow.journeys import domain
@@ -42,7 +41,9 @@ from leadflow.journeys.domain import (
     TimeCame,
     UpdateField,
 )
-from leadflow.journeys.models import Journey, JourneyAccountLead, JourneySplit
+from leadflow.journeys.models import Journey, JourneySplit
+from leadflow.journeys.schemas import WaitTile
+from leadflow.journeys.services._commands import run_command
 from leadflow.journeys.services._entry import ACTIVE, POSITIONS, STEPS
 from leadflow.journeys.services._journeys import JourneyStatus, Published, published
 from leadflow.lib.clock import utcnow
@@ -55,20 +56,7 @@ logger = logging.getLogger(__name__)
 
 BATCH = 500
 SPLITS = cast(Table, JourneySplit.__table__)
-ACCOUNT_LEADS = cast(Table, JourneyAccountLead.__table__)
 JOURNEYS = cast(Table, Journey.__table__)
-
-
-@event
-@dataclass(frozen=True)
-class JourneyActionRequested(Event):
-    """A journey's webhook or action tile ran for a contact (the actions' triggering event)."""
-
-    name = "journey.action_requested"
-    journey_id: int
-    contact_id: int
-    tile_id: str
-    lead_id: int | None = None
 
 
 @dataclass
@@ -151,20 +139,26 @@ def _load(uow: UnitOfWork, rows: Sequence[Row[Any]], now: datetime) -> _Loaded:
         )
     }
     contact_ids = sorted({row.contact_id for row in rows})
-    contacts = table_for("contact")
-    loaded.contacts = {
-        row.id: row
-        for row in session.execute(
-            select(
-                contacts.c.id,
-                contacts.c.account_id,
-                contacts.c.first_name,
-                contacts.c.last_name,
-                contacts.c.email,
-                contacts.c.custom,
-            ).where(contacts.c.id.in_(contact_ids))
-        )
-    }
+    versions = [version for version in loaded.versions.values() if version is not None]
+    # The contacts' rows only when a step may need them: a time zone for a window, or
+    # names and accounts for commands. A journey that only sends and waits skips them.
+    zoned = any(_has_window(version) for version in versions)
+    acting = any(tile.kind in _ACTING for version in versions for tile in version.definition.tiles)
+    if zoned or acting:
+        contacts = table_for("contact")
+        columns = [
+            contacts.c.id,
+            contacts.c.account_id,
+            contacts.c.first_name,
+            contacts.c.last_name,
+            contacts.c.email,
+        ]
+        if zoned:
+            columns.append(contacts.c.custom)
+        loaded.contacts = {
+            row.id: row
+            for row in session.execute(select(*columns).where(contacts.c.id.in_(contact_ids)))
+        }
     caps = {
         version.settings.frequency_cap.days
         for version in loaded.versions.values()
@@ -189,10 +183,19 @@ def _load(uow: UnitOfWork, rows: Sequence[Row[Any]], now: datetime) -> _Loaded:
     return loaded
 
 
+_ACTING = {"create_lead", "update_field", "create_task", "webhook", "action"}
+
+
+def _has_window(version: Published) -> bool:
+    return version.settings.send_window is not None or any(
+        isinstance(tile, WaitTile) and tile.window is not None for tile in version.definition.tiles
+    )
+
+
 def _context(loaded: _Loaded, row: Row[Any], version: Published) -> ContactContext:
     settings = version.settings
     contact = loaded.contacts.get(row.contact_id)
-    custom = (contact.custom if contact is not None else None) or {}
+    custom = getattr(contact, "custom", None) or {}
     time_zone = custom.get("time_zone") if isinstance(custom, dict) else None
     cap = settings.frequency_cap
     splits = loaded.splits.get((row.journey_id, row.contact_id), {})
@@ -350,7 +353,13 @@ class _Carrier:
         """Run one command in a savepoint: its failure is recorded, not the batch's."""
         try:
             with self.uow.savepoint():
-                return _run_command(self.uow, self.loaded, row, version, command)[:300]
+                return run_command(
+                    self.uow,
+                    self.loaded.journeys[row.journey_id],
+                    self.loaded.contacts.get(row.contact_id),
+                    version,
+                    command,
+                )[:300]
         except LeadflowError as exc:
             return f"failed: {exc.message}"[:300]
         except Exception as exc:  # an action's own bug must not stall every contact
@@ -369,172 +378,6 @@ class _Carrier:
         if self.history:
             session.execute(insert(STEPS), self.history)
         return queued
-
-
-def _lead_of(uow: UnitOfWork, contact_id: int, journey_id: int) -> Any:
-    """The contact's lead a task or a field update applies to: the one this journey
-    made if any, else its most recent open lead."""
-    from leadflow.leads.models import Lead
-
-    return uow.session.scalar(
-        select(Lead)
-        .where(Lead.parent_contact_id == contact_id, Lead.merged_into_id.is_(None))
-        .order_by(
-            (Lead.journey_id == journey_id).desc(), (Lead.status == "open").desc(), Lead.id.desc()
-        )
-        .limit(1)
-    )
-
-
-def _run_command(
-    uow: UnitOfWork, loaded: _Loaded, row: Row[Any], version: Published, command: Command
-) -> str:
-    journey = loaded.journeys[row.journey_id]
-    contact = loaded.contacts.get(row.contact_id)
-    if contact is None:
-        return "skipped: the contact is gone"
-    if isinstance(command, CreateLead):
-        return _create_lead(uow, journey, contact, version, command)
-    if isinstance(command, UpdateField):
-        return _update_field(uow, journey, contact, command)
-    if isinstance(command, CreateTask):
-        from leadflow.sales import services as sales
-
-        lead = _lead_of(uow, contact.id, journey.id)
-        if lead is None:
-            return "skipped: the contact has no lead"
-        owner = {
-            "journey_owner": journey.owner_id,
-            "lead_owner": lead.owner_id or journey.owner_id,
-            "user": command.user_id,
-        }[command.owner]
-        if owner is None:
-            return "skipped: nobody to own the task"
-        task = sales.create_task(
-            lead.id,
-            uow=uow,
-            owner_id=owner,
-            title=command.title,
-            hours=max(command.due_in_days, 0) * 24.0 or 1.0,
-            rule=f"journey:{journey.id}:{command.tile_id}",
-        )
-        return f"task {task.id}"
-    if isinstance(command, CallWebhook | RunAction):
-        return _run_action(uow, journey, contact, command)
-    return "skipped"
-
-
-def _create_lead(
-    uow: UnitOfWork, journey: Row[Any], contact: Row[Any], version: Published, command: CreateLead
-) -> str:
-    """REFERENCE 5.2: always a new lead (never matched); an account journey creating for
-    the account makes one lead per account for the journey's life."""
-    from leadflow.leads.services import create_lead
-
-    values: dict[str, Any] = {
-        "source": "journey",
-        "journey_id": journey.id,
-        "campaign": journey.name[:200],
-        "owner_id": journey.owner_id,
-        "topic": f"{journey.name}"[:300],
-    }
-    per_account = version.settings.target == "account" and command.create_for == "account"
-    if per_account:
-        if contact.account_id is None:
-            return "skipped: the contact has no account"
-        session = uow.session
-        dialect = session.get_bind().dialect.name
-        builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        claimed = session.execute(
-            builder(ACCOUNT_LEADS)
-            .values(journey_id=journey.id, account_id=contact.account_id, created_at=utcnow())
-            .on_conflict_do_nothing()
-            .returning(ACCOUNT_LEADS.c.account_id)
-        ).first()
-        if claimed is None:
-            return "skipped: the account has its lead"
-        accounts = table_for("account")
-        account_name = session.scalar(
-            select(accounts.c.name).where(accounts.c.id == contact.account_id)
-        )
-        values.update(
-            parent_account_id=contact.account_id,
-            last_name=command.last_name_placeholder or account_name or "(account)",
-            company_name=account_name,
-        )
-        lead = create_lead(values, uow=uow)
-        session.execute(
-            update(ACCOUNT_LEADS)
-            .where(
-                ACCOUNT_LEADS.c.journey_id == journey.id,
-                ACCOUNT_LEADS.c.account_id == contact.account_id,
-            )
-            .values(lead_id=lead.id)
-        )
-        return f"lead {lead.id}"
-    values.update(
-        parent_contact_id=contact.id,
-        first_name=contact.first_name,
-        last_name=contact.last_name or command.last_name_placeholder or None,
-        email=contact.email,
-    )
-    lead = create_lead(values, uow=uow)
-    return f"lead {lead.id}"
-
-
-def _update_field(
-    uow: UnitOfWork, journey: Row[Any], contact: Row[Any], command: UpdateField
-) -> str:
-    change = {command.field: command.value}
-    if command.entity == "contact":
-        from leadflow.contacts.services import update_contact
-
-        update_contact(contact.id, change, uow=uow)
-        return f"contact {contact.id}"
-    if command.entity == "account":
-        from leadflow.accounts.services import update_account
-
-        if contact.account_id is None:
-            return "skipped: the contact has no account"
-        update_account(contact.account_id, change, uow=uow)
-        return f"account {contact.account_id}"
-    from leadflow.leads.services import update_lead
-
-    lead = _lead_of(uow, contact.id, journey.id)
-    if lead is None:
-        return "skipped: the contact has no lead"
-    update_lead(lead.id, change, uow=uow)
-    return f"lead {lead.id}"
-
-
-def _run_action(
-    uow: UnitOfWork, journey: Row[Any], contact: Row[Any], command: CallWebhook | RunAction
-) -> str:
-    from leadflow.automation.actions import ACTIONS, ActionContext
-    from leadflow.bootstrap import current
-
-    name = "call_webhook" if isinstance(command, CallWebhook) else command.action
-    params: Mapping[str, Any] = (
-        {"url": command.url} if isinstance(command, CallWebhook) else dict(command.settings)
-    )
-    definition = ACTIONS.get(name)
-    if definition is None:
-        return f"skipped: no action '{name}'"
-    lead = _lead_of(uow, contact.id, journey.id)
-    trigger = JourneyActionRequested(
-        journey_id=journey.id,
-        contact_id=contact.id,
-        tile_id=command.tile_id,
-        lead_id=lead.id if lead is not None else None,
-    )
-    context = ActionContext(
-        uow=uow,
-        container=current(),
-        event=trigger,
-        rule_key=f"journey:{journey.id}:{command.tile_id}",
-        facts={"lead.parent_contact_id": contact.id},
-    )
-    return definition.run(context, params)
 
 
 # The two ways positions move.
