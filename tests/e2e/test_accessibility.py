@@ -21,6 +21,8 @@ from leadflow.automation.models import AutomationRule
 from leadflow.bootstrap import Container
 from leadflow.capture.services import create_event, create_form
 from leadflow.contacts.services import create_contact
+from leadflow.emails.services import create_template
+from leadflow.journeys.services import create_journey
 from leadflow.leads.services import create_lead
 from leadflow.opportunities.services import create_opportunity
 from leadflow.scoring.services import create_model
@@ -60,6 +62,17 @@ def _records(container: Container) -> dict[str, int]:
         )
         model = create_model({"name": "Inbound"}, uow=uow)
         segment = create_segment({"name": "Decision makers"}, uow=uow)
+        template = create_template(
+            {
+                "name": "Welcome",
+                "subject": "Hello",
+                "html_body": "<p>Hello</p>",
+                "from_name": "Marketing",
+                "from_address": "marketing@example.test",
+            },
+            uow=uow,
+        )
+        journey = create_journey("Welcome journey", None, {}, _journey(template.id), uow=uow)
         rule = uow.session.query(AutomationRule).order_by(AutomationRule.id).first()
         assert rule is not None
         ids = {
@@ -72,10 +85,35 @@ def _records(container: Container) -> dict[str, int]:
             "model": model.id,
             "rule": rule.id,
             "segment": segment.id,
+            "journey": journey.id,
         }
         uow.commit()
     container.relay.drain()
     return ids
+
+
+def _journey(template_id: int) -> dict[str, Any]:
+    """Email -> if opened -> end, else a split: the designer draws branches side by side."""
+    return {
+        "start": "email1",
+        "tiles": [
+            {"id": "email1", "kind": "send_email", "template_id": template_id, "next": "if1"},
+            {
+                "id": "if1",
+                "kind": "condition",
+                "checks": [{"kind": "email_opened", "template_id": template_id}],
+                "timeout_minutes": 1440,
+                "yes": "end1",
+                "no": "split1",
+            },
+            {"id": "end1", "kind": "end"},
+            {
+                "id": "split1",
+                "kind": "split",
+                "branches": [{"percent": 50, "label": "A"}, {"percent": 50, "label": "B"}],
+            },
+        ],
+    }
 
 
 def _pages(ids: dict[str, int], user_id: int) -> list[str]:
@@ -106,6 +144,8 @@ def _pages(ids: dict[str, int], user_id: int) -> list[str]:
         "/segments",
         f"/segments/{ids['segment']}",
         f"/segments/{ids['segment']}/contacts/{ids['contact']}",
+        "/journeys",
+        f"/journeys/{ids['journey']}",
         "/imports",
         "/duplicates",
         "/call-list",

@@ -101,6 +101,7 @@ DEMO_EXTENSIONS = (
     "leadflow.demo.scoring",
     "leadflow.demo.process",
     "leadflow.demo.segments",
+    "leadflow.demo.journeys",
 )
 
 

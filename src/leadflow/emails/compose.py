@@ -88,6 +88,7 @@ def render(
     *,
     links: Links | None,
     message_id: int | None,
+    unsubscribe_url: str | None = None,
 ) -> Rendered:
     """The message's subject, HTML and text; with a message id its links are tracked,
     the open pixel added and the footer's unsubscribe link signed."""
@@ -98,7 +99,7 @@ def render(
         html, text = with_footer(
             html,
             text,
-            unsubscribe_url=links.unsubscribe(message_id),
+            unsubscribe_url=unsubscribe_url or links.unsubscribe(message_id),
             pixel_url=links.open(message_id),
         )
     else:

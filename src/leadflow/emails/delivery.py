@@ -6,21 +6,22 @@ the time (`claimed_by`, `claimed_at`) before anything goes over SMTP; a batch's
 outcomes are written together when it ends (one statement per outcome).
 
 Between those two commits each worker keeps a journal, a file of its own under
-`var/email-journal/`: a line `<message id> H` the moment a message's last byte has
-been written to the server (from then on the server has it whole and delivers it
-whether or not its reply reaches us), then `<message id> <reply code>`. A write to
-a file survives the process being killed, and costs microseconds.
+`var/email-journal/`: a line `<message id> H` once a message's content is written
+to the server and just before its terminating "." is (so the server can never hold
+a whole message the journal does not name), then `<message id> <reply code>`. A
+write to a file survives the process being killed, and costs microseconds.
 
 A message found in `sending` whose worker is gone (a dead process on this host, or a
 claim older than `smtp_claim_seconds`) is recovered from that worker's journal:
-handed over or answered 2xx -> sent; answered 5xx -> bounced; answered 4xx or not
-in the journal -> queued again (the server never had it whole, so sending it again
-is the first delivery). A duplicate is possible only if the process dies in the
-microseconds between the socket write of the final "." and the journal write, or
-when the dead worker's journal is on another host (PostgreSQL with workers on
-several machines): then its unfinished batch is sent again after the claim expires,
-with the same Message-ID header (derived from the idempotency key), which receivers
-use to drop the copy.
+handed over or answered 2xx -> sent; answered 5xx -> bounced; answered 4xx (or
+0: the connection broke before the ".") or not in the journal -> queued again (the
+server never had it whole, so sending it now is its first delivery). What is left:
+a process killed in the microseconds between the journal's "H" and the kernel
+taking the three bytes ".\r\n" loses that one message (it is marked sent); and a
+dead worker's journal on another host (PostgreSQL with workers on several
+machines) is not read, so its unfinished batch is sent again once the claim
+expires, with the same Message-ID header (derived from the idempotency key), which
+receivers use to drop the copy.
 """
 
 from __future__ import annotations
@@ -480,8 +481,13 @@ def _compose(container: Container, claimed: Sequence[Claimed]) -> dict[int, tupl
     composed: dict[int, tuple[bytes, str, str]] = {}
     for item in claimed:
         template = templates[item.template_id]
+        unsubscribe = links.unsubscribe(item.id)
         rendered = render(
-            compiled(template), values.get(item.contact_id, {}), links=links, message_id=item.id
+            compiled(template),
+            values.get(item.contact_id, {}),
+            links=links,
+            message_id=item.id,
+            unsubscribe_url=unsubscribe,
         )
         header = message_id_header(item.idempotency_key, template.from_address)
         data = mime_bytes(
@@ -491,7 +497,7 @@ def _compose(container: Container, claimed: Sequence[Claimed]) -> dict[int, tupl
             to_address=item.to_address,
             reply_to=template.reply_to,
             message_id=header,
-            unsubscribe_url=links.unsubscribe(item.id),
+            unsubscribe_url=unsubscribe,
         )
         composed[item.id] = (data, template.from_address, header)
     return composed

@@ -3,16 +3,18 @@
 `Mailer.send` says what became of one message (`Outcome`): delivered (2xx after
 DATA), bounced (a 5xx on RCPT or DATA: the address is refused for good), or
 deferred (a 4xx, or the connection dropped before the message was handed over).
-`on_handed_over` runs the moment the message's last byte (the final ".") has been
-written to the server and before its reply is read: from then on the server has
-the whole message and delivers it whether or not the reply reaches us, so the
-delivery journal records it there (see delivery.py).
+`on_handed_over` runs after the message's content has been written and just before
+its terminating "." is: the server cannot hold the whole message before the
+delivery journal says so (see delivery.py). Once the "." is written the server
+delivers the message whether or not its reply reaches us. TCP_NODELAY keeps the
+short terminator from waiting for the content's acknowledgement.
 """
 
 from __future__ import annotations
 
 import re
 import smtplib
+import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -65,9 +67,10 @@ class SmtpConfig:
 
 
 class _HandOver:
-    """smtplib's DATA step, with a hook between writing the message and reading the reply."""
+    """smtplib's DATA step, with a hook between the content and its terminating "."."""
 
     handed_over: Callable[[], None] | None = None
+    terminated = False
 
     def data(self, msg: Any) -> tuple[int, bytes]:
         client: Any = self
@@ -79,9 +82,11 @@ class _HandOver:
         payload = _LEADING_DOT.sub(b"..", _BARE_NEWLINE.sub(b"\r\n", payload))
         if not payload.endswith(b"\r\n"):
             payload += b"\r\n"
-        client.send(payload + b".\r\n")
+        client.send(payload)
         if self.handed_over is not None:
             self.handed_over()
+        client.send(b".\r\n")
+        self.terminated = True
         result: tuple[int, bytes] = client.getreply()
         return result
 
@@ -133,6 +138,8 @@ class Mailer:
                 client.starttls(context=ssl.create_default_context())
         try:
             client.ehlo_or_helo_if_needed()
+            if client.sock is not None:
+                client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if config.username:
                 client.login(config.username, config.password)
         except BaseException:
@@ -170,20 +177,13 @@ class Mailer:
     ) -> SendResult:
         """Send one message; a dropped connection is opened again once per message."""
         self._pace()
-        handed = False
-
-        def hand_over() -> None:
-            nonlocal handed
-            handed = True
-            if on_handed_over is not None:
-                on_handed_over()
-
         for attempt in (1, 2):
             if self._client is None:
                 self.connect()
             client = self._client
             assert client is not None
-            client.handed_over = hand_over
+            client.handed_over = on_handed_over
+            client.terminated = False
             try:
                 client.sendmail(sender, [recipient], message)
                 return SendResult(Outcome.DELIVERED, 250, "OK")
@@ -199,8 +199,9 @@ class Mailer:
                 self._reset()
                 return SendResult(Outcome.DEFERRED, exc.smtp_code, _text(exc.smtp_error))
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                terminated = client.terminated
                 self._drop()
-                if handed:
+                if terminated:
                     # The server has the whole message; only its reply was lost.
                     return SendResult(Outcome.DELIVERED, 250, f"reply lost: {exc}")
                 if attempt == 2:

@@ -282,6 +282,13 @@ POST   /imports/{import_id}/undo                                                
 GET    /jobs                                                                              x x . . .
 GET    /jobs/{job_id:int}                                                                 x x x x x
 POST   /jobs/{job_id:int}/cancel                                                          x x x x x
+GET    /journeys                                                                          x x . . .
+POST   /journeys/new                                                                      x x . . .
+GET    /journeys/{journey_id:int}                                                         x x . . .
+POST   /journeys/{journey_id:int}                                                         x x . . .
+POST   /journeys/{journey_id:int}/go-live                                                 x x . . .
+POST   /journeys/{journey_id:int}/resume                                                  x x . . .
+POST   /journeys/{journey_id:int}/stop                                                    x x . . .
 GET    /leads                                                                             x x x x x
 GET    /leads/new                                                                         x x x x x
 POST   /leads/new                                                                         x x x x x

@@ -49,6 +49,7 @@ FEATURE_PAGES: tuple[tuple[str, str, Permission], ...] = (
     ("/events", "Events", Permission.EVENTS_READ),
     ("/scoring", "Scoring", Permission.SCORING_READ),
     ("/segments", "Segments", Permission.SEGMENTS_READ),
+    ("/journeys", "Journeys", Permission.JOURNEYS_READ),
     ("/emails", "Emails", Permission.EMAILS_READ),
     ("/queues", "Queues", Permission.TASKS_READ),
     ("/call-list", "Call list", Permission.TASKS_READ),

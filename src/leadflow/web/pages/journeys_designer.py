@@ -1,0 +1,532 @@
+"""What the journey designer page needs beside the routes: the settings form read into
+the settings the service takes (and back), the lists the flow's panel picks from
+(emails, segments, fields, users, forms, pages, events, actions, all by name), the
+tiles in words for the readout table, and an error's field path turned into the
+settings field or the tile at fault.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Any, TypeVar
+
+from markupsafe import Markup
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from leadflow.automation.actions import ACTIONS
+from leadflow.contacts.domain import Consent
+from leadflow.errors import ValidationFailed
+from leadflow.journeys.domain import ACTIVE, PositionStatus
+from leadflow.journeys.models import JourneyPosition
+from leadflow.registry.domain import FieldType, Registry
+from leadflow.sales.services import QUEUE_LABELS
+from leadflow.users.services import list_users
+from leadflow.web.pages.display import humanize
+from leadflow.web.pages.lookups import interaction_targets, stage_names
+from leadflow.web.pages.rule_builder import PARAM_LABELS, ROLE_LABELS
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+START_EVENTS = (
+    ("form_submitted", "A form is submitted"),
+    ("segment_entered", "A contact joins a segment"),
+    ("lead_sales_ready", "A lead becomes sales-ready"),
+)
+GOALS = (
+    ("lead_sales_ready", "Their lead becomes sales-ready"),
+    ("lead_qualified", "Their lead is qualified"),
+    ("form_submitted", "They submit a form"),
+)
+CONSENTS = tuple((c.value, humanize(c.value)) for c in Consent if c is not Consent.NONE)
+KIND_NAMES = {
+    "send_email": "Send an email",
+    "wait": "Wait",
+    "condition": "If/then",
+    "split": "Random split",
+    "create_lead": "Create a lead",
+    "update_field": "Update a field",
+    "create_task": "Create a task",
+    "webhook": "Call a webhook",
+    "action": "Run an action",
+    "end": "End",
+}
+CHECK_WORDS = {
+    "email_opened": "opened",
+    "email_clicked": "clicked",
+    "form_submitted": "submitted",
+    "page_visited": "visited",
+    "event_registered": "registered for",
+    "event_attended": "attended",
+}
+CHECK_TARGETS = {
+    "form_submitted": "forms",
+    "page_visited": "pages",
+    "event_registered": "events",
+    "event_attended": "events",
+}
+# The settings' names as the form groups them: an error on any of them shows there.
+SETTINGS_KEYS = {
+    "name": "name",
+    "target": "target",
+    "audience_segment_ids": "audience",
+    "audience_mode": "audience",
+    "exclusion_segment_ids": "exclusion",
+    "suppression_segment_id": "suppression",
+    "start_event": "start_event",
+    "minimum_consent": "minimum_consent",
+    "reentry": "reentry",
+    "reentry_after_days": "reentry",
+    "reentry_cap": "reentry",
+    "goal": "goal",
+    "send_window": "window",
+    "time_zone": "time_zone",
+    "frequency_cap": "cap",
+}
+UPDATABLE_ENTITIES = ("contact", "account", "lead")
+_UPDATABLE_TYPES = {
+    FieldType.TEXT,
+    FieldType.CHOICE,
+    FieldType.INTEGER,
+    FieldType.DECIMAL,
+    FieldType.BOOLEAN,
+    FieldType.DATE,
+    FieldType.EMAIL,
+    FieldType.PHONE,
+    FieldType.URL,
+}
+
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    zones = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+    return ("UTC", *(zone for zone in zones if zone != "UTC"))
+
+
+def json_script(value: Any) -> Markup:
+    """JSON for a <script type="application/json">: only "</" could end it early."""
+    return Markup(json.dumps(value).replace("</", "<\\/"))
+
+
+# --- the settings form ------------------------------------------------------------------
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _number(form: FormData, name: str) -> int | str | None:
+    """A whole number, None when empty; anything else as typed, for the model to refuse
+    with the field's name."""
+    text = _text(form, name)
+    if not text:
+        return None
+    return int(text) if re.fullmatch(r"-?\d{1,9}", text) else text
+
+
+def _ids(form: FormData, name: str) -> list[int | str]:
+    values: list[int | str] = []
+    for raw in form.getlist(name):
+        if isinstance(raw, str) and raw.strip():
+            text = raw.strip()
+            values.append(int(text) if text.isdigit() and len(text) < 19 else text)
+    return values
+
+
+def settings_from_form(form: FormData) -> dict[str, Any]:
+    """The journey's settings as posted by the settings form (not yet checked)."""
+    start_kind = _text(form, "start_event")
+    start_event: dict[str, Any] | None = None
+    if start_kind:
+        start_event = {"kind": start_kind, "id": None}
+        chosen = {
+            "form_submitted": _number(form, "start_form"),
+            "segment_entered": _number(form, "start_segment"),
+        }.get(start_kind)
+        if chosen is not None:
+            start_event["id"] = chosen
+    window: dict[str, Any] | None = None
+    if _text(form, "window_on"):
+        window = {
+            "weekdays": _ids(form, "window_day"),
+            "start_hour": _number(form, "window_start"),
+            "end_hour": _number(form, "window_end"),
+        }
+    cap_messages, cap_days = _number(form, "cap_messages"), _number(form, "cap_days")
+    cap = None
+    if cap_messages is not None or cap_days is not None:
+        cap = {"messages": cap_messages, "days": cap_days}
+    reentry = _text(form, "reentry") or "never"
+    return {
+        "target": _text(form, "target") or "contact",
+        "audience_segment_ids": _ids(form, "audience_segment"),
+        "audience_mode": _text(form, "audience_mode") or "union",
+        "exclusion_segment_ids": _ids(form, "exclusion_segment"),
+        "suppression_segment_id": _number(form, "suppression_segment"),
+        "start_event": start_event,
+        "minimum_consent": _text(form, "minimum_consent") or None,
+        "reentry": reentry,
+        "reentry_after_days": _number(form, "reentry_after_days")
+        if reentry == "after_interval"
+        else None,
+        "reentry_cap": _number(form, "reentry_cap") if reentry == "after_interval" else None,
+        "goal": _text(form, "goal") or None,
+        "send_window": window,
+        "time_zone": _text(form, "time_zone") or "UTC",
+        "frequency_cap": cap,
+    }
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def settings_view(settings: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """The settings as the form shows them (from saved or posted settings)."""
+    start = settings.get("start_event") or {}
+    window = settings.get("send_window") or None
+    cap = settings.get("frequency_cap") or {}
+    return {
+        "name": name,
+        "target": settings.get("target") or "contact",
+        "audience": list(settings.get("audience_segment_ids") or []),
+        "audience_mode": settings.get("audience_mode") or "union",
+        "exclusion": list(settings.get("exclusion_segment_ids") or []),
+        "suppression": settings.get("suppression_segment_id"),
+        "start_event": start.get("kind") or "",
+        "start_id": str(start.get("id") or ""),
+        "minimum_consent": settings.get("minimum_consent") or "",
+        "reentry": settings.get("reentry") or "never",
+        "reentry_after_days": _blank(settings.get("reentry_after_days")),
+        "reentry_cap": _blank(settings.get("reentry_cap")),
+        "goal": settings.get("goal") or "",
+        "window_on": window is not None,
+        "window_days": list((window or {}).get("weekdays") or [0, 1, 2, 3, 4]),
+        "window_start": (window or {}).get("start_hour", 9),
+        "window_end": (window or {}).get("end_hour", 17),
+        "time_zone": settings.get("time_zone") or "UTC",
+        "cap_messages": _blank(cap.get("messages")),
+        "cap_days": _blank(cap.get("days")),
+    }
+
+
+def definition_from_form(form: FormData) -> Any:
+    """The flow the designer's script keeps in the hidden field."""
+    raw = _text(form, "definition")
+    if not raw:
+        raise ValidationFailed("The journey needs at least one tile", field="definition.tiles")
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise ValidationFailed("The flow could not be read", field="definition") from None
+
+
+def _path(loc: Sequence[int | str]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def checked(model: type[M], raw: Any, prefix: str) -> M:
+    """The model of `raw`, or ValidationFailed naming the first field at fault."""
+    try:
+        return model.model_validate(raw)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        # A tagged union adds the tag to the path ("tiles[1].send_email.template_id").
+        loc = [part for part in first["loc"] if part not in KIND_NAMES]
+        field = _path([prefix, *loc])
+        message = str(first["msg"])
+        if first["type"] == "missing":
+            message = f"{humanize(str(loc[-1]))} is needed" if loc else "A value is needed"
+        raise ValidationFailed(message, field=field) from None
+
+
+# --- errors: where they show -------------------------------------------------------------
+
+_TILE_PATH = re.compile(r"^definition\.tiles\[(\d+)\](?:\.(.*))?$")
+
+
+def error_target(field: str | None, definition: Any) -> tuple[str | None, str | None]:
+    """(settings form key, tile id) of an error's field path; both None: about the flow."""
+    if not field:
+        return None, None
+    if field == "name":
+        return "name", None
+    if field.startswith("settings."):
+        head = re.split(r"[.\[]", field[len("settings.") :], maxsplit=1)[0]
+        return SETTINGS_KEYS.get(head, head), None
+    found = _TILE_PATH.match(field)
+    if found and isinstance(definition, Mapping):
+        tiles = definition.get("tiles")
+        index = int(found.group(1))
+        if isinstance(tiles, list) and index < len(tiles) and isinstance(tiles[index], Mapping):
+            return None, str(tiles[index].get("id") or "") or None
+    return None, None
+
+
+# --- reads the pages need beside the services ------------------------------------------
+
+
+def journey_totals(session: Session, journey_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Per journey: entries so far, contacts on their way now, entries that finished."""
+    if not journey_ids:
+        return {}
+    active = case((JourneyPosition.status.in_([s.value for s in ACTIVE]), 1), else_=0)
+    done = case((JourneyPosition.status == PositionStatus.DONE.value, 1), else_=0)
+    rows = session.execute(
+        select(JourneyPosition.journey_id, func.count(), func.sum(active), func.sum(done))
+        .where(JourneyPosition.journey_id.in_(list(journey_ids)))
+        .group_by(JourneyPosition.journey_id)
+    )
+    return {
+        int(journey_id): {
+            "entered": int(entered),
+            "active": int(on_way or 0),
+            "completed": int(finished or 0),
+        }
+        for journey_id, entered, on_way, finished in rows
+    }
+
+
+def user_names(session: Session) -> dict[int, str]:
+    return {user.id: user.name for user in list_users(session)}
+
+
+# --- the lists the panel picks from -------------------------------------------------------
+
+
+def _pairs(rows: Sequence[Any]) -> list[list[Any]]:
+    return [[int(key), str(name)] for key, name in rows]
+
+
+def _named(rows: Mapping[str, str]) -> list[list[Any]]:
+    return sorted(([key, name] for key, name in rows.items()), key=lambda p: str(p[1]).lower())
+
+
+def updatable_fields(registry: Registry, entity: str) -> list[dict[str, Any]]:
+    fields = [
+        {
+            "name": d.name,
+            "label": d.label,
+            "type": d.type.value,
+            "options": list(d.options),
+        }
+        for d in registry.fields_of(entity)
+        if d.writable and not d.derived and d.type in _UPDATABLE_TYPES and d.name != "id"
+    ]
+    return sorted(fields, key=lambda item: str(item["label"]).lower())
+
+
+def catalogue(
+    session: Session,
+    registry: Registry,
+    *,
+    target: str,
+    templates: Sequence[tuple[int, str]],
+    segments: Sequence[tuple[int, str]],
+) -> dict[str, Any]:
+    """Everything the flow's panel offers, by name."""
+    users = sorted(
+        ((user.id, user.name) for user in list_users(session) if user.is_active),
+        key=lambda pair: pair[1].lower(),
+    )
+    targets = interaction_targets(session)
+    return {
+        "target": target,
+        "templates": _pairs(templates),
+        "segments": _pairs(segments),
+        "users": _pairs(users),
+        "forms": _named(targets["form"]),
+        "pages": _named(targets["page"]),
+        "events": _named(targets["event"]),
+        "fields": {entity: updatable_fields(registry, entity) for entity in UPDATABLE_ENTITIES},
+        "param_labels": dict(PARAM_LABELS),
+        "roles": [[value, label] for value, label in ROLE_LABELS.items()],
+        "stages": [[key, name] for key, name in stage_names(session).items()],
+        "queues": [[key, label] for key, label in QUEUE_LABELS.items()],
+        "actions": [
+            {
+                "type": item.name,
+                "label": item.label,
+                "description": item.description,
+                "params": dict(item.params),
+                "required": sorted(item.required),
+            }
+            for item in sorted(ACTIONS.values(), key=lambda a: a.label.lower())
+        ],
+    }
+
+
+# --- tiles in words (the readout table under the flow) ----------------------------------
+
+
+def _duration(minutes: Any) -> str:
+    if not isinstance(minutes, int):
+        return ""
+    for size, word in ((10080, "week"), (1440, "day"), (60, "hour")):
+        if minutes and minutes % size == 0:
+            amount = minutes // size
+            return f"{amount} {word}{'' if amount == 1 else 's'}"
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+
+def _name(items: Sequence[Sequence[Any]], key: Any) -> str | None:
+    for item in items:
+        if str(item[0]) == str(key):
+            return str(item[1])
+    return None
+
+
+def _check_words(check: Mapping[str, Any], names: Mapping[str, Any]) -> str:
+    kind = str(check.get("kind"))
+    words = CHECK_WORDS.get(kind, humanize(kind))
+    if kind in ("email_opened", "email_clicked"):
+        template = _name(names["templates"], check.get("template_id"))
+        return f"{words} '{template}'" if template else f"{words} any email"
+    listed = CHECK_TARGETS.get(kind, "pages")
+    target = _name(names[listed], check.get("target_id"))
+    return f"{words} '{target}'" if target else f"{words} any {listed[:-1]}"
+
+
+def tile_title(tile: Mapping[str, Any]) -> str:
+    return str(tile.get("label") or KIND_NAMES.get(str(tile.get("kind")), tile.get("kind")))
+
+
+def describe_tile(tile: Mapping[str, Any], names: Mapping[str, Any]) -> str:
+    """One tile in words, its emails, segments, fields and users by name."""
+    kind = tile.get("kind")
+    if kind == "send_email":
+        template = _name(names["templates"], tile.get("template_id"))
+        return f"Send '{template}'" if template else "Send an email (none picked)"
+    if kind == "wait":
+        text = (
+            f"Wait until {str(tile['until'])[:16].replace('T', ' ')}"
+            if tile.get("until")
+            else f"Wait {_duration(tile.get('duration_minutes'))}"
+        )
+        window = tile.get("window")
+        if window:
+            days = ", ".join(WEEKDAYS[d] for d in sorted(window.get("weekdays") or []))
+            hours = f"{window.get('start_hour')}:00 to {window.get('end_hour')}:00"
+            text += f", released {days} {hours}"
+        return text
+    if kind == "condition":
+        joiner = " or " if tile.get("any_of", True) else " and "
+        checks = joiner.join(_check_words(c, names) for c in tile.get("checks") or [])
+        return f"If {checks} within {_duration(tile.get('timeout_minutes'))}, else no"
+    if kind == "split":
+        return "Split " + " / ".join(
+            f"{b.get('label') or f'branch {i + 1}'} {b.get('percent')}%"
+            for i, b in enumerate(tile.get("branches") or [])
+        )
+    if kind == "create_lead":
+        return (
+            "Create a lead for the account (one per account)"
+            if tile.get("create_for") == "account"
+            else "Create a lead for the contact"
+        )
+    if kind == "update_field":
+        entity = str(tile.get("entity"))
+        labels = {f["name"]: f["label"] for f in names["fields"].get(entity, [])}
+        field = labels.get(str(tile.get("field")), tile.get("field"))
+        value = tile.get("value")
+        shown = value if value not in (None, "") else "(empty)"
+        return f"Set {humanize(entity)}: {field} to {shown}"
+    if kind == "create_task":
+        owner = {
+            "journey_owner": "the journey's owner",
+            "lead_owner": "the lead's owner",
+        }.get(str(tile.get("owner")), _name(names["users"], tile.get("user_id")) or "a user")
+        return f"Task '{tile.get('title')}' for {owner}"
+    if kind == "webhook":
+        return f"Call {tile.get('url')}"
+    if kind == "action":
+        action = ACTIONS.get(str(tile.get("action")))
+        return f"Run '{action.label if action else tile.get('action')}'"
+    return "Contacts finish here"
+
+
+def branch_counts(counts: Mapping[str, Any], size: int) -> list[int]:
+    """Contacts sent down each of a split's branches, from a tile's counts."""
+    listed = counts.get("branches")
+    if isinstance(listed, list):
+        return [int(listed[i]) if i < len(listed) else 0 for i in range(size)]
+    if isinstance(listed, Mapping):
+        return [int(listed.get(str(i), listed.get(i, 0)) or 0) for i in range(size)]
+    return [int(counts.get(f"branch_{i}", 0) or 0) for i in range(size)]
+
+
+def outcome_words(tile: Mapping[str, Any], counts: Mapping[str, Any]) -> str:
+    if tile.get("kind") == "condition":
+        return f"{counts.get('yes', 0)} yes · {counts.get('no', 0)} no"
+    if tile.get("kind") == "split":
+        branches = tile.get("branches") or []
+        numbers = branch_counts(counts, len(branches))
+        return " · ".join(
+            f"{b.get('label') or f'Branch {i + 1}'}: {n}"
+            for i, (b, n) in enumerate(zip(branches, numbers, strict=True))
+        )
+    return ""
+
+
+def tile_rows(
+    definition: Any,
+    names: Mapping[str, Any],
+    counts: Mapping[str, Mapping[str, Any]] | None,
+    tile_errors: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """The tiles in flow order (from the start, depth first), in words, with their counts."""
+    if not isinstance(definition, Mapping) or not isinstance(definition.get("tiles"), list):
+        return []
+    by_id = {
+        str(t.get("id")): t
+        for t in definition["tiles"]
+        if isinstance(t, Mapping) and t.get("id") is not None
+    }
+    order: list[str] = []
+    stack = [str(definition.get("start") or "")]
+    while stack:
+        tile_id = stack.pop()
+        if tile_id in order or tile_id not in by_id:
+            continue
+        order.append(tile_id)
+        tile = by_id[tile_id]
+        following = [tile.get("next"), tile.get("yes"), tile.get("no")]
+        following += [b.get("next") for b in tile.get("branches") or [] if isinstance(b, Mapping)]
+        stack.extend(str(t) for t in reversed(following) if t)
+    order += [tile_id for tile_id in by_id if tile_id not in order]
+    rows = []
+    for tile_id in order:
+        tile = by_id[tile_id]
+        tile_counts = (counts or {}).get(tile_id, {})
+        try:
+            summary = describe_tile(tile, names)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+            summary = KIND_NAMES.get(str(tile.get("kind")), str(tile.get("kind")))
+        rows.append(
+            {
+                "id": tile_id,
+                "title": tile_title(tile),
+                "summary": summary,
+                "active": tile_counts.get("active", 0),
+                "passed": tile_counts.get("passed", 0),
+                "outcome": outcome_words(tile, tile_counts) if counts is not None else "",
+                "error": tile_errors.get(tile_id),
+            }
+        )
+    return rows
