@@ -181,8 +181,6 @@ def _run_action(
     uow: UnitOfWork, journey: Any, contact: Any, command: CallWebhook | RunAction
 ) -> str:
     from leadflow.automation.actions import ACTIONS, ActionContext
-    from leadflow.bootstrap import current
-
     name = "call_webhook" if isinstance(command, CallWebhook) else command.action
     params: Mapping[str, Any] = (
         {"url": command.url} if isinstance(command, CallWebhook) else dict(command.settings)
@@ -199,7 +197,6 @@ def _run_action(
     )
     context = ActionContext(
         uow=uow,
-        container=current(),
         event=trigger,
         rule_key=f"journey:{journey.id}:{command.tile_id}",
         facts={"lead.parent_contact_id": contact.id},
