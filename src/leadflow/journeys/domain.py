@@ -82,6 +82,10 @@ class Position:
         return self.status in ACTIVE
 
 
+# Interactions whose target is an email template's id.
+EMAIL_KINDS = ("email_sent", "email_opened", "email_clicked", "email_bounced")
+
+
 @dataclass(frozen=True)
 class ContactContext:
     """What a step needs to know about the contact, loaded by the caller beforehand."""
@@ -94,6 +98,9 @@ class ContactContext:
     split_branches: Mapping[str, int] = field(default_factory=dict)
     # 0..99 per split tile, stable for the contact (see `split_draw`).
     split_draws: Mapping[str, int] = field(default_factory=dict)
+    # What the contact did since this entry began, of the kinds the journey's conditions
+    # check: an email opened during the wait before an if/then still counts there.
+    earlier: Sequence[Observed] = ()
 
 
 # Stimuli.
@@ -358,8 +365,16 @@ class _Run:
             return tile.next
         if isinstance(tile, ConditionTile):
             if here is None:
+                matched = [
+                    index
+                    for index, check in enumerate(tile.checks)
+                    if any(check_matches(check, seen) for seen in self.context.earlier)
+                ]
+                if _satisfied(tile, matched):
+                    record(Record(tile.id, Outcome.YES))
+                    return tile.yes
                 return self.park(
-                    tile.id, self.now + timedelta(minutes=tile.timeout_minutes), matched=[]
+                    tile.id, self.now + timedelta(minutes=tile.timeout_minutes), matched=matched
                 )
             matched = list(here.state.get("matched", []))
             if _satisfied(tile, matched):

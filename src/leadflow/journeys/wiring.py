@@ -22,7 +22,7 @@ from leadflow.bus import Delivery
 from leadflow.interactions.events import InteractionRecorded
 from leadflow.interactions.models import Interaction
 from leadflow.journeys import services
-from leadflow.journeys.domain import Observed
+from leadflow.journeys.domain import EMAIL_KINDS, Observed
 from leadflow.leads.events import LeadSalesReady
 from leadflow.leads.models import Lead
 from leadflow.sales.events import LeadQualified
@@ -30,8 +30,6 @@ from leadflow.segments.events import ContactEnteredSegment
 
 if TYPE_CHECKING:
     from leadflow.bootstrap import Container
-
-EMAIL_KINDS = ("email_sent", "email_opened", "email_clicked", "email_bounced")
 
 
 def _parents(session: Any, lead_ids: set[int]) -> dict[int, int]:

@@ -85,6 +85,44 @@ def test_an_open_before_the_contact_arrived_or_of_another_email_is_ignored() -> 
         assert (result.position, result.commands) == (parked, ())
 
 
+WAIT_THEN_ASK = _definition(
+    {"id": "mail", "kind": "send_email", "template_id": 3, "next": "pause"},
+    {"id": "pause", "kind": "wait", "duration_minutes": 30, "next": "opened"},
+    {
+        "id": "opened",
+        "kind": "condition",
+        "checks": [{"kind": "email_opened", "template_id": 3}],
+        "timeout_minutes": 60,
+        "yes": "lead",
+        "no": "reminder",
+    },
+    {"id": "lead", "kind": "create_lead", "next": None},
+    {"id": "reminder", "kind": "send_email", "template_id": 4},
+)
+
+
+def test_an_open_during_the_wait_before_the_condition_takes_the_yes_branch() -> None:
+    waiting = _enter(WAIT_THEN_ASK).position
+    later = NOW + timedelta(minutes=30)
+    opened = Observed("email_opened", NOW + timedelta(minutes=2), template_id=3)
+    with_open = ContactContext(contact_id=7, earlier=[opened])
+    result = domain.step(WAIT_THEN_ASK, JourneySettings(), waiting, TimeCame(), later, with_open)
+    assert result.position.status is PositionStatus.DONE
+    assert Record("opened", Outcome.YES) in result.commands
+    assert domain.CreateLead("lead", "contact", "") in result.commands
+
+
+def test_without_an_earlier_open_the_contact_waits_on_the_condition() -> None:
+    waiting = _enter(WAIT_THEN_ASK).position
+    later = NOW + timedelta(minutes=30)
+    other = Observed("email_opened", NOW + timedelta(minutes=2), template_id=99)
+    context = ContactContext(contact_id=7, earlier=[other])
+    result = domain.step(WAIT_THEN_ASK, JourneySettings(), waiting, TimeCame(), later, context)
+    assert result.position.tile_id == "opened"
+    assert result.position.status is PositionStatus.WAITING
+    assert result.position.state["matched"] == []
+
+
 def test_the_timeout_takes_the_no_branch() -> None:
     parked = _enter(NURTURE).position
     early = domain.step(NURTURE, JourneySettings(), parked, TimeCame(), NOW, CONTACT)

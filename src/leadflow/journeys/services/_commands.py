@@ -181,6 +181,7 @@ def _run_action(
     uow: UnitOfWork, journey: Any, contact: Any, command: CallWebhook | RunAction
 ) -> str:
     from leadflow.automation.actions import ACTIONS, ActionContext
+
     name = "call_webhook" if isinstance(command, CallWebhook) else command.action
     params: Mapping[str, Any] = (
         {"url": command.url} if isinstance(command, CallWebhook) else dict(command.settings)

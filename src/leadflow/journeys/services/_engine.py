@@ -23,8 +23,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError
+from leadflow.interactions.models import Interaction
 from leadflow.journeys import domain
 from leadflow.journeys.domain import (
+    EMAIL_KINDS,
     AssignBranch,
     CallWebhook,
     Command,
@@ -42,7 +44,7 @@ from leadflow.journeys.domain import (
     UpdateField,
 )
 from leadflow.journeys.models import Journey, JourneySplit
-from leadflow.journeys.schemas import WaitTile
+from leadflow.journeys.schemas import ConditionTile, WaitTile
 from leadflow.journeys.services._commands import run_command
 from leadflow.journeys.services._entry import ACTIVE, POSITIONS, STEPS
 from leadflow.journeys.services._journeys import JourneyStatus, Published, published
@@ -69,6 +71,7 @@ class _Loaded:
     sent: dict[tuple[int, int], int] = field(default_factory=dict)  # (days, contact) -> n
     splits: dict[tuple[int, int], dict[str, int]] = field(default_factory=dict)
     cap_days: set[int] = field(default_factory=set)
+    earlier: dict[int, list[tuple[datetime, Observed]]] = field(default_factory=dict)
 
 
 _COLUMNS = (
@@ -81,6 +84,7 @@ _COLUMNS = (
     POSITIONS.c.status,
     POSITIONS.c.due_at,
     POSITIONS.c.state,
+    POSITIONS.c.entered_at,
 )
 
 
@@ -180,7 +184,51 @@ def _load(uow: UnitOfWork, rows: Sequence[Row[Any]], now: datetime) -> _Loaded:
             ).where(SPLITS.c.journey_id.in_(journey_ids), SPLITS.c.contact_id.in_(contact_ids))
         ):
             loaded.splits.setdefault((journey_id, contact_id), {})[tile_id] = branch
+    _load_earlier(uow, rows, versions, loaded)
     return loaded
+
+
+def _load_earlier(
+    uow: UnitOfWork, rows: Sequence[Row[Any]], versions: Sequence[Published], loaded: _Loaded
+) -> None:
+    """The interactions a condition tile may look back on: of the kinds the batch's
+    conditions check, by the batch's contacts, since the oldest entry among them."""
+    kinds = sorted(
+        {
+            check.kind.value
+            for version in versions
+            for tile in version.definition.tiles
+            if isinstance(tile, ConditionTile)
+            for check in tile.checks
+        }
+    )
+    if not kinds or not rows:
+        return
+    oldest = min(row.entered_at for row in rows)
+    query = select(
+        Interaction.contact_id,
+        Interaction.kind,
+        Interaction.occurred_at,
+        Interaction.target_id,
+        Interaction.data,
+    ).where(
+        Interaction.contact_id.in_(sorted({row.contact_id for row in rows})),
+        Interaction.kind.in_(kinds),
+        Interaction.occurred_at >= oldest,
+    )
+    for contact_id, kind, occurred_at, target_id, data in uow.session.execute(query):
+        url = data.get("url") if isinstance(data, dict) else None
+        template_id = (
+            int(target_id) if kind in EMAIL_KINDS and target_id and target_id.isdigit() else None
+        )
+        seen = Observed(
+            kind=kind,
+            occurred_at=occurred_at,
+            template_id=template_id,
+            url=str(url) if url else None,
+            target_id=target_id,
+        )
+        loaded.earlier.setdefault(contact_id, []).append((occurred_at, seen))
 
 
 _ACTING = {"create_lead", "update_field", "create_task", "webhook", "action"}
@@ -210,6 +258,11 @@ def _context(loaded: _Loaded, row: Row[Any], version: Published) -> ContactConte
         sent_in_cap_window=loaded.sent.get((cap.days, row.contact_id), 0) if cap else 0,
         split_branches=splits,
         split_draws=draws,
+        earlier=[
+            seen
+            for occurred_at, seen in loaded.earlier.get(row.contact_id, [])
+            if occurred_at >= row.entered_at
+        ],
     )
 
 
