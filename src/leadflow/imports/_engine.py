@@ -44,7 +44,9 @@ from leadflow.imports.domain import (
     decide_changes,
 )
 from leadflow.imports.models import ImportChange, ImportRowError
+from leadflow.db.uow import UnitOfWork
 from leadflow.leads.events import LeadCreated, LeadUpdated
+from leadflow.outbox import OutboxMessage, event_subject, outbox_rows
 from leadflow.lib.clock import utcnow
 from leadflow.lib.normalize import InvalidEmail, normalize_email, parse_phone, phone_region
 from leadflow.matching import batch
@@ -54,6 +56,7 @@ from leadflow.registry.domain import FieldDef, FieldType, Registry
 from leadflow.registry.sql import table_for
 
 _CHANGES = cast(Table, ImportChange.__table__)
+_OUTBOX = cast(Table, OutboxMessage.__table__)
 _ERRORS = cast(Table, ImportRowError.__table__)
 
 # Derived columns written with the field they follow.
@@ -298,7 +301,7 @@ class Engine:
     ) -> tuple[dict[str, int], list[Keyed]]:
         """One lookup through matching's batch API: identities and the records found."""
         candidates = [batch.Candidate(item, region=self._region_of(item)) for item in values]
-        matches = batch.match_many(self.session, self.registry, strategy, candidates)
+        matches = batch.match_many_bulk(self.session, self.registry, strategy, candidates)
         if strategy.target == self.entity and self.require_null:
             matches = self._empty_where_absent(matches)
         found: dict[str, int] = {}
@@ -467,7 +470,7 @@ class Engine:
         if self.strategy is None or not self.claimable or self.entity == "account":
             return creates, {}
         keys = [key for row in creates if (key := key_of.get(row.line))]
-        claimed = batch.claim_keys(self.session, self.strategy.id, keys)
+        claimed = batch.claim_keys_bulk(self.session, self.strategy.id, keys)
         lost = [row for row in creates if key_of.get(row.line) and key_of[row.line] not in claimed]
         if not lost:
             return creates, {}
@@ -504,7 +507,7 @@ class Engine:
                 new.setdefault(keyed.key, row)
         created = 0
         if new and not self.dry:
-            claimed = batch.claim_keys(self.session, strategy.id, list(new))
+            claimed = batch.claim_keys_bulk(self.session, strategy.id, list(new))
             lost = [key for key in new if key not in claimed]
             if lost:
                 again_found, again = self._match(strategy, [new[key].values for key in lost])
@@ -514,7 +517,7 @@ class Engine:
             to_make = [key for key in new if key not in found]
             ids = self._insert_contacts([new[key] for key in to_make])
             made = dict(zip(to_make, ids, strict=True))
-            batch.assign_keys(self.session, strategy.id, made)
+            batch.assign_keys_bulk(self.session, strategy.id, made)
             found.update(made)
             created = len(made)
         elif new:
@@ -656,9 +659,12 @@ class Engine:
             # The unit holds SQLite's write lock: nobody else takes ids meanwhile.
             start = int(self.session.scalar(select(func.max(table.c.id))) or 0) + 1
             return list(range(start, start + count))
-        sequence = func.pg_get_serial_sequence(table.name, "id")
-        query = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
-        return [int(value) for value in self.session.scalars(query)]
+        rows = self.session.connection().exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) "
+            "FROM generate_series(1, %(count)s)",
+            {"table": table.name, "count": count},
+        )
+        return [int(value) for (value,) in rows]
 
     def _insert(self, creates: list[ParsedRow], key_of: Mapping[int, str | None]) -> list[int]:
         if not creates:
@@ -696,7 +702,7 @@ class Engine:
                 for row, record_id in zip(creates, ids, strict=True)
                 if (key := key_of.get(row.line))
             }
-            batch.assign_keys(self.session, self.strategy.id, pairs)
+            batch.assign_keys_bulk(self.session, self.strategy.id, pairs)
         self._record_changes(
             [
                 {"line": row.line, "entity": self.entity, "record_id": record_id}
@@ -754,6 +760,20 @@ class Engine:
             )
             self.session.connection().execute(statement, params)
         self._record_changes(changes_rows, "updated")
+
+    def store_events(self, uow: UnitOfWork) -> None:
+        """The chunk's events straight into the outbox (COPY on PostgreSQL, one driver
+        executemany on SQLite), ids taken first; the unit wakes the relay for them."""
+        if self.dry or not self.events:
+            return
+        rows = outbox_rows(self.events)
+        ids = self._next_ids(_OUTBOX, len(rows))
+        for record_id, row in zip(ids, rows, strict=True):
+            row["id"] = record_id
+        fast_insert(self.session, _OUTBOX, rows)
+        subjects = {subject for item in self.events if (subject := event_subject(item))}
+        uow.published_in_bulk(ids, subjects)
+        self.events = []
 
     def _updated_event(self, record_id: int, changed: tuple[str, ...]) -> Event:
         if self.entity == "contact":
@@ -835,28 +855,14 @@ def fast_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     connection = session.connection()
     dialect = connection.dialect
     columns = list(rows[0])
-    processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
-    # Most columns repeat one value down the chunk (the time, a default, {}): each
-    # column remembers its last value and its processed form.
-    last_in: list[Any] = [_UNSET] * len(columns)
-    last_out: list[Any] = [None] * len(columns)
-    params: list[tuple[Any, ...]] = []
-    for row in rows:
-        values: list[Any] = []
-        for index, name in enumerate(columns):
-            value = row[name]
-            processor = processors[index]
-            if value is None or processor is None:
-                values.append(value)
-            elif value is last_in[index] or (
-                type(value) is type(last_in[index]) and value == last_in[index]
-            ):
-                values.append(last_out[index])
-            else:
-                last_in[index] = value
-                last_out[index] = processor(value)
-                values.append(last_out[index])
-        params.append(tuple(values))
+    # Column by column: most columns need no processing (text, numbers), and most
+    # processed ones repeat one value down the chunk (the time, a default, {}).
+    values = [[row[name] for row in rows] for name in columns]
+    for index, name in enumerate(columns):
+        processor = table.c[name].type._cached_bind_processor(dialect)
+        if processor is not None:
+            values[index] = _processed(values[index], processor)
+    params = list(zip(*values, strict=True))
     quote = dialect.identifier_preparer.quote
     if dialect.name == "postgresql":
         # COPY: the rows stream in one command, no statement per row.
@@ -873,6 +879,21 @@ def fast_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         f"VALUES ({', '.join([mark] * len(columns))})"
     )
     connection.exec_driver_sql(sql, params)
+
+
+def _processed(column: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
+    last_in: Any = _UNSET
+    last_out: Any = None
+    out: list[Any] = []
+    for value in column:
+        if value is None:
+            out.append(None)
+        elif value is last_in or (type(value) is type(last_in) and value == last_in):
+            out.append(last_out)
+        else:
+            last_in, last_out = value, processor(value)
+            out.append(last_out)
+    return out
 
 
 def keys_by_line(rows: Sequence[ParsedRow], keys: Sequence[Keyed]) -> dict[int, str | None]:

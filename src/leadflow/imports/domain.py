@@ -13,9 +13,11 @@ from enum import StrEnum
 from typing import Any
 
 from leadflow.errors import ErrorCode, ValidationFailed
-from leadflow.registry.domain import FieldDef, Registry, to_json_value
+from leadflow.lib.bounds import NUL
+from leadflow.registry.domain import FieldDef, FieldType, Registry, to_json_value
 
 ENTITIES = ("contact", "account", "lead")
+_PLAIN_TEXT = frozenset({FieldType.TEXT, FieldType.LONG_TEXT, FieldType.URL, FieldType.PHONE})
 CHUNK_ROWS = 1000
 PREVIEW_ROWS = 200
 
@@ -228,15 +230,23 @@ class RowReader:
 
     def read(self, line: int, raw: list[str]) -> ParsedRow:
         row = ParsedRow(line, raw)
-        if not any(cell.strip() for cell in raw):
+        if not "".join(raw).strip():
             row.errors.append(CellError(None, "empty_row", "The row is empty"))
             return row
+        width = len(raw)
         for position, header, definition, target in self.columns:
-            cell = raw[position] if position < len(raw) else ""
+            cell = raw[position] if position < width else ""
             if definition is None:
                 if cell.strip():
                     row.links[target] = cell.strip()
                 continue
+            if definition.type in _PLAIN_TEXT and not definition.custom and NUL not in cell:
+                # What `coerce` does to a text cell, without its checks for other types.
+                text = cell.strip()
+                limit = definition.max_length
+                if limit is None or len(text) <= limit:
+                    row.values[definition.name] = text or None
+                    continue
             try:
                 value = definition.coerce(cell)
             except ValidationFailed as error:

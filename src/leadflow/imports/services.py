@@ -444,7 +444,7 @@ def run_chunk(
         default_region=setting_value(session, PHONE_DEFAULT_REGION.key),
     )
     report = engine.run(rows)
-    uow.publish(*engine.events)
+    engine.store_events(uow)
     total = add_counts(counts, report.counts())
     session.execute(
         update(Import)
