@@ -44,6 +44,7 @@ class ImportStatus(StrEnum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    UNDOING = "undoing"
     UNDONE = "undone"
 
 

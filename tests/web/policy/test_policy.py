@@ -93,6 +93,7 @@ POST   /api/v1/imports                                                          
 GET    /api/v1/imports/mappings                                                           x x . . .
 PUT    /api/v1/imports/mappings                                                           x x . . .
 GET    /api/v1/imports/{import_id}                                                        x x . . .
+GET    /api/v1/imports/{import_id}/dry-run                                                x x . . .
 POST   /api/v1/imports/{import_id}/dry-run                                                x x . . .
 GET    /api/v1/imports/{import_id}/errors                                                 x x . . .
 PUT    /api/v1/imports/{import_id}/mapping                                                x x . . .
