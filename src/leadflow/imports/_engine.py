@@ -32,6 +32,7 @@ from leadflow.accounts.events import AccountCreated, AccountUpdated
 from leadflow.accounts.services import domain_of
 from leadflow.bus import Event
 from leadflow.contacts.events import ContactCreated, ContactUpdated
+from leadflow.db.uow import UnitOfWork
 from leadflow.imports.domain import (
     ACCOUNT_DOMAIN,
     ACCOUNT_NAME,
@@ -44,14 +45,13 @@ from leadflow.imports.domain import (
     decide_changes,
 )
 from leadflow.imports.models import ImportChange, ImportRowError
-from leadflow.db.uow import UnitOfWork
 from leadflow.leads.events import LeadCreated, LeadUpdated
-from leadflow.outbox import OutboxMessage, event_subject, outbox_rows
 from leadflow.lib.clock import utcnow
 from leadflow.lib.normalize import InvalidEmail, normalize_email, parse_phone, phone_region
 from leadflow.matching import batch
 from leadflow.matching.models import MatchingStrategy
 from leadflow.matching.services import default_contact_strategy, default_lead_strategy
+from leadflow.outbox import OutboxMessage, event_subject, outbox_rows
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 from leadflow.registry.sql import table_for
 

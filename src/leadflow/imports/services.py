@@ -634,7 +634,9 @@ do_start_undo = in_own_transaction(start_undo)
 def change_count(session: Session, import_id: int) -> int:
     return int(
         session.scalar(
-            select(func.count()).select_from(ImportChange).where(ImportChange.import_id == import_id)
+            select(func.count())
+            .select_from(ImportChange)
+            .where(ImportChange.import_id == import_id)
         )
         or 0
     )

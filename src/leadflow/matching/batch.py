@@ -286,10 +286,11 @@ def _array_lookup_query(target: MatchTarget, definition: FieldDef) -> Select[Any
         table = table_for(target.value)
         expression = match_expression(definition)
         array = bindparam("values", type_=postgresql.ARRAY(expression.type))
-        query = (
+        query = cast(
+            Select[Any],
             select(table.c.id, expression.label("m_0"))
             .where(expression == any_(array), table.c.merged_into_id.is_(None))
-            .order_by(table.c.updated_at.desc(), table.c.id.desc())
+            .order_by(table.c.updated_at.desc(), table.c.id.desc()),
         )
         _LOOKUPS_BY_ARRAY[shape] = query
     return query
@@ -307,14 +308,15 @@ def _sqlite_lookup_query(target: MatchTarget, definitions: Sequence[FieldDef]) -
         table = table_for(target.value)
         expressions = [match_expression(item) for item in definitions]
         compared = expressions[0] if len(expressions) == 1 else tuple_(*expressions)
-        query = (
+        query = cast(
+            Select[Any],
             select(
                 table.c.id,
                 *(item.label(f"m_{n}") for n, item in enumerate(expressions)),
                 table.c.merged_into_id,
             )
             .where(compared.in_(bindparam("values", expanding=True)))
-            .order_by(table.c.updated_at.desc(), table.c.id.desc())
+            .order_by(table.c.updated_at.desc(), table.c.id.desc()),
         )
         _LOOKUPS_BY_ARRAY[shape] = query
     return query
@@ -367,7 +369,7 @@ def _all_normalised(
     return [strategy_values(fields, definitions, item.values) for item in candidates]
 
 
-_ENCODE = cast(Callable[[str], str], json.encoder.encode_basestring_ascii)  # type: ignore[attr-defined]
+_ENCODE = json.encoder.encode_basestring_ascii
 
 
 def bulk_match_key(fields: Sequence[str], values: Mapping[str, Any]) -> str:
@@ -465,7 +467,5 @@ def assign_keys_bulk(session: Session, strategy_id: int, records: Mapping[str, i
     connection.exec_driver_sql(
         "INSERT INTO match_keys (strategy_id, key, record_id, created_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (strategy_id, key) DO UPDATE SET record_id = excluded.record_id",
-        [
-(strategy_id, key, record, now) for key, record in records.items()
-        ],
+        [(strategy_id, key, record, now) for key, record in records.items()],
     )

@@ -115,9 +115,7 @@ def test_an_undo_whose_worker_died_resumes_at_its_cursor(
         run_job(container, job_id, on_progress=die_on_the_second_page)
     assert count(container, Contact) == ROWS - 1000
     with container.engine.begin() as connection:
-        connection.execute(
-            update(Job).values(heartbeat_at=utcnow() - timedelta(minutes=5))
-        )
+        connection.execute(update(Job).values(heartbeat_at=utcnow() - timedelta(minutes=5)))
 
     run_job(container, job_id)
 
