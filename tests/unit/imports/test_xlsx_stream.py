@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """The streaming XLSX reader: the same cell texts as python-calamine gave, shared
 strings, styles' dates, gaps, and flat memory on a large sheet."""
 
@@ -18,7 +19,9 @@ def _workbook(path: Path, sheet_rows: str, strings: list[str]) -> None:
     """A workbook as Excel writes one: shared strings, a style sheet with a date, a
     date-time and a custom date format, the 1900 date system."""
     shared = "".join(
-        f"<si><t>{text}</t></si>" if i % 2 else f"<si><r><t>{text[:2]}</t></r><r><t>{text[2:]}</t></r>"
+        f"<si><t>{text}</t></si>"
+        if i % 2
+        else f"<si><r><t>{text[:2]}</t></r><r><t>{text[2:]}</t></r>"
         f'<rPh sb="0" eb="1"><t>PHONETIC</t></rPh></si>'
         for i, text in enumerate(strings)
     )
@@ -96,7 +99,10 @@ def test_shared_strings_dates_booleans_numbers_and_gaps_read_as_calamine_reads_t
     assert trimmed[4][:3] == ["inline", "2024-06-01T12:00:00", "2024-06-02"]
     info = sniff(path)
     assert info.headers == ["Email", "Signed up", "Opted in", "Budget"]
-    assert list(iter_rows(path, info))[1] == (2, ["ann@example.com", "2024-06-01", "true", "1234.5"])
+    assert list(iter_rows(path, info))[1] == (
+        2,
+        ["ann@example.com", "2024-06-01", "true", "1234.5"],
+    )
 
 
 def test_a_large_sheet_streams_in_flat_memory(tmp_path: Path) -> None:
