@@ -656,17 +656,7 @@ class Engine:
         return ids
 
     def _next_ids(self, table: Table, count: int) -> list[int]:
-        """Ids for new rows, known before the insert so it needs no RETURNING."""
-        if self.session.get_bind().dialect.name == "sqlite":
-            # The unit holds SQLite's write lock: nobody else takes ids meanwhile.
-            start = int(self.session.scalar(select(func.max(table.c.id))) or 0) + 1
-            return list(range(start, start + count))
-        rows = self.session.connection().exec_driver_sql(
-            "SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) "
-            "FROM generate_series(1, %(count)s)",
-            {"table": table.name, "count": count},
-        )
-        return [int(value) for (value,) in rows]
+        return next_ids(self.session, table, count)
 
     def _insert(self, creates: list[ParsedRow], key_of: Mapping[int, str | None]) -> list[int]:
         if not creates:
@@ -764,17 +754,9 @@ class Engine:
         self._record_changes(changes_rows, "updated")
 
     def store_events(self, uow: UnitOfWork) -> None:
-        """The chunk's events straight into the outbox (COPY on PostgreSQL, one driver
-        executemany on SQLite), ids taken first; the unit wakes the relay for them."""
-        if self.dry or not self.events:
-            return
-        rows = outbox_rows(self.events)
-        ids = self._next_ids(_OUTBOX, len(rows))
-        for record_id, row in zip(ids, rows, strict=True):
-            row["id"] = record_id
-        fast_insert(self.session, _OUTBOX, rows)
-        subjects = {subject for item in self.events if (subject := event_subject(item))}
-        uow.published_in_bulk(ids, subjects)
+        """The chunk's events straight into the outbox (see `write_events`)."""
+        if not self.dry:
+            write_events(self.session, uow, self.events)
         self.events = []
 
     def _updated_event(self, record_id: int, changed: tuple[str, ...]) -> Event:
@@ -800,26 +782,61 @@ class Engine:
         fast_insert(self.session, _CHANGES, payload)
 
     def _write_errors(self, rows: Sequence[ParsedRow], results: Sequence[RowResult]) -> None:
-        payload: list[dict[str, Any]] = []
-        by_line = {row.line: row for row in rows}
-        for result in results:
-            if result.outcome not in (Outcome.ERROR, Outcome.CONFLICT):
-                continue
-            row = by_line[result.line]
-            errors = row.errors or ([result.error] if result.error else [])
-            for error in errors:
-                payload.append(
-                    {
-                        "import_id": self.plan.import_id,
-                        "line": row.line,
-                        "column": error.column,
-                        "code": error.code,
-                        "message": error.message,
-                        "row": list(row.raw),
-                    }
-                )
-        if payload:
-            fast_insert(self.session, _ERRORS, payload)
+        write_errors(self.session, self.plan.import_id, rows, results)
+
+
+def next_ids(session: Session, table: Table, count: int) -> list[int]:
+    """Ids for new rows, known before the insert so it needs no RETURNING."""
+    if session.get_bind().dialect.name == "sqlite":
+        # The unit holds SQLite's write lock: nobody else takes ids meanwhile.
+        start = int(session.scalar(select(func.max(table.c.id))) or 0) + 1
+        return list(range(start, start + count))
+    rows = session.connection().exec_driver_sql(
+        "SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) "
+        "FROM generate_series(1, %(count)s)",
+        {"table": table.name, "count": count},
+    )
+    return [int(value) for (value,) in rows]
+
+
+def write_events(session: Session, uow: UnitOfWork, events: Sequence[Event]) -> None:
+    """Events straight into the outbox (COPY on PostgreSQL, one driver executemany on
+    SQLite), ids taken first; the unit wakes the relay for them after its commit."""
+    if not events:
+        return
+    rows = outbox_rows(events)
+    ids = next_ids(session, _OUTBOX, len(rows))
+    for record_id, row in zip(ids, rows, strict=True):
+        row["id"] = record_id
+    fast_insert(session, _OUTBOX, rows)
+    subjects = {subject for item in events if (subject := event_subject(item))}
+    uow.published_in_bulk(ids, subjects)
+
+
+def write_errors(
+    session: Session, import_id: int, rows: Sequence[ParsedRow], results: Sequence[RowResult]
+) -> None:
+    """The error records of a chunk's bad rows and conflicts, in one insert."""
+    payload: list[dict[str, Any]] = []
+    by_line = {row.line: row for row in rows}
+    for result in results:
+        if result.outcome not in (Outcome.ERROR, Outcome.CONFLICT):
+            continue
+        row = by_line[result.line]
+        errors = row.errors or ([result.error] if result.error else [])
+        for error in errors:
+            payload.append(
+                {
+                    "import_id": import_id,
+                    "line": row.line,
+                    "column": error.column,
+                    "code": error.code,
+                    "message": error.message,
+                    "row": list(row.raw),
+                }
+            )
+    if payload:
+        fast_insert(session, _ERRORS, payload)
 
 
 _UNSET = object()

@@ -34,11 +34,13 @@ def _updated(entity: str, record_id: int, changed: tuple[str, ...]) -> Event:
     return AccountUpdated(account_id=record_id, changed=changed)
 
 
-def _deleted(entity: str, record_id: int) -> Event:
+def _deleted(entity: str, record_id: int) -> Event | None:
     if entity == "contact":
         return ContactDeleted(contact_id=record_id)
     if entity == "lead":
         return LeadDeleted(lead_id=record_id)
+    if entity == "interaction":
+        return None  # interactions are append-only: no event tells of one removed
     return AccountDeleted(account_id=record_id)
 
 
@@ -46,7 +48,7 @@ def _deleted(entity: str, record_id: int) -> Event:
 # the contacts and accounts they point at. A resumed undo job continues at its phase.
 PHASES: tuple[tuple[str, str], ...] = tuple(
     [("updated", entity) for entity in ("lead", "contact", "account")]
-    + [("created", entity) for entity in ("lead", "contact", "account")]
+    + [("created", entity) for entity in ("interaction", "lead", "contact", "account")]
 )
 MAX_KEPT = 1000
 
@@ -218,4 +220,6 @@ def _delete(uow: UnitOfWork, entity: str, ids: list[int], report: dict[str, Any]
         return
     gone = list(session.scalars(delete(table).where(table.c.id.in_(doomed)).returning(table.c.id)))
     report["deleted"] += len(gone)
-    uow.publish(*(_deleted(entity, int(record_id)) for record_id in sorted(gone)))
+    uow.publish(
+        *(event for record_id in sorted(gone) if (event := _deleted(entity, int(record_id))))
+    )

@@ -153,6 +153,15 @@ def import_leads(
     _run("lead", file, mapping, dry_run, no_create_contacts)
 
 
+@import_app.command("interactions")
+def import_interactions(
+    file: FileArgument, mapping: MappingOption = None, dry_run: DryRunOption = False
+) -> None:
+    """Import interactions of existing contacts (named by email or id): kind, when,
+    target; scoring credits them like any other."""
+    _run("interaction", file, mapping, dry_run, False)
+
+
 @import_app.command("errors")
 def import_errors(import_id: Annotated[int, typer.Argument(help="The import's id")]) -> None:
     """Print an import's error file (CSV) to standard output."""

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from leadflow.imports._engine import ChunkReport, Engine, Plan
+from leadflow.imports._interactions import InteractionEngine
 from leadflow.imports.domain import (
     CHUNK_ROWS,
     ENTITIES,
@@ -153,7 +154,7 @@ def import_public(session: Session, imp: Import) -> dict[str, Any]:
 def _checked_entity(entity: str) -> str:
     if entity not in ENTITIES:
         raise ValidationFailed(
-            f"Import contacts, accounts or leads, not {entity!r}", field="entity"
+            f"Import contacts, accounts, leads or interactions, not {entity!r}", field="entity"
         )
     return entity
 
@@ -379,13 +380,7 @@ def dry_run(
     `progress` hears the rows read so far after each chunk (the job reports them).
     """
     imp = get_import(session, import_id)
-    engine = Engine(
-        session,
-        registry,
-        plan_of(imp, registry),
-        dry=True,
-        default_region=setting_value(session, PHONE_DEFAULT_REGION.key),
-    )
+    engine = engine_for(session, registry, plan_of(imp, registry), dry=True)
     counts: dict[str, int] = {}
     preview: list[dict[str, Any]] = []
     done = 0
@@ -502,18 +497,23 @@ def unfinished_import(session: Session, entity: str, sha256: str) -> Import | No
     )
 
 
+def engine_for(
+    session: Session, registry: Registry, plan: Plan, *, dry: bool = False
+) -> Engine | InteractionEngine:
+    """The chunk engine of the import's entity."""
+    if plan.entity == "interaction":
+        return InteractionEngine(session, registry, plan, dry=dry)
+    region = setting_value(session, PHONE_DEFAULT_REGION.key)
+    return Engine(session, registry, plan, dry=dry, default_region=region)
+
+
 def run_chunk(
     imp_id: int, rows: list[Any], *, uow: UnitOfWork, counts: Mapping[str, int]
 ) -> tuple[ChunkReport, dict[str, int]]:
     """One chunk matched and written; the caller commits it with its cursor."""
     session = uow.session
     imp = get_import(session, imp_id)
-    engine = Engine(
-        session,
-        uow.registry,
-        plan_of(imp, uow.registry),
-        default_region=setting_value(session, PHONE_DEFAULT_REGION.key),
-    )
+    engine = engine_for(session, uow.registry, plan_of(imp, uow.registry))
     report = engine.run(rows)
     engine.store_events(uow)
     total = add_counts(counts, report.counts())

@@ -18,7 +18,12 @@ from leadflow.web.auth import Authorize, container_of
 from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render
 
-ENTITY_LABELS = {"contact": "Contacts", "account": "Accounts", "lead": "Leads"}
+ENTITY_LABELS = {
+    "contact": "Contacts",
+    "account": "Accounts",
+    "lead": "Leads",
+    "interaction": "Interactions",
+}
 MODE_LABELS = {
     WriteMode.OVERWRITE.value: "Overwrite",
     WriteMode.FILL.value: "Fill if empty",
