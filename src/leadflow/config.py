@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # Public capture endpoints (landing pages, form and event APIs); 0 switches a limit off.
     capture_ip_limit_per_minute: int = 60
     capture_form_limit_per_minute: int = 3000
+    # Encrypts integration secrets at rest (LinkedIn tokens): a Fernet key (32 url-safe
+    # base64 bytes); unset, one is derived from the secret key. Changing it makes the
+    # stored tokens unreadable: they must be entered again.
+    token_key: str = Field(default="", description="Fernet key for stored tokens.")
     # Adds the bare insert endpoint bench/capture.py measures the floor with; never in production.
     bench_endpoints: bool = False
 
