@@ -35,6 +35,9 @@ class LinkedInConnection(Base):
     # The LinkedIn app's client secret: validates webhook challenges and signatures.
     client_secret: Mapped[str | None] = mapped_column(SealedText)
     include_test_leads: Mapped[bool] = mapped_column(default=False)
+    # The lead notification subscription created at LinkedIn, and the URL it posts to.
+    subscription_id: Mapped[str | None] = mapped_column(String(100))
+    subscription_webhook: Mapped[str | None] = mapped_column(String(1000))
     backfill_days: Mapped[int] = mapped_column(default=365)
     # new | syncing | ok | token_expired | throttled | error
     status: Mapped[str] = mapped_column(String(16), default="new")

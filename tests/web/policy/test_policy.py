@@ -138,6 +138,7 @@ GET    /api/v1/linkedin/connections/{connection_id}                             
 PATCH  /api/v1/linkedin/connections/{connection_id}                                       x x . . .
 GET    /api/v1/linkedin/connections/{connection_id}/forms                                 x x . . .
 GET    /api/v1/linkedin/connections/{connection_id}/responses                             x x . . .
+POST   /api/v1/linkedin/connections/{connection_id}/subscription                          x x . . .
 POST   /api/v1/linkedin/connections/{connection_id}/sync                                  x x . . .
 GET    /api/v1/linkedin/forms/{form_id}                                                   x x . . .
 PUT    /api/v1/linkedin/forms/{form_id}/mappings                                          x x . . .
