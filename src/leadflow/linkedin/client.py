@@ -134,12 +134,15 @@ class LinkedInClient:
             raise LinkedInApiError(
                 f"LinkedIn answered {status}: {_message(response)}", status=status
             )
-        found = response.headers.get("x-restli-id") or response.headers.get("x-linkedin-id")
+        found = str(
+            response.headers.get("x-restli-id") or response.headers.get("x-linkedin-id") or ""
+        )
         if not found:
             try:
-                found = str(response.json().get("id") or "")
+                body = response.json()
             except ValueError:
-                found = ""
+                body = None
+            found = str(body.get("id") or "") if isinstance(body, dict) else ""
         return found
 
     def forms(self, owner_urn: str, *, start: int = 0, count: int = 50) -> Page:
