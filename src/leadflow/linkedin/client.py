@@ -139,10 +139,10 @@ class LinkedInClient:
         )
         if not found:
             try:
-                body = response.json()
+                answer: Any = response.json()
             except ValueError:
-                body = None
-            found = str(body.get("id") or "") if isinstance(body, dict) else ""
+                answer = None
+            found = str(answer.get("id") or "") if isinstance(answer, dict) else ""
         return found
 
     def forms(self, owner_urn: str, *, start: int = 0, count: int = 50) -> Page:
