@@ -279,7 +279,9 @@ _LOOKUPS_BY_ARRAY: dict[tuple[Any, ...], Select[Any]] = {}
 
 def _array_lookup_query(target: MatchTarget, definition: FieldDef) -> Select[Any]:
     """PostgreSQL, one-field strategies: the records whose compared value is in the
-    `values` array parameter."""
+    `values` array parameter, with their merged_into_id for the caller to filter (as
+    on SQLite: with statistics older than a bulk load the planner ANDs in the index on
+    merged_into_id, which holds every unmerged record)."""
     shape = (target, definition.name, definition.type, definition.custom)
     query = _LOOKUPS_BY_ARRAY.get(shape)
     if query is None:
@@ -288,8 +290,8 @@ def _array_lookup_query(target: MatchTarget, definition: FieldDef) -> Select[Any
         array = bindparam("values", type_=postgresql.ARRAY(expression.type))
         query = cast(
             Select[Any],
-            select(table.c.id, expression.label("m_0"))
-            .where(expression == any_(array), table.c.merged_into_id.is_(None))
+            select(table.c.id, expression.label("m_0"), table.c.merged_into_id)
+            .where(expression == any_(array))
             .order_by(table.c.updated_at.desc(), table.c.id.desc()),
         )
         _LOOKUPS_BY_ARRAY[shape] = query
@@ -349,11 +351,12 @@ def match_many_bulk(
     if len(ordered) != 1:
         return match_many(session, registry, strategy, candidates)
     array_query = _array_lookup_query(target, ordered[0])
-    return _decide(
-        strategy,
-        applied,
-        lambda wanted: session.execute(array_query, {"values": [item[0] for item in wanted]}),
-    )
+
+    def unmerged_by_array(wanted: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        rows = session.execute(array_query, {"values": [item[0] for item in wanted]})
+        return [tuple(row[:-1]) for row in rows if row[-1] is None]
+
+    return _decide(strategy, applied, unmerged_by_array)
 
 
 def _all_normalised(
