@@ -32,6 +32,7 @@ RATE_LIMITED = {
 }
 # Policy, pinned: the operations whose services refuse a write with 409.
 CONFLICTS = {
+    ("post", "/api/v1/imports/{import_id}/dry-run"),
     ("put", "/api/v1/imports/{import_id}/mapping"),
     ("post", "/api/v1/imports/{import_id}/run"),
     ("post", "/api/v1/imports/{import_id}/undo"),
