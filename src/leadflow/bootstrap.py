@@ -14,6 +14,7 @@ from leadflow.bus import MessageBus
 from leadflow.config import Settings
 from leadflow.db.engine import create_db_engine, create_session_factory
 from leadflow.db.uow import UnitOfWork
+from leadflow.lib import sealed
 from leadflow.outbox import OutboxRelay, record_writes, should_handle_inline
 from leadflow.queue import TaskQueue, build_huey
 from leadflow.registry.domain import Registry
@@ -62,6 +63,7 @@ class Container:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        sealed.configure(sealed.key_from(settings.token_key, settings.effective_secret_key))
         url = settings.effective_database_url
         self.engine: Engine = create_db_engine(url)
         # On SQLite reads get their own engine so they never wait for the write lock.

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     mail_catcher_port: int = 1025
     # Links in emails (tracking, unsubscribe) start with this.
     public_url: str = "http://127.0.0.1:8000"
+    # Encrypts integration secrets at rest (LinkedIn tokens): a Fernet key (32 url-safe
+    # base64 bytes); unset, one is derived from the secret key. Changing it makes the
+    # stored tokens unreadable: they must be entered again.
+    token_key: str = Field(default="", description="Fernet key for stored tokens.")
     # Adds the bare insert endpoint bench/capture.py measures the floor with; never in production.
     bench_endpoints: bool = False
 

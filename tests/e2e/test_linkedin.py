@@ -62,5 +62,16 @@ def test_a_marketer_connects_reads_the_status_and_maps_a_question(
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390 + 1
         snapshot(page, "linkedin-status-phone")
+
+        # The lead's page shows what was answered on LinkedIn.
+        page.get_by_role("link", name="Ada Lovelace").click()
+        panel = page.locator(".linkedin-answers")
+        expect(panel.get_by_role("heading", name="LinkedIn form answers")).to_be_visible()
+        expect(panel).to_contain_text("Whitepaper Q3")
+        expect(panel).to_contain_text("ada@example.com")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+        snapshot(page, "linkedin-lead-phone")
+        page.set_viewport_size({"width": 1280, "height": 800})
+        snapshot(page, "linkedin-lead")
     finally:
         context.close()

@@ -136,6 +136,8 @@ class FakeLinkedIn:
     # Campaign id -> name, for /rest/adAccounts/{account}/adCampaigns/{id}.
     campaigns: dict[str, str] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # Lead notification subscriptions created (POST /rest/leadNotifications).
+    subscriptions: list[dict[str, Any]] = field(default_factory=list)
     # How many of the next calls answer 429 / 5xx.
     throttle: int = 0
     retry_after: str = "0"
@@ -196,10 +198,17 @@ class FakeLinkedIn:
     # --- answering -----------------------------------------------------------------
 
     def answer(
-        self, path: str, query: dict[str, str], headers: dict[str, str]
+        self,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        body: Any = None,
+        method: str = "GET",
     ) -> tuple[int, dict[str, str], Any]:
         with self.lock:
-            self.requests.append({"path": path, "query": query, "headers": headers})
+            self.requests.append(
+                {"path": path, "query": query, "headers": headers, "method": method, "body": body}
+            )
             if headers.get("x-restli-protocol-version") != "2.0.0" or not _VERSION.match(
                 headers.get("linkedin-version", "")
             ):
@@ -231,7 +240,24 @@ class FakeLinkedIn:
                     {},
                     {"status": self.server_status, "message": "Internal error"},
                 )
+            if method == "POST":
+                return self._create(path, body)
             return self._route(path, query)
+
+    def _create(self, path: str, body: Any) -> tuple[int, dict[str, str], Any]:
+        if path != "/rest/leadNotifications":
+            return 404, {}, {"status": 404, "message": f"no route {path}"}
+        owner = (body or {}).get("owner") or {}
+        if (
+            not isinstance(body, dict)
+            or not str(body.get("webhook", "")).startswith(("http://", "https://"))
+            or body.get("leadType") not in ("SPONSORED", "ORGANIZATION_PRODUCT", "EVENT")
+            or not (owner.get("sponsoredAccount") or owner.get("organization"))
+        ):
+            return 400, {}, {"status": 400, "message": "webhook, owner and leadType are required"}
+        subscription_id = str(7000 + len(self.subscriptions))
+        self.subscriptions.append({"id": subscription_id, **body})
+        return 201, {"x-restli-id": subscription_id}, {}
 
     def _route(self, path: str, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
         start = int(query.get("start", "0"))
@@ -312,6 +338,24 @@ def fake_linkedin() -> Iterator[FakeLinkedIn]:
             path, _, raw = self.path.partition("?")
             headers = {key.lower(): value for key, value in self.headers.items()}
             status, extra, body = state.answer(path, _query(raw), headers)
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in extra.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            path, _, raw = self.path.partition("?")
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                sent = json.loads(self.rfile.read(length) or b"null")
+            except ValueError:
+                sent = None
+            status, extra, body = state.answer(path, _query(raw), headers, sent, "POST")
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar, cast
@@ -57,6 +57,8 @@ class UnitOfWork:
         self._committed = after_commit
         self._tasks = tasks
         self._events: list[Event] = []
+        self._stored: list[int] = []
+        self._stored_subjects: set[str] = set()
         self._callbacks: list[Callable[[], None]] = []
         self._registry: Registry | None = None
         self._depth = 0
@@ -71,6 +73,7 @@ class UnitOfWork:
             return self
         self.session = self._session_factory()
         self._events = []
+        self._stored, self._stored_subjects = [], set()
         self._callbacks = []
         self._registry = None
         return self
@@ -96,6 +99,13 @@ class UnitOfWork:
 
     def publish(self, *events: Event) -> None:
         self._events.extend(events)
+
+    def published_in_bulk(self, ids: Sequence[int], subjects: Collection[str]) -> None:
+        """Outbox rows a bulk writer inserted itself in this unit (imports write
+        thousands a chunk with COPY): after the commit they wake the relay like
+        the rows of `publish`."""
+        self._stored.extend(ids)
+        self._stored_subjects.update(subjects)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this unit has committed, never when it rolls back.
@@ -146,10 +156,12 @@ class UnitOfWork:
             outbox_ids = list(result.scalars())
         self.session.commit()
         self._events = []
+        outbox_ids.extend(self._stored)
+        stored_subjects, self._stored, self._stored_subjects = self._stored_subjects, [], set()
         callbacks, self._callbacks = self._callbacks, []
         if outbox_ids and self._committed is not None:
             subjects = {subject for item in events if (subject := event_subject(item))}
-            self._committed(outbox_ids, subjects)
+            self._committed(outbox_ids, subjects | stored_subjects)
         for callback in callbacks:
             try:
                 callback()
@@ -159,6 +171,7 @@ class UnitOfWork:
     def rollback(self) -> None:
         self.session.rollback()
         self._events = []
+        self._stored, self._stored_subjects = [], set()
         self._callbacks = []
 
 

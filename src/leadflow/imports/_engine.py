@@ -32,6 +32,7 @@ from leadflow.accounts.events import AccountCreated, AccountUpdated
 from leadflow.accounts.services import domain_of
 from leadflow.bus import Event
 from leadflow.contacts.events import ContactCreated, ContactUpdated
+from leadflow.db.uow import UnitOfWork
 from leadflow.imports.domain import (
     ACCOUNT_DOMAIN,
     ACCOUNT_NAME,
@@ -50,10 +51,12 @@ from leadflow.lib.normalize import InvalidEmail, normalize_email, parse_phone, p
 from leadflow.matching import batch
 from leadflow.matching.models import MatchingStrategy
 from leadflow.matching.services import default_contact_strategy, default_lead_strategy
+from leadflow.outbox import OutboxMessage, event_subject, outbox_rows
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 from leadflow.registry.sql import table_for
 
 _CHANGES = cast(Table, ImportChange.__table__)
+_OUTBOX = cast(Table, OutboxMessage.__table__)
 _ERRORS = cast(Table, ImportRowError.__table__)
 
 # Derived columns written with the field they follow.
@@ -298,7 +301,7 @@ class Engine:
     ) -> tuple[dict[str, int], list[Keyed]]:
         """One lookup through matching's batch API: identities and the records found."""
         candidates = [batch.Candidate(item, region=self._region_of(item)) for item in values]
-        matches = batch.match_many(self.session, self.registry, strategy, candidates)
+        matches = batch.match_many_bulk(self.session, self.registry, strategy, candidates)
         if strategy.target == self.entity and self.require_null:
             matches = self._empty_where_absent(matches)
         found: dict[str, int] = {}
@@ -369,7 +372,9 @@ class Engine:
         if not domains and not names:
             return {}
         table = table_for("account")
-        lowered = func.lower(func.trim(table.c.name))
+        # Names are stored trimmed (text fields are): lower(name) is what the index
+        # ix_accounts_name_lower holds, so a chunk searches it instead of scanning.
+        lowered = func.lower(table.c.name)
         conditions = []
         if domains:
             conditions.append(one_of(self.session, table.c.domain, domains))
@@ -467,7 +472,7 @@ class Engine:
         if self.strategy is None or not self.claimable or self.entity == "account":
             return creates, {}
         keys = [key for row in creates if (key := key_of.get(row.line))]
-        claimed = batch.claim_keys(self.session, self.strategy.id, keys)
+        claimed = batch.claim_keys_bulk(self.session, self.strategy.id, keys)
         lost = [row for row in creates if key_of.get(row.line) and key_of[row.line] not in claimed]
         if not lost:
             return creates, {}
@@ -504,7 +509,7 @@ class Engine:
                 new.setdefault(keyed.key, row)
         created = 0
         if new and not self.dry:
-            claimed = batch.claim_keys(self.session, strategy.id, list(new))
+            claimed = batch.claim_keys_bulk(self.session, strategy.id, list(new))
             lost = [key for key in new if key not in claimed]
             if lost:
                 again_found, again = self._match(strategy, [new[key].values for key in lost])
@@ -514,7 +519,7 @@ class Engine:
             to_make = [key for key in new if key not in found]
             ids = self._insert_contacts([new[key] for key in to_make])
             made = dict(zip(to_make, ids, strict=True))
-            batch.assign_keys(self.session, strategy.id, made)
+            batch.assign_keys_bulk(self.session, strategy.id, made)
             found.update(made)
             created = len(made)
         elif new:
@@ -545,12 +550,18 @@ class Engine:
         if not ids or self.dry:
             return {}
         table = table_for("contact")
+        # account_id is tested here, not in SQL: a planner with stale statistics would
+        # add the index on account_id to the primary key's lookups.
         rows = self.session.execute(
             select(table.c.id, table.c.account_id).where(
-                one_of(self.session, table.c.id, sorted(ids)), table.c.account_id.is_not(None)
+                one_of(self.session, table.c.id, sorted(ids))
             )
         )
-        return {int(contact_id): int(account_id) for contact_id, account_id in rows}
+        return {
+            int(contact_id): int(account_id)
+            for contact_id, account_id in rows
+            if account_id is not None
+        }
 
     def _insert_contacts(self, rows: Sequence[ParsedRow]) -> list[int]:
         if not rows:
@@ -651,14 +662,7 @@ class Engine:
         return ids
 
     def _next_ids(self, table: Table, count: int) -> list[int]:
-        """Ids for new rows, known before the insert so it needs no RETURNING."""
-        if self.session.get_bind().dialect.name == "sqlite":
-            # The unit holds SQLite's write lock: nobody else takes ids meanwhile.
-            start = int(self.session.scalar(select(func.max(table.c.id))) or 0) + 1
-            return list(range(start, start + count))
-        sequence = func.pg_get_serial_sequence(table.name, "id")
-        query = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
-        return [int(value) for value in self.session.scalars(query)]
+        return next_ids(self.session, table, count)
 
     def _insert(self, creates: list[ParsedRow], key_of: Mapping[int, str | None]) -> list[int]:
         if not creates:
@@ -696,7 +700,7 @@ class Engine:
                 for row, record_id in zip(creates, ids, strict=True)
                 if (key := key_of.get(row.line))
             }
-            batch.assign_keys(self.session, self.strategy.id, pairs)
+            batch.assign_keys_bulk(self.session, self.strategy.id, pairs)
         self._record_changes(
             [
                 {"line": row.line, "entity": self.entity, "record_id": record_id}
@@ -755,6 +759,12 @@ class Engine:
             self.session.connection().execute(statement, params)
         self._record_changes(changes_rows, "updated")
 
+    def store_events(self, uow: UnitOfWork) -> None:
+        """The chunk's events straight into the outbox (see `write_events`)."""
+        if not self.dry:
+            write_events(self.session, uow, self.events)
+        self.events = []
+
     def _updated_event(self, record_id: int, changed: tuple[str, ...]) -> Event:
         if self.entity == "contact":
             return ContactUpdated(contact_id=record_id, changed=changed)
@@ -778,26 +788,61 @@ class Engine:
         fast_insert(self.session, _CHANGES, payload)
 
     def _write_errors(self, rows: Sequence[ParsedRow], results: Sequence[RowResult]) -> None:
-        payload: list[dict[str, Any]] = []
-        by_line = {row.line: row for row in rows}
-        for result in results:
-            if result.outcome not in (Outcome.ERROR, Outcome.CONFLICT):
-                continue
-            row = by_line[result.line]
-            errors = row.errors or ([result.error] if result.error else [])
-            for error in errors:
-                payload.append(
-                    {
-                        "import_id": self.plan.import_id,
-                        "line": row.line,
-                        "column": error.column,
-                        "code": error.code,
-                        "message": error.message,
-                        "row": list(row.raw),
-                    }
-                )
-        if payload:
-            fast_insert(self.session, _ERRORS, payload)
+        write_errors(self.session, self.plan.import_id, rows, results)
+
+
+def next_ids(session: Session, table: Table, count: int) -> list[int]:
+    """Ids for new rows, known before the insert so it needs no RETURNING."""
+    if session.get_bind().dialect.name == "sqlite":
+        # The unit holds SQLite's write lock: nobody else takes ids meanwhile.
+        start = int(session.scalar(select(func.max(table.c.id))) or 0) + 1
+        return list(range(start, start + count))
+    rows = session.connection().exec_driver_sql(
+        "SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) "
+        "FROM generate_series(1, %(count)s)",
+        {"table": table.name, "count": count},
+    )
+    return [int(value) for (value,) in rows]
+
+
+def write_events(session: Session, uow: UnitOfWork, events: Sequence[Event]) -> None:
+    """Events straight into the outbox (COPY on PostgreSQL, one driver executemany on
+    SQLite), ids taken first; the unit wakes the relay for them after its commit."""
+    if not events:
+        return
+    rows = outbox_rows(events)
+    ids = next_ids(session, _OUTBOX, len(rows))
+    for record_id, row in zip(ids, rows, strict=True):
+        row["id"] = record_id
+    fast_insert(session, _OUTBOX, rows)
+    subjects = {subject for item in events if (subject := event_subject(item))}
+    uow.published_in_bulk(ids, subjects)
+
+
+def write_errors(
+    session: Session, import_id: int, rows: Sequence[ParsedRow], results: Sequence[RowResult]
+) -> None:
+    """The error records of a chunk's bad rows and conflicts, in one insert."""
+    payload: list[dict[str, Any]] = []
+    by_line = {row.line: row for row in rows}
+    for result in results:
+        if result.outcome not in (Outcome.ERROR, Outcome.CONFLICT):
+            continue
+        row = by_line[result.line]
+        errors = row.errors or ([result.error] if result.error else [])
+        for error in errors:
+            payload.append(
+                {
+                    "import_id": import_id,
+                    "line": row.line,
+                    "column": error.column,
+                    "code": error.code,
+                    "message": error.message,
+                    "row": list(row.raw),
+                }
+            )
+    if payload:
+        fast_insert(session, _ERRORS, payload)
 
 
 _UNSET = object()
@@ -835,28 +880,14 @@ def fast_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     connection = session.connection()
     dialect = connection.dialect
     columns = list(rows[0])
-    processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
-    # Most columns repeat one value down the chunk (the time, a default, {}): each
-    # column remembers its last value and its processed form.
-    last_in: list[Any] = [_UNSET] * len(columns)
-    last_out: list[Any] = [None] * len(columns)
-    params: list[tuple[Any, ...]] = []
-    for row in rows:
-        values: list[Any] = []
-        for index, name in enumerate(columns):
-            value = row[name]
-            processor = processors[index]
-            if value is None or processor is None:
-                values.append(value)
-            elif value is last_in[index] or (
-                type(value) is type(last_in[index]) and value == last_in[index]
-            ):
-                values.append(last_out[index])
-            else:
-                last_in[index] = value
-                last_out[index] = processor(value)
-                values.append(last_out[index])
-        params.append(tuple(values))
+    # Column by column: most columns need no processing (text, numbers), and most
+    # processed ones repeat one value down the chunk (the time, a default, {}).
+    values = [[row[name] for row in rows] for name in columns]
+    for index, name in enumerate(columns):
+        processor = table.c[name].type._cached_bind_processor(dialect)
+        if processor is not None:
+            values[index] = _processed(values[index], processor)
+    params = list(zip(*values, strict=True))
     quote = dialect.identifier_preparer.quote
     if dialect.name == "postgresql":
         # COPY: the rows stream in one command, no statement per row.
@@ -873,6 +904,21 @@ def fast_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         f"VALUES ({', '.join([mark] * len(columns))})"
     )
     connection.exec_driver_sql(sql, params)
+
+
+def _processed(column: list[Any], processor: Callable[[Any], Any]) -> list[Any]:
+    last_in: Any = _UNSET
+    last_out: Any = None
+    out: list[Any] = []
+    for value in column:
+        if value is None:
+            out.append(None)
+        elif value is last_in or (type(value) is type(last_in) and value == last_in):
+            out.append(last_out)
+        else:
+            last_in, last_out = value, processor(value)
+            out.append(last_out)
+    return out
 
 
 def keys_by_line(rows: Sequence[ParsedRow], keys: Sequence[Keyed]) -> dict[int, str | None]:

@@ -7,7 +7,7 @@ no other record points at. Whatever is left alone is reported.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, select, update
@@ -34,31 +34,65 @@ def _updated(entity: str, record_id: int, changed: tuple[str, ...]) -> Event:
     return AccountUpdated(account_id=record_id, changed=changed)
 
 
-def _deleted(entity: str, record_id: int) -> Event:
+def _deleted(entity: str, record_id: int) -> Event | None:
     if entity == "contact":
         return ContactDeleted(contact_id=record_id)
     if entity == "lead":
         return LeadDeleted(lead_id=record_id)
+    if entity == "interaction":
+        return None  # interactions are append-only: no event tells of one removed
     return AccountDeleted(account_id=record_id)
 
 
+# The order of an undo: restores first, then deletes of created records, leads before
+# the contacts and accounts they point at. A resumed undo job continues at its phase.
+PHASES: tuple[tuple[str, str], ...] = tuple(
+    [("updated", entity) for entity in ("lead", "contact", "account")]
+    + [("created", entity) for entity in ("interaction", "lead", "contact", "account")]
+)
+MAX_KEPT = 1000
+
+
+def new_report() -> dict[str, Any]:
+    return {"deleted": 0, "restored": 0, "kept": [], "kept_count": 0}
+
+
 def undo_changes(uow: UnitOfWork, import_id: int) -> dict[str, Any]:
-    """Page through the change records (never all in memory): restores first, then
-    deletes of created records, leads before the contacts and accounts they point at."""
-    report: dict[str, Any] = {"deleted": 0, "restored": 0, "kept": []}
-    for entity in ("lead", "contact", "account"):
-        for page in _pages(uow, import_id, entity, "updated"):
-            _restore(uow, entity, page, report)
-    for entity in ("lead", "contact", "account"):
-        for page in _pages(uow, import_id, entity, "created"):
-            _delete(uow, entity, sorted({int(row.record_id) for row in page}), report)
+    """Page through the change records (never all in memory), in one unit."""
+    report = new_report()
+    for phase in range(len(PHASES)):
+        after = 0
+        while (step := undo_page(uow, import_id, phase, after, report)) is not None:
+            after = step[0]
     return report
 
 
-def _pages(uow: UnitOfWork, import_id: int, entity: str, action: str) -> Iterator[list[Any]]:
-    after = 0
-    while True:
-        page = uow.session.execute(
+def undo_page(
+    uow: UnitOfWork, import_id: int, phase: int, after: int, report: dict[str, Any]
+) -> tuple[int, int] | None:
+    """Undo one page of the phase's change records past change id `after`; returns
+    (the last change id, how many), or None when the phase has no more. Undoing a
+    page again changes nothing: a field already back to its old value is passed."""
+    action, entity = PHASES[phase]
+    page = _page(uow, import_id, entity, action, after)
+    if not page:
+        return None
+    if action == "updated":
+        _restore(uow, entity, page, report)
+    else:
+        _delete(uow, entity, sorted({int(row.record_id) for row in page}), report)
+    return int(page[-1].id), len(page)
+
+
+def _keep(report: dict[str, Any], item: dict[str, Any]) -> None:
+    report["kept_count"] = int(report.get("kept_count", 0)) + 1
+    if len(report["kept"]) < MAX_KEPT:
+        report["kept"].append(item)
+
+
+def _page(uow: UnitOfWork, import_id: int, entity: str, action: str, after: int) -> list[Any]:
+    return list(
+        uow.session.execute(
             select(
                 _CHANGES.c.id,
                 _CHANGES.c.record_id,
@@ -75,10 +109,7 @@ def _pages(uow: UnitOfWork, import_id: int, entity: str, action: str) -> Iterato
             .order_by(_CHANGES.c.id)
             .limit(CHUNK)
         ).all()
-        if not page:
-            return
-        yield list(page)
-        after = int(page[-1].id)
+    )
 
 
 def _restore(uow: UnitOfWork, entity: str, changes: Sequence[Any], report: dict[str, Any]) -> None:
@@ -99,9 +130,10 @@ def _restore(uow: UnitOfWork, entity: str, changes: Sequence[Any], report: dict[
     for change in changes:
         record = current.get(int(change.record_id))
         if record is None:
-            report["kept"].append(
+            _keep(
+                report,
                 {"entity": entity, "id": change.record_id, "line": change.line,
-                 "reason": "deleted since"}
+                 "reason": "deleted since"},
             )  # fmt: skip
             continue
         values: dict[str, Any] = {}
@@ -112,17 +144,21 @@ def _restore(uow: UnitOfWork, entity: str, changes: Sequence[Any], report: dict[
             old = (change.before or {}).get(name)
             if name.startswith("custom."):
                 short = name[7:]
-                if comparable(custom.get(short)) == written:
+                now_value = comparable(custom.get(short))
+                if now_value == written and now_value != old:
                     if old is None:
                         custom.pop(short, None)
                     else:
                         custom[short] = old
                     custom_changed = True
                     restored.append(short)
-                else:
-                    report["kept"].append(_kept(entity, change, short))
+                elif now_value != old:
+                    _keep(report, _kept(entity, change, short))
                 continue
-            if comparable(getattr(record, name)) == written:
+            now_value = comparable(getattr(record, name))
+            if now_value == old:
+                continue  # already restored (an undo resumed after this page)
+            if now_value == written:
                 values[name] = old
                 restored.append(name)
                 if name == "email":
@@ -130,7 +166,7 @@ def _restore(uow: UnitOfWork, entity: str, changes: Sequence[Any], report: dict[
                 if name == "phone":
                     values["phone_raw"] = old
             else:
-                report["kept"].append(_kept(entity, change, name))
+                _keep(report, _kept(entity, change, name))
         if custom_changed:
             values["custom"] = custom
         if not values:
@@ -178,12 +214,12 @@ def _delete(uow: UnitOfWork, entity: str, ids: list[int], report: dict[str, Any]
             )
         )
     for record_id in sorted(blocked):
-        report["kept"].append(
-            {"entity": entity, "id": record_id, "reason": "other leads point at it"}
-        )
+        _keep(report, {"entity": entity, "id": record_id, "reason": "other leads point at it"})
     doomed = [record_id for record_id in ids if record_id not in blocked]
     if not doomed:
         return
     gone = list(session.scalars(delete(table).where(table.c.id.in_(doomed)).returning(table.c.id)))
     report["deleted"] += len(gone)
-    uow.publish(*(_deleted(entity, int(record_id)) for record_id in sorted(gone)))
+    uow.publish(
+        *(event for record_id in sorted(gone) if (event := _deleted(entity, int(record_id))))
+    )

@@ -94,8 +94,12 @@ def _run(entity: str, file: Path, mapping_file: Path | None, dry: bool, no_conta
                 for column, target in shown.mapping.items():
                     console.print(f"  {column} -> {target['field']} ({target['mode']})")
             if dry:
+                dry_job = services.do_start_dry_run(import_id, uow=container.uow()).id
+                run_job_here(container, dry_job, f"dry run of {file.name}")
                 with container.read_session() as session:
-                    result = services.dry_run(session, container.registry(), import_id)
+                    result = services.current_dry_run(services.get_import(session, import_id))
+                if result is None:  # the mapping changed meanwhile (another session)
+                    raise typer.Exit(code=1)
                 for row in result["rows"]:
                     why = f" {row['code']}: {row['message']}" if row["code"] else ""
                     where = f" [{row['column']}]" if row["column"] else ""
@@ -148,6 +152,15 @@ def import_leads(
     _run("lead", file, mapping, dry_run, no_create_contacts)
 
 
+@import_app.command("interactions")
+def import_interactions(
+    file: FileArgument, mapping: MappingOption = None, dry_run: DryRunOption = False
+) -> None:
+    """Import interactions of existing contacts (named by email or id): kind, when,
+    target; scoring credits them like any other."""
+    _run("interaction", file, mapping, dry_run, False)
+
+
 @import_app.command("errors")
 def import_errors(import_id: Annotated[int, typer.Argument(help="The import's id")]) -> None:
     """Print an import's error file (CSV) to standard output."""
@@ -168,12 +181,17 @@ def import_errors(import_id: Annotated[int, typer.Argument(help="The import's id
 def import_undo(import_id: Annotated[int, typer.Argument(help="The import's id")]) -> None:
     """Undo an import: created records removed, changed fields restored."""
     from leadflow.cli import _container, cli_errors
-    from leadflow.imports.services import do_undo_import
+    from leadflow.cli_jobs import run_job_here
+    from leadflow.imports.services import do_start_undo, get_import
 
     container = _container()
     with cli_errors():
-        report = do_undo_import(import_id, uow=container.uow())
+        job_id = do_start_undo(import_id, uow=container.uow()).id
+        run_job_here(container, job_id, f"undoing import {import_id}")
+        with container.read_session() as session:
+            report = dict(get_import(session, import_id).undo_report or {})
     typer.echo(
-        f"import {import_id} undone: {report['deleted']} records deleted, "
-        f"{report['restored']} fields restored, {len(report['kept'])} left as they are"
+        f"import {import_id} undone: {report.get('deleted', 0)} records deleted, "
+        f"{report.get('restored', 0)} fields restored, "
+        f"{report.get('kept_count', len(report.get('kept', [])))} left as they are"
     )

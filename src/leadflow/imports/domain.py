@@ -13,9 +13,11 @@ from enum import StrEnum
 from typing import Any
 
 from leadflow.errors import ErrorCode, ValidationFailed
-from leadflow.registry.domain import FieldDef, Registry, to_json_value
+from leadflow.lib.bounds import NUL
+from leadflow.registry.domain import FieldDef, FieldType, Registry, to_json_value
 
-ENTITIES = ("contact", "account", "lead")
+ENTITIES = ("contact", "account", "lead", "interaction")
+_PLAIN_TEXT = frozenset({FieldType.TEXT, FieldType.LONG_TEXT, FieldType.URL, FieldType.PHONE})
 CHUNK_ROWS = 1000
 PREVIEW_ROWS = 200
 
@@ -42,6 +44,7 @@ class ImportStatus(StrEnum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    UNDOING = "undoing"
     UNDONE = "undone"
 
 
@@ -50,6 +53,9 @@ class ImportStatus(StrEnum):
 ACCOUNT_NAME = "@account_name"
 ACCOUNT_DOMAIN = "@account_domain"
 LINK_FIELDS = {ACCOUNT_NAME: "Account name (link)", ACCOUNT_DOMAIN: "Account web domain (link)"}
+# An interaction's contact, found by email (as capture matches one).
+CONTACT_EMAIL = "@contact_email"
+INTERACTION_LINKS = {CONTACT_EMAIL: "Contact email (link)"}
 
 # Header words people use for a field, beyond its name and label (compared squashed).
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -69,6 +75,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "annual_revenue": ("revenue", "turnover"),
     ACCOUNT_NAME: ("account", "account name", "company", "company name", "organization"),
     ACCOUNT_DOMAIN: ("web domain", "company domain", "company website", "domain"),
+    CONTACT_EMAIL: ("email", "e-mail", "mail", "email address", "contact email", "contact"),
+    "kind": ("type", "activity", "event", "interaction", "action"),
+    "occurred_at": ("date", "time", "when", "timestamp", "occurred", "date time", "datetime"),
+    "target_id": ("target", "campaign", "page", "url", "asset"),
 }
 
 
@@ -98,6 +108,8 @@ def targets_for(registry: Registry, entity: str) -> dict[str, str]:
     targets = {item.name: item.label for item in importable_fields(registry, entity)}
     if entity in ("contact", "lead"):
         targets.update(LINK_FIELDS)
+    if entity == "interaction":
+        targets.update(INTERACTION_LINKS)
     return targets
 
 
@@ -221,22 +233,30 @@ class RowReader:
             if header not in index:
                 continue
             definition = None
-            if target.field not in LINK_FIELDS:
+            if target.field not in LINK_FIELDS and target.field not in INTERACTION_LINKS:
                 definition = registry.field(entity, target.field)
             columns.append((index[header], header, definition, target.field))
         return cls(entity, tuple(columns), len(headers))
 
     def read(self, line: int, raw: list[str]) -> ParsedRow:
         row = ParsedRow(line, raw)
-        if not any(cell.strip() for cell in raw):
+        if not "".join(raw).strip():
             row.errors.append(CellError(None, "empty_row", "The row is empty"))
             return row
+        width = len(raw)
         for position, header, definition, target in self.columns:
-            cell = raw[position] if position < len(raw) else ""
+            cell = raw[position] if position < width else ""
             if definition is None:
                 if cell.strip():
                     row.links[target] = cell.strip()
                 continue
+            if definition.type in _PLAIN_TEXT and not definition.custom and NUL not in cell:
+                # What `coerce` does to a text cell, without its checks for other types.
+                text = cell.strip()
+                limit = definition.max_length
+                if limit is None or len(text) <= limit:
+                    row.values[definition.name] = text or None
+                    continue
             try:
                 value = definition.coerce(cell)
             except ValidationFailed as error:

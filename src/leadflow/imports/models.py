@@ -40,6 +40,9 @@ class Import(Base):
     dry_run: Mapped[dict[str, Any] | None] = mapped_column(JsonData)
     undo_report: Mapped[dict[str, Any] | None] = mapped_column(JsonData)
     job_id: Mapped[int | None] = mapped_column(Id)
+    # The jobs of the latest dry run and of the undo (both run as jobs).
+    dry_run_job_id: Mapped[int | None] = mapped_column(Id)
+    undo_job_id: Mapped[int | None] = mapped_column(Id)
     created_by: Mapped[int | None] = mapped_column(Id, ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -125,7 +125,23 @@ def _cell_text(value: Any) -> str:
 
 
 def iter_xlsx(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """The first sheet's rows as text (numbers without a spurious '.0', dates ISO)."""
+    """The first sheet's rows as text (numbers without a spurious '.0', dates ISO),
+    streamed (`imports.xlsx`); a zip that is not an Office Open XML workbook (an ODS
+    file) goes to python-calamine, which reads the whole sheet first."""
+    from xml.etree.ElementTree import ParseError
+    from zipfile import BadZipFile
+
+    from leadflow.imports.xlsx import NotXlsx, iter_sheet
+
+    try:
+        yield from iter_sheet(path)
+    except NotXlsx:
+        yield from _iter_calamine(path)
+    except (BadZipFile, ParseError, KeyError, ValueError) as error:
+        raise _bad_file(f"The workbook cannot be read: {error}") from None
+
+
+def _iter_calamine(path: Path) -> Iterator[tuple[int, list[str]]]:
     from python_calamine import CalamineWorkbook
 
     try:

@@ -36,6 +36,14 @@ class SavedMappingOut(BaseModel):
     mapping: dict[str, Any]
 
 
+class JobProgress(BaseModel):
+    id: int
+    status: str
+    done: int
+    total: int
+    error: str | None
+
+
 class ImportOut(BaseModel):
     id: int
     entity: str
@@ -52,6 +60,8 @@ class ImportOut(BaseModel):
     dry_run: dict[str, Any] | None
     undo_report: dict[str, Any] | None
     job_id: int | None
+    dry_run_job: JobProgress | None = Field(None, description="The latest dry run's job")
+    undo_job: JobProgress | None = Field(None, description="The undo's job")
     done: int
     total: int
     error: str | None
@@ -82,4 +92,5 @@ class DryRunOut(BaseModel):
 class UndoOut(BaseModel):
     deleted: int
     restored: int
-    kept: list[dict[str, Any]]
+    kept: list[dict[str, Any]] = Field(description="The first 1,000 things left alone")
+    kept_count: int = 0

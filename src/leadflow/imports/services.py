@@ -14,7 +14,7 @@ import hashlib
 import re
 import shutil
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from leadflow.imports._engine import ChunkReport, Engine, Plan
+from leadflow.imports._interactions import InteractionEngine
 from leadflow.imports.domain import (
     CHUNK_ROWS,
     ENTITIES,
@@ -48,6 +49,8 @@ from leadflow.org.services import setting_value
 from leadflow.registry.domain import Registry
 
 RUN_JOB = "imports.run"
+DRY_RUN_JOB = "imports.dry_run"
+UNDO_JOB = "imports.undo"
 MAX_UPLOAD_BYTES = 2 * 1024**3
 
 
@@ -87,6 +90,8 @@ def plan_of(imp: Import, registry: Registry) -> Plan:
 
 def status_of(imp: Import, job: Job | None) -> str:
     """The import's status; a running import whose job ended badly shows how."""
+    if imp.status == ImportStatus.UNDOING:
+        return imp.status
     if (
         imp.status == ImportStatus.RUNNING
         and job is not None
@@ -98,6 +103,20 @@ def status_of(imp: Import, job: Job | None) -> str:
     ):
         return job.status
     return imp.status
+
+
+def job_progress(session: Session, job_id: int | None) -> dict[str, Any] | None:
+    """A job's id, status and progress for the import's page and answers."""
+    job = session.get(Job, job_id) if job_id else None
+    if job is None:
+        return None
+    return {
+        "id": job.id,
+        "status": job.status,
+        "done": job.done,
+        "total": job.total,
+        "error": job.error,
+    }
 
 
 def import_public(session: Session, imp: Import) -> dict[str, Any]:
@@ -118,6 +137,8 @@ def import_public(session: Session, imp: Import) -> dict[str, Any]:
         "dry_run": imp.dry_run,
         "undo_report": imp.undo_report,
         "job_id": imp.job_id,
+        "dry_run_job": job_progress(session, imp.dry_run_job_id),
+        "undo_job": job_progress(session, imp.undo_job_id),
         "done": job.done if job is not None else 0,
         "total": job.total if job is not None else 0,
         "error": job.error if job is not None else None,
@@ -133,7 +154,7 @@ def import_public(session: Session, imp: Import) -> dict[str, Any]:
 def _checked_entity(entity: str) -> str:
     if entity not in ENTITIES:
         raise ValidationFailed(
-            f"Import contacts, accounts or leads, not {entity!r}", field="entity"
+            f"Import contacts, accounts, leads or interactions, not {entity!r}", field="entity"
         )
     return entity
 
@@ -346,21 +367,23 @@ def count_rows(imp: Import) -> int:
     return max(0, sum(1 for _ in iter_rows(Path(imp.path), file_info(imp))) - 1)
 
 
-def dry_run(session: Session, registry: Registry, import_id: int) -> dict[str, Any]:
+def dry_run(
+    session: Session,
+    registry: Registry,
+    import_id: int,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
     """What running the import would do, per row, with counts; writes nothing.
 
     The preview lists the first rows' outcomes; counts cover the whole file.
+    `progress` hears the rows read so far after each chunk (the job reports them).
     """
     imp = get_import(session, import_id)
-    engine = Engine(
-        session,
-        registry,
-        plan_of(imp, registry),
-        dry=True,
-        default_region=setting_value(session, PHONE_DEFAULT_REGION.key),
-    )
+    engine = engine_for(session, registry, plan_of(imp, registry), dry=True)
     counts: dict[str, int] = {}
     preview: list[dict[str, Any]] = []
+    done = 0
     for _, rows in chunks(imp, registry):
         report = engine.run(rows)
         counts = add_counts(counts, report.counts())
@@ -378,17 +401,60 @@ def dry_run(session: Session, registry: Registry, import_id: int) -> dict[str, A
                     "message": result.error.message if result.error else None,
                 }
             )
+        done += len(rows)
+        if progress is not None:
+            progress(done)
     session.rollback()
-    return {"counts": counts, "rows": preview}
+    return {"counts": counts, "rows": preview, "mapping": dict(imp.mapping)}
 
 
 def store_dry_run(import_id: int, result: Mapping[str, Any], *, uow: UnitOfWork) -> None:
+    """Keep the dry run's counts and preview with the import, for the mapping it ran
+    on (a mapping changed since makes it stale: `current_dry_run` then gives None)."""
     imp = get_import(uow.session, import_id)
-    imp.dry_run = {"counts": dict(result["counts"])}
+    imp.dry_run = {
+        "counts": dict(result["counts"]),
+        "rows": list(result.get("rows", [])),
+        "mapping": dict(result.get("mapping") or imp.mapping),
+    }
     uow.session.flush()
 
 
 do_store_dry_run = in_own_transaction(store_dry_run)
+
+
+def current_dry_run(imp: Import) -> dict[str, Any] | None:
+    """The stored dry run when it was made with the import's current mapping."""
+    stored = imp.dry_run
+    if not stored or "rows" not in stored or stored.get("mapping") != dict(imp.mapping):
+        return None
+    return {"counts": dict(stored["counts"]), "rows": list(stored["rows"])}
+
+
+def start_dry_run(import_id: int, *, uow: UnitOfWork, requested_by: int | None = None) -> Job:
+    """Start a dry run of the import as a job (queued once the unit commits)."""
+    imp = uow.session.get(Import, import_id, with_for_update=True)
+    if imp is None:
+        raise NotFound(f"No import {import_id}", field="import_id")
+    if imp.status != ImportStatus.UPLOADED:
+        raise Conflict(
+            f"A dry run previews an import that has not run (this one is {imp.status})",
+            field="status",
+        )
+    mapping_of(imp, uow.registry)
+    job = start_job(
+        DRY_RUN_JOB,
+        {"import_id": imp.id, "entity": imp.entity, "filename": imp.filename},
+        uow=uow,
+        requested_by=requested_by,
+    )
+    imp.dry_run_job_id = job.id
+    imp.dry_run = None
+    uow.session.flush()
+    return job
+
+
+do_start_dry_run = in_own_transaction(start_dry_run)
 
 
 def start_import(import_id: int, *, uow: UnitOfWork, requested_by: int | None = None) -> Job:
@@ -431,20 +497,25 @@ def unfinished_import(session: Session, entity: str, sha256: str) -> Import | No
     )
 
 
+def engine_for(
+    session: Session, registry: Registry, plan: Plan, *, dry: bool = False
+) -> Engine | InteractionEngine:
+    """The chunk engine of the import's entity."""
+    if plan.entity == "interaction":
+        return InteractionEngine(session, registry, plan, dry=dry)
+    region = setting_value(session, PHONE_DEFAULT_REGION.key)
+    return Engine(session, registry, plan, dry=dry, default_region=region)
+
+
 def run_chunk(
     imp_id: int, rows: list[Any], *, uow: UnitOfWork, counts: Mapping[str, int]
 ) -> tuple[ChunkReport, dict[str, int]]:
     """One chunk matched and written; the caller commits it with its cursor."""
     session = uow.session
     imp = get_import(session, imp_id)
-    engine = Engine(
-        session,
-        uow.registry,
-        plan_of(imp, uow.registry),
-        default_region=setting_value(session, PHONE_DEFAULT_REGION.key),
-    )
+    engine = engine_for(session, uow.registry, plan_of(imp, uow.registry))
     report = engine.run(rows)
-    uow.publish(*engine.events)
+    engine.store_events(uow)
     total = add_counts(counts, report.counts())
     session.execute(
         update(Import)
@@ -521,6 +592,62 @@ def undo_import(import_id: int, *, uow: UnitOfWork) -> dict[str, Any]:
 
 
 do_undo_import = in_own_transaction(undo_import)
+
+
+def start_undo(import_id: int, *, uow: UnitOfWork, requested_by: int | None = None) -> Job:
+    """Start undoing an ended import as a job; an undo that failed or was cancelled
+    may be started again (it picks up what is left)."""
+    session = uow.session
+    imp = session.get(Import, import_id, with_for_update=True)
+    if imp is None:
+        raise NotFound(f"No import {import_id}", field="import_id")
+    status = status_of(imp, session.get(Job, imp.job_id) if imp.job_id else None)
+    undo_job = session.get(Job, imp.undo_job_id) if imp.undo_job_id else None
+    again = (
+        status == ImportStatus.UNDOING
+        and undo_job is not None
+        and undo_job.status in ("failed", "cancelled")
+    )
+    if not again and status not in (
+        ImportStatus.DONE,
+        ImportStatus.FAILED,
+        ImportStatus.CANCELLED,
+    ):
+        raise Conflict(
+            f"Only an import that has ended can be undone (this one is {status})",
+            field="status",
+        )
+    params: dict[str, Any] = {"import_id": imp.id, "entity": imp.entity, "filename": imp.filename}
+    if again and undo_job is not None and undo_job.checkpoint:
+        # The stopped undo's cursor and report: the new job carries on from there.
+        params["continue"] = undo_job.checkpoint
+    job = start_job(UNDO_JOB, params, uow=uow, requested_by=requested_by)
+    imp.status = ImportStatus.UNDOING.value
+    imp.undo_job_id = job.id
+    session.flush()
+    return job
+
+
+do_start_undo = in_own_transaction(start_undo)
+
+
+def change_count(session: Session, import_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(ImportChange)
+            .where(ImportChange.import_id == import_id)
+        )
+        or 0
+    )
+
+
+def finish_undo(import_id: int, report: Mapping[str, Any], *, uow: UnitOfWork) -> None:
+    imp = get_import(uow.session, import_id)
+    imp.status = ImportStatus.UNDONE.value
+    imp.undone_at = utcnow()
+    imp.undo_report = dict(report)
+    uow.session.flush()
 
 
 def has_changes(session: Session, import_id: int) -> bool:

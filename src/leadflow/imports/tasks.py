@@ -7,13 +7,20 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from leadflow.imports._undo import PHASES, new_report, undo_page
 from leadflow.imports.services import (
+    DRY_RUN_JOB,
     RUN_JOB,
+    UNDO_JOB,
+    change_count,
     chunks,
     count_rows,
+    dry_run,
     finish_import,
+    finish_undo,
     get_import,
     run_chunk,
+    store_dry_run,
 )
 from leadflow.jobs.kinds import job_kind
 from leadflow.jobs.runner import JobContext
@@ -61,3 +68,68 @@ def run_import_job(context: JobContext, params: Mapping[str, Any]) -> dict[str, 
         finish_import(import_id, counts, uow=uow)
         uow.commit()
     return {"import_id": import_id, **counts}
+
+
+@job_kind(DRY_RUN_JOB, permission=Permission.IMPORTS_RUN, label="File import dry run")
+def run_dry_run_job(context: JobContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Decide every row of the file without writing; the counts and the first rows'
+    outcomes are kept with the import. A resumed run starts over (it wrote nothing)."""
+    container = context.container
+    import_id = int(params["import_id"])
+    with container.read_session() as session:
+        imp = get_import(session, import_id)
+        session.expunge(imp)
+    total = count_rows(imp)
+    context.progress(0, total)
+
+    def progress(done: int) -> None:
+        context.raise_if_cancelled()
+        context.progress(done, total)
+
+    with _collector_paused(), container.read_session() as session:
+        result = dry_run(session, container.registry(), import_id, progress=progress)
+    with container.uow() as uow:
+        store_dry_run(import_id, result, uow=uow)
+        uow.commit()
+    return {"import_id": import_id, **result["counts"]}
+
+
+@job_kind(UNDO_JOB, permission=Permission.IMPORTS_RUN, label="Undo a file import")
+def run_undo_job(context: JobContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Undo the import a page of change records at a time, each page committed with
+    the cursor, so a killed undo resumes where it stopped."""
+    container = context.container
+    import_id = int(params["import_id"])
+    resume = context.resume_from or params.get("continue") or {}
+    report: dict[str, Any] = resume.get("report") or new_report()
+    phase = int(resume.get("phase", 0))
+    after = int(resume.get("after", 0))
+    done = int(resume.get("done", 0))
+    with container.read_session() as session:
+        total = change_count(session, import_id)
+    context.progress(done, total)
+    while phase < len(PHASES):
+        context.raise_if_cancelled()
+        with container.uow() as uow:
+            step = undo_page(uow, import_id, phase, after, report)
+            if step is None:
+                phase, after = phase + 1, 0
+                continue
+            after = step[0]
+            done += step[1]
+            context.checkpoint(
+                {"phase": phase, "after": after, "done": done, "report": report},
+                done=done,
+                total=total,
+                uow=uow,
+            )
+            uow.commit()
+    with container.uow() as uow:
+        finish_undo(import_id, report, uow=uow)
+        uow.commit()
+    return {
+        "import_id": import_id,
+        "deleted": report["deleted"],
+        "restored": report["restored"],
+        "kept": report.get("kept_count", len(report["kept"])),
+    }

@@ -113,6 +113,38 @@ class LinkedInClient:
             self._sleep(wait if wait is not None else min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
             attempt += 1
 
+    def subscribe(self, owner_urn: str, webhook_url: str, *, lead_type: str = "SPONSORED") -> str:
+        """Create a lead notification subscription (POST /rest/leadNotifications): LinkedIn
+        then posts each new response of the owner's forms to `webhook_url`. Returns the
+        subscription's id. Not retried: a repeated create would subscribe twice."""
+        kind = "organization" if ":organization:" in owner_urn else "sponsoredAccount"
+        body = {"webhook": webhook_url, "owner": {kind: owner_urn}, "leadType": lead_type}
+        try:
+            response = self._http.post("/rest/leadNotifications", json=body)
+        except httpx.HTTPError as exc:
+            raise LinkedInUnavailable(
+                f"LinkedIn did not answer: {type(exc).__name__}", status=0
+            ) from exc
+        status = response.status_code
+        if status == 401:
+            raise TokenExpired(
+                f"LinkedIn refused the access token: {_message(response)}", status=401
+            )
+        if status >= 400:
+            raise LinkedInApiError(
+                f"LinkedIn answered {status}: {_message(response)}", status=status
+            )
+        found = str(
+            response.headers.get("x-restli-id") or response.headers.get("x-linkedin-id") or ""
+        )
+        if not found:
+            try:
+                answer: Any = response.json()
+            except ValueError:
+                answer = None
+            found = str(answer.get("id") or "") if isinstance(answer, dict) else ""
+        return found
+
     def forms(self, owner_urn: str, *, start: int = 0, count: int = 50) -> Page:
         owner = _owner_param(owner_urn)
         body = self._get("/rest/leadForms", f"q=owner&owner={owner}&start={start}&count={count}")

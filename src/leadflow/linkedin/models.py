@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from leadflow.db.base import Base, Id, JsonData, UTCDateTime
 from leadflow.lib.clock import utcnow
+from leadflow.lib.sealed import SealedText
 
 
 class LinkedInConnection(Base):
@@ -26,13 +27,17 @@ class LinkedInConnection(Base):
     name: Mapped[str] = mapped_column(String(200))
     # urn:li:sponsoredAccount:123 or urn:li:organization:456
     owner_urn: Mapped[str] = mapped_column(String(200), unique=True)
-    access_token: Mapped[str] = mapped_column(Text)
+    # Sealed at rest (encrypted with the settings' token key).
+    access_token: Mapped[str] = mapped_column(SealedText)
     # The LinkedIn-Version header (YYYYMM) the calls carry.
     api_version: Mapped[str] = mapped_column(String(8))
     base_url: Mapped[str] = mapped_column(String(300))
     # The LinkedIn app's client secret: validates webhook challenges and signatures.
-    client_secret: Mapped[str | None] = mapped_column(Text)
+    client_secret: Mapped[str | None] = mapped_column(SealedText)
     include_test_leads: Mapped[bool] = mapped_column(default=False)
+    # The lead notification subscription created at LinkedIn, and the URL it posts to.
+    subscription_id: Mapped[str | None] = mapped_column(String(100))
+    subscription_webhook: Mapped[str | None] = mapped_column(String(1000))
     backfill_days: Mapped[int] = mapped_column(default=365)
     # new | syncing | ok | token_expired | throttled | error
     status: Mapped[str] = mapped_column(String(16), default="new")

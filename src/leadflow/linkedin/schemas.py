@@ -46,6 +46,17 @@ class SyncIn(_Strict):
     )
 
 
+class SubscriptionIn(_Strict):
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=1000,
+        description=(
+            "Where LinkedIn posts new leads; by default this server's webhook route of the "
+            "connection, at the address the request came to"
+        ),
+    )
+
+
 class MappingsIn(_Strict):
     """Predefined field types (or question ids) to lead field names; null unmaps."""
 

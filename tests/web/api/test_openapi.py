@@ -35,6 +35,7 @@ CONFLICTS = {
     ("post", "/api/v1/emails/templates"),
     ("patch", "/api/v1/emails/templates/{template_id}"),
     ("delete", "/api/v1/emails/templates/{template_id}"),
+    ("post", "/api/v1/imports/{import_id}/dry-run"),
     ("put", "/api/v1/imports/{import_id}/mapping"),
     ("post", "/api/v1/imports/{import_id}/run"),
     ("post", "/api/v1/imports/{import_id}/undo"),

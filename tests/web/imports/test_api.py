@@ -37,7 +37,15 @@ def test_upload_map_dry_run_run_errors_and_undo(
         headers=admin,
     )
     assert mapped.status_code == 200, mapped.text
-    preview = client.post(f"/api/v1/imports/{import_id}/dry-run", headers=admin).json()
+    assert client.get(f"/api/v1/imports/{import_id}/dry-run", headers=admin).status_code == 404
+    dry = client.post(f"/api/v1/imports/{import_id}/dry-run", headers=admin)
+    assert dry.status_code == 202, dry.text
+    assert dry.json()["kind"] == "imports.dry_run"
+    job = client.get(f"/api/v1/jobs/{dry.json()['id']}", headers=admin).json()
+    assert (job["status"], job["done"], job["total"]) == ("succeeded", 2, 2)
+    status = client.get(f"/api/v1/imports/{import_id}", headers=admin).json()
+    assert status["dry_run_job"]["status"] == "succeeded"
+    preview = client.get(f"/api/v1/imports/{import_id}/dry-run", headers=admin).json()
     assert [(row["line"], row["outcome"]) for row in preview["rows"]] == [
         (2, "create"),
         (3, "error"),
@@ -63,7 +71,12 @@ def test_upload_map_dry_run_run_errors_and_undo(
     assert (contact.email, contact.city) == ("ann@example.com", None)
 
     undone = client.post(f"/api/v1/imports/{import_id}/undo", headers=admin)
-    assert undone.json() == {"deleted": 1, "restored": 0, "kept": []}
+    assert undone.status_code == 202, undone.text
+    assert undone.json()["kind"] == "imports.undo"
+    container.relay.drain()
+    status = client.get(f"/api/v1/imports/{import_id}", headers=admin).json()
+    assert (status["status"], status["undo_job"]["status"]) == ("undone", "succeeded")
+    assert status["undo_report"] == {"deleted": 1, "restored": 0, "kept": [], "kept_count": 0}
     assert contacts(container) == []
     again = client.post(f"/api/v1/imports/{import_id}/run", headers=admin)
     assert again.status_code == 409

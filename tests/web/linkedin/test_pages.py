@@ -158,3 +158,22 @@ def test_the_linkedin_settings_are_not_for_salespeople(
     log_in(client, container, "salesperson")
 
     assert client.get("/settings/linkedin").status_code == 403
+
+
+def test_a_leads_page_shows_its_linkedin_form_answers(
+    signed_in: TestClient, container: Container, fake: FakeLinkedIn
+) -> None:
+    from tests.integration.scoring.helpers import make_lead
+
+    fake.responses.append(response("r1", 1, NOW_MS - 60_000, {11: "Ada", 13: "ada@example.com"}))
+    connect(container, fake)
+    with container.read_session() as session:
+        lead_id = session.scalars(select(Lead.id)).one()
+    other = make_lead(container, topic="Walk-in")
+
+    page = signed_in.get(f"/leads/{lead_id}").text
+    plain = signed_in.get(f"/leads/{other}").text
+
+    assert "LinkedIn form answers" in page and "LinkedIn form answers" not in plain
+    assert "Whitepaper Q3" in page
+    assert "<dd>Ada</dd>" in page and "<dd>ada@example.com</dd>" in page

@@ -102,6 +102,7 @@ POST   /api/v1/imports                                                          
 GET    /api/v1/imports/mappings                                                           x x . . .
 PUT    /api/v1/imports/mappings                                                           x x . . .
 GET    /api/v1/imports/{import_id}                                                        x x . . .
+GET    /api/v1/imports/{import_id}/dry-run                                                x x . . .
 POST   /api/v1/imports/{import_id}/dry-run                                                x x . . .
 GET    /api/v1/imports/{import_id}/errors                                                 x x . . .
 PUT    /api/v1/imports/{import_id}/mapping                                                x x . . .
@@ -156,6 +157,7 @@ GET    /api/v1/linkedin/connections/{connection_id}                             
 PATCH  /api/v1/linkedin/connections/{connection_id}                                       x x . . .
 GET    /api/v1/linkedin/connections/{connection_id}/forms                                 x x . . .
 GET    /api/v1/linkedin/connections/{connection_id}/responses                             x x . . .
+POST   /api/v1/linkedin/connections/{connection_id}/subscription                          x x . . .
 POST   /api/v1/linkedin/connections/{connection_id}/sync                                  x x . . .
 GET    /api/v1/linkedin/forms/{form_id}                                                   x x . . .
 PUT    /api/v1/linkedin/forms/{form_id}/mappings                                          x x . . .

@@ -16,6 +16,7 @@ from leadflow.linkedin.services._setup import (
     do_delete_strategy,
     do_set_form_mappings,
     do_set_predefined_mappings,
+    do_subscribe_notifications,
     do_update_connection,
     do_update_strategy,
     form_public,
@@ -35,6 +36,7 @@ from leadflow.linkedin.services._setup import (
     set_form_mappings,
     set_predefined_mappings,
     strategy_public,
+    subscribe_notifications,
     update_connection,
     update_strategy,
 )
@@ -75,6 +77,7 @@ __all__ = [
     "do_set_form_mappings",
     "do_set_predefined_mappings",
     "do_start_sync",
+    "do_subscribe_notifications",
     "do_update_connection",
     "do_update_strategy",
     "fetch_notified",
@@ -102,6 +105,7 @@ __all__ = [
     "start_due_pulls",
     "start_sync",
     "strategy_public",
+    "subscribe_notifications",
     "update_connection",
     "update_strategy",
 ]

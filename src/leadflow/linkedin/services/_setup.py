@@ -207,7 +207,37 @@ def connection_public(row: LinkedInConnection) -> dict[str, Any]:
             "deleted": row.deleted_count,
         },
         "webhook_path": f"/api/v1/linkedin/connections/{row.id}/webhook",
+        "subscription_id": row.subscription_id,
+        "subscription_webhook": row.subscription_webhook,
     }
+
+
+def subscribe_notifications(
+    connection_id: int, webhook_url: str, *, uow: UnitOfWork
+) -> LinkedInConnection:
+    """Have LinkedIn post each new lead of the connection's owner to `webhook_url` (the
+    connection's webhook route): a lead notification subscription, its id kept. The
+    periodic pull still runs: a notification LinkedIn never sends loses nothing."""
+    from leadflow.linkedin.client import LinkedInClient
+
+    url = (webhook_url or "").strip()
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 1000:
+        raise ValidationFailed(
+            "The webhook URL is the address LinkedIn can reach this connection's webhook at",
+            field="webhook_url",
+        )
+    row = get_connection(uow.session, connection_id)
+    with LinkedInClient(row.base_url, row.access_token, row.api_version) as client:
+        subscription = client.subscribe(row.owner_urn, url)
+    row.subscription_id = subscription or None
+    row.subscription_webhook = url
+    row.updated_at = utcnow()
+    uow.session.flush()
+    return row
+
+
+do_subscribe_notifications = in_own_transaction(subscribe_notifications)
 
 
 def _iso(value: Any) -> str | None:

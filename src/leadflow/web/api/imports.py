@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
+from leadflow.errors import NotFound
 from leadflow.imports import services
 from leadflow.imports.schemas import (
     DryRunOut,
@@ -18,7 +19,6 @@ from leadflow.imports.schemas import (
     MappingIn,
     SavedMappingIn,
     SavedMappingOut,
-    UndoOut,
 )
 from leadflow.jobs.schemas import JobOut
 from leadflow.jobs.services import job_public
@@ -139,17 +139,39 @@ def routers() -> list[APIRouter]:
 
     @router.post(
         "/{import_id}/dry-run",
-        response_model=DryRunOut,
-        summary="What the import would do, per row (the first 200) with counts; writes nothing",
+        status_code=202,
+        response_model=JobOut,
+        summary="Start a dry run (a job): what the import would do per row, writing nothing",
+        description=(
+            "Follow the job at /api/v1/jobs/{id}; once it succeeded, "
+            "GET /api/v1/imports/{import_id}/dry-run gives the counts and the first 200 rows."
+        ),
+        responses=problems(409, notes={409: "The import has already run"}),
     )
     def dry_run(
         request: Request, import_id: int, principal: Principal = Depends(can_import)
     ) -> dict[str, Any]:
         container = container_of(request)
-        with container.read_session() as session:
-            result = services.dry_run(session, container.registry(), import_id)
-        services.do_store_dry_run(import_id, result, uow=container.uow())
-        return result
+        with container.uow() as uow:
+            job = services.do_start_dry_run(import_id, uow=uow, requested_by=principal.user_id)
+            return job_public(job)
+
+    @router.get(
+        "/{import_id}/dry-run",
+        response_model=DryRunOut,
+        summary="The latest dry run of the import's current mapping: counts and first rows",
+        responses=problems(404, notes={404: "No dry run of the current mapping has finished"}),
+    )
+    def dry_run_result(
+        request: Request, import_id: int, principal: Principal = Depends(can_import)
+    ) -> dict[str, Any]:
+        with container_of(request).read_session() as session:
+            found = services.current_dry_run(services.get_import(session, import_id))
+        if found is None:
+            raise NotFound(
+                "No dry run of the import's current mapping has finished", field="dry_run"
+            )
+        return found
 
     @router.post(
         "/{import_id}/run",
@@ -188,13 +210,18 @@ def routers() -> list[APIRouter]:
 
     @router.post(
         "/{import_id}/undo",
-        response_model=UndoOut,
-        summary="Undo the import: created records removed, changed fields restored",
-        responses=problems(409, notes={409: "Only a finished import can be undone"}),
+        status_code=202,
+        response_model=JobOut,
+        summary="Undo the import (a job): created records removed, changed fields restored",
+        description="Follow the job at /api/v1/jobs/{id}; the report lands in the import.",
+        responses=problems(409, notes={409: "Only an import that has ended can be undone"}),
     )
     def undo(
         request: Request, import_id: int, principal: Principal = Depends(can_import)
     ) -> dict[str, Any]:
-        return services.do_undo_import(import_id, uow=container_of(request).uow())
+        container = container_of(request)
+        with container.uow() as uow:
+            job = services.do_start_undo(import_id, uow=uow, requested_by=principal.user_id)
+            return job_public(job)
 
     return [router]

@@ -20,6 +20,7 @@ from leadflow.linkedin.schemas import (
     ConnectionPatch,
     MappingsIn,
     StrategyIn,
+    SubscriptionIn,
     SyncIn,
 )
 from leadflow.users.domain import Permission
@@ -146,6 +147,29 @@ def _connections_router() -> APIRouter:
                 connection_id, backfill=body.backfill, uow=uow, requested_by=principal.user_id
             )
             return job_public(job)
+
+    @router.post(
+        "/connections/{connection_id}/subscription",
+        dependencies=[Depends(can_admin)],
+        summary="Subscribe to LinkedIn's lead notifications (its webhooks) for the connection",
+        responses={
+            **problems(422),
+            502: {"description": "LinkedIn refused the call or did not answer"},
+        },
+    )
+    def subscribe(
+        request: Request,
+        connection_id: int,
+        body: SubscriptionIn = Body(default_factory=SubscriptionIn),
+    ) -> dict[str, Any]:
+        """LinkedIn then posts each new response to the webhook; the periodic pull goes on,
+        so a notification that never comes loses nothing."""
+        url = body.webhook_url or (
+            str(request.base_url).rstrip("/") + WEBHOOK_PATH.format(connection_id=connection_id)
+        )
+        with container_of(request).uow() as uow:
+            row = services.do_subscribe_notifications(connection_id, url, uow=uow)
+            return services.connection_public(row)
 
     @router.get(
         "/connections/{connection_id}/forms",

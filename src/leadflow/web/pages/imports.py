@@ -18,7 +18,12 @@ from leadflow.web.auth import Authorize, container_of
 from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render
 
-ENTITY_LABELS = {"contact": "Contacts", "account": "Accounts", "lead": "Leads"}
+ENTITY_LABELS = {
+    "contact": "Contacts",
+    "account": "Accounts",
+    "lead": "Leads",
+    "interaction": "Interactions",
+}
 MODE_LABELS = {
     WriteMode.OVERWRITE.value: "Overwrite",
     WriteMode.FILL.value: "Fill if empty",
@@ -53,6 +58,8 @@ def _detail(
         imp = services.get_import(session, import_id)
         public = services.import_public(session, imp)
         errors = services.error_count(session, import_id)
+        if preview is None and public["status"] == "uploaded":
+            preview = services.current_dry_run(imp)
     registry = container.registry()
     choices = services.mapping_choices(registry, public["entity"])
     context = {
@@ -62,12 +69,22 @@ def _detail(
         "modes": MODE_LABELS,
         "preview": preview,
         "errors": errors,
-        "active": public["status"] == "running",
+        "dry_job": public["dry_run_job"],
+        "undo_job": public["undo_job"],
+        "dry_active": _running(public["dry_run_job"]),
+        "undo_active": _running(public["undo_job"]),
+        "active": public["status"] == "running"
+        or _running(public["dry_run_job"])
+        or _running(public["undo_job"]),
         "error": error,
         "label_of": lambda name: choices.get(name, name),
     }
     status = error.http_status if error else 200
     return render(request, "imports/detail.html", context, status=status)
+
+
+def _running(job: dict[str, Any] | None) -> bool:
+    return job is not None and job["status"] in ("queued", "running")
 
 
 def _mapping_from(form: FormData, headers: list[str]) -> dict[str, Any]:
@@ -141,10 +158,9 @@ def routers() -> list[APIRouter]:
                     entity = services.get_import(session, import_id).entity
                 services.do_save_mapping(name, entity, mapping, uow=container.uow())
             if action == "dry_run":
-                with container.read_session() as session:
-                    preview = services.dry_run(session, container.registry(), import_id)
-                services.do_store_dry_run(import_id, preview, uow=container.uow())
-                return _detail(request, import_id, preview=preview)
+                services.do_start_dry_run(
+                    import_id, uow=container.uow(), requested_by=principal.user_id
+                )
             if action == "run":
                 services.do_start_import(
                     import_id, uow=container.uow(), requested_by=principal.user_id
@@ -161,7 +177,9 @@ def routers() -> list[APIRouter]:
         form: FormData = Depends(form_data),
     ) -> Response:
         try:
-            services.do_undo_import(import_id, uow=container_of(request).uow())
+            services.do_start_undo(
+                import_id, uow=container_of(request).uow(), requested_by=principal.user_id
+            )
         except LeadflowError as exc:
             return _detail(request, import_id, error=exc)
         return RedirectResponse(f"/imports/{import_id}", status_code=303)
