@@ -21,26 +21,34 @@ for the same related record.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     FromClause,
     Select,
     Table,
     and_,
+    any_,
     bindparam,
     case,
     exists,
     func,
     literal,
+    literal_column,
     not_,
+    null,
     or_,
     select,
     true,
 )
+
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 from leadflow.registry.sql import table_for
@@ -303,6 +311,35 @@ def compile_segment(
             )
         columns.append(block.label("block"))
     return select(*columns).where(where), ctx.cutoffs
+
+
+def membership_case(tree: Group, registry: Registry, cutoffs: Cutoffs) -> ColumnElement[Any]:
+    """The tree as one correlated expression on the contacts table: the index of the
+    first top-level block that holds (the reason), NULL when the contact is out. Many
+    segments' expressions side by side evaluate them all in one statement."""
+    ctx = _Context(query_registry(registry), True, cutoffs)
+    contacts = contacts_table()
+    blocks = top_blocks(tree)
+    if len(blocks) > 1:
+        whens = [(predicate(item, contacts, ctx), index) for index, item in enumerate(blocks)]
+    else:
+        whens = [(predicate(tree, contacts, ctx), 0)]
+    return case(*whens, else_=null())
+
+
+def ids_clause(column: ColumnElement[Any], dialect: str, name: str = "ids") -> ColumnElement[bool]:
+    """`column` is one of the ids bound as ONE parameter (`ids_value`): the statement's
+    text does not change with the number of ids, so it is prepared and planned once
+    (an expanding IN list is a new statement for each length)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(BigInteger)))
+    values: Select[Any] = select(literal_column("value")).select_from(func.json_each(bindparam(name)))
+    return column.in_(values.scalar_subquery())
+
+
+def ids_value(ids: Collection[int], dialect: str) -> Any:
+    ordered = sorted(ids)
+    return ordered if dialect == "postgresql" else json.dumps(ordered)
 
 
 def scope_to_ids(statement: Select[Any]) -> Select[Any]:

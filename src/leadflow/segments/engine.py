@@ -35,6 +35,9 @@ from leadflow.segments.compiler import (
     Cutoffs,
     compile_segment,
     contacts_table,
+    ids_clause,
+    ids_value,
+    membership_case,
     scope_to_ids,
 )
 from leadflow.segments.domain import (
@@ -161,12 +164,59 @@ def _fingerprint(registry: Registry) -> tuple[Any, ...]:
     )
 
 
+@dataclass(frozen=True)
+class Together:
+    """Several live dynamic segments evaluated in ONE statement for a list of contacts:
+    a row per contact, a column per segment holding the block that admits the contact
+    (NULL: out). The contacts are one bound parameter (`ids`), so the statement's text
+    is the same for every batch and the database plans it once."""
+
+    segments: tuple[Compiled, ...]
+    statement: Select[Any]
+    cutoffs: Cutoffs
+
+
+def together(segments: Collection[Compiled], registry: Registry, dialect: str) -> Together:
+    ordered = tuple(sorted(segments, key=lambda item: item.segment_id))
+    cutoffs = Cutoffs()
+    contacts = contacts_table()
+    columns = [
+        membership_case(item.tree, registry, cutoffs).label(f"s{index}")
+        for index, item in enumerate(ordered)
+        if item.tree is not None
+    ]
+    statement = select(contacts.c.id.label("contact_id"), *columns).where(
+        ids_clause(contacts.c.id, dialect)
+    )
+    return Together(ordered, statement, cutoffs)
+
+
+TOGETHER_CACHE = 64
+
+
 class LiveSegments:
     """The live dynamic and compound segments, compiled once per version in this process
     (again when custom fields change): one small query per batch finds which are live."""
 
     def __init__(self) -> None:
         self._cache: dict[tuple[int, int], tuple[tuple[Any, ...], Compiled]] = {}
+        self._together: dict[tuple[Any, ...], Together] = {}
+
+    def together(
+        self, segments: Collection[Compiled], registry: Registry, dialect: str
+    ) -> Together:
+        """The one statement for these segments (compiled once per set of versions)."""
+        key = (
+            dialect,
+            _fingerprint(registry),
+            tuple(sorted((item.segment_id, item.version) for item in segments)),
+        )
+        found = self._together.get(key)
+        if found is None:
+            if len(self._together) >= TOGETHER_CACHE:
+                self._together.clear()
+            found = self._together[key] = together(segments, registry, dialect)
+        return found
 
     def current(self, session: Session, registry: Registry) -> list[Compiled]:
         rows = session.execute(
@@ -391,3 +441,99 @@ def segments_with_parts(compiled: list[Compiled], segment_ids: Collection[int]) 
         for item in compiled
         if item.kind is SegmentKind.COMPOUND and any(p.segment_id in wanted for p in item.parts)
     ]
+
+
+CHECK_CHUNK = 1000
+
+
+def reconcile_together(
+    uow: UnitOfWork, plan: Together, wanted: dict[int, set[int]], now: datetime
+) -> Changes:
+    """Bring several segments' stays in line with their definitions, each for the
+    contacts `wanted[segment_id]` names: one statement evaluates every segment for all
+    those contacts, one reads their open stays, one writes the entries, one the exits."""
+    session = uow.session
+    dialect = session.get_bind().dialect.name
+    everyone = sorted(set().union(*wanted.values())) if wanted else []
+    matching: dict[tuple[int, int], int] = {}
+    open_now: dict[tuple[int, int], int] = {}
+    in_plan = {item.segment_id for item in plan.segments}
+    stays = select(MEMBERS.c.id, MEMBERS.c.segment_id, MEMBERS.c.contact_id).where(
+        MEMBERS.c.left_at.is_(None), ids_clause(MEMBERS.c.contact_id, dialect)
+    )
+    for start in range(0, len(everyone), CHECK_CHUNK):
+        chunk = everyone[start : start + CHECK_CHUNK]
+        params = plan.cutoffs.values(now)
+        params["ids"] = ids_value(chunk, dialect)
+        for row in session.execute(plan.statement, params):
+            contact_id = row[0]
+            for index, item in enumerate(plan.segments):
+                block = row[index + 1]
+                if block is not None:
+                    matching[(item.segment_id, contact_id)] = int(block)
+        for stay_id, segment_id, contact_id in session.execute(
+            stays, {"ids": ids_value(chunk, dialect)}
+        ):
+            if segment_id in in_plan:
+                open_now[(segment_id, contact_id)] = stay_id
+    versions = {item.segment_id: item.version for item in plan.segments}
+    entering: list[dict[str, Any]] = []
+    leaving: list[int] = []
+    for segment_id, contact_ids in sorted(wanted.items()):
+        for contact_id in sorted(contact_ids):
+            key = (segment_id, contact_id)
+            if key in matching and key not in open_now:
+                entering.append(
+                    {
+                        "segment_id": segment_id,
+                        "contact_id": contact_id,
+                        "entered_at": now,
+                        "version": versions[segment_id],
+                        "block": matching[key],
+                    }
+                )
+            elif key in open_now and key not in matching:
+                leaving.append(open_now[key])
+    return write_stays(uow, entering, leaving, now)
+
+
+def write_stays(
+    uow: UnitOfWork,
+    entering: list[dict[str, Any]],
+    leaving: Collection[int],
+    now: datetime,
+    *,
+    reason: str = NO_LONGER_MATCHES,
+) -> Changes:
+    """Open the stays `entering` describes and close the open stays `leaving` names (by
+    row id), over any number of segments, in bulk; publish an event per row written."""
+    session = uow.session
+    entered: list[tuple[int, int, int, int]] = []
+    if entering:
+        statement = _insert_open_stays(session).returning(MEMBERS.c.segment_id, MEMBERS.c.version)
+        for start in range(0, len(entering), WRITE_CHUNK):
+            result = session.execute(statement, entering[start : start + WRITE_CHUNK])
+            entered.extend(
+                (row.segment_id, row.contact_id, row.version, row.block) for row in result
+            )
+        entered.sort()
+        uow.publish(*(ContactEnteredSegment(*item) for item in entered))
+    closed: list[tuple[int, int]] = []
+    if leaving:
+        dialect = session.get_bind().dialect.name
+        statement = (
+            sql_update(MEMBERS)
+            .where(MEMBERS.c.left_at.is_(None), ids_clause(MEMBERS.c.id, dialect))
+            .values(left_at=now, left_reason=reason)
+            .returning(MEMBERS.c.segment_id, MEMBERS.c.contact_id)
+        )
+        ordered = sorted(leaving)
+        for start in range(0, len(ordered), WRITE_CHUNK):
+            chunk = ordered[start : start + WRITE_CHUNK]
+            closed.extend(
+                (row.segment_id, row.contact_id)
+                for row in session.execute(statement, {"ids": ids_value(chunk, dialect)})
+            )
+        closed.sort()
+        uow.publish(*(ContactLeftSegment(s, c, reason) for s, c in closed))
+    return Changes(len(entered), len(closed))

@@ -28,7 +28,12 @@ from leadflow.lib.clock import utcnow
 from leadflow.opportunities.events import OpportunityCreated, OpportunityUpdated
 from leadflow.registry.sql import table_for
 from leadflow.segments.domain import EVENT_REGISTRATION, SegmentKind
-from leadflow.segments.engine import LiveSegments, reconcile, segments_with_parts
+from leadflow.segments.engine import (
+    LiveSegments,
+    reconcile,
+    reconcile_together,
+    segments_with_parts,
+)
 from leadflow.segments.events import ContactEnteredSegment, ContactLeftSegment
 
 if TYPE_CHECKING:
@@ -198,11 +203,19 @@ def subscribe(container: Container) -> None:
             dynamic = [item for item in segments if item.kind is SegmentKind.DYNAMIC]
             if dynamic and touched.records:
                 touched.resolve(uow.session)
+                # The dependency index: a segment is checked only for the contacts
+                # whose change it reads (entity, field, interaction kind).
+                wanted: dict[int, set[int]] = {}
                 for item in dynamic:
                     ids = touched.contacts_for(item.reads)
                     if ids:
-                        result = reconcile(uow, item, now, ids)
-                        changed = changed or bool(result.entered or result.left)
+                        wanted[item.segment_id] = ids
+                if wanted:
+                    chosen = [item for item in dynamic if item.segment_id in wanted]
+                    dialect = uow.session.get_bind().dialect.name
+                    plan = live.together(chosen, uow.registry, dialect)
+                    result = reconcile_together(uow, plan, wanted, now)
+                    changed = changed or bool(result.entered or result.left)
             for part_id, contact_ids in touched.parts.items():
                 for item in segments_with_parts(segments, [part_id]):
                     result = reconcile(uow, item, now, contact_ids)
