@@ -170,6 +170,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--segments", type=int, default=100, help="live segments under load")
     parser.add_argument("--rate", type=float, default=200.0, help="changes per second")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long changes go on")
+    parser.add_argument("--writers", type=int, default=8, help="threads committing changes")
     parser.add_argument("--drain-seconds", type=float, default=60.0, help="for the builds' events")
     parser.add_argument("--seed", type=int, default=1)
     return parser.parse_args(argv)
@@ -294,17 +295,17 @@ def _lag(container: Container, args: argparse.Namespace) -> None:
         contact_ids = list(session.scalars(text("SELECT id FROM contacts")))
         first_outbox = int(session.scalar(select(func.max(OutboxMessage.id))) or 0)
     container.start_relay()
-    rng = random.Random(args.seed)
-    interval = 1.0 / args.rate
-    total = int(args.rate * args.seconds)
+    interval = args.writers / args.rate
+    total = int(args.rate * args.seconds / args.writers)
     commit_times: list[float] = []
+    begin = time.perf_counter()
 
-    def write() -> None:
-        begin = time.perf_counter()
+    def write(writer: int) -> None:
+        rng = random.Random(args.seed * 1000 + writer)
         for index in range(total):
             if time.perf_counter() - begin > args.seconds * 1.5:
                 break  # fallen behind the rate: stop sending, measure what was sent
-            due = begin + index * interval
+            due = begin + index * interval + writer * interval / args.writers
             pause = due - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
@@ -331,11 +332,12 @@ def _lag(container: Container, args: argparse.Namespace) -> None:
                 uow.commit()
             commit_times.append(time.perf_counter() - before)
 
-    writer = threading.Thread(target=write)
-    started = time.perf_counter()
-    writer.start()
-    writer.join()
-    sent = time.perf_counter() - started
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(args.writers)]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    sent = time.perf_counter() - begin
     deadline = time.monotonic() + 120
     while container.relay.pending_count() and time.monotonic() < deadline:
         time.sleep(0.2)

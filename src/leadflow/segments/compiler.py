@@ -214,6 +214,19 @@ def _counted(
                 .scalar_subquery()
             )
             return number >= minimum
+        if ctx.correlated:
+            # A scalar subquery with LIMIT 1, not an EXISTS: PostgreSQL may run an EXISTS
+            # in the select list as a "hashed SubPlan" that reads the whole related table
+            # once per statement (25 scans of every lead for 200 contacts, 1.5 s), where
+            # this is one index probe per contact checked.
+            first = (
+                select(literal(1))
+                .select_from(source)
+                .where(key == outer, *conditions)
+                .limit(1)
+                .scalar_subquery()
+            )
+            return first.is_(None) if count is CountOp.NONE else first.is_not(None)
         found = exists(select(literal(1)).select_from(source).where(key == outer, *conditions))
         return cast(ColumnElement[bool], not_(found) if count is CountOp.NONE else found)
     keys = select(key).select_from(source).where(key.is_not(None), *conditions)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
     union_all,
 )
 from sqlalchemy import update as sql_update
@@ -461,6 +462,11 @@ def reconcile_together(
     stays = select(MEMBERS.c.id, MEMBERS.c.segment_id, MEMBERS.c.contact_id).where(
         MEMBERS.c.left_at.is_(None), ids_clause(MEMBERS.c.contact_id, dialect)
     )
+    if dialect == "postgresql" and everyone:
+        # The statement is wide (a column per segment) and its estimated cost passes
+        # the JIT threshold, yet it reads a few contacts by index: compiling it took
+        # 1.5 s of a 1.6 s run (EXPLAIN ANALYZE, 100 segments, 200 contacts).
+        session.execute(text("SET LOCAL jit = off"))
     for start in range(0, len(everyone), CHECK_CHUNK):
         chunk = everyone[start : start + CHECK_CHUNK]
         params = plan.cutoffs.values(now)
