@@ -543,3 +543,28 @@ def write_stays(
         closed.sort()
         uow.publish(*(ContactLeftSegment(s, c, reason) for s, c in closed))
     return Changes(len(entered), len(closed))
+
+
+CONTACT_DELETED = "contact deleted"
+
+
+def forget_contacts(uow: UnitOfWork, contact_ids: Collection[int]) -> int:
+    """Deleted contacts leave every segment they were in (ContactLeftSegment, reason
+    "contact deleted"), and their stays, the history included, are deleted."""
+    session = uow.session
+    dialect = session.get_bind().dialect.name
+    statement = (
+        MEMBERS.delete()
+        .where(ids_clause(MEMBERS.c.contact_id, dialect))
+        .returning(MEMBERS.c.segment_id, MEMBERS.c.contact_id, MEMBERS.c.left_at)
+    )
+    left: list[tuple[int, int]] = []
+    ordered = sorted(contact_ids)
+    for start in range(0, len(ordered), WRITE_CHUNK):
+        chunk = ordered[start : start + WRITE_CHUNK]
+        for row in session.execute(statement, {"ids": ids_value(chunk, dialect)}):
+            if row.left_at is None:
+                left.append((row.segment_id, row.contact_id))
+    left.sort()
+    uow.publish(*(ContactLeftSegment(s, c, CONTACT_DELETED) for s, c in left))
+    return len(left)

@@ -2,12 +2,15 @@
 
 A batch of record events names the contacts it touched (a lead's change touches
 its parent contact, an account's change its contacts and the parents of its
-leads and opportunities, an interaction its contact). Each live segment that
-reads the kind of record touched is evaluated again for those contacts only
-(`contact.id IN (:contact_ids)`), never the whole segment, and the stays that
-differ are opened or closed. Compound segments follow their parts' own
-ContactEntered/LeftSegment events in a later batch. Idempotent: a redelivered
-batch finds nothing to change.
+leads and opportunities, an interaction its contact; a lead or opportunity that
+moved away or was deleted touches the contact it left, ContactLeftAccount the
+contact an account let go). A dependency index picks, per live segment, the
+touched contacts whose change it reads (entity, field, interaction kind); one
+statement evaluates all those segments for those contacts only, never a whole
+segment, and the stays that differ are opened or closed in bulk. A deleted
+contact leaves every segment (ContactLeftSegment) and its stays are deleted.
+Compound segments follow their parts' own ContactEntered/LeftSegment events in a
+later batch. Idempotent: a redelivered batch finds nothing to change.
 """
 
 from __future__ import annotations
@@ -21,15 +24,25 @@ from sqlalchemy.orm import Session
 
 from leadflow.accounts.events import AccountUpdated
 from leadflow.bus import Delivery, Event
-from leadflow.contacts.events import ContactCreated, ContactLeftAccount, ContactUpdated
+from leadflow.contacts.events import (
+    ContactCreated,
+    ContactDeleted,
+    ContactLeftAccount,
+    ContactUpdated,
+)
 from leadflow.interactions.events import InteractionRecorded
-from leadflow.leads.events import LeadCreated, LeadUpdated
+from leadflow.leads.events import LeadCreated, LeadLeftContact, LeadUpdated
 from leadflow.lib.clock import utcnow
-from leadflow.opportunities.events import OpportunityCreated, OpportunityUpdated
+from leadflow.opportunities.events import (
+    OpportunityCreated,
+    OpportunityLeftContact,
+    OpportunityUpdated,
+)
 from leadflow.registry.sql import table_for
 from leadflow.segments.domain import EVENT_REGISTRATION, SegmentKind
 from leadflow.segments.engine import (
     LiveSegments,
+    forget_contacts,
     reconcile,
     reconcile_together,
     segments_with_parts,
@@ -64,6 +77,9 @@ class Touched:
     accounts: dict[int, Changed] = field(default_factory=dict)
     # contact id -> interaction kinds recorded
     interactions: dict[int, set[str]] = field(default_factory=dict)
+    deleted: set[int] = field(default_factory=set)
+    # entity ("lead", "opportunity") -> contacts that lost one (moved away or deleted)
+    lost: dict[str, set[int]] = field(default_factory=dict)
     # segment id -> contacts that entered or left it (compound segments follow them)
     parts: dict[int, set[int]] = field(default_factory=dict)
     _lead_contacts: dict[int, set[int]] = field(default_factory=dict)
@@ -84,6 +100,12 @@ class Touched:
             self._merge(self.contacts, item.contact_id, None)
         elif isinstance(item, ContactUpdated):
             self._merge(self.contacts, item.contact_id, frozenset(item.changed))
+        elif isinstance(item, LeadLeftContact):
+            self.lost.setdefault("lead", set()).add(item.contact_id)
+        elif isinstance(item, OpportunityLeftContact):
+            self.lost.setdefault("opportunity", set()).add(item.contact_id)
+        elif isinstance(item, ContactDeleted):
+            self.deleted.add(item.contact_id)
         elif isinstance(item, ContactLeftAccount):
             self._merge(self.contacts, item.contact_id, frozenset({"account_id"}))
         elif isinstance(item, LeadCreated):
@@ -102,10 +124,25 @@ class Touched:
         elif isinstance(item, ContactEnteredSegment | ContactLeftSegment):
             self.parts.setdefault(item.segment_id, set()).add(item.contact_id)
 
+    def forget(self, contact_ids: set[int]) -> None:
+        """Deleted contacts: nothing to evaluate for them any more."""
+        for contact_id in contact_ids:
+            self.contacts.pop(contact_id, None)
+            self.interactions.pop(contact_id, None)
+        for losers in self.lost.values():
+            losers -= contact_ids
+        for members in self.parts.values():
+            members -= contact_ids
+
     @property
     def records(self) -> bool:
         return bool(
-            self.contacts or self.leads or self.opportunities or self.accounts or self.interactions
+            self.contacts
+            or self.leads
+            or self.opportunities
+            or self.accounts
+            or self.interactions
+            or self.lost
         )
 
     def resolve(self, session: Session) -> None:
@@ -161,6 +198,9 @@ class Touched:
         for account_id, changed in self.accounts.items():
             if hit(changed, "account"):
                 found |= self._account_contacts.get(account_id, set())
+        for entity, losers in self.lost.items():
+            if entity in reads:
+                found |= losers
         kinds = reads.get("interaction", set())
         registrations = EVENT_REGISTRATION in reads
         for contact_id, recorded in self.interactions.items():
@@ -173,12 +213,15 @@ class Touched:
 
 RECHECKED_ON = (
     ContactCreated,
+    ContactDeleted,
     ContactUpdated,
     ContactLeftAccount,
     LeadCreated,
     LeadUpdated,
+    LeadLeftContact,
     OpportunityCreated,
     OpportunityUpdated,
+    OpportunityLeftContact,
     AccountUpdated,
     InteractionRecorded,
     ContactEnteredSegment,
@@ -195,11 +238,17 @@ def subscribe(container: Container) -> None:
         for each in deliveries:
             touched.add(each.event)
         with container.uow() as uow:
+            changed = False
+            if touched.deleted:
+                # Every segment, live or not: the contact is gone, its stays with it.
+                changed = bool(forget_contacts(uow, touched.deleted))
+                touched.forget(touched.deleted)
             segments = live.current(uow.session, uow.registry)
             if not segments:
+                if changed:
+                    uow.commit()
                 return
             now = utcnow()
-            changed = False
             dynamic = [item for item in segments if item.kind is SegmentKind.DYNAMIC]
             if dynamic and touched.records:
                 touched.resolve(uow.session)
