@@ -72,9 +72,7 @@ def delete_account(account_id: int, *, unlink_leads: bool = False, uow: UnitOfWo
     detach_leads(uow, field="parent_account_id", target_id=account_id, unlink=unlink_leads)
     # Its contacts are unlinked by the database (SET NULL), without an event of their
     # own: they hear it as ContactLeftAccount (account scores, segments).
-    contacts = list(
-        uow.session.scalars(select(Contact.id).where(Contact.account_id == account_id))
-    )
+    contacts = list(uow.session.scalars(select(Contact.id).where(Contact.account_id == account_id)))
     delete_row(ACCOUNTS, account_id, uow=uow)
     uow.publish(*(ContactLeftAccount(contact_id=cid, account_id=account_id) for cid in contacts))
 

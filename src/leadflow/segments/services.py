@@ -760,31 +760,47 @@ do_add_members = in_own_transaction(add_members)
 do_remove_members = in_own_transaction(remove_members)
 
 
-def recheck_segments(container: Any, *, only_time_relative: bool) -> dict[str, int]:
-    """Evaluate live segments in full (each in its own transaction) and write the
-    differences; returns the counts entered and left over all of them."""
+def recheck_segments(
+    container: Any, *, only_time_relative: bool, now: datetime | None = None
+) -> dict[str, int]:
+    """Evaluate live segments (each in its own transaction) and write the differences;
+    returns the counts entered and left over all of them.
+
+    The moving-window sweep (`only_time_relative`) evaluates only the contacts a
+    window's edge passed over since the segment's last re-check (`window_candidates`);
+    the nightly one, and a segment whose windows cannot be narrowed so, every contact."""
+    from leadflow.segments.compiler import window_candidates
     from leadflow.segments.engine import LiveSegments, reconcile
 
     total = Changes()
     with container.read_session() as session:
-        query = select(Segment.id).where(
+        query = select(Segment.id, Segment.rechecked_at).where(
             Segment.status == SegmentStatus.LIVE.value,
             Segment.kind != SegmentKind.STATIC.value,
         )
         if only_time_relative:
             query = query.where(Segment.time_relative.is_(True))
-        wanted = set(session.scalars(query))
+        wanted = dict(session.execute(query).tuples().all())
     if not wanted:
         return {**total.public(), "segments": 0}
-    now = utcnow()
+    moment = now or utcnow()
     live = LiveSegments()
     with container.uow() as uow:
         compiled = [c for c in live.current(uow.session, uow.registry) if c.segment_id in wanted]
     # Plain segments first: compound ones read their parts' stored members.
     compiled.sort(key=lambda item: item.kind == SegmentKind.COMPOUND)
     for item in compiled:
+        since = wanted[item.segment_id]
         with container.uow() as uow:
-            total.add(reconcile(uow, item, now, None))
-            mark_rechecked(uow.session, item.segment_id, now)
+            candidates = None
+            if only_time_relative and since is not None and item.tree is not None:
+                candidates = window_candidates(item.tree, uow.registry, since, moment)
+            if candidates is None:
+                total.add(reconcile(uow, item, moment, None))
+            else:
+                ids = set(uow.session.scalars(candidates))
+                if ids:
+                    total.add(reconcile(uow, item, moment, ids))
+            mark_rechecked(uow.session, item.segment_id, moment)
             uow.commit()
     return {**total.public(), "segments": len(compiled)}
