@@ -780,7 +780,9 @@ def recheck_segments(
         )
         if only_time_relative:
             query = query.where(Segment.time_relative.is_(True))
-        wanted = dict(session.execute(query).tuples().all())
+        wanted: dict[int, datetime | None] = {
+            segment_id: rechecked for segment_id, rechecked in session.execute(query)
+        }
     if not wanted:
         return {**total.public(), "segments": 0}
     moment = now or utcnow()
