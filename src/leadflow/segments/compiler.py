@@ -50,7 +50,6 @@ from sqlalchemy import (
     true,
     union,
 )
-
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from leadflow.registry.domain import FieldDef, FieldType, Registry

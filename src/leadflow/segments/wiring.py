@@ -261,6 +261,10 @@ def subscribe(container: Container) -> None:
                         wanted[item.segment_id] = ids
                 if wanted:
                     chosen = [item for item in dynamic if item.segment_id in wanted]
+                    if len(chosen) * 2 >= len(dynamic):
+                        # Most of them: the one statement for all live segments, compiled
+                        # and planned once, rather than one per subset the batches hit.
+                        chosen = dynamic
                     dialect = uow.session.get_bind().dialect.name
                     plan = live.together(chosen, uow.registry, dialect)
                     result = reconcile_together(uow, plan, wanted, now)
