@@ -144,10 +144,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         container.seed_defaults()
         if not args.reuse:
             _generate(container, args.contacts, args.seed)
-        _clear_segments(container)
         with container.read_session() as session:
             contacts = int(session.scalar(text("SELECT count(*) FROM contacts")) or 0)
         print(f"database: {container.engine.dialect.name}, contacts: {contacts:,}; {_load()}")
+        if args.lag_only:
+            _lag(container, args)
+            return 0
+        _clear_segments(container)
         for name, tree, sql in (
             ("seed example", SEED_EXAMPLE, SEED_SQL),
             ("behaviour (2+ clicks, 30 days)", BEHAVIOUR, BEHAVIOUR_SQL),
@@ -174,6 +177,11 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--writers", type=int, default=8, help="threads committing changes")
     parser.add_argument("--drain-seconds", type=float, default=60.0, help="for the builds' events")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--lag-only",
+        action="store_true",
+        help="with --reuse: only the lag and re-check, on the last run's live segments if kept",
+    )
     return parser.parse_args(argv)
 
 
@@ -265,13 +273,20 @@ def _timed_build(container: Container, name: str, tree: dict[str, Any]) -> None:
 
 
 def _lag(container: Container, args: argparse.Namespace) -> None:
-    _clear_segments(container)
-    started = time.perf_counter()
-    for index, tree in enumerate(_variants(args.segments)):
-        _segment_id, job_id = _go_live(container, f"bench: load {index}", tree)
-        if job_id is not None:
-            run_job(container, job_id)
-    print(f"{args.segments} live segments built in {time.perf_counter() - started:.1f} s")
+    with container.read_session() as session:
+        live = session.scalar(
+            select(func.count()).where(Segment.status == "live", Segment.name.like("bench: load %"))
+        )
+    if args.lag_only and live == args.segments:
+        print(f"the {live} live segments of the last run kept")
+    else:
+        _clear_segments(container)
+        started = time.perf_counter()
+        for index, tree in enumerate(_variants(args.segments)):
+            _segment_id, job_id = _go_live(container, f"bench: load {index}", tree)
+            if job_id is not None:
+                run_job(container, job_id)
+        print(f"{args.segments} live segments built in {time.perf_counter() - started:.1f} s")
     # The builds' own events (entries) are not what is measured: hand them to the relay,
     # for at most --drain-seconds; what is left is marked handled, unhandled.
     pending = container.relay.pending_count()
@@ -374,8 +389,13 @@ def _lag(container: Container, args: argparse.Namespace) -> None:
         f"{commit_p95 * 1000:.0f} ms; {entered:,} entries and exits; {unhandled} left "
         f"unhandled; {_load()}"
     )
-    started = time.perf_counter()
     # A day passes: the sweep runs as it would a day after the last re-check.
+    with container.uow() as uow:
+        uow.session.execute(
+            update(Segment).where(Segment.status == "live").values(rechecked_at=utcnow())
+        )
+        uow.commit()
+    started = time.perf_counter()
     result = recheck_segments(container, only_time_relative=True, now=utcnow() + timedelta(days=1))
     print(
         f"re-check a day later of the {result['segments']} segments with moving windows: "

@@ -30,6 +30,7 @@ from leadflow.contacts.events import (
     ContactLeftAccount,
     ContactUpdated,
 )
+from leadflow.duplicates.events import RecordsMerged
 from leadflow.interactions.events import InteractionRecorded
 from leadflow.leads.events import LeadCreated, LeadLeftContact, LeadUpdated
 from leadflow.lib.clock import utcnow
@@ -104,6 +105,11 @@ class Touched:
             self.lost.setdefault("lead", set()).add(item.contact_id)
         elif isinstance(item, OpportunityLeftContact):
             self.lost.setdefault("opportunity", set()).add(item.contact_id)
+        elif isinstance(item, RecordsMerged) and item.entity == "contact":
+            # Leads, interactions, opportunities and registrations moved from the other
+            # contact to the survivor: both are checked against every segment.
+            self._merge(self.contacts, item.survivor_id, None)
+            self._merge(self.contacts, item.other_id, None)
         elif isinstance(item, ContactDeleted):
             self.deleted.add(item.contact_id)
         elif isinstance(item, ContactLeftAccount):
@@ -224,6 +230,7 @@ RECHECKED_ON = (
     OpportunityLeftContact,
     AccountUpdated,
     InteractionRecorded,
+    RecordsMerged,
     ContactEnteredSegment,
     ContactLeftSegment,
 )

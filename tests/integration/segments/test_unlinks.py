@@ -1,16 +1,20 @@
 """Records that go away or move: a deleted contact leaves every segment with an event; a
 lead or opportunity deleted or moved to another contact, an account deleted or a lead's
-account changed re-check the contacts they left, as they happen (not at the nightly
-re-check)."""
+account changed, or two contacts merged re-check the contacts concerned, as they happen
+(not at the nightly re-check)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from leadflow.accounts.services import delete_account
 from leadflow.bootstrap import Container
 from leadflow.contacts.services import delete_contact
+from leadflow.duplicates.services import merge_contacts
 from leadflow.leads.services import delete_lead
+from leadflow.lib.clock import utcnow
 from leadflow.opportunities.services import delete_opportunity
 from leadflow.outbox import OutboxMessage
 from leadflow.segments import services
@@ -24,6 +28,7 @@ from tests.integration.segments.helpers import (
     make_lead,
     make_opportunity,
     members_of,
+    record,
     related,
     row,
 )
@@ -154,3 +159,24 @@ def test_contacts_leave_when_their_account_or_opportunity_is_deleted(
     assert sorted(_left(container)) == sorted(
         [(of_contoso, ada, "no longer matches"), (with_deal, bob, "no longer matches")]
     )
+
+
+def test_a_merge_moves_the_membership_with_the_clicks_to_the_survivor(
+    container: Container,
+) -> None:
+    survivor = make_contact(container, email="ada@example.com")
+    other = make_contact(container, email="ada.old@example.com")
+    for days in (1, 2):
+        record(container, other, "email_clicked", utcnow() - timedelta(days=days))
+    segment_id = live_segment(
+        container,
+        group({"type": "behaviour", "kind": "email_clicked", "min": 2, "window_days": 30}),
+    )
+    assert members_of(container, segment_id) == {other}
+
+    with container.uow() as uow:
+        merge_contacts(survivor, other, uow=uow)
+        uow.commit()
+    container.relay.drain()
+
+    assert members_of(container, segment_id) == {survivor}

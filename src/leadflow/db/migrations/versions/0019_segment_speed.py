@@ -1,6 +1,7 @@
 """segment_memberships: no foreign key to contacts, so a contact's delete leaves its stays
 for the segments' handler, which publishes ContactLeftSegment for each open one and then
-deletes them (a cascade dropped them silently: journeys never heard the contact left)
+deletes them (a cascade dropped them silently: journeys never heard the contact left);
+interactions: an index on (kind, occurred_at) for the segments' moving-window sweep
 
 Revision ID: 0019
 Revises: 0014
@@ -26,6 +27,8 @@ COLUMNS = "id, segment_id, contact_id, entered_at, left_at, version, block, left
 
 
 def upgrade() -> None:
+    # The window sweep reads the interactions of a kind in a day's band of time.
+    op.create_index("ix_interactions_kind_occurred_at", "interactions", ["kind", "occurred_at"])
     if op.get_bind().dialect.name == "postgresql":
         op.drop_constraint(FK, "segment_memberships", type_="foreignkey")
     else:
@@ -33,6 +36,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_interactions_kind_occurred_at", table_name="interactions")
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "DELETE FROM segment_memberships m WHERE NOT EXISTS "
