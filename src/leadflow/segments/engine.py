@@ -14,12 +14,15 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     CompoundSelect,
+    Integer,
     Select,
     Table,
     and_,
     bindparam,
+    func,
     literal,
     not_,
     or_,
@@ -28,6 +31,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy import update as sql_update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
@@ -354,6 +358,39 @@ def write_changes(
     return Changes(len(entered), len(closed))
 
 
+def _insert_from_arrays() -> Any:
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    rows = (
+        func.unnest(
+            bindparam("segment_ids", type_=ARRAY(BigInteger)),
+            bindparam("contact_ids", type_=ARRAY(BigInteger)),
+            bindparam("versions", type_=ARRAY(Integer)),
+            bindparam("blocks", type_=ARRAY(Integer)),
+        )
+        .table_valued("segment_id", "contact_id", "version", "block")
+        .render_derived("batch")
+    )
+    chosen = select(
+        rows.c.segment_id,
+        rows.c.contact_id,
+        bindparam("entered_at", type_=MEMBERS.c.entered_at.type),
+        rows.c.version,
+        rows.c.block,
+    )
+    return (
+        pg_insert(MEMBERS)
+        .from_select(["segment_id", "contact_id", "entered_at", "version", "block"], chosen)
+        .on_conflict_do_nothing(
+            index_elements=["segment_id", "contact_id"], index_where=MEMBERS.c.left_at.is_(None)
+        )
+        .returning(MEMBERS.c.segment_id, MEMBERS.c.contact_id, MEMBERS.c.version, MEMBERS.c.block)
+    )
+
+
+_INSERT_FROM_ARRAYS = _insert_from_arrays()
+
+
 def _insert_open_stays(session: Session) -> Any:
     """INSERT of open stays that skips a contact already in (a concurrent handler or a
     redelivered event got there first) and returns the rows it did write."""
@@ -522,7 +559,27 @@ def write_stays(
     row id), over any number of segments, in bulk; publish an event per row written."""
     session = uow.session
     entered: list[tuple[int, int, int, int]] = []
-    if entering:
+    if entering and session.get_bind().dialect.name == "postgresql":
+        # Four arrays and a moment: a short statement psycopg prepares once, where a
+        # multi-row VALUES of 2,000 rows was 10,000 placeholders it parsed in Python on
+        # every execution (most of the write's time, profiled).
+        for start in range(0, len(entering), WRITE_CHUNK):
+            part = entering[start : start + WRITE_CHUNK]
+            result = session.execute(
+                _INSERT_FROM_ARRAYS,
+                {
+                    "segment_ids": [item["segment_id"] for item in part],
+                    "contact_ids": [item["contact_id"] for item in part],
+                    "versions": [item["version"] for item in part],
+                    "blocks": [item["block"] for item in part],
+                    "entered_at": now,
+                },
+            )
+            entered.extend(
+                (row.segment_id, row.contact_id, row.version, row.block) for row in result
+            )
+        entered.sort()
+    elif entering:
         statement = _insert_open_stays(session).returning(MEMBERS.c.segment_id, MEMBERS.c.version)
         for start in range(0, len(entering), WRITE_CHUNK):
             result = session.execute(statement, entering[start : start + WRITE_CHUNK])
@@ -530,6 +587,7 @@ def write_stays(
                 (row.segment_id, row.contact_id, row.version, row.block) for row in result
             )
         entered.sort()
+    if entered:
         uow.publish(*(ContactEnteredSegment(*item) for item in entered))
     closed: list[tuple[int, int]] = []
     if leaving:
