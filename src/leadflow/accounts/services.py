@@ -6,13 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadflow.accounts.events import AccountCreated, AccountDeleted, AccountUpdated
 from leadflow.accounts.models import Account
-from leadflow.contacts.events import ContactLeftAccount
-from leadflow.contacts.models import Contact
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.leads.services import detach_leads
 from leadflow.lib.crud import (
@@ -70,11 +67,7 @@ def delete_account(account_id: int, *, unlink_leads: bool = False, uow: UnitOfWo
     """Delete an account; its contacts stay, unlinked. Leads pointing at it block it."""
     get_account(uow.session, account_id)
     detach_leads(uow, field="parent_account_id", target_id=account_id, unlink=unlink_leads)
-    # Its contacts are unlinked by the database (SET NULL), without an event of their
-    # own: they hear it as ContactLeftAccount (account scores, segments).
-    contacts = list(uow.session.scalars(select(Contact.id).where(Contact.account_id == account_id)))
     delete_row(ACCOUNTS, account_id, uow=uow)
-    uow.publish(*(ContactLeftAccount(contact_id=cid, account_id=account_id) for cid in contacts))
 
 
 # Use cases: what faces call. Each opens the unit of work (or joins the one its

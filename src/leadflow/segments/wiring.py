@@ -4,7 +4,8 @@ A batch of record events names the contacts it touched (a lead's change touches
 its parent contact, an account's change its contacts and the parents of its
 leads and opportunities, an interaction its contact; a lead or opportunity that
 moved away or was deleted touches the contact it left, ContactLeftAccount the
-contact an account let go). A dependency index picks, per live segment, the
+contact an account let go; an account's delete, the members left without an
+account of the segments that read one). A dependency index picks, per live segment, the
 touched contacts whose change it reads (entity, field, interaction kind); one
 statement evaluates all those segments for those contacts only, never a whole
 segment, and the stays that differ are opened or closed in bulk. A deleted
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
-from leadflow.accounts.events import AccountUpdated
+from leadflow.accounts.events import AccountDeleted, AccountUpdated
 from leadflow.bus import Delivery, Event
 from leadflow.contacts.events import (
     ContactCreated,
@@ -42,6 +43,7 @@ from leadflow.opportunities.events import (
 from leadflow.registry.sql import table_for
 from leadflow.segments.domain import EVENT_REGISTRATION, SegmentKind
 from leadflow.segments.engine import (
+    MEMBERS,
     LiveSegments,
     forget_contacts,
     reconcile,
@@ -79,6 +81,8 @@ class Touched:
     # contact id -> interaction kinds recorded
     interactions: dict[int, set[str]] = field(default_factory=dict)
     deleted: set[int] = field(default_factory=set)
+    # An account was deleted: its contacts were unlinked by the database (no event).
+    accounts_deleted: bool = False
     # entity ("lead", "opportunity") -> contacts that lost one (moved away or deleted)
     lost: dict[str, set[int]] = field(default_factory=dict)
     # segment id -> contacts that entered or left it (compound segments follow them)
@@ -110,6 +114,8 @@ class Touched:
             # contact to the survivor: both are checked against every segment.
             self._merge(self.contacts, item.survivor_id, None)
             self._merge(self.contacts, item.other_id, None)
+        elif isinstance(item, AccountDeleted):
+            self.accounts_deleted = True
         elif isinstance(item, ContactDeleted):
             self.deleted.add(item.contact_id)
         elif isinstance(item, ContactLeftAccount):
@@ -149,6 +155,7 @@ class Touched:
             or self.accounts
             or self.interactions
             or self.lost
+            or self.accounts_deleted
         )
 
     def resolve(self, session: Session) -> None:
@@ -217,6 +224,30 @@ class Touched:
         return found
 
 
+def unlinked_members(session: Session, segments: Sequence[Any]) -> dict[int, set[int]]:
+    """After an account's delete: the members without an account of the segments that
+    read a contact's account (the database unlinked the contacts without an event)."""
+    readers = [
+        item.segment_id for item in segments if "account_id" in item.reads.get("contact", set())
+    ]
+    if not readers:
+        return {}
+    contacts = table_for("contact")
+    rows = session.execute(
+        select(MEMBERS.c.segment_id, MEMBERS.c.contact_id)
+        .join(contacts, contacts.c.id == MEMBERS.c.contact_id)
+        .where(
+            MEMBERS.c.left_at.is_(None),
+            MEMBERS.c.segment_id.in_(readers),
+            contacts.c.account_id.is_(None),
+        )
+    )
+    found: dict[int, set[int]] = {}
+    for segment_id, contact_id in rows:
+        found.setdefault(segment_id, set()).add(contact_id)
+    return found
+
+
 RECHECKED_ON = (
     ContactCreated,
     ContactDeleted,
@@ -229,6 +260,7 @@ RECHECKED_ON = (
     OpportunityUpdated,
     OpportunityLeftContact,
     AccountUpdated,
+    AccountDeleted,
     InteractionRecorded,
     RecordsMerged,
     ContactEnteredSegment,
@@ -266,6 +298,9 @@ def subscribe(container: Container) -> None:
                     ids = touched.contacts_for(item.reads)
                     if ids:
                         wanted[item.segment_id] = ids
+                if touched.accounts_deleted:
+                    for segment_id, ids in unlinked_members(uow.session, dynamic).items():
+                        wanted.setdefault(segment_id, set()).update(ids)
                 if wanted:
                     chosen = [item for item in dynamic if item.segment_id in wanted]
                     if len(chosen) * 2 >= len(dynamic):
