@@ -20,7 +20,8 @@ interactions, N/10 accounts (the issue's size is N = 1M).
    moment the relay marked it handled, which is after every handler, the segments'
    one included, committed: the membership rows and their events are written by then.
 3. Re-check. The scheduled re-check of the live segments with moving windows
-   (`recheck_segments`) is timed once.
+   (`recheck_segments`) is timed once, as it runs a day after the last one (its `now`
+   a day ahead): the contacts whose clicks a window's edge passed over in that day.
 """
 
 from __future__ import annotations
@@ -143,10 +144,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         container.seed_defaults()
         if not args.reuse:
             _generate(container, args.contacts, args.seed)
-        _clear_segments(container)
         with container.read_session() as session:
             contacts = int(session.scalar(text("SELECT count(*) FROM contacts")) or 0)
         print(f"database: {container.engine.dialect.name}, contacts: {contacts:,}; {_load()}")
+        if args.lag_only:
+            _lag(container, args)
+            return 0
+        _clear_segments(container)
         for name, tree, sql in (
             ("seed example", SEED_EXAMPLE, SEED_SQL),
             ("behaviour (2+ clicks, 30 days)", BEHAVIOUR, BEHAVIOUR_SQL),
@@ -170,8 +174,14 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--segments", type=int, default=100, help="live segments under load")
     parser.add_argument("--rate", type=float, default=200.0, help="changes per second")
     parser.add_argument("--seconds", type=float, default=20.0, help="how long changes go on")
+    parser.add_argument("--writers", type=int, default=8, help="threads committing changes")
     parser.add_argument("--drain-seconds", type=float, default=60.0, help="for the builds' events")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--lag-only",
+        action="store_true",
+        help="with --reuse: only the lag and re-check, on the last run's live segments if kept",
+    )
     return parser.parse_args(argv)
 
 
@@ -263,13 +273,20 @@ def _timed_build(container: Container, name: str, tree: dict[str, Any]) -> None:
 
 
 def _lag(container: Container, args: argparse.Namespace) -> None:
-    _clear_segments(container)
-    started = time.perf_counter()
-    for index, tree in enumerate(_variants(args.segments)):
-        _segment_id, job_id = _go_live(container, f"bench: load {index}", tree)
-        if job_id is not None:
-            run_job(container, job_id)
-    print(f"{args.segments} live segments built in {time.perf_counter() - started:.1f} s")
+    with container.read_session() as session:
+        live = session.scalar(
+            select(func.count()).where(Segment.status == "live", Segment.name.like("bench: load %"))
+        )
+    if args.lag_only and live == args.segments:
+        print(f"the {live} live segments of the last run kept")
+    else:
+        _clear_segments(container)
+        started = time.perf_counter()
+        for index, tree in enumerate(_variants(args.segments)):
+            _segment_id, job_id = _go_live(container, f"bench: load {index}", tree)
+            if job_id is not None:
+                run_job(container, job_id)
+        print(f"{args.segments} live segments built in {time.perf_counter() - started:.1f} s")
     # The builds' own events (entries) are not what is measured: hand them to the relay,
     # for at most --drain-seconds; what is left is marked handled, unhandled.
     pending = container.relay.pending_count()
@@ -294,17 +311,17 @@ def _lag(container: Container, args: argparse.Namespace) -> None:
         contact_ids = list(session.scalars(text("SELECT id FROM contacts")))
         first_outbox = int(session.scalar(select(func.max(OutboxMessage.id))) or 0)
     container.start_relay()
-    rng = random.Random(args.seed)
-    interval = 1.0 / args.rate
-    total = int(args.rate * args.seconds)
+    interval = args.writers / args.rate
+    total = int(args.rate * args.seconds / args.writers)
     commit_times: list[float] = []
+    begin = time.perf_counter()
 
-    def write() -> None:
-        begin = time.perf_counter()
+    def write(writer: int) -> None:
+        rng = random.Random(args.seed * 1000 + writer)
         for index in range(total):
             if time.perf_counter() - begin > args.seconds * 1.5:
                 break  # fallen behind the rate: stop sending, measure what was sent
-            due = begin + index * interval
+            due = begin + index * interval + writer * interval / args.writers
             pause = due - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
@@ -331,11 +348,12 @@ def _lag(container: Container, args: argparse.Namespace) -> None:
                 uow.commit()
             commit_times.append(time.perf_counter() - before)
 
-    writer = threading.Thread(target=write)
-    started = time.perf_counter()
-    writer.start()
-    writer.join()
-    sent = time.perf_counter() - started
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(args.writers)]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    sent = time.perf_counter() - begin
     deadline = time.monotonic() + 120
     while container.relay.pending_count() and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -371,10 +389,16 @@ def _lag(container: Container, args: argparse.Namespace) -> None:
         f"{commit_p95 * 1000:.0f} ms; {entered:,} entries and exits; {unhandled} left "
         f"unhandled; {_load()}"
     )
+    # A day passes: the sweep runs as it would a day after the last re-check.
+    with container.uow() as uow:
+        uow.session.execute(
+            update(Segment).where(Segment.status == "live").values(rechecked_at=utcnow())
+        )
+        uow.commit()
     started = time.perf_counter()
-    result = recheck_segments(container, only_time_relative=True)
+    result = recheck_segments(container, only_time_relative=True, now=utcnow() + timedelta(days=1))
     print(
-        f"re-check of the {result['segments']} segments with moving windows: "
+        f"re-check a day later of the {result['segments']} segments with moving windows: "
         f"{time.perf_counter() - started:.2f} s ({result['entered']} entered, "
         f"{result['left']} left); {_load()}"
     )

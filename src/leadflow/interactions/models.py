@@ -30,6 +30,9 @@ class Interaction(Base):
     # scoring and segments run most; this index answers it by range scan, and with
     # target_id in it scoring's aggregate never reads the table's rows.
     __table_args__ = (
+        # The segments' window sweep: the interactions of a kind a moving window's edge
+        # passed over in a day (without it, every interaction is read per segment).
+        Index("ix_interactions_kind_occurred_at", "kind", "occurred_at"),
         Index(
             "ix_interactions_contact_kind_time_target",
             "contact_id",

@@ -48,3 +48,15 @@ class LeadSalesReady(Event):
     lead_id: int
     manual: bool = False
     model_id: int | None = None
+
+
+@event
+@dataclass(frozen=True)
+class LeadLeftContact(Event):
+    """A lead stopped belonging to its parent contact (moved to another one, unlinked or
+    deleted). The contact's other records cannot tell afterwards that the lead was its,
+    so whoever reads a contact's leads (segments) hears it here."""
+
+    name = "lead.left_contact"
+    lead_id: int
+    contact_id: int

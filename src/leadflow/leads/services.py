@@ -12,7 +12,13 @@ from leadflow.contacts.services import prepare_person
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, ValidationFailed
 from leadflow.leads.domain import DEFAULT_REASON, LeadStatus, LeadStatusReason, reason_fits
-from leadflow.leads.events import LeadCreated, LeadDeleted, LeadSalesReady, LeadUpdated
+from leadflow.leads.events import (
+    LeadCreated,
+    LeadDeleted,
+    LeadLeftContact,
+    LeadSalesReady,
+    LeadUpdated,
+)
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import utcnow
 from leadflow.lib.crud import (
@@ -127,7 +133,10 @@ def update_lead(
     existing = uow.session.get(Lead, lead_id)
     if existing is not None and existing.status == LeadStatus.QUALIFIED:
         raise Conflict("The lead is qualified and read-only", field="status")
+    before = existing.parent_contact_id if existing is not None else None
     row, changed = update_row(LEADS, lead_id, changes, uow=uow, context=context)
+    if "parent_contact_id" in changed and before is not None:
+        uow.publish(LeadLeftContact(lead_id=lead_id, contact_id=before))
     if "sales_ready" in changed:
         if row.sales_ready:
             row.sales_ready_at = utcnow()
@@ -168,7 +177,11 @@ def get_lead(session: Session, lead_id: int) -> Lead:
 
 def delete_lead(lead_id: int, *, uow: UnitOfWork) -> None:
     """Delete a lead; its interactions stay with the contact, unlinked from the lead."""
+    existing = uow.session.get(Lead, lead_id)
+    contact_id = existing.parent_contact_id if existing is not None else None
     delete_row(LEADS, lead_id, uow=uow)
+    if contact_id is not None:
+        uow.publish(LeadLeftContact(lead_id=lead_id, contact_id=contact_id))
 
 
 # Use cases: what faces call. Each opens the unit of work (or joins the one its

@@ -33,3 +33,14 @@ class OpportunityDeleted(Event):
 
     name = "opportunity.deleted"
     opportunity_id: int
+
+
+@event
+@dataclass(frozen=True)
+class OpportunityLeftContact(Event):
+    """An opportunity stopped belonging to its contact (moved, unlinked or deleted): the
+    contact cannot tell afterwards, so whoever reads a contact's opportunities hears it."""
+
+    name = "opportunity.left_contact"
+    opportunity_id: int
+    contact_id: int

@@ -15,6 +15,7 @@ from leadflow.lib.crud import EntitySpec, create_row, delete_row, get_row, updat
 from leadflow.opportunities.events import (
     OpportunityCreated,
     OpportunityDeleted,
+    OpportunityLeftContact,
     OpportunityUpdated,
 )
 from leadflow.opportunities.models import Opportunity
@@ -40,7 +41,10 @@ def create_opportunity(data: Mapping[str, Any], *, uow: UnitOfWork) -> Opportuni
 def update_opportunity(
     opportunity_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork
 ) -> Opportunity:
-    row, _ = update_row(OPPORTUNITIES, opportunity_id, changes, uow=uow)
+    before = get_opportunity(uow.session, opportunity_id).contact_id
+    row, changed = update_row(OPPORTUNITIES, opportunity_id, changes, uow=uow)
+    if "contact_id" in changed and before is not None:
+        uow.publish(OpportunityLeftContact(opportunity_id=opportunity_id, contact_id=before))
     return row
 
 
@@ -49,7 +53,10 @@ def get_opportunity(session: Session, opportunity_id: int) -> Opportunity:
 
 
 def delete_opportunity(opportunity_id: int, *, uow: UnitOfWork) -> None:
+    contact_id = get_opportunity(uow.session, opportunity_id).contact_id
     delete_row(OPPORTUNITIES, opportunity_id, uow=uow)
+    if contact_id is not None:
+        uow.publish(OpportunityLeftContact(opportunity_id=opportunity_id, contact_id=contact_id))
 
 
 # Use cases: what faces call. Each opens the unit of work (or joins the one its

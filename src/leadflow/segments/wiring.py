@@ -2,12 +2,16 @@
 
 A batch of record events names the contacts it touched (a lead's change touches
 its parent contact, an account's change its contacts and the parents of its
-leads and opportunities, an interaction its contact). Each live segment that
-reads the kind of record touched is evaluated again for those contacts only
-(`contact.id IN (:contact_ids)`), never the whole segment, and the stays that
-differ are opened or closed. Compound segments follow their parts' own
-ContactEntered/LeftSegment events in a later batch. Idempotent: a redelivered
-batch finds nothing to change.
+leads and opportunities, an interaction its contact; a lead or opportunity that
+moved away or was deleted touches the contact it left, ContactLeftAccount the
+contact an account let go; an account's delete, the members left without an
+account of the segments that read one). A dependency index picks, per live segment, the
+touched contacts whose change it reads (entity, field, interaction kind); one
+statement evaluates all those segments for those contacts only, never a whole
+segment, and the stays that differ are opened or closed in bulk. A deleted
+contact leaves every segment (ContactLeftSegment) and its stays are deleted.
+Compound segments follow their parts' own ContactEntered/LeftSegment events in a
+later batch. Idempotent: a redelivered batch finds nothing to change.
 """
 
 from __future__ import annotations
@@ -19,16 +23,33 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
-from leadflow.accounts.events import AccountUpdated
+from leadflow.accounts.events import AccountDeleted, AccountUpdated
 from leadflow.bus import Delivery, Event
-from leadflow.contacts.events import ContactCreated, ContactLeftAccount, ContactUpdated
+from leadflow.contacts.events import (
+    ContactCreated,
+    ContactDeleted,
+    ContactLeftAccount,
+    ContactUpdated,
+)
+from leadflow.duplicates.events import RecordsMerged
 from leadflow.interactions.events import InteractionRecorded
-from leadflow.leads.events import LeadCreated, LeadUpdated
+from leadflow.leads.events import LeadCreated, LeadLeftContact, LeadUpdated
 from leadflow.lib.clock import utcnow
-from leadflow.opportunities.events import OpportunityCreated, OpportunityUpdated
+from leadflow.opportunities.events import (
+    OpportunityCreated,
+    OpportunityLeftContact,
+    OpportunityUpdated,
+)
 from leadflow.registry.sql import table_for
 from leadflow.segments.domain import EVENT_REGISTRATION, SegmentKind
-from leadflow.segments.engine import LiveSegments, reconcile, segments_with_parts
+from leadflow.segments.engine import (
+    MEMBERS,
+    LiveSegments,
+    forget_contacts,
+    reconcile,
+    reconcile_together,
+    segments_with_parts,
+)
 from leadflow.segments.events import ContactEnteredSegment, ContactLeftSegment
 
 if TYPE_CHECKING:
@@ -59,6 +80,11 @@ class Touched:
     accounts: dict[int, Changed] = field(default_factory=dict)
     # contact id -> interaction kinds recorded
     interactions: dict[int, set[str]] = field(default_factory=dict)
+    deleted: set[int] = field(default_factory=set)
+    # An account was deleted: its contacts were unlinked by the database (no event).
+    accounts_deleted: bool = False
+    # entity ("lead", "opportunity") -> contacts that lost one (moved away or deleted)
+    lost: dict[str, set[int]] = field(default_factory=dict)
     # segment id -> contacts that entered or left it (compound segments follow them)
     parts: dict[int, set[int]] = field(default_factory=dict)
     _lead_contacts: dict[int, set[int]] = field(default_factory=dict)
@@ -79,6 +105,19 @@ class Touched:
             self._merge(self.contacts, item.contact_id, None)
         elif isinstance(item, ContactUpdated):
             self._merge(self.contacts, item.contact_id, frozenset(item.changed))
+        elif isinstance(item, LeadLeftContact):
+            self.lost.setdefault("lead", set()).add(item.contact_id)
+        elif isinstance(item, OpportunityLeftContact):
+            self.lost.setdefault("opportunity", set()).add(item.contact_id)
+        elif isinstance(item, RecordsMerged) and item.entity == "contact":
+            # Leads, interactions, opportunities and registrations moved from the other
+            # contact to the survivor: both are checked against every segment.
+            self._merge(self.contacts, item.survivor_id, None)
+            self._merge(self.contacts, item.other_id, None)
+        elif isinstance(item, AccountDeleted):
+            self.accounts_deleted = True
+        elif isinstance(item, ContactDeleted):
+            self.deleted.add(item.contact_id)
         elif isinstance(item, ContactLeftAccount):
             self._merge(self.contacts, item.contact_id, frozenset({"account_id"}))
         elif isinstance(item, LeadCreated):
@@ -97,10 +136,26 @@ class Touched:
         elif isinstance(item, ContactEnteredSegment | ContactLeftSegment):
             self.parts.setdefault(item.segment_id, set()).add(item.contact_id)
 
+    def forget(self, contact_ids: set[int]) -> None:
+        """Deleted contacts: nothing to evaluate for them any more."""
+        for contact_id in contact_ids:
+            self.contacts.pop(contact_id, None)
+            self.interactions.pop(contact_id, None)
+        for losers in self.lost.values():
+            losers -= contact_ids
+        for members in self.parts.values():
+            members -= contact_ids
+
     @property
     def records(self) -> bool:
         return bool(
-            self.contacts or self.leads or self.opportunities or self.accounts or self.interactions
+            self.contacts
+            or self.leads
+            or self.opportunities
+            or self.accounts
+            or self.interactions
+            or self.lost
+            or self.accounts_deleted
         )
 
     def resolve(self, session: Session) -> None:
@@ -156,6 +211,9 @@ class Touched:
         for account_id, changed in self.accounts.items():
             if hit(changed, "account"):
                 found |= self._account_contacts.get(account_id, set())
+        for entity, losers in self.lost.items():
+            if entity in reads:
+                found |= losers
         kinds = reads.get("interaction", set())
         registrations = EVENT_REGISTRATION in reads
         for contact_id, recorded in self.interactions.items():
@@ -166,16 +224,45 @@ class Touched:
         return found
 
 
+def unlinked_members(session: Session, segments: Sequence[Any]) -> dict[int, set[int]]:
+    """After an account's delete: the members without an account of the segments that
+    read a contact's account (the database unlinked the contacts without an event)."""
+    readers = [
+        item.segment_id for item in segments if "account_id" in item.reads.get("contact", set())
+    ]
+    if not readers:
+        return {}
+    contacts = table_for("contact")
+    rows = session.execute(
+        select(MEMBERS.c.segment_id, MEMBERS.c.contact_id)
+        .join(contacts, contacts.c.id == MEMBERS.c.contact_id)
+        .where(
+            MEMBERS.c.left_at.is_(None),
+            MEMBERS.c.segment_id.in_(readers),
+            contacts.c.account_id.is_(None),
+        )
+    )
+    found: dict[int, set[int]] = {}
+    for segment_id, contact_id in rows:
+        found.setdefault(segment_id, set()).add(contact_id)
+    return found
+
+
 RECHECKED_ON = (
     ContactCreated,
+    ContactDeleted,
     ContactUpdated,
     ContactLeftAccount,
     LeadCreated,
     LeadUpdated,
+    LeadLeftContact,
     OpportunityCreated,
     OpportunityUpdated,
+    OpportunityLeftContact,
     AccountUpdated,
+    AccountDeleted,
     InteractionRecorded,
+    RecordsMerged,
     ContactEnteredSegment,
     ContactLeftSegment,
 )
@@ -190,19 +277,40 @@ def subscribe(container: Container) -> None:
         for each in deliveries:
             touched.add(each.event)
         with container.uow() as uow:
+            changed = False
+            if touched.deleted:
+                # Every segment, live or not: the contact is gone, its stays with it.
+                changed = bool(forget_contacts(uow, touched.deleted))
+                touched.forget(touched.deleted)
             segments = live.current(uow.session, uow.registry)
             if not segments:
+                if changed:
+                    uow.commit()
                 return
             now = utcnow()
-            changed = False
             dynamic = [item for item in segments if item.kind is SegmentKind.DYNAMIC]
             if dynamic and touched.records:
                 touched.resolve(uow.session)
+                # The dependency index: a segment is checked only for the contacts
+                # whose change it reads (entity, field, interaction kind).
+                wanted: dict[int, set[int]] = {}
                 for item in dynamic:
                     ids = touched.contacts_for(item.reads)
                     if ids:
-                        result = reconcile(uow, item, now, ids)
-                        changed = changed or bool(result.entered or result.left)
+                        wanted[item.segment_id] = ids
+                if touched.accounts_deleted:
+                    for segment_id, ids in unlinked_members(uow.session, dynamic).items():
+                        wanted.setdefault(segment_id, set()).update(ids)
+                if wanted:
+                    chosen = [item for item in dynamic if item.segment_id in wanted]
+                    if len(chosen) * 2 >= len(dynamic):
+                        # Most of them: the one statement for all live segments, compiled
+                        # and planned once, rather than one per subset the batches hit.
+                        chosen = dynamic
+                    dialect = uow.session.get_bind().dialect.name
+                    plan = live.together(chosen, uow.registry, dialect)
+                    result = reconcile_together(uow, plan, wanted, now)
+                    changed = changed or bool(result.entered or result.left)
             for part_id, contact_ids in touched.parts.items():
                 for item in segments_with_parts(segments, [part_id]):
                     result = reconcile(uow, item, now, contact_ids)

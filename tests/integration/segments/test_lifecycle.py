@@ -4,24 +4,27 @@ build job's progress."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
 from leadflow.bootstrap import Container
-from leadflow.interactions.models import Interaction
 from leadflow.jobs.models import Job
+from leadflow.leads.models import Lead
 from leadflow.lib.clock import utcnow
 from leadflow.outbox import OutboxMessage
 from leadflow.segments import services
+from leadflow.segments.engine import compile_live, evaluate, published
 from leadflow.segments.models import SegmentMembership
 from tests.integration.segments.helpers import (
     change_contact,
     group,
     live_segment,
     make_contact,
+    make_lead,
     members_of,
     record,
+    related,
     row,
 )
 
@@ -91,15 +94,59 @@ def test_the_re_check_lets_members_go_when_their_window_passes(container: Contai
         group({"type": "behaviour", "kind": "email_clicked", "window_days": 7}),
     )
     assert members_of(container, segment_id) == {contact}
-    # Time passes: the click is now 9 days old (no event says so).
-    with container.engine.begin() as connection:
-        connection.execute(update(Interaction).values(occurred_at=utcnow() - timedelta(days=9)))
-    assert members_of(container, segment_id) == {contact}
 
-    result = services.recheck_segments(container, only_time_relative=True)
+    soon = services.recheck_segments(
+        container, only_time_relative=True, now=utcnow() + timedelta(days=4)
+    )
+    assert soon == {"entered": 0, "left": 0, "segments": 1}
+    # Six days on, the click is 8 days old (no event says so).
+    result = services.recheck_segments(
+        container, only_time_relative=True, now=utcnow() + timedelta(days=6)
+    )
 
     assert result == {"entered": 0, "left": 1, "segments": 1}
     assert members_of(container, segment_id) == set()
+
+
+def test_the_window_sweep_checks_only_what_an_edge_passed_and_agrees_with_a_full_one(
+    container: Container,
+) -> None:
+    now = utcnow()
+    ages = [1, 5, 9, 12, 20, 28, 33]
+    people = [make_contact(container, city="London" if age % 2 else "Paris") for age in ages]
+    for person, age in zip(people, ages, strict=True):
+        record(container, person, "email_clicked", now - timedelta(days=age))
+        make_lead(container, parent_contact_id=person)
+    with container.engine.begin() as connection:
+        for person, age in zip(people, ages, strict=True):
+            connection.execute(
+                update(Lead).where(Lead.parent_contact_id == person)
+                .values(created_at=now - timedelta(days=age))
+            )  # fmt: skip
+    trees = [
+        group({"type": "behaviour", "kind": "email_clicked", "min": 1, "window_days": 14}),
+        group({"type": "behaviour", "kind": "email_clicked", "count": "none", "window_days": 10}),
+        group(related("lead_parent_contact", row("created_at", "within_last_days", 15))),
+        group(row("city", "eq", "London"), row("created_at", "older_than_days", 3), op="or"),
+    ]
+    segments = [live_segment(container, tree) for tree in trees]
+    before = [members_of(container, segment_id) for segment_id in segments]
+
+    later = now + timedelta(days=6)
+    result = services.recheck_segments(container, only_time_relative=True, now=later)
+
+    after = [members_of(container, segment_id) for segment_id in segments]
+    assert after != before  # the windows moved people in and out
+    assert after == [_evaluated(container, segment_id, later) for segment_id in segments]
+    assert result["segments"] == 4 and result["entered"] and result["left"]
+
+
+def _evaluated(container: Container, segment_id: int, now: datetime) -> set[int]:
+    with container.uow() as uow:
+        segment = services.get_segment(uow.session, segment_id)
+        definition, parts = published(uow.session, segment)
+        compiled = compile_live(segment, definition, parts, uow.registry)
+        return set(evaluate(uow.session, compiled, now, None))
 
 
 def test_the_re_check_of_windows_leaves_other_segments_alone(container: Container) -> None:

@@ -361,10 +361,15 @@
         sync();
       }),
       el("span", { text: " days" }),
-      input("text", "Target (optional)", node.target_id, function (text) {
-        node.target_id = text === "" ? null : text;
-        sync();
-      }),
+      el("span", { text: " on " }),
+      (function () {
+        var box = input("text", "Target (optional)", node.target_id, function (text) {
+          node.target_id = text === "" ? null : text;
+          sync();
+        });
+        box.setAttribute("placeholder", "any target");
+        return box;
+      })(),
       el("span", { className: "node-count", "aria-live": "polite" }),
       removeButton(onRemove, "behaviour")
     ]));
