@@ -2,7 +2,7 @@
 linkedin_connections: the lead notification subscription leadflow created
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0016
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 revision: str = "0018"
-down_revision: str | None = "0014"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,7 +4,7 @@ deletes them (a cascade dropped them silently: journeys never heard the contact 
 interactions: an index on (kind, occurred_at) for the segments' moving-window sweep
 
 Revision ID: 0019
-Revises: 0014
+Revises: 0018
 """
 
 from collections.abc import Sequence
@@ -18,7 +18,7 @@ ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 WHEN = leadflow.db.base.UTCDateTime(timezone=True)
 
 revision: str = "0019"
-down_revision: str | None = "0014"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
