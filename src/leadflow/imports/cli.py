@@ -180,8 +180,7 @@ def import_errors(import_id: Annotated[int, typer.Argument(help="The import's id
 @import_app.command("undo")
 def import_undo(import_id: Annotated[int, typer.Argument(help="The import's id")]) -> None:
     """Undo an import: created records removed, changed fields restored."""
-    from leadflow.cli import _container, cli_errors
-    from leadflow.cli_jobs import run_job_here
+    from leadflow.cli import _container, cli_errors, run_job_here
     from leadflow.imports.services import do_start_undo, get_import
 
     container = _container()
