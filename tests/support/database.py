@@ -51,8 +51,8 @@ def row_counts(connection: Connection) -> dict[str, int]:
 
 def _reset_sequences(connection: Connection) -> None:
     connection.exec_driver_sql(
-        "SELECT setval(quote_ident(schemaname) || '.' || quote_ident(sequencename), start_value, false) "
-        "FROM pg_sequences WHERE schemaname = current_schema()"
+        "SELECT setval(quote_ident(schemaname) || '.' || quote_ident(sequencename),"
+        " start_value, false) FROM pg_sequences WHERE schemaname = current_schema()"
     )
 
 
