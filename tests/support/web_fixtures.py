@@ -4,9 +4,11 @@ One app per test process, pointed at each test's container: FastAPI builds each
 route's handling on first use per app (dependencies, validation models), which
 cost a web test about a second of CPU when every test built its own app.
 `create_app` ties an app to its container in two places only, `app.state.container`
-and the middleware's arguments; `app_for` sets both, and refuses (so a new tie
-is noticed, not silently left pointing at an old test's container) when the app
-holds anything else a test could have left behind.
+and the middleware's arguments; `app_for` gives the app a new state holding the
+test's container (what requests cached there, such as the capture rate limiters,
+starts again) and new middleware arguments, and refuses when `create_app` ties
+anything else to the container, so a new tie is noticed rather than left pointing
+at an earlier test's container. A test that adds routes gets a new app next time.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.datastructures import State
 
 from leadflow.bootstrap import Container
 from leadflow.web.app import create_app
@@ -43,16 +46,25 @@ def _container_arguments(middleware_class: type, container: Container) -> dict[s
     )
 
 
+def _state_names(app: FastAPI) -> set[str]:
+    return set(vars(app.state)["_state"])
+
+
 def app_for(container: Container) -> FastAPI:
     """`create_app(container)`, built once per test process and pointed at `container`."""
     if container.settings.bench_endpoints:
         return create_app(container)
     if not _shared:
-        _shared.append(create_app(container))
-        _shared_routes.append(len(_shared[0].router.routes))
+        built = create_app(container)
+        assert _state_names(built) == {"container"}, (
+            f"create_app sets app.state {sorted(_state_names(built))}: say in app_for "
+            "(tests/support/web_fixtures.py) which come from the container"
+        )
+        _shared.append(built)
+        _shared_routes.append(len(built.router.routes))
     app = _shared[0]
-    assert set(vars(app.state)["_state"]) == {"container"}, "create_app set more app.state"
-    app.state.container = container
+    # A new app's state: what requests kept there (the capture rate limiters) starts again.
+    app.state = State({"container": container})
     for middleware in app.user_middleware:
         middleware.kwargs.update(_container_arguments(middleware.cls, container))
     app.middleware_stack = None  # rebuilt, with these arguments, on the next request
