@@ -1,7 +1,10 @@
 """Fixtures: every database test runs on SQLite and on PostgreSQL.
 
 Each pytest-xdist worker gets its own SQLite file and its own PostgreSQL
-database, migrated once; each test starts from empty tables.
+database, migrated once. A `container` test starts from the seeded defaults: seeded
+once per database through the services, then copied back before each test after
+deleting the rows of the tables that hold any (tests/support/database.py), which is
+what emptying every table and seeding again gives, in milliseconds.
 """
 
 from __future__ import annotations
@@ -103,7 +106,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 def empty_tables(container: Container) -> None:
-    """Delete every row (on PostgreSQL, sequences start again), fast: see tests/support/database.py."""
+    """Delete every row; on PostgreSQL sequences start again (tests/support/database.py)."""
     database.empty(container.engine)
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select, text
 
 from leadflow.bootstrap import Container
-from leadflow.contacts.services import create_contact
 from leadflow.contacts.models import Contact
+from leadflow.contacts.services import create_contact
 from leadflow.db.metadata import metadata
 from leadflow.outbox import OutboxMessage
 from tests.conftest import empty_tables, seeded_state
