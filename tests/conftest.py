@@ -1,7 +1,10 @@
 """Fixtures: every database test runs on SQLite and on PostgreSQL.
 
 Each pytest-xdist worker gets its own SQLite file and its own PostgreSQL
-database, migrated once; each test starts from empty tables.
+database, migrated once. A `container` test starts from the seeded defaults: seeded
+once per database through the services, then copied back before each test after
+deleting the rows of the tables that hold any (tests/support/database.py), which is
+what emptying every table and seeding again gives, in milliseconds.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
+from argon2 import profiles as argon2_profiles
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -20,9 +25,10 @@ from sqlalchemy.engine import make_url
 from leadflow import bootstrap as bootstrap_module
 from leadflow.bootstrap import Container
 from leadflow.config import Settings
-from leadflow.db.metadata import metadata
 from leadflow.db.migrate import upgrade
 from leadflow.outbox import OutboxMessage
+from leadflow.users import services as users_services
+from tests.support import database
 from tests.support.servers import ServerUnavailable, postgres_url, redis_url
 
 DATABASES = ("sqlite", "postgresql")
@@ -34,6 +40,13 @@ DATABASES = ("sqlite", "postgresql")
 hypothesis_settings.register_profile("ci", max_examples=20, derandomize=True, print_blob=True)
 hypothesis_settings.register_profile("thorough", max_examples=400, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("LEADFLOW_HYPOTHESIS_PROFILE", "ci"))
+
+# Password hashing at argon2's cheapest cost in the test process: the default cost takes
+# 0.1-0.9 s per hash or check (64 MiB, 3 passes), and the suite creates and signs in
+# thousands of users. The algorithm and the code paths are the production ones; a hash
+# records its own parameters, so hashes made by subprocesses (the CLI, `leadflow serve`)
+# at the default cost still verify here.
+users_services._hasher = PasswordHasher.from_parameters(argon2_profiles.CHEAPEST)
 
 pytest_plugins = [
     "tests.support.web_fixtures",
@@ -93,14 +106,30 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 def empty_tables(container: Container) -> None:
-    names = [table.name for table in reversed(metadata.sorted_tables)]
+    """Delete every row; on PostgreSQL sequences start again (tests/support/database.py)."""
+    database.empty(container.engine)
+
+
+# The seeded defaults of each test database, seeded once through the services and copied
+# back before each test (tests/support/database.py).
+_seeded: dict[str, database.Snapshot] = {}
+
+
+def seeded_state(container: Container) -> None:
+    """Give the container's database exactly the rows an emptied, freshly seeded database
+    has (the defaults' events handled, the outbox empty)."""
+    url = container.settings.effective_database_url
+    snapshot = _seeded.get(url)
+    if snapshot is not None:
+        database.restore(container.engine, snapshot)
+        return
+    empty_tables(container)
+    container.seed_defaults()
+    # The defaults' own events are handled; tests that read the outbox start from it empty.
+    container.relay.drain()
     with container.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            joined = ", ".join(f'"{name}"' for name in names)
-            connection.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
-        else:
-            for name in names:
-                connection.execute(text(f'DELETE FROM "{name}"'))
+        connection.execute(OutboxMessage.__table__.delete())
+    _seeded[url] = database.take_snapshot(container.engine)
 
 
 def make_settings(database_url: str, var_dir: Path, **overrides: Any) -> Settings:
@@ -136,12 +165,7 @@ def make_container(database_url: str, tmp_path: Path) -> Iterator[Callable[..., 
 def container(make_container: Callable[..., Container]) -> Iterator[Container]:
     """The wired application on an empty database (SQLite or PostgreSQL)."""
     built = make_container()
-    empty_tables(built)
-    built.seed_defaults()
-    # The defaults' own events are handled; tests that read the outbox start from it empty.
-    built.relay.drain()
-    with built.engine.begin() as connection:
-        connection.execute(OutboxMessage.__table__.delete())
+    seeded_state(built)
     bootstrap_module.install(built)
     yield built
     bootstrap_module.install(None)

@@ -30,7 +30,8 @@ from leadflow.segments.services import create_segment
 from tests.support.browser import sign_in
 from tests.support.factories import user_with_token
 
-pytestmark = pytest.mark.browser
+# Slow (a minute a role): started first, so no worker is left finishing one alone.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
-from leadflow.bootstrap import Container
 from leadflow.contacts.models import Contact
-from leadflow.demo.dataset import load_demo
 from leadflow.demo.segments import CONFERENCE_DECISION_MAKERS, ENGAGED_CLICKERS
 from leadflow.interactions.models import Interaction
 from leadflow.leads.models import Lead
-from leadflow.lib.clock import utcnow
 from leadflow.segments.models import Segment
 from tests.integration.segments.helpers import members_of
+from tests.support.demo_fixtures import LoadedDemo
+
+# Reads the demo loaded once per database (tests/support/demo_fixtures.py), on one worker.
+pytestmark = [pytest.mark.xdist_group("demo"), pytest.mark.slow]
 
 
-def test_the_demo_segments_are_live_with_the_contacts_they_describe(
-    container: Container,
-) -> None:
-    lines = load_demo(container)
+def test_the_demo_segments_are_live_with_the_contacts_they_describe(demo: LoadedDemo) -> None:
+    container, lines = demo.container, demo.lines
 
     with container.read_session() as session:
         segments = {s.name: s for s in session.scalars(select(Segment))}
@@ -38,7 +38,7 @@ def test_the_demo_segments_are_live_with_the_contacts_they_describe(
                 select(Interaction.contact_id)
                 .where(
                     Interaction.kind == "email_clicked",
-                    Interaction.occurred_at >= utcnow() - timedelta(days=30),
+                    Interaction.occurred_at >= demo.now - timedelta(days=30),
                 )
                 .group_by(Interaction.contact_id)
                 .having(func.count() >= 2)
