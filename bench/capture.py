@@ -69,12 +69,18 @@ class Run:
     seconds: float
     latencies_ms: list[float]
     failures: int
-    # CPU time (user + system) the server processes spent during the run.
+    # CPU time (user + system) the `serve` processes and the relay worker (if any)
+    # spent during the run.
     cpu_seconds: float = 0.0
+    worker_cpu_seconds: float = 0.0
 
     @property
     def cpu_ms_per_request(self) -> float:
         return 1000 * self.cpu_seconds / max(1, len(self.latencies_ms))
+
+    @property
+    def worker_cpu_ms_per_request(self) -> float:
+        return 1000 * self.worker_cpu_seconds / max(1, len(self.latencies_ms))
 
     @property
     def per_second(self) -> float:
@@ -131,14 +137,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             _wait_until_drained(url)
             spies = _spy(args.profile, "capture", servers)
             first_event = _last_event(url) + 1
-            cpu = _cpu_seconds(servers)
+            cpu = _cpu_seconds(servers[: args.servers])
+            worker_cpu = _cpu_seconds(servers[args.servers :])
             started = time.perf_counter()
             capture = asyncio.run(_fire(bases, path, capture_bodies, args.concurrency))
             capture.name = "capture"
             answered = capture.seconds
             _wait_until_drained(url)
             capture.seconds = time.perf_counter() - started
-            capture.cpu_seconds = _cpu_seconds(servers) - cpu
+            capture.cpu_seconds = _cpu_seconds(servers[: args.servers]) - cpu
+            capture.worker_cpu_seconds = _cpu_seconds(servers[args.servers :]) - worker_cpu
             _stop_spies(spies)
             _report_batches(url, first_event)
             print(
@@ -150,9 +158,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _fire(bases, "/api/v1/bench/floor", floor_bodies[: args.warmup], args.concurrency)
             )
             spies = _spy(args.profile, "floor", servers)
-            cpu = _cpu_seconds(servers)
+            cpu = _cpu_seconds(servers[: args.servers])
+            worker_cpu = _cpu_seconds(servers[args.servers :])
             floor = asyncio.run(_fire(bases, "/api/v1/bench/floor", floor_bodies, args.concurrency))
-            floor.cpu_seconds = _cpu_seconds(servers) - cpu
+            floor.cpu_seconds = _cpu_seconds(servers[: args.servers]) - cpu
+            floor.worker_cpu_seconds = _cpu_seconds(servers[args.servers :]) - worker_cpu
             floor.name = "floor"
             _stop_spies(spies)
             print(f"floor done; load average {_load()}")
@@ -534,19 +544,29 @@ def _report(capture: Run, floor: Run, args: argparse.Namespace) -> None:
         f"capture benchmark on {database}: {args.submissions} requests each, "
         f"concurrency {args.concurrency}, {_deployment(args)} (the same for floor and capture)"
     )
-    print(f"{'':10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'failed':>8}{'CPU ms/req':>12}")
+    header = f"{'':10}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'failed':>8}{'serve CPU':>11}"
+    print(header + (f"{'worker CPU':>12}" if args.relay_worker else "") + "  (ms a request)")
     for run in (capture, floor):
+        worker = f"{run.worker_cpu_ms_per_request:12.2f}" if args.relay_worker else ""
         print(
             f"{run.name:10}{run.per_second:10.1f}{run.percentile(0.5):10.1f}"
-            f"{run.percentile(0.99):10.1f}{run.failures:8d}{run.cpu_ms_per_request:12.2f}"
+            f"{run.percentile(0.99):10.1f}{run.failures:8d}{run.cpu_ms_per_request:11.2f}{worker}"
         )
     print(f"ratio capture/floor throughput: {ratio:.2f} (goal >= {RATIO_GOAL})")
-    cpu_ratio = floor.cpu_ms_per_request / max(capture.cpu_ms_per_request, 1e-9)
+    floor_cpu = floor.cpu_ms_per_request + floor.worker_cpu_ms_per_request
+    capture_cpu = capture.cpu_ms_per_request + capture.worker_cpu_ms_per_request
     print(
-        f"ratio of server CPU per request, floor/capture: {cpu_ratio:.2f} (the throughput "
-        "ratio the server's CPU allows whatever the machine's load: capture's time includes "
-        "its relay work)"
+        f"CPU per request, floor/capture: {floor_cpu / max(capture_cpu, 1e-9):.2f} (all "
+        "processes: the throughput ratio one core allows whatever else the machine runs; "
+        "capture's includes its relay work)"
     )
+    if args.relay_worker:
+        serving = floor.cpu_ms_per_request / max(capture.cpu_ms_per_request, 1e-9)
+        relay = floor.cpu_ms_per_request / max(capture.worker_cpu_ms_per_request, 1e-9)
+        print(
+            f"  serve processes alone, floor/capture: {serving:.2f}; floor serve / capture "
+            f"worker: {relay:.2f} (with a core each, capture's rate is the lower of the two)"
+        )
     p99 = capture.percentile(0.99)
     verdict = "under" if p99 < P99_BUDGET_MS else "OVER"
     print(f"capture p99 {p99:.1f} ms: {verdict} {P99_BUDGET_MS:.0f} ms")
