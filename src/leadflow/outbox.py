@@ -247,6 +247,17 @@ def _claim_statement(*, given: bool, postgresql: bool) -> Any:
     )
 
 
+@functools.cache
+def _settle_statement() -> Any:
+    """Handled rows marked dispatched (built once: its compiled form is cached)."""
+    table = _table()
+    return (
+        update(table)
+        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+        .values(dispatched_at=bindparam("now"), claimed_until=None, last_error=None)
+    )
+
+
 class OutboxRelay:
     """Hands stored events to the bus in batches, at least once."""
 
@@ -353,11 +364,7 @@ class OutboxRelay:
         now = utcnow()
         with self._session_factory() as session, session.begin():
             if succeeded:
-                session.execute(
-                    update(table)
-                    .where(table.c.id.in_(succeeded))
-                    .values(dispatched_at=now, claimed_until=None, last_error=None)
-                )
+                session.execute(_settle_statement(), {"ids": succeeded, "now": now})
             for row_id, message in parked.items():
                 session.execute(
                     update(table)
