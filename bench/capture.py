@@ -370,11 +370,17 @@ def _report_batches(url: str, first_event: int) -> None:
         "THEN 1 ELSE 0 END) FROM outbox WHERE id >= :first AND dispatched_at IS NOT NULL "
         "GROUP BY dispatched_at"
     )
+    kinds = text(
+        "SELECT event_type, count(*) FROM outbox WHERE id >= :first GROUP BY event_type "
+        "ORDER BY event_type"
+    )
     try:
         with engine.connect() as connection:
             batches = connection.execute(query, {"first": first_event}).all()
+            by_kind = connection.execute(kinds, {"first": first_event}).all()
     finally:
         engine.dispose()
+    print("events: " + ", ".join(f"{count} {kind}" for kind, count in by_kind))
     if not batches:
         return
     events = sum(int(row[0]) for row in batches)
