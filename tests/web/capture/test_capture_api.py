@@ -375,5 +375,3 @@ def test_a_form_deleted_by_another_process_is_a_404_not_a_500(
     assert gone.status_code == 404 and gone.json()["field"] == "id", gone.json()
     with container.read_session() as session:
         assert session.scalars(select(FormSubmission)).all() == []
-
-
