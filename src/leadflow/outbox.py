@@ -191,6 +191,19 @@ def should_handle_inline() -> bool:
     return _inline.get() and _cascade_depth.get() == 0
 
 
+@contextmanager
+def _one_step_deeper(deliveries: Sequence[Delivery]) -> Iterator[None]:
+    """What a handler publishes is one step deeper than the deepest event it was
+    given, not than the deepest of the whole batch: under steady load every batch
+    mixes fresh events with the cascades of earlier ones, and a batch-wide depth
+    would climb batch after batch until fresh events were parked as a loop."""
+    token = _cascade_depth.set(max(each.depth for each in deliveries) + 1)
+    try:
+        yield
+    finally:
+        _cascade_depth.reset(token)
+
+
 @dataclass(frozen=True)
 class _Claimed:
     id: int
@@ -310,15 +323,11 @@ class OutboxRelay:
             elif row.depth >= MAX_CASCADE:
                 parked[row.id] = f"handlers triggered each other {row.depth} times in a row"
             else:
-                deliveries.append(Delivery(row.id, event_class.from_payload(row.payload)))
+                event = event_class.from_payload(row.payload)
+                deliveries.append(Delivery(row.id, event, row.depth))
         if deliveries:
-            deepest = max(row.depth for row in claimed)
-            token = _cascade_depth.set(deepest + 1)
-            try:
-                with committing_alone():
-                    failures = self._bus.handle_batch(deliveries)
-            finally:
-                _cascade_depth.reset(token)
+            with committing_alone():
+                failures = self._bus.handle_batch(deliveries, around=_one_step_deeper)
         succeeded = [each.id for each in deliveries if each.id not in failures]
         tries = {row.id: row.attempts for row in claimed}
         self._settle_rows(
