@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -74,6 +75,8 @@ class Delivery:
 
     id: int
     event: Event
+    # How many handler steps led to it (the outbox row's depth).
+    depth: int = 0
 
 
 BatchHandler = Callable[[Sequence[Delivery]], None]
@@ -154,13 +157,21 @@ class MessageBus:
     def handles(self, event_type: type[Event]) -> bool:
         return any(event_type in item.event_types for item in self._subscriptions)
 
-    def handle_batch(self, deliveries: Sequence[Delivery]) -> dict[int, list[str]]:
+    def handle_batch(
+        self,
+        deliveries: Sequence[Delivery],
+        *,
+        around: Callable[[Sequence[Delivery]], AbstractContextManager[None]] | None = None,
+    ) -> dict[int, list[str]]:
         """Run every subscription over the batch; returns the failures by delivery id.
 
         A batch handler that fails is run again one event at a time, so the event
-        at fault is found and the rest of the batch still takes effect.
+        at fault is found and the rest of the batch still takes effect. `around`
+        wraps each handler call with the deliveries it gets (the outbox counts the
+        cascade depth of what the handler publishes from them).
         """
         failures: dict[int, list[str]] = {}
+        wrap = around or (lambda _deliveries: nullcontext())
         for item in list(self._subscriptions):
             mine = [each for each in deliveries if type(each.event) in item.event_types]
             if not mine:
@@ -168,13 +179,15 @@ class MessageBus:
             singles = mine
             if item.batch is not None and len(mine) > 1:
                 try:
-                    item.run(mine)
+                    with wrap(mine):
+                        item.run(mine)
                     continue
                 except Exception:
                     logger.exception("handler %s failed on a batch of %d", item.name, len(mine))
             for each in singles:
                 try:
-                    item.run([each])
+                    with wrap([each]):
+                        item.run([each])
                 except Exception as exc:
                     logger.exception("handler %s failed on %s", item.name, each.event.name)
                     failures.setdefault(each.id, []).append(f"{item.name}: {exc!r}")

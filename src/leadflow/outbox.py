@@ -17,6 +17,7 @@ subject's events, so a stage move never overtakes the one before it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -33,6 +34,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     delete,
     func,
     or_,
@@ -59,6 +61,8 @@ MAX_ATTEMPTS = 8
 # are stopped at this depth instead of looping forever.
 MAX_CASCADE = 16
 BATCH_SIZE = 500
+# The longest pause between two batches under load (`linger`).
+LINGER_MAX_SECONDS = 0.1
 SUBJECT_KEYS = ("lead_id", "contact_id", "account_id", "opportunity_id")
 
 
@@ -187,6 +191,19 @@ def should_handle_inline() -> bool:
     return _inline.get() and _cascade_depth.get() == 0
 
 
+@contextmanager
+def _one_step_deeper(deliveries: Sequence[Delivery]) -> Iterator[None]:
+    """What a handler publishes is one step deeper than the deepest event it was
+    given, not than the deepest of the whole batch: under steady load every batch
+    mixes fresh events with the cascades of earlier ones, and a batch-wide depth
+    would climb batch after batch until fresh events were parked as a loop."""
+    token = _cascade_depth.set(max(each.depth for each in deliveries) + 1)
+    try:
+        yield
+    finally:
+        _cascade_depth.reset(token)
+
+
 @dataclass(frozen=True)
 class _Claimed:
     id: int
@@ -194,6 +211,64 @@ class _Claimed:
     payload: Any
     depth: int
     attempts: int
+
+
+def _claimable(table: Table) -> ColumnElement[bool]:
+    return and_(
+        table.c.dispatched_at.is_(None),
+        table.c.parked_at.is_(None),
+        or_(table.c.claimed_until.is_(None), table.c.claimed_until < bindparam("now")),
+    )
+
+
+@functools.cache
+def _claim_statement(*, given: bool, postgresql: bool) -> Any:
+    """One statement claims a batch (built once, so its compiled form is cached):
+
+    the oldest claimable rows (`limit`, or among the given `ids`) are the candidates
+    (on PostgreSQL locked, skipping rows another relay is claiming); of those, rows whose
+    subject has an older pending row outside the candidates wait (another relay holds
+    it, or it waits for a retry), so a subject's events are handled in order; the rest
+    get the lease. The claimable condition is checked again by the UPDATE itself: on
+    SQLite, without row locks, that is what keeps two relays from taking one row."""
+    table = _table()
+    candidates = select(table.c.id, table.c.subject).where(_claimable(table))
+    if given:
+        candidates = candidates.where(table.c.id.in_(bindparam("ids", expanding=True)))
+    candidates = candidates.order_by(table.c.id).limit(bindparam("limit"))
+    if postgresql:
+        candidates = candidates.with_for_update(skip_locked=True)
+    batch = candidates.cte("candidates")
+    earlier = table.alias("earlier")
+    held_elsewhere = (
+        select(earlier.c.id)
+        .where(
+            earlier.c.subject == batch.c.subject,
+            earlier.c.id < batch.c.id,
+            earlier.c.dispatched_at.is_(None),
+            earlier.c.parked_at.is_(None),
+            earlier.c.id.not_in(select(batch.c.id).scalar_subquery()),
+        )
+        .exists()
+    )
+    chosen = select(batch.c.id).where(~held_elsewhere)
+    return (
+        update(table)
+        .where(table.c.id.in_(chosen), _claimable(table))
+        .values(claimed_until=bindparam("until"), attempts=table.c.attempts + 1)
+        .returning(table.c.id, table.c.event_type, table.c.payload, table.c.depth, table.c.attempts)
+    )
+
+
+@functools.cache
+def _settle_statement() -> Any:
+    """Handled rows marked dispatched (built once: its compiled form is cached)."""
+    table = _table()
+    return (
+        update(table)
+        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+        .values(dispatched_at=bindparam("now"), claimed_until=None, last_error=None)
+    )
 
 
 class OutboxRelay:
@@ -212,6 +287,7 @@ class OutboxRelay:
         self._wake = threading.Event()
         self._handled = threading.Condition()
         self._thread: RelayThread | None = None
+        self._dialect_name: str | None = None
 
     # -- handling ---------------------------------------------------------------
 
@@ -247,15 +323,11 @@ class OutboxRelay:
             elif row.depth >= MAX_CASCADE:
                 parked[row.id] = f"handlers triggered each other {row.depth} times in a row"
             else:
-                deliveries.append(Delivery(row.id, event_class.from_payload(row.payload)))
+                event = event_class.from_payload(row.payload)
+                deliveries.append(Delivery(row.id, event, row.depth))
         if deliveries:
-            deepest = max(row.depth for row in claimed)
-            token = _cascade_depth.set(deepest + 1)
-            try:
-                with committing_alone():
-                    failures = self._bus.handle_batch(deliveries)
-            finally:
-                _cascade_depth.reset(token)
+            with committing_alone():
+                failures = self._bus.handle_batch(deliveries, around=_one_step_deeper)
         succeeded = [each.id for each in deliveries if each.id not in failures]
         tries = {row.id: row.attempts for row in claimed}
         self._settle_rows(
@@ -268,71 +340,28 @@ class OutboxRelay:
         return len(claimed), len(succeeded)
 
     def _claim(self, ids: Sequence[int] | None, limit: int) -> list[_Claimed]:
+        """Claim the oldest claimable rows (or the given ones) in one statement."""
         now = utcnow()
-        table = _table()
-        claimable = and_(
-            table.c.dispatched_at.is_(None),
-            table.c.parked_at.is_(None),
-            or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
-        )
+        postgresql = self._dialect() == "postgresql"
+        statement = _claim_statement(given=ids is not None, postgresql=postgresql)
+        values: dict[str, Any] = {"now": now, "until": now + LEASE, "limit": limit}
+        if ids is not None:
+            values["ids"] = list(ids)
         with self._session_factory() as session, session.begin():
-            query = (
-                select(table.c.id, table.c.subject)
-                .where(claimable)
-                .order_by(table.c.id)
-                .limit(limit)
-            )
-            if ids is not None:
-                query = query.where(table.c.id.in_(list(ids)))
-            if session.get_bind().dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            candidates = session.execute(query).all()
-            if not candidates:
-                return []
-            taken = {row.id for row in candidates}
-            blocked = self._subjects_held_elsewhere(session, candidates, taken)
-            chosen = [row.id for row in candidates if row.subject not in blocked]
-            if not chosen:
-                return []
-            # The condition again: without SKIP LOCKED (SQLite) this is what keeps a
-            # row that another relay claimed meanwhile from being taken twice.
-            claimed = session.scalars(
-                update(table)
-                .where(table.c.id.in_(chosen), claimable)
-                .values(claimed_until=now + LEASE, attempts=table.c.attempts + 1)
-                .returning(table.c.id)
-            ).all()
-            if not claimed:
-                return []
-            rows = session.execute(
-                select(
-                    table.c.id, table.c.event_type, table.c.payload, table.c.depth, table.c.attempts
-                )
-                .where(table.c.id.in_(claimed))
-                .order_by(table.c.id)
-            ).all()
-        return [
-            _Claimed(row.id, row.event_type, row.payload, row.depth, row.attempts) for row in rows
-        ]
+            rows = session.execute(statement, values).all()
+        return sorted(
+            (
+                _Claimed(row.id, row.event_type, row.payload, row.depth, row.attempts)
+                for row in rows
+            ),
+            key=lambda row: row.id,
+        )
 
-    def _subjects_held_elsewhere(
-        self, session: Session, candidates: Sequence[Any], taken: set[int]
-    ) -> set[str]:
-        """Subjects whose oldest pending event is not in this batch: their events wait."""
-        subjects = {row.subject for row in candidates if row.subject is not None}
-        if not subjects:
-            return set()
-        table = _table()
-        oldest = session.execute(
-            select(table.c.subject, func.min(table.c.id))
-            .where(
-                table.c.dispatched_at.is_(None),
-                table.c.parked_at.is_(None),
-                table.c.subject.in_(subjects),
-            )
-            .group_by(table.c.subject)
-        ).all()
-        return {subject for subject, first in oldest if first not in taken}
+    def _dialect(self) -> str:
+        if self._dialect_name is None:
+            bind = self._session_factory.kw.get("bind")
+            self._dialect_name = bind.dialect.name if bind is not None else "sqlite"
+        return self._dialect_name
 
     def _settle_rows(
         self,
@@ -344,11 +373,7 @@ class OutboxRelay:
         now = utcnow()
         with self._session_factory() as session, session.begin():
             if succeeded:
-                session.execute(
-                    update(table)
-                    .where(table.c.id.in_(succeeded))
-                    .values(dispatched_at=now, claimed_until=None, last_error=None)
-                )
+                session.execute(_settle_statement(), {"ids": succeeded, "now": now})
             for row_id, message in parked.items():
                 session.execute(
                     update(table)
@@ -485,6 +510,22 @@ class OutboxRelay:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
+def linger(claimed: int, batch_size: int, took: float) -> float:
+    """How long the relay waits before its next batch, while events keep coming.
+
+    A first event after a quiet spell is handled at once (the commit wakes the
+    relay). Under load, the relay pauses after a batch as long as the batch took
+    (at most LINGER_MAX_SECONDS), so the next one gathers what arrived meanwhile:
+    batches grow with the load, and a batch costs each handler one transaction and
+    a few statements whatever its size, so the events cost less each and the relay
+    never takes more than about half of its process's time from the requests. A full
+    batch means a backlog: the next one starts at once.
+    """
+    if claimed >= batch_size:
+        return 0.0
+    return min(LINGER_MAX_SECONDS, took)
+
+
 class RelayThread(threading.Thread):
     """Handles batches whenever a commit wakes it, and polls for the rest (events
     written by other processes, or left by a process that died)."""
@@ -503,9 +544,13 @@ class RelayThread(threading.Thread):
             self._wake.clear()
             try:
                 while not self._stop_flag.is_set():
+                    started = time.monotonic()
                     claimed, _handled = self._relay.run_batch(None, self._relay.batch_size)
                     if not claimed:
                         break
+                    pause = linger(claimed, self._relay.batch_size, time.monotonic() - started)
+                    if pause:
+                        self._stop_flag.wait(pause)
                 if utcnow() - last_purge > PURGE_EVERY:
                     self._relay.purge_dispatched()
                     last_purge = utcnow()

@@ -29,8 +29,7 @@ def subscribe(container: Container) -> None:
             lead_ids = list(dict.fromkeys(_lead_of(each.event) for each in deliveries))
             stages = services.current_stages(uow.session, lead_ids)
             accepted = services.accepted_leads(uow.session, lead_ids)
-            for lead_id in lead_ids:
-                services.close_stage_tasks(lead_id, stages.get(lead_id), uow=uow)
+            services.close_stage_tasks(lead_ids, stages, uow=uow)
             for each in deliveries:
                 message = each.event
                 if (

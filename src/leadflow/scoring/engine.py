@@ -237,8 +237,11 @@ class LiveModels:
             )
         ).all()
         with self._lock:
+            # The registry is reloaded every few seconds: the models are compiled
+            # again only when its fields changed, not when it is a new copy.
             if registry is not self._registry:
-                self._models = {}
+                if registry != self._registry:
+                    self._models = {}
                 self._registry = registry
             fresh = {
                 model_id: cached

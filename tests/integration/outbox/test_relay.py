@@ -128,6 +128,57 @@ def test_handlers_that_trigger_each_other_forever_are_stopped(container: Contain
     assert "triggered each other" in (parked.last_error or "")
 
 
+def test_a_fresh_event_in_a_batch_with_a_deep_cascade_is_not_counted_as_a_loop(
+    container: Container,
+) -> None:
+    """Under steady load every batch mixes fresh events with the cascades of earlier
+    ones: what a handler publishes is one step deeper than what it was given, not than
+    the deepest event of the batch, or fresh events would end parked as a loop."""
+    echoes: list[int] = []
+
+    def echo_once(deliveries: Sequence[Delivery]) -> None:
+        with container.uow() as uow:
+            for each in deliveries:
+                message = each.event
+                assert isinstance(message, Echoed)
+                if message.hops == 0:
+                    uow.publish(Echoed(message.lead_id, 1))
+                echoes.append(message.lead_id)
+            uow.commit()
+
+    def note_contact(deliveries: Sequence[Delivery]) -> None:
+        with container.uow() as uow:
+            uow.publish(*(Echoed(100 + each.event.contact_id, 0) for each in deliveries))
+            uow.commit()
+
+    container.bus.subscribe_batch([Echoed], echo_once, name="test.echo_once")
+    container.bus.subscribe_batch([ContactCreated], note_contact, name="test.note_contact")
+    _publish(container, ContactCreated(7))
+    _publish(container, Echoed(1, 0))
+    # The contact event comes from deep down a cascade: its echoes end one short of the limit.
+    with container.session_factory() as session, session.begin():
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.event_type == ContactCreated.name)
+            .values(depth=MAX_CASCADE - 3)
+        )
+
+    container.relay.drain()
+
+    assert sorted(echoes) == [1, 1, 107, 107], echoes
+    assert container.relay.parked() == []
+    with container.read_session() as session:
+        rows = session.execute(
+            select(OutboxMessage.payload, OutboxMessage.depth).where(
+                OutboxMessage.event_type == Echoed.name
+            )
+        ).all()
+    depths = {(payload["lead_id"], payload["hops"]): depth for payload, depth in rows}
+    # The fresh echo's child is one step deep, although it was handled in one batch
+    # with an event 13 steps deep (whose child is 15 deep).
+    assert depths == {(1, 0): 0, (1, 1): 1, (107, 0): 14, (107, 1): 15}, depths
+
+
 def test_a_subjects_later_events_wait_while_another_relay_holds_its_first(
     container: Container,
 ) -> None:

@@ -16,12 +16,14 @@ from leadflow.capture.services._events import (
     update_event,
 )
 from leadflow.capture.services._forms import (
+    cached_form,
     create_form,
     delete_form,
     do_create_form,
     do_delete_form,
     do_insert_bench_page,
     do_update_form,
+    forget_form,
     form_fields,
     get_form,
     get_form_by_slug,
@@ -51,6 +53,7 @@ from leadflow.capture.services._submissions import (
 __all__ = [
     "SubmissionResult",
     "accept_submission",
+    "cached_form",
     "check_in",
     "check_submission",
     "create_event",
@@ -72,6 +75,7 @@ __all__ = [
     "do_resubmit",
     "do_update_event",
     "do_update_form",
+    "forget_form",
     "form_fields",
     "get_event",
     "get_form",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import secrets
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from leadflow.capture.domain import (
     DEFAULT_FIELDS,
@@ -53,6 +55,61 @@ def get_form(session: Session, form_id: int) -> MarketingForm:
     if form is None:
         raise NotFound(f"No form with id {form_id}", field="id")
     return form
+
+
+# A form read for a submission is kept this long per process: a submission then costs
+# no read. The writes of this process (`update_form`, `delete_form`) drop it at once;
+# another process's edits show within this time (the relay checks every submission
+# against the form as stored when it processes it).
+FORM_CACHE_SECONDS = 2.0
+
+
+class FormCache:
+    """Forms by id, each kept `FORM_CACHE_SECONDS` after it was read."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._forms: dict[int, tuple[float, MarketingForm]] = {}
+
+    def get(self, read_session: Callable[[], Session], form_id: int) -> MarketingForm:
+        now = time.monotonic()
+        with self._lock:
+            found = self._forms.get(form_id)
+        if found is not None and now - found[0] < FORM_CACHE_SECONDS:
+            return found[1]
+        with read_session() as session:
+            # Loaded whole and detached: it is only read, from any thread.
+            form = get_form(session, form_id)
+        with self._lock:
+            self._forms[form_id] = (now, form)
+        return form
+
+    def forget(self, form_id: int) -> None:
+        with self._lock:
+            self._forms.pop(form_id, None)
+
+
+_form_caches: WeakKeyDictionary[object, FormCache] = WeakKeyDictionary()
+_form_caches_lock = threading.Lock()
+
+
+def cached_form(read_session: sessionmaker[Session], form_id: int) -> MarketingForm:
+    """The form a submission is checked against, read at most every
+    `FORM_CACHE_SECONDS` per process (one cache per read session factory, that is per
+    database). Raises NotFound."""
+    with _form_caches_lock:
+        cache = _form_caches.get(read_session)
+        if cache is None:
+            cache = _form_caches[read_session] = FormCache()
+    return cache.get(read_session, form_id)
+
+
+def forget_form(form_id: int) -> None:
+    """The form changed or is gone: the next submission reads it again."""
+    with _form_caches_lock:
+        caches = list(_form_caches.values())
+    for cache in caches:
+        cache.forget(form_id)
 
 
 def get_page(session: Session, page_id: int) -> MarketingPage:
@@ -238,6 +295,7 @@ def update_form(form_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) ->
     form.updated_at = now
     page.updated_at = now
     uow.session.flush()
+    uow.after_commit(lambda: forget_form(form_id))
     return form
 
 
@@ -248,6 +306,7 @@ def delete_form(form_id: int, *, uow: UnitOfWork) -> None:
     uow.session.delete(form)
     uow.session.delete(page)
     uow.session.flush()
+    uow.after_commit(lambda: forget_form(form_id))
 
 
 # --- Use cases: what faces call; each opens the unit of work and commits it ----------------

@@ -35,7 +35,7 @@ from leadflow.capture.domain import (
 )
 from leadflow.capture.events import SubmissionAccepted
 from leadflow.capture.models import FormSubmission, MarketingForm
-from leadflow.capture.services._forms import form_fields, get_form
+from leadflow.capture.services._forms import forget_form, form_fields, get_form
 from leadflow.contacts.events import ContactCreated
 from leadflow.contacts.models import Contact
 from leadflow.contacts.services import phone_region_for, prepare_person, update_contact
@@ -221,16 +221,24 @@ def do_accept_submission(
     Raises ValidationFailed (code submission_invalid, `errors` listing each field)
     after the failed submission is committed, so the caller only renders it.
     """
-    with uow:
-        result = accept_submission(
-            form_id,
-            payload,
-            uow=uow,
-            known_contact_id=known_contact_id,
-            source_ip=source_ip,
-            form=form,
-        )
-        uow.commit()
+    try:
+        with uow:
+            result = accept_submission(
+                form_id,
+                payload,
+                uow=uow,
+                known_contact_id=known_contact_id,
+                source_ip=source_ip,
+                form=form,
+            )
+            uow.commit()
+    except IntegrityError as exc:
+        if form is None:
+            raise
+        # The form given (kept by `cached_form`) was deleted meanwhile: the row's
+        # foreign key refused it.
+        forget_form(form_id)
+        raise NotFound(f"No form with id {form_id}", field="id") from exc
     if result.errors:
         raise _refused(result)
     return result

@@ -72,14 +72,23 @@ def create_task(
     return task
 
 
-def close_stage_tasks(lead_id: int, keep_stage: str | None, *, uow: UnitOfWork) -> int:
-    """The lead left a stage: its open queue tasks of other stages are done."""
-    conditions = [Task.lead_id == lead_id, Task.status == TaskStatus.OPEN, Task.stage.is_not(None)]
-    if keep_stage is not None:
-        conditions.append(Task.stage != keep_stage)
+def close_stage_tasks(lead_ids: list[int], stages: dict[int, str], *, uow: UnitOfWork) -> int:
+    """The leads left stages: their open queue tasks of stages other than the one each
+    stands in now (`stages`; none for a lead without a running process) are done. Set
+    based: one read of the leads' open stage tasks (none for new leads) and one update."""
+    if not lead_ids:
+        return 0
+    open_tasks = uow.session.execute(
+        select(Task.id, Task.lead_id, Task.stage).where(
+            Task.lead_id.in_(lead_ids), Task.status == TaskStatus.OPEN, Task.stage.is_not(None)
+        )
+    ).all()
+    done = [row.id for row in open_tasks if stages.get(row.lead_id) != row.stage]
+    if not done:
+        return 0
     result = uow.session.execute(
         update(Task)
-        .where(*conditions)
+        .where(Task.id.in_(done), Task.status == TaskStatus.OPEN)
         .values(status=TaskStatus.DONE, closed_at=utcnow())
         .execution_options(synchronize_session=False)
     )

@@ -188,9 +188,8 @@ def _forms_router() -> APIRouter:
         except RateLimited as exc:
             return rate_limited_response(exc)
         container = container_of(request)
-        # The form is read outside the write transaction (SQLite: no wait for the writer).
-        with container.read_session() as session:
-            form = services.get_form(session, form_id)
+        # Kept per process for a moment, read outside the write transaction.
+        form = services.cached_form(container.read_session_factory, form_id)
         result = services.do_accept_submission(
             form_id, body, uow=container.uow(), source_ip=client_ip(request), form=form
         )
