@@ -45,6 +45,7 @@ lint: $(DEV_STAMP) ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo --no-cache
 
 test: $(DEV_STAMP) browser axe lint ## Everything: lint, mypy, tests on SQLite and PostgreSQL
 	$(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider

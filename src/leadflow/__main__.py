@@ -1,5 +1,5 @@
 """`python -m leadflow` runs the CLI."""
 
-from leadflow.cli import app
+from leadflow.cli.app import app
 
 app()

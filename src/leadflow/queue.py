@@ -2,10 +2,12 @@
 
 Concepts declare tasks with `@background("name")` in their tasks.py, periodic
 ones with `@background("name", schedule=crontab(...))`; bootstrap binds them to
-the process's Huey instance. Tasks take ids, call one service and are
-idempotent: Huey may run a task again after a worker dies. Long work with
-progress is a job kind (`leadflow.jobs.kinds.job_kind`), run by the
-`jobs.run` task.
+the process's Huey instance. A task that needs the process's dependencies (a
+unit of work, the queue itself) is bound by its concept's wiring instead, with
+`queue.bind(name, function)`, the function closing over what the wiring hands
+it. Tasks take ids, call one service and are idempotent: Huey may run a task
+again after a worker dies. Long work with progress is a job kind
+(`leadflow.jobs.kinds.job_kind`), run by the `jobs.run` task.
 """
 
 from __future__ import annotations
@@ -65,13 +67,17 @@ class TaskQueue:
 
     def bind_declared(self) -> None:
         for name, function in _DECLARED.items():
-            if name in self._tasks:
-                continue
-            schedule = _SCHEDULES.get(name)
-            if schedule is None:
-                self._tasks[name] = self.huey.task(name=name)(function)
-            else:
-                self._tasks[name] = self.huey.periodic_task(schedule, name=name)(function)
+            if name not in self._tasks:
+                self.bind(name, function, schedule=_SCHEDULES.get(name))
+
+    def bind(self, name: str, function: TaskFunction, *, schedule: Schedule | None = None) -> None:
+        """Bind `function` to this queue as the task `name` (periodic with a `schedule`)."""
+        if name in self._tasks:
+            raise ValueError(f"task {name!r} is bound twice")
+        if schedule is None:
+            self._tasks[name] = self.huey.task(name=name)(function)
+        else:
+            self._tasks[name] = self.huey.periodic_task(schedule, name=name)(function)
 
     @property
     def names(self) -> list[str]:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from leadflow.accounts.events import AccountCreated, AccountDeleted, AccountUpdated
 from leadflow.accounts.models import Account
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.leads.services import detach_leads
+from leadflow.leads.detach import detach_leads
 from leadflow.lib.crud import (
     EntitySpec,
     WriteContext,

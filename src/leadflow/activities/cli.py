@@ -17,9 +17,9 @@ def call_list_command() -> None:
     """The telemarketing queue to call, one per line: lead id, person, phone, company, score,
     grade, next call (tab-separated)."""
     from leadflow.activities.services import call_list
-    from leadflow.cli import _container
+    from leadflow.cli import open_container
 
-    container = _container()
+    container = open_container()
     with container.read_session() as session:
         items = call_list(session)
     for item in items:
@@ -45,11 +45,11 @@ def log_call_command(
 ) -> None:
     """Log a call on a lead (also a call_logged interaction of its contact)."""
     from leadflow.activities.services import do_log_call
-    from leadflow.cli import _container, cli_errors
+    from leadflow.cli import cli_errors, open_container
     from leadflow.errors import ValidationFailed
     from leadflow.lib.clock import as_utc
 
-    container = _container()
+    container = open_container()
     with cli_errors():
         try:
             when = as_utc(datetime.fromisoformat(next_call)) if next_call else None
@@ -67,10 +67,10 @@ def note_command(
 ) -> None:
     """Write a note on a lead or a contact."""
     from leadflow.activities.services import do_add_note
-    from leadflow.cli import _container, cli_errors
+    from leadflow.cli import cli_errors, open_container
     from leadflow.errors import ValidationFailed
 
-    container = _container()
+    container = open_container()
     with cli_errors():
         if entity not in ("lead", "contact"):
             raise ValidationFailed("Notes go on a lead or a contact", field="entity")

@@ -10,19 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from leadflow.bus import Event
 from leadflow.db.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
 
 
 @dataclass
 class ActionContext:
     uow: UnitOfWork
-    container: Container
     event: Event
     rule_key: str
     facts: Mapping[str, Any]

@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -29,14 +29,12 @@ from leadflow.automation.domain import conditions_hold
 from leadflow.automation.models import AutomationRule, RuleRun
 from leadflow.bus import EVENT_TYPES, Delivery, Event
 from leadflow.contacts.models import Contact
+from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import utcnow
 from leadflow.lib.records import to_public
 from leadflow.registry.domain import Registry
-
-if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
 
 logger = logging.getLogger(__name__)
 
@@ -121,8 +119,19 @@ class Facts(Mapping[str, Any]):
 
 
 class AutomationEngine:
-    def __init__(self, container: Container) -> None:
-        self._container = container
+    """Runs the rules; handed what it needs by automation's wiring: a read session, a unit
+    of work, and the field registry of a session."""
+
+    def __init__(
+        self,
+        *,
+        read_session: Callable[[], Session],
+        uow: Callable[[], UnitOfWork],
+        registry: Callable[[Session], Registry],
+    ) -> None:
+        self._read_session = read_session
+        self._uow = uow
+        self._registry = registry
         self._lock = threading.Lock()
         self._rules: dict[str, list[RuleSnapshot]] | None = None
         self._loaded_at = 0.0
@@ -141,7 +150,7 @@ class AutomationEngine:
 
     def _load_rules(self) -> dict[str, list[RuleSnapshot]]:
         by_trigger: dict[str, list[RuleSnapshot]] = {}
-        with self._container.read_session() as session:
+        with self._read_session() as session:
             rows = session.scalars(
                 select(AutomationRule)
                 .where(AutomationRule.enabled.is_(True))
@@ -164,8 +173,8 @@ class AutomationEngine:
     def handle_batch(self, deliveries: Sequence[Delivery]) -> None:
         """Run the rules of every event in the batch, in the order the events came."""
         firings: list[tuple[Delivery, RuleSnapshot, dict[str, Any]]] = []
-        with self._container.read_session() as session:
-            registry = self._container.registry_cache.get(session)
+        with self._read_session() as session:
+            registry = self._registry(session)
             for each in deliveries:
                 rules = self.rules_for(each.event.name)
                 if not rules:
@@ -200,10 +209,9 @@ class AutomationEngine:
         event_id = delivery.id or None
         subject = _subject(event)
         try:
-            with self._container.uow() as uow:
+            with self._uow() as uow:
                 context = ActionContext(
                     uow=uow,
-                    container=self._container,
                     event=event,
                     rule_key=rule.key,
                     facts=facts,
@@ -231,7 +239,7 @@ class AutomationEngine:
         except Exception as exc:
             logger.warning("automation rule %s failed on %s: %s", rule.key, event.name, exc)
             message = exc.message if isinstance(exc, LeadflowError) else repr(exc)
-            with self._container.uow() as uow:
+            with self._uow() as uow:
                 uow.session.add(
                     RuleRun(
                         rule_id=rule.id,

@@ -27,9 +27,8 @@ from leadflow.leads.models import Lead
 from leadflow.leads.services import update_lead
 
 if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
+    from leadflow.jobs.context import JobContext
     from leadflow.jobs.models import Job
-    from leadflow.jobs.runner import JobContext
 
 ORPHAN_RULE_KEY = "c8.orphan_leads_get_contacts"
 BACKFILL_JOB = "automation.backfill_orphans"
@@ -105,17 +104,16 @@ def create_contact_for_orphan_lead(context: ActionContext, params: Mapping[str, 
     )
 
 
-def count_orphans(container: Container, *, after: int = 0) -> int:
+def count_orphans(session: Session, *, after: int = 0) -> int:
     """Leads without a parent contact (with an id above `after`)."""
-    with container.read_session() as session:
-        return int(
-            session.scalar(
-                select(func.count())
-                .select_from(Lead)
-                .where(Lead.parent_contact_id.is_(None), Lead.id > after)
-            )
-            or 0
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Lead)
+            .where(Lead.parent_contact_id.is_(None), Lead.id > after)
         )
+        or 0
+    )
 
 
 def start_orphan_backfill(*, uow: UnitOfWork, requested_by: int | None = None) -> Job:
@@ -138,7 +136,8 @@ def backfill_orphans(context: JobContext, params: Mapping[str, Any]) -> dict[str
     linked = int(cursor.get("linked", 0))
     skipped = int(cursor.get("skipped", 0))
     done = context.done if context.resume_from is not None else 0
-    total = done + count_orphans(container, after=last_id)
+    with container.read_session() as session:
+        total = done + count_orphans(session, after=last_id)
     context.progress(done, total)
     while True:
         context.raise_if_cancelled()

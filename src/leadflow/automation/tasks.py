@@ -10,7 +10,7 @@ from leadflow.jobs.kinds import job_kind
 from leadflow.users.domain import Permission
 
 if TYPE_CHECKING:
-    from leadflow.jobs.runner import JobContext
+    from leadflow.jobs.context import JobContext
 
 
 @job_kind(BACKFILL_JOB, permission=Permission.AUTOMATION_ADMIN, label="Orphan-lead backfill")

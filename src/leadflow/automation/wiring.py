@@ -15,7 +15,11 @@ if TYPE_CHECKING:
 
 
 def subscribe(container: Container) -> None:
-    engine = AutomationEngine(container)
+    engine = AutomationEngine(
+        read_session=container.read_session,
+        uow=container.uow,
+        registry=container.registry_cache.get,
+    )
     container.automation = engine
     container.bus.subscribe(RuleChanged, engine.invalidate, name="automation.invalidate")
     triggers = [event_type for event_type in EVENT_TYPES.values() if event_type is not RuleChanged]

@@ -18,7 +18,7 @@ from leadflow.contacts.events import (
 from leadflow.contacts.models import Contact
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import NotFound
-from leadflow.leads.services import detach_leads
+from leadflow.leads.detach import detach_leads
 from leadflow.lib.crud import (
     NO_CONTEXT,
     EntitySpec,

@@ -17,10 +17,10 @@ ENTITY_HELP = "contact or lead"
 def list_command(entity: Annotated[str, typer.Argument(help=ENTITY_HELP)] = "contact") -> None:
     """Pairs that share a match key, one per line: first id, second id, how many share the
     key, strategy, titles (tab-separated)."""
-    from leadflow.cli import _container, cli_errors
+    from leadflow.cli import cli_errors, open_container
     from leadflow.duplicates.services import candidate_pairs
 
-    container = _container()
+    container = open_container()
     with cli_errors(), container.read_session() as session:
         pairs = candidate_pairs(session, container.registry_cache.get(session), entity)
     for pair in pairs:
@@ -43,10 +43,10 @@ def merge_command(
     ] = None,
 ) -> None:
     """Merge OTHER into SURVIVOR: what pointed at OTHER moves; OTHER is kept and marked."""
-    from leadflow.cli import _container, cli_errors
+    from leadflow.cli import cli_errors, open_container
     from leadflow.duplicates.services import do_merge
 
-    container = _container()
+    container = open_container()
     with cli_errors():
         do_merge(entity, survivor, other, take=take or [], uow=container.uow())
     typer.echo(f"{entity} {other} merged into {survivor}")

@@ -60,8 +60,7 @@ def _sha256(path: Path) -> str:
 
 
 def _run(entity: str, file: Path, mapping_file: Path | None, dry: bool, no_contacts: bool) -> None:
-    from leadflow.cli import _container, cli_errors, console
-    from leadflow.cli_jobs import run_job_here
+    from leadflow.cli import _container, cli_errors, console, run_job_here
     from leadflow.imports import services
 
     container = _container()

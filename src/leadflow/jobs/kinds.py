@@ -23,7 +23,7 @@ from leadflow.jobs.errors import UnknownJobKind
 from leadflow.users.domain import Permission, Role
 
 if TYPE_CHECKING:
-    from leadflow.jobs.runner import JobContext
+    from leadflow.jobs.context import JobContext
 
 JobFunction = Callable[["JobContext", Mapping[str, Any]], Mapping[str, Any] | None]
 

@@ -14,18 +14,19 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, literal, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, literal, or_, update
 
 from leadflow.db.base import UTCDateTime
 from leadflow.db.group_commit import committing_alone
-from leadflow.db.uow import UnitOfWork
 from leadflow.errors import NotFound
+from leadflow.jobs.context import Claim, Progress, write_fenced
+
+# Kinds and tasks type their context with it, as they did when it was defined here.
+from leadflow.jobs.context import JobContext as JobContext
 from leadflow.jobs.domain import (
     HEARTBEAT_EVERY,
     MAX_ATTEMPTS,
@@ -43,25 +44,6 @@ if TYPE_CHECKING:
     from leadflow.bootstrap import Container
 
 logger = logging.getLogger(__name__)
-
-Progress = Callable[[int, int], None]
-
-
-def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A job this worker holds: the row as it was when claimed."""
-
-    job_id: int
-    attempt: int
-    kind: str
-    params: Mapping[str, Any]
-    checkpoint: Any
-    done: int
-    total: int
 
 
 def claim_job(container: Container, job_id: int, *, now: datetime | None = None) -> Claim | None:
@@ -101,118 +83,6 @@ def claim_job(container: Container, job_id: int, *, now: datetime | None = None)
     )
 
 
-def _fenced(claim: Claim) -> Any:
-    return and_(
-        Job.id == claim.job_id,
-        Job.attempts == claim.attempt,
-        Job.status == JobStatus.RUNNING.value,
-    )
-
-
-def _write(session: Session, claim: Claim, values: Mapping[str, Any]) -> bool:
-    result = session.execute(
-        update(Job)
-        .where(_fenced(claim))
-        .values(**values, heartbeat_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    return _rowcount(result) > 0
-
-
-class JobContext:
-    """What a running job gets: the container's dependencies, where to resume, and
-    the way to report progress, save checkpoints and hear of cancellation.
-
-    Inside a unit of work of its own, a job passes it (`uow=`) to `progress` and
-    `checkpoint`: the cursor then commits with the batch it describes, and on
-    SQLite the job never opens a second write transaction on its own thread.
-    """
-
-    def __init__(
-        self,
-        container: Container,
-        claim: Claim,
-        on_progress: Progress | None,
-        lost: threading.Event | None = None,
-    ) -> None:
-        self.container = container
-        self.job_id = claim.job_id
-        self.kind = claim.kind
-        self.params: Mapping[str, Any] = claim.params
-        # The last checkpoint of an earlier attempt; None on a fresh start.
-        self.resume_from: Any = claim.checkpoint
-        self.done = claim.done
-        self.total = claim.total
-        self._claim = claim
-        self._on_progress = on_progress
-        # Set by the heartbeat when it finds the job in another worker's hands.
-        self._lost = lost or threading.Event()
-
-    @property
-    def attempt(self) -> int:
-        return self._claim.attempt
-
-    def progress(
-        self, done: int, total: int | None = None, *, uow: UnitOfWork | None = None
-    ) -> None:
-        """Record how far the job got (`total` when it is known or changed)."""
-        values: dict[str, Any] = {"done": done}
-        if total is not None:
-            values["total"] = total
-        self._record(values, uow)
-
-    def checkpoint(
-        self,
-        cursor: Any,
-        *,
-        done: int | None = None,
-        total: int | None = None,
-        uow: UnitOfWork | None = None,
-    ) -> None:
-        """Save where a resumed run continues (JSON), with the progress it stands for."""
-        values: dict[str, Any] = {"checkpoint": cursor}
-        if done is not None:
-            values["done"] = done
-        if total is not None:
-            values["total"] = total
-        self._record(values, uow)
-
-    def cancelled(self) -> bool:
-        """Whether someone asked the job to stop; raises JobSuperseded when the job
-        is no longer this worker's."""
-        if self._lost.is_set():
-            raise JobSuperseded(f"job {self.job_id} was resumed by another worker")
-        with self.container.read_session() as session:
-            row = session.execute(
-                select(Job.cancel_requested, Job.attempts, Job.status).where(Job.id == self.job_id)
-            ).first()
-        if row is None or row.attempts != self.attempt or row.status != JobStatus.RUNNING:
-            raise JobSuperseded(f"job {self.job_id} is no longer this worker's")
-        return bool(row.cancel_requested)
-
-    def raise_if_cancelled(self) -> None:
-        """Stop here (the runner records the job as cancelled) if cancellation was asked."""
-        if self.cancelled():
-            raise JobCancelled(f"job {self.job_id} was cancelled")
-
-    def _record(self, values: dict[str, Any], uow: UnitOfWork | None) -> None:
-        if self._lost.is_set():
-            raise JobSuperseded(f"job {self.job_id} was resumed by another worker")
-        if uow is not None:
-            written = _write(uow.session, self._claim, values)
-        else:
-            with self.container.uow() as own:
-                written = _write(own.session, self._claim, values)
-                own.commit()
-        if not written:
-            self._lost.set()
-            raise JobSuperseded(f"job {self.job_id} is no longer this worker's")
-        self.done = int(values.get("done", self.done))
-        self.total = int(values.get("total", self.total))
-        if self._on_progress is not None:
-            self._on_progress(self.done, self.total)
-
-
 class _Heartbeat:
     """Writes the job's heartbeat every few seconds from a thread of its own, so a
     long batch does not look like a dead worker."""
@@ -238,7 +108,7 @@ class _Heartbeat:
         while not self._stop.wait(self._every):
             try:
                 with self._container.uow() as uow:
-                    alive = _write(uow.session, self._claim, {})
+                    alive = write_fenced(uow.session, self._claim, {})
                     uow.commit()
             except Exception:  # a missed beat is not fatal; the next one may land
                 logger.warning("job %s: heartbeat failed", self._claim.job_id, exc_info=True)
@@ -263,7 +133,7 @@ def _finish(
     if error is not None:
         values["error"] = error
     with container.uow() as uow:
-        if not _write(uow.session, claim, values):
+        if not write_fenced(uow.session, claim, values):
             return False
         uow.publish(JobFinished(job_id=claim.job_id, kind=claim.kind, status=status.value))
         uow.commit()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from leadflow.contacts.services import prepare_person
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import Conflict, ErrorCode, ValidationFailed
+from leadflow.errors import Conflict, ValidationFailed
 from leadflow.leads.domain import DEFAULT_REASON, LeadStatus, LeadStatusReason, reason_fits
 from leadflow.leads.events import LeadCreated, LeadDeleted, LeadSalesReady, LeadUpdated
 from leadflow.leads.models import Lead
@@ -28,8 +29,6 @@ from leadflow.lib.crud import (
 def _prepare_lead(
     session: Session, values: dict[str, Any], existing: Any, context: WriteContext
 ) -> None:
-    from leadflow.contacts.services import prepare_person
-
     # The account first: its country is one the phone may be read in.
     _account_from_contact(session, values, existing)
     prepare_person(session, values, existing, context)
@@ -170,31 +169,6 @@ def get_lead(session: Session, lead_id: int) -> Lead:
 def delete_lead(lead_id: int, *, uow: UnitOfWork) -> None:
     """Delete a lead; its interactions stay with the contact, unlinked from the lead."""
     delete_row(LEADS, lead_id, uow=uow)
-
-
-def detach_leads(uow: UnitOfWork, *, field: str, target_id: int, unlink: bool) -> list[int]:
-    """Before a contact or account goes: refuse while leads point at it, or unlink them."""
-    column = Lead.__table__.c[field]
-    linked = list(uow.session.scalars(select(Lead.id).where(column == target_id)))
-    if not linked:
-        return []
-    if not unlink:
-        label = uow.registry.field("lead", field).label.lower()
-        raise Conflict(
-            f"{len(linked)} lead(s) have this record as {label}; unlink or delete them first",
-            code=ErrorCode.HAS_DEPENDENTS,
-            field="id",
-            extra={
-                "lead_ids": linked[:100],
-                "lead_count": len(linked),
-                "hint": "repeat the delete with unlink_leads=true to unlink them",
-            },
-        )
-    uow.session.execute(
-        update(Lead).where(Lead.id.in_(linked)).values({field: None, "updated_at": utcnow()})
-    )
-    uow.publish(*(LeadUpdated(lead_id, (field,)) for lead_id in linked))
-    return linked
 
 
 # Use cases: what faces call. Each opens the unit of work (or joins the one its

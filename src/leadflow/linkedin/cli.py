@@ -9,8 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from leadflow.cli import _container, cli_errors, console
-from leadflow.cli_jobs import run_job_here
+from leadflow.cli import _container, cli_errors, console, run_job_here
 from leadflow.linkedin import services
 
 linkedin_app = typer.Typer(

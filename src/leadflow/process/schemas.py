@@ -1,16 +1,21 @@
-"""Pydantic models of the process API edge: the definition document an import takes.
+"""The process edge: the definition document an import takes, and the bodies of the moves.
 
-The import reads JSON or YAML itself and `domain.parse_definition` checks it
-(naming the path at fault, `stages[2].key`); these models describe that
+An import reads JSON or YAML with `parse_definition_text` (the API, the settings
+page and `leadflow process import` alike) and `domain.parse_definition` checks
+it (naming the path at fault, `stages[2].key`); the models below describe that
 document in the OpenAPI schema.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Any, Literal
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadflow.errors import BadRequest, ErrorCode, ValidationFailed
+from leadflow.lib.bounds import nul_location
 from leadflow.lib.json_types import JsonScalarOrList
 from leadflow.process.domain import MAX_STAGES, MAX_STEPS
 
@@ -18,6 +23,22 @@ from leadflow.process.domain import MAX_STAGES, MAX_STEPS
 ConditionOp = Literal["eq", "ne", "is_empty", "is_not_empty", "in"]
 # domain.LeadEvent
 LeadEventName = Literal["lead.created", "lead.updated", "lead.sales_ready", "lead.scored"]
+
+
+def parse_definition_text(text: str, content_type: str) -> Any:
+    """A definition document, JSON or YAML by content type (YAML is a superset for the rest)."""
+    try:
+        data = json.loads(text) if "json" in content_type else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise BadRequest(f"The definition cannot be read: {exc}") from None
+    where = nul_location(data)
+    if where is not None:  # written as an escape ("\0", "\u0000"): no raw byte to see earlier
+        raise ValidationFailed(
+            "The definition holds a NUL character",
+            code=ErrorCode.NUL_CHARACTER,
+            field=where or "body",
+        )
+    return data
 
 
 class StepIn(BaseModel):
@@ -85,3 +106,11 @@ class ProcessDefinitionIn(BaseModel):
     version: int = Field(default=1, ge=1, description="Ignored: the next version is given")
     stages: list[StageIn] = Field(min_length=1, max_length=MAX_STAGES)
     transitions: list[TransitionIn] = Field(default_factory=list)
+
+
+class StageBody(BaseModel):
+    stage: str = Field(min_length=1, max_length=64)
+
+
+class SwitchBody(BaseModel):
+    process_key: str = Field(min_length=1, max_length=64)

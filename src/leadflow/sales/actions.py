@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -24,6 +24,7 @@ from leadflow.db.uow import UnitOfWork
 from leadflow.errors import ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.process import services as process
+from leadflow.queue import TaskQueue
 from leadflow.sales import services as sales
 from leadflow.sales.events import WebhookRequested
 from leadflow.sales.models import WebhookDelivery, WebhookSecret
@@ -181,16 +182,22 @@ def call_webhook(ctx: ActionContext, params: Mapping[str, Any]) -> str:
     return f"webhook delivery {delivery.id} queued"
 
 
-def deliver(delivery_id: int, *, container: Any, client: httpx.Client | None = None) -> str:
+def deliver(
+    delivery_id: int,
+    *,
+    uow: Callable[[], UnitOfWork],
+    queue: TaskQueue,
+    client: httpx.Client | None = None,
+) -> str:
     """One attempt: POST the signed body; on failure schedule the next with exponential backoff."""
-    with container.uow() as uow:
-        delivery = uow.session.get(WebhookDelivery, delivery_id)
+    with uow() as unit:
+        delivery = unit.session.get(WebhookDelivery, delivery_id)
         if delivery is None or delivery.status == "delivered":
             return "nothing to do"
         body = json.dumps(delivery.body, separators=(",", ":"), sort_keys=True).encode()
         headers = {
             "content-type": "application/json",
-            SIGNATURE_HEADER: sign(webhook_secret(uow, delivery.rule_key), body),
+            SIGNATURE_HEADER: sign(webhook_secret(unit, delivery.rule_key), body),
         }
         delivery.attempts += 1
         try:
@@ -203,14 +210,14 @@ def deliver(delivery_id: int, *, container: Any, client: httpx.Client | None = N
             retry = delivery.attempts < MAX_ATTEMPTS
             delivery.status = "retrying" if retry else "failed"
             attempts = delivery.attempts
-            uow.commit()
+            unit.commit()
             if retry:
                 delay = BACKOFF_SECONDS * 2 ** (attempts - 1)
-                container.queue.schedule("sales.deliver_webhook", delivery_id, delay=delay)
+                queue.schedule("sales.deliver_webhook", delivery_id, delay=delay)
                 return f"attempt {attempts} failed; next in {delay:.0f} s"
             return f"attempt {attempts} failed; giving up"
         delivery.status = "delivered"
         delivery.delivered_at = utcnow()
         delivery.last_error = None
-        uow.commit()
+        unit.commit()
         return "delivered"

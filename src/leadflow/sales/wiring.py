@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from huey import crontab
-
 from leadflow.bootstrap import Container
 from leadflow.bus import Delivery, Event
 from leadflow.leads.events import LeadUpdated
@@ -67,12 +65,9 @@ def subscribe(container: Container) -> None:
             uow.commit()
 
     def on_webhook(message: WebhookRequested) -> None:
-        container.queue.enqueue("sales.deliver_webhook", message.delivery_id)
+        container.queue.enqueue(tasks.DELIVER_WEBHOOK, message.delivery_id)
 
-    # The worker escalates overdue tasks every five minutes (`leadflow worker`).
-    container.queue.huey.periodic_task(crontab(minute="*/5"), name="sales.periodic_deadlines")(
-        tasks.check_deadlines_task
-    )
+    tasks.bind_tasks(container.queue, container.uow)
 
     container.bus.subscribe(WebhookRequested, on_webhook, name="sales.send_webhook")
     container.bus.subscribe_batch(

@@ -11,8 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from leadflow.cli import _container, cli_errors
-from leadflow.cli_jobs import run_job_here
+from leadflow.cli import _container, cli_errors, run_job_here
 from leadflow.segments import services
 from leadflow.segments.explain import explain_membership
 

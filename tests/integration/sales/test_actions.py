@@ -34,7 +34,6 @@ def run(
     with container.uow() as uow:
         ctx = ActionContext(
             uow=uow,
-            container=container,
             event=event or LeadUpdated(lead_id or 0, ()),
             rule_key="test.rule",
             facts={},
@@ -98,7 +97,8 @@ def test_webhooks_are_signed_and_retried_with_backoff(container: Container) -> N
 
     outcome = actions.deliver(
         delivery.id,
-        container=container,
+        uow=container.uow,
+        queue=container.queue,
         client=httpx.Client(transport=httpx.MockTransport(failing)),
     )
     assert outcome == "attempt 2 failed; next in 60 s"
@@ -109,7 +109,8 @@ def test_webhooks_are_signed_and_retried_with_backoff(container: Container) -> N
 
     outcome = actions.deliver(
         delivery.id,
-        container=container,
+        uow=container.uow,
+        queue=container.queue,
         client=httpx.Client(transport=httpx.MockTransport(accepting)),
     )
     assert outcome == "delivered"

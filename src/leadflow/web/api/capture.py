@@ -4,7 +4,6 @@ No `from __future__ import annotations`: FastAPI reads the body models from the
 annotations at run time.
 """
 
-import time
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Request, Response
@@ -12,7 +11,6 @@ from fastapi.responses import JSONResponse
 
 from leadflow.capture import services
 from leadflow.capture.errors import RateLimited
-from leadflow.capture.guards import RateLimiter
 from leadflow.capture.representations import (
     event_json,
     form_json,
@@ -37,6 +35,7 @@ from leadflow.web.api.schemas import write_model
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.errors import problem_response
 from leadflow.web.openapi import problems
+from leadflow.web.rate_limits import check_rate, client_ip
 
 # The public capture routes: anyone may call them (they are rate-limited instead).
 PUBLIC_API_ROUTES = (
@@ -44,29 +43,6 @@ PUBLIC_API_ROUTES = (
     ("POST", "/api/v1/events/{event_id}/registrations"),
 )
 BENCH_FLOOR_PATH = "/api/v1/bench/floor"
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def check_rate(request: Request, scope: str) -> None:
-    """Count this public request per client address and per form/event; raise RateLimited."""
-    state = request.app.state
-    limiters: dict[str, RateLimiter] | None = getattr(state, "capture_limiters", None)
-    if limiters is None:
-        settings = container_of(request).settings
-        limiters = {
-            "ip": RateLimiter(settings.capture_ip_limit_per_minute),
-            "target": RateLimiter(settings.capture_form_limit_per_minute),
-        }
-        state.capture_limiters = limiters
-    now = time.monotonic()
-    for name, key in (("ip", client_ip(request)), ("target", scope)):
-        wait = limiters[name].hit(key, now)
-        if wait is not None:
-            what = "from your address" if name == "ip" else "to this form"
-            raise RateLimited(f"Too many submissions {what}; retry in {wait} s", retry_after=wait)
 
 
 def rate_limited_response(error: RateLimited) -> Response:

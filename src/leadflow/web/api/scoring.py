@@ -8,28 +8,18 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
 from leadflow.errors import NotFound, ValidationFailed
-from leadflow.org.services import all_switches
 from leadflow.scoring import insight, predict, services
 from leadflow.scoring.schemas import RescoreIn, ScoringModelIn, ScoringModelPatch, ScoringSwitchIn
+from leadflow.scoring.switches import SWITCH_PREFIX, switches_public
 from leadflow.users.domain import Permission
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.openapi import problems
 
-SWITCH_PREFIX = "scoring."
-
 
 def _data(body: BaseModel) -> dict[str, Any]:
     """The members sent, as JSON values: the services read presence (absent: unchanged)."""
     return body.model_dump(mode="json", exclude_unset=True)
-
-
-def switches_public(session: Any) -> list[dict[str, Any]]:
-    return [
-        {"key": d.key, "label": d.label, "description": d.description, "enabled": on}
-        for d, on in all_switches(session)
-        if d.key.startswith(SWITCH_PREFIX)
-    ]
 
 
 def routers() -> list[APIRouter]:

@@ -19,8 +19,8 @@ from leadflow.users.domain import Permission as P
 from leadflow.users.domain import role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.pages.display import duration
 from leadflow.web.pages.panels import PanelContext, detail_panel, render_fragment
-from leadflow.web.pages.process import duration
 from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render
 from leadflow.web.reach import check_reach

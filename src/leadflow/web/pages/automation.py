@@ -102,6 +102,7 @@ def _rules_page(
         orphan_rule = session.scalar(
             select(AutomationRule).where(AutomationRule.key == ORPHAN_RULE_KEY)
         )
+        orphans = count_orphans(session)
     groups: dict[str, list[dict[str, Any]]] = {}
     facts = builder["facts_by_trigger"]
     for rule in rules:
@@ -122,7 +123,7 @@ def _rules_page(
         "can_admin": role_allows(principal.role, Permission.AUTOMATION_ADMIN),
         "groups": groups,
         "switches": switches,
-        "orphans": count_orphans(container),
+        "orphans": orphans,
         "orphan_rule": orphan_rule,
         "job": job,
         "builder": builder,

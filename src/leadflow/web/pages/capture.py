@@ -43,10 +43,10 @@ from leadflow.errors import LeadflowError, PermissionDenied, ValidationFailed
 from leadflow.matching import services as matching
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
-from leadflow.web.api.capture import check_rate, client_ip
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.pages.render import TEMPLATES, render, settings_navigation
 from leadflow.web.pages.settings_forms import FormState, checked, text_of, when
+from leadflow.web.rate_limits import check_rate, client_ip
 
 BLANK_FIELD_ROWS = 3
 MODE_LABELS = {

@@ -175,3 +175,20 @@ def rule_words(rule: str | None) -> str:
     if source == "automation" and key:
         return f"Automation rule ({humanize(key).lower()})"
     return humanize(rule.replace(".", ": "))
+
+
+def duration(seconds: float | int | None) -> str:
+    """'3 d 4 h', '2 h 5 min', '40 s'."""
+    if seconds is None:
+        return EMPTY
+    total = int(seconds)
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min"
+    return f"{secs} s"

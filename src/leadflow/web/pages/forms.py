@@ -188,3 +188,9 @@ def build_form(
                 FormField(widget="input", input_type=input_type, inputmode=inputmode, **common)
             )
     return built
+
+
+def form_text(form: Mapping[str, Any], name: str) -> str:
+    """A posted text value, stripped; "" when it is missing or a file."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 from leadflow.registry.sql import table_for
+from leadflow.users.domain import Role
+from leadflow.users.models import User
 from leadflow.web.pages.display import TITLE_FIELDS, public_value, title_columns, title_of
 
 # A reference is a select of records up to this many; past it, a number input:
@@ -117,3 +119,13 @@ def interaction_targets(session: Session) -> dict[str, dict[str, str]]:
         "form": {str(key): name for key, name in forms},
         "event": {str(key): name for key, name in events},
     }
+
+
+def users_with_role(session: Session, role: Role) -> list[tuple[int, str]]:
+    """(id, name) of the active users with this role, by name: a select's choices."""
+    rows = session.execute(
+        select(User.id, User.name)
+        .where(User.role == role.value, User.is_active.is_(True))
+        .order_by(User.name)
+    )
+    return [(int(user_id), str(name)) for user_id, name in rows]

@@ -77,31 +77,34 @@ def pages_router() -> APIRouter:
         activities,
         automation,
         capture,
+        dashboard,
         duplicates,
         emails,
         imports,
         jobs,
         linkedin,
         process,
+        sales,
+        saved_views,
         scoring,
         segments,
-        views,
     )
 
-    for module in (
-        capture,
-        linkedin,
-        scoring,
-        process,
-        automation,
-        jobs,
-        segments,
-        imports,
-        duplicates,
-        activities,
-        views,
-        emails,
+    for feature_pages in (
+        *capture.routers(),
+        *linkedin.routers(),
+        *scoring.routers(),
+        process.router,
+        sales.router,
+        dashboard.router,
+        *automation.routers(),
+        *jobs.routers(),
+        *segments.routers(),
+        *imports.routers(),
+        *duplicates.routers(),
+        *activities.routers(),
+        saved_views.router,
+        *emails.routers(),
     ):
-        for feature_pages in module.routers():
-            router.include_router(feature_pages)
+        router.include_router(feature_pages)
     return router

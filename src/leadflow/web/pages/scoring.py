@@ -22,9 +22,9 @@ from leadflow.jobs.services import job_public
 from leadflow.registry.domain import Registry
 from leadflow.scoring import insight, services
 from leadflow.scoring.domain import SCORED_ENTITIES, FieldOp, Frequency
+from leadflow.scoring.switches import switches_public
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
-from leadflow.web.api.scoring import switches_public
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.pages.display import describe_interaction, kind_words
 from leadflow.web.pages.lookups import TARGET_KINDS, interaction_targets, titles_by_id

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from leadflow.cli.base import cli_errors, console, open_container, progress_bar
+
 if TYPE_CHECKING:
     from leadflow.bootstrap import Container
 
@@ -24,7 +26,6 @@ def run_job_here(container: Container, job_id: int, description: str) -> dict[st
     with status 1 when it failed or was cancelled."""
     from rich.markup import escape
 
-    from leadflow.cli import console, progress_bar
     from leadflow.jobs.runner import run_or_wait
 
     with progress_bar() as bar:
@@ -58,11 +59,10 @@ def list_command(
     limit: Annotated[int, typer.Option(help="How many, newest first")] = 50,
 ) -> None:
     """The latest jobs: id, kind, status, done/total, created."""
-    from leadflow.cli import _container, cli_errors
     from leadflow.jobs.services import list_jobs
     from leadflow.lib.cli_output import print_table
 
-    container = _container()
+    container = open_container()
     with cli_errors(), container.read_session() as session:
         rows = [
             (
@@ -83,12 +83,11 @@ def show_command(
     follow: Annotated[bool, typer.Option("--follow", help="Show progress until it ends")] = False,
 ) -> None:
     """One job: status, progress, parameters, result or error, timestamps."""
-    from leadflow.cli import _container, cli_errors, progress_bar
     from leadflow.jobs.domain import JobStatus
     from leadflow.jobs.runner import read_job
     from leadflow.jobs.services import job_public
 
-    container = _container()
+    container = open_container()
     with cli_errors():
         job = read_job(container, job_id)
         if follow and not JobStatus(job.status).finished:
@@ -107,10 +106,9 @@ def show_command(
 @jobs_app.command("cancel")
 def cancel_command(job_id: Annotated[int, typer.Argument(help="The job's id")]) -> None:
     """Ask a job to stop: a queued one at once, a running one at its next check."""
-    from leadflow.cli import _container, cli_errors
     from leadflow.jobs.services import do_cancel_job
 
-    container = _container()
+    container = open_container()
     with cli_errors(), container.uow() as uow:
         job = do_cancel_job(job_id, uow=uow)
         if job.status == "cancelled":

@@ -6,6 +6,9 @@ from typing import Annotated
 
 import typer
 
+from leadflow.cli.base import cli_errors, console, open_container
+from leadflow.cli.jobs import run_job_here
+
 automation_app = typer.Typer(help="Automation rules and org switches.", no_args_is_help=True)
 
 
@@ -13,10 +16,9 @@ automation_app = typer.Typer(help="Automation rules and org switches.", no_args_
 def rules_command() -> None:
     """List every rule: id, key, on/off, trigger, name."""
     from leadflow.automation.services import list_rules
-    from leadflow.cli import _container, cli_errors
     from leadflow.lib.cli_output import print_table
 
-    container = _container()
+    container = open_container()
     with cli_errors(), container.read_session() as session:
         rows = [
             (rule.id, rule.key, "on" if rule.enabled else "off", rule.trigger, rule.name)
@@ -32,12 +34,11 @@ def switch_command(
 ) -> None:
     """Switch a rule or an org-wide setting on or off."""
     from leadflow.automation.services import do_set_rule_enabled, get_rule_by_key
-    from leadflow.cli import _container, cli_errors, console
     from leadflow.errors import ValidationFailed
     from leadflow.org.domain import SWITCHES
     from leadflow.org.services import do_set_switch
 
-    container = _container()
+    container = open_container()
     with cli_errors():
         if state not in ("on", "off"):
             raise ValidationFailed("the state is 'on' or 'off'", field="state")
@@ -58,10 +59,8 @@ def backfill_command(
     """Give every existing lead without a parent contact one (matched or created): a job,
     run here with a progress bar unless a worker takes it first."""
     from leadflow.automation.orphans import do_start_orphan_backfill
-    from leadflow.cli import _container, cli_errors, console
-    from leadflow.cli_jobs import run_job_here
 
-    container = _container()
+    container = open_container()
     with cli_errors():
         job_id = do_start_orphan_backfill(uow=container.uow()).id
         if background:

@@ -116,70 +116,63 @@ def _builder_context(
     }
 
 
-def views_routes() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-    can_save_view = Authorize(Permission.VIEWS_WRITE)
+router = APIRouter(include_in_schema=False)
+can_save_view = Depends(Authorize(Permission.VIEWS_WRITE))
 
-    def builder_page(
-        request: Request, values: dict[str, Any], error: LeadflowError | None = None
-    ) -> Response:
-        container = container_of(request)
-        with container.read_session() as session:
-            registry = container.registry_cache.get(session)
-            context = _builder_context(session, registry, **values)
-        context["error"] = error
-        return render(
-            request, "views/new.html", context, status=error.http_status if error else 200
+
+def _builder_page(
+    request: Request, values: dict[str, Any], error: LeadflowError | None = None
+) -> Response:
+    container = container_of(request)
+    with container.read_session() as session:
+        registry = container.registry_cache.get(session)
+        context = _builder_context(session, registry, **values)
+    context["error"] = error
+    return render(request, "views/new.html", context, status=error.http_status if error else 200)
+
+
+@router.get("/views/new")
+def new_view(request: Request, principal: Principal = can_save_view) -> Response:
+    """The builder, filled with what the list page had on screen (`filter=key=value`...)."""
+    query = request.query_params
+    entity = query.get("entity", "lead")
+    entity = entity if entity in views.ENTITIES else "lead"
+    filters = []
+    for item in query.getlist("filter"):
+        key, _, value = item.partition("=")
+        filters.append([key, value])
+    values = {
+        "entity": entity,
+        "name": query.get("name", ""),
+        "filters": filters,
+        "columns": query.getlist("column"),
+        "sort": query.get("sort", ""),
+    }
+    return _builder_page(request, values)
+
+
+@router.post("/views/new")
+def create_view(
+    request: Request, principal: Principal = can_save_view, form: FormData = Depends(form_data)
+) -> Response:
+    entity = str(form.get("entity") or "lead")
+    sort_field = str(form.get("sort_field") or "")
+    direction = "-" if str(form.get("sort_direction") or "desc") == "desc" else ""
+    data = {
+        "name": str(form.get("name") or ""),
+        "entity": entity,
+        "filters": conditions_from_form(form),
+        "columns": [str(column) for column in form.getlist("column")],
+        "sort": f"{direction}{sort_field}" if sort_field else None,
+    }
+    try:
+        view = views.do_create_view(
+            data, owner_id=principal.user_id, uow=container_of(request).uow()
         )
-
-    @router.get("/views/new")
-    def new_view(request: Request, principal: Principal = Depends(can_save_view)) -> Response:
-        query = request.query_params
-        entity = query.get("entity", "lead")
-        entity = entity if entity in views.ENTITIES else "lead"
-        filters = []
-        for item in query.getlist("filter"):
-            key, _, value = item.partition("=")
-            filters.append([key, value])
-        values = {
-            "entity": entity,
-            "name": query.get("name", ""),
-            "filters": filters,
-            "columns": query.getlist("column"),
-            "sort": query.get("sort", ""),
-        }
-        return builder_page(request, values)
-
-    @router.post("/views/new")
-    def create_view(
-        request: Request,
-        principal: Principal = Depends(can_save_view),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        entity = str(form.get("entity") or "lead")
-        sort_field = str(form.get("sort_field") or "")
-        direction = "-" if str(form.get("sort_direction") or "desc") == "desc" else ""
-        data = {
-            "name": str(form.get("name") or ""),
-            "entity": entity,
-            "filters": conditions_from_form(form),
-            "columns": [str(column) for column in form.getlist("column")],
-            "sort": f"{direction}{sort_field}" if sort_field else None,
-        }
-        try:
-            view = views.do_create_view(
-                data, owner_id=principal.user_id, uow=container_of(request).uow()
-            )
-        except LeadflowError as exc:
-            values = {**data, "sort": data["sort"] or ""}
-            if entity not in views.ENTITIES:
-                values["entity"] = "lead"
-            return builder_page(request, values, exc)
-        target = f"/{'leads' if view.entity == 'lead' else 'contacts'}?view={view.id}"
-        return RedirectResponse(target, status_code=303)
-
-    return router
-
-
-def routers() -> list[APIRouter]:
-    return [views_routes()]
+    except LeadflowError as exc:
+        values = {**data, "sort": data["sort"] or ""}
+        if entity not in views.ENTITIES:
+            values["entity"] = "lead"
+        return _builder_page(request, values, exc)
+    target = f"/{'leads' if view.entity == 'lead' else 'contacts'}?view={view.id}"
+    return RedirectResponse(target, status_code=303)
