@@ -11,32 +11,18 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
-from email import message_from_bytes
-from email.policy import default as default_policy
 from typing import TYPE_CHECKING, Any
 
 from aiosmtpd.controller import Controller
 
+from leadflow.emails.domain import Caught
 from leadflow.lib.clock import utcnow
 
 if TYPE_CHECKING:
     from leadflow.bootstrap import Container
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Caught:
-    """One message as the server received it."""
-
-    mail_from: str
-    recipients: tuple[str, ...]
-    data: bytes
-
-    @property
-    def headers(self) -> Any:
-        return message_from_bytes(self.data, policy=default_policy)
+__all__ = ["Caught", "MailCatcher", "free_port", "start_catcher", "storing"]
 
 
 Receiver = Callable[[Caught], str | None]

@@ -16,6 +16,8 @@ import hmac
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email import message_from_bytes
+from email.policy import default as default_policy
 from enum import StrEnum
 from functools import lru_cache
 from html import escape, unescape
@@ -343,3 +345,16 @@ def message_id_header(idempotency_key: str, from_address: str) -> str:
     digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
     domain = from_address.rpartition("@")[2] or "leadflow.invalid"
     return f"<{digest}@{domain}>"
+
+
+@dataclass(frozen=True)
+class Caught:
+    """One message as the server received it."""
+
+    mail_from: str
+    recipients: tuple[str, ...]
+    data: bytes
+
+    @property
+    def headers(self) -> Any:
+        return message_from_bytes(self.data, policy=default_policy)

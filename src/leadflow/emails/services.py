@@ -18,10 +18,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.emails.catcher import Caught
 from leadflow.emails.compose import Links, Rendered, merge_values_for, render
 from leadflow.emails.domain import (
     CONSENT_ORDER,
+    Caught,
     MessageStatus,
     TemplateSource,
     check_source,
