@@ -16,8 +16,6 @@ from leadflow.journeys.services._entry import (
     live_journeys,
 )
 from leadflow.journeys.services._journeys import (
-    JourneyStatus,
-    Published,
     create_journey,
     delete_journey,
     do_create_journey,
@@ -32,7 +30,6 @@ from leadflow.journeys.services._journeys import (
     list_journeys,
     parse_definition,
     parse_settings,
-    published,
     resume_journey,
     stop_journey,
     update_journey,
@@ -46,6 +43,7 @@ from leadflow.journeys.services._reads import (
     tile_label,
 )
 from leadflow.journeys.services._run import advance, do_advance_batch
+from leadflow.journeys.services._versions import JourneyStatus, Published, published
 
 __all__ = [
     "BATCH",

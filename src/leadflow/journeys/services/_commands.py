@@ -22,7 +22,7 @@ from leadflow.journeys.domain import (
     UpdateField,
 )
 from leadflow.journeys.models import JourneyAccountLead
-from leadflow.journeys.services._journeys import Published
+from leadflow.journeys.services._versions import Published
 from leadflow.lib.clock import utcnow
 from leadflow.registry.sql import table_for
 

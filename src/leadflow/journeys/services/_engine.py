@@ -47,7 +47,7 @@ from leadflow.journeys.models import Journey, JourneySplit
 from leadflow.journeys.schemas import ConditionTile, WaitTile
 from leadflow.journeys.services._commands import run_command
 from leadflow.journeys.services._entry import ACTIVE, POSITIONS, STEPS
-from leadflow.journeys.services._journeys import JourneyStatus, Published, published
+from leadflow.journeys.services._versions import JourneyStatus, Published, published
 from leadflow.lib.clock import utcnow
 from leadflow.registry.sql import table_for
 

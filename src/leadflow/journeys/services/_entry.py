@@ -33,7 +33,7 @@ from leadflow.journeys import domain
 from leadflow.journeys.domain import PositionStatus
 from leadflow.journeys.models import Journey, JourneyPosition, JourneyStep
 from leadflow.journeys.schemas import JourneySettings
-from leadflow.journeys.services._journeys import JourneyStatus, published
+from leadflow.journeys.services._versions import JourneyStatus, published
 from leadflow.lib.clock import utcnow
 from leadflow.registry.sql import table_for
 from leadflow.segments.models import SegmentMembership

@@ -4,7 +4,6 @@ resume, delete, read."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,23 +24,8 @@ from leadflow.journeys.schemas import (
     SendEmailTile,
     UpdateFieldTile,
 )
+from leadflow.journeys.services._versions import JourneyStatus, published
 from leadflow.lib.clock import utcnow
-
-
-class JourneyStatus:
-    DRAFT = "draft"
-    LIVE = "live"
-    STOPPED = "stopped"
-
-
-@dataclass(frozen=True)
-class Published:
-    """A published version: what positions that entered under it run."""
-
-    journey_id: int
-    version: int
-    definition: JourneyDefinition
-    settings: JourneySettings
 
 
 def _pydantic_path(error: ValidationError, prefix: str) -> ValidationFailed:
@@ -315,23 +299,6 @@ def delete_journey(journey_id: int, *, uow: UnitOfWork) -> None:
         raise Conflict("Stop the journey before deleting it", field="status")
     uow.session.delete(journey)
     uow.session.flush()
-
-
-def published(session: Session, journey_id: int, version: int) -> Published | None:
-    """A published version (read per batch: ids are reused when tests empty the tables)."""
-    row = session.scalar(
-        select(JourneyVersion).where(
-            JourneyVersion.journey_id == journey_id, JourneyVersion.version == version
-        )
-    )
-    if row is None:
-        return None
-    return Published(
-        journey_id,
-        version,
-        JourneyDefinition.model_validate(row.definition),
-        JourneySettings.model_validate(row.settings),
-    )
 
 
 def journey_public(journey: Journey) -> dict[str, Any]:

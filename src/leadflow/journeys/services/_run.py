@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.journeys.services._engine import BATCH, BatchResult, advance_due
 from leadflow.journeys.services._entry import ACTIVE, JOURNEYS_TABLE, POSITIONS
-from leadflow.journeys.services._journeys import JourneyStatus
+from leadflow.journeys.services._versions import JourneyStatus
 from leadflow.lib.clock import utcnow
 
 if TYPE_CHECKING:
