@@ -222,45 +222,6 @@ def _claimable(table: Table) -> ColumnElement[bool]:
 
 
 @functools.cache
-def _claim_statement(*, given: bool, postgresql: bool) -> Any:
-    """One statement claims a batch (built once, so its compiled form is cached):
-
-    the oldest claimable rows (`limit`, or among the given `ids`) are the candidates
-    (on PostgreSQL locked, skipping rows another relay is claiming); of those, rows whose
-    subject has an older pending row outside the candidates wait (another relay holds
-    it, or it waits for a retry), so a subject's events are handled in order; the rest
-    get the lease. The claimable condition is checked again by the UPDATE itself: on
-    SQLite, without row locks, that is what keeps two relays from taking one row."""
-    table = _table()
-    candidates = select(table.c.id, table.c.subject).where(_claimable(table))
-    if given:
-        candidates = candidates.where(table.c.id.in_(bindparam("ids", expanding=True)))
-    candidates = candidates.order_by(table.c.id).limit(bindparam("limit"))
-    if postgresql:
-        candidates = candidates.with_for_update(skip_locked=True)
-    batch = candidates.cte("candidates")
-    earlier = table.alias("earlier")
-    held_elsewhere = (
-        select(earlier.c.id)
-        .where(
-            earlier.c.subject == batch.c.subject,
-            earlier.c.id < batch.c.id,
-            earlier.c.dispatched_at.is_(None),
-            earlier.c.parked_at.is_(None),
-            earlier.c.id.not_in(select(batch.c.id).scalar_subquery()),
-        )
-        .exists()
-    )
-    chosen = select(batch.c.id).where(~held_elsewhere)
-    return (
-        update(table)
-        .where(table.c.id.in_(chosen), _claimable(table))
-        .values(claimed_until=bindparam("until"), attempts=table.c.attempts + 1)
-        .returning(table.c.id, table.c.event_type, table.c.payload, table.c.depth, table.c.attempts)
-    )
-
-
-@functools.cache
 def _settle_statement() -> Any:
     """Handled rows marked dispatched (built once: its compiled form is cached)."""
     table = _table()
@@ -340,15 +301,42 @@ class OutboxRelay:
         return len(claimed), len(succeeded)
 
     def _claim(self, ids: Sequence[int] | None, limit: int) -> list[_Claimed]:
-        """Claim the oldest claimable rows (or the given ones) in one statement."""
+        # Three short statements, not one: the single-statement claim (a CTE whose
+        # subject-order check was a NOT IN over the CTE, per candidate) ran for minutes on
+        # PostgreSQL with tens of thousands of pending rows of one subject (an import).
         now = utcnow()
-        postgresql = self._dialect() == "postgresql"
-        statement = _claim_statement(given=ids is not None, postgresql=postgresql)
-        values: dict[str, Any] = {"now": now, "until": now + LEASE, "limit": limit}
-        if ids is not None:
-            values["ids"] = list(ids)
+        table = _table()
+        claimable = _claimable(table)
         with self._session_factory() as session, session.begin():
-            rows = session.execute(statement, values).all()
+            query = (
+                select(table.c.id, table.c.subject)
+                .where(claimable)
+                .order_by(table.c.id)
+                .limit(limit)
+            )
+            if ids is not None:
+                query = query.where(table.c.id.in_(list(ids)))
+            if self._dialect() == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            candidates = session.execute(query.params(now=now)).all()
+            if not candidates:
+                return []
+            taken = {row.id for row in candidates}
+            blocked = self._subjects_held_elsewhere(session, candidates, taken)
+            chosen = [row.id for row in candidates if row.subject not in blocked]
+            if not chosen:
+                return []
+            # The condition again: without SKIP LOCKED (SQLite) this is what keeps a
+            # row that another relay claimed meanwhile from being taken twice.
+            rows = session.execute(
+                update(table)
+                .where(table.c.id.in_(chosen), claimable)
+                .values(claimed_until=now + LEASE, attempts=table.c.attempts + 1)
+                .returning(
+                    table.c.id, table.c.event_type, table.c.payload, table.c.depth, table.c.attempts
+                ),
+                {"now": now},
+            ).all()
         return sorted(
             (
                 _Claimed(row.id, row.event_type, row.payload, row.depth, row.attempts)
@@ -356,6 +344,25 @@ class OutboxRelay:
             ),
             key=lambda row: row.id,
         )
+
+    def _subjects_held_elsewhere(
+        self, session: Session, candidates: Sequence[Any], taken: set[int]
+    ) -> set[str]:
+        """Subjects whose oldest pending event is not in this batch: their events wait."""
+        subjects = {row.subject for row in candidates if row.subject is not None}
+        if not subjects:
+            return set()
+        table = _table()
+        oldest = session.execute(
+            select(table.c.subject, func.min(table.c.id))
+            .where(
+                table.c.dispatched_at.is_(None),
+                table.c.parked_at.is_(None),
+                table.c.subject.in_(subjects),
+            )
+            .group_by(table.c.subject)
+        ).all()
+        return {subject for subject, first in oldest if first not in taken}
 
     def _dialect(self) -> str:
         if self._dialect_name is None:
