@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,9 +30,9 @@ CONCEPT_MODULES = (
     "leadflow.users.events",
     "leadflow.registry.events",
     "leadflow.registry.handlers",
-    "leadflow.system.tasks",
-    "leadflow.jobs.tasks",
-    "leadflow.org.events",
+    "leadflow.system.wiring",
+    "leadflow.jobs.wiring",
+    "leadflow.switches.events",
     "leadflow.scoring.events",
     "leadflow.duplicates.events",
     "leadflow.activities.events",
@@ -45,7 +44,7 @@ CONCEPT_MODULES = (
     "leadflow.scoring.tasks",
     "leadflow.process.wiring",
     "leadflow.sales.wiring",
-    "leadflow.views.wiring",
+    "leadflow.saved_views.wiring",
     "leadflow.segments.events",
     "leadflow.segments.wiring",
     "leadflow.segments.tasks",
@@ -76,8 +75,6 @@ class Container:
         self.relay = OutboxRelay(self.session_factory, self.bus)
         self.registry_cache = RegistryCache()
         self.queue = TaskQueue(build_huey(settings))
-        # Set by automation's wiring; typed loosely so bootstrap does not import it.
-        self.automation: Any = None
         self._seeders: list[Callable[[Container], None]] = []
         for module_name in CONCEPT_MODULES:
             module = importlib.import_module(module_name)

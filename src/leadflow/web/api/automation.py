@@ -28,8 +28,8 @@ from leadflow.automation.services import (
 )
 from leadflow.lib.bounds import Int32, omittable
 from leadflow.lib.json_types import JsonScalarOrList
-from leadflow.org.domain import SETTINGS, SettingDef
-from leadflow.org.services import (
+from leadflow.switches.domain import SETTINGS, SettingDef
+from leadflow.switches.services import (
     all_settings,
     all_switches,
     do_set_setting,

@@ -20,9 +20,9 @@ from leadflow.errors import LeadflowError
 from leadflow.lib.listing import Op
 from leadflow.registry.derived import list_fields
 from leadflow.registry.domain import FieldType, Registry
+from leadflow.saved_views import services as views
 from leadflow.users.domain import Permission
 from leadflow.users.services import Principal
-from leadflow.views import services as views
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.pages.entities import RECORD_PAGES
 from leadflow.web.pages.listing import filter_field_specs

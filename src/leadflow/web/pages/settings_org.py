@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from leadflow.errors import LeadflowError
-from leadflow.org.services import all_settings, do_set_settings
+from leadflow.switches.services import all_settings, do_set_settings
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of

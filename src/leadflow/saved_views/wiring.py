@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from leadflow.bootstrap import Container
-from leadflow.views.services import seed_views
+from leadflow.dependencies import Dependencies
+from leadflow.saved_views.services import seed_views
 
 
-def seed(container: Container) -> None:
+def seed(container: Dependencies) -> None:
     with container.uow() as uow:
         seed_views(uow)
         uow.commit()
