@@ -6,16 +6,18 @@ import importlib
 import threading
 from collections.abc import Callable
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadflow.bus import MessageBus
 from leadflow.config import Settings
+from leadflow.db.base import Base
 from leadflow.db.engine import create_db_engine, create_session_factory
 from leadflow.db.uow import UnitOfWork
 from leadflow.lib import sealed
 from leadflow.outbox import OutboxRelay, record_writes, should_handle_inline
 from leadflow.queue import TaskQueue, build_huey
+from leadflow.registry.builtin import register
 from leadflow.registry.domain import Registry
 from leadflow.registry.services import RegistryCache
 
@@ -55,6 +57,68 @@ CONCEPT_MODULES = (
     # Last: automation subscribes to every event the modules above declared.
     "leadflow.automation.wiring",
 )
+
+# Every module that declares tables: together, the schema the migrations build.
+MODEL_MODULES = (
+    "leadflow.outbox",
+    "leadflow.registry.models",
+    *(
+        f"leadflow.{concept}.models"
+        for concept in (
+            "accounts",
+            "activities",
+            "automation",
+            "capture",
+            "contacts",
+            "emails",
+            "imports",
+            "interactions",
+            "jobs",
+            "journeys",
+            "leads",
+            "linkedin",
+            "matching",
+            "opportunities",
+            "process",
+            "sales",
+            "saved_views",
+            "scoring",
+            "segments",
+            "switches",
+            "users",
+        )
+    ),
+)
+
+
+def all_tables() -> MetaData:
+    """The metadata with every concept's tables declared on it: what Alembic compares
+    the migrations against and what a test database is emptied by."""
+    for module_name in MODEL_MODULES:
+        importlib.import_module(module_name)
+    return Base.metadata
+
+
+# The record concepts' built-in fields (`<concept>/fields.py`), in the order the
+# registry lists their entities.
+FIELD_MODULES = (
+    "leadflow.contacts.fields",
+    "leadflow.accounts.fields",
+    "leadflow.leads.fields",
+    "leadflow.opportunities.fields",
+    "leadflow.interactions.fields",
+    "leadflow.users.fields",
+)
+
+
+def register_record_fields() -> None:
+    """Hand the registry each record concept's fields and table."""
+    register(*(importlib.import_module(name).RECORD for name in FIELD_MODULES))
+
+
+# Before anything reads the registry: importing the composition root is what every
+# process (web, worker, CLI, tests) does first.
+register_record_fields()
 
 
 class Container:
