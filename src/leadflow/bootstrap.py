@@ -18,7 +18,9 @@ from leadflow.lib import sealed
 from leadflow.outbox import OutboxRelay, record_writes, should_handle_inline
 from leadflow.queue import TaskQueue, build_huey
 from leadflow.registry.builtin import register
+from leadflow.registry.derived import register_derived
 from leadflow.registry.domain import Registry
+from leadflow.registry.handlers import subscribe_cache
 from leadflow.registry.services import RegistryCache
 
 # Modules whose import declares events, handlers (via `subscribe(container)`)
@@ -31,7 +33,6 @@ CONCEPT_MODULES = (
     "leadflow.interactions.events",
     "leadflow.users.events",
     "leadflow.registry.events",
-    "leadflow.registry.handlers",
     "leadflow.system.wiring",
     "leadflow.jobs.wiring",
     "leadflow.switches.events",
@@ -111,9 +112,20 @@ FIELD_MODULES = (
 )
 
 
+# Derived list fields, each declared by the concept whose tables it reads, in the
+# order a list offers them.
+DERIVED_MODULES = (
+    "leadflow.scoring.fields",
+    "leadflow.process.fields",
+    "leadflow.interactions.fields",
+)
+
+
 def register_record_fields() -> None:
-    """Hand the registry each record concept's fields and table."""
+    """Hand the registry each record concept's fields and table, and the derived fields."""
     register(*(importlib.import_module(name).RECORD for name in FIELD_MODULES))
+    for name in DERIVED_MODULES:
+        register_derived(*importlib.import_module(name).DERIVED)
 
 
 # Before anything reads the registry: importing the composition root is what every
@@ -138,6 +150,7 @@ class Container:
         self.bus = MessageBus()
         self.relay = OutboxRelay(self.session_factory, self.bus)
         self.registry_cache = RegistryCache()
+        subscribe_cache(self.bus, self.registry_cache)
         self.queue = TaskQueue(build_huey(settings))
         self._seeders: list[Callable[[Container], None]] = []
         for module_name in CONCEPT_MODULES:

@@ -1,12 +1,19 @@
 """An interaction's built-in fields as the registry knows them: its entity, fields, the
-relationships it points along and its table. The composition root registers them."""
+relationships it points along and its table; and the lead's derived field over
+interactions. The composition root registers them."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+
 from leadflow.interactions.domain import InteractionKind
 from leadflow.interactions.models import Interaction
+from leadflow.leads.models import Lead
 from leadflow.lib.bounds import INT64
 from leadflow.registry.builtin import RecordFields, options, table_of
+from leadflow.registry.derived import DerivedField, derived
 from leadflow.registry.domain import EntityDef, FieldDef, RelationshipDef
 from leadflow.registry.domain import FieldType as T
 
@@ -42,4 +49,21 @@ RECORD = RecordFields(
         ),
     ),
     always_set=frozenset({"contact_id", "kind", "occurred_at", "data"}),
+)
+
+
+def _last_activity_at() -> ColumnElement[Any]:
+    # The contact's interactions: what the person did, whichever lead they came by.
+    return (
+        select(func.max(Interaction.occurred_at))
+        .where(Interaction.contact_id == Lead.parent_contact_id)
+        .scalar_subquery()
+    )
+
+
+# A lead's derived list field over this concept's table.
+DERIVED = (
+    DerivedField(
+        derived("lead", "last_activity_at", "Last activity", T.DATETIME), _last_activity_at
+    ),
 )

@@ -39,9 +39,7 @@ UseCase = Callable[[UnitOfWork], T]
 
 
 @dataclass(frozen=True)
-class ApiCall:
-    """An API request by an authorised caller."""
-
+class _Call:
     request: Request
     principal: Principal
 
@@ -53,15 +51,20 @@ class ApiCall:
     def user_id(self) -> int:
         return self.principal.user_id
 
-    def run(self, use_case: UseCase[T], answer: Callable[[T, UnitOfWork], R]) -> R:
-        """Run the use case, then answer from its result in the same (committed) unit."""
-        with self.container.uow() as uow:
-            return answer(use_case(uow), uow)
-
     def read(self, query: Callable[[Session], R]) -> R:
         """Answer from a read-only session."""
         with self.container.read_session() as session:
             return query(session)
+
+
+@dataclass(frozen=True)
+class ApiCall(_Call):
+    """An API request by an authorised caller."""
+
+    def run(self, use_case: UseCase[T], answer: Callable[[T, UnitOfWork], R]) -> R:
+        """Run the use case, then answer from its result in the same (committed) unit."""
+        with self.container.uow() as uow:
+            return answer(use_case(uow), uow)
 
 
 def api_call(permission: Permission | None) -> Any:
@@ -76,20 +79,10 @@ def api_call(permission: Permission | None) -> Any:
 
 
 @dataclass(frozen=True)
-class PageCall:
+class PageCall(_Call):
     """A page's POST by an authorised caller, with the form it sent."""
 
-    request: Request
-    principal: Principal
     form: FormData
-
-    @property
-    def container(self) -> Container:
-        return container_of(self.request)
-
-    @property
-    def user_id(self) -> int:
-        return self.principal.user_id
 
     def text(self, name: str) -> str:
         """A posted text value, stripped; "" when it is missing or a file."""

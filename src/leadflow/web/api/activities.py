@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from leadflow.activities import services as activities
+from leadflow.activities.models import Activity
 from leadflow.activities.schemas import ActivityList, ActivityOut, CallIn, CallList, NoteIn
 from leadflow.db.uow import UnitOfWork
 from leadflow.users.domain import Permission as P
@@ -50,16 +51,17 @@ def log_call(
     lead_id: int, body: CallIn, call: ApiCall = api_call(P.INTERACTIONS_WRITE)
 ) -> dict[str, Any]:
     """Also recorded as a `call_logged` interaction of the lead's contact."""
-    with call.container.uow() as uow:
-        row = activities.do_log_call(
+    return call.run(
+        lambda uow: activities.do_log_call(
             lead_id,
             body.outcome.value,
             notes=body.notes,
             next_call_at=body.next_call_at,
             user_id=call.user_id,
             uow=uow,
-        )
-        return _written(uow, row.id, lead_id=lead_id)
+        ),
+        lambda row, uow: _written(uow, row.id, lead_id=lead_id),
+    )
 
 
 @router.post(
@@ -72,9 +74,12 @@ def log_call(
 def lead_note(
     lead_id: int, body: NoteIn, call: ApiCall = api_call(P.LEADS_WRITE)
 ) -> dict[str, Any]:
-    with call.container.uow() as uow:
-        row = activities.do_add_note(body.notes, lead_id=lead_id, user_id=call.user_id, uow=uow)
-        return _written(uow, row.id, lead_id=lead_id)
+    return call.run(
+        lambda uow: activities.do_add_note(
+            body.notes, lead_id=lead_id, user_id=call.user_id, uow=uow
+        ),
+        lambda row, uow: _written(uow, row.id, lead_id=lead_id),
+    )
 
 
 @router.post(
@@ -87,12 +92,13 @@ def lead_note(
 def contact_note(
     contact_id: int, body: NoteIn, call: ApiCall = api_call(P.CONTACTS_WRITE)
 ) -> dict[str, Any]:
-    with call.container.uow() as uow:
+    def add(uow: UnitOfWork) -> Activity:
         check_reach(uow.session, "contact", contact_id, call.principal)
-        row = activities.do_add_note(
+        return activities.do_add_note(
             body.notes, contact_id=contact_id, user_id=call.user_id, uow=uow
         )
-        return _written(uow, row.id, contact_id=contact_id)
+
+    return call.run(add, lambda row, uow: _written(uow, row.id, contact_id=contact_id))
 
 
 @router.get(
