@@ -34,7 +34,7 @@ from leadflow.web.pages.lookups import (
 
 GENERIC = ("f_field", "f_op", "f_value")
 NOTICE = "done"
-# `view` names a saved view (views/services.py); "all" opens the list without one.
+# `view` names a saved view (saved_views/services.py); "all" opens the list without one.
 SAVED_VIEW = "view"
 PAGE_PARAMS = frozenset({*GENERIC, NOTICE, SAVED_VIEW})
 
