@@ -1,4 +1,4 @@
-"""Wires views into a container: the shipped saved views (`seed`)."""
+"""Wires saved views into a process: the shipped saved views (`seed`)."""
 
 from __future__ import annotations
 
