@@ -121,9 +121,16 @@ DERIVED_MODULES = (
 )
 
 
+# The registry lists relationships by the entity they start from: the lead's first.
+RELATIONSHIP_SOURCES = ("lead", "contact", "opportunity", "interaction")
+
+
 def register_record_fields() -> None:
     """Hand the registry each record concept's fields and table, and the derived fields."""
-    register(*(importlib.import_module(name).RECORD for name in FIELD_MODULES))
+    register(
+        *(importlib.import_module(name).RECORD for name in FIELD_MODULES),
+        relationships_by_source=RELATIONSHIP_SOURCES,
+    )
     for name in DERIVED_MODULES:
         register_derived(*importlib.import_module(name).DERIVED)
 

@@ -7,6 +7,7 @@ concept. The helpers below are the fields every record shares.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 from functools import cache
@@ -34,13 +35,18 @@ class RecordFields:
 
 
 _RECORDS: dict[str, RecordFields] = {}
+_RELATIONSHIP_SOURCES: list[str] = []
 
 
-def register(*records: RecordFields) -> None:
+def register(*records: RecordFields, relationships_by_source: Sequence[str] = ()) -> None:
     """Declare record concepts' fields (the composition root does, once per process);
-    registering an entity again replaces it."""
+    registering an entity again replaces it. The registry lists entities in the order
+    they are registered, and relationships grouped by the entity they start from, in
+    the order of `relationships_by_source` (then registration order)."""
     for record in records:
         _RECORDS[record.entity.name] = record
+    if relationships_by_source:
+        _RELATIONSHIP_SOURCES[:] = relationships_by_source
     builtin_registry.cache_clear()
 
 
@@ -63,6 +69,13 @@ def builtin_registry() -> Registry:
             "leadflow.bootstrap, which registers them"
         )
     fields: dict[str, dict[str, FieldDef]] = {name: {} for name in _RECORDS}
+    relationships = [rel for record in _RECORDS.values() for rel in record.relationships]
+    unranked = [name for name in _RECORDS if name not in _RELATIONSHIP_SOURCES]
+    ranked = [*_RELATIONSHIP_SOURCES, *unranked]
+
+    def source_rank(rel: RelationshipDef) -> int:
+        return ranked.index(rel.source)
+
     for name, record in _RECORDS.items():
         always = record.always_set | {"id"}
         for definition in record.fields:
@@ -72,9 +85,7 @@ def builtin_registry() -> Registry:
     return Registry(
         entities={name: record.entity for name, record in _RECORDS.items()},
         fields=fields,
-        relationships={
-            rel.name: rel for record in _RECORDS.values() for rel in record.relationships
-        },
+        relationships={rel.name: rel for rel in sorted(relationships, key=source_rank)},
     )
 
 
