@@ -18,9 +18,9 @@ from pathlib import Path
 
 from leadflow.bootstrap import Container
 from leadflow.config import Settings
+from leadflow.dashboard.services import dashboard
 from leadflow.db.migrate import upgrade
 from leadflow.leads.services import create_lead, update_lead
-from leadflow.views.dashboard import dashboard
 
 
 def build(container: Container, leads: int) -> None:

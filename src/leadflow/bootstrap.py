@@ -5,19 +5,22 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable
-from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadflow.bus import MessageBus
 from leadflow.config import Settings
+from leadflow.db.base import Base
 from leadflow.db.engine import create_db_engine, create_session_factory
 from leadflow.db.uow import UnitOfWork
 from leadflow.lib import sealed
 from leadflow.outbox import OutboxRelay, record_writes, should_handle_inline
 from leadflow.queue import TaskQueue, build_huey
+from leadflow.registry.builtin import register
+from leadflow.registry.derived import register_derived
 from leadflow.registry.domain import Registry
+from leadflow.registry.handlers import subscribe_cache
 from leadflow.registry.services import RegistryCache
 
 # Modules whose import declares events, handlers (via `subscribe(container)`)
@@ -30,10 +33,9 @@ CONCEPT_MODULES = (
     "leadflow.interactions.events",
     "leadflow.users.events",
     "leadflow.registry.events",
-    "leadflow.registry.handlers",
-    "leadflow.system.tasks",
-    "leadflow.jobs.tasks",
-    "leadflow.org.events",
+    "leadflow.system.wiring",
+    "leadflow.jobs.wiring",
+    "leadflow.switches.events",
     "leadflow.scoring.events",
     "leadflow.duplicates.events",
     "leadflow.activities.events",
@@ -45,7 +47,7 @@ CONCEPT_MODULES = (
     "leadflow.scoring.tasks",
     "leadflow.process.wiring",
     "leadflow.sales.wiring",
-    "leadflow.views.wiring",
+    "leadflow.saved_views.wiring",
     "leadflow.segments.events",
     "leadflow.segments.wiring",
     "leadflow.segments.tasks",
@@ -56,6 +58,86 @@ CONCEPT_MODULES = (
     # Last: automation subscribes to every event the modules above declared.
     "leadflow.automation.wiring",
 )
+
+# Every module that declares tables: together, the schema the migrations build.
+MODEL_MODULES = (
+    "leadflow.outbox",
+    "leadflow.registry.models",
+    *(
+        f"leadflow.{concept}.models"
+        for concept in (
+            "accounts",
+            "activities",
+            "automation",
+            "capture",
+            "contacts",
+            "emails",
+            "imports",
+            "interactions",
+            "jobs",
+            "journeys",
+            "leads",
+            "linkedin",
+            "matching",
+            "opportunities",
+            "process",
+            "sales",
+            "saved_views",
+            "scoring",
+            "segments",
+            "switches",
+            "users",
+        )
+    ),
+)
+
+
+def all_tables() -> MetaData:
+    """The metadata with every concept's tables declared on it: what Alembic compares
+    the migrations against and what a test database is emptied by."""
+    for module_name in MODEL_MODULES:
+        importlib.import_module(module_name)
+    return Base.metadata
+
+
+# The record concepts' built-in fields (`<concept>/fields.py`), in the order the
+# registry lists their entities.
+FIELD_MODULES = (
+    "leadflow.contacts.fields",
+    "leadflow.accounts.fields",
+    "leadflow.leads.fields",
+    "leadflow.opportunities.fields",
+    "leadflow.interactions.fields",
+    "leadflow.users.fields",
+)
+
+
+# Derived list fields, each declared by the concept whose tables it reads, in the
+# order a list offers them.
+DERIVED_MODULES = (
+    "leadflow.scoring.fields",
+    "leadflow.process.fields",
+    "leadflow.interactions.fields",
+)
+
+
+# The registry lists relationships by the entity they start from: the lead's first.
+RELATIONSHIP_SOURCES = ("lead", "contact", "opportunity", "interaction")
+
+
+def register_record_fields() -> None:
+    """Hand the registry each record concept's fields and table, and the derived fields."""
+    register(
+        *(importlib.import_module(name).RECORD for name in FIELD_MODULES),
+        relationships_by_source=RELATIONSHIP_SOURCES,
+    )
+    for name in DERIVED_MODULES:
+        register_derived(*importlib.import_module(name).DERIVED)
+
+
+# Before anything reads the registry: importing the composition root is what every
+# process (web, worker, CLI, tests) does first.
+register_record_fields()
 
 
 class Container:
@@ -75,9 +157,8 @@ class Container:
         self.bus = MessageBus()
         self.relay = OutboxRelay(self.session_factory, self.bus)
         self.registry_cache = RegistryCache()
+        subscribe_cache(self.bus, self.registry_cache)
         self.queue = TaskQueue(build_huey(settings))
-        # Set by automation's wiring; typed loosely so bootstrap does not import it.
-        self.automation: Any = None
         self._seeders: list[Callable[[Container], None]] = []
         for module_name in CONCEPT_MODULES:
             module = importlib.import_module(module_name)

@@ -22,7 +22,9 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Engine
 
-from leadflow.db.metadata import metadata
+from leadflow.bootstrap import all_tables
+
+metadata = all_tables()
 
 # Above this many rows a table is truncated rather than deleted from (a DELETE
 # leaves dead rows that the next test's probe would have to read past).

@@ -35,8 +35,8 @@ def switch_command(
     """Switch a rule or an org-wide setting on or off."""
     from leadflow.automation.services import do_set_rule_enabled, get_rule_by_key
     from leadflow.errors import ValidationFailed
-    from leadflow.org.domain import SWITCHES
-    from leadflow.org.services import do_set_switch
+    from leadflow.switches.domain import SWITCHES
+    from leadflow.switches.services import do_set_switch
 
     container = open_container()
     with cli_errors():

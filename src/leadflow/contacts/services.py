@@ -29,8 +29,8 @@ from leadflow.lib.crud import (
     update_row,
 )
 from leadflow.lib.normalize import Phone, needs_region, normalize_email, parse_phone, phone_region
-from leadflow.org.domain import PHONE_DEFAULT_REGION
-from leadflow.org.services import setting_value
+from leadflow.switches.domain import PHONE_DEFAULT_REGION
+from leadflow.switches.services import setting_value
 from leadflow.users.domain import Permission, Role, role_allows
 
 # The fields that say which country a record's phone belongs to.

@@ -44,9 +44,9 @@ from leadflow.imports.reader import FileInfo, iter_rows, sniff
 from leadflow.jobs.models import Job
 from leadflow.jobs.services import start_job
 from leadflow.lib.clock import utcnow
-from leadflow.org.domain import PHONE_DEFAULT_REGION
-from leadflow.org.services import setting_value
 from leadflow.registry.domain import Registry
+from leadflow.switches.domain import PHONE_DEFAULT_REGION
+from leadflow.switches.services import setting_value
 
 RUN_JOB = "imports.run"
 DRY_RUN_JOB = "imports.dry_run"

@@ -22,7 +22,7 @@ from leadflow.jobs.models import Job
 from leadflow.lib.clock import utcnow
 
 if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
+    from leadflow.dependencies import Dependencies
 
 Progress = Callable[[int, int], None]
 
@@ -73,7 +73,7 @@ class JobContext:
 
     def __init__(
         self,
-        container: Container,
+        container: Dependencies,
         claim: Claim,
         on_progress: Progress | None,
         lost: threading.Event | None = None,

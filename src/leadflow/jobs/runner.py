@@ -41,12 +41,12 @@ from leadflow.jobs.models import Job
 from leadflow.lib.clock import utcnow
 
 if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
+    from leadflow.dependencies import Dependencies
 
 logger = logging.getLogger(__name__)
 
 
-def claim_job(container: Container, job_id: int, *, now: datetime | None = None) -> Claim | None:
+def claim_job(container: Dependencies, job_id: int, *, now: datetime | None = None) -> Claim | None:
     """Take a queued job, or a running one whose worker died; None when it is not ours."""
     now = now or utcnow()
     claimable = and_(
@@ -87,7 +87,7 @@ class _Heartbeat:
     """Writes the job's heartbeat every few seconds from a thread of its own, so a
     long batch does not look like a dead worker."""
 
-    def __init__(self, container: Container, claim: Claim, lost: threading.Event, every: float):
+    def __init__(self, container: Dependencies, claim: Claim, lost: threading.Event, every: float):
         self._container = container
         self._claim = claim
         self._lost = lost
@@ -119,7 +119,7 @@ class _Heartbeat:
 
 
 def _finish(
-    container: Container,
+    container: Dependencies,
     claim: Claim,
     status: JobStatus,
     *,
@@ -148,7 +148,7 @@ def _json_result(result: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def run_job(
-    container: Container,
+    container: Dependencies,
     job_id: int,
     *,
     on_progress: Progress | None = None,
@@ -189,7 +189,7 @@ def run_job(
     return status if finished else None
 
 
-def read_job(container: Container, job_id: int) -> Job:
+def read_job(container: Dependencies, job_id: int) -> Job:
     """The job's row as it is now (detached)."""
     with container.read_session() as session:
         job = session.get(Job, job_id)
@@ -200,7 +200,7 @@ def read_job(container: Container, job_id: int) -> Job:
 
 
 def run_or_wait(
-    container: Container,
+    container: Dependencies,
     job_id: int,
     *,
     on_progress: Progress | None = None,

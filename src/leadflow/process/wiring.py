@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from leadflow.bootstrap import Container
 from leadflow.bus import Delivery, Event
+from leadflow.dependencies import Dependencies
 from leadflow.leads.events import LeadCreated, LeadSalesReady, LeadUpdated
 from leadflow.process import services
 from leadflow.process.domain import LeadEvent, LeadNews
@@ -44,7 +44,7 @@ def news_by_lead(deliveries: Sequence[Delivery]) -> dict[int, LeadNews]:
     }
 
 
-def subscribe(container: Container) -> None:
+def subscribe(container: Dependencies) -> None:
     def run_transitions(deliveries: Sequence[Delivery]) -> None:
         with container.uow() as uow:
             services.run_transitions(news_by_lead(deliveries), uow=uow)
@@ -53,7 +53,7 @@ def subscribe(container: Container) -> None:
     container.bus.subscribe_batch(list(EVENTS), run_transitions, name="process.transitions")
 
 
-def seed(container: Container) -> None:
+def seed(container: Dependencies) -> None:
     with container.uow() as uow:
         services.seed_default_process(uow)
         uow.commit()

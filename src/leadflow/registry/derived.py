@@ -9,14 +9,16 @@ works them out for the rows it returns. They are never written, imported or matc
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement
 
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 
-_FLAGS: dict[str, Any] = {
+# What marks a field as derived: shown, sorted and filtered on, never written.
+FLAGS: dict[str, Any] = {
     "derived": True,
     "writable": False,
     "importable": False,
@@ -24,17 +26,35 @@ _FLAGS: dict[str, Any] = {
     "scorable": False,
 }
 
-DERIVED_FIELDS: dict[str, dict[str, FieldDef]] = {
-    "lead": {
-        definition.name: definition
-        for definition in (
-            FieldDef("lead", "score", "Score", FieldType.INTEGER, **_FLAGS),
-            FieldDef("lead", "grade", "Grade", FieldType.TEXT, **_FLAGS),
-            FieldDef("lead", "stage", "Stage", FieldType.TEXT, **_FLAGS),
-            FieldDef("lead", "last_activity_at", "Last activity", FieldType.DATETIME, **_FLAGS),
-        )
-    }
-}
+
+@dataclass(frozen=True)
+class DerivedField:
+    """A derived field as its owner declares it: the definition, and the correlated
+    subquery over the owner's tables (built when first asked for)."""
+
+    definition: FieldDef
+    expression: Callable[[], ColumnElement[Any]]
+
+
+DERIVED_FIELDS: dict[str, dict[str, FieldDef]] = {}
+_EXPRESSIONS: dict[tuple[str, str], Callable[[], ColumnElement[Any]]] = {}
+_BUILT: dict[tuple[str, str], ColumnElement[Any]] = {}
+
+
+def derived(entity: str, name: str, label: str, type: FieldType) -> FieldDef:
+    """The definition of a derived field."""
+    return FieldDef(entity, name, label, type, **FLAGS)
+
+
+def register_derived(*fields: DerivedField) -> None:
+    """Declare derived fields (the composition root does, for their owners); a list
+    offers them in the order they are registered."""
+    for each in fields:
+        definition = each.definition
+        DERIVED_FIELDS.setdefault(definition.entity, {})[definition.name] = definition
+        key = (definition.entity, definition.name)
+        _EXPRESSIONS[key] = each.expression
+        _BUILT.pop(key, None)
 
 
 def derived_fields(entity: str) -> list[FieldDef]:
@@ -56,38 +76,9 @@ def list_fields(registry: Registry, entity: str) -> list[FieldDef]:
     return [*registry.fields_of(entity), *derived_fields(entity)]
 
 
-@cache
-def _expressions() -> dict[tuple[str, str], ColumnElement[Any]]:
-    from leadflow.interactions.models import Interaction
-    from leadflow.leads.models import Lead
-    from leadflow.process.models import ProcessInstance
-    from leadflow.scoring.models import LeadScore
-
-    best = (
-        select(LeadScore.grade)
-        .where(LeadScore.lead_id == Lead.id)
-        .order_by(LeadScore.score.desc(), LeadScore.model_id)
-        .limit(1)
-    )
-    return {
-        ("lead", "score"): select(func.max(LeadScore.score))
-        .where(LeadScore.lead_id == Lead.id)
-        .scalar_subquery(),
-        ("lead", "grade"): best.scalar_subquery(),
-        ("lead", "stage"): select(ProcessInstance.stage)
-        .where(
-            ProcessInstance.lead_id == Lead.id,
-            ProcessInstance.current.is_(True),
-            ProcessInstance.status == "active",
-        )
-        .limit(1)
-        .scalar_subquery(),
-        # The contact's interactions: what the person did, whichever lead they came by.
-        ("lead", "last_activity_at"): select(func.max(Interaction.occurred_at))
-        .where(Interaction.contact_id == Lead.parent_contact_id)
-        .scalar_subquery(),
-    }
-
-
 def derived_column(definition: FieldDef) -> ColumnElement[Any]:
-    return _expressions()[(definition.entity, definition.name)]
+    key = (definition.entity, definition.name)
+    built = _BUILT.get(key)
+    if built is None:
+        built = _BUILT[key] = _EXPRESSIONS[key]()
+    return built

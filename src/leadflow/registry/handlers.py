@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from leadflow.bus import MessageBus
 from leadflow.registry.events import CustomFieldAdded, CustomFieldRemoved
-
-if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
+from leadflow.registry.services import RegistryCache
 
 
-def subscribe(container: Container) -> None:
+def subscribe_cache(bus: MessageBus, cache: RegistryCache) -> None:
+    """Drop `cache`'s registry whenever a custom field is added or removed."""
+
     def invalidate(_event: CustomFieldAdded | CustomFieldRemoved) -> None:
-        container.registry_cache.invalidate()
+        cache.invalidate()
 
-    container.bus.subscribe(CustomFieldAdded, invalidate, name="registry.invalidate")
-    container.bus.subscribe(CustomFieldRemoved, invalidate, name="registry.invalidate")
+    bus.subscribe(CustomFieldAdded, invalidate, name="registry.invalidate")
+    bus.subscribe(CustomFieldRemoved, invalidate, name="registry.invalidate")

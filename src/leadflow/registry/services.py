@@ -23,7 +23,6 @@ from leadflow.registry.domain import (
 from leadflow.registry.events import CustomFieldAdded, CustomFieldRemoved
 from leadflow.registry.models import CustomField
 
-_BUILTIN = builtin_registry()
 # Custom fields change rarely; other processes see a change within this many seconds.
 CACHE_SECONDS = 2.0
 
@@ -69,11 +68,11 @@ def _field_def(row: CustomField) -> FieldDef:
 
 def load_registry(session: Session) -> Registry:
     rows = session.scalars(select(CustomField).order_by(CustomField.id))
-    return _BUILTIN.with_custom_fields([_field_def(row) for row in rows])
+    return builtin_registry().with_custom_fields([_field_def(row) for row in rows])
 
 
 def builtin() -> Registry:
-    return _BUILTIN
+    return builtin_registry()
 
 
 def add_custom_field(data: Mapping[str, Any], *, uow: UnitOfWork) -> FieldDef:

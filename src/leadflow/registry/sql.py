@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Boolean, ColumnElement, Float, Integer, Table
 
+from leadflow.registry.builtin import registered_table, registered_tables
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 
 
-@cache
 def entity_tables() -> dict[str, Table]:
-    from leadflow.accounts.models import Account
-    from leadflow.contacts.models import Contact
-    from leadflow.interactions.models import Interaction
-    from leadflow.leads.models import Lead
-    from leadflow.opportunities.models import Opportunity
-    from leadflow.users.models import User
-
-    models: dict[str, Any] = {
-        "contact": Contact,
-        "account": Account,
-        "lead": Lead,
-        "opportunity": Opportunity,
-        "interaction": Interaction,
-        "user": User,
-    }
-    return {name: model.__table__ for name, model in models.items()}
+    """Each record entity's table, as its concept registered it."""
+    return registered_tables()
 
 
 def table_for(entity: str) -> Table:
-    return entity_tables()[entity]
+    return registered_table(entity)
 
 
 def column_for(registry: Registry, entity: str, name: str) -> ColumnElement[Any]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from leadflow.bootstrap import Container
 from leadflow.bus import Delivery, Event
+from leadflow.dependencies import Dependencies
 from leadflow.leads.events import LeadUpdated
 from leadflow.process.domain import SALES_ACCEPTANCE_QUEUE
 from leadflow.process.events import LeadEnteredQueue, StageChanged
@@ -19,7 +19,7 @@ from leadflow.sales import actions, rules, services, tasks  # noqa: F401
 from leadflow.sales.events import WebhookRequested
 
 
-def subscribe(container: Container) -> None:
+def subscribe(container: Dependencies) -> None:
     def sync_queue_tasks(deliveries: Sequence[Delivery]) -> None:
         """Queue tasks follow each lead's stage as it stands now, so a batch (or a
         redelivered one) that holds several moves of a lead ends in the same place

@@ -33,8 +33,6 @@ from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
 from leadflow.leads.services import mark_sales_ready
-from leadflow.org.domain import AUTO_SALES_READY
-from leadflow.org.services import switch_is_on
 from leadflow.registry.domain import Registry
 from leadflow.registry.sql import table_for
 from leadflow.scoring.compiler import (
@@ -55,6 +53,8 @@ from leadflow.scoring.domain import (
 )
 from leadflow.scoring.events import LeadScored, ScoreChanged
 from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringModel
+from leadflow.switches.domain import AUTO_SALES_READY
+from leadflow.switches.services import switch_is_on
 
 SCORES: Table = LeadScore.__table__  # type: ignore[assignment]
 HISTORY: Table = ScoreHistory.__table__  # type: ignore[assignment]

@@ -17,8 +17,6 @@ from leadflow.jobs.domain import JobStatus
 from leadflow.jobs.services import start_job
 from leadflow.lib.bounds import INT32
 from leadflow.lib.clock import as_utc, utcnow
-from leadflow.org.domain import DELETE_SCORES_ON_STOP
-from leadflow.org.services import set_switch, switch_is_on
 from leadflow.registry.domain import Registry
 from leadflow.registry.sql import table_for
 from leadflow.scoring.compiler import LeadScope
@@ -32,6 +30,8 @@ from leadflow.scoring.domain import (
 )
 from leadflow.scoring.engine import CompiledModel, apply_model
 from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringModel
+from leadflow.switches.domain import DELETE_SCORES_ON_STOP
+from leadflow.switches.services import set_switch, switch_is_on
 
 if TYPE_CHECKING:
     from leadflow.jobs.models import Job

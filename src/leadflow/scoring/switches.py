@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from leadflow.org.services import all_switches
+from leadflow.switches.services import all_switches
 
 SWITCH_PREFIX = "scoring."
 

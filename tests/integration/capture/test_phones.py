@@ -15,8 +15,8 @@ from leadflow.leads.models import Lead
 from leadflow.matching.domain import match_key
 from leadflow.matching.models import MatchingStrategy, MatchKey
 from leadflow.matching.services import create_strategy
-from leadflow.org.domain import PHONE_DEFAULT_REGION
-from leadflow.org.services import set_setting
+from leadflow.switches.domain import PHONE_DEFAULT_REGION
+from leadflow.switches.services import set_setting
 from tests.support.outbox import submit_and_process
 
 NATIONAL = "020 7946 0542"

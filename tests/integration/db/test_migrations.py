@@ -4,7 +4,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from leadflow.db.metadata import metadata
+from leadflow.bootstrap import all_tables
+
+metadata = all_tables()
 
 
 def test_models_and_migrations_agree(database_url: str) -> None:

@@ -7,14 +7,15 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from leadflow.bootstrap import Container
+from leadflow.bootstrap import Container, all_tables
 from leadflow.contacts.models import Contact
 from leadflow.contacts.services import create_contact
-from leadflow.db.metadata import metadata
 from leadflow.outbox import OutboxMessage
 from tests.conftest import empty_tables, seeded_state
 from tests.support.database import row_counts
 from tests.support.factories import user_with_token
+
+metadata = all_tables()
 
 
 def _dump(container: Container) -> dict[str, Any]:

@@ -161,9 +161,9 @@ def test_the_plan_is_the_same_for_the_same_moment() -> None:
 
 
 def test_the_demo_history_spreads_moves_over_the_past_months(demo: LoadedDemo) -> None:
+    from leadflow.dashboard.services import funnel
     from leadflow.lib.clock import utcnow
     from leadflow.process.models import StageTransition
-    from leadflow.views.dashboard import funnel
 
     with demo.container.read_session() as session:
         times = list(session.scalars(select(StageTransition.occurred_at)))

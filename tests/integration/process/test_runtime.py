@@ -9,11 +9,11 @@ from leadflow.bootstrap import Container
 from leadflow.errors import ValidationFailed
 from leadflow.leads.events import LeadSalesReady
 from leadflow.leads.services import mark_sales_ready
-from leadflow.org.services import set_switch
 from leadflow.process import domain
 from leadflow.process import services as process
 from leadflow.process.models import ProcessInstance, StageTransition
 from leadflow.scoring.events import LeadScored
+from leadflow.switches.services import set_switch
 from tests.integration.process.helpers import instance_of, new_lead, stage_of, tick
 
 

@@ -13,8 +13,8 @@ from leadflow.errors import ValidationFailed
 from leadflow.interactions.services import record_interaction
 from leadflow.leads.services import create_lead
 from leadflow.lib.listing import derived_values, parse_list_params, run_list
+from leadflow.saved_views import services as views
 from leadflow.scoring.models import LeadScore, ScoringModel
-from leadflow.views import services as views
 from tests.support.factories import user_with_token
 
 COLUMNS = ["score", "grade", "stage", "last_activity_at", "owner_id"]

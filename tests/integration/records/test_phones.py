@@ -13,9 +13,9 @@ from leadflow.errors import ErrorCode, NotFound, ValidationFailed
 from leadflow.leads.services import create_lead, get_lead, update_lead
 from leadflow.lib.crud import WriteContext
 from leadflow.matching.services import create_strategy, match_contact, match_lead
-from leadflow.org.domain import PHONE_DEFAULT_REGION
-from leadflow.org.events import SettingChanged
-from leadflow.org.services import all_settings, set_setting, setting_value
+from leadflow.switches.domain import PHONE_DEFAULT_REGION
+from leadflow.switches.events import SettingChanged
+from leadflow.switches.services import all_settings, set_setting, setting_value
 
 NATIONAL = "020 7946 0542"
 INTERNATIONAL = "+44 20 7946 0542"

@@ -13,7 +13,6 @@ from leadflow.leads.events import LeadSalesReady
 from leadflow.leads.models import Lead
 from leadflow.leads.services import update_lead
 from leadflow.lib.clock import utcnow
-from leadflow.org.services import set_switch
 from leadflow.registry.services import add_custom_field
 from leadflow.scoring import wiring as scoring_wiring
 from leadflow.scoring.events import LeadScored, ScoreChanged
@@ -27,6 +26,7 @@ from leadflow.scoring.services import (
     stop_model,
     update_model,
 )
+from leadflow.switches.services import set_switch
 from tests.integration.scoring.helpers import (
     change_account,
     change_contact,

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from leadflow.errors import ValidationFailed
-from leadflow.org.domain import AUTO_MARKETING_QUALIFICATION, SWITCHES
 from leadflow.process import domain
 from leadflow.process.domain import (
     EnterQueue,
@@ -20,6 +19,7 @@ from leadflow.process.domain import (
     LeaveStage,
     RecordTransition,
 )
+from leadflow.switches.domain import AUTO_MARKETING_QUALIFICATION, SWITCHES
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 DEFINITION = domain.parse_definition(domain.DEFAULT_PROCESS)

@@ -131,9 +131,15 @@ def _routes(routes: list[Any]) -> Iterator[APIRoute]:
 
 
 def _guarded(route: APIRoute) -> bool:
-    return any(
-        isinstance(dependency.call, Authorize) for dependency in route.dependant.dependencies
-    )
+    """The route depends on `Authorize`, itself or through the call it takes
+    (`web.calls.api_call` authorises before it hands the call over)."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependency = pending.pop(0)
+        if isinstance(dependency.call, Authorize):
+            return True
+        pending.extend(dependency.dependencies)
+    return False
 
 
 @pytest.mark.slow

@@ -485,7 +485,7 @@ def test_an_admin_sets_the_default_phone_region_and_leads_then_read_numbers_in_i
 def test_an_unknown_region_is_refused_beside_the_input_and_nothing_is_saved(
     as_admin: TestClient, container: Container
 ) -> None:
-    from leadflow.org.services import setting_value
+    from leadflow.switches.services import setting_value
 
     page = as_admin.get("/settings/org").text
 

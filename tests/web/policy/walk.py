@@ -45,9 +45,14 @@ def all_routes(routes: list[Any]) -> list[APIRoute]:
 
 
 def authorize_of(route: APIRoute) -> Authorize | None:
-    for dependency in route.dependant.dependencies:
+    """The route's `Authorize`: its own dependency, or one of the dependency it takes
+    (`web.calls.api_call` and `page_call` authorise before they hand the call over)."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependency = pending.pop(0)
         if isinstance(dependency.call, Authorize):
             return dependency.call
+        pending.extend(dependency.dependencies)
     return None
 
 

@@ -1,11 +1,15 @@
-"""Alembic environment: runs migrations on the URL the caller configured."""
+"""Alembic environment: runs migrations on the URL the caller configured.
+
+The tables to compare against (autogenerate) are the caller's to hand over, as
+`config.attributes["target_metadata"]` (`leadflow.bootstrap.all_tables()`): storage
+names no concept's tables. Upgrading and downgrading need none.
+"""
 
 from __future__ import annotations
 
 from alembic import context
 
 from leadflow.db.engine import create_db_engine
-from leadflow.db.metadata import metadata
 
 config = context.config
 
@@ -17,7 +21,7 @@ def run_migrations() -> None:
     with engine.connect() as connection:
         context.configure(
             connection=connection,
-            target_metadata=metadata,
+            target_metadata=config.attributes.get("target_metadata"),
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
         )

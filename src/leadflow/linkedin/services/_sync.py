@@ -62,7 +62,7 @@ from leadflow.linkedin.services._ingest import (
 from leadflow.linkedin.services._setup import find_form, get_connection, save_forms
 
 if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
+    from leadflow.dependencies import Dependencies
     from leadflow.jobs.runner import JobContext
 
 SYNC_JOB = "linkedin.sync"
@@ -135,7 +135,7 @@ def start_due_pulls(*, uow: UnitOfWork) -> list[int]:
     return started
 
 
-def _record_failure(container: Container, connection_id: int, error: Exception) -> None:
+def _record_failure(container: Dependencies, connection_id: int, error: Exception) -> None:
     if isinstance(error, TokenExpired):
         status = ConnectionStatus.TOKEN_EXPIRED
     elif isinstance(error, Throttled):
@@ -171,7 +171,7 @@ def _discover_forms(client: LinkedInClient, conn: _Conn) -> list[FormSpec]:
 
 
 def _unknown_forms(
-    container: Container, client: LinkedInClient, conn: _Conn, elements: list[dict[str, Any]]
+    container: Dependencies, client: LinkedInClient, conn: _Conn, elements: list[dict[str, Any]]
 ) -> list[FormSpec]:
     """Forms the responses name that were not discovered (created since): fetched one by one."""
     wanted = {form_id_of(item.get("versionedLeadGenFormUrn")) for item in elements}
@@ -195,7 +195,7 @@ def _unknown_forms(
 
 
 def _campaign_names(
-    container: Container, client: LinkedInClient, conn: _Conn, elements: list[dict[str, Any]]
+    container: Dependencies, client: LinkedInClient, conn: _Conn, elements: list[dict[str, Any]]
 ) -> dict[str, str]:
     """Names of campaigns the responses name that are not known yet. A campaign LinkedIn
     will not show (an organisation's lead, missing rights) keeps a label made of its id."""
@@ -374,7 +374,7 @@ def receive_notifications(
 do_receive_notifications = in_own_transaction(receive_notifications)
 
 
-def fetch_notified(container: Container, connection_id: int, response_id: str) -> str:
+def fetch_notified(container: Dependencies, connection_id: int, response_id: str) -> str:
     """Fetch and store one notified response; a failure is recorded on the connection
     (the next pull reads the response anyway)."""
     with container.read_session() as session:

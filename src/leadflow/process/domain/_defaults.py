@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from leadflow.org.domain import AUTO_MARKETING_QUALIFICATION
 from leadflow.process.domain._model import DEFAULT_PROCESS_KEY, LeadEvent
+from leadflow.switches.domain import AUTO_MARKETING_QUALIFICATION
 
 INQUIRY = "inquiry"
 MARKETING_QUALIFICATION = "automated_marketing_qualification"

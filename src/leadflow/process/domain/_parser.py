@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from leadflow.errors import ValidationFailed
-from leadflow.org.domain import AUTO_MARKETING_QUALIFICATION
 from leadflow.process.domain._model import (
     CONDITION_OPS,
     MAX_STAGES,
@@ -19,6 +18,7 @@ from leadflow.process.domain._model import (
     Step,
     Transition,
 )
+from leadflow.switches.domain import AUTO_MARKETING_QUALIFICATION
 
 # Definitions saved before transitions named flag ticks as events of their own.
 LEGACY_FLAG_EVENTS = {

@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, NotFound
 from leadflow.lib.clock import utcnow
-from leadflow.org.domain import SWITCHES
 from leadflow.process import domain
 from leadflow.process.domain import (
     InstanceStatus,
     ProcessDefinition,
 )
 from leadflow.process.models import ProcessDefinitionRow, ProcessInstance
+from leadflow.switches.domain import SWITCHES
 
 
 def _latest_row(session: Session, key: str) -> ProcessDefinitionRow | None:

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from leadflow.errors import ValidationFailed
 from leadflow.lib.clock import as_utc, utcnow
-from leadflow.org.services import all_switches
 from leadflow.process import domain
 from leadflow.process.domain import (
     InstanceStatus,
@@ -22,6 +21,7 @@ from leadflow.process.models import ProcessDefinitionRow, ProcessInstance, Stage
 from leadflow.process.services._definitions import load_definition
 from leadflow.process.services._instances import current_instance, lead_values
 from leadflow.registry.domain import Registry
+from leadflow.switches.services import all_switches
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from leadflow.db.uow import UnitOfWork
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import as_utc, utcnow
-from leadflow.org.services import all_switches
 from leadflow.process import domain
 from leadflow.process.domain import (
     InstanceState,
@@ -35,6 +34,7 @@ from leadflow.process.services._instances import (
     _record,
 )
 from leadflow.registry.domain import Registry
+from leadflow.switches.services import all_switches
 
 
 def run_transitions(news: Mapping[int, LeadNews], *, uow: UnitOfWork) -> int:

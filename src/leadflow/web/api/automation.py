@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from leadflow.automation.actions import ACTIONS
 from leadflow.automation.domain import OPERATORS
@@ -28,8 +29,8 @@ from leadflow.automation.services import (
 )
 from leadflow.lib.bounds import Int32, omittable
 from leadflow.lib.json_types import JsonScalarOrList
-from leadflow.org.domain import SETTINGS, SettingDef
-from leadflow.org.services import (
+from leadflow.switches.domain import SETTINGS, SettingDef
+from leadflow.switches.services import (
     all_settings,
     all_switches,
     do_set_setting,
@@ -37,8 +38,7 @@ from leadflow.org.services import (
     setting_value,
 )
 from leadflow.users.domain import Permission as P
-from leadflow.users.services import Principal
-from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import ApiCall, api_call
 from leadflow.web.openapi import problems
 
 CATALOGUE = "GET /api/v1/automation/catalogue"
@@ -109,114 +109,111 @@ class SettingIn(BaseModel):
     value: str | None = Field(max_length=200)
 
 
-def _router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1/automation", tags=["automation"])
-    can_read = Depends(Authorize(P.AUTOMATION_READ))
-    can_admin = Depends(Authorize(P.AUTOMATION_ADMIN))
+router = APIRouter(prefix="/api/v1/automation", tags=["automation"])
+switches_router = APIRouter(prefix="/api/v1/switches", tags=["automation"])
+settings_router = APIRouter(prefix="/api/v1/org-settings", tags=["automation"])
+reading = api_call(P.AUTOMATION_READ)
+administering = api_call(P.AUTOMATION_ADMIN)
 
-    @router.get("/rules", dependencies=[can_read], summary="Every rule, shipped and own")
-    def rules(request: Request) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            return {"items": [rule_public(rule) for rule in list_rules(session)]}
 
-    @router.post("/rules", status_code=201, dependencies=[can_admin], summary="Add a rule")
-    def add_rule(request: Request, body: RuleIn) -> dict[str, Any]:
-        with container_of(request).uow() as uow:
-            # Unsent members stay unsent (a condition's value included): the service
-            # fills the defaults and refuses a comparison without a value.
-            rule = do_create_rule(body.model_dump(exclude_unset=True), uow=uow)
-            return rule_public(rule)
+@router.get("/rules", summary="Every rule, shipped and own")
+def rules(call: ApiCall = reading) -> dict[str, Any]:
+    return call.read(lambda session: {"items": [rule_public(r) for r in list_rules(session)]})
 
-    @router.get("/rules/{rule_id}", dependencies=[can_read], summary="Read a rule")
-    def read_rule(request: Request, rule_id: int) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            return rule_public(get_rule(session, rule_id))
 
-    @router.patch("/rules/{rule_id}", dependencies=[can_admin], summary="Change or switch a rule")
-    def change_rule(request: Request, rule_id: int, body: RulePatch) -> dict[str, Any]:
-        with container_of(request).uow() as uow:
-            rule = do_update_rule(rule_id, body.model_dump(exclude_unset=True), uow=uow)
-            return rule_public(rule)
-
-    @router.delete(
-        "/rules/{rule_id}",
-        status_code=204,
-        dependencies=[can_admin],
-        summary="Remove a rule",
-        responses=problems(409, notes={409: "A shipped rule cannot be removed"}),
+@router.post("/rules", status_code=201, summary="Add a rule")
+def add_rule(body: RuleIn, call: ApiCall = administering) -> dict[str, Any]:
+    # Unsent members stay unsent (a condition's value included): the service fills the
+    # defaults and refuses a comparison without a value.
+    return call.run(
+        lambda uow: do_create_rule(body.model_dump(exclude_unset=True), uow=uow),
+        lambda rule, _: rule_public(rule),
     )
-    def remove_rule(request: Request, rule_id: int) -> Response:
-        do_delete_rule(rule_id, uow=container_of(request).uow())
-        return Response(status_code=204)
 
-    @router.get("/rules/{rule_id}/runs", dependencies=[can_read], summary="A rule's latest runs")
-    def runs(request: Request, rule_id: int, limit: int = 50) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            get_rule(session, rule_id)
-            rows = list_runs(session, rule_id, limit=max(1, min(limit, 500)))
-            return {"items": [run_public(run) for run in rows]}
 
-    @router.get(
-        "/catalogue", dependencies=[can_read], summary="Triggers and actions a rule can use"
+@router.get("/rules/{rule_id}", summary="Read a rule")
+def read_rule(rule_id: int, call: ApiCall = reading) -> dict[str, Any]:
+    return call.read(lambda session: rule_public(get_rule(session, rule_id)))
+
+
+@router.patch("/rules/{rule_id}", summary="Change or switch a rule")
+def change_rule(rule_id: int, body: RulePatch, call: ApiCall = administering) -> dict[str, Any]:
+    return call.run(
+        lambda uow: do_update_rule(rule_id, body.model_dump(exclude_unset=True), uow=uow),
+        lambda rule, _: rule_public(rule),
     )
-    def catalogue() -> dict[str, Any]:
-        return {
-            "triggers": triggers(),
-            "actions": [ACTIONS[name].public() for name in sorted(ACTIONS)],
-        }
 
-    @router.post(
-        "/orphans/backfill",
-        status_code=202,
-        dependencies=[can_admin],
-        summary="Give every existing orphan lead a contact (background job)",
+
+@router.delete(
+    "/rules/{rule_id}",
+    status_code=204,
+    summary="Remove a rule",
+    responses=problems(409, notes={409: "A shipped rule cannot be removed"}),
+)
+def remove_rule(rule_id: int, call: ApiCall = administering) -> Response:
+    do_delete_rule(rule_id, uow=call.container.uow())
+    return Response(status_code=204)
+
+
+@router.get("/rules/{rule_id}/runs", summary="A rule's latest runs")
+def runs(rule_id: int, limit: int = 50, call: ApiCall = reading) -> dict[str, Any]:
+    def latest(session: Session) -> dict[str, Any]:
+        get_rule(session, rule_id)
+        rows = list_runs(session, rule_id, limit=max(1, min(limit, 500)))
+        return {"items": [run_public(run) for run in rows]}
+
+    return call.read(latest)
+
+
+@router.get("/catalogue", dependencies=[reading], summary="Triggers and actions a rule can use")
+def catalogue() -> dict[str, Any]:
+    return {
+        "triggers": triggers(),
+        "actions": [ACTIONS[name].public() for name in sorted(ACTIONS)],
+    }
+
+
+@router.post(
+    "/orphans/backfill",
+    status_code=202,
+    summary="Give every existing orphan lead a contact (background job)",
+)
+def backfill(call: ApiCall = administering) -> dict[str, Any]:
+    return call.run(
+        lambda uow: do_start_orphan_backfill(uow=uow, requested_by=call.user_id),
+        lambda job, uow: backfill_job_public(get_backfill_job(uow.session, job.id)),
     )
-    def backfill(request: Request, principal: Principal = can_admin) -> dict[str, Any]:
-        container = container_of(request)
-        job = do_start_orphan_backfill(uow=container.uow(), requested_by=principal.user_id)
-        with container.read_session() as session:
-            return backfill_job_public(get_backfill_job(session, job.id))
-
-    @router.get("/jobs/{job_id}", dependencies=[can_read], summary="A background job's progress")
-    def job(request: Request, job_id: int) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            return backfill_job_public(get_backfill_job(session, job_id))
-
-    return router
 
 
-def _switches_router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1/switches", tags=["automation"])
+@router.get("/jobs/{job_id}", summary="A background job's progress")
+def job(job_id: int, call: ApiCall = reading) -> dict[str, Any]:
+    return call.read(lambda session: backfill_job_public(get_backfill_job(session, job_id)))
 
-    @router.get(
-        "", dependencies=[Depends(Authorize(P.AUTOMATION_READ))], summary="Org-wide switches"
-    )
-    def switches(request: Request) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            return {
-                "items": [
-                    {
-                        "key": d.key,
-                        "label": d.label,
-                        "description": d.description,
-                        "default": d.default,
-                        "enabled": enabled,
-                    }
-                    for d, enabled in all_switches(session)
-                ]
+
+@switches_router.get("", summary="Org-wide switches")
+def switches(call: ApiCall = reading) -> dict[str, Any]:
+    return {
+        "items": [
+            {
+                "key": d.key,
+                "label": d.label,
+                "description": d.description,
+                "default": d.default,
+                "enabled": enabled,
             }
+            for d, enabled in call.read(all_switches)
+        ]
+    }
 
-    @router.put(
-        "/{key}",
-        dependencies=[Depends(Authorize(P.AUTOMATION_ADMIN))],
-        summary="Switch an org-wide setting on or off",
-        responses=problems(404, notes={404: "No switch has this key"}),
-    )
-    def flip(request: Request, key: str, body: SwitchIn) -> dict[str, Any]:
-        do_set_switch(key, body.enabled, uow=container_of(request).uow())
-        return {"key": key, "enabled": body.enabled}
 
-    return router
+@switches_router.put(
+    "/{key}",
+    summary="Switch an org-wide setting on or off",
+    responses=problems(404, notes={404: "No switch has this key"}),
+)
+def flip(key: str, body: SwitchIn, call: ApiCall = administering) -> dict[str, Any]:
+    do_set_switch(key, body.enabled, uow=call.container.uow())
+    return {"key": key, "enabled": body.enabled}
 
 
 def setting_public(definition: SettingDef, value: str | None) -> dict[str, Any]:
@@ -230,40 +227,32 @@ def setting_public(definition: SettingDef, value: str | None) -> dict[str, Any]:
     }
 
 
-def _settings_router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1/org-settings", tags=["automation"])
-    can_read = Depends(Authorize(P.AUTOMATION_READ))
+@settings_router.get("", summary="Org-wide settings with a value")
+def settings(call: ApiCall = reading) -> dict[str, Any]:
+    return {"items": [setting_public(d, v) for d, v in call.read(all_settings)]}
 
-    @router.get("", dependencies=[can_read], summary="Org-wide settings with a value")
-    def settings(request: Request) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            return {"items": [setting_public(d, v) for d, v in all_settings(session)]}
 
-    @router.get(
-        "/{key}",
-        dependencies=[can_read],
-        summary="One org-wide setting",
-        responses=problems(404, notes={404: "No such setting"}),
-    )
-    def setting(request: Request, key: str) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            value = setting_value(session, key)
-        return setting_public(SETTINGS[key], value)
+@settings_router.get(
+    "/{key}",
+    summary="One org-wide setting",
+    responses=problems(404, notes={404: "No such setting"}),
+)
+def setting(key: str, call: ApiCall = reading) -> dict[str, Any]:
+    value = call.read(lambda session: setting_value(session, key))
+    return setting_public(SETTINGS[key], value)
 
-    @router.put(
-        "/{key}",
-        dependencies=[Depends(Authorize(P.AUTOMATION_ADMIN))],
-        summary="Change an org-wide setting",
-        responses=problems(404, notes={404: "No such setting"}),
-    )
-    def change(request: Request, key: str, body: SettingIn) -> dict[str, Any]:
-        """Body: {"value": "GB"}; a value the setting refuses is a 422 naming `value`,
-        null clears it back to the default."""
-        value = do_set_setting(key, body.value, uow=container_of(request).uow())
-        return setting_public(SETTINGS[key], value)
 
-    return router
+@settings_router.put(
+    "/{key}",
+    summary="Change an org-wide setting",
+    responses=problems(404, notes={404: "No such setting"}),
+)
+def change(key: str, body: SettingIn, call: ApiCall = administering) -> dict[str, Any]:
+    """Body: {"value": "GB"}; a value the setting refuses is a 422 naming `value`,
+    null clears it back to the default."""
+    value = do_set_setting(key, body.value, uow=call.container.uow())
+    return setting_public(SETTINGS[key], value)
 
 
 def routers() -> list[APIRouter]:
-    return [_router(), _switches_router(), _settings_router()]
+    return [router, switches_router, settings_router]

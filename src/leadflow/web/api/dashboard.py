@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
+from leadflow.dashboard import services as dashboard
 from leadflow.users.domain import Permission
-from leadflow.views import dashboard
 from leadflow.web.auth import Authorize, container_of
 
 # Listed with the hand-over's routes in the API reference, as it always was.

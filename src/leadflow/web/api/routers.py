@@ -376,7 +376,7 @@ def api_routers() -> list[APIRouter]:
         segments.contact_segments_router(),
         *imports.routers(),
         *duplicates.routers(),
-        *activities.routers(),
+        activities.router,
         *journeys.routers(),
         *emails.routers(),
         outbox.router,

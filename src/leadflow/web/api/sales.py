@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Response
 
+from leadflow.db.uow import UnitOfWork
 from leadflow.errors import ValidationFailed
+from leadflow.leads.models import Lead
 from leadflow.lib.records import to_public
 from leadflow.sales import services as sales
 from leadflow.sales.models import Task
@@ -20,17 +22,16 @@ from leadflow.sales.schemas import (
     TaskBody,
 )
 from leadflow.users.domain import Permission
-from leadflow.users.services import Principal
-from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import ApiCall, api_call
 from leadflow.web.openapi import problems
 
 router = APIRouter(prefix="/api/v1", tags=["sales"])
-can_read_tasks = Depends(Authorize(Permission.TASKS_READ))
-can_write_tasks = Depends(Authorize(Permission.TASKS_WRITE))
-can_assign = Depends(Authorize(Permission.LEADS_ASSIGN))
-can_qualify = Depends(Authorize(Permission.LEADS_QUALIFY))
-can_admin = Depends(Authorize(Permission.PROCESS_ADMIN))
-signed_in = Depends(Authorize(None))
+reading_tasks = api_call(Permission.TASKS_READ)
+writing_tasks = api_call(Permission.TASKS_WRITE)
+assigning = api_call(Permission.LEADS_ASSIGN)
+qualifying = api_call(Permission.LEADS_QUALIFY)
+administering = api_call(Permission.PROCESS_ADMIN)
+signed_in = api_call(None)
 AT_CAPACITY = {409: "Every salesperson is at capacity, or the lead is read-only"}
 
 
@@ -48,75 +49,77 @@ def _task(task: Task) -> dict[str, Any]:
     }
 
 
-@router.get("/queues/{queue}", dependencies=[can_read_tasks], summary="A queue's open tasks")
-def queue(request: Request, queue: str) -> list[dict[str, Any]]:
-    with container_of(request).read_session() as session:
-        return [
-            {
-                "task_id": item.task_id,
-                "lead_id": item.lead_id,
-                "lead": item.lead_title,
-                "owner_id": item.owner_id,
-                "due_at": item.due_at.isoformat() if item.due_at else None,
-                "overdue": item.overdue,
-                "escalated": item.escalated,
-            }
-            for item in sales.queue_items(session, queue)
-        ]
+def _lead(lead: Lead, uow: UnitOfWork) -> dict[str, Any]:
+    return to_public(lead, uow.registry, "lead")
 
 
-@router.get("/leads/{lead_id}/tasks", dependencies=[can_read_tasks], summary="Open tasks")
-def lead_tasks(request: Request, lead_id: int) -> list[dict[str, Any]]:
-    with container_of(request).read_session() as session:
-        return [_task(task) for task in sales.open_tasks(session, lead_id)]
+def _task_of(task: Task, uow: UnitOfWork) -> dict[str, Any]:
+    return _task(task)
+
+
+@router.get("/queues/{queue}", summary="A queue's open tasks")
+def queue(queue: str, call: ApiCall = reading_tasks) -> list[dict[str, Any]]:
+    return [
+        {
+            "task_id": item.task_id,
+            "lead_id": item.lead_id,
+            "lead": item.lead_title,
+            "owner_id": item.owner_id,
+            "due_at": item.due_at.isoformat() if item.due_at else None,
+            "overdue": item.overdue,
+            "escalated": item.escalated,
+        }
+        for item in call.read(lambda session: sales.queue_items(session, queue))
+    ]
+
+
+@router.get("/leads/{lead_id}/tasks", summary="Open tasks")
+def lead_tasks(lead_id: int, call: ApiCall = reading_tasks) -> list[dict[str, Any]]:
+    return call.read(lambda session: [_task(t) for t in sales.open_tasks(session, lead_id)])
 
 
 @router.post(
     "/tasks",
     status_code=201,
-    dependencies=[can_write_tasks],
     summary="Create a task",
     responses=problems(404, notes={404: "No lead has this lead_id"}),
 )
-def create_task(request: Request, body: TaskBody) -> dict[str, Any]:
-    with container_of(request).uow() as uow:
-        task = sales.do_create_task(
+def create_task(body: TaskBody, call: ApiCall = writing_tasks) -> dict[str, Any]:
+    return call.run(
+        lambda uow: sales.do_create_task(
             body.lead_id,
             queue=body.queue,
             owner_id=body.owner_id,
             title=body.title,
             hours=body.hours,
             uow=uow,
-        )
-        return _task(task)
+        ),
+        _task_of,
+    )
 
 
-@router.post("/tasks/{task_id}/complete", dependencies=[can_write_tasks], summary="Complete a task")
-def complete_task(request: Request, task_id: int) -> dict[str, Any]:
-    with container_of(request).uow() as uow:
-        task = sales.do_complete_task(task_id, uow=uow)
-        return _task(task)
+@router.post("/tasks/{task_id}/complete", summary="Complete a task")
+def complete_task(task_id: int, call: ApiCall = writing_tasks) -> dict[str, Any]:
+    return call.run(lambda uow: sales.do_complete_task(task_id, uow=uow), _task_of)
 
 
-@router.post(
-    "/tasks/check-deadlines", dependencies=[can_admin], summary="Escalate overdue tasks now"
-)
-def check_deadlines(request: Request) -> dict[str, Any]:
-    escalated = sales.do_check_deadlines(uow=container_of(request).uow())
+@router.post("/tasks/check-deadlines", summary="Escalate overdue tasks now")
+def check_deadlines(call: ApiCall = administering) -> dict[str, Any]:
+    escalated = sales.do_check_deadlines(uow=call.container.uow())
     return {"escalated_task_ids": escalated}
 
 
-@router.get("/deadlines", dependencies=[can_read_tasks], summary="Speed-to-lead deadlines")
-def get_deadlines(request: Request) -> dict[str, float]:
-    with container_of(request).read_session() as session:
-        return sales.deadlines(session)
+@router.get("/deadlines", summary="Speed-to-lead deadlines")
+def get_deadlines(call: ApiCall = reading_tasks) -> dict[str, float]:
+    return call.read(sales.deadlines)
 
 
-@router.put("/deadlines", dependencies=[can_admin], summary="Set a queue's deadline (hours)")
-def put_deadline(request: Request, body: DeadlineBody) -> dict[str, float]:
-    sales.do_set_deadline(body.queue, body.hours, uow=container_of(request).uow())
-    with container_of(request).read_session() as session:
-        return sales.deadlines(session)
+@router.put("/deadlines", summary="Set a queue's deadline (hours)")
+def put_deadline(body: DeadlineBody, call: ApiCall = administering) -> dict[str, float]:
+    return call.run(
+        lambda uow: sales.do_set_deadline(body.queue, body.hours, uow=uow),
+        lambda _, uow: sales.deadlines(uow.session),
+    )
 
 
 @router.post(
@@ -124,14 +127,12 @@ def put_deadline(request: Request, body: DeadlineBody) -> dict[str, float]:
     summary="Assign to a user or round-robin",
     responses=problems(409, notes=AT_CAPACITY),
 )
-def assign(
-    request: Request, lead_id: int, body: AssignBody, principal: Principal = can_assign
-) -> dict[str, Any]:
-    uow = container_of(request).uow()
+def assign(lead_id: int, body: AssignBody, call: ApiCall = assigning) -> dict[str, Any]:
+    uow = call.container.uow()
     if body.round_robin:
-        record = sales.do_round_robin_assign(lead_id, uow=uow, by_user_id=principal.user_id)
+        record = sales.do_round_robin_assign(lead_id, uow=uow, by_user_id=call.user_id)
     elif body.user_id is not None:
-        record = sales.do_assign_lead(lead_id, body.user_id, uow=uow, by_user_id=principal.user_id)
+        record = sales.do_assign_lead(lead_id, body.user_id, uow=uow, by_user_id=call.user_id)
     else:
         raise ValidationFailed("Name a user or ask for round-robin", field="user_id")
     return {"lead_id": lead_id, "user_id": record.user_id, "reason": record.reason}
@@ -142,12 +143,11 @@ def assign(
     summary="Assign and tick sales accepted",
     responses=problems(409, notes=AT_CAPACITY),
 )
-def accept(
-    request: Request, lead_id: int, body: AssignBody, principal: Principal = can_assign
-) -> dict[str, Any]:
-    with container_of(request).uow() as uow:
-        lead = sales.do_accept_lead(lead_id, body.user_id, uow=uow, by_user_id=principal.user_id)
-        return to_public(lead, uow.registry, "lead")
+def accept(lead_id: int, body: AssignBody, call: ApiCall = assigning) -> dict[str, Any]:
+    return call.run(
+        lambda uow: sales.do_accept_lead(lead_id, body.user_id, uow=uow, by_user_id=call.user_id),
+        _lead,
+    )
 
 
 @router.post(
@@ -155,12 +155,10 @@ def accept(
     summary="Qualify: opportunity, contact, account",
     responses=problems(409, notes={409: "The lead is not open"}),
 )
-def qualify(
-    request: Request, lead_id: int, body: QualifyBody, principal: Principal = can_qualify
-) -> dict[str, Any]:
+def qualify(lead_id: int, body: QualifyBody, call: ApiCall = qualifying) -> dict[str, Any]:
     options = sales.QualifyOptions(**body.model_dump())
     result = sales.do_qualify_lead(
-        lead_id, uow=container_of(request).uow(), options=options, by_user_id=principal.user_id
+        lead_id, uow=call.container.uow(), options=options, by_user_id=call.user_id
     )
     return {
         "lead_id": result.lead_id,
@@ -175,14 +173,13 @@ def qualify(
     summary="Disqualify with a status reason",
     responses=problems(409, notes={409: "The lead is not open, or an opportunity came from it"}),
 )
-def disqualify(
-    request: Request, lead_id: int, body: DisqualifyBody, principal: Principal = can_qualify
-) -> dict[str, Any]:
-    with container_of(request).uow() as uow:
-        lead = sales.do_disqualify_lead(
-            lead_id, body.status_reason, uow=uow, by_user_id=principal.user_id
-        )
-        return to_public(lead, uow.registry, "lead")
+def disqualify(lead_id: int, body: DisqualifyBody, call: ApiCall = qualifying) -> dict[str, Any]:
+    return call.run(
+        lambda uow: sales.do_disqualify_lead(
+            lead_id, body.status_reason, uow=uow, by_user_id=call.user_id
+        ),
+        _lead,
+    )
 
 
 @router.post(
@@ -190,12 +187,10 @@ def disqualify(
     summary="Reopen a disqualified lead",
     responses=problems(409, notes={409: "Only a disqualified lead can be reactivated"}),
 )
-def reactivate(
-    request: Request, lead_id: int, principal: Principal = can_qualify
-) -> dict[str, Any]:
-    with container_of(request).uow() as uow:
-        lead = sales.do_reactivate_lead(lead_id, uow=uow, by_user_id=principal.user_id)
-        return to_public(lead, uow.registry, "lead")
+def reactivate(lead_id: int, call: ApiCall = qualifying) -> dict[str, Any]:
+    return call.run(
+        lambda uow: sales.do_reactivate_lead(lead_id, uow=uow, by_user_id=call.user_id), _lead
+    )
 
 
 @router.post(
@@ -203,22 +198,19 @@ def reactivate(
     summary="Send the lead back to marketing",
     responses=problems(409, notes={409: "The lead is not open"}),
 )
-def recycle(
-    request: Request, lead_id: int, body: RecycleBody, principal: Principal = can_qualify
-) -> dict[str, Any]:
-    sales.do_recycle_lead(
-        lead_id, body.reason, uow=container_of(request).uow(), by_user_id=principal.user_id
+def recycle(lead_id: int, body: RecycleBody, call: ApiCall = qualifying) -> dict[str, Any]:
+    return call.run(
+        lambda uow: sales.do_recycle_lead(lead_id, body.reason, uow=uow, by_user_id=call.user_id),
+        lambda _, uow: {"lead_id": lead_id, "recycled": sales.recycle_count(uow.session, lead_id)},
     )
-    with container_of(request).read_session() as session:
-        return {"lead_id": lead_id, "recycled": sales.recycle_count(session, lead_id)}
 
 
 @router.get("/notifications", summary="My notifications")
-def my_notifications(request: Request, principal: Principal = signed_in) -> dict[str, Any]:
-    with container_of(request).read_session() as session:
-        rows = sales.notifications(session, principal.user_id)
+def my_notifications(call: ApiCall = signed_in) -> dict[str, Any]:
+    with call.container.read_session() as session:
+        rows = sales.notifications(session, call.user_id)
         return {
-            "unread": sales.unread_count(session, principal.user_id),
+            "unread": sales.unread_count(session, call.user_id),
             "items": [
                 {
                     "id": row.id,
@@ -234,6 +226,6 @@ def my_notifications(request: Request, principal: Principal = signed_in) -> dict
 
 
 @router.post("/notifications/read", status_code=204, summary="Mark my notifications read")
-def read_notifications(request: Request, principal: Principal = signed_in) -> Response:
-    sales.do_mark_read(principal.user_id, uow=container_of(request).uow())
+def read_notifications(call: ApiCall = signed_in) -> Response:
+    sales.do_mark_read(call.user_id, uow=call.container.uow())
     return Response(status_code=204)

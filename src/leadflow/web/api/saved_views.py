@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from leadflow.errors import PermissionDenied
 from leadflow.lib.listing import derived_values, run_list
 from leadflow.lib.records import to_public
+from leadflow.saved_views import services as views
+from leadflow.saved_views.schemas import ViewBody
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
-from leadflow.views import services as views
-from leadflow.views.schemas import ViewBody
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.reach import scope_of
 

@@ -9,19 +9,19 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
-from starlette.datastructures import FormData
 
 from leadflow.activities import services as activities
 from leadflow.activities.domain import CallOutcome
+from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError, ValidationFailed
 from leadflow.lib.clock import as_utc, utcnow
 from leadflow.users.domain import Permission as P
 from leadflow.users.domain import role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import PageCall, page_call
 from leadflow.web.pages.display import duration
 from leadflow.web.pages.panels import PanelContext, detail_panel, render_fragment
-from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render
 from leadflow.web.reach import check_reach
 
@@ -69,11 +69,6 @@ def contact_activities(context: PanelContext) -> Markup | None:
     )
 
 
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
 def _when(raw: str) -> datetime | None:
     """A `datetime-local` value, read as UTC like every time the pages show."""
     if not raw:
@@ -90,68 +85,62 @@ def _back(path: str, **params: str) -> RedirectResponse:
     return RedirectResponse(f"{path}?{urlencode(params)}#activities", status_code=303)
 
 
-def routers() -> list[APIRouter]:
-    router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
 
-    @router.get("/call-list")
-    def call_list(
-        request: Request, principal: Principal = Depends(Authorize(P.TASKS_READ))
-    ) -> Response:
-        with container_of(request).read_session() as session:
-            items = activities.call_list(session)
-        context: dict[str, Any] = {
-            "items": items,
-            "ago": _ago,
-            "can_call": role_allows(principal.role, P.INTERACTIONS_WRITE),
-        }
-        return render(request, "activities/call_list.html", context)
 
-    @router.post("/leads/{lead_id:int}/activities/call")
-    def log_call(
-        request: Request,
-        lead_id: int,
-        principal: Principal = Depends(Authorize(P.INTERACTIONS_WRITE)),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        back = "/call-list" if _text(form, "back") == "call-list" else f"/leads/{lead_id}"
-        try:
-            activities.do_log_call(
-                lead_id,
-                _text(form, "outcome"),
-                notes=_text(form, "notes"),
-                next_call_at=_when(_text(form, "next_call_at")),
-                user_id=principal.user_id,
-                uow=container_of(request).uow(),
-            )
-        except LeadflowError as exc:
-            return _back(f"/leads/{lead_id}", aerr=exc.message)
-        return _back(back, adone="Call logged.")
+@router.get("/call-list")
+def call_list(
+    request: Request, principal: Principal = Depends(Authorize(P.TASKS_READ))
+) -> Response:
+    with container_of(request).read_session() as session:
+        items = activities.call_list(session)
+    context: dict[str, Any] = {
+        "items": items,
+        "ago": _ago,
+        "can_call": role_allows(principal.role, P.INTERACTIONS_WRITE),
+    }
+    return render(request, "activities/call_list.html", context)
 
-    def note_route(entity: str, plural: str, permission: P) -> None:
-        @router.post(f"/{plural}/{{record_id:int}}/activities/note", name=f"{entity}_note")
-        def add_note(
-            request: Request,
-            record_id: int,
-            principal: Principal = Depends(Authorize(permission)),
-            form: FormData = Depends(form_data),
-        ) -> Response:
-            path = f"/{plural}/{record_id}"
-            container = container_of(request)
-            try:
-                with container.uow() as uow:
-                    check_reach(uow.session, entity, record_id, principal)
-                    activities.do_add_note(
-                        _text(form, "notes"),
-                        uow=uow,
-                        user_id=principal.user_id,
-                        **{f"{entity}_id": record_id},
-                    )
-            except LeadflowError as exc:
-                if exc.http_status == 404:
-                    raise
-                return _back(path, aerr=exc.message)
-            return _back(path, adone="Note saved.")
 
-    note_route("lead", "leads", P.LEADS_WRITE)
-    note_route("contact", "contacts", P.CONTACTS_WRITE)
-    return [router]
+@router.post("/leads/{lead_id:int}/activities/call")
+def log_call(lead_id: int, call: PageCall = page_call(P.INTERACTIONS_WRITE)) -> Response:
+    back = "/call-list" if call.text("back") == "call-list" else f"/leads/{lead_id}"
+    return call.run(
+        lambda uow: activities.do_log_call(
+            lead_id,
+            call.text("outcome"),
+            notes=call.text("notes"),
+            next_call_at=_when(call.text("next_call_at")),
+            user_id=call.user_id,
+            uow=uow,
+        ),
+        done=lambda _: _back(back, adone="Call logged."),
+        failed=lambda exc: _back(f"/leads/{lead_id}", aerr=exc.message),
+    )
+
+
+def _add_note(call: PageCall, entity: str, plural: str, record_id: int) -> Response:
+    path = f"/{plural}/{record_id}"
+
+    def add(uow: UnitOfWork) -> None:
+        check_reach(uow.session, entity, record_id, call.principal)
+        activities.do_add_note(
+            call.text("notes"), uow=uow, user_id=call.user_id, **{f"{entity}_id": record_id}
+        )
+
+    def refused(exc: LeadflowError) -> Response:
+        if exc.http_status == 404:
+            raise exc
+        return _back(path, aerr=exc.message)
+
+    return call.run(add, done=lambda _: _back(path, adone="Note saved."), failed=refused)
+
+
+@router.post("/leads/{record_id:int}/activities/note", name="lead_note")
+def lead_note(record_id: int, call: PageCall = page_call(P.LEADS_WRITE)) -> Response:
+    return _add_note(call, "lead", "leads", record_id)
+
+
+@router.post("/contacts/{record_id:int}/activities/note", name="contact_note")
+def contact_note(record_id: int, call: PageCall = page_call(P.CONTACTS_WRITE)) -> Response:
+    return _add_note(call, "contact", "contacts", record_id)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -28,13 +28,13 @@ from leadflow.automation.services import (
 )
 from leadflow.errors import LeadflowError
 from leadflow.jobs.services import job_public, latest_job
-from leadflow.org.services import all_switches, do_set_switch
 from leadflow.registry.domain import Registry
+from leadflow.switches.services import all_switches, do_set_switch
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import PageCall, page_call, see_other
 from leadflow.web.pages import rule_builder as rb
-from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render, settings_navigation
 
 BASE = "/settings/automation"
@@ -182,86 +182,58 @@ def _rule_page(
         )
 
 
-def _router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-    can_read = Authorize(Permission.AUTOMATION_READ)
-    can_admin = Authorize(Permission.AUTOMATION_ADMIN)
-
-    @router.get(BASE)
-    def rules_page(request: Request, principal: Principal = Depends(can_read)) -> Response:
-        return _rules_page(request, principal)
-
-    @router.post(BASE + "/rules")
-    def add_rule(
-        request: Request,
-        principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        values = _posted(form)
-        container = container_of(request)
-        try:
-            with container.uow() as uow:
-                rule = do_create_rule(values, uow=uow)
-        except LeadflowError as error:
-            return _rules_page(request, principal, form=values, error=error)
-        return RedirectResponse(f"{BASE}/rules/{rule.id}", status_code=303)
-
-    @router.post(BASE + "/rules/{rule_id}/switch")
-    def switch_rule(
-        request: Request,
-        rule_id: int,
-        principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        enabled = form.get("enabled") == "on"
-        do_update_rule(rule_id, {"enabled": enabled}, uow=container_of(request).uow())
-        return RedirectResponse(f"{BASE}#rule-{rule_id}", status_code=303)
-
-    @router.get(BASE + "/rules/{rule_id}")
-    def rule_page(
-        request: Request, rule_id: int, principal: Principal = Depends(can_read)
-    ) -> Response:
-        return _rule_page(request, principal, rule_id)
-
-    @router.post(BASE + "/rules/{rule_id}")
-    def change_rule(
-        request: Request,
-        rule_id: int,
-        principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        values = _posted(form)
-        values.pop("trigger")
-        try:
-            with container_of(request).uow() as uow:
-                do_update_rule(rule_id, values, uow=uow)
-        except LeadflowError as error:
-            return _rule_page(request, principal, rule_id, form=values, error=error)
-        return RedirectResponse(f"{BASE}/rules/{rule_id}?saved=1", status_code=303)
-
-    @router.post(BASE + "/switches/{key}")
-    def flip_switch(
-        request: Request,
-        key: str,
-        principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        do_set_switch(key, form.get("enabled") == "on", uow=container_of(request).uow())
-        return RedirectResponse(f"{BASE}#switches", status_code=303)
-
-    @router.post(BASE + "/orphans/backfill")
-    def backfill(
-        request: Request,
-        principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        job = do_start_orphan_backfill(
-            uow=container_of(request).uow(), requested_by=principal.user_id
-        )
-        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
-
-    return router
+router = APIRouter(include_in_schema=False)
+can_read = Depends(Authorize(Permission.AUTOMATION_READ))
+administering = page_call(Permission.AUTOMATION_ADMIN)
 
 
-def routers() -> list[APIRouter]:
-    return [_router()]
+@router.get(BASE)
+def rules_page(request: Request, principal: Principal = can_read) -> Response:
+    return _rules_page(request, principal)
+
+
+@router.post(BASE + "/rules")
+def add_rule(call: PageCall = administering) -> Response:
+    values = _posted(call.form)
+    return call.run(
+        lambda uow: do_create_rule(values, uow=uow),
+        done=lambda rule: see_other(f"{BASE}/rules/{rule.id}"),
+        failed=lambda error: _rules_page(call.request, call.principal, form=values, error=error),
+    )
+
+
+@router.post(BASE + "/rules/{rule_id}/switch")
+def switch_rule(rule_id: int, call: PageCall = administering) -> Response:
+    enabled = call.form.get("enabled") == "on"
+    do_update_rule(rule_id, {"enabled": enabled}, uow=call.container.uow())
+    return see_other(f"{BASE}#rule-{rule_id}")
+
+
+@router.get(BASE + "/rules/{rule_id}")
+def rule_page(request: Request, rule_id: int, principal: Principal = can_read) -> Response:
+    return _rule_page(request, principal, rule_id)
+
+
+@router.post(BASE + "/rules/{rule_id}")
+def change_rule(rule_id: int, call: PageCall = administering) -> Response:
+    values = _posted(call.form)
+    values.pop("trigger")
+    return call.run(
+        lambda uow: do_update_rule(rule_id, values, uow=uow),
+        done=f"{BASE}/rules/{rule_id}?saved=1",
+        failed=lambda error: _rule_page(
+            call.request, call.principal, rule_id, form=values, error=error
+        ),
+    )
+
+
+@router.post(BASE + "/switches/{key}")
+def flip_switch(key: str, call: PageCall = administering) -> Response:
+    do_set_switch(key, call.form.get("enabled") == "on", uow=call.container.uow())
+    return see_other(f"{BASE}#switches")
+
+
+@router.post(BASE + "/orphans/backfill")
+def backfill(call: PageCall = administering) -> Response:
+    job = do_start_orphan_backfill(uow=call.container.uow(), requested_by=call.user_id)
+    return see_other(f"/jobs/{job.id}")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from leadflow.dashboard import services as dashboards
 from leadflow.sales import services as sales
 from leadflow.users.domain import Permission
 from leadflow.users.services import Principal
-from leadflow.views import dashboard as dashboards
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.pages.display import duration
 from leadflow.web.pages.render import render

@@ -5,18 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
+from fastapi.responses import Response
 
+from leadflow.db.uow import UnitOfWork
 from leadflow.duplicates import services as duplicates
 from leadflow.errors import LeadflowError, NotFound
 from leadflow.lib.records import to_public
 from leadflow.users.domain import Permission as P
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import PageCall, page_call
 from leadflow.web.pages.display import cell_for, public_value, title_of
 from leadflow.web.pages.lookups import reference_titles
-from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render
 from leadflow.web.reach import check_reach, reachable
 
@@ -65,79 +65,74 @@ def _comparison(
     }
 
 
-def routers() -> list[APIRouter]:
-    router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
+can_merge = Depends(Authorize(P.CONTACTS_WRITE))
 
-    @router.get("/duplicates")
-    def candidates(
-        request: Request, principal: Principal = Depends(Authorize(P.CONTACTS_WRITE))
-    ) -> Response:
-        container = container_of(request)
-        sections = []
-        with container.read_session() as session:
-            registry = container.registry_cache.get(session)
-            for entity in ("contact", "lead"):
-                pairs = duplicates.candidate_pairs(session, registry, entity)
-                ids = {each for pair in pairs for each in (pair.first_id, pair.second_id)}
-                seen = reachable(session, entity, ids, principal)
-                sections.append(
-                    (
-                        entity,
-                        registry.entity(entity).plural.capitalize(),
-                        [p for p in pairs if {p.first_id, p.second_id} <= seen],
-                    )
+
+@router.get("/duplicates")
+def candidates(request: Request, principal: Principal = can_merge) -> Response:
+    container = container_of(request)
+    sections = []
+    with container.read_session() as session:
+        registry = container.registry_cache.get(session)
+        for entity in ("contact", "lead"):
+            pairs = duplicates.candidate_pairs(session, registry, entity)
+            ids = {each for pair in pairs for each in (pair.first_id, pair.second_id)}
+            seen = reachable(session, entity, ids, principal)
+            sections.append(
+                (
+                    entity,
+                    registry.entity(entity).plural.capitalize(),
+                    [p for p in pairs if {p.first_id, p.second_id} <= seen],
                 )
-        return render(request, "duplicates/list.html", {"sections": sections})
-
-    @router.get("/duplicates/{entity}/{first:int}/{second:int}")
-    def compare(
-        request: Request,
-        entity: str,
-        first: int,
-        second: int,
-        principal: Principal = Depends(Authorize(P.CONTACTS_WRITE)),
-    ) -> Response:
-        if entity not in PLURALS:
-            raise NotFound(f"No duplicates of {entity!r}", field="entity")
-        context = _comparison(request, principal, entity, first, second)
-        return render(request, "duplicates/merge.html", {**context, "error": None})
-
-    @router.post("/duplicates/{entity}/{first:int}/{second:int}")
-    def merge(
-        request: Request,
-        entity: str,
-        first: int,
-        second: int,
-        principal: Principal = Depends(Authorize(P.CONTACTS_WRITE)),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        if entity not in PLURALS:
-            raise NotFound(f"No duplicates of {entity!r}", field="entity")
-        survivor, other = (second, first) if form.get("survivor") == "second" else (first, second)
-        # A field's radio says which record's value the survivor keeps.
-        pick_other = "second" if survivor == first else "first"
-        take = [
-            str(key)[len("pick_") :]
-            for key, value in form.multi_items()
-            if str(key).startswith("pick_") and value == pick_other
-        ]
-        try:
-            with container_of(request).uow() as uow:
-                if not set(take) <= set(duplicates.mergeable_fields(uow.registry, entity)):
-                    raise NotFound("Unknown field picked", field="take")
-                for each in (first, second):
-                    check_reach(uow.session, entity, each, principal)
-                duplicates.do_merge(
-                    entity, survivor, other, take=take, uow=uow, by_user_id=principal.user_id
-                )
-        except LeadflowError as exc:
-            context = _comparison(request, principal, entity, first, second)
-            return render(
-                request,
-                "duplicates/merge.html",
-                {**context, "error": exc.message},
-                status=exc.http_status,
             )
-        return RedirectResponse(f"/{PLURALS[entity]}/{survivor}?merged_from={other}", 303)
+    return render(request, "duplicates/list.html", {"sections": sections})
 
-    return [router]
+
+def _known(entity: str) -> None:
+    if entity not in PLURALS:
+        raise NotFound(f"No duplicates of {entity!r}", field="entity")
+
+
+@router.get("/duplicates/{entity}/{first:int}/{second:int}")
+def compare(
+    request: Request, entity: str, first: int, second: int, principal: Principal = can_merge
+) -> Response:
+    _known(entity)
+    context = _comparison(request, principal, entity, first, second)
+    return render(request, "duplicates/merge.html", {**context, "error": None})
+
+
+@router.post("/duplicates/{entity}/{first:int}/{second:int}")
+def merge(
+    entity: str, first: int, second: int, call: PageCall = page_call(P.CONTACTS_WRITE)
+) -> Response:
+    _known(entity)
+    survivor, other = (second, first) if call.form.get("survivor") == "second" else (first, second)
+    # A field's radio says which record's value the survivor keeps.
+    pick_other = "second" if survivor == first else "first"
+    take = [
+        str(key)[len("pick_") :]
+        for key, value in call.form.multi_items()
+        if str(key).startswith("pick_") and value == pick_other
+    ]
+
+    def merged(uow: UnitOfWork) -> None:
+        if not set(take) <= set(duplicates.mergeable_fields(uow.registry, entity)):
+            raise NotFound("Unknown field picked", field="take")
+        for each in (first, second):
+            check_reach(uow.session, entity, each, call.principal)
+        duplicates.do_merge(entity, survivor, other, take=take, uow=uow, by_user_id=call.user_id)
+
+    def refused(exc: LeadflowError) -> Response:
+        context = _comparison(call.request, call.principal, entity, first, second)
+        return render(
+            call.request,
+            "duplicates/merge.html",
+            {**context, "error": exc.message},
+            status=exc.http_status,
+        )
+
+    return call.run(
+        merged, done=f"/{PLURALS[entity]}/{survivor}?merged_from={other}", failed=refused
+    )

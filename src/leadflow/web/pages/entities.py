@@ -27,7 +27,7 @@ from leadflow.opportunities.services import (
     do_update_opportunity,
     get_opportunity,
 )
-from leadflow.registry.builtin import ENTITIES
+from leadflow.registry.builtin import builtin_registry
 from leadflow.users.domain import Permission as P
 from leadflow.web.pages.listing import ListSpec
 from leadflow.web.pages.related import SectionBuilder, contact_timeline_section
@@ -58,7 +58,7 @@ class RecordPage:
 
     @property
     def nav_label(self) -> str:
-        return ENTITIES[self.entity].plural.capitalize()
+        return builtin_registry().entity(self.entity).plural.capitalize()
 
 
 CONTACT_PAGES = RecordPage(

@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
+from fastapi.responses import Response
 
 from leadflow.errors import LeadflowError, NotFound, PermissionDenied
 from leadflow.jobs.domain import ACTIVE, JobStatus
@@ -19,7 +18,7 @@ from leadflow.jobs.kinds import kinds_for
 from leadflow.jobs.services import do_cancel_job, get_job, job_public, list_jobs
 from leadflow.users.services import Principal, get_user
 from leadflow.web.auth import Authorize, container_of
-from leadflow.web.pages.records import form_data
+from leadflow.web.calls import PageCall, page_call
 from leadflow.web.pages.render import render
 
 LIST_LIMIT = 100
@@ -86,18 +85,16 @@ def routers() -> list[APIRouter]:
         return _detail(request, principal, job_id)
 
     @router.post("/jobs/{job_id:int}/cancel")
-    def cancel(
-        request: Request,
-        job_id: int,
-        principal: Principal = Depends(signed_in),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        try:
-            do_cancel_job(job_id, uow=container_of(request).uow(), role=principal.role)
-        except LeadflowError as exc:
+    def cancel(job_id: int, call: PageCall = page_call(None)) -> Response:
+        def refused(exc: LeadflowError) -> Response:
             if isinstance(exc, NotFound | PermissionDenied):
-                raise
-            return _detail(request, principal, job_id, error=exc)
-        return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+                raise exc
+            return _detail(call.request, call.principal, job_id, error=exc)
+
+        return call.run(
+            lambda uow: do_cancel_job(job_id, uow=uow, role=call.principal.role),
+            done=f"/jobs/{job_id}",
+            failed=refused,
+        )
 
     return [router]

@@ -10,30 +10,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from fastapi import Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
-from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError
-from leadflow.web.auth import container_of
-
-# A lead action: the use case run in the unit of work it is handed.
-LeadAction = Callable[[UnitOfWork], object]
+from leadflow.web.calls import PageCall, UseCase, see_other
 
 
 def back_to_process(lead_id: int, **params: str | None) -> RedirectResponse:
     """The lead page, scrolled to its process panel, with the non-empty `params`."""
     kept = {key: value for key, value in params.items() if value}
     query = f"?{urlencode(kept)}" if kept else ""
-    return RedirectResponse(f"/leads/{lead_id}{query}#process", status_code=303)
+    return see_other(f"/leads/{lead_id}{query}#process")
+
+
+def refused_at(lead_id: int, stage: str | None = None) -> Callable[[LeadflowError], Response]:
+    """The panel again, the error beside the step (or the stage) at fault."""
+    return lambda exc: back_to_process(lead_id, stage=stage, perr=exc.message, pfield=exc.field)
 
 
 def run_lead_action(
-    request: Request, lead_id: int, stage: str | None, action: LeadAction, done: str
-) -> RedirectResponse:
+    call: PageCall,
+    lead_id: int,
+    action: UseCase[object],
+    done: str,
+    *,
+    stage: str | None = None,
+) -> Response:
     """Run `action`; back to the panel with `done`, or with the error at `stage`."""
-    try:
-        action(container_of(request).uow())
-    except LeadflowError as exc:
-        return back_to_process(lead_id, stage=stage, perr=exc.message, pfield=exc.field)
-    return back_to_process(lead_id, pdone=done)
+    return call.run(
+        action,
+        done=lambda _: back_to_process(lead_id, pdone=done),
+        failed=refused_at(lead_id, stage),
+    )

@@ -21,8 +21,8 @@ from leadflow.lib.listing import RESERVED_PARAMS, Op, parse_list_params, run_lis
 from leadflow.lib.records import to_public
 from leadflow.registry.derived import list_field, list_fields
 from leadflow.registry.domain import FieldDef, FieldType, Registry
+from leadflow.saved_views import services as views
 from leadflow.users.services import Principal
-from leadflow.views import services as views
 from leadflow.web.pages.display import Cell, cell_for, humanize, public_value, title_of
 from leadflow.web.pages.lookups import (
     Titles,
@@ -34,7 +34,7 @@ from leadflow.web.pages.lookups import (
 
 GENERIC = ("f_field", "f_op", "f_value")
 NOTICE = "done"
-# `view` names a saved view (views/services.py); "all" opens the list without one.
+# `view` names a saved view (saved_views/services.py); "all" opens the list without one.
 SAVED_VIEW = "view"
 PAGE_PARAMS = frozenset({*GENERIC, NOTICE, SAVED_VIEW})
 

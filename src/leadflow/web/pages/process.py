@@ -8,6 +8,7 @@ message beside the step at fault.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 import yaml
@@ -29,18 +30,17 @@ from leadflow.users.domain import Permission, Role, role_allows
 from leadflow.users.models import User
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import PageCall, page_call, see_other
 from leadflow.web.pages.display import duration
 from leadflow.web.pages.forms import (
     build_form,
     changes,
     current_values,
-    form_text,
     submitted_values,
 )
-from leadflow.web.pages.lead_actions import back_to_process, run_lead_action
+from leadflow.web.pages.lead_actions import run_lead_action
 from leadflow.web.pages.lookups import reference_options, users_with_role
 from leadflow.web.pages.panels import PanelContext, detail_panel, render_fragment
-from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render
 from leadflow.web.reach import scope_of
 
@@ -49,8 +49,9 @@ DISQUALIFY_REASONS = [
 ]
 
 router = APIRouter(include_in_schema=False)
-can_move = Depends(Authorize(Permission.PROCESS_WRITE))
-can_write = Depends(Authorize(Permission.LEADS_WRITE))
+moving = page_call(Permission.PROCESS_WRITE)
+writing = page_call(Permission.LEADS_WRITE)
+administering = page_call(Permission.PROCESS_ADMIN)
 can_admin = Depends(Authorize(Permission.PROCESS_ADMIN))
 
 
@@ -157,54 +158,40 @@ def _save_steps(lead_id: int, stage_key: str, form: FormData, uow: UnitOfWork) -
 
 
 @router.post("/leads/{lead_id:int}/process/steps")
-def save_steps(
-    request: Request,
-    lead_id: int,
-    principal: Principal = can_write,
-    form: FormData = Depends(form_data),
-) -> Response:
-    stage_key = form_text(form, "stage")
-    with container_of(request).uow() as uow:
-        try:
-            _save_steps(lead_id, stage_key, form, uow)
-        except LeadflowError as exc:
-            return back_to_process(lead_id, stage=stage_key, perr=exc.message, pfield=exc.field)
+def save_steps(lead_id: int, call: PageCall = writing) -> Response:
     # Ticking a step can move the lead (sales ready, accepted): show where it stands now.
-    return back_to_process(lead_id, pdone="Steps saved.")
+    stage = call.text("stage")
+    return run_lead_action(
+        call,
+        lead_id,
+        lambda uow: _save_steps(lead_id, stage, call.form, uow),
+        "Steps saved.",
+        stage=stage,
+    )
 
 
 @router.post("/leads/{lead_id:int}/process/next")
-def next_stage(
-    request: Request,
-    lead_id: int,
-    principal: Principal = can_move,
-    form: FormData = Depends(form_data),
-) -> Response:
+def next_stage(lead_id: int, call: PageCall = moving) -> Response:
     return run_lead_action(
-        request,
+        call,
         lead_id,
-        form_text(form, "stage"),
-        lambda uow: process.do_next_stage(lead_id, uow=uow, actor_user_id=principal.user_id),
+        lambda uow: process.do_next_stage(lead_id, uow=uow, actor_user_id=call.user_id),
         "Moved to the next stage.",
+        stage=call.text("stage"),
     )
 
 
 @router.post("/leads/{lead_id:int}/process/set-active")
-def set_active(
-    request: Request,
-    lead_id: int,
-    principal: Principal = can_move,
-    form: FormData = Depends(form_data),
-) -> Response:
-    stage = form_text(form, "stage")
+def set_active(lead_id: int, call: PageCall = moving) -> Response:
+    stage = call.text("stage")
     return run_lead_action(
-        request,
+        call,
         lead_id,
-        stage,
         lambda uow: process.do_set_active_stage(
-            lead_id, stage, uow=uow, actor_user_id=principal.user_id
+            lead_id, stage, uow=uow, actor_user_id=call.user_id
         ),
         "Stage set active.",
+        stage=stage,
     )
 
 
@@ -231,7 +218,12 @@ def _settings_page(request: Request, error: str | None = None, status: int = 200
 
 
 def _settings_done(note: str) -> RedirectResponse:
-    return RedirectResponse(f"/settings/process?{urlencode({'done': note})}", status_code=303)
+    return see_other(f"/settings/process?{urlencode({'done': note})}")
+
+
+def _settings_refused(request: Request) -> Callable[[LeadflowError], Response]:
+    """The settings page again, the error at its top."""
+    return lambda exc: _settings_page(request, error=exc.message, status=exc.http_status)
 
 
 @router.get("/settings/process")
@@ -252,57 +244,47 @@ def export(request: Request, key: str, fmt: str, principal: Principal = can_admi
 
 
 @router.post("/settings/process/import")
-async def import_definition(request: Request, principal: Principal = can_admin) -> Response:
-    form = await request.form()
-    text = form.get("definition")
-    upload = form.get("file")
+async def import_definition(call: PageCall = administering) -> Response:
+    text = call.form.get("definition")
+    upload = call.form.get("file")
     if upload is not None and not isinstance(upload, str):
         text = (await upload.read()).decode("utf-8", errors="replace") or text
     content_type = "json" if isinstance(text, str) and text.lstrip().startswith("{") else "yaml"
-    try:
-        data = parse_definition_text(text if isinstance(text, str) else "", content_type)
-        row = process.do_save_definition(data, uow=container_of(request).uow())
-    except LeadflowError as exc:
-        return _settings_page(request, error=exc.message, status=exc.http_status)
-    return _settings_done(f"Imported as version {row.version}.")
+    return call.run(
+        lambda uow: process.do_save_definition(
+            parse_definition_text(text if isinstance(text, str) else "", content_type), uow=uow
+        ),
+        done=lambda row: _settings_done(f"Imported as version {row.version}."),
+        failed=_settings_refused(call.request),
+    )
 
 
 @router.post("/settings/process/{key}/transitions/{transition}/switch")
-def switch_transition(
-    request: Request,
-    key: str,
-    transition: str,
-    principal: Principal = can_admin,
-    form: FormData = Depends(form_data),
-) -> Response:
-    enabled = form_text(form, "enabled") == "true"
-    try:
-        row = process.do_set_transition_enabled(
-            key, transition, enabled, uow=container_of(request).uow()
-        )
-    except LeadflowError as exc:
-        return _settings_page(request, error=exc.message, status=exc.http_status)
-    return _settings_done(
-        f"Automatic move switched {'on' if enabled else 'off'}: version {row.version}."
+def switch_transition(key: str, transition: str, call: PageCall = administering) -> Response:
+    enabled = call.text("enabled") == "true"
+    return call.run(
+        lambda uow: process.do_set_transition_enabled(key, transition, enabled, uow=uow),
+        done=lambda row: _settings_done(
+            f"Automatic move switched {'on' if enabled else 'off'}: version {row.version}."
+        ),
+        failed=_settings_refused(call.request),
     )
 
 
 @router.post("/settings/process/deadlines")
-def save_deadline(
-    request: Request, principal: Principal = can_admin, form: FormData = Depends(form_data)
-) -> Response:
+def save_deadline(call: PageCall = administering) -> Response:
     try:
-        hours = float(form_text(form, "hours"))
+        hours = float(call.text("hours"))
     except ValueError:
-        return _settings_page(request, error="Hours must be a number", status=422)
-    try:
-        sales.do_set_deadline(form_text(form, "queue"), hours, uow=container_of(request).uow())
-    except LeadflowError as exc:
-        return _settings_page(request, error=exc.message, status=exc.http_status)
-    return RedirectResponse("/settings/process?done=Deadline+saved.", status_code=303)
+        return _settings_page(call.request, error="Hours must be a number", status=422)
+    return call.run(
+        lambda uow: sales.do_set_deadline(call.text("queue"), hours, uow=uow),
+        done="/settings/process?done=Deadline+saved.",
+        failed=_settings_refused(call.request),
+    )
 
 
 @router.post("/settings/process/check-deadlines")
-def run_check(request: Request, principal: Principal = can_admin) -> Response:
-    escalated = sales.do_check_deadlines(uow=container_of(request).uow())
+def run_check(call: PageCall = administering) -> Response:
+    escalated = sales.do_check_deadlines(uow=call.container.uow())
     return _settings_done(f"{len(escalated)} overdue task(s) escalated.")

@@ -6,23 +6,22 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
+from fastapi.responses import Response
 
 from leadflow.errors import LeadflowError
 from leadflow.sales import services as sales
 from leadflow.users.domain import Permission, Role, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
-from leadflow.web.pages.forms import form_text
-from leadflow.web.pages.lead_actions import back_to_process, run_lead_action
+from leadflow.web.calls import PageCall, page_call, see_other
+from leadflow.web.pages.lead_actions import back_to_process, refused_at, run_lead_action
 from leadflow.web.pages.lookups import users_with_role
-from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
-can_qualify = Depends(Authorize(Permission.LEADS_QUALIFY))
-can_assign = Depends(Authorize(Permission.LEADS_ASSIGN))
+qualifying = page_call(Permission.LEADS_QUALIFY)
+assigning = page_call(Permission.LEADS_ASSIGN)
+signed_in_post = page_call(None)
 can_read_tasks = Depends(Authorize(Permission.TASKS_READ))
 signed_in = Depends(Authorize(None))
 
@@ -31,98 +30,80 @@ signed_in = Depends(Authorize(None))
 
 
 @router.post("/leads/{lead_id:int}/qualify")
-def qualify(
-    request: Request,
-    lead_id: int,
-    principal: Principal = can_qualify,
-    form: FormData = Depends(form_data),
-) -> Response:
+def qualify(lead_id: int, call: PageCall = qualifying) -> Response:
     options = sales.QualifyOptions(
-        create_opportunity=bool(form.get("create_opportunity")),
-        use_or_create_contact=bool(form.get("use_or_create_contact")),
-        use_or_create_account=bool(form.get("use_or_create_account")),
+        create_opportunity=bool(call.form.get("create_opportunity")),
+        use_or_create_contact=bool(call.form.get("use_or_create_contact")),
+        use_or_create_account=bool(call.form.get("use_or_create_account")),
     )
-    try:
-        result = sales.do_qualify_lead(
-            lead_id, uow=container_of(request).uow(), options=options, by_user_id=principal.user_id
-        )
-    except LeadflowError as exc:
-        return back_to_process(lead_id, perr=exc.message, pfield=exc.field)
-    if result.opportunity_id is not None:
-        return RedirectResponse(f"/opportunities/{result.opportunity_id}", status_code=303)
-    return back_to_process(lead_id, pdone="The lead is qualified.")
+
+    def qualified(result: sales.Qualified) -> Response:
+        if result.opportunity_id is not None:
+            return see_other(f"/opportunities/{result.opportunity_id}")
+        return back_to_process(lead_id, pdone="The lead is qualified.")
+
+    return call.run(
+        lambda uow: sales.do_qualify_lead(
+            lead_id, uow=uow, options=options, by_user_id=call.user_id
+        ),
+        done=qualified,
+        failed=refused_at(lead_id),
+    )
 
 
 @router.post("/leads/{lead_id:int}/disqualify")
-def disqualify(
-    request: Request,
-    lead_id: int,
-    principal: Principal = can_qualify,
-    form: FormData = Depends(form_data),
-) -> Response:
-    reason = form_text(form, "status_reason")
+def disqualify(lead_id: int, call: PageCall = qualifying) -> Response:
+    reason = call.text("status_reason")
     return run_lead_action(
-        request,
+        call,
         lead_id,
-        None,
-        lambda uow: sales.do_disqualify_lead(
-            lead_id, reason, uow=uow, by_user_id=principal.user_id
-        ),
+        lambda uow: sales.do_disqualify_lead(lead_id, reason, uow=uow, by_user_id=call.user_id),
         "The lead is disqualified.",
     )
 
 
 @router.post("/leads/{lead_id:int}/reactivate")
-def reactivate(request: Request, lead_id: int, principal: Principal = can_qualify) -> Response:
+def reactivate(lead_id: int, call: PageCall = qualifying) -> Response:
     return run_lead_action(
-        request,
+        call,
         lead_id,
-        None,
-        lambda uow: sales.do_reactivate_lead(lead_id, uow=uow, by_user_id=principal.user_id),
+        lambda uow: sales.do_reactivate_lead(lead_id, uow=uow, by_user_id=call.user_id),
         "The lead is open again.",
     )
 
 
 @router.post("/leads/{lead_id:int}/recycle")
-def recycle(
-    request: Request,
-    lead_id: int,
-    principal: Principal = can_qualify,
-    form: FormData = Depends(form_data),
-) -> Response:
-    reason = form_text(form, "reason")
+def recycle(lead_id: int, call: PageCall = qualifying) -> Response:
+    reason = call.text("reason")
     return run_lead_action(
-        request,
+        call,
         lead_id,
-        None,
-        lambda uow: sales.do_recycle_lead(lead_id, reason, uow=uow, by_user_id=principal.user_id),
+        lambda uow: sales.do_recycle_lead(lead_id, reason, uow=uow, by_user_id=call.user_id),
         "The lead went back to marketing.",
     )
 
 
 @router.post("/leads/{lead_id:int}/accept")
-def accept(
-    request: Request,
-    lead_id: int,
-    principal: Principal = can_assign,
-    form: FormData = Depends(form_data),
-) -> Response:
+def accept(lead_id: int, call: PageCall = assigning) -> Response:
     """Assign and accept; from the queues page (`back=queues`) the answer goes back there."""
-    chosen = form_text(form, "user_id")
+    chosen = call.text("user_id")
     user_id = int(chosen) if chosen.isdigit() else None
-    to_queues = form_text(form, "back") == "queues"
-    try:
-        sales.do_accept_lead(
-            lead_id, user_id, uow=container_of(request).uow(), by_user_id=principal.user_id
+    if call.text("back") != "queues":
+        return run_lead_action(
+            call,
+            lead_id,
+            lambda uow: sales.do_accept_lead(lead_id, user_id, uow=uow, by_user_id=call.user_id),
+            "Assigned and accepted.",
         )
-    except LeadflowError as exc:
-        if to_queues:
-            query = urlencode({"error": exc.message, "lead": lead_id})
-            return RedirectResponse(f"/queues?{query}", status_code=303)
-        return back_to_process(lead_id, perr=exc.message, pfield=exc.field)
-    if to_queues:
-        return RedirectResponse("/queues?done=accepted", status_code=303)
-    return back_to_process(lead_id, pdone="Assigned and accepted.")
+
+    def refused(exc: LeadflowError) -> Response:
+        return see_other(f"/queues?{urlencode({'error': exc.message, 'lead': lead_id})}")
+
+    return call.run(
+        lambda uow: sales.do_accept_lead(lead_id, user_id, uow=uow, by_user_id=call.user_id),
+        done="/queues?done=accepted",
+        failed=refused,
+    )
 
 
 # --- Queues and notifications ----------------------------------------------------------------
@@ -156,6 +137,6 @@ def notifications(request: Request, principal: Principal = signed_in) -> Respons
 
 
 @router.post("/notifications/read")
-def read_notifications(request: Request, principal: Principal = signed_in) -> Response:
-    sales.do_mark_read(principal.user_id, uow=container_of(request).uow())
-    return RedirectResponse("/notifications", status_code=303)
+def read_notifications(call: PageCall = signed_in_post) -> Response:
+    sales.do_mark_read(call.user_id, uow=call.container.uow())
+    return see_other("/notifications")

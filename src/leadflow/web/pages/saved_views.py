@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -20,10 +20,12 @@ from leadflow.errors import LeadflowError
 from leadflow.lib.listing import Op
 from leadflow.registry.derived import list_fields
 from leadflow.registry.domain import FieldType, Registry
+from leadflow.saved_views import services as views
+from leadflow.saved_views.models import SavedView
 from leadflow.users.domain import Permission
 from leadflow.users.services import Principal
-from leadflow.views import services as views
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import PageCall, see_other
 from leadflow.web.pages.entities import RECORD_PAGES
 from leadflow.web.pages.listing import filter_field_specs
 from leadflow.web.pages.records import form_data
@@ -165,14 +167,19 @@ def create_view(
         "columns": [str(column) for column in form.getlist("column")],
         "sort": f"{direction}{sort_field}" if sort_field else None,
     }
-    try:
-        view = views.do_create_view(
-            data, owner_id=principal.user_id, uow=container_of(request).uow()
-        )
-    except LeadflowError as exc:
+
+    def refused(exc: LeadflowError) -> Response:
         values = {**data, "sort": data["sort"] or ""}
         if entity not in views.ENTITIES:
             values["entity"] = "lead"
         return _builder_page(request, values, exc)
-    target = f"/{'leads' if view.entity == 'lead' else 'contacts'}?view={view.id}"
-    return RedirectResponse(target, status_code=303)
+
+    def listed(view: SavedView) -> Response:
+        return see_other(f"/{'leads' if view.entity == 'lead' else 'contacts'}?view={view.id}")
+
+    call = PageCall(request, principal, form)
+    return call.run(
+        lambda uow: views.do_create_view(data, owner_id=principal.user_id, uow=uow),
+        done=listed,
+        failed=refused,
+    )

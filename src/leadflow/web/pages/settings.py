@@ -13,11 +13,11 @@ from fastapi.responses import RedirectResponse, Response
 from leadflow.errors import PermissionDenied
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize
+from leadflow.web.pages import settings_users
 from leadflow.web.pages.render import settings_navigation
 from leadflow.web.pages.settings_events import events_settings_router
 from leadflow.web.pages.settings_fields import fields_settings_router
 from leadflow.web.pages.settings_org import org_settings_router
-from leadflow.web.pages.settings_users import users_settings_router
 
 
 def settings_router() -> APIRouter:
@@ -34,7 +34,7 @@ def settings_router() -> APIRouter:
         return RedirectResponse(first_path, status_code=303)
 
     router.include_router(fields_settings_router())
-    router.include_router(users_settings_router())
+    router.include_router(settings_users.router)
     router.include_router(events_settings_router())
     router.include_router(org_settings_router())
     return router

@@ -24,6 +24,7 @@ from leadflow.registry.services import do_add_custom_field, do_remove_custom_fie
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import PageCall, see_other
 from leadflow.web.pages.display import humanize
 from leadflow.web.pages.forms import TRUE
 from leadflow.web.pages.records import form_data
@@ -205,14 +206,18 @@ def fields_settings_router() -> APIRouter:
         form: FormData = Depends(form_data),
     ) -> Response:
         values = _submitted(form)
-        try:
-            definition = do_add_custom_field(
-                _service_input(values), uow=container_of(request).uow()
-            )
-        except LeadflowError as error:
-            return _fields_page(request, principal, FormState.failed(values, error, INPUTS), error)
-        added = f"{definition.entity}.{definition.name}"
-        return RedirectResponse(f"{PATH}?added={added}#entity-{definition.entity}", status_code=303)
+
+        def added(definition: FieldDef) -> Response:
+            name = f"{definition.entity}.{definition.name}"
+            return see_other(f"{PATH}?added={name}#entity-{definition.entity}")
+
+        return PageCall(request, principal, form).run(
+            lambda uow: do_add_custom_field(_service_input(values), uow=uow),
+            done=added,
+            failed=lambda error: _fields_page(
+                request, principal, FormState.failed(values, error, INPUTS), error
+            ),
+        )
 
     @router.get(f"{PATH}/{{entity}}/{{name}}/remove")
     def confirm_remove(

@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from leadflow.errors import LeadflowError
-from leadflow.org.services import all_settings, do_set_settings
+from leadflow.switches.services import all_settings, do_set_settings
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import PageCall
 from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render, settings_navigation
 from leadflow.web.pages.settings_forms import NOTICE, FormState, status_of, text_of
@@ -72,12 +73,16 @@ def org_settings_router() -> APIRouter:
         with container.read_session() as session:
             keys = [definition.key for definition, _ in all_settings(session)]
         values = {key: text_of(form, key) for key in keys if key in form}
-        try:
-            do_set_settings(values, uow=container.uow())
-        except LeadflowError as error:
-            refused = str(error.extra.get("key", ""))
-            state = FormState.failed(values, error, keys, rename={"value": refused})
+
+        def refused(error: LeadflowError) -> Response:
+            key = str(error.extra.get("key", ""))
+            state = FormState.failed(values, error, keys, rename={"value": key})
             return _page(request, principal, state, error)
-        return RedirectResponse(f"{PATH}?{NOTICE}=saved#org-settings", status_code=303)
+
+        return PageCall(request, principal, form).run(
+            lambda uow: do_set_settings(values, uow=uow),
+            done=f"{PATH}?{NOTICE}=saved#org-settings",
+            failed=refused,
+        )
 
     return router

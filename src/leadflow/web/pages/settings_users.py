@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
+from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError, NotFound
 from leadflow.users.domain import ROLE_PERMISSIONS, Permission, Role, role_allows
 from leadflow.users.models import ApiToken, User
@@ -26,12 +26,14 @@ from leadflow.users.services import (
     do_update_user,
     get_user,
     list_tokens,
-    list_users,
+)
+from leadflow.users.services import (
+    list_users as users_by_name,
 )
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import PageCall, page_call, see_other
 from leadflow.web.pages.display import humanize
 from leadflow.web.pages.forms import TRUE
-from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render, settings_navigation
 from leadflow.web.pages.settings_forms import (
     NOTICE,
@@ -39,7 +41,6 @@ from leadflow.web.pages.settings_forms import (
     checked,
     role_options,
     status_of,
-    text_of,
     when,
     whole_number,
 )
@@ -113,7 +114,7 @@ def _token_row(token: ApiToken, *, can_revoke: bool) -> TokenRow:
 
 
 def _all_users(session: Session) -> list[User]:
-    return list_users(session)
+    return users_by_name(session)
 
 
 def _tokens_of(session: Session, user_id: int) -> list[ApiToken]:
@@ -216,111 +217,103 @@ def _user_page(
     return response
 
 
-def users_settings_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-    can_read = Authorize(Permission.USERS_READ)
-    can_admin = Authorize(Permission.USERS_ADMIN)
+router = APIRouter(include_in_schema=False)
+can_read = Depends(Authorize(Permission.USERS_READ))
+can_admin = Depends(Authorize(Permission.USERS_ADMIN))
+administering = page_call(Permission.USERS_ADMIN)
 
-    @router.get(PATH)
-    def list_users(request: Request, principal: Principal = Depends(can_read)) -> Response:
-        return _users_page(request, principal)
 
-    @router.post(PATH)
-    def add_user(
-        request: Request,
-        principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        values = {name: text_of(form, name) for name in ("email", "name", "role", "capacity")}
-        with container_of(request).uow() as uow:
-            try:
-                user = do_create_user(
-                    email=values["email"],
-                    name=values["name"],
-                    role=values["role"],
-                    password=_password(form) or None,
-                    capacity=whole_number(values["capacity"], name="capacity", label="Capacity"),
-                    uow=uow,
-                )
-                user_id = user.id
-            except LeadflowError as exc:
-                error = exc
-            else:
-                return RedirectResponse(f"{PATH}/{user_id}?{NOTICE}=created", status_code=303)
+@router.get(PATH)
+def list_users(request: Request, principal: Principal = can_read) -> Response:
+    return _users_page(request, principal)
+
+
+@router.post(PATH)
+def add_user(call: PageCall = administering) -> Response:
+    values = {name: call.text(name) for name in ("email", "name", "role", "capacity")}
+
+    def refused(error: LeadflowError) -> Response:
         failed = FormState.failed(values, error, NEW_USER_INPUTS)
-        return _users_page(request, principal, failed, error)
+        return _users_page(call.request, call.principal, failed, error)
 
-    @router.get(f"{PATH}/{{user_id:int}}")
-    def show_user(
-        request: Request, user_id: int, principal: Principal = Depends(can_read)
-    ) -> Response:
-        return _user_page(request, principal, user_id)
+    return call.run(
+        lambda uow: do_create_user(
+            email=values["email"],
+            name=values["name"],
+            role=values["role"],
+            password=_password(call.form) or None,
+            capacity=whole_number(values["capacity"], name="capacity", label="Capacity"),
+            uow=uow,
+        ),
+        done=lambda user: see_other(f"{PATH}/{user.id}?{NOTICE}=created"),
+        failed=refused,
+    )
 
-    @router.post(f"{PATH}/{{user_id:int}}")
-    def change_user(
-        request: Request,
-        user_id: int,
-        principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        values = {name: text_of(form, name) for name in ("name", "role", "capacity")}
-        values["is_active"] = TRUE if checked(form, "is_active") else ""
-        with container_of(request).uow() as uow:
-            user = get_user(uow.session, user_id)
-            try:
-                changes = _user_changes(user, values, _password(form))
-                if changes:
-                    do_update_user(user_id, changes, uow=uow)
-            except LeadflowError as exc:
-                error = exc
-            else:
-                return RedirectResponse(f"{PATH}/{user_id}?{NOTICE}=saved", status_code=303)
+
+@router.get(f"{PATH}/{{user_id:int}}")
+def show_user(request: Request, user_id: int, principal: Principal = can_read) -> Response:
+    return _user_page(request, principal, user_id)
+
+
+@router.post(f"{PATH}/{{user_id:int}}")
+def change_user(user_id: int, call: PageCall = administering) -> Response:
+    values = {name: call.text(name) for name in ("name", "role", "capacity")}
+    values["is_active"] = TRUE if checked(call.form, "is_active") else ""
+
+    def change(uow: UnitOfWork) -> None:
+        changes = _user_changes(get_user(uow.session, user_id), values, _password(call.form))
+        if changes:
+            do_update_user(user_id, changes, uow=uow)
+
+    def refused(error: LeadflowError) -> Response:
         edit = FormState.failed(values, error, EDIT_INPUTS)
-        return _user_page(request, principal, user_id, edit=edit, status=error.http_status)
-
-    @router.post(f"{PATH}/{{user_id:int}}/tokens")
-    def issue_token(
-        request: Request,
-        user_id: int,
-        principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        values = {name: text_of(form, name) for name in TOKEN_INPUTS}
-        with container_of(request).uow() as uow:
-            get_user(uow.session, user_id)
-            try:
-                row, token = do_create_token(
-                    user_id, name=values["token_name"], role=values["token_role"] or None, uow=uow
-                )
-                shown = (_token_row(row, can_revoke=False), token)
-            except LeadflowError as exc:
-                error = exc
-            else:
-                return _user_page(request, principal, user_id, new_token=shown)
-        token_form = FormState.failed(values, error, TOKEN_INPUTS, rename=TOKEN_FIELDS)
         return _user_page(
-            request, principal, user_id, token_form=token_form, status=error.http_status
+            call.request, call.principal, user_id, edit=edit, status=error.http_status
         )
 
-    @router.get(f"{PATH}/{{user_id:int}}/tokens/{{token_id:int}}/revoke")
-    def confirm_revoke(
-        request: Request, user_id: int, token_id: int, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        with container_of(request).read_session() as session:
-            user = _user_row(get_user(session, user_id))
-            token = _token_row(_token_of(session, user_id, token_id), can_revoke=True)
-        context = {"user": user, "token": token}
-        return render(request, "settings/revoke_token.html", context)
+    return call.run(change, done=f"{PATH}/{user_id}?{NOTICE}=saved", failed=refused)
 
-    @router.post(f"{PATH}/{{user_id:int}}/tokens/{{token_id:int}}/revoke")
-    def revoke(
-        request: Request, user_id: int, token_id: int, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        with container_of(request).uow() as uow:
-            token = _token_of(uow.session, user_id, token_id)
-            # Revoking twice would move the revocation date; the first one stands.
-            if token.revoked_at is None:
-                do_revoke_token(token_id, uow=uow)
-        return RedirectResponse(f"{PATH}/{user_id}?{NOTICE}=revoked", status_code=303)
 
-    return router
+@router.post(f"{PATH}/{{user_id:int}}/tokens")
+def issue_token(user_id: int, call: PageCall = administering) -> Response:
+    values = {name: call.text(name) for name in TOKEN_INPUTS}
+
+    def issue(uow: UnitOfWork) -> tuple[TokenRow, str]:
+        get_user(uow.session, user_id)
+        row, token = do_create_token(
+            user_id, name=values["token_name"], role=values["token_role"] or None, uow=uow
+        )
+        return _token_row(row, can_revoke=False), token
+
+    def refused(error: LeadflowError) -> Response:
+        token_form = FormState.failed(values, error, TOKEN_INPUTS, rename=TOKEN_FIELDS)
+        return _user_page(
+            call.request, call.principal, user_id, token_form=token_form, status=error.http_status
+        )
+
+    return call.run(
+        issue,
+        done=lambda shown: _user_page(call.request, call.principal, user_id, new_token=shown),
+        failed=refused,
+    )
+
+
+@router.get(f"{PATH}/{{user_id:int}}/tokens/{{token_id:int}}/revoke")
+def confirm_revoke(
+    request: Request, user_id: int, token_id: int, principal: Principal = can_admin
+) -> Response:
+    with container_of(request).read_session() as session:
+        user = _user_row(get_user(session, user_id))
+        token = _token_row(_token_of(session, user_id, token_id), can_revoke=True)
+    context = {"user": user, "token": token}
+    return render(request, "settings/revoke_token.html", context)
+
+
+@router.post(f"{PATH}/{{user_id:int}}/tokens/{{token_id:int}}/revoke")
+def revoke(user_id: int, token_id: int, call: PageCall = administering) -> Response:
+    with call.container.uow() as uow:
+        token = _token_of(uow.session, user_id, token_id)
+        # Revoking twice would move the revocation date; the first one stands.
+        if token.revoked_at is None:
+            do_revoke_token(token_id, uow=uow)
+    return see_other(f"{PATH}/{user_id}?{NOTICE}=revoked")

@@ -6,8 +6,8 @@ import pytest
 
 from leadflow.bootstrap import Container
 from leadflow.errors import ValidationFailed
-from leadflow.org.domain import PHONE_DEFAULT_REGION, SETTINGS, SettingDef
-from leadflow.org.services import do_set_settings, setting_value
+from leadflow.switches.domain import PHONE_DEFAULT_REGION, SETTINGS, SettingDef
+from leadflow.switches.services import do_set_settings, setting_value
 
 REGION = PHONE_DEFAULT_REGION.key
 

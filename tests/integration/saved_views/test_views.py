@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from leadflow.bootstrap import Container
+from leadflow.saved_views import services as views
+from leadflow.saved_views.models import SavedView
 from leadflow.users.domain import Role
-from leadflow.views import services as views
-from leadflow.views.models import SavedView
 
 
 def test_the_shipped_views_are_seeded_once_and_edits_survive_a_reseed(

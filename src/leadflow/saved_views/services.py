@@ -18,8 +18,8 @@ from leadflow.lib.clock import utcnow
 from leadflow.lib.listing import ListQuery, parse_list_params
 from leadflow.registry.derived import has_list_field
 from leadflow.registry.domain import Registry
+from leadflow.saved_views.models import SavedView
 from leadflow.users.domain import Role
-from leadflow.views.models import SavedView
 
 ME = "{me}"
 ENTITIES = ("lead", "contact")

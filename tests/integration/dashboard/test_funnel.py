@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from leadflow.bootstrap import Container
+from leadflow.dashboard import services as dashboard
 from leadflow.opportunities.services import update_opportunity
 from leadflow.sales import services as sales
-from leadflow.views import dashboard
 from tests.integration.process.helpers import new_lead, tick
 from tests.support.factories import user_with_token
 

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import NotFound, ValidationFailed
 from leadflow.lib.clock import utcnow
-from leadflow.org.domain import SETTINGS, SWITCHES, SettingDef, SwitchDef
-from leadflow.org.events import SettingChanged, SwitchChanged
-from leadflow.org.models import OrgSetting, OrgSwitch
+from leadflow.switches.domain import SETTINGS, SWITCHES, SettingDef, SwitchDef
+from leadflow.switches.events import SettingChanged, SwitchChanged
+from leadflow.switches.models import OrgSetting, OrgSwitch
 
 
 def _definition(key: str) -> SwitchDef:

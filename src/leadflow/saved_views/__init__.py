@@ -1,0 +1,1 @@
+"""Saved views of leads and contacts: the lists people keep, and the shipped ones."""

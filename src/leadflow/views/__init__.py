@@ -1,1 +1,0 @@
-"""Saved views of leads and contacts, and dashboards."""

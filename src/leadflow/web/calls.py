@@ -1,0 +1,131 @@
+"""What a route does around its use case, written once: who calls, in which unit of work,
+and what a refused use case turns into.
+
+A route takes one call object as its dependency (`api_call(...)`, `page_call(...)`):
+it authorises the caller (and, for a page, reads the posted form), then the route
+names the use case and what to answer. The use case opens and commits the unit
+of work itself; the call holds the unit open around it so the answer can be
+rendered from the same session.
+
+- API: a `LeadflowError` is not caught here; the one handler in `web.errors`
+  turns it into problem details.
+- Pages: a `LeadflowError` becomes the page's own answer (`failed`): a redirect
+  with the message as a flash, or the form again with the error beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from leadflow.bootstrap import Container
+from leadflow.db.uow import UnitOfWork
+from leadflow.errors import LeadflowError
+from leadflow.users.domain import Permission
+from leadflow.users.services import Principal
+from leadflow.web.auth import Authorize, container_of
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# A use case run in the unit of work it is handed.
+UseCase = Callable[[UnitOfWork], T]
+
+
+@dataclass(frozen=True)
+class _Call:
+    request: Request
+    principal: Principal
+
+    @property
+    def container(self) -> Container:
+        return container_of(self.request)
+
+    @property
+    def user_id(self) -> int:
+        return self.principal.user_id
+
+    def read(self, query: Callable[[Session], R]) -> R:
+        """Answer from a read-only session."""
+        with self.container.read_session() as session:
+            return query(session)
+
+
+@dataclass(frozen=True)
+class ApiCall(_Call):
+    """An API request by an authorised caller."""
+
+    def run(self, use_case: UseCase[T], answer: Callable[[T, UnitOfWork], R]) -> R:
+        """Run the use case, then answer from its result in the same (committed) unit."""
+        with self.container.uow() as uow:
+            return answer(use_case(uow), uow)
+
+
+def api_call(permission: Permission | None) -> Any:
+    """The route dependency giving an `ApiCall` by a caller holding `permission`
+    (None: any signed-in caller)."""
+    authorize = Authorize(permission)
+
+    def call(request: Request, principal: Principal = Depends(authorize)) -> ApiCall:
+        return ApiCall(request, principal)
+
+    return Depends(call)
+
+
+@dataclass(frozen=True)
+class PageCall(_Call):
+    """A page's POST by an authorised caller, with the form it sent."""
+
+    form: FormData
+
+    def text(self, name: str) -> str:
+        """A posted text value, stripped; "" when it is missing or a file."""
+        value = self.form.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    def run(
+        self,
+        use_case: UseCase[T],
+        *,
+        done: Callable[[T], Response] | str,
+        failed: Callable[[LeadflowError], Response],
+    ) -> Response:
+        """Run the use case; answer with `done` (a response, or a path to go to) or,
+        when the use case refuses, with `failed`."""
+        try:
+            with self.container.uow() as uow:
+                result = use_case(uow)
+        except LeadflowError as exc:
+            return failed(exc)
+        return see_other(done) if isinstance(done, str) else done(result)
+
+
+def see_other(path: str) -> RedirectResponse:
+    """Where the browser goes after a POST (303, so it GETs there)."""
+    return RedirectResponse(path, status_code=303)
+
+
+async def _form(request: Request) -> FormData:
+    # Starlette keeps the parsed form, so the CSRF check has read this same one.
+    return await request.form()
+
+
+def page_call(permission: Permission | None) -> Any:
+    """The route dependency giving a `PageCall` by a caller holding `permission`
+    (None: any signed-in caller)."""
+    authorize = Authorize(permission)
+
+    def call(
+        request: Request,
+        principal: Principal = Depends(authorize),
+        form: FormData = Depends(_form),
+    ) -> PageCall:
+        return PageCall(request, principal, form)
+
+    return Depends(call)
