@@ -254,8 +254,9 @@ def request_tokens(
             text = str(answer.get("error_description") or answer.get("message") or "")
             reason = ": ".join(part for part in (code, text[:200]) if part)
         raise AuthorizationFailed(
-            f"LinkedIn refused the grant ({reason or response.status_code})",
+            f"LinkedIn's token endpoint refused it ({reason or response.status_code})",
             status=response.status_code,
+            reason=reason or str(response.status_code),
         )
     return answer
 

@@ -33,6 +33,11 @@ class AuthorizationFailed(LinkedInApiError):
     """LinkedIn's token endpoint refused the grant: an authorization code used, expired
     or not ours, a refresh token expired or revoked, or the app's credentials."""
 
+    def __init__(self, message: str, *, status: int = 0, reason: str = "") -> None:
+        super().__init__(message, status=status)
+        # LinkedIn's own words: its error code and description.
+        self.reason = reason or message
+
 
 class Throttled(LinkedInApiError):
     """LinkedIn kept answering 429 after the backoff; the next run resumes."""

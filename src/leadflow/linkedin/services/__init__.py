@@ -4,7 +4,6 @@ from leadflow.linkedin.services._ingest import Counts, ingest_responses, mark_de
 from leadflow.linkedin.services._oauth import (
     connect_with_code,
     do_connect_with_code,
-    oauth_app,
     pending_connection,
 )
 from leadflow.linkedin.services._setup import (
@@ -62,6 +61,7 @@ from leadflow.linkedin.services._sync import (
     start_due_pulls,
     start_sync,
 )
+from leadflow.linkedin.services._tokens import oauth_app
 
 __all__ = [
     "FETCH_TASK",

@@ -226,7 +226,7 @@ def connection_public(row: LinkedInConnection) -> dict[str, Any]:
 def _client(row: LinkedInConnection, uow: UnitOfWork, app: OAuthApp | None) -> LinkedInClient:
     """A client for a use case holding the row: a 401 refreshes the token in its unit."""
     from leadflow.linkedin.client import LinkedInClient
-    from leadflow.linkedin.services._oauth import refresh_in
+    from leadflow.linkedin.services._tokens import refresh_in
 
     refresh = (lambda: refresh_in(uow, row, app)) if app and row.refresh_token else None
     return LinkedInClient(row.base_url, row.access_token, row.api_version, refresh=refresh)

@@ -60,8 +60,8 @@ from leadflow.linkedin.services._ingest import (
     mark_deleted,
     save_campaigns,
 )
-from leadflow.linkedin.services._oauth import oauth_app, refresher
 from leadflow.linkedin.services._setup import find_form, get_connection, save_forms
+from leadflow.linkedin.services._tokens import oauth_app, refresher
 
 if TYPE_CHECKING:
     from leadflow.bootstrap import Container
