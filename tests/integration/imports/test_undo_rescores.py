@@ -1,5 +1,5 @@
-"""Undoing an import of interactions takes back the points they credited: the undo
-publishes one removal per contact in its own transaction, and scoring rescores."""
+"""Undoing an import of interactions takes back what they credited: the undo publishes
+one removal per contact in its own transaction; scoring rescores, segments recheck."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from leadflow.bootstrap import Container
 from leadflow.imports.services import undo_import
 from leadflow.interactions.models import Interaction
+from leadflow.lib.clock import utcnow
 from leadflow.outbox import OutboxMessage
 from tests.integration.imports.helpers import count, csv_bytes, run, upload
 from tests.integration.scoring.helpers import (
@@ -19,6 +20,7 @@ from tests.integration.scoring.helpers import (
     record,
     score_of,
 )
+from tests.integration.segments.helpers import group, live_segment, members_of
 
 OPENS = {
     "name": "Opens",
@@ -87,3 +89,24 @@ def test_an_undo_rolled_back_publishes_no_removal(container: Container) -> None:
 
     assert count(container, Interaction) == 1
     assert _removals(container) == []
+
+
+def test_a_contact_the_import_put_in_a_behaviour_segment_leaves_it_on_undo(
+    container: Container,
+) -> None:
+    ann = make_contact(container, email="ann@example.com")
+    segment_id = live_segment(
+        container,
+        group({"type": "behaviour", "kind": "email_opened", "count": "at_least", "min": 1}),
+    )
+    data = csv_bytes("contact_id,kind,occurred_at", f"{ann},email_opened,{utcnow().isoformat()}")
+    import_id = upload(container, "interaction", data)
+    run(container, import_id)
+    assert members_of(container, segment_id) == {ann}
+
+    with container.uow() as uow:
+        undo_import(import_id, uow=uow)
+        uow.commit()
+    container.relay.drain()
+
+    assert members_of(container, segment_id) == set()
