@@ -54,6 +54,20 @@ class Settings(BaseSettings):
     # base64 bytes); unset, one is derived from the secret key. Changing it makes the
     # stored tokens unreadable: they must be entered again.
     token_key: str = Field(default="", description="Fernet key for stored tokens.")
+    # LinkedIn's 3-legged OAuth ("Connect with LinkedIn"): the app registered at LinkedIn's
+    # developer portal, whose redirect URLs list this server's /settings/linkedin/callback.
+    # Unset, connections take a pasted access token only.
+    linkedin_client_id: str = ""
+    linkedin_client_secret: str = ""
+    # Where LinkedIn's authorization and token endpoints live, and its API (tests point
+    # both at their fake LinkedIn).
+    linkedin_oauth_url: str = "https://www.linkedin.com/oauth/v2"
+    linkedin_api_url: str = "https://api.linkedin.com"
+    # The Lead Sync API's permissions (space-separated), as LinkedIn's Lead Sync docs name them.
+    linkedin_scopes: str = "r_marketing_leadgen_automation r_ads r_organization_admin"
+    # The callback LinkedIn sends the user back to; empty: /settings/linkedin/callback at
+    # the address the request came to (set it behind a proxy that changes the address).
+    linkedin_redirect_url: str = ""
     # Adds the bare insert endpoint bench/capture.py measures the floor with; never in production.
     bench_endpoints: bool = False
 

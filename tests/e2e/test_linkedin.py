@@ -1,5 +1,6 @@
-"""Settings > LinkedIn in a real browser: connect to the fake LinkedIn, read the sync
-status, map a custom question with its select; at 1280 px and at 390 px."""
+"""Settings > LinkedIn in a real browser: connect to the fake LinkedIn (with a token, or
+signing in at the fake's authorization page), read the sync status, map a custom
+question with its select, subscribe to lead notifications; at 1280 px and at 390 px."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from tests.e2e.test_browser import snapshot
 from tests.support.browser import sign_in
 from tests.support.factories import user_with_token
 from tests.support.fake_linkedin import OWNER, FakeLinkedIn, response
-from tests.support.linkedin import NOW_MS, fake
+from tests.support.linkedin import NOW_MS, fake, use_fake_app
 
 pytestmark = pytest.mark.browser
 __all__ = ["fake"]
@@ -73,5 +74,64 @@ def test_a_marketer_connects_reads_the_status_and_maps_a_question(
         snapshot(page, "linkedin-lead-phone")
         page.set_viewport_size({"width": 1280, "height": 800})
         snapshot(page, "linkedin-lead")
+    finally:
+        context.close()
+
+
+def test_a_marketer_connects_with_linkedin_and_subscribes_to_lead_notifications(
+    live_server: str, browser: Browser, container: Container, fake: FakeLinkedIn
+) -> None:
+    use_fake_app(container, fake)
+    fake.responses.append(
+        response("r1", 1, NOW_MS - 60_000, {11: "Ada", 12: "Lovelace", 13: "ada@example.com"})
+    )
+    _, email, _ = user_with_token(container, "marketer")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, email)
+        page.goto(f"{live_server}/settings/linkedin")
+        page.get_by_label("Connection name").fill("Acme ads")
+        page.get_by_label("LinkedIn account to sync").fill(OWNER)
+        snapshot(page, "linkedin-connect")
+        # Off to the fake LinkedIn's authorization page, which approves and sends us back.
+        page.get_by_role("button", name="Connect with LinkedIn", exact=True).click()
+
+        expect(page.locator("h1")).to_have_text("Acme ads")
+        expect(page.get_by_role("status").first).to_contain_text("backfill")
+        expect(page.get_by_role("link", name="Ada Lovelace")).to_be_visible()
+        assert page.url.startswith(live_server)
+        authorisation = page.locator("#authorisation")
+        expect(authorisation).to_contain_text("renewed with the refresh token")
+        notifications = page.locator("#notifications")
+        expect(notifications).to_contain_text("Not subscribed")
+
+        notifications.get_by_role("button", name="Subscribe to lead notifications").click()
+
+        notifications = page.locator("#notifications")
+        expect(notifications).to_contain_text("Subscribed")
+        expect(notifications).to_contain_text("/api/v1/linkedin/connections/1/webhook")
+        assert [item["webhook"] for item in fake.subscriptions] == [
+            f"{live_server}/api/v1/linkedin/connections/1/webhook"
+        ]
+        page.locator("#notifications").scroll_into_view_if_needed()
+        snapshot(page, "linkedin-subscribed")
+
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.reload()
+        expect(page.get_by_role("button", name="Unsubscribe")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+        snapshot(page, "linkedin-subscribed-phone")
+
+        page.get_by_role("button", name="Unsubscribe").click()
+
+        expect(page.locator("#notifications")).to_contain_text("Not subscribed")
+        expect(page.get_by_role("button", name="Subscribe to lead notifications")).to_be_visible()
+        assert fake.subscriptions == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+        page.goto(f"{live_server}/settings/linkedin")
+        expect(page.get_by_role("button", name="Connect with LinkedIn", exact=True)).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+        snapshot(page, "linkedin-connect-phone")
     finally:
         context.close()

@@ -5,6 +5,12 @@ It speaks the Marketing API's shapes (leadForms and leadFormResponses with
 refuses calls without the `LinkedIn-Version` and `X-Restli-Protocol-Version`
 headers (400) or with an expired token (401), throttles on demand (429 with
 Retry-After) or fails (5xx), and sends signed lead notifications to a webhook.
+
+It is also LinkedIn's OAuth 2.0 server (`/oauth/v2/authorization` and
+`/oauth/v2/accessToken`): it approves an authorization at once (or denies it on
+demand) and sends the browser back with a one-use code, exchanges the code for an
+access token and a refresh token, mints new access tokens from the refresh token
+until it is revoked, and says how long each lives.
 """
 
 from __future__ import annotations
@@ -13,18 +19,23 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlencode
 
 import httpx
 
 OWNER = "urn:li:sponsoredAccount:5001"
+# The LinkedIn app: its secret exchanges codes and signs the webhooks alike.
+CLIENT_ID = "fake-client-id"
 CLIENT_SECRET = "fake-client-secret"
+LEAD_SYNC_SCOPES = ("r_marketing_leadgen_automation", "r_ads", "r_organization_admin")
 _VERSION = re.compile(r"^\d{6}$")
 
 
@@ -146,9 +157,96 @@ class FakeLinkedIn:
     expired: bool = False
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # OAuth: what an access and a refresh token live (seconds, as the token answer says).
+    access_ttl: int = 5_184_000
+    refresh_ttl: int = 31_536_000
+    # An error LinkedIn's authorization page answers with instead of a code.
+    deny: str | None = None
+    # code -> the authorization it was issued for; used codes are removed.
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)
+    # refresh token -> still good
+    refresh_tokens: dict[str, bool] = field(default_factory=dict)
+    # Every token request, the form as sent (grant_type, code or refresh_token...).
+    grants: list[dict[str, str]] = field(default_factory=list)
+    # When the access token minted last stops working (time.monotonic()).
+    token_deadline: float | None = None
 
     def expire_token(self) -> None:
         self.expired = True
+
+    def revoke_refresh_tokens(self) -> None:
+        for token in self.refresh_tokens:
+            self.refresh_tokens[token] = False
+
+    # --- OAuth 2.0 (3-legged) --------------------------------------------------------
+
+    def authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        """The member approves at once: back to redirect_uri with a code and the state."""
+        with self.lock:
+            self.requests.append({"path": "/oauth/v2/authorization", "query": query,
+                                  "headers": {}, "method": "GET", "body": None})  # fmt: skip
+            redirect = query.get("redirect_uri", "")
+            scopes = set(query.get("scope", "").split())
+            if (
+                query.get("response_type") != "code"
+                or query.get("client_id") != CLIENT_ID
+                or not redirect.startswith(("http://", "https://"))
+            ):
+                return 400, {}, {"error": "invalid_request", "error_description": "bad request"}
+            back: dict[str, str] = {}
+            if self.deny:
+                back = {"error": self.deny, "error_description": "The member said no"}
+            elif not set(LEAD_SYNC_SCOPES) <= scopes:
+                back = {"error": "unauthorized_scope_error", "error_description": "scopes"}
+            else:
+                code = secrets.token_urlsafe(16)
+                self.codes[code] = {"redirect_uri": redirect, "scope": " ".join(sorted(scopes))}
+                back = {"code": code}
+            if "state" in query:
+                back["state"] = query["state"]
+            return 302, {"Location": f"{redirect}?{urlencode(back)}"}, {}
+
+    def token_endpoint(self, form: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        """POST /oauth/v2/accessToken: authorization_code and refresh_token grants."""
+        with self.lock:
+            self.grants.append(dict(form))
+            if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+                return 401, {}, {"error": "invalid_client", "error_description": "Client auth"}
+            kind = form.get("grant_type")
+            if kind == "authorization_code":
+                issued = self.codes.pop(form.get("code", ""), None)
+                if issued is None or issued["redirect_uri"] != form.get("redirect_uri"):
+                    return 400, {}, {
+                        "error": "invalid_request",
+                        "error_description": "Unable to retrieve access token: authorization "
+                        "code not found",
+                    }  # fmt: skip
+                refresh = secrets.token_urlsafe(24)
+                self.refresh_tokens[refresh] = True
+                return 200, {}, self._issue(refresh, issued["scope"])
+            if kind == "refresh_token":
+                refresh = form.get("refresh_token", "")
+                if not self.refresh_tokens.get(refresh):
+                    return 400, {}, {
+                        "error": "invalid_grant",
+                        "error_description": "The provided authorization grant or refresh "
+                        "token is invalid, expired or revoked",
+                    }  # fmt: skip
+                return 200, {}, self._issue(refresh, " ".join(LEAD_SYNC_SCOPES))
+            return 400, {}, {"error": "unsupported_grant_type", "error_description": str(kind)}
+
+    def _issue(self, refresh: str, scope: str) -> dict[str, Any]:
+        # The new access token is the one the API accepts from now on.
+        self.token = f"at-{secrets.token_urlsafe(12)}"
+        self.expired = False
+        self.token_deadline = time.monotonic() + self.access_ttl
+        return {
+            "access_token": self.token,
+            "expires_in": self.access_ttl,
+            "refresh_token": refresh,
+            "refresh_token_expires_in": self.refresh_ttl,
+            "scope": scope,
+        }
 
     def renew_token(self, token: str) -> None:
         self.token = token
@@ -213,6 +311,8 @@ class FakeLinkedIn:
                 headers.get("linkedin-version", "")
             ):
                 return 400, {}, {"status": 400, "message": "missing or bad version headers"}
+            if self.token_deadline is not None and time.monotonic() >= self.token_deadline:
+                self.expired = True
             if self.expired or headers.get("authorization") != f"Bearer {self.token}":
                 return (
                     401,
@@ -242,9 +342,23 @@ class FakeLinkedIn:
                 )
             if method == "POST":
                 return self._create(path, body)
+            if method == "DELETE":
+                return self._delete(path)
             return self._route(path, query)
 
+    def _delete(self, path: str) -> tuple[int, dict[str, str], Any]:
+        wanted = unquote(path.rsplit("/", 1)[-1])
+        if not path.startswith("/rest/leadNotifications/"):
+            return 404, {}, {"status": 404, "message": f"no route {path}"}
+        kept = [item for item in self.subscriptions if item["id"] != wanted]
+        if len(kept) == len(self.subscriptions):
+            return 404, {}, {"status": 404, "message": "no such subscription"}
+        self.subscriptions[:] = kept
+        return 204, {}, None
+
     def _create(self, path: str, body: Any) -> tuple[int, dict[str, str], Any]:
+        if path.startswith("/rest/leadNotifications/"):
+            return 404, {}, {"status": 404, "message": "POST to a subscription"}
         if path != "/rest/leadNotifications":
             return 404, {}, {"status": 404, "message": f"no route {path}"}
         owner = (body or {}).get("owner") or {}
@@ -321,6 +435,11 @@ def _paged(items: list[dict[str, Any]], start: int, count: int) -> dict[str, Any
     }
 
 
+def _form(raw: str) -> dict[str, str]:
+    """A URL-encoded query or form body (OAuth's), every value decoded."""
+    return {key: values[0] for key, values in parse_qs(raw, keep_blank_values=True).items()}
+
+
 def _query(raw: str) -> dict[str, str]:
     # Rest.li values keep their parentheses; only the outer split is by & and =.
     pairs = (part.split("=", 1) for part in raw.split("&") if part)
@@ -337,26 +456,32 @@ def fake_linkedin() -> Iterator[FakeLinkedIn]:
         def do_GET(self) -> None:
             path, _, raw = self.path.partition("?")
             headers = {key.lower(): value for key, value in self.headers.items()}
-            status, extra, body = state.answer(path, _query(raw), headers)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in extra.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
+            if path == "/oauth/v2/authorization":
+                self._send(*state.authorize(_form(raw)))
+                return
+            self._send(*state.answer(path, _query(raw), headers))
 
         def do_POST(self) -> None:
             path, _, raw = self.path.partition("?")
             headers = {key.lower(): value for key, value in self.headers.items()}
             length = int(self.headers.get("Content-Length") or 0)
+            content = self.rfile.read(length)
+            if path == "/oauth/v2/accessToken":
+                self._send(*state.token_endpoint(_form(content.decode())))
+                return
             try:
-                sent = json.loads(self.rfile.read(length) or b"null")
+                sent = json.loads(content or b"null")
             except ValueError:
                 sent = None
-            status, extra, body = state.answer(path, _query(raw), headers, sent, "POST")
-            data = json.dumps(body).encode()
+            self._send(*state.answer(path, _query(raw), headers, sent, "POST"))
+
+        def do_DELETE(self) -> None:
+            path, _, raw = self.path.partition("?")
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            self._send(*state.answer(path, _query(raw), headers, None, "DELETE"))
+
+        def _send(self, status: int, extra: dict[str, str], body: Any) -> None:
+            data = b"" if status == 204 else json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))

@@ -5,13 +5,17 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pytest
 
 from leadflow.bootstrap import Container
 from leadflow.linkedin import services
+from leadflow.linkedin.domain import authorization_url
 from leadflow.linkedin.services import _sync
 from tests.support.fake_linkedin import (
+    CLIENT_ID,
     CLIENT_SECRET,
     OWNER,
     FakeLinkedIn,
@@ -75,3 +79,30 @@ def connect(container: Container, fake: FakeLinkedIn, **overrides: Any) -> int:
 def connection(container: Container, connection_id: int) -> dict[str, Any]:
     with container.read_session() as session:
         return services.connection_public(services.get_connection(session, connection_id))
+
+
+def use_fake_app(container: Container, fake: FakeLinkedIn) -> None:
+    """Point the settings' LinkedIn app (OAuth) and API at the fake."""
+    settings = container.settings
+    settings.linkedin_client_id = CLIENT_ID
+    settings.linkedin_client_secret = CLIENT_SECRET
+    settings.linkedin_oauth_url = f"{fake.url}/oauth/v2"
+    settings.linkedin_api_url = fake.url
+
+
+REDIRECT = "http://testserver/settings/linkedin/callback"
+
+
+def connect_with_oauth(
+    container: Container, fake: FakeLinkedIn, pending: dict[str, Any] | None = None
+) -> int:
+    """The flow without a browser: the fake's authorization page gives a code, the use
+    case exchanges it and creates (or, with a connection_id, reconnects) a connection."""
+    use_fake_app(container, fake)
+    app = services.oauth_app(container.settings)
+    approved = httpx.get(authorization_url(app, REDIRECT, "s"), follow_redirects=False)
+    code = parse_qs(urlparse(approved.headers["location"]).query)["code"][0]
+    target = pending or {"name": "Acme ads", "owner_urn": OWNER, "backfill_days": 365}
+    with container.uow() as uow:
+        row = services.do_connect_with_code(app, code, REDIRECT, target, uow=uow)
+        return row.id

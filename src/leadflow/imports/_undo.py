@@ -2,7 +2,9 @@
 
 Changed fields come back where the record still holds what the import wrote;
 records the import created are deleted, leads first, then contacts and accounts
-no other record points at. Whatever is left alone is reported.
+no other record points at. Whatever is left alone is reported. Deleted
+interactions are told per contact (`InteractionsRemoved`), so scoring takes back
+the points they credited and segments recheck who did what.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from leadflow.contacts.events import ContactDeleted, ContactUpdated
 from leadflow.db.uow import UnitOfWork
 from leadflow.imports.domain import comparable
 from leadflow.imports.models import ImportChange
+from leadflow.interactions.events import InteractionsRemoved
 from leadflow.leads.events import LeadDeleted, LeadUpdated
 from leadflow.lib.clock import utcnow
 from leadflow.registry.sql import table_for
@@ -34,13 +37,11 @@ def _updated(entity: str, record_id: int, changed: tuple[str, ...]) -> Event:
     return AccountUpdated(account_id=record_id, changed=changed)
 
 
-def _deleted(entity: str, record_id: int) -> Event | None:
+def _deleted(entity: str, record_id: int) -> Event:
     if entity == "contact":
         return ContactDeleted(contact_id=record_id)
     if entity == "lead":
         return LeadDeleted(lead_id=record_id)
-    if entity == "interaction":
-        return None  # interactions are append-only: no event tells of one removed
     return AccountDeleted(account_id=record_id)
 
 
@@ -218,8 +219,30 @@ def _delete(uow: UnitOfWork, entity: str, ids: list[int], report: dict[str, Any]
     doomed = [record_id for record_id in ids if record_id not in blocked]
     if not doomed:
         return
+    if entity == "interaction":
+        _delete_interactions(uow, doomed, report)
+        return
     gone = list(session.scalars(delete(table).where(table.c.id.in_(doomed)).returning(table.c.id)))
     report["deleted"] += len(gone)
+    uow.publish(*(_deleted(entity, int(record_id)) for record_id in sorted(gone)))
+
+
+def _delete_interactions(uow: UnitOfWork, ids: list[int], report: dict[str, Any]) -> None:
+    """One statement deletes the page's interactions and says whose they were; each
+    contact's removal is published once, with the kinds it lost."""
+    table = table_for("interaction")
+    gone = uow.session.execute(
+        delete(table).where(table.c.id.in_(ids)).returning(table.c.contact_id, table.c.kind)
+    ).all()
+    report["deleted"] += len(gone)
+    lost: dict[int, list[str]] = {}
+    for contact_id, kind in gone:
+        lost.setdefault(int(contact_id), []).append(str(kind))
     uow.publish(
-        *(event for record_id in sorted(gone) if (event := _deleted(entity, int(record_id))))
+        *(
+            InteractionsRemoved(
+                contact_id=contact_id, kinds=tuple(sorted(set(kinds))), count=len(kinds)
+            )
+            for contact_id, kinds in sorted(lost.items())
+        )
     )

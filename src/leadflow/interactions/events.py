@@ -20,3 +20,15 @@ class InteractionRecorded(Event):
     kind: str
     target_id: str | None
     occurred_at: datetime
+
+
+@event
+@dataclass(frozen=True)
+class InteractionsRemoved(Event):
+    """A contact's interactions were deleted (an import of them undone): what they
+    credited (scores, segment memberships) is worked out again without them."""
+
+    name = "interactions.removed"
+    contact_id: int
+    kinds: tuple[str, ...]
+    count: int

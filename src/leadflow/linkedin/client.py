@@ -1,8 +1,10 @@
-"""The Lead Sync API over httpx: leadForms and leadFormResponses with start/count paging.
+"""The Lead Sync API over httpx: leadForms and leadFormResponses with start/count paging,
+and LinkedIn's OAuth token endpoint (authorization codes and refresh tokens).
 
-Every call carries `Authorization: Bearer`, `LinkedIn-Version` and
+Every API call carries `Authorization: Bearer`, `LinkedIn-Version` and
 `X-Restli-Protocol-Version: 2.0.0`. 429 and 5xx are retried with a growing pause
-(LinkedIn's Retry-After when it sends one); 401 is never retried.
+(LinkedIn's Retry-After when it sends one). A 401 is retried once, with a token the
+`refresh` callback mints, when the connection has a refresh token; never otherwise.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from urllib.parse import quote
 
 import httpx
 
-from leadflow.linkedin.domain import RESTLI_PROTOCOL_VERSION
+from leadflow.linkedin.domain import RESTLI_PROTOCOL_VERSION, OAuthApp
 from leadflow.linkedin.errors import (
+    AuthorizationFailed,
     LinkedInApiError,
     LinkedInUnavailable,
     Throttled,
@@ -55,6 +58,7 @@ class LinkedInClient:
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
         max_retries: int = MAX_RETRIES,
+        refresh: Callable[[], str] | None = None,
     ) -> None:
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
@@ -68,6 +72,17 @@ class LinkedInClient:
         )
         self._sleep = sleep
         self._max_retries = max_retries
+        self._refresh = refresh
+
+    def _renewed(self) -> bool:
+        """After a 401: a new access token from the refresh callback, once per client
+        (a second 401 with a fresh token is LinkedIn's final word). The callback raises
+        TokenExpired when the refresh token is refused too."""
+        if self._refresh is None:
+            return False
+        refresh, self._refresh = self._refresh, None
+        self._http.headers["Authorization"] = f"Bearer {refresh()}"
+        return True
 
     def close(self) -> None:
         self._http.close()
@@ -98,6 +113,8 @@ class LinkedInClient:
                 status = response.status_code
                 message = _message(response)
                 if status == 401:
+                    if self._renewed():
+                        continue
                     raise TokenExpired(f"LinkedIn refused the access token: {message}", status=401)
                 if status == 429:
                     error = Throttled(f"LinkedIn is throttling the calls: {message}", status=429)
@@ -119,21 +136,7 @@ class LinkedInClient:
         subscription's id. Not retried: a repeated create would subscribe twice."""
         kind = "organization" if ":organization:" in owner_urn else "sponsoredAccount"
         body = {"webhook": webhook_url, "owner": {kind: owner_urn}, "leadType": lead_type}
-        try:
-            response = self._http.post("/rest/leadNotifications", json=body)
-        except httpx.HTTPError as exc:
-            raise LinkedInUnavailable(
-                f"LinkedIn did not answer: {type(exc).__name__}", status=0
-            ) from exc
-        status = response.status_code
-        if status == 401:
-            raise TokenExpired(
-                f"LinkedIn refused the access token: {_message(response)}", status=401
-            )
-        if status >= 400:
-            raise LinkedInApiError(
-                f"LinkedIn answered {status}: {_message(response)}", status=status
-            )
+        response = self._once("POST", "/rest/leadNotifications", body)
         found = str(
             response.headers.get("x-restli-id") or response.headers.get("x-linkedin-id") or ""
         )
@@ -144,6 +147,39 @@ class LinkedInClient:
                 answer = None
             found = str(answer.get("id") or "") if isinstance(answer, dict) else ""
         return found
+
+    def unsubscribe(self, subscription_id: str) -> None:
+        """Delete a lead notification subscription (DELETE /rest/leadNotifications/{id});
+        one LinkedIn no longer has (404) is gone already."""
+        path = f"/rest/leadNotifications/{quote(subscription_id, safe='')}"
+        self._once("DELETE", path, None, missing_ok=True)
+
+    def _once(
+        self, method: str, path: str, body: Any, *, missing_ok: bool = False
+    ) -> httpx.Response:
+        """A write, not retried on errors (a repeated create would subscribe twice); a
+        401 is tried again once with a refreshed token, which LinkedIn never applied."""
+        while True:
+            try:
+                response = self._http.request(method, path, json=body)
+            except httpx.HTTPError as exc:
+                raise LinkedInUnavailable(
+                    f"LinkedIn did not answer: {type(exc).__name__}", status=0
+                ) from exc
+            status = response.status_code
+            if status == 401:
+                if self._renewed():
+                    continue
+                raise TokenExpired(
+                    f"LinkedIn refused the access token: {_message(response)}", status=401
+                )
+            if status == 404 and missing_ok:
+                return response
+            if status >= 400:
+                raise LinkedInApiError(
+                    f"LinkedIn answered {status}: {_message(response)}", status=status
+                )
+            return response
 
     def forms(self, owner_urn: str, *, start: int = 0, count: int = 50) -> Page:
         owner = _owner_param(owner_urn)
@@ -180,6 +216,49 @@ class LinkedInClient:
 
     def response(self, response_id: str) -> dict[str, Any]:
         return self._get(f"/rest/leadFormResponses/{quote(response_id, safe='')}")
+
+
+# --- the OAuth token endpoint -----------------------------------------------------------
+
+
+def request_tokens(
+    app: OAuthApp, grant: Mapping[str, str], *, transport: httpx.BaseTransport | None = None
+) -> dict[str, Any]:
+    """POST a grant (authorization_code or refresh_token) to LinkedIn's accessToken
+    endpoint with the app's credentials, form-encoded; its JSON answer. A refused grant
+    (LinkedIn's `invalid_grant`, a wrong client) raises AuthorizationFailed naming it."""
+    url = f"{app.oauth_url.rstrip('/')}/accessToken"
+    form = {**grant, "client_id": app.client_id, "client_secret": app.client_secret}
+    try:
+        with httpx.Client(
+            timeout=httpx.Timeout(TIMEOUT, connect=10.0), transport=transport
+        ) as http:
+            response = http.post(url, data=form, headers={"Accept": "application/json"})
+    except httpx.HTTPError as exc:
+        raise LinkedInUnavailable(
+            f"LinkedIn's token endpoint did not answer: {type(exc).__name__}", status=0
+        ) from exc
+    try:
+        answer: Any = response.json()
+    except ValueError:
+        answer = None
+    if response.status_code >= 500:
+        raise LinkedInUnavailable(
+            f"LinkedIn's token endpoint answered {response.status_code}",
+            status=response.status_code,
+        )
+    if response.status_code >= 400 or not isinstance(answer, dict):
+        reason = ""
+        if isinstance(answer, dict):
+            code = str(answer.get("error") or "")
+            text = str(answer.get("error_description") or answer.get("message") or "")
+            reason = ": ".join(part for part in (code, text[:200]) if part)
+        raise AuthorizationFailed(
+            f"LinkedIn's token endpoint refused it ({reason or response.status_code})",
+            status=response.status_code,
+            reason=reason or str(response.status_code),
+        )
+    return answer
 
 
 def _owner_param(owner_urn: str) -> str:

@@ -2,6 +2,7 @@
 
 LinkedInApiError          LinkedIn answered with an error we cannot retry away
 ├── TokenExpired          401: the access token expired or was revoked
+├── AuthorizationFailed   the token endpoint refused a code or refresh token
 ├── Throttled             429: still throttled after backing off
 └── LinkedInUnavailable   5xx or no answer, after retries
 InvalidSignature          a webhook whose X-LI-Signature does not check out
@@ -26,6 +27,16 @@ class LinkedInApiError(LeadflowError):
 
 class TokenExpired(LinkedInApiError):
     """LinkedIn refused the access token: it expired or was revoked; replace it."""
+
+
+class AuthorizationFailed(LinkedInApiError):
+    """LinkedIn's token endpoint refused the grant: an authorization code used, expired
+    or not ours, a refresh token expired or revoked, or the app's credentials."""
+
+    def __init__(self, message: str, *, status: int = 0, reason: str = "") -> None:
+        super().__init__(message, status=status)
+        # LinkedIn's own words: its error code and description.
+        self.reason = reason or message
 
 
 class Throttled(LinkedInApiError):

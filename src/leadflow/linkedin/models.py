@@ -30,6 +30,13 @@ class LinkedInConnection(Base):
     # Sealed at rest (encrypted with the settings' token key).
     access_token: Mapped[str] = mapped_column(SealedText)
     # The LinkedIn-Version header (YYYYMM) the calls carry.
+    # Known when the token came from "Connect with LinkedIn" (OAuth); a pasted one's is not.
+    access_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sealed too: mints a new access token when the current one expires.
+    refresh_token: Mapped[str | None] = mapped_column(SealedText)
+    refresh_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The permissions LinkedIn granted (space-separated), as its token answer said.
+    granted_scopes: Mapped[str | None] = mapped_column(String(500))
     api_version: Mapped[str] = mapped_column(String(8))
     base_url: Mapped[str] = mapped_column(String(300))
     # The LinkedIn app's client secret: validates webhook challenges and signatures.

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from leadflow.accounts.events import AccountUpdated
 from leadflow.bus import Delivery, Event
 from leadflow.contacts.events import ContactLeftAccount, ContactUpdated
-from leadflow.interactions.events import InteractionRecorded
+from leadflow.interactions.events import InteractionRecorded, InteractionsRemoved
 from leadflow.leads.events import LeadCreated, LeadUpdated
 from leadflow.lib.clock import utcnow
 from leadflow.registry.sql import table_for
@@ -90,7 +90,7 @@ class _Touched:
     accounts: set[int] = field(default_factory=set)
 
     def add(self, item: Event, models: list[CompiledModel]) -> None:
-        if isinstance(item, InteractionRecorded):
+        if isinstance(item, InteractionRecorded | InteractionsRemoved):
             self.contacts.add(item.contact_id)
         elif isinstance(item, LeadCreated):
             self.leads.add(item.lead_id)
@@ -118,6 +118,7 @@ class _Touched:
 
 RESCORED_ON = (
     InteractionRecorded,
+    InteractionsRemoved,
     ContactUpdated,
     AccountUpdated,
     ContactLeftAccount,

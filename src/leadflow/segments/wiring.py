@@ -32,7 +32,7 @@ from leadflow.contacts.events import (
     ContactUpdated,
 )
 from leadflow.duplicates.events import RecordsMerged
-from leadflow.interactions.events import InteractionRecorded
+from leadflow.interactions.events import InteractionRecorded, InteractionsRemoved
 from leadflow.leads.events import LeadCreated, LeadLeftContact, LeadUpdated
 from leadflow.lib.clock import utcnow
 from leadflow.opportunities.events import (
@@ -133,6 +133,8 @@ class Touched:
         elif isinstance(item, InteractionRecorded):
             # Registrations and check-ins are recorded as interactions too.
             self.interactions.setdefault(item.contact_id, set()).add(item.kind)
+        elif isinstance(item, InteractionsRemoved):
+            self.interactions.setdefault(item.contact_id, set()).update(item.kinds)
         elif isinstance(item, ContactEnteredSegment | ContactLeftSegment):
             self.parts.setdefault(item.segment_id, set()).add(item.contact_id)
 
@@ -262,6 +264,7 @@ RECHECKED_ON = (
     AccountUpdated,
     AccountDeleted,
     InteractionRecorded,
+    InteractionsRemoved,
     RecordsMerged,
     ContactEnteredSegment,
     ContactLeftSegment,

@@ -77,7 +77,7 @@ def test_the_status_page_says_the_token_expired_and_where_the_sync_resumes(
     page = signed_in.get(f"/settings/linkedin/connections/{connection_id}").text
 
     assert '<span class="badge linkedin-token_expired">token expired</span>' in page
-    assert "Paste a new one below" in page
+    assert "Reconnect with LinkedIn, or paste a new token below" in page
     assert "Resumes at response 1 of the responses submitted from" in page
     assert "The token used in the request has expired" in page
 

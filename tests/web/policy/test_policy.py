@@ -158,6 +158,7 @@ PATCH  /api/v1/linkedin/connections/{connection_id}                             
 GET    /api/v1/linkedin/connections/{connection_id}/forms                                 x x . . .
 GET    /api/v1/linkedin/connections/{connection_id}/responses                             x x . . .
 POST   /api/v1/linkedin/connections/{connection_id}/subscription                          x x . . .
+DELETE /api/v1/linkedin/connections/{connection_id}/subscription                          x x . . .
 POST   /api/v1/linkedin/connections/{connection_id}/sync                                  x x . . .
 GET    /api/v1/linkedin/forms/{form_id}                                                   x x . . .
 PUT    /api/v1/linkedin/forms/{form_id}/mappings                                          x x . . .
@@ -362,9 +363,14 @@ POST   /settings/fields                                                         
 GET    /settings/fields/{entity}/{name}/remove                                            x . . . .
 POST   /settings/fields/{entity}/{name}/remove                                            x . . . .
 GET    /settings/linkedin                                                                 x x . . .
+POST   /settings/linkedin/authorize                                                       x x . . .
+GET    /settings/linkedin/callback                                                        x x . . .
 POST   /settings/linkedin/connections                                                     x x . . .
 GET    /settings/linkedin/connections/{connection_id:int}                                 x x . . .
+POST   /settings/linkedin/connections/{connection_id:int}/authorize                       x x . . .
 POST   /settings/linkedin/connections/{connection_id:int}/edit                            x x . . .
+POST   /settings/linkedin/connections/{connection_id:int}/subscription                    x x . . .
+POST   /settings/linkedin/connections/{connection_id:int}/subscription/delete             x x . . .
 POST   /settings/linkedin/connections/{connection_id:int}/sync                            x x . . .
 GET    /settings/linkedin/forms/{form_id:int}                                             x x . . .
 POST   /settings/linkedin/forms/{form_id:int}                                             x x . . .

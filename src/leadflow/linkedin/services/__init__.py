@@ -1,6 +1,11 @@
 """LinkedIn use cases: connections, forms, mappings, the strategy, sync and webhooks."""
 
 from leadflow.linkedin.services._ingest import Counts, ingest_responses, mark_deleted
+from leadflow.linkedin.services._oauth import (
+    connect_with_code,
+    do_connect_with_code,
+    pending_connection,
+)
 from leadflow.linkedin.services._setup import (
     activate_strategy,
     active_strategy,
@@ -17,6 +22,7 @@ from leadflow.linkedin.services._setup import (
     do_set_form_mappings,
     do_set_predefined_mappings,
     do_subscribe_notifications,
+    do_unsubscribe_notifications,
     do_update_connection,
     do_update_strategy,
     form_public,
@@ -37,6 +43,7 @@ from leadflow.linkedin.services._setup import (
     set_predefined_mappings,
     strategy_public,
     subscribe_notifications,
+    unsubscribe_notifications,
     update_connection,
     update_strategy,
 )
@@ -54,6 +61,7 @@ from leadflow.linkedin.services._sync import (
     start_due_pulls,
     start_sync,
 )
+from leadflow.linkedin.services._tokens import oauth_app
 
 __all__ = [
     "FETCH_TASK",
@@ -63,12 +71,14 @@ __all__ = [
     "active_strategy",
     "active_sync",
     "challenge",
+    "connect_with_code",
     "connection_public",
     "create_connection",
     "create_strategy",
     "delete_connection",
     "delete_strategy",
     "do_activate_strategy",
+    "do_connect_with_code",
     "do_create_connection",
     "do_create_strategy",
     "do_delete_connection",
@@ -78,6 +88,7 @@ __all__ = [
     "do_set_predefined_mappings",
     "do_start_sync",
     "do_subscribe_notifications",
+    "do_unsubscribe_notifications",
     "do_update_connection",
     "do_update_strategy",
     "fetch_notified",
@@ -95,6 +106,8 @@ __all__ = [
     "mapped_fields",
     "mappings_for",
     "mark_deleted",
+    "oauth_app",
+    "pending_connection",
     "predefined_mappings",
     "receive_notifications",
     "run_sync",
@@ -106,6 +119,7 @@ __all__ = [
     "start_sync",
     "strategy_public",
     "subscribe_notifications",
+    "unsubscribe_notifications",
     "update_connection",
     "update_strategy",
 ]

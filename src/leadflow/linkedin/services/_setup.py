@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from leadflow.linkedin.client import LinkedInClient
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
@@ -22,6 +25,7 @@ from leadflow.linkedin.domain import (
     ConnectionStatus,
     FormSpec,
     Mappings,
+    OAuthApp,
     PredefinedField,
     Question,
 )
@@ -162,8 +166,11 @@ def update_connection(
     _checked_settings(changes, values)
     for name, value in values.items():
         setattr(row, name, value)
-    if "access_token" in values and row.status == ConnectionStatus.TOKEN_EXPIRED.value:
-        row.status = ConnectionStatus.NEW.value
+    if "access_token" in values:
+        # A pasted token's lifetime is unknown; the refresh token, if any, stays for later.
+        row.access_token_expires_at = None
+        if row.status == ConnectionStatus.TOKEN_EXPIRED.value:
+            row.status = ConnectionStatus.NEW.value
     row.updated_at = utcnow()
     uow.session.flush()
     return row
@@ -190,6 +197,10 @@ def connection_public(row: LinkedInConnection) -> dict[str, Any]:
         "api_version": row.api_version,
         "base_url": row.base_url,
         "token_set": bool(row.access_token),
+        "access_token_expires_at": _iso(row.access_token_expires_at),
+        "refresh_token_set": bool(row.refresh_token),
+        "refresh_token_expires_at": _iso(row.refresh_token_expires_at),
+        "granted_scopes": row.granted_scopes.split() if row.granted_scopes else [],
         "webhook_secret_set": bool(row.client_secret),
         "include_test_leads": row.include_test_leads,
         "backfill_days": row.backfill_days,
@@ -212,14 +223,22 @@ def connection_public(row: LinkedInConnection) -> dict[str, Any]:
     }
 
 
+def _client(row: LinkedInConnection, uow: UnitOfWork, app: OAuthApp | None) -> LinkedInClient:
+    """A client for a use case holding the row: a 401 refreshes the token in its unit."""
+    from leadflow.linkedin.client import LinkedInClient
+    from leadflow.linkedin.services._tokens import refresh_in
+
+    refresh = (lambda: refresh_in(uow, row, app)) if app and row.refresh_token else None
+    return LinkedInClient(row.base_url, row.access_token, row.api_version, refresh=refresh)
+
+
 def subscribe_notifications(
-    connection_id: int, webhook_url: str, *, uow: UnitOfWork
+    connection_id: int, webhook_url: str, *, uow: UnitOfWork, app: OAuthApp | None = None
 ) -> LinkedInConnection:
     """Have LinkedIn post each new lead of the connection's owner to `webhook_url` (the
     connection's webhook route): a lead notification subscription, its id kept. The
-    periodic pull still runs: a notification LinkedIn never sends loses nothing."""
-    from leadflow.linkedin.client import LinkedInClient
-
+    periodic pull still runs: a notification LinkedIn never sends loses nothing.
+    Subscribed already, the old subscription is deleted at LinkedIn first."""
     url = (webhook_url or "").strip()
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 1000:
@@ -228,7 +247,9 @@ def subscribe_notifications(
             field="webhook_url",
         )
     row = get_connection(uow.session, connection_id)
-    with LinkedInClient(row.base_url, row.access_token, row.api_version) as client:
+    with _client(row, uow, app) as client:
+        if row.subscription_id:
+            client.unsubscribe(row.subscription_id)
         subscription = client.subscribe(row.owner_urn, url)
     row.subscription_id = subscription or None
     row.subscription_webhook = url
@@ -237,7 +258,24 @@ def subscribe_notifications(
     return row
 
 
+def unsubscribe_notifications(
+    connection_id: int, *, uow: UnitOfWork, app: OAuthApp | None = None
+) -> LinkedInConnection:
+    """Stop LinkedIn's lead notifications for the connection (the pull goes on). A
+    subscription LinkedIn no longer knows counts as gone."""
+    row = get_connection(uow.session, connection_id)
+    if row.subscription_id:
+        with _client(row, uow, app) as client:
+            client.unsubscribe(row.subscription_id)
+    row.subscription_id = None
+    row.subscription_webhook = None
+    row.updated_at = utcnow()
+    uow.session.flush()
+    return row
+
+
 do_subscribe_notifications = in_own_transaction(subscribe_notifications)
+do_unsubscribe_notifications = in_own_transaction(unsubscribe_notifications)
 
 
 def _iso(value: Any) -> str | None:

@@ -36,6 +36,7 @@ from leadflow.linkedin.domain import (
     LeadAction,
     SyncMode,
     challenge_response,
+    due_for_refresh,
     form_id_of,
     from_epoch_ms,
     new_cursor,
@@ -60,6 +61,7 @@ from leadflow.linkedin.services._ingest import (
     save_campaigns,
 )
 from leadflow.linkedin.services._setup import find_form, get_connection, save_forms
+from leadflow.linkedin.services._tokens import oauth_app, refresher
 
 if TYPE_CHECKING:
     from leadflow.dependencies import Dependencies
@@ -80,15 +82,39 @@ class _Conn:
     base_url: str
     access_token: str
     api_version: str
+    access_token_expires_at: datetime | None
+    refreshable: bool
 
 
 def _snapshot(row: LinkedInConnection) -> _Conn:
-    return _Conn(row.id, row.owner_urn, row.base_url, row.access_token, row.api_version)
+    return _Conn(
+        row.id,
+        row.owner_urn,
+        row.base_url,
+        row.access_token,
+        row.api_version,
+        row.access_token_expires_at,
+        bool(row.refresh_token),
+    )
 
 
-def client_for(conn: _Conn) -> LinkedInClient:
+def client_for(container: Container, conn: _Conn) -> LinkedInClient:
+    """A client whose 401 is answered by refreshing the token (OAuth connections); a token
+    known to be due is refreshed before the first call."""
+    refresh = (
+        refresher(container.uow, conn.id, oauth_app(container.settings))
+        if conn.refreshable
+        else None
+    )
+    token = conn.access_token
+    if refresh is not None and due_for_refresh(conn.access_token_expires_at, utcnow()):
+        token, refresh = refresh(), None
     return LinkedInClient(
-        conn.base_url, conn.access_token, conn.api_version, sleep=lambda seconds: SLEEP(seconds)
+        conn.base_url,
+        token,
+        conn.api_version,
+        sleep=lambda seconds: SLEEP(seconds),
+        refresh=refresh,
     )
 
 
@@ -249,7 +275,7 @@ def run_sync(context: JobContext, params: Mapping[str, Any]) -> dict[str, Any]:
         uow.commit()
     totals = Counts()
     try:
-        with client_for(conn) as client:
+        with client_for(container, conn) as client:
             forms = _discover_forms(client, conn)
             with container.uow() as uow:
                 save_forms(conn.id, forms, uow=uow)
@@ -391,7 +417,7 @@ def fetch_notified(container: Dependencies, connection_id: int, response_id: str
             uow.commit()
         return "skipped"
     try:
-        with client_for(conn) as client:
+        with client_for(container, conn) as client:
             element = client.response(response_id)
             new_forms = _unknown_forms(container, client, conn, [element])
             campaigns = _campaign_names(container, client, conn, [element])

@@ -167,8 +167,24 @@ def _connections_router() -> APIRouter:
         url = body.webhook_url or (
             str(request.base_url).rstrip("/") + WEBHOOK_PATH.format(connection_id=connection_id)
         )
-        with container_of(request).uow() as uow:
-            row = services.do_subscribe_notifications(connection_id, url, uow=uow)
+        container = container_of(request)
+        app = services.oauth_app(container.settings)
+        with container.uow() as uow:
+            row = services.do_subscribe_notifications(connection_id, url, uow=uow, app=app)
+            return services.connection_public(row)
+
+    @router.delete(
+        "/connections/{connection_id}/subscription",
+        dependencies=[Depends(can_admin)],
+        summary="Unsubscribe the connection from LinkedIn's lead notifications",
+        responses={502: {"description": "LinkedIn refused the call or did not answer"}},
+    )
+    def unsubscribe(request: Request, connection_id: int) -> dict[str, Any]:
+        """The periodic pull goes on reading the connection's leads."""
+        container = container_of(request)
+        app = services.oauth_app(container.settings)
+        with container.uow() as uow:
+            row = services.do_unsubscribe_notifications(connection_id, uow=uow, app=app)
             return services.connection_public(row)
 
     @router.get(

@@ -1,14 +1,22 @@
-"""Settings > LinkedIn: connections, the predefined field mappings, the lead-matching
-strategy; a connection's sync status page; a form's question mappings. Thin over
-leadflow.linkedin.services."""
+"""Settings > LinkedIn: connections (with LinkedIn's sign-in or a pasted token), the
+predefined field mappings, the lead-matching strategy; a connection's sync status page
+with its lead notifications; a form's question mappings. Thin over
+leadflow.linkedin.services.
+
+"Connect with LinkedIn" binds its OAuth `state` to the login session: a short-lived
+signed cookie holds the state, the session's CSRF token and what the callback will
+create; the callback accepts LinkedIn's answer only when all three agree."""
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,14 +31,16 @@ from leadflow.linkedin.domain import (
     DEFAULT_BASE_URL,
     PREDEFINED_LABELS,
     ConnectionStatus,
+    OAuthApp,
     PredefinedField,
+    authorization_url,
     from_epoch_ms,
 )
 from leadflow.linkedin.models import LinkedInConnection, LinkedInForm, LinkedInResponse
 from leadflow.registry.domain import Registry
 from leadflow.users.domain import Permission
 from leadflow.users.services import Principal
-from leadflow.web.auth import Authorize, container_of
+from leadflow.web.auth import Authorize, WebSession, container_of
 from leadflow.web.pages.display import record_href
 from leadflow.web.pages.lookups import titles_by_id
 from leadflow.web.pages.panels import PanelContext, detail_panel, render_fragment
@@ -50,9 +60,16 @@ CONNECTION_INPUTS = (
     "name", "owner_urn", "access_token", "client_secret", "api_version", "base_url",
     "backfill_days", "include_test_leads",
 )  # fmt: skip
+OAUTH_INPUTS = ("li_name", "li_owner_urn", "li_backfill_days", "li_include_test_leads")
+OAUTH_COOKIE = "leadflow_linkedin_oauth"
+# LinkedIn's authorization codes live 30 minutes; a pending sign-in no longer than this.
+OAUTH_MAX_AGE = 15 * 60
 STRATEGY_INPUTS = ("strategy_name", "fields", "always_create_lead", "enable_contact_creation")
 NOTICES = {
     "connected": "Connected. The backfill of up to a year of leads has started.",
+    "reconnected": "Reconnected with LinkedIn. The sync resumes where it stopped.",
+    "subscribed": "Subscribed: LinkedIn now posts each new lead here.",
+    "unsubscribed": "Unsubscribed: new leads arrive with the pull every 15 minutes.",
     "mappings": "Field mappings saved.",
     "strategy": "Lead matching saved.",
     "sync": "Sync started.",
@@ -67,8 +84,9 @@ STATUS_TEXT = {
         "Synced. New leads arrive by webhook and by the pull every 15 minutes."
     ),
     ConnectionStatus.TOKEN_EXPIRED.value: (
-        "The access token expired or was revoked. Paste a new one below: the next sync "
-        "resumes where this one stopped."
+        "The access token expired or was revoked, and no refresh token could renew it. "
+        "Reconnect with LinkedIn, or paste a new token below: the next sync resumes where "
+        "this one stopped."
     ),
     ConnectionStatus.THROTTLED.value: (
         "LinkedIn throttled the sync after several pauses. It resumes where it stopped at "
@@ -100,10 +118,12 @@ def _settings_page(
     *,
     connection_form: FormState | None = None,
     strategy_form: FormState | None = None,
+    oauth_form: FormState | None = None,
     mapping_error: LeadflowError | None = None,
     status: int = 200,
 ) -> Response:
     container = container_of(request)
+    app = services.oauth_app(container.settings)
     with container.read_session() as session:
         registry = container.registry_cache.get(session)
         labels = dict(_field_options(registry))
@@ -141,6 +161,10 @@ def _settings_page(
             }
         ),
         "strategy_form": strategy_form or FormState({"enable_contact_creation": "true"}),
+        "oauth_ready": app.configured,
+        "oauth_scopes": ", ".join(app.scopes),
+        "oauth_form": oauth_form or FormState({"li_backfill_days": "365"}),
+        "redirect_url": _redirect_uri(request),
         "mapping_error": mapping_error,
         "notice": NOTICES.get(request.query_params.get(NOTICE) or ""),
     }
@@ -224,6 +248,7 @@ def _connection_page(
     connection_id: int,
     *,
     form: FormState | None = None,
+    subscription_form: FormState | None = None,
     status: int = 200,
 ) -> Response:
     container = container_of(request)
@@ -265,9 +290,93 @@ def _connection_page(
             "webhook_url": str(request.base_url).rstrip("/")
             + f"/api/v1/linkedin/connections/{row.id}/webhook",
             "form": form or FormState({"api_version": row.api_version}),
+            "subscription_form": subscription_form or FormState(),
+            "oauth_ready": services.oauth_app(container.settings).configured,
+            "access_expires": when(row.access_token_expires_at),
+            "refresh_expires": when(row.refresh_token_expires_at),
             "notice": NOTICES.get(request.query_params.get(NOTICE) or ""),
         }
         return render(request, "linkedin/connection.html", context, status=status)
+
+
+# --- Connect with LinkedIn: the state bound to the login session -------------------------
+
+
+def _redirect_uri(request: Request) -> str:
+    configured = container_of(request).settings.linkedin_redirect_url.strip()
+    return configured or str(request.base_url).rstrip("/") + f"{PATH}/callback"
+
+
+def _signer(request: Request) -> URLSafeTimedSerializer:
+    secret = container_of(request).settings.effective_secret_key
+    return URLSafeTimedSerializer(secret, salt="leadflow.linkedin.oauth")
+
+
+def _to_linkedin(
+    request: Request, principal: Principal, app: OAuthApp, pending: dict[str, Any]
+) -> Response:
+    """Off to LinkedIn's authorization page, with a fresh state the callback must see
+    again from this same session."""
+    web_session: WebSession | None = getattr(request.state, "web_session", None)
+    if web_session is None:
+        raise LeadflowError("Connecting with LinkedIn needs a login session", field="session")
+    state = secrets.token_urlsafe(32)
+    redirect_uri = _redirect_uri(request)
+    cookie = _signer(request).dumps(
+        {
+            "state": state,
+            "uid": principal.user_id,
+            "csrf": web_session.csrf,
+            "redirect_uri": redirect_uri,
+            "pending": pending,
+        }
+    )
+    response = RedirectResponse(authorization_url(app, redirect_uri, state), status_code=303)
+    response.set_cookie(
+        OAUTH_COOKIE,
+        cookie,
+        max_age=OAUTH_MAX_AGE,
+        path=PATH,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
+
+
+def _pending_sign_in(request: Request, principal: Principal) -> dict[str, Any]:
+    """The pending sign-in LinkedIn's answer belongs to; LeadflowError (400) when the
+    state is missing, forged, stale, or was started by another session."""
+    state = request.query_params.get("state") or ""
+    if not state:
+        raise LeadflowError(
+            "LinkedIn's answer carries no state: it was not started here. Connect again.",
+            field="state",
+        )
+    raw = request.cookies.get(OAUTH_COOKIE) or ""
+    try:
+        pending: Any = _signer(request).loads(raw, max_age=OAUTH_MAX_AGE) if raw else None
+    except BadSignature:
+        pending = None
+    web_session: WebSession | None = getattr(request.state, "web_session", None)
+    if (
+        not isinstance(pending, dict)
+        or web_session is None
+        or pending.get("uid") != principal.user_id
+        or not hmac.compare_digest(str(pending.get("csrf", "")), web_session.csrf)
+    ):
+        raise LeadflowError(
+            "No LinkedIn sign-in is pending in this session (or it took longer than "
+            f"{OAUTH_MAX_AGE // 60} minutes). Connect again.",
+            field="state",
+        )
+    if not hmac.compare_digest(str(pending.get("state", "")), state):
+        raise LeadflowError(
+            "LinkedIn's answer carries a state this session did not send: it was refused. "
+            "Connect again.",
+            field="state",
+        )
+    return pending
 
 
 def _question_kind(predefined: str | None, kind: str) -> str:
@@ -337,9 +446,156 @@ def _connection_values(raw: FormData) -> dict[str, Any]:
     return values
 
 
+def _oauth_values(raw: FormData) -> dict[str, Any]:
+    days = text_of(raw, "li_backfill_days")
+    return {
+        "name": text_of(raw, "li_name"),
+        "owner_urn": text_of(raw, "li_owner_urn"),
+        "backfill_days": (int(days) if days.isdigit() else -1) if days else 365,
+        "include_test_leads": checked(raw, "li_include_test_leads"),
+    }
+
+
 def routers() -> list[APIRouter]:
     router = APIRouter(include_in_schema=False)
     can_admin = Authorize(Permission.LINKEDIN_ADMIN)
+
+    @router.post(f"{PATH}/authorize")
+    def authorize(
+        request: Request,
+        principal: Principal = Depends(can_admin),
+        raw: FormData = Depends(form_data),
+    ) -> Response:
+        container = container_of(request)
+        app = services.oauth_app(container.settings)
+        try:
+            with container.read_session() as session:
+                pending = services.pending_connection(app, _oauth_values(raw), session)
+        except LeadflowError as exc:
+            typed = {name: text_of(raw, name) for name in OAUTH_INPUTS}
+            rename = {name: f"li_{name}" for name in ("name", "owner_urn", "backfill_days")}
+            state = FormState.failed(typed, exc, OAUTH_INPUTS, rename=rename)
+            return _settings_page(request, principal, oauth_form=state, status=status_of(exc))
+        return _to_linkedin(request, principal, app, pending)
+
+    @router.post(f"{PATH}/connections/{{connection_id:int}}/authorize")
+    def reauthorize(
+        request: Request, connection_id: int, principal: Principal = Depends(can_admin)
+    ) -> Response:
+        container = container_of(request)
+        app = services.oauth_app(container.settings)
+        try:
+            with container.read_session() as session:
+                pending = services.pending_connection(app, {}, session, connection_id=connection_id)
+        except LeadflowError as exc:
+            state = FormState(alert=exc.message)
+            return _connection_page(
+                request, principal, connection_id, form=state, status=status_of(exc)
+            )
+        return _to_linkedin(request, principal, app, pending)
+
+    @router.get(f"{PATH}/callback")
+    def callback(request: Request, principal: Principal = Depends(can_admin)) -> Response:
+        """Where LinkedIn sends the user back: the state checked against this session,
+        then the code exchanged and the connection made (or reconnected)."""
+        container = container_of(request)
+        try:
+            pending = _pending_sign_in(request, principal)
+        except LeadflowError as exc:
+            page = _settings_page(
+                request, principal, oauth_form=FormState(alert=exc.message), status=400
+            )
+            return page
+        target = pending.get("pending") or {}
+        denied = request.query_params.get("error")
+        try:
+            if denied:
+                reason = request.query_params.get("error_description") or denied
+                raise LeadflowError(f"LinkedIn did not authorise leadflow: {reason}", field="code")
+            with container.uow() as uow:
+                row = services.do_connect_with_code(
+                    services.oauth_app(container.settings),
+                    request.query_params.get("code") or "",
+                    str(pending.get("redirect_uri") or _redirect_uri(request)),
+                    target,
+                    uow=uow,
+                    requested_by=principal.user_id,
+                )
+                connection_id = row.id
+        except LeadflowError as exc:
+            typed = {
+                "li_name": str(target.get("name") or ""),
+                "li_owner_urn": str(target.get("owner_urn") or ""),
+                "li_backfill_days": str(target.get("backfill_days") or ""),
+            }
+            if target.get("connection_id"):
+                answer = _connection_page(
+                    request,
+                    principal,
+                    int(target["connection_id"]),
+                    form=FormState(alert=exc.message),
+                    status=status_of(exc),
+                )
+            else:
+                answer = _settings_page(
+                    request,
+                    principal,
+                    oauth_form=FormState(typed, alert=exc.message),
+                    status=status_of(exc),
+                )
+            answer.delete_cookie(OAUTH_COOKIE, path=PATH)
+            return answer
+        notice = "reconnected" if target.get("connection_id") else "connected"
+        response = RedirectResponse(
+            f"{PATH}/connections/{connection_id}?{NOTICE}={notice}", status_code=303
+        )
+        # One use: LinkedIn's answer cannot be replayed into this session.
+        response.delete_cookie(OAUTH_COOKIE, path=PATH)
+        return response
+
+    @router.post(f"{PATH}/connections/{{connection_id:int}}/subscription")
+    def subscribe(
+        request: Request, connection_id: int, principal: Principal = Depends(can_admin)
+    ) -> Response:
+        container = container_of(request)
+        webhook = str(request.base_url).rstrip("/") + (
+            f"/api/v1/linkedin/connections/{connection_id}/webhook"
+        )
+        try:
+            services.do_subscribe_notifications(
+                connection_id,
+                webhook,
+                uow=container.uow(),
+                app=services.oauth_app(container.settings),
+            )
+        except LeadflowError as exc:
+            state = FormState(alert=exc.message)
+            return _connection_page(
+                request, principal, connection_id, subscription_form=state, status=status_of(exc)
+            )
+        return RedirectResponse(
+            f"{PATH}/connections/{connection_id}?{NOTICE}=subscribed#notifications",
+            status_code=303,
+        )
+
+    @router.post(f"{PATH}/connections/{{connection_id:int}}/subscription/delete")
+    def unsubscribe(
+        request: Request, connection_id: int, principal: Principal = Depends(can_admin)
+    ) -> Response:
+        container = container_of(request)
+        try:
+            services.do_unsubscribe_notifications(
+                connection_id, uow=container.uow(), app=services.oauth_app(container.settings)
+            )
+        except LeadflowError as exc:
+            state = FormState(alert=exc.message)
+            return _connection_page(
+                request, principal, connection_id, subscription_form=state, status=status_of(exc)
+            )
+        return RedirectResponse(
+            f"{PATH}/connections/{connection_id}?{NOTICE}=unsubscribed#notifications",
+            status_code=303,
+        )
 
     @router.get(PATH)
     def settings(request: Request, principal: Principal = Depends(can_admin)) -> Response:
