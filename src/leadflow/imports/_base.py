@@ -68,6 +68,8 @@ class EngineBase:
         self.seen: dict[str, int] = {}
         self.seen_contacts: set[str] = set()
         self.events: list[Event] = []
+        # line -> the id taken for the chunk's new record when its key was claimed.
+        self.reserved: dict[int, int] = {}
         self.strategy: MatchingStrategy | None = None
         self.require_null: tuple[FieldDef, ...] = ()
         self.claimable = True
@@ -210,7 +212,11 @@ class EngineBase:
 
     # --- writes ----------------------------------------------------------------------
 
-    def _insert_rows(self, table: Table, payload: list[dict[str, Any]]) -> list[int]:
+    def _insert_rows(
+        self, table: Table, payload: list[dict[str, Any]], ids: Sequence[int] | None = None
+    ) -> list[int]:
+        """The rows inserted with `ids` (taken earlier, when their keys were claimed),
+        else with ids taken now."""
         if self.dry or not payload:
             return [0] * len(payload)
         given = {name for values in payload for name in values}
@@ -223,11 +229,11 @@ class EngineBase:
                 if full[name] is None and (name not in given or not table.c[name].nullable):
                     full[name] = default() if callable(default) else default
             rows.append(full)
-        ids = self._next_ids(table, len(rows))
-        for record_id, full in zip(ids, rows, strict=True):
+        taken = list(ids) if ids is not None else self._next_ids(table, len(rows))
+        for record_id, full in zip(taken, rows, strict=True):
             full["id"] = record_id
         fast_insert(self.session, table, rows)
-        return ids
+        return taken
 
     def _next_ids(self, table: Table, count: int) -> list[int]:
         return next_ids(self.session, table, count)

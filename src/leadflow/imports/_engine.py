@@ -15,7 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select
 
 from leadflow.imports._base import EngineBase
-from leadflow.imports._bulk import one_of
+from leadflow.imports._bulk import next_ids, one_of
 from leadflow.imports._links import LinkSteps
 from leadflow.imports._plan import (
     _PERSON,
@@ -41,6 +41,7 @@ class Engine(LinkSteps, WriteSteps):
 
     def run(self, rows: Sequence[ParsedRow]) -> ChunkReport:
         report = ChunkReport()
+        self.reserved = {}
         results: dict[int, RowResult] = {}
         good: list[ParsedRow] = []
         for row in rows:
@@ -211,8 +212,11 @@ class Engine(LinkSteps, WriteSteps):
         submission racing the import) match its record on a second lookup."""
         if self.strategy is None or not self.claimable or self.entity == "account":
             return creates, {}
-        keys = [key for row in creates if (key := key_of.get(row.line))]
-        claimed = batch.claim_keys_bulk(self.session, self.strategy.id, keys)
+        # Ids are taken first so each key is claimed already pointing at its record.
+        taken = next_ids(self.session, self.table, len(creates))
+        self.reserved = {row.line: record_id for row, record_id in zip(creates, taken, strict=True)}
+        records = {key: self.reserved[row.line] for row in creates if (key := key_of.get(row.line))}
+        claimed = batch.claim_keys_for_bulk(self.session, self.strategy.id, records)
         lost = [row for row in creates if key_of.get(row.line) and key_of[row.line] not in claimed]
         if not lost:
             return creates, {}

@@ -13,7 +13,7 @@ from sqlalchemy import (
 from leadflow.accounts.services import domain_of
 from leadflow.contacts.events import ContactCreated
 from leadflow.imports._base import EngineBase
-from leadflow.imports._bulk import one_of
+from leadflow.imports._bulk import next_ids, one_of
 from leadflow.imports.domain import (
     ACCOUNT_DOMAIN,
     ACCOUNT_NAME,
@@ -50,7 +50,10 @@ class LinkSteps(EngineBase):
                 new.setdefault(keyed.key, row)
         created = 0
         if new and not self.dry:
-            claimed = batch.claim_keys_bulk(self.session, strategy.id, list(new))
+            # Ids first: each key is claimed already pointing at its new contact.
+            taken = next_ids(self.session, table_for("contact"), len(new))
+            reserved = dict(zip(new, taken, strict=True))
+            claimed = batch.claim_keys_for_bulk(self.session, strategy.id, reserved)
             lost = [key for key in new if key not in claimed]
             if lost:
                 again_found, again = self._match(strategy, [new[key].values for key in lost])
@@ -58,9 +61,10 @@ class LinkSteps(EngineBase):
                     if keyed.key in again_found:
                         found[key] = again_found[keyed.key]
             to_make = [key for key in new if key not in found]
-            ids = self._insert_contacts([new[key] for key in to_make])
+            ids = self._insert_contacts(
+                [new[key] for key in to_make], [reserved[key] for key in to_make]
+            )
             made = dict(zip(to_make, ids, strict=True))
-            batch.assign_keys_bulk(self.session, strategy.id, made)
             found.update(made)
             created = len(made)
         elif new:
@@ -104,7 +108,7 @@ class LinkSteps(EngineBase):
             if account_id is not None
         }
 
-    def _insert_contacts(self, rows: Sequence[ParsedRow]) -> list[int]:
+    def _insert_contacts(self, rows: Sequence[ParsedRow], ids: Sequence[int]) -> list[int]:
         if not rows:
             return []
         table = table_for("contact")
@@ -130,7 +134,7 @@ class LinkSteps(EngineBase):
                     "updated_at": now,
                 }
             )
-        ids = self._insert_rows(table, payload)
+        ids = self._insert_rows(table, payload, ids)
         self.events.extend(ContactCreated(contact_id=record_id) for record_id in ids)
         self._record_changes(
             [

@@ -49,7 +49,9 @@ class WriteSteps(EngineBase):
             if self.entity == "contact":
                 values.setdefault("source", "import")
             payload.append(values)
-        ids = self._insert_rows(self.table, payload)
+        reserved = [self.reserved[row.line] for row in creates if row.line in self.reserved]
+        claimed = len(reserved) == len(creates)
+        ids = self._insert_rows(self.table, payload, reserved if claimed else None)
         if self.dry:
             return ids
         created: Callable[[int], Event] = {
@@ -58,7 +60,7 @@ class WriteSteps(EngineBase):
             "account": lambda rid: AccountCreated(account_id=rid),
         }[self.entity]
         self.events.extend(created(record_id) for record_id in ids)
-        if self.strategy is not None and self.claimable:
+        if self.strategy is not None and self.claimable and not claimed:
             pairs = {
                 key: record_id
                 for row, record_id in zip(creates, ids, strict=True)
