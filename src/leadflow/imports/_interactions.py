@@ -24,16 +24,8 @@ from sqlalchemy.orm import Session
 
 from leadflow.bus import Event
 from leadflow.db.uow import UnitOfWork
-from leadflow.imports._engine import (
-    ChunkReport,
-    Plan,
-    RowResult,
-    fast_insert,
-    next_ids,
-    one_of,
-    write_errors,
-    write_events,
-)
+from leadflow.imports._bulk import fast_insert, next_ids, one_of, write_errors, write_events
+from leadflow.imports._plan import ChunkReport, Plan, RowResult
 from leadflow.imports.domain import CONTACT_EMAIL, CellError, Outcome, ParsedRow
 from leadflow.imports.models import ImportChange
 from leadflow.interactions.domain import is_valid_kind

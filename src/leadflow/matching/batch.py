@@ -435,6 +435,38 @@ _ASSIGN_ARRAY = text(
 )
 
 
+_CLAIM_WITH_RECORDS = text(
+    "INSERT INTO match_keys (strategy_id, key, record_id, created_at) "
+    "SELECT :strategy_id, item.key, item.record_id, :now "
+    "FROM unnest(CAST(:keys AS varchar[]), CAST(:records AS bigint[])) AS item(key, record_id) "
+    "ORDER BY item.key "
+    "ON CONFLICT (strategy_id, key) DO NOTHING RETURNING key"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+def claim_keys_for_bulk(session: Session, strategy_id: int, records: Mapping[str, int]) -> set[str]:
+    """`claim_keys_bulk` then `assign_keys_bulk` in one statement, for records whose
+    ids were taken before their rows are inserted (later in the same transaction):
+    returns the keys won, each already pointing at its record. A lost key's id is
+    left unused. On SQLite (one writer at a time) every key is won and written."""
+    if not records:
+        return set()
+    if session.get_bind().dialect.name != "postgresql":
+        assign_keys_bulk(session, strategy_id, records)
+        return set(records)
+    keys = sorted(records)
+    result = session.execute(
+        _CLAIM_WITH_RECORDS,
+        {
+            "strategy_id": strategy_id,
+            "keys": keys,
+            "records": [records[key] for key in keys],
+            "now": utcnow(),
+        },
+    )
+    return {str(key) for key in result.scalars()}
+
+
 def claim_keys_bulk(session: Session, strategy_id: int, keys: Collection[str]) -> set[str]:
     """`claim_keys` with the keys as one array parameter on PostgreSQL (in key order,
     so two writers claiming overlapping batches wait for each other, never deadlock)."""
