@@ -98,7 +98,7 @@ def _snapshot(row: LinkedInConnection) -> _Conn:
     )
 
 
-def client_for(container: Container, conn: _Conn) -> LinkedInClient:
+def client_for(container: Dependencies, conn: _Conn) -> LinkedInClient:
     """A client whose 401 is answered by refreshing the token (OAuth connections); a token
     known to be due is refreshed before the first call."""
     refresh = (
