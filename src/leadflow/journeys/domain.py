@@ -156,6 +156,7 @@ class CreateLead:
     tile_id: str
     create_for: str
     last_name_placeholder: str
+    owner_id: int | None = None  # None: the journey's owner
 
 
 @dataclass(frozen=True)
@@ -417,7 +418,7 @@ class _Run:
 
     def _command(self, tile: Tile) -> Command:
         if isinstance(tile, CreateLeadTile):
-            return CreateLead(tile.id, tile.create_for, tile.last_name_placeholder)
+            return CreateLead(tile.id, tile.create_for, tile.last_name_placeholder, tile.owner_id)
         if isinstance(tile, UpdateFieldTile):
             return UpdateField(tile.id, tile.entity, tile.field, tile.value)
         if isinstance(tile, CreateTaskTile):

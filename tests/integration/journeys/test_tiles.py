@@ -266,6 +266,22 @@ def test_create_lead_makes_a_new_lead_linked_to_the_contact(container: Container
     assert history(container, contact) == [("lead", "passed", f"lead {created.id}")]
 
 
+def test_create_lead_gives_the_lead_to_the_owner_the_tile_names(container: Container) -> None:
+    journey_owner = make_owner(container)
+    tile_owner = make_owner(container, "tile.owner@example.test")
+    [contact] = make_contacts(container, 1)
+    _journey(
+        container,
+        [{"id": "lead", "kind": "create_lead", "owner_id": tile_owner}],
+        [contact],
+        owner_id=journey_owner,
+    )
+    advance(container)
+    with container.read_session() as session:
+        [lead] = session.scalars(select(Lead))
+    assert lead.owner_id == tile_owner
+
+
 def test_an_account_journey_creates_one_lead_per_account(container: Container) -> None:
     owner = make_owner(container)
     account = make_account(container, "Contoso")
