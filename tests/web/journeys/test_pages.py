@@ -129,7 +129,9 @@ def test_a_marketer_designs_a_journey_takes_it_live_and_sees_its_counts(
     counts = _json_script(page, "journey-counts")
     assert counts["email1"]["passed"] == 2
     assert counts["if1"]["active"] == 2
-    assert re.search(r'<tr data-tile-row="if1">.*?<td class="number">2</td>', page, re.S)
+    assert re.search(
+        r'<tr data-tile-row="if1">.*?<td class="number[^"]*" data-label="Active">2</td>', page, re.S
+    )
     assert "<strong>2</strong> entered" in page
     assert 'data-counts-url="/api/v1/journeys/' in page
 
