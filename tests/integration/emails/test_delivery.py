@@ -4,7 +4,6 @@ and do-not-email at send time, hard bounces, the rate limit."""
 from __future__ import annotations
 
 import re
-
 import time
 
 from sqlalchemy import select
