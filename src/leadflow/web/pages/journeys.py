@@ -70,6 +70,16 @@ def _owner_from_form(form: FormData) -> int | None:
     return int(raw)
 
 
+def _owner_choices(
+    active: list[list[Any]], owner_id: int | None, names: Mapping[int, str]
+) -> list[list[Any]]:
+    """The users the owner is picked from: the active ones, and the owner when it is not
+    (so saving the settings never hands the journey to someone else unasked)."""
+    if owner_id is None or any(pair[0] == owner_id for pair in active):
+        return active
+    return [[owner_id, f"{names.get(owner_id, 'user')} (inactive)"], *active]
+
+
 def _segments(session: Session) -> list[dict[str, Any]]:
     from leadflow.segments.services import list_segments
 
@@ -341,7 +351,7 @@ def _designer_context(
             "owner": owner_names.get(journey.owner_id) if journey.owner_id else None,
         },
         "form": {**settings_view(settings, name), "description": description, "owner": owner},
-        "users": names["users"],
+        "users": _owner_choices(names["users"], journey.owner_id, owner_names),
         "segments": segments,
         "catalogue_forms": names["forms"],
         "start_events": START_EVENTS,
