@@ -316,3 +316,31 @@ def test_the_owner_of_the_journey_and_of_its_leads_is_picked_by_name(
     assert _json_script(refused.text, "journey-errors")[0]["field"] == (
         "definition.tiles[0].owner_id"
     )
+
+
+def test_an_inactive_owner_stays_the_owner_when_the_settings_are_saved(
+    client: TestClient, container: Container, draft: Draft
+) -> None:
+    from leadflow.journeys.services import get_journey
+    from leadflow.users.services import create_user, update_user
+
+    with container.uow() as uow:
+        gone = create_user(email="gone@example.test", name="Gone Owner", role="marketer", uow=uow)
+        uow.commit()
+        gone_id = gone.id
+    client.post(
+        f"/journeys/{draft.journey_id}",
+        data={
+            **_settings(draft.token, draft.segment),
+            "owner_id": str(gone_id),
+            "definition": json.dumps(email_then_condition(draft.invite)),
+        },
+    )
+    with container.uow() as uow:
+        update_user(gone_id, {"is_active": False}, uow=uow)
+        uow.commit()
+
+    page = client.get(f"/journeys/{draft.journey_id}").text
+    assert f'<option value="{gone_id}" selected>Gone Owner (inactive)</option>' in page
+    with container.read_session() as session:
+        assert get_journey(session, draft.journey_id).owner_id == gone_id
