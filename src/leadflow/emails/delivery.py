@@ -31,7 +31,7 @@ import os
 import smtplib
 import socket
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -655,3 +655,50 @@ def send_test(
     if result.outcome is not Outcome.DELIVERED:
         raise SmtpUnavailable(f"the SMTP server answered {result.code} {result.reply}")
     return result
+
+
+# What a draft must hold before a test of it can go out, and the field that names it.
+_DRAFT_NEEDS = (
+    ("subject", "A test needs a subject"),
+    ("html_body", "A test needs an HTML body"),
+    ("from_address", "A test needs the sender address"),
+)
+
+
+def send_draft_test(
+    container: Container,
+    draft: Mapping[str, Any],
+    base: EmailTemplate | None,
+    *,
+    contact_id: int | None,
+    to_address: str,
+) -> SendResult:
+    """Send a test of what the editor holds now, saved or not: the draft's parts win over
+    the saved template's (`base`), as in the preview."""
+
+    def part(name: str) -> str:
+        value = draft.get(name)
+        if isinstance(value, str) and value.strip():
+            return value
+        saved = getattr(base, name, None) if base is not None else None
+        return saved if isinstance(saved, str) else ""
+
+    for name, message in _DRAFT_NEEDS:
+        if not part(name).strip():
+            raise ValidationFailed(message, field=name)
+    sender = part("from_address").strip()
+    if not valid_address(sender):
+        raise ValidationFailed(
+            "from_address is not an email address",
+            code=ErrorCode.INVALID_EMAIL,
+            field="from_address",
+        )
+    return send_test(
+        container,
+        TemplateSource(part("subject"), part("html_body"), part("text_body") or None),
+        from_name=part("from_name").strip(),
+        from_address=sender,
+        reply_to=part("reply_to").strip() or None,
+        contact_id=contact_id,
+        to_address=to_address,
+    )

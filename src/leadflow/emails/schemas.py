@@ -46,5 +46,18 @@ class TestSendIn(BaseModel):
     contact_id: Id | None = Field(default=None, description="Whose values to merge")
 
 
+class DraftTestSendIn(TestSendIn):
+    """A test of a draft, saved or not: the parts given win over the saved template's
+    (`template_id`); without a template, subject, HTML body and sender are needed."""
+
+    template_id: Id | None = Field(default=None, description="The saved template it edits")
+    subject: str | None = Field(default=None, max_length=500)
+    html_body: Body | None = None
+    text_body: Body | None = None
+    from_name: str | None = Field(default=None, max_length=200)
+    from_address: str | None = Field(default=None, max_length=320)
+    reply_to: str | None = Field(default=None, max_length=320)
+
+
 def body_data(body: BaseModel) -> dict[str, Any]:
     return body.model_dump(mode="json", exclude_unset=True)

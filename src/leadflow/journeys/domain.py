@@ -101,6 +101,16 @@ class ContactContext:
     # What the contact did since this entry began, of the kinds the journey's conditions
     # check: an email opened during the wait before an if/then still counts there.
     earlier: Sequence[Observed] = ()
+    # What any contact of the contact's account did since this entry began: an if/then
+    # decided per account looks back on it. None when the contact has no account (its
+    # own `earlier` is then all there is to look back on).
+    account_earlier: Sequence[Observed] | None = None
+
+    def looked_back(self, tile: ConditionTile) -> Sequence[Observed]:
+        """What an if/then reached by this contact looks back on."""
+        if tile.per_account and self.account_earlier is not None:
+            return self.account_earlier
+        return self.earlier
 
 
 # Stimuli.
@@ -146,6 +156,7 @@ class CreateLead:
     tile_id: str
     create_for: str
     last_name_placeholder: str
+    owner_id: int | None = None  # None: the journey's owner
 
 
 @dataclass(frozen=True)
@@ -281,6 +292,12 @@ def check_matches(check: InteractionCheck, seen: Observed) -> bool:
     return check.target_id is None or seen.target_id == check.target_id
 
 
+def since_entry(seen: Sequence[Observed], entered_at: datetime) -> list[Observed]:
+    """What happened from the moment an entry began: an interaction before it belongs
+    to an earlier entry (or to none) and never decides this one's if/then."""
+    return [item for item in seen if item.occurred_at >= entered_at]
+
+
 def _satisfied(tile: ConditionTile, matched: Sequence[int]) -> bool:
     if tile.any_of:
         return bool(matched)
@@ -368,7 +385,7 @@ class _Run:
                 matched = [
                     index
                     for index, check in enumerate(tile.checks)
-                    if any(check_matches(check, seen) for seen in self.context.earlier)
+                    if any(check_matches(check, seen) for seen in self.context.looked_back(tile))
                 ]
                 if _satisfied(tile, matched):
                     record(Record(tile.id, Outcome.YES))
@@ -401,7 +418,7 @@ class _Run:
 
     def _command(self, tile: Tile) -> Command:
         if isinstance(tile, CreateLeadTile):
-            return CreateLead(tile.id, tile.create_for, tile.last_name_placeholder)
+            return CreateLead(tile.id, tile.create_for, tile.last_name_placeholder, tile.owner_id)
         if isinstance(tile, UpdateFieldTile):
             return UpdateField(tile.id, tile.entity, tile.field, tile.value)
         if isinstance(tile, CreateTaskTile):

@@ -117,6 +117,9 @@ class CreateLeadTile(_Tile):
     kind: Literal["create_lead"] = "create_lead"
     create_for: Literal["contact", "account"] = "contact"
     last_name_placeholder: Label = ""
+    owner_id: Id | None = Field(
+        default=None, description="The lead's owner; default: the journey's"
+    )
     next: TileId | None = None
 
 

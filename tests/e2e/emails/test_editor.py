@@ -93,6 +93,15 @@ def test_a_marketer_writes_previews_and_test_sends_an_email(
             '<p>Read <a href="https://example.com/guide">the guide</a>.</p>'
         )
         expect(frame.locator("h1")).to_have_text("Hello Grace,")
+        # A test of the draft before it is ever saved: the editor comes back as it was.
+        page.get_by_label("Send a test to").fill("draft@example.test")
+        page.get_by_role("button", name="Send test").click()
+        expect(page.locator(".alert.notice")).to_have_text("Test sent to draft@example.test.")
+        expect(page.get_by_role("heading", level=1)).to_have_text("New email")
+        expect(page.get_by_label("Subject", exact=True)).to_have_value(
+            "Welcome, {{ contact.first_name }}"
+        )
+        expect(page.get_by_label("As received by")).to_have_value(re.compile(r"\d+"))
         page.get_by_role("button", name="Create email").click()
         expect(page).to_have_url(re.compile(r"/emails/\d+\?saved=1$"))
         expect(page.locator(".alert.notice")).to_have_text("Saved.")
@@ -104,7 +113,8 @@ def test_a_marketer_writes_previews_and_test_sends_an_email(
 
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Emails").click()
         page.get_by_role("link", name="Mail catcher").click()
-        page.get_by_role("link", name="[Test] Welcome, Grace").click()
+        expect(page.get_by_role("link", name="[Test] Welcome, Grace")).to_have_count(2)
+        page.get_by_role("link", name="[Test] Welcome, Grace").first.click()
         caught = page.frame_locator("iframe[title='The email as HTML']")
         expect(caught.locator("h1")).to_have_text("Hello Grace,")
         expect(page.locator(".caught-headers")).to_contain_text("me@example.test")

@@ -3,6 +3,7 @@ webhook, action (both databases)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from leadflow.bootstrap import Container
 from leadflow.contacts.models import Contact
 from leadflow.leads.models import Lead
 from leadflow.leads.services import create_lead
+from leadflow.lib.clock import utcnow
 from leadflow.sales.models import Task, WebhookDelivery
 from tests.integration.journeys.helpers import (
     advance,
@@ -124,6 +126,85 @@ def test_a_per_account_condition_sends_the_whole_account_down_one_path(
     assert history(container, second)[-2] == ("opened", "yes", None)
 
 
+def _wait_then_ask_the_account(template: int) -> list[dict[str, Any]]:
+    """Email -> wait an hour -> if the account opened it (decided per account)."""
+    tiles = _condition(template, per_account=True)
+    tiles[0]["next"] = "pause"
+    return [
+        tiles[0],
+        {"id": "pause", "kind": "wait", "duration_minutes": 60, "next": "opened"},
+        *tiles[1:],
+    ]
+
+
+def test_a_per_account_condition_looks_back_on_a_colleagues_interaction(
+    container: Container,
+) -> None:
+    account = make_account(container)
+    in_journey, colleague = make_contacts(container, 2, account_id=account)
+    other_account = make_account(container, "Globex")
+    [stranger, stranger_peer] = make_contacts(container, 2, account_id=other_account)
+    template = make_template(container)
+    journey = _journey(
+        container,
+        _wait_then_ask_the_account(template),
+        [in_journey, stranger],
+        target="account",
+    )
+    advance(container)
+    # During the wait, before the if/then began: a colleague outside the audience opens
+    # the email; nobody at the other account does anything the condition checks.
+    record(container, colleague, "email_opened", target_id=str(template))
+    record(
+        container,
+        stranger_peer,
+        "email_opened",
+        target_id=str(make_template(container, name="Other")),
+    )
+    assert [p.tile_id for p in positions(container, journey)] == ["pause", "pause"]
+    advance(container, minutes=61)
+    found = {p.contact_id: (p.status, p.tile_id) for p in positions(container, journey)}
+    assert found == {in_journey: ("done", None), stranger: ("waiting", "opened")}
+    assert history(container, in_journey)[-2:] == [
+        ("opened", "yes", None),
+        ("happy", "passed", None),
+    ]
+    # A new interaction of the other account is still heard while it waits (at the
+    # test's clock, past the moment the if/then began).
+    record(
+        container,
+        stranger_peer,
+        "email_opened",
+        target_id=str(template),
+        occurred_at=(utcnow() + timedelta(minutes=62)).isoformat(),
+    )
+    assert history(container, stranger)[-2:] == [("opened", "yes", None), ("happy", "passed", None)]
+
+
+def test_a_per_account_condition_ignores_what_the_account_did_before_the_entry(
+    container: Container,
+) -> None:
+    account = make_account(container)
+    in_journey, colleague = make_contacts(container, 2, account_id=account)
+    template = make_template(container)
+    record(
+        container,
+        colleague,
+        "email_opened",
+        target_id=str(template),
+        occurred_at=(utcnow() - timedelta(hours=1)).isoformat(),
+    )
+    journey = _journey(
+        container, _wait_then_ask_the_account(template), [in_journey], target="account"
+    )
+    advance(container)
+    advance(container, minutes=61)
+    [waiting] = positions(container, journey)
+    assert (waiting.status, waiting.tile_id) == ("waiting", "opened")
+    advance(container, minutes=61 + 60 * 24 + 1)
+    assert history(container, in_journey)[-2:] == [("opened", "no", None), ("sad", "passed", None)]
+
+
 def test_a_split_keeps_each_contacts_branch_when_it_enters_again(container: Container) -> None:
     contacts = make_contacts(container, 12)
     journey = _journey(
@@ -183,6 +264,22 @@ def test_create_lead_makes_a_new_lead_linked_to_the_contact(container: Container
     )
     assert (created.source, created.journey_id) == ("journey", journey)
     assert history(container, contact) == [("lead", "passed", f"lead {created.id}")]
+
+
+def test_create_lead_gives_the_lead_to_the_owner_the_tile_names(container: Container) -> None:
+    journey_owner = make_owner(container)
+    tile_owner = make_owner(container, "tile.owner@example.test")
+    [contact] = make_contacts(container, 1)
+    _journey(
+        container,
+        [{"id": "lead", "kind": "create_lead", "owner_id": tile_owner}],
+        [contact],
+        owner_id=journey_owner,
+    )
+    advance(container)
+    with container.read_session() as session:
+        [lead] = session.scalars(select(Lead))
+    assert lead.owner_id == tile_owner
 
 
 def test_an_account_journey_creates_one_lead_per_account(container: Container) -> None:

@@ -123,6 +123,55 @@ def test_without_an_earlier_open_the_contact_waits_on_the_condition() -> None:
     assert result.position.state["matched"] == []
 
 
+PER_ACCOUNT = _definition(
+    *(
+        {**tile.model_dump(), "per_account": True}
+        if tile.kind == "condition"
+        else tile.model_dump()
+        for tile in WAIT_THEN_ASK.tiles
+    )
+)
+
+
+def _after_the_wait(definition: JourneyDefinition, context: ContactContext):  # type: ignore[no-untyped-def]
+    waiting = _enter(definition).position
+    return domain.step(
+        definition, JourneySettings(), waiting, TimeCame(), NOW + timedelta(minutes=30), context
+    )
+
+
+def test_a_per_account_condition_looks_back_on_what_the_account_did() -> None:
+    by_a_colleague = Observed("email_opened", NOW + timedelta(minutes=2), template_id=3)
+    context = ContactContext(contact_id=7, earlier=[], account_earlier=[by_a_colleague])
+    result = _after_the_wait(PER_ACCOUNT, context)
+    assert result.position.status is PositionStatus.DONE
+    assert Record("opened", Outcome.YES) in result.commands
+    # The same look-back does not decide a condition decided per contact.
+    alone = _after_the_wait(WAIT_THEN_ASK, context)
+    assert (alone.position.tile_id, alone.position.status) == ("opened", PositionStatus.WAITING)
+
+
+def test_a_per_account_condition_waits_when_the_account_did_nothing_it_checks() -> None:
+    other_email = Observed("email_opened", NOW + timedelta(minutes=2), template_id=99)
+    context = ContactContext(contact_id=7, account_earlier=[other_email])
+    result = _after_the_wait(PER_ACCOUNT, context)
+    assert (result.position.tile_id, result.position.status) == ("opened", PositionStatus.WAITING)
+    assert result.position.state["matched"] == []
+
+
+def test_a_per_account_condition_of_a_contact_without_account_looks_back_on_its_own() -> None:
+    own = Observed("email_opened", NOW + timedelta(minutes=2), template_id=3)
+    result = _after_the_wait(PER_ACCOUNT, ContactContext(contact_id=7, earlier=[own]))
+    assert Record("opened", Outcome.YES) in result.commands
+
+
+def test_since_entry_keeps_only_what_happened_from_the_entry_on() -> None:
+    before = Observed("email_opened", NOW - timedelta(seconds=1), template_id=3)
+    at = Observed("email_opened", NOW, template_id=3)
+    after = Observed("page_visited", NOW + timedelta(days=2), target_id="7")
+    assert domain.since_entry([before, at, after], NOW) == [at, after]
+
+
 def test_the_timeout_takes_the_no_branch() -> None:
     parked = _enter(NURTURE).position
     early = domain.step(NURTURE, JourneySettings(), parked, TimeCame(), NOW, CONTACT)

@@ -159,3 +159,37 @@ def test_the_unsubscribe_link_shows_a_confirm_page_and_refuses_forgeries(
     assert refused.status_code == 404
     with container.read_session() as session:
         assert session.get(Contact, contact_id).do_not_email is False  # type: ignore[union-attr]
+
+
+def test_a_prefetched_unsubscribe_link_changes_nothing_and_one_click_needs_no_session(
+    container: Container, client: TestClient
+) -> None:
+    """Mail scanners fetch every link: a GET only shows the confirmation. The one-click
+    POST comes from the mail provider's servers: no session, no form token, a foreign
+    origin, either form encoding; it must still unsubscribe."""
+    from tests.web.pages.test_pages import log_in
+
+    message_id, contact_id, _ = _message(container)
+    url = _path(_links(container).unsubscribe(message_id))
+
+    for _ in range(3):
+        prefetched = client.get(url, headers={"User-Agent": "LinkScanner/1.0"})
+        assert prefetched.status_code == 200
+        assert "Stop receiving these emails?" in prefetched.text
+        assert prefetched.headers["cache-control"].startswith("no-store")
+    with container.read_session() as session:
+        assert session.get(Contact, contact_id).do_not_email is False  # type: ignore[union-attr]
+    assert _interactions(container) == []
+
+    # A person who also has a session in this browser: still no form token needed.
+    log_in(client, container, "marketer")
+    answered = client.post(
+        url,
+        files={"List-Unsubscribe": (None, "One-Click")},  # multipart/form-data
+        headers={"Origin": "https://mail.provider.example"},
+    )
+
+    assert answered.status_code == 200, answered.text
+    assert "You will not receive these emails" in answered.text
+    with container.read_session() as session:
+        assert session.get(Contact, contact_id).do_not_email is True  # type: ignore[union-attr]

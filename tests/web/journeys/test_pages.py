@@ -7,8 +7,10 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from leadflow.bootstrap import Container
@@ -54,6 +56,25 @@ def _settings(token: str, segment_id: int, **extra: str) -> dict[str, Any]:
         "time_zone": "Europe/Paris",
         **extra,
     }
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A marketer logged in, with an audience of one (Ada), an email, and a draft journey."""
+
+    segment: int
+    invite: int
+    token: str
+    journey_id: int
+
+
+@pytest.fixture
+def draft(client: TestClient, container: Container) -> Draft:
+    segment = make_audience(container, "Audience", [("Ada", "ada@example.test")])
+    invite = make_email(container, "Invitation")
+    log_in(client, container, "marketer")
+    token = csrf_of(client.get("/journeys").text)
+    return Draft(segment, invite, token, _create(client, token, "Draft name"))
 
 
 def test_a_marketer_designs_a_journey_takes_it_live_and_sees_its_counts(
@@ -108,7 +129,9 @@ def test_a_marketer_designs_a_journey_takes_it_live_and_sees_its_counts(
     counts = _json_script(page, "journey-counts")
     assert counts["email1"]["passed"] == 2
     assert counts["if1"]["active"] == 2
-    assert re.search(r'<tr data-tile-row="if1">.*?<td class="number">2</td>', page, re.S)
+    assert re.search(
+        r'<tr data-tile-row="if1">.*?<td class="number[^"]*" data-label="Active">2</td>', page, re.S
+    )
     assert "<strong>2</strong> entered" in page
     assert 'data-counts-url="/api/v1/journeys/' in page
 
@@ -137,18 +160,13 @@ def test_a_marketer_designs_a_journey_takes_it_live_and_sees_its_counts(
 
 
 def test_a_tile_at_fault_is_named_on_the_page_and_the_edits_are_kept(
-    client: TestClient, container: Container
+    client: TestClient, draft: Draft
 ) -> None:
-    segment = make_audience(container, "Audience", [("Ada", "ada@example.test")])
-    invite = make_email(container, "Invitation")
-    log_in(client, container, "marketer")
-    token = csrf_of(client.get("/journeys").text)
-    journey_id = _create(client, token, "Split test")
-    posted = email_then_condition(invite, split=(60, 30))
+    posted = email_then_condition(draft.invite, split=(60, 30))
 
     refused = client.post(
-        f"/journeys/{journey_id}",
-        data={**_settings(token, segment), "definition": json.dumps(posted)},
+        f"/journeys/{draft.journey_id}",
+        data={**_settings(draft.token, draft.segment), "definition": json.dumps(posted)},
     )
 
     assert refused.status_code == 422
@@ -167,20 +185,13 @@ def test_a_tile_at_fault_is_named_on_the_page_and_the_edits_are_kept(
     assert 'value="Conference nurture"' in refused.text
 
 
-def test_a_setting_at_fault_is_shown_beside_its_field(
-    client: TestClient, container: Container
-) -> None:
-    segment = make_audience(container, "Audience", [("Ada", "ada@example.test")])
-    invite = make_email(container, "Invitation")
-    log_in(client, container, "marketer")
-    token = csrf_of(client.get("/journeys").text)
-    journey_id = _create(client, token, "Capped")
-
+def test_a_setting_at_fault_is_shown_beside_its_field(client: TestClient, draft: Draft) -> None:
+    token, journey_id = draft.token, draft.journey_id
     refused = client.post(
         f"/journeys/{journey_id}",
         data={
-            **_settings(token, segment, cap_messages="lots", cap_days="7"),
-            "definition": json.dumps(email_then_condition(invite)),
+            **_settings(token, draft.segment, cap_messages="lots", cap_days="7"),
+            "definition": json.dumps(email_then_condition(draft.invite)),
         },
     )
 
@@ -202,16 +213,15 @@ def test_a_setting_at_fault_is_shown_beside_its_field(
 
 
 def test_the_contact_page_lists_its_journeys_with_the_tile_and_steps(
-    client: TestClient, container: Container
+    client: TestClient, container: Container, draft: Draft
 ) -> None:
-    segment = make_audience(container, "Audience", [("Ada", "ada@example.test")])
-    invite = make_email(container, "Invitation")
-    log_in(client, container, "marketer")
-    token = csrf_of(client.get("/journeys").text)
-    journey_id = _create(client, token, "Draft name")
+    token, journey_id = draft.token, draft.journey_id
     client.post(
         f"/journeys/{journey_id}",
-        data={**_settings(token, segment), "definition": json.dumps(email_then_condition(invite))},
+        data={
+            **_settings(token, draft.segment),
+            "definition": json.dumps(email_then_condition(draft.invite)),
+        },
     )
     page = client.get("/contacts").text
     contact = re.search(r'href="/contacts/(\d+)">Ada Tester<', page)
@@ -244,3 +254,93 @@ def test_journeys_are_for_marketing_roles(client: TestClient, container: Contain
     assert client.get("/journeys").status_code == 403
     refused = client.post("/journeys/new", data={"csrf_token": token, "name": "Mine"})
     assert refused.status_code == 403
+
+
+def test_the_owner_of_the_journey_and_of_its_leads_is_picked_by_name(
+    client: TestClient, container: Container, draft: Draft
+) -> None:
+    from leadflow.users.services import create_user
+
+    with container.uow() as uow:
+        olive = create_user(
+            email="olive@example.test", name="Olive Owner", role="marketer", uow=uow
+        ).id
+        uow.commit()
+    definition = {
+        "start": "lead",
+        "tiles": [
+            {"id": "lead", "kind": "create_lead", "owner_id": olive, "next": "task"},
+            {"id": "task", "kind": "create_task", "title": "Call", "owner": "journey_owner"},
+        ],
+    }
+    page = client.get(f"/journeys/{draft.journey_id}").text
+    # The creator owns a new journey; everyone it may go to is listed by name.
+    assert re.search(r'<option value="\d+" selected>Test marketer</option>', page)
+    assert f'<option value="{olive}">Olive Owner</option>' in page
+    catalogue = _json_script(page, "journey-catalogue")
+    assert catalogue["journey_owner"] == "Test marketer"
+    assert [olive, "Olive Owner"] in catalogue["users"]
+
+    saved = client.post(
+        f"/journeys/{draft.journey_id}",
+        data={
+            **_settings(draft.token, draft.segment),
+            "owner_id": str(olive),
+            "definition": json.dumps(definition),
+        },
+    )
+    assert saved.status_code == 200, saved.text
+    assert f'<option value="{olive}" selected>Olive Owner</option>' in saved.text
+    assert "Owner: Olive Owner" in saved.text
+    assert "Create a lead for the contact, owned by Olive Owner" in saved.text
+    assert "Task &#39;Call&#39; for the journey&#39;s owner" in saved.text
+
+    for owner, message in (("someone", "Pick the owner from the list"), ("999999", "No user")):
+        refused = client.post(
+            f"/journeys/{draft.journey_id}",
+            data={
+                **_settings(draft.token, draft.segment),
+                "owner_id": owner,
+                "definition": json.dumps(definition),
+            },
+        )
+        assert refused.status_code == 422
+        assert re.search(rf'id="set-owner-error">{message}', refused.text), owner
+    unknown = {**definition, "tiles": [{**definition["tiles"][0], "owner_id": 999999}]}
+    unknown["tiles"][0]["next"] = None
+    refused = client.post(
+        f"/journeys/{draft.journey_id}",
+        data={**_settings(draft.token, draft.segment), "definition": json.dumps(unknown)},
+    )
+    assert refused.status_code == 422
+    assert _json_script(refused.text, "journey-errors")[0]["field"] == (
+        "definition.tiles[0].owner_id"
+    )
+
+
+def test_an_inactive_owner_stays_the_owner_when_the_settings_are_saved(
+    client: TestClient, container: Container, draft: Draft
+) -> None:
+    from leadflow.journeys.services import get_journey
+    from leadflow.users.services import create_user, update_user
+
+    with container.uow() as uow:
+        gone = create_user(email="gone@example.test", name="Gone Owner", role="marketer", uow=uow)
+        uow.commit()
+        gone_id = gone.id
+    client.post(
+        f"/journeys/{draft.journey_id}",
+        data={
+            **_settings(draft.token, draft.segment),
+            "owner_id": str(gone_id),
+            "definition": json.dumps(email_then_condition(draft.invite)),
+        },
+    )
+    with container.uow() as uow:
+        update_user(gone_id, {"is_active": False}, uow=uow)
+        uow.commit()
+
+    page = client.get(f"/journeys/{draft.journey_id}").text
+    assert f'<option value="{gone_id}" selected>Gone Owner (inactive)</option>' in page
+    with container.read_session() as session:
+        assert get_journey(session, draft.journey_id).owner_id == gone_id

@@ -80,6 +80,7 @@ DELETE /api/v1/emails/templates/{template_id}                                   
 GET    /api/v1/emails/templates/{template_id}                                             x x . . .
 PATCH  /api/v1/emails/templates/{template_id}                                             x x . . .
 POST   /api/v1/emails/templates/{template_id}/test-send                                   x x . . .
+POST   /api/v1/emails/test-send                                                           x x . . .
 GET    /api/v1/events                                                                     x x x x x
 POST   /api/v1/events                                                                     x x . . .
 DELETE /api/v1/events/{event_id}                                                          x x . . .
@@ -262,9 +263,9 @@ GET    /emails/new                                                              
 POST   /emails/new                                                                        x x . . .
 GET    /emails/outbox                                                                     x x . . .
 GET    /emails/outbox/{caught_id:int}                                                     x x . . .
+POST   /emails/test-send                                                                  x x . . .
 GET    /emails/{template_id:int}                                                          x x . . .
 POST   /emails/{template_id:int}                                                          x x . . .
-POST   /emails/{template_id:int}/test-send                                                x x . . .
 GET    /events                                                                            x x x x x
 POST   /events                                                                            x x . . .
 GET    /events/{event_id:int}                                                             x x x x x

@@ -107,7 +107,7 @@ def _create_lead(
         "source": "journey",
         "journey_id": journey.id,
         "campaign": journey.name[:200],
-        "owner_id": journey.owner_id,
+        "owner_id": command.owner_id or journey.owner_id,
         "topic": f"{journey.name}"[:300],
     }
     per_account = version.settings.target == "account" and command.create_for == "account"

@@ -71,7 +71,9 @@ class _Loaded:
     sent: dict[tuple[int, int], int] = field(default_factory=dict)  # (days, contact) -> n
     splits: dict[tuple[int, int], dict[str, int]] = field(default_factory=dict)
     cap_days: set[int] = field(default_factory=set)
-    earlier: dict[int, list[tuple[datetime, Observed]]] = field(default_factory=dict)
+    earlier: dict[int, list[Observed]] = field(default_factory=dict)  # contact -> seen
+    account_of: dict[int, int] = field(default_factory=dict)  # contact -> account
+    account_earlier: dict[int, list[Observed]] = field(default_factory=dict)  # account -> seen
 
 
 _COLUMNS = (
@@ -192,19 +194,19 @@ def _load_earlier(
     uow: UnitOfWork, rows: Sequence[Row[Any]], versions: Sequence[Published], loaded: _Loaded
 ) -> None:
     """The interactions a condition tile may look back on: of the kinds the batch's
-    conditions check, by the batch's contacts, since the oldest entry among them."""
-    kinds = sorted(
-        {
-            check.kind.value
-            for version in versions
-            for tile in version.definition.tiles
-            if isinstance(tile, ConditionTile)
-            for check in tile.checks
-        }
-    )
+    conditions check, since the oldest entry among the batch's positions; by the batch's
+    contacts, and, for conditions decided per account, by every contact of their accounts."""
+    conditions = [
+        tile
+        for version in versions
+        for tile in version.definition.tiles
+        if isinstance(tile, ConditionTile)
+    ]
+    kinds = sorted({check.kind.value for tile in conditions for check in tile.checks})
     if not kinds or not rows:
         return
     oldest = min(row.entered_at for row in rows)
+    contact_ids = sorted({row.contact_id for row in rows})
     query = select(
         Interaction.contact_id,
         Interaction.kind,
@@ -212,23 +214,68 @@ def _load_earlier(
         Interaction.target_id,
         Interaction.data,
     ).where(
-        Interaction.contact_id.in_(sorted({row.contact_id for row in rows})),
+        Interaction.contact_id.in_(contact_ids),
         Interaction.kind.in_(kinds),
         Interaction.occurred_at >= oldest,
     )
-    for contact_id, kind, occurred_at, target_id, data in uow.session.execute(query):
-        url = data.get("url") if isinstance(data, dict) else None
-        template_id = (
-            int(target_id) if kind in EMAIL_KINDS and target_id and target_id.isdigit() else None
+    for contact_id, *interaction in uow.session.execute(query):
+        loaded.earlier.setdefault(contact_id, []).append(_observed(*interaction))
+    if any(tile.per_account for tile in conditions):
+        _load_account_earlier(uow, contact_ids, kinds, oldest, loaded)
+
+
+def _load_account_earlier(
+    uow: UnitOfWork,
+    contact_ids: Sequence[int],
+    kinds: Sequence[str],
+    oldest: datetime,
+    loaded: _Loaded,
+) -> None:
+    """The batch contacts' accounts, and what every contact of those accounts did: two
+    statements for the batch, however many contacts an account has."""
+    contacts = table_for("contact")
+    loaded.account_of = {
+        contact_id: account_id
+        for contact_id, account_id in uow.session.execute(
+            select(contacts.c.id, contacts.c.account_id).where(
+                contacts.c.id.in_(contact_ids), contacts.c.account_id.is_not(None)
+            )
         )
-        seen = Observed(
-            kind=kind,
-            occurred_at=occurred_at,
-            template_id=template_id,
-            url=str(url) if url else None,
-            target_id=target_id,
+    }
+    if not loaded.account_of:
+        return
+    peers = contacts.alias("peers")
+    query = (
+        select(
+            peers.c.account_id,
+            Interaction.kind,
+            Interaction.occurred_at,
+            Interaction.target_id,
+            Interaction.data,
         )
-        loaded.earlier.setdefault(contact_id, []).append((occurred_at, seen))
+        .join(peers, peers.c.id == Interaction.contact_id)
+        .where(
+            peers.c.account_id.in_(sorted(set(loaded.account_of.values()))),
+            Interaction.kind.in_(kinds),
+            Interaction.occurred_at >= oldest,
+        )
+    )
+    for account_id, *interaction in uow.session.execute(query):
+        loaded.account_earlier.setdefault(account_id, []).append(_observed(*interaction))
+
+
+def _observed(kind: str, occurred_at: datetime, target_id: str | None, data: Any) -> Observed:
+    url = data.get("url") if isinstance(data, dict) else None
+    template_id = (
+        int(target_id) if kind in EMAIL_KINDS and target_id and target_id.isdigit() else None
+    )
+    return Observed(
+        kind=kind,
+        occurred_at=occurred_at,
+        template_id=template_id,
+        url=str(url) if url else None,
+        target_id=target_id,
+    )
 
 
 _ACTING = {"create_lead", "update_field", "create_task", "webhook", "action"}
@@ -258,11 +305,12 @@ def _context(loaded: _Loaded, row: Row[Any], version: Published) -> ContactConte
         sent_in_cap_window=loaded.sent.get((cap.days, row.contact_id), 0) if cap else 0,
         split_branches=splits,
         split_draws=draws,
-        earlier=[
-            seen
-            for occurred_at, seen in loaded.earlier.get(row.contact_id, [])
-            if occurred_at >= row.entered_at
-        ],
+        earlier=domain.since_entry(loaded.earlier.get(row.contact_id, []), row.entered_at),
+        account_earlier=(
+            domain.since_entry(loaded.account_earlier.get(account_id, []), row.entered_at)
+            if (account_id := loaded.account_of.get(row.contact_id)) is not None
+            else None
+        ),
     )
 
 

@@ -18,6 +18,7 @@ from leadflow.journeys.models import Journey, JourneyVersion
 from leadflow.journeys.schemas import (
     ActionTile,
     ConditionTile,
+    CreateLeadTile,
     CreateTaskTile,
     JourneyDefinition,
     JourneySettings,
@@ -123,6 +124,9 @@ def _check_references(
         elif isinstance(tile, CreateTaskTile) and tile.user_id is not None:
             if session.get(User, tile.user_id) is None:
                 raise ValidationFailed(f"No user {tile.user_id}", field=f"{path}.user_id")
+        elif isinstance(tile, CreateLeadTile) and tile.owner_id is not None:
+            if session.get(User, tile.owner_id) is None:
+                raise ValidationFailed(f"No user {tile.owner_id}", field=f"{path}.owner_id")
         elif isinstance(tile, ActionTile) and tile.action not in ACTIONS:
             known = ", ".join(sorted(ACTIONS))
             raise ValidationFailed(

@@ -8,8 +8,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from leadflow.emails import services
 from leadflow.emails.compose import Links
-from leadflow.emails.delivery import send_test
-from leadflow.emails.schemas import PreviewIn, TemplateIn, TemplatePatch, TestSendIn, body_data
+from leadflow.emails.delivery import send_draft_test, send_test
+from leadflow.emails.schemas import (
+    DraftTestSendIn,
+    PreviewIn,
+    TemplateIn,
+    TemplatePatch,
+    TestSendIn,
+    body_data,
+)
 from leadflow.users.domain import Permission
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.openapi import problems
@@ -121,6 +128,31 @@ def routers() -> list[APIRouter]:
             from_name=template.from_name,
             from_address=template.from_address,
             reply_to=template.reply_to,
+            contact_id=body.contact_id,
+            to_address=body.to,
+        )
+        return {"sent": True, "to": body.to.strip()}
+
+    @router.post(
+        "/test-send",
+        dependencies=[can_write],
+        summary="Send a test of a draft (saved or not) to an address",
+        responses=problems(404, 422, 503, notes={503: "The SMTP server cannot be reached"}),
+    )
+    def test_send_draft(request: Request, body: DraftTestSendIn) -> dict[str, Any]:
+        """What the editor holds now, merged for `contact_id`, with "[Test]" before the
+        subject; nothing is saved or recorded."""
+        container = container_of(request)
+        with container.read_session() as session:
+            base = (
+                services.get_template(session, body.template_id)
+                if body.template_id is not None
+                else None
+            )
+        send_draft_test(
+            container,
+            body_data(body),
+            base,
             contact_id=body.contact_id,
             to_address=body.to,
         )

@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 
 from leadflow.emails import services
 from leadflow.emails.compose import Links, merge_fields
-from leadflow.emails.delivery import send_test
+from leadflow.emails.delivery import send_draft_test
 from leadflow.emails.domain import MessageStatus, TokenKind, verify_token
 from leadflow.emails.models import EmailTemplate
 from leadflow.emails.tracking import do_record_click, do_record_open, do_unsubscribe
@@ -262,31 +262,49 @@ def _pages_router() -> APIRouter:
             return _editor(request, principal, template, values=values, error=exc, status=422)
         return RedirectResponse(f"/emails/{template_id}?saved=1", status_code=303)
 
-    @router.post("/emails/{template_id:int}/test-send")
+    @router.post("/emails/test-send")
     def test_send(
         request: Request,
-        template_id: int,
         principal: Principal = Depends(can_write),
         form: FormData = Depends(form_data),
     ) -> Response:
+        """A test of what the editor holds now (saved or not), for the preview's contact;
+        the editor comes back with the draft as it was, still unsaved."""
         container = container_of(request)
-        with container.read_session() as session:
-            template = services.get_template(session, template_id)
-        to = form.get("to")
-        contact = form.get("contact_id")
+        values = _form_values(form)
+        template_id, contact, to = (
+            form.get(name) for name in ("template_id", "test_contact_id", "test_to")
+        )
+        template = None
+        if isinstance(template_id, str) and template_id.isdigit():
+            with container.read_session() as session:
+                template = services.get_template(session, int(template_id))
+        address = to.strip() if isinstance(to, str) else ""
+        kept = {**values, "test_to": address, "test_contact_id": contact if contact else None}
         try:
-            send_test(
+            send_draft_test(
                 container,
-                services.draft_source({}, template),
-                from_name=template.from_name,
-                from_address=template.from_address,
-                reply_to=template.reply_to,
+                values,
+                template,
                 contact_id=int(contact) if isinstance(contact, str) and contact.isdigit() else None,
-                to_address=to if isinstance(to, str) else "",
+                to_address=address,
             )
         except LeadflowError as exc:
-            return _editor(request, principal, template, error=exc, status=exc.http_status)
-        return _editor(request, principal, template, notice=f"Test sent to {str(to).strip()}.")
+            return _editor(
+                request,
+                principal,
+                template,
+                values=kept,
+                error=exc,
+                status=exc.http_status,
+            )
+        return _editor(
+            request,
+            principal,
+            template,
+            values=kept,
+            notice=f"Test sent to {address}.",
+        )
 
     @router.get("/emails/messages")
     def messages(

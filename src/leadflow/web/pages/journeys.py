@@ -60,6 +60,26 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _owner_from_form(form: FormData) -> int | None:
+    """The owner picked in the settings (a user's id from the list); blank: unchanged."""
+    raw = _text(form, "owner_id")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationFailed("Pick the owner from the list of users", field="owner_id")
+    return int(raw)
+
+
+def _owner_choices(
+    active: list[list[Any]], owner_id: int | None, names: Mapping[int, str]
+) -> list[list[Any]]:
+    """The users the owner is picked from: the active ones, and the owner when it is not
+    (so saving the settings never hands the journey to someone else unasked)."""
+    if owner_id is None or any(pair[0] == owner_id for pair in active):
+        return active
+    return [[owner_id, f"{names.get(owner_id, 'user')} (inactive)"], *active]
+
+
 def _segments(session: Session) -> list[dict[str, Any]]:
     from leadflow.segments.services import list_segments
 
@@ -166,7 +186,7 @@ def routers() -> list[APIRouter]:
         journey_id: int,
         *,
         error: LeadflowError | None = None,
-        posted: tuple[str, dict[str, Any], Any, str] | None = None,
+        posted: tuple[str, dict[str, Any], Any, str, str] | None = None,
         notice: str | None = None,
     ) -> Response:
         container = container_of(request)
@@ -203,8 +223,10 @@ def routers() -> list[APIRouter]:
         raw_settings = settings_from_form(form)
         description = _text(form, "description")
         raw_definition: Any = None
+        owner = _text(form, "owner_id")
         try:
             raw_definition = definition_from_form(form)
+            owner_id = _owner_from_form(form)
             if not name:
                 raise ValidationFailed("A journey needs a name", field="name")
             settings = checked(JourneySettings, raw_settings, "settings")
@@ -216,6 +238,7 @@ def routers() -> list[APIRouter]:
                     "description": _text(form, "description") or None,
                     "settings": settings,
                     "definition": definition,
+                    "owner_id": owner_id,
                 },
                 uow=container_of(request).uow(),
             )
@@ -225,7 +248,7 @@ def routers() -> list[APIRouter]:
                 principal,
                 journey_id,
                 error=exc,
-                posted=(name, raw_settings, raw_definition, description),
+                posted=(name, raw_settings, raw_definition, description, owner),
             )
         return RedirectResponse(f"/journeys/{journey_id}?notice=saved", status_code=303)
 
@@ -248,56 +271,24 @@ def routers() -> list[APIRouter]:
             return RedirectResponse(f"/journeys?notice={notice}", status_code=303)
         return RedirectResponse(f"/journeys/{journey_id}?notice={notice}", status_code=303)
 
-    @router.post("/journeys/{journey_id:int}/go-live")
-    def go_live(
-        request: Request,
-        journey_id: int,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        uow = container_of(request).uow()
-        return _act(
-            request,
-            principal,
-            journey_id,
-            form,
-            lambda: services.do_go_live(journey_id, uow=uow),
-            "live",
-        )
+    def lifecycle(path: str, use_case: Callable[..., object], notice: str) -> None:
+        """One of the buttons moving a journey on (go live, stop, resume)."""
 
-    @router.post("/journeys/{journey_id:int}/stop")
-    def stop(
-        request: Request,
-        journey_id: int,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        uow = container_of(request).uow()
-        return _act(
-            request,
-            principal,
-            journey_id,
-            form,
-            lambda: services.do_stop_journey(journey_id, uow=uow),
-            "stopped",
-        )
+        @router.post(f"/journeys/{{journey_id:int}}/{path}", name=f"journey_{notice}")
+        def move(
+            request: Request,
+            journey_id: int,
+            principal: Principal = Depends(can_write),
+            form: FormData = Depends(form_data),
+        ) -> Response:
+            uow = container_of(request).uow()
+            return _act(
+                request, principal, journey_id, form, lambda: use_case(journey_id, uow=uow), notice
+            )
 
-    @router.post("/journeys/{journey_id:int}/resume")
-    def resume(
-        request: Request,
-        journey_id: int,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        uow = container_of(request).uow()
-        return _act(
-            request,
-            principal,
-            journey_id,
-            form,
-            lambda: services.do_resume_journey(journey_id, uow=uow),
-            "resumed",
-        )
+    lifecycle("go-live", services.do_go_live, "live")
+    lifecycle("stop", services.do_stop_journey, "stopped")
+    lifecycle("resume", services.do_resume_journey, "resumed")
 
     return [router]
 
@@ -309,23 +300,26 @@ def _designer_context(
     principal: Principal,
     *,
     error: LeadflowError | None,
-    posted: tuple[str, dict[str, Any], Any, str] | None,
+    posted: tuple[str, dict[str, Any], Any, str, str] | None,
 ) -> dict[str, Any]:
     journey = services.get_journey(session, journey_id)
     saved_settings: dict[str, Any] = dict(journey.settings or {})
     definition: Any = dict(journey.definition or {})
     name, settings, description = journey.name, saved_settings, journey.description or ""
+    owner = str(journey.owner_id or "")
     if posted is not None:
-        name, settings, description = posted[0], posted[1], posted[3]
+        name, settings, description, owner = posted[0], posted[1], posted[3], posted[4]
         if isinstance(posted[2], Mapping):
             definition = posted[2]
     segments = _segments(session)
+    owner_names = user_names(session)
     names = catalogue(
         session,
         registry,
         target=str(settings.get("target") or "contact"),
         templates=_templates(session),
         segments=[(s["id"], s["name"]) for s in segments],
+        journey_owner=owner_names.get(journey.owner_id) if journey.owner_id else None,
     )
     counts: dict[str, dict[str, Any]] | None = None
     splits: list[dict[str, Any]] = []
@@ -337,6 +331,8 @@ def _designer_context(
     error_where: str | None = None
     if error is not None:
         setting_key, tile_id = error_target(error.field, definition)
+        if error.field == "owner_id":
+            setting_key = "owner"
         if setting_key:
             field_errors[setting_key] = error.message
             error_where = "Settings"
@@ -352,9 +348,10 @@ def _designer_context(
             "active": totals.get("active", 0),
             "completed": totals.get("completed", 0),
             "target": saved_settings.get("target", "contact"),
-            "owner": user_names(session).get(journey.owner_id) if journey.owner_id else None,
+            "owner": owner_names.get(journey.owner_id) if journey.owner_id else None,
         },
-        "form": {**settings_view(settings, name), "description": description},
+        "form": {**settings_view(settings, name), "description": description, "owner": owner},
+        "users": _owner_choices(names["users"], journey.owner_id, owner_names),
         "segments": segments,
         "catalogue_forms": names["forms"],
         "start_events": START_EVENTS,

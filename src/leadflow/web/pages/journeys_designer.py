@@ -339,8 +339,10 @@ def catalogue(
     target: str,
     templates: Sequence[tuple[int, str]],
     segments: Sequence[tuple[int, str]],
+    journey_owner: str | None = None,
 ) -> dict[str, Any]:
-    """Everything the flow's panel offers, by name."""
+    """Everything the flow's panel offers, by name (`journey_owner`: whom a tile's
+    default owner is)."""
     users = sorted(
         ((user.id, user.name) for user in list_users(session) if user.is_active),
         key=lambda pair: pair[1].lower(),
@@ -351,6 +353,7 @@ def catalogue(
         "templates": _pairs(templates),
         "segments": _pairs(segments),
         "users": _pairs(users),
+        "journey_owner": journey_owner,
         "forms": _named(targets["form"]),
         "pages": _named(targets["page"]),
         "events": _named(targets["event"]),
@@ -435,11 +438,13 @@ def describe_tile(tile: Mapping[str, Any], names: Mapping[str, Any]) -> str:
             for i, b in enumerate(tile.get("branches") or [])
         )
     if kind == "create_lead":
-        return (
+        text = (
             "Create a lead for the account (one per account)"
             if tile.get("create_for") == "account"
             else "Create a lead for the contact"
         )
+        owner = _name(names["users"], tile.get("owner_id")) if tile.get("owner_id") else None
+        return f"{text}, owned by {owner or 'the journey owner'}"
     if kind == "update_field":
         entity = str(tile.get("entity"))
         labels = {f["name"]: f["label"] for f in names["fields"].get(entity, [])}

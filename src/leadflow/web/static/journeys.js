@@ -93,11 +93,6 @@
     ["weeks", "weeks", 10080]
   ];
   var WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-  var OWNERS = [
-    ["journey_owner", "The journey's owner"],
-    ["lead_owner", "The lead's owner"],
-    ["user", "A user"]
-  ];
 
   function readJson(id) {
     var node = document.getElementById(id);
@@ -281,6 +276,29 @@
     return base + n;
   }
 
+  function journeyOwnerLabel() {
+    return catalogue.journey_owner ? "The journey's owner (" + catalogue.journey_owner + ")" : "The journey's owner";
+  }
+
+  // Whom a tile's lead or task goes to: the journey's owner (the default), or a user
+  // picked by name; a task may also go to the lead's owner.
+  function ownerBox(current, withLeadOwner, onChange) {
+    var options = [["journey_owner", journeyOwnerLabel()]];
+    if (withLeadOwner) {
+      options.push(["lead_owner", "The lead's owner"]);
+    }
+    (catalogue.users || []).forEach(function (pair) {
+      options.push(["user:" + pair[0], pair[1]]);
+    });
+    return selectBox(options, current, function (v) {
+      if (v.indexOf("user:") === 0) {
+        onChange("user", Number(v.slice(5)));
+      } else {
+        onChange(v || "journey_owner", null);
+      }
+    });
+  }
+
   function first(list) {
     var items = catalogue[list] || [];
     return items.length ? items[0][0] : null;
@@ -311,6 +329,7 @@
     } else if (kind === "create_lead") {
       tile.create_for = "contact";
       tile.last_name_placeholder = "";
+      tile.owner_id = null;
       tile.next = null;
     } else if (kind === "update_field") {
       tile.entity = "contact";
@@ -486,7 +505,7 @@
       case "split":
         return tile.branches.map(function (b) { return b.percent + "%"; }).join(" / ");
       case "create_lead":
-        return tile.create_for === "account" ? "For the account" : "For the contact";
+        return (tile.create_for === "account" ? "For the account" : "For the contact") + ", owner: " + (tile.owner_id ? nameOf("users", tile.owner_id) || "a user" : "the journey's owner");
       case "update_field":
         var entityName = { contact: "Contact", account: "Account", lead: "Lead" }[tile.entity] || tile.entity;
         return entityName + ": " + fieldLabel(tile.entity, tile.field) + " = " + (tile.value === null || tile.value === "" ? "(empty)" : tile.value);
@@ -990,7 +1009,11 @@
             changed();
           }), "An account has no last name: the lead gets this one."));
         }
-        parts.push(el("p", { className: "hint", text: "A new lead every time, never matched to an existing one; its owner is the journey's owner." }));
+        parts.push(field("Owner", ownerBox(tile.owner_id ? "user:" + tile.owner_id : "journey_owner", false, function (kind, userId) {
+          tile.owner_id = kind === "user" ? userId : null;
+          changed();
+        })));
+        parts.push(el("p", { className: "hint", text: "A new lead every time, never matched to an existing one." }));
         break;
       case "update_field":
         parts.push(field("Record", selectBox([["contact", "Contact"], ["account", "Account"], ["lead", "Lead"]], tile.entity, function (v) {
@@ -1043,22 +1066,11 @@
           tile.title = v;
           changed();
         })));
-        parts.push(field("For", selectBox(OWNERS, tile.owner, function (v) {
-          tile.owner = v;
-          if (v !== "user") {
-            tile.user_id = null;
-          } else {
-            tile.user_id = first("users");
-          }
+        parts.push(field("For", ownerBox(tile.owner === "user" ? "user:" + tile.user_id : tile.owner, true, function (kind, userId) {
+          tile.owner = kind;
+          tile.user_id = userId;
           changed();
-          renderPanel();
         })));
-        if (tile.owner === "user") {
-          parts.push(field("User", selectBox(catalogue.users || [], tile.user_id, function (v) {
-            tile.user_id = v ? Number(v) : null;
-            changed();
-          })));
-        }
         parts.push(field("Due in (days)", textBox(tile.due_in_days, function (v) {
           tile.due_in_days = v === "" ? 0 : Number(v);
           changed();
