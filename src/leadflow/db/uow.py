@@ -33,11 +33,11 @@ _OUTBOX = cast(Table, OutboxMessage.__table__)
 _OUTBOX_COLUMNS = ("event_type", "payload", "subject", "depth", "created_at", "attempts")
 
 
-def _outbox_insert(rows: Select[Any]) -> ReturningInsert[tuple[int]]:
+def _outbox_insert(rows: Select[Any]) -> ReturningInsert[int]:
     return insert(_OUTBOX).from_select(list(_OUTBOX_COLUMNS), rows).returning(_OUTBOX.c.id)
 
 
-def _insert_outbox_from_json_postgresql() -> ReturningInsert[tuple[int]]:
+def _insert_outbox_from_json_postgresql() -> ReturningInsert[int]:
     """PostgreSQL: the events as one JSON array of [type, payload, subject] (the row's
     depth and moment are the unit's), read with json_array_elements in order. The text
     never changes with the number of events, so psycopg converts and prepares it once,
@@ -61,7 +61,7 @@ def _insert_outbox_from_json_postgresql() -> ReturningInsert[tuple[int]]:
     return _outbox_insert(rows)
 
 
-def _insert_outbox_from_json_sqlite() -> ReturningInsert[tuple[int]]:
+def _insert_outbox_from_json_sqlite() -> ReturningInsert[int]:
     """SQLite: the same JSON array, read with json_each in order."""
     each = func.json_each(bindparam("events", type_=Text)).table_valued(
         "key", "value", name="batch"
