@@ -517,6 +517,7 @@ def changes_together(
         session.execute(text("SET LOCAL jit = off"))
     in_plan = {item.segment_id for item in plan.segments}
     versions = {item.segment_id: item.version for item in plan.segments}
+    column = {item.segment_id: index + 1 for index, item in enumerate(plan.segments)}
     stays = select(MEMBERS.c.id, MEMBERS.c.segment_id, MEMBERS.c.contact_id).where(
         MEMBERS.c.left_at.is_(None), ids_clause(MEMBERS.c.contact_id, dialect)
     )
@@ -525,13 +526,14 @@ def changes_together(
         chunk = everyone[start : start + CHECK_CHUNK]
         params = plan.cutoffs.values(now)
         params["ids"] = ids_value(chunk, dialect)
+        # Only the (segment, contact) pairs wanted are read from each row.
         matching: dict[tuple[int, int], int] = {}
         for row in session.execute(plan.statement, params):
             contact_id = row[0]
-            for index, item in enumerate(plan.segments):
-                block = row[index + 1]
+            for segment_id in by_contact.get(contact_id, ()):
+                block = row[column[segment_id]] if segment_id in column else None
                 if block is not None:
-                    matching[(item.segment_id, contact_id)] = int(block)
+                    matching[(segment_id, contact_id)] = int(block)
         open_now: dict[tuple[int, int], int] = {}
         for stay_id, segment_id, contact_id in session.execute(
             stays, {"ids": ids_value(chunk, dialect)}
