@@ -113,9 +113,10 @@ def _variants(count: int, *, overlapping: bool = False) -> list[dict[str, Any]]:
     or clicks) takes its role and city from the segment's rank within the shape, so
     the segments are 99 definitions. `overlapping` is the earlier set, which took them
     from the index the shape is chosen by: every "role and city" segment asked for
-    decision makers in one of 3 cities (38 definitions in all). Both move about 14
-    memberships a change (measured): each segment holds a large share of the
-    contacts, and a new click or city enters or leaves most "city or clicks" ones.
+    decision makers in one of 3 cities (38 definitions in all). Both move many
+    memberships a change (measured: distinct 7 to 14, overlapping 10 to 16): each
+    segment holds a large share of the contacts, and a new click or city enters or
+    leaves most "city or clicks" ones.
     """
     trees = [SEED_EXAMPLE, BEHAVIOUR]
     index = 0
