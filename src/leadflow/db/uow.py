@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar, cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Integer, Select, Table, Text, bindparam, column, func, insert, select
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import JSON as PG_JSON
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import ReturningInsert
 
 from leadflow.bus import Event
 from leadflow.outbox import OutboxMessage, event_subject, outbox_rows
@@ -25,7 +30,75 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _OUTBOX = cast(Table, OutboxMessage.__table__)
-_INSERT_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id)
+_OUTBOX_COLUMNS = ("event_type", "payload", "subject", "depth", "created_at", "attempts")
+
+
+def _outbox_insert(rows: Select[Any]) -> ReturningInsert[int]:
+    return insert(_OUTBOX).from_select(list(_OUTBOX_COLUMNS), rows).returning(_OUTBOX.c.id)
+
+
+def _insert_outbox_from_json_postgresql() -> ReturningInsert[int]:
+    """PostgreSQL: the events as one JSON array of [type, payload, subject] (the row's
+    depth and moment are the unit's), read with json_array_elements in order. The text
+    never changes with the number of events, so psycopg converts and prepares it once,
+    and the one parameter is a string: the multi-row VALUES it replaces was rebuilt
+    with thousands of placeholders on every commit (70 % of the segments handler's
+    time, profiled with 1,000 events a commit), and text arrays are escaped element
+    by element in Python."""
+    batch = (
+        func.json_array_elements(sql_cast(bindparam("events", type_=Text), PG_JSON))
+        .table_valued(column("value", PG_JSON), with_ordinality="position")
+        .render_derived("batch")
+    )
+    rows = select(
+        batch.c.value[0].astext,
+        sql_cast(batch.c.value[1], JSONB),
+        batch.c.value[2].astext,
+        bindparam("depth", type_=Integer),
+        bindparam("created_at", type_=_OUTBOX.c.created_at.type),
+        bindparam("attempts", type_=Integer),
+    ).order_by(batch.c.position)
+    return _outbox_insert(rows)
+
+
+def _insert_outbox_from_json_sqlite() -> ReturningInsert[int]:
+    """SQLite: the same JSON array, read with json_each in order."""
+    each = func.json_each(bindparam("events", type_=Text)).table_valued(
+        "key", "value", name="batch"
+    )
+    rows = select(
+        func.json_extract(each.c.value, "$[0]"),
+        func.json_extract(each.c.value, "$[1]"),
+        func.json_extract(each.c.value, "$[2]"),
+        bindparam("depth", type_=Integer),
+        bindparam("created_at", type_=_OUTBOX.c.created_at.type),
+        bindparam("attempts", type_=Integer),
+    ).order_by(each.c.key)
+    return _outbox_insert(rows)
+
+
+_INSERT_OUTBOX = {
+    "postgresql": _insert_outbox_from_json_postgresql(),
+    "sqlite": _insert_outbox_from_json_sqlite(),
+}
+
+
+def insert_outbox_rows(session: Session, events: Sequence[Event]) -> list[int]:
+    """Store `events` in the outbox in one statement; their row ids, in event order."""
+    rows = outbox_rows(events)
+    first = rows[0]
+    params: dict[str, Any] = {
+        "depth": first["depth"],
+        "created_at": first["created_at"],
+        "attempts": first["attempts"],
+    }
+    params["events"] = json.dumps(
+        [[row["event_type"], row["payload"], row["subject"]] for row in rows]
+    )
+    dialect = session.get_bind().dialect.name
+    # Ids grow in insertion order, which the statement's ORDER BY makes the events'
+    # order; RETURNING itself promises no order.
+    return sorted(session.execute(_INSERT_OUTBOX[dialect], params).scalars())
 
 
 class UnitOfWork:
@@ -149,11 +222,7 @@ class UnitOfWork:
         outbox_ids: list[int] = []
         events = self._events
         if events:
-            # One statement for all rows (insertmanyvalues batches them), compiled once
-            # per process: a multi-row VALUES would compile for every count of rows.
-            # The ids are needed as a set, not in order.
-            result = self.session.execute(_INSERT_OUTBOX, outbox_rows(events))
-            outbox_ids = list(result.scalars())
+            outbox_ids = insert_outbox_rows(self.session, events)
         self.session.commit()
         self._events = []
         outbox_ids.extend(self._stored)

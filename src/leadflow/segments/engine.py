@@ -484,14 +484,26 @@ def segments_with_parts(compiled: list[Compiled], segment_ids: Collection[int]) 
 CHECK_CHUNK = 1000
 
 
-def reconcile_together(
-    uow: UnitOfWork, plan: Together, wanted: dict[int, set[int]], now: datetime
-) -> Changes:
-    """Bring several segments' stays in line with their definitions, each for the
-    contacts `wanted[segment_id]` names. Per chunk of contacts: one statement evaluates
-    every segment for them, one reads their open stays, one writes the entries, one the
-    exits."""
-    session = uow.session
+@dataclass
+class StayChanges:
+    """What `changes_together` found: stays to open (rows for `write_stays`) and open
+    stays to close (their row ids)."""
+
+    entering: list[dict[str, Any]] = field(default_factory=list)
+    leaving: list[int] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.entering or self.leaving)
+
+
+def changes_together(
+    session: Session, plan: Together, wanted: dict[int, set[int]], now: datetime
+) -> StayChanges:
+    """The stays that differ from several segments' definitions, each for the contacts
+    `wanted[segment_id]` names. Reads only: per chunk of contacts, one statement
+    evaluates every segment for them and one reads their open stays. The relay runs it
+    on a read session, so on SQLite the process's one write turn is held for the
+    writes alone, not for the evaluation (most of the handler's time)."""
     dialect = session.get_bind().dialect.name
     by_contact: dict[int, list[int]] = {}
     for segment_id, contact_ids in sorted(wanted.items()):
@@ -505,34 +517,34 @@ def reconcile_together(
         session.execute(text("SET LOCAL jit = off"))
     in_plan = {item.segment_id for item in plan.segments}
     versions = {item.segment_id: item.version for item in plan.segments}
+    column = {item.segment_id: index + 1 for index, item in enumerate(plan.segments)}
     stays = select(MEMBERS.c.id, MEMBERS.c.segment_id, MEMBERS.c.contact_id).where(
         MEMBERS.c.left_at.is_(None), ids_clause(MEMBERS.c.contact_id, dialect)
     )
-    changes = Changes()
+    found = StayChanges()
     for start in range(0, len(everyone), CHECK_CHUNK):
         chunk = everyone[start : start + CHECK_CHUNK]
         params = plan.cutoffs.values(now)
         params["ids"] = ids_value(chunk, dialect)
+        # Only the (segment, contact) pairs wanted are read from each row.
         matching: dict[tuple[int, int], int] = {}
         for row in session.execute(plan.statement, params):
             contact_id = row[0]
-            for index, item in enumerate(plan.segments):
-                block = row[index + 1]
+            for segment_id in by_contact.get(contact_id, ()):
+                block = row[column[segment_id]] if segment_id in column else None
                 if block is not None:
-                    matching[(item.segment_id, contact_id)] = int(block)
+                    matching[(segment_id, contact_id)] = int(block)
         open_now: dict[tuple[int, int], int] = {}
         for stay_id, segment_id, contact_id in session.execute(
             stays, {"ids": ids_value(chunk, dialect)}
         ):
             if segment_id in in_plan:
                 open_now[(segment_id, contact_id)] = stay_id
-        entering: list[dict[str, Any]] = []
-        leaving: list[int] = []
         for contact_id in chunk:
             for segment_id in by_contact[contact_id]:
                 key = (segment_id, contact_id)
                 if key in matching and key not in open_now:
-                    entering.append(
+                    found.entering.append(
                         {
                             "segment_id": segment_id,
                             "contact_id": contact_id,
@@ -542,9 +554,17 @@ def reconcile_together(
                         }
                     )
                 elif key in open_now and key not in matching:
-                    leaving.append(open_now[key])
-        changes.add(write_stays(uow, entering, leaving, now))
-    return changes
+                    found.leaving.append(open_now[key])
+    return found
+
+
+def reconcile_together(
+    uow: UnitOfWork, plan: Together, wanted: dict[int, set[int]], now: datetime
+) -> Changes:
+    """Bring several segments' stays in line with their definitions, each for the
+    contacts `wanted[segment_id]` names, inside the unit: read, then write in bulk."""
+    found = changes_together(uow.session, plan, wanted, now)
+    return write_stays(uow, found.entering, found.leaving, now)
 
 
 def write_stays(

@@ -45,10 +45,12 @@ from leadflow.segments.domain import EVENT_REGISTRATION, SegmentKind
 from leadflow.segments.engine import (
     MEMBERS,
     LiveSegments,
+    StayChanges,
+    changes_together,
     forget_contacts,
     reconcile,
-    reconcile_together,
     segments_with_parts,
+    write_stays,
 )
 from leadflow.segments.events import ContactEnteredSegment, ContactLeftSegment
 
@@ -275,25 +277,24 @@ def subscribe(container: Container) -> None:
     live = LiveSegments()
 
     def recheck_touched(deliveries: Sequence[Delivery]) -> None:
-        """Every live segment re-evaluated for the contacts the batch touched, once."""
+        """Every live segment re-evaluated for the contacts the batch touched, once.
+
+        The evaluation reads on a read session (the batch's events are committed, so
+        it sees their changes); the unit opens for the writes alone, which on SQLite
+        is the time the process's one write turn is held from the requests."""
         touched = Touched()
         for each in deliveries:
             touched.add(each.event)
-        with container.uow() as uow:
-            changed = False
-            if touched.deleted:
-                # Every segment, live or not: the contact is gone, its stays with it.
-                changed = bool(forget_contacts(uow, touched.deleted))
-                touched.forget(touched.deleted)
-            segments = live.current(uow.session, uow.registry)
-            if not segments:
-                if changed:
-                    uow.commit()
-                return
-            now = utcnow()
+        deleted = set(touched.deleted)
+        touched.forget(deleted)
+        found = StayChanges()
+        now = utcnow()
+        with container.read_session() as session:
+            registry = container.registry_cache.get(session)
+            segments = live.current(session, registry)
             dynamic = [item for item in segments if item.kind is SegmentKind.DYNAMIC]
             if dynamic and touched.records:
-                touched.resolve(uow.session)
+                touched.resolve(session)
                 # The dependency index: a segment is checked only for the contacts
                 # whose change it reads (entity, field, interaction kind).
                 wanted: dict[int, set[int]] = {}
@@ -302,7 +303,7 @@ def subscribe(container: Container) -> None:
                     if ids:
                         wanted[item.segment_id] = ids
                 if touched.accounts_deleted:
-                    for segment_id, ids in unlinked_members(uow.session, dynamic).items():
+                    for segment_id, ids in unlinked_members(session, dynamic).items():
                         wanted.setdefault(segment_id, set()).update(ids)
                 if wanted:
                     chosen = [item for item in dynamic if item.segment_id in wanted]
@@ -310,14 +311,27 @@ def subscribe(container: Container) -> None:
                         # Most of them: the one statement for all live segments, compiled
                         # and planned once, rather than one per subset the batches hit.
                         chosen = dynamic
-                    dialect = uow.session.get_bind().dialect.name
-                    plan = live.together(chosen, uow.registry, dialect)
-                    result = reconcile_together(uow, plan, wanted, now)
-                    changed = changed or bool(result.entered or result.left)
-            for part_id, contact_ids in touched.parts.items():
-                for item in segments_with_parts(segments, [part_id]):
-                    result = reconcile(uow, item, now, contact_ids)
-                    changed = changed or bool(result.entered or result.left)
+                    dialect = session.get_bind().dialect.name
+                    plan = live.together(chosen, registry, dialect)
+                    found = changes_together(session, plan, wanted, now)
+        compounds = [
+            (item, contact_ids)
+            for part_id, contact_ids in touched.parts.items()
+            for item in segments_with_parts(segments, [part_id])
+        ]
+        if not (deleted or found or compounds):
+            return
+        with container.uow() as uow:
+            changed = False
+            if deleted:
+                # Every segment, live or not: the contact is gone, its stays with it.
+                changed = bool(forget_contacts(uow, deleted))
+            if found:
+                result = write_stays(uow, found.entering, found.leaving, now)
+                changed = changed or bool(result.entered or result.left)
+            for item, contact_ids in compounds:
+                result = reconcile(uow, item, now, contact_ids)
+                changed = changed or bool(result.entered or result.left)
             if changed:
                 uow.commit()
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from leadflow.automation.events import RuleChanged
 from leadflow.bootstrap import Container
+from leadflow.bus import EVENT_TYPES, Event
 from leadflow.contacts.events import ContactCreated
 from leadflow.contacts.models import Contact
-from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.outbox import OutboxMessage
+from leadflow.db.uow import UnitOfWork, in_own_transaction, insert_outbox_rows
+from leadflow.outbox import OutboxMessage, event_subject
+from leadflow.segments.events import ContactLeftSegment
 
 
 def _create_contact(uow: UnitOfWork, email: str) -> Contact:
@@ -87,3 +90,52 @@ def _add_contact(email: str, *, uow: UnitOfWork) -> Contact:
     uow.session.add(contact)
     uow.session.flush()
     return contact
+
+
+def test_a_commit_stores_its_events_in_order_with_their_payloads_and_subjects(
+    container: Container,
+) -> None:
+    # More events than one page of a multi-row insert, with quotes and non-ASCII text
+    # in the payloads and events without a subject among them.
+    events: list[Event] = []
+    for index in range(2_500):
+        if index % 3 == 0:
+            events.append(RuleChanged(rule_id=index))
+        else:
+            events.append(
+                ContactLeftSegment(
+                    segment_id=index % 7, contact_id=index, reason=f'n\'o "{index}" é'
+                )
+            )
+    uow = container.uow()
+    with uow:
+        uow.publish(*events)
+        ids = insert_outbox_rows(uow.session, events)
+        uow.session.rollback()
+    assert len(ids) == len(events) and ids == sorted(ids) and len(set(ids)) == len(ids)
+
+    reported: list[list[int]] = []
+    uow = container.uow()
+    uow._committed = lambda outbox_ids, _subjects: reported.append(list(outbox_ids))
+    with uow:
+        uow.publish(*events)
+        uow.commit()
+    assert len(reported) == 1 and reported[0] == sorted(reported[0])
+    with container.read_session() as session:
+        rows = session.execute(
+            select(
+                OutboxMessage.id,
+                OutboxMessage.event_type,
+                OutboxMessage.payload,
+                OutboxMessage.subject,
+                OutboxMessage.depth,
+                OutboxMessage.attempts,
+                OutboxMessage.dispatched_at,
+            )
+            .where(OutboxMessage.id.in_(reported[0]))
+            .order_by(OutboxMessage.id)
+        ).all()
+    assert [row.id for row in rows] == reported[0]
+    assert [EVENT_TYPES[row.event_type].from_payload(row.payload) for row in rows] == events
+    assert [row.subject for row in rows] == [event_subject(item) for item in events]
+    assert {(row.depth, row.attempts, row.dispatched_at) for row in rows} == {(0, 0, None)}
