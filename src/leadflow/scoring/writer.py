@@ -204,19 +204,20 @@ def write_model(
     moved = or_(computed.c.row_id.is_(None), computed.c.old_score != outcomes.c.score)
     _store_changes(session, model, joined, moved, by_counts)
 
-    params = {"model_id": model.id, "model_version": model.version, "now": now}
+    # Not named after columns: an UPDATE's parameters named like a column are SET too.
+    params = {"scored_model": model.id, "scored_version": model.version, "scored_at": now}
     session.execute(
         insert(SCORES).from_select(
             SCORE_COLUMNS,
             select(
                 computed.c.lead_id,
-                bindparam("model_id", type_=Integer),
+                bindparam("scored_model", type_=Integer),
                 outcomes.c.score,
                 outcomes.c.grade,
-                bindparam("model_version", type_=Integer),
+                bindparam("scored_version", type_=Integer),
                 outcomes.c.explanation,
                 computed.c.rule_times,
-                bindparam("now", type_=SCORES.c.computed_at.type),
+                bindparam("scored_at", type_=SCORES.c.computed_at.type),
             )
             .select_from(joined)
             .where(computed.c.row_id.is_(None)),
@@ -232,10 +233,10 @@ def write_model(
         .values(
             score=outcomes.c.score,
             grade=outcomes.c.grade,
-            model_version=bindparam("model_version", type_=Integer),
+            model_version=bindparam("scored_version", type_=Integer),
             explanation=outcomes.c.explanation,
             rule_times=computed.c.rule_times,
-            computed_at=bindparam("now", type_=SCORES.c.computed_at.type),
+            computed_at=bindparam("scored_at", type_=SCORES.c.computed_at.type),
         ),
         params,
     )
@@ -243,12 +244,12 @@ def write_model(
     history = (
         select(
             computed.c.lead_id,
-            bindparam("model_id", type_=Integer),
+            bindparam("scored_model", type_=Integer),
             computed.c.old_score,
             outcomes.c.score,
             outcomes.c.grade,
             func.coalesce(changes.c.changes, lead_changes.c.changes),
-            bindparam("now", type_=HISTORY.c.changed_at.type),
+            bindparam("scored_at", type_=HISTORY.c.changed_at.type),
         )
         .select_from(
             joined.outerjoin(
