@@ -45,10 +45,10 @@ from leadflow.scoring.compiler import (
 )
 from leadflow.scoring.domain import (
     ModelDefinition,
+    Outcome,
     Status,
     Target,
     changed_rules,
-    explain,
     parse_definition,
 )
 from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringModel
@@ -60,22 +60,6 @@ UPDATED_COLUMNS = ("score", "grade", "model_version", "explanation", "rule_times
 
 
 MAX_OUTCOMES = 50_000
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a set of rule counts gives: the score, the grade and the explanation."""
-
-    signature: str
-    score: int
-    grade: str | None
-    explanation: list[dict[str, Any]]
-
-    @classmethod
-    def of(cls, definition: ModelDefinition, signature: str, times: list[int]) -> Outcome:
-        score, contributions = explain(definition, times)
-        explanation = [item.public() for item in contributions]
-        return cls(signature, score, definition.grade_of(score), explanation)
 
 
 def _scope_kind(scope: LeadScope) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import (
     Column,
@@ -52,12 +52,23 @@ from leadflow.bus import Event
 from leadflow.db.base import Id, JsonData
 from leadflow.db.uow import UnitOfWork
 from leadflow.outbox import OutboxMessage, outbox_rows
-from leadflow.scoring.domain import changed_rules
+from leadflow.scoring.domain import Outcome, changed_rules
 from leadflow.scoring.events import LeadScored, ScoreChanged
 from leadflow.scoring.models import LeadScore, ScoreHistory
 
-if TYPE_CHECKING:  # the engine imports this module
-    from leadflow.scoring.engine import CompiledModel, Outcome
+
+class ScoredModel(Protocol):
+    """What the writer needs of a compiled model (`engine.CompiledModel`)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def threshold(self) -> int | None: ...
+    def outcome(self, signature: str, times: Sequence[int]) -> Outcome: ...
+    def changed_rules(self, old: Outcome | list[dict[str, Any]], new: Outcome) -> list[Any]: ...
+
 
 SCORES = cast(Table, LeadScore.__table__)
 HISTORY = cast(Table, ScoreHistory.__table__)
@@ -174,7 +185,7 @@ def old_key(
 
 def write_model(
     uow: UnitOfWork,
-    model: CompiledModel,
+    model: ScoredModel,
     *,
     now: datetime,
     outcome: Callable[[str], Outcome],
@@ -311,7 +322,7 @@ def write_model(
 
 def _store_changes(
     session: Session,
-    model: CompiledModel,
+    model: ScoredModel,
     joined: Any,
     moved: ColumnElement[bool],
     by_counts: dict[str, Outcome],
@@ -361,7 +372,7 @@ def _times(signature: str) -> list[int]:
     return [int(each) for each in signature.split(",")] if signature else []
 
 
-def _publish(uow: UnitOfWork, model: CompiledModel, joined: Any) -> None:
+def _publish(uow: UnitOfWork, model: ScoredModel, joined: Any) -> None:
     """`lead.scored` for every first score, `lead.score_changed` for every score that
     moved: straight into the outbox, as the unit would store them, woken after commit."""
     computed, outcomes = COMPUTED, OUTCOMES
