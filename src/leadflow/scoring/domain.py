@@ -495,3 +495,19 @@ def changed_rules(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[
             name = (after.get(rule) or before.get(rule) or {}).get("name", "")
             changes.append({"rule": rule, "name": name, "old": old_total, "new": new_total})
     return changes
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a set of rule counts gives: the score, the grade and the explanation."""
+
+    signature: str
+    score: int
+    grade: str | None
+    explanation: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, definition: ModelDefinition, signature: str, times: list[int]) -> Outcome:
+        score, contributions = explain(definition, times)
+        explanation = [item.public() for item in contributions]
+        return cls(signature, score, definition.grade_of(score), explanation)

@@ -23,11 +23,9 @@ from sqlalchemy import (
     cast,
     delete,
     func,
-    insert,
     literal,
     or_,
     select,
-    update,
 )
 from sqlalchemy.orm import Session
 
@@ -45,14 +43,14 @@ from leadflow.scoring.compiler import (
 )
 from leadflow.scoring.domain import (
     ModelDefinition,
+    Outcome,
     Status,
     Target,
     changed_rules,
-    explain,
     parse_definition,
 )
-from leadflow.scoring.events import LeadScored, ScoreChanged
 from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringModel
+from leadflow.scoring.writer import old_key, prepare_scratch, store_computed, write_model
 from leadflow.switches.domain import AUTO_SALES_READY
 from leadflow.switches.services import switch_is_on
 
@@ -62,22 +60,6 @@ UPDATED_COLUMNS = ("score", "grade", "model_version", "explanation", "rule_times
 
 
 MAX_OUTCOMES = 50_000
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a set of rule counts gives: the score, the grade and the explanation."""
-
-    signature: str
-    score: int
-    grade: str | None
-    explanation: list[dict[str, Any]]
-
-    @classmethod
-    def of(cls, definition: ModelDefinition, signature: str, times: list[int]) -> Outcome:
-        score, contributions = explain(definition, times)
-        explanation = [item.public() for item in contributions]
-        return cls(signature, score, definition.grade_of(score), explanation)
 
 
 def _scope_kind(scope: LeadScope) -> str:
@@ -96,19 +78,20 @@ def signature_of(times: Sequence[ColumnElement[Any]]) -> ColumnElement[str]:
 
 def with_stored_differences(statement: Select[Any], rules: int) -> Select[Any]:
     """`statement` (lead_id, r0 .. rn) narrowed to the leads whose stored score row is
-    missing or differs, with that row's id, score, version and counts after the counts.
-    Its parameters add `model_id` and `model_version`."""
+    missing or differs, shaped as the writer's scratch table (lead id, counts, the
+    stored row's id, score and `old_key`). Its parameters add `model_id` and
+    `model_version`."""
     computed = statement.subquery("computed")
     times = [computed.c[f"r{index}"] for index in range(rules)]
     stored = SCORES.alias("stored")
+    signature = signature_of(times)
     return (
         select(
             computed.c.lead_id,
-            *times,
+            signature,
             stored.c.id,
             stored.c.score,
-            stored.c.model_version,
-            stored.c.rule_times,
+            old_key(stored.c.id, stored.c.model_version, stored.c.rule_times),
         )
         .select_from(
             computed.outerjoin(
@@ -123,7 +106,7 @@ def with_stored_differences(statement: Select[Any], rules: int) -> Select[Any]:
             or_(
                 stored.c.id.is_(None),
                 stored.c.model_version != bindparam("model_version"),
-                stored.c.rule_times != signature_of(times),
+                stored.c.rule_times != signature,
             )
         )
     )
@@ -295,9 +278,9 @@ def apply_model(
     """Recompute one model's scores for the leads in scope and write what changed.
 
     The comparison with the stored rows runs in the database: the model's statement
-    joined to `lead_scores` returns only the leads whose rule counts (`rule_times`)
-    or model version differ, so an unchanged lead never reaches Python. Explanations
-    are built once per combination of rule counts.
+    joined to `lead_scores` keeps only the leads whose rule counts (`rule_times`) or
+    model version differ, into a scratch table, so an unchanged lead never reaches
+    Python; the writes are set-based from there (`writer.write_model`).
     """
     session = uow.session
     registry = uow.registry
@@ -308,96 +291,15 @@ def apply_model(
         "model_id": model.id,
         "model_version": model.version,
     }
-    rules = len(model.definition.rules)
-    rows = session.execute(statement, params).all()
     result = ApplyResult(scored=_scored_count(session, model, registry, scope))
     result.removed = _remove_unscorable(session, model, scope)
-
-    threshold = model.threshold
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    # (lead, old score or None, new outcome, the old outcome or explanation, or the id
-    # of the row whose explanation is read)
-    moved: list[tuple[int, int | None, Outcome, Any]] = []
-    crossings: list[int] = []
-    for row in rows:
-        lead_id = row[0]
-        times = [int(value) for value in row[1 : rules + 1]]
-        row_id, old_score, old_version, old_times = row[rules + 1 :]
-        signature = ",".join(map(str, times))
-        outcome = model.outcome(signature, times)
-        values = {
-            "score": outcome.score,
-            "grade": outcome.grade,
-            "model_version": model.version,
-            "explanation": outcome.explanation,
-            "rule_times": signature,
-            "computed_at": now,
-        }
-        if row_id is None:
-            inserts.append({"lead_id": lead_id, "model_id": model.id, **values})
-            moved.append((lead_id, None, outcome, []))
-            uow.publish(
-                LeadScored(
-                    lead_id=lead_id, model_id=model.id, score=outcome.score, grade=outcome.grade
-                )
-            )
-        else:
-            updates.append({"row_id": row_id, **{f"new_{k}": v for k, v in values.items()}})
-            if old_score != outcome.score:
-                old: Any = row_id
-                if old_version == model.version and old_times:
-                    old = model.outcome(old_times, [int(t) for t in old_times.split(",")])
-                moved.append((lead_id, old_score, outcome, old))
-                uow.publish(
-                    ScoreChanged(
-                        lead_id=lead_id,
-                        model_id=model.id,
-                        old_score=old_score,
-                        new_score=outcome.score,
-                        grade=outcome.grade,
-                    )
-                )
-        if (
-            threshold is not None
-            and outcome.score >= threshold
-            and (old_score is None or old_score < threshold)
-        ):
-            crossings.append(lead_id)
-    result.changed = sum(1 for item in moved if item[1] is not None)
-    if inserts:
-        # Core statements: executemany without the ORM's per-row bookkeeping.
-        session.execute(insert(SCORES), inserts)
-    if updates:
-        # Earlier explanations of rows scored by another version are read before they go.
-        unread = [item[3] for item in moved if isinstance(item[3], int)]
-        if unread:
-            earlier: dict[int, list[Any]] = dict(
-                session.execute(
-                    select(LeadScore.id, LeadScore.explanation).where(LeadScore.id.in_(unread))
-                ).all()
-            )
-            moved = [
-                (*item[:3], earlier.get(item[3], []) if isinstance(item[3], int) else item[3])
-                for item in moved
-            ]
-        session.execute(SCORE_UPDATE, updates)
-    if moved:
-        session.execute(
-            insert(HISTORY),
-            [
-                {
-                    "lead_id": lead_id,
-                    "model_id": model.id,
-                    "old_score": old_score,
-                    "new_score": outcome.score,
-                    "grade": outcome.grade,
-                    "changed_rules": model.changed_rules(old_explanation, outcome),
-                    "changed_at": now,
-                }
-                for lead_id, old_score, outcome, old_explanation in moved
-            ],
-        )
+    prepare_scratch(session)
+    store_computed(session, statement, params)
+    written = write_model(
+        uow, model, now=now, outcome=lambda signature: model.outcome(signature, _times(signature))
+    )
+    result.changed = written.changed
+    crossings = written.crossings or []
     if crossings and auto_sales_ready is None:
         auto_sales_ready = switch_is_on(session, AUTO_SALES_READY.key)
     if crossings and auto_sales_ready:
@@ -407,11 +309,8 @@ def apply_model(
     return result
 
 
-SCORE_UPDATE = (
-    update(SCORES)
-    .where(SCORES.c.id == bindparam("row_id"))
-    .values({name: bindparam(f"new_{name}") for name in UPDATED_COLUMNS})
-)
+def _times(signature: str) -> list[int]:
+    return [int(each) for each in signature.split(",")] if signature else []
 
 
 def _scored_count(

@@ -12,9 +12,14 @@ from sqlalchemy import select
 from leadflow.bootstrap import Container
 from leadflow.interactions.services import record_interactions
 from leadflow.lib.clock import utcnow
+from leadflow.outbox import OutboxMessage
 from leadflow.scoring.compiler import LeadScope
 from leadflow.scoring.engine import LiveModels, apply_model, rescore_leads
-from leadflow.scoring.models import LeadScore
+from leadflow.scoring.events import LeadScored
+from leadflow.scoring.models import LeadScore, ScoreHistory
+from leadflow.scoring.services import go_live, lead_scores, stop_model, update_model
+from leadflow.scoring.writer import SCRATCH
+from leadflow.switches.services import set_switch
 from tests.integration.scoring.helpers import (
     live_model,
     make_account,
@@ -125,7 +130,14 @@ def test_an_unchanged_lead_is_not_written(container: Container) -> None:
         uow.commit()
 
     assert result.scored == 3 and result.changed == 0 and result.removed == 0
-    writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    # The comparison fills the per-connection scratch table (empty here); nothing stored
+    # is written.
+    scratch = tuple(f"INSERT INTO {table.name} " for table in SCRATCH)
+    writes = [
+        s
+        for s in statements
+        if s.lstrip().upper().startswith(("INSERT", "UPDATE")) and not s.startswith(scratch)
+    ]
     assert writes == []
     with container.read_session() as session:
         after = dict(session.execute(select(LeadScore.lead_id, LeadScore.computed_at)).all())
@@ -176,3 +188,66 @@ def test_a_batch_of_touched_leads_costs_the_same_statements_for_2_or_20(
     many = _rescore_statements(container, contacts, leads)
 
     assert few == many
+
+
+def test_a_first_rescore_writes_one_history_row_and_one_event_per_lead(
+    container: Container,
+) -> None:
+    contacts, leads = _people(container, 3)
+    record(container, contacts[0], "email_opened", utcnow() - timedelta(hours=1))
+    model_id = live_model(container, rules=RULES)
+
+    stored = _stored(container, model_id)
+    with container.read_session() as session:
+        events = session.execute(
+            select(OutboxMessage.subject, OutboxMessage.payload).where(
+                OutboxMessage.event_type == LeadScored.name
+            )
+        ).all()
+        history = session.execute(
+            select(ScoreHistory.lead_id, ScoreHistory.old_score, ScoreHistory.new_score).where(
+                ScoreHistory.model_id == model_id
+            )
+        ).all()
+    # The rows the SQL wrote read back as the events the handlers expect.
+    scored = [LeadScored.from_payload(payload) for _subject, payload in events]
+    assert sorted((e.lead_id, e.model_id, e.score, e.grade) for e in scored) == sorted(
+        (lead, model_id, stored[lead][0], stored[lead][1]) for lead in leads
+    )
+    assert sorted(subject for subject, _payload in events) == sorted(f"lead:{n}" for n in leads)
+    assert sorted(history) == sorted((lead, None, stored[lead][0]) for lead in leads)
+    assert stored[leads[0]][0] == 3 and stored[leads[1]][0] == 5  # an open; London
+
+
+def test_a_new_version_rewrites_every_row_and_its_history_reads_the_old_explanation(
+    container: Container,
+) -> None:
+    with container.uow() as uow:
+        set_switch("scoring.delete_scores_on_stop", False, uow=uow)
+        uow.commit()
+    contacts, leads = _people(container, 2)
+    model_id = live_model(container, rules=RULES)
+    record(container, contacts[0], "email_opened", utcnow() - timedelta(hours=1))
+    assert _stored(container, model_id)[leads[0]][0] == 3
+
+    edited = [{**RULES[0], "points": 4}, *RULES[1:]]
+    with container.uow() as uow:
+        stop_model(model_id, uow=uow)
+        update_model(model_id, {"rules": edited}, uow=uow)
+        uow.commit()
+    with container.uow() as uow:
+        go_live(model_id, uow=uow)
+        uow.commit()
+    container.relay.drain()
+
+    stored = _stored(container, model_id)
+    assert {lead: (row[0], row[4]) for lead, row in stored.items()} == {
+        leads[0]: (4, 2),
+        leads[1]: (5, 2),  # the same score under the new version: no history row
+    }
+    with container.read_session() as session:
+        first = lead_scores(session, leads[0])["history"]
+        second = lead_scores(session, leads[1])["history"]
+    assert [(item["old_score"], item["new_score"]) for item in first] == [(3, 4), (0, 3), (None, 0)]
+    assert first[0]["changed_rules"] == [{"rule": 0, "name": "opens", "old": 3, "new": 4}]
+    assert [(item["old_score"], item["new_score"]) for item in second] == [(None, 5)]
