@@ -220,13 +220,11 @@ def test_definitions_kept_per_process_are_read_again_only_when_they_changed(
     container: Container,
 ) -> None:
     new_lead(container)  # the definitions are read and kept
-    with container.uow() as uow:
-        with count_queries(container.engine) as kept:
-            process.definitions_in_force(uow.session)
+    with container.uow() as uow, count_queries(container.engine) as kept:
+        process.definitions_in_force(uow.session)
     _switched_off(container, "sales_ready")
-    with container.uow() as uow:
-        with count_queries(container.engine) as changed:
-            definitions, default_key = process.definitions_in_force(uow.session)
+    with container.uow() as uow, count_queries(container.engine) as changed:
+        definitions, default_key = process.definitions_in_force(uow.session)
 
     assert len(kept) == 1  # the stamp alone
     assert len(changed) == 3  # the stamp, the definitions, the default

@@ -49,9 +49,7 @@ def _unchecked(app: FastAPI) -> FastAPI:
 def test_every_route_answers_as_without_the_checks(container: Container) -> None:
     checked = create_app(container)
     plain = _unchecked(create_app(container))
-    paths = {
-        re.sub(r"\{[^}]+\}", "7", route.path) for route in _api_routes(checked.router.routes)
-    }
+    paths = {re.sub(r"\{[^}]+\}", "7", route.path) for route in _api_routes(checked.router.routes)}
     # Paths no route has, and near misses of real ones.
     paths |= {"/nowhere", "/api/v1/formsx", "/api/v1/forms/7/submissions/", "/api/v1"}
     compared = 0
