@@ -71,7 +71,7 @@ def router_paths(included: Any) -> Paths | None:
 
 
 def _skipping_class(base: type) -> type:
-    class PrefixCheckedRouter(base):  # type: ignore[misc, valid-type]
+    class PrefixCheckedRouter(base):  # type: ignore[misc]
         """An included router that says "no match" at once to a path none of its
         routes can start with."""
 
@@ -99,13 +99,14 @@ def skip_routers_that_cannot_match(app: FastAPI) -> int:
         return 0
     checked = 0
     for route in app.router.routes:
-        if type(route) is not _INCLUDED:
+        included: Any = route
+        if type(included) is not _INCLUDED:
             continue
-        paths = router_paths(route)
+        paths = router_paths(included)
         if paths is None:
             continue
-        route.__class__ = _SKIPPING
-        route.leadflow_exact = frozenset(paths.exact)
-        route.leadflow_starts = tuple(sorted(paths.starts))
+        included.__class__ = _SKIPPING
+        included.leadflow_exact = frozenset(paths.exact)
+        included.leadflow_starts = tuple(sorted(paths.starts))
         checked += 1
     return checked
