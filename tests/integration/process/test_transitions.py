@@ -5,6 +5,7 @@ costs the same few statements whatever its size, switched-off transitions stay s
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import delete, select
@@ -198,3 +199,36 @@ def test_a_lead_loaded_without_its_process_gets_one_when_it_is_first_scored(
         assert process.active_stages(session, lead_ids) == dict.fromkeys(
             lead_ids, domain.MARKETING_QUALIFICATION
         )
+
+
+def test_a_version_saved_by_another_process_is_in_force_at_the_next_batch(
+    container: Container, make_container: Callable[..., Container]
+) -> None:
+    moved = new_lead(container)
+    tick(container, moved, sales_ready=True)  # this process now keeps the definitions
+    assert stage_of(container, moved) == domain.SALES_ACCEPTANCE
+
+    other = make_container()
+    _switched_off(other, "sales_ready")
+    still = new_lead(container)
+    tick(container, still, sales_ready=True)
+
+    assert stage_of(container, still) == domain.INQUIRY
+
+
+def test_definitions_kept_per_process_are_read_again_only_when_they_changed(
+    container: Container,
+) -> None:
+    new_lead(container)  # the definitions are read and kept
+    with container.uow() as uow, count_queries(container.engine) as kept:
+        process.definitions_in_force(uow.session)
+    _switched_off(container, "sales_ready")
+    with container.uow() as uow, count_queries(container.engine) as changed:
+        definitions, default_key = process.definitions_in_force(uow.session)
+
+    assert len(kept) == 1  # the stamp alone
+    assert len(changed) == 3  # the stamp, the definitions, the default
+    sales_ready = next(
+        each for each in definitions[default_key].transitions if each.key == "sales_ready"
+    )
+    assert not sales_ready.enabled

@@ -11,6 +11,7 @@ face hands their names on.
 
 from leadflow.process.services._definitions import (
     default_process_key,
+    definitions_in_force,
     do_save_definition,
     do_set_transition_enabled,
     export_definition,
@@ -72,6 +73,7 @@ __all__ = [
     "apply_trigger",
     "current_instance",
     "default_process_key",
+    "definitions_in_force",
     "do_abandon_process",
     "do_finish_process",
     "do_next_stage",

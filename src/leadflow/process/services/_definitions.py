@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
@@ -68,6 +70,38 @@ def list_definitions(session: Session) -> list[ProcessDefinitionRow]:
             .order_by(ProcessDefinitionRow.name)
         )
     )
+
+
+# What identifies the definitions in force and the default: versions are only ever
+# added (a new row), and the default moves by an UPDATE of `is_default`.
+_DEFINITIONS_STAMP = select(
+    func.count(),
+    func.max(ProcessDefinitionRow.id),
+    func.max(case((ProcessDefinitionRow.is_default.is_(True), ProcessDefinitionRow.id))),
+)
+_in_force: WeakKeyDictionary[object, tuple[Any, dict[str, ProcessDefinition], str]] = (
+    WeakKeyDictionary()
+)
+_in_force_lock = threading.Lock()
+
+
+def definitions_in_force(session: Session) -> tuple[dict[str, ProcessDefinition], str]:
+    """The version in force of every process, parsed, and the default process's key:
+    kept per process (per engine) and read again only when a version was added or the
+    default moved, which one small aggregate tells (the relay's process handler asks
+    for every batch: reading and parsing every definition each time was a cost of its
+    own). What another process saved shows at the next batch, as before."""
+    stamp = tuple(session.execute(_DEFINITIONS_STAMP).one())
+    engine = session.get_bind()
+    with _in_force_lock:
+        kept = _in_force.get(engine)
+    if kept is not None and kept[0] == stamp:
+        return kept[1], kept[2]
+    definitions = {row.key: domain.parse_definition(row.body) for row in list_definitions(session)}
+    default_key = default_process_key(session)
+    with _in_force_lock:
+        _in_force[engine] = (stamp, definitions, default_key)
+    return definitions, default_key
 
 
 def save_definition(

@@ -21,11 +21,7 @@ from leadflow.process.domain import (
     LeadNews,
     ProcessDefinition,
 )
-from leadflow.process.services._definitions import (
-    default_process_key,
-    list_definitions,
-    load_definition,
-)
+from leadflow.process.services._definitions import definitions_in_force, load_definition
 from leadflow.process.services._instances import (
     INSTANCES,
     TRANSITIONS,
@@ -48,7 +44,7 @@ def run_transitions(news: Mapping[int, LeadNews], *, uow: UnitOfWork) -> int:
     move; a lead's transitions come from the version of its process in force.
     """
     session = uow.session
-    definitions = {row.key: domain.parse_definition(row.body) for row in list_definitions(session)}
+    definitions, default_key = definitions_in_force(session)
     leads = _open_leads_to_move(session, news, definitions)
     if not leads:
         return 0
@@ -58,7 +54,7 @@ def run_transitions(news: Mapping[int, LeadNews], *, uow: UnitOfWork) -> int:
     created = [lead_id for lead_id in leads if lead_id not in instances]
     history: list[dict[str, Any]] = []
     if created:
-        instances |= _start_instances(uow, created, definitions, history)
+        instances |= _start_instances(uow, created, definitions, default_key, history)
     switches_on = {switch.key for switch, on in all_switches(session) if on}
     now = utcnow()
     moves = 0
@@ -160,11 +156,12 @@ def _start_instances(
     uow: UnitOfWork,
     lead_ids: Collection[int],
     definitions: Mapping[str, ProcessDefinition],
+    key: str,
     history: list[dict[str, Any]],
 ) -> dict[int, RunningInstance]:
     """`start_instance` for many new leads at once (the caller checked they are open and
-    have none): one multi-row insert, then the instances read back by lead."""
-    key = default_process_key(uow.session)
+    have none) in the default process `key`: one multi-row insert, then the instances
+    read back by lead."""
     definition = definitions.get(key) or load_definition(uow.session, key)
     now = utcnow()
     decision = domain.initial_state(definition, now)
