@@ -7,9 +7,10 @@ imports once (tests/support/cli_zygote.py): still a separate process, with the
 call's argument list, environment, working directory, stdin, exit status and
 captured output, killed on timeout like `subprocess.run`'s.
 
-A call whose environment differs from the forking process's in anything but the
-`LEADFLOW_` settings and pytest's variables (which nothing reads before a command
-starts) runs as a real
+The forking process has the caller's environment but for the `LEADFLOW_` settings
+and pytest's variables (which nothing reads before a command starts), and is
+started again when that changes. A call whose environment differs from this
+process's in more than those runs as a real
 `python -m leadflow` subprocess, as does a call with `fresh_process=True`: the
 tests that pin what a newly started interpreter does (the entry point, a fresh
 install) keep doing so.
@@ -36,9 +37,13 @@ START_TIMEOUT = 120.0
 CALL_SPECIFIC = ("LEADFLOW_", "PYTEST_")
 
 
+def _shared_part(values: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in values.items() if not k.startswith(CALL_SPECIFIC)}
+
+
 class _Zygote:
-    def __init__(self) -> None:
-        self.environment = dict(os.environ)
+    def __init__(self, environment: Mapping[str, str]) -> None:
+        self.environment = dict(environment)
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.support.cli_zygote"],
@@ -87,10 +92,7 @@ class _Zygote:
         return answer
 
     def suits(self, env: Mapping[str, str]) -> bool:
-        def others(values: Mapping[str, str]) -> dict[str, str]:
-            return {k: v for k, v in values.items() if not k.startswith(CALL_SPECIFIC)}
-
-        return self.process.poll() is None and others(env) == others(self.environment)
+        return self.process.poll() is None and _shared_part(env) == _shared_part(self.environment)
 
     def run(
         self, args: list[str], env: Mapping[str, str], cwd: Path, input_text: str | None,
@@ -143,11 +145,13 @@ _zygotes: list[_Zygote] = []
 forked_calls = [0]
 
 
-def _zygote() -> _Zygote:
-    if _zygotes and _zygotes[0].process.poll() is not None:
+def _zygote(env: Mapping[str, str]) -> _Zygote:
+    """A forking process whose environment is `env`'s but for the call's own settings:
+    a new one when the last one ended or had another (a test changed os.environ)."""
+    if _zygotes and not _zygotes[0].suits(env):
         _zygotes.pop().close()
     if not _zygotes:
-        _zygotes.append(_Zygote())
+        _zygotes.append(_Zygote(env))
     return _zygotes[0]
 
 
@@ -168,11 +172,9 @@ def run_leadflow(
     """`subprocess.run([python, "-m", "leadflow", *args], env=env, capture_output=True,
     text=True, ...)`, forked from the pre-imported process unless `fresh_process`."""
     workdir = cwd or Path.cwd()
-    if not fresh_process:
-        zygote = _zygote()
-        if zygote.suits(env):
-            forked_calls[0] += 1
-            return zygote.run(list(args), env, workdir, input, timeout)
+    if not fresh_process and _shared_part(env) == _shared_part(os.environ):
+        forked_calls[0] += 1
+        return _zygote(env).run(list(args), env, workdir, input, timeout)
     return subprocess.run(
         [sys.executable, "-m", "leadflow", *args],
         env=dict(env),
