@@ -192,40 +192,41 @@ def _name(path: str) -> str:
 
 
 # Markup and layout do not depend on the database (the page tests run on both), and
-# this walk is the suite's slowest: it runs on SQLite only.
+# this walk is the suite's slowest: it runs on SQLite only, one test per role and
+# width, so the two test workers share it.
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_passes_axe_at_desktop_and_phone_width(
-    live_server: str, browser: Browser, container: Container, role: str
+    live_server: str, browser: Browser, container: Container, role: str, width: int
 ) -> None:
     assert AXE.exists(), "axe-core is missing: run 'npm ci' (make test does)"
     ids = _records(container)
     user_id, email, _ = user_with_token(container, role)
     failures: dict[str, list[str]] = {}
     checked = 0
-    for width in WIDTHS:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        try:
-            sign_in(page, live_server, email)
-            for path in _pages(ids, user_id):
-                response = page.goto(f"{live_server}{path}")
-                assert response is not None
-                if response.status in (403, 404):
-                    continue  # not a page of this role
-                assert response.status == 200, f"{path} answered {response.status}"
-                checked += 1
-                if role == "admin":
-                    folder = ARTIFACTS / str(width)
-                    folder.mkdir(parents=True, exist_ok=True)
-                    page.screenshot(path=str(folder / f"{_name(path)}.png"), full_page=True)
-                problems = _check(page, width)
-                if problems:
-                    failures[f"{path} at {width} px"] = problems
-        finally:
-            context.close()
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, email)
+        for path in _pages(ids, user_id):
+            response = page.goto(f"{live_server}{path}")
+            assert response is not None
+            if response.status in (403, 404):
+                continue  # not a page of this role
+            assert response.status == 200, f"{path} answered {response.status}"
+            checked += 1
+            if role == "admin":
+                folder = ARTIFACTS / str(width)
+                folder.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(folder / f"{_name(path)}.png"), full_page=True)
+            problems = _check(page, width)
+            if problems:
+                failures[f"{path} at {width} px"] = problems
+    finally:
+        context.close()
 
-    assert checked >= 2 * 8, f"only {checked} pages were open to the {role}"
+    assert checked >= 8, f"only {checked} pages were open to the {role}"
     assert failures == {}, _report(failures)
 
 

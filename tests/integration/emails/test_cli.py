@@ -1,12 +1,12 @@
 """`leadflow emails`: list, show, preview, send-test and deliver, the real command in a
-subprocess on the test's database, sending to the test's SMTP server."""
+process of its own (tests/support/cli_runner.py) on the test's database, sending to
+the test's SMTP server."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from leadflow.emails.models import EmailMessage
 from leadflow.emails.services import MessageRequest, queue_messages
 from tests.integration.emails.conftest import Inbox
 from tests.integration.emails.helpers import make_contacts, make_template
+from tests.support.cli_runner import run_leadflow
 
 
 def test_the_email_commands(
@@ -36,13 +37,7 @@ def test_the_email_commands(
     }
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "leadflow", "emails", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_leadflow(("emails", *args), env, timeout=120)
 
     listed = run("list")
     shown = run("show", str(template_id))
