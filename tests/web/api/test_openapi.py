@@ -90,6 +90,8 @@ OTHER_NOT_FOUND = {
     ("delete", "/api/v1/fields/{entity}/{name}"),
     # The template and contact to preview are ids in the body.
     ("post", "/api/v1/emails/preview"),
+    # The optional template and the preview contact are ids in the body.
+    ("post", "/api/v1/emails/test-send"),
 }
 
 
