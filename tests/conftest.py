@@ -89,6 +89,7 @@ def postgres_database(postgres_server_url: str) -> Iterator[str]:
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(database.no_flush_on_commit(name)))
     url = base.set(database=name).render_as_string(hide_password=False)
     upgrade(url)
     yield url

@@ -24,6 +24,7 @@ from leadflow.config import Settings
 from leadflow.db.migrate import upgrade
 from leadflow.demo.dataset import load_demo
 from leadflow.lib.clock import utcnow
+from tests.support.database import no_flush_on_commit
 
 
 @dataclass
@@ -78,6 +79,7 @@ def demo_loader(
                 admin = create_engine(server, isolation_level="AUTOCOMMIT")
                 with admin.connect() as connection:
                     connection.execute(text(f'CREATE DATABASE "{name}"'))
+                    connection.execute(text(no_flush_on_commit(name)))
                 admin.dispose()
                 created.append(name)
                 url = server.set(database=name).render_as_string(hide_password=False)

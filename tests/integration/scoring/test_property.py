@@ -25,7 +25,7 @@ from leadflow.scoring.domain import Target, parse_definition
 from leadflow.scoring.engine import compute_times
 from leadflow.scoring.models import LeadScore
 from leadflow.scoring.reference import evaluate
-from tests.conftest import empty_tables
+from tests.conftest import seeded_state
 from tests.integration.scoring.helpers import (
     change_account,
     change_contact,
@@ -240,8 +240,7 @@ def test_incremental_full_and_reference_agree(
     employees: int | None,
     history: list[Step],
 ) -> None:
-    empty_tables(container)
-    container.seed_defaults()
+    seeded_state(container)  # each example starts from the seeded defaults
     account = make_account(container, employee_count=employees)
     other_account = make_account(container, employee_count=100)
     contacts = [

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from leadflow.bootstrap import Container
 from leadflow.lib.clock import utcnow
-from tests.conftest import empty_tables
+from tests.conftest import seeded_state
 from tests.integration.segments.helpers import (
     change_account,
     change_contact,
@@ -78,8 +78,7 @@ operations = st.one_of(
 def test_incremental_membership_equals_a_full_rebuild(
     container: Container, steps: list[tuple[Any, ...]]
 ) -> None:
-    empty_tables(container)
-    container.seed_defaults()
+    seeded_state(container)  # each example starts from the seeded defaults
     accounts = [make_account(container, employee_count=10), make_account(container, name="B")]
     contacts = [
         make_contact(container, role="decision_maker", city="London", account_id=accounts[0]),
