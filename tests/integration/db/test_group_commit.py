@@ -156,6 +156,9 @@ def _queued_behind_a_holder(
     returned.
     """
     writer = _writer(container)
+    # The group stays open however long the threads take to queue: on a loaded machine
+    # that can outlast GROUP_MAX_SECONDS, which would close it early and commit twice.
+    writer._max_seconds, max_seconds = 60.0, writer._max_seconds
     holding = threading.Event()
     returned: list[float] = []
 
@@ -185,8 +188,11 @@ def _queued_behind_a_holder(
     ]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    try:
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        writer._max_seconds = max_seconds
     return outcomes, returned[0] if returned else 0.0
 
 
