@@ -141,6 +141,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import multiprocessing
 import os
 import random
 import shutil
@@ -175,7 +176,9 @@ from leadflow.scoring.services import (
     stop_model,
 )
 
-BENCH_DIR = Path(tempfile.gettempdir()) / "leadflow-bench-scoring"
+BENCH_DIR = Path(
+    os.environ.get("LEADFLOW_BENCH_DIR") or Path(tempfile.gettempdir()) / "leadflow-bench-scoring"
+)
 FULL = {"leads": 1_000_000, "contacts": 800_000, "accounts": 100_000, "interactions": 10_000_000}
 
 
@@ -291,7 +294,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         shutil.rmtree(BENCH_DIR, ignore_errors=True)
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     upgrade(url)
-    settings = Settings(database_url=url, var_dir=BENCH_DIR, secret_key="bench")
+    settings = Settings(
+        database_url=url,
+        var_dir=BENCH_DIR,
+        secret_key="bench",
+        relay_poll_seconds=args.relay_poll,
+    )
     container = Container(settings)
     install(container)
     try:
@@ -369,6 +377,15 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch-rate", type=float, default=2000.0, help="interactions per second")
     parser.add_argument("--batch-size", type=int, default=500, help="interactions per batch")
     parser.add_argument("--drain-seconds", type=float, help="time box for the rescore's own events")
+    parser.add_argument(
+        "--senders",
+        type=int,
+        default=2,
+        help="processes recording the batches (0: the relay's process)",
+    )
+    parser.add_argument(
+        "--relay-poll", type=float, default=0.02, help="seconds between the relay's looks"
+    )
     parser.add_argument("--seed", type=int, default=1)
     return parser.parse_args(argv)
 
@@ -479,44 +496,125 @@ def _incremental(container: Container, args: argparse.Namespace) -> None:
 
     container.start_relay()
     try:
-        singles = _paced(container, [[item()] for _ in range(args.events)], args.rate)
-        _report("single interactions", args.rate, singles, container, goal_ms=100)
+        # Singles from this process, as requests to one server whose relay their
+        # commits wake; batches from `--senders` processes (see `_paced`).
+        singles = _paced(container, [[item()] for _ in range(args.events)], args.rate, 0)
+        _report("single interactions", args.rate, singles, container, goal_ms=100, senders=0)
         batches = int(args.batch_seconds * args.batch_rate / args.batch_size)
         per_second = args.batch_rate / args.batch_size
         stream = _paced(
             container,
             [[item() for _ in range(args.batch_size)] for _ in range(batches)],
             per_second,
+            args.senders,
         )
-        _report(f"batches of {args.batch_size}", args.batch_rate, stream, container, goal_ms=1000)
+        _report(
+            f"batches of {args.batch_size}",
+            args.batch_rate,
+            stream,
+            container,
+            goal_ms=1000,
+            senders=args.senders,
+        )
     finally:
         container.relay.stop()
 
 
 def _paced(
-    container: Container, batches: list[list[dict[str, Any]]], per_second: float
+    container: Container,
+    batches: list[list[dict[str, Any]]],
+    per_second: float,
+    senders: int,
 ) -> tuple[int, float, list[float], datetime]:
     """Record the batches at the pace; returns the outbox id before, the elapsed time,
-    each commit's latency from its due time (ms) and when the stream started."""
+    each commit's latency from its due time (ms) and when the stream started.
+
+    With `senders` N > 0, N processes record them (batch k by process k mod N), each
+    through its own container, as N API processes would: the relay's process then
+    only relays, and the sender is not held back by the relay's GIL. Their commits
+    do not wake this process's relay: it polls every `--relay-poll` seconds."""
     with container.read_session() as session:
         before = int(session.scalar(select(func.max(OutboxMessage.id))) or 0)
     started_at = utcnow()
+    if senders > 0:
+        elapsed, commits = _paced_in_processes(container, batches, per_second, senders)
+    else:
+        elapsed, commits = _record_paced(container, list(enumerate(batches)), per_second, None)
+    deadline = time.monotonic() + 600
+    while container.relay.pending_count() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return before, elapsed, commits, started_at
+
+
+def _record_paced(
+    container: Container,
+    batches: list[tuple[int, list[dict[str, Any]]]],
+    per_second: float,
+    start: float | None,
+) -> tuple[float, list[float]]:
+    """Batch k recorded at `start + k / per_second` (wall clock, shared by processes)."""
+    start = time.time() if start is None else start
     commits: list[float] = []
-    started = time.perf_counter()
-    for index, batch in enumerate(batches):
-        due = started + index / per_second
-        wait = due - time.perf_counter()
+    for index, batch in batches:
+        due = start + index / per_second
+        wait = due - time.time()
         if wait > 0:
             time.sleep(wait)
         with container.uow() as uow:
             record_interactions(batch, uow=uow)
             uow.commit()
-        commits.append((time.perf_counter() - due) * 1000)
-    elapsed = time.perf_counter() - started
-    deadline = time.monotonic() + 600
-    while container.relay.pending_count() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return before, elapsed, commits, started_at
+        commits.append((time.time() - due) * 1000)
+    return time.time() - start, commits
+
+
+def _sender(
+    url: str,
+    batches: list[tuple[int, list[dict[str, Any]]]],
+    per_second: float,
+    ready: Any,
+    go: Any,
+    start: Any,
+    results: Any,
+) -> None:
+    """One sender process: its own container (no relay), told when to start."""
+    container = Container(Settings(database_url=url, var_dir=BENCH_DIR, secret_key="bench"))
+    install(container)
+    try:
+        with container.uow() as uow:
+            uow.registry  # noqa: B018 (loaded before the clock starts, as a server has it)
+        ready.set()
+        go.wait()
+        results.put(_record_paced(container, batches, per_second, start.value))
+    finally:
+        install(None)
+        container.close()
+
+
+def _paced_in_processes(
+    container: Container, batches: list[list[dict[str, Any]]], per_second: float, senders: int
+) -> tuple[float, list[float]]:
+    context = multiprocessing.get_context("spawn")
+    go, start, results = context.Event(), context.Value("d", 0.0), context.Queue()
+    url = container.settings.database_url
+    workers = []
+    for number in range(senders):
+        ready = context.Event()
+        mine = [(index, batch) for index, batch in enumerate(batches) if index % senders == number]
+        worker = context.Process(
+            target=_sender, args=(url, mine, per_second, ready, go, start, results)
+        )
+        worker.start()
+        workers.append((worker, ready))
+    for _worker, ready in workers:
+        ready.wait(120)
+    start.value = time.time() + 0.2
+    go.set()
+    parts = [results.get(timeout=900) for _ in workers]
+    for worker, _ready in workers:
+        worker.join(60)
+    return max(elapsed for elapsed, _commits in parts), [
+        latency for _elapsed, commits in parts for latency in commits
+    ]
 
 
 def _report(
@@ -526,6 +624,7 @@ def _report(
     container: Container,
     *,
     goal_ms: float,
+    senders: int,
 ) -> None:
     before, elapsed, commits, _started_at = run
     with container.read_session() as session:
@@ -541,7 +640,8 @@ def _report(
     commits.sort()
     p99 = lags[max(0, int(count * 0.99) - 1)]
     print(
-        f"{name}: {count} interactions at {rate:.0f}/s target, sent at "
+        f"{name}: {count} interactions at {rate:.0f}/s target, "
+        f"{f'{senders} sender processes' if senders else 'sent by the relay process'}, sent at "
         f"{count / elapsed:.0f}/s; lag to the score written p50 "
         f"{statistics.median(lags):.0f} ms, p99 {p99:.0f} ms (goal p99 < {goal_ms:.0f} ms: "
         f"{'met' if p99 < goal_ms else 'NOT met'}); commit p99 "

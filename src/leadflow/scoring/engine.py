@@ -230,11 +230,13 @@ def _remove_unscorable(session: Session, model: CompiledModel, scope: LeadScope)
     """Delete the model's scores of leads in scope it no longer scores (the parent was
     removed, or the lead became account-based); returns how many went."""
     leads = table_for("lead")
-    scorable = scoped(select(leads.c.id), scope).where(scorable_clause(model.target))
+    # NOT EXISTS, one primary-key lookup per stored score: NOT IN (the scorable ids)
+    # built a temporary index of every lead in the range first.
+    scorable = select(leads.c.id).where(
+        leads.c.id == SCORES.c.lead_id, scorable_clause(model.target)
+    )
     gone = scoped(
-        delete(SCORES).where(
-            SCORES.c.model_id == model.id, SCORES.c.lead_id.not_in(scorable.scalar_subquery())
-        ),
+        delete(SCORES).where(SCORES.c.model_id == model.id, ~scorable.exists()),
         scope,
         SCORES.c.lead_id,
     )
