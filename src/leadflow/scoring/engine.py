@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Insert,
     Select,
     Table,
     delete,
@@ -41,7 +42,13 @@ from leadflow.scoring.domain import (
     parse_definition,
 )
 from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringModel
-from leadflow.scoring.writer import changed_rows, prepare_scratch, store_computed, write_model
+from leadflow.scoring.writer import (
+    changed_rows,
+    outcome_rows,
+    prepare_scratch,
+    store_computed,
+    write_model,
+)
 from leadflow.switches.domain import AUTO_SALES_READY
 from leadflow.switches.services import switch_is_on
 
@@ -72,6 +79,7 @@ class CompiledModel:
     changed_statements: dict[str, tuple[Select[Any], Cutoffs]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    outcome_inserts: dict[str, Insert] = field(default_factory=dict, compare=False, repr=False)
 
     def statement(self, registry: Registry, scope: LeadScope) -> tuple[Select[Any], Cutoffs]:
         kind = _scope_kind(scope)
@@ -79,6 +87,14 @@ class CompiledModel:
         if built is None:
             built = compile_model(self.definition, self.target, registry, scope=scope)
             self.statements[kind] = built
+        return built
+
+    def outcome_insert(self) -> Insert:
+        """OUTCOMES from the combinations of counts in the scratch table."""
+        built = self.outcome_inserts.get("outcomes")
+        if built is None:
+            built = outcome_rows(self.definition)
+            self.outcome_inserts["outcomes"] = built
         return built
 
     def changed_statement(

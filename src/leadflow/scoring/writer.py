@@ -75,6 +75,7 @@ class ScoredModel(Protocol):
     def threshold(self) -> int | None: ...
     @property
     def definition(self) -> ModelDefinition: ...
+    def outcome_insert(self) -> Insert: ...
 
 
 SCORES = cast(Table, LeadScore.__table__)
@@ -85,22 +86,35 @@ _scratch = MetaData()
 
 # One row per lead whose counts or version differ from its stored row (or that has
 # none): what the writes copy, and what was stored. `changes` (the history's changed
-# rules) is NULL where the stored row came from another version: Python fills it in.
+# rules) is set where the stored row is this version's; a first score's come with
+# its explanation from OUTCOMES, and where the stored row came from another version
+# Python fills them in.
 COMPUTED = Table(
     "scoring_computed",
     _scratch,
-    Column("lead_id", Id, primary_key=True),
+    Column("lead_id", Id, primary_key=True, autoincrement=False),
     Column("rule_times", Text, nullable=False),
     Column("score", Integer, nullable=False),
     Column("grade", String(100)),
-    Column("explanation", JsonData, nullable=False),
     Column("changes", JsonData),
     Column("row_id", Id),
     Column("old_score", Integer),
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DELETE ROWS",
 )
-SCRATCH = (COMPUTED,)
+# The explanation, and a first score's changed rules, per distinct combination of
+# counts: many leads share one (4,247 combinations for 20,000 leads at 0.02 scale),
+# and the JSON is the costly part of a row (PostgreSQL parses it into JSONB).
+OUTCOMES = Table(
+    "scoring_outcomes",
+    _scratch,
+    Column("rule_times", Text, primary_key=True),
+    Column("explanation", JsonData, nullable=False),
+    Column("first_changes", JsonData, nullable=False),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DELETE ROWS",
+)
+SCRATCH = (COMPUTED, OUTCOMES)
 SCORE_COLUMNS = (
     "lead_id",
     "model_id",
@@ -302,19 +316,43 @@ def changed_rows(statement: Select[Any], definition: ModelDefinition) -> Select[
     comparable = and_(
         differing.c.old_version == bindparam("model_version"), differing.c.old_times != ""
     )
-    old = [
-        case((first, _number(0)), else_=_nth_count(differing.c.old_times, literal_column(str(i))))
-        for i in range(len(new))
-    ]
+    old = [_nth_count(differing.c.old_times, literal_column(str(i))) for i in range(len(new))]
     return select(
         differing.c.lead_id,
         differing.c.rule_times,
         differing.c.score,
         _grade(definition, differing.c.score),
-        _explanation(definition, new),
-        case((or_(first, comparable), _changes(definition, new, old)), else_=null()),
+        case((and_(~first, comparable), _changes(definition, new, old)), else_=null()),
         differing.c.row_id,
         differing.c.old_score,
+    )
+
+
+def outcome_rows(definition: ModelDefinition) -> Insert:
+    """OUTCOMES of every combination of counts in COMPUTED, read back from `rule_times`."""
+    distinct = select(COMPUTED.c.rule_times).distinct().subquery("combinations")
+    # Each count read once per combination: the pieces of JSON name a count up to
+    # three times, and SQLite would otherwise parse `rule_times` for every mention.
+    parsed = (
+        select(
+            distinct.c.rule_times,
+            *(
+                _nth_count(distinct.c.rule_times, literal_column(str(index))).label(f"r{index}")
+                for index in range(len(definition.rules))
+            ),
+        )
+        .cte("parsed")
+        .prefix_with("MATERIALIZED")
+    )
+    times = [parsed.c[f"r{index}"] for index in range(len(definition.rules))]
+    none = [_number(0) for _ in times]
+    return insert(OUTCOMES).from_select(
+        [column.name for column in OUTCOMES.c],
+        select(
+            parsed.c.rule_times,
+            _explanation(definition, times),
+            _changes(definition, times, none),
+        ),
     )
 
 
@@ -347,6 +385,9 @@ def store_computed(session: Session, computed: Select[Any], params: dict[str, An
     return session.execute(select(COMPUTED.c.lead_id).limit(1)).first() is not None
 
 
+_WITH_OUTCOMES = COMPUTED.join(OUTCOMES, OUTCOMES.c.rule_times == COMPUTED.c.rule_times)
+
+
 def _upsert_scores(dialect: str) -> Any:
     """New rows inserted and changed rows updated by one statement, keyed by the
     unique (lead, model)."""
@@ -357,10 +398,11 @@ def _upsert_scores(dialect: str) -> Any:
             COMPUTED.c.score,
             COMPUTED.c.grade,
             bindparam("scored_version", type_=Integer),
-            COMPUTED.c.explanation,
+            OUTCOMES.c.explanation,
             COMPUTED.c.rule_times,
             bindparam("scored_at", type_=SCORES.c.computed_at.type),
         )
+        .select_from(_WITH_OUTCOMES)
         # SQLite needs a WHERE to tell the upsert's ON CONFLICT from a join's ON.
         .where(literal_column("1") == literal_column("1"))
     )
@@ -388,9 +430,11 @@ _HISTORY_INSERT = insert(HISTORY).from_select(
         COMPUTED.c.old_score,
         COMPUTED.c.score,
         COMPUTED.c.grade,
-        COMPUTED.c.changes,
+        case((COMPUTED.c.row_id.is_(None), OUTCOMES.c.first_changes), else_=COMPUTED.c.changes),
         bindparam("scored_at", type_=HISTORY.c.changed_at.type),
-    ).where(_MOVED),
+    )
+    .select_from(_WITH_OUTCOMES)
+    .where(_MOVED),
 )
 
 
@@ -399,6 +443,7 @@ def write_model(uow: UnitOfWork, model: ScoredModel, *, now: datetime) -> Writte
     crossed the model's sales-ready threshold (returned, marked by the caller)."""
     session = uow.session
     dialect = session.get_bind().dialect.name
+    session.execute(model.outcome_insert())
     _fill_changes_of_other_versions(session)
     # Not named after columns: an UPDATE's parameters named like a column are SET too.
     params = {"scored_model": model.id, "scored_version": model.version, "scored_at": now}
@@ -433,8 +478,8 @@ def _fill_changes_of_other_versions(session: Session) -> None:
     """The history's changed rules where the stored row came from another version:
     from its stored explanation, read per lead (a new version's first rescore)."""
     earlier = session.execute(
-        select(COMPUTED.c.lead_id, COMPUTED.c.explanation, SCORES.c.explanation)
-        .select_from(COMPUTED.join(SCORES, SCORES.c.id == COMPUTED.c.row_id))
+        select(COMPUTED.c.lead_id, OUTCOMES.c.explanation, SCORES.c.explanation)
+        .select_from(_WITH_OUTCOMES.join(SCORES, SCORES.c.id == COMPUTED.c.row_id))
         .where(COMPUTED.c.changes.is_(None), COMPUTED.c.old_score != COMPUTED.c.score)
     ).all()
     if earlier:
