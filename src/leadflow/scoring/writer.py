@@ -19,7 +19,7 @@ PostgreSQL, at every commit.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
@@ -494,7 +494,7 @@ def _fill_changes_of_other_versions(session: Session) -> None:
         )
 
 
-def _payload(dialect: str, fields: dict[str, ColumnElement[Any]]) -> ColumnElement[Any]:
+def _payload(dialect: str, fields: Mapping[str, ColumnElement[Any]]) -> ColumnElement[Any]:
     build = func.jsonb_build_object if dialect == "postgresql" else func.json_object
     arguments: list[Any] = []
     for key, value in fields.items():
