@@ -13,11 +13,19 @@ score inserted; second: nothing changed), and the same totals are computed by
 one hand-written SQL statement per model (the floor). The run stops unless every
 lead's score agrees with the floor.
 
+On SQLite the CPU time of this process is printed beside each rescore's and
+floor's wall time: the database works in the process, so the CPU ratio is bent
+less by a loaded machine than the wall-time ratio.
+
 Then the relay thread a server runs is started and interactions are recorded
-through the service, paced from one thread: `--events` single interactions at
-`--rate` per second (one commit each), then `--batch-seconds` of batches of
-`--batch-size` at `--batch-rate` interactions per second (the batch API's
-service). The lag of each interaction runs from its outbox row's creation (in the
+through the service: `--events` single interactions at `--rate` per second (one
+commit each) from this process, as requests to one server whose relay their
+commits wake; then `--batch-seconds` of batches of `--batch-size` at
+`--batch-rate` interactions per second (the batch API's service) from `--senders`
+processes (default 2; batch k by process k mod N, each with its own container, as
+N API processes), so the sender reaches its rate however busy the relay is; this
+process's relay learns of their rows by polling every `--relay-poll` seconds
+(default 0.02). The rate the senders reached is printed. The lag of each interaction runs from its outbox row's creation (in the
 transaction that records it) to the moment the relay marked it handled, which is
 after scoring committed its lead's new score; the request's own commit time is
 printed beside it. Falling behind the rate shows in both.
