@@ -247,9 +247,11 @@ def _remove_unscorable(session: Session, model: CompiledModel, scope: LeadScope)
     removed, or the lead became account-based); returns how many went."""
     leads = table_for("lead")
     # NOT EXISTS, one primary-key lookup per stored score: NOT IN (the scorable ids)
-    # built a temporary index of every lead in the range first.
-    scorable = select(leads.c.id).where(
-        leads.c.id == SCORES.c.lead_id, scorable_clause(model.target)
+    # built a temporary index of every lead in the range first. The scope again
+    # inside: PostgreSQL does not carry it over the join, and hashed every lead.
+    scorable = scoped(
+        select(leads.c.id).where(leads.c.id == SCORES.c.lead_id, scorable_clause(model.target)),
+        scope,
     )
     gone = scoped(
         delete(SCORES).where(SCORES.c.model_id == model.id, ~scorable.exists()),
