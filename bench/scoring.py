@@ -25,10 +25,11 @@ commits wake; then `--batch-seconds` of batches of `--batch-size` at
 processes (default 2; batch k by process k mod N, each with its own container, as
 N API processes), so the sender reaches its rate however busy the relay is; this
 process's relay learns of their rows by polling every `--relay-poll` seconds
-(default 0.02). The rate the senders reached is printed. The lag of each interaction runs from its outbox row's creation (in the
-transaction that records it) to the moment the relay marked it handled, which is
-after scoring committed its lead's new score; the request's own commit time is
-printed beside it. Falling behind the rate shows in both.
+(default 0.02). The rate the senders reached is printed. The lag of each
+interaction runs from its outbox row's creation (in the transaction that records
+it) to the moment the relay marked it handled, which is after scoring committed its
+lead's new score; the request's own commit time is printed beside it. Falling
+behind the rate shows in both.
 
 Measured 2026-11-25 (before the relay rewrite; the incremental figures then
 counted inline dispatch):
