@@ -1,18 +1,18 @@
 """Writes a model's new scores set-based: one statement computes, per lead whose rule
-counts differ from its stored row, everything the writes need (score, grade,
-explanation, the history's changed rules) into a scratch table, and every write is
-one INSERT ... SELECT from it.
+counts differ from its stored row, what the writes need (score, grade, the history's
+changed rules) into a scratch table; the explanations (and a first score's changed
+rules) are built once per distinct combination of counts into a second one; every
+write is one INSERT ... SELECT from them.
 
 A full rescore's first run writes a score row, a history row and a `lead.scored`
 event for every lead. Built in Python per distinct combination of rule counts, the
-explanations and changed rules cost about as much as the aggregate itself (a
-combination is nearly a lead: 4,247 of 20,000 leads at 0.02 scale, 11,687 of
-16,406 in a range of the 1M set), and every combination went through JSON encoding
-and a second scratch table. Here they are text built by the database from the
-counts: Python sees a lead only when its stored row came from another version of
-the model (its changed rules are read from the stored explanation).
+explanations and changed rules cost about as much as the aggregate itself (7,045
+combinations for 16,406 contact-based leads at 0.02 scale), each JSON-encoded and
+sent back. Here they are text built by the database from the counts: Python sees a
+lead only when its stored row came from another version of the model (its changed
+rules are read from the stored explanation).
 
-The scratch table is temporary (per connection), emptied before each use and, on
+The scratch tables are temporary (per connection), emptied before each use and, on
 PostgreSQL, at every commit.
 """
 
@@ -103,7 +103,7 @@ COMPUTED = Table(
     postgresql_on_commit="DELETE ROWS",
 )
 # The explanation, and a first score's changed rules, per distinct combination of
-# counts: many leads share one (4,247 combinations for 20,000 leads at 0.02 scale),
+# counts: many leads share one (7,045 for 16,406 contact-based leads at 0.02 scale),
 # and the JSON is the costly part of a row (PostgreSQL parses it into JSONB).
 OUTCOMES = Table(
     "scoring_outcomes",
