@@ -13,14 +13,23 @@ score inserted; second: nothing changed), and the same totals are computed by
 one hand-written SQL statement per model (the floor). The run stops unless every
 lead's score agrees with the floor.
 
+On SQLite the CPU time of this process is printed beside each rescore's and
+floor's wall time: the database works in the process, so the CPU ratio is bent
+less by a loaded machine than the wall-time ratio.
+
 Then the relay thread a server runs is started and interactions are recorded
-through the service, paced from one thread: `--events` single interactions at
-`--rate` per second (one commit each), then `--batch-seconds` of batches of
-`--batch-size` at `--batch-rate` interactions per second (the batch API's
-service). The lag of each interaction runs from its outbox row's creation (in the
-transaction that records it) to the moment the relay marked it handled, which is
-after scoring committed its lead's new score; the request's own commit time is
-printed beside it. Falling behind the rate shows in both.
+through the service: `--events` single interactions at `--rate` per second (one
+commit each) from this process, as requests to one server whose relay their
+commits wake; then `--batch-seconds` of batches of `--batch-size` at
+`--batch-rate` interactions per second (the batch API's service) from `--senders`
+processes (default 2; batch k by process k mod N, each with its own container, as
+N API processes), so the sender reaches its rate however busy the relay is; this
+process's relay learns of their rows by polling every `--relay-poll` seconds
+(default 0.02). The rate the senders reached is printed. The lag of each
+interaction runs from its outbox row's creation (in the transaction that records
+it) to the moment the relay marked it handled, which is after scoring committed its
+lead's new score; the request's own commit time is printed beside it. Falling
+behind the rate shows in both.
 
 Measured 2026-11-25 (before the relay rewrite; the incremental figures then
 counted inline dispatch):
@@ -141,6 +150,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import multiprocessing
 import os
 import random
 import shutil
@@ -175,7 +185,9 @@ from leadflow.scoring.services import (
     stop_model,
 )
 
-BENCH_DIR = Path(tempfile.gettempdir()) / "leadflow-bench-scoring"
+BENCH_DIR = Path(
+    os.environ.get("LEADFLOW_BENCH_DIR") or Path(tempfile.gettempdir()) / "leadflow-bench-scoring"
+)
 FULL = {"leads": 1_000_000, "contacts": 800_000, "accounts": 100_000, "interactions": 10_000_000}
 
 
@@ -291,7 +303,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         shutil.rmtree(BENCH_DIR, ignore_errors=True)
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     upgrade(url)
-    settings = Settings(database_url=url, var_dir=BENCH_DIR, secret_key="bench")
+    settings = Settings(
+        database_url=url,
+        var_dir=BENCH_DIR,
+        secret_key="bench",
+        relay_poll_seconds=args.relay_poll,
+    )
     container = Container(settings)
     install(container)
     try:
@@ -304,21 +321,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         account_model = _live(container, "bench: account", "account", ACCOUNT_RULES)
         leads = _count(container, Lead)
         print(f"database: {container.engine.dialect.name}, leads: {leads:,}, scale {args.scale}")
-        first = _timed_rescore(container, now)
+        first, first_cpu = _timed_rescore(container, now)
         print(f"full rescore, first run (inserts every score): {first:.2f} s; {_load()}")
         # The key figure twice: each unchanged rescore beside a floor run next to it.
-        floor = 0.0
+        floor = floor_cpu = 0.0
         for run in (1, 2):
-            second = _timed_rescore(container, now)
+            second, second_cpu = _timed_rescore(container, now)
             print(f"full rescore, unchanged run {run} (nothing changes): {second:.2f} s; {_load()}")
-            floor = 0.0
+            floor = floor_cpu = 0.0
             for model_id, sql in ((contact_model, CONTACT_FLOOR), (account_model, ACCOUNT_FLOOR)):
-                seconds, totals = _floor(container, sql, now)
+                seconds, cpu, totals = _floor(container, sql, now)
                 floor += seconds
+                floor_cpu += cpu
                 _agree(container, model_id, totals)
             print(f"hand-written SQL floor (both models), run {run}: {floor:.2f} s; {_load()}")
             print(f"  unchanged / floor: {second / floor:.2f}x")
+            if container.engine.dialect.name == "sqlite":
+                print(
+                    f"  CPU of this process (SQLite works in it; less bent by the load): "
+                    f"unchanged {second_cpu:.2f} s / floor {floor_cpu:.2f} s = "
+                    f"{second_cpu / floor_cpu:.2f}x"
+                )
         print(f"first / floor (last floor): {first / floor:.2f}x")
+        if container.engine.dialect.name == "sqlite":
+            print(
+                f"  CPU: first {first_cpu:.2f} s / floor {floor_cpu:.2f} s = "
+                f"{first_cpu / floor_cpu:.2f}x"
+            )
         print("scores agree with the floor for every lead")
         _drain_rescore_events(container, args.drain_seconds)
         _incremental(container, args)
@@ -369,6 +398,15 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch-rate", type=float, default=2000.0, help="interactions per second")
     parser.add_argument("--batch-size", type=int, default=500, help="interactions per batch")
     parser.add_argument("--drain-seconds", type=float, help="time box for the rescore's own events")
+    parser.add_argument(
+        "--senders",
+        type=int,
+        default=2,
+        help="processes recording the batches (0: the relay's process)",
+    )
+    parser.add_argument(
+        "--relay-poll", type=float, default=0.02, help="seconds between the relay's looks"
+    )
     parser.add_argument("--seed", type=int, default=1)
     return parser.parse_args(argv)
 
@@ -411,16 +449,17 @@ def _count(container: Container, model: Any) -> int:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def _timed_rescore(container: Container, now: datetime) -> float:
+def _timed_rescore(container: Container, now: datetime) -> tuple[float, float]:
+    """The job's wall time, and the CPU time this process spent on it."""
     with container.uow() as uow:
         job = start_rescore(None, uow=uow, now=now)
         uow.commit()
         job_id = job.id
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     # Run here, as the CLI does; the queued message finds the job done and does nothing.
     if run_job(container, job_id) is not JobStatus.SUCCEEDED:
         raise SystemExit(f"rescore job {job_id} did not succeed")
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def _cutoffs(container: Container, now: datetime) -> dict[str, Any]:
@@ -436,16 +475,16 @@ def _cutoffs(container: Container, now: datetime) -> dict[str, Any]:
     return values
 
 
-def _floor(container: Container, sql: str, now: datetime) -> tuple[float, dict[int, int]]:
+def _floor(container: Container, sql: str, now: datetime) -> tuple[float, float, dict[int, int]]:
     statement = sql
     if container.engine.dialect.name == "postgresql":
         statement = sql.replace("MIN(", "LEAST(")
     params = _cutoffs(container, now)
     with container.read_engine.connect() as connection:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         rows = connection.execute(text(statement), params).all()
-        seconds = time.perf_counter() - started
-    return seconds, {int(lead_id): int(total) for lead_id, total in rows}
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return seconds, cpu, {int(lead_id): int(total) for lead_id, total in rows}
 
 
 def _agree(container: Container, model_id: int, totals: dict[int, int]) -> None:
@@ -479,44 +518,125 @@ def _incremental(container: Container, args: argparse.Namespace) -> None:
 
     container.start_relay()
     try:
-        singles = _paced(container, [[item()] for _ in range(args.events)], args.rate)
-        _report("single interactions", args.rate, singles, container, goal_ms=100)
+        # Singles from this process, as requests to one server whose relay their
+        # commits wake; batches from `--senders` processes (see `_paced`).
+        singles = _paced(container, [[item()] for _ in range(args.events)], args.rate, 0)
+        _report("single interactions", args.rate, singles, container, goal_ms=100, senders=0)
         batches = int(args.batch_seconds * args.batch_rate / args.batch_size)
         per_second = args.batch_rate / args.batch_size
         stream = _paced(
             container,
             [[item() for _ in range(args.batch_size)] for _ in range(batches)],
             per_second,
+            args.senders,
         )
-        _report(f"batches of {args.batch_size}", args.batch_rate, stream, container, goal_ms=1000)
+        _report(
+            f"batches of {args.batch_size}",
+            args.batch_rate,
+            stream,
+            container,
+            goal_ms=1000,
+            senders=args.senders,
+        )
     finally:
         container.relay.stop()
 
 
 def _paced(
-    container: Container, batches: list[list[dict[str, Any]]], per_second: float
+    container: Container,
+    batches: list[list[dict[str, Any]]],
+    per_second: float,
+    senders: int,
 ) -> tuple[int, float, list[float], datetime]:
     """Record the batches at the pace; returns the outbox id before, the elapsed time,
-    each commit's latency from its due time (ms) and when the stream started."""
+    each commit's latency from its due time (ms) and when the stream started.
+
+    With `senders` N > 0, N processes record them (batch k by process k mod N), each
+    through its own container, as N API processes would: the relay's process then
+    only relays, and the sender is not held back by the relay's GIL. Their commits
+    do not wake this process's relay: it polls every `--relay-poll` seconds."""
     with container.read_session() as session:
         before = int(session.scalar(select(func.max(OutboxMessage.id))) or 0)
     started_at = utcnow()
+    if senders > 0:
+        elapsed, commits = _paced_in_processes(container, batches, per_second, senders)
+    else:
+        elapsed, commits = _record_paced(container, list(enumerate(batches)), per_second, None)
+    deadline = time.monotonic() + 600
+    while container.relay.pending_count() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return before, elapsed, commits, started_at
+
+
+def _record_paced(
+    container: Container,
+    batches: list[tuple[int, list[dict[str, Any]]]],
+    per_second: float,
+    start: float | None,
+) -> tuple[float, list[float]]:
+    """Batch k recorded at `start + k / per_second` (wall clock, shared by processes)."""
+    start = time.time() if start is None else start
     commits: list[float] = []
-    started = time.perf_counter()
-    for index, batch in enumerate(batches):
-        due = started + index / per_second
-        wait = due - time.perf_counter()
+    for index, batch in batches:
+        due = start + index / per_second
+        wait = due - time.time()
         if wait > 0:
             time.sleep(wait)
         with container.uow() as uow:
             record_interactions(batch, uow=uow)
             uow.commit()
-        commits.append((time.perf_counter() - due) * 1000)
-    elapsed = time.perf_counter() - started
-    deadline = time.monotonic() + 600
-    while container.relay.pending_count() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return before, elapsed, commits, started_at
+        commits.append((time.time() - due) * 1000)
+    return time.time() - start, commits
+
+
+def _sender(
+    url: str,
+    batches: list[tuple[int, list[dict[str, Any]]]],
+    per_second: float,
+    ready: Any,
+    go: Any,
+    start: Any,
+    results: Any,
+) -> None:
+    """One sender process: its own container (no relay), told when to start."""
+    container = Container(Settings(database_url=url, var_dir=BENCH_DIR, secret_key="bench"))
+    install(container)
+    try:
+        with container.uow() as uow:
+            uow.registry  # noqa: B018 (loaded before the clock starts, as a server has it)
+        ready.set()
+        go.wait()
+        results.put(_record_paced(container, batches, per_second, start.value))
+    finally:
+        install(None)
+        container.close()
+
+
+def _paced_in_processes(
+    container: Container, batches: list[list[dict[str, Any]]], per_second: float, senders: int
+) -> tuple[float, list[float]]:
+    context = multiprocessing.get_context("spawn")
+    go, start, results = context.Event(), context.Value("d", 0.0), context.Queue()
+    url = container.settings.database_url
+    workers = []
+    for number in range(senders):
+        ready = context.Event()
+        mine = [(index, batch) for index, batch in enumerate(batches) if index % senders == number]
+        worker = context.Process(
+            target=_sender, args=(url, mine, per_second, ready, go, start, results)
+        )
+        worker.start()
+        workers.append((worker, ready))
+    for _worker, ready in workers:
+        ready.wait(120)
+    start.value = time.time() + 0.2
+    go.set()
+    parts = [results.get(timeout=900) for _ in workers]
+    for worker, _ready in workers:
+        worker.join(60)
+    return max(elapsed for elapsed, _commits in parts), [
+        latency for _elapsed, commits in parts for latency in commits
+    ]
 
 
 def _report(
@@ -526,6 +646,7 @@ def _report(
     container: Container,
     *,
     goal_ms: float,
+    senders: int,
 ) -> None:
     before, elapsed, commits, _started_at = run
     with container.read_session() as session:
@@ -541,7 +662,8 @@ def _report(
     commits.sort()
     p99 = lags[max(0, int(count * 0.99) - 1)]
     print(
-        f"{name}: {count} interactions at {rate:.0f}/s target, sent at "
+        f"{name}: {count} interactions at {rate:.0f}/s target, "
+        f"{f'{senders} sender processes' if senders else 'sent by the relay process'}, sent at "
         f"{count / elapsed:.0f}/s; lag to the score written p50 "
         f"{statistics.median(lags):.0f} ms, p99 {p99:.0f} ms (goal p99 < {goal_ms:.0f} ms: "
         f"{'met' if p99 < goal_ms else 'NOT met'}); commit p99 "

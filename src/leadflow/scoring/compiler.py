@@ -8,15 +8,21 @@ accounts, with one CASE per rule.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Delete,
+    Dialect,
+    FunctionElement,
     Select,
+    Text,
+    TypeDecorator,
     and_,
     bindparam,
     case,
@@ -26,6 +32,10 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import TypeEngine
 
 from leadflow.registry.domain import FieldType, Registry
 from leadflow.registry.sql import field_column, table_for
@@ -157,6 +167,46 @@ def _times(condition: BehaviourCondition, count: ColumnElement[Any]) -> ColumnEl
     return case((count >= condition.min_count, occurrences), else_=0)
 
 
+class IdList(TypeDecorator[Collection[int]]):
+    """Ids bound as one parameter: a JSON array on SQLite, an array on PostgreSQL.
+
+    An expanding IN renders a placeholder per id: for the 500 leads of a relay batch,
+    processing those placeholders was the largest Python cost of the incremental path
+    after the statements themselves, in each of the statements that narrow by them."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(BigInteger()))
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value: Collection[int] | None, dialect: Dialect) -> Any:
+        ids = [int(each) for each in value or ()]
+        return ids if dialect.name == "postgresql" else json.dumps(ids)
+
+
+class _in_ids(FunctionElement[Any]):
+    """`column IN` the ids of an `IdList` parameter."""
+
+    inherit_cache = True
+    name = "in_ids"
+    # No Boolean type: SQLite would get "... = 1", which no index answers.
+
+
+@compiles(_in_ids)
+def _in_ids_sqlite(element: _in_ids, compiler: SQLCompiler, **kw: Any) -> str:
+    column, ids = (compiler.process(each, **kw) for each in element.clauses)
+    return f"{column} IN (SELECT value FROM json_each({ids}))"
+
+
+@compiles(_in_ids, "postgresql")
+def _in_ids_postgresql(element: _in_ids, compiler: SQLCompiler, **kw: Any) -> str:
+    column, ids = (compiler.process(each, **kw) for each in element.clauses)
+    return f"{column} = ANY({ids})"
+
+
 Narrowed = TypeVar("Narrowed", Select[Any], Delete)
 
 
@@ -165,7 +215,7 @@ def scoped(statement: Narrowed, scope: LeadScope, lead_id: Any = None) -> Narrow
     its parameters are `scope_values(scope)`."""
     column = table_for("lead").c.id if lead_id is None else lead_id
     if scope.lead_ids is not None:
-        statement = statement.where(column.in_(bindparam("lead_ids", expanding=True)))
+        statement = statement.where(_in_ids(column, bindparam("lead_ids", type_=IdList())))
     if scope.id_range is not None:
         statement = statement.where(column.between(bindparam("first_id"), bindparam("last_id")))
     return statement

@@ -8,23 +8,17 @@ changes nothing the second time, so at-least-once delivery is harmless.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
+    Insert,
     Select,
-    String,
     Table,
-    and_,
-    bindparam,
-    cast,
     delete,
     func,
-    literal,
-    or_,
     select,
 )
 from sqlalchemy.orm import Session
@@ -43,14 +37,18 @@ from leadflow.scoring.compiler import (
 )
 from leadflow.scoring.domain import (
     ModelDefinition,
-    Outcome,
     Status,
     Target,
-    changed_rules,
     parse_definition,
 )
 from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringModel
-from leadflow.scoring.writer import old_key, prepare_scratch, store_computed, write_model
+from leadflow.scoring.writer import (
+    changed_rows,
+    outcome_rows,
+    prepare_scratch,
+    store_computed,
+    write_model,
+)
 from leadflow.switches.domain import AUTO_SALES_READY
 from leadflow.switches.services import switch_is_on
 
@@ -59,57 +57,8 @@ HISTORY: Table = ScoreHistory.__table__  # type: ignore[assignment]
 UPDATED_COLUMNS = ("score", "grade", "model_version", "explanation", "rule_times", "computed_at")
 
 
-MAX_OUTCOMES = 50_000
-
-
 def _scope_kind(scope: LeadScope) -> str:
     return "ids" if scope.lead_ids is not None else "range" if scope.id_range else "all"
-
-
-def signature_of(times: Sequence[ColumnElement[Any]]) -> ColumnElement[str]:
-    """`rule_times` computed in SQL: the counts joined by commas, as Python writes them."""
-    if not times:
-        return literal("", String)
-    text: ColumnElement[str] = cast(times[0], String)
-    for each in times[1:]:
-        text = text + "," + cast(each, String)
-    return text
-
-
-def with_stored_differences(statement: Select[Any], rules: int) -> Select[Any]:
-    """`statement` (lead_id, r0 .. rn) narrowed to the leads whose stored score row is
-    missing or differs, shaped as the writer's scratch table (lead id, counts, the
-    stored row's id, score and `old_key`). Its parameters add `model_id` and
-    `model_version`."""
-    computed = statement.subquery("computed")
-    times = [computed.c[f"r{index}"] for index in range(rules)]
-    stored = SCORES.alias("stored")
-    signature = signature_of(times)
-    return (
-        select(
-            computed.c.lead_id,
-            signature,
-            stored.c.id,
-            stored.c.score,
-            old_key(stored.c.id, stored.c.model_version, stored.c.rule_times),
-        )
-        .select_from(
-            computed.outerjoin(
-                stored,
-                and_(
-                    stored.c.lead_id == computed.c.lead_id,
-                    stored.c.model_id == bindparam("model_id"),
-                ),
-            )
-        )
-        .where(
-            or_(
-                stored.c.id.is_(None),
-                stored.c.model_version != bindparam("model_version"),
-                stored.c.rule_times != signature,
-            )
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -130,13 +79,7 @@ class CompiledModel:
     changed_statements: dict[str, tuple[Select[Any], Cutoffs]] = field(
         default_factory=dict, compare=False, repr=False
     )
-    # Score, grade and explanation by rule counts ("0,2,1"): many leads share a
-    # combination, and a full rescore meets each one thousands of times.
-    outcomes: dict[str, Outcome] = field(default_factory=dict, compare=False, repr=False)
-    # The history's changed rules by (old counts, new counts), for the same reason.
-    changes: dict[tuple[str, str], list[dict[str, Any]]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    outcome_inserts: dict[str, Insert] = field(default_factory=dict, compare=False, repr=False)
 
     def statement(self, registry: Registry, scope: LeadScope) -> tuple[Select[Any], Cutoffs]:
         kind = _scope_kind(scope)
@@ -144,6 +87,14 @@ class CompiledModel:
         if built is None:
             built = compile_model(self.definition, self.target, registry, scope=scope)
             self.statements[kind] = built
+        return built
+
+    def outcome_insert(self) -> Insert:
+        """OUTCOMES from the combinations of counts in the scratch table."""
+        built = self.outcome_inserts.get("outcomes")
+        if built is None:
+            built = outcome_rows(self.definition)
+            self.outcome_inserts["outcomes"] = built
         return built
 
     def changed_statement(
@@ -155,37 +106,9 @@ class CompiledModel:
         built = self.changed_statements.get(kind)
         if built is None:
             statement, cutoffs = self.statement(registry, scope)
-            built = (with_stored_differences(statement, len(self.definition.rules)), cutoffs)
+            built = (changed_rows(statement, self.definition), cutoffs)
             self.changed_statements[kind] = built
         return built
-
-    def outcome(self, signature: str, times: Sequence[int]) -> Outcome:
-        found = self.outcomes.get(signature)
-        if found is None:
-            if len(self.outcomes) >= MAX_OUTCOMES:
-                self.outcomes.clear()
-            found = Outcome.of(self.definition, signature, list(times))
-            self.outcomes[signature] = found
-        return found
-
-    def changed_rules(self, old: Outcome | list[dict[str, Any]], new: Outcome) -> list[Any]:
-        """The history's changed rules from an earlier outcome of this version, or from
-        an explanation stored by another version."""
-        if isinstance(old, Outcome):
-            key = (old.signature, new.signature)
-        elif not old:
-            key = ("", new.signature)  # a first score: every rule that applied is new
-        else:
-            return changed_rules(old, new.explanation)
-        found = self.changes.get(key)
-        if found is None:
-            if len(self.changes) >= MAX_OUTCOMES:
-                self.changes.clear()
-            found = changed_rules(
-                old.explanation if isinstance(old, Outcome) else old, new.explanation
-            )
-            self.changes[key] = found
-        return found
 
     @classmethod
     def of(cls, row: ScoringModel, registry: Registry) -> CompiledModel:
@@ -294,10 +217,9 @@ def apply_model(
     result = ApplyResult(scored=_scored_count(session, model, registry, scope))
     result.removed = _remove_unscorable(session, model, scope)
     prepare_scratch(session)
-    store_computed(session, statement, params)
-    written = write_model(
-        uow, model, now=now, outcome=lambda signature: model.outcome(signature, _times(signature))
-    )
+    if not store_computed(session, statement, params):
+        return result
+    written = write_model(uow, model, now=now)
     result.changed = written.changed
     crossings = written.crossings or []
     if crossings and auto_sales_ready is None:
@@ -307,10 +229,6 @@ def apply_model(
             if mark_sales_ready(lead_id, model_id=model.id, uow=uow):
                 result.sales_ready += 1
     return result
-
-
-def _times(signature: str) -> list[int]:
-    return [int(each) for each in signature.split(",")] if signature else []
 
 
 def _scored_count(
@@ -328,11 +246,15 @@ def _remove_unscorable(session: Session, model: CompiledModel, scope: LeadScope)
     """Delete the model's scores of leads in scope it no longer scores (the parent was
     removed, or the lead became account-based); returns how many went."""
     leads = table_for("lead")
-    scorable = scoped(select(leads.c.id), scope).where(scorable_clause(model.target))
+    # NOT EXISTS, one primary-key lookup per stored score: NOT IN (the scorable ids)
+    # built a temporary index of every lead in the range first. The scope again
+    # inside: PostgreSQL does not carry it over the join, and hashed every lead.
+    scorable = scoped(
+        select(leads.c.id).where(leads.c.id == SCORES.c.lead_id, scorable_clause(model.target)),
+        scope,
+    )
     gone = scoped(
-        delete(SCORES).where(
-            SCORES.c.model_id == model.id, SCORES.c.lead_id.not_in(scorable.scalar_subquery())
-        ),
+        delete(SCORES).where(SCORES.c.model_id == model.id, ~scorable.exists()),
         scope,
         SCORES.c.lead_id,
     )

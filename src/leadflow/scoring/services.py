@@ -320,6 +320,8 @@ def run_rescore(context: JobContext, params: Mapping[str, Any]) -> dict[str, int
     done = context.done if context.resume_from is not None else 0
     totals = {key: int(cursor.totals.get(key, 0)) for key in _RESULT_KEYS}
     context.progress(done, total)
+    # Leads per range, counted once for all models.
+    in_range: dict[int, int] = {}
     for model in sorted(models, key=lambda item: item.id):
         if model.id < cursor.model_id:
             continue
@@ -329,10 +331,16 @@ def run_rescore(context: JobContext, params: Mapping[str, Any]) -> dict[str, int
             end = start + batch - 1
             with container.uow() as uow:
                 part = apply_model(uow, model, now=now, scope=LeadScope(id_range=(start, end)))
-                in_range = uow.session.scalar(
-                    select(func.count()).select_from(leads).where(leads.c.id.between(start, end))
-                )
-                done += int(in_range or 0)
+                if start not in in_range:
+                    in_range[start] = int(
+                        uow.session.scalar(
+                            select(func.count())
+                            .select_from(leads)
+                            .where(leads.c.id.between(start, end))
+                        )
+                        or 0
+                    )
+                done += in_range[start]
                 for key in _RESULT_KEYS:
                     totals[key] += getattr(part, key)
                 next_cursor = _RescoreCursor(model.id, end + 1, totals)

@@ -251,3 +251,33 @@ def test_a_new_version_rewrites_every_row_and_its_history_reads_the_old_explanat
     assert [(item["old_score"], item["new_score"]) for item in first] == [(3, 4), (0, 3), (None, 0)]
     assert first[0]["changed_rules"] == [{"rule": 0, "name": "opens", "old": 3, "new": 4}]
     assert [(item["old_score"], item["new_score"]) for item in second] == [(None, 5)]
+
+
+def test_rule_names_the_database_writes_into_json_read_back_as_written(
+    container: Container,
+) -> None:
+    # The explanation and the history's changed rules are JSON text built in SQL:
+    # quotes, backslashes, a printf-like percent and non-ASCII letters must survive.
+    name = 'Said "yes" \\ 100% sûr'
+    contacts, leads = _people(container, 1)
+    rules = [{**RULES[0], "name": name}, RULES[2]]
+    model_id = live_model(container, rules=rules, grades=[{"name": "Hot", "min": 3}])
+    record(container, contacts[0], "email_opened", utcnow() - timedelta(hours=1))
+    record(container, contacts[0], "email_opened", utcnow() - timedelta(hours=2))
+
+    with container.read_session() as session:
+        scores = lead_scores(session, leads[0])
+    [score] = scores["scores"]
+    assert (score["score"], score["grade"]) == (6, "Hot")
+    assert score["explanation"] == [{"rule": 0, "name": name, "points": 3, "times": 2, "total": 6}]
+    assert [item["changed_rules"] for item in scores["history"]] == [
+        [{"rule": 0, "name": name, "old": 3, "new": 6}],
+        [{"rule": 0, "name": name, "old": 0, "new": 3}],
+        [],
+    ]
+    assert [(item["old_score"], item["new_score"]) for item in scores["history"]] == [
+        (3, 6),
+        (0, 3),
+        (None, 0),
+    ]
+    assert model_id == score["model_id"]
