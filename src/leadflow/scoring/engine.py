@@ -23,9 +23,11 @@ from sqlalchemy import (
     cast,
     delete,
     func,
+    insert,
     literal,
     or_,
     select,
+    update,
 )
 from sqlalchemy.orm import Session
 
@@ -49,6 +51,7 @@ from leadflow.scoring.domain import (
     changed_rules,
     parse_definition,
 )
+from leadflow.scoring.events import LeadScored, ScoreChanged
 from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringModel
 from leadflow.scoring.writer import old_key, prepare_scratch, store_computed, write_model
 from leadflow.switches.domain import AUTO_SALES_READY
@@ -293,13 +296,19 @@ def apply_model(
     }
     result = ApplyResult(scored=_scored_count(session, model, registry, scope))
     result.removed = _remove_unscorable(session, model, scope)
-    prepare_scratch(session)
-    store_computed(session, statement, params)
-    written = write_model(
-        uow, model, now=now, outcome=lambda signature: model.outcome(signature, _times(signature))
-    )
-    result.changed = written.changed
-    crossings = written.crossings or []
+    if scope.lead_ids is not None:
+        crossings = _write_few(uow, model, session.execute(statement, params).all(), now, result)
+    else:
+        prepare_scratch(session)
+        store_computed(session, statement, params)
+        written = write_model(
+            uow,
+            model,
+            now=now,
+            outcome=lambda signature: model.outcome(signature, _times(signature)),
+        )
+        result.changed = written.changed
+        crossings = written.crossings or []
     if crossings and auto_sales_ready is None:
         auto_sales_ready = switch_is_on(session, AUTO_SALES_READY.key)
     if crossings and auto_sales_ready:
@@ -307,6 +316,105 @@ def apply_model(
             if mark_sales_ready(lead_id, model_id=model.id, uow=uow):
                 result.sales_ready += 1
     return result
+
+
+SCORE_UPDATE = (
+    update(SCORES)
+    .where(SCORES.c.id == bindparam("row_id"))
+    .values({name: bindparam(f"new_{name}") for name in UPDATED_COLUMNS})
+)
+
+
+def _write_few(
+    uow: UnitOfWork, model: CompiledModel, rows: Sequence[Any], now: datetime, result: ApplyResult
+) -> list[int]:
+    """The incremental path's writes (a relay batch's leads, `rows` shaped as the
+    scratch table): a few rows, so Python builds them and each kind is one executemany.
+    The writer's scratch tables cost a dozen statements of their own (DDL, emptying,
+    their fills) whatever the batch's size, more than the writes themselves here.
+    Returns the leads that crossed the sales-ready threshold."""
+    session = uow.session
+    threshold = model.threshold
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    # (lead, old score or None, new outcome, old outcome, explanation or stored row id)
+    moved: list[tuple[int, int | None, Outcome, Any]] = []
+    crossings: list[int] = []
+    for lead_id, signature, row_id, old_score, stored_key in rows:
+        outcome = model.outcome(signature, _times(signature))
+        values = {
+            "score": outcome.score,
+            "grade": outcome.grade,
+            "model_version": model.version,
+            "explanation": outcome.explanation,
+            "rule_times": signature,
+            "computed_at": now,
+        }
+        if row_id is None:
+            inserts.append({"lead_id": lead_id, "model_id": model.id, **values})
+            moved.append((lead_id, None, outcome, []))
+            uow.publish(
+                LeadScored(
+                    lead_id=lead_id, model_id=model.id, score=outcome.score, grade=outcome.grade
+                )
+            )
+        else:
+            updates.append({"row_id": row_id, **{f"new_{k}": v for k, v in values.items()}})
+            if old_score != outcome.score:
+                # The stored counts of this version give the old outcome; another
+                # version's explanation is read (by row id) below.
+                old: Any = (
+                    model.outcome(stored_key, _times(stored_key)) if stored_key else row_id
+                )
+                moved.append((lead_id, old_score, outcome, old))
+                uow.publish(
+                    ScoreChanged(
+                        lead_id=lead_id,
+                        model_id=model.id,
+                        old_score=old_score,
+                        new_score=outcome.score,
+                        grade=outcome.grade,
+                    )
+                )
+        if (
+            threshold is not None
+            and outcome.score >= threshold
+            and (old_score is None or old_score < threshold)
+        ):
+            crossings.append(lead_id)
+    result.changed = sum(1 for item in moved if item[1] is not None)
+    if inserts:
+        session.execute(insert(SCORES), inserts)
+    if updates:
+        unread = [item[3] for item in moved if isinstance(item[3], int)]
+        if unread:
+            earlier: dict[int, list[Any]] = dict(
+                session.execute(
+                    select(SCORES.c.id, SCORES.c.explanation).where(SCORES.c.id.in_(unread))
+                ).all()
+            )
+            moved = [
+                (*item[:3], (earlier.get(item[3]) or []) if isinstance(item[3], int) else item[3])
+                for item in moved
+            ]
+        session.execute(SCORE_UPDATE, updates)
+    if moved:
+        session.execute(
+            insert(HISTORY),
+            [
+                {
+                    "lead_id": lead_id,
+                    "model_id": model.id,
+                    "old_score": old_score,
+                    "new_score": outcome.score,
+                    "grade": outcome.grade,
+                    "changed_rules": model.changed_rules(old, outcome),
+                    "changed_at": now,
+                }
+                for lead_id, old_score, outcome, old in moved
+            ],
+        )
+    return sorted(crossings)
 
 
 def _times(signature: str) -> list[int]:
