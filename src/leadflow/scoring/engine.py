@@ -363,9 +363,7 @@ def _write_few(
             if old_score != outcome.score:
                 # The stored counts of this version give the old outcome; another
                 # version's explanation is read (by row id) below.
-                old: Any = (
-                    model.outcome(stored_key, _times(stored_key)) if stored_key else row_id
-                )
+                old: Any = model.outcome(stored_key, _times(stored_key)) if stored_key else row_id
                 moved.append((lead_id, old_score, outcome, old))
                 uow.publish(
                     ScoreChanged(

@@ -134,9 +134,7 @@ def get_form_by_slug(session: Session, slug: str) -> tuple[MarketingForm, Market
 # every submission is checked against its form's fields (the request, then its relay
 # batch), and parsing ten of them cost more than the checks themselves. A form's fields
 # are replaced, never changed in place (a JSON column notices only a new value).
-_parsed_fields: WeakKeyDictionary[MarketingForm, tuple[Any, list[FormField]]] = (
-    WeakKeyDictionary()
-)
+_parsed_fields: WeakKeyDictionary[MarketingForm, tuple[Any, list[FormField]]] = WeakKeyDictionary()
 
 
 def form_fields(form: MarketingForm) -> list[FormField]:
