@@ -190,6 +190,27 @@ def test_a_batch_of_touched_leads_costs_the_same_statements_for_2_or_20(
     assert few == many
 
 
+def test_an_incremental_rescore_runs_no_ddl(container: Container) -> None:
+    contacts, leads = _people(container, 3)
+    live_model(container, rules=RULES)
+    models = _models(container)
+    with container.uow() as uow:
+        record_interactions(
+            [{"contact_id": contact, "kind": "email_opened"} for contact in contacts], uow=uow
+        )
+        uow.commit()
+
+    with container.uow() as uow, count_queries(container.engine) as statements:
+        result = rescore_leads(uow, models, leads, now=utcnow())
+        uow.commit()
+
+    # The relay's batches take this path: the scratch tables' DDL and emptying cost
+    # more than a batch's few rows.
+    assert result.changed == 3
+    scratch = [table.name for table in SCRATCH]
+    assert [s for s in statements if any(name in s for name in scratch)] == []
+
+
 def test_a_first_rescore_writes_one_history_row_and_one_event_per_lead(
     container: Container,
 ) -> None:
