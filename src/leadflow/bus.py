@@ -10,7 +10,6 @@ handler must be idempotent.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -55,20 +54,28 @@ class Event:
 
 # Per event class, worked out once: the relay rebuilds and stores several events for
 # every submission, and reading a dataclass's fields each time cost more than the rest.
-@functools.cache
+_FIELD_NAMES: dict[type[Event], tuple[str, ...]] = {}
+_FIELD_KINDS: dict[type[Event], dict[str, str]] = {}
+
+
 def _field_names(cls: type[Event]) -> tuple[str, ...]:
-    return tuple(item.name for item in dataclasses.fields(cls))
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(item.name for item in dataclasses.fields(cls))
+    return names
 
 
-@functools.cache
 def _field_kinds(cls: type[Event]) -> dict[str, str]:
     """Field name -> "datetime", "tuple" or "" (kept as stored), by its annotation."""
-    kinds: dict[str, str] = {}
-    for item in dataclasses.fields(cls):
-        annotation = str(item.type)
-        kinds[item.name] = (
-            "datetime" if "datetime" in annotation else "tuple" if "tuple" in annotation else ""
-        )
+    kinds = _FIELD_KINDS.get(cls)
+    if kinds is None:
+        kinds = {}
+        for item in dataclasses.fields(cls):
+            annotation = str(item.type)
+            kinds[item.name] = (
+                "datetime" if "datetime" in annotation else "tuple" if "tuple" in annotation else ""
+            )
+        _FIELD_KINDS[cls] = kinds
     return kinds
 
 
