@@ -27,29 +27,56 @@ class Event:
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {}
-        for item in dataclasses.fields(self):
-            value = getattr(self, item.name)
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
             if isinstance(value, datetime):
                 value = value.isoformat()
             elif isinstance(value, tuple):
                 value = list(value)
-            payload[item.name] = value
+            payload[name] = value
         return payload
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Event:
         kwargs: dict[str, Any] = {}
-        hints = {item.name: item for item in dataclasses.fields(cls)}
+        kinds = _field_kinds(cls)
         for key, value in payload.items():
-            if key not in hints:
+            kind = kinds.get(key)
+            if kind is None:
                 continue
-            annotation = str(hints[key].type)
-            if "datetime" in annotation and isinstance(value, str):
+            if kind == "datetime" and isinstance(value, str):
                 value = datetime.fromisoformat(value)
-            elif "tuple" in annotation and isinstance(value, list):
+            elif kind == "tuple" and isinstance(value, list):
                 value = tuple(value)
             kwargs[key] = value
         return cls(**kwargs)
+
+
+# Per event class, worked out once: the relay rebuilds and stores several events for
+# every submission, and reading a dataclass's fields each time cost more than the rest.
+_FIELD_NAMES: dict[type[Event], tuple[str, ...]] = {}
+_FIELD_KINDS: dict[type[Event], dict[str, str]] = {}
+
+
+def _field_names(cls: type[Event]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(item.name for item in dataclasses.fields(cls))
+    return names
+
+
+def _field_kinds(cls: type[Event]) -> dict[str, str]:
+    """Field name -> "datetime", "tuple" or "" (kept as stored), by its annotation."""
+    kinds = _FIELD_KINDS.get(cls)
+    if kinds is None:
+        kinds = {}
+        for item in dataclasses.fields(cls):
+            annotation = str(item.type)
+            kinds[item.name] = (
+                "datetime" if "datetime" in annotation else "tuple" if "tuple" in annotation else ""
+            )
+        _FIELD_KINDS[cls] = kinds
+    return kinds
 
 
 EVENT_TYPES: dict[str, type[Event]] = {}

@@ -166,10 +166,12 @@ def update_contact(
     *,
     uow: UnitOfWork,
     context: WriteContext = NO_CONTEXT,
+    flush: bool = True,
 ) -> Contact:
-    """Change some fields; publishes ContactUpdated naming the ones that changed."""
+    """Change some fields; publishes ContactUpdated naming the ones that changed.
+    `flush=False`: the UPDATE waits for the session's next flush (a batch's one)."""
     before = get_contact(uow.session, contact_id).account_id
-    row, changed = update_row(CONTACTS, contact_id, changes, uow=uow, context=context)
+    row, changed = update_row(CONTACTS, contact_id, changes, uow=uow, context=context, flush=flush)
     if "account_id" in changed and before is not None:
         uow.publish(ContactLeftAccount(contact_id=contact_id, account_id=before))
     return row

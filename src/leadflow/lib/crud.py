@@ -97,7 +97,10 @@ def update_row(
     *,
     uow: UnitOfWork,
     context: WriteContext = NO_CONTEXT,
+    flush: bool = True,
 ) -> tuple[M, list[str]]:
+    """`flush=False` leaves the UPDATE to the session's next flush: a batch updating
+    many rows gets one executemany instead of a flush per row (and its errors there)."""
     row = get_row(uow.session, spec, row_id)
     builtin, custom = coerce_changes(uow.registry, spec.entity, data, creating=False)
     if spec.prepare is not None:
@@ -107,7 +110,8 @@ def update_row(
     public_changed = [name for name in changed if uow.registry.has_field(spec.entity, name)]
     if changed:
         row.updated_at = utcnow()  # type: ignore[attr-defined]
-        uow.session.flush()
+        if flush:
+            uow.session.flush()
         uow.publish(spec.updated(row.id, tuple(public_changed)))  # type: ignore[attr-defined]
     return row, public_changed
 

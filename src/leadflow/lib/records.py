@@ -114,6 +114,18 @@ def _public_value(value: Any) -> Any:
     return value
 
 
+def public_field(row: Mapping[str, Any], registry: Registry, entity: str, name: str) -> Any:
+    """One value of `to_public` with the custom fields flattened in (raises KeyError
+    for a name the entity has no field for): a condition reads one or two fields of a
+    row, the whole of it costs a conversion of every field."""
+    definition = registry.fields.get(entity, {}).get(name)
+    if definition is None:
+        raise KeyError(name)
+    if definition.custom:
+        return (row.get(CUSTOM_KEY) or {}).get(name)
+    return _public_value(row.get(name))
+
+
 def to_public(row: Any, registry: Registry, entity: str) -> dict[str, Any]:
     """A row (ORM object or mapping) as the API shows it: custom fields under `custom`."""
     if isinstance(row, Mapping):

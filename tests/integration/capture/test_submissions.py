@@ -365,6 +365,38 @@ def test_a_batch_runs_the_same_statements_whatever_its_size(
     assert len(statements) == expected, "\n".join(statements)
 
 
+@pytest.mark.parametrize("size", [2, 12])
+def test_a_batch_updates_its_known_contacts_in_one_statement(
+    container: Container, size: int
+) -> None:
+    from tests.support.queries import count_queries
+
+    form = _form(container)
+    emails = [f"known{index}@example.com" for index in range(size)]
+    with container.uow() as uow:
+        for email in emails:
+            create_contact({"email": email, "first_name": "Before"}, uow=uow)
+        uow.commit()
+    container.relay.drain()
+    with container.uow() as uow:
+        ids = [
+            accept_submission(
+                form.id, {"email": email, "first_name": "After"}, uow=uow
+            ).submission_id
+            for email in emails
+        ]
+        uow.commit()
+    with count_queries(container.engine) as statements:
+        statuses = do_process_submissions(
+            {item: None for item in ids if item is not None}, new_uow=container.uow
+        )
+
+    assert set(statuses.values()) == {"succeeded"} and len(statuses) == size
+    updates = [s for s in statements if s.lstrip().upper().startswith("UPDATE CONTACTS")]
+    assert len(updates) == 1, "\n".join(updates)
+    assert [contact.first_name for contact in _all(container, Contact)] == ["After"] * size
+
+
 def test_a_failure_inside_the_pipeline_keeps_the_submission_and_writes_nothing(
     container: Container,
 ) -> None:

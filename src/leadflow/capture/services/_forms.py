@@ -130,8 +130,20 @@ def get_form_by_slug(session: Session, slug: str) -> tuple[MarketingForm, Market
     return found[0], found[1]
 
 
+# Parsed fields by form object, kept while the form's `fields` value is the same object:
+# every submission is checked against its form's fields (the request, then its relay
+# batch), and parsing ten of them cost more than the checks themselves. A form's fields
+# are replaced, never changed in place (a JSON column notices only a new value).
+_parsed_fields: WeakKeyDictionary[MarketingForm, tuple[Any, list[FormField]]] = WeakKeyDictionary()
+
+
 def form_fields(form: MarketingForm) -> list[FormField]:
-    return [form_field_from(item) for item in form.fields]
+    raw = form.fields
+    parsed = _parsed_fields.get(form)
+    if parsed is None or parsed[0] is not raw:
+        parsed = (raw, [form_field_from(item) for item in raw])
+        _parsed_fields[form] = parsed
+    return list(parsed[1])
 
 
 def _checked_fields(registry: Registry, raw: Any) -> list[dict[str, Any]]:

@@ -635,10 +635,18 @@ def process_submissions(
         if not creates_contacts(work.mode):
             known_id = work.known_contact_id
             work.contact_id = known_id if known_id in present else None
+    # The matched contacts' UPDATEs go out together at the next flush (an executemany
+    # per set of changed columns), not one flush each.
     for work, _values, _create in contacts.items:
         outcome = work.contact_outcome
         if outcome is not None and not outcome.created and work.contact_values:
-            update_contact(work.contact_id or 0, work.contact_values, uow=uow, context=work.context)
+            update_contact(
+                work.contact_id or 0,
+                work.contact_values,
+                uow=uow,
+                context=work.context,
+                flush=False,
+            )
 
     leads = _Side(MatchTarget.LEAD)
     for work in live:

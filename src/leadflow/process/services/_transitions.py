@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from leadflow.db.uow import UnitOfWork
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import as_utc, utcnow
+from leadflow.lib.records import public_field
 from leadflow.process import domain
 from leadflow.process.domain import (
     InstanceState,
@@ -143,7 +144,9 @@ class LazyValues(Mapping[str, Any]):
         return self._values
 
     def __getitem__(self, name: str) -> Any:
-        return self._loaded()[name]
+        if self._values is None:
+            return public_field(self._row, self._registry, "lead", name)
+        return self._values[name]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._loaded())
