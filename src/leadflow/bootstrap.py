@@ -14,6 +14,7 @@ from leadflow.config import Settings
 from leadflow.db.base import Base
 from leadflow.db.engine import create_db_engine, create_session_factory
 from leadflow.db.uow import UnitOfWork
+from leadflow.db.wake import WakeChannel
 from leadflow.lib import sealed
 from leadflow.outbox import OutboxRelay, record_writes, should_handle_inline
 from leadflow.queue import TaskQueue, build_huey
@@ -156,6 +157,7 @@ class Container:
         self.read_session_factory: sessionmaker[Session] = create_session_factory(self.read_engine)
         self.bus = MessageBus()
         self.relay = OutboxRelay(self.session_factory, self.bus)
+        self.wake = WakeChannel(url)
         self.registry_cache = RegistryCache()
         subscribe_cache(self.bus, self.registry_cache)
         self.queue = TaskQueue(build_huey(settings))
@@ -195,13 +197,17 @@ class Container:
         record_writes(outbox_ids, subjects)
         if should_handle_inline():
             self.relay.drain()
-        else:
+        elif self.relay.running:
             self.relay.notify()
+        else:
+            self.wake.ping()  # the relay of another process (`leadflow worker`)
 
     def start_relay(self) -> None:
         self.relay.start(interval=self.settings.relay_poll_seconds)
+        self.wake.listen(self.relay.notify)
 
     def close(self) -> None:
+        self.wake.close()
         self.relay.stop()
         self.engine.dispose()
         if self.read_engine is not self.engine:
