@@ -29,7 +29,7 @@ from leadflow.registry.sql import table_for
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
-from leadflow.web.pages.records import form_data
+from leadflow.web.calls import PageCall, page_call, see_other
 from leadflow.web.pages.render import TEMPLATES, render
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -192,6 +192,7 @@ def _pages_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
     can_read = Authorize(Permission.EMAILS_READ)
     can_write = Authorize(Permission.EMAILS_WRITE)
+    writing = page_call(Permission.EMAILS_WRITE)
 
     @router.get("/emails")
     def index(request: Request, principal: Principal = Depends(can_read)) -> Response:
@@ -222,17 +223,15 @@ def _pages_router() -> APIRouter:
         return _editor(request, principal, None, values=starter)
 
     @router.post("/emails/new")
-    def create(
-        request: Request,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        values = _form_values(form)
-        try:
-            template = services.do_create_template(values, uow=container_of(request).uow())
-        except LeadflowError as exc:
-            return _editor(request, principal, None, values=values, error=exc, status=422)
-        return RedirectResponse(f"/emails/{template.id}?saved=1", status_code=303)
+    def create(call: PageCall = writing) -> Response:
+        values = _form_values(call.form)
+        return call.run(
+            lambda uow: services.do_create_template(values, uow=uow),
+            done=lambda template: see_other(f"/emails/{template.id}?saved=1"),
+            failed=lambda exc: _editor(
+                call.request, call.principal, None, values=values, error=exc, status=422
+            ),
+        )
 
     @router.get("/emails/{template_id:int}")
     def edit(
@@ -246,64 +245,57 @@ def _pages_router() -> APIRouter:
         return _editor(request, principal, template, notice="Saved." if saved else None)
 
     @router.post("/emails/{template_id:int}")
-    def save(
-        request: Request,
-        template_id: int,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        values = _form_values(form)
-        container = container_of(request)
-        try:
-            services.do_update_template(template_id, values, uow=container.uow())
-        except LeadflowError as exc:
-            with container.read_session() as session:
-                template = services.get_template(session, template_id)
-            return _editor(request, principal, template, values=values, error=exc, status=422)
-        return RedirectResponse(f"/emails/{template_id}?saved=1", status_code=303)
+    def save(template_id: int, call: PageCall = writing) -> Response:
+        values = _form_values(call.form)
+
+        def failed(exc: LeadflowError) -> Response:
+            template = call.read(lambda session: services.get_template(session, template_id))
+            return _editor(
+                call.request, call.principal, template, values=values, error=exc, status=422
+            )
+
+        return call.run(
+            lambda uow: services.do_update_template(template_id, values, uow=uow),
+            done=f"/emails/{template_id}?saved=1",
+            failed=failed,
+        )
 
     @router.post("/emails/test-send")
-    def test_send(
-        request: Request,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
+    def test_send(call: PageCall = writing) -> Response:
         """A test of what the editor holds now (saved or not), for the preview's contact;
         the editor comes back with the draft as it was, still unsaved."""
-        container = container_of(request)
-        values = _form_values(form)
+        values = _form_values(call.form)
         template_id, contact, to = (
-            form.get(name) for name in ("template_id", "test_contact_id", "test_to")
+            call.form.get(name) for name in ("template_id", "test_contact_id", "test_to")
         )
         template = None
         if isinstance(template_id, str) and template_id.isdigit():
-            with container.read_session() as session:
-                template = services.get_template(session, int(template_id))
+            template = call.read(lambda session: services.get_template(session, int(template_id)))
         address = to.strip() if isinstance(to, str) else ""
         kept = {**values, "test_to": address, "test_contact_id": contact if contact else None}
-        try:
-            send_draft_test(
-                container,
+        return call.check(
+            lambda: send_draft_test(
+                call.container,
                 values,
                 template,
                 contact_id=int(contact) if isinstance(contact, str) and contact.isdigit() else None,
                 to_address=address,
-            )
-        except LeadflowError as exc:
-            return _editor(
-                request,
-                principal,
+            ),
+            done=lambda _sent: _editor(
+                call.request,
+                call.principal,
+                template,
+                values=kept,
+                notice=f"Test sent to {address}.",
+            ),
+            failed=lambda exc: _editor(
+                call.request,
+                call.principal,
                 template,
                 values=kept,
                 error=exc,
                 status=exc.http_status,
-            )
-        return _editor(
-            request,
-            principal,
-            template,
-            values=kept,
-            notice=f"Test sent to {address}.",
+            ),
         )
 
     @router.get("/emails/messages")
