@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError
 from leadflow.jobs.domain import percent
 from leadflow.leads.models import Lead
@@ -41,10 +43,10 @@ from leadflow.registry.domain import Registry
 from leadflow.users.domain import Permission
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, WebSession, container_of
+from leadflow.web.calls import Failed, PageCall, page_call, see_other
 from leadflow.web.pages.display import record_href
 from leadflow.web.pages.lookups import titles_by_id
 from leadflow.web.pages.panels import PanelContext, detail_panel, render_fragment
-from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render, settings_navigation
 from leadflow.web.pages.settings_forms import (
     NOTICE,
@@ -456,305 +458,285 @@ def _oauth_values(raw: FormData) -> dict[str, Any]:
     }
 
 
+router = APIRouter(include_in_schema=False)
+can_admin = Depends(Authorize(Permission.LINKEDIN_ADMIN))
+administering = page_call(Permission.LINKEDIN_ADMIN)
+
+
 def routers() -> list[APIRouter]:
-    router = APIRouter(include_in_schema=False)
-    can_admin = Authorize(Permission.LINKEDIN_ADMIN)
-
-    @router.post(f"{PATH}/authorize")
-    def authorize(
-        request: Request,
-        principal: Principal = Depends(can_admin),
-        raw: FormData = Depends(form_data),
-    ) -> Response:
-        container = container_of(request)
-        app = services.oauth_app(container.settings)
-        try:
-            with container.read_session() as session:
-                pending = services.pending_connection(app, _oauth_values(raw), session)
-        except LeadflowError as exc:
-            typed = {name: text_of(raw, name) for name in OAUTH_INPUTS}
-            rename = {name: f"li_{name}" for name in ("name", "owner_urn", "backfill_days")}
-            state = FormState.failed(typed, exc, OAUTH_INPUTS, rename=rename)
-            return _settings_page(request, principal, oauth_form=state, status=status_of(exc))
-        return _to_linkedin(request, principal, app, pending)
-
-    @router.post(f"{PATH}/connections/{{connection_id:int}}/authorize")
-    def reauthorize(
-        request: Request, connection_id: int, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        container = container_of(request)
-        app = services.oauth_app(container.settings)
-        try:
-            with container.read_session() as session:
-                pending = services.pending_connection(app, {}, session, connection_id=connection_id)
-        except LeadflowError as exc:
-            state = FormState(alert=exc.message)
-            return _connection_page(
-                request, principal, connection_id, form=state, status=status_of(exc)
-            )
-        return _to_linkedin(request, principal, app, pending)
-
-    @router.get(f"{PATH}/callback")
-    def callback(request: Request, principal: Principal = Depends(can_admin)) -> Response:
-        """Where LinkedIn sends the user back: the state checked against this session,
-        then the code exchanged and the connection made (or reconnected)."""
-        container = container_of(request)
-        try:
-            pending = _pending_sign_in(request, principal)
-        except LeadflowError as exc:
-            page = _settings_page(
-                request, principal, oauth_form=FormState(alert=exc.message), status=400
-            )
-            return page
-        target = pending.get("pending") or {}
-        denied = request.query_params.get("error")
-        try:
-            if denied:
-                reason = request.query_params.get("error_description") or denied
-                raise LeadflowError(f"LinkedIn did not authorise leadflow: {reason}", field="code")
-            with container.uow() as uow:
-                row = services.do_connect_with_code(
-                    services.oauth_app(container.settings),
-                    request.query_params.get("code") or "",
-                    str(pending.get("redirect_uri") or _redirect_uri(request)),
-                    target,
-                    uow=uow,
-                    requested_by=principal.user_id,
-                )
-                connection_id = row.id
-        except LeadflowError as exc:
-            typed = {
-                "li_name": str(target.get("name") or ""),
-                "li_owner_urn": str(target.get("owner_urn") or ""),
-                "li_backfill_days": str(target.get("backfill_days") or ""),
-            }
-            if target.get("connection_id"):
-                answer = _connection_page(
-                    request,
-                    principal,
-                    int(target["connection_id"]),
-                    form=FormState(alert=exc.message),
-                    status=status_of(exc),
-                )
-            else:
-                answer = _settings_page(
-                    request,
-                    principal,
-                    oauth_form=FormState(typed, alert=exc.message),
-                    status=status_of(exc),
-                )
-            answer.delete_cookie(OAUTH_COOKIE, path=PATH)
-            return answer
-        notice = "reconnected" if target.get("connection_id") else "connected"
-        response = RedirectResponse(
-            f"{PATH}/connections/{connection_id}?{NOTICE}={notice}", status_code=303
-        )
-        # One use: LinkedIn's answer cannot be replayed into this session.
-        response.delete_cookie(OAUTH_COOKIE, path=PATH)
-        return response
-
-    @router.post(f"{PATH}/connections/{{connection_id:int}}/subscription")
-    def subscribe(
-        request: Request, connection_id: int, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        container = container_of(request)
-        webhook = str(request.base_url).rstrip("/") + (
-            f"/api/v1/linkedin/connections/{connection_id}/webhook"
-        )
-        try:
-            services.do_subscribe_notifications(
-                connection_id,
-                webhook,
-                uow=container.uow(),
-                app=services.oauth_app(container.settings),
-            )
-        except LeadflowError as exc:
-            state = FormState(alert=exc.message)
-            return _connection_page(
-                request, principal, connection_id, subscription_form=state, status=status_of(exc)
-            )
-        return RedirectResponse(
-            f"{PATH}/connections/{connection_id}?{NOTICE}=subscribed#notifications",
-            status_code=303,
-        )
-
-    @router.post(f"{PATH}/connections/{{connection_id:int}}/subscription/delete")
-    def unsubscribe(
-        request: Request, connection_id: int, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        container = container_of(request)
-        try:
-            services.do_unsubscribe_notifications(
-                connection_id, uow=container.uow(), app=services.oauth_app(container.settings)
-            )
-        except LeadflowError as exc:
-            state = FormState(alert=exc.message)
-            return _connection_page(
-                request, principal, connection_id, subscription_form=state, status=status_of(exc)
-            )
-        return RedirectResponse(
-            f"{PATH}/connections/{connection_id}?{NOTICE}=unsubscribed#notifications",
-            status_code=303,
-        )
-
-    @router.get(PATH)
-    def settings(request: Request, principal: Principal = Depends(can_admin)) -> Response:
-        return _settings_page(request, principal)
-
-    @router.post(f"{PATH}/connections")
-    def connect(
-        request: Request,
-        principal: Principal = Depends(can_admin),
-        raw: FormData = Depends(form_data),
-    ) -> Response:
-        container = container_of(request)
-        try:
-            with container.uow() as uow:
-                row = services.do_create_connection(
-                    _connection_values(raw), uow=uow, requested_by=principal.user_id
-                )
-                connection_id = row.id
-        except LeadflowError as exc:
-            typed = {name: text_of(raw, name) for name in CONNECTION_INPUTS}
-            typed["access_token"] = typed["client_secret"] = ""
-            state = FormState.failed(typed, exc, CONNECTION_INPUTS)
-            return _settings_page(request, principal, connection_form=state, status=status_of(exc))
-        return RedirectResponse(
-            f"{PATH}/connections/{connection_id}?{NOTICE}=connected", status_code=303
-        )
-
-    @router.post(f"{PATH}/mappings")
-    def map_predefined(
-        request: Request,
-        principal: Principal = Depends(can_admin),
-        raw: FormData = Depends(form_data),
-    ) -> Response:
-        changes = {kind.value: text_of(raw, kind.value) or None for kind in PredefinedField}
-        try:
-            services.do_set_predefined_mappings(changes, uow=container_of(request).uow())
-        except LeadflowError as exc:
-            return _settings_page(request, principal, mapping_error=exc, status=status_of(exc))
-        return RedirectResponse(f"{PATH}?{NOTICE}=mappings#mappings", status_code=303)
-
-    @router.post(f"{PATH}/strategies")
-    def add_strategy(
-        request: Request,
-        principal: Principal = Depends(can_admin),
-        raw: FormData = Depends(form_data),
-    ) -> Response:
-        fields = [item for item in raw.getlist("fields") if isinstance(item, str)]
-        data = {
-            "name": text_of(raw, "strategy_name"),
-            "fields": fields,
-            "always_create_lead": checked(raw, "always_create_lead"),
-            "enable_contact_creation": checked(raw, "enable_contact_creation"),
-            "activate": checked(raw, "activate"),
-        }
-        try:
-            services.do_create_strategy(data, uow=container_of(request).uow())
-        except LeadflowError as exc:
-            typed = {name: text_of(raw, name) for name in STRATEGY_INPUTS}
-            state = FormState.failed(typed, exc, STRATEGY_INPUTS, rename={"name": "strategy_name"})
-            return _settings_page(request, principal, strategy_form=state, status=status_of(exc))
-        return RedirectResponse(f"{PATH}?{NOTICE}=strategy#matching", status_code=303)
-
-    @router.post(f"{PATH}/strategies/{{strategy_id:int}}/activate")
-    def activate(
-        request: Request, strategy_id: int, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        try:
-            services.do_activate_strategy(strategy_id, uow=container_of(request).uow())
-        except LeadflowError as exc:
-            state = FormState(alert=exc.message)
-            return _settings_page(request, principal, strategy_form=state, status=status_of(exc))
-        return RedirectResponse(f"{PATH}?{NOTICE}=strategy#matching", status_code=303)
-
-    @router.post(f"{PATH}/strategies/{{strategy_id:int}}/switches")
-    def switches(
-        request: Request,
-        strategy_id: int,
-        principal: Principal = Depends(can_admin),
-        raw: FormData = Depends(form_data),
-    ) -> Response:
-        changes = {
-            "always_create_lead": checked(raw, "always_create_lead"),
-            "enable_contact_creation": checked(raw, "enable_contact_creation"),
-        }
-        services.do_update_strategy(strategy_id, changes, uow=container_of(request).uow())
-        return RedirectResponse(f"{PATH}?{NOTICE}=strategy#matching", status_code=303)
-
-    @router.get(f"{PATH}/connections/{{connection_id:int}}")
-    def connection_status(
-        request: Request, connection_id: int, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        return _connection_page(request, principal, connection_id)
-
-    @router.post(f"{PATH}/connections/{{connection_id:int}}/sync")
-    def sync_now(
-        request: Request,
-        connection_id: int,
-        principal: Principal = Depends(can_admin),
-        raw: FormData = Depends(form_data),
-    ) -> Response:
-        services.do_start_sync(
-            connection_id,
-            backfill=checked(raw, "backfill"),
-            uow=container_of(request).uow(),
-            requested_by=principal.user_id,
-        )
-        return RedirectResponse(
-            f"{PATH}/connections/{connection_id}?{NOTICE}=sync", status_code=303
-        )
-
-    @router.post(f"{PATH}/connections/{{connection_id:int}}/edit")
-    def edit_connection(
-        request: Request,
-        connection_id: int,
-        principal: Principal = Depends(can_admin),
-        raw: FormData = Depends(form_data),
-    ) -> Response:
-        changes: dict[str, Any] = {}
-        for name in ("access_token", "client_secret", "api_version"):
-            if text_of(raw, name):
-                changes[name] = text_of(raw, name)
-        try:
-            services.do_update_connection(connection_id, changes, uow=container_of(request).uow())
-        except LeadflowError as exc:
-            state = FormState.failed(
-                {"api_version": text_of(raw, "api_version")},
-                exc,
-                ("access_token", "client_secret", "api_version"),
-            )
-            return _connection_page(
-                request, principal, connection_id, form=state, status=status_of(exc)
-            )
-        return RedirectResponse(
-            f"{PATH}/connections/{connection_id}?{NOTICE}=token", status_code=303
-        )
-
-    @router.get(f"{PATH}/forms/{{form_id:int}}")
-    def form_page(
-        request: Request, form_id: int, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        return _form_page(request, principal, form_id)
-
-    @router.post(f"{PATH}/forms/{{form_id:int}}")
-    def map_form(
-        request: Request,
-        form_id: int,
-        principal: Principal = Depends(can_admin),
-        raw: FormData = Depends(form_data),
-    ) -> Response:
-        changes = {
-            key.removeprefix("q-"): text_of(raw, key) or None for key in raw if key.startswith("q-")
-        }
-        try:
-            services.do_set_form_mappings(form_id, changes, uow=container_of(request).uow())
-        except LeadflowError as exc:
-            return _form_page(request, principal, form_id, error=exc)
-        return RedirectResponse(f"{PATH}/forms/{form_id}?{NOTICE}=form", status_code=303)
-
     return [router]
+
+
+def _on_connection(call: PageCall, connection_id: int, form: str = "form") -> Failed:
+    """A refusal shown on the connection's page, in the form it came from."""
+
+    def failed(exc: LeadflowError) -> Response:
+        state = {form: FormState(alert=exc.message)}
+        return _connection_page(
+            call.request, call.principal, connection_id, status=status_of(exc), **state
+        )
+
+    return failed
+
+
+@router.post(f"{PATH}/authorize")
+def authorize(call: PageCall = administering) -> Response:
+    app = services.oauth_app(call.container.settings)
+
+    def failed(exc: LeadflowError) -> Response:
+        typed = {name: text_of(call.form, name) for name in OAUTH_INPUTS}
+        rename = {name: f"li_{name}" for name in ("name", "owner_urn", "backfill_days")}
+        state = FormState.failed(typed, exc, OAUTH_INPUTS, rename=rename)
+        return _settings_page(call.request, call.principal, oauth_form=state, status=status_of(exc))
+
+    return call.show(
+        lambda session: services.pending_connection(app, _oauth_values(call.form), session),
+        done=lambda pending: _to_linkedin(call.request, call.principal, app, pending),
+        failed=failed,
+    )
+
+
+@router.post(f"{PATH}/connections/{{connection_id:int}}/authorize")
+def reauthorize(connection_id: int, call: PageCall = administering) -> Response:
+    app = services.oauth_app(call.container.settings)
+    return call.show(
+        lambda session: services.pending_connection(app, {}, session, connection_id=connection_id),
+        done=lambda pending: _to_linkedin(call.request, call.principal, app, pending),
+        failed=_on_connection(call, connection_id),
+    )
+
+
+@router.get(f"{PATH}/callback")
+def callback(call: PageCall = administering) -> Response:
+    """Where LinkedIn sends the user back: the state checked against this session,
+    then the code exchanged and the connection made (or reconnected)."""
+    return call.check(
+        lambda: _pending_sign_in(call.request, call.principal),
+        done=lambda pending: _connect_with_code(call, pending),
+        failed=lambda exc: _settings_page(
+            call.request, call.principal, oauth_form=FormState(alert=exc.message), status=400
+        ),
+    )
+
+
+def _connect_with_code(call: PageCall, pending: dict[str, Any]) -> Response:
+    request = call.request
+    target = pending.get("pending") or {}
+
+    def connect(uow: UnitOfWork) -> LinkedInConnection:
+        denied = request.query_params.get("error")
+        if denied:
+            reason = request.query_params.get("error_description") or denied
+            raise LeadflowError(f"LinkedIn did not authorise leadflow: {reason}", field="code")
+        return services.do_connect_with_code(
+            services.oauth_app(call.container.settings),
+            request.query_params.get("code") or "",
+            str(pending.get("redirect_uri") or _redirect_uri(request)),
+            target,
+            uow=uow,
+            requested_by=call.user_id,
+        )
+
+    def connected(row: LinkedInConnection) -> Response:
+        notice = "reconnected" if target.get("connection_id") else "connected"
+        return _forget_sign_in(see_other(f"{PATH}/connections/{row.id}?{NOTICE}={notice}"))
+
+    def failed(exc: LeadflowError) -> Response:
+        if target.get("connection_id"):
+            return _forget_sign_in(_on_connection(call, int(target["connection_id"]))(exc))
+        typed = {
+            "li_name": str(target.get("name") or ""),
+            "li_owner_urn": str(target.get("owner_urn") or ""),
+            "li_backfill_days": str(target.get("backfill_days") or ""),
+        }
+        return _forget_sign_in(
+            _settings_page(
+                request,
+                call.principal,
+                oauth_form=FormState(typed, alert=exc.message),
+                status=status_of(exc),
+            )
+        )
+
+    return call.run(connect, done=connected, failed=failed)
+
+
+def _forget_sign_in(response: Response) -> Response:
+    # One use: LinkedIn's answer cannot be replayed into this session.
+    response.delete_cookie(OAUTH_COOKIE, path=PATH)
+    return response
+
+
+@router.post(f"{PATH}/connections/{{connection_id:int}}/subscription")
+def subscribe(connection_id: int, call: PageCall = administering) -> Response:
+    webhook = str(call.request.base_url).rstrip("/") + (
+        f"/api/v1/linkedin/connections/{connection_id}/webhook"
+    )
+    return call.run(
+        lambda uow: services.do_subscribe_notifications(
+            connection_id, webhook, uow=uow, app=services.oauth_app(call.container.settings)
+        ),
+        done=f"{PATH}/connections/{connection_id}?{NOTICE}=subscribed#notifications",
+        failed=_on_connection(call, connection_id, "subscription_form"),
+    )
+
+
+@router.post(f"{PATH}/connections/{{connection_id:int}}/subscription/delete")
+def unsubscribe(connection_id: int, call: PageCall = administering) -> Response:
+    return call.run(
+        lambda uow: services.do_unsubscribe_notifications(
+            connection_id, uow=uow, app=services.oauth_app(call.container.settings)
+        ),
+        done=f"{PATH}/connections/{connection_id}?{NOTICE}=unsubscribed#notifications",
+        failed=_on_connection(call, connection_id, "subscription_form"),
+    )
+
+
+@router.get(PATH)
+def settings(request: Request, principal: Principal = can_admin) -> Response:
+    return _settings_page(request, principal)
+
+
+@router.post(f"{PATH}/connections")
+def connect(call: PageCall = administering) -> Response:
+    def failed(exc: LeadflowError) -> Response:
+        typed = {name: text_of(call.form, name) for name in CONNECTION_INPUTS}
+        typed["access_token"] = typed["client_secret"] = ""
+        state = FormState.failed(typed, exc, CONNECTION_INPUTS)
+        return _settings_page(
+            call.request, call.principal, connection_form=state, status=status_of(exc)
+        )
+
+    return call.run(
+        lambda uow: services.do_create_connection(
+            _connection_values(call.form), uow=uow, requested_by=call.user_id
+        ),
+        done=lambda row: see_other(f"{PATH}/connections/{row.id}?{NOTICE}=connected"),
+        failed=failed,
+    )
+
+
+@router.post(f"{PATH}/mappings")
+def map_predefined(call: PageCall = administering) -> Response:
+    changes = {kind.value: text_of(call.form, kind.value) or None for kind in PredefinedField}
+    return call.run(
+        lambda uow: services.do_set_predefined_mappings(changes, uow=uow),
+        done=f"{PATH}?{NOTICE}=mappings#mappings",
+        failed=lambda exc: _settings_page(
+            call.request, call.principal, mapping_error=exc, status=status_of(exc)
+        ),
+    )
+
+
+def _on_strategies(call: PageCall, state: Callable[[LeadflowError], FormState]) -> Failed:
+    def failed(exc: LeadflowError) -> Response:
+        return _settings_page(
+            call.request, call.principal, strategy_form=state(exc), status=status_of(exc)
+        )
+
+    return failed
+
+
+@router.post(f"{PATH}/strategies")
+def add_strategy(call: PageCall = administering) -> Response:
+    raw = call.form
+    fields = [item for item in raw.getlist("fields") if isinstance(item, str)]
+    data = {
+        "name": text_of(raw, "strategy_name"),
+        "fields": fields,
+        "always_create_lead": checked(raw, "always_create_lead"),
+        "enable_contact_creation": checked(raw, "enable_contact_creation"),
+        "activate": checked(raw, "activate"),
+    }
+    typed = {name: text_of(raw, name) for name in STRATEGY_INPUTS}
+    return call.run(
+        lambda uow: services.do_create_strategy(data, uow=uow),
+        done=f"{PATH}?{NOTICE}=strategy#matching",
+        failed=_on_strategies(
+            call,
+            lambda exc: FormState.failed(
+                typed, exc, STRATEGY_INPUTS, rename={"name": "strategy_name"}
+            ),
+        ),
+    )
+
+
+@router.post(f"{PATH}/strategies/{{strategy_id:int}}/activate")
+def activate(strategy_id: int, call: PageCall = administering) -> Response:
+    return call.run(
+        lambda uow: services.do_activate_strategy(strategy_id, uow=uow),
+        done=f"{PATH}?{NOTICE}=strategy#matching",
+        failed=_on_strategies(call, lambda exc: FormState(alert=exc.message)),
+    )
+
+
+@router.post(f"{PATH}/strategies/{{strategy_id:int}}/switches")
+def switches(strategy_id: int, call: PageCall = administering) -> Response:
+    changes = {
+        "always_create_lead": checked(call.form, "always_create_lead"),
+        "enable_contact_creation": checked(call.form, "enable_contact_creation"),
+    }
+    services.do_update_strategy(strategy_id, changes, uow=call.container.uow())
+    return see_other(f"{PATH}?{NOTICE}=strategy#matching")
+
+
+@router.get(f"{PATH}/connections/{{connection_id:int}}")
+def connection_status(
+    request: Request, connection_id: int, principal: Principal = can_admin
+) -> Response:
+    return _connection_page(request, principal, connection_id)
+
+
+@router.post(f"{PATH}/connections/{{connection_id:int}}/sync")
+def sync_now(connection_id: int, call: PageCall = administering) -> Response:
+    services.do_start_sync(
+        connection_id,
+        backfill=checked(call.form, "backfill"),
+        uow=call.container.uow(),
+        requested_by=call.user_id,
+    )
+    return see_other(f"{PATH}/connections/{connection_id}?{NOTICE}=sync")
+
+
+@router.post(f"{PATH}/connections/{{connection_id:int}}/edit")
+def edit_connection(connection_id: int, call: PageCall = administering) -> Response:
+    secrets_and_version = ("access_token", "client_secret", "api_version")
+    changes: dict[str, Any] = {
+        name: text_of(call.form, name) for name in secrets_and_version if text_of(call.form, name)
+    }
+
+    def failed(exc: LeadflowError) -> Response:
+        # The secrets are never sent back into the page.
+        typed = {"api_version": text_of(call.form, "api_version")}
+        state = FormState.failed(typed, exc, secrets_and_version)
+        return _connection_page(
+            call.request, call.principal, connection_id, form=state, status=status_of(exc)
+        )
+
+    return call.run(
+        lambda uow: services.do_update_connection(connection_id, changes, uow=uow),
+        done=f"{PATH}/connections/{connection_id}?{NOTICE}=token",
+        failed=failed,
+    )
+
+
+@router.get(f"{PATH}/forms/{{form_id:int}}")
+def form_page(request: Request, form_id: int, principal: Principal = can_admin) -> Response:
+    return _form_page(request, principal, form_id)
+
+
+@router.post(f"{PATH}/forms/{{form_id:int}}")
+def map_form(form_id: int, call: PageCall = administering) -> Response:
+    changes = {
+        key.removeprefix("q-"): text_of(call.form, key) or None
+        for key in call.form
+        if key.startswith("q-")
+    }
+    return call.run(
+        lambda uow: services.do_set_form_mappings(form_id, changes, uow=uow),
+        done=f"{PATH}/forms/{form_id}?{NOTICE}=form",
+        failed=lambda exc: _form_page(call.request, call.principal, form_id, error=exc),
+    )
 
 
 @detail_panel("lead", slot="main", order=30)
