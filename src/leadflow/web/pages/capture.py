@@ -14,7 +14,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
 
 from leadflow.bootstrap import Container
 from leadflow.capture import services
@@ -39,11 +38,13 @@ from leadflow.capture.guards import (
     visitor_of,
 )
 from leadflow.capture.models import MarketingForm, MarketingPage
+from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError, PermissionDenied, ValidationFailed
 from leadflow.matching import services as matching
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import Failed, PageCall, PublicCall, page_call, public_call, see_other
 from leadflow.web.pages.render import TEMPLATES, render, settings_navigation
 from leadflow.web.pages.settings_forms import FormState, checked, text_of, when
 from leadflow.web.rate_limits import check_rate, client_ip
@@ -71,10 +72,6 @@ FORM_INPUTS = (
     "lead_strategy_id",
     "consent_field",
 )
-
-
-async def form_data(request: Request) -> FormData:
-    return await request.form()
 
 
 def _secret(container: Container) -> str:
@@ -128,131 +125,142 @@ def _remember(response: Response, value: str) -> None:
     )
 
 
+def _no_page(request: Request) -> Failed:
+    return lambda _exc: _not_found(request, "There is no page at this address.")
+
+
+def _no_event(request: Request) -> Failed:
+    return lambda _exc: _not_found(request, "There is no such event.")
+
+
 def _public_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
+    public = public_call()
 
     @router.get("/p/{slug}")
-    def show_landing(request: Request, slug: str) -> Response:
-        container = container_of(request)
-        try:
-            with container.read_session() as session:
-                form, page = services.get_form_by_slug(session, slug)
-        except LeadflowError:
-            return _not_found(request, "There is no page at this address.")
-        cookie = request.cookies.get(VISITOR_COOKIE)
-        visitor = visitor_of(_secret(container), cookie)
-        learned = False
-        pending = submission_of(_secret(container), cookie) if visitor is None else None
-        if pending is not None:
-            # The cookie named a submission not processed when it was set: its contact now.
-            with container.read_session() as session:
-                visitor = services.submission_contact(session, pending)
-            learned = visitor is not None
-        if visitor is not None:
-            services.do_record_page_visit(page.id, visitor, uow=container.uow())
-        response = _landing(request, form, page)
-        if learned and visitor is not None:
-            _remember(response, visitor_cookie(_secret(container), visitor))
-        return response
+    def show_landing(slug: str, call: PublicCall = public) -> Response:
+        return call.show(
+            lambda session: services.get_form_by_slug(session, slug),
+            done=lambda found: _visit_landing(call, *found),
+            failed=_no_page(call.request),
+        )
 
     @router.post("/p/{slug}")
-    def submit_landing(request: Request, slug: str, raw: FormData = Depends(form_data)) -> Response:
-        container = container_of(request)
-        try:
-            with container.read_session() as session:
-                form, page = services.get_form_by_slug(session, slug)
-        except LeadflowError:
-            return _not_found(request, "There is no page at this address.")
-        values = {key: value for key, value in raw.items() if isinstance(value, str)}
-        token: str | None = values.pop(FORM_TOKEN_FIELD, None)
-        if not form_token_valid(_secret(container), form.token_secret, form.id, token):
-            alert = "This form has expired or was not sent from this page. Please try again."
-            return _landing(request, form, page, values=values, alert=alert, status=403)
-        try:
-            check_rate(request, f"form:{form.id}")
-        except RateLimited as exc:
-            response = _landing(request, form, page, values=values, alert=exc.message, status=429)
-            response.headers["Retry-After"] = str(exc.retry_after)
-            return response
-        visitor = visitor_of(_secret(container), request.cookies.get(VISITOR_COOKIE))
-        try:
-            accepted = services.do_accept_submission(
-                form.id,
-                values,
-                uow=container.uow(),
-                known_contact_id=visitor,
-                source_ip=client_ip(request),
-                form=form,
-            )
-        except ValidationFailed as exc:
-            errors = {
-                item["field"]: item["message"]
-                for item in exc.extra.get("errors", [])
-                if item.get("field")
-            }
-            summary = None if errors else exc.message
-            return _landing(
-                request, form, page, values=values, errors=errors, alert=summary, status=422
-            )
+    def submit_landing(slug: str, call: PublicCall = public) -> Response:
+        return call.show(
+            lambda session: services.get_form_by_slug(session, slug),
+            done=lambda found: _submit_landing(call, *found),
+            failed=_no_page(call.request),
+        )
+
+    @router.get("/e/{event_id:int}")
+    def show_registration(event_id: int, call: PublicCall = public) -> Response:
+        return call.show(
+            lambda session: services.get_event(session, event_id),
+            done=lambda event_row: _registration_page(call.request, event_row),
+            failed=_no_event(call.request),
+        )
+
+    @router.post("/e/{event_id:int}")
+    def register(event_id: int, call: PublicCall = public) -> Response:
+        return call.show(
+            lambda session: services.get_event(session, event_id),
+            done=lambda event_row: _register(call, event_row),
+            failed=_no_event(call.request),
+        )
+
+    return router
+
+
+def _visit_landing(call: PublicCall, form: MarketingForm, page: MarketingPage) -> Response:
+    request, container = call.request, call.container
+    cookie = request.cookies.get(VISITOR_COOKIE)
+    visitor = visitor_of(_secret(container), cookie)
+    learned = False
+    pending = submission_of(_secret(container), cookie) if visitor is None else None
+    if pending is not None:
+        # The cookie named a submission not processed when it was set: its contact now.
+        visitor = call.read(lambda session: services.submission_contact(session, pending))
+        learned = visitor is not None
+    if visitor is not None:
+        services.do_record_page_visit(page.id, visitor, uow=container.uow())
+    response = _landing(request, form, page)
+    if learned and visitor is not None:
+        _remember(response, visitor_cookie(_secret(container), visitor))
+    return response
+
+
+def _submit_landing(call: PublicCall, form: MarketingForm, page: MarketingPage) -> Response:
+    request, container = call.request, call.container
+    values = {key: value for key, value in call.form.items() if isinstance(value, str)}
+    token: str | None = values.pop(FORM_TOKEN_FIELD, None)
+    if not form_token_valid(_secret(container), form.token_secret, form.id, token):
+        alert = "This form has expired or was not sent from this page. Please try again."
+        return _landing(request, form, page, values=values, alert=alert, status=403)
+    visitor = visitor_of(_secret(container), request.cookies.get(VISITOR_COOKIE))
+
+    def accept() -> services.SubmissionResult:
+        check_rate(request, f"form:{form.id}")
+        return services.do_accept_submission(
+            form.id,
+            values,
+            uow=container.uow(),
+            known_contact_id=visitor,
+            source_ip=client_ip(request),
+            form=form,
+        )
+
+    def accepted(receipt: services.SubmissionResult) -> Response:
         response = _public(
             request,
             "public/message.html",
             {"title": page.title, "message": "Thank you! We received your submission."},
         )
-        if visitor is None and accepted.submission_id is not None:
+        if visitor is None and receipt.submission_id is not None:
             # Processed moments later: the cookie names the submission until then.
-            _remember(response, submitter_cookie(_secret(container), accepted.submission_id))
+            _remember(response, submitter_cookie(_secret(container), receipt.submission_id))
         return response
 
-    @router.get("/e/{event_id:int}")
-    def show_registration(request: Request, event_id: int) -> Response:
-        container = container_of(request)
-        try:
-            with container.read_session() as session:
-                event_row = services.get_event(session, event_id)
-        except LeadflowError:
-            return _not_found(request, "There is no such event.")
-        return _registration_page(request, event_row)
-
-    @router.post("/e/{event_id:int}")
-    def register(request: Request, event_id: int, raw: FormData = Depends(form_data)) -> Response:
-        container = container_of(request)
-        try:
-            with container.read_session() as session:
-                event_row = services.get_event(session, event_id)
-        except LeadflowError:
-            return _not_found(request, "There is no such event.")
-        values = {key: value for key, value in raw.items() if isinstance(value, str)}
-        token: str | None = values.pop(FORM_TOKEN_FIELD, None)
-        if not event_token_valid(_secret(container), event_row.id, token):
-            alert = "This form has expired or was not sent from this page. Please try again."
-            return _registration_page(request, event_row, values=values, alert=alert, status=403)
-        if values.get(HONEYPOT_FIELD):
-            return _public(
-                request, "public/message.html", {"title": event_row.name, "message": "Thank you!"}
-            )
-        try:
-            check_rate(request, f"event:{event_id}")
-            with container.uow() as uow:
-                registration, _ = services.do_register_for_event(
-                    event_id, {**values, "join_waitlist": checked(values, "join_waitlist")}, uow=uow
-                )
-                status = registration.status
-        except LeadflowError as exc:
-            errors = {exc.field: exc.message} if exc.field and exc.field != "join_waitlist" else {}
-            full = isinstance(exc, EventFull)
-            response = _registration_page(
-                request,
-                event_row,
-                values=values,
-                errors=errors,
-                alert=None if errors else exc.message,
-                offer_waitlist=full,
-                status=exc.http_status,
-            )
-            if isinstance(exc, RateLimited):
-                response.headers["Retry-After"] = str(exc.retry_after)
+    def refused(exc: LeadflowError) -> Response:
+        if isinstance(exc, RateLimited):
+            response = _landing(request, form, page, values=values, alert=exc.message, status=429)
+            response.headers["Retry-After"] = str(exc.retry_after)
             return response
+        if not isinstance(exc, ValidationFailed):
+            raise exc
+        errors = {
+            item["field"]: item["message"]
+            for item in exc.extra.get("errors", [])
+            if item.get("field")
+        }
+        summary = None if errors else exc.message
+        return _landing(
+            request, form, page, values=values, errors=errors, alert=summary, status=422
+        )
+
+    return call.check(accept, done=accepted, failed=refused)
+
+
+def _register(call: PublicCall, event_row: Any) -> Response:
+    request = call.request
+    values = {key: value for key, value in call.form.items() if isinstance(value, str)}
+    token: str | None = values.pop(FORM_TOKEN_FIELD, None)
+    if not event_token_valid(_secret(call.container), event_row.id, token):
+        alert = "This form has expired or was not sent from this page. Please try again."
+        return _registration_page(request, event_row, values=values, alert=alert, status=403)
+    if values.get(HONEYPOT_FIELD):
+        return _public(
+            request, "public/message.html", {"title": event_row.name, "message": "Thank you!"}
+        )
+
+    def register(uow: UnitOfWork) -> str:
+        check_rate(request, f"event:{event_row.id}")
+        registration, _ = services.do_register_for_event(
+            event_row.id, {**values, "join_waitlist": checked(values, "join_waitlist")}, uow=uow
+        )
+        return registration.status
+
+    def registered(status: str) -> Response:
         message = (
             "You are on the waitlist; we will tell you when a place frees up."
             if status == "waitlisted"
@@ -262,7 +270,22 @@ def _public_router() -> APIRouter:
             request, "public/message.html", {"title": event_row.name, "message": message}
         )
 
-    return router
+    def refused(exc: LeadflowError) -> Response:
+        errors = {exc.field: exc.message} if exc.field and exc.field != "join_waitlist" else {}
+        response = _registration_page(
+            request,
+            event_row,
+            values=values,
+            errors=errors,
+            alert=None if errors else exc.message,
+            offer_waitlist=isinstance(exc, EventFull),
+            status=exc.http_status,
+        )
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    return call.run(register, done=registered, failed=refused)
 
 
 def _registration_page(
@@ -398,6 +421,7 @@ def _forms_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
     can_read = Authorize(Permission.FORMS_READ)
     can_write = Authorize(Permission.FORMS_WRITE)
+    writing_forms = page_call(Permission.FORMS_WRITE)
 
     @router.get("/forms")
     def list_forms(request: Request, principal: Principal = Depends(can_read)) -> Response:
@@ -424,17 +448,15 @@ def _forms_router() -> APIRouter:
         return render(request, "capture/form_edit.html", context)
 
     @router.post("/forms/new")
-    def create_form(
-        request: Request,
-        principal: Principal = Depends(can_write),
-        raw: FormData = Depends(form_data),
-    ) -> Response:
-        changes = _form_changes(raw)
-        try:
-            form_id = services.do_create_form(changes, uow=container_of(request).uow()).id
-        except LeadflowError as exc:
-            return _editor_failed(request, raw, changes, exc, "New form", "/forms/new", None)
-        return RedirectResponse(f"/forms/{form_id}", status_code=303)
+    def create_form(call: PageCall = writing_forms) -> Response:
+        changes = _form_changes(call.form)
+        return call.run(
+            lambda uow: services.do_create_form(changes, uow=uow),
+            done=lambda form: see_other(f"/forms/{form.id}"),
+            failed=lambda exc: _editor_failed(
+                call.request, call.form, changes, exc, "New form", "/forms/new", None
+            ),
+        )
 
     @router.get("/forms/{form_id:int}")
     def show_form(
@@ -487,20 +509,21 @@ def _forms_router() -> APIRouter:
         return render(request, "capture/form_edit.html", context)
 
     @router.post("/forms/{form_id:int}/edit")
-    def save_form(
-        request: Request,
-        form_id: int,
-        principal: Principal = Depends(can_write),
-        raw: FormData = Depends(form_data),
-    ) -> Response:
-        changes = _form_changes(raw)
-        try:
-            services.do_update_form(form_id, changes, uow=container_of(request).uow())
-        except LeadflowError as exc:
-            return _editor_failed(
-                request, raw, changes, exc, "Edit form", f"/forms/{form_id}/edit", form_id
-            )
-        return RedirectResponse(f"/forms/{form_id}", status_code=303)
+    def save_form(form_id: int, call: PageCall = writing_forms) -> Response:
+        changes = _form_changes(call.form)
+        return call.run(
+            lambda uow: services.do_update_form(form_id, changes, uow=uow),
+            done=f"/forms/{form_id}",
+            failed=lambda exc: _editor_failed(
+                call.request,
+                call.form,
+                changes,
+                exc,
+                "Edit form",
+                f"/forms/{form_id}/edit",
+                form_id,
+            ),
+        )
 
     @router.post("/forms/{form_id:int}/submissions/{submission_id:int}/resubmit")
     def resubmit(
@@ -552,6 +575,7 @@ def _events_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
     can_read = Authorize(Permission.EVENTS_READ)
     can_write = Authorize(Permission.EVENTS_WRITE)
+    writing_events = page_call(Permission.EVENTS_WRITE)
 
     def events_page(
         request: Request, principal: Principal, state: FormState, status: int = 200
@@ -572,21 +596,20 @@ def _events_router() -> APIRouter:
         return events_page(request, principal, FormState({"match_on": "email"}))
 
     @router.post("/events")
-    def create_event(
-        request: Request,
-        principal: Principal = Depends(can_write),
-        raw: FormData = Depends(form_data),
-    ) -> Response:
-        values = {name: text_of(raw, name) for name in EVENT_INPUTS}
-        data: dict[str, Any] = {**values, "create_leads": checked(raw, "create_leads")}
+    def create_event(call: PageCall = writing_events) -> Response:
+        values = {name: text_of(call.form, name) for name in EVENT_INPUTS}
+        data: dict[str, Any] = {**values, "create_leads": checked(call.form, "create_leads")}
         data["capacity"] = values["capacity"] or None
-        try:
-            event_id = services.do_create_event(data, uow=container_of(request).uow()).id
-        except LeadflowError as exc:
-            return events_page(
-                request, principal, FormState.failed(values, exc, EVENT_INPUTS), exc.http_status
-            )
-        return RedirectResponse(f"/events/{event_id}", status_code=303)
+        return call.run(
+            lambda uow: services.do_create_event(data, uow=uow),
+            done=lambda event_row: see_other(f"/events/{event_row.id}"),
+            failed=lambda exc: events_page(
+                call.request,
+                call.principal,
+                FormState.failed(values, exc, EVENT_INPUTS),
+                exc.http_status,
+            ),
+        )
 
     @router.get("/events/{event_id:int}")
     def show_event(
@@ -625,6 +648,7 @@ STRATEGY_INPUTS = ("name", "target", "fields", "description")
 def _matching_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
     can_admin = Authorize(Permission.MATCHING_ADMIN)
+    administering = page_call(Permission.MATCHING_ADMIN)
 
     def matching_page(
         request: Request, principal: Principal, state: FormState, status: int = 200
@@ -649,32 +673,26 @@ def _matching_router() -> APIRouter:
         return matching_page(request, principal, FormState({"target": "contact"}))
 
     @router.post("/settings/matching")
-    def create(
-        request: Request,
-        principal: Principal = Depends(can_admin),
-        raw: FormData = Depends(form_data),
-    ) -> Response:
-        values = {name: text_of(raw, name) for name in STRATEGY_INPUTS}
-        fields = [str(value) for value in raw.getlist("fields") if str(value)]
-        try:
-            matching.do_create_strategy(
-                {
-                    "name": values["name"],
-                    "target": values["target"],
-                    "fields": fields,
-                    "description": values["description"],
-                    "is_default": checked(raw, "is_default"),
-                },
-                uow=container_of(request).uow(),
-            )
-        except LeadflowError as exc:
-            return matching_page(
-                request,
-                principal,
+    def create(call: PageCall = administering) -> Response:
+        values = {name: text_of(call.form, name) for name in STRATEGY_INPUTS}
+        fields = [str(value) for value in call.form.getlist("fields") if str(value)]
+        data = {
+            "name": values["name"],
+            "target": values["target"],
+            "fields": fields,
+            "description": values["description"],
+            "is_default": checked(call.form, "is_default"),
+        }
+        return call.run(
+            lambda uow: matching.do_create_strategy(data, uow=uow),
+            done="/settings/matching",
+            failed=lambda exc: matching_page(
+                call.request,
+                call.principal,
                 FormState.failed(values, exc, STRATEGY_INPUTS),
                 exc.http_status,
-            )
-        return RedirectResponse("/settings/matching", status_code=303)
+            ),
+        )
 
     @router.post("/settings/matching/{strategy_id:int}/default")
     def make_default(
@@ -686,14 +704,14 @@ def _matching_router() -> APIRouter:
         return RedirectResponse("/settings/matching", status_code=303)
 
     @router.post("/settings/matching/{strategy_id:int}/delete")
-    def delete(
-        request: Request, strategy_id: int, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        try:
-            matching.do_delete_strategy(strategy_id, uow=container_of(request).uow())
-        except LeadflowError as exc:
-            return matching_page(request, principal, FormState(alert=exc.message), exc.http_status)
-        return RedirectResponse("/settings/matching", status_code=303)
+    def delete(strategy_id: int, call: PageCall = administering) -> Response:
+        return call.run(
+            lambda uow: matching.do_delete_strategy(strategy_id, uow=uow),
+            done="/settings/matching",
+            failed=lambda exc: matching_page(
+                call.request, call.principal, FormState(alert=exc.message), exc.http_status
+            ),
+        )
 
     return router
 
