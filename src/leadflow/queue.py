@@ -4,9 +4,10 @@ A concept's wiring binds its tasks to the process's queue with
 `queue.bind(name, function)` (periodic ones with `schedule=crontab(...)`), the
 function closing over what the wiring hands it (a unit of work, the queue, the
 `Dependencies`). A task that needs none of those may be declared with
-`@background("name")` instead; bootstrap binds it. Tasks take ids, call one service and are idempotent: Huey may run a task
-again after a worker dies. Long work with progress is a job kind
-(`leadflow.jobs.kinds.job_kind`), run by the `jobs.run` task.
+`@background("name")` instead; bootstrap binds it. Tasks take ids, call one
+service and are idempotent: Huey may run a task again after a worker dies. Long
+work with progress is a job kind (`leadflow.jobs.kinds.job_kind`), run by the
+`jobs.run` task.
 """
 
 from __future__ import annotations

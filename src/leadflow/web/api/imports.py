@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -25,6 +22,7 @@ from leadflow.jobs.services import job_public
 from leadflow.users.domain import Permission as P
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.downloads import import_errors_csv
 from leadflow.web.openapi import problems
 
 
@@ -33,16 +31,6 @@ def _mapping_body(body: MappingIn) -> dict[str, Any]:
         column: target if isinstance(target, str) else target.model_dump()
         for column, target in body.mapping.items()
     }
-
-
-def csv_stream(rows: Iterator[list[str]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow(row)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
 
 
 def routers() -> list[APIRouter]:
@@ -197,16 +185,7 @@ def routers() -> list[APIRouter]:
     def errors(
         request: Request, import_id: int, principal: Principal = Depends(can_import)
     ) -> StreamingResponse:
-        container = container_of(request)
-        with container.read_session() as session:
-            services.get_import(session, import_id)
-
-        def rows() -> Iterator[str]:
-            with container.read_session() as session:
-                yield from csv_stream(services.error_file_rows(session, import_id))
-
-        headers = {"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'}
-        return StreamingResponse(rows(), media_type="text/csv", headers=headers)
+        return import_errors_csv(container_of(request), import_id)
 
     @router.post(
         "/{import_id}/undo",

@@ -17,6 +17,7 @@ from leadflow.users.domain import Permission
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.calls import PageCall, page_call, see_other
+from leadflow.web.downloads import import_errors_csv
 from leadflow.web.pages.render import render
 
 ENTITY_LABELS = {
@@ -176,20 +177,7 @@ def routers() -> list[APIRouter]:
     def errors(
         request: Request, import_id: int, principal: Principal = Depends(can_import)
     ) -> Response:
-        from fastapi.responses import StreamingResponse
-
-        from leadflow.web.api.imports import csv_stream
-
-        container = container_of(request)
-        with container.read_session() as session:
-            services.get_import(session, import_id)
-
-        def rows() -> Any:
-            with container.read_session() as session:
-                yield from csv_stream(services.error_file_rows(session, import_id))
-
-        headers = {"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'}
-        return StreamingResponse(rows(), media_type="text/csv", headers=headers)
+        return import_errors_csv(container_of(request), import_id)
 
     return [router]
 
