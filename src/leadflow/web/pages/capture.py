@@ -133,43 +133,44 @@ def _no_event(request: Request) -> Failed:
     return lambda _exc: _not_found(request, "There is no such event.")
 
 
-def _public_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-    public = public_call()
+public_router = APIRouter(include_in_schema=False)
+public = public_call()
 
-    @router.get("/p/{slug}")
-    def show_landing(slug: str, call: PublicCall = public) -> Response:
-        return call.show(
-            lambda session: services.get_form_by_slug(session, slug),
-            done=lambda found: _visit_landing(call, *found),
-            failed=_no_page(call.request),
-        )
 
-    @router.post("/p/{slug}")
-    def submit_landing(slug: str, call: PublicCall = public) -> Response:
-        return call.show(
-            lambda session: services.get_form_by_slug(session, slug),
-            done=lambda found: _submit_landing(call, *found),
-            failed=_no_page(call.request),
-        )
+@public_router.get("/p/{slug}")
+def show_landing(slug: str, call: PublicCall = public) -> Response:
+    return call.show(
+        lambda session: services.get_form_by_slug(session, slug),
+        done=lambda found: _visit_landing(call, *found),
+        failed=_no_page(call.request),
+    )
 
-    @router.get("/e/{event_id:int}")
-    def show_registration(event_id: int, call: PublicCall = public) -> Response:
-        return call.show(
-            lambda session: services.get_event(session, event_id),
-            done=lambda event_row: _registration_page(call.request, event_row),
-            failed=_no_event(call.request),
-        )
 
-    @router.post("/e/{event_id:int}")
-    def register(event_id: int, call: PublicCall = public) -> Response:
-        return call.show(
-            lambda session: services.get_event(session, event_id),
-            done=lambda event_row: _register(call, event_row),
-            failed=_no_event(call.request),
-        )
+@public_router.post("/p/{slug}")
+def submit_landing(slug: str, call: PublicCall = public) -> Response:
+    return call.show(
+        lambda session: services.get_form_by_slug(session, slug),
+        done=lambda found: _submit_landing(call, *found),
+        failed=_no_page(call.request),
+    )
 
-    return router
+
+@public_router.get("/e/{event_id:int}")
+def show_registration(event_id: int, call: PublicCall = public) -> Response:
+    return call.show(
+        lambda session: services.get_event(session, event_id),
+        done=lambda event_row: _registration_page(call.request, event_row),
+        failed=_no_event(call.request),
+    )
+
+
+@public_router.post("/e/{event_id:int}")
+def register(event_id: int, call: PublicCall = public) -> Response:
+    return call.show(
+        lambda session: services.get_event(session, event_id),
+        done=lambda event_row: _register(call, event_row),
+        failed=_no_event(call.request),
+    )
 
 
 def _visit_landing(call: PublicCall, form: MarketingForm, page: MarketingPage) -> Response:
@@ -417,132 +418,136 @@ def _editor_context(
     }
 
 
-def _forms_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-    can_read = Authorize(Permission.FORMS_READ)
-    can_write = Authorize(Permission.FORMS_WRITE)
-    writing_forms = page_call(Permission.FORMS_WRITE)
+forms_router = APIRouter(include_in_schema=False)
+reading_forms = Authorize(Permission.FORMS_READ)
+can_write_forms = Authorize(Permission.FORMS_WRITE)
+writing_forms = page_call(Permission.FORMS_WRITE)
 
-    @router.get("/forms")
-    def list_forms(request: Request, principal: Principal = Depends(can_read)) -> Response:
-        with container_of(request).read_session() as session:
-            rows = [
-                (form, services.get_page(session, form.page_id))
-                for form in services.list_forms(session)
-            ]
-        context = {
-            "rows": rows,
-            "modes": MODE_LABELS,
-            "can_write": role_allows(principal.role, Permission.FORMS_WRITE),
+
+@forms_router.get("/forms")
+def list_forms(request: Request, principal: Principal = Depends(reading_forms)) -> Response:
+    with container_of(request).read_session() as session:
+        rows = [
+            (form, services.get_page(session, form.page_id))
+            for form in services.list_forms(session)
+        ]
+    context = {
+        "rows": rows,
+        "modes": MODE_LABELS,
+        "can_write": role_allows(principal.role, Permission.FORMS_WRITE),
+    }
+    return render(request, "capture/forms.html", context)
+
+
+@forms_router.get("/forms/new")
+def new_form(request: Request, principal: Principal = Depends(can_write_forms)) -> Response:
+    from leadflow.capture.domain import DEFAULT_FIELDS
+
+    state = FormState({"update_mode": UpdateMode.CONTACTS_AND_LEADS.value})
+    checks = {"store_all_submissions": True, "generate_leads_without_matching": False}
+    context = _editor_context(request, [f.to_json() for f in DEFAULT_FIELDS], state, checks)
+    context.update({"title": "New form", "action": "/forms/new", "form_id": None})
+    return render(request, "capture/form_edit.html", context)
+
+
+@forms_router.post("/forms/new")
+def create_form(call: PageCall = writing_forms) -> Response:
+    changes = _form_changes(call.form)
+    return call.run(
+        lambda uow: services.do_create_form(changes, uow=uow),
+        done=lambda form: see_other(f"/forms/{form.id}"),
+        failed=lambda exc: _editor_failed(
+            call.request, call.form, changes, exc, "New form", "/forms/new", None
+        ),
+    )
+
+
+@forms_router.get("/forms/{form_id:int}")
+def show_form(
+    request: Request, form_id: int, principal: Principal = Depends(reading_forms)
+) -> Response:
+    with container_of(request).read_session() as session:
+        form = services.get_form(session, form_id)
+        page = services.get_page(session, form.page_id)
+        submissions = services.list_submissions(session, form_id, limit=50)
+        strategies = {s.id: s.name for s in matching.list_strategies(session)}
+    context = {
+        "form": form,
+        "page": page,
+        "submissions": submissions,
+        "strategies": strategies,
+        "modes": MODE_LABELS,
+        "when": when,
+        "can_write": role_allows(principal.role, Permission.FORMS_WRITE),
+    }
+    return render(request, "capture/form_detail.html", context)
+
+
+@forms_router.get("/forms/{form_id:int}/edit")
+def edit_form(
+    request: Request, form_id: int, principal: Principal = Depends(can_write_forms)
+) -> Response:
+    with container_of(request).read_session() as session:
+        form = services.get_form(session, form_id)
+        page = services.get_page(session, form.page_id)
+    state = FormState(
+        {
+            "name": form.name,
+            "slug": page.slug,
+            "title": page.title,
+            "intro": page.intro or "",
+            "campaign": form.campaign or "",
+            "update_mode": form.update_mode,
+            "contact_strategy_id": str(form.contact_strategy_id or ""),
+            "lead_strategy_id": str(form.lead_strategy_id or ""),
+            "consent_field": form.consent_field or "",
         }
-        return render(request, "capture/forms.html", context)
+    )
+    checks = {
+        "store_all_submissions": form.store_all_submissions,
+        "generate_leads_without_matching": form.generate_leads_without_matching,
+    }
+    context = _editor_context(request, list(form.fields), state, checks)
+    context.update(
+        {"title": f"Edit {form.name}", "action": f"/forms/{form_id}/edit", "form_id": form_id}
+    )
+    return render(request, "capture/form_edit.html", context)
 
-    @router.get("/forms/new")
-    def new_form(request: Request, principal: Principal = Depends(can_write)) -> Response:
-        from leadflow.capture.domain import DEFAULT_FIELDS
 
-        state = FormState({"update_mode": UpdateMode.CONTACTS_AND_LEADS.value})
-        checks = {"store_all_submissions": True, "generate_leads_without_matching": False}
-        context = _editor_context(request, [f.to_json() for f in DEFAULT_FIELDS], state, checks)
-        context.update({"title": "New form", "action": "/forms/new", "form_id": None})
-        return render(request, "capture/form_edit.html", context)
+@forms_router.post("/forms/{form_id:int}/edit")
+def save_form(form_id: int, call: PageCall = writing_forms) -> Response:
+    changes = _form_changes(call.form)
+    return call.run(
+        lambda uow: services.do_update_form(form_id, changes, uow=uow),
+        done=f"/forms/{form_id}",
+        failed=lambda exc: _editor_failed(
+            call.request,
+            call.form,
+            changes,
+            exc,
+            "Edit form",
+            f"/forms/{form_id}/edit",
+            form_id,
+        ),
+    )
 
-    @router.post("/forms/new")
-    def create_form(call: PageCall = writing_forms) -> Response:
-        changes = _form_changes(call.form)
-        return call.run(
-            lambda uow: services.do_create_form(changes, uow=uow),
-            done=lambda form: see_other(f"/forms/{form.id}"),
-            failed=lambda exc: _editor_failed(
-                call.request, call.form, changes, exc, "New form", "/forms/new", None
-            ),
-        )
 
-    @router.get("/forms/{form_id:int}")
-    def show_form(
-        request: Request, form_id: int, principal: Principal = Depends(can_read)
-    ) -> Response:
-        with container_of(request).read_session() as session:
-            form = services.get_form(session, form_id)
-            page = services.get_page(session, form.page_id)
-            submissions = services.list_submissions(session, form_id, limit=50)
-            strategies = {s.id: s.name for s in matching.list_strategies(session)}
-        context = {
-            "form": form,
-            "page": page,
-            "submissions": submissions,
-            "strategies": strategies,
-            "modes": MODE_LABELS,
-            "when": when,
-            "can_write": role_allows(principal.role, Permission.FORMS_WRITE),
-        }
-        return render(request, "capture/form_detail.html", context)
-
-    @router.get("/forms/{form_id:int}/edit")
-    def edit_form(
-        request: Request, form_id: int, principal: Principal = Depends(can_write)
-    ) -> Response:
-        with container_of(request).read_session() as session:
-            form = services.get_form(session, form_id)
-            page = services.get_page(session, form.page_id)
-        state = FormState(
-            {
-                "name": form.name,
-                "slug": page.slug,
-                "title": page.title,
-                "intro": page.intro or "",
-                "campaign": form.campaign or "",
-                "update_mode": form.update_mode,
-                "contact_strategy_id": str(form.contact_strategy_id or ""),
-                "lead_strategy_id": str(form.lead_strategy_id or ""),
-                "consent_field": form.consent_field or "",
-            }
-        )
-        checks = {
-            "store_all_submissions": form.store_all_submissions,
-            "generate_leads_without_matching": form.generate_leads_without_matching,
-        }
-        context = _editor_context(request, list(form.fields), state, checks)
-        context.update(
-            {"title": f"Edit {form.name}", "action": f"/forms/{form_id}/edit", "form_id": form_id}
-        )
-        return render(request, "capture/form_edit.html", context)
-
-    @router.post("/forms/{form_id:int}/edit")
-    def save_form(form_id: int, call: PageCall = writing_forms) -> Response:
-        changes = _form_changes(call.form)
-        return call.run(
-            lambda uow: services.do_update_form(form_id, changes, uow=uow),
-            done=f"/forms/{form_id}",
-            failed=lambda exc: _editor_failed(
-                call.request,
-                call.form,
-                changes,
-                exc,
-                "Edit form",
-                f"/forms/{form_id}/edit",
-                form_id,
-            ),
-        )
-
-    @router.post("/forms/{form_id:int}/submissions/{submission_id:int}/resubmit")
-    def resubmit(
-        request: Request,
-        form_id: int,
-        submission_id: int,
-        principal: Principal = Depends(can_write),
-    ) -> Response:
-        container = container_of(request)
-        with container.read_session() as session:
-            stored = services.get_submission(session, submission_id)
-            if stored.form_id != form_id:
-                raise PermissionDenied("That submission belongs to another form")
-        # A failure keeps its new errors on the submission; the page shows them.
-        with suppress(ValidationFailed):
-            services.do_resubmit(submission_id, new_uow=container.uow)
-        return RedirectResponse(f"/forms/{form_id}#submissions", status_code=303)
-
-    return router
+@forms_router.post("/forms/{form_id:int}/submissions/{submission_id:int}/resubmit")
+def resubmit(
+    request: Request,
+    form_id: int,
+    submission_id: int,
+    principal: Principal = Depends(can_write_forms),
+) -> Response:
+    container = container_of(request)
+    with container.read_session() as session:
+        stored = services.get_submission(session, submission_id)
+        if stored.form_id != form_id:
+            raise PermissionDenied("That submission belongs to another form")
+    # A failure keeps its new errors on the submission; the page shows them.
+    with suppress(ValidationFailed):
+        services.do_resubmit(submission_id, new_uow=container.uow)
+    return RedirectResponse(f"/forms/{form_id}#submissions", status_code=303)
 
 
 def _editor_failed(
@@ -571,73 +576,75 @@ def _editor_failed(
 EVENT_INPUTS = ("name", "starts_at", "ends_at", "capacity", "venue", "match_on", "campaign")
 
 
-def _events_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-    can_read = Authorize(Permission.EVENTS_READ)
-    can_write = Authorize(Permission.EVENTS_WRITE)
-    writing_events = page_call(Permission.EVENTS_WRITE)
+events_router = APIRouter(include_in_schema=False)
+reading_events = Authorize(Permission.EVENTS_READ)
+can_write_events = Authorize(Permission.EVENTS_WRITE)
+writing_events = page_call(Permission.EVENTS_WRITE)
 
-    def events_page(
-        request: Request, principal: Principal, state: FormState, status: int = 200
-    ) -> Response:
-        with container_of(request).read_session() as session:
-            events = services.list_events(session)
-        context = {
-            "events": events,
-            "state": state,
-            "match_on": list(MATCH_ON_LABELS.items()),
-            "when": when,
-            "can_write": role_allows(principal.role, Permission.EVENTS_WRITE),
-        }
-        return render(request, "capture/events.html", context, status=status)
 
-    @router.get("/events")
-    def list_events(request: Request, principal: Principal = Depends(can_read)) -> Response:
-        return events_page(request, principal, FormState({"match_on": "email"}))
+def events_page(
+    request: Request, principal: Principal, state: FormState, status: int = 200
+) -> Response:
+    with container_of(request).read_session() as session:
+        events = services.list_events(session)
+    context = {
+        "events": events,
+        "state": state,
+        "match_on": list(MATCH_ON_LABELS.items()),
+        "when": when,
+        "can_write": role_allows(principal.role, Permission.EVENTS_WRITE),
+    }
+    return render(request, "capture/events.html", context, status=status)
 
-    @router.post("/events")
-    def create_event(call: PageCall = writing_events) -> Response:
-        values = {name: text_of(call.form, name) for name in EVENT_INPUTS}
-        data: dict[str, Any] = {**values, "create_leads": checked(call.form, "create_leads")}
-        data["capacity"] = values["capacity"] or None
-        return call.run(
-            lambda uow: services.do_create_event(data, uow=uow),
-            done=lambda event_row: see_other(f"/events/{event_row.id}"),
-            failed=lambda exc: events_page(
-                call.request,
-                call.principal,
-                FormState.failed(values, exc, EVENT_INPUTS),
-                exc.http_status,
-            ),
-        )
 
-    @router.get("/events/{event_id:int}")
-    def show_event(
-        request: Request, event_id: int, principal: Principal = Depends(can_read)
-    ) -> Response:
-        with container_of(request).read_session() as session:
-            event_row = services.get_event(session, event_id)
-            registrations = services.list_registrations(session, event_id)
-        context = {
-            "event": event_row,
-            "registrations": registrations,
-            "match_on": MATCH_ON_LABELS,
-            "when": when,
-            "can_write": role_allows(principal.role, Permission.EVENTS_WRITE),
-        }
-        return render(request, "capture/event_detail.html", context)
+@events_router.get("/events")
+def list_events(request: Request, principal: Principal = Depends(reading_events)) -> Response:
+    return events_page(request, principal, FormState({"match_on": "email"}))
 
-    @router.post("/events/{event_id:int}/registrations/{registration_id:int}/check-in")
-    def check_in(
-        request: Request,
-        event_id: int,
-        registration_id: int,
-        principal: Principal = Depends(can_write),
-    ) -> Response:
-        services.do_check_in(event_id, registration_id, uow=container_of(request).uow())
-        return RedirectResponse(f"/events/{event_id}", status_code=303)
 
-    return router
+@events_router.post("/events")
+def create_event(call: PageCall = writing_events) -> Response:
+    values = {name: text_of(call.form, name) for name in EVENT_INPUTS}
+    data: dict[str, Any] = {**values, "create_leads": checked(call.form, "create_leads")}
+    data["capacity"] = values["capacity"] or None
+    return call.run(
+        lambda uow: services.do_create_event(data, uow=uow),
+        done=lambda event_row: see_other(f"/events/{event_row.id}"),
+        failed=lambda exc: events_page(
+            call.request,
+            call.principal,
+            FormState.failed(values, exc, EVENT_INPUTS),
+            exc.http_status,
+        ),
+    )
+
+
+@events_router.get("/events/{event_id:int}")
+def show_event(
+    request: Request, event_id: int, principal: Principal = Depends(reading_events)
+) -> Response:
+    with container_of(request).read_session() as session:
+        event_row = services.get_event(session, event_id)
+        registrations = services.list_registrations(session, event_id)
+    context = {
+        "event": event_row,
+        "registrations": registrations,
+        "match_on": MATCH_ON_LABELS,
+        "when": when,
+        "can_write": role_allows(principal.role, Permission.EVENTS_WRITE),
+    }
+    return render(request, "capture/event_detail.html", context)
+
+
+@events_router.post("/events/{event_id:int}/registrations/{registration_id:int}/check-in")
+def check_in(
+    request: Request,
+    event_id: int,
+    registration_id: int,
+    principal: Principal = Depends(can_write_events),
+) -> Response:
+    services.do_check_in(event_id, registration_id, uow=container_of(request).uow())
+    return RedirectResponse(f"/events/{event_id}", status_code=303)
 
 
 # --- signed-in: matching settings ---------------------------------------------------------
@@ -645,76 +652,76 @@ def _events_router() -> APIRouter:
 STRATEGY_INPUTS = ("name", "target", "fields", "description")
 
 
-def _matching_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-    can_admin = Authorize(Permission.MATCHING_ADMIN)
-    administering = page_call(Permission.MATCHING_ADMIN)
+matching_router = APIRouter(include_in_schema=False)
+can_admin = Authorize(Permission.MATCHING_ADMIN)
+administering = page_call(Permission.MATCHING_ADMIN)
 
-    def matching_page(
-        request: Request, principal: Principal, state: FormState, status: int = 200
-    ) -> Response:
-        container = container_of(request)
-        registry = container.registry()
-        with container.read_session() as session:
-            strategies = matching.list_strategies(session)
-        context = {
-            "settings_sections": settings_navigation(principal),
-            "strategies": strategies,
-            "state": state,
-            "matchable": {
-                target: [(d.name, d.label) for d in registry.fields_of(target) if d.matchable]
-                for target in ("contact", "lead")
-            },
-        }
-        return render(request, "capture/matching.html", context, status=status)
 
-    @router.get("/settings/matching")
-    def show(request: Request, principal: Principal = Depends(can_admin)) -> Response:
-        return matching_page(request, principal, FormState({"target": "contact"}))
+def matching_page(
+    request: Request, principal: Principal, state: FormState, status: int = 200
+) -> Response:
+    container = container_of(request)
+    registry = container.registry()
+    with container.read_session() as session:
+        strategies = matching.list_strategies(session)
+    context = {
+        "settings_sections": settings_navigation(principal),
+        "strategies": strategies,
+        "state": state,
+        "matchable": {
+            target: [(d.name, d.label) for d in registry.fields_of(target) if d.matchable]
+            for target in ("contact", "lead")
+        },
+    }
+    return render(request, "capture/matching.html", context, status=status)
 
-    @router.post("/settings/matching")
-    def create(call: PageCall = administering) -> Response:
-        values = {name: text_of(call.form, name) for name in STRATEGY_INPUTS}
-        fields = [str(value) for value in call.form.getlist("fields") if str(value)]
-        data = {
-            "name": values["name"],
-            "target": values["target"],
-            "fields": fields,
-            "description": values["description"],
-            "is_default": checked(call.form, "is_default"),
-        }
-        return call.run(
-            lambda uow: matching.do_create_strategy(data, uow=uow),
-            done="/settings/matching",
-            failed=lambda exc: matching_page(
-                call.request,
-                call.principal,
-                FormState.failed(values, exc, STRATEGY_INPUTS),
-                exc.http_status,
-            ),
-        )
 
-    @router.post("/settings/matching/{strategy_id:int}/default")
-    def make_default(
-        request: Request, strategy_id: int, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        matching.do_update_strategy(
-            strategy_id, {"is_default": True}, uow=container_of(request).uow()
-        )
-        return RedirectResponse("/settings/matching", status_code=303)
+@matching_router.get("/settings/matching")
+def show(request: Request, principal: Principal = Depends(can_admin)) -> Response:
+    return matching_page(request, principal, FormState({"target": "contact"}))
 
-    @router.post("/settings/matching/{strategy_id:int}/delete")
-    def delete(strategy_id: int, call: PageCall = administering) -> Response:
-        return call.run(
-            lambda uow: matching.do_delete_strategy(strategy_id, uow=uow),
-            done="/settings/matching",
-            failed=lambda exc: matching_page(
-                call.request, call.principal, FormState(alert=exc.message), exc.http_status
-            ),
-        )
 
-    return router
+@matching_router.post("/settings/matching")
+def create(call: PageCall = administering) -> Response:
+    values = {name: text_of(call.form, name) for name in STRATEGY_INPUTS}
+    fields = [str(value) for value in call.form.getlist("fields") if str(value)]
+    data = {
+        "name": values["name"],
+        "target": values["target"],
+        "fields": fields,
+        "description": values["description"],
+        "is_default": checked(call.form, "is_default"),
+    }
+    return call.run(
+        lambda uow: matching.do_create_strategy(data, uow=uow),
+        done="/settings/matching",
+        failed=lambda exc: matching_page(
+            call.request,
+            call.principal,
+            FormState.failed(values, exc, STRATEGY_INPUTS),
+            exc.http_status,
+        ),
+    )
+
+
+@matching_router.post("/settings/matching/{strategy_id:int}/default")
+def make_default(
+    request: Request, strategy_id: int, principal: Principal = Depends(can_admin)
+) -> Response:
+    matching.do_update_strategy(strategy_id, {"is_default": True}, uow=container_of(request).uow())
+    return RedirectResponse("/settings/matching", status_code=303)
+
+
+@matching_router.post("/settings/matching/{strategy_id:int}/delete")
+def delete(strategy_id: int, call: PageCall = administering) -> Response:
+    return call.run(
+        lambda uow: matching.do_delete_strategy(strategy_id, uow=uow),
+        done="/settings/matching",
+        failed=lambda exc: matching_page(
+            call.request, call.principal, FormState(alert=exc.message), exc.http_status
+        ),
+    )
 
 
 def routers() -> list[APIRouter]:
-    return [_public_router(), _forms_router(), _events_router(), _matching_router()]
+    return [public_router, forms_router, events_router, matching_router]

@@ -99,86 +99,91 @@ def _mapping_from(form: FormData, headers: list[str]) -> dict[str, Any]:
     return mapping
 
 
+router = APIRouter(include_in_schema=False)
+can_import = Authorize(Permission.IMPORTS_RUN)
+importing = page_call(Permission.IMPORTS_RUN)
+
+
+@router.get("/imports")
+def index(request: Request, principal: Principal = Depends(can_import)) -> Response:
+    return _index(request)
+
+
+@router.post("/imports")
+def upload(call: PageCall = importing) -> Response:
+    file = call.form.get("file")
+
+    def create(uow: UnitOfWork) -> Any:
+        if not isinstance(file, UploadFile) or not file.filename:
+            raise ValidationFailed("Choose a CSV or XLSX file", field="file")
+        return services.do_create_import(
+            str(call.form.get("entity") or ""),
+            file.filename,
+            file.file,
+            uow=uow,
+            storage=call.container.settings.var_dir / "imports",
+            mapping_name=str(call.form.get("mapping_name") or "") or None,
+            created_by=call.user_id,
+        )
+
+    return call.run(
+        create,
+        done=lambda imp: see_other(f"/imports/{imp.id}"),
+        failed=lambda exc: _index(call.request, error=exc),
+    )
+
+
+@router.get("/imports/{import_id}")
+def detail(
+    request: Request, import_id: int, principal: Principal = Depends(can_import)
+) -> Response:
+    return _detail(request, import_id)
+
+
+@router.post("/imports/{import_id}/mapping")
+def map_columns(import_id: int, call: PageCall = importing) -> Response:
+    container, form = call.container, call.form
+    action = str(form.get("action") or "save")
+
+    def save_then_start() -> None:
+        # Each step commits on its own: a saved mapping stays when the run is refused.
+        headers = call.read(lambda session: list(services.get_import(session, import_id).headers))
+        mapping = _mapping_from(form, headers)
+        options = {"create_contacts": form.get("create_contacts") == "on"}
+        services.do_set_mapping(import_id, mapping, options=options, uow=container.uow())
+        name = str(form.get("save_as") or "").strip()
+        if name:
+            entity = call.read(lambda session: services.get_import(session, import_id).entity)
+            services.do_save_mapping(name, entity, mapping, uow=container.uow())
+        if action == "dry_run":
+            services.do_start_dry_run(import_id, uow=container.uow(), requested_by=call.user_id)
+        if action == "run":
+            services.do_start_import(import_id, uow=container.uow(), requested_by=call.user_id)
+
+    return call.check(
+        save_then_start,
+        done=f"/imports/{import_id}",
+        failed=lambda exc: _detail(call.request, import_id, error=exc),
+    )
+
+
+@router.post("/imports/{import_id}/undo")
+def undo(import_id: int, call: PageCall = importing) -> Response:
+    return call.run(
+        lambda uow: services.do_start_undo(import_id, uow=uow, requested_by=call.user_id),
+        done=f"/imports/{import_id}",
+        failed=lambda exc: _detail(call.request, import_id, error=exc),
+    )
+
+
+@router.get("/imports/{import_id}/errors.csv")
+def errors(
+    request: Request, import_id: int, principal: Principal = Depends(can_import)
+) -> Response:
+    return import_errors_csv(container_of(request), import_id)
+
+
 def routers() -> list[APIRouter]:
-    router = APIRouter(include_in_schema=False)
-    can_import = Authorize(Permission.IMPORTS_RUN)
-    importing = page_call(Permission.IMPORTS_RUN)
-
-    @router.get("/imports")
-    def index(request: Request, principal: Principal = Depends(can_import)) -> Response:
-        return _index(request)
-
-    @router.post("/imports")
-    def upload(call: PageCall = importing) -> Response:
-        file = call.form.get("file")
-
-        def create(uow: UnitOfWork) -> Any:
-            if not isinstance(file, UploadFile) or not file.filename:
-                raise ValidationFailed("Choose a CSV or XLSX file", field="file")
-            return services.do_create_import(
-                str(call.form.get("entity") or ""),
-                file.filename,
-                file.file,
-                uow=uow,
-                storage=call.container.settings.var_dir / "imports",
-                mapping_name=str(call.form.get("mapping_name") or "") or None,
-                created_by=call.user_id,
-            )
-
-        return call.run(
-            create,
-            done=lambda imp: see_other(f"/imports/{imp.id}"),
-            failed=lambda exc: _index(call.request, error=exc),
-        )
-
-    @router.get("/imports/{import_id}")
-    def detail(
-        request: Request, import_id: int, principal: Principal = Depends(can_import)
-    ) -> Response:
-        return _detail(request, import_id)
-
-    @router.post("/imports/{import_id}/mapping")
-    def map_columns(import_id: int, call: PageCall = importing) -> Response:
-        container, form = call.container, call.form
-        action = str(form.get("action") or "save")
-
-        def save_then_start() -> None:
-            # Each step commits on its own: a saved mapping stays when the run is refused.
-            headers = call.read(
-                lambda session: list(services.get_import(session, import_id).headers)
-            )
-            mapping = _mapping_from(form, headers)
-            options = {"create_contacts": form.get("create_contacts") == "on"}
-            services.do_set_mapping(import_id, mapping, options=options, uow=container.uow())
-            name = str(form.get("save_as") or "").strip()
-            if name:
-                entity = call.read(lambda session: services.get_import(session, import_id).entity)
-                services.do_save_mapping(name, entity, mapping, uow=container.uow())
-            if action == "dry_run":
-                services.do_start_dry_run(import_id, uow=container.uow(), requested_by=call.user_id)
-            if action == "run":
-                services.do_start_import(import_id, uow=container.uow(), requested_by=call.user_id)
-
-        return call.check(
-            save_then_start,
-            done=f"/imports/{import_id}",
-            failed=lambda exc: _detail(call.request, import_id, error=exc),
-        )
-
-    @router.post("/imports/{import_id}/undo")
-    def undo(import_id: int, call: PageCall = importing) -> Response:
-        return call.run(
-            lambda uow: services.do_start_undo(import_id, uow=uow, requested_by=call.user_id),
-            done=f"/imports/{import_id}",
-            failed=lambda exc: _detail(call.request, import_id, error=exc),
-        )
-
-    @router.get("/imports/{import_id}/errors.csv")
-    def errors(
-        request: Request, import_id: int, principal: Principal = Depends(can_import)
-    ) -> Response:
-        return import_errors_csv(container_of(request), import_id)
-
     return [router]
 
 
