@@ -11,9 +11,7 @@ from sqlalchemy.orm import Session
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, NotFound, ValidationFailed
 from leadflow.lib.clock import utcnow
-from leadflow.linkedin.domain import (
-    DEFAULT_MAPPINGS,
-)
+from leadflow.linkedin.domain import DEFAULT_MAPPINGS
 from leadflow.linkedin.models import (
     LinkedInFieldMapping,
     LinkedInLeadStrategy,
