@@ -4,7 +4,7 @@ standalone HTML that works without JavaScript and never echoes input unescaped
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -34,7 +34,7 @@ from leadflow.capture.models import MarketingForm, MarketingPage
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError, ValidationFailed
 from leadflow.web.auth import container_of
-from leadflow.web.calls import Failed, PublicCall, public_call
+from leadflow.web.calls import PublicCall, public_call
 from leadflow.web.pages.render import TEMPLATES
 from leadflow.web.pages.settings_forms import checked
 from leadflow.web.rate_limits import check_rate, client_ip
@@ -88,12 +88,26 @@ def _remember(response: Response, value: str) -> None:
     )
 
 
-def _no_page(request: Request) -> Failed:
-    return lambda _exc: _not_found(request, "There is no page at this address.")
+LandingAnswer = Callable[[PublicCall, MarketingForm, MarketingPage], Response]
+EventAnswer = Callable[[PublicCall, Any], Response]
 
 
-def _no_event(request: Request) -> Failed:
-    return lambda _exc: _not_found(request, "There is no such event.")
+def _on_landing(call: PublicCall, slug: str, answer: LandingAnswer) -> Response:
+    """The landing page at `slug` answered, or "not found"."""
+    return call.show(
+        lambda session: services.get_form_by_slug(session, slug),
+        done=lambda found: answer(call, *found),
+        failed=lambda _exc: _not_found(call.request, "There is no page at this address."),
+    )
+
+
+def _on_event(call: PublicCall, event_id: int, answer: EventAnswer) -> Response:
+    """The event's registration answered, or "not found"."""
+    return call.show(
+        lambda session: services.get_event(session, event_id),
+        done=lambda event_row: answer(call, event_row),
+        failed=lambda _exc: _not_found(call.request, "There is no such event."),
+    )
 
 
 public_router = APIRouter(include_in_schema=False)
@@ -102,38 +116,22 @@ public = public_call()
 
 @public_router.get("/p/{slug}")
 def show_landing(slug: str, call: PublicCall = public) -> Response:
-    return call.show(
-        lambda session: services.get_form_by_slug(session, slug),
-        done=lambda found: _visit_landing(call, *found),
-        failed=_no_page(call.request),
-    )
+    return _on_landing(call, slug, _visit_landing)
 
 
 @public_router.post("/p/{slug}")
 def submit_landing(slug: str, call: PublicCall = public) -> Response:
-    return call.show(
-        lambda session: services.get_form_by_slug(session, slug),
-        done=lambda found: _submit_landing(call, *found),
-        failed=_no_page(call.request),
-    )
+    return _on_landing(call, slug, _submit_landing)
 
 
 @public_router.get("/e/{event_id:int}")
 def show_registration(event_id: int, call: PublicCall = public) -> Response:
-    return call.show(
-        lambda session: services.get_event(session, event_id),
-        done=lambda event_row: _registration_page(call.request, event_row),
-        failed=_no_event(call.request),
-    )
+    return _on_event(call, event_id, lambda shown, row: _registration_page(shown.request, row))
 
 
 @public_router.post("/e/{event_id:int}")
 def register(event_id: int, call: PublicCall = public) -> Response:
-    return call.show(
-        lambda session: services.get_event(session, event_id),
-        done=lambda event_row: _register(call, event_row),
-        failed=_no_event(call.request),
-    )
+    return _on_event(call, event_id, _register)
 
 
 def _visit_landing(call: PublicCall, form: MarketingForm, page: MarketingPage) -> Response:
