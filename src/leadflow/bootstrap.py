@@ -55,7 +55,7 @@ CONCEPT_MODULES = (
     "leadflow.imports.tasks",
     "leadflow.journeys.wiring",
     "leadflow.journeys.tasks",
-    "leadflow.emails.tasks",
+    "leadflow.emails.wiring",
     # Last: automation subscribes to every event the modules above declared.
     "leadflow.automation.wiring",
 )
@@ -225,12 +225,6 @@ def bootstrap(settings: Settings | None = None) -> Container:
         if _current is None:
             _current = Container(settings or Settings())
         return _current
-
-
-def current() -> Container:
-    if _current is None:
-        return bootstrap()
-    return _current
 
 
 def reset() -> None:

@@ -1,13 +1,13 @@
 """Background work on Huey: SQLite storage by default, Redis when configured.
 
-Concepts declare tasks with `@background("name")` in their tasks.py, periodic
-ones with `@background("name", schedule=crontab(...))`; bootstrap binds them to
-the process's Huey instance. A task that needs the process's dependencies (a
-unit of work, the queue itself) is bound by its concept's wiring instead, with
-`queue.bind(name, function)`, the function closing over what the wiring hands
-it. Tasks take ids, call one service and are idempotent: Huey may run a task
-again after a worker dies. Long work with progress is a job kind
-(`leadflow.jobs.kinds.job_kind`), run by the `jobs.run` task.
+A concept's wiring binds its tasks to the process's queue with
+`queue.bind(name, function)` (periodic ones with `schedule=crontab(...)`), the
+function closing over what the wiring hands it (a unit of work, the queue, the
+`Dependencies`). A task that needs none of those may be declared with
+`@background("name")` instead; bootstrap binds it. Tasks take ids, call one
+service and are idempotent: Huey may run a task again after a worker dies. Long
+work with progress is a job kind (`leadflow.jobs.kinds.job_kind`), run by the
+`jobs.run` task.
 """
 
 from __future__ import annotations

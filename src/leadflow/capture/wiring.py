@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from leadflow.bus import Delivery
 from leadflow.capture.events import SubmissionAccepted
 from leadflow.capture.services import do_process_submissions
-
-if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
+from leadflow.dependencies import Dependencies
 
 
-def subscribe(container: Container) -> None:
+def subscribe(container: Dependencies) -> None:
     def process_accepted(deliveries: Sequence[Delivery]) -> None:
         """Every accepted submission of the batch processed at once, set-based."""
         known: dict[int, int | None] = {}

@@ -11,15 +11,13 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from leadflow.dependencies import Dependencies
 from leadflow.emails.domain import Caught
 from leadflow.lib.clock import utcnow
-
-if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
 
 logger = logging.getLogger(__name__)
 __all__ = ["Caught", "MailCatcher", "free_port", "start_catcher", "storing"]
@@ -98,7 +96,7 @@ class MailCatcher:
         self.stop()
 
 
-def storing(container: Container) -> Receiver:
+def storing(container: Dependencies) -> Receiver:
     """A receiver that keeps each message in `caught_emails`."""
     from leadflow.emails.services import do_store_caught
 
@@ -108,7 +106,7 @@ def storing(container: Container) -> Receiver:
     return receive
 
 
-def start_catcher(container: Container) -> MailCatcher | None:
+def start_catcher(container: Dependencies) -> MailCatcher | None:
     """The catcher `leadflow serve --with-worker` runs, when SMTP points at it."""
     settings = container.settings
     if not settings.runs_mail_catcher:

@@ -35,13 +35,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.contacts.services import update_contact
 from leadflow.db.uow import UnitOfWork
+from leadflow.dependencies import Dependencies
 from leadflow.emails.compose import (
     Links,
     compiled,
@@ -59,9 +60,6 @@ from leadflow.interactions.domain import InteractionKind
 from leadflow.interactions.services import record_interactions
 from leadflow.lib.clock import utcnow
 from leadflow.registry.sql import table_for
-
-if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
 
 logger = logging.getLogger(__name__)
 
@@ -464,7 +462,9 @@ class DeliveryOptions:
     limit: int | None = None
 
 
-def _compose(container: Container, claimed: Sequence[Claimed]) -> dict[int, tuple[bytes, str, str]]:
+def _compose(
+    container: Dependencies, claimed: Sequence[Claimed]
+) -> dict[int, tuple[bytes, str, str]]:
     """id -> (message bytes, envelope sender, Message-ID header)."""
     links = Links(container.settings.public_url, container.settings.effective_secret_key)
     with container.read_session() as session:
@@ -547,7 +547,7 @@ def _send_all(
 
 
 def deliver_pending(
-    container: Container,
+    container: Dependencies,
     options: DeliveryOptions | None = None,
     *,
     progress: Callable[[int], None] | None = None,
@@ -611,7 +611,7 @@ def deliver_pending(
 
 
 def send_test(
-    container: Container,
+    container: Dependencies,
     source: TemplateSource,
     *,
     from_name: str,
@@ -666,7 +666,7 @@ _DRAFT_NEEDS = (
 
 
 def send_draft_test(
-    container: Container,
+    container: Dependencies,
     draft: Mapping[str, Any],
     base: EmailTemplate | None,
     *,

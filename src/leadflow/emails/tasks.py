@@ -1,5 +1,6 @@
 """Background work of emails: deliver after a commit queued messages, and a sweep each
-minute that delivers what is due (retries, recoveries, a lost enqueue)."""
+minute that delivers what is due (retries, recoveries, a lost enqueue). Emails' wiring
+binds both to the process's queue with the dependencies delivery needs."""
 
 from __future__ import annotations
 
@@ -7,23 +8,24 @@ from typing import Any
 
 from huey import crontab
 
-from leadflow.queue import background
+from leadflow.dependencies import Dependencies
+from leadflow.emails.delivery import deliver_pending
+from leadflow.emails.services import DELIVER_TASK
+from leadflow.queue import TaskQueue
+
+SWEEP_TASK = "emails.sweep"
 
 
-def _deliver() -> dict[str, Any]:
-    from leadflow.bootstrap import current
-    from leadflow.emails.delivery import deliver_pending
+def bind_tasks(queue: TaskQueue, dependencies: Dependencies) -> None:
+    """Delivery on `queue`: when a commit queued messages, and every minute."""
 
-    return deliver_pending(current()).public()
+    def deliver() -> dict[str, Any]:
+        """Send the due messages (queued by `queue_messages`, after its commit)."""
+        return deliver_pending(dependencies).public()
 
+    def sweep() -> dict[str, Any]:
+        """Every minute: retries whose time has come, messages dead workers left."""
+        return deliver_pending(dependencies).public()
 
-@background("emails.deliver")
-def deliver() -> dict[str, Any]:
-    """Send the due messages (queued by `queue_messages`, after its commit)."""
-    return _deliver()
-
-
-@background("emails.sweep", schedule=crontab(minute="*"))
-def sweep() -> dict[str, Any]:
-    """Every minute: retries whose time has come, messages dead workers left."""
-    return _deliver()
+    queue.bind(DELIVER_TASK, deliver)
+    queue.bind(SWEEP_TASK, sweep, schedule=crontab(minute="*"))

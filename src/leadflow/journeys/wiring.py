@@ -14,22 +14,20 @@ position already moved on (or its check already matched).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
 from leadflow.bus import Delivery
+from leadflow.dependencies import Dependencies
 from leadflow.interactions.events import InteractionRecorded
 from leadflow.interactions.models import Interaction
-from leadflow.journeys import services
+from leadflow.journeys import services, tasks
 from leadflow.journeys.domain import EMAIL_KINDS, Observed
 from leadflow.leads.events import LeadSalesReady
 from leadflow.leads.models import Lead
 from leadflow.sales.events import LeadQualified
 from leadflow.segments.events import ContactEnteredSegment
-
-if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
 
 
 def _parents(session: Any, lead_ids: set[int]) -> dict[int, int]:
@@ -51,7 +49,7 @@ def _template_of(kind: str, target_id: str | None) -> int | None:
     return None
 
 
-def subscribe(container: Container) -> None:
+def subscribe(container: Dependencies) -> None:
     def on_segment_entries(deliveries: Sequence[Delivery]) -> None:
         """New segment members enter journeys; suppression segment members leave."""
         by_segment: dict[int, set[int]] = {}
@@ -184,3 +182,4 @@ def subscribe(container: Container) -> None:
         (InteractionRecorded,), on_interactions, name="journeys.interactions"
     )
     container.bus.subscribe_batch((LeadSalesReady, LeadQualified), on_leads, name="journeys.leads")
+    tasks.bind_tasks(container.queue, container)

@@ -1,17 +1,18 @@
-"""Wires LinkedIn into a container: the shipped mappings and strategy (`seed`)."""
+"""Wires LinkedIn into a container: its tasks bound to the queue (`subscribe`), the
+shipped mappings and strategy (`seed`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import leadflow.linkedin.tasks  # noqa: F401  (declares the job kind and the tasks)
+from leadflow.dependencies import Dependencies
+from leadflow.linkedin import tasks
 from leadflow.linkedin.services import seed_linkedin
 
-if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
+
+def subscribe(container: Dependencies) -> None:
+    tasks.bind_tasks(container.queue, container)
 
 
-def seed(container: Container) -> None:
+def seed(container: Dependencies) -> None:
     with container.uow() as uow:
         seed_linkedin(uow)
         uow.commit()

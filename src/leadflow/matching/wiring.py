@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from leadflow.dependencies import Dependencies
 from leadflow.matching.services import seed_strategies
 
-if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
 
-
-def seed(container: Container) -> None:
+def seed(container: Dependencies) -> None:
     with container.uow() as uow:
         seed_strategies(uow)
         uow.commit()

@@ -1,16 +1,21 @@
 """Background work of scoring: the full-rescore job kind, the nightly rescore, the weekly
-predictive retraining."""
+predictive retraining.
+
+The scheduled tasks are bound to the process's queue by scoring's wiring, which hands
+them the unit of work they need."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from huey import crontab
 
+from leadflow.db.uow import UnitOfWork
+from leadflow.errors import ValidationFailed
 from leadflow.jobs.kinds import job_kind
-from leadflow.queue import background
+from leadflow.queue import TaskQueue
 from leadflow.scoring.services import RESCORE_JOB, run_rescore, start_rescore
 from leadflow.users.domain import Permission
 
@@ -19,6 +24,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+DAILY_RESCORE = "scoring.daily"
+WEEKLY_PREDICTIVE = "scoring.predictive_weekly"
+
 
 @job_kind(RESCORE_JOB, permission=Permission.SCORING_ADMIN, label="Full rescore")
 def rescore_job(context: JobContext, params: Mapping[str, Any]) -> dict[str, int]:
@@ -26,31 +34,41 @@ def rescore_job(context: JobContext, params: Mapping[str, Any]) -> dict[str, int
     return run_rescore(context, params)
 
 
-# Windows expire with time, not with events: every night all live models are
-# recomputed set-based, so a score falls on the day its interactions age out.
-@background("scoring.daily", schedule=crontab(hour="3", minute="15"))
-def daily_rescore() -> int:
+def daily_rescore(uow: Callable[[], UnitOfWork]) -> int:
     """Start the nightly full rescore of every live model; returns the job id."""
-    from leadflow.bootstrap import current
-
-    with current().uow() as uow:
-        job = start_rescore(None, uow=uow)
-        uow.commit()
+    with uow() as unit:
+        job = start_rescore(None, uow=unit)
+        unit.commit()
         return job.id
 
 
-@background("scoring.predictive_weekly", schedule=crontab(day_of_week="1", hour="4", minute="0"))
-def weekly_predictive() -> int | None:
+def weekly_predictive(uow: Callable[[], UnitOfWork]) -> int | None:
     """Retrain the predictive score each week; with too few closed leads it waits a week."""
-    from leadflow.bootstrap import current
-    from leadflow.errors import ValidationFailed
+    # Imported here: scikit-learn is slow to load, and only this task and its pages need it.
     from leadflow.scoring.predict import train_predictive
 
-    with current().uow() as uow:
+    with uow() as unit:
         try:
-            run = train_predictive(uow=uow)
+            run = train_predictive(uow=unit)
         except ValidationFailed as exc:
             logger.info("predictive score not retrained: %s", exc.message)
             return None
-        uow.commit()
+        unit.commit()
         return run.id
+
+
+def bind_tasks(queue: TaskQueue, uow: Callable[[], UnitOfWork]) -> None:
+    """Scoring's scheduled tasks on `queue`, each with the unit of work it needs."""
+
+    def daily_task() -> int:
+        return daily_rescore(uow)
+
+    def weekly_task() -> int | None:
+        return weekly_predictive(uow)
+
+    # Windows expire with time, not with events: every night all live models are
+    # recomputed set-based, so a score falls on the day its interactions age out.
+    queue.bind(DAILY_RESCORE, daily_task, schedule=crontab(hour="3", minute="15"))
+    queue.bind(
+        WEEKLY_PREDICTIVE, weekly_task, schedule=crontab(day_of_week="1", hour="4", minute="0")
+    )

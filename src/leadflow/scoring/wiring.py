@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, union, union_all
 from sqlalchemy.orm import Session
@@ -18,14 +17,13 @@ from sqlalchemy.orm import Session
 from leadflow.accounts.events import AccountUpdated
 from leadflow.bus import Delivery, Event
 from leadflow.contacts.events import ContactLeftAccount, ContactUpdated
+from leadflow.dependencies import Dependencies
 from leadflow.interactions.events import InteractionRecorded, InteractionsRemoved
 from leadflow.leads.events import LeadCreated, LeadUpdated
 from leadflow.lib.clock import utcnow
 from leadflow.registry.sql import table_for
+from leadflow.scoring import tasks
 from leadflow.scoring.engine import CompiledModel, LiveModels, rescore_leads
-
-if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
 
 LEAD_PARENTS = frozenset({"parent_contact_id", "parent_account_id"})
 
@@ -127,7 +125,7 @@ RESCORED_ON = (
 )
 
 
-def subscribe(container: Container) -> None:
+def subscribe(container: Dependencies) -> None:
     live = LiveModels()
 
     def rescore_touched(deliveries: Sequence[Delivery]) -> None:
@@ -146,3 +144,4 @@ def subscribe(container: Container) -> None:
             uow.commit()
 
     container.bus.subscribe_batch(RESCORED_ON, rescore_touched, name="scoring.rescore_touched")
+    tasks.bind_tasks(container.queue, container.uow)

@@ -4,7 +4,8 @@ Moving windows ("in the last 30 days") change membership with time alone, with n
 event: every few minutes the live segments that read such a window are evaluated
 again in full and the differences written. Once a night every live dynamic
 segment is, which also catches what no event names (a lead deleted or moved to
-another contact: the event does not say whose it was).
+another contact: the event does not say whose it was). Segments' wiring binds
+these to the process's queue with the dependencies they need.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from huey import crontab
 
+from leadflow.dependencies import Dependencies
 from leadflow.jobs.kinds import job_kind
-from leadflow.queue import background
+from leadflow.queue import TaskQueue
 from leadflow.segments.services import BUILD_JOB, build_segment, recheck_segments
 from leadflow.users.domain import Permission
 
@@ -44,17 +46,16 @@ def build_job(context: JobContext, params: Mapping[str, Any]) -> dict[str, int]:
     return {"segment_id": segment_id, **changes.public()}
 
 
-@background("segments.recheck_windows", schedule=crontab(minute="*/5"))
-def recheck_windows() -> dict[str, int]:
-    """Re-check the live segments whose conditions move with time."""
-    from leadflow.bootstrap import current
+def bind_tasks(queue: TaskQueue, dependencies: Dependencies) -> None:
+    """The scheduled re-checks on `queue`, with the dependencies they evaluate with."""
 
-    return recheck_segments(current(), only_time_relative=True)
+    def recheck_windows() -> dict[str, int]:
+        """Re-check the live segments whose conditions move with time."""
+        return recheck_segments(dependencies, only_time_relative=True)
 
+    def recheck_all() -> dict[str, int]:
+        """Re-check every live dynamic and compound segment (nightly)."""
+        return recheck_segments(dependencies, only_time_relative=False)
 
-@background("segments.recheck_all", schedule=crontab(hour="2", minute="40"))
-def recheck_all() -> dict[str, int]:
-    """Re-check every live dynamic and compound segment (nightly)."""
-    from leadflow.bootstrap import current
-
-    return recheck_segments(current(), only_time_relative=False)
+    queue.bind("segments.recheck_windows", recheck_windows, schedule=crontab(minute="*/5"))
+    queue.bind("segments.recheck_all", recheck_all, schedule=crontab(hour="2", minute="40"))

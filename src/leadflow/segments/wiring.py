@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
@@ -31,6 +31,7 @@ from leadflow.contacts.events import (
     ContactLeftAccount,
     ContactUpdated,
 )
+from leadflow.dependencies import Dependencies
 from leadflow.duplicates.events import RecordsMerged
 from leadflow.interactions.events import InteractionRecorded, InteractionsRemoved
 from leadflow.leads.events import LeadCreated, LeadLeftContact, LeadUpdated
@@ -41,6 +42,7 @@ from leadflow.opportunities.events import (
     OpportunityUpdated,
 )
 from leadflow.registry.sql import table_for
+from leadflow.segments import tasks
 from leadflow.segments.domain import EVENT_REGISTRATION, SegmentKind
 from leadflow.segments.engine import (
     MEMBERS,
@@ -53,9 +55,6 @@ from leadflow.segments.engine import (
     write_stays,
 )
 from leadflow.segments.events import ContactEnteredSegment, ContactLeftSegment
-
-if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
 
 IN_CHUNK = 500
 
@@ -273,7 +272,7 @@ RECHECKED_ON = (
 )
 
 
-def subscribe(container: Container) -> None:
+def subscribe(container: Dependencies) -> None:
     live = LiveSegments()
 
     def recheck_touched(deliveries: Sequence[Delivery]) -> None:
@@ -336,3 +335,4 @@ def subscribe(container: Container) -> None:
                 uow.commit()
 
     container.bus.subscribe_batch(RECHECKED_ON, recheck_touched, name="segments.recheck_touched")
+    tasks.bind_tasks(container.queue, container)

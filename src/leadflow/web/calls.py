@@ -1,8 +1,9 @@
 """What a route does around its use case, written once: who calls, in which unit of work,
 and what a refused use case turns into.
 
-A route takes one call object as its dependency (`api_call(...)`, `page_call(...)`):
-it authorises the caller (and, for a page, reads the posted form), then the route
+A route takes one call object as its dependency (`api_call(...)`, `page_call(...)`,
+`public_call()` for the public pages): it authorises the caller (and, for a page,
+reads the posted form), then the route
 names the use case and what to answer. The use case opens and commits the unit
 of work itself; the call holds the unit open around it so the answer can be
 rendered from the same session.
@@ -10,7 +11,9 @@ rendered from the same session.
 - API: a `LeadflowError` is not caught here; the one handler in `web.errors`
   turns it into problem details.
 - Pages: a `LeadflowError` becomes the page's own answer (`failed`): a redirect
-  with the message as a flash, or the form again with the error beside it.
+  with the message as a flash, or the form again with the error beside it;
+  `run` for a use case, `show` for a read that may refuse (a record not found),
+  `check` for checks or several use cases in a row, each in its own unit.
 """
 
 from __future__ import annotations
@@ -39,22 +42,26 @@ UseCase = Callable[[UnitOfWork], T]
 
 
 @dataclass(frozen=True)
-class _Call:
+class _Faced:
     request: Request
-    principal: Principal
 
     @property
     def container(self) -> Container:
         return container_of(self.request)
 
-    @property
-    def user_id(self) -> int:
-        return self.principal.user_id
-
     def read(self, query: Callable[[Session], R]) -> R:
         """Answer from a read-only session."""
         with self.container.read_session() as session:
             return query(session)
+
+
+@dataclass(frozen=True)
+class _Call(_Faced):
+    principal: Principal
+
+    @property
+    def user_id(self) -> int:
+        return self.principal.user_id
 
 
 @dataclass(frozen=True)
@@ -78,9 +85,15 @@ def api_call(permission: Permission | None) -> Any:
     return Depends(call)
 
 
-@dataclass(frozen=True)
-class PageCall(_Call):
-    """A page's POST by an authorised caller, with the form it sent."""
+# What a page answers when a step refuses (its `LeadflowError`).
+Failed = Callable[[LeadflowError], Response]
+# What a page answers when a step succeeds: a response from its result, or a path to go to.
+Done = Callable[[T], Response] | str
+
+
+class _Page(_Faced):
+    """A page's request with the form it sent: each step's refusal becomes the
+    page's own answer, never an error page."""
 
     form: FormData
 
@@ -89,21 +102,44 @@ class PageCall(_Call):
         value = self.form.get(name)
         return value.strip() if isinstance(value, str) else ""
 
-    def run(
-        self,
-        use_case: UseCase[T],
-        *,
-        done: Callable[[T], Response] | str,
-        failed: Callable[[LeadflowError], Response],
-    ) -> Response:
-        """Run the use case; answer with `done` (a response, or a path to go to) or,
-        when the use case refuses, with `failed`."""
+    def check(self, step: Callable[[], T], *, done: Done[T], failed: Failed) -> Response:
+        """Run `step` (checks, or use cases that open their own units); answer with
+        `done` or, when it refuses, with `failed`."""
         try:
-            with self.container.uow() as uow:
-                result = use_case(uow)
+            result = step()
         except LeadflowError as exc:
             return failed(exc)
         return see_other(done) if isinstance(done, str) else done(result)
+
+    def run(self, use_case: UseCase[T], *, done: Done[T], failed: Failed) -> Response:
+        """Run the use case in a unit of work; answer with `done` (a response, or a path
+        to go to) or, when the use case refuses, with `failed`."""
+
+        def in_unit() -> T:
+            with self.container.uow() as uow:
+                return use_case(uow)
+
+        return self.check(in_unit, done=done, failed=failed)
+
+    def show(self, query: Callable[[Session], T], *, done: Done[T], failed: Failed) -> Response:
+        """Read with a read-only session; answer with `done` once the session is closed
+        or, when the read refuses (a record not found), with `failed`."""
+        return self.check(lambda: self.read(query), done=done, failed=failed)
+
+
+@dataclass(frozen=True)
+class PageCall(_Call, _Page):
+    """A page's POST by an authorised caller, with the form it sent."""
+
+    form: FormData
+
+
+@dataclass(frozen=True)
+class PublicCall(_Page):
+    """A public page's request (a landing page, an event's registration): no caller
+    to authorise, the same answers to a refusal."""
+
+    form: FormData
 
 
 def see_other(path: str) -> RedirectResponse:
@@ -114,6 +150,15 @@ def see_other(path: str) -> RedirectResponse:
 async def _form(request: Request) -> FormData:
     # Starlette keeps the parsed form, so the CSRF check has read this same one.
     return await request.form()
+
+
+def public_call() -> Any:
+    """The route dependency giving a `PublicCall` (anyone may call it)."""
+
+    def call(request: Request, form: FormData = Depends(_form)) -> PublicCall:
+        return PublicCall(request, form)
+
+    return Depends(call)
 
 
 def page_call(permission: Permission | None) -> Any:

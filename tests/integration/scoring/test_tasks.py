@@ -43,7 +43,7 @@ def test_the_nightly_rescore_drops_points_whose_window_has_passed(container: Con
     assert score_of(container, lead, model) == 10
 
     assert "scoring.daily" in container.queue.names
-    job_id = daily_rescore()  # its job runs on the test queue right after the commit
+    job_id = daily_rescore(container.uow)  # its job runs on the test queue right after the commit
     container.relay.drain()
 
     assert read_job(container, job_id).status == "succeeded"
@@ -69,12 +69,12 @@ def test_the_weekly_retraining_waits_with_too_few_closed_leads_and_trains_with_e
     monkeypatch.setattr(predict, "MIN_PER_CLASS", 5)
     _closed_leads(container, 4)
     assert "scoring.predictive_weekly" in container.queue.names
-    assert weekly_predictive() is None
+    assert weekly_predictive(container.uow) is None
     with container.read_session() as session:
         assert latest_run(session) is None
 
     _closed_leads(container, 2)
-    run_id = weekly_predictive()
+    run_id = weekly_predictive(container.uow)
 
     with container.read_session() as session:
         run = latest_run(session)

@@ -131,7 +131,7 @@ def test_a_response_deleted_before_it_was_read_is_never_created(
     fake.notify(_hook(live_server, connection_id), "late", action="DELETED")
     fake.responses.append(response("late", 1, NOW_MS - 60_000, {13: "late@example.com"}))
 
-    tasks.periodic_pull()
+    tasks.periodic_pull(container.uow)
 
     assert _leads(container) == []
     assert connection(container, connection_id)["counts"]["skipped"] == 1
@@ -150,7 +150,7 @@ def test_the_periodic_pull_finds_a_response_whose_notification_was_missed(
     late_ms = int((through - timedelta(hours=1)).timestamp() * 1000)
     fake.responses.append(response("missed", 1, late_ms, {13: "missed@example.com"}))
 
-    [job_id] = tasks.periodic_pull()
+    [job_id] = tasks.periodic_pull(container.uow)
 
     assert _leads(container) == ["missed@example.com"]
     state = connection(container, connection_id)
@@ -174,7 +174,7 @@ def test_the_periodic_pull_leaves_out_connections_with_an_expired_token(
         )
         uow.commit()
 
-    assert tasks.periodic_pull() == []
+    assert tasks.periodic_pull(container.uow) == []
 
 
 def test_a_response_to_a_form_created_since_the_sync_fetches_the_form(

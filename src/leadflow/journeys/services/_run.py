@@ -5,18 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
+from leadflow.dependencies import Dependencies
 from leadflow.journeys.services._engine import BATCH, BatchResult, advance_due
 from leadflow.journeys.services._entry import ACTIVE, JOURNEYS_TABLE, POSITIONS
 from leadflow.journeys.services._versions import JourneyStatus
 from leadflow.lib.clock import utcnow
-
-if TYPE_CHECKING:
-    from leadflow.bootstrap import Container
 
 
 def _advance_batch(
@@ -28,7 +25,7 @@ def _advance_batch(
 do_advance_batch = in_own_transaction(_advance_batch)
 
 
-def due_count(container: Container, now: datetime | None = None) -> int:
+def due_count(container: Dependencies, now: datetime | None = None) -> int:
     """How many positions of live journeys are due now."""
     with container.read_session() as session:
         return int(
@@ -47,7 +44,7 @@ def due_count(container: Container, now: datetime | None = None) -> int:
 
 
 def advance(
-    container: Container,
+    container: Dependencies,
     *,
     limit: int = BATCH,
     budget_seconds: float | None = None,

@@ -1,50 +1,54 @@
 """LinkedIn use cases: connections, forms, mappings, the strategy, sync and webhooks."""
 
-from leadflow.linkedin.services._ingest import Counts, ingest_responses, mark_deleted
-from leadflow.linkedin.services._oauth import (
+from leadflow.linkedin.services._connect import (
     connect_with_code,
+    create_connection,
     do_connect_with_code,
+    do_create_connection,
     pending_connection,
 )
-from leadflow.linkedin.services._setup import (
-    activate_strategy,
-    active_strategy,
+from leadflow.linkedin.services._connections import (
     connection_public,
-    create_connection,
-    create_strategy,
     delete_connection,
-    delete_strategy,
-    do_activate_strategy,
-    do_create_connection,
-    do_create_strategy,
     do_delete_connection,
-    do_delete_strategy,
-    do_set_form_mappings,
-    do_set_predefined_mappings,
     do_subscribe_notifications,
     do_unsubscribe_notifications,
     do_update_connection,
-    do_update_strategy,
+    get_connection,
+    list_connections,
+    subscribe_notifications,
+    unsubscribe_notifications,
+    update_connection,
+)
+from leadflow.linkedin.services._forms import (
+    do_set_form_mappings,
+    do_set_predefined_mappings,
     form_public,
     form_questions,
-    get_connection,
     get_form,
-    get_strategy,
-    list_connections,
     list_forms,
-    list_strategies,
     mappable_fields,
     mapped_fields,
     mappings_for,
     predefined_mappings,
     save_forms,
-    seed_linkedin,
     set_form_mappings,
     set_predefined_mappings,
+)
+from leadflow.linkedin.services._ingest import Counts, ingest_responses, mark_deleted
+from leadflow.linkedin.services._strategies import (
+    activate_strategy,
+    active_strategy,
+    create_strategy,
+    delete_strategy,
+    do_activate_strategy,
+    do_create_strategy,
+    do_delete_strategy,
+    do_update_strategy,
+    get_strategy,
+    list_strategies,
+    seed_linkedin,
     strategy_public,
-    subscribe_notifications,
-    unsubscribe_notifications,
-    update_connection,
     update_strategy,
 )
 from leadflow.linkedin.services._sync import (

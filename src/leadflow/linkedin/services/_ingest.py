@@ -43,12 +43,8 @@ from leadflow.linkedin.models import (
     LinkedInLeadStrategy,
     LinkedInResponse,
 )
-from leadflow.linkedin.services._setup import (
-    active_strategy,
-    find_form,
-    form_questions,
-    mappings_for,
-)
+from leadflow.linkedin.services._forms import find_form, form_questions, mappings_for
+from leadflow.linkedin.services._strategies import active_strategy
 from leadflow.matching.services import match_contact, match_lead
 from leadflow.registry.domain import Registry
 

@@ -53,6 +53,8 @@ from leadflow.linkedin.errors import (
     TokenExpired,
 )
 from leadflow.linkedin.models import LinkedInConnection, LinkedInNotification, LinkedInResponse
+from leadflow.linkedin.services._connections import get_connection
+from leadflow.linkedin.services._forms import find_form, save_forms
 from leadflow.linkedin.services._ingest import (
     Counts,
     campaign_names,
@@ -60,7 +62,6 @@ from leadflow.linkedin.services._ingest import (
     mark_deleted,
     save_campaigns,
 )
-from leadflow.linkedin.services._setup import find_form, get_connection, save_forms
 from leadflow.linkedin.services._tokens import oauth_app, refresher
 
 if TYPE_CHECKING:

@@ -104,109 +104,113 @@ def _form_payload(body: FormIn) -> dict[str, Any]:
     return data
 
 
-def _forms_router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1/forms", tags=["forms"])
-    can_read = Depends(Authorize(Permission.FORMS_READ))
-    can_write = Depends(Authorize(Permission.FORMS_WRITE))
+forms_router = APIRouter(prefix="/api/v1/forms", tags=["forms"])
+reading_forms = Depends(Authorize(Permission.FORMS_READ))
+writing_forms = Depends(Authorize(Permission.FORMS_WRITE))
 
-    @router.get("", dependencies=[can_read], summary="List forms")
-    def list_forms(request: Request) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            items = [
-                form_json(form, services.get_page(session, form.page_id))
-                for form in services.list_forms(session)
-            ]
-        return {"items": items}
 
-    @router.post(
-        "",
-        status_code=201,
-        dependencies=[can_write],
-        summary="Create a form",
-        responses=problems(
-            404,
-            409,
-            notes={404: "No strategy has this strategy id", 409: "Another page has this slug"},
-        ),
+@forms_router.get("", dependencies=[reading_forms], summary="List forms")
+def list_forms(request: Request) -> dict[str, Any]:
+    with container_of(request).read_session() as session:
+        items = [
+            form_json(form, services.get_page(session, form.page_id))
+            for form in services.list_forms(session)
+        ]
+    return {"items": items}
+
+
+@forms_router.post(
+    "",
+    status_code=201,
+    dependencies=[writing_forms],
+    summary="Create a form",
+    responses=problems(
+        404,
+        409,
+        notes={404: "No strategy has this strategy id", 409: "Another page has this slug"},
+    ),
+)
+def create_form(request: Request, response: Response, body: FormIn = Body()) -> dict[str, Any]:
+    """The org's default strategies are copied in unless given; the page lives at /p/{slug}."""
+    with container_of(request).uow() as uow:
+        form = services.do_create_form(_form_payload(body), uow=uow)
+        result = form_json(form, services.get_page(uow.session, form.page_id))
+    response.headers["Location"] = f"/api/v1/forms/{result['id']}"
+    return result
+
+
+@forms_router.get("/{form_id}", dependencies=[reading_forms], summary="Read a form")
+def read_form(request: Request, form_id: int) -> dict[str, Any]:
+    with container_of(request).read_session() as session:
+        form = services.get_form(session, form_id)
+        return form_json(form, services.get_page(session, form.page_id))
+
+
+@forms_router.patch(
+    "/{form_id}",
+    dependencies=[writing_forms],
+    summary="Change a form",
+    responses=problems(409, notes={409: "Another page has this slug"}),
+)
+def update_form(request: Request, form_id: int, body: FormIn = Body()) -> dict[str, Any]:
+    with container_of(request).uow() as uow:
+        form = services.do_update_form(form_id, _form_payload(body), uow=uow)
+        return form_json(form, services.get_page(uow.session, form.page_id))
+
+
+@forms_router.delete("/{form_id}", status_code=204, dependencies=[writing_forms], summary="Delete")
+def delete_form(request: Request, form_id: int) -> Response:
+    services.do_delete_form(form_id, uow=container_of(request).uow())
+    return Response(status_code=204)
+
+
+@forms_router.get(
+    "/{form_id}/submissions", dependencies=[reading_forms], summary="List submissions"
+)
+def list_submissions(request: Request, form_id: int, status: str | None = None) -> dict[str, Any]:
+    with container_of(request).read_session() as session:
+        services.get_form(session, form_id)
+        rows = services.list_submissions(session, form_id, status=status)
+    return {"items": [submission_json(row) for row in rows]}
+
+
+@forms_router.post(
+    "/{form_id}/submissions",
+    status_code=202,
+    summary="Submit a form (public)",
+    response_model=SubmissionReceipt,
+    responses=problems(404, 422, 429),
+)
+def submit(request: Request, form_id: int, body: SubmissionPayload = Body()) -> Response:
+    """For forms embedded on other sites: JSON field values by the form's field names.
+
+    Public and rate-limited. Bad input is refused at once: 422 problem+json lists
+    each field at fault in `errors`. A good submission is accepted (202) and
+    processed moments later: `status_url` shows its status, and its contact and
+    lead once processed (`contact_id`/`lead_id` are null until then).
+    """
+    try:
+        check_rate(request, f"form:{form_id}")
+    except RateLimited as exc:
+        return rate_limited_response(exc)
+    container = container_of(request)
+    # Kept per process for a moment, read outside the write transaction.
+    form = services.cached_form(container.read_session_factory, form_id)
+    result = services.do_accept_submission(
+        form_id, body, uow=container.uow(), source_ip=client_ip(request), form=form
     )
-    def create_form(request: Request, response: Response, body: FormIn = Body()) -> dict[str, Any]:
-        """The org's default strategies are copied in unless given; the page lives at /p/{slug}."""
-        with container_of(request).uow() as uow:
-            form = services.do_create_form(_form_payload(body), uow=uow)
-            result = form_json(form, services.get_page(uow.session, form.page_id))
-        response.headers["Location"] = f"/api/v1/forms/{result['id']}"
-        return result
-
-    @router.get("/{form_id}", dependencies=[can_read], summary="Read a form")
-    def read_form(request: Request, form_id: int) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            form = services.get_form(session, form_id)
-            return form_json(form, services.get_page(session, form.page_id))
-
-    @router.patch(
-        "/{form_id}",
-        dependencies=[can_write],
-        summary="Change a form",
-        responses=problems(409, notes={409: "Another page has this slug"}),
-    )
-    def update_form(request: Request, form_id: int, body: FormIn = Body()) -> dict[str, Any]:
-        with container_of(request).uow() as uow:
-            form = services.do_update_form(form_id, _form_payload(body), uow=uow)
-            return form_json(form, services.get_page(uow.session, form.page_id))
-
-    @router.delete("/{form_id}", status_code=204, dependencies=[can_write], summary="Delete")
-    def delete_form(request: Request, form_id: int) -> Response:
-        services.do_delete_form(form_id, uow=container_of(request).uow())
-        return Response(status_code=204)
-
-    @router.get("/{form_id}/submissions", dependencies=[can_read], summary="List submissions")
-    def list_submissions(
-        request: Request, form_id: int, status: str | None = None
-    ) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            services.get_form(session, form_id)
-            rows = services.list_submissions(session, form_id, status=status)
-        return {"items": [submission_json(row) for row in rows]}
-
-    @router.post(
-        "/{form_id}/submissions",
+    return JSONResponse(
+        {
+            "submission_id": result.submission_id,
+            "status": result.status.value,
+            "contact_id": None,
+            "lead_id": None,
+            "status_url": None
+            if result.submission_id is None
+            else f"/api/v1/submissions/{result.submission_id}",
+        },
         status_code=202,
-        summary="Submit a form (public)",
-        response_model=SubmissionReceipt,
-        responses=problems(404, 422, 429),
     )
-    def submit(request: Request, form_id: int, body: SubmissionPayload = Body()) -> Response:
-        """For forms embedded on other sites: JSON field values by the form's field names.
-
-        Public and rate-limited. Bad input is refused at once: 422 problem+json lists
-        each field at fault in `errors`. A good submission is accepted (202) and
-        processed moments later: `status_url` shows its status, and its contact and
-        lead once processed (`contact_id`/`lead_id` are null until then).
-        """
-        try:
-            check_rate(request, f"form:{form_id}")
-        except RateLimited as exc:
-            return rate_limited_response(exc)
-        container = container_of(request)
-        # Kept per process for a moment, read outside the write transaction.
-        form = services.cached_form(container.read_session_factory, form_id)
-        result = services.do_accept_submission(
-            form_id, body, uow=container.uow(), source_ip=client_ip(request), form=form
-        )
-        return JSONResponse(
-            {
-                "submission_id": result.submission_id,
-                "status": result.status.value,
-                "contact_id": None,
-                "lead_id": None,
-                "status_url": None
-                if result.submission_id is None
-                else f"/api/v1/submissions/{result.submission_id}",
-            },
-            status_code=202,
-        )
-
-    return router
 
 
 def _submissions_router() -> APIRouter:
@@ -235,85 +239,92 @@ def _submissions_router() -> APIRouter:
     return router
 
 
-def _events_router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1/events", tags=["events"])
-    can_read = Depends(Authorize(Permission.EVENTS_READ))
-    can_write = Depends(Authorize(Permission.EVENTS_WRITE))
+events_router = APIRouter(prefix="/api/v1/events", tags=["events"])
+reading_events = Depends(Authorize(Permission.EVENTS_READ))
+writing_events = Depends(Authorize(Permission.EVENTS_WRITE))
 
-    @router.get("", dependencies=[can_read], summary="List events")
-    def list_events(request: Request) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            return {"items": [event_json(row) for row in services.list_events(session)]}
 
-    @router.post("", status_code=201, dependencies=[can_write], summary="Create an event")
-    def create_event(request: Request, body: EventIn = Body()) -> dict[str, Any]:
-        with container_of(request).uow() as uow:
-            return event_json(services.do_create_event(_dump(body), uow=uow))
+@events_router.get("", dependencies=[reading_events], summary="List events")
+def list_events(request: Request) -> dict[str, Any]:
+    with container_of(request).read_session() as session:
+        return {"items": [event_json(row) for row in services.list_events(session)]}
 
-    @router.get("/{event_id}", dependencies=[can_read], summary="Read an event")
-    def read_event(request: Request, event_id: int) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            return event_json(services.get_event(session, event_id))
 
-    @router.patch("/{event_id}", dependencies=[can_write], summary="Change an event")
-    def update_event(request: Request, event_id: int, body: EventIn = Body()) -> dict[str, Any]:
-        with container_of(request).uow() as uow:
-            return event_json(services.do_update_event(event_id, _dump(body), uow=uow))
+@events_router.post("", status_code=201, dependencies=[writing_events], summary="Create an event")
+def create_event(request: Request, body: EventIn = Body()) -> dict[str, Any]:
+    with container_of(request).uow() as uow:
+        return event_json(services.do_create_event(_dump(body), uow=uow))
 
-    @router.delete("/{event_id}", status_code=204, dependencies=[can_write], summary="Delete")
-    def delete_event(request: Request, event_id: int) -> Response:
-        services.do_delete_event(event_id, uow=container_of(request).uow())
-        return Response(status_code=204)
 
-    @router.get("/{event_id}/registrations", dependencies=[can_read], summary="Registrations")
-    def list_registrations(request: Request, event_id: int) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            services.get_event(session, event_id)
-            rows = services.list_registrations(session, event_id)
-        return {"items": [registration_json(row) for row in rows]}
+@events_router.get("/{event_id}", dependencies=[reading_events], summary="Read an event")
+def read_event(request: Request, event_id: int) -> dict[str, Any]:
+    with container_of(request).read_session() as session:
+        return event_json(services.get_event(session, event_id))
 
-    @router.post(
-        "/{event_id}/registrations",
-        status_code=201,
-        summary="Register (public)",
-        response_model=RegistrationOut,
-        responses={
-            200: {
-                "description": "Already registered: the same registration",
-                "model": RegistrationOut,
-            },
-            **problems(
-                409,
-                429,
-                notes={409: "The event is full (`event_full`, `waitlist`: join the waitlist)"},
-            ),
+
+@events_router.patch("/{event_id}", dependencies=[writing_events], summary="Change an event")
+def update_event(request: Request, event_id: int, body: EventIn = Body()) -> dict[str, Any]:
+    with container_of(request).uow() as uow:
+        return event_json(services.do_update_event(event_id, _dump(body), uow=uow))
+
+
+@events_router.delete(
+    "/{event_id}", status_code=204, dependencies=[writing_events], summary="Delete"
+)
+def delete_event(request: Request, event_id: int) -> Response:
+    services.do_delete_event(event_id, uow=container_of(request).uow())
+    return Response(status_code=204)
+
+
+@events_router.get(
+    "/{event_id}/registrations", dependencies=[reading_events], summary="Registrations"
+)
+def list_registrations(request: Request, event_id: int) -> dict[str, Any]:
+    with container_of(request).read_session() as session:
+        services.get_event(session, event_id)
+        rows = services.list_registrations(session, event_id)
+    return {"items": [registration_json(row) for row in rows]}
+
+
+@events_router.post(
+    "/{event_id}/registrations",
+    status_code=201,
+    summary="Register (public)",
+    response_model=RegistrationOut,
+    responses={
+        200: {
+            "description": "Already registered: the same registration",
+            "model": RegistrationOut,
         },
-    )
-    def register(request: Request, event_id: int, body: RegistrationIn = Body()) -> Response:
-        """Public and rate-limited. A full event answers 409 `event_full` unless
-        `join_waitlist` is true; registering again returns the same registration (200)."""
-        try:
-            check_rate(request, f"event:{event_id}")
-        except RateLimited as exc:
-            return rate_limited_response(exc)
-        with container_of(request).uow() as uow:
-            registration, created = services.do_register_for_event(
-                event_id, body.model_dump(), uow=uow
-            )
-            result = registration_json(registration)
-        return JSONResponse(result, status_code=201 if created else 200)
+        **problems(
+            409,
+            429,
+            notes={409: "The event is full (`event_full`, `waitlist`: join the waitlist)"},
+        ),
+    },
+)
+def register(request: Request, event_id: int, body: RegistrationIn = Body()) -> Response:
+    """Public and rate-limited. A full event answers 409 `event_full` unless
+    `join_waitlist` is true; registering again returns the same registration (200)."""
+    try:
+        check_rate(request, f"event:{event_id}")
+    except RateLimited as exc:
+        return rate_limited_response(exc)
+    with container_of(request).uow() as uow:
+        registration, created = services.do_register_for_event(event_id, body.model_dump(), uow=uow)
+        result = registration_json(registration)
+    return JSONResponse(result, status_code=201 if created else 200)
 
-    @router.post(
-        "/{event_id}/registrations/{registration_id}/check-in",
-        dependencies=[can_write],
-        summary="Check a registrant in",
-    )
-    def check_in(request: Request, event_id: int, registration_id: int) -> dict[str, Any]:
-        with container_of(request).uow() as uow:
-            registration, _ = services.do_check_in(event_id, registration_id, uow=uow)
-            return registration_json(registration)
 
-    return router
+@events_router.post(
+    "/{event_id}/registrations/{registration_id}/check-in",
+    dependencies=[writing_events],
+    summary="Check a registrant in",
+)
+def check_in(request: Request, event_id: int, registration_id: int) -> dict[str, Any]:
+    with container_of(request).uow() as uow:
+        registration, _ = services.do_check_in(event_id, registration_id, uow=uow)
+        return registration_json(registration)
 
 
 def _bench_router() -> APIRouter:
@@ -360,9 +371,9 @@ def _manual_leads_router() -> APIRouter:
 def routers() -> list[APIRouter]:
     return [
         _strategies_router(),
-        _forms_router(),
+        forms_router,
         _submissions_router(),
-        _events_router(),
+        events_router,
         _manual_leads_router(),
     ]
 

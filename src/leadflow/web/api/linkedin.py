@@ -60,205 +60,216 @@ def response_public(row: LinkedInResponse) -> dict[str, Any]:
     }
 
 
-def _connections_router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1/linkedin", tags=["linkedin"])
-    can_admin = Authorize(Permission.LINKEDIN_ADMIN)
+connections_router = APIRouter(prefix="/api/v1/linkedin", tags=["linkedin"])
+can_admin = Authorize(Permission.LINKEDIN_ADMIN)
 
-    @router.get("/connections", dependencies=[Depends(can_admin)], summary="List connections")
-    def list_connections(request: Request) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            rows = services.list_connections(session)
-            return {"items": [services.connection_public(row) for row in rows]}
 
-    @router.post(
-        "/connections",
-        status_code=201,
-        summary="Connect an ad account or organisation (starts its backfill)",
-        responses=problems(409, notes={409: "The owner is connected already (`duplicate`)"}),
-    )
-    def create_connection(
-        request: Request,
-        response: Response,
-        body: ConnectionIn = Body(),
-        principal: Principal = Depends(can_admin),
-    ) -> dict[str, Any]:
-        """The backfill (up to `backfill_days`, at most 365) runs as a job: follow it at
-        `GET /api/v1/jobs/{job_id}`; the token and secret are never shown again."""
-        with container_of(request).uow() as uow:
-            row = services.do_create_connection(
-                _dump(body), uow=uow, requested_by=principal.user_id
-            )
-            job = services.active_sync(uow.session, row.id)
-            result = {**services.connection_public(row), "job_id": job.id if job else None}
-        response.headers["Location"] = f"/api/v1/linkedin/connections/{result['id']}"
-        return result
+@connections_router.get(
+    "/connections", dependencies=[Depends(can_admin)], summary="List connections"
+)
+def list_connections(request: Request) -> dict[str, Any]:
+    with container_of(request).read_session() as session:
+        rows = services.list_connections(session)
+        return {"items": [services.connection_public(row) for row in rows]}
 
-    @router.get(
-        "/connections/{connection_id}",
-        dependencies=[Depends(can_admin)],
-        summary="A connection and its sync status (counts, last error, cursor)",
-    )
-    def read_connection(request: Request, connection_id: int) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            row = services.get_connection(session, connection_id)
-            job = services.active_sync(session, connection_id)
-            return {
-                **services.connection_public(row),
-                "job_id": job.id if job else None,
-                "forms": len(services.list_forms(session, connection_id)),
-            }
 
-    @router.patch(
-        "/connections/{connection_id}",
-        dependencies=[Depends(can_admin)],
-        summary="Change the token, version, secret or settings",
-    )
-    def update_connection(
-        request: Request, connection_id: int, body: ConnectionPatch = Body()
-    ) -> dict[str, Any]:
-        with container_of(request).uow() as uow:
-            row = services.do_update_connection(connection_id, _dump(body), uow=uow)
-            return services.connection_public(row)
+@connections_router.post(
+    "/connections",
+    status_code=201,
+    summary="Connect an ad account or organisation (starts its backfill)",
+    responses=problems(409, notes={409: "The owner is connected already (`duplicate`)"}),
+)
+def create_connection(
+    request: Request,
+    response: Response,
+    body: ConnectionIn = Body(),
+    principal: Principal = Depends(can_admin),
+) -> dict[str, Any]:
+    """The backfill (up to `backfill_days`, at most 365) runs as a job: follow it at
+    `GET /api/v1/jobs/{job_id}`; the token and secret are never shown again."""
+    with container_of(request).uow() as uow:
+        row = services.do_create_connection(_dump(body), uow=uow, requested_by=principal.user_id)
+        job = services.active_sync(uow.session, row.id)
+        result = {**services.connection_public(row), "job_id": job.id if job else None}
+    response.headers["Location"] = f"/api/v1/linkedin/connections/{result['id']}"
+    return result
 
-    @router.delete(
-        "/connections/{connection_id}",
-        status_code=204,
-        dependencies=[Depends(can_admin)],
-        summary="Disconnect (its forms and stored responses go; leads stay)",
-    )
-    def delete_connection(request: Request, connection_id: int) -> Response:
-        services.do_delete_connection(connection_id, uow=container_of(request).uow())
-        return Response(status_code=204)
 
-    @router.post(
-        "/connections/{connection_id}/sync",
-        status_code=202,
-        summary="Sync now: a pull over the overlapping window (or a backfill)",
-    )
-    def sync_now(
-        request: Request,
-        connection_id: int,
-        body: SyncIn = Body(default_factory=SyncIn),
-        principal: Principal = Depends(can_admin),
-    ) -> dict[str, Any]:
-        """A sync already queued or running is returned instead of a second one."""
-        with container_of(request).uow() as uow:
-            job = services.do_start_sync(
-                connection_id, backfill=body.backfill, uow=uow, requested_by=principal.user_id
-            )
-            return job_public(job)
+@connections_router.get(
+    "/connections/{connection_id}",
+    dependencies=[Depends(can_admin)],
+    summary="A connection and its sync status (counts, last error, cursor)",
+)
+def read_connection(request: Request, connection_id: int) -> dict[str, Any]:
+    with container_of(request).read_session() as session:
+        row = services.get_connection(session, connection_id)
+        job = services.active_sync(session, connection_id)
+        return {
+            **services.connection_public(row),
+            "job_id": job.id if job else None,
+            "forms": len(services.list_forms(session, connection_id)),
+        }
 
-    @router.post(
-        "/connections/{connection_id}/subscription",
-        dependencies=[Depends(can_admin)],
-        summary="Subscribe to LinkedIn's lead notifications (its webhooks) for the connection",
-        responses={
-            **problems(422),
-            502: {"description": "LinkedIn refused the call or did not answer"},
-        },
-    )
-    def subscribe(
-        request: Request,
-        connection_id: int,
-        body: SubscriptionIn = Body(default_factory=SubscriptionIn),
-    ) -> dict[str, Any]:
-        """LinkedIn then posts each new response to the webhook; the periodic pull goes on,
-        so a notification that never comes loses nothing."""
-        url = body.webhook_url or (
-            str(request.base_url).rstrip("/") + WEBHOOK_PATH.format(connection_id=connection_id)
+
+@connections_router.patch(
+    "/connections/{connection_id}",
+    dependencies=[Depends(can_admin)],
+    summary="Change the token, version, secret or settings",
+)
+def update_connection(
+    request: Request, connection_id: int, body: ConnectionPatch = Body()
+) -> dict[str, Any]:
+    with container_of(request).uow() as uow:
+        row = services.do_update_connection(connection_id, _dump(body), uow=uow)
+        return services.connection_public(row)
+
+
+@connections_router.delete(
+    "/connections/{connection_id}",
+    status_code=204,
+    dependencies=[Depends(can_admin)],
+    summary="Disconnect (its forms and stored responses go; leads stay)",
+)
+def delete_connection(request: Request, connection_id: int) -> Response:
+    services.do_delete_connection(connection_id, uow=container_of(request).uow())
+    return Response(status_code=204)
+
+
+@connections_router.post(
+    "/connections/{connection_id}/sync",
+    status_code=202,
+    summary="Sync now: a pull over the overlapping window (or a backfill)",
+)
+def sync_now(
+    request: Request,
+    connection_id: int,
+    body: SyncIn = Body(default_factory=SyncIn),
+    principal: Principal = Depends(can_admin),
+) -> dict[str, Any]:
+    """A sync already queued or running is returned instead of a second one."""
+    with container_of(request).uow() as uow:
+        job = services.do_start_sync(
+            connection_id, backfill=body.backfill, uow=uow, requested_by=principal.user_id
         )
-        container = container_of(request)
-        app = services.oauth_app(container.settings)
-        with container.uow() as uow:
-            row = services.do_subscribe_notifications(connection_id, url, uow=uow, app=app)
-            return services.connection_public(row)
+        return job_public(job)
 
-    @router.delete(
-        "/connections/{connection_id}/subscription",
-        dependencies=[Depends(can_admin)],
-        summary="Unsubscribe the connection from LinkedIn's lead notifications",
-        responses={502: {"description": "LinkedIn refused the call or did not answer"}},
+
+@connections_router.post(
+    "/connections/{connection_id}/subscription",
+    dependencies=[Depends(can_admin)],
+    summary="Subscribe to LinkedIn's lead notifications (its webhooks) for the connection",
+    responses={
+        **problems(422),
+        502: {"description": "LinkedIn refused the call or did not answer"},
+    },
+)
+def subscribe(
+    request: Request,
+    connection_id: int,
+    body: SubscriptionIn = Body(default_factory=SubscriptionIn),
+) -> dict[str, Any]:
+    """LinkedIn then posts each new response to the webhook; the periodic pull goes on,
+    so a notification that never comes loses nothing."""
+    url = body.webhook_url or (
+        str(request.base_url).rstrip("/") + WEBHOOK_PATH.format(connection_id=connection_id)
     )
-    def unsubscribe(request: Request, connection_id: int) -> dict[str, Any]:
-        """The periodic pull goes on reading the connection's leads."""
-        container = container_of(request)
-        app = services.oauth_app(container.settings)
-        with container.uow() as uow:
-            row = services.do_unsubscribe_notifications(connection_id, uow=uow, app=app)
-            return services.connection_public(row)
+    container = container_of(request)
+    app = services.oauth_app(container.settings)
+    with container.uow() as uow:
+        row = services.do_subscribe_notifications(connection_id, url, uow=uow, app=app)
+        return services.connection_public(row)
 
-    @router.get(
-        "/connections/{connection_id}/forms",
-        dependencies=[Depends(can_admin)],
-        summary="The connection's discovered forms with their questions and mappings",
-    )
-    def list_forms(request: Request, connection_id: int) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            services.get_connection(session, connection_id)
-            return {
-                "items": [
-                    services.form_public(form, services.mappings_for(session, form.id))
-                    for form in services.list_forms(session, connection_id)
-                ]
-            }
 
-    @router.get(
-        "/connections/{connection_id}/responses",
-        dependencies=[Depends(can_admin)],
-        summary="The latest stored form responses and what became of them",
-    )
-    def list_responses(request: Request, connection_id: int, limit: int = 50) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            services.get_connection(session, connection_id)
-            rows = session.scalars(
-                select(LinkedInResponse)
-                .where(LinkedInResponse.connection_id == connection_id)
-                .order_by(LinkedInResponse.id.desc())
-                .limit(max(1, min(limit, MAX_RESPONSES)))
-            )
-            return {"items": [response_public(row) for row in rows]}
+@connections_router.delete(
+    "/connections/{connection_id}/subscription",
+    dependencies=[Depends(can_admin)],
+    summary="Unsubscribe the connection from LinkedIn's lead notifications",
+    responses={502: {"description": "LinkedIn refused the call or did not answer"}},
+)
+def unsubscribe(request: Request, connection_id: int) -> dict[str, Any]:
+    """The periodic pull goes on reading the connection's leads."""
+    container = container_of(request)
+    app = services.oauth_app(container.settings)
+    with container.uow() as uow:
+        row = services.do_unsubscribe_notifications(connection_id, uow=uow, app=app)
+        return services.connection_public(row)
 
-    @router.get(
-        "/forms/{form_id}",
-        dependencies=[Depends(can_admin)],
-        summary="A form: questions, hidden fields, consents, where each answer goes",
-    )
-    def read_form(request: Request, form_id: int) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            form = services.get_form(session, form_id)
-            return services.form_public(form, services.mappings_for(session, form.id))
 
-    @router.put(
-        "/forms/{form_id}/mappings",
-        dependencies=[Depends(can_admin)],
-        summary="Map this form's questions (by question id) to lead fields",
-    )
-    def map_form(request: Request, form_id: int, body: MappingsIn = Body()) -> dict[str, Any]:
-        with container_of(request).uow() as uow:
-            services.do_set_form_mappings(form_id, body.mappings, uow=uow)
-            form = services.get_form(uow.session, form_id)
-            return services.form_public(form, services.mappings_for(uow.session, form_id))
+@connections_router.get(
+    "/connections/{connection_id}/forms",
+    dependencies=[Depends(can_admin)],
+    summary="The connection's discovered forms with their questions and mappings",
+)
+def list_forms(request: Request, connection_id: int) -> dict[str, Any]:
+    with container_of(request).read_session() as session:
+        services.get_connection(session, connection_id)
+        return {
+            "items": [
+                services.form_public(form, services.mappings_for(session, form.id))
+                for form in services.list_forms(session, connection_id)
+            ]
+        }
 
-    @router.get(
-        "/mappings",
-        dependencies=[Depends(can_admin)],
-        summary="Predefined field types and the lead fields they go to",
-    )
-    def read_mappings(request: Request) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            return {"items": _predefined_items(services.predefined_mappings(session))}
 
-    @router.put(
-        "/mappings",
-        dependencies=[Depends(can_admin)],
-        summary="Map predefined field types (locale-proof) to lead fields",
-    )
-    def map_predefined(request: Request, body: MappingsIn = Body()) -> dict[str, Any]:
-        with container_of(request).uow() as uow:
-            mapped = services.do_set_predefined_mappings(body.mappings, uow=uow)
-            return {"items": _predefined_items(mapped)}
+@connections_router.get(
+    "/connections/{connection_id}/responses",
+    dependencies=[Depends(can_admin)],
+    summary="The latest stored form responses and what became of them",
+)
+def list_responses(request: Request, connection_id: int, limit: int = 50) -> dict[str, Any]:
+    with container_of(request).read_session() as session:
+        services.get_connection(session, connection_id)
+        rows = session.scalars(
+            select(LinkedInResponse)
+            .where(LinkedInResponse.connection_id == connection_id)
+            .order_by(LinkedInResponse.id.desc())
+            .limit(max(1, min(limit, MAX_RESPONSES)))
+        )
+        return {"items": [response_public(row) for row in rows]}
 
-    return router
+
+@connections_router.get(
+    "/forms/{form_id}",
+    dependencies=[Depends(can_admin)],
+    summary="A form: questions, hidden fields, consents, where each answer goes",
+)
+def read_form(request: Request, form_id: int) -> dict[str, Any]:
+    with container_of(request).read_session() as session:
+        form = services.get_form(session, form_id)
+        return services.form_public(form, services.mappings_for(session, form.id))
+
+
+@connections_router.put(
+    "/forms/{form_id}/mappings",
+    dependencies=[Depends(can_admin)],
+    summary="Map this form's questions (by question id) to lead fields",
+)
+def map_form(request: Request, form_id: int, body: MappingsIn = Body()) -> dict[str, Any]:
+    with container_of(request).uow() as uow:
+        services.do_set_form_mappings(form_id, body.mappings, uow=uow)
+        form = services.get_form(uow.session, form_id)
+        return services.form_public(form, services.mappings_for(uow.session, form_id))
+
+
+@connections_router.get(
+    "/mappings",
+    dependencies=[Depends(can_admin)],
+    summary="Predefined field types and the lead fields they go to",
+)
+def read_mappings(request: Request) -> dict[str, Any]:
+    with container_of(request).read_session() as session:
+        return {"items": _predefined_items(services.predefined_mappings(session))}
+
+
+@connections_router.put(
+    "/mappings",
+    dependencies=[Depends(can_admin)],
+    summary="Map predefined field types (locale-proof) to lead fields",
+)
+def map_predefined(request: Request, body: MappingsIn = Body()) -> dict[str, Any]:
+    with container_of(request).uow() as uow:
+        mapped = services.do_set_predefined_mappings(body.mappings, uow=uow)
+        return {"items": _predefined_items(mapped)}
 
 
 def _predefined_items(mapped: dict[str, str]) -> list[dict[str, Any]]:
@@ -372,4 +383,4 @@ def _webhook_router() -> APIRouter:
 
 
 def routers() -> list[APIRouter]:
-    return [_connections_router(), _strategies_router(), _webhook_router()]
+    return [connections_router, _strategies_router(), _webhook_router()]

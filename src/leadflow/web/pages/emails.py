@@ -29,7 +29,7 @@ from leadflow.registry.sql import table_for
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
-from leadflow.web.pages.records import form_data
+from leadflow.web.calls import PageCall, page_call, see_other
 from leadflow.web.pages.render import TEMPLATES, render
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -66,51 +66,52 @@ def _public_page(request: Request, title: str, message: str, *, status: int = 20
     )
 
 
-def _public_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+public_router = APIRouter(include_in_schema=False)
 
-    @router.get("/t/o/{token}")
-    def open_pixel(request: Request, token: str) -> Response:
-        """A 1x1 GIF whatever the token; a valid one records the open."""
-        found = verify_token(_secret(request), TokenKind.OPEN, token)
-        if found is not None:
-            do_record_open(found.message_id, uow=container_of(request).uow())
-        return Response(PIXEL, media_type="image/gif", headers=NO_STORE)
 
-    @router.get("/t/c/{token}")
-    def click(request: Request, token: str) -> Response:
-        """The signed link's own address, never one a visitor supplies."""
-        found = verify_token(_secret(request), TokenKind.CLICK, token)
-        if found is None or not found.url or not found.url.startswith(("http://", "https://")):
-            return _public_page(
-                request, "Link not found", "This link is broken or was changed.", status=404
-            )
-        do_record_click(found.message_id, found.link, found.url, uow=container_of(request).uow())
-        return RedirectResponse(found.url, status_code=302, headers=NO_STORE)
+@public_router.get("/t/o/{token}")
+def open_pixel(request: Request, token: str) -> Response:
+    """A 1x1 GIF whatever the token; a valid one records the open."""
+    found = verify_token(_secret(request), TokenKind.OPEN, token)
+    if found is not None:
+        do_record_open(found.message_id, uow=container_of(request).uow())
+    return Response(PIXEL, media_type="image/gif", headers=NO_STORE)
 
-    @router.get("/u/{token}")
-    def unsubscribe_form(request: Request, token: str) -> Response:
-        if verify_token(_secret(request), TokenKind.UNSUBSCRIBE, token) is None:
-            return _public_page(
-                request, "Link not found", "This link is broken or was changed.", status=404
-            )
-        return TEMPLATES.TemplateResponse(
-            request, "emails/unsubscribe.html", {"token": token}, headers=NO_STORE
+
+@public_router.get("/t/c/{token}")
+def click(request: Request, token: str) -> Response:
+    """The signed link's own address, never one a visitor supplies."""
+    found = verify_token(_secret(request), TokenKind.CLICK, token)
+    if found is None or not found.url or not found.url.startswith(("http://", "https://")):
+        return _public_page(
+            request, "Link not found", "This link is broken or was changed.", status=404
         )
+    do_record_click(found.message_id, found.link, found.url, uow=container_of(request).uow())
+    return RedirectResponse(found.url, status_code=302, headers=NO_STORE)
 
-    @router.post("/u/{token}")
-    def unsubscribe(request: Request, token: str) -> Response:
-        """One click (RFC 8058): the mail client POSTs `List-Unsubscribe=One-Click`; the
-        confirm page's button posts here too. No session, no form token."""
-        found = verify_token(_secret(request), TokenKind.UNSUBSCRIBE, token)
-        if found is None:
-            return _public_page(
-                request, "Link not found", "This link is broken or was changed.", status=404
-            )
-        do_unsubscribe(found.message_id, uow=container_of(request).uow())
-        return _public_page(request, "Unsubscribed", "You will not receive these emails any more.")
 
-    return router
+@public_router.get("/u/{token}")
+def unsubscribe_form(request: Request, token: str) -> Response:
+    if verify_token(_secret(request), TokenKind.UNSUBSCRIBE, token) is None:
+        return _public_page(
+            request, "Link not found", "This link is broken or was changed.", status=404
+        )
+    return TEMPLATES.TemplateResponse(
+        request, "emails/unsubscribe.html", {"token": token}, headers=NO_STORE
+    )
+
+
+@public_router.post("/u/{token}")
+def unsubscribe(request: Request, token: str) -> Response:
+    """One click (RFC 8058): the mail client POSTs `List-Unsubscribe=One-Click`; the
+    confirm page's button posts here too. No session, no form token."""
+    found = verify_token(_secret(request), TokenKind.UNSUBSCRIBE, token)
+    if found is None:
+        return _public_page(
+            request, "Link not found", "This link is broken or was changed.", status=404
+        )
+    do_unsubscribe(found.message_id, uow=container_of(request).uow())
+    return _public_page(request, "Unsubscribed", "You will not receive these emails any more.")
 
 
 # --- signed-in pages -----------------------------------------------------------------------
@@ -188,214 +189,208 @@ def _form_values(form: FormData) -> dict[str, Any]:
     return values
 
 
-def _pages_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-    can_read = Authorize(Permission.EMAILS_READ)
-    can_write = Authorize(Permission.EMAILS_WRITE)
+router = APIRouter(include_in_schema=False)
+can_read = Authorize(Permission.EMAILS_READ)
+can_write = Authorize(Permission.EMAILS_WRITE)
+writing = page_call(Permission.EMAILS_WRITE)
 
-    @router.get("/emails")
-    def index(request: Request, principal: Principal = Depends(can_read)) -> Response:
-        with container_of(request).read_session() as session:
-            stats = services.template_stats(session)
-            templates = [
-                {"row": t, "stats": stats.get(t.id, services.empty_stats())}
-                for t in services.list_templates(session)
-            ]
-        return render(
-            request,
-            "emails/index.html",
-            {
-                "templates": templates,
-                "can_write": role_allows(principal.role, Permission.EMAILS_WRITE),
-            },
-        )
 
-    @router.get("/emails/new")
-    def new(request: Request, principal: Principal = Depends(can_write)) -> Response:
-        starter = {
-            "subject": "Hello {{ contact.first_name | default('there') }}",
-            "html_body": (
-                "<h1>Hello {{ contact.first_name | default('there') }},</h1>\n"
-                "<p>Write your message here.</p>\n"
-            ),
-        }
-        return _editor(request, principal, None, values=starter)
+@router.get("/emails")
+def index(request: Request, principal: Principal = Depends(can_read)) -> Response:
+    with container_of(request).read_session() as session:
+        stats = services.template_stats(session)
+        templates = [
+            {"row": t, "stats": stats.get(t.id, services.empty_stats())}
+            for t in services.list_templates(session)
+        ]
+    return render(
+        request,
+        "emails/index.html",
+        {
+            "templates": templates,
+            "can_write": role_allows(principal.role, Permission.EMAILS_WRITE),
+        },
+    )
 
-    @router.post("/emails/new")
-    def create(
-        request: Request,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        values = _form_values(form)
-        try:
-            template = services.do_create_template(values, uow=container_of(request).uow())
-        except LeadflowError as exc:
-            return _editor(request, principal, None, values=values, error=exc, status=422)
-        return RedirectResponse(f"/emails/{template.id}?saved=1", status_code=303)
 
-    @router.get("/emails/{template_id:int}")
-    def edit(
-        request: Request,
-        template_id: int,
-        saved: int = 0,
-        principal: Principal = Depends(can_read),
-    ) -> Response:
-        with container_of(request).read_session() as session:
-            template = services.get_template(session, template_id)
-        return _editor(request, principal, template, notice="Saved." if saved else None)
+@router.get("/emails/new")
+def new(request: Request, principal: Principal = Depends(can_write)) -> Response:
+    starter = {
+        "subject": "Hello {{ contact.first_name | default('there') }}",
+        "html_body": (
+            "<h1>Hello {{ contact.first_name | default('there') }},</h1>\n"
+            "<p>Write your message here.</p>\n"
+        ),
+    }
+    return _editor(request, principal, None, values=starter)
 
-    @router.post("/emails/{template_id:int}")
-    def save(
-        request: Request,
-        template_id: int,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        values = _form_values(form)
-        container = container_of(request)
-        try:
-            services.do_update_template(template_id, values, uow=container.uow())
-        except LeadflowError as exc:
-            with container.read_session() as session:
-                template = services.get_template(session, template_id)
-            return _editor(request, principal, template, values=values, error=exc, status=422)
-        return RedirectResponse(f"/emails/{template_id}?saved=1", status_code=303)
 
-    @router.post("/emails/test-send")
-    def test_send(
-        request: Request,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        """A test of what the editor holds now (saved or not), for the preview's contact;
-        the editor comes back with the draft as it was, still unsaved."""
-        container = container_of(request)
-        values = _form_values(form)
-        template_id, contact, to = (
-            form.get(name) for name in ("template_id", "test_contact_id", "test_to")
-        )
-        template = None
-        if isinstance(template_id, str) and template_id.isdigit():
-            with container.read_session() as session:
-                template = services.get_template(session, int(template_id))
-        address = to.strip() if isinstance(to, str) else ""
-        kept = {**values, "test_to": address, "test_contact_id": contact if contact else None}
-        try:
-            send_draft_test(
-                container,
-                values,
-                template,
-                contact_id=int(contact) if isinstance(contact, str) and contact.isdigit() else None,
-                to_address=address,
-            )
-        except LeadflowError as exc:
-            return _editor(
-                request,
-                principal,
-                template,
-                values=kept,
-                error=exc,
-                status=exc.http_status,
-            )
-        return _editor(
-            request,
-            principal,
+@router.post("/emails/new")
+def create(call: PageCall = writing) -> Response:
+    values = _form_values(call.form)
+    return call.run(
+        lambda uow: services.do_create_template(values, uow=uow),
+        done=lambda template: see_other(f"/emails/{template.id}?saved=1"),
+        failed=lambda exc: _editor(
+            call.request, call.principal, None, values=values, error=exc, status=422
+        ),
+    )
+
+
+@router.get("/emails/{template_id:int}")
+def edit(
+    request: Request,
+    template_id: int,
+    saved: int = 0,
+    principal: Principal = Depends(can_read),
+) -> Response:
+    with container_of(request).read_session() as session:
+        template = services.get_template(session, template_id)
+    return _editor(request, principal, template, notice="Saved." if saved else None)
+
+
+@router.post("/emails/{template_id:int}")
+def save(template_id: int, call: PageCall = writing) -> Response:
+    values = _form_values(call.form)
+
+    def failed(exc: LeadflowError) -> Response:
+        template = call.read(lambda session: services.get_template(session, template_id))
+        return _editor(call.request, call.principal, template, values=values, error=exc, status=422)
+
+    return call.run(
+        lambda uow: services.do_update_template(template_id, values, uow=uow),
+        done=f"/emails/{template_id}?saved=1",
+        failed=failed,
+    )
+
+
+@router.post("/emails/test-send")
+def test_send(call: PageCall = writing) -> Response:
+    """A test of what the editor holds now (saved or not), for the preview's contact;
+    the editor comes back with the draft as it was, still unsaved."""
+    values = _form_values(call.form)
+    template_id, contact, to = (
+        call.form.get(name) for name in ("template_id", "test_contact_id", "test_to")
+    )
+    template = None
+    if isinstance(template_id, str) and template_id.isdigit():
+        template = call.read(lambda session: services.get_template(session, int(template_id)))
+    address = to.strip() if isinstance(to, str) else ""
+    kept = {**values, "test_to": address, "test_contact_id": contact if contact else None}
+    return call.check(
+        lambda: send_draft_test(
+            call.container,
+            values,
+            template,
+            contact_id=int(contact) if isinstance(contact, str) and contact.isdigit() else None,
+            to_address=address,
+        ),
+        done=lambda _sent: _editor(
+            call.request,
+            call.principal,
             template,
             values=kept,
             notice=f"Test sent to {address}.",
-        )
+        ),
+        failed=lambda exc: _editor(
+            call.request,
+            call.principal,
+            template,
+            values=kept,
+            error=exc,
+            status=exc.http_status,
+        ),
+    )
 
-    @router.get("/emails/messages")
-    def messages(
-        request: Request,
-        status: str | None = None,
-        template_id: int | None = None,
-        offset: int = 0,
-        principal: Principal = Depends(can_read),
-    ) -> Response:
-        container = container_of(request)
-        status = status or None
-        with container.read_session() as session:
-            rows, total = services.list_messages(
-                session,
-                status=status,
-                template_id=template_id,
-                offset=max(offset, 0),
-                limit=PAGE_SIZE,
+
+@router.get("/emails/messages")
+def messages(
+    request: Request,
+    status: str | None = None,
+    template_id: int | None = None,
+    offset: int = 0,
+    principal: Principal = Depends(can_read),
+) -> Response:
+    container = container_of(request)
+    status = status or None
+    with container.read_session() as session:
+        rows, total = services.list_messages(
+            session,
+            status=status,
+            template_id=template_id,
+            offset=max(offset, 0),
+            limit=PAGE_SIZE,
+        )
+        names = {t.id: t.name for t in services.list_templates(session)}
+        contacts = table_for("contact")
+        people = {
+            int(cid): " ".join(p for p in (first, last) if p) or (email or "")
+            for cid, first, last, email in session.execute(
+                select(
+                    contacts.c.id, contacts.c.first_name, contacts.c.last_name, contacts.c.email
+                ).where(contacts.c.id.in_({row.contact_id for row in rows}))
             )
-            names = {t.id: t.name for t in services.list_templates(session)}
-            contacts = table_for("contact")
-            people = {
-                int(cid): " ".join(p for p in (first, last) if p) or (email or "")
-                for cid, first, last, email in session.execute(
-                    select(
-                        contacts.c.id, contacts.c.first_name, contacts.c.last_name, contacts.c.email
-                    ).where(contacts.c.id.in_({row.contact_id for row in rows}))
-                )
-            }
-        return render(
-            request,
-            "emails/messages.html",
-            {
-                "rows": rows,
-                "total": total,
-                "names": names,
-                "people": people,
-                "status": status or "",
-                "template_id": template_id,
-                "statuses": [item.value for item in MessageStatus],
-                "offset": max(offset, 0),
-                "page_size": PAGE_SIZE,
-            },
-        )
+        }
+    return render(
+        request,
+        "emails/messages.html",
+        {
+            "rows": rows,
+            "total": total,
+            "names": names,
+            "people": people,
+            "status": status or "",
+            "template_id": template_id,
+            "statuses": [item.value for item in MessageStatus],
+            "offset": max(offset, 0),
+            "page_size": PAGE_SIZE,
+        },
+    )
 
-    @router.get("/emails/outbox")
-    def outbox(request: Request, principal: Principal = Depends(can_read)) -> Response:
-        container = container_of(request)
-        with container.read_session() as session:
-            rows = services.list_caught(session)
-        return render(
-            request,
-            "emails/outbox.html",
-            {"rows": rows, "settings": container.settings, "selected": None},
-        )
 
-    @router.get("/emails/outbox/{caught_id:int}")
-    def caught(
-        request: Request, caught_id: int, principal: Principal = Depends(can_read)
-    ) -> Response:
-        container = container_of(request)
-        with container.read_session() as session:
-            row = services.get_caught(session, caught_id)
-            rows = services.list_caught(session)
-        parsed = message_from_string(row.raw, policy=default_policy)
-        html = text = None
-        if isinstance(parsed, MimeMessage):
-            html_part = parsed.get_body(("html",))
-            text_part = parsed.get_body(("plain",))
-            html = html_part.get_content() if isinstance(html_part, MimeMessage) else None
-            text = text_part.get_content() if isinstance(text_part, MimeMessage) else None
-        headers = [
-            (name, str(parsed.get(name)))
-            for name in ("From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe")
-            if parsed.get(name)
-        ]
-        return render(
-            request,
-            "emails/outbox.html",
-            {
-                "rows": rows,
-                "settings": container.settings,
-                "selected": row,
-                "headers": headers,
-                "html": html,
-                "text": text,
-            },
-        )
+@router.get("/emails/outbox")
+def outbox(request: Request, principal: Principal = Depends(can_read)) -> Response:
+    container = container_of(request)
+    with container.read_session() as session:
+        rows = services.list_caught(session)
+    return render(
+        request,
+        "emails/outbox.html",
+        {"rows": rows, "settings": container.settings, "selected": None},
+    )
 
-    return router
+
+@router.get("/emails/outbox/{caught_id:int}")
+def caught(request: Request, caught_id: int, principal: Principal = Depends(can_read)) -> Response:
+    container = container_of(request)
+    with container.read_session() as session:
+        row = services.get_caught(session, caught_id)
+        rows = services.list_caught(session)
+    parsed = message_from_string(row.raw, policy=default_policy)
+    html = text = None
+    if isinstance(parsed, MimeMessage):
+        html_part = parsed.get_body(("html",))
+        text_part = parsed.get_body(("plain",))
+        html = html_part.get_content() if isinstance(html_part, MimeMessage) else None
+        text = text_part.get_content() if isinstance(text_part, MimeMessage) else None
+    headers = [
+        (name, str(parsed.get(name)))
+        for name in ("From", "To", "Subject", "Date", "Message-ID", "List-Unsubscribe")
+        if parsed.get(name)
+    ]
+    return render(
+        request,
+        "emails/outbox.html",
+        {
+            "rows": rows,
+            "settings": container.settings,
+            "selected": row,
+            "headers": headers,
+            "html": html,
+            "text": text,
+        },
+    )
 
 
 def routers() -> list[APIRouter]:
-    return [_public_router(), _pages_router()]
+    return [public_router, router]

@@ -6,16 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
 
+from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError, ValidationFailed
 from leadflow.imports import services
 from leadflow.imports.domain import ENTITIES, WriteMode
 from leadflow.users.domain import Permission
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
-from leadflow.web.pages.records import form_data
+from leadflow.web.calls import PageCall, page_call, see_other
+from leadflow.web.downloads import import_errors_csv
 from leadflow.web.pages.render import render
 
 ENTITY_LABELS = {
@@ -97,112 +99,91 @@ def _mapping_from(form: FormData, headers: list[str]) -> dict[str, Any]:
     return mapping
 
 
+router = APIRouter(include_in_schema=False)
+can_import = Authorize(Permission.IMPORTS_RUN)
+importing = page_call(Permission.IMPORTS_RUN)
+
+
+@router.get("/imports")
+def index(request: Request, principal: Principal = Depends(can_import)) -> Response:
+    return _index(request)
+
+
+@router.post("/imports")
+def upload(call: PageCall = importing) -> Response:
+    file = call.form.get("file")
+
+    def create(uow: UnitOfWork) -> Any:
+        if not isinstance(file, UploadFile) or not file.filename:
+            raise ValidationFailed("Choose a CSV or XLSX file", field="file")
+        return services.do_create_import(
+            str(call.form.get("entity") or ""),
+            file.filename,
+            file.file,
+            uow=uow,
+            storage=call.container.settings.var_dir / "imports",
+            mapping_name=str(call.form.get("mapping_name") or "") or None,
+            created_by=call.user_id,
+        )
+
+    return call.run(
+        create,
+        done=lambda imp: see_other(f"/imports/{imp.id}"),
+        failed=lambda exc: _index(call.request, error=exc),
+    )
+
+
+@router.get("/imports/{import_id}")
+def detail(
+    request: Request, import_id: int, principal: Principal = Depends(can_import)
+) -> Response:
+    return _detail(request, import_id)
+
+
+@router.post("/imports/{import_id}/mapping")
+def map_columns(import_id: int, call: PageCall = importing) -> Response:
+    container, form = call.container, call.form
+    action = str(form.get("action") or "save")
+
+    def save_then_start() -> None:
+        # Each step commits on its own: a saved mapping stays when the run is refused.
+        headers = call.read(lambda session: list(services.get_import(session, import_id).headers))
+        mapping = _mapping_from(form, headers)
+        options = {"create_contacts": form.get("create_contacts") == "on"}
+        services.do_set_mapping(import_id, mapping, options=options, uow=container.uow())
+        name = str(form.get("save_as") or "").strip()
+        if name:
+            entity = call.read(lambda session: services.get_import(session, import_id).entity)
+            services.do_save_mapping(name, entity, mapping, uow=container.uow())
+        if action == "dry_run":
+            services.do_start_dry_run(import_id, uow=container.uow(), requested_by=call.user_id)
+        if action == "run":
+            services.do_start_import(import_id, uow=container.uow(), requested_by=call.user_id)
+
+    return call.check(
+        save_then_start,
+        done=f"/imports/{import_id}",
+        failed=lambda exc: _detail(call.request, import_id, error=exc),
+    )
+
+
+@router.post("/imports/{import_id}/undo")
+def undo(import_id: int, call: PageCall = importing) -> Response:
+    return call.run(
+        lambda uow: services.do_start_undo(import_id, uow=uow, requested_by=call.user_id),
+        done=f"/imports/{import_id}",
+        failed=lambda exc: _detail(call.request, import_id, error=exc),
+    )
+
+
+@router.get("/imports/{import_id}/errors.csv")
+def errors(
+    request: Request, import_id: int, principal: Principal = Depends(can_import)
+) -> Response:
+    return import_errors_csv(container_of(request), import_id)
+
+
 def routers() -> list[APIRouter]:
-    router = APIRouter(include_in_schema=False)
-    can_import = Authorize(Permission.IMPORTS_RUN)
-
-    @router.get("/imports")
-    def index(request: Request, principal: Principal = Depends(can_import)) -> Response:
-        return _index(request)
-
-    @router.post("/imports")
-    def upload(
-        request: Request,
-        principal: Principal = Depends(can_import),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        container = container_of(request)
-        file = form.get("file")
-        try:
-            if not isinstance(file, UploadFile) or not file.filename:
-                raise ValidationFailed("Choose a CSV or XLSX file", field="file")
-            with container.uow() as uow:
-                imp = services.do_create_import(
-                    str(form.get("entity") or ""),
-                    file.filename,
-                    file.file,
-                    uow=uow,
-                    storage=container.settings.var_dir / "imports",
-                    mapping_name=str(form.get("mapping_name") or "") or None,
-                    created_by=principal.user_id,
-                )
-                import_id = imp.id
-        except LeadflowError as exc:
-            return _index(request, error=exc)
-        return RedirectResponse(f"/imports/{import_id}", status_code=303)
-
-    @router.get("/imports/{import_id}")
-    def detail(
-        request: Request, import_id: int, principal: Principal = Depends(can_import)
-    ) -> Response:
-        return _detail(request, import_id)
-
-    @router.post("/imports/{import_id}/mapping")
-    def map_columns(
-        request: Request,
-        import_id: int,
-        principal: Principal = Depends(can_import),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        container = container_of(request)
-        action = str(form.get("action") or "save")
-        try:
-            with container.read_session() as session:
-                headers = list(services.get_import(session, import_id).headers)
-            mapping = _mapping_from(form, headers)
-            options = {"create_contacts": form.get("create_contacts") == "on"}
-            services.do_set_mapping(import_id, mapping, options=options, uow=container.uow())
-            name = str(form.get("save_as") or "").strip()
-            if name:
-                with container.read_session() as session:
-                    entity = services.get_import(session, import_id).entity
-                services.do_save_mapping(name, entity, mapping, uow=container.uow())
-            if action == "dry_run":
-                services.do_start_dry_run(
-                    import_id, uow=container.uow(), requested_by=principal.user_id
-                )
-            if action == "run":
-                services.do_start_import(
-                    import_id, uow=container.uow(), requested_by=principal.user_id
-                )
-        except LeadflowError as exc:
-            return _detail(request, import_id, error=exc)
-        return RedirectResponse(f"/imports/{import_id}", status_code=303)
-
-    @router.post("/imports/{import_id}/undo")
-    def undo(
-        request: Request,
-        import_id: int,
-        principal: Principal = Depends(can_import),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        try:
-            services.do_start_undo(
-                import_id, uow=container_of(request).uow(), requested_by=principal.user_id
-            )
-        except LeadflowError as exc:
-            return _detail(request, import_id, error=exc)
-        return RedirectResponse(f"/imports/{import_id}", status_code=303)
-
-    @router.get("/imports/{import_id}/errors.csv")
-    def errors(
-        request: Request, import_id: int, principal: Principal = Depends(can_import)
-    ) -> Response:
-        from fastapi.responses import StreamingResponse
-
-        from leadflow.web.api.imports import csv_stream
-
-        container = container_of(request)
-        with container.read_session() as session:
-            services.get_import(session, import_id)
-
-        def rows() -> Any:
-            with container.read_session() as session:
-                yield from csv_stream(services.error_file_rows(session, import_id))
-
-        headers = {"Content-Disposition": f'attachment; filename="import-{import_id}-errors.csv"'}
-        return StreamingResponse(rows(), media_type="text/csv", headers=headers)
-
     return [router]
 
 

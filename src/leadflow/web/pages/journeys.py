@@ -16,11 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError, ValidationFailed
 from leadflow.journeys import services
 from leadflow.journeys.schemas import JourneyDefinition, JourneySettings
@@ -29,6 +30,7 @@ from leadflow.registry.domain import Registry
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import PageCall, page_call, see_other
 from leadflow.web.pages.display import humanize
 from leadflow.web.pages.journeys_designer import (
     CONSENTS,
@@ -48,7 +50,6 @@ from leadflow.web.pages.journeys_designer import (
     user_names,
 )
 from leadflow.web.pages.panels import PanelContext, detail_panel, render_fragment
-from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render
 
 # A new journey starts with one tile: the designer adds the rest before it.
@@ -122,174 +123,162 @@ def _journey_rows(session: Session) -> list[dict[str, Any]]:
     return rows
 
 
-def routers() -> list[APIRouter]:
-    router = APIRouter(include_in_schema=False)
-    can_read = Authorize(Permission.JOURNEYS_READ)
-    can_write = Authorize(Permission.JOURNEYS_WRITE)
+router = APIRouter(include_in_schema=False)
+can_read = Authorize(Permission.JOURNEYS_READ)
+writing = page_call(Permission.JOURNEYS_WRITE)
 
-    def _index(
-        request: Request,
-        principal: Principal,
-        *,
-        error: LeadflowError | None = None,
-        notice: str | None = None,
-        form_name: str = "",
-    ) -> Response:
-        with container_of(request).read_session() as session:
-            rows = _journey_rows(session)
-        return render(
-            request,
-            "journeys/index.html",
+
+def _index(
+    request: Request,
+    principal: Principal,
+    *,
+    error: LeadflowError | None = None,
+    notice: str | None = None,
+    form_name: str = "",
+) -> Response:
+    with container_of(request).read_session() as session:
+        rows = _journey_rows(session)
+    return render(
+        request,
+        "journeys/index.html",
+        {
+            "journeys": rows,
+            "can_write": role_allows(principal.role, Permission.JOURNEYS_WRITE),
+            "error": error,
+            "notice": notice,
+            "form_name": form_name,
+        },
+        status=error.http_status if error else 200,
+    )
+
+
+@router.get("/journeys")
+def index(request: Request, notice: str = "", principal: Principal = Depends(can_read)) -> Response:
+    return _index(request, principal, notice=notice[:200] or None)
+
+
+@router.post("/journeys/new")
+def create(call: PageCall = writing) -> Response:
+    name = call.text("name")
+
+    def create_journey(uow: UnitOfWork) -> Any:
+        if not name:
+            raise ValidationFailed("A journey needs a name", field="name")
+        settings = checked(
+            JourneySettings, {"target": call.text("target") or "contact"}, "settings"
+        )
+        return services.do_create_journey(
+            name, call.user_id, settings, JourneyDefinition.model_validate(STARTER), uow=uow
+        )
+
+    return call.run(
+        create_journey,
+        done=lambda journey: see_other(f"/journeys/{journey.id}"),
+        failed=lambda exc: _index(call.request, call.principal, error=exc, form_name=name),
+    )
+
+
+def _designer(
+    request: Request,
+    principal: Principal,
+    journey_id: int,
+    *,
+    error: LeadflowError | None = None,
+    posted: tuple[str, dict[str, Any], Any, str, str] | None = None,
+    notice: str | None = None,
+) -> Response:
+    container = container_of(request)
+    with container.read_session() as session:
+        registry = container.registry_cache.get(session)
+        context = _designer_context(
+            session, registry, journey_id, principal, error=error, posted=posted
+        )
+    context["notice"] = notice
+    return render(
+        request,
+        "journeys/designer.html",
+        context,
+        status=error.http_status if error else 200,
+    )
+
+
+@router.get("/journeys/{journey_id:int}")
+def show(
+    request: Request,
+    journey_id: int,
+    notice: str = "",
+    principal: Principal = Depends(can_read),
+) -> Response:
+    return _designer(request, principal, journey_id, notice=notice[:200] or None)
+
+
+@router.post("/journeys/{journey_id:int}")
+def save(journey_id: int, call: PageCall = writing) -> Response:
+    form = call.form
+    name = call.text("name")
+    raw_settings = settings_from_form(form)
+    description = call.text("description")
+    raw_definition: Any = None
+    owner = call.text("owner_id")
+
+    def update(uow: UnitOfWork) -> object:
+        nonlocal raw_definition
+        raw_definition = definition_from_form(form)
+        owner_id = _owner_from_form(form)
+        if not name:
+            raise ValidationFailed("A journey needs a name", field="name")
+        settings = checked(JourneySettings, raw_settings, "settings")
+        definition = checked(JourneyDefinition, raw_definition, "definition")
+        return services.do_update_journey(
+            journey_id,
             {
-                "journeys": rows,
-                "can_write": role_allows(principal.role, Permission.JOURNEYS_WRITE),
-                "error": error,
-                "notice": notice,
-                "form_name": form_name,
+                "name": name,
+                "description": description or None,
+                "settings": settings,
+                "definition": definition,
+                "owner_id": owner_id,
             },
-            status=error.http_status if error else 200,
+            uow=uow,
         )
 
-    @router.get("/journeys")
-    def index(
-        request: Request, notice: str = "", principal: Principal = Depends(can_read)
-    ) -> Response:
-        return _index(request, principal, notice=notice[:200] or None)
+    return call.run(
+        update,
+        done=f"/journeys/{journey_id}?notice=saved",
+        # What the person typed comes back as it was, the definition as far as it was read.
+        failed=lambda exc: _designer(
+            call.request,
+            call.principal,
+            journey_id,
+            error=exc,
+            posted=(name, raw_settings, raw_definition, description, owner),
+        ),
+    )
 
-    @router.post("/journeys/new")
-    def create(
-        request: Request,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        name = _text(form, "name")
-        try:
-            if not name:
-                raise ValidationFailed("A journey needs a name", field="name")
-            settings = checked(
-                JourneySettings, {"target": _text(form, "target") or "contact"}, "settings"
-            )
-            journey = services.do_create_journey(
-                name,
-                principal.user_id,
-                settings,
-                JourneyDefinition.model_validate(STARTER),
-                uow=container_of(request).uow(),
-            )
-        except LeadflowError as exc:
-            return _index(request, principal, error=exc, form_name=name)
-        return RedirectResponse(f"/journeys/{journey.id}", status_code=303)
 
-    def _designer(
-        request: Request,
-        principal: Principal,
-        journey_id: int,
-        *,
-        error: LeadflowError | None = None,
-        posted: tuple[str, dict[str, Any], Any, str, str] | None = None,
-        notice: str | None = None,
-    ) -> Response:
-        container = container_of(request)
-        with container.read_session() as session:
-            registry = container.registry_cache.get(session)
-            context = _designer_context(
-                session, registry, journey_id, principal, error=error, posted=posted
+def lifecycle(path: str, use_case: Callable[..., object], notice: str) -> None:
+    """One of the buttons moving a journey on (go live, stop, resume)."""
+
+    @router.post(f"/journeys/{{journey_id:int}}/{path}", name=f"journey_{notice}")
+    def move(journey_id: int, call: PageCall = writing) -> Response:
+        if call.text("back") == "list":
+            return call.run(
+                lambda uow: use_case(journey_id, uow=uow),
+                done=f"/journeys?notice={notice}",
+                failed=lambda exc: _index(call.request, call.principal, error=exc),
             )
-        context["notice"] = notice
-        return render(
-            request,
-            "journeys/designer.html",
-            context,
-            status=error.http_status if error else 200,
+        return call.run(
+            lambda uow: use_case(journey_id, uow=uow),
+            done=f"/journeys/{journey_id}?notice={notice}",
+            failed=lambda exc: _designer(call.request, call.principal, journey_id, error=exc),
         )
 
-    @router.get("/journeys/{journey_id:int}")
-    def show(
-        request: Request,
-        journey_id: int,
-        notice: str = "",
-        principal: Principal = Depends(can_read),
-    ) -> Response:
-        return _designer(request, principal, journey_id, notice=notice[:200] or None)
 
-    @router.post("/journeys/{journey_id:int}")
-    def save(
-        request: Request,
-        journey_id: int,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        name = _text(form, "name")
-        raw_settings = settings_from_form(form)
-        description = _text(form, "description")
-        raw_definition: Any = None
-        owner = _text(form, "owner_id")
-        try:
-            raw_definition = definition_from_form(form)
-            owner_id = _owner_from_form(form)
-            if not name:
-                raise ValidationFailed("A journey needs a name", field="name")
-            settings = checked(JourneySettings, raw_settings, "settings")
-            definition = checked(JourneyDefinition, raw_definition, "definition")
-            services.do_update_journey(
-                journey_id,
-                {
-                    "name": name,
-                    "description": _text(form, "description") or None,
-                    "settings": settings,
-                    "definition": definition,
-                    "owner_id": owner_id,
-                },
-                uow=container_of(request).uow(),
-            )
-        except LeadflowError as exc:
-            return _designer(
-                request,
-                principal,
-                journey_id,
-                error=exc,
-                posted=(name, raw_settings, raw_definition, description, owner),
-            )
-        return RedirectResponse(f"/journeys/{journey_id}?notice=saved", status_code=303)
+lifecycle("go-live", services.do_go_live, "live")
+lifecycle("stop", services.do_stop_journey, "stopped")
+lifecycle("resume", services.do_resume_journey, "resumed")
 
-    def _act(
-        request: Request,
-        principal: Principal,
-        journey_id: int,
-        form: FormData,
-        action: Callable[[], object],
-        notice: str,
-    ) -> Response:
-        back = _text(form, "back") == "list"
-        try:
-            action()
-        except LeadflowError as exc:
-            if back:
-                return _index(request, principal, error=exc)
-            return _designer(request, principal, journey_id, error=exc)
-        if back:
-            return RedirectResponse(f"/journeys?notice={notice}", status_code=303)
-        return RedirectResponse(f"/journeys/{journey_id}?notice={notice}", status_code=303)
 
-    def lifecycle(path: str, use_case: Callable[..., object], notice: str) -> None:
-        """One of the buttons moving a journey on (go live, stop, resume)."""
-
-        @router.post(f"/journeys/{{journey_id:int}}/{path}", name=f"journey_{notice}")
-        def move(
-            request: Request,
-            journey_id: int,
-            principal: Principal = Depends(can_write),
-            form: FormData = Depends(form_data),
-        ) -> Response:
-            uow = container_of(request).uow()
-            return _act(
-                request, principal, journey_id, form, lambda: use_case(journey_id, uow=uow), notice
-            )
-
-    lifecycle("go-live", services.do_go_live, "live")
-    lifecycle("stop", services.do_stop_journey, "stopped")
-    lifecycle("resume", services.do_resume_journey, "resumed")
-
+def routers() -> list[APIRouter]:
     return [router]
 
 

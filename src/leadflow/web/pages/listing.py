@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from leadflow.errors import LeadflowError
 from leadflow.lib.listing import RESERVED_PARAMS, Op, parse_list_params, run_list
 from leadflow.lib.records import to_public
-from leadflow.registry.derived import list_field, list_fields
+from leadflow.registry.derived import has_list_field, list_field, list_fields
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 from leadflow.saved_views import services as views
 from leadflow.users.services import Principal
@@ -260,10 +260,11 @@ def _controls(registry: Registry, spec: ListSpec, params: Params, titles: Titles
         if key in RESERVED_PARAMS:
             continue
         name, _, op = key.partition("__")
-        try:
-            definition: FieldDef | None = list_field(registry, spec.entity, name)
-        except LeadflowError:
-            definition = None
+        definition: FieldDef | None = (
+            list_field(registry, spec.entity, name)
+            if has_list_field(registry, spec.entity, name)
+            else None
+        )
         op_label = next((word for known, word in OP_LABELS.items() if known == op), op or "is")
         shown_value = value
         if definition is not None and definition.reference and value.isdigit():

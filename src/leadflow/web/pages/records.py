@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from leadflow.db.uow import UnitOfWork
 from leadflow.errors import ErrorCode, LeadflowError
 from leadflow.lib.records import to_public
 from leadflow.registry.domain import Registry
@@ -22,6 +23,7 @@ from leadflow.users.domain import Permission as P
 from leadflow.users.domain import role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import PageCall, page_call, see_other
 from leadflow.web.pages.display import Cell, cell_for, public_value, title_of
 from leadflow.web.pages.entities import RECORD_PAGES, RecordPage
 from leadflow.web.pages.forms import (
@@ -183,6 +185,7 @@ def record_router(page: RecordPage) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     can_read = Authorize(page.read)
     can_write = Authorize(page.write)
+    writing = page_call(page.write)
     path = page.path
 
     @router.get(path)
@@ -211,31 +214,32 @@ def record_router(page: RecordPage) -> APIRouter:
         return _form_page(request, page, principal, values, record_id=None)
 
     @router.post(f"{path}/new")
-    def create_record(
-        request: Request,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        with container_of(request).uow() as uow:
-            definitions = editable_fields(uow.registry, page.entity)
-            values = submitted_values(definitions, form)
-            try:
-                data = changes(definitions, values, None)
-                if page.entity == "lead" and form.get(NEW_CONTACT_FIELD):
-                    from leadflow.capture.services import do_create_lead_with_contact
+    def create_record(call: PageCall = writing) -> Response:
+        form = call.form
+        posted: dict[str, str] = {}
 
-                    row, _ = do_create_lead_with_contact(data, uow=uow)
-                elif page.entity in DUPLICATE_CHECKED:
-                    anyway = form.get(CREATE_ANYWAY) == "true"
-                    row = page.create(data, uow=uow, create_anyway=anyway)
-                else:
-                    row = page.create(data, uow=uow)
-                record_id = int(row.id)
-            except LeadflowError as exc:
-                error = exc
+        def create(uow: UnitOfWork) -> int:
+            definitions = editable_fields(uow.registry, page.entity)
+            posted.update(submitted_values(definitions, form))
+            data = changes(definitions, posted, None)
+            if page.entity == "lead" and form.get(NEW_CONTACT_FIELD):
+                from leadflow.capture.services import do_create_lead_with_contact
+
+                row, _ = do_create_lead_with_contact(data, uow=uow)
+            elif page.entity in DUPLICATE_CHECKED:
+                anyway = form.get(CREATE_ANYWAY) == "true"
+                row = page.create(data, uow=uow, create_anyway=anyway)
             else:
-                return RedirectResponse(f"{path}/{record_id}", status_code=303)
-        return _form_page(request, page, principal, values, record_id=None, error=error)
+                row = page.create(data, uow=uow)
+            return int(row.id)
+
+        return call.run(
+            create,
+            done=lambda record_id: see_other(f"{path}/{record_id}"),
+            failed=lambda exc: _form_page(
+                call.request, page, call.principal, posted, record_id=None, error=exc
+            ),
+        )
 
     @router.get(f"{path}/{{record_id:int}}")
     def show_record(
@@ -284,26 +288,27 @@ def record_router(page: RecordPage) -> APIRouter:
         return _form_page(request, page, principal, values, record_id=record_id)
 
     @router.post(f"{path}/{{record_id:int}}/edit")
-    def update_record(
-        request: Request,
-        record_id: int,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        with container_of(request).uow() as uow:
-            check_reach(uow.session, page.entity, record_id, principal)
+    def update_record(record_id: int, call: PageCall = writing) -> Response:
+        posted: dict[str, str] = {}
+
+        def update(uow: UnitOfWork) -> None:
+            check_reach(uow.session, page.entity, record_id, call.principal)
             definitions = editable_fields(uow.registry, page.entity)
             record = to_public(page.get(uow.session, record_id), uow.registry, page.entity)
-            values = submitted_values(definitions, form)
-            data = changes(definitions, values, current_values(definitions, record))
-            try:
-                if data:
-                    page.update(record_id, data, uow=uow)
-            except LeadflowError as exc:
-                error = exc
-            else:
-                return RedirectResponse(f"{path}/{record_id}", status_code=303)
-        return _form_page(request, page, principal, values, record_id=record_id, error=error)
+            posted.update(submitted_values(definitions, call.form))
+            data = changes(definitions, posted, current_values(definitions, record))
+            if data:
+                page.update(record_id, data, uow=uow)
+
+        # A record out of reach or gone is refused again by the form page itself (it
+        # checks the reach and reads the record first): an error page, never the form.
+        return call.run(
+            update,
+            done=f"{path}/{record_id}",
+            failed=lambda exc: _form_page(
+                call.request, page, call.principal, posted, record_id=record_id, error=exc
+            ),
+        )
 
     def delete_page(
         request: Request, principal: Principal, record_id: int, error: LeadflowError | None
@@ -332,28 +337,22 @@ def record_router(page: RecordPage) -> APIRouter:
         return delete_page(request, principal, record_id, None)
 
     @router.post(f"{path}/{{record_id:int}}/delete")
-    def delete_record(
-        request: Request,
-        record_id: int,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        with container_of(request).read_session() as session:
-            check_reach(session, page.entity, record_id, principal)
-        uow = container_of(request).uow()
-        try:
+    def delete_record(record_id: int, call: PageCall = writing) -> Response:
+        call.read(lambda session: check_reach(session, page.entity, record_id, call.principal))
+        unlink = call.form.get("unlink_leads") == "true"
+
+        def delete(uow: UnitOfWork) -> None:
             if page.delete_unlinks_leads:
-                unlink = form.get("unlink_leads") == "true"
                 page.delete(record_id, unlink_leads=unlink, uow=uow)
             else:
                 page.delete(record_id, uow=uow)
-        except LeadflowError as exc:
+
+        def refused(exc: LeadflowError) -> Response:
             if exc.http_status == 404:
-                raise
-            error = exc
-        else:
-            return RedirectResponse(f"{path}?{NOTICE}=deleted", status_code=303)
-        return delete_page(request, principal, record_id, error)
+                raise exc
+            return delete_page(call.request, call.principal, record_id, exc)
+
+        return call.run(delete, done=f"{path}?{NOTICE}=deleted", failed=refused)
 
     return router
 

@@ -7,15 +7,16 @@ error shown beside the part of the form at fault.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError, ValidationFailed
 from leadflow.interactions.domain import InteractionKind
 from leadflow.jobs.services import job_public
@@ -26,10 +27,10 @@ from leadflow.scoring.switches import switches_public
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import Failed, PageCall, page_call, see_other
 from leadflow.web.pages.display import describe_interaction, kind_words
 from leadflow.web.pages.lookups import TARGET_KINDS, interaction_targets, titles_by_id
 from leadflow.web.pages.panels import PanelContext, detail_panel, render_fragment
-from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render
 
 LIST_OPS = {FieldOp.IN.value, FieldOp.BETWEEN.value}
@@ -232,250 +233,225 @@ def _grades_from_text(text: str) -> list[dict[str, Any]]:
     return grades
 
 
-def routers() -> list[APIRouter]:
-    router = APIRouter(include_in_schema=False)
-    can_read = Authorize(Permission.SCORING_READ)
-    can_admin = Authorize(Permission.SCORING_ADMIN)
+router = APIRouter(include_in_schema=False)
+can_read = Authorize(Permission.SCORING_READ)
+administering = page_call(Permission.SCORING_ADMIN)
 
-    def _index(
-        request: Request,
-        principal: Principal,
-        error: LeadflowError | None = None,
-        status: int = 200,
-    ) -> Response:
-        container = container_of(request)
-        with container.read_session() as session:
-            models = [services.model_public(m) for m in services.list_models(session)]
-            switches = switches_public(session)
-        return render(
-            request,
-            "scoring/index.html",
-            {
-                "models": models,
-                "switches": switches,
-                "can_admin": role_allows(principal.role, Permission.SCORING_ADMIN),
-                **_error_context(error),
-            },
-            status=status,
-        )
 
-    @router.get("/scoring")
-    def index(request: Request, principal: Principal = Depends(can_read)) -> Response:
-        return _index(request, principal)
-
-    @router.post("/scoring/new")
-    def create(
-        request: Request,
-        principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        try:
-            row = services.do_create_model(
-                {
-                    "name": _text(form, "name"),
-                    "entity_target": _text(form, "entity_target") or "contact",
-                    "description": _text(form, "description") or None,
-                },
-                uow=container_of(request).uow(),
-            )
-        except LeadflowError as exc:
-            return _index(request, principal, exc, status=exc.http_status)
-        model_id = row.id
-        return RedirectResponse(f"/scoring/models/{model_id}", status_code=303)
-
-    @router.post("/scoring/switches")
-    def switches(
-        request: Request,
-        principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        container = container_of(request)
-        with container.read_session() as session:
-            keys = [item["key"] for item in switches_public(session)]
-        services.do_set_switches({key: form.get(key) == "on" for key in keys}, uow=container.uow())
-        return RedirectResponse("/scoring", status_code=303)
-
-    @router.get("/scoring/models/{model_id:int}")
-    def show(request: Request, model_id: int, principal: Principal = Depends(can_read)) -> Response:
-        return _designer(request, principal, model_id)
-
-    def _edit(
-        request: Request, principal: Principal, model_id: int, form_name: str, change: Any
-    ) -> Response:
-        with container_of(request).uow() as uow:
-            try:
-                current = services.model_public(services.get_model(uow.session, model_id))
-                services.do_update_model(model_id, change(current), uow=uow)
-            except LeadflowError as exc:
-                return _designer(
-                    request, principal, model_id, error=exc, form=form_name, status=exc.http_status
-                )
-        return RedirectResponse(f"/scoring/models/{model_id}#{form_name}", status_code=303)
-
-    @router.post("/scoring/models/{model_id:int}/summary")
-    def save_summary(
-        request: Request,
-        model_id: int,
-        principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        return _edit(
-            request,
-            principal,
-            model_id,
-            "summary",
-            lambda _current: {
-                "name": _text(form, "name"),
-                "description": _text(form, "description") or None,
-                "entity_target": _text(form, "entity_target") or "contact",
-                "sales_ready_threshold": _text(form, "sales_ready_threshold") or None,
-            },
-        )
-
-    @router.post("/scoring/models/{model_id:int}/rules")
-    def add_rule(
-        request: Request,
-        model_id: int,
-        principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        def change(current: dict[str, Any]) -> dict[str, Any]:
-            rule = {
-                "name": _text(form, "rule_name") or None,
-                "points": _text(form, "points") or None,
-                "conditions": [condition_from_form(form)],
-            }
-            return {"rules": [*current["rules"], rule]}
-
-        return _edit(request, principal, model_id, "add-rule", change)
-
-    @router.post("/scoring/models/{model_id:int}/rules/{index:int}/conditions")
-    def add_condition(
-        request: Request,
-        model_id: int,
-        index: int,
-        principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        def change(current: dict[str, Any]) -> dict[str, Any]:
-            rules = current["rules"]
-            if not 0 <= index < len(rules):
-                raise ValidationFailed("That rule no longer exists", field="rule")
-            rules[index]["conditions"].append(condition_from_form(form))
-            return {"rules": rules}
-
-        return _edit(request, principal, model_id, f"rule-{index}", change)
-
-    @router.post("/scoring/models/{model_id:int}/rules/{index:int}/delete")
-    def remove_rule(
-        request: Request, model_id: int, index: int, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        def change(current: dict[str, Any]) -> dict[str, Any]:
-            rules = current["rules"]
-            if 0 <= index < len(rules):
-                rules.pop(index)
-            return {"rules": rules}
-
-        return _edit(request, principal, model_id, "rules", change)
-
-    @router.post(
-        "/scoring/models/{model_id:int}/rules/{index:int}/conditions/{position:int}/delete"
+def _index(
+    request: Request,
+    principal: Principal,
+    error: LeadflowError | None = None,
+    status: int = 200,
+) -> Response:
+    container = container_of(request)
+    with container.read_session() as session:
+        models = [services.model_public(m) for m in services.list_models(session)]
+        switches = switches_public(session)
+    return render(
+        request,
+        "scoring/index.html",
+        {
+            "models": models,
+            "switches": switches,
+            "can_admin": role_allows(principal.role, Permission.SCORING_ADMIN),
+            **_error_context(error),
+        },
+        status=status,
     )
-    def remove_condition(
-        request: Request,
-        model_id: int,
-        index: int,
-        position: int,
-        principal: Principal = Depends(can_admin),
-    ) -> Response:
-        def change(current: dict[str, Any]) -> dict[str, Any]:
-            rules = current["rules"]
-            if 0 <= index < len(rules) and 0 <= position < len(rules[index]["conditions"]):
-                rules[index]["conditions"].pop(position)
-                if not rules[index]["conditions"]:
-                    rules.pop(index)
-            return {"rules": rules}
 
-        return _edit(request, principal, model_id, f"rule-{index}", change)
 
-    @router.post("/scoring/models/{model_id:int}/grades")
-    def save_grades(
-        request: Request,
-        model_id: int,
-        principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        return _edit(
-            request,
-            principal,
+@router.get("/scoring")
+def index(request: Request, principal: Principal = Depends(can_read)) -> Response:
+    return _index(request, principal)
+
+
+@router.post("/scoring/new")
+def create(call: PageCall = administering) -> Response:
+    data = {
+        "name": call.text("name"),
+        "entity_target": call.text("entity_target") or "contact",
+        "description": call.text("description") or None,
+    }
+    return call.run(
+        lambda uow: services.do_create_model(data, uow=uow),
+        done=lambda row: see_other(f"/scoring/models/{row.id}"),
+        failed=lambda exc: _index(call.request, call.principal, exc, status=exc.http_status),
+    )
+
+
+@router.post("/scoring/switches")
+def switches(call: PageCall = administering) -> Response:
+    keys = call.read(lambda session: [item["key"] for item in switches_public(session)])
+    services.do_set_switches(
+        {key: call.form.get(key) == "on" for key in keys}, uow=call.container.uow()
+    )
+    return see_other("/scoring")
+
+
+@router.get("/scoring/models/{model_id:int}")
+def show(request: Request, model_id: int, principal: Principal = Depends(can_read)) -> Response:
+    return _designer(request, principal, model_id)
+
+
+def _refused(call: PageCall, model_id: int, form: str, status: int | None = None) -> Failed:
+    def failed(exc: LeadflowError) -> Response:
+        return _designer(
+            call.request,
+            call.principal,
             model_id,
-            "grades",
-            lambda _current: {"grades": _grades_from_text(_text(form, "grades"))},
+            error=exc,
+            form=form,
+            status=status or exc.http_status,
         )
 
-    @router.post("/scoring/models/{model_id:int}/check")
-    def check(
-        request: Request, model_id: int, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        container = container_of(request)
-        with container.read_session() as session:
-            problems = services.check_model(
-                session, container.registry_cache.get(session), model_id
-            )
-        return _designer(request, principal, model_id, extra={"checked": problems})
+    return failed
 
-    @router.post("/scoring/models/{model_id:int}/what-if")
-    def what_if(
-        request: Request, model_id: int, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        container = container_of(request)
-        try:
-            with container.read_session() as session:
-                result = insight.what_if(session, container.registry_cache.get(session), model_id)
-        except LeadflowError as exc:
-            return _designer(request, principal, model_id, error=exc, form="actions", status=422)
-        return _designer(request, principal, model_id, extra={"what_if": result})
 
-    @router.post("/scoring/models/{model_id:int}/go-live")
-    def go_live(
-        request: Request, model_id: int, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        try:
-            services.do_go_live(
-                model_id, uow=container_of(request).uow(), requested_by=principal.user_id
-            )
-        except LeadflowError as exc:
-            return _designer(
-                request, principal, model_id, error=exc, form="actions", status=exc.http_status
-            )
-        return RedirectResponse(f"/scoring/models/{model_id}", status_code=303)
+def _edit(
+    call: PageCall,
+    model_id: int,
+    form_name: str,
+    change: Callable[[dict[str, Any]], dict[str, Any]],
+) -> Response:
+    def edit(uow: UnitOfWork) -> object:
+        current = services.model_public(services.get_model(uow.session, model_id))
+        return services.do_update_model(model_id, change(current), uow=uow)
 
-    @router.post("/scoring/models/{model_id:int}/stop")
-    def stop(
-        request: Request, model_id: int, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        try:
-            services.do_stop_model(model_id, uow=container_of(request).uow())
-        except LeadflowError as exc:
-            return _designer(
-                request, principal, model_id, error=exc, form="actions", status=exc.http_status
-            )
-        return RedirectResponse(f"/scoring/models/{model_id}", status_code=303)
+    return call.run(
+        edit,
+        done=f"/scoring/models/{model_id}#{form_name}",
+        failed=_refused(call, model_id, form_name),
+    )
 
-    @router.post("/scoring/models/{model_id:int}/rescore")
-    def rescore(
-        request: Request, model_id: int, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        try:
-            job = services.do_start_rescore(
-                model_id, uow=container_of(request).uow(), requested_by=principal.user_id
-            )
-        except LeadflowError as exc:
-            return _designer(
-                request, principal, model_id, error=exc, form="actions", status=exc.http_status
-            )
-        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
+@router.post("/scoring/models/{model_id:int}/summary")
+def save_summary(model_id: int, call: PageCall = administering) -> Response:
+    return _edit(
+        call,
+        model_id,
+        "summary",
+        lambda _current: {
+            "name": call.text("name"),
+            "description": call.text("description") or None,
+            "entity_target": call.text("entity_target") or "contact",
+            "sales_ready_threshold": call.text("sales_ready_threshold") or None,
+        },
+    )
+
+
+@router.post("/scoring/models/{model_id:int}/rules")
+def add_rule(model_id: int, call: PageCall = administering) -> Response:
+    def change(current: dict[str, Any]) -> dict[str, Any]:
+        rule = {
+            "name": call.text("rule_name") or None,
+            "points": call.text("points") or None,
+            "conditions": [condition_from_form(call.form)],
+        }
+        return {"rules": [*current["rules"], rule]}
+
+    return _edit(call, model_id, "add-rule", change)
+
+
+@router.post("/scoring/models/{model_id:int}/rules/{index:int}/conditions")
+def add_condition(model_id: int, index: int, call: PageCall = administering) -> Response:
+    def change(current: dict[str, Any]) -> dict[str, Any]:
+        rules = current["rules"]
+        if not 0 <= index < len(rules):
+            raise ValidationFailed("That rule no longer exists", field="rule")
+        rules[index]["conditions"].append(condition_from_form(call.form))
+        return {"rules": rules}
+
+    return _edit(call, model_id, f"rule-{index}", change)
+
+
+@router.post("/scoring/models/{model_id:int}/rules/{index:int}/delete")
+def remove_rule(model_id: int, index: int, call: PageCall = administering) -> Response:
+    def change(current: dict[str, Any]) -> dict[str, Any]:
+        rules = current["rules"]
+        if 0 <= index < len(rules):
+            rules.pop(index)
+        return {"rules": rules}
+
+    return _edit(call, model_id, "rules", change)
+
+
+@router.post("/scoring/models/{model_id:int}/rules/{index:int}/conditions/{position:int}/delete")
+def remove_condition(
+    model_id: int, index: int, position: int, call: PageCall = administering
+) -> Response:
+    def change(current: dict[str, Any]) -> dict[str, Any]:
+        rules = current["rules"]
+        if 0 <= index < len(rules) and 0 <= position < len(rules[index]["conditions"]):
+            rules[index]["conditions"].pop(position)
+            if not rules[index]["conditions"]:
+                rules.pop(index)
+        return {"rules": rules}
+
+    return _edit(call, model_id, f"rule-{index}", change)
+
+
+@router.post("/scoring/models/{model_id:int}/grades")
+def save_grades(model_id: int, call: PageCall = administering) -> Response:
+    return _edit(
+        call,
+        model_id,
+        "grades",
+        lambda _current: {"grades": _grades_from_text(call.text("grades"))},
+    )
+
+
+@router.post("/scoring/models/{model_id:int}/check")
+def check(model_id: int, call: PageCall = administering) -> Response:
+    problems = call.read(
+        lambda session: services.check_model(
+            session, call.container.registry_cache.get(session), model_id
+        )
+    )
+    return _designer(call.request, call.principal, model_id, extra={"checked": problems})
+
+
+@router.post("/scoring/models/{model_id:int}/what-if")
+def what_if(model_id: int, call: PageCall = administering) -> Response:
+    return call.show(
+        lambda session: insight.what_if(
+            session, call.container.registry_cache.get(session), model_id
+        ),
+        done=lambda result: _designer(
+            call.request, call.principal, model_id, extra={"what_if": result}
+        ),
+        failed=_refused(call, model_id, "actions", status=422),
+    )
+
+
+@router.post("/scoring/models/{model_id:int}/go-live")
+def go_live(model_id: int, call: PageCall = administering) -> Response:
+    return call.run(
+        lambda uow: services.do_go_live(model_id, uow=uow, requested_by=call.user_id),
+        done=f"/scoring/models/{model_id}",
+        failed=_refused(call, model_id, "actions"),
+    )
+
+
+@router.post("/scoring/models/{model_id:int}/stop")
+def stop(model_id: int, call: PageCall = administering) -> Response:
+    return call.run(
+        lambda uow: services.do_stop_model(model_id, uow=uow),
+        done=f"/scoring/models/{model_id}",
+        failed=_refused(call, model_id, "actions"),
+    )
+
+
+@router.post("/scoring/models/{model_id:int}/rescore")
+def rescore(model_id: int, call: PageCall = administering) -> Response:
+    return call.run(
+        lambda uow: services.do_start_rescore(model_id, uow=uow, requested_by=call.user_id),
+        done=lambda job: see_other(f"/jobs/{job.id}"),
+        failed=_refused(call, model_id, "actions"),
+    )
+
+
+def routers() -> list[APIRouter]:
     return [router]
 
 

@@ -15,11 +15,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
+from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError, ValidationFailed
 from leadflow.interactions.domain import InteractionKind
 from leadflow.jobs.services import job_public
@@ -39,8 +40,8 @@ from leadflow.segments.models import Segment
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import PageCall, UseCase, page_call, see_other
 from leadflow.web.pages.panels import PanelContext, detail_panel, render_fragment
-from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render
 
 PAGE_SIZE = 25
@@ -155,254 +156,208 @@ def _detail_context(
     }
 
 
+router = APIRouter(include_in_schema=False)
+can_read = Authorize(Permission.SEGMENTS_READ)
+writing = page_call(Permission.SEGMENTS_WRITE)
+
+
+def _index(request: Request, principal: Principal, error: LeadflowError | None = None) -> Response:
+    with container_of(request).read_session() as session:
+        counts = services.member_counts(session)
+        items = [
+            services.segment_public(s, counts.get(s.id, 0)) for s in services.list_segments(session)
+        ]
+    return render(
+        request,
+        "segments/index.html",
+        {
+            "segments": items,
+            "can_write": role_allows(principal.role, Permission.SEGMENTS_WRITE),
+            "error": error,
+        },
+        status=error.http_status if error else 200,
+    )
+
+
+@router.get("/segments")
+def index(request: Request, principal: Principal = Depends(can_read)) -> Response:
+    return _index(request, principal)
+
+
+@router.post("/segments/new")
+def create(call: PageCall = writing) -> Response:
+    data = {
+        "name": call.text("name"),
+        "kind": call.text("kind") or "dynamic",
+        "description": call.text("description") or None,
+    }
+    return call.run(
+        lambda uow: services.do_create_segment(data, uow=uow, created_by=call.user_id),
+        done=lambda segment: see_other(f"/segments/{segment.id}"),
+        failed=lambda exc: _index(call.request, call.principal, exc),
+    )
+
+
+def _detail(
+    request: Request,
+    principal: Principal,
+    segment_id: int,
+    *,
+    error: LeadflowError | None = None,
+    search: str = "",
+    offset: int = 0,
+    notice: str | None = None,
+) -> Response:
+    container = container_of(request)
+    with container.read_session() as session:
+        registry = container.registry_cache.get(session)
+        segment = services.get_segment(session, segment_id)
+        context = _detail_context(
+            session, registry, segment, principal, search=search, offset=offset
+        )
+    context["error"] = error
+    context["notice"] = notice
+    return render(
+        request,
+        "segments/detail.html",
+        context,
+        status=error.http_status if error else 200,
+    )
+
+
+@router.get("/segments/{segment_id:int}")
+def show(
+    request: Request,
+    segment_id: int,
+    q: str = "",
+    offset: int = 0,
+    notice: str = "",
+    principal: Principal = Depends(can_read),
+) -> Response:
+    return _detail(
+        request,
+        principal,
+        segment_id,
+        search=q[:200],
+        offset=max(0, min(offset, 10_000_000)),
+        notice=notice[:200] or None,
+    )
+
+
+def _act(call: PageCall, segment_id: int, use_case: UseCase[object], notice: str) -> Response:
+    return call.run(
+        use_case,
+        done=f"/segments/{segment_id}?notice={notice}",
+        failed=lambda exc: _detail(call.request, call.principal, segment_id, error=exc),
+    )
+
+
+@router.post("/segments/{segment_id:int}/definition")
+def save_definition(segment_id: int, call: PageCall = writing) -> Response:
+    def save(uow: UnitOfWork) -> object:
+        data: dict[str, Any] = {
+            "name": call.text("name"),
+            "description": call.text("description") or None,
+        }
+        definition = _definition_from(call.form)
+        if definition is not None:
+            data["definition"] = definition
+        return services.do_update_segment(segment_id, data, uow=uow, requested_by=call.user_id)
+
+    return _act(call, segment_id, save, "saved")
+
+
+@router.post("/segments/{segment_id:int}/parts")
+def save_parts(segment_id: int, call: PageCall = writing) -> Response:
+    ids = call.form.getlist("part_segment")
+    ops = call.form.getlist("part_op")
+    parts = [
+        {"segment_id": int(sid), "op": str(op)}
+        for sid, op in zip(ids, ops, strict=False)
+        if isinstance(sid, str) and sid.isdigit()
+    ]
+    return _act(
+        call,
+        segment_id,
+        lambda uow: services.do_update_segment(
+            segment_id, {"parts": parts}, uow=uow, requested_by=call.user_id
+        ),
+        "saved",
+    )
+
+
+@router.post("/segments/{segment_id:int}/go-live")
+def go_live(segment_id: int, call: PageCall = writing) -> Response:
+    return _act(
+        call,
+        segment_id,
+        lambda uow: services.do_go_live(segment_id, uow=uow, requested_by=call.user_id),
+        "live",
+    )
+
+
+@router.post("/segments/{segment_id:int}/stop")
+def stop(segment_id: int, call: PageCall = writing) -> Response:
+    return _act(
+        call,
+        segment_id,
+        lambda uow: services.do_stop_segment(segment_id, uow=uow),
+        "stopped",
+    )
+
+
+@router.post("/segments/{segment_id:int}/build")
+def build(segment_id: int, call: PageCall = writing) -> Response:
+    return _act(
+        call,
+        segment_id,
+        lambda uow: services.do_start_build(segment_id, uow=uow, requested_by=call.user_id),
+        "rebuilding",
+    )
+
+
+@router.post("/segments/{segment_id:int}/delete")
+def delete(segment_id: int, call: PageCall = writing) -> Response:
+    return call.run(
+        lambda uow: services.do_delete_segment(segment_id, uow=uow),
+        done="/segments",
+        failed=lambda exc: _detail(call.request, call.principal, segment_id, error=exc),
+    )
+
+
+@router.post("/segments/{segment_id:int}/members")
+def add_members(segment_id: int, call: PageCall = writing) -> Response:
+    emails = [line for line in call.text("emails").replace(",", "\n").splitlines()]
+    upload = call.form.get("csv")
+    if isinstance(upload, UploadFile) and upload.filename:
+        content = upload.file.read(MAX_CSV_BYTES).decode("utf-8", errors="replace")
+        emails.extend(_csv_emails(content))
+    remove = call.text("mode") == "remove"
+    change = services.do_remove_members if remove else services.do_add_members
+    return _act(
+        call,
+        segment_id,
+        lambda uow: change(segment_id, uow=uow, emails=emails),
+        "removed" if remove else "added",
+    )
+
+
+@router.get("/segments/{segment_id:int}/contacts/{contact_id:int}")
+def explain(
+    request: Request,
+    segment_id: int,
+    contact_id: int,
+    principal: Principal = Depends(can_read),
+) -> Response:
+    container = container_of(request)
+    with container.read_session() as session:
+        registry = container.registry_cache.get(session)
+        result = explain_membership(session, registry, segment_id, contact_id)
+        contact = services.contact_name(session, contact_id)
+    return render(request, "segments/explain.html", {"explain": result, "contact_name": contact})
+
+
 def routers() -> list[APIRouter]:
-    router = APIRouter(include_in_schema=False)
-    can_read = Authorize(Permission.SEGMENTS_READ)
-    can_write = Authorize(Permission.SEGMENTS_WRITE)
-
-    def _index(
-        request: Request, principal: Principal, error: LeadflowError | None = None
-    ) -> Response:
-        with container_of(request).read_session() as session:
-            counts = services.member_counts(session)
-            items = [
-                services.segment_public(s, counts.get(s.id, 0))
-                for s in services.list_segments(session)
-            ]
-        return render(
-            request,
-            "segments/index.html",
-            {
-                "segments": items,
-                "can_write": role_allows(principal.role, Permission.SEGMENTS_WRITE),
-                "error": error,
-            },
-            status=error.http_status if error else 200,
-        )
-
-    @router.get("/segments")
-    def index(request: Request, principal: Principal = Depends(can_read)) -> Response:
-        return _index(request, principal)
-
-    @router.post("/segments/new")
-    def create(
-        request: Request,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        try:
-            segment = services.do_create_segment(
-                {
-                    "name": _text(form, "name"),
-                    "kind": _text(form, "kind") or "dynamic",
-                    "description": _text(form, "description") or None,
-                },
-                uow=container_of(request).uow(),
-                created_by=principal.user_id,
-            )
-        except LeadflowError as exc:
-            return _index(request, principal, exc)
-        return RedirectResponse(f"/segments/{segment.id}", status_code=303)
-
-    def _detail(
-        request: Request,
-        principal: Principal,
-        segment_id: int,
-        *,
-        error: LeadflowError | None = None,
-        search: str = "",
-        offset: int = 0,
-        notice: str | None = None,
-    ) -> Response:
-        container = container_of(request)
-        with container.read_session() as session:
-            registry = container.registry_cache.get(session)
-            segment = services.get_segment(session, segment_id)
-            context = _detail_context(
-                session, registry, segment, principal, search=search, offset=offset
-            )
-        context["error"] = error
-        context["notice"] = notice
-        return render(
-            request,
-            "segments/detail.html",
-            context,
-            status=error.http_status if error else 200,
-        )
-
-    @router.get("/segments/{segment_id:int}")
-    def show(
-        request: Request,
-        segment_id: int,
-        q: str = "",
-        offset: int = 0,
-        notice: str = "",
-        principal: Principal = Depends(can_read),
-    ) -> Response:
-        return _detail(
-            request,
-            principal,
-            segment_id,
-            search=q[:200],
-            offset=max(0, min(offset, 10_000_000)),
-            notice=notice[:200] or None,
-        )
-
-    def _act(
-        request: Request, principal: Principal, segment_id: int, action: Any, notice: str
-    ) -> Response:
-        try:
-            action()
-        except LeadflowError as exc:
-            return _detail(request, principal, segment_id, error=exc)
-        return RedirectResponse(f"/segments/{segment_id}?notice={notice}", status_code=303)
-
-    @router.post("/segments/{segment_id:int}/definition")
-    def save_definition(
-        request: Request,
-        segment_id: int,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        def save() -> None:
-            data: dict[str, Any] = {
-                "name": _text(form, "name"),
-                "description": _text(form, "description") or None,
-            }
-            definition = _definition_from(form)
-            if definition is not None:
-                data["definition"] = definition
-            services.do_update_segment(
-                segment_id, data, uow=container_of(request).uow(), requested_by=principal.user_id
-            )
-
-        return _act(request, principal, segment_id, save, "saved")
-
-    @router.post("/segments/{segment_id:int}/parts")
-    def save_parts(
-        request: Request,
-        segment_id: int,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        def save() -> None:
-            ids = form.getlist("part_segment")
-            ops = form.getlist("part_op")
-            parts = [
-                {"segment_id": int(sid), "op": str(op)}
-                for sid, op in zip(ids, ops, strict=False)
-                if isinstance(sid, str) and sid.isdigit()
-            ]
-            services.do_update_segment(
-                segment_id,
-                {"parts": parts},
-                uow=container_of(request).uow(),
-                requested_by=principal.user_id,
-            )
-
-        return _act(request, principal, segment_id, save, "saved")
-
-    @router.post("/segments/{segment_id:int}/go-live")
-    def go_live(
-        request: Request,
-        segment_id: int,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        return _act(
-            request,
-            principal,
-            segment_id,
-            lambda: services.do_go_live(
-                segment_id, uow=container_of(request).uow(), requested_by=principal.user_id
-            ),
-            "live",
-        )
-
-    @router.post("/segments/{segment_id:int}/stop")
-    def stop(
-        request: Request,
-        segment_id: int,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        return _act(
-            request,
-            principal,
-            segment_id,
-            lambda: services.do_stop_segment(segment_id, uow=container_of(request).uow()),
-            "stopped",
-        )
-
-    @router.post("/segments/{segment_id:int}/build")
-    def build(
-        request: Request,
-        segment_id: int,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        return _act(
-            request,
-            principal,
-            segment_id,
-            lambda: services.do_start_build(
-                segment_id, uow=container_of(request).uow(), requested_by=principal.user_id
-            ),
-            "rebuilding",
-        )
-
-    @router.post("/segments/{segment_id:int}/delete")
-    def delete(
-        request: Request,
-        segment_id: int,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        try:
-            services.do_delete_segment(segment_id, uow=container_of(request).uow())
-        except LeadflowError as exc:
-            return _detail(request, principal, segment_id, error=exc)
-        return RedirectResponse("/segments", status_code=303)
-
-    @router.post("/segments/{segment_id:int}/members")
-    def add_members(
-        request: Request,
-        segment_id: int,
-        principal: Principal = Depends(can_write),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        emails = [line for line in _text(form, "emails").replace(",", "\n").splitlines()]
-        upload = form.get("csv")
-        if isinstance(upload, UploadFile) and upload.filename:
-            content = upload.file.read(MAX_CSV_BYTES).decode("utf-8", errors="replace")
-            emails.extend(_csv_emails(content))
-        remove = _text(form, "mode") == "remove"
-        container = container_of(request)
-
-        def change() -> None:
-            if remove:
-                services.do_remove_members(segment_id, uow=container.uow(), emails=emails)
-            else:
-                services.do_add_members(segment_id, uow=container.uow(), emails=emails)
-
-        return _act(request, principal, segment_id, change, "removed" if remove else "added")
-
-    @router.get("/segments/{segment_id:int}/contacts/{contact_id:int}")
-    def explain(
-        request: Request,
-        segment_id: int,
-        contact_id: int,
-        principal: Principal = Depends(can_read),
-    ) -> Response:
-        container = container_of(request)
-        with container.read_session() as session:
-            registry = container.registry_cache.get(session)
-            result = explain_membership(session, registry, segment_id, contact_id)
-            contact = services.contact_name(session, contact_id)
-        return render(
-            request, "segments/explain.html", {"explain": result, "contact_name": contact}
-        )
-
     return [router]
 
 

@@ -1,4 +1,5 @@
-"""Connect with LinkedIn: LinkedIn's 3-legged OAuth (authorization code flow).
+"""Making a connection: with a pasted access token (`create_connection`), or with
+LinkedIn's 3-legged OAuth (authorization code flow), which ends in the same.
 
 The page sends the user to LinkedIn's authorization URL with a `state` bound to
 their session; LinkedIn sends them back with a code, exchanged here for an access
@@ -12,22 +13,92 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, ErrorCode, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.linkedin.client import request_tokens
 from leadflow.linkedin.domain import (
+    DEFAULT_API_VERSION,
+    DEFAULT_BASE_URL,
     MAX_BACKFILL_DAYS,
     OWNER_PATTERN,
+    ConnectionStatus,
     OAuthApp,
     token_grant,
 )
 from leadflow.linkedin.errors import AuthorizationFailed
 from leadflow.linkedin.models import LinkedInConnection
-from leadflow.linkedin.services._setup import create_connection, get_connection
+from leadflow.linkedin.services._connections import (
+    checked_backfill_days,
+    checked_settings,
+    get_connection,
+    required_text,
+)
 from leadflow.linkedin.services._sync import start_sync
 from leadflow.linkedin.services._tokens import store_grant
+
+
+def _check_owner(owner: str) -> None:
+    if not OWNER_PATTERN.match(owner):
+        raise ValidationFailed(
+            "The owner is urn:li:sponsoredAccount:<id> or urn:li:organization:<id>",
+            field="owner_urn",
+        )
+
+
+def _check_not_connected(session: Session, owner: str, *, hint: str = "") -> None:
+    """One connection per owner: a second one would read (and count) its leads twice."""
+    existing = session.scalar(
+        select(LinkedInConnection.id).where(LinkedInConnection.owner_urn == owner)
+    )
+    if existing is not None:
+        raise Conflict(
+            f"{owner} is connected already{hint}",
+            code=ErrorCode.DUPLICATE,
+            field="owner_urn",
+            existing_id=existing,
+        )
+
+
+def create_connection(
+    data: Mapping[str, Any], *, uow: UnitOfWork, requested_by: int | None = None
+) -> LinkedInConnection:
+    """Connect an ad account or organisation and start its backfill (up to 365 days)."""
+    name = required_text(data, "name", "A name", limit=200)
+    owner = required_text(data, "owner_urn", "The owner", limit=200)
+    _check_owner(owner)
+    required_text(data, "access_token", "The access token", limit=4000)
+    session = uow.session
+    _check_not_connected(session, owner)
+    values: dict[str, Any] = {
+        "api_version": DEFAULT_API_VERSION,
+        "base_url": DEFAULT_BASE_URL,
+        "backfill_days": MAX_BACKFILL_DAYS,
+        "include_test_leads": False,
+        "client_secret": None,
+    }
+    checked_settings(data, values)
+    now = utcnow()
+    row = LinkedInConnection(
+        **{**values, "name": name, "owner_urn": owner},
+        status=ConnectionStatus.NEW.value,
+        created_count=0,
+        updated_count=0,
+        skipped_count=0,
+        failed_count=0,
+        deleted_count=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    start_sync(row.id, backfill=True, uow=uow, requested_by=requested_by)
+    return row
+
+
+do_create_connection = in_own_transaction(create_connection)
 
 
 def _require(app: OAuthApp) -> None:
@@ -49,33 +120,11 @@ def pending_connection(
     if connection_id is not None:
         get_connection(session, connection_id)
         return {"connection_id": connection_id}
-    name = str(data.get("name") or "").strip()
+    name = required_text(data, "name", "A name", limit=200)
     owner = str(data.get("owner_urn") or "").strip()
-    if not name:
-        raise ValidationFailed("A name is required", code=ErrorCode.REQUIRED, field="name")
-    if len(name) > 200:
-        raise ValidationFailed("A name is longer than 200 characters", field="name")
-    if not OWNER_PATTERN.match(owner):
-        raise ValidationFailed(
-            "The owner is urn:li:sponsoredAccount:<id> or urn:li:organization:<id>",
-            field="owner_urn",
-        )
-    existing = session.scalar(
-        select(LinkedInConnection.id).where(LinkedInConnection.owner_urn == owner)
-    )
-    if existing is not None:
-        raise Conflict(
-            f"{owner} is connected already: reconnect it from its page",
-            code=ErrorCode.DUPLICATE,
-            field="owner_urn",
-            existing_id=existing,
-        )
-    days = data.get("backfill_days", MAX_BACKFILL_DAYS)
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_BACKFILL_DAYS:
-        raise ValidationFailed(
-            f"Backfill days is a whole number from 1 to {MAX_BACKFILL_DAYS}",
-            field="backfill_days",
-        )
+    _check_owner(owner)
+    _check_not_connected(session, owner, hint=": reconnect it from its page")
+    days = checked_backfill_days(data.get("backfill_days", MAX_BACKFILL_DAYS))
     return {
         "name": name,
         "owner_urn": owner,
