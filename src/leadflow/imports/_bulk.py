@@ -109,7 +109,7 @@ _JSON = json.JSONEncoder().encode
 def _created_rows(group: Created) -> tuple[str, list[str], list[str | None]]:
     """The event type, payloads and subjects of a `Created` group: the same as its
     events' own (`to_payload`, `event_subject`), which the first event checks."""
-    sample = group.kind(**{group.field: group.ids[0]})  # type: ignore[call-arg]
+    sample = group.kind(**{group.field: group.ids[0]})
     prefix = group.field.removesuffix("_id")
     if sample.to_payload() != {group.field: group.ids[0]} or event_subject(sample) != (
         f"{prefix}:{group.ids[0]}"

@@ -3,7 +3,7 @@ grouped by the fields they change, events and error records."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -12,7 +12,6 @@ from sqlalchemy import (
 )
 
 from leadflow.accounts.events import AccountCreated
-from leadflow.bus import Event
 from leadflow.contacts.events import ContactCreated
 from leadflow.db.uow import UnitOfWork
 from leadflow.imports._base import EngineBase
