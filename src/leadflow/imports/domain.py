@@ -14,6 +14,7 @@ from typing import Any
 
 from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.lib.bounds import NUL
+from leadflow.lib.normalize import InvalidEmail, normalize_email
 from leadflow.registry.domain import FieldDef, FieldType, Registry, to_json_value
 
 ENTITIES = ("contact", "account", "lead", "interaction")
@@ -257,6 +258,15 @@ class RowReader:
                 if limit is None or len(text) <= limit:
                     row.values[definition.name] = text or None
                     continue
+            if definition.type is FieldType.EMAIL and not definition.custom and NUL not in cell:
+                # What `coerce` does to a good address; a bad one takes `coerce` for its error.
+                text = cell.strip()
+                if not text:
+                    row.values[definition.name] = None
+                    continue
+                if _valid_email(text):
+                    row.values[definition.name] = text
+                    continue
             try:
                 value = definition.coerce(cell)
             except ValidationFailed as error:
@@ -268,6 +278,14 @@ class RowReader:
             else:
                 row.values[definition.name] = value
         return row
+
+
+def _valid_email(text: str) -> bool:
+    try:
+        normalize_email(text)
+    except InvalidEmail:
+        return False
+    return True
 
 
 def is_empty(value: Any) -> bool:
