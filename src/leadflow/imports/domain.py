@@ -20,6 +20,9 @@ from leadflow.registry.domain import FieldDef, FieldType, Registry, to_json_valu
 ENTITIES = ("contact", "account", "lead", "interaction")
 _PLAIN_TEXT = frozenset({FieldType.TEXT, FieldType.LONG_TEXT, FieldType.URL, FieldType.PHONE})
 CHUNK_ROWS = 1000
+# A run commits this many rows at a time: fewer round trips and commits per row (on
+# PostgreSQL a fifth of the import's time at 1,000), still a few MB of memory.
+RUN_CHUNK_ROWS = 5000
 PREVIEW_ROWS = 200
 
 
