@@ -36,7 +36,8 @@ class Contact(Base):
     do_not_email: Mapped[bool] = mapped_column(default=False)
     source: Mapped[str | None] = mapped_column(String(100))
     # Set when this contact was merged into another (the survivor); kept, and redirecting.
-    merged_into_id: Mapped[int | None] = mapped_column(Id, index=True)
+    # Not indexed: queries only test it for NULL, which nearly every contact is.
+    merged_into_id: Mapped[int | None] = mapped_column(Id)
     custom: Mapped[dict[str, Any]] = mapped_column(JsonData, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,7 +18,14 @@ from leadflow.accounts.events import AccountUpdated
 from leadflow.accounts.services import domain_of
 from leadflow.bus import Event
 from leadflow.contacts.events import ContactUpdated
-from leadflow.imports._bulk import column_defaults, fast_insert, next_ids, one_of
+from leadflow.imports._bulk import (
+    Created,
+    column_defaults,
+    fast_insert,
+    insert_columns,
+    next_ids,
+    one_of,
+)
 from leadflow.imports._plan import _PERSON, Keyed, Plan
 from leadflow.imports.domain import (
     ParsedRow,
@@ -67,7 +74,7 @@ class EngineBase:
         self.table = table_for(plan.entity)
         self.seen: dict[str, int] = {}
         self.seen_contacts: set[str] = set()
-        self.events: list[Event] = []
+        self.events: list[Event | Created] = []
         # line -> the id taken for the chunk's new record when its key was claimed.
         self.reserved: dict[int, int] = {}
         self.strategy: MatchingStrategy | None = None
@@ -219,20 +226,23 @@ class EngineBase:
         else with ids taken now."""
         if self.dry or not payload:
             return [0] * len(payload)
-        given = {name for values in payload for name in values}
+        given = {name for values in payload for name in values} - {"id"}
         defaults = column_defaults(table)
-        columns = sorted((given | set(defaults)) - {"id"})
-        rows = []
-        for values in payload:
-            full = {name: values.get(name) for name in columns}
-            for name, default in defaults.items():
-                if full[name] is None and (name not in given or not table.c[name].nullable):
-                    full[name] = default() if callable(default) else default
-            rows.append(full)
-        taken = list(ids) if ids is not None else self._next_ids(table, len(rows))
-        for record_id, full in zip(taken, rows, strict=True):
-            full["id"] = record_id
-        fast_insert(self.session, table, rows)
+        columns: dict[str, list[Any]] = {}
+        same: dict[str, Any] = {}
+        for name, default in defaults.items():
+            if name not in given:
+                same[name] = default() if callable(default) else default
+        for name in sorted(given):
+            column = [values.get(name) for values in payload]
+            if name in defaults and not table.c[name].nullable and None in column:
+                default = defaults[name]
+                value = default() if callable(default) else default
+                column = [value if item is None else item for item in column]
+            columns[name] = column
+        taken = list(ids) if ids is not None else self._next_ids(table, len(payload))
+        columns["id"] = taken
+        insert_columns(self.session, table, columns, same=same)
         return taken
 
     def _next_ids(self, table: Table, count: int) -> list[int]:
@@ -259,3 +269,20 @@ class EngineBase:
             for item in rows
         ]
         fast_insert(self.session, _CHANGES, payload)
+
+    def _record_created(self, entity: str, lines: list[int], ids: Sequence[int]) -> None:
+        """The change records of new records: which line created which record."""
+        if self.dry or not ids:
+            return
+        insert_columns(
+            self.session,
+            _CHANGES,
+            {"line": lines, "record_id": list(ids)},
+            same={
+                "import_id": self.plan.import_id,
+                "action": "created",
+                "entity": entity,
+                "before": None,
+                "after": None,
+            },
+        )

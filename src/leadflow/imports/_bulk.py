@@ -3,7 +3,9 @@ PostgreSQL, one executemany on SQLite), the chunk's events and error records."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import json
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -58,18 +60,65 @@ def next_ids(session: Session, table: Table, count: int) -> list[int]:
     return [int(value) for (value,) in rows]
 
 
-def write_events(session: Session, uow: UnitOfWork, events: Sequence[Event]) -> None:
+@dataclass(frozen=True)
+class Created:
+    """The `kind(field=id)` events of many new records (LeadCreated(lead_id=...)):
+    their outbox rows are written from the ids, without an event object each."""
+
+    kind: type[Event]
+    field: str
+    ids: Sequence[int]
+
+
+def write_events(session: Session, uow: UnitOfWork, events: Sequence[Event | Created]) -> None:
     """Events straight into the outbox (COPY on PostgreSQL, one driver executemany on
-    SQLite), ids taken first; the unit wakes the relay for them after its commit."""
-    if not events:
+    SQLite), in order, ids taken first; the unit wakes the relay for them after its
+    commit."""
+    kinds: list[str] = []
+    payloads: list[str] = []
+    subjects: list[str | None] = []
+    for item in events:
+        if isinstance(item, Created):
+            if item.ids:
+                kind, payload, subject = _created_rows(item)
+                kinds.extend([kind] * len(item.ids))
+                payloads.extend(payload)
+                subjects.extend(subject)
+            continue
+        kinds.append(item.name)
+        payloads.append(_JSON(item.to_payload()))
+        subjects.append(event_subject(item))
+    if not kinds:
         return
-    rows = outbox_rows(events)
-    ids = next_ids(session, _OUTBOX, len(rows))
-    for record_id, row in zip(ids, rows, strict=True):
-        row["id"] = record_id
-    fast_insert(session, _OUTBOX, rows)
-    subjects = {subject for item in events if (subject := event_subject(item))}
-    uow.published_in_bulk(ids, subjects)
+    ids = next_ids(session, _OUTBOX, len(kinds))
+    # Depth and time as `outbox_rows` gives every row of this unit.
+    template = outbox_rows([Event()])[0]
+    insert_columns(
+        session,
+        _OUTBOX,
+        {"id": ids, "event_type": kinds, "payload": payloads, "subject": subjects},
+        same={name: template[name] for name in ("depth", "created_at", "attempts")},
+        encoded=("payload",),
+    )
+    uow.published_in_bulk(ids, {subject for subject in subjects if subject})
+
+
+_JSON = json.JSONEncoder().encode
+
+
+def _created_rows(group: Created) -> tuple[str, list[str], list[str | None]]:
+    """The event type, payloads and subjects of a `Created` group: the same as its
+    events' own (`to_payload`, `event_subject`), which the first event checks."""
+    sample = group.kind(**{group.field: group.ids[0]})
+    prefix = group.field.removesuffix("_id")
+    if sample.to_payload() != {group.field: group.ids[0]} or event_subject(sample) != (
+        f"{prefix}:{group.ids[0]}"
+    ):
+        raise ValueError(f"{group.kind.__name__} is not one id: write its events one by one")
+    head = f'{{"{group.field}": '
+    payloads = [f"{head}{int(record_id)}}}" for record_id in group.ids]
+    subjects: list[str | None] = [f"{prefix}:{record_id}" for record_id in group.ids]
+    return sample.name, payloads, subjects
 
 
 def write_errors(
@@ -122,31 +171,57 @@ def fast_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     parameter machinery, which costs more than the insert itself at this volume."""
     if not rows:
         return
+    names = list(rows[0])
+    insert_columns(session, table, {name: [row[name] for row in rows] for name in names})
+
+
+def insert_columns(
+    session: Session,
+    table: Table,
+    columns: Mapping[str, Sequence[Any]],
+    *,
+    same: Mapping[str, Any] | None = None,
+    encoded: Collection[str] = (),
+) -> None:
+    """`fast_insert` of rows given column by column (each the rows' values in order),
+    `same` the columns holding one value in every row: a chunk's rows are built as
+    columns, without a dict per row. `encoded` columns hold JSON text already (their
+    processor is skipped)."""
+    lengths = {len(values) for values in columns.values()}
+    if not lengths or lengths == {0}:
+        return
+    (count,) = lengths
     connection = session.connection()
     dialect = connection.dialect
-    columns = list(rows[0])
+    constant = dict(same or {})
+    names = [*columns, *constant]
+    values: list[Sequence[Any]] = []
     # Column by column: most columns need no processing (text, numbers), and most
     # processed ones repeat one value down the chunk (the time, a default, {}).
-    values = [[row[name] for row in rows] for name in columns]
-    for index, name in enumerate(columns):
-        processor = table.c[name].type._cached_bind_processor(dialect)
-        if processor is not None:
-            values[index] = _processed(values[index], processor)
+    for name in names:
+        processor = None if name in encoded else table.c[name].type._cached_bind_processor(dialect)
+        if name in constant:
+            one = constant[name]
+            values.append([processor(one) if processor and one is not None else one] * count)
+        elif processor is not None:
+            values.append(_processed(list(columns[name]), processor))
+        else:
+            values.append(columns[name])
     params = list(zip(*values, strict=True))
     quote = dialect.identifier_preparer.quote
     if dialect.name == "postgresql":
         # COPY: the rows stream in one command, no statement per row.
         driver = connection.connection.driver_connection
-        names = ", ".join(quote(name) for name in columns)
-        statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+        listed = ", ".join(quote(name) for name in names)
+        statement = f"COPY {quote(table.name)} ({listed}) FROM STDIN"
         with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
             for row_values in params:
                 copy.write_row(row_values)
         return
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in columns)}) "
-        f"VALUES ({', '.join([mark] * len(columns))})"
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(name) for name in names)}) "
+        f"VALUES ({', '.join([mark] * len(names))})"
     )
     connection.exec_driver_sql(sql, params)
 

@@ -13,7 +13,7 @@ from sqlalchemy import (
 from leadflow.accounts.services import domain_of
 from leadflow.contacts.events import ContactCreated
 from leadflow.imports._base import EngineBase
-from leadflow.imports._bulk import next_ids, one_of
+from leadflow.imports._bulk import Created, next_ids, one_of
 from leadflow.imports.domain import (
     ACCOUNT_DOMAIN,
     ACCOUNT_NAME,
@@ -135,14 +135,8 @@ class LinkSteps(EngineBase):
                 }
             )
         ids = self._insert_rows(table, payload, ids)
-        self.events.extend(ContactCreated(contact_id=record_id) for record_id in ids)
-        self._record_changes(
-            [
-                {"line": row.line, "entity": "contact", "record_id": record_id}
-                for row, record_id in zip(rows, ids, strict=True)
-            ],
-            "created",
-        )
+        self.events.append(Created(ContactCreated, "contact_id", ids))
+        self._record_created("contact", [row.line for row in rows], ids)
         return ids
 
     def _link_accounts(

@@ -3,7 +3,7 @@ grouped by the fields they change, events and error records."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -12,11 +12,10 @@ from sqlalchemy import (
 )
 
 from leadflow.accounts.events import AccountCreated
-from leadflow.bus import Event
 from leadflow.contacts.events import ContactCreated
 from leadflow.db.uow import UnitOfWork
 from leadflow.imports._base import EngineBase
-from leadflow.imports._bulk import write_errors, write_events
+from leadflow.imports._bulk import Created, write_errors, write_events
 from leadflow.imports._plan import RowResult
 from leadflow.imports.domain import (
     ParsedRow,
@@ -54,12 +53,12 @@ class WriteSteps(EngineBase):
         ids = self._insert_rows(self.table, payload, reserved if claimed else None)
         if self.dry:
             return ids
-        created: Callable[[int], Event] = {
-            "contact": lambda rid: ContactCreated(contact_id=rid),
-            "lead": lambda rid: LeadCreated(lead_id=rid),
-            "account": lambda rid: AccountCreated(account_id=rid),
+        kind, field = {
+            "contact": (ContactCreated, "contact_id"),
+            "lead": (LeadCreated, "lead_id"),
+            "account": (AccountCreated, "account_id"),
         }[self.entity]
-        self.events.extend(created(record_id) for record_id in ids)
+        self.events.append(Created(kind, field, ids))
         if self.strategy is not None and self.claimable and not claimed:
             pairs = {
                 key: record_id
@@ -67,13 +66,7 @@ class WriteSteps(EngineBase):
                 if (key := key_of.get(row.line))
             }
             batch.assign_keys_bulk(self.session, self.strategy.id, pairs)
-        self._record_changes(
-            [
-                {"line": row.line, "entity": self.entity, "record_id": record_id}
-                for row, record_id in zip(creates, ids, strict=True)
-            ],
-            "created",
-        )
+        self._record_created(self.entity, [row.line for row in creates], ids)
         return ids
 
     def _update(

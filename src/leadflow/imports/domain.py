@@ -14,11 +14,15 @@ from typing import Any
 
 from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.lib.bounds import NUL
+from leadflow.lib.normalize import InvalidEmail, normalize_email
 from leadflow.registry.domain import FieldDef, FieldType, Registry, to_json_value
 
 ENTITIES = ("contact", "account", "lead", "interaction")
 _PLAIN_TEXT = frozenset({FieldType.TEXT, FieldType.LONG_TEXT, FieldType.URL, FieldType.PHONE})
 CHUNK_ROWS = 1000
+# A run commits this many rows at a time: fewer round trips and commits per row (on
+# PostgreSQL a fifth of the import's time at 1,000), still a few MB of memory.
+RUN_CHUNK_ROWS = 5000
 PREVIEW_ROWS = 200
 
 
@@ -257,6 +261,15 @@ class RowReader:
                 if limit is None or len(text) <= limit:
                     row.values[definition.name] = text or None
                     continue
+            if definition.type is FieldType.EMAIL and not definition.custom and NUL not in cell:
+                # What `coerce` does to a good address; a bad one takes `coerce` for its error.
+                text = cell.strip()
+                if not text:
+                    row.values[definition.name] = None
+                    continue
+                if _valid_email(text):
+                    row.values[definition.name] = text
+                    continue
             try:
                 value = definition.coerce(cell)
             except ValidationFailed as error:
@@ -268,6 +281,14 @@ class RowReader:
             else:
                 row.values[definition.name] = value
         return row
+
+
+def _valid_email(text: str) -> bool:
+    try:
+        normalize_email(text)
+    except InvalidEmail:
+        return False
+    return True
 
 
 def is_empty(value: Any) -> bool:

@@ -85,7 +85,6 @@ class ImportChange(Base):
 
     __table_args__ = (
         Index("ix_import_changes_import_id_entity_record_id", "import_id", "entity", "record_id"),
-        Index("ix_import_changes_import_id_line", "import_id", "line"),
     )
 
 

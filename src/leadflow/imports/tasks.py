@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from leadflow.imports._undo import PHASES, new_report, undo_page
+from leadflow.imports.domain import RUN_CHUNK_ROWS
 from leadflow.imports.services import (
     DRY_RUN_JOB,
     RUN_JOB,
@@ -55,7 +56,7 @@ def run_import_job(context: JobContext, params: Mapping[str, Any]) -> dict[str, 
     total = context.total or count_rows(imp)
     done = int(resume.get("done", 0))
     context.progress(done, total)
-    for cursor, rows in chunks(imp, registry, start):
+    for cursor, rows in chunks(imp, registry, start, RUN_CHUNK_ROWS):
         context.raise_if_cancelled()
         with _collector_paused(), container.uow() as uow:
             _, counts = run_chunk(import_id, rows, uow=uow, counts=counts)

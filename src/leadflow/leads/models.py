@@ -52,7 +52,8 @@ class Lead(Base):
     need: Mapped[str | None] = mapped_column(String(32))
     description: Mapped[str | None] = mapped_column(Text)
     # Set when this lead was merged into another (the survivor); kept, and redirecting.
-    merged_into_id: Mapped[int | None] = mapped_column(Id, index=True)
+    # Not indexed: queries only test it for NULL, which nearly every lead is.
+    merged_into_id: Mapped[int | None] = mapped_column(Id)
     custom: Mapped[dict[str, Any]] = mapped_column(JsonData, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadflow.db.base import Base, Id, JsonData, UTCDateTime
@@ -45,7 +45,5 @@ class MatchKey(Base):
     record_id: Mapped[int] = mapped_column(Id)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (
-        UniqueConstraint("strategy_id", "key"),
-        Index("ix_match_keys_strategy_id_record_id", "strategy_id", "record_id"),
-    )
+    # Keys are read by (strategy, key) and deleted by strategy: the unique index serves both.
+    __table_args__ = (UniqueConstraint("strategy_id", "key"),)

@@ -78,3 +78,22 @@ def test_write_modes() -> None:
 
 def test_an_empty_cell_never_clears_a_value() -> None:
     assert decide_changes({"city": "Oslo"}, {"city": None}, {}) == {}
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["  Ann.Lee@Example.COM ", "", "   ", "broken", "ann@@example.com", "zoë@example.com",
+     "ann@exämple.com", "ann@example.com\x00"],
+)  # fmt: skip
+def test_an_email_cell_is_read_as_coerce_reads_it(cell: str) -> None:
+    mapping = parse_mapping({"mail": "email"}, REGISTRY, "contact")
+    reader = RowReader.build(REGISTRY, "contact", ["mail", "other"], mapping)
+    definition = REGISTRY.field("contact", "email")
+    try:
+        expected = ({"email": definition.coerce(cell)}, [])
+    except ValidationFailed as error:
+        expected = ({}, [("mail", error.code.value, error.message)])
+
+    row = reader.read(2, [cell, "x"])
+
+    assert (row.values, [(e.column, e.code, e.message) for e in row.errors]) == expected
