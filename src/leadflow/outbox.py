@@ -70,7 +70,9 @@ MAX_CASCADE = 16
 BATCH_SIZE = 500
 # The longest pause between two batches under load (`linger`).
 LINGER_MAX_SECONDS = 0.1
-SUBJECT_KEYS = ("lead_id", "contact_id", "account_id", "opportunity_id")
+# A segment's membership events (one per batch, naming many contacts) are ordered per
+# segment: its entries and exits are handled in the order they happened.
+SUBJECT_KEYS = ("lead_id", "contact_id", "account_id", "opportunity_id", "segment_id")
 
 
 class OutboxMessage(Base):
@@ -285,9 +287,7 @@ def _take_statement(dialect: str) -> Any:
         update(table)
         .where(_ids_clause(table.c.id, dialect, "ids"), _claimable(table))
         .values(claimed_until=bindparam("until"), attempts=table.c.attempts + 1)
-        .returning(
-            table.c.id, table.c.event_type, table.c.payload, table.c.depth, table.c.attempts
-        )
+        .returning(table.c.id, table.c.event_type, table.c.payload, table.c.depth, table.c.attempts)
     )
 
 

@@ -171,11 +171,12 @@ class AutomationEngine:
         return by_trigger
 
     def handle_batch(self, deliveries: Sequence[Delivery]) -> None:
-        """Run the rules of every event in the batch, in the order the events came."""
+        """Run the rules of every event in the batch, in the order the events came (an
+        event about many records: of each record's event, in turn)."""
         firings: list[tuple[Delivery, RuleSnapshot, dict[str, Any]]] = []
         with self._read_session() as session:
             registry = self._registry(session)
-            for each in deliveries:
+            for each in (part for delivery in deliveries for part in _per_record(delivery)):
                 rules = self.rules_for(each.event.name)
                 if not rules:
                     continue
@@ -258,6 +259,24 @@ class AutomationEngine:
                     uow.rollback()
 
 
+# Firings are logged once per (rule, outbox row). The k-th record of an event about
+# many is logged under -(row * PART_SLOTS + k): negative, so never a real row's id,
+# and the same on every redelivery, so each record's firing happens once too.
+PART_SLOTS = 1_000_000
+
+
+def _per_record(delivery: Delivery) -> Sequence[Delivery]:
+    if type(delivery.event).stands_for is None:
+        return (delivery,)
+    parts = delivery.event.parts()
+    if len(parts) >= PART_SLOTS:
+        raise ValueError(f"{delivery.event.name} names more than {PART_SLOTS - 1} records")
+    return [
+        Delivery(-(delivery.id * PART_SLOTS + index) if delivery.id else 0, part, delivery.depth)
+        for index, part in enumerate(parts)
+    ]
+
+
 def _subject(event: Event) -> str | None:
     for name in ("lead_id", "contact_id", "account_id", "opportunity_id"):
         value = getattr(event, name, None)
@@ -268,4 +287,8 @@ def _subject(event: Event) -> str | None:
 
 def triggers() -> list[str]:
     """Every event name a rule can react to."""
-    return sorted(name for name in EVENT_TYPES if not name.startswith("automation."))
+    return sorted(
+        name
+        for name, event_type in EVENT_TYPES.items()
+        if not name.startswith("automation.") and event_type.stands_for is None
+    )

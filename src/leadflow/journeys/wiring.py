@@ -26,7 +26,7 @@ from leadflow.journeys.domain import EMAIL_KINDS, Observed
 from leadflow.leads.events import LeadSalesReady
 from leadflow.leads.models import Lead
 from leadflow.sales.events import LeadQualified
-from leadflow.segments.events import ContactEnteredSegment
+from leadflow.segments.events import ContactEnteredSegment, ContactsEnteredSegment
 
 if TYPE_CHECKING:
     from leadflow.bootstrap import Container
@@ -57,7 +57,10 @@ def subscribe(container: Container) -> None:
         by_segment: dict[int, set[int]] = {}
         for each in deliveries:
             item = each.event
-            if isinstance(item, ContactEnteredSegment):
+            if isinstance(item, ContactsEnteredSegment):
+                by_segment.setdefault(item.segment_id, set()).update(item.contact_ids)
+            elif isinstance(item, ContactEnteredSegment):
+                # Stored one per contact before the events were gathered per segment.
                 by_segment.setdefault(item.segment_id, set()).add(item.contact_id)
         if not by_segment:
             return
@@ -178,7 +181,9 @@ def subscribe(container: Container) -> None:
                 uow.commit()
 
     container.bus.subscribe_batch(
-        (ContactEnteredSegment,), on_segment_entries, name="journeys.segment_entries"
+        (ContactsEnteredSegment, ContactEnteredSegment),
+        on_segment_entries,
+        name="journeys.segment_entries",
     )
     container.bus.subscribe_batch(
         (InteractionRecorded,), on_interactions, name="journeys.interactions"
