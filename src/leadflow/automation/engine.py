@@ -176,14 +176,18 @@ class AutomationEngine:
         firings: list[tuple[Delivery, RuleSnapshot, dict[str, Any]]] = []
         with self._read_session() as session:
             registry = self._registry(session)
-            for each in (part for delivery in deliveries for part in _per_record(delivery)):
-                rules = self.rules_for(each.event.name)
+            for delivery in deliveries:
+                stands_for = type(delivery.event).stands_for
+                rules = self.rules_for((stands_for or type(delivery.event)).name)
                 if not rules:
+                    # Most events have no rule: an event about many records is not
+                    # taken apart for nothing.
                     continue
-                facts = Facts(session, registry, each.event)
-                for rule in rules:
-                    if conditions_hold(rule.conditions, facts, rule.match):
-                        firings.append((each, rule, facts.snapshot()))
+                for each in _per_record(delivery):
+                    facts = Facts(session, registry, each.event)
+                    for rule in rules:
+                        if conditions_hold(rule.conditions, facts, rule.match):
+                            firings.append((each, rule, facts.snapshot()))
             fired = self._already_fired(session, firings)
         for each, rule, known in firings:
             if (rule.id, each.id) not in fired:
