@@ -24,6 +24,14 @@ class Event:
     """Base of every domain event; subclasses set `name` and are registered by it."""
 
     name: ClassVar[str] = "event"
+    # An event about many records at once names the event it stands for on each record
+    # (`parts()`): what reacts per record (automation's rules) sees those, and only
+    # those are offered as triggers.
+    stands_for: ClassVar[type[Event] | None] = None
+
+    def parts(self) -> tuple[Event, ...]:
+        """The per-record events this one stands for (itself, for most events)."""
+        return (self,)
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {}

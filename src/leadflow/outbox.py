@@ -18,6 +18,7 @@ subject's events, so a stage move never overtakes the one before it.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import threading
 import time
@@ -29,18 +30,24 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
+    BigInteger,
     Index,
+    Integer,
+    Select,
     String,
     Table,
     Text,
     and_,
+    any_,
     bindparam,
     delete,
     func,
+    literal_column,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -63,7 +70,9 @@ MAX_CASCADE = 16
 BATCH_SIZE = 500
 # The longest pause between two batches under load (`linger`).
 LINGER_MAX_SECONDS = 0.1
-SUBJECT_KEYS = ("lead_id", "contact_id", "account_id", "opportunity_id")
+# A segment's membership events (one per batch, naming many contacts) are ordered per
+# segment: its entries and exits are handled in the order they happened.
+SUBJECT_KEYS = ("lead_id", "contact_id", "account_id", "opportunity_id", "segment_id")
 
 
 class OutboxMessage(Base):
@@ -221,14 +230,90 @@ def _claimable(table: Table) -> ColumnElement[bool]:
     )
 
 
+def _ids_clause(column: ColumnElement[Any], dialect: str, name: str) -> ColumnElement[bool]:
+    """`column` is one of the ids bound as ONE parameter (`_ids_value`): the statement's
+    text is the same for any number of ids, so it is compiled, prepared and planned
+    once, where an expanding IN list is a new statement (and on PostgreSQL hundreds of
+    placeholders psycopg converts one by one) for every length."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(BigInteger)))
+    values: Select[Any] = select(literal_column("value")).select_from(
+        func.json_each(bindparam(name, type_=Text))
+    )
+    return column.in_(values.scalar_subquery())
+
+
+def _ids_value(ids: Collection[int], dialect: str) -> Any:
+    ordered = sorted(ids)
+    return ordered if dialect == "postgresql" else json.dumps(ordered)
+
+
 @functools.cache
-def _settle_statement() -> Any:
-    """Handled rows marked dispatched (built once: its compiled form is cached)."""
+def _candidates_statement(dialect: str, *, given: bool) -> Any:
+    """The oldest claimable rows (of the given ids), each with the oldest pending row of
+    its subject: a row is taken only when that one is in the batch too. The oldest is
+    one lookup in the (subject, id) index of pending rows per candidate, not the NOT IN
+    over the batch that once ran for minutes behind an import's thousands of rows."""
+    table = _table()
+    earlier = table.alias("earlier")
+    oldest = (
+        select(func.min(earlier.c.id))
+        .where(
+            earlier.c.subject == table.c.subject,
+            earlier.c.dispatched_at.is_(None),
+            earlier.c.parked_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(table.c.id, table.c.subject.is_(None).label("free"), oldest.label("oldest"))
+        .where(_claimable(table))
+        .order_by(table.c.id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+    if given:
+        query = query.where(_ids_clause(table.c.id, dialect, "given"))
+    if dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=table)
+    return query
+
+
+@functools.cache
+def _take_statement(dialect: str) -> Any:
+    """The chosen rows leased; the condition again: without SKIP LOCKED (SQLite) it is
+    what keeps a row that another relay claimed meanwhile from being taken twice."""
     table = _table()
     return (
         update(table)
-        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+        .where(_ids_clause(table.c.id, dialect, "ids"), _claimable(table))
+        .values(claimed_until=bindparam("until"), attempts=table.c.attempts + 1)
+        .returning(table.c.id, table.c.event_type, table.c.payload, table.c.depth, table.c.attempts)
+    )
+
+
+@functools.cache
+def _settle_statement(dialect: str) -> Any:
+    """Handled rows marked dispatched, however many, in one statement."""
+    table = _table()
+    return (
+        update(table)
+        .where(_ids_clause(table.c.id, dialect, "ids"))
         .values(dispatched_at=bindparam("now"), claimed_until=None, last_error=None)
+    )
+
+
+@functools.cache
+def _unsettled_statement() -> Any:
+    """A failed or parked row's lease, parking and error (executed for all at once)."""
+    table = _table()
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            claimed_until=bindparam("until"),
+            parked_at=bindparam("parked"),
+            last_error=bindparam("error"),
+        )
     )
 
 
@@ -301,41 +386,28 @@ class OutboxRelay:
         return len(claimed), len(succeeded)
 
     def _claim(self, ids: Sequence[int] | None, limit: int) -> list[_Claimed]:
-        # Three short statements, not one: the single-statement claim (a CTE whose
-        # subject-order check was a NOT IN over the CTE, per candidate) ran for minutes on
-        # PostgreSQL with tens of thousands of pending rows of one subject (an import).
+        # Two statements in one short transaction, each of fixed text (prepared once):
+        # the candidates with their subjects' oldest pending row, then the lease.
         now = utcnow()
-        table = _table()
-        claimable = _claimable(table)
+        dialect = self._dialect()
+        params: dict[str, Any] = {"now": now, "limit": limit}
+        if ids is not None:
+            params["given"] = _ids_value(ids, dialect)
         with self._session_factory() as session, session.begin():
-            query = (
-                select(table.c.id, table.c.subject)
-                .where(claimable)
-                .order_by(table.c.id)
-                .limit(limit)
-            )
-            if ids is not None:
-                query = query.where(table.c.id.in_(list(ids)))
-            if self._dialect() == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            candidates = session.execute(query.params(now=now)).all()
+            candidates = session.execute(
+                _candidates_statement(dialect, given=ids is not None), params
+            ).all()
             if not candidates:
                 return []
             taken = {row.id for row in candidates}
-            blocked = self._subjects_held_elsewhere(session, candidates, taken)
-            chosen = [row.id for row in candidates if row.subject not in blocked]
+            # A subject whose oldest pending event is not in this batch waits: another
+            # relay holds it, or it lies past the batch's end.
+            chosen = [row.id for row in candidates if row.free or row.oldest in taken]
             if not chosen:
                 return []
-            # The condition again: without SKIP LOCKED (SQLite) this is what keeps a
-            # row that another relay claimed meanwhile from being taken twice.
             rows = session.execute(
-                update(table)
-                .where(table.c.id.in_(chosen), claimable)
-                .values(claimed_until=now + LEASE, attempts=table.c.attempts + 1)
-                .returning(
-                    table.c.id, table.c.event_type, table.c.payload, table.c.depth, table.c.attempts
-                ),
-                {"now": now},
+                _take_statement(dialect),
+                {"ids": _ids_value(chosen, dialect), "now": now, "until": now + LEASE},
             ).all()
         return sorted(
             (
@@ -344,25 +416,6 @@ class OutboxRelay:
             ),
             key=lambda row: row.id,
         )
-
-    def _subjects_held_elsewhere(
-        self, session: Session, candidates: Sequence[Any], taken: set[int]
-    ) -> set[str]:
-        """Subjects whose oldest pending event is not in this batch: their events wait."""
-        subjects = {row.subject for row in candidates if row.subject is not None}
-        if not subjects:
-            return set()
-        table = _table()
-        oldest = session.execute(
-            select(table.c.subject, func.min(table.c.id))
-            .where(
-                table.c.dispatched_at.is_(None),
-                table.c.parked_at.is_(None),
-                table.c.subject.in_(subjects),
-            )
-            .group_by(table.c.subject)
-        ).all()
-        return {subject for subject, first in oldest if first not in taken}
 
     def _dialect(self) -> str:
         if self._dialect_name is None:
@@ -376,25 +429,30 @@ class OutboxRelay:
         failures: dict[int, tuple[int, list[str]]],
         parked: dict[int, str],
     ) -> None:
-        table = _table()
         now = utcnow()
+        dialect = self._dialect()
+        unsettled: list[dict[str, Any]] = [
+            {"row_id": row_id, "until": None, "parked": now, "error": message}
+            for row_id, message in parked.items()
+        ]
+        for row_id, (tries, errors) in failures.items():
+            # Retried after a pause that doubles each time; parked when tries run out.
+            out_of_tries = tries >= MAX_ATTEMPTS
+            unsettled.append(
+                {
+                    "row_id": row_id,
+                    "until": None if out_of_tries else now + timedelta(seconds=min(2**tries, 300)),
+                    "parked": now if out_of_tries else None,
+                    "error": "; ".join(errors)[:4000],
+                }
+            )
         with self._session_factory() as session, session.begin():
             if succeeded:
-                session.execute(_settle_statement(), {"ids": succeeded, "now": now})
-            for row_id, message in parked.items():
                 session.execute(
-                    update(table)
-                    .where(table.c.id == row_id)
-                    .values(parked_at=now, claimed_until=None, last_error=message)
+                    _settle_statement(dialect), {"ids": _ids_value(succeeded, dialect), "now": now}
                 )
-            for row_id, (tries, errors) in failures.items():
-                # Retried after a pause that doubles each time; parked when tries run out.
-                values: dict[str, Any] = {"last_error": "; ".join(errors)[:4000]}
-                if tries >= MAX_ATTEMPTS:
-                    values |= {"parked_at": now, "claimed_until": None}
-                else:
-                    values["claimed_until"] = now + timedelta(seconds=min(2**tries, 300))
-                session.execute(update(table).where(table.c.id == row_id).values(**values))
+            if unsettled:
+                session.execute(_unsettled_statement(), unsettled)
 
     # -- waiting ----------------------------------------------------------------
 

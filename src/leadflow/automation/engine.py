@@ -171,18 +171,23 @@ class AutomationEngine:
         return by_trigger
 
     def handle_batch(self, deliveries: Sequence[Delivery]) -> None:
-        """Run the rules of every event in the batch, in the order the events came."""
+        """Run the rules of every event in the batch, in the order the events came (an
+        event about many records: of each record's event, in turn)."""
         firings: list[tuple[Delivery, RuleSnapshot, dict[str, Any]]] = []
         with self._read_session() as session:
             registry = self._registry(session)
-            for each in deliveries:
-                rules = self.rules_for(each.event.name)
+            for delivery in deliveries:
+                stands_for = type(delivery.event).stands_for
+                rules = self.rules_for((stands_for or type(delivery.event)).name)
                 if not rules:
+                    # Most events have no rule: an event about many records is not
+                    # taken apart for nothing.
                     continue
-                facts = Facts(session, registry, each.event)
-                for rule in rules:
-                    if conditions_hold(rule.conditions, facts, rule.match):
-                        firings.append((each, rule, facts.snapshot()))
+                for each in _per_record(delivery):
+                    facts = Facts(session, registry, each.event)
+                    for rule in rules:
+                        if conditions_hold(rule.conditions, facts, rule.match):
+                            firings.append((each, rule, facts.snapshot()))
             fired = self._already_fired(session, firings)
         for each, rule, known in firings:
             if (rule.id, each.id) not in fired:
@@ -258,6 +263,24 @@ class AutomationEngine:
                     uow.rollback()
 
 
+# Firings are logged once per (rule, outbox row). The k-th record of an event about
+# many is logged under -(row * PART_SLOTS + k): negative, so never a real row's id,
+# and the same on every redelivery, so each record's firing happens once too.
+PART_SLOTS = 1_000_000
+
+
+def _per_record(delivery: Delivery) -> Sequence[Delivery]:
+    if type(delivery.event).stands_for is None:
+        return (delivery,)
+    parts = delivery.event.parts()
+    if len(parts) >= PART_SLOTS:
+        raise ValueError(f"{delivery.event.name} names more than {PART_SLOTS - 1} records")
+    return [
+        Delivery(-(delivery.id * PART_SLOTS + index) if delivery.id else 0, part, delivery.depth)
+        for index, part in enumerate(parts)
+    ]
+
+
 def _subject(event: Event) -> str | None:
     for name in ("lead_id", "contact_id", "account_id", "opportunity_id"):
         value = getattr(event, name, None)
@@ -268,4 +291,8 @@ def _subject(event: Event) -> str | None:
 
 def triggers() -> list[str]:
     """Every event name a rule can react to."""
-    return sorted(name for name in EVENT_TYPES if not name.startswith("automation."))
+    return sorted(
+        name
+        for name, event_type in EVENT_TYPES.items()
+        if not name.startswith("automation.") and event_type.stands_for is None
+    )

@@ -27,7 +27,7 @@ from leadflow.journeys.domain import EMAIL_KINDS, Observed
 from leadflow.leads.events import LeadSalesReady
 from leadflow.leads.models import Lead
 from leadflow.sales.events import LeadQualified
-from leadflow.segments.events import ContactEnteredSegment
+from leadflow.segments.events import ContactEnteredSegment, ContactsEnteredSegment
 
 
 def _parents(session: Any, lead_ids: set[int]) -> dict[int, int]:
@@ -55,7 +55,10 @@ def subscribe(container: Dependencies) -> None:
         by_segment: dict[int, set[int]] = {}
         for each in deliveries:
             item = each.event
-            if isinstance(item, ContactEnteredSegment):
+            if isinstance(item, ContactsEnteredSegment):
+                by_segment.setdefault(item.segment_id, set()).update(item.contact_ids)
+            elif isinstance(item, ContactEnteredSegment):
+                # Stored one per contact before the events were gathered per segment.
                 by_segment.setdefault(item.segment_id, set()).add(item.contact_id)
         if not by_segment:
             return
@@ -176,7 +179,9 @@ def subscribe(container: Dependencies) -> None:
                 uow.commit()
 
     container.bus.subscribe_batch(
-        (ContactEnteredSegment,), on_segment_entries, name="journeys.segment_entries"
+        (ContactsEnteredSegment, ContactEnteredSegment),
+        on_segment_entries,
+        name="journeys.segment_entries",
     )
     container.bus.subscribe_batch(
         (InteractionRecorded,), on_interactions, name="journeys.interactions"

@@ -55,7 +55,7 @@ from leadflow.segments.domain import (
     parse_parts,
     parse_tree,
 )
-from leadflow.segments.events import ContactEnteredSegment, ContactLeftSegment
+from leadflow.segments.events import entered_events, left_events
 from leadflow.segments.models import Segment, SegmentMembership
 
 MEMBERS = cast(Table, SegmentMembership.__table__)
@@ -334,9 +334,8 @@ def write_changes(
             entered.extend((row.contact_id, row.block) for row in result)
         entered.sort()
         uow.publish(
-            *(
-                ContactEnteredSegment(segment_id, contact_id, version, block)
-                for contact_id, block in entered
+            *entered_events(
+                [(segment_id, contact_id, version, block) for contact_id, block in entered]
             )
         )
     closed: list[int] = []
@@ -354,7 +353,7 @@ def write_changes(
             )
             closed.extend(result.scalars())
         closed.sort()
-        uow.publish(*(ContactLeftSegment(segment_id, contact_id, reason) for contact_id in closed))
+        uow.publish(*left_events([(segment_id, contact_id) for contact_id in closed], reason))
     return Changes(len(entered), len(closed))
 
 
@@ -576,7 +575,8 @@ def write_stays(
     reason: str = NO_LONGER_MATCHES,
 ) -> Changes:
     """Open the stays `entering` describes and close the open stays `leaving` names (by
-    row id), over any number of segments, in bulk; publish an event per row written."""
+    row id), over any number of segments, in bulk; publish one event per segment for
+    its entries and one for its exits."""
     session = uow.session
     entered: list[tuple[int, int, int, int]] = []
     if entering and session.get_bind().dialect.name == "postgresql":
@@ -608,7 +608,8 @@ def write_stays(
             )
         entered.sort()
     if entered:
-        uow.publish(*(ContactEnteredSegment(*item) for item in entered))
+        entered.sort(key=lambda row: (row[0], row[2], row[1]))
+        uow.publish(*entered_events(entered))
     closed: list[tuple[int, int]] = []
     if leaving:
         dialect = session.get_bind().dialect.name
@@ -626,7 +627,7 @@ def write_stays(
                 for row in session.execute(statement, {"ids": ids_value(chunk, dialect)})
             )
         closed.sort()
-        uow.publish(*(ContactLeftSegment(s, c, reason) for s, c in closed))
+        uow.publish(*left_events(closed, reason))
     return Changes(len(entered), len(closed))
 
 
@@ -634,7 +635,7 @@ CONTACT_DELETED = "contact deleted"
 
 
 def forget_contacts(uow: UnitOfWork, contact_ids: Collection[int]) -> int:
-    """Deleted contacts leave every segment they were in (ContactLeftSegment, reason
+    """Deleted contacts leave every segment they were in (ContactsLeftSegment, reason
     "contact deleted"), and their stays, the history included, are deleted."""
     session = uow.session
     dialect = session.get_bind().dialect.name
@@ -651,5 +652,5 @@ def forget_contacts(uow: UnitOfWork, contact_ids: Collection[int]) -> int:
             if row.left_at is None:
                 left.append((row.segment_id, row.contact_id))
     left.sort()
-    uow.publish(*(ContactLeftSegment(s, c, CONTACT_DELETED) for s, c in left))
+    uow.publish(*left_events(left, CONTACT_DELETED))
     return len(left)

@@ -68,7 +68,7 @@ class SegmentMembership(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     segment_id: Mapped[int] = mapped_column(Id, ForeignKey("segments.id", ondelete="CASCADE"))
     # No foreign key: a contact's delete leaves its stays to the segments' handler, which
-    # publishes ContactLeftSegment for each open one, then deletes them (a cascade would
+    # publishes the exits of the open ones (ContactsLeftSegment), then deletes them (a cascade would
     # drop them without a word).
     contact_id: Mapped[int] = mapped_column(Id)
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

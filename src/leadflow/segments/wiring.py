@@ -9,8 +9,8 @@ account of the segments that read one). A dependency index picks, per live segme
 touched contacts whose change it reads (entity, field, interaction kind); one
 statement evaluates all those segments for those contacts only, never a whole
 segment, and the stays that differ are opened or closed in bulk. A deleted
-contact leaves every segment (ContactLeftSegment) and its stays are deleted.
-Compound segments follow their parts' own ContactEntered/LeftSegment events in a
+contact leaves every segment (ContactsLeftSegment) and its stays are deleted.
+Compound segments follow their parts' own ContactsEntered/LeftSegment events in a
 later batch. Idempotent: a redelivered batch finds nothing to change.
 """
 
@@ -54,7 +54,12 @@ from leadflow.segments.engine import (
     segments_with_parts,
     write_stays,
 )
-from leadflow.segments.events import ContactEnteredSegment, ContactLeftSegment
+from leadflow.segments.events import (
+    ContactEnteredSegment,
+    ContactLeftSegment,
+    ContactsEnteredSegment,
+    ContactsLeftSegment,
+)
 
 IN_CHUNK = 500
 
@@ -136,7 +141,10 @@ class Touched:
             self.interactions.setdefault(item.contact_id, set()).add(item.kind)
         elif isinstance(item, InteractionsRemoved):
             self.interactions.setdefault(item.contact_id, set()).update(item.kinds)
+        elif isinstance(item, ContactsEnteredSegment | ContactsLeftSegment):
+            self.parts.setdefault(item.segment_id, set()).update(item.contact_ids)
         elif isinstance(item, ContactEnteredSegment | ContactLeftSegment):
+            # Stored one per contact before the events were gathered per segment.
             self.parts.setdefault(item.segment_id, set()).add(item.contact_id)
 
     def forget(self, contact_ids: set[int]) -> None:
@@ -267,6 +275,8 @@ RECHECKED_ON = (
     InteractionRecorded,
     InteractionsRemoved,
     RecordsMerged,
+    ContactsEnteredSegment,
+    ContactsLeftSegment,
     ContactEnteredSegment,
     ContactLeftSegment,
 )

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from leadflow.bootstrap import Container
+from leadflow.contacts.services import update_contact
 from leadflow.jobs.models import Job
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import utcnow
@@ -50,10 +51,10 @@ def test_each_entry_and_exit_is_an_event_and_a_row_of_history(container: Contain
     change_contact(container, contact, city="Paris")
     change_contact(container, contact, city="London")
 
-    entered = _events(container, "segment.contact_entered")
-    left = _events(container, "segment.contact_left")
-    assert [(e["segment_id"], e["contact_id"]) for e in entered] == [(segment_id, contact)] * 2
-    assert [(e["contact_id"], e["reason"]) for e in left] == [(contact, "no longer matches")]
+    entered = _events(container, "segment.contacts_entered")
+    left = _events(container, "segment.contacts_left")
+    assert [(e["segment_id"], e["contact_ids"]) for e in entered] == [(segment_id, [contact])] * 2
+    assert [(e["contact_ids"], e["reason"]) for e in left] == [([contact], "no longer matches")]
     with container.read_session() as session:
         stays = session.execute(
             select(SegmentMembership.left_at.is_(None), SegmentMembership.left_reason)
@@ -63,6 +64,45 @@ def test_each_entry_and_exit_is_an_event_and_a_row_of_history(container: Contain
         changes = [item["change"] for item in services.history(session, segment_id)]
     assert [tuple(stay) for stay in stays] == [(False, "no longer matches"), (True, None)]
     assert changes == ["entered", "left", "entered"]
+
+
+def test_a_batch_of_changes_stores_one_event_per_segment_for_its_entries_and_its_exits(
+    container: Container,
+) -> None:
+    first, second, third = (make_contact(container, city="Paris") for _ in range(3))
+    leaving = make_contact(container, city="London")
+    london = live_segment(container, LONDON)
+    everyone_but_rome = live_segment(container, group(row("city", "ne", "Rome")))
+    since = _last_event_id(container)
+
+    with container.uow() as uow:
+        for contact_id in (first, second, third):
+            update_contact(contact_id, {"city": "London"}, uow=uow)
+        update_contact(leaving, {"city": "Rome"}, uow=uow)
+        uow.commit()
+    container.relay.drain()
+
+    with container.read_session() as session:
+        stored = session.execute(
+            select(OutboxMessage.event_type, OutboxMessage.subject, OutboxMessage.payload)
+            .where(OutboxMessage.id > since, OutboxMessage.event_type.like("segment.%"))
+            .order_by(OutboxMessage.id)
+        ).all()
+    assert sorted(
+        (kind, subject, payload["segment_id"], payload["contact_ids"])
+        for kind, subject, payload in stored
+    ) == sorted(
+        [
+            ("segment.contacts_entered", f"segment:{london}", london, [first, second, third]),
+            ("segment.contacts_left", f"segment:{london}", london, [leaving]),
+            ("segment.contacts_left", f"segment:{everyone_but_rome}", everyone_but_rome, [leaving]),
+        ]
+    )
+
+
+def _last_event_id(container: Container) -> int:
+    with container.read_session() as session:
+        return int(session.scalar(select(func.max(OutboxMessage.id))) or 0)
 
 
 def test_a_stopped_segment_keeps_its_members_until_it_goes_live_again(

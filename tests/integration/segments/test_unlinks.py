@@ -39,12 +39,13 @@ CONFERENCE = group(related("lead_parent_contact", row("topic", "eq", "Conference
 def _left(container: Container) -> list[tuple[object, object, object]]:
     with container.read_session() as session:
         return [
-            (payload["segment_id"], payload["contact_id"], payload["reason"])
+            (payload["segment_id"], contact_id, payload["reason"])
             for payload in session.scalars(
                 select(OutboxMessage.payload)
-                .where(OutboxMessage.event_type == "segment.contact_left")
+                .where(OutboxMessage.event_type == "segment.contacts_left")
                 .order_by(OutboxMessage.id)
             )
+            for contact_id in payload["contact_ids"]
         ]
 
 

@@ -11,6 +11,7 @@ from leadflow.bus import Delivery
 from leadflow.contacts.events import ContactCreated
 from leadflow.contacts.services import create_contact
 from leadflow.outbox import MAX_ATTEMPTS
+from leadflow.segments.events import ContactsEnteredSegment
 from tests.support.outbox import expire_leases
 from tests.web.pages.test_pages import csrf_of, log_in
 
@@ -77,3 +78,24 @@ def test_the_settings_page_names_the_record_and_retries(
     )
     assert "1 event put back in the queue" in done.text
     assert "No parked events" in done.text
+
+
+def test_a_parked_segment_event_names_its_segment(client: TestClient, container: Container) -> None:
+    def broken(deliveries: Sequence[Delivery]) -> None:
+        raise RuntimeError("the journeys are down")
+
+    container.bus.subscribe_batch([ContactsEnteredSegment], broken, name="test.broken")
+    with container.uow() as uow:
+        uow.publish(ContactsEnteredSegment(7, (1, 2), 1, (0, 0)))
+        uow.commit()
+    for _ in range(MAX_ATTEMPTS):
+        expire_leases(container)
+        container.relay.dispatch()
+    container.bus.unsubscribe(ContactsEnteredSegment, "test.broken")
+    log_in(client, container, "admin")
+
+    page = client.get("/settings/events")
+
+    assert "the journeys are down" in page.text
+    assert "Segment 7" in page.text
+    assert "Segment (deleted)" not in page.text

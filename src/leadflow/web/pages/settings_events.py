@@ -32,6 +32,13 @@ class ParkedRow:
     parked: str
 
 
+def _unnamed(kind: str, record: str) -> str:
+    if kind in TITLE_FIELDS:
+        return f"{humanize(kind)} (deleted)"
+    # Not a record with a title (a segment's membership events): named by its id.
+    return f"{humanize(kind)} {record}" if kind else "-"
+
+
 def _parked_rows(session: Session, messages: list[OutboxMessage]) -> list[ParkedRow]:
     """Each parked event with the record it is about, by name and linked."""
     wanted: dict[str, set[int]] = {}
@@ -48,7 +55,7 @@ def _parked_rows(session: Session, messages: list[OutboxMessage]) -> list[Parked
             ParkedRow(
                 id=message.id,
                 what=humanize(message.event_type.replace(".", " ")),
-                subject=known or (f"{humanize(kind)} (deleted)" if kind else "-"),
+                subject=known or _unnamed(kind, record),
                 href=record_href(kind, record) if known else None,
                 attempts=message.attempts,
                 error=message.last_error or "",
