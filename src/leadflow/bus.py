@@ -112,6 +112,9 @@ class Delivery:
     event: Event
     # How many handler steps led to it (the outbox row's depth).
     depth: int = 0
+    # Of an event about many records taken apart (`Event.parts`), which record's event,
+    # from 1; 0 for a stored event itself.
+    part: int = 0
 
 
 BatchHandler = Callable[[Sequence[Delivery]], None]

@@ -190,7 +190,7 @@ class AutomationEngine:
                             firings.append((each, rule, facts.snapshot()))
             fired = self._already_fired(session, firings)
         for each, rule, known in firings:
-            if (rule.id, each.id) not in fired:
+            if (rule.id, each.id, each.part) not in fired:
                 self._run(rule, each, known)
 
     def handle(self, event: Event) -> None:
@@ -200,14 +200,18 @@ class AutomationEngine:
     @staticmethod
     def _already_fired(
         session: Session, firings: list[tuple[Delivery, RuleSnapshot, dict[str, Any]]]
-    ) -> set[tuple[int, int]]:
+    ) -> set[tuple[int, int, int]]:
         event_ids = {each.id for each, _rule, _facts in firings if each.id}
         if not event_ids:
             return set()
         rows = session.execute(
-            select(RuleRun.rule_id, RuleRun.event_id).where(RuleRun.event_id.in_(event_ids))
+            select(RuleRun.rule_id, RuleRun.event_id, RuleRun.event_part).where(
+                RuleRun.event_id.in_(event_ids)
+            )
         ).all()
-        return {(rule_id, event_id) for rule_id, event_id in rows if event_id is not None}
+        return {
+            (rule_id, event_id, part) for rule_id, event_id, part in rows if event_id is not None
+        }
 
     def _run(self, rule: RuleSnapshot, delivery: Delivery, facts: dict[str, Any]) -> None:
         event = delivery.event
@@ -238,6 +242,7 @@ class AutomationEngine:
                         message="; ".join(outcomes),
                         ran_at=utcnow(),
                         event_id=event_id,
+                        event_part=delivery.part,
                     )
                 )
                 uow.commit()
@@ -254,6 +259,7 @@ class AutomationEngine:
                         message=message[:2000],
                         ran_at=utcnow(),
                         event_id=event_id,
+                        event_part=delivery.part,
                     )
                 )
                 try:
@@ -263,21 +269,14 @@ class AutomationEngine:
                     uow.rollback()
 
 
-# Firings are logged once per (rule, outbox row). The k-th record of an event about
-# many is logged under -(row * PART_SLOTS + k): negative, so never a real row's id,
-# and the same on every redelivery, so each record's firing happens once too.
-PART_SLOTS = 1_000_000
-
-
 def _per_record(delivery: Delivery) -> Sequence[Delivery]:
+    """An event about many records as one delivery per record's event (each logged as
+    the row's `part`, from 1, so a redelivery fires each record's rules once)."""
     if type(delivery.event).stands_for is None:
         return (delivery,)
-    parts = delivery.event.parts()
-    if len(parts) >= PART_SLOTS:
-        raise ValueError(f"{delivery.event.name} names more than {PART_SLOTS - 1} records")
     return [
-        Delivery(-(delivery.id * PART_SLOTS + index) if delivery.id else 0, part, delivery.depth)
-        for index, part in enumerate(parts)
+        Delivery(delivery.id, part, delivery.depth, part=index)
+        for index, part in enumerate(delivery.event.parts(), start=1)
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadflow.db.base import Base, Id, JsonData, UTCDateTime
@@ -49,8 +49,13 @@ class RuleRun(Base):
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The outbox row of the triggering event: a redelivered event fires a rule once.
     event_id: Mapped[int | None] = mapped_column(Id)
+    # Of an event about many records, which record's event (0: the event itself), so
+    # each record's firing happens once too.
+    event_part: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_automation_rule_runs_rule_ran", "rule_id", "ran_at"),
-        Index("ux_automation_rule_runs_rule_event", "rule_id", "event_id", unique=True),
+        Index(
+            "ux_automation_rule_runs_rule_event", "rule_id", "event_id", "event_part", unique=True
+        ),
     )
