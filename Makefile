@@ -48,7 +48,7 @@ lint: $(DEV_STAMP) ## ruff (lint + format check) and mypy
 	$(BIN)/lint-imports --no-logo --no-cache
 
 test: $(DEV_STAMP) browser axe lint ## Everything: lint, mypy, tests on SQLite and PostgreSQL
-	$(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider
+	$(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider --durations=25
 
 format: $(DEV_STAMP) ## Apply ruff format and fixes
 	$(BIN)/ruff format src tests bench
