@@ -50,8 +50,9 @@ class RuleRun(Base):
     # The outbox row of the triggering event: a redelivered event fires a rule once.
     event_id: Mapped[int | None] = mapped_column(Id)
     # Of an event about many records, which record's event (0: the event itself), so
-    # each record's firing happens once too.
-    event_part: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # each record's firing happens once too. The database fills in the 0: code and tests
+    # that write this table as an older revision had it do not name the column.
+    event_part: Mapped[int] = mapped_column(Integer, server_default="0")
 
     __table_args__ = (
         Index("ix_automation_rule_runs_rule_ran", "rule_id", "ran_at"),
