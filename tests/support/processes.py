@@ -40,6 +40,25 @@ class Handled:
     ended: float
 
 
+@dataclass(frozen=True)
+class StartLine:
+    """Worker processes start at once when the last of `parties` is ready: each leaves
+    a file in `folder` and waits for the others'. (A start time fixed in advance let a
+    process slow to import arrive after the others had done all the work.)"""
+
+    folder: str
+    parties: int
+
+    def wait(self, timeout: float = 120.0) -> None:
+        Path(self.folder).mkdir(parents=True, exist_ok=True)
+        Path(self.folder, str(os.getpid())).touch()
+        deadline = time.monotonic() + timeout
+        while len(os.listdir(self.folder)) < self.parties:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {len(os.listdir(self.folder))} of {self.parties} ready")
+            time.sleep(0.001)
+
+
 def worker_container(database_url: str, var_dir: str, **overrides: Any) -> Container:
     settings = Settings(
         database_url=database_url,
@@ -53,7 +72,7 @@ def worker_container(database_url: str, var_dir: str, **overrides: Any) -> Conta
 
 
 def relay_worker(
-    database_url: str, var_dir: str, batch_size: int, start_at: float, timeout: float
+    database_url: str, var_dir: str, batch_size: int, start: StartLine, timeout: float
 ) -> list[Handled]:
     """Relay until no Probe is pending; returns what this process handled, with times."""
     container = worker_container(database_url, var_dir)
@@ -70,8 +89,7 @@ def relay_worker(
 
     container.bus.subscribe_batch([Probe], record, name="test.probe")
     container.relay.batch_size = batch_size
-    while time.time() < start_at:  # every process starts relaying at once
-        time.sleep(0.001)
+    start.wait()  # every process starts relaying at once
     deadline = time.monotonic() + timeout
     try:
         while container.relay.pending_count() and time.monotonic() < deadline:
@@ -83,7 +101,7 @@ def relay_worker(
 
 
 def job_worker(
-    database_url: str, var_dir: str, job_ids: Sequence[int], start_at: float
+    database_url: str, var_dir: str, job_ids: Sequence[int], start: StartLine
 ) -> tuple[list[tuple[int, str | None]], list[tuple[str, int]]]:
     """Try to run every job; returns (job id, outcome) where None is "not ours", and
     the (tag, step) of every step of `test.steps` this process ran."""
@@ -92,8 +110,7 @@ def job_worker(
 
     container = worker_container(database_url, var_dir)
     outcomes: list[tuple[int, str | None]] = []
-    while time.time() < start_at:
-        time.sleep(0.001)
+    start.wait()
     try:
         for job_id in job_ids:
             status = run_job(container, job_id)

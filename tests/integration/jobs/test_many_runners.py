@@ -8,7 +8,6 @@ this guards against cannot happen there.
 from __future__ import annotations
 
 import multiprocessing
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 from leadflow.bootstrap import Container
 from leadflow.jobs.domain import JobStatus
 from tests.integration.jobs.helpers import job, start
-from tests.support.processes import job_worker
+from tests.support.processes import StartLine, job_worker
 
 pytestmark = [
     pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
@@ -39,14 +38,14 @@ def test_runner_processes_run_each_job_exactly_once(
     # Queued, not run: nothing consumes this container's queue.
     starter = make_container(huey_immediate=False)
     job_ids = [start(starter, steps=STEPS, tag=f"many-{n}") for n in range(JOBS)]
-    start_at = time.time() + 3.0
+    start_line = StartLine(str(tmp_path / "start"), RUNNERS)
     spawn = multiprocessing.get_context("spawn")
     with spawn.Pool(RUNNERS) as pool:
         results = pool.starmap(
             job_worker,
             [
                 # Each runner walks the jobs from another place in the list.
-                (database_url, str(tmp_path / f"var{n}"), job_ids[n:] + job_ids[:n], start_at)
+                (database_url, str(tmp_path / f"var{n}"), job_ids[n:] + job_ids[:n], start_line)
                 for n in range(RUNNERS)
             ],
         )

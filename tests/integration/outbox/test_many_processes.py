@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import threading
-import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ from sqlalchemy import select, text
 
 from leadflow.bootstrap import Container
 from leadflow.outbox import OutboxMessage
-from tests.support.processes import Handled, Probe, relay_worker
+from tests.support.processes import Handled, Probe, StartLine, relay_worker
 
 pytestmark = [
     pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
@@ -53,12 +52,12 @@ def test_relay_processes_handle_each_event_once_and_each_subject_in_order(
     _publish_interleaved(container)
     written = _row_ids(container)
     assert len(written) == LEADS * PER_LEAD
-    start_at = time.time() + 3.0  # after the children have imported leadflow
+    start = StartLine(str(tmp_path / "start"), RELAYS)
     spawn = multiprocessing.get_context("spawn")
     with spawn.Pool(RELAYS) as pool:
         per_process = pool.starmap(
             relay_worker,
-            [(database_url, str(tmp_path / f"var{n}"), 7, start_at, 120.0) for n in range(RELAYS)],
+            [(database_url, str(tmp_path / f"var{n}"), 7, start, 120.0) for n in range(RELAYS)],
         )
     handled: list[Handled] = [each for part in per_process for each in part]
 
