@@ -30,6 +30,7 @@ from leadflow.lib.crud import (
     get_row,
     update_row,
 )
+from leadflow.lib.lookup import find_record
 
 
 def _prepare_lead(
@@ -65,21 +66,9 @@ def _account_from_contact(session: Session, values: dict[str, Any], existing: An
         return
     if existing is not None and existing.parent_account_id is not None:
         return
-    contact = session.get(_contact_model(), contact_id)
+    contact = find_record(session, "contact", contact_id)
     if contact is not None and contact.account_id is not None:
         values["parent_account_id"] = contact.account_id
-
-
-def _contact_model() -> type[Any]:
-    from leadflow.contacts.models import Contact
-
-    return Contact
-
-
-def _account_model() -> type[Any]:
-    from leadflow.accounts.models import Account
-
-    return Account
 
 
 def _user_model() -> type[Any]:
@@ -94,11 +83,7 @@ LEADS: EntitySpec[Lead] = EntitySpec(
     created=LeadCreated,
     updated=LeadUpdated,
     deleted=LeadDeleted,
-    references={
-        "parent_contact_id": _contact_model,
-        "parent_account_id": _account_model,
-        "owner_id": _user_model,
-    },
+    references={"owner_id": _user_model},
     prepare=_prepare_lead,
 )
 
