@@ -43,6 +43,50 @@ class ErrorCode(StrEnum):
     EVENT_FULL = "event_full"
     SUBMISSION_INVALID = "submission_invalid"
     SMTP_UNAVAILABLE = "smtp_unavailable"
+    # Generic shapes a value can fail in.
+    NOT_AN_OBJECT = "not_an_object"
+    NOT_A_CHOICE = "not_a_choice"
+    REFERENCE_UNKNOWN = "reference_unknown"
+    # Records and their lifecycle.
+    LEAD_READ_ONLY = "lead_read_only"
+    LEAD_NOT_OPEN = "lead_not_open"
+    LEAD_NOT_DISQUALIFIED = "lead_not_disqualified"
+    LEAD_WITHOUT_PERSON = "lead_without_person"
+    STATUS_REASON_UNKNOWN = "status_reason_unknown"
+    STATUS_REASON_MISMATCH = "status_reason_mismatch"
+    INTERACTION_KIND_INVALID = "interaction_kind_invalid"
+    MERGE_ENTITY_UNKNOWN = "merge_entity_unknown"
+    MERGE_INTO_ITSELF = "merge_into_itself"
+    ALREADY_MERGED = "already_merged"
+    # The process.
+    PROCESS_DEFINITION_INVALID = "process_definition_invalid"
+    PROCESS_NOT_ACTIVE = "process_not_active"
+    STAGE_UNKNOWN = "stage_unknown"
+    STAGE_IN_USE = "stage_in_use"
+    LAST_STAGE = "last_stage"
+    STEP_MISSING = "step_missing"
+    OPERATOR_UNKNOWN = "operator_unknown"
+    # Sales: people, queues, notifications.
+    USER_UNKNOWN = "user_unknown"
+    ROLE_UNKNOWN = "role_unknown"
+    CAPACITY_REACHED = "capacity_reached"
+    QUEUE_OR_OWNER_REQUIRED = "queue_or_owner_required"
+    USER_OR_ROLE_REQUIRED = "user_or_role_required"
+    # Users and tokens.
+    PASSWORD_TOO_SHORT = "password_too_short"
+    LAST_ADMIN = "last_admin"
+    TOKEN_ROLE_EXCEEDS_USER = "token_role_exceeds_user"
+    # Automation rules and their actions.
+    RULE_INVALID = "rule_invalid"
+    RULE_ACTION_INVALID = "rule_action_invalid"
+    SHIPPED_RULE_FIXED = "shipped_rule_fixed"
+    WEBHOOK_URL_INVALID = "webhook_url_invalid"
+    # Saved views, switches, jobs.
+    VIEW_ENTITY_UNKNOWN = "view_entity_unknown"
+    VIEW_FILTER_INVALID = "view_filter_invalid"
+    VIEW_COLUMN_INVALID = "view_column_invalid"
+    SWITCH_VALUE_INVALID = "switch_value_invalid"
+    JOB_ENDED = "job_ended"
 
 
 class LeadflowError(Exception):

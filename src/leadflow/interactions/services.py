@@ -45,13 +45,17 @@ def _validated(registry: Registry, data: Mapping[str, Any], prefix: str = "") ->
     kind = row["kind"]
     if not kind or not is_valid_kind(kind):
         raise ValidationFailed(
-            "kind must be a lower-case identifier such as email_opened", field=f"{prefix}kind"
+            "kind must be a lower-case identifier such as email_opened",
+            field=f"{prefix}kind",
+            code=ErrorCode.INTERACTION_KIND_INVALID,
         )
     data_value = row["data"]
     if data_value is None:
         row["data"] = {}
     elif not isinstance(data_value, dict):
-        raise ValidationFailed("data must be an object", field=f"{prefix}data")
+        raise ValidationFailed(
+            "data must be an object", field=f"{prefix}data", code=ErrorCode.NOT_AN_OBJECT
+        )
     if row["occurred_at"] is None:
         row["occurred_at"] = utcnow()
     return row
@@ -136,7 +140,9 @@ def _check_exist(
         index = next(i for i, row in enumerate(rows) if row[name] in missing)
         prefix = f"items[{index}]." if multiple else ""
         raise ValidationFailed(
-            f"No {name.removesuffix('_id')} with id {rows[index][name]}", field=f"{prefix}{name}"
+            f"No {name.removesuffix('_id')} with id {rows[index][name]}",
+            field=f"{prefix}{name}",
+            code=ErrorCode.REFERENCE_UNKNOWN,
         )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.contacts.services import prepare_person
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import Conflict, ValidationFailed
+from leadflow.errors import Conflict, ErrorCode, ValidationFailed
 from leadflow.leads.domain import DEFAULT_REASON, LeadStatus, LeadStatusReason, reason_fits
 from leadflow.leads.events import (
     LeadCreated,
@@ -54,6 +54,7 @@ def _prepare_lead(
             raise ValidationFailed(
                 f"Status reason '{reason}' does not fit status '{status}'",
                 field="status_reason",
+                code=ErrorCode.STATUS_REASON_MISMATCH,
             )
         values["status"] = status.value
         values["status_reason"] = reason.value
@@ -117,7 +118,9 @@ def update_lead(
     """
     existing = uow.session.get(Lead, lead_id)
     if existing is not None and existing.status == LeadStatus.QUALIFIED:
-        raise Conflict("The lead is qualified and read-only", field="status")
+        raise Conflict(
+            "The lead is qualified and read-only", field="status", code=ErrorCode.LEAD_READ_ONLY
+        )
     before = existing.parent_contact_id if existing is not None else None
     row, changed = update_row(LEADS, lead_id, changes, uow=uow, context=context)
     if "parent_contact_id" in changed and before is not None:

@@ -11,7 +11,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import Conflict, NotFound
+from leadflow.errors import Conflict, ErrorCode, NotFound
 from leadflow.lib.clock import as_utc, utcnow
 from leadflow.lib.lookup import find_record
 from leadflow.lib.records import CUSTOM_KEY, to_public
@@ -145,7 +145,9 @@ def switch_process(
     uow.session.flush()
     started = start_instance(lead_id, uow=uow, process_key=process_key)
     if started is None:
-        raise Conflict("Only open leads enter a process", field="lead_id")
+        raise Conflict(
+            "Only open leads enter a process", field="lead_id", code=ErrorCode.LEAD_NOT_OPEN
+        )
     return started
 
 
@@ -155,7 +157,11 @@ def _instance_for_move(uow: UnitOfWork, lead_id: int) -> ProcessInstance:
         start_instance(lead_id, uow=uow)
         instance = current_instance(uow.session, lead_id)
     if instance is None:
-        raise Conflict("This lead is not open, so it has no process to move", field="lead_id")
+        raise Conflict(
+            "This lead is not open, so it has no process to move",
+            field="lead_id",
+            code=ErrorCode.LEAD_NOT_OPEN,
+        )
     return instance
 
 
@@ -182,7 +188,11 @@ def _check_open(uow: UnitOfWork, lead_id: int) -> None:
     if lead is None:
         raise NotFound(f"No lead with id {lead_id}", field="lead_id")
     if lead.status != "open":
-        raise Conflict(f"The lead is {lead.status} and cannot move", field="status")
+        raise Conflict(
+            f"The lead is {lead.status} and cannot move",
+            field="status",
+            code=ErrorCode.LEAD_NOT_OPEN,
+        )
 
 
 def next_stage(lead_id: int, *, uow: UnitOfWork, actor_user_id: int | None = None) -> Decision:
