@@ -167,7 +167,7 @@ def call_webhook(ctx: ActionContext, params: Mapping[str, Any]) -> str:
     url = str(params.get("url") or "")
     if not url.startswith(("http://", "https://")):
         raise ValidationFailed(
-            "The webhook needs an http(s) URL", field="url", code=ErrorCode.WEBHOOK_URL_INVALID
+            "The webhook needs an http(s) URL", field="url", code=ErrorCode.URL_INVALID
         )
     # The engine's per-rule secret signs; a rule without one gets its own here.
     secret = ctx.rule_secret or webhook_secret(ctx.uow, ctx.rule_key)
