@@ -136,10 +136,12 @@ def set_field(context: ActionContext, params: Mapping[str, Any]) -> str:
         target = context.contact_id
         update = _contact_services().update_contact
     else:
-        from leadflow.errors import ValidationFailed
+        from leadflow.errors import ErrorCode, ValidationFailed
 
         raise ValidationFailed(
-            f"set_field works on a lead or a contact, not '{entity}'", field="entity"
+            f"set_field works on a lead or a contact, not '{entity}'",
+            field="entity",
+            code=ErrorCode.RULE_ACTION_INVALID,
         )
     if target is None:
         return f"skipped: the event names no {entity}"

@@ -23,16 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from leadflow.accounts.models import Account
 from leadflow.automation.actions import ACTIONS, ActionContext
 from leadflow.automation.domain import conditions_hold
 from leadflow.automation.models import AutomationRule, RuleRun
 from leadflow.bus import EVENT_TYPES, Delivery, Event
-from leadflow.contacts.models import Contact
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError
-from leadflow.leads.models import Lead
 from leadflow.lib.clock import utcnow
+from leadflow.lib.lookup import find_record
 from leadflow.lib.records import to_public
 from leadflow.registry.domain import Registry
 
@@ -81,14 +79,14 @@ class Facts(Mapping[str, Any]):
         if source == "lead":
             lead_id = getattr(self._event, "lead_id", None)
             if lead_id is not None:
-                self._put("lead", self._session.get(Lead, lead_id))
+                self._put("lead", find_record(self._session, "lead", lead_id))
         elif source == "contact":
             contact_id = getattr(self._event, "contact_id", None)
             if contact_id is None:
                 self._load("lead")
                 contact_id = self._values.get("lead.parent_contact_id")
             if contact_id is not None:
-                self._put("contact", self._session.get(Contact, contact_id))
+                self._put("contact", find_record(self._session, "contact", contact_id))
         elif source == "account":
             self._load("lead")
             account_id = self._values.get("lead.parent_account_id")
@@ -96,7 +94,7 @@ class Facts(Mapping[str, Any]):
                 self._load("contact")
                 account_id = self._values.get("contact.account_id")
             if account_id is not None:
-                self._put("account", self._session.get(Account, account_id))
+                self._put("account", find_record(self._session, "account", account_id))
 
     def __getitem__(self, key: str) -> Any:
         self._load(key.partition(".")[0])

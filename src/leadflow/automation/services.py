@@ -96,7 +96,10 @@ def _check(registry: Registry, values: Mapping[str, Any]) -> None:
     if problems:
         path, message = problems[0]
         raise ValidationFailed(
-            message, field=path, extra={"errors": [{"field": p, "message": m} for p, m in problems]}
+            message,
+            field=path,
+            extra={"errors": [{"field": p, "message": m} for p, m in problems]},
+            code=ErrorCode.RULE_INVALID,
         )
 
 
@@ -153,7 +156,11 @@ def update_rule(rule_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork) ->
     if rule.builtin:
         fixed = sorted(name for name in changes if name in BUILTIN_FIXED)
         if fixed and changes[fixed[0]] != getattr(rule, fixed[0]):
-            raise ValidationFailed(f"A shipped rule keeps its {fixed[0]}", field=fixed[0])
+            raise ValidationFailed(
+                f"A shipped rule keeps its {fixed[0]}",
+                field=fixed[0],
+                code=ErrorCode.SHIPPED_RULE_FIXED,
+            )
     merged = {name: changes.get(name, getattr(rule, name)) for name in EDITABLE}
     _check(uow.registry, merged)
     changed = False
@@ -175,7 +182,11 @@ def set_rule_enabled(rule_id: int, enabled: bool, *, uow: UnitOfWork) -> Automat
 def delete_rule(rule_id: int, *, uow: UnitOfWork) -> None:
     rule = get_rule(uow.session, rule_id)
     if rule.builtin:
-        raise Conflict("A shipped rule cannot be removed; switch it off instead", field="id")
+        raise Conflict(
+            "A shipped rule cannot be removed; switch it off instead",
+            field="id",
+            code=ErrorCode.SHIPPED_RULE_FIXED,
+        )
     uow.session.delete(rule)
     uow.session.flush()
     uow.publish(RuleChanged(rule_id))

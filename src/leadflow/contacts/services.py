@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from leadflow.accounts.models import Account
 from leadflow.contacts.events import (
     ContactCreated,
     ContactDeleted,
@@ -28,6 +27,7 @@ from leadflow.lib.crud import (
     get_row,
     update_row,
 )
+from leadflow.lib.lookup import find_record
 from leadflow.lib.normalize import Phone, needs_region, normalize_email, parse_phone, phone_region
 from leadflow.switches.domain import PHONE_DEFAULT_REGION
 from leadflow.switches.services import setting_value
@@ -67,7 +67,7 @@ def _record_countries(
         # A new lead of a contact becomes its account's lead too (leads' own rule).
         account_id = contact.account_id
     if account_id is not None:
-        account = session.get(Account, account_id)
+        account = find_record(session, "account", account_id)
         yield account.country if account is not None else None
 
 
@@ -148,7 +148,6 @@ CONTACTS: EntitySpec[Contact] = EntitySpec(
     created=ContactCreated,
     updated=ContactUpdated,
     deleted=ContactDeleted,
-    references={"account_id": lambda: Account},
     prepare=prepare_person,
 )
 

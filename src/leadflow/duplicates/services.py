@@ -23,7 +23,7 @@ from leadflow.contacts.services import create_contact, update_contact
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.duplicates.errors import DuplicateFound
 from leadflow.duplicates.events import RecordsMerged
-from leadflow.errors import Conflict, NotFound, ValidationFailed
+from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from leadflow.interactions.models import Interaction
 from leadflow.leads.events import LeadUpdated
 from leadflow.leads.models import Lead
@@ -132,7 +132,9 @@ def _target(entity: str) -> MatchTarget:
         return MatchTarget(entity)
     except ValueError:
         raise ValidationFailed(
-            f"Duplicates are found for contacts and leads, not {entity!r}", field="entity"
+            f"Duplicates are found for contacts and leads, not {entity!r}",
+            field="entity",
+            code=ErrorCode.MERGE_ENTITY_UNKNOWN,
         ) from None
 
 
@@ -150,7 +152,11 @@ def mergeable_fields(registry: Registry, entity: str) -> list[str]:
 def _pair(uow: UnitOfWork, entity: str, survivor_id: int, other_id: int) -> tuple[Any, Any]:
     model: Any = MODELS[entity]
     if survivor_id == other_id:
-        raise ValidationFailed("A record cannot be merged into itself", field="other_id")
+        raise ValidationFailed(
+            "A record cannot be merged into itself",
+            field="other_id",
+            code=ErrorCode.MERGE_INTO_ITSELF,
+        )
     rows = []
     for record_id, field in ((survivor_id, "survivor_id"), (other_id, "other_id")):
         row = uow.session.get(model, record_id)
@@ -160,6 +166,7 @@ def _pair(uow: UnitOfWork, entity: str, survivor_id: int, other_id: int) -> tupl
             raise Conflict(
                 f"{entity.capitalize()} {record_id} was already merged into {row.merged_into_id}",
                 field=field,
+                code=ErrorCode.ALREADY_MERGED,
             )
         rows.append(row)
     return rows[0], rows[1]
@@ -171,7 +178,9 @@ def _taken(uow: UnitOfWork, entity: str, other: Any, take: Collection[str]) -> d
     unknown = sorted(set(take) - allowed)
     if unknown:
         raise ValidationFailed(
-            f"Cannot take {', '.join(unknown)} from the other {entity}", field="take"
+            f"Cannot take {', '.join(unknown)} from the other {entity}",
+            field="take",
+            code=ErrorCode.UNKNOWN_FIELD,
         )
     values = to_public(other, uow.registry, entity)
     custom = values.get("custom") or {}

@@ -8,14 +8,13 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from leadflow.contacts.models import Contact
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import ErrorCode, NotFound, ValidationFailed
 from leadflow.interactions.domain import is_valid_kind
 from leadflow.interactions.events import InteractionRecorded
 from leadflow.interactions.models import Interaction
-from leadflow.leads.models import Lead
 from leadflow.lib.clock import utcnow
+from leadflow.lib.lookup import missing_record_ids
 from leadflow.registry.domain import Registry
 
 MAX_BATCH = 10_000
@@ -46,13 +45,17 @@ def _validated(registry: Registry, data: Mapping[str, Any], prefix: str = "") ->
     kind = row["kind"]
     if not kind or not is_valid_kind(kind):
         raise ValidationFailed(
-            "kind must be a lower-case identifier such as email_opened", field=f"{prefix}kind"
+            "kind must be a lower-case identifier such as email_opened",
+            field=f"{prefix}kind",
+            code=ErrorCode.INTERACTION_KIND_INVALID,
         )
     data_value = row["data"]
     if data_value is None:
         row["data"] = {}
     elif not isinstance(data_value, dict):
-        raise ValidationFailed("data must be an object", field=f"{prefix}data")
+        raise ValidationFailed(
+            "data must be an object", field=f"{prefix}data", code=ErrorCode.NOT_AN_OBJECT
+        )
     if row["occurred_at"] is None:
         row["occurred_at"] = utcnow()
     return row
@@ -75,8 +78,8 @@ def record_interactions(
     ]
     if not rows:
         return []
-    _check_exist(uow.session, rows, "contact_id", Contact, multiple)
-    _check_exist(uow.session, rows, "lead_id", Lead, multiple)
+    _check_exist(uow.session, rows, "contact_id", "contact", multiple)
+    _check_exist(uow.session, rows, "lead_id", "lead", multiple)
     now = utcnow()
     for row in rows:
         row["created_at"] = now
@@ -127,29 +130,19 @@ def _check_exist(
     session: Session,
     rows: list[dict[str, Any]],
     name: str,
-    model: type[Contact] | type[Lead],
+    entity: str,
     multiple: bool,
 ) -> None:
-    # Rows this unit of work already holds exist (a capture's own contact and lead).
-    wanted = {
-        row[name]
-        for row in rows
-        if row[name] is not None
-        and session.identity_key(model, row[name]) not in session.identity_map
-    }
-    if not wanted:
-        return
-    found: set[int] = set()
-    ordered = sorted(wanted)
-    for start in range(0, len(ordered), 5000):
-        chunk = ordered[start : start + 5000]
-        found.update(session.scalars(select(model.id).where(model.id.in_(chunk))))
-    missing = wanted - found
+    missing = missing_record_ids(
+        session, entity, {row[name] for row in rows if row[name] is not None}
+    )
     if missing:
         index = next(i for i, row in enumerate(rows) if row[name] in missing)
         prefix = f"items[{index}]." if multiple else ""
         raise ValidationFailed(
-            f"No {name.removesuffix('_id')} with id {rows[index][name]}", field=f"{prefix}{name}"
+            f"No {name.removesuffix('_id')} with id {rows[index][name]}",
+            field=f"{prefix}{name}",
+            code=ErrorCode.REFERENCE_UNKNOWN,
         )
 
 

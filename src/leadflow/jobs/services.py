@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from leadflow.errors import Conflict, ErrorCode, NotFound, PermissionDenied, ValidationFailed
 from leadflow.jobs.domain import (
     MAX_ATTEMPTS,
     JobStatus,
@@ -93,7 +93,9 @@ def cancel_job(job_id: int, *, uow: UnitOfWork, role: Role | None = None) -> Job
     _check_role(job, role)
     status = JobStatus(job.status)
     if status.finished:
-        raise Conflict(f"Job {job_id} has already ended ({status})", field="status")
+        raise Conflict(
+            f"Job {job_id} has already ended ({status})", field="status", code=ErrorCode.JOB_ENDED
+        )
     job.cancel_requested = True
     if status is JobStatus.QUEUED:
         job.status = JobStatus.CANCELLED.value
@@ -116,7 +118,9 @@ def list_jobs(
 ) -> list[Job]:
     """The latest jobs first, of the kinds `role` may see (all for the system)."""
     if not 1 <= limit <= MAX_LIST:
-        raise ValidationFailed(f"limit must be between 1 and {MAX_LIST}", field="limit")
+        raise ValidationFailed(
+            f"limit must be between 1 and {MAX_LIST}", field="limit", code=ErrorCode.OUT_OF_RANGE
+        )
     query = select(Job).order_by(Job.id.desc()).limit(limit)
     if kind:
         definition = kind_of(kind)
@@ -130,7 +134,9 @@ def list_jobs(
             query = query.where(Job.status == JobStatus(status).value)
         except ValueError:
             allowed = ", ".join(item.value for item in JobStatus)
-            raise ValidationFailed(f"status is one of {allowed}", field="status") from None
+            raise ValidationFailed(
+                f"status is one of {allowed}", field="status", code=ErrorCode.NOT_A_CHOICE
+            ) from None
     return list(session.scalars(query))
 
 

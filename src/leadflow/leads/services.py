@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.contacts.services import prepare_person
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import Conflict, ValidationFailed
+from leadflow.errors import Conflict, ErrorCode, ValidationFailed
 from leadflow.leads.domain import DEFAULT_REASON, LeadStatus, LeadStatusReason, reason_fits
 from leadflow.leads.events import (
     LeadCreated,
@@ -30,6 +30,7 @@ from leadflow.lib.crud import (
     get_row,
     update_row,
 )
+from leadflow.lib.lookup import find_record
 
 
 def _prepare_lead(
@@ -53,6 +54,7 @@ def _prepare_lead(
             raise ValidationFailed(
                 f"Status reason '{reason}' does not fit status '{status}'",
                 field="status_reason",
+                code=ErrorCode.STATUS_REASON_MISMATCH,
             )
         values["status"] = status.value
         values["status_reason"] = reason.value
@@ -65,21 +67,9 @@ def _account_from_contact(session: Session, values: dict[str, Any], existing: An
         return
     if existing is not None and existing.parent_account_id is not None:
         return
-    contact = session.get(_contact_model(), contact_id)
+    contact = find_record(session, "contact", contact_id)
     if contact is not None and contact.account_id is not None:
         values["parent_account_id"] = contact.account_id
-
-
-def _contact_model() -> type[Any]:
-    from leadflow.contacts.models import Contact
-
-    return Contact
-
-
-def _account_model() -> type[Any]:
-    from leadflow.accounts.models import Account
-
-    return Account
 
 
 def _user_model() -> type[Any]:
@@ -94,11 +84,7 @@ LEADS: EntitySpec[Lead] = EntitySpec(
     created=LeadCreated,
     updated=LeadUpdated,
     deleted=LeadDeleted,
-    references={
-        "parent_contact_id": _contact_model,
-        "parent_account_id": _account_model,
-        "owner_id": _user_model,
-    },
+    references={"owner_id": _user_model},
     prepare=_prepare_lead,
 )
 
@@ -132,7 +118,9 @@ def update_lead(
     """
     existing = uow.session.get(Lead, lead_id)
     if existing is not None and existing.status == LeadStatus.QUALIFIED:
-        raise Conflict("The lead is qualified and read-only", field="status")
+        raise Conflict(
+            "The lead is qualified and read-only", field="status", code=ErrorCode.LEAD_READ_ONLY
+        )
     before = existing.parent_contact_id if existing is not None else None
     row, changed = update_row(LEADS, lead_id, changes, uow=uow, context=context)
     if "parent_contact_id" in changed and before is not None:

@@ -18,8 +18,9 @@ from leadflow.db.base import Base
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import NotFound
 from leadflow.lib.clock import utcnow
+from leadflow.lib.lookup import record_class
 from leadflow.lib.records import apply_changes, check_reference, coerce_changes, to_public
-from leadflow.registry.domain import Registry
+from leadflow.registry.domain import FieldType, Registry
 
 M = TypeVar("M", bound=Base)
 
@@ -50,6 +51,8 @@ class EntitySpec(Generic[M]):
     created: Callable[[int], Event]
     updated: Callable[[int, tuple[str, ...]], Event]
     deleted: Callable[[int], Event]
+    # References to records outside the registry (users); registered entities are
+    # found by the field's declared reference.
     references: Mapping[str, Callable[[], type[Base]]] = field(default_factory=dict)
     prepare: Prepare | None = None
 
@@ -64,9 +67,17 @@ def get_row(session: Session, spec: EntitySpec[M], row_id: int) -> M:
 def _check_references(
     session: Session, registry: Registry, spec: EntitySpec[M], values: Mapping[str, Any]
 ) -> None:
-    for name, model_of in spec.references.items():
-        if name in values:
-            check_reference(session, registry.field(spec.entity, name), model_of(), values[name])
+    """Every built-in reference field given must point at an existing record: of the
+    registered entity its definition names, or of the model `spec.references` gives
+    for a reference outside the registry (a user)."""
+    fields = registry.fields.get(spec.entity, {})
+    for name, value in values.items():
+        definition = fields.get(name)
+        if definition is None or definition.type is not FieldType.REFERENCE:
+            continue
+        model_of = spec.references.get(name)
+        model = model_of() if model_of is not None else record_class(definition.reference or "")
+        check_reference(session, definition, model, value)
 
 
 def create_row(

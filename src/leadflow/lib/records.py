@@ -103,6 +103,7 @@ def check_reference(
         raise ValidationFailed(
             f"{definition.label}: no {definition.reference} with id {value}",
             field=definition.name,
+            code=ErrorCode.REFERENCE_UNKNOWN,
         )
 
 

@@ -7,10 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from leadflow.accounts.models import Account
-from leadflow.contacts.models import Contact
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.leads.models import Lead
 from leadflow.lib.crud import EntitySpec, create_row, delete_row, get_row, update_row
 from leadflow.opportunities.events import (
     OpportunityCreated,
@@ -26,11 +23,6 @@ OPPORTUNITIES: EntitySpec[Opportunity] = EntitySpec(
     created=OpportunityCreated,
     updated=OpportunityUpdated,
     deleted=OpportunityDeleted,
-    references={
-        "contact_id": lambda: Contact,
-        "account_id": lambda: Account,
-        "originating_lead_id": lambda: Lead,
-    },
 )
 
 

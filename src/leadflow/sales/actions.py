@@ -21,7 +21,7 @@ import httpx
 
 from leadflow.automation.actions import ActionContext, action
 from leadflow.db.uow import UnitOfWork
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.process import services as process
 from leadflow.queue import TaskQueue
@@ -36,7 +36,11 @@ BACKOFF_SECONDS = 30.0
 
 def _lead(ctx: ActionContext) -> int:
     if ctx.lead_id is None:
-        raise ValidationFailed("This action needs an event about a lead", field="lead_id")
+        raise ValidationFailed(
+            "This action needs an event about a lead",
+            field="lead_id",
+            code=ErrorCode.RULE_ACTION_INVALID,
+        )
     return ctx.lead_id
 
 
@@ -162,7 +166,9 @@ def sign(secret: str, body: bytes) -> str:
 def call_webhook(ctx: ActionContext, params: Mapping[str, Any]) -> str:
     url = str(params.get("url") or "")
     if not url.startswith(("http://", "https://")):
-        raise ValidationFailed("The webhook needs an http(s) URL", field="url")
+        raise ValidationFailed(
+            "The webhook needs an http(s) URL", field="url", code=ErrorCode.URL_INVALID
+        )
     # The engine's per-rule secret signs; a rule without one gets its own here.
     secret = ctx.rule_secret or webhook_secret(ctx.uow, ctx.rule_key)
     _store_secret(ctx.uow, ctx.rule_key, secret)

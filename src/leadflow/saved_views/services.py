@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import LeadflowError, NotFound, PermissionDenied, ValidationFailed
+from leadflow.errors import ErrorCode, LeadflowError, NotFound, PermissionDenied, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.lib.listing import ListQuery, parse_list_params
 from leadflow.registry.derived import has_list_field
@@ -173,13 +173,19 @@ def view_query(registry: Registry, view: SavedView, user_id: int) -> ListQuery:
 def _checked(registry: Registry, data: Mapping[str, Any]) -> dict[str, Any]:
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ValidationFailed("A view needs a name", field="name")
+        raise ValidationFailed("A view needs a name", field="name", code=ErrorCode.REQUIRED)
     entity = data.get("entity")
     if entity not in ENTITIES:
-        raise ValidationFailed("Views are of leads or contacts", field="entity")
+        raise ValidationFailed(
+            "Views are of leads or contacts", field="entity", code=ErrorCode.VIEW_ENTITY_UNKNOWN
+        )
     raw_filters = data.get("filters") or []
     if not isinstance(raw_filters, Sequence) or len(raw_filters) > MAX_FILTERS:
-        raise ValidationFailed(f"Filters are a list of at most {MAX_FILTERS}", field="filters")
+        raise ValidationFailed(
+            f"Filters are a list of at most {MAX_FILTERS}",
+            field="filters",
+            code=ErrorCode.VIEW_FILTER_INVALID,
+        )
     filters: list[list[str]] = []
     for index, item in enumerate(raw_filters):
         if (
@@ -188,16 +194,26 @@ def _checked(registry: Registry, data: Mapping[str, Any]) -> dict[str, Any]:
             or len(item) != 2
             or not all(isinstance(part, str | int | float | bool) for part in item)
         ):
-            raise ValidationFailed("Each filter is [field__op, value]", field=f"filters[{index}]")
+            raise ValidationFailed(
+                "Each filter is [field__op, value]",
+                field=f"filters[{index}]",
+                code=ErrorCode.VIEW_FILTER_INVALID,
+            )
         key, value = str(item[0]), item[1]
         text = str(value).lower() if isinstance(value, bool) else str(value)
         filters.append([key, text])
     columns = data.get("columns") or []
     if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
-        raise ValidationFailed("Columns are a list of field names", field="columns")
+        raise ValidationFailed(
+            "Columns are a list of field names", field="columns", code=ErrorCode.VIEW_COLUMN_INVALID
+        )
     for index, column in enumerate(columns):
         if not has_list_field(registry, entity, column):
-            raise ValidationFailed(f"No {entity} field '{column}'", field=f"columns[{index}]")
+            raise ValidationFailed(
+                f"No {entity} field '{column}'",
+                field=f"columns[{index}]",
+                code=ErrorCode.UNKNOWN_FIELD,
+            )
     sort = data.get("sort") or None
     checked = {
         "name": name.strip(),
@@ -211,7 +227,7 @@ def _checked(registry: Registry, data: Mapping[str, Any]) -> dict[str, Any]:
     try:
         parse_list_params(registry, entity, probe)
     except LeadflowError as exc:
-        raise ValidationFailed(exc.message, field=f"filters.{exc.field}") from None
+        raise ValidationFailed(exc.message, code=exc.code, field=f"filters.{exc.field}") from None
     return checked
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import NotFound, ValidationFailed
+from leadflow.errors import ErrorCode, NotFound, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.switches.domain import SETTINGS, SWITCHES, SettingDef, SwitchDef
 from leadflow.switches.events import SettingChanged, SwitchChanged
@@ -97,7 +97,9 @@ def set_setting(key: str, value: str | None, *, uow: UnitOfWork) -> str | None:
         try:
             text = definition.clean(text)
         except ValueError as exc:
-            raise ValidationFailed(str(exc), field="value", extra={"key": key}) from None
+            raise ValidationFailed(
+                str(exc), field="value", extra={"key": key}, code=ErrorCode.SWITCH_VALUE_INVALID
+            ) from None
     row = uow.session.get(OrgSetting, key)
     if not text:
         if row is None:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-
-from leadflow.contacts.models import Contact
 from leadflow.dependencies import Dependencies
+from leadflow.lib.lookup import count_records
 
 HEALTH_TASK = "system.health"
 RELAY_TASK = "system.relay_outbox"
@@ -21,8 +19,8 @@ def bind_tasks(dependencies: Dependencies) -> None:
     def health() -> dict[str, Any]:
         """What the worker sees: its database and how many contacts it holds."""
         with dependencies.read_session() as session:
-            contacts = session.scalar(select(func.count()).select_from(Contact))
-        return {"database": dependencies.engine.dialect.name, "contacts": int(contacts or 0)}
+            contacts = count_records(session, "contact")
+        return {"database": dependencies.engine.dialect.name, "contacts": contacts}
 
     def relay_outbox() -> int:
         """Handle every pending outbox event; returns how many were handled."""

@@ -42,7 +42,9 @@ def _role(value: str) -> Role:
         return Role(value)
     except ValueError:
         raise ValidationFailed(
-            f"Unknown role '{value}' (use one of {', '.join(Role)})", field="role"
+            f"Unknown role '{value}' (use one of {', '.join(Role)})",
+            field="role",
+            code=ErrorCode.ROLE_UNKNOWN,
         ) from None
 
 
@@ -65,7 +67,9 @@ def create_user(
     checked_role = _role(role)
     if password is not None and len(password) < MIN_PASSWORD:
         raise ValidationFailed(
-            f"The password needs at least {MIN_PASSWORD} characters", field="password"
+            f"The password needs at least {MIN_PASSWORD} characters",
+            field="password",
+            code=ErrorCode.PASSWORD_TOO_SHORT,
         )
     existing = uow.session.scalar(select(User).where(User.email == normalized))
     if existing is not None:
@@ -103,12 +107,16 @@ def update_user(user_id: int, changes: dict[str, Any], *, uow: UnitOfWork) -> Us
             user.is_active = bool(value)
         elif key == "capacity":
             if value is not None and int(value) < 0:
-                raise ValidationFailed("Capacity cannot be negative", field="capacity")
+                raise ValidationFailed(
+                    "Capacity cannot be negative", field="capacity", code=ErrorCode.OUT_OF_RANGE
+                )
             user.capacity = None if value is None else int(value)
         elif key == "password":
             if len(str(value)) < MIN_PASSWORD:
                 raise ValidationFailed(
-                    f"The password needs at least {MIN_PASSWORD} characters", field="password"
+                    f"The password needs at least {MIN_PASSWORD} characters",
+                    field="password",
+                    code=ErrorCode.PASSWORD_TOO_SHORT,
                 )
             user.password_hash = _hasher.hash(str(value))
         else:
@@ -120,6 +128,7 @@ def update_user(user_id: int, changes: dict[str, Any], *, uow: UnitOfWork) -> Us
         raise Conflict(
             "This is the last active admin; make another user admin first",
             field="role" if "role" in changes else "is_active",
+            code=ErrorCode.LAST_ADMIN,
         )
     user.updated_at = utcnow()
     uow.session.flush()
@@ -195,6 +204,7 @@ def create_token(
             f"A token of this {user.role} cannot carry the {token_role} role: "
             "it would allow more than the user may",
             field="role",
+            code=ErrorCode.TOKEN_ROLE_EXCEEDS_USER,
         )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(

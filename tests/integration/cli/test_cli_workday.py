@@ -30,7 +30,7 @@ def test_duplicates_are_listed_and_merged(run_cli: RunCli, container: Container)
         marked = session.scalar(select(Contact.merged_into_id).where(Contact.id == second))
     assert rows == {first: "Two", second: "Two"} and marked == first
     again = run_cli("duplicates", "merge", "contact", str(first), str(second))
-    assert again.returncode == 2 and "error conflict" in again.stderr
+    assert again.returncode == 2 and "error already_merged" in again.stderr
 
 
 def test_a_call_and_a_note_from_the_shell(run_cli: RunCli, container: Container) -> None:

@@ -38,7 +38,7 @@ def test_list_show_and_cancel_jobs(
     assert json.loads(fields["result"]) == {"steps": 1, "resumed_at": 0}
     assert cancelled.stdout.strip() == f"job {queued}: cancelled"
     assert job(container, queued).status == "cancelled"
-    assert again.returncode == 2 and "error conflict [field status]" in again.stderr
+    assert again.returncode == 2 and "error job_ended [field status]" in again.stderr
     assert missing.returncode == 2 and "error not_found" in missing.stderr
 
 

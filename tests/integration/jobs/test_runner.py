@@ -167,7 +167,7 @@ def test_an_ended_job_cannot_be_cancelled(container: Container, tag: str) -> Non
     with container.uow() as uow, pytest.raises(Conflict) as refused:
         cancel_job(job_id, uow=uow)
 
-    assert (refused.value.code, refused.value.field) == ("conflict", "status")
+    assert (refused.value.code, refused.value.field) == ("job_ended", "status")
     assert job(container, job_id).status == "succeeded"
 
 

@@ -75,7 +75,7 @@ def test_a_region_phonenumbers_does_not_know_is_refused(container: Container, va
     with container.uow() as uow, pytest.raises(ValidationFailed) as caught:
         set_setting(KEY, value, uow=uow)
 
-    assert (caught.value.code, caught.value.field) == (ErrorCode.INVALID_VALUE, "value")
+    assert (caught.value.code, caught.value.field) == (ErrorCode.SWITCH_VALUE_INVALID, "value")
     assert "not a region code phonenumbers knows" in caught.value.message
     with container.read_session() as session:
         assert setting_value(session, KEY) == "GB"

@@ -50,7 +50,7 @@ def test_a_region_phonenumbers_does_not_know_is_a_422_naming_the_value(
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
-    assert (problem["code"], problem["field"]) == ("invalid_value", "value")
+    assert (problem["code"], problem["field"]) == ("switch_value_invalid", "value")
     assert problem["detail"] == (
         "'ZZ' is not a region code phonenumbers knows: give an ISO 3166 alpha-2 code "
         "such as GB, US or DE"

@@ -186,7 +186,7 @@ def test_cancelling_a_queued_job_ends_it_and_a_running_one_asks_it_to_stop(
     assert (asked.json()["status"], asked.json()["cancel_requested"]) == ("running", True)
     assert (again.status_code, again.json()["code"], again.json()["field"]) == (
         409,
-        "conflict",
+        "job_ended",
         "status",
     )
     assert unknown.status_code == 404

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.process.domain._model import (
     Abandon,
     Command,
@@ -53,7 +53,9 @@ def condition_holds(condition: Condition, values: Mapping[str, Any]) -> bool:
             return bool(actual != condition.value)
         case "in":
             return actual in (condition.value or ())
-    raise ValidationFailed(f"Unknown operator '{condition.op}'", field="op")
+    raise ValidationFailed(
+        f"Unknown operator '{condition.op}'", field="op", code=ErrorCode.OPERATOR_UNKNOWN
+    )
 
 
 def branch_target(stage: Stage, values: Mapping[str, Any]) -> str | None:
@@ -100,7 +102,9 @@ def decide(
     if isinstance(trigger, Restart):
         return _move(definition, state, trigger.stage, "restarted", now)
     if state.status is not InstanceStatus.ACTIVE and not isinstance(trigger, SetActive):
-        raise ValidationFailed(f"The process is {state.status}", field="status")
+        raise ValidationFailed(
+            f"The process is {state.status}", field="status", code=ErrorCode.PROCESS_NOT_ACTIVE
+        )
     current = definition.stage(state.stage)
     if isinstance(trigger, SetActive):
         return _move(definition, state, trigger.stage, "set active by hand", now)
@@ -120,7 +124,9 @@ def decide(
         position = definition.index(current.key)
         if position + 1 >= len(definition.stages):
             raise ValidationFailed(
-                "This is the last stage: finish the process instead", field="stage"
+                "This is the last stage: finish the process instead",
+                field="stage",
+                code=ErrorCode.LAST_STAGE,
             )
         target = definition.stages[position + 1].key
         reason = "next stage"
@@ -186,4 +192,5 @@ def _require_steps(stage: Stage, values: Mapping[str, Any]) -> None:
             f"Fill in the required step '{missing[0]}' of stage '{stage.name}' first",
             field=missing[0],
             extra={"missing_steps": missing},
+            code=ErrorCode.STEP_MISSING,
         )

@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 
 MAX_STAGES = 30
 MAX_STEPS = 30
@@ -103,7 +103,11 @@ class ProcessDefinition:
         for stage in self.stages:
             if stage.key == key:
                 return stage
-        raise ValidationFailed(f"Process '{self.key}' has no stage '{key}'", field="stage")
+        raise ValidationFailed(
+            f"Process '{self.key}' has no stage '{key}'",
+            field="stage",
+            code=ErrorCode.STAGE_UNKNOWN,
+        )
 
     def index(self, key: str) -> int:
         return [stage.key for stage in self.stages].index(self.stage(key).key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.process.domain._model import (
     CONDITION_OPS,
     MAX_STAGES,
@@ -29,7 +29,9 @@ LEGACY_FLAG_EVENTS = {
 
 
 def _fail(path: str, message: str) -> ValidationFailed:
-    return ValidationFailed(f"{path}: {message}", field=path)
+    return ValidationFailed(
+        f"{path}: {message}", field=path, code=ErrorCode.PROCESS_DEFINITION_INVALID
+    )
 
 
 def _text(data: Mapping[str, Any], key: str, path: str, *, required: bool = True) -> str | None:

@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import Conflict, NotFound
+from leadflow.errors import Conflict, ErrorCode, NotFound
 from leadflow.lib.clock import utcnow
 from leadflow.process import domain
 from leadflow.process.domain import (
@@ -156,7 +156,11 @@ def _check_stages_kept(session: Session, definition: ProcessDefinition) -> None:
         .limit(1)
     )
     if in_use is not None:
-        raise Conflict(f"Leads stand in stage '{in_use}', which this version drops", field="stages")
+        raise Conflict(
+            f"Leads stand in stage '{in_use}', which this version drops",
+            field="stages",
+            code=ErrorCode.STAGE_IN_USE,
+        )
 
 
 def export_definition(session: Session, key: str) -> dict[str, Any]:

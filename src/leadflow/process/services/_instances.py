@@ -11,9 +11,9 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import Conflict, NotFound
-from leadflow.leads.models import Lead
+from leadflow.errors import Conflict, ErrorCode, NotFound
 from leadflow.lib.clock import as_utc, utcnow
+from leadflow.lib.lookup import find_record
 from leadflow.lib.records import CUSTOM_KEY, to_public
 from leadflow.process import domain
 from leadflow.process.domain import (
@@ -76,7 +76,7 @@ def _state(instance: ProcessInstance) -> InstanceState:
 def lead_values(uow_or_session: UnitOfWork | Session, lead_id: int) -> dict[str, Any]:
     """The lead's field values by registry name, custom ones flattened in."""
     session = uow_or_session.session if isinstance(uow_or_session, UnitOfWork) else uow_or_session
-    lead = session.get(Lead, lead_id)
+    lead = find_record(session, "lead", lead_id)
     if lead is None:
         raise NotFound(f"No lead with id {lead_id}", field="lead_id")
     registry = uow_or_session.registry if isinstance(uow_or_session, UnitOfWork) else None
@@ -96,7 +96,7 @@ def start_instance(
     lead_id: int, *, uow: UnitOfWork, process_key: str | None = None
 ) -> ProcessInstance | None:
     """Give an open lead its process instance; idempotent (None when it has one or is closed)."""
-    lead = uow.session.get(Lead, lead_id)
+    lead = find_record(uow.session, "lead", lead_id)
     if lead is None or lead.status != "open":
         return None
     if current_instance(uow.session, lead_id) is not None:
@@ -145,7 +145,9 @@ def switch_process(
     uow.session.flush()
     started = start_instance(lead_id, uow=uow, process_key=process_key)
     if started is None:
-        raise Conflict("Only open leads enter a process", field="lead_id")
+        raise Conflict(
+            "Only open leads enter a process", field="lead_id", code=ErrorCode.LEAD_NOT_OPEN
+        )
     return started
 
 
@@ -155,7 +157,11 @@ def _instance_for_move(uow: UnitOfWork, lead_id: int) -> ProcessInstance:
         start_instance(lead_id, uow=uow)
         instance = current_instance(uow.session, lead_id)
     if instance is None:
-        raise Conflict("This lead is not open, so it has no process to move", field="lead_id")
+        raise Conflict(
+            "This lead is not open, so it has no process to move",
+            field="lead_id",
+            code=ErrorCode.LEAD_NOT_OPEN,
+        )
     return instance
 
 
@@ -178,11 +184,15 @@ def apply_trigger(
 
 
 def _check_open(uow: UnitOfWork, lead_id: int) -> None:
-    lead = uow.session.get(Lead, lead_id)
+    lead = find_record(uow.session, "lead", lead_id)
     if lead is None:
         raise NotFound(f"No lead with id {lead_id}", field="lead_id")
     if lead.status != "open":
-        raise Conflict(f"The lead is {lead.status} and cannot move", field="status")
+        raise Conflict(
+            f"The lead is {lead.status} and cannot move",
+            field="status",
+            code=ErrorCode.LEAD_NOT_OPEN,
+        )
 
 
 def next_stage(lead_id: int, *, uow: UnitOfWork, actor_user_id: int | None = None) -> Decision:
@@ -215,7 +225,7 @@ def move_to_stage(
     lead_id: int, stage: str, *, uow: UnitOfWork, rule: str | None = None
 ) -> Decision | None:
     """A rule's move: to `stage` unless the lead already stands there or is closed."""
-    lead = uow.session.get(Lead, lead_id)
+    lead = find_record(uow.session, "lead", lead_id)
     if lead is None or lead.status != "open":
         return None
     return apply_trigger(lead_id, domain.Restart(stage), uow=uow, rule=rule)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.lib.clock import as_utc, utcnow
 from leadflow.process import domain
 from leadflow.process.domain import (
@@ -190,7 +190,7 @@ def timeline_public(entries: list[TimelineEntry]) -> list[dict[str, Any]]:
 
 def require_stage(definition: ProcessDefinition, stage: str) -> None:
     if stage not in {s.key for s in definition.stages}:
-        raise ValidationFailed(f"No stage '{stage}'", field="stage")
+        raise ValidationFailed(f"No stage '{stage}'", field="stage", code=ErrorCode.STAGE_UNKNOWN)
 
 
 def stage_counts(session: Session, process_key: str) -> Mapping[str, int]:

@@ -11,8 +11,8 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
-from leadflow.leads.models import Lead
 from leadflow.lib.clock import as_utc, utcnow
+from leadflow.lib.lookup import column, record_rows
 from leadflow.lib.records import public_field
 from leadflow.process import domain
 from leadflow.process.domain import (
@@ -102,12 +102,7 @@ def _open_leads_to_move(
     ]
     if not wanted:
         return {}
-    return {
-        row["id"]: row
-        for row in session.execute(
-            select(Lead.__table__).where(Lead.id.in_(wanted), Lead.status == "open")
-        ).mappings()
-    }
+    return dict(record_rows(session, "lead", wanted, column("lead", "status") == "open"))
 
 
 def _write_moves(

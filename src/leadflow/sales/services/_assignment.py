@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import Conflict, ValidationFailed
+from leadflow.errors import Conflict, ErrorCode, ValidationFailed
 from leadflow.leads.domain import LeadStatus
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import utcnow
@@ -41,7 +41,9 @@ def assign_lead(
 
     user = uow.session.get(User, user_id)
     if user is None or not user.is_active:
-        raise ValidationFailed(f"No active user with id {user_id}", field="user_id")
+        raise ValidationFailed(
+            f"No active user with id {user_id}", field="user_id", code=ErrorCode.USER_UNKNOWN
+        )
     update_lead(lead_id, {"owner_id": user_id}, uow=uow)
     record = Assignment(
         lead_id=lead_id,
@@ -85,6 +87,7 @@ def round_robin_assign(
         raise Conflict(
             f"Every active {role} is at capacity; raise a capacity or assign by hand",
             field="user_id",
+            code=ErrorCode.CAPACITY_REACHED,
         )
     user_id, name, capacity, current_load, last_at = chosen
     limit = "no limit" if capacity is None else f"capacity {capacity}"

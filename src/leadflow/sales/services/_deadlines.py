@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.sales.domain import DEFAULT_DEADLINE_HOURS, TaskStatus
 from leadflow.sales.events import TaskOverdue
@@ -26,7 +26,11 @@ def deadline_hours(session: Session, queue: str, default: float | None) -> float
 
 def set_deadline(queue: str, hours: float, *, uow: UnitOfWork) -> None:
     if hours <= 0 or hours > 24 * 365:
-        raise ValidationFailed("The deadline must be between 0 and 8760 hours", field="hours")
+        raise ValidationFailed(
+            "The deadline must be between 0 and 8760 hours",
+            field="hours",
+            code=ErrorCode.OUT_OF_RANGE,
+        )
     row = uow.session.get(SpeedToLead, queue)
     if row is None:
         uow.session.add(SpeedToLead(queue=queue, hours=hours, updated_at=utcnow()))

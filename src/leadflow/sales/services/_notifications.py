@@ -6,7 +6,7 @@ from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.sales.models import Notification
 from leadflow.users.domain import Role
@@ -24,7 +24,9 @@ def notify(
 ) -> int:
     """Notify one user, or every active member of a role; returns how many were notified."""
     if (user_id is None) == (role is None):
-        raise ValidationFailed("Notify a user or a role", field="user_id")
+        raise ValidationFailed(
+            "Notify a user or a role", field="user_id", code=ErrorCode.USER_OR_ROLE_REQUIRED
+        )
     now = utcnow()
     users = select(
         User.id,
@@ -39,7 +41,9 @@ def notify(
         try:
             users = users.where(User.role == Role(str(role)).value)
         except ValueError:
-            raise ValidationFailed(f"No role '{role}'", field="role") from None
+            raise ValidationFailed(
+                f"No role '{role}'", field="role", code=ErrorCode.ROLE_UNKNOWN
+            ) from None
     created = uow.session.scalars(
         insert(Notification)
         .from_select(["user_id", "title", "body", "lead_id", "created_at"], users)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.contacts.models import Contact
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import Conflict, NotFound, ValidationFailed
+from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from leadflow.leads.domain import LeadStatus, LeadStatusReason, reason_fits
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import utcnow
@@ -47,7 +47,9 @@ def _open_lead(session: Session, lead_id: int) -> Lead:
     if lead is None:
         raise NotFound(f"No lead with id {lead_id}", field="lead_id")
     if lead.status != LeadStatus.OPEN.value:
-        raise Conflict(f"The lead is already {lead.status}", field="status")
+        raise Conflict(
+            f"The lead is already {lead.status}", field="status", code=ErrorCode.LEAD_NOT_OPEN
+        )
     return lead
 
 
@@ -57,7 +59,9 @@ def _contact_from_lead(lead: Lead, account_id: int | None, *, uow: UnitOfWork) -
 
     if not (lead.email or lead.last_name or lead.first_name):
         raise ValidationFailed(
-            "The lead has no name or email to create a contact from", field="parent_contact_id"
+            "The lead has no name or email to create a contact from",
+            field="parent_contact_id",
+            code=ErrorCode.LEAD_WITHOUT_PERSON,
         )
     values = {
         "first_name": lead.first_name,
@@ -154,18 +158,24 @@ def disqualify_lead(
         reason = LeadStatusReason(status_reason)
     except ValueError:
         raise ValidationFailed(
-            f"Unknown status reason '{status_reason}'", field="status_reason"
+            f"Unknown status reason '{status_reason}'",
+            field="status_reason",
+            code=ErrorCode.STATUS_REASON_UNKNOWN,
         ) from None
     if not reason_fits(LeadStatus.DISQUALIFIED, reason):
         raise ValidationFailed(
-            f"'{status_reason}' is not a reason to disqualify", field="status_reason"
+            f"'{status_reason}' is not a reason to disqualify",
+            field="status_reason",
+            code=ErrorCode.STATUS_REASON_MISMATCH,
         )
     has_opportunity = uow.session.scalar(
         select(Opportunity.id).where(Opportunity.originating_lead_id == lead.id).limit(1)
     )
     if has_opportunity is not None:
         raise Conflict(
-            "An opportunity came from this lead; it cannot be disqualified", field="status"
+            "An opportunity came from this lead; it cannot be disqualified",
+            field="status",
+            code=ErrorCode.HAS_DEPENDENTS,
         )
     if process.current_instance(uow.session, lead_id) is not None:
         process.abandon_process(lead_id, uow=uow, actor_user_id=by_user_id)
@@ -182,7 +192,11 @@ def reactivate_lead(lead_id: int, *, uow: UnitOfWork, by_user_id: int | None = N
     if lead is None:
         raise NotFound(f"No lead with id {lead_id}", field="lead_id")
     if lead.status != LeadStatus.DISQUALIFIED.value:
-        raise Conflict("Only a disqualified lead can be reactivated", field="status")
+        raise Conflict(
+            "Only a disqualified lead can be reactivated",
+            field="status",
+            code=ErrorCode.LEAD_NOT_DISQUALIFIED,
+        )
     row = update_lead(lead_id, {"status": "open", "status_reason": "new"}, uow=uow)
     instance = process.current_instance(uow.session, lead_id)
     if instance is None:
@@ -200,7 +214,9 @@ def recycle_lead(
     from leadflow.leads.services import update_lead
 
     if not reason or not reason.strip():
-        raise ValidationFailed("Say why the lead goes back to marketing", field="reason")
+        raise ValidationFailed(
+            "Say why the lead goes back to marketing", field="reason", code=ErrorCode.REQUIRED
+        )
     _open_lead(uow.session, lead_id)
     update_lead(lead_id, {"sales_ready": False, "sales_accepted": False}, uow=uow)
     process.move_to_stage(lead_id, MARKETING_QUALIFICATION, uow=uow, rule="sales.recycle")

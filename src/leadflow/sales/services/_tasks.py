@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import NotFound, ValidationFailed
+from leadflow.errors import ErrorCode, NotFound, ValidationFailed
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import utcnow
 from leadflow.process import services as process
@@ -39,11 +39,17 @@ def create_task(
 ) -> Task:
     """A task in a queue or for an owner; one open task per lead and queue (idempotent)."""
     if queue is None and owner_id is None:
-        raise ValidationFailed("A task needs a queue or an owner", field="queue")
+        raise ValidationFailed(
+            "A task needs a queue or an owner",
+            field="queue",
+            code=ErrorCode.QUEUE_OR_OWNER_REQUIRED,
+        )
     if uow.session.get(Lead, lead_id) is None:
         raise NotFound(f"No lead with id {lead_id}", field="lead_id")
     if owner_id is not None and uow.session.get(User, owner_id) is None:
-        raise ValidationFailed(f"No user with id {owner_id}", field="owner_id")
+        raise ValidationFailed(
+            f"No user with id {owner_id}", field="owner_id", code=ErrorCode.USER_UNKNOWN
+        )
     if queue is not None:
         existing = uow.session.scalar(
             select(Task).where(
