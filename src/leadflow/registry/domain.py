@@ -217,7 +217,7 @@ def coerce_value(definition: FieldDef, value: Any) -> Any:
     return coerce(definition, value, fail)
 
 
-def _coerce_text(definition: FieldDef, value: Any, fail: _Fail) -> str | None:
+def _coerce_text(definition: FieldDef, value: object, fail: _Fail) -> str | None:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise fail(f"{definition.label} must be text")
     text = str(value).strip()
@@ -226,7 +226,7 @@ def _coerce_text(definition: FieldDef, value: Any, fail: _Fail) -> str | None:
     return text or None
 
 
-def _coerce_email(definition: FieldDef, value: Any, fail: _Fail) -> str | None:
+def _coerce_email(definition: FieldDef, value: object, fail: _Fail) -> str | None:
     if not isinstance(value, str):
         raise fail(f"{definition.label} must be text", ErrorCode.INVALID_EMAIL)
     if not value.strip():
@@ -240,7 +240,7 @@ def _coerce_email(definition: FieldDef, value: Any, fail: _Fail) -> str | None:
     return value.strip()
 
 
-def _coerce_whole_number(definition: FieldDef, value: Any, fail: _Fail) -> int | None:
+def _coerce_whole_number(definition: FieldDef, value: object, fail: _Fail) -> int | None:
     whole = _whole_number(definition, value, fail)
     if whole is not None and whole not in definition.whole_number_range:
         bounds = definition.whole_number_range
@@ -251,7 +251,7 @@ def _coerce_whole_number(definition: FieldDef, value: Any, fail: _Fail) -> int |
     return whole
 
 
-def _coerce_decimal(definition: FieldDef, value: Any, fail: _Fail) -> Decimal | None:
+def _coerce_decimal(definition: FieldDef, value: object, fail: _Fail) -> Decimal | None:
     if isinstance(value, bool):
         raise fail(f"{definition.label} must be a number")
     if isinstance(value, str) and not value.strip():
@@ -265,7 +265,7 @@ def _coerce_decimal(definition: FieldDef, value: Any, fail: _Fail) -> Decimal | 
     return _fit_decimal(definition, number, fail)
 
 
-def _coerce_boolean(definition: FieldDef, value: Any, fail: _Fail) -> bool:
+def _coerce_boolean(definition: FieldDef, value: object, fail: _Fail) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, int) and value in (0, 1):
@@ -279,7 +279,7 @@ def _coerce_boolean(definition: FieldDef, value: Any, fail: _Fail) -> bool:
     raise fail(f"{definition.label} must be true or false")
 
 
-def _coerce_date(definition: FieldDef, value: Any, fail: _Fail) -> date | None:
+def _coerce_date(definition: FieldDef, value: object, fail: _Fail) -> date | None:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -294,7 +294,7 @@ def _coerce_date(definition: FieldDef, value: Any, fail: _Fail) -> date | None:
     raise fail(f"{definition.label} must be a date (YYYY-MM-DD)")
 
 
-def _coerce_datetime(definition: FieldDef, value: Any, fail: _Fail) -> datetime | None:
+def _coerce_datetime(definition: FieldDef, value: object, fail: _Fail) -> datetime | None:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str):
@@ -311,7 +311,7 @@ def _coerce_datetime(definition: FieldDef, value: Any, fail: _Fail) -> datetime 
     return parsed.astimezone(UTC)
 
 
-def _coerce_choice(definition: FieldDef, value: Any, fail: _Fail) -> str | None:
+def _coerce_choice(definition: FieldDef, value: object, fail: _Fail) -> str | None:
     if not isinstance(value, str):
         raise fail(f"{definition.label} must be one of: {', '.join(definition.options)}")
     text = value.strip()
@@ -322,12 +322,12 @@ def _coerce_choice(definition: FieldDef, value: Any, fail: _Fail) -> str | None:
     return text
 
 
-def _coerce_json(_definition: FieldDef, value: Any, _fail: _Fail) -> Any:
+def _coerce_json(_definition: FieldDef, value: object, _fail: _Fail) -> object:
     return value
 
 
 # How each field type coerces: `coerce_value` looks the field's type up here.
-_COERCERS: dict[FieldType, Callable[[FieldDef, Any, _Fail], Any]] = {
+_COERCERS: dict[FieldType, Callable[[FieldDef, object, _Fail], object]] = {
     FieldType.TEXT: _coerce_text,
     FieldType.LONG_TEXT: _coerce_text,
     FieldType.PHONE: _coerce_text,
