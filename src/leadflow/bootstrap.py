@@ -62,7 +62,7 @@ CONCEPT_MODULES = (
 
 # Every module that declares tables: together, the schema the migrations build.
 MODEL_MODULES = (
-    "leadflow.outbox",
+    "leadflow.outbox.models",
     "leadflow.registry.models",
     *(
         f"leadflow.{concept}.models"

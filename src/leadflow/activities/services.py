@@ -6,11 +6,12 @@ outcome in its data), so scoring rules and the contact's timeline see it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from leadflow.activities.domain import (
@@ -217,6 +218,14 @@ def call_list(
     score and its grade, the contact's last interaction, how long the lead waits in its
     stage, and the next call planned. Ordered by whose turn it is: a lead with a next call
     planned at that time, any other since it waits (the longest waiting first)."""
+    rows = session.execute(_call_list_statement(queue, limit)).all()
+    now = utcnow()
+    return [_call_item(row, now) for row in rows]
+
+
+def _call_list_statement(queue: str, limit: int) -> Select[*tuple[Any, ...]]:
+    """The call list's one statement: each open task of the queue with its lead's person,
+    phone, company, best score, last interaction, stage entry and last call."""
     best = (
         select(LeadScore.score, LeadScore.grade)
         .where(LeadScore.lead_id == Lead.id)
@@ -244,7 +253,7 @@ def call_list(
         .scalar_subquery()
     )
     next_call = last_call.with_only_columns(Activity.next_call_at).scalar_subquery()
-    rows = session.execute(
+    return (
         select(
             Task.id,
             Task.created_at,
@@ -271,32 +280,28 @@ def call_list(
         # Whose turn it is: a planned next call at its time, else since the lead waits.
         .order_by(func.coalesce(next_call, entered, Task.created_at), Task.id)
         .limit(limit)
-    ).all()
-    now = utcnow()
-    items = []
-    for row in rows:
-        (task_id, created, due, lead_id, first, last, email, phone, company) = row[:9]
-        (c_first, c_last, c_phone, score, grade, last_seen, entered_at, next_at, outcome) = row[9:]
-        person = " ".join(p for p in (first, last) if p) or " ".join(
-            p for p in (c_first, c_last) if p
-        )
-        items.append(
-            CallItem(
-                task_id=task_id,
-                lead_id=lead_id,
-                person=person or email or f"Lead {lead_id}",
-                phone=phone or c_phone,
-                company=company,
-                score=score,
-                grade=grade,
-                last_interaction_at=last_seen,
-                waiting_since=as_utc(entered_at or created),
-                next_call_at=next_at,
-                last_outcome=CallOutcome(outcome).label if outcome else None,
-                overdue=due is not None and as_utc(due) < now,
-            )
-        )
-    return items
+    )
+
+
+def _call_item(row: Sequence[Any], now: datetime) -> CallItem:
+    """One row of `_call_list_statement` as the caller sees it."""
+    (task_id, created, due, lead_id, first, last, email, phone, company) = row[:9]
+    (c_first, c_last, c_phone, score, grade, last_seen, entered_at, next_at, outcome) = row[9:]
+    person = " ".join(p for p in (first, last) if p) or " ".join(p for p in (c_first, c_last) if p)
+    return CallItem(
+        task_id=task_id,
+        lead_id=lead_id,
+        person=person or email or f"Lead {lead_id}",
+        phone=phone or c_phone,
+        company=company,
+        score=score,
+        grade=grade,
+        last_interaction_at=last_seen,
+        waiting_since=as_utc(entered_at or created),
+        next_call_at=next_at,
+        last_outcome=CallOutcome(outcome).label if outcome else None,
+        overdue=due is not None and as_utc(due) < now,
+    )
 
 
 def public_activity(view: ActivityView) -> dict[str, Any]:

@@ -13,17 +13,21 @@ position already moved on (or its check already matched).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 
 from leadflow.bus import Delivery
+from leadflow.db.uow import UnitOfWork
 from leadflow.dependencies import Dependencies
 from leadflow.interactions.events import InteractionRecorded
 from leadflow.interactions.models import Interaction
 from leadflow.journeys import services, tasks
 from leadflow.journeys.domain import EMAIL_KINDS, Observed
+from leadflow.journeys.models import Journey
+from leadflow.journeys.schemas import JourneySettings
 from leadflow.leads.events import LeadSalesReady
 from leadflow.leads.models import Lead
 from leadflow.sales.events import LeadQualified
@@ -50,141 +54,206 @@ def _template_of(kind: str, target_id: str | None) -> int | None:
 
 
 def subscribe(container: Dependencies) -> None:
-    def on_segment_entries(deliveries: Sequence[Delivery]) -> None:
-        """New segment members enter journeys; suppression segment members leave."""
-        by_segment: dict[int, set[int]] = {}
-        for each in deliveries:
-            item = each.event
-            if isinstance(item, ContactsEnteredSegment):
-                by_segment.setdefault(item.segment_id, set()).update(item.contact_ids)
-            elif isinstance(item, ContactEnteredSegment):
-                # Stored one per contact before the events were gathered per segment.
-                by_segment.setdefault(item.segment_id, set()).add(item.contact_id)
-        if not by_segment:
-            return
-        with container.uow() as uow:
-            journeys = services.live_journeys(uow)
-            if not journeys:
-                return
-            changed = 0
-            for journey, settings in journeys:
-                joined: set[int] = set()
-                started: set[int] = set()
-                for segment_id in settings.audience_segment_ids:
-                    joined |= by_segment.get(segment_id, set())
-                start = settings.start_event
-                if start is not None and start.kind == "segment_entered":
-                    for segment_id, contact_ids in by_segment.items():
-                        if start.id is None or start.id == segment_id:
-                            started |= contact_ids
-                suppressed = by_segment.get(settings.suppression_segment_id or 0, set())
-                if suppressed:
-                    changed += services.exit_contacts(uow, [journey.id], suppressed, "suppressed")
-                if joined:
-                    changed += services.enter_contacts(uow, journey, joined, from_audience=True)
-                if started - joined:
-                    changed += services.enter_contacts(
-                        uow, journey, started - joined, from_audience=False
-                    )
-            if changed:
-                uow.commit()
-
-    def on_interactions(deliveries: Sequence[Delivery]) -> None:
-        """Interactions reach waiting conditions; form submissions start or end journeys."""
-        recorded = [
-            each.event for each in deliveries if isinstance(each.event, InteractionRecorded)
-        ]
-        if not recorded:
-            return
-        with container.uow() as uow:
-            clicks = [item.interaction_id for item in recorded if item.kind == "email_clicked"]
-            urls: dict[int, str] = {}
-            if clicks:
-                for interaction_id, data in uow.session.execute(
-                    select(Interaction.id, Interaction.data).where(Interaction.id.in_(clicks))
-                ):
-                    if isinstance(data, dict) and data.get("url"):
-                        urls[int(interaction_id)] = str(data["url"])
-            seen: dict[int, list[Observed]] = {}
-            for item in recorded:
-                seen.setdefault(item.contact_id, []).append(
-                    Observed(
-                        kind=item.kind,
-                        occurred_at=item.occurred_at,
-                        template_id=_template_of(item.kind, item.target_id),
-                        url=urls.get(item.interaction_id),
-                        target_id=item.target_id,
-                    )
-                )
-            result = services.observe(uow, seen)
-            changed = result.moved
-            forms = [item for item in recorded if item.kind == "form_submitted"]
-            if forms:
-                changed += _form_starts_and_goals(uow, forms)
-            if changed:
-                uow.commit()
-
-    def _form_starts_and_goals(uow: Any, forms: list[InteractionRecorded]) -> int:
-        changed = 0
-        contacts = {item.contact_id for item in forms}
-        goal = services.journeys_with_goal(uow, "form_submitted")
-        if goal:
-            changed += services.exit_contacts(uow, goal, contacts, "goal")
-        for journey, settings in services.live_journeys(uow):
-            start = settings.start_event
-            if start is None or start.kind != "form_submitted":
-                continue
-            chosen = {
-                item.contact_id
-                for item in forms
-                if start.id is None or item.target_id == str(start.id)
-            }
-            if chosen:
-                changed += services.enter_contacts(uow, journey, chosen, from_audience=False)
-        return changed
-
-    def on_leads(deliveries: Sequence[Delivery]) -> None:
-        """A lead sales-ready or qualified: the goal of some journeys, the start of others."""
-        ready: set[int] = set()
-        qualified_contacts: set[int] = set()
-        qualified_leads: set[int] = set()
-        for each in deliveries:
-            item = each.event
-            if isinstance(item, LeadSalesReady):
-                ready.add(item.lead_id)
-            elif isinstance(item, LeadQualified):
-                if item.contact_id is not None:
-                    qualified_contacts.add(item.contact_id)
-                else:
-                    qualified_leads.add(item.lead_id)
-        with container.uow() as uow:
-            journeys = services.live_journeys(uow)
-            if not journeys:
-                return
-            parents = _parents(uow.session, ready | qualified_leads)
-            ready_contacts = {parents[lead] for lead in ready if lead in parents}
-            qualified_contacts |= {parents[lead] for lead in qualified_leads if lead in parents}
-            changed = 0
-            for journey, settings in journeys:
-                if settings.goal == "lead_sales_ready" and ready_contacts:
-                    changed += services.exit_contacts(uow, [journey.id], ready_contacts, "goal")
-                if settings.goal == "lead_qualified" and qualified_contacts:
-                    changed += services.exit_contacts(uow, [journey.id], qualified_contacts, "goal")
-                start = settings.start_event
-                if start is not None and start.kind == "lead_sales_ready" and ready_contacts:
-                    changed += services.enter_contacts(
-                        uow, journey, ready_contacts, from_audience=False
-                    )
-            if changed:
-                uow.commit()
-
     container.bus.subscribe_batch(
         (ContactsEnteredSegment, ContactEnteredSegment),
-        on_segment_entries,
+        lambda deliveries: _on_segment_entries(container, deliveries),
         name="journeys.segment_entries",
     )
     container.bus.subscribe_batch(
-        (InteractionRecorded,), on_interactions, name="journeys.interactions"
+        (InteractionRecorded,),
+        lambda deliveries: _on_interactions(container, deliveries),
+        name="journeys.interactions",
     )
-    container.bus.subscribe_batch((LeadSalesReady, LeadQualified), on_leads, name="journeys.leads")
+    container.bus.subscribe_batch(
+        (LeadSalesReady, LeadQualified),
+        lambda deliveries: _on_leads(container, deliveries),
+        name="journeys.leads",
+    )
     tasks.bind_tasks(container.queue, container)
+
+
+# --- segment entries ---------------------------------------------------------------------
+
+
+def _on_segment_entries(container: Dependencies, deliveries: Sequence[Delivery]) -> None:
+    """New segment members enter journeys; suppression segment members leave."""
+    by_segment = _entries_by_segment(deliveries)
+    if not by_segment:
+        return
+    with container.uow() as uow:
+        journeys = services.live_journeys(uow)
+        if not journeys:
+            return
+        changed = 0
+        for journey, settings in journeys:
+            changed += _segment_moves(uow, journey, settings, by_segment)
+        if changed:
+            uow.commit()
+
+
+def _entries_by_segment(deliveries: Sequence[Delivery]) -> dict[int, set[int]]:
+    """Segment id -> the contacts that entered it."""
+    by_segment: dict[int, set[int]] = {}
+    for each in deliveries:
+        item = each.event
+        if isinstance(item, ContactsEnteredSegment):
+            by_segment.setdefault(item.segment_id, set()).update(item.contact_ids)
+        elif isinstance(item, ContactEnteredSegment):
+            # Stored one per contact before the events were gathered per segment.
+            by_segment.setdefault(item.segment_id, set()).add(item.contact_id)
+    return by_segment
+
+
+def _segment_moves(
+    uow: UnitOfWork,
+    journey: Journey,
+    settings: JourneySettings,
+    by_segment: Mapping[int, set[int]],
+) -> int:
+    """One journey's exits (its suppression segment) and entries (its audience, or a
+    "segment entered" start); returns how many positions changed."""
+    joined: set[int] = set()
+    started: set[int] = set()
+    for segment_id in settings.audience_segment_ids:
+        joined |= by_segment.get(segment_id, set())
+    start = settings.start_event
+    if start is not None and start.kind == "segment_entered":
+        for segment_id, contact_ids in by_segment.items():
+            if start.id is None or start.id == segment_id:
+                started |= contact_ids
+    changed = 0
+    suppressed = by_segment.get(settings.suppression_segment_id or 0, set())
+    if suppressed:
+        changed += services.exit_contacts(uow, [journey.id], suppressed, "suppressed")
+    if joined:
+        changed += services.enter_contacts(uow, journey, joined, from_audience=True)
+    if started - joined:
+        changed += services.enter_contacts(uow, journey, started - joined, from_audience=False)
+    return changed
+
+
+# --- interactions ------------------------------------------------------------------------
+
+
+def _on_interactions(container: Dependencies, deliveries: Sequence[Delivery]) -> None:
+    """Interactions reach waiting conditions; form submissions start or end journeys."""
+    recorded = [each.event for each in deliveries if isinstance(each.event, InteractionRecorded)]
+    if not recorded:
+        return
+    with container.uow() as uow:
+        result = services.observe(uow, _observed_by_contact(uow, recorded))
+        changed = result.moved
+        forms = [item for item in recorded if item.kind == "form_submitted"]
+        if forms:
+            changed += _form_starts_and_goals(uow, forms)
+        if changed:
+            uow.commit()
+
+
+def _observed_by_contact(
+    uow: UnitOfWork, recorded: Sequence[InteractionRecorded]
+) -> dict[int, list[Observed]]:
+    """Contact id -> what it did, as the condition tiles check it (a click with its URL)."""
+    clicks = [item.interaction_id for item in recorded if item.kind == "email_clicked"]
+    urls: dict[int, str] = {}
+    if clicks:
+        for interaction_id, data in uow.session.execute(
+            select(Interaction.id, Interaction.data).where(Interaction.id.in_(clicks))
+        ):
+            if isinstance(data, dict) and data.get("url"):
+                urls[int(interaction_id)] = str(data["url"])
+    seen: dict[int, list[Observed]] = {}
+    for item in recorded:
+        seen.setdefault(item.contact_id, []).append(
+            Observed(
+                kind=item.kind,
+                occurred_at=item.occurred_at,
+                template_id=_template_of(item.kind, item.target_id),
+                url=urls.get(item.interaction_id),
+                target_id=item.target_id,
+            )
+        )
+    return seen
+
+
+def _form_starts_and_goals(uow: UnitOfWork, forms: list[InteractionRecorded]) -> int:
+    changed = 0
+    contacts = {item.contact_id for item in forms}
+    goal = services.journeys_with_goal(uow, "form_submitted")
+    if goal:
+        changed += services.exit_contacts(uow, goal, contacts, "goal")
+    for journey, settings in services.live_journeys(uow):
+        start = settings.start_event
+        if start is None or start.kind != "form_submitted":
+            continue
+        chosen = {
+            item.contact_id for item in forms if start.id is None or item.target_id == str(start.id)
+        }
+        if chosen:
+            changed += services.enter_contacts(uow, journey, chosen, from_audience=False)
+    return changed
+
+
+# --- leads -------------------------------------------------------------------------------
+
+
+@dataclass
+class _LeadChanges:
+    """The leads of a batch that became sales-ready or qualified (the qualified ones by
+    their contact when the event names it)."""
+
+    ready: set[int] = field(default_factory=set)
+    qualified_contacts: set[int] = field(default_factory=set)
+    qualified_leads: set[int] = field(default_factory=set)
+
+
+def _on_leads(container: Dependencies, deliveries: Sequence[Delivery]) -> None:
+    """A lead sales-ready or qualified: the goal of some journeys, the start of others."""
+    leads = _lead_changes(deliveries)
+    with container.uow() as uow:
+        journeys = services.live_journeys(uow)
+        if not journeys:
+            return
+        parents = _parents(uow.session, leads.ready | leads.qualified_leads)
+        ready = {parents[lead] for lead in leads.ready if lead in parents}
+        qualified = leads.qualified_contacts | {
+            parents[lead] for lead in leads.qualified_leads if lead in parents
+        }
+        changed = 0
+        for journey, settings in journeys:
+            changed += _lead_moves(uow, journey, settings, ready, qualified)
+        if changed:
+            uow.commit()
+
+
+def _lead_changes(deliveries: Sequence[Delivery]) -> _LeadChanges:
+    changes = _LeadChanges()
+    for each in deliveries:
+        item = each.event
+        if isinstance(item, LeadSalesReady):
+            changes.ready.add(item.lead_id)
+        elif isinstance(item, LeadQualified):
+            if item.contact_id is not None:
+                changes.qualified_contacts.add(item.contact_id)
+            else:
+                changes.qualified_leads.add(item.lead_id)
+    return changes
+
+
+def _lead_moves(
+    uow: UnitOfWork,
+    journey: Journey,
+    settings: JourneySettings,
+    ready: set[int],
+    qualified: set[int],
+) -> int:
+    """One journey's goal exits and sales-ready entries of these contacts."""
+    changed = 0
+    if settings.goal == "lead_sales_ready" and ready:
+        changed += services.exit_contacts(uow, [journey.id], ready, "goal")
+    if settings.goal == "lead_qualified" and qualified:
+        changed += services.exit_contacts(uow, [journey.id], qualified, "goal")
+    start = settings.start_event
+    if start is not None and start.kind == "lead_sales_ready" and ready:
+        changed += services.enter_contacts(uow, journey, ready, from_audience=False)
+    return changed

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.lib.bounds import INT32, INT64, NUL, IntRange
@@ -193,6 +193,12 @@ _TRUE = {"true", "1", "yes", "y", "on", "t"}
 _FALSE = {"false", "0", "no", "n", "off", "f", ""}
 
 
+class _Fail(Protocol):
+    """Builds the refusal of one field's value (the code defaults to invalid_value)."""
+
+    def __call__(self, message: str, code: ErrorCode = ...) -> ValidationFailed: ...
+
+
 def coerce_value(definition: FieldDef, value: Any) -> Any:
     """Convert an incoming (JSON, form or CSV) value to the field's Python type."""
     if value is None:
@@ -205,105 +211,140 @@ def coerce_value(definition: FieldDef, value: Any) -> Any:
     if isinstance(value, str) and NUL in value:
         # PostgreSQL cannot store it; SQLite could, but both refuse it alike.
         raise fail(f"{definition.label} holds a NUL character", ErrorCode.NUL_CHARACTER)
+    coerce = _COERCERS.get(definition.type)
+    if coerce is None:  # pragma: no cover
+        raise fail(f"{definition.label} has an unsupported type")
+    return coerce(definition, value, fail)
 
-    kind = definition.type
-    if kind in (FieldType.TEXT, FieldType.LONG_TEXT, FieldType.PHONE, FieldType.URL):
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise fail(f"{definition.label} must be text")
-        text = str(value).strip()
-        if definition.max_length is not None and len(text) > definition.max_length:
-            raise fail(f"{definition.label} is longer than {definition.max_length} characters")
-        return text or None
-    if kind is FieldType.EMAIL:
-        if not isinstance(value, str):
-            raise fail(f"{definition.label} must be text", ErrorCode.INVALID_EMAIL)
+
+def _coerce_text(definition: FieldDef, value: object, fail: _Fail) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise fail(f"{definition.label} must be text")
+    text = str(value).strip()
+    if definition.max_length is not None and len(text) > definition.max_length:
+        raise fail(f"{definition.label} is longer than {definition.max_length} characters")
+    return text or None
+
+
+def _coerce_email(definition: FieldDef, value: object, fail: _Fail) -> str | None:
+    if not isinstance(value, str):
+        raise fail(f"{definition.label} must be text", ErrorCode.INVALID_EMAIL)
+    if not value.strip():
+        return None
+    try:
+        normalize_email(value)
+    except InvalidEmail as exc:
+        raise fail(
+            f"{definition.label} is not a valid email: {exc}", ErrorCode.INVALID_EMAIL
+        ) from None
+    return value.strip()
+
+
+def _coerce_whole_number(definition: FieldDef, value: object, fail: _Fail) -> int | None:
+    whole = _whole_number(definition, value, fail)
+    if whole is not None and whole not in definition.whole_number_range:
+        bounds = definition.whole_number_range
+        raise fail(
+            f"{definition.label} must be between {bounds.low} and {bounds.high}",
+            ErrorCode.OUT_OF_RANGE,
+        )
+    return whole
+
+
+def _coerce_decimal(definition: FieldDef, value: object, fail: _Fail) -> Decimal | None:
+    if isinstance(value, bool):
+        raise fail(f"{definition.label} must be a number")
+    if isinstance(value, str) and not value.strip():
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise fail(f"{definition.label} must be a number") from None
+    if not number.is_finite():
+        raise fail(f"{definition.label} must be a finite number")
+    return _fit_decimal(definition, number, fail)
+
+
+def _coerce_boolean(definition: FieldDef, value: object, fail: _Fail) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    raise fail(f"{definition.label} must be true or false")
+
+
+def _coerce_date(definition: FieldDef, value: object, fail: _Fail) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
         if not value.strip():
             return None
         try:
-            normalize_email(value)
-        except InvalidEmail as exc:
-            raise fail(
-                f"{definition.label} is not a valid email: {exc}", ErrorCode.INVALID_EMAIL
-            ) from None
-        return value.strip()
-    if kind is FieldType.INTEGER or kind is FieldType.REFERENCE:
-        whole = _whole_number(definition, value, fail)
-        if whole is not None and whole not in definition.whole_number_range:
-            bounds = definition.whole_number_range
-            raise fail(
-                f"{definition.label} must be between {bounds.low} and {bounds.high}",
-                ErrorCode.OUT_OF_RANGE,
-            )
-        return whole
-    if kind is FieldType.DECIMAL:
-        if isinstance(value, bool):
-            raise fail(f"{definition.label} must be a number")
-        if isinstance(value, str) and not value.strip():
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise fail(f"{definition.label} must be a date (YYYY-MM-DD)") from None
+    raise fail(f"{definition.label} must be a date (YYYY-MM-DD)")
+
+
+def _coerce_datetime(definition: FieldDef, value: object, fail: _Fail) -> datetime | None:
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        if not value.strip():
             return None
         try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise fail(f"{definition.label} must be a number") from None
-        if not number.is_finite():
-            raise fail(f"{definition.label} must be a finite number")
-        return _fit_decimal(definition, number, fail)
-    if kind is FieldType.BOOLEAN:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int) and value in (0, 1):
-            return bool(value)
-        if isinstance(value, str):
-            lowered = value.strip().lower()
-            if lowered in _TRUE:
-                return True
-            if lowered in _FALSE:
-                return False
-        raise fail(f"{definition.label} must be true or false")
-    if kind is FieldType.DATE:
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        if isinstance(value, str):
-            if not value.strip():
-                return None
-            try:
-                return date.fromisoformat(value.strip())
-            except ValueError:
-                raise fail(f"{definition.label} must be a date (YYYY-MM-DD)") from None
-        raise fail(f"{definition.label} must be a date (YYYY-MM-DD)")
-    if kind is FieldType.DATETIME:
-        if isinstance(value, datetime):
-            parsed = value
-        elif isinstance(value, str):
-            if not value.strip():
-                return None
-            try:
-                parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-            except ValueError:
-                raise fail(f"{definition.label} must be an ISO 8601 date-time") from None
-        else:
-            raise fail(f"{definition.label} must be an ISO 8601 date-time")
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
-    if kind is FieldType.CHOICE:
-        if not isinstance(value, str):
-            raise fail(f"{definition.label} must be one of: {', '.join(definition.options)}")
-        text = value.strip()
-        if not text:
-            return None
-        if text not in definition.options:
-            raise fail(f"{definition.label} must be one of: {', '.join(definition.options)}")
-        return text
-    if kind is FieldType.JSON:
-        return value
-    raise fail(f"{definition.label} has an unsupported type")  # pragma: no cover
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise fail(f"{definition.label} must be an ISO 8601 date-time") from None
+    else:
+        raise fail(f"{definition.label} must be an ISO 8601 date-time")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
-def _whole_number(
-    definition: FieldDef, value: Any, fail: Callable[[str], ValidationFailed]
-) -> int | None:
+def _coerce_choice(definition: FieldDef, value: object, fail: _Fail) -> str | None:
+    if not isinstance(value, str):
+        raise fail(f"{definition.label} must be one of: {', '.join(definition.options)}")
+    text = value.strip()
+    if not text:
+        return None
+    if text not in definition.options:
+        raise fail(f"{definition.label} must be one of: {', '.join(definition.options)}")
+    return text
+
+
+def _coerce_json(_definition: FieldDef, value: object, _fail: _Fail) -> object:
+    return value
+
+
+# How each field type coerces: `coerce_value` looks the field's type up here.
+_COERCERS: dict[FieldType, Callable[[FieldDef, object, _Fail], object]] = {
+    FieldType.TEXT: _coerce_text,
+    FieldType.LONG_TEXT: _coerce_text,
+    FieldType.PHONE: _coerce_text,
+    FieldType.URL: _coerce_text,
+    FieldType.EMAIL: _coerce_email,
+    FieldType.INTEGER: _coerce_whole_number,
+    FieldType.REFERENCE: _coerce_whole_number,
+    FieldType.DECIMAL: _coerce_decimal,
+    FieldType.BOOLEAN: _coerce_boolean,
+    FieldType.DATE: _coerce_date,
+    FieldType.DATETIME: _coerce_datetime,
+    FieldType.CHOICE: _coerce_choice,
+    FieldType.JSON: _coerce_json,
+}
+
+
+def _whole_number(definition: FieldDef, value: Any, fail: _Fail) -> int | None:
     if isinstance(value, bool):
         raise fail(f"{definition.label} must be a whole number")
     if isinstance(value, int):
@@ -325,9 +366,7 @@ def _whole_number(
 _DOUBLE_LIMIT = Decimal("1e300")
 
 
-def _fit_decimal(
-    definition: FieldDef, number: Decimal, fail: Callable[[str, ErrorCode], ValidationFailed]
-) -> Decimal:
+def _fit_decimal(definition: FieldDef, number: Decimal, fail: _Fail) -> Decimal:
     """The number as its column stores it: rounded to the scale, refused when too large."""
     if definition.precision is None:
         if abs(number) >= _DOUBLE_LIMIT:

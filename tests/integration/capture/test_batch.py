@@ -245,7 +245,7 @@ KILLED_PROCESSING = textwrap.dedent(
     from leadflow.bootstrap import Container
     from leadflow.capture import services
     from leadflow.capture.events import SubmissionAccepted
-    from leadflow.capture.services import _submissions
+    from leadflow.capture.services import _processing
     from leadflow.config import Settings
 
     container = Container(Settings(database_url=sys.argv[1], var_dir=sys.argv[2],
@@ -259,7 +259,7 @@ KILLED_PROCESSING = textwrap.dedent(
     if where == "after":
         container.bus.subscribe_batch([SubmissionAccepted], stall, name="test.stall")
     else:
-        _submissions._write_outcomes = stall
+        _processing._write_outcomes = stall
     with container.uow() as uow:
         for n in range(30):
             services.accept_submission(form_id, {"email": f"p{n % 20}@example.com"}, uow=uow)

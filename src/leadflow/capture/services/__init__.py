@@ -1,4 +1,10 @@
-"""Capture use cases: forms and pages, submissions, events. The only code that writes them."""
+"""Capture use cases: forms and pages, submissions, events. The only code that writes them.
+
+`_forms` forms and pages; `_submissions` a submission checked and stored on the request
+path; `_processing` the accepted ones processed in the relay's batches (`_work` one
+submission on its way, `_sides` a batch matched to contacts, then to leads); `_visits`
+page visits; `_events` events, registrations and check-ins; `_manual` a lead typed in.
+"""
 
 from leadflow.capture.services._events import (
     check_in,
@@ -35,20 +41,21 @@ from leadflow.capture.services._manual import (
     create_lead_with_contact,
     do_create_lead_with_contact,
 )
+from leadflow.capture.services._processing import (
+    do_process_submissions,
+    do_resubmit,
+    process_submissions,
+)
 from leadflow.capture.services._submissions import (
     SubmissionResult,
     accept_submission,
     check_submission,
     do_accept_submission,
-    do_process_submissions,
-    do_record_page_visit,
-    do_resubmit,
     get_submission,
     list_submissions,
-    process_submissions,
-    record_page_visit,
     submission_contact,
 )
+from leadflow.capture.services._visits import do_record_page_visit, record_page_visit
 
 __all__ = [
     "SubmissionResult",

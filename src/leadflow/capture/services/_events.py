@@ -181,70 +181,20 @@ def register_for_event(
         raise NotFound(f"No event with id {event_id}", field="id")
     match_on = EventMatchOn(event_row.match_on)
     person = _clean_person(data, match_on)
-    contact_values = {key: value for key, value in person.items() if key != "company"}
-    strategy = strategy_by_seed_key(session, EVENT_STRATEGY_KEYS[match_on])
-    outcome = match_contact(
-        uow,
-        contact_values,
-        strategy_id=strategy.id if strategy else None,
-        create_values={**contact_values, "source": "event"},
-    )
-    contact_id = outcome.contact_id
-    assert contact_id is not None
-    if not outcome.created:
-        update_contact(contact_id, contact_values, uow=uow)
+    contact_id = _registrant(uow, person, match_on)
     existing = _registration_of(session, event_id, contact_id)
     if existing is not None:
         return existing, False
-    registered = session.scalar(
-        select(func.count())
-        .select_from(EventRegistration)
-        .where(EventRegistration.event_id == event_id, EventRegistration.status == "registered")
-    )
-    status = "registered"
-    if event_row.capacity is not None and (registered or 0) >= event_row.capacity:
-        if not data.get("join_waitlist"):
-            raise EventFull(
-                f"{event_row.name} is full ({event_row.capacity} places); "
-                "join the waitlist instead",
-                field="join_waitlist",
-                extra={"waitlist": True},
-            )
-        status = "waitlisted"
-    now = utcnow()
-    insert_fn = (
-        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
-    inserted = session.execute(
-        insert_fn(EventRegistration)
-        .values(event_id=event_id, contact_id=contact_id, status=status, created_at=now)
-        .on_conflict_do_nothing(index_elements=["event_id", "contact_id"])
-        .returning(EventRegistration.id)
-    ).first()
+    status = _registration_status(session, event_row, data)
+    inserted = _insert_registration(session, event_id, contact_id, status)
     if inserted is None:
         winner = _registration_of(session, event_id, contact_id)
         assert winner is not None
         return winner, False
-    registration = session.get(EventRegistration, inserted[0])
+    registration = session.get(EventRegistration, inserted)
     assert registration is not None
     if event_row.create_leads:
-        lead = create_lead(
-            {
-                "topic": event_row.name,
-                "first_name": person.get("first_name"),
-                "last_name": person.get("last_name"),
-                "email": person.get("email"),
-                "company_name": person.get("company"),
-                "phone": person.get("phone"),
-                "source": LeadSource.EVENT.value,
-                "campaign": event_row.campaign,
-                "event_id": event_id,
-                "owner_id": event_row.owner_id,
-                "parent_contact_id": contact_id,
-            },
-            uow=uow,
-        )
-        registration.lead_id = lead.id
+        registration.lead_id = _event_lead(uow, event_row, person, contact_id)
     session.flush()
     record_interaction(
         {
@@ -257,6 +207,84 @@ def register_for_event(
         uow=uow,
     )
     return registration, True
+
+
+def _registrant(uow: UnitOfWork, person: Mapping[str, str], match_on: EventMatchOn) -> int:
+    """The contact the person matches on the event's strategy (updated with what they
+    gave), or the new one made for them."""
+    contact_values = {key: value for key, value in person.items() if key != "company"}
+    strategy = strategy_by_seed_key(uow.session, EVENT_STRATEGY_KEYS[match_on])
+    outcome = match_contact(
+        uow,
+        contact_values,
+        strategy_id=strategy.id if strategy else None,
+        create_values={**contact_values, "source": "event"},
+    )
+    contact_id = outcome.contact_id
+    assert contact_id is not None
+    if not outcome.created:
+        update_contact(contact_id, contact_values, uow=uow)
+    return contact_id
+
+
+def _registration_status(
+    session: Session, event_row: MarketingEvent, data: Mapping[str, Any]
+) -> str:
+    """`registered` while places are left, else `waitlisted` for who asked to join the
+    waitlist; refuses with EventFull otherwise."""
+    registered = session.scalar(
+        select(func.count())
+        .select_from(EventRegistration)
+        .where(EventRegistration.event_id == event_row.id, EventRegistration.status == "registered")
+    )
+    if event_row.capacity is None or (registered or 0) < event_row.capacity:
+        return "registered"
+    if not data.get("join_waitlist"):
+        raise EventFull(
+            f"{event_row.name} is full ({event_row.capacity} places); join the waitlist instead",
+            field="join_waitlist",
+            extra={"waitlist": True},
+        )
+    return "waitlisted"
+
+
+def _insert_registration(
+    session: Session, event_id: int, contact_id: int, status: str
+) -> int | None:
+    """The new registration's id, or None when a concurrent one for the contact won."""
+    insert_fn = (
+        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    inserted = session.execute(
+        insert_fn(EventRegistration)
+        .values(event_id=event_id, contact_id=contact_id, status=status, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["event_id", "contact_id"])
+        .returning(EventRegistration.id)
+    ).first()
+    return None if inserted is None else int(inserted[0])
+
+
+def _event_lead(
+    uow: UnitOfWork, event_row: MarketingEvent, person: Mapping[str, str], contact_id: int
+) -> int:
+    """The lead an event that creates leads opens for a new registrant."""
+    lead = create_lead(
+        {
+            "topic": event_row.name,
+            "first_name": person.get("first_name"),
+            "last_name": person.get("last_name"),
+            "email": person.get("email"),
+            "company_name": person.get("company"),
+            "phone": person.get("phone"),
+            "source": LeadSource.EVENT.value,
+            "campaign": event_row.campaign,
+            "event_id": event_row.id,
+            "owner_id": event_row.owner_id,
+            "parent_contact_id": contact_id,
+        },
+        uow=uow,
+    )
+    return lead.id
 
 
 def _registration_of(session: Session, event_id: int, contact_id: int) -> EventRegistration | None:

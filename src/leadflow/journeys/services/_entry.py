@@ -27,6 +27,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import NamedFromClause
 
 from leadflow.db.uow import UnitOfWork
 from leadflow.journeys import domain
@@ -73,19 +74,14 @@ def _empty_state(dialect: str) -> Any:
     return literal_column("CAST('{}' AS JSONB)" if dialect == "postgresql" else "'{}'")
 
 
-def _entering(
-    uow: UnitOfWork,
-    journey: Journey,
+def _may_enter(
+    contacts: Table,
     settings: JourneySettings,
-    start: str,
-    now: datetime,
     candidates: Select[Any] | None,
     contact_ids: Collection[int] | None,
-) -> int:
-    """Insert the positions of the candidates who may enter; how many entered."""
-    contacts = table_for("contact")
-    dialect = uow.session.get_bind().dialect.name
-    mine = POSITIONS.alias("mine")
+) -> list[ColumnElement[bool]]:
+    """Which contacts may enter, whatever their past entries: the candidates (or the given
+    ids), not merged, with the consent the journey needs, in no barring segment."""
     conditions: list[ColumnElement[bool]] = [contacts.c.merged_into_id.is_(None)]
     if candidates is not None:
         conditions.append(contacts.c.id.in_(candidates))
@@ -99,23 +95,47 @@ def _entering(
         barred.append(settings.suppression_segment_id)
     if barred:
         conditions.append(~_in_segments(contacts.c.id, barred))
-    same = and_(mine.c.journey_id == journey.id, mine.c.contact_id == contacts.c.id)
-    entry: Any
+    return conditions
+
+
+def _reentry(
+    mine: NamedFromClause,
+    same: ColumnElement[bool],
+    settings: JourneySettings,
+    now: datetime,
+    conditions: list[ColumnElement[bool]],
+) -> Any:
+    """The re-entry rule's conditions (added to `conditions`) and the new entry's number:
+    never again, or not while in it, not within the interval, not past the cap."""
     if settings.reentry == "never":
         conditions.append(~exists().where(same))
-        entry = literal(1, Integer)
-    else:
-        conditions.append(~exists().where(same, mine.c.status.in_(ACTIVE)))
-        days = settings.reentry_after_days or 0
-        if days:
-            conditions.append(~exists().where(same, mine.c.ended_at > now - timedelta(days=days)))
-        if settings.reentry_cap is not None:
-            count = select(func.count()).where(same).scalar_subquery()
-            conditions.append(count < settings.reentry_cap)
-        entry = (
-            func.coalesce(select(func.max(mine.c.entry_number)).where(same).scalar_subquery(), 0)
-            + 1
-        )
+        return literal(1, Integer)
+    conditions.append(~exists().where(same, mine.c.status.in_(ACTIVE)))
+    days = settings.reentry_after_days or 0
+    if days:
+        conditions.append(~exists().where(same, mine.c.ended_at > now - timedelta(days=days)))
+    if settings.reentry_cap is not None:
+        count = select(func.count()).where(same).scalar_subquery()
+        conditions.append(count < settings.reentry_cap)
+    return func.coalesce(select(func.max(mine.c.entry_number)).where(same).scalar_subquery(), 0) + 1
+
+
+def _entering(
+    uow: UnitOfWork,
+    journey: Journey,
+    settings: JourneySettings,
+    start: str,
+    now: datetime,
+    candidates: Select[Any] | None,
+    contact_ids: Collection[int] | None,
+) -> int:
+    """Insert the positions of the candidates who may enter; how many entered."""
+    contacts = table_for("contact")
+    dialect = uow.session.get_bind().dialect.name
+    conditions = _may_enter(contacts, settings, candidates, contact_ids)
+    mine = POSITIONS.alias("mine")
+    same = and_(mine.c.journey_id == journey.id, mine.c.contact_id == contacts.c.id)
+    entry = _reentry(mine, same, settings, now, conditions)
     source = select(
         literal(journey.id).label("journey_id"),
         literal(journey.version, Integer).label("version"),

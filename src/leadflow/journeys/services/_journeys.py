@@ -23,6 +23,7 @@ from leadflow.journeys.schemas import (
     JourneyDefinition,
     JourneySettings,
     SendEmailTile,
+    Tile,
     UpdateFieldTile,
 )
 from leadflow.journeys.services._versions import JourneyStatus, published
@@ -59,12 +60,15 @@ def _check_references(
     uow: UnitOfWork, settings: JourneySettings, definition: JourneyDefinition
 ) -> None:
     """What the definition names must exist: emails, segments, fields, actions, users."""
-    from leadflow.automation.actions import ACTIONS
-    from leadflow.emails.services import get_template
-    from leadflow.segments.services import get_segment
-    from leadflow.users.models import User
+    _check_segments(uow.session, settings)
+    for index, tile in enumerate(definition.tiles):
+        _check_tile_references(uow, tile, f"definition.tiles[{index}]")
 
-    session = uow.session
+
+def _check_segments(session: Session, settings: JourneySettings) -> None:
+    """The audience, exclusion, suppression and start segments exist."""
+    from leadflow.segments.services import get_segment
+
     segments = [
         (f"settings.audience_segment_ids[{i}]", s)
         for i, s in enumerate(settings.audience_segment_ids)
@@ -83,55 +87,61 @@ def _check_references(
             get_segment(session, segment_id)
         except NotFound:
             raise ValidationFailed(f"No segment {segment_id}", field=path) from None
-    for index, tile in enumerate(definition.tiles):
-        path = f"definition.tiles[{index}]"
-        if isinstance(tile, SendEmailTile):
-            try:
-                get_template(session, tile.template_id)
-            except NotFound:
-                raise ValidationFailed(
-                    f"No email {tile.template_id}", field=f"{path}.template_id"
-                ) from None
-        elif isinstance(tile, ConditionTile):
-            for number, check in enumerate(tile.checks):
-                if check.template_id is None:
-                    continue
-                try:
-                    get_template(session, check.template_id)
-                except NotFound:
-                    raise ValidationFailed(
-                        f"No email {check.template_id}",
-                        field=f"{path}.checks[{number}].template_id",
-                    ) from None
-        elif isinstance(tile, UpdateFieldTile):
-            try:
-                found = uow.registry.field(tile.entity, tile.field)
-            except ValidationFailed as exc:
-                exc.field = f"{path}.field"
-                raise
-            if not found.writable or found.derived:
-                raise ValidationFailed(
-                    f"{found.label} cannot be set",
-                    code=ErrorCode.INVALID_VALUE,
-                    field=f"{path}.field",
-                )
-            if tile.value is not None:
-                try:
-                    found.coerce(tile.value)
-                except ValidationFailed as exc:
-                    exc.field = f"{path}.value"
-                    raise
-        elif isinstance(tile, CreateTaskTile) and tile.user_id is not None:
-            if session.get(User, tile.user_id) is None:
-                raise ValidationFailed(f"No user {tile.user_id}", field=f"{path}.user_id")
-        elif isinstance(tile, CreateLeadTile) and tile.owner_id is not None:
-            if session.get(User, tile.owner_id) is None:
-                raise ValidationFailed(f"No user {tile.owner_id}", field=f"{path}.owner_id")
-        elif isinstance(tile, ActionTile) and tile.action not in ACTIONS:
-            known = ", ".join(sorted(ACTIONS))
-            raise ValidationFailed(
-                f"Unknown action '{tile.action}' ({known})", field=f"{path}.action"
-            )
+
+
+def _check_tile_references(uow: UnitOfWork, tile: Tile, path: str) -> None:
+    """What one tile names exists: its emails, field, user or action."""
+    from leadflow.automation.actions import ACTIONS
+    from leadflow.users.models import User
+
+    session = uow.session
+    if isinstance(tile, SendEmailTile):
+        _check_template(session, tile.template_id, f"{path}.template_id")
+    elif isinstance(tile, ConditionTile):
+        for number, check in enumerate(tile.checks):
+            if check.template_id is not None:
+                _check_template(session, check.template_id, f"{path}.checks[{number}].template_id")
+    elif isinstance(tile, UpdateFieldTile):
+        _check_field_update(uow, tile, path)
+    elif isinstance(tile, CreateTaskTile) and tile.user_id is not None:
+        if session.get(User, tile.user_id) is None:
+            raise ValidationFailed(f"No user {tile.user_id}", field=f"{path}.user_id")
+    elif isinstance(tile, CreateLeadTile) and tile.owner_id is not None:
+        if session.get(User, tile.owner_id) is None:
+            raise ValidationFailed(f"No user {tile.owner_id}", field=f"{path}.owner_id")
+    elif isinstance(tile, ActionTile) and tile.action not in ACTIONS:
+        known = ", ".join(sorted(ACTIONS))
+        raise ValidationFailed(f"Unknown action '{tile.action}' ({known})", field=f"{path}.action")
+
+
+def _check_template(session: Session, template_id: int, path: str) -> None:
+    from leadflow.emails.services import get_template
+
+    try:
+        get_template(session, template_id)
+    except NotFound:
+        raise ValidationFailed(f"No email {template_id}", field=path) from None
+
+
+def _check_field_update(uow: UnitOfWork, tile: UpdateFieldTile, path: str) -> None:
+    """The field exists, may be set, and takes the tile's value."""
+    try:
+        found = uow.registry.field(tile.entity, tile.field)
+    except ValidationFailed as exc:
+        exc.field = f"{path}.field"
+        raise
+    if not found.writable or found.derived:
+        raise ValidationFailed(
+            f"{found.label} cannot be set",
+            code=ErrorCode.INVALID_VALUE,
+            field=f"{path}.field",
+        )
+    if tile.value is not None:
+        try:
+            found.coerce(tile.value)
+        except ValidationFailed as exc:
+            exc.field = f"{path}.value"
+            raise
 
 
 def _checked(
