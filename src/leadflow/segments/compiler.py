@@ -4,9 +4,18 @@
 bound parameter and the moments "N days ago" as named cutoffs (`Cutoffs.values(now)`),
 so one compiled statement serves any `now`, on SQLite and PostgreSQL.
 
-Two shapes give the same rows:
+Three shapes give the same rows:
 
-- set-based (the full build, the estimate): each counted node ("at least N") and
+- id sets (the full build, the estimate), when every condition of the tree, or of a
+  group under Contact, is a set of contact ids read off a table keyed by contact (a
+  behaviour node; a counted or "none" related node whose records hold a foreign key to
+  contacts): the sets combine with INTERSECT (AND), UNION (OR) and EXCEPT ("none"
+  under AND), each ``SELECT key FROM related WHERE ... [GROUP BY key HAVING count >= n]``,
+  and the statement never reads ``contacts`` (measured on PostgreSQL at 1M contacts:
+  ``contacts.id IN (SELECT ... HAVING)`` hashed the few thousand ids and joined them
+  to a parallel scan of every contact, 1.7x the hand-written GROUP BY); a group that
+  is one inside a tree that is not filters contacts by ``id IN (<its set>)``;
+- set-based (what is not an id set): each counted node ("at least N") and
   each behaviour node is an uncorrelated
   ``id IN (SELECT key FROM related WHERE ... [GROUP BY key HAVING count >= n])`` that
   the database computes once for the whole table; "any" and "none" of related
@@ -38,9 +47,11 @@ from sqlalchemy import (
     any_,
     bindparam,
     case,
+    except_,
     exists,
     false,
     func,
+    intersect,
     literal,
     literal_column,
     not_,
@@ -49,6 +60,7 @@ from sqlalchemy import (
     select,
     true,
     union,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -64,6 +76,7 @@ from leadflow.segments.domain import (
     FieldRow,
     Group,
     GroupOp,
+    Link,
     Node,
     Op,
     Related,
@@ -106,6 +119,8 @@ class _Context:
     correlated: bool
     cutoffs: Cutoffs = field(default_factory=Cutoffs)
     aliases: int = 0
+    # The contacts table when groups under it may compile to id sets (the full shape).
+    contacts: FromClause | None = None
 
     def alias(self, entity: str) -> FromClause:
         self.aliases += 1
@@ -185,6 +200,8 @@ def field_clause(row_node: FieldRow, row: FromClause, ctx: _Context) -> ColumnEl
 
 
 def _group_clause(group: Group, row: FromClause, ctx: _Context) -> ColumnElement[bool]:
+    if row is ctx.contacts and is_id_set(group):
+        return row.c.id.in_(as_select(_id_set(group, ctx)))
     parts = [predicate(child, row, ctx) for child in group.children]
     if not parts:
         return true()
@@ -304,17 +321,162 @@ def predicate(node: Node, row: FromClause, ctx: _Context) -> ColumnElement[bool]
     return _behaviour_clause(node, row, ctx)
 
 
+# --- id sets: contacts read off the tables keyed by contact ------------------------------
+
+IdSet = Select[Any] | CompoundSelect[Any]
+
+
+def keys_contacts(link: Link) -> bool:
+    """Whether the related records hold a foreign key to contacts (lead.parent_contact_id):
+    their keys are contact ids, each one a contact that exists."""
+    if not link.many:
+        return False
+    column = entity_table(link.entity).c.get(link.key)
+    return column is not None and any(
+        key.target_fullname == "contacts.id" for key in column.foreign_keys
+    )
+
+
+def _included(node: Node) -> bool:
+    """The node admits the contacts of one id set."""
+    if isinstance(node, Behaviour):
+        return node.count is not CountOp.NONE
+    if isinstance(node, Related):
+        return node.count is CountOp.AT_LEAST and keys_contacts(node.link)
+    if isinstance(node, Group):
+        return is_id_set(node)
+    return False
+
+
+def _excluded(node: Node) -> bool:
+    """A "none" node keyed by contact: the contacts of its id set are taken out."""
+    if isinstance(node, Behaviour):
+        return node.count is CountOp.NONE
+    return isinstance(node, Related) and node.count is CountOp.NONE and keys_contacts(node.link)
+
+
+def is_id_set(node: Node) -> bool:
+    """Whether the node (under Contact) compiles to a set of contact ids that never reads
+    the contacts table: a behaviour node, a counted related node keyed by contact, or a
+    group of such (an OR of them; an AND of them that may take out "none" ones). Rows
+    of contact fields, links from the contact (its account) and "has any related
+    record" filter contacts instead (the last an EXISTS, planned as a semi join)."""
+    if not isinstance(node, Group):
+        return _included(node)
+    if not node.children:
+        return False
+    if node.op is GroupOp.OR:
+        return all(_included(child) for child in node.children)
+    return any(_included(child) for child in node.children) and all(
+        _included(child) or _excluded(child) for child in node.children
+    )
+
+
+def as_select(ids: IdSet) -> Select[Any]:
+    """An id set as a plain SELECT contact_id (a compound one from a subquery: SQLite
+    takes no parenthesised compound inside another)."""
+    if isinstance(ids, Select):
+        return ids
+    members = ids.subquery()
+    return select(members.c.contact_id)
+
+
+def _key_set(
+    key: ColumnElement[Any],
+    source: FromClause,
+    conditions: list[Any],
+    count: CountOp,
+    minimum: int,
+) -> Select[Any]:
+    keys = select(key.label("contact_id")).select_from(source).where(*conditions)
+    if count is CountOp.AT_LEAST:
+        keys = keys.group_by(key).having(func.count() >= minimum)
+    return keys
+
+
+def _leaf_set(node: Behaviour | Related, ctx: _Context, *, distinct: bool) -> Select[Any]:
+    """The contacts a leaf admits ("none": the contacts it rules out)."""
+    count = CountOp.ANY if node.count is CountOp.NONE else node.count
+    if isinstance(node, Behaviour):
+        source = ctx.alias("interaction")
+        conditions = behaviour_conditions(node, source, ctx)
+        keys = _key_set(source.c.contact_id, source, conditions, count, node.minimum)
+    else:
+        child = ctx.alias(node.link.entity)
+        key = child.c[node.link.key]
+        conditions = [key.is_not(None)]
+        if node.where.children:
+            conditions.append(_group_clause(node.where, child, ctx))
+        keys = _key_set(key, child, conditions, count, node.minimum)
+    # A set operation drops repeats itself; a set standing alone must not repeat a contact.
+    return keys.distinct() if distinct and count is CountOp.ANY else keys
+
+
+def _id_set(node: Node, ctx: _Context, *, alone: bool = False) -> IdSet:
+    """The id set of a node `is_id_set` accepts; `alone`: the statement's whole result."""
+    if not isinstance(node, Group):
+        assert isinstance(node, Behaviour | Related)
+        return _leaf_set(node, ctx, distinct=alone)
+    included = [child for child in node.children if _included(child)]
+    excluded = [child for child in node.children if not _included(child)]
+    if len(included) == 1:
+        combined: IdSet = _id_set(included[0], ctx, alone=alone and not excluded)
+    else:
+        sets = [as_select(_id_set(child, ctx)) for child in included]
+        combined = union(*sets) if node.op is GroupOp.OR else intersect(*sets)
+    if not excluded:
+        return combined
+    taken_out = [
+        _leaf_set(cast(Behaviour | Related, child), ctx, distinct=False) for child in excluded
+    ]
+    return except_(as_select(combined), *taken_out)
+
+
+def _tagged(ids: IdSet, block: int) -> Select[Any]:
+    """SELECT contact_id, `block` AS block of an id set."""
+    if isinstance(ids, Select):
+        return ids.add_columns(literal(block).label("block"))
+    members = ids.subquery()
+    return select(members.c.contact_id, literal(block).label("block"))
+
+
+def _id_set_statement(tree: Group, ctx: _Context, *, with_block: bool) -> Select[Any]:
+    """SELECT contact_id[, block] of a tree that is an id set."""
+    blocks = top_blocks(tree)
+    if not with_block:
+        return as_select(_id_set(tree, ctx, alone=True))
+    if len(blocks) == 1:
+        return _tagged(_id_set(tree, ctx, alone=True), 0)
+    # The first top-level block that holds is the reason: the least block per contact.
+    tagged = [_tagged(_id_set(item, ctx), index) for index, item in enumerate(blocks)]
+    everyone = union_all(*tagged).subquery()
+    return select(everyone.c.contact_id, func.min(everyone.c.block).label("block")).group_by(
+        everyone.c.contact_id
+    )
+
+
 def contacts_table() -> Table:
     return table_for("contact")
 
 
 def compile_segment(
-    tree: Group, registry: Registry, *, correlated: bool = False, with_block: bool = True
+    tree: Group,
+    registry: Registry,
+    *,
+    correlated: bool = False,
+    with_block: bool = True,
+    id_sets: bool = True,
 ) -> tuple[Select[Any], Cutoffs]:
     """SELECT contact_id, block for every contact the tree admits; its parameters are
-    the cutoffs (`Cutoffs.values(now)`) and, with `scope_to_ids`, `contact_ids`."""
-    ctx = _Context(query_registry(registry), correlated)
+    the cutoffs (`Cutoffs.values(now)`) and, with `scope_to_ids`, `contact_ids`.
+
+    `correlated`: the shape that checks a few contacts by index (see the module);
+    `id_sets=False`: never the id-set shape (the same rows, to compare with)."""
     contacts = contacts_table()
+    use_sets = id_sets and not correlated
+    ctx = _Context(query_registry(registry), correlated, contacts=contacts if use_sets else None)
+    if use_sets and is_id_set(tree):
+        return _id_set_statement(tree, ctx, with_block=with_block), ctx.cutoffs
     blocks = top_blocks(tree)
     where = predicate(tree, contacts, ctx)
     columns: list[Any] = [contacts.c.id.label("contact_id")]
@@ -362,8 +524,14 @@ def ids_value(ids: Collection[int], dialect: str) -> Any:
 
 
 def scope_to_ids(statement: Select[Any]) -> Select[Any]:
-    """The statement for the contacts in the bound list `contact_ids` only."""
-    return statement.where(contacts_table().c.id.in_(bindparam("contact_ids", expanding=True)))
+    """The statement for the contacts in the bound list `contact_ids` only (an id-set
+    statement, which does not read contacts, is wrapped and filtered by its contact_id)."""
+    wanted: Any = bindparam("contact_ids", expanding=True)
+    contacts = contacts_table()
+    if contacts in statement.get_final_froms():
+        return statement.where(contacts.c.id.in_(wanted))
+    members = statement.subquery("members")
+    return select(*members.c).where(members.c.contact_id.in_(wanted))
 
 
 def node_predicate(
