@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -15,7 +16,7 @@ from sqlalchemy import (
 
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 from leadflow.registry.sql import table_for
-from leadflow.segments.domain import EVENT_REGISTRATION
+from leadflow.segments.domain import EVENT_REGISTRATION, Group
 
 
 def entity_table(entity: str) -> Table:
@@ -45,14 +46,19 @@ class Cutoffs:
         return values
 
 
+GroupFilter = Callable[[Group, FromClause, "Context"], ColumnElement[bool] | None]
+
+
 @dataclass
 class Context:
     registry: Registry
     correlated: bool
     cutoffs: Cutoffs = field(default_factory=Cutoffs)
     aliases: int = 0
-    # The contacts table when groups under it may compile to id sets (the full shape).
-    contacts: FromClause | None = None
+    # The full shape: a group of id sets under Contact as one `id IN (<set>)`, or None
+    # when the group is not one (set by compile_segment; the id sets are built of the
+    # predicates in turn, so they are handed in rather than imported).
+    id_set_filter: GroupFilter | None = None
 
     def alias(self, entity: str) -> FromClause:
         self.aliases += 1

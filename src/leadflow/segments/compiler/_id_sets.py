@@ -19,7 +19,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from leadflow.segments.compiler._base import Context, entity_table
+from leadflow.segments.compiler._base import Context, contacts_table, entity_table
 from leadflow.segments.compiler._predicates import behaviour_conditions, group_clause
 from leadflow.segments.domain import (
     Behaviour,
@@ -162,3 +162,11 @@ def id_set_statement(tree: Group, ctx: Context, *, with_block: bool) -> Select[A
     return select(everyone.c.contact_id, func.min(everyone.c.block).label("block")).group_by(
         everyone.c.contact_id
     )
+
+
+def id_set_filter(group: Group, row: FromClause, ctx: Context) -> ColumnElement[bool] | None:
+    """`contacts.id IN (<the group's id set>)` for a group of id sets under Contact; None
+    for another group, or one under a related record."""
+    if row is contacts_table() and is_id_set(group):
+        return cast(ColumnElement[bool], row.c.id.in_(as_select(id_set(group, ctx))))
+    return None

@@ -91,12 +91,10 @@ def field_clause(row_node: FieldRow, row: FromClause, ctx: Context) -> ColumnEle
 
 
 def group_clause(group: Group, row: FromClause, ctx: Context) -> ColumnElement[bool]:
-    if row is ctx.contacts:
-        # The id sets are built of these conditions in turn: imported when first used.
-        from leadflow.segments.compiler._id_sets import as_select, id_set, is_id_set
-
-        if is_id_set(group):
-            return row.c.id.in_(as_select(id_set(group, ctx)))
+    if ctx.id_set_filter is not None:
+        ids = ctx.id_set_filter(group, row, ctx)
+        if ids is not None:
+            return ids
     parts = [predicate(child, row, ctx) for child in group.children]
     if not parts:
         return true()

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from leadflow.registry.domain import Registry
 from leadflow.segments.compiler._base import Context, Cutoffs, contacts_table
-from leadflow.segments.compiler._id_sets import id_set_statement, is_id_set
+from leadflow.segments.compiler._id_sets import id_set_filter, id_set_statement, is_id_set
 from leadflow.segments.compiler._predicates import behaviour_conditions, predicate
 from leadflow.segments.domain import (
     Behaviour,
@@ -51,7 +51,9 @@ def compile_segment(
     `id_sets=False`: never the id-set shape (the same rows, to compare with)."""
     contacts = contacts_table()
     use_sets = id_sets and not correlated
-    ctx = Context(query_registry(registry), correlated, contacts=contacts if use_sets else None)
+    ctx = Context(
+        query_registry(registry), correlated, id_set_filter=id_set_filter if use_sets else None
+    )
     if use_sets and is_id_set(tree):
         return id_set_statement(tree, ctx, with_block=with_block), ctx.cutoffs
     blocks = top_blocks(tree)
