@@ -55,7 +55,7 @@ TREES: dict[str, dict[str, Any]] = {
         leads(related("lead_parent_account", row("employee_count", "gte", 100)))
     ),
     "and": group(clicked(), leads()),
-    "or (two reasons)": group(clicked(), leads(), DEALS, op="or"),
+    "or (three reasons)": group(clicked(3, None), leads(), DEALS, op="or"),
     "none behaviour": group(clicked(1), never("email_bounced")),
     "none related": group(leads(), NO_PRICE_LIST),
     "nested": group(group(clicked(), OPENED), group(leads(), never("email_bounced")), op="or"),
@@ -74,7 +74,7 @@ ID_SETS = {
     "counted deals",
     "leads on big accounts",
     "and",
-    "or (two reasons)",
+    "or (three reasons)",
     "none behaviour",
     "none related",
     "nested",
@@ -148,11 +148,13 @@ def test_the_id_set_shape_admits_the_same_contacts_for_the_same_reasons(
     assert is_id_set(tree) is (name in ID_SETS)
     assert found == _rows(container, old, old_cutoffs.values(now))
     assert found, name  # each tree admits someone: the comparison is not of two nothings
+    if name == "or (three reasons)":
+        assert {block for _contact_id, block in found} == {0, 1, 2}  # each block a reason
     admitted = _rows(container, ids, new_cutoffs.values(now))
     assert admitted == [(contact_id,) for contact_id, _block in found]  # no repeats
 
 
-@pytest.mark.parametrize("name", ["behaviour", "or (two reasons)", "none related", "mixed and"])
+@pytest.mark.parametrize("name", ["behaviour", "or (three reasons)", "none related", "mixed and"])
 def test_scoped_to_some_contacts_the_id_set_shape_agrees_with_the_correlated_one(
     container: Container, name: str
 ) -> None:
