@@ -1,6 +1,13 @@
 """Segments benchmark: the full build against hand-written SQL, and the incremental lag.
 
-    .venv/bin/python bench/segments.py [--contacts 20000] [--database-url URL] [--reuse]
+    .venv/bin/python bench/segments.py [--contacts 20000] [--postgres | --database-url URL]
+        [--reuse] [--drop] [--build-only]
+
+On PostgreSQL the bench works in a database of its own (`bench_segments` with
+`--postgres`, or the one `--database-url` names, which must have "bench" in its name):
+it creates it, and recreates it unless `--reuse`; it refuses the `postgres` and `test`
+databases and any other it does not own. `--drop` removes the bench's data (the
+PostgreSQL database or the SQLite directory) at the end of the run.
 
 The data set is the generator's (`leadflow generate`): N contacts, 2N leads, 10N
 interactions, N/10 accounts (the issue's size is N = 1M).
@@ -10,8 +17,10 @@ interactions, N/10 accounts (the issue's size is N = 1M).
    at least twice in the last 30 days) are compiled by `compile_segment`; each compiled
    statement and a hand-written SQL statement returning the same contacts run
    `--repeat` times, alternating, and the best of each is compared (ratio compiled /
-   hand-written). The run stops unless both return the same contacts. The whole
-   build job (go live: evaluate, write every stay, publish the events) is timed too.
+   hand-written); a tree that compiles to id sets also runs in the shape that filters
+   contacts (`id_sets=False`), its ratio printed beside. The run stops unless all
+   return the same contacts. The whole build job (go live: evaluate, write every
+   stay, publish the events) is timed too. `--build-only` stops here.
 2. Incremental lag. `--segments` live segments (variants of the two above and of
    contact fields) are built; the relay thread a server runs is started, and
    `--writers` threads commit `--rate` changes per second between them for
@@ -45,7 +54,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy.engine import make_url
 
 from leadflow.bootstrap import Container, install
 from leadflow.config import Settings
@@ -56,7 +66,7 @@ from leadflow.interactions.services import record_interactions
 from leadflow.jobs.runner import run_job
 from leadflow.lib.clock import utcnow
 from leadflow.outbox import OutboxMessage
-from leadflow.segments.compiler import compile_segment
+from leadflow.segments.compiler import compile_segment, is_id_set
 from leadflow.segments.domain import validate_tree
 from leadflow.segments.models import Segment
 from leadflow.segments.services import (
@@ -68,6 +78,9 @@ from leadflow.segments.services import (
 )
 
 BENCH_DIR = Path(tempfile.gettempdir()) / "leadflow-bench-segments"
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_segments"
+# Databases the bench never writes into, whatever the URL says.
+NOT_OURS = frozenset({"postgres", "test", "template0", "template1"})
 
 
 def _group(*children: dict[str, Any], op: str = "and") -> dict[str, Any]:
@@ -157,10 +170,71 @@ def _load() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
-    url = args.database_url or f"sqlite:///{BENCH_DIR / 'bench.db'}"
-    if not args.reuse and not args.database_url:
-        shutil.rmtree(BENCH_DIR, ignore_errors=True)
+    url = args.database_url or (POSTGRES_URL if args.postgres else "")
+    if url:
+        _own_database(url, fresh=not args.reuse)
+    else:
+        url = f"sqlite:///{BENCH_DIR / 'bench.db'}"
+        if not args.reuse:
+            shutil.rmtree(BENCH_DIR, ignore_errors=True)
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        return _run(url, args)
+    finally:
+        if args.drop:
+            _drop(url)
+
+
+def _bench_database(url: str) -> str:
+    """The name of the PostgreSQL database the bench owns in `url`; refuses any other."""
+    name = make_url(url).database or ""
+    if name in NOT_OURS or "bench" not in name:
+        raise SystemExit(
+            f"refusing to write into the database {name!r}: the bench uses a database of "
+            f"its own, with 'bench' in its name (--postgres: bench_segments)"
+        )
+    return name
+
+
+def _maintenance(url: str) -> Any:
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _own_database(url: str, *, fresh: bool) -> None:
+    """Create the bench's PostgreSQL database (again when `fresh`)."""
+    if make_url(url).get_backend_name() != "postgresql":
+        raise SystemExit("--database-url: PostgreSQL only (SQLite is the default)")
+    name = _bench_database(url)
+    engine = _maintenance(url)
+    try:
+        with engine.connect() as connection:
+            there = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if there and fresh:
+                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            if not there or fresh:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+
+
+def _drop(url: str) -> None:
+    if url.startswith("sqlite"):
+        shutil.rmtree(BENCH_DIR, ignore_errors=True)
+        print(f"removed {BENCH_DIR}")
+        return
+    name = _bench_database(url)
+    engine = _maintenance(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+    print(f"dropped the database {name}")
+
+
+def _run(url: str, args: argparse.Namespace) -> int:
     upgrade(url)
     # Changes from writer processes cannot wake this process's relay as a server's own
     # requests wake its relay: it looks every 50 ms instead.
@@ -187,7 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _compare(container, name, tree, sql, args.repeat)
         _timed_build(container, "seed example", SEED_EXAMPLE)
         _timed_build(container, "behaviour", BEHAVIOUR)
-        _lag(container, args)
+        if not args.build_only:
+            _lag(container, args)
     finally:
         install(None)
         container.close()
@@ -196,8 +271,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--database-url", help="default: SQLite under the temp directory")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL database of the bench's own (default: SQLite under the temp directory)",
+    )
+    parser.add_argument("--postgres", action="store_true", help=f"the same as {POSTGRES_URL}")
     parser.add_argument("--reuse", action="store_true", help="use the data already there")
+    parser.add_argument("--drop", action="store_true", help="remove the bench's data at the end")
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help="only the full builds (queries against SQL, build jobs): no lag, no re-check",
+    )
     parser.add_argument("--contacts", type=int, default=20_000, help="the issue's size: 1000000")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each statement")
     parser.add_argument("--segments", type=int, default=100, help="live segments under load")
@@ -249,36 +334,47 @@ def _clear_segments(container: Container) -> None:
 
 
 def _compare(container: Container, name: str, tree: dict[str, Any], sql: str, repeat: int) -> None:
+    """The compiled statement against the hand-written SQL, and the shape that filters
+    contacts (`id_sets=False`, what a tree of id sets compiled to before) beside them."""
     registry = container.registry()
     parsed = validate_tree(tree, registry)
     statement, cutoffs = compile_segment(parsed, registry, with_block=False)
+    filtering, filtering_cutoffs = compile_segment(
+        parsed, registry, with_block=False, id_sets=False
+    )
     now = utcnow()
-    params = cutoffs.values(now)
-    floor_params = {"cutoff": now - timedelta(days=30)}
-    compiled_times: list[float] = []
-    floor_times: list[float] = []
-    compiled_ids: set[int] = set()
-    floor_ids: set[int] = set()
+    runs: dict[str, tuple[Any, dict[str, Any]]] = {
+        "compiled": (statement, cutoffs.values(now)),
+        "hand-written": (text(sql), {"cutoff": now - timedelta(days=30)}),
+    }
+    if str(filtering) != str(statement):
+        runs["contacts filter"] = (filtering, filtering_cutoffs.values(now))
+    times: dict[str, list[float]] = {label: [] for label in runs}
+    found: dict[str, set[int]] = {}
     for _ in range(repeat):
-        with container.read_session() as session:
-            started = time.perf_counter()
-            compiled_ids = set(session.scalars(statement, params))
-            compiled_times.append(time.perf_counter() - started)
-        with container.read_session() as session:
-            started = time.perf_counter()
-            floor_ids = set(session.scalars(text(sql), floor_params))
-            floor_times.append(time.perf_counter() - started)
-    if compiled_ids != floor_ids:
-        raise SystemExit(
-            f"{name}: the compiled statement found {len(compiled_ids)} contacts, the "
-            f"hand-written SQL {len(floor_ids)}"
-        )
-    best, floor = min(compiled_times), min(floor_times)
+        for label, (query, params) in runs.items():
+            with container.read_session() as session:
+                started = time.perf_counter()
+                found[label] = set(session.scalars(query, params))
+                times[label].append(time.perf_counter() - started)
+    floor = min(times["hand-written"])
+    for label in runs:
+        if found[label] != found["hand-written"]:
+            raise SystemExit(
+                f"{name}: the {label} statement found {len(found[label])} contacts, the "
+                f"hand-written SQL {len(found['hand-written'])}"
+            )
+    shown = "; ".join(
+        f"{label} best {min(took) * 1000:.1f} ms (median {statistics.median(took) * 1000:.1f})"
+        for label, took in times.items()
+    )
+    ratios = ", ".join(
+        f"{label} {min(times[label]) / floor:.2f}x" for label in runs if label != "hand-written"
+    )
+    shape = "id sets" if is_id_set(parsed) else "contacts filtered"
     print(
-        f"full build query, {name}: {len(compiled_ids):,} contacts; compiled best "
-        f"{best * 1000:.1f} ms (median {statistics.median(compiled_times) * 1000:.1f}), "
-        f"hand-written best {floor * 1000:.1f} ms (median "
-        f"{statistics.median(floor_times) * 1000:.1f}); ratio {best / floor:.2f}x; {_load()}"
+        f"full build query, {name} ({shape}): {len(found['compiled']):,} contacts; {shown}; "
+        f"ratio to hand-written: {ratios}; {_load()}"
     )
 
 

@@ -128,15 +128,27 @@ def _explain(
             f"{path}.where", cutoffs, now,
         )  # fmt: skip
     elif isinstance(node, Behaviour):
-        interactions = entity_table("interaction").alias("x_behaviour")
-        conditions = behaviour_conditions_for(node, interactions, cutoffs)
-        item["count"] = session.scalar(
-            select(func_count())
-            .select_from(interactions)
-            .where(interactions.c.contact_id.in_(select(row.c.id).where(scope)), *conditions),
-            cutoffs.values(now),
-        )
+        item["count"] = _interactions_counted(session, node, row, scope, cutoffs, now)
     return item
+
+
+def _interactions_counted(
+    session: Session,
+    node: Behaviour,
+    row: FromClause,
+    scope: ColumnElement[bool],
+    cutoffs: Cutoffs,
+    now: datetime,
+) -> int | None:
+    """How many of the contact's interactions the behaviour node counts."""
+    interactions = entity_table("interaction").alias("x_behaviour")
+    conditions = behaviour_conditions_for(node, interactions, cutoffs)
+    return session.scalar(
+        select(func_count())
+        .select_from(interactions)
+        .where(interactions.c.contact_id.in_(select(row.c.id).where(scope)), *conditions),
+        cutoffs.values(now),
+    )
 
 
 def func_count() -> Any:

@@ -46,6 +46,7 @@ from leadflow.segments import tasks
 from leadflow.segments.domain import EVENT_REGISTRATION, SegmentKind
 from leadflow.segments.engine import (
     MEMBERS,
+    Compiled,
     LiveSegments,
     StayChanges,
     changes_together,
@@ -282,6 +283,20 @@ RECHECKED_ON = (
 )
 
 
+def _wanted(session: Session, touched: Touched, dynamic: list[Compiled]) -> dict[int, set[int]]:
+    """The dependency index: a segment is checked only for the contacts whose change it
+    reads (entity, field, interaction kind), and for its members whose account went."""
+    wanted: dict[int, set[int]] = {}
+    for item in dynamic:
+        ids = touched.contacts_for(item.reads)
+        if ids:
+            wanted[item.segment_id] = ids
+    if touched.accounts_deleted:
+        for segment_id, ids in unlinked_members(session, dynamic).items():
+            wanted.setdefault(segment_id, set()).update(ids)
+    return wanted
+
+
 def subscribe(container: Dependencies) -> None:
     live = LiveSegments()
 
@@ -304,16 +319,7 @@ def subscribe(container: Dependencies) -> None:
             dynamic = [item for item in segments if item.kind is SegmentKind.DYNAMIC]
             if dynamic and touched.records:
                 touched.resolve(session)
-                # The dependency index: a segment is checked only for the contacts
-                # whose change it reads (entity, field, interaction kind).
-                wanted: dict[int, set[int]] = {}
-                for item in dynamic:
-                    ids = touched.contacts_for(item.reads)
-                    if ids:
-                        wanted[item.segment_id] = ids
-                if touched.accounts_deleted:
-                    for segment_id, ids in unlinked_members(session, dynamic).items():
-                        wanted.setdefault(segment_id, set()).update(ids)
+                wanted = _wanted(session, touched, dynamic)
                 if wanted:
                     chosen = [item for item in dynamic if item.segment_id in wanted]
                     if len(chosen) * 2 >= len(dynamic):

@@ -1,0 +1,90 @@
+"""Use cases of segments: define, go live, stop, build, members, history, explain, export.
+
+Steps take the caller's unit of work (`uow=`) and never commit; the `do_*` use
+cases open it, run the step and commit. Reads take a session."""
+
+from leadflow.segments.services._defining import (
+    build_segment,
+    check_segment,
+    create_segment,
+    delete_segment,
+    do_create_segment,
+    do_delete_segment,
+    do_go_live,
+    do_start_build,
+    do_stop_segment,
+    do_update_segment,
+    go_live,
+    latest_build,
+    start_build,
+    stop_segment,
+    update_segment,
+)
+from leadflow.segments.services._members import (
+    contact_name,
+    export_csv,
+    history,
+    members,
+    reason_text,
+    segments_of_contact,
+    version_tree,
+)
+from leadflow.segments.services._reading import (
+    BUILD_JOB,
+    MANUAL_BLOCK,
+    MAX_PAGE,
+    estimate,
+    get_segment,
+    list_segments,
+    mark_rechecked,
+    member_counts,
+    segment_public,
+    versions,
+)
+from leadflow.segments.services._recheck import recheck_segments
+from leadflow.segments.services._static import (
+    add_members,
+    do_add_members,
+    do_remove_members,
+    remove_members,
+)
+
+__all__ = [
+    "BUILD_JOB",
+    "MANUAL_BLOCK",
+    "MAX_PAGE",
+    "add_members",
+    "build_segment",
+    "check_segment",
+    "contact_name",
+    "create_segment",
+    "delete_segment",
+    "do_add_members",
+    "do_create_segment",
+    "do_delete_segment",
+    "do_go_live",
+    "do_remove_members",
+    "do_start_build",
+    "do_stop_segment",
+    "do_update_segment",
+    "estimate",
+    "export_csv",
+    "get_segment",
+    "go_live",
+    "history",
+    "latest_build",
+    "list_segments",
+    "mark_rechecked",
+    "member_counts",
+    "members",
+    "reason_text",
+    "recheck_segments",
+    "remove_members",
+    "segment_public",
+    "segments_of_contact",
+    "start_build",
+    "stop_segment",
+    "update_segment",
+    "version_tree",
+    "versions",
+]
