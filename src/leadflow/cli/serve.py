@@ -9,35 +9,44 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from leadflow.cli.base import console, open_container
 
+if TYPE_CHECKING:
+    from leadflow.bootstrap import Container
+
+
+Host = Annotated[str | None, typer.Option(help="Interface to listen on")]
+Port = Annotated[int | None, typer.Option(help="Port")]
+WithWorker = Annotated[
+    bool,
+    typer.Option(
+        "--with-worker/--no-worker",
+        help="Also start a worker process (background tasks and the outbox relay)",
+    ),
+]
+Migrate = Annotated[bool, typer.Option(help="Apply migrations first")]
+DemoIfEmpty = Annotated[bool, typer.Option(help="Load the demo into an empty database")]
+Relay = Annotated[
+    bool | None,
+    typer.Option(
+        "--relay/--no-relay",
+        help="Relay the outbox in this process (default: unless --with-worker, whose "
+        "worker process does; --no-relay: a `leadflow worker` does)",
+    ),
+]
+
 
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
-    port: Annotated[int | None, typer.Option(help="Port")] = None,
-    with_worker: Annotated[
-        bool,
-        typer.Option(
-            "--with-worker/--no-worker",
-            help="Also start a worker process (background tasks and the outbox relay)",
-        ),
-    ] = False,
-    migrate: Annotated[bool, typer.Option(help="Apply migrations first")] = True,
-    demo_if_empty: Annotated[bool, typer.Option(help="Load the demo into an empty database")] = (
-        False
-    ),
-    relay: Annotated[
-        bool | None,
-        typer.Option(
-            "--relay/--no-relay",
-            help="Relay the outbox in this process (default: unless --with-worker, whose "
-            "worker process does; --no-relay: a `leadflow worker` does)",
-        ),
-    ] = None,
+    host: Host = None,
+    port: Port = None,
+    with_worker: WithWorker = False,
+    migrate: Migrate = True,
+    demo_if_empty: DemoIfEmpty = False,
+    relay: Relay = None,
 ) -> None:
     """Serve the API and web UI (and, with --with-worker, a background worker process)."""
     import uvicorn
@@ -47,11 +56,7 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     container = open_container(migrate=migrate, serving=True)
     if demo_if_empty:
-        from leadflow.demo.dataset import database_is_empty, load_demo
-
-        if database_is_empty(container):
-            for line in load_demo(container):
-                console.print(line)
+        _load_demo_if_empty(container)
     # With a worker process the handlers run there, on the other core, rather than
     # beside the requests under this process's GIL; its relay hears this process's
     # commits through the wake channel (db/wake.py) within milliseconds.
@@ -78,6 +83,14 @@ def serve(
         if catcher is not None:
             catcher.stop()
         container.close()
+
+
+def _load_demo_if_empty(container: Container) -> None:
+    from leadflow.demo.dataset import database_is_empty, load_demo
+
+    if database_is_empty(container):
+        for line in load_demo(container):
+            console.print(line)
 
 
 def start_worker_process() -> subprocess.Popen[bytes]:

@@ -8,6 +8,8 @@ names the use case and what to answer. The use case opens and commits the unit
 of work itself; the call holds the unit open around it so the answer can be
 rendered from the same session.
 
+- `read` answers from a read-only session, `write` runs a use case in its unit of
+  work and returns what it returned; `ApiCall.run` answers from the same unit.
 - API: a `LeadflowError` is not caught here; the one handler in `web.errors`
   turns it into problem details.
 - Pages: a `LeadflowError` becomes the page's own answer (`failed`): a redirect
@@ -30,6 +32,7 @@ from starlette.datastructures import FormData
 from leadflow.bootstrap import Container
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError
+from leadflow.registry.domain import Registry
 from leadflow.users.domain import Permission
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
@@ -54,6 +57,16 @@ class _Faced:
         with self.container.read_session() as session:
             return query(session)
 
+    def read_registered(self, query: Callable[[Session, Registry], R]) -> R:
+        """Answer from a read-only session and the registry's fields as it sees them."""
+        with self.container.read_session() as session:
+            return query(session, self.container.registry_cache.get(session))
+
+    def write(self, use_case: UseCase[T]) -> T:
+        """Run the use case in a unit of work and return its result (the unit is closed)."""
+        with self.container.uow() as uow:
+            return use_case(uow)
+
 
 @dataclass(frozen=True)
 class _Call(_Faced):
@@ -65,13 +78,32 @@ class _Call(_Faced):
 
 
 @dataclass(frozen=True)
-class ApiCall(_Call):
-    """An API request by an authorised caller."""
-
+class _Answered(_Faced):
     def run(self, use_case: UseCase[T], answer: Callable[[T, UnitOfWork], R]) -> R:
         """Run the use case, then answer from its result in the same (committed) unit."""
         with self.container.uow() as uow:
             return answer(use_case(uow), uow)
+
+
+@dataclass(frozen=True)
+class ApiCall(_Call, _Answered):
+    """An API request by an authorised caller."""
+
+
+@dataclass(frozen=True)
+class OpenCall(_Answered):
+    """A request nobody signs: the public capture API, a webhook, a tracking link.
+    It reads and writes like any other call; what guards it (a rate limit, a
+    signature, a signed token) is the route's own."""
+
+
+def open_call() -> Any:
+    """The route dependency giving an `OpenCall` (anyone may call it, no form read)."""
+
+    def call(request: Request) -> OpenCall:
+        return OpenCall(request)
+
+    return Depends(call)
 
 
 def api_call(permission: Permission | None) -> Any:
@@ -115,11 +147,7 @@ class _Page(_Faced):
         """Run the use case in a unit of work; answer with `done` (a response, or a path
         to go to) or, when the use case refuses, with `failed`."""
 
-        def in_unit() -> T:
-            with self.container.uow() as uow:
-                return use_case(uow)
-
-        return self.check(in_unit, done=done, failed=failed)
+        return self.check(lambda: self.write(use_case), done=done, failed=failed)
 
     def show(self, query: Callable[[Session], T], *, done: Done[T], failed: Failed) -> Response:
         """Read with a read-only session; answer with `done` once the session is closed

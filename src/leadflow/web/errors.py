@@ -116,66 +116,68 @@ def wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and request.url.path != "/health"
 
 
+def answer(request: Request, error: LeadflowError) -> Response:
+    """The one answer to a refusal: problem details for the API, an error page for pages."""
+    if wants_html(request):
+        from leadflow.web.pages.render import error_page
+
+        return error_page(request, error)
+    return problem_response(error)
+
+
+async def on_leadflow_error(request: Request, exc: LeadflowError) -> Response:
+    return answer(request, exc)
+
+
+async def on_validation_error(request: Request, exc: RequestValidationError) -> Response:
+    return answer(request, validation_to_error(exc))
+
+
+async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.INVALID_VALUE}.get(
+        exc.status_code, ErrorCode.INVALID_VALUE
+    )
+    error = LeadflowError(str(exc.detail), code=code)
+    error.http_status = exc.status_code
+    error.title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+    return answer(request, error)
+
+
+async def on_database_error(request: Request, exc: sa.StatementError) -> Response:
+    error = database_error(exc)
+    if error is None:
+        raise exc
+    logger.warning(
+        "%s %s: the database refused a value (%s): %s",
+        request.method,
+        request.url.path,
+        error.code.value,
+        exc.orig if exc.orig is not None else exc,
+    )
+    return answer(request, error)
+
+
+async def on_overflow(request: Request, exc: OverflowError) -> Response:
+    # A number too large for a date, a duration or a database column (SQLite
+    # refuses ints beyond 64 bits before SQL runs).
+    logger.warning("%s %s: %s", request.method, request.url.path, exc)
+    return answer(request, out_of_range(exc))
+
+
+async def on_json_error(request: Request, exc: json.JSONDecodeError) -> Response:
+    return problem_response(BadRequest(f"The body is not valid JSON: {exc.msg}"))
+
+
+HANDLERS: tuple[tuple[type[Exception], Any], ...] = (
+    (LeadflowError, on_leadflow_error),
+    (RequestValidationError, on_validation_error),
+    (StarletteHTTPException, on_http_error),
+    (sa.StatementError, on_database_error),
+    (OverflowError, on_overflow),
+    (json.JSONDecodeError, on_json_error),
+)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(LeadflowError)
-    async def on_leadflow_error(request: Request, exc: LeadflowError) -> Response:
-        if wants_html(request):
-            from leadflow.web.pages.render import error_page
-
-            return error_page(request, exc)
-        return problem_response(exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def on_validation_error(request: Request, exc: RequestValidationError) -> Response:
-        error = validation_to_error(exc)
-        if wants_html(request):
-            from leadflow.web.pages.render import error_page
-
-            return error_page(request, error)
-        return problem_response(error)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {404: ErrorCode.NOT_FOUND, 405: ErrorCode.INVALID_VALUE}.get(
-            exc.status_code, ErrorCode.INVALID_VALUE
-        )
-        error = LeadflowError(str(exc.detail), code=code)
-        error.http_status = exc.status_code
-        error.title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-        if wants_html(request):
-            from leadflow.web.pages.render import error_page
-
-            return error_page(request, error)
-        return problem_response(error)
-
-    def render(request: Request, error: LeadflowError) -> Response:
-        if wants_html(request):
-            from leadflow.web.pages.render import error_page
-
-            return error_page(request, error)
-        return problem_response(error)
-
-    @app.exception_handler(sa.StatementError)
-    async def on_database_error(request: Request, exc: sa.StatementError) -> Response:
-        error = database_error(exc)
-        if error is None:
-            raise exc
-        logger.warning(
-            "%s %s: the database refused a value (%s): %s",
-            request.method,
-            request.url.path,
-            error.code.value,
-            exc.orig if exc.orig is not None else exc,
-        )
-        return render(request, error)
-
-    @app.exception_handler(OverflowError)
-    async def on_overflow(request: Request, exc: OverflowError) -> Response:
-        # A number too large for a date, a duration or a database column (SQLite
-        # refuses ints beyond 64 bits before SQL runs).
-        logger.warning("%s %s: %s", request.method, request.url.path, exc)
-        return render(request, out_of_range(exc))
-
-    @app.exception_handler(json.JSONDecodeError)
-    async def on_json_error(request: Request, exc: json.JSONDecodeError) -> Response:
-        return problem_response(BadRequest(f"The body is not valid JSON: {exc.msg}"))
+    for kind, handler in HANDLERS:
+        app.add_exception_handler(kind, handler)

@@ -10,7 +10,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from leadflow.errors import ValidationFailed
 from leadflow.journeys.schemas import JourneyDefinition, JourneySettings
-from leadflow.web.pages.journeys_designer import (
+from leadflow.web.pages.journeys import (
     checked,
     describe_tile,
     error_target,

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 
 from leadflow.activities import services as activities
 from leadflow.activities.models import Activity
@@ -120,7 +121,9 @@ def lead_activities(lead_id: int, call: ApiCall = api_call(P.LEADS_READ)) -> dic
 def contact_activities(
     contact_id: int, call: ApiCall = api_call(P.CONTACTS_READ)
 ) -> dict[str, Any]:
-    with call.container.read_session() as session:
+    def reached(session: Session) -> list[Any]:
         check_reach(session, "contact", contact_id, call.principal)
-        views = activities.activities_of(session, contact_id=contact_id)
+        return activities.activities_of(session, contact_id=contact_id)
+
+    views = call.read(reached)
     return {"items": [activities.public_activity(view) for view in views]}

@@ -151,7 +151,7 @@ def change_rule(rule_id: int, body: RulePatch, call: ApiCall = administering) ->
     responses=problems(409, notes={409: "A shipped rule cannot be removed"}),
 )
 def remove_rule(rule_id: int, call: ApiCall = administering) -> Response:
-    do_delete_rule(rule_id, uow=call.container.uow())
+    call.write(lambda uow: do_delete_rule(rule_id, uow=uow))
     return Response(status_code=204)
 
 
@@ -212,7 +212,7 @@ def switches(call: ApiCall = reading) -> dict[str, Any]:
     responses=problems(404, notes={404: "No switch has this key"}),
 )
 def flip(key: str, body: SwitchIn, call: ApiCall = administering) -> dict[str, Any]:
-    do_set_switch(key, body.enabled, uow=call.container.uow())
+    call.write(lambda uow: do_set_switch(key, body.enabled, uow=uow))
     return {"key": key, "enabled": body.enabled}
 
 
@@ -250,7 +250,7 @@ def setting(key: str, call: ApiCall = reading) -> dict[str, Any]:
 def change(key: str, body: SettingIn, call: ApiCall = administering) -> dict[str, Any]:
     """Body: {"value": "GB"}; a value the setting refuses is a 422 naming `value`,
     null clears it back to the default."""
-    value = do_set_setting(key, body.value, uow=call.container.uow())
+    value = call.write(lambda uow: do_set_setting(key, body.value, uow=uow))
     return setting_public(SETTINGS[key], value)
 
 

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 
 from leadflow.dashboard import services as dashboard
 from leadflow.users.domain import Permission
-from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import ApiCall, api_call
 
 # Listed with the hand-over's routes in the API reference, as it always was.
 router = APIRouter(prefix="/api/v1", tags=["sales"])
 
 
-@router.get(
-    "/dashboard",
-    dependencies=[Depends(Authorize(Permission.DASHBOARDS_READ))],
-    summary="Funnel, overdue tasks, sales-ready leads per day",
-)
-def get_dashboard(request: Request) -> dict[str, Any]:
-    with container_of(request).read_session() as session:
-        return dashboard.dashboard(session)
+@router.get("/dashboard", summary="Funnel, overdue tasks, sales-ready leads per day")
+def get_dashboard(call: ApiCall = api_call(Permission.DASHBOARDS_READ)) -> dict[str, Any]:
+    return call.read(dashboard.dashboard)

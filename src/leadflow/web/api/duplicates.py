@@ -5,53 +5,44 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
+from sqlalchemy.orm import Session
 
+from leadflow.db.uow import UnitOfWork
 from leadflow.duplicates import services as duplicates
 from leadflow.duplicates.schemas import CandidateList, MergeIn
 from leadflow.lib.records import to_public
+from leadflow.registry.domain import Registry
 from leadflow.users.domain import Permission as P
-from leadflow.users.services import Principal
-from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import ApiCall, api_call
 from leadflow.web.openapi import problems
 from leadflow.web.reach import check_reach, reachable
 
-
-def router() -> APIRouter:
-    api = APIRouter(prefix="/api/v1", tags=["duplicates"])
-
-    @api.get(
-        "/duplicates/{entity}",
-        response_model=CandidateList,
-        summary="Pairs of contacts or leads that share a match key",
-    )
-    def candidates(
-        request: Request,
-        entity: Literal["contact", "lead"],
-        principal: Principal = Depends(Authorize(P.CONTACTS_WRITE)),
-    ) -> dict[str, Any]:
-        """Per matching strategy of the kind, records whose compared values are equal: the
-        lowest and highest id of each group and how many it holds, newest first."""
-        container = container_of(request)
-        with container.read_session() as session:
-            registry = container.registry_cache.get(session)
-            pairs = duplicates.candidate_pairs(session, registry, entity)
-            ids = {each for pair in pairs for each in (pair.first_id, pair.second_id)}
-            seen = reachable(session, entity, ids, principal)
-        return {
-            "items": [asdict(pair) for pair in pairs if {pair.first_id, pair.second_id} <= seen]
-        }
-
-    for entity, plural, permission in (
-        ("contact", "contacts", P.CONTACTS_WRITE),
-        ("lead", "leads", P.LEADS_WRITE),
-    ):
-        _merge_route(api, entity, plural, permission)
-    return api
+router = APIRouter(prefix="/api/v1", tags=["duplicates"])
 
 
-def _merge_route(api: APIRouter, entity: str, plural: str, permission: P) -> None:
-    @api.post(
+@router.get(
+    "/duplicates/{entity}",
+    response_model=CandidateList,
+    summary="Pairs of contacts or leads that share a match key",
+)
+def candidates(
+    entity: Literal["contact", "lead"], call: ApiCall = api_call(P.CONTACTS_WRITE)
+) -> dict[str, Any]:
+    """Per matching strategy of the kind, records whose compared values are equal: the
+    lowest and highest id of each group and how many it holds, newest first."""
+
+    def seen_pairs(session: Session, registry: Registry) -> list[dict[str, Any]]:
+        pairs = duplicates.candidate_pairs(session, registry, entity)
+        ids = {each for pair in pairs for each in (pair.first_id, pair.second_id)}
+        seen = reachable(session, entity, ids, call.principal)
+        return [asdict(pair) for pair in pairs if {pair.first_id, pair.second_id} <= seen]
+
+    return {"items": call.read_registered(seen_pairs)}
+
+
+def _merge_route(entity: str, plural: str, permission: P) -> None:
+    @router.post(
         f"/{plural}/{{record_id}}/merge",
         summary=f"Merge another {entity} into this one",
         responses=problems(
@@ -65,27 +56,32 @@ def _merge_route(api: APIRouter, entity: str, plural: str, permission: P) -> Non
         tags=[plural],
     )
     def merge(
-        request: Request,
-        record_id: int,
-        body: MergeIn,
-        principal: Principal = Depends(Authorize(permission)),
+        record_id: int, body: MergeIn, call: ApiCall = api_call(permission)
     ) -> dict[str, Any]:
         """The record of the path survives; what pointed at the other moves to it, and the
         other is kept, marked `merged_into_id`, and redirects."""
-        container = container_of(request)
-        with container.uow() as uow:
+
+        def merged(uow: UnitOfWork) -> Any:
             for each in (record_id, body.other_id):
-                check_reach(uow.session, entity, each, principal)
-            row = duplicates.do_merge(
+                check_reach(uow.session, entity, each, call.principal)
+            return duplicates.do_merge(
                 entity,
                 record_id,
                 body.other_id,
                 take=body.take,
                 uow=uow,
-                by_user_id=principal.user_id,
+                by_user_id=call.user_id,
             )
-            return to_public(row, uow.registry, entity)
+
+        return call.run(merged, lambda row, uow: to_public(row, uow.registry, entity))
+
+
+for _entity, _plural, _permission in (
+    ("contact", "contacts", P.CONTACTS_WRITE),
+    ("lead", "leads", P.LEADS_WRITE),
+):
+    _merge_route(_entity, _plural, _permission)
 
 
 def routers() -> list[APIRouter]:
-    return [router()]
+    return [router]

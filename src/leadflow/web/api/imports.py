@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import StreamingResponse
 
+from leadflow.db.uow import UnitOfWork
 from leadflow.errors import NotFound
 from leadflow.imports import services
+from leadflow.imports.models import Import
 from leadflow.imports.schemas import (
     DryRunOut,
     ImportList,
@@ -17,11 +19,11 @@ from leadflow.imports.schemas import (
     SavedMappingIn,
     SavedMappingOut,
 )
+from leadflow.jobs.models import Job
 from leadflow.jobs.schemas import JobOut
 from leadflow.jobs.services import job_public
 from leadflow.users.domain import Permission as P
-from leadflow.users.services import Principal
-from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import ApiCall, api_call
 from leadflow.web.downloads import import_errors_csv
 from leadflow.web.openapi import problems
 
@@ -34,7 +36,15 @@ def _mapping_body(body: MappingIn) -> dict[str, Any]:
 
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
-can_import = Authorize(P.IMPORTS_RUN)
+importing = api_call(P.IMPORTS_RUN)
+
+
+def _import_public(imp: Import, uow: UnitOfWork) -> dict[str, Any]:
+    return services.import_public(uow.session, imp)
+
+
+def _job_public(job: Job, _: UnitOfWork) -> dict[str, Any]:
+    return job_public(job)
 
 
 @router.post(
@@ -44,42 +54,42 @@ can_import = Authorize(P.IMPORTS_RUN)
     summary="Upload a CSV or XLSX file; its mapping is guessed from the headers",
 )
 def upload(
-    request: Request,
     entity: str = Form(description="contact, account or lead"),
     file: UploadFile = File(description="CSV (any delimiter, encoding) or XLSX"),
     mapping_name: str | None = Form(None, description="A saved mapping to apply"),
-    principal: Principal = Depends(can_import),
+    call: ApiCall = importing,
 ) -> dict[str, Any]:
-    container = container_of(request)
-    with container.uow() as uow:
-        imp = services.do_create_import(
+    return call.run(
+        lambda uow: services.do_create_import(
             entity,
             file.filename or "upload",
             file.file,
             uow=uow,
-            storage=container.settings.var_dir / "imports",
+            storage=call.container.settings.var_dir / "imports",
             mapping_name=mapping_name or None,
-            created_by=principal.user_id,
-        )
-        return services.import_public(uow.session, imp)
+            created_by=call.user_id,
+        ),
+        _import_public,
+    )
 
 
 @router.get("", response_model=ImportList, summary="The latest imports")
-def list_imports(request: Request, principal: Principal = Depends(can_import)) -> dict[str, Any]:
-    with container_of(request).read_session() as session:
-        rows = services.list_imports(session)
-        return {"items": [services.import_public(session, imp) for imp in rows]}
+def list_imports(call: ApiCall = importing) -> dict[str, Any]:
+    return call.read(
+        lambda session: {
+            "items": [services.import_public(session, i) for i in services.list_imports(session)]
+        }
+    )
 
 
 @router.get("/mappings", response_model=list[SavedMappingOut], summary="Saved mappings")
-def saved(
-    request: Request, entity: str | None = None, principal: Principal = Depends(can_import)
-) -> list[dict[str, Any]]:
-    with container_of(request).read_session() as session:
-        return [
+def saved(entity: str | None = None, call: ApiCall = importing) -> list[dict[str, Any]]:
+    return call.read(
+        lambda session: [
             {"id": m.id, "name": m.name, "entity": m.entity, "mapping": m.mapping}
             for m in services.list_saved_mappings(session, entity)
         ]
+    )
 
 
 @router.put(
@@ -87,27 +97,24 @@ def saved(
     response_model=SavedMappingOut,
     summary="Save a mapping under a name (replaces one of that name)",
 )
-def save(
-    request: Request, body: SavedMappingIn, principal: Principal = Depends(can_import)
-) -> dict[str, Any]:
-    container = container_of(request)
+def save(body: SavedMappingIn, call: ApiCall = importing) -> dict[str, Any]:
     raw = _mapping_body(MappingIn(mapping=body.mapping))
-    with container.uow() as uow:
-        saved = services.do_save_mapping(body.name, body.entity, raw, uow=uow)
-        return {
+    return call.run(
+        lambda uow: services.do_save_mapping(body.name, body.entity, raw, uow=uow),
+        lambda saved, _: {
             "id": saved.id,
             "name": saved.name,
             "entity": saved.entity,
             "mapping": saved.mapping,
-        }
+        },
+    )
 
 
 @router.get("/{import_id}", response_model=ImportOut, summary="An import: status, counts")
-def read(
-    request: Request, import_id: int, principal: Principal = Depends(can_import)
-) -> dict[str, Any]:
-    with container_of(request).read_session() as session:
-        return services.import_public(session, services.get_import(session, import_id))
+def read(import_id: int, call: ApiCall = importing) -> dict[str, Any]:
+    return call.read(
+        lambda session: services.import_public(session, services.get_import(session, import_id))
+    )
 
 
 @router.put(
@@ -116,17 +123,14 @@ def read(
     summary="Set the column mapping (and options) before the import runs",
     responses=problems(409, notes={409: "The import has started"}),
 )
-def map_columns(
-    request: Request,
-    import_id: int,
-    body: MappingIn,
-    principal: Principal = Depends(can_import),
-) -> dict[str, Any]:
-    container = container_of(request)
+def map_columns(import_id: int, body: MappingIn, call: ApiCall = importing) -> dict[str, Any]:
     options = body.options.model_dump() if body.options is not None else None
-    with container.uow() as uow:
-        imp = services.do_set_mapping(import_id, _mapping_body(body), options=options, uow=uow)
-        return services.import_public(uow.session, imp)
+    return call.run(
+        lambda uow: services.do_set_mapping(
+            import_id, _mapping_body(body), options=options, uow=uow
+        ),
+        _import_public,
+    )
 
 
 @router.post(
@@ -140,13 +144,11 @@ def map_columns(
     ),
     responses=problems(409, notes={409: "The import has already run"}),
 )
-def dry_run(
-    request: Request, import_id: int, principal: Principal = Depends(can_import)
-) -> dict[str, Any]:
-    container = container_of(request)
-    with container.uow() as uow:
-        job = services.do_start_dry_run(import_id, uow=uow, requested_by=principal.user_id)
-        return job_public(job)
+def dry_run(import_id: int, call: ApiCall = importing) -> dict[str, Any]:
+    return call.run(
+        lambda uow: services.do_start_dry_run(import_id, uow=uow, requested_by=call.user_id),
+        _job_public,
+    )
 
 
 @router.get(
@@ -155,11 +157,10 @@ def dry_run(
     summary="The latest dry run of the import's current mapping: counts and first rows",
     responses=problems(404, notes={404: "No dry run of the current mapping has finished"}),
 )
-def dry_run_result(
-    request: Request, import_id: int, principal: Principal = Depends(can_import)
-) -> dict[str, Any]:
-    with container_of(request).read_session() as session:
-        found = services.current_dry_run(services.get_import(session, import_id))
+def dry_run_result(import_id: int, call: ApiCall = importing) -> dict[str, Any]:
+    found = call.read(
+        lambda session: services.current_dry_run(services.get_import(session, import_id))
+    )
     if found is None:
         raise NotFound("No dry run of the import's current mapping has finished", field="dry_run")
     return found
@@ -172,13 +173,11 @@ def dry_run_result(
     summary="Start the import (a job: follow it at /api/v1/jobs/{id} or here)",
     responses=problems(409, notes={409: "The import has already run"}),
 )
-def run(
-    request: Request, import_id: int, principal: Principal = Depends(can_import)
-) -> dict[str, Any]:
-    container = container_of(request)
-    with container.uow() as uow:
-        job = services.do_start_import(import_id, uow=uow, requested_by=principal.user_id)
-        return job_public(job)
+def run(import_id: int, call: ApiCall = importing) -> dict[str, Any]:
+    return call.run(
+        lambda uow: services.do_start_import(import_id, uow=uow, requested_by=call.user_id),
+        _job_public,
+    )
 
 
 @router.get(
@@ -187,10 +186,8 @@ def run(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}}},
 )
-def errors(
-    request: Request, import_id: int, principal: Principal = Depends(can_import)
-) -> StreamingResponse:
-    return import_errors_csv(container_of(request), import_id)
+def errors(import_id: int, call: ApiCall = importing) -> StreamingResponse:
+    return import_errors_csv(call.container, import_id)
 
 
 @router.post(
@@ -201,13 +198,11 @@ def errors(
     description="Follow the job at /api/v1/jobs/{id}; the report lands in the import.",
     responses=problems(409, notes={409: "Only an import that has ended can be undone"}),
 )
-def undo(
-    request: Request, import_id: int, principal: Principal = Depends(can_import)
-) -> dict[str, Any]:
-    container = container_of(request)
-    with container.uow() as uow:
-        job = services.do_start_undo(import_id, uow=uow, requested_by=principal.user_id)
-        return job_public(job)
+def undo(import_id: int, call: ApiCall = importing) -> dict[str, Any]:
+    return call.run(
+        lambda uow: services.do_start_undo(import_id, uow=uow, requested_by=call.user_id),
+        _job_public,
+    )
 
 
 def routers() -> list[APIRouter]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Response
 
+from leadflow.db.uow import UnitOfWork
 from leadflow.journeys import services
+from leadflow.journeys.models import Journey
 from leadflow.journeys.schemas import JourneyIn, JourneyPatch
 from leadflow.users.domain import Permission
-from leadflow.users.services import Principal
-from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import ApiCall, api_call
 from leadflow.web.openapi import problems
 
 _DEFINITION_422 = {
@@ -21,17 +22,21 @@ _DEFINITION_422 = {
 
 
 router = APIRouter(prefix="/api/v1/journeys", tags=["journeys"])
-can_read = Depends(Authorize(Permission.JOURNEYS_READ))
-can_write = Depends(Authorize(Permission.JOURNEYS_WRITE))
+reading = api_call(Permission.JOURNEYS_READ)
+writing = api_call(Permission.JOURNEYS_WRITE)
 
 
-@router.get("", dependencies=[can_read], summary="List journeys")
-def list_journeys(request: Request) -> dict[str, Any]:
-    container = container_of(request)
-    with container.read_session() as session:
-        return {
+def _journey_public(journey: Journey, _: UnitOfWork) -> dict[str, Any]:
+    return services.journey_public(journey)
+
+
+@router.get("", summary="List journeys")
+def list_journeys(call: ApiCall = reading) -> dict[str, Any]:
+    return call.read(
+        lambda session: {
             "items": [services.journey_public(item) for item in services.list_journeys(session)]
         }
+    )
 
 
 @router.post(
@@ -40,143 +45,110 @@ def list_journeys(request: Request) -> dict[str, Any]:
     summary="Create a draft journey",
     responses=problems(422, notes=_DEFINITION_422),
 )
-def create_journey(
-    request: Request, response: Response, body: JourneyIn, principal: Principal = can_write
-) -> dict[str, Any]:
+def create_journey(response: Response, body: JourneyIn, call: ApiCall = writing) -> dict[str, Any]:
     """The owner defaults to the caller (leads the journey creates are theirs)."""
-    container = container_of(request)
-    with container.uow() as uow:
-        journey = services.do_create_journey(
+    result = call.run(
+        lambda uow: services.do_create_journey(
             body.name,
-            body.owner_id or principal.user_id,
+            body.owner_id or call.user_id,
             body.settings,
             body.definition,
             uow=uow,
             description=body.description,
-        )
-        result = services.journey_public(journey)
+        ),
+        _journey_public,
+    )
     response.headers["Location"] = f"/api/v1/journeys/{result['id']}"
     return result
 
 
-@router.get(
-    "/{journey_id}", dependencies=[can_read], summary="Read a journey", responses=problems(404)
-)
-def read_journey(request: Request, journey_id: int) -> dict[str, Any]:
-    container = container_of(request)
-    with container.read_session() as session:
-        return services.journey_public(services.get_journey(session, journey_id))
+@router.get("/{journey_id}", summary="Read a journey", responses=problems(404))
+def read_journey(journey_id: int, call: ApiCall = reading) -> dict[str, Any]:
+    return call.read(
+        lambda session: services.journey_public(services.get_journey(session, journey_id))
+    )
 
 
 @router.patch(
     "/{journey_id}",
-    dependencies=[can_write],
     summary="Edit a journey",
     responses=problems(404, 422, notes=_DEFINITION_422),
 )
-def update_journey(request: Request, journey_id: int, body: JourneyPatch) -> dict[str, Any]:
+def update_journey(journey_id: int, body: JourneyPatch, call: ApiCall = writing) -> dict[str, Any]:
     """A draft changes in place; on a journey that has been live a changed definition
     or settings is the next version (contacts in flight keep theirs)."""
-    container = container_of(request)
     changes = body.model_dump(exclude_unset=True)
     if body.settings is not None:
         changes["settings"] = body.settings
     if body.definition is not None:
         changes["definition"] = body.definition
-    with container.uow() as uow:
-        journey = services.do_update_journey(journey_id, changes, uow=uow)
-        return services.journey_public(journey)
+    return call.run(
+        lambda uow: services.do_update_journey(journey_id, changes, uow=uow), _journey_public
+    )
 
 
 @router.delete(
     "/{journey_id}",
     status_code=204,
-    dependencies=[can_write],
     summary="Delete a journey",
     responses=problems(404, 409, notes={409: "Stop the journey first"}),
 )
-def delete_journey(request: Request, journey_id: int) -> Response:
-    container = container_of(request)
-    services.do_delete_journey(journey_id, uow=container.uow())
+def delete_journey(journey_id: int, call: ApiCall = writing) -> Response:
+    call.write(lambda uow: services.do_delete_journey(journey_id, uow=uow))
     return Response(status_code=204)
 
 
 @router.post(
     "/{journey_id}/go-live",
-    dependencies=[can_write],
     summary="Go live",
     responses=problems(404, 409, 422, notes={409: "Already live", **_DEFINITION_422}),
 )
-def go_live(request: Request, journey_id: int) -> dict[str, Any]:
+def go_live(journey_id: int, call: ApiCall = writing) -> dict[str, Any]:
     """Publishes a version; the audience's current members enter at once."""
-    container = container_of(request)
-    with container.uow() as uow:
-        return services.journey_public(services.do_go_live(journey_id, uow=uow))
+    return call.run(lambda uow: services.do_go_live(journey_id, uow=uow), _journey_public)
 
 
 @router.post(
     "/{journey_id}/stop",
-    dependencies=[can_write],
     summary="Stop a journey",
     responses=problems(404, 409, notes={409: "Not live"}),
 )
-def stop_journey(request: Request, journey_id: int) -> dict[str, Any]:
-    container = container_of(request)
-    with container.uow() as uow:
-        return services.journey_public(services.do_stop_journey(journey_id, uow=uow))
+def stop_journey(journey_id: int, call: ApiCall = writing) -> dict[str, Any]:
+    return call.run(lambda uow: services.do_stop_journey(journey_id, uow=uow), _journey_public)
 
 
 @router.post(
     "/{journey_id}/resume",
-    dependencies=[can_write],
     summary="Resume a stopped journey",
     responses=problems(404, 409, notes={409: "Not stopped"}),
 )
-def resume_journey(request: Request, journey_id: int) -> dict[str, Any]:
-    container = container_of(request)
-    with container.uow() as uow:
-        return services.journey_public(services.do_resume_journey(journey_id, uow=uow))
+def resume_journey(journey_id: int, call: ApiCall = writing) -> dict[str, Any]:
+    return call.run(lambda uow: services.do_resume_journey(journey_id, uow=uow), _journey_public)
 
 
-@router.get(
-    "/{journey_id}/counts",
-    dependencies=[can_read],
-    summary="Per-tile counts",
-    responses=problems(404),
-)
-def counts(request: Request, journey_id: int) -> dict[str, Any]:
+@router.get("/{journey_id}/counts", summary="Per-tile counts", responses=problems(404))
+def counts(journey_id: int, call: ApiCall = reading) -> dict[str, Any]:
     """Per tile id: active (standing there), passed, and per outcome (sent, capped,
     yes, no, exited, branch_0...)."""
-    container = container_of(request)
-    with container.read_session() as session:
-        return {"tiles": services.tile_counts(session, journey_id)}
+    return call.read(lambda session: {"tiles": services.tile_counts(session, journey_id)})
 
 
-@router.get(
-    "/{journey_id}/splits",
-    dependencies=[can_read],
-    summary="Split results",
-    responses=problems(404),
-)
-def splits(request: Request, journey_id: int) -> dict[str, Any]:
-    container = container_of(request)
-    with container.read_session() as session:
-        return {"items": services.split_results(session, journey_id)}
+@router.get("/{journey_id}/splits", summary="Split results", responses=problems(404))
+def splits(journey_id: int, call: ApiCall = reading) -> dict[str, Any]:
+    return call.read(lambda session: {"items": services.split_results(session, journey_id)})
 
 
 contacts = APIRouter(prefix="/api/v1/contacts", tags=["journeys"])
 
 
-@contacts.get(
-    "/{contact_id}/journeys",
-    dependencies=[can_read],
-    summary="A contact's journeys and steps",
-)
-def contact_journeys(request: Request, contact_id: int) -> dict[str, Any]:
+@contacts.get("/{contact_id}/journeys", summary="A contact's journeys and steps")
+def contact_journeys(contact_id: int, call: ApiCall = reading) -> dict[str, Any]:
     """Every entry of the contact in a journey, newest first, with its steps."""
-    container = container_of(request)
-    with container.read_session() as session:
-        return {"items": [item.public() for item in services.contact_journeys(session, contact_id)]}
+    return call.read(
+        lambda session: {
+            "items": [item.public() for item in services.contact_journeys(session, contact_id)]
+        }
+    )
 
 
 def routers() -> list[APIRouter]:

@@ -7,14 +7,16 @@ challenge and the X-LI-Signature HMAC authenticate them instead.
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from leadflow.db.uow import UnitOfWork
 from leadflow.jobs.services import job_public
 from leadflow.linkedin import services
 from leadflow.linkedin.domain import PREDEFINED_LABELS, PredefinedField
-from leadflow.linkedin.models import LinkedInResponse
+from leadflow.linkedin.models import LinkedInConnection, LinkedInResponse
 from leadflow.linkedin.schemas import (
     ConnectionIn,
     ConnectionPatch,
@@ -24,8 +26,7 @@ from leadflow.linkedin.schemas import (
     SyncIn,
 )
 from leadflow.users.domain import Permission
-from leadflow.users.services import Principal
-from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import ApiCall, OpenCall, api_call, open_call
 from leadflow.web.openapi import problems
 
 WEBHOOK_PATH = "/api/v1/linkedin/connections/{connection_id}/webhook"
@@ -36,6 +37,10 @@ MAX_RESPONSES = 200
 def _dump(body: Any) -> dict[str, Any]:
     data: dict[str, Any] = body.model_dump(exclude_unset=True)
     return data
+
+
+def _connection_public(row: LinkedInConnection, _: UnitOfWork) -> dict[str, Any]:
+    return services.connection_public(row)
 
 
 def response_public(row: LinkedInResponse) -> dict[str, Any]:
@@ -61,16 +66,16 @@ def response_public(row: LinkedInResponse) -> dict[str, Any]:
 
 
 connections_router = APIRouter(prefix="/api/v1/linkedin", tags=["linkedin"])
-can_admin = Authorize(Permission.LINKEDIN_ADMIN)
+administering = api_call(Permission.LINKEDIN_ADMIN)
 
 
-@connections_router.get(
-    "/connections", dependencies=[Depends(can_admin)], summary="List connections"
-)
-def list_connections(request: Request) -> dict[str, Any]:
-    with container_of(request).read_session() as session:
-        rows = services.list_connections(session)
-        return {"items": [services.connection_public(row) for row in rows]}
+@connections_router.get("/connections", summary="List connections")
+def list_connections(call: ApiCall = administering) -> dict[str, Any]:
+    return call.read(
+        lambda session: {
+            "items": [services.connection_public(r) for r in services.list_connections(session)]
+        }
+    )
 
 
 @connections_router.post(
@@ -80,28 +85,29 @@ def list_connections(request: Request) -> dict[str, Any]:
     responses=problems(409, notes={409: "The owner is connected already (`duplicate`)"}),
 )
 def create_connection(
-    request: Request,
-    response: Response,
-    body: ConnectionIn = Body(),
-    principal: Principal = Depends(can_admin),
+    response: Response, body: ConnectionIn = Body(), call: ApiCall = administering
 ) -> dict[str, Any]:
     """The backfill (up to `backfill_days`, at most 365) runs as a job: follow it at
     `GET /api/v1/jobs/{job_id}`; the token and secret are never shown again."""
-    with container_of(request).uow() as uow:
-        row = services.do_create_connection(_dump(body), uow=uow, requested_by=principal.user_id)
+
+    def with_job(row: LinkedInConnection, uow: UnitOfWork) -> dict[str, Any]:
         job = services.active_sync(uow.session, row.id)
-        result = {**services.connection_public(row), "job_id": job.id if job else None}
+        return {**services.connection_public(row), "job_id": job.id if job else None}
+
+    result = call.run(
+        lambda uow: services.do_create_connection(_dump(body), uow=uow, requested_by=call.user_id),
+        with_job,
+    )
     response.headers["Location"] = f"/api/v1/linkedin/connections/{result['id']}"
     return result
 
 
 @connections_router.get(
     "/connections/{connection_id}",
-    dependencies=[Depends(can_admin)],
     summary="A connection and its sync status (counts, last error, cursor)",
 )
-def read_connection(request: Request, connection_id: int) -> dict[str, Any]:
-    with container_of(request).read_session() as session:
+def read_connection(connection_id: int, call: ApiCall = administering) -> dict[str, Any]:
+    def status(session: Session) -> dict[str, Any]:
         row = services.get_connection(session, connection_id)
         job = services.active_sync(session, connection_id)
         return {
@@ -110,28 +116,29 @@ def read_connection(request: Request, connection_id: int) -> dict[str, Any]:
             "forms": len(services.list_forms(session, connection_id)),
         }
 
+    return call.read(status)
+
 
 @connections_router.patch(
     "/connections/{connection_id}",
-    dependencies=[Depends(can_admin)],
     summary="Change the token, version, secret or settings",
 )
 def update_connection(
-    request: Request, connection_id: int, body: ConnectionPatch = Body()
+    connection_id: int, body: ConnectionPatch = Body(), call: ApiCall = administering
 ) -> dict[str, Any]:
-    with container_of(request).uow() as uow:
-        row = services.do_update_connection(connection_id, _dump(body), uow=uow)
-        return services.connection_public(row)
+    return call.run(
+        lambda uow: services.do_update_connection(connection_id, _dump(body), uow=uow),
+        _connection_public,
+    )
 
 
 @connections_router.delete(
     "/connections/{connection_id}",
     status_code=204,
-    dependencies=[Depends(can_admin)],
     summary="Disconnect (its forms and stored responses go; leads stay)",
 )
-def delete_connection(request: Request, connection_id: int) -> Response:
-    services.do_delete_connection(connection_id, uow=container_of(request).uow())
+def delete_connection(connection_id: int, call: ApiCall = administering) -> Response:
+    call.write(lambda uow: services.do_delete_connection(connection_id, uow=uow))
     return Response(status_code=204)
 
 
@@ -141,22 +148,21 @@ def delete_connection(request: Request, connection_id: int) -> Response:
     summary="Sync now: a pull over the overlapping window (or a backfill)",
 )
 def sync_now(
-    request: Request,
     connection_id: int,
     body: SyncIn = Body(default_factory=SyncIn),
-    principal: Principal = Depends(can_admin),
+    call: ApiCall = administering,
 ) -> dict[str, Any]:
     """A sync already queued or running is returned instead of a second one."""
-    with container_of(request).uow() as uow:
-        job = services.do_start_sync(
-            connection_id, backfill=body.backfill, uow=uow, requested_by=principal.user_id
-        )
-        return job_public(job)
+    return call.run(
+        lambda uow: services.do_start_sync(
+            connection_id, backfill=body.backfill, uow=uow, requested_by=call.user_id
+        ),
+        lambda job, _: job_public(job),
+    )
 
 
 @connections_router.post(
     "/connections/{connection_id}/subscription",
-    dependencies=[Depends(can_admin)],
     summary="Subscribe to LinkedIn's lead notifications (its webhooks) for the connection",
     responses={
         **problems(422),
@@ -164,44 +170,42 @@ def sync_now(
     },
 )
 def subscribe(
-    request: Request,
     connection_id: int,
     body: SubscriptionIn = Body(default_factory=SubscriptionIn),
+    call: ApiCall = administering,
 ) -> dict[str, Any]:
     """LinkedIn then posts each new response to the webhook; the periodic pull goes on,
     so a notification that never comes loses nothing."""
     url = body.webhook_url or (
-        str(request.base_url).rstrip("/") + WEBHOOK_PATH.format(connection_id=connection_id)
+        str(call.request.base_url).rstrip("/") + WEBHOOK_PATH.format(connection_id=connection_id)
     )
-    container = container_of(request)
-    app = services.oauth_app(container.settings)
-    with container.uow() as uow:
-        row = services.do_subscribe_notifications(connection_id, url, uow=uow, app=app)
-        return services.connection_public(row)
+    app = services.oauth_app(call.container.settings)
+    return call.run(
+        lambda uow: services.do_subscribe_notifications(connection_id, url, uow=uow, app=app),
+        _connection_public,
+    )
 
 
 @connections_router.delete(
     "/connections/{connection_id}/subscription",
-    dependencies=[Depends(can_admin)],
     summary="Unsubscribe the connection from LinkedIn's lead notifications",
     responses={502: {"description": "LinkedIn refused the call or did not answer"}},
 )
-def unsubscribe(request: Request, connection_id: int) -> dict[str, Any]:
+def unsubscribe(connection_id: int, call: ApiCall = administering) -> dict[str, Any]:
     """The periodic pull goes on reading the connection's leads."""
-    container = container_of(request)
-    app = services.oauth_app(container.settings)
-    with container.uow() as uow:
-        row = services.do_unsubscribe_notifications(connection_id, uow=uow, app=app)
-        return services.connection_public(row)
+    app = services.oauth_app(call.container.settings)
+    return call.run(
+        lambda uow: services.do_unsubscribe_notifications(connection_id, uow=uow, app=app),
+        _connection_public,
+    )
 
 
 @connections_router.get(
     "/connections/{connection_id}/forms",
-    dependencies=[Depends(can_admin)],
     summary="The connection's discovered forms with their questions and mappings",
 )
-def list_forms(request: Request, connection_id: int) -> dict[str, Any]:
-    with container_of(request).read_session() as session:
+def list_forms(connection_id: int, call: ApiCall = administering) -> dict[str, Any]:
+    def listed(session: Session) -> dict[str, Any]:
         services.get_connection(session, connection_id)
         return {
             "items": [
@@ -210,14 +214,17 @@ def list_forms(request: Request, connection_id: int) -> dict[str, Any]:
             ]
         }
 
+    return call.read(listed)
+
 
 @connections_router.get(
     "/connections/{connection_id}/responses",
-    dependencies=[Depends(can_admin)],
     summary="The latest stored form responses and what became of them",
 )
-def list_responses(request: Request, connection_id: int, limit: int = 50) -> dict[str, Any]:
-    with container_of(request).read_session() as session:
+def list_responses(
+    connection_id: int, limit: int = 50, call: ApiCall = administering
+) -> dict[str, Any]:
+    def latest(session: Session) -> dict[str, Any]:
         services.get_connection(session, connection_id)
         rows = session.scalars(
             select(LinkedInResponse)
@@ -227,49 +234,50 @@ def list_responses(request: Request, connection_id: int, limit: int = 50) -> dic
         )
         return {"items": [response_public(row) for row in rows]}
 
+    return call.read(latest)
+
+
+def _form_public(session: Session, form_id: int) -> dict[str, Any]:
+    form = services.get_form(session, form_id)
+    return services.form_public(form, services.mappings_for(session, form.id))
+
 
 @connections_router.get(
     "/forms/{form_id}",
-    dependencies=[Depends(can_admin)],
     summary="A form: questions, hidden fields, consents, where each answer goes",
 )
-def read_form(request: Request, form_id: int) -> dict[str, Any]:
-    with container_of(request).read_session() as session:
-        form = services.get_form(session, form_id)
-        return services.form_public(form, services.mappings_for(session, form.id))
+def read_form(form_id: int, call: ApiCall = administering) -> dict[str, Any]:
+    return call.read(lambda session: _form_public(session, form_id))
 
 
 @connections_router.put(
     "/forms/{form_id}/mappings",
-    dependencies=[Depends(can_admin)],
     summary="Map this form's questions (by question id) to lead fields",
 )
-def map_form(request: Request, form_id: int, body: MappingsIn = Body()) -> dict[str, Any]:
-    with container_of(request).uow() as uow:
-        services.do_set_form_mappings(form_id, body.mappings, uow=uow)
-        form = services.get_form(uow.session, form_id)
-        return services.form_public(form, services.mappings_for(uow.session, form_id))
+def map_form(
+    form_id: int, body: MappingsIn = Body(), call: ApiCall = administering
+) -> dict[str, Any]:
+    return call.run(
+        lambda uow: services.do_set_form_mappings(form_id, body.mappings, uow=uow),
+        lambda _, uow: _form_public(uow.session, form_id),
+    )
 
 
 @connections_router.get(
-    "/mappings",
-    dependencies=[Depends(can_admin)],
-    summary="Predefined field types and the lead fields they go to",
+    "/mappings", summary="Predefined field types and the lead fields they go to"
 )
-def read_mappings(request: Request) -> dict[str, Any]:
-    with container_of(request).read_session() as session:
-        return {"items": _predefined_items(services.predefined_mappings(session))}
+def read_mappings(call: ApiCall = administering) -> dict[str, Any]:
+    return call.read(
+        lambda session: {"items": _predefined_items(services.predefined_mappings(session))}
+    )
 
 
 @connections_router.put(
-    "/mappings",
-    dependencies=[Depends(can_admin)],
-    summary="Map predefined field types (locale-proof) to lead fields",
+    "/mappings", summary="Map predefined field types (locale-proof) to lead fields"
 )
-def map_predefined(request: Request, body: MappingsIn = Body()) -> dict[str, Any]:
-    with container_of(request).uow() as uow:
-        mapped = services.do_set_predefined_mappings(body.mappings, uow=uow)
-        return {"items": _predefined_items(mapped)}
+def map_predefined(body: MappingsIn = Body(), call: ApiCall = administering) -> dict[str, Any]:
+    mapped = call.write(lambda uow: services.do_set_predefined_mappings(body.mappings, uow=uow))
+    return {"items": _predefined_items(mapped)}
 
 
 def _predefined_items(mapped: dict[str, str]) -> list[dict[str, Any]]:
@@ -283,104 +291,104 @@ def _predefined_items(mapped: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
-def _strategies_router() -> APIRouter:
-    router = APIRouter(prefix="/api/v1/linkedin/strategies", tags=["linkedin"])
-    can_admin = Depends(Authorize(Permission.LINKEDIN_ADMIN))
+strategies_router = APIRouter(prefix="/api/v1/linkedin/strategies", tags=["linkedin"])
 
-    def _one(session: Any, strategy_id: int) -> dict[str, Any]:
-        for row, fields in services.list_strategies(session):
-            if row.id == strategy_id:
-                return services.strategy_public(row, fields)
-        services.get_strategy(session, strategy_id)
-        return {}
 
-    @router.get("", dependencies=[can_admin], summary="The LinkedIn lead-matching strategies")
-    def list_strategies(request: Request) -> dict[str, Any]:
-        with container_of(request).read_session() as session:
-            return {
-                "items": [
-                    services.strategy_public(row, fields)
-                    for row, fields in services.list_strategies(session)
-                ]
-            }
+def _one(session: Session, strategy_id: int) -> dict[str, Any]:
+    for row, fields in services.list_strategies(session):
+        if row.id == strategy_id:
+            return services.strategy_public(row, fields)
+    services.get_strategy(session, strategy_id)
+    return {}
 
-    @router.post("", status_code=201, dependencies=[can_admin], summary="Add a strategy")
-    def create_strategy(request: Request, body: StrategyIn = Body()) -> dict[str, Any]:
-        with container_of(request).uow() as uow:
-            row = services.do_create_strategy(_dump(body), uow=uow)
-            return _one(uow.session, row.id)
 
-    @router.patch("/{strategy_id}", dependencies=[can_admin], summary="Change a strategy")
-    def update_strategy(
-        request: Request, strategy_id: int, body: StrategyIn = Body()
-    ) -> dict[str, Any]:
-        with container_of(request).uow() as uow:
-            services.do_update_strategy(strategy_id, _dump(body), uow=uow)
-            return _one(uow.session, strategy_id)
-
-    @router.post(
-        "/{strategy_id}/activate",
-        dependencies=[can_admin],
-        summary="Make it the one active strategy (the active one is deactivated)",
+@strategies_router.get("", summary="The LinkedIn lead-matching strategies")
+def list_strategies(call: ApiCall = administering) -> dict[str, Any]:
+    return call.read(
+        lambda session: {
+            "items": [
+                services.strategy_public(row, fields)
+                for row, fields in services.list_strategies(session)
+            ]
+        }
     )
-    def activate(request: Request, strategy_id: int) -> dict[str, Any]:
-        with container_of(request).uow() as uow:
-            services.do_activate_strategy(strategy_id, uow=uow)
-            return _one(uow.session, strategy_id)
 
-    @router.delete(
-        "/{strategy_id}",
-        status_code=204,
-        dependencies=[can_admin],
-        summary="Delete an inactive strategy",
-        responses=problems(409, notes={409: "The active strategy cannot be deleted"}),
+
+@strategies_router.post("", status_code=201, summary="Add a strategy")
+def create_strategy(body: StrategyIn = Body(), call: ApiCall = administering) -> dict[str, Any]:
+    return call.run(
+        lambda uow: services.do_create_strategy(_dump(body), uow=uow),
+        lambda row, uow: _one(uow.session, row.id),
     )
-    def delete_strategy(request: Request, strategy_id: int) -> Response:
-        services.do_delete_strategy(strategy_id, uow=container_of(request).uow())
-        return Response(status_code=204)
-
-    return router
 
 
-def _webhook_router() -> APIRouter:
-    router = APIRouter(tags=["linkedin"])
-
-    @router.get(
-        WEBHOOK_PATH,
-        summary="LinkedIn's webhook validation (open): the challenge code signed",
-        responses=problems(401, 404, notes={401: "The connection has no webhook secret"}),
+@strategies_router.patch("/{strategy_id}", summary="Change a strategy")
+def update_strategy(
+    strategy_id: int, body: StrategyIn = Body(), call: ApiCall = administering
+) -> dict[str, Any]:
+    return call.run(
+        lambda uow: services.do_update_strategy(strategy_id, _dump(body), uow=uow),
+        lambda _, uow: _one(uow.session, strategy_id),
     )
-    def validate(
-        request: Request, connection_id: int, code: str = Query("", alias="challengeCode")
-    ) -> dict[str, str]:
-        """Answers `{challengeCode, challengeResponse}`: the hex HMAC-SHA256 of the code
-        keyed with the connection's client secret."""
-        with container_of(request).read_session() as session:
-            return services.challenge(session, connection_id, code)
 
-    @router.post(
-        WEBHOOK_PATH,
-        summary="LinkedIn's lead notifications (open, signed with X-LI-Signature)",
-        responses=problems(
-            401, 404, notes={401: "X-LI-Signature does not match the body (`unauthenticated`)"}
-        ),
+
+@strategies_router.post(
+    "/{strategy_id}/activate",
+    summary="Make it the one active strategy (the active one is deactivated)",
+)
+def activate(strategy_id: int, call: ApiCall = administering) -> dict[str, Any]:
+    return call.run(
+        lambda uow: services.do_activate_strategy(strategy_id, uow=uow),
+        lambda _, uow: _one(uow.session, strategy_id),
     )
-    async def notify(request: Request, connection_id: int) -> dict[str, int]:
-        """A CREATED response is fetched from LinkedIn after the answer; a DELETED one is
-        reflected at once; a repeated notification is counted and dropped."""
-        body = await request.body()
-        signature = request.headers.get("X-LI-Signature")
-        container = container_of(request)
-        return await run_in_threadpool(
-            services.do_receive_notifications,
-            connection_id,
-            body,
-            signature,
-            uow=container.uow(),
-        )
 
-    return router
+
+@strategies_router.delete(
+    "/{strategy_id}",
+    status_code=204,
+    summary="Delete an inactive strategy",
+    responses=problems(409, notes={409: "The active strategy cannot be deleted"}),
+)
+def delete_strategy(strategy_id: int, call: ApiCall = administering) -> Response:
+    call.write(lambda uow: services.do_delete_strategy(strategy_id, uow=uow))
+    return Response(status_code=204)
+
+
+webhook_router = APIRouter(tags=["linkedin"])
+
+
+@webhook_router.get(
+    WEBHOOK_PATH,
+    summary="LinkedIn's webhook validation (open): the challenge code signed",
+    responses=problems(401, 404, notes={401: "The connection has no webhook secret"}),
+)
+def validate(
+    connection_id: int,
+    code: str = Query("", alias="challengeCode"),
+    call: OpenCall = open_call(),
+) -> dict[str, str]:
+    """Answers `{challengeCode, challengeResponse}`: the hex HMAC-SHA256 of the code
+    keyed with the connection's client secret."""
+    return call.read(lambda session: services.challenge(session, connection_id, code))
+
+
+@webhook_router.post(
+    WEBHOOK_PATH,
+    summary="LinkedIn's lead notifications (open, signed with X-LI-Signature)",
+    responses=problems(
+        401, 404, notes={401: "X-LI-Signature does not match the body (`unauthenticated`)"}
+    ),
+)
+async def notify(connection_id: int, call: OpenCall = open_call()) -> dict[str, int]:
+    """A CREATED response is fetched from LinkedIn after the answer; a DELETED one is
+    reflected at once; a repeated notification is counted and dropped."""
+    body = await call.request.body()
+    signature = call.request.headers.get("X-LI-Signature")
+    return await run_in_threadpool(
+        call.write,
+        lambda uow: services.do_receive_notifications(connection_id, body, signature, uow=uow),
+    )
 
 
 def routers() -> list[APIRouter]:
-    return [connections_router, _strategies_router(), _webhook_router()]
+    return [connections_router, strategies_router, webhook_router]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from leadflow.outbox import OutboxMessage
 from leadflow.users.domain import Permission as P
-from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import ApiCall, api_call
 
 router = APIRouter(prefix="/api/v1/outbox", tags=["outbox"])
-can_admin = Depends(Authorize(P.SYSTEM_ADMIN))
+administering = api_call(P.SYSTEM_ADMIN)
 
 
 class OutboxState(BaseModel):
@@ -56,20 +56,20 @@ class RetryOut(BaseModel):
     retried: int
 
 
-@router.get("", dependencies=[can_admin], summary="How many events wait, and how many are parked")
-def outbox_state(request: Request) -> OutboxState:
-    relay = container_of(request).relay
+@router.get("", summary="How many events wait, and how many are parked")
+def outbox_state(call: ApiCall = administering) -> OutboxState:
+    relay = call.container.relay
     return OutboxState(pending=relay.pending_count(), parked=relay.parked_count())
 
 
-@router.get("/parked", dependencies=[can_admin], summary="Parked events, newest first")
-def parked_events(request: Request, limit: int = Query(100, ge=1, le=500)) -> ParkedList:
-    rows = container_of(request).relay.parked(limit=limit)
+@router.get("/parked", summary="Parked events, newest first")
+def parked_events(
+    limit: int = Query(100, ge=1, le=500), call: ApiCall = administering
+) -> ParkedList:
+    rows = call.container.relay.parked(limit=limit)
     return ParkedList(items=[ParkedEvent.of(row) for row in rows])
 
 
-@router.post(
-    "/parked/retry", dependencies=[can_admin], summary="Put parked events back in the queue"
-)
-def retry_parked(request: Request, body: RetryIn) -> RetryOut:
-    return RetryOut(retried=container_of(request).relay.retry_parked(body.ids))
+@router.post("/parked/retry", summary="Put parked events back in the queue")
+def retry_parked(body: RetryIn, call: ApiCall = administering) -> RetryOut:
+    return RetryOut(retried=call.container.relay.retry_parked(body.ids))

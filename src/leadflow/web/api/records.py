@@ -8,16 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
+from leadflow.db.uow import UnitOfWork
 from leadflow.lib.crud import EntitySpec, get_row
 from leadflow.lib.listing import parse_list_params, run_list
 from leadflow.lib.records import to_public
 from leadflow.users.domain import Permission
-from leadflow.users.services import Principal
 from leadflow.web.api.schemas import Page, write_model
-from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import ApiCall, api_call
 from leadflow.web.openapi import problems
 from leadflow.web.reach import check_reach, scope_of
 
@@ -48,69 +49,91 @@ class RecordRoutes:
 
 
 def record_router(routes: RecordRoutes) -> APIRouter:
-    entity = routes.spec.entity
     router = APIRouter(prefix=f"/api/v1/{routes.plural}", tags=[routes.plural])
-    create_model = write_model(entity, creating=True)
-    update_model = write_model(entity, creating=False)
-    can_read = Depends(Authorize(routes.read))
-    can_write = Depends(Authorize(routes.write))
+    reading, writing = api_call(routes.read), api_call(routes.write)
+    _list_route(router, routes, reading)
+    _create_route(router, routes, writing)
+    _read_route(router, routes, reading)
+    _update_route(router, routes, writing)
+    _delete_route(router, routes, writing)
+    return router
+
+
+def _out_of_reach(entity: str) -> dict[int, str]:
     # Records out of the caller's reach (a salesperson's marketing-only contacts) are absent.
-    out_of_reach = {404: f"No such {entity}, or none the caller may see"}
+    return {404: f"No such {entity}, or none the caller may see"}
+
+
+def _list_route(router: APIRouter, routes: RecordRoutes, reading: Any) -> None:
+    entity = routes.spec.entity
 
     @router.get("", response_model=Page, summary=f"List {routes.plural}")
-    def list_records(request: Request, principal: Principal = can_read) -> dict[str, Any]:
+    def list_records(call: ApiCall = reading) -> dict[str, Any]:
         """Filter with `field=value` or `field__op=value` (ops: eq, ne, lt, lte, gt, gte, in,
         contains, startswith, endswith, empty), sort with `sort=-field`, search with `q`,
         page with `cursor` and `limit` (1-200)."""
-        container = container_of(request)
-        with container.read_session() as session:
-            registry = container.registry_cache.get(session)
-            query = parse_list_params(registry, entity, request.query_params.multi_items())
-            page = run_list(session, replace(query, scope=scope_of(entity, principal)))
-        return {
-            "items": [to_public(item, registry, entity) for item in page.items],
-            "next_cursor": page.next_cursor,
-        }
+
+        def listed(session: Session) -> dict[str, Any]:
+            registry = call.container.registry_cache.get(session)
+            query = parse_list_params(registry, entity, call.request.query_params.multi_items())
+            page = run_list(session, replace(query, scope=scope_of(entity, call.principal)))
+            return {
+                "items": [to_public(item, registry, entity) for item in page.items],
+                "next_cursor": page.next_cursor,
+            }
+
+        return call.read(listed)
+
+
+def _create_route(router: APIRouter, routes: RecordRoutes, writing: Any) -> None:
+    entity = routes.spec.entity
+    create_model = write_model(entity, creating=True)
 
     @router.post(
         "",
         status_code=201,
-        dependencies=[can_write],
         summary=f"Create a {entity}",
         responses=problems(409, notes={409: DUPLICATE}) if routes.checks_duplicates else None,
     )
     def create_record(
-        request: Request,
         response: Response,
         body: create_model = Body(),  # type: ignore[valid-type]
         create_anyway: bool = False,
+        call: ApiCall = writing,
     ) -> dict[str, Any]:
         """With `create_anyway=true` a record that matches an existing one is made all the
         same (contacts and leads; other kinds ignore it)."""
-        container = container_of(request)
         data = _dump(body)
-        with container.uow() as uow:
-            if routes.checks_duplicates:
-                row = routes.create(data, uow=uow, create_anyway=create_anyway)
-            else:
-                row = routes.create(data, uow=uow)
-            result = to_public(row, uow.registry, entity)
+        extra = {"create_anyway": create_anyway} if routes.checks_duplicates else {}
+        result = call.run(
+            lambda uow: routes.create(data, uow=uow, **extra),
+            lambda row, uow: to_public(row, uow.registry, entity),
+        )
         response.headers["Location"] = f"/api/v1/{routes.plural}/{result['id']}"
         return result
+
+
+def _read_route(router: APIRouter, routes: RecordRoutes, reading: Any) -> None:
+    entity = routes.spec.entity
 
     @router.get(
         "/{record_id}",
         summary=f"Read a {entity}",
-        responses=problems(404, notes=out_of_reach),
+        responses=problems(404, notes=_out_of_reach(entity)),
     )
-    def read_record(
-        request: Request, record_id: int, principal: Principal = can_read
-    ) -> dict[str, Any]:
-        container = container_of(request)
-        with container.read_session() as session:
-            check_reach(session, entity, record_id, principal)
+    def read_record(record_id: int, call: ApiCall = reading) -> dict[str, Any]:
+        def one(session: Session) -> dict[str, Any]:
+            check_reach(session, entity, record_id, call.principal)
             row = get_row(session, routes.spec, record_id)
-            return to_public(row, container.registry_cache.get(session), entity)
+            return to_public(row, call.container.registry_cache.get(session), entity)
+
+        return call.read(one)
+
+
+def _update_route(router: APIRouter, routes: RecordRoutes, writing: Any) -> None:
+    entity = routes.spec.entity
+    update_model = write_model(entity, creating=False)
+    out_of_reach = _out_of_reach(entity)
 
     @router.patch(
         "/{record_id}",
@@ -120,17 +143,20 @@ def record_router(routes: RecordRoutes) -> APIRouter:
         else problems(404, notes=out_of_reach),
     )
     def update_record(
-        request: Request,
         record_id: int,
         body: update_model = Body(),  # type: ignore[valid-type]
-        principal: Principal = can_write,
+        call: ApiCall = writing,
     ) -> dict[str, Any]:
-        container = container_of(request)
-        with container.uow() as uow:
-            check_reach(uow.session, entity, record_id, principal)
-            row = routes.update(record_id, _dump(body), uow=uow)
-            result = to_public(row, uow.registry, entity)
-        return result
+        def change(uow: UnitOfWork) -> Any:
+            check_reach(uow.session, entity, record_id, call.principal)
+            return routes.update(record_id, _dump(body), uow=uow)
+
+        return call.run(change, lambda row, uow: to_public(row, uow.registry, entity))
+
+
+def _delete_route(router: APIRouter, routes: RecordRoutes, writing: Any) -> None:
+    entity = routes.spec.entity
+    out_of_reach = _out_of_reach(entity)
 
     @router.delete(
         "/{record_id}",
@@ -141,23 +167,13 @@ def record_router(routes: RecordRoutes) -> APIRouter:
         else problems(404, notes=out_of_reach),
     )
     def delete_record(
-        request: Request,
-        record_id: int,
-        unlink_leads: bool = False,
-        principal: Principal = can_write,
+        record_id: int, unlink_leads: bool = False, call: ApiCall = writing
     ) -> Response:
         """Contacts and accounts that leads point to are kept unless `unlink_leads=true`."""
-        container = container_of(request)
-        with container.read_session() as session:
-            check_reach(session, entity, record_id, principal)
-        uow = container.uow()
-        if routes.delete_takes_unlink:
-            routes.delete(record_id, unlink_leads=unlink_leads, uow=uow)
-        else:
-            routes.delete(record_id, uow=uow)
+        call.read(lambda session: check_reach(session, entity, record_id, call.principal))
+        extra = {"unlink_leads": unlink_leads} if routes.delete_takes_unlink else {}
+        call.write(lambda uow: routes.delete(record_id, uow=uow, **extra))
         return Response(status_code=204)
-
-    return router
 
 
 def _dump(body: BaseModel) -> dict[str, Any]:

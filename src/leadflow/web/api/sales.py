@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
+from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import ValidationFailed
@@ -105,7 +106,7 @@ def complete_task(task_id: int, call: ApiCall = writing_tasks) -> dict[str, Any]
 
 @router.post("/tasks/check-deadlines", summary="Escalate overdue tasks now")
 def check_deadlines(call: ApiCall = administering) -> dict[str, Any]:
-    escalated = sales.do_check_deadlines(uow=call.container.uow())
+    escalated = call.write(lambda uow: sales.do_check_deadlines(uow=uow))
     return {"escalated_task_ids": escalated}
 
 
@@ -128,11 +129,15 @@ def put_deadline(body: DeadlineBody, call: ApiCall = administering) -> dict[str,
     responses=problems(409, notes=AT_CAPACITY),
 )
 def assign(lead_id: int, body: AssignBody, call: ApiCall = assigning) -> dict[str, Any]:
-    uow = call.container.uow()
+    by_user_id, user_id = call.user_id, body.user_id
     if body.round_robin:
-        record = sales.do_round_robin_assign(lead_id, uow=uow, by_user_id=call.user_id)
-    elif body.user_id is not None:
-        record = sales.do_assign_lead(lead_id, body.user_id, uow=uow, by_user_id=call.user_id)
+        record = call.write(
+            lambda uow: sales.do_round_robin_assign(lead_id, uow=uow, by_user_id=by_user_id)
+        )
+    elif user_id is not None:
+        record = call.write(
+            lambda uow: sales.do_assign_lead(lead_id, user_id, uow=uow, by_user_id=by_user_id)
+        )
     else:
         raise ValidationFailed("Name a user or ask for round-robin", field="user_id")
     return {"lead_id": lead_id, "user_id": record.user_id, "reason": record.reason}
@@ -157,8 +162,10 @@ def accept(lead_id: int, body: AssignBody, call: ApiCall = assigning) -> dict[st
 )
 def qualify(lead_id: int, body: QualifyBody, call: ApiCall = qualifying) -> dict[str, Any]:
     options = sales.QualifyOptions(**body.model_dump())
-    result = sales.do_qualify_lead(
-        lead_id, uow=call.container.uow(), options=options, by_user_id=call.user_id
+    result = call.write(
+        lambda uow: sales.do_qualify_lead(
+            lead_id, uow=uow, options=options, by_user_id=call.user_id
+        )
     )
     return {
         "lead_id": result.lead_id,
@@ -207,7 +214,7 @@ def recycle(lead_id: int, body: RecycleBody, call: ApiCall = qualifying) -> dict
 
 @router.get("/notifications", summary="My notifications")
 def my_notifications(call: ApiCall = signed_in) -> dict[str, Any]:
-    with call.container.read_session() as session:
+    def mine(session: Session) -> dict[str, Any]:
         rows = sales.notifications(session, call.user_id)
         return {
             "unread": sales.unread_count(session, call.user_id),
@@ -224,8 +231,10 @@ def my_notifications(call: ApiCall = signed_in) -> dict[str, Any]:
             ],
         }
 
+    return call.read(mine)
+
 
 @router.post("/notifications/read", status_code=204, summary="Mark my notifications read")
 def read_notifications(call: ApiCall = signed_in) -> Response:
-    sales.do_mark_read(call.user_id, uow=call.container.uow())
+    call.write(lambda uow: sales.do_mark_read(call.user_id, uow=uow))
     return Response(status_code=204)

@@ -5,56 +5,58 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Response
+from sqlalchemy.orm import Session
 
 from leadflow.errors import PermissionDenied
 from leadflow.lib.listing import derived_values, run_list
 from leadflow.lib.records import to_public
+from leadflow.registry.domain import Registry
 from leadflow.saved_views import services as views
 from leadflow.saved_views.schemas import ViewBody
 from leadflow.users.domain import Permission, role_allows
-from leadflow.users.services import Principal
-from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import ApiCall, api_call
 from leadflow.web.reach import scope_of
 
 router = APIRouter(prefix="/api/v1/views", tags=["views"])
-can_read = Depends(Authorize(Permission.VIEWS_READ))
-can_write = Depends(Authorize(Permission.VIEWS_WRITE))
+reading = api_call(Permission.VIEWS_READ)
+writing = api_call(Permission.VIEWS_WRITE)
 READ_OF = {"lead": Permission.LEADS_READ, "contact": Permission.CONTACTS_READ}
 
 
 @router.get("", summary="Saved views I can use")
-def list_views(
-    request: Request, entity: str = "lead", principal: Principal = can_read
-) -> list[dict[str, Any]]:
-    with container_of(request).read_session() as session:
+def list_views(entity: str = "lead", call: ApiCall = reading) -> list[dict[str, Any]]:
+    principal = call.principal
+
+    def usable(session: Session) -> list[dict[str, Any]]:
         found = views.visible_views(session, principal.role, principal.user_id, entity)
         return [views.public_view(view) for view in found]
 
+    return call.read(usable)
+
 
 @router.post("", status_code=201, summary="Save a view of my own")
-def create_view(
-    request: Request, body: ViewBody, principal: Principal = can_write
-) -> dict[str, Any]:
-    with container_of(request).uow() as uow:
-        view = views.do_create_view(body.model_dump(), owner_id=principal.user_id, uow=uow)
-        return views.public_view(view)
+def create_view(body: ViewBody, call: ApiCall = writing) -> dict[str, Any]:
+    return call.run(
+        lambda uow: views.do_create_view(body.model_dump(), owner_id=call.user_id, uow=uow),
+        lambda view, _: views.public_view(view),
+    )
 
 
 @router.delete("/{view_id}", status_code=204, summary="Delete a view of mine")
-def delete_view(request: Request, view_id: int, principal: Principal = can_write) -> Response:
-    views.do_delete_view(view_id, owner_id=principal.user_id, uow=container_of(request).uow())
+def delete_view(view_id: int, call: ApiCall = writing) -> Response:
+    call.write(lambda uow: views.do_delete_view(view_id, owner_id=call.user_id, uow=uow))
     return Response(status_code=204)
 
 
 @router.get("/{view_id}/records", summary="The first page of a view's records")
-def view_records(request: Request, view_id: int, principal: Principal = can_read) -> dict[str, Any]:
-    container = container_of(request)
-    with container.read_session() as session:
+def view_records(view_id: int, call: ApiCall = reading) -> dict[str, Any]:
+    principal = call.principal
+
+    def first_page(session: Session, registry: Registry) -> dict[str, Any]:
         view = views.get_view(session, view_id, role=principal.role, user_id=principal.user_id)
         if not role_allows(principal.role, READ_OF[view.entity]):
             raise PermissionDenied(f"The {principal.role} role may not read {view.entity}s")
-        registry = container.registry_cache.get(session)
         query = views.view_query(registry, view, principal.user_id)
         page = run_list(session, replace(query, scope=scope_of(view.entity, principal)))
         return {
@@ -65,3 +67,5 @@ def view_records(request: Request, view_id: int, principal: Principal = can_read
             ],
             "next_cursor": page.next_cursor,
         }
+
+    return call.read_registered(first_page)

@@ -205,7 +205,7 @@ def add_rule(call: PageCall = administering) -> Response:
 @router.post(BASE + "/rules/{rule_id}/switch")
 def switch_rule(rule_id: int, call: PageCall = administering) -> Response:
     enabled = call.form.get("enabled") == "on"
-    do_update_rule(rule_id, {"enabled": enabled}, uow=call.container.uow())
+    call.write(lambda uow: do_update_rule(rule_id, {"enabled": enabled}, uow=uow))
     return see_other(f"{BASE}#rule-{rule_id}")
 
 
@@ -229,11 +229,12 @@ def change_rule(rule_id: int, call: PageCall = administering) -> Response:
 
 @router.post(BASE + "/switches/{key}")
 def flip_switch(key: str, call: PageCall = administering) -> Response:
-    do_set_switch(key, call.form.get("enabled") == "on", uow=call.container.uow())
+    enabled = call.form.get("enabled") == "on"
+    call.write(lambda uow: do_set_switch(key, enabled, uow=uow))
     return see_other(f"{BASE}#switches")
 
 
 @router.post(BASE + "/orphans/backfill")
 def backfill(call: PageCall = administering) -> Response:
-    job = do_start_orphan_backfill(uow=call.container.uow(), requested_by=call.user_id)
+    job = call.write(lambda uow: do_start_orphan_backfill(uow=uow, requested_by=call.user_id))
     return see_other(f"/jobs/{job.id}")

@@ -142,7 +142,7 @@ def detail(
 
 @router.post("/imports/{import_id}/mapping")
 def map_columns(import_id: int, call: PageCall = importing) -> Response:
-    container, form = call.container, call.form
+    form = call.form
     action = str(form.get("action") or "save")
 
     def save_then_start() -> None:
@@ -150,15 +150,21 @@ def map_columns(import_id: int, call: PageCall = importing) -> Response:
         headers = call.read(lambda session: list(services.get_import(session, import_id).headers))
         mapping = _mapping_from(form, headers)
         options = {"create_contacts": form.get("create_contacts") == "on"}
-        services.do_set_mapping(import_id, mapping, options=options, uow=container.uow())
+        call.write(
+            lambda uow: services.do_set_mapping(import_id, mapping, options=options, uow=uow)
+        )
         name = str(form.get("save_as") or "").strip()
         if name:
             entity = call.read(lambda session: services.get_import(session, import_id).entity)
-            services.do_save_mapping(name, entity, mapping, uow=container.uow())
+            call.write(lambda uow: services.do_save_mapping(name, entity, mapping, uow=uow))
         if action == "dry_run":
-            services.do_start_dry_run(import_id, uow=container.uow(), requested_by=call.user_id)
+            call.write(
+                lambda uow: services.do_start_dry_run(import_id, uow=uow, requested_by=call.user_id)
+            )
         if action == "run":
-            services.do_start_import(import_id, uow=container.uow(), requested_by=call.user_id)
+            call.write(
+                lambda uow: services.do_start_import(import_id, uow=uow, requested_by=call.user_id)
+            )
 
     return call.check(
         save_then_start,

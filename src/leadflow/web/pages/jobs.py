@@ -48,53 +48,57 @@ def _detail(
     return render(request, "jobs/detail.html", context, status=error.http_status if error else 200)
 
 
-def routers() -> list[APIRouter]:
-    router = APIRouter(include_in_schema=False)
-    signed_in = Authorize(None)
+router = APIRouter(include_in_schema=False)
+signed_in = Authorize(None)
 
-    @router.get("/jobs")
-    def index(
-        request: Request,
-        kind: str = "",
-        status: str = "",
-        principal: Principal = Depends(signed_in),
-    ) -> Response:
-        kinds = kinds_for(principal.role)
-        if not kinds:
-            raise PermissionDenied(f"The {principal.role} role starts no background jobs")
-        with container_of(request).read_session() as session:
-            rows = list_jobs(
-                session,
-                role=principal.role,
-                kind=kind or None,
-                status=status or None,
-                limit=LIST_LIMIT,
-            )
-            items = [job_public(job) for job in rows]
-        context = {
-            "jobs": items,
-            "kinds": kinds,
-            "statuses": [item.value for item in JobStatus],
-            "kind": kind,
-            "status": status,
-        }
-        return render(request, "jobs/list.html", context)
 
-    @router.get("/jobs/{job_id:int}")
-    def show(request: Request, job_id: int, principal: Principal = Depends(signed_in)) -> Response:
-        return _detail(request, principal, job_id)
-
-    @router.post("/jobs/{job_id:int}/cancel")
-    def cancel(job_id: int, call: PageCall = page_call(None)) -> Response:
-        def refused(exc: LeadflowError) -> Response:
-            if isinstance(exc, NotFound | PermissionDenied):
-                raise exc
-            return _detail(call.request, call.principal, job_id, error=exc)
-
-        return call.run(
-            lambda uow: do_cancel_job(job_id, uow=uow, role=call.principal.role),
-            done=f"/jobs/{job_id}",
-            failed=refused,
+@router.get("/jobs")
+def index(
+    request: Request,
+    kind: str = "",
+    status: str = "",
+    principal: Principal = Depends(signed_in),
+) -> Response:
+    kinds = kinds_for(principal.role)
+    if not kinds:
+        raise PermissionDenied(f"The {principal.role} role starts no background jobs")
+    with container_of(request).read_session() as session:
+        rows = list_jobs(
+            session,
+            role=principal.role,
+            kind=kind or None,
+            status=status or None,
+            limit=LIST_LIMIT,
         )
+        items = [job_public(job) for job in rows]
+    context = {
+        "jobs": items,
+        "kinds": kinds,
+        "statuses": [item.value for item in JobStatus],
+        "kind": kind,
+        "status": status,
+    }
+    return render(request, "jobs/list.html", context)
 
+
+@router.get("/jobs/{job_id:int}")
+def show(request: Request, job_id: int, principal: Principal = Depends(signed_in)) -> Response:
+    return _detail(request, principal, job_id)
+
+
+@router.post("/jobs/{job_id:int}/cancel")
+def cancel(job_id: int, call: PageCall = page_call(None)) -> Response:
+    def refused(exc: LeadflowError) -> Response:
+        if isinstance(exc, NotFound | PermissionDenied):
+            raise exc
+        return _detail(call.request, call.principal, job_id, error=exc)
+
+    return call.run(
+        lambda uow: do_cancel_job(job_id, uow=uow, role=call.principal.role),
+        done=f"/jobs/{job_id}",
+        failed=refused,
+    )
+
+
+def routers() -> list[APIRouter]:
     return [router]

@@ -286,5 +286,5 @@ def save_deadline(call: PageCall = administering) -> Response:
 
 @router.post("/settings/process/check-deadlines")
 def run_check(call: PageCall = administering) -> Response:
-    escalated = sales.do_check_deadlines(uow=call.container.uow())
+    escalated = call.write(lambda uow: sales.do_check_deadlines(uow=uow))
     return _settings_done(f"{len(escalated)} overdue task(s) escalated.")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -34,7 +34,7 @@ from leadflow.web.pages.forms import (
     error_field,
     submitted_values,
 )
-from leadflow.web.pages.listing import NOTICE, list_view, saved_selection
+from leadflow.web.pages.listing import NOTICE, list_view
 from leadflow.web.pages.lookups import (
     interaction_targets,
     reference_fields,
@@ -44,6 +44,7 @@ from leadflow.web.pages.lookups import (
 from leadflow.web.pages.panels import PanelContext, render_panels
 from leadflow.web.pages.related import SectionContext, records_pointing_here
 from leadflow.web.pages.render import render
+from leadflow.web.pages.view_picker import saved_selection
 from leadflow.web.reach import check_reach, scope_of
 
 SYSTEM_FIELDS = ("id", "created_at", "updated_at")
@@ -54,11 +55,6 @@ NEW_CONTACT_FIELD = "new_contact"
 # Contacts and leads refuse a duplicate unless the form says "create anyway".
 DUPLICATE_CHECKED = frozenset({"contact", "lead"})
 CREATE_ANYWAY = "create_anyway"
-
-
-async def form_data(request: Request) -> FormData:
-    """The submitted form; Starlette keeps it, so the CSRF check has read the same one."""
-    return await request.form()
 
 
 def _base_context(page: RecordPage, registry: Registry, principal: Principal) -> dict[str, Any]:
@@ -182,14 +178,18 @@ def _notice(request: Request, page: RecordPage, registry: Registry) -> str | Non
 
 
 def record_router(page: RecordPage) -> APIRouter:
+    """The list, detail, form and delete pages of one record kind."""
     router = APIRouter(include_in_schema=False)
-    can_read = Authorize(page.read)
-    can_write = Authorize(page.write)
-    writing = page_call(page.write)
-    path = page.path
+    for add_routes in (_list_routes, _create_routes, _detail_routes, _edit_routes, _delete_routes):
+        add_routes(router, page)
+    return router
 
-    @router.get(path)
-    def list_records(request: Request, principal: Principal = Depends(can_read)) -> Response:
+
+def _list_routes(router: APIRouter, page: RecordPage) -> None:
+    @router.get(page.path)
+    def list_records(
+        request: Request, principal: Principal = Depends(Authorize(page.read))
+    ) -> Response:
         container = container_of(request)
         with container.read_session() as session:
             registry = container.registry_cache.get(session)
@@ -205,8 +205,27 @@ def record_router(page: RecordPage) -> APIRouter:
         }
         return render(request, "records/list.html", context, status=422 if view.error else 200)
 
+
+def _create_row(page: RecordPage, form: FormData, data: dict[str, Any], uow: UnitOfWork) -> int:
+    if page.entity == "lead" and form.get(NEW_CONTACT_FIELD):
+        from leadflow.capture.services import do_create_lead_with_contact
+
+        row, _ = do_create_lead_with_contact(data, uow=uow)
+    elif page.entity in DUPLICATE_CHECKED:
+        anyway = form.get(CREATE_ANYWAY) == "true"
+        row = page.create(data, uow=uow, create_anyway=anyway)
+    else:
+        row = page.create(data, uow=uow)
+    return int(row.id)
+
+
+def _create_routes(router: APIRouter, page: RecordPage) -> None:
+    path = page.path
+
     @router.get(f"{path}/new")
-    def new_record(request: Request, principal: Principal = Depends(can_write)) -> Response:
+    def new_record(
+        request: Request, principal: Principal = Depends(Authorize(page.write))
+    ) -> Response:
         # Links such as "add a lead to this contact" pre-fill fields from the query.
         registry = container_of(request).registry()
         definitions = editable_fields(registry, page.entity)
@@ -214,24 +233,13 @@ def record_router(page: RecordPage) -> APIRouter:
         return _form_page(request, page, principal, values, record_id=None)
 
     @router.post(f"{path}/new")
-    def create_record(call: PageCall = writing) -> Response:
-        form = call.form
+    def create_record(call: PageCall = page_call(page.write)) -> Response:
         posted: dict[str, str] = {}
 
         def create(uow: UnitOfWork) -> int:
             definitions = editable_fields(uow.registry, page.entity)
-            posted.update(submitted_values(definitions, form))
-            data = changes(definitions, posted, None)
-            if page.entity == "lead" and form.get(NEW_CONTACT_FIELD):
-                from leadflow.capture.services import do_create_lead_with_contact
-
-                row, _ = do_create_lead_with_contact(data, uow=uow)
-            elif page.entity in DUPLICATE_CHECKED:
-                anyway = form.get(CREATE_ANYWAY) == "true"
-                row = page.create(data, uow=uow, create_anyway=anyway)
-            else:
-                row = page.create(data, uow=uow)
-            return int(row.id)
+            posted.update(submitted_values(definitions, call.form))
+            return _create_row(page, call.form, changes(definitions, posted, None), uow)
 
         return call.run(
             create,
@@ -241,32 +249,24 @@ def record_router(page: RecordPage) -> APIRouter:
             ),
         )
 
+
+def _detail_routes(router: APIRouter, page: RecordPage) -> None:
+    path = page.path
+
     @router.get(f"{path}/{{record_id:int}}")
     def show_record(
-        request: Request, record_id: int, principal: Principal = Depends(can_read)
+        request: Request, record_id: int, principal: Principal = Depends(Authorize(page.read))
     ) -> Response:
         container = container_of(request)
         with container.read_session() as session:
             merged_into = getattr(page.get(session, record_id), "merged_into_id", None)
             if merged_into is not None:
                 check_reach(session, page.entity, record_id, principal)
-                return RedirectResponse(
-                    f"{path}/{merged_into}?merged_from={record_id}", status_code=303
-                )
+                return see_other(f"{path}/{merged_into}?merged_from={record_id}")
             registry = container.registry_cache.get(session)
             context = _detail_context(session, registry, page, principal, record_id)
-            web_session = getattr(request.state, "web_session", None)
             context["panels"] = render_panels(
-                PanelContext(
-                    request=request,
-                    session=session,
-                    registry=registry,
-                    principal=principal,
-                    entity=page.entity,
-                    record_id=record_id,
-                    record=context["record"],
-                    csrf_token=web_session.csrf if web_session else "",
-                )
+                _panel_context(request, session, registry, page, principal, context["record"])
             )
         context.update(_base_context(page, registry, principal))
         if request.query_params.get("merged_from", "").isdigit():
@@ -276,9 +276,34 @@ def record_router(page: RecordPage) -> APIRouter:
             )
         return render(request, "records/detail.html", context)
 
+
+def _panel_context(
+    request: Request,
+    session: Session,
+    registry: Registry,
+    page: RecordPage,
+    principal: Principal,
+    record: dict[str, Any],
+) -> PanelContext:
+    web_session = getattr(request.state, "web_session", None)
+    return PanelContext(
+        request=request,
+        session=session,
+        registry=registry,
+        principal=principal,
+        entity=page.entity,
+        record_id=int(record["id"]),
+        record=record,
+        csrf_token=web_session.csrf if web_session else "",
+    )
+
+
+def _edit_routes(router: APIRouter, page: RecordPage) -> None:
+    path = page.path
+
     @router.get(f"{path}/{{record_id:int}}/edit")
     def edit_record(
-        request: Request, record_id: int, principal: Principal = Depends(can_write)
+        request: Request, record_id: int, principal: Principal = Depends(Authorize(page.write))
     ) -> Response:
         container = container_of(request)
         with container.read_session() as session:
@@ -288,7 +313,7 @@ def record_router(page: RecordPage) -> APIRouter:
         return _form_page(request, page, principal, values, record_id=record_id)
 
     @router.post(f"{path}/{{record_id:int}}/edit")
-    def update_record(record_id: int, call: PageCall = writing) -> Response:
+    def update_record(record_id: int, call: PageCall = page_call(page.write)) -> Response:
         posted: dict[str, str] = {}
 
         def update(uow: UnitOfWork) -> None:
@@ -310,34 +335,43 @@ def record_router(page: RecordPage) -> APIRouter:
             ),
         )
 
-    def delete_page(
-        request: Request, principal: Principal, record_id: int, error: LeadflowError | None
-    ) -> Response:
-        container = container_of(request)
-        with container.read_session() as session:
-            check_reach(session, page.entity, record_id, principal)
-            registry = container.registry_cache.get(session)
-            record = to_public(page.get(session, record_id), registry, page.entity)
-        context = {
-            **_base_context(page, registry, principal),
-            "record_id": record_id,
-            "title": _record_title(page, registry, record),
-            "error": error,
-            "offer_unlink": page.delete_unlinks_leads
-            and error is not None
-            and error.code is ErrorCode.HAS_DEPENDENTS,
-        }
-        status = error.http_status if error else 200
-        return render(request, "records/delete.html", context, status=status)
+
+def _delete_page(
+    request: Request,
+    page: RecordPage,
+    principal: Principal,
+    record_id: int,
+    error: LeadflowError | None,
+) -> Response:
+    container = container_of(request)
+    with container.read_session() as session:
+        check_reach(session, page.entity, record_id, principal)
+        registry = container.registry_cache.get(session)
+        record = to_public(page.get(session, record_id), registry, page.entity)
+    context = {
+        **_base_context(page, registry, principal),
+        "record_id": record_id,
+        "title": _record_title(page, registry, record),
+        "error": error,
+        "offer_unlink": page.delete_unlinks_leads
+        and error is not None
+        and error.code is ErrorCode.HAS_DEPENDENTS,
+    }
+    status = error.http_status if error else 200
+    return render(request, "records/delete.html", context, status=status)
+
+
+def _delete_routes(router: APIRouter, page: RecordPage) -> None:
+    path = page.path
 
     @router.get(f"{path}/{{record_id:int}}/delete")
     def confirm_delete(
-        request: Request, record_id: int, principal: Principal = Depends(can_write)
+        request: Request, record_id: int, principal: Principal = Depends(Authorize(page.write))
     ) -> Response:
-        return delete_page(request, principal, record_id, None)
+        return _delete_page(request, page, principal, record_id, None)
 
     @router.post(f"{path}/{{record_id:int}}/delete")
-    def delete_record(record_id: int, call: PageCall = writing) -> Response:
+    def delete_record(record_id: int, call: PageCall = page_call(page.write)) -> Response:
         call.read(lambda session: check_reach(session, page.entity, record_id, call.principal))
         unlink = call.form.get("unlink_leads") == "true"
 
@@ -350,11 +384,9 @@ def record_router(page: RecordPage) -> APIRouter:
         def refused(exc: LeadflowError) -> Response:
             if exc.http_status == 404:
                 raise exc
-            return delete_page(call.request, call.principal, record_id, exc)
+            return _delete_page(call.request, page, call.principal, record_id, exc)
 
         return call.run(delete, done=f"{path}?{NOTICE}=deleted", failed=refused)
-
-    return router
 
 
 def record_routers() -> list[APIRouter]:

@@ -1,78 +1,15 @@
-"""Pages: login, the signed-in shell, the record pages and the settings."""
+"""Every page router, in the order the app mounts them: login, the record pages,
+the settings, then each concept's pages."""
 
 from __future__ import annotations
 
-from typing import Any
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
-
-from leadflow.errors import Unauthenticated
-from leadflow.users.services import Principal, authenticate
-from leadflow.web.auth import (
-    SESSION_COOKIE,
-    SESSION_MAX_AGE,
-    Authorize,
-    container_of,
-    issue_session,
-)
 from leadflow.web.pages.records import record_routers
-from leadflow.web.pages.render import render
 from leadflow.web.pages.settings import settings_router
 
 
-def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect would let a link log users into elsewhere.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return "/"
-
-
 def pages_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-
-    @router.get("/login")
-    def login_form(request: Request, next: str | None = None) -> Response:
-        return render(request, "login.html", {"next": _safe_next(next), "error": None})
-
-    @router.post("/login")
-    def login(
-        request: Request,
-        email: str = Form(""),
-        password: str = Form(""),
-        next: str = Form("/"),
-    ) -> Response:
-        container = container_of(request)
-        try:
-            with container.read_session() as session:
-                principal = authenticate(session, email, password)
-        except Unauthenticated as exc:
-            context: dict[str, Any] = {
-                "next": _safe_next(next),
-                "error": exc.message,
-                "email": email,
-            }
-            return render(request, "login.html", context, status=401)
-        token, _ = issue_session(container, principal.user_id)
-        response = RedirectResponse(_safe_next(next), status_code=303)
-        response.set_cookie(
-            SESSION_COOKIE, token, max_age=SESSION_MAX_AGE, httponly=True, samesite="lax"
-        )
-        return response
-
-    @router.post("/logout")
-    def logout(request: Request, principal: Principal = Depends(Authorize(None))) -> Response:
-        response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(SESSION_COOKIE)
-        return response
-
-    @router.get("/")
-    def home(request: Request, principal: Principal = Depends(Authorize(None))) -> Response:
-        return render(request, "home.html", {})
-
-    for record_pages in record_routers():
-        router.include_router(record_pages)
-    router.include_router(settings_router())
     from leadflow.web.pages import (
         activities,
         automation,
@@ -84,6 +21,7 @@ def pages_router() -> APIRouter:
         jobs,
         journeys,
         linkedin,
+        login,
         process,
         sales,
         saved_views,
@@ -91,7 +29,11 @@ def pages_router() -> APIRouter:
         segments,
     )
 
-    for feature_pages in (
+    router = APIRouter(include_in_schema=False)
+    for pages in (
+        login.router,
+        *record_routers(),
+        settings_router(),
         *capture.routers(),
         *linkedin.routers(),
         *scoring.routers(),
@@ -108,5 +50,5 @@ def pages_router() -> APIRouter:
         saved_views.router,
         *emails.routers(),
     ):
-        router.include_router(feature_pages)
+        router.include_router(pages)
     return router

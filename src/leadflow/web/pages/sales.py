@@ -138,5 +138,5 @@ def notifications(request: Request, principal: Principal = signed_in) -> Respons
 
 @router.post("/notifications/read")
 def read_notifications(call: PageCall = signed_in_post) -> Response:
-    sales.do_mark_read(call.user_id, uow=call.container.uow())
+    call.write(lambda uow: sales.do_mark_read(call.user_id, uow=uow))
     return see_other("/notifications")

@@ -25,10 +25,9 @@ from leadflow.saved_views.models import SavedView
 from leadflow.users.domain import Permission
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
-from leadflow.web.calls import PageCall, see_other
+from leadflow.web.calls import PageCall, page_call, see_other
 from leadflow.web.pages.entities import RECORD_PAGES
 from leadflow.web.pages.listing import filter_field_specs
-from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render
 
 # Blank condition rows under the filled ones, for a page used without JavaScript.
@@ -120,6 +119,7 @@ def _builder_context(
 
 router = APIRouter(include_in_schema=False)
 can_save_view = Depends(Authorize(Permission.VIEWS_WRITE))
+saving_view = page_call(Permission.VIEWS_WRITE)
 
 
 def _builder_page(
@@ -154,9 +154,8 @@ def new_view(request: Request, principal: Principal = can_save_view) -> Response
 
 
 @router.post("/views/new")
-def create_view(
-    request: Request, principal: Principal = can_save_view, form: FormData = Depends(form_data)
-) -> Response:
+def create_view(call: PageCall = saving_view) -> Response:
+    form = call.form
     entity = str(form.get("entity") or "lead")
     sort_field = str(form.get("sort_field") or "")
     direction = "-" if str(form.get("sort_direction") or "desc") == "desc" else ""
@@ -172,14 +171,13 @@ def create_view(
         values = {**data, "sort": data["sort"] or ""}
         if entity not in views.ENTITIES:
             values["entity"] = "lead"
-        return _builder_page(request, values, exc)
+        return _builder_page(call.request, values, exc)
 
     def listed(view: SavedView) -> Response:
         return see_other(f"/{'leads' if view.entity == 'lead' else 'contacts'}?view={view.id}")
 
-    call = PageCall(request, principal, form)
     return call.run(
-        lambda uow: views.do_create_view(data, owner_id=principal.user_id, uow=uow),
+        lambda uow: views.do_create_view(data, owner_id=call.user_id, uow=uow),
         done=listed,
         failed=refused,
     )

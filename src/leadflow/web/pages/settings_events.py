@@ -5,17 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from leadflow.outbox import OutboxMessage
 from leadflow.users.domain import Permission
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
+from leadflow.web.calls import PageCall, page_call, see_other
 from leadflow.web.pages.display import TITLE_FIELDS, humanize, record_href
 from leadflow.web.pages.lookups import titles_by_id
-from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render, settings_navigation
 
 PATH = "/settings/events"
@@ -65,33 +64,33 @@ def _parked_rows(session: Session, messages: list[OutboxMessage]) -> list[Parked
     return rows
 
 
+router = APIRouter(include_in_schema=False)
+can_admin = Authorize(Permission.SYSTEM_ADMIN)
+administering = page_call(Permission.SYSTEM_ADMIN)
+
+
+@router.get(PATH)
+def event_queue(request: Request, principal: Principal = Depends(can_admin)) -> Response:
+    container = container_of(request)
+    relay = container.relay
+    with container.read_session() as session:
+        parked = _parked_rows(session, relay.parked(limit=200))
+    context = {
+        "settings_sections": settings_navigation(principal),
+        "pending": relay.pending_count(),
+        "parked": parked,
+        "retried": request.query_params.get("retried"),
+    }
+    return render(request, "settings/events.html", context)
+
+
+@router.post(f"{PATH}/retry")
+def retry(call: PageCall = administering) -> Response:
+    chosen = call.form.get("event_id")
+    ids = [int(chosen)] if isinstance(chosen, str) and chosen.isdigit() else None
+    retried = call.container.relay.retry_parked(ids)
+    return see_other(f"{PATH}?retried={retried}")
+
+
 def events_settings_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-    can_admin = Authorize(Permission.SYSTEM_ADMIN)
-
-    @router.get(PATH)
-    def event_queue(request: Request, principal: Principal = Depends(can_admin)) -> Response:
-        container = container_of(request)
-        relay = container.relay
-        with container.read_session() as session:
-            parked = _parked_rows(session, relay.parked(limit=200))
-        context = {
-            "settings_sections": settings_navigation(principal),
-            "pending": relay.pending_count(),
-            "parked": parked,
-            "retried": request.query_params.get("retried"),
-        }
-        return render(request, "settings/events.html", context)
-
-    @router.post(f"{PATH}/retry")
-    def retry(
-        request: Request,
-        _principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        chosen = form.get("event_id")
-        ids = [int(chosen)] if isinstance(chosen, str) and chosen.isdigit() else None
-        retried = container_of(request).relay.retry_parked(ids)
-        return RedirectResponse(f"{PATH}?retried={retried}", status_code=303)
-
     return router

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData
+from fastapi.responses import Response
 
 from leadflow.errors import LeadflowError, NotFound
 from leadflow.registry.domain import (
@@ -24,10 +23,9 @@ from leadflow.registry.services import do_add_custom_field, do_remove_custom_fie
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
-from leadflow.web.calls import PageCall, see_other
+from leadflow.web.calls import PageCall, page_call, see_other
 from leadflow.web.pages.display import humanize
 from leadflow.web.pages.forms import TRUE
-from leadflow.web.pages.records import form_data
 from leadflow.web.pages.render import render, settings_navigation
 from leadflow.web.pages.settings_forms import FormState, checked, status_of, text_of
 
@@ -190,54 +188,51 @@ def _fields_page(
     return render(request, "settings/fields.html", context, status=status_of(error))
 
 
+router = APIRouter(include_in_schema=False)
+reading = Authorize(Permission.FIELDS_READ)
+can_admin = Authorize(Permission.FIELDS_ADMIN)
+administering = page_call(Permission.FIELDS_ADMIN)
+
+
+@router.get(PATH)
+def show_fields(request: Request, principal: Principal = Depends(reading)) -> Response:
+    return _fields_page(request, principal)
+
+
+@router.post(PATH)
+def add_field(call: PageCall = administering) -> Response:
+    values = _submitted(call.form)
+
+    def added(definition: FieldDef) -> Response:
+        name = f"{definition.entity}.{definition.name}"
+        return see_other(f"{PATH}?added={name}#entity-{definition.entity}")
+
+    return call.run(
+        lambda uow: do_add_custom_field(_service_input(values), uow=uow),
+        done=added,
+        failed=lambda error: _fields_page(
+            call.request, call.principal, FormState.failed(values, error, INPUTS), error
+        ),
+    )
+
+
+@router.get(f"{PATH}/{{entity}}/{{name}}/remove")
+def confirm_remove(
+    request: Request, entity: str, name: str, principal: Principal = Depends(can_admin)
+) -> Response:
+    registry = container_of(request).registry()
+    context = {
+        "field": _custom_field(registry, entity, name),
+        "entity": registry.entity(entity),
+    }
+    return render(request, "settings/remove_field.html", context)
+
+
+@router.post(f"{PATH}/{{entity}}/{{name}}/remove")
+def remove_field(entity: str, name: str, call: PageCall = administering) -> Response:
+    call.write(lambda uow: do_remove_custom_field(entity, name, uow=uow))
+    return see_other(f"{PATH}?removed={entity}.{name}#entity-{entity}")
+
+
 def fields_settings_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-    can_read = Authorize(Permission.FIELDS_READ)
-    can_admin = Authorize(Permission.FIELDS_ADMIN)
-
-    @router.get(PATH)
-    def show_fields(request: Request, principal: Principal = Depends(can_read)) -> Response:
-        return _fields_page(request, principal)
-
-    @router.post(PATH)
-    def add_field(
-        request: Request,
-        principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        values = _submitted(form)
-
-        def added(definition: FieldDef) -> Response:
-            name = f"{definition.entity}.{definition.name}"
-            return see_other(f"{PATH}?added={name}#entity-{definition.entity}")
-
-        return PageCall(request, principal, form).run(
-            lambda uow: do_add_custom_field(_service_input(values), uow=uow),
-            done=added,
-            failed=lambda error: _fields_page(
-                request, principal, FormState.failed(values, error, INPUTS), error
-            ),
-        )
-
-    @router.get(f"{PATH}/{{entity}}/{{name}}/remove")
-    def confirm_remove(
-        request: Request, entity: str, name: str, principal: Principal = Depends(can_admin)
-    ) -> Response:
-        registry = container_of(request).registry()
-        context = {
-            "field": _custom_field(registry, entity, name),
-            "entity": registry.entity(entity),
-        }
-        return render(request, "settings/remove_field.html", context)
-
-    @router.post(f"{PATH}/{{entity}}/{{name}}/remove")
-    def remove_field(
-        request: Request,
-        entity: str,
-        name: str,
-        principal: Principal = Depends(can_admin),
-    ) -> Response:
-        do_remove_custom_field(entity, name, uow=container_of(request).uow())
-        return RedirectResponse(f"{PATH}?removed={entity}.{name}#entity-{entity}", status_code=303)
-
     return router

@@ -10,15 +10,13 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.datastructures import FormData
 
 from leadflow.errors import LeadflowError
 from leadflow.switches.services import all_settings, do_set_settings
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
-from leadflow.web.calls import PageCall
-from leadflow.web.pages.records import form_data
+from leadflow.web.calls import PageCall, page_call
 from leadflow.web.pages.render import render, settings_navigation
 from leadflow.web.pages.settings_forms import NOTICE, FormState, status_of, text_of
 
@@ -54,35 +52,32 @@ def _page(
     return render(request, "settings/org.html", context, status=status_of(error))
 
 
+router = APIRouter(include_in_schema=False)
+reading = Authorize(Permission.AUTOMATION_READ)
+administering = page_call(Permission.AUTOMATION_ADMIN)
+
+
+@router.get(PATH)
+def show(request: Request, principal: Principal = Depends(reading)) -> Response:
+    return _page(request, principal)
+
+
+@router.post(PATH)
+def save(call: PageCall = administering) -> Response:
+    keys = call.read(lambda session: [definition.key for definition, _ in all_settings(session)])
+    values = {key: text_of(call.form, key) for key in keys if key in call.form}
+
+    def refused(error: LeadflowError) -> Response:
+        key = str(error.extra.get("key", ""))
+        state = FormState.failed(values, error, keys, rename={"value": key})
+        return _page(call.request, call.principal, state, error)
+
+    return call.run(
+        lambda uow: do_set_settings(values, uow=uow),
+        done=f"{PATH}?{NOTICE}=saved#org-settings",
+        failed=refused,
+    )
+
+
 def org_settings_router() -> APIRouter:
-    router = APIRouter(include_in_schema=False)
-    can_read = Authorize(Permission.AUTOMATION_READ)
-    can_admin = Authorize(Permission.AUTOMATION_ADMIN)
-
-    @router.get(PATH)
-    def show(request: Request, principal: Principal = Depends(can_read)) -> Response:
-        return _page(request, principal)
-
-    @router.post(PATH)
-    def save(
-        request: Request,
-        principal: Principal = Depends(can_admin),
-        form: FormData = Depends(form_data),
-    ) -> Response:
-        container = container_of(request)
-        with container.read_session() as session:
-            keys = [definition.key for definition, _ in all_settings(session)]
-        values = {key: text_of(form, key) for key in keys if key in form}
-
-        def refused(error: LeadflowError) -> Response:
-            key = str(error.extra.get("key", ""))
-            state = FormState.failed(values, error, keys, rename={"value": key})
-            return _page(request, principal, state, error)
-
-        return PageCall(request, principal, form).run(
-            lambda uow: do_set_settings(values, uow=uow),
-            done=f"{PATH}?{NOTICE}=saved#org-settings",
-            failed=refused,
-        )
-
     return router

@@ -311,9 +311,11 @@ def confirm_revoke(
 
 @router.post(f"{PATH}/{{user_id:int}}/tokens/{{token_id:int}}/revoke")
 def revoke(user_id: int, token_id: int, call: PageCall = administering) -> Response:
-    with call.container.uow() as uow:
+    def revoke_once(uow: UnitOfWork) -> None:
         token = _token_of(uow.session, user_id, token_id)
         # Revoking twice would move the revocation date; the first one stands.
         if token.revoked_at is None:
             do_revoke_token(token_id, uow=uow)
+
+    call.write(revoke_once)
     return see_other(f"{PATH}/{user_id}?{NOTICE}=revoked")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from leadflow.capture import services
 from leadflow.capture.domain import EventMatchOn
@@ -88,11 +88,6 @@ def show_event(
 
 
 @events_router.post("/events/{event_id:int}/registrations/{registration_id:int}/check-in")
-def check_in(
-    request: Request,
-    event_id: int,
-    registration_id: int,
-    principal: Principal = Depends(can_write_events),
-) -> Response:
-    services.do_check_in(event_id, registration_id, uow=container_of(request).uow())
-    return RedirectResponse(f"/events/{event_id}", status_code=303)
+def check_in(event_id: int, registration_id: int, call: PageCall = writing_events) -> Response:
+    call.write(lambda uow: services.do_check_in(event_id, registration_id, uow=uow))
+    return see_other(f"/events/{event_id}")

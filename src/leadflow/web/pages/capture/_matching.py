@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from leadflow.matching import services as matching
 from leadflow.users.domain import Permission
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
-from leadflow.web.calls import PageCall, page_call
+from leadflow.web.calls import PageCall, page_call, see_other
 from leadflow.web.pages.render import render, settings_navigation
 from leadflow.web.pages.settings_forms import FormState, checked, text_of
 
@@ -69,11 +69,9 @@ def create(call: PageCall = administering) -> Response:
 
 
 @matching_router.post("/settings/matching/{strategy_id:int}/default")
-def make_default(
-    request: Request, strategy_id: int, principal: Principal = Depends(can_admin)
-) -> Response:
-    matching.do_update_strategy(strategy_id, {"is_default": True}, uow=container_of(request).uow())
-    return RedirectResponse("/settings/matching", status_code=303)
+def make_default(strategy_id: int, call: PageCall = administering) -> Response:
+    call.write(lambda uow: matching.do_update_strategy(strategy_id, {"is_default": True}, uow=uow))
+    return see_other("/settings/matching")
 
 
 @matching_router.post("/settings/matching/{strategy_id:int}/delete")

@@ -145,7 +145,8 @@ def _visit_landing(call: PublicCall, form: MarketingForm, page: MarketingPage) -
         visitor = call.read(lambda session: services.submission_contact(session, pending))
         learned = visitor is not None
     if visitor is not None:
-        services.do_record_page_visit(page.id, visitor, uow=container.uow())
+        known = visitor
+        call.write(lambda uow: services.do_record_page_visit(page.id, known, uow=uow))
     response = _landing(request, form, page)
     if learned and visitor is not None:
         _remember(response, visitor_cookie(_secret(container), visitor))
@@ -163,13 +164,15 @@ def _submit_landing(call: PublicCall, form: MarketingForm, page: MarketingPage) 
 
     def accept() -> services.SubmissionResult:
         check_rate(request, f"form:{form.id}")
-        return services.do_accept_submission(
-            form.id,
-            values,
-            uow=container.uow(),
-            known_contact_id=visitor,
-            source_ip=client_ip(request),
-            form=form,
+        return call.write(
+            lambda uow: services.do_accept_submission(
+                form.id,
+                values,
+                uow=uow,
+                known_contact_id=visitor,
+                source_ip=client_ip(request),
+                form=form,
+            )
         )
 
     def accepted(receipt: services.SubmissionResult) -> Response:

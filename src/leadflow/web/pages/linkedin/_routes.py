@@ -166,7 +166,7 @@ def switches(strategy_id: int, call: PageCall = administering) -> Response:
         "always_create_lead": checked(call.form, "always_create_lead"),
         "enable_contact_creation": checked(call.form, "enable_contact_creation"),
     }
-    services.do_update_strategy(strategy_id, changes, uow=call.container.uow())
+    call.write(lambda uow: services.do_update_strategy(strategy_id, changes, uow=uow))
     return see_other(f"{PATH}?{NOTICE}=strategy#matching")
 
 
@@ -179,11 +179,11 @@ def connection_status(
 
 @router.post(f"{PATH}/connections/{{connection_id:int}}/sync")
 def sync_now(connection_id: int, call: PageCall = administering) -> Response:
-    services.do_start_sync(
-        connection_id,
-        backfill=checked(call.form, "backfill"),
-        uow=call.container.uow(),
-        requested_by=call.user_id,
+    backfill = checked(call.form, "backfill")
+    call.write(
+        lambda uow: services.do_start_sync(
+            connection_id, backfill=backfill, uow=uow, requested_by=call.user_id
+        )
     )
     return see_other(f"{PATH}/connections/{connection_id}?{NOTICE}=sync")
 

@@ -1,10 +1,8 @@
-"""Pages of emails: the templates, the editor with its live preview, the messages, the mail
-catcher; and the public ends of the links in every email (open pixel, click redirect,
-unsubscribe)."""
+"""The signed-in email pages: the templates, the editor with its live preview, the
+messages and the mail catcher."""
 
 from __future__ import annotations
 
-import base64
 import json
 from email import message_from_string
 from email.message import EmailMessage as MimeMessage
@@ -12,7 +10,7 @@ from email.policy import default as default_policy
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,19 +19,16 @@ from starlette.datastructures import FormData
 from leadflow.emails import services
 from leadflow.emails.compose import Links, merge_fields
 from leadflow.emails.delivery import send_draft_test
-from leadflow.emails.domain import MessageStatus, TokenKind, verify_token
+from leadflow.emails.domain import MessageStatus
 from leadflow.emails.models import EmailTemplate
-from leadflow.emails.tracking import do_record_click, do_record_open, do_unsubscribe
 from leadflow.errors import LeadflowError
 from leadflow.registry.sql import table_for
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.calls import PageCall, page_call, see_other
-from leadflow.web.pages.render import TEMPLATES, render
+from leadflow.web.pages.render import render
 
-PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-NO_STORE = {"Cache-Control": "no-store, max-age=0"}
 CONTACT_CHOICES = 200
 PAGE_SIZE = 50
 EDITOR_FIELDS = (
@@ -47,71 +42,9 @@ EDITOR_FIELDS = (
 )
 
 
-def _secret(request: Request) -> str:
-    return container_of(request).settings.effective_secret_key
-
-
 def _links(request: Request) -> Links:
     settings = container_of(request).settings
     return Links(settings.public_url, settings.effective_secret_key)
-
-
-def _public_page(request: Request, title: str, message: str, *, status: int = 200) -> Response:
-    return TEMPLATES.TemplateResponse(
-        request,
-        "public/message.html",
-        {"title": title, "message": message},
-        status_code=status,
-        headers=NO_STORE,
-    )
-
-
-public_router = APIRouter(include_in_schema=False)
-
-
-@public_router.get("/t/o/{token}")
-def open_pixel(request: Request, token: str) -> Response:
-    """A 1x1 GIF whatever the token; a valid one records the open."""
-    found = verify_token(_secret(request), TokenKind.OPEN, token)
-    if found is not None:
-        do_record_open(found.message_id, uow=container_of(request).uow())
-    return Response(PIXEL, media_type="image/gif", headers=NO_STORE)
-
-
-@public_router.get("/t/c/{token}")
-def click(request: Request, token: str) -> Response:
-    """The signed link's own address, never one a visitor supplies."""
-    found = verify_token(_secret(request), TokenKind.CLICK, token)
-    if found is None or not found.url or not found.url.startswith(("http://", "https://")):
-        return _public_page(
-            request, "Link not found", "This link is broken or was changed.", status=404
-        )
-    do_record_click(found.message_id, found.link, found.url, uow=container_of(request).uow())
-    return RedirectResponse(found.url, status_code=302, headers=NO_STORE)
-
-
-@public_router.get("/u/{token}")
-def unsubscribe_form(request: Request, token: str) -> Response:
-    if verify_token(_secret(request), TokenKind.UNSUBSCRIBE, token) is None:
-        return _public_page(
-            request, "Link not found", "This link is broken or was changed.", status=404
-        )
-    return TEMPLATES.TemplateResponse(
-        request, "emails/unsubscribe.html", {"token": token}, headers=NO_STORE
-    )
-
-
-@public_router.post("/u/{token}")
-def unsubscribe(request: Request, token: str) -> Response:
-    """One click (RFC 8058): the mail client POSTs `List-Unsubscribe=One-Click`; the
-    confirm page's button posts here too. No session, no form token."""
-    found = verify_token(_secret(request), TokenKind.UNSUBSCRIBE, token)
-    if found is None:
-        return _public_page(
-            request, "Link not found", "This link is broken or was changed.", status=404
-        )
-    do_unsubscribe(found.message_id, uow=container_of(request).uow())
-    return _public_page(request, "Unsubscribed", "You will not receive these emails any more.")
 
 
 # --- signed-in pages -----------------------------------------------------------------------
@@ -390,7 +323,3 @@ def caught(request: Request, caught_id: int, principal: Principal = Depends(can_
             "text": text,
         },
     )
-
-
-def routers() -> list[APIRouter]:
-    return [public_router, router]
