@@ -8,9 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.emails.domain import (
-    Caught,
-)
+from leadflow.emails.domain import Caught
 from leadflow.emails.models import CaughtEmail
 from leadflow.errors import NotFound
 

@@ -8,9 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leadflow.emails.domain import (
-    MessageStatus,
-)
+from leadflow.emails.domain import MessageStatus
 from leadflow.emails.models import EmailMessage
 from leadflow.emails.services._queue import MESSAGES
 from leadflow.errors import ValidationFailed

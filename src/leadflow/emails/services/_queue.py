@@ -13,10 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.emails.domain import (
-    CONSENT_ORDER,
-    MessageStatus,
-)
+from leadflow.emails.domain import CONSENT_ORDER, MessageStatus
 from leadflow.emails.models import EmailMessage
 from leadflow.errors import ValidationFailed
 from leadflow.lib.clock import utcnow

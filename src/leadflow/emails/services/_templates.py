@@ -10,11 +10,7 @@ from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.emails.compose import Links, Rendered, merge_values_for, render
-from leadflow.emails.domain import (
-    TemplateSource,
-    check_source,
-    compile_source,
-)
+from leadflow.emails.domain import TemplateSource, check_source, compile_source
 from leadflow.emails.models import EmailTemplate
 from leadflow.emails.services._queue import MESSAGES
 from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
