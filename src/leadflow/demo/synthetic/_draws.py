@@ -11,7 +11,7 @@ from leadflow.demo.synthetic._shapes import _FIRST_MAIL, _LAST_MAIL, _NEEDS, _PR
 from leadflow.leads.domain import LeadStatus
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _LeadPerson:
     """Who a lead is about: a contact's person, an account only, or an orphan."""
 
@@ -24,7 +24,7 @@ class _LeadPerson:
     company: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _SalesFlags:
     sales_ready: bool = False
     telemarketing_ready: bool = False
