@@ -12,8 +12,6 @@ from leadflow.emails.domain import Caught
 from leadflow.emails.models import CaughtEmail
 from leadflow.errors import NotFound
 
-# --- the mail catcher's inbox -----------------------------------------------------------------
-
 
 def store_caught(caught: Caught, received_at: datetime, *, uow: UnitOfWork) -> CaughtEmail:
     """Keep a message the local mail catcher received."""

@@ -15,8 +15,6 @@ from leadflow.errors import ValidationFailed
 from leadflow.interactions.domain import InteractionKind
 from leadflow.registry.sql import table_for
 
-# --- messages and stats ---------------------------------------------------------------------
-
 
 def list_messages(
     session: Session,

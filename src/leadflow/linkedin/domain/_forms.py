@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# --- forms ----------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Question:

@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
-# --- 3-legged OAuth ("Connect with LinkedIn") -----------------------------------------
-
 # A token due within this long is refreshed before a sync starts, not after a 401.
 REFRESH_MARGIN = timedelta(minutes=5)
 

@@ -12,8 +12,6 @@ from typing import Any
 from leadflow.linkedin.domain._model import LeadAction
 from leadflow.linkedin.domain._responses import from_epoch_ms
 
-# --- webhooks -------------------------------------------------------------------------
-
 
 def challenge_response(client_secret: str, challenge_code: str) -> str:
     """Hex HMAC-SHA256 of the challenge code keyed with the app's client secret."""

@@ -9,8 +9,6 @@ from typing import Any
 from leadflow.linkedin.domain._model import MAX_BACKFILL_DAYS, PULL_OVERLAP, SyncMode
 from leadflow.linkedin.domain._responses import epoch_ms
 
-# --- windows --------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class Window:

@@ -1,9 +1,10 @@
-"""The model lifecycle: created, edited, checked, taken live and stopped; the scoring switches."""
+"""The model lifecycle: created, edited, checked and stopped (going live starts a rescore,
+in `_rescore`); the scoring switches."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -24,12 +25,6 @@ from leadflow.scoring.domain import (
 from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringModel
 from leadflow.switches.domain import DELETE_SCORES_ON_STOP
 from leadflow.switches.services import set_switch, switch_is_on
-
-if TYPE_CHECKING:
-    pass
-
-
-# --- models -----------------------------------------------------------------
 
 
 def model_public(row: ScoringModel) -> dict[str, Any]:

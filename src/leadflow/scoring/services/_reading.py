@@ -14,8 +14,6 @@ from leadflow.scoring.domain import Status, Target
 from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringModel
 from leadflow.scoring.services._models import get_model, list_models
 
-# --- reading scores ------------------------------------------------------------
-
 
 def unscorable_reason(lead: Mapping[str, Any], target: Target | None = None) -> str | None:
     """Why a model cannot score this lead (None when it can)."""
