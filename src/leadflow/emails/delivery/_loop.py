@@ -6,6 +6,7 @@ import logging
 import smtplib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -23,16 +24,22 @@ from leadflow.emails.smtp import Mailer, Outcome, SendResult, SmtpConfig
 logger = logging.getLogger(__name__)
 
 
+class Composed(NamedTuple):
+    """A message ready to send (a tuple still: the email benchmark indexes it)."""
+
+    data: bytes  # the MIME message
+    sender: str  # the envelope sender
+    header: str  # its Message-ID header
+
+
 @dataclass(frozen=True)
 class DeliveryOptions:
     batch_size: int = 500
     limit: int | None = None
 
 
-def _compose(
-    container: Dependencies, claimed: Sequence[Claimed]
-) -> dict[int, tuple[bytes, str, str]]:
-    """id -> (message bytes, envelope sender, Message-ID header)."""
+def _compose(container: Dependencies, claimed: Sequence[Claimed]) -> dict[int, Composed]:
+    """Each claimed message rendered for its contact, by id."""
     links = Links(container.settings.public_url, container.settings.effective_secret_key)
     with container.read_session() as session:
         registry = container.registry_cache.get(session)
@@ -45,7 +52,7 @@ def _compose(
             )
         }
         values = merge_values_for(session, registry, [item.contact_id for item in claimed])
-    composed: dict[int, tuple[bytes, str, str]] = {}
+    composed: dict[int, Composed] = {}
     for item in claimed:
         template = templates[item.template_id]
         unsubscribe = links.unsubscribe(item.id)
@@ -66,7 +73,7 @@ def _compose(
             message_id=header,
             unsubscribe_url=unsubscribe,
         )
-        composed[item.id] = (data, template.from_address, header)
+        composed[item.id] = Composed(data, template.from_address, header)
     return composed
 
 
@@ -78,21 +85,21 @@ def _send_all(
     mailer: Mailer,
     journal: Journal,
     claimed: Sequence[Claimed],
-    composed: dict[int, tuple[bytes, str, str]],
+    composed: dict[int, Composed],
     progress: Callable[[int], None] | None,
 ) -> tuple[Finished, str | None]:
     finished = Finished()
     broken: str | None = None
     for item in claimed:
-        data, sender, header = composed[item.id]
+        message = composed[item.id]
         if broken is not None:
             finished.deferred[item.id] = broken
             continue
         try:
             result: SendResult = mailer.send(
-                sender,
+                message.sender,
                 item.to_address,
-                data,
+                message.data,
                 on_handed_over=_journaling(journal, item.id),
             )
         except (OSError, smtplib.SMTPException) as exc:
@@ -101,7 +108,7 @@ def _send_all(
             continue
         journal.write(item.id, str(result.code))
         if result.outcome is Outcome.DELIVERED:
-            finished.sent[item.id] = header
+            finished.sent[item.id] = message.header
         elif result.outcome is Outcome.BOUNCED:
             finished.bounced[item.id] = f"{result.code} {result.reply}"
         elif result.outcome is Outcome.REFUSED_SENDER:
