@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from leadflow.bootstrap import Container
 from leadflow.capture.services import create_event, create_form
-from leadflow.demo._plan import CONFERENCE, CONFERENCE_DAY, WEBINAR, WEBINAR_DAY, WHITEPAPER
 from leadflow.demo.dataset import DemoLoaded
+from leadflow.demo.plan import CONFERENCE, CONFERENCE_DAY, WEBINAR, WEBINAR_DAY, WHITEPAPER
 from leadflow.lib.clock import utcnow
 from leadflow.users.domain import Role
 

@@ -29,7 +29,7 @@ from leadflow.accounts.services import create_account
 from leadflow.bootstrap import Container
 from leadflow.contacts.models import Contact
 from leadflow.contacts.services import create_contact
-from leadflow.demo._plan import DemoPlan, plan_demo
+from leadflow.demo.plan import DemoPlan, plan_demo
 from leadflow.errors import Conflict
 from leadflow.interactions.services import record_interactions
 from leadflow.leads.models import Lead
@@ -130,6 +130,29 @@ def _load_demo(
 ) -> list[str]:
     container.seed_defaults()
     plan = plan_demo(now or utcnow())
+    loaded = _write_plan(container, plan, _advancer(plan, progress))
+    extended: list[str] = []
+    for module_name in DEMO_EXTENSIONS:
+        extend: Callable[[Container, DemoLoaded], list[str]] = importlib.import_module(
+            module_name
+        ).extend
+        extended.extend(extend(container, loaded))
+    admin = DEMO_LOGINS[0]
+    return [
+        f"users: {len(DEMO_LOGINS)}",
+        f"accounts: {len(loaded.account_ids)}",
+        f"contacts: {len(loaded.contact_ids)}",
+        f"leads: {len(loaded.lead_ids)}",
+        f"opportunities: {len(loaded.opportunity_ids)}",
+        f"interactions: {len(plan.interactions)}",
+        *extended,
+        f"log in as {admin.email} with password {admin.password} "
+        "(or marketer@, telemarketer@, salesperson@, manager@ with leadflow-<role>)",
+    ]
+
+
+def _advancer(plan: DemoPlan, progress: Progress | None) -> Callable[[int], None]:
+    """Counts the records written against the plan's total and reports each step."""
     total = (
         len(DEMO_LOGINS)
         + len(plan.accounts)
@@ -148,6 +171,12 @@ def _load_demo(
 
     if progress is not None:
         progress(0, total)
+    return advance
+
+
+def _write_plan(container: Container, plan: DemoPlan, advance: Callable[[int], None]) -> DemoLoaded:
+    """The plan's users and records through the services, in creation order, then
+    backdated to their planned times."""
     owners = _users(container, advance)
     account_ids = _create_each(container, plan.accounts, create_account, {}, advance)
     contact_ids = _create_each(
@@ -174,31 +203,13 @@ def _load_demo(
             uow.commit()
         advance(len(batch))
     _backdate(container, plan, account_ids, contact_ids, lead_ids, opportunity_ids)
-    loaded = DemoLoaded(
+    return DemoLoaded(
         users={login.role: user_id for login, user_id in zip(DEMO_LOGINS, owners, strict=True)},
         account_ids=account_ids,
         contact_ids=contact_ids,
         lead_ids=lead_ids,
         opportunity_ids=opportunity_ids,
     )
-    extended: list[str] = []
-    for module_name in DEMO_EXTENSIONS:
-        extend: Callable[[Container, DemoLoaded], list[str]] = importlib.import_module(
-            module_name
-        ).extend
-        extended.extend(extend(container, loaded))
-    admin = DEMO_LOGINS[0]
-    return [
-        f"users: {len(DEMO_LOGINS)}",
-        f"accounts: {len(account_ids)}",
-        f"contacts: {len(contact_ids)}",
-        f"leads: {len(lead_ids)}",
-        f"opportunities: {len(opportunity_ids)}",
-        f"interactions: {len(plan.interactions)}",
-        *extended,
-        f"log in as {admin.email} with password {admin.password} "
-        "(or marketer@, telemarketer@, salesperson@, manager@ with leadflow-<role>)",
-    ]
 
 
 def _users(container: Container, advance: Callable[[int], None]) -> list[int]:

@@ -9,7 +9,7 @@ accounts, with one CASE per rule.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar, cast
@@ -21,6 +21,7 @@ from sqlalchemy import (
     Dialect,
     FunctionElement,
     Select,
+    Subquery,
     Text,
     TypeDecorator,
     and_,
@@ -243,7 +244,6 @@ def compile_model(
     leads = table_for("lead")
     contacts = table_for("contact")
     accounts = table_for("account")
-    interactions = table_for("interaction")
 
     account_key: ColumnElement[Any]
     if target is Target.CONTACT:
@@ -257,45 +257,71 @@ def compile_model(
     behaviours = definition.behaviour_conditions
     counts: dict[int, ColumnElement[Any]] = {}
     if behaviours:
-        # One pass over the interactions for every behaviour condition of the model.
-        scope_leads = scoped(select(leads.c.parent_contact_id), scope).where(
-            scorable_clause(target)
-        )
-        sums = [
-            func.sum(case((interaction_clause(c, cutoffs), 1), else_=0)).label(f"c{index}")
-            for index, c in enumerate(behaviours)
-        ]
-        kinds = sorted({c.kind for c in behaviours})
-        if target is Target.CONTACT:
-            key: ColumnElement[Any] = interactions.c.contact_id
-            aggregate = select(key.label("key"), *sums).where(interactions.c.kind.in_(kinds))
-            if scope.lead_ids is not None or scope.id_range is not None:
-                aggregate = aggregate.where(key.in_(scope_leads.scalar_subquery()))
-            lead_key: ColumnElement[Any] = leads.c.parent_contact_id
-        else:
-            members = contacts.alias("members")
-            key = members.c.account_id
-            aggregate = (
-                select(key.label("key"), *sums)
-                .select_from(interactions.join(members, members.c.id == interactions.c.contact_id))
-                .where(interactions.c.kind.in_(kinds))
-            )
-            if scope.lead_ids is not None or scope.id_range is not None:
-                scope_accounts = scoped(select(leads.c.parent_account_id), scope).where(
-                    scorable_clause(target)
-                )
-                aggregate = aggregate.where(key.in_(scope_accounts.scalar_subquery()))
-            lead_key = leads.c.parent_account_id
-        windows = [c.window_days for c in behaviours]
-        if all(days is not None for days in windows):
-            widest = max(days for days in windows if days is not None)
-            occurred = interactions.c.occurred_at
-            aggregate = aggregate.where(occurred >= cutoffs.param(widest, occurred))
-        behaviour_counts = aggregate.group_by(key).subquery("behaviour")
+        behaviour_counts, lead_key = _behaviour_counts(behaviours, target, scope, cutoffs)
         joined = joined.outerjoin(behaviour_counts, behaviour_counts.c.key == lead_key)
         for index in range(len(behaviours)):
             counts[index] = func.coalesce(behaviour_counts.c[f"c{index}"], 0)
 
+    columns = _rule_columns(definition, registry, cutoffs, counts)
+    statement = (
+        select(leads.c.id.label("lead_id"), *columns)
+        .select_from(joined)
+        .where(scorable_clause(target))
+    )
+    return scoped(statement, scope), cutoffs
+
+
+def _behaviour_counts(
+    behaviours: Sequence[BehaviourCondition], target: Target, scope: LeadScope, cutoffs: Cutoffs
+) -> tuple[Subquery, ColumnElement[Any]]:
+    """One pass over the interactions for every behaviour condition of the model: per
+    contact (or account) in scope, `c<i>` counts condition i's interactions. Returned with
+    the lead's column it joins on."""
+    leads = table_for("lead")
+    contacts = table_for("contact")
+    interactions = table_for("interaction")
+    scope_leads = scoped(select(leads.c.parent_contact_id), scope).where(scorable_clause(target))
+    sums = [
+        func.sum(case((interaction_clause(c, cutoffs), 1), else_=0)).label(f"c{index}")
+        for index, c in enumerate(behaviours)
+    ]
+    kinds = sorted({c.kind for c in behaviours})
+    if target is Target.CONTACT:
+        key: ColumnElement[Any] = interactions.c.contact_id
+        aggregate = select(key.label("key"), *sums).where(interactions.c.kind.in_(kinds))
+        if scope.lead_ids is not None or scope.id_range is not None:
+            aggregate = aggregate.where(key.in_(scope_leads.scalar_subquery()))
+        lead_key: ColumnElement[Any] = leads.c.parent_contact_id
+    else:
+        members = contacts.alias("members")
+        key = members.c.account_id
+        aggregate = (
+            select(key.label("key"), *sums)
+            .select_from(interactions.join(members, members.c.id == interactions.c.contact_id))
+            .where(interactions.c.kind.in_(kinds))
+        )
+        if scope.lead_ids is not None or scope.id_range is not None:
+            scope_accounts = scoped(select(leads.c.parent_account_id), scope).where(
+                scorable_clause(target)
+            )
+            aggregate = aggregate.where(key.in_(scope_accounts.scalar_subquery()))
+        lead_key = leads.c.parent_account_id
+    windows = [c.window_days for c in behaviours]
+    if all(days is not None for days in windows):
+        widest = max(days for days in windows if days is not None)
+        occurred = interactions.c.occurred_at
+        aggregate = aggregate.where(occurred >= cutoffs.param(widest, occurred))
+    return aggregate.group_by(key).subquery("behaviour"), lead_key
+
+
+def _rule_columns(
+    definition: ModelDefinition,
+    registry: Registry,
+    cutoffs: Cutoffs,
+    counts: Mapping[int, ColumnElement[Any]],
+) -> list[ColumnElement[Any]]:
+    """`r<i>`: how many times rule i applies, its behaviour counts capped by `_times` and
+    its field conditions ANDed."""
     columns: list[ColumnElement[Any]] = []
     position = 0
     for index, rule in enumerate(definition.rules):
@@ -307,10 +333,4 @@ def compile_model(
         if fields:
             times = case((and_(*fields), times), else_=0)
         columns.append(times.label(f"r{index}"))
-
-    statement = (
-        select(leads.c.id.label("lead_id"), *columns)
-        .select_from(joined)
-        .where(scorable_clause(target))
-    )
-    return scoped(statement, scope), cutoffs
+    return columns

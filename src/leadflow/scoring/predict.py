@@ -10,6 +10,7 @@ lead then gets a probability and the factors that pushed it most.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -157,15 +158,7 @@ def train_predictive(*, uow: UnitOfWork, now: datetime | None = None) -> Predict
     scaled = scaler.transform(matrix)
     probabilities = model.predict_proba(scaled)[:, 1]
     contributions = scaled * coefficients
-    weighted = sorted(
-        (
-            (feature.name, round(float(weight), 4))
-            for feature, weight in zip(features, coefficients, strict=True)
-            if abs(weight) > 1e-9
-        ),
-        key=lambda item: -abs(item[1]),
-    )
-    weights = [{"feature": name, "weight": weight} for name, weight in weighted]
+    weights = _weights(features, coefficients)
     run = PredictionRun(
         trained_at=now,
         qualified=positives,
@@ -175,6 +168,34 @@ def train_predictive(*, uow: UnitOfWork, now: datetime | None = None) -> Predict
     )
     uow.session.add(run)
     uow.session.flush()
+    rows = _predictions(ids, features, contributions, probabilities, run.id)
+    uow.session.execute(delete(LeadPrediction))
+    if rows:
+        uow.session.execute(insert(LeadPrediction), rows)
+    return run
+
+
+def _weights(features: Sequence[Feature], coefficients: Any) -> list[dict[str, Any]]:
+    """The model's weights by feature, largest first; those of no weight left out."""
+    weighted = sorted(
+        (
+            (feature.name, round(float(weight), 4))
+            for feature, weight in zip(features, coefficients, strict=True)
+            if abs(weight) > 1e-9
+        ),
+        key=lambda item: -abs(item[1]),
+    )
+    return [{"feature": name, "weight": weight} for name, weight in weighted]
+
+
+def _predictions(
+    ids: Sequence[int],
+    features: Sequence[Feature],
+    contributions: Any,
+    probabilities: Any,
+    run_id: int,
+) -> list[dict[str, Any]]:
+    """Every lead's probability with its `TOP_FACTORS` strongest factors."""
     rows = []
     for index, lead_id in enumerate(ids):
         order = np.argsort(-np.abs(contributions[index]))[:TOP_FACTORS]
@@ -186,15 +207,12 @@ def train_predictive(*, uow: UnitOfWork, now: datetime | None = None) -> Predict
         rows.append(
             {
                 "lead_id": lead_id,
-                "run_id": run.id,
+                "run_id": run_id,
                 "probability": round(float(probabilities[index]), 4),
                 "factors": factors,
             }
         )
-    uow.session.execute(delete(LeadPrediction))
-    if rows:
-        uow.session.execute(insert(LeadPrediction), rows)
-    return run
+    return rows
 
 
 def run_public(run: PredictionRun) -> dict[str, Any]:

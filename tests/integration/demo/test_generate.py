@@ -16,7 +16,7 @@ from leadflow.bootstrap import Container
 from leadflow.contacts.domain import Consent, ContactRole
 from leadflow.contacts.models import Contact
 from leadflow.contacts.services import create_contact
-from leadflow.demo.generate import GenerateSpec, generate_dataset
+from leadflow.demo.synthetic import GenerateSpec, generate_dataset
 from leadflow.errors import ValidationFailed
 from leadflow.interactions.domain import InteractionKind
 from leadflow.interactions.models import Interaction

@@ -55,17 +55,19 @@ from leadflow.linkedin.services._sync import (
     FETCH_TASK,
     SYNC_JOB,
     active_sync,
-    challenge,
-    do_receive_notifications,
     do_start_sync,
-    fetch_notified,
-    last_received,
-    receive_notifications,
     run_sync,
     start_due_pulls,
     start_sync,
 )
 from leadflow.linkedin.services._tokens import oauth_app
+from leadflow.linkedin.services._webhooks import (
+    challenge,
+    do_receive_notifications,
+    fetch_notified,
+    last_received,
+    receive_notifications,
+)
 
 __all__ = [
     "FETCH_TASK",

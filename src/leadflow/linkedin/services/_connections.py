@@ -13,12 +13,7 @@ from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import ErrorCode, NotFound, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.linkedin.client import LinkedInClient
-from leadflow.linkedin.domain import (
-    MAX_BACKFILL_DAYS,
-    VERSION_PATTERN,
-    ConnectionStatus,
-    OAuthApp,
-)
+from leadflow.linkedin.domain import MAX_BACKFILL_DAYS, VERSION_PATTERN, ConnectionStatus, OAuthApp
 from leadflow.linkedin.models import LinkedInConnection
 from leadflow.linkedin.services._tokens import refresh_in
 

@@ -12,17 +12,8 @@ from sqlalchemy.orm import Session
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import ErrorCode, NotFound, ValidationFailed
 from leadflow.lib.clock import utcnow
-from leadflow.linkedin.domain import (
-    FormSpec,
-    Mappings,
-    PredefinedField,
-    Question,
-)
-from leadflow.linkedin.models import (
-    LinkedInFieldMapping,
-    LinkedInForm,
-    LinkedInLeadStrategy,
-)
+from leadflow.linkedin.domain import FormSpec, Mappings, PredefinedField, Question
+from leadflow.linkedin.models import LinkedInFieldMapping, LinkedInForm, LinkedInLeadStrategy
 from leadflow.matching import services as matching
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 

@@ -17,20 +17,15 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from leadflow.contacts.services import update_contact
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError
-from leadflow.interactions.domain import InteractionKind
-from leadflow.interactions.services import record_interaction
-from leadflow.leads.domain import LeadSource, LeadStatus
+from leadflow.leads.domain import LeadStatus
 from leadflow.leads.models import Lead
-from leadflow.leads.services import create_lead, delete_lead, update_lead
+from leadflow.leads.services import delete_lead
 from leadflow.lib.clock import utcnow
 from leadflow.linkedin.domain import (
-    CONTACT_FIELDS,
     Mappings,
     Outcome,
-    Resolved,
     ResponseSpec,
     campaign_label,
     parse_response,
@@ -44,9 +39,8 @@ from leadflow.linkedin.models import (
     LinkedInResponse,
 )
 from leadflow.linkedin.services._forms import find_form, form_questions, mappings_for
+from leadflow.linkedin.services._records import write_records
 from leadflow.linkedin.services._strategies import active_strategy
-from leadflow.matching.services import match_contact, match_lead
-from leadflow.registry.domain import Registry
 
 _RESPONSES = cast(Table, LinkedInResponse.__table__)
 
@@ -188,28 +182,6 @@ def ingest_responses(
     return counts
 
 
-def _lead_data(registry: Registry, values: Mapping[str, str]) -> dict[str, Any]:
-    """Mapped values as the lead services take them (custom fields nested)."""
-    data: dict[str, Any] = {}
-    for name, value in values.items():
-        if registry.has_field("lead", name) and registry.field("lead", name).custom:
-            data.setdefault("custom", {})[name] = value
-        else:
-            data[name] = value
-    return data
-
-
-def _contact_data(registry: Registry, values: Mapping[str, str], consent: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        name: values[name]
-        for name in CONTACT_FIELDS
-        if name in values and registry.has_field("contact", name)
-    }
-    if consent:
-        data["consent"] = "marketing"
-    return data
-
-
 def _process(
     uow: UnitOfWork,
     connection: LinkedInConnection,
@@ -249,7 +221,10 @@ def _process(
     # and the events it published are taken back with them.
     try:
         with uow.savepoint():
-            outcome = _write_records(uow, batch, form, spec, resolved, row)
+            campaign = batch.campaigns.get(spec.campaign_urn or "") or campaign_label(
+                spec.campaign_urn
+            )
+            outcome = write_records(uow, batch.strategy, campaign, form, spec, resolved, row)
     except LeadflowError as exc:
         row = session.get(LinkedInResponse, row_id)
         assert row is not None
@@ -262,81 +237,6 @@ def _process(
     row.outcome = outcome.value
     session.flush()
     return outcome
-
-
-def _write_records(
-    uow: UnitOfWork,
-    batch: _Batch,
-    form: LinkedInForm,
-    spec: ResponseSpec,
-    resolved: Resolved,
-    row: LinkedInResponse,
-) -> Outcome:
-    session = uow.session
-    registry = uow.registry
-    strategy = batch.strategy
-    lead_values = _lead_data(registry, resolved.lead_values)
-    contact_id: int | None = None
-    if strategy.enable_contact_creation:
-        contact_values = _contact_data(registry, resolved.lead_values, resolved.consent_given)
-        contact_outcome = match_contact(
-            uow, contact_values, create_values={**contact_values, "source": "linkedin"}
-        )
-        contact_id = contact_outcome.contact_id
-        row.contact_created = contact_outcome.created
-        if contact_id is not None and not contact_outcome.created and contact_values:
-            update_contact(contact_id, contact_values, uow=uow)
-    create_values: dict[str, Any] = {
-        "topic": form.name[:300],
-        **lead_values,
-        "source": LeadSource.LINKEDIN.value,
-        "campaign": (
-            batch.campaigns.get(spec.campaign_urn or "") or campaign_label(spec.campaign_urn)
-        ),
-        "parent_contact_id": contact_id,
-    }
-    if strategy.always_create_lead:
-        lead_id = create_lead(create_values, uow=uow).id
-        created = True
-    else:
-        outcome = match_lead(
-            uow,
-            lead_values,
-            strategy_id=strategy.matching_strategy_id,
-            create_values=create_values,
-        )
-        assert outcome.lead_id is not None
-        lead_id, created = outcome.lead_id, outcome.created
-        if not created:
-            existing = session.get(Lead, lead_id)
-            if existing is not None and existing.status == LeadStatus.QUALIFIED.value:
-                row.error = "The matched lead is qualified (read-only): fields not updated"
-            else:
-                changes = dict(lead_values)
-                orphan = existing is not None and existing.parent_contact_id is None
-                if contact_id is not None and orphan:
-                    changes["parent_contact_id"] = contact_id
-                if changes:
-                    update_lead(lead_id, changes, uow=uow)
-    row.lead_id = lead_id
-    row.contact_id = contact_id
-    row.lead_created = created
-    if contact_id is not None:
-        record_interaction(
-            {
-                "contact_id": contact_id,
-                "lead_id": lead_id,
-                "kind": InteractionKind.FORM_SUBMITTED.value,
-                "target_id": f"linkedin:{form.linkedin_id}",
-                **({"occurred_at": spec.submitted_at} if spec.submitted_at else {}),
-                "data": {
-                    "linkedin_response_id": spec.response_id,
-                    "linkedin_form_id": form.linkedin_id,
-                },
-            },
-            uow=uow,
-        )
-    return Outcome.CREATED if created else Outcome.UPDATED
 
 
 def campaign_names(session: Session, connection_id: int) -> dict[str, str]:

@@ -12,10 +12,7 @@ from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, NotFound, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.linkedin.domain import DEFAULT_MAPPINGS
-from leadflow.linkedin.models import (
-    LinkedInFieldMapping,
-    LinkedInLeadStrategy,
-)
+from leadflow.linkedin.models import LinkedInFieldMapping, LinkedInLeadStrategy
 from leadflow.linkedin.services._connections import required_text
 from leadflow.linkedin.services._forms import check_mapped, upsert_mapping
 from leadflow.matching import services as matching

@@ -10,7 +10,6 @@ loses nothing, and the unique response id makes every repeat a no-op.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,11 +17,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import ValidationFailed
 from leadflow.jobs.domain import ACTIVE, JobStatus
 from leadflow.jobs.errors import JobCancelled, JobSuperseded
 from leadflow.jobs.models import Job
@@ -33,33 +30,22 @@ from leadflow.linkedin.domain import (
     PAGE_SIZE,
     ConnectionStatus,
     FormSpec,
-    LeadAction,
     SyncMode,
-    challenge_response,
     due_for_refresh,
     form_id_of,
     from_epoch_ms,
     new_cursor,
     parse_form,
-    parse_notifications,
-    signature_valid,
     sync_window,
 )
-from leadflow.linkedin.errors import (
-    InvalidSignature,
-    LinkedInApiError,
-    LinkedInUnavailable,
-    Throttled,
-    TokenExpired,
-)
-from leadflow.linkedin.models import LinkedInConnection, LinkedInNotification, LinkedInResponse
+from leadflow.linkedin.errors import LinkedInApiError, LinkedInUnavailable, Throttled, TokenExpired
+from leadflow.linkedin.models import LinkedInConnection
 from leadflow.linkedin.services._connections import get_connection
 from leadflow.linkedin.services._forms import find_form, save_forms
 from leadflow.linkedin.services._ingest import (
     Counts,
     campaign_names,
     ingest_responses,
-    mark_deleted,
     save_campaigns,
 )
 from leadflow.linkedin.services._tokens import oauth_app, refresher
@@ -257,23 +243,7 @@ def run_sync(context: JobContext, params: Mapping[str, Any]) -> dict[str, Any]:
     container = context.container
     connection_id = int(params["connection_id"])
     mode = SyncMode(str(params.get("mode") or SyncMode.PULL.value))
-    now = utcnow()
-    with container.uow() as uow:
-        row = get_connection(uow.session, connection_id)
-        cursor: dict[str, Any] | None = context.resume_from or None
-        if cursor is None and mode is SyncMode.PULL and row.cursor:
-            cursor = dict(row.cursor)  # a stopped run's window: resumed, not restarted
-        if cursor is None:
-            window = sync_window(
-                mode, now, backfill_days=row.backfill_days, synced_through=row.synced_through
-            )
-            cursor = new_cursor(mode, window)
-        row.cursor = cursor
-        row.status = ConnectionStatus.SYNCING.value
-        row.updated_at = now
-        conn = _snapshot(row)
-        context.checkpoint(cursor, done=int(cursor["offset"]), uow=uow)
-        uow.commit()
+    cursor, conn = _open_window(context, connection_id, mode)
     totals = Counts()
     try:
         with client_for(container, conn) as client:
@@ -281,40 +251,7 @@ def run_sync(context: JobContext, params: Mapping[str, Any]) -> dict[str, Any]:
             with container.uow() as uow:
                 save_forms(conn.id, forms, uow=uow)
                 uow.commit()
-            offset = int(cursor["offset"])
-            while True:
-                context.raise_if_cancelled()
-                page = client.responses(
-                    conn.owner_urn,
-                    start_ms=int(cursor["start_ms"]),
-                    end_ms=int(cursor["end_ms"]),
-                    start=offset,
-                    count=PAGE_SIZE,
-                )
-                if not page.elements:
-                    break
-                new_forms = _unknown_forms(container, client, conn, page.elements)
-                campaigns = _campaign_names(container, client, conn, page.elements)
-                with container.uow() as uow:
-                    if new_forms:
-                        save_forms(conn.id, new_forms, uow=uow)
-                    if campaigns:
-                        save_campaigns(conn.id, campaigns, uow=uow)
-                    counts = ingest_responses(conn.id, page.elements, via="sync", uow=uow)
-                    offset += len(page.elements)
-                    cursor = {**cursor, "offset": offset}
-                    stored = uow.session.get(LinkedInConnection, conn.id)
-                    if stored is not None:
-                        stored.cursor = cursor
-                    context.checkpoint(
-                        cursor, done=offset, total=max(offset, page.total or 0), uow=uow
-                    )
-                    uow.commit()
-                totals.merge(counts)
-                if page.total is not None and offset >= page.total:
-                    break
-                if page.total is None and len(page.elements) < PAGE_SIZE:
-                    break
+            offset = _read_pages(context, client, conn, cursor, totals)
     except LinkedInApiError as exc:
         _record_failure(container, conn.id, exc)
         raise
@@ -330,9 +267,84 @@ def run_sync(context: JobContext, params: Mapping[str, Any]) -> dict[str, Any]:
     except Exception as exc:
         _record_failure(container, conn.id, exc)
         raise
-    end = from_epoch_ms(cursor["end_ms"])
+    _close_window(container, conn.id, from_epoch_ms(cursor["end_ms"]))
+    return {"mode": mode.value, "forms": len(forms), "read": offset, **totals.as_dict()}
+
+
+def _open_window(
+    context: JobContext, connection_id: int, mode: SyncMode
+) -> tuple[dict[str, Any], _Conn]:
+    """The window to read (the job's checkpoint, a stopped pull's cursor, else a new
+    one), stored on the connection, which is marked syncing."""
+    now = utcnow()
+    with context.container.uow() as uow:
+        row = get_connection(uow.session, connection_id)
+        cursor: dict[str, Any] | None = context.resume_from or None
+        if cursor is None and mode is SyncMode.PULL and row.cursor:
+            cursor = dict(row.cursor)  # a stopped run's window: resumed, not restarted
+        if cursor is None:
+            window = sync_window(
+                mode, now, backfill_days=row.backfill_days, synced_through=row.synced_through
+            )
+            cursor = new_cursor(mode, window)
+        row.cursor = cursor
+        row.status = ConnectionStatus.SYNCING.value
+        row.updated_at = now
+        conn = _snapshot(row)
+        context.checkpoint(cursor, done=int(cursor["offset"]), uow=uow)
+        uow.commit()
+    return cursor, conn
+
+
+def _read_pages(
+    context: JobContext,
+    client: LinkedInClient,
+    conn: _Conn,
+    cursor: dict[str, Any],
+    totals: Counts,
+) -> int:
+    """Read the window page by page from the cursor's offset, each page stored and
+    committed with the cursor; adds to `totals` and returns the offset reached."""
+    container = context.container
+    offset = int(cursor["offset"])
+    while True:
+        context.raise_if_cancelled()
+        page = client.responses(
+            conn.owner_urn,
+            start_ms=int(cursor["start_ms"]),
+            end_ms=int(cursor["end_ms"]),
+            start=offset,
+            count=PAGE_SIZE,
+        )
+        if not page.elements:
+            break
+        new_forms = _unknown_forms(container, client, conn, page.elements)
+        campaigns = _campaign_names(container, client, conn, page.elements)
+        with container.uow() as uow:
+            if new_forms:
+                save_forms(conn.id, new_forms, uow=uow)
+            if campaigns:
+                save_campaigns(conn.id, campaigns, uow=uow)
+            counts = ingest_responses(conn.id, page.elements, via="sync", uow=uow)
+            offset += len(page.elements)
+            cursor = {**cursor, "offset": offset}
+            stored = uow.session.get(LinkedInConnection, conn.id)
+            if stored is not None:
+                stored.cursor = cursor
+            context.checkpoint(cursor, done=offset, total=max(offset, page.total or 0), uow=uow)
+            uow.commit()
+        totals.merge(counts)
+        if page.total is not None and offset >= page.total:
+            break
+        if page.total is None and len(page.elements) < PAGE_SIZE:
+            break
+    return offset
+
+
+def _close_window(container: Dependencies, connection_id: int, end: datetime | None) -> None:
+    """The window is read: the cursor cleared, the connection synced through its end."""
     with container.uow() as uow:
-        stored = uow.session.get(LinkedInConnection, conn.id)
+        stored = uow.session.get(LinkedInConnection, connection_id)
         if stored is not None:
             stored.cursor = None
             stored.status = ConnectionStatus.OK.value
@@ -341,104 +353,3 @@ def run_sync(context: JobContext, params: Mapping[str, Any]) -> dict[str, Any]:
                 stored.synced_through = end
             stored.updated_at = utcnow()
         uow.commit()
-    return {"mode": mode.value, "forms": len(forms), "read": offset, **totals.as_dict()}
-
-
-# --- webhooks -------------------------------------------------------------------------
-
-
-def challenge(session: Session, connection_id: int, code: str) -> dict[str, str]:
-    """LinkedIn's endpoint validation: the code signed with the connection's secret."""
-    row = get_connection(session, connection_id)
-    if not row.client_secret:
-        raise InvalidSignature("The connection has no webhook secret", field="client_secret")
-    if not code or len(code) > 200:
-        raise ValidationFailed("challengeCode is required", field="challengeCode")
-    return {"challengeCode": code, "challengeResponse": challenge_response(row.client_secret, code)}
-
-
-def receive_notifications(
-    connection_id: int, body: bytes, signature_header: str | None, *, uow: UnitOfWork
-) -> dict[str, int]:
-    """A signed webhook: each new CREATED response is fetched after commit, each DELETED
-    one reflected now; a repeated notification is dropped."""
-    row = get_connection(uow.session, connection_id)
-    if not row.client_secret or not signature_valid(row.client_secret, body, signature_header):
-        raise InvalidSignature("The X-LI-Signature header does not match the body", field="body")
-    try:
-        notifications = parse_notifications(json.loads(body or b"null"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed(f"Not a lead notification: {exc}", field="body") from None
-    insert_fn = (
-        postgresql.insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
-    received = repeated = 0
-    for item in notifications:
-        inserted = uow.session.execute(
-            insert_fn(LinkedInNotification)
-            .values(
-                connection_id=row.id,
-                response_id=item.response_id,
-                action=item.action.value,
-                occurred_at=item.occurred_at,
-                received_at=utcnow(),
-                payload=item.payload,
-            )
-            .on_conflict_do_nothing(index_elements=["connection_id", "response_id", "action"])
-            .returning(LinkedInNotification.id)
-        ).scalar()
-        if inserted is None:
-            repeated += 1
-            continue
-        received += 1
-        if item.action is LeadAction.DELETED:
-            mark_deleted(row.id, item.response_id, uow=uow)
-        else:
-            uow.enqueue_after_commit(FETCH_TASK, row.id, item.response_id)
-    return {"received": received, "repeated": repeated}
-
-
-do_receive_notifications = in_own_transaction(receive_notifications)
-
-
-def fetch_notified(container: Dependencies, connection_id: int, response_id: str) -> str:
-    """Fetch and store one notified response; a failure is recorded on the connection
-    (the next pull reads the response anyway)."""
-    with container.read_session() as session:
-        row = session.get(LinkedInConnection, connection_id)
-        if row is None:
-            return "unknown connection"
-        conn = _snapshot(row)
-        stored = session.scalar(
-            select(LinkedInResponse.id).where(LinkedInResponse.response_id == response_id)
-        )
-    if stored is not None:
-        with container.uow() as uow:
-            ingest_responses(conn.id, [{"id": response_id}], via="webhook", uow=uow)
-            uow.commit()
-        return "skipped"
-    try:
-        with client_for(container, conn) as client:
-            element = client.response(response_id)
-            new_forms = _unknown_forms(container, client, conn, [element])
-            campaigns = _campaign_names(container, client, conn, [element])
-    except LinkedInApiError as exc:
-        _record_failure(container, conn.id, exc)
-        return "failed"
-    with container.uow() as uow:
-        if new_forms:
-            save_forms(conn.id, new_forms, uow=uow)
-        if campaigns:
-            save_campaigns(conn.id, campaigns, uow=uow)
-        counts = ingest_responses(conn.id, [element], via="webhook", uow=uow)
-        uow.commit()
-    return next((name for name, count in counts.as_dict().items() if count), "skipped")
-
-
-def last_received(session: Session, connection_id: int) -> datetime | None:
-    return session.scalar(
-        select(LinkedInNotification.received_at)
-        .where(LinkedInNotification.connection_id == connection_id)
-        .order_by(LinkedInNotification.id.desc())
-        .limit(1)
-    )

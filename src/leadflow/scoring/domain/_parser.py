@@ -1,16 +1,7 @@
-"""Pure scoring rules: model definitions, their validation, grades and explanations.
-
-A model is a list of rules; a rule ANDs its conditions and adds `points` when
-they hold. A field condition tests the lead, its contact or its account. A
-behaviour condition counts the lead's interactions of one kind (optionally one
-target, data filters and a window of N days) and scores *each* occurrence (up to
-a cap), *at least* once, or only when there is *none*.
-"""
+"""Model definitions read from data and checked, every problem with the path at fault."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
@@ -18,186 +9,27 @@ from leadflow.errors import ValidationFailed
 from leadflow.interactions.domain import is_valid_kind
 from leadflow.lib.bounds import INT32
 from leadflow.registry.domain import FieldType, Registry
-
-
-class Target(StrEnum):
-    CONTACT = "contact"
-    ACCOUNT = "account"
-
-
-class Status(StrEnum):
-    DRAFT = "draft"
-    LIVE = "live"
-    STOPPED = "stopped"
-
-
-class Frequency(StrEnum):
-    EACH = "each"
-    AT_LEAST = "at_least"
-    NONE = "none"
-
-
-class FieldOp(StrEnum):
-    EQ = "eq"
-    NE = "ne"
-    CONTAINS = "contains"
-    STARTSWITH = "startswith"
-    ENDSWITH = "endswith"
-    IN = "in"
-    GT = "gt"
-    GTE = "gte"
-    LT = "lt"
-    LTE = "lte"
-    BETWEEN = "between"
-    EMPTY = "empty"
-    NOT_EMPTY = "not_empty"
-    WITHIN_LAST_DAYS = "within_last_days"
-    OLDER_THAN_DAYS = "older_than_days"
-
-
-SCORED_ENTITIES = ("lead", "contact", "account")
-TEXT_TYPES = {FieldType.TEXT, FieldType.LONG_TEXT, FieldType.EMAIL, FieldType.PHONE, FieldType.URL}
-ORDERED_TYPES = {FieldType.INTEGER, FieldType.DECIMAL, FieldType.DATE, FieldType.DATETIME}
-DATE_TYPES = {FieldType.DATE, FieldType.DATETIME}
-TEXT_OPS = {FieldOp.CONTAINS, FieldOp.STARTSWITH, FieldOp.ENDSWITH}
-ORDER_OPS = {FieldOp.GT, FieldOp.GTE, FieldOp.LT, FieldOp.LTE, FieldOp.BETWEEN}
-DAY_OPS = {FieldOp.WITHIN_LAST_DAYS, FieldOp.OLDER_THAN_DAYS}
-NO_VALUE_OPS = {FieldOp.EMPTY, FieldOp.NOT_EMPTY}
-MAX_RULES = 200
-MAX_POINTS = 1_000_000
-
-
-@dataclass(frozen=True)
-class FieldCondition:
-    entity: str
-    field: str
-    op: FieldOp
-    value: Any = None
-
-    def public(self) -> dict[str, Any]:
-        return {
-            "type": "field",
-            "entity": self.entity,
-            "field": self.field,
-            "op": self.op.value,
-            "value": self.value,
-        }
-
-
-@dataclass(frozen=True)
-class BehaviourCondition:
-    kind: str
-    frequency: Frequency = Frequency.AT_LEAST
-    target_id: str | None = None
-    data: tuple[tuple[str, str], ...] = ()
-    min_count: int = 1
-    cap: int | None = None
-    window_days: int | None = None
-
-    def public(self) -> dict[str, Any]:
-        return {
-            "type": "behaviour",
-            "kind": self.kind,
-            "frequency": self.frequency.value,
-            "target_id": self.target_id,
-            "data": {key: value for key, value in self.data},
-            "min_count": self.min_count,
-            "cap": self.cap,
-            "window_days": self.window_days,
-        }
-
-    def multiplier(self, count: int) -> int:
-        """How many times the rule's points count for `count` matching interactions."""
-        if self.frequency is Frequency.NONE:
-            return 1 if count == 0 else 0
-        if count < self.min_count:
-            return 0
-        if self.frequency is Frequency.AT_LEAST:
-            return 1
-        return count if self.cap is None else min(count, self.cap)
-
-
-Condition = FieldCondition | BehaviourCondition
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    points: int
-    conditions: tuple[Condition, ...]
-
-    @property
-    def field_conditions(self) -> tuple[FieldCondition, ...]:
-        return tuple(c for c in self.conditions if isinstance(c, FieldCondition))
-
-    @property
-    def behaviour_conditions(self) -> tuple[BehaviourCondition, ...]:
-        return tuple(c for c in self.conditions if isinstance(c, BehaviourCondition))
-
-    def public(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "points": self.points,
-            "conditions": [condition.public() for condition in self.conditions],
-        }
-
-
-@dataclass(frozen=True)
-class Grade:
-    name: str
-    low: int | None
-    high: int | None
-
-    def covers(self, score: int) -> bool:
-        return (self.low is None or score >= self.low) and (self.high is None or score <= self.high)
-
-    def public(self) -> dict[str, Any]:
-        return {"name": self.name, "min": self.low, "max": self.high}
-
-
-@dataclass(frozen=True)
-class ModelDefinition:
-    rules: tuple[Rule, ...] = ()
-    grades: tuple[Grade, ...] = ()
-
-    def public(self) -> dict[str, Any]:
-        return {
-            "rules": [rule.public() for rule in self.rules],
-            "grades": [grade.public() for grade in self.grades],
-        }
-
-    def grade_of(self, score: int) -> str | None:
-        for grade in self.grades:
-            if grade.covers(score):
-                return grade.name
-        return None
-
-    @property
-    def behaviour_conditions(self) -> list[BehaviourCondition]:
-        return [c for rule in self.rules for c in rule.behaviour_conditions]
-
-    def referenced_fields(self) -> dict[str, set[str]]:
-        """Field names per entity that this model reads (a change to another field is moot)."""
-        names: dict[str, set[str]] = {entity: set() for entity in SCORED_ENTITIES}
-        for rule in self.rules:
-            for condition in rule.field_conditions:
-                names[condition.entity].add(condition.field)
-        return names
-
-
-@dataclass
-class Problems:
-    """Every error in a definition, each with the path of the part at fault."""
-
-    items: list[tuple[str, str]] = field(default_factory=list)
-
-    def add(self, where: str, message: str) -> None:
-        self.items.append((where, message))
-
-    def raise_first(self) -> None:
-        if self.items:
-            where, message = self.items[0]
-            raise ValidationFailed(message, field=where)
+from leadflow.scoring.domain._model import (
+    DATE_TYPES,
+    DAY_OPS,
+    MAX_POINTS,
+    MAX_RULES,
+    NO_VALUE_OPS,
+    ORDER_OPS,
+    ORDERED_TYPES,
+    SCORED_ENTITIES,
+    TEXT_OPS,
+    TEXT_TYPES,
+    BehaviourCondition,
+    Condition,
+    FieldCondition,
+    FieldOp,
+    Frequency,
+    Grade,
+    ModelDefinition,
+    Problems,
+    Rule,
+)
 
 
 def _integer(raw: Any, where: str, problems: Problems, *, minimum: int | None = None) -> int | None:
@@ -443,71 +275,3 @@ def go_live_problems(definition: ModelDefinition, problems: Problems) -> Problem
     if not definition.rules:
         checked.add("rules", "a model needs at least one rule to go live")
     return checked
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """What one rule gave one lead: its points times how often it applied."""
-
-    rule: int
-    name: str
-    points: int
-    times: int
-
-    @property
-    def total(self) -> int:
-        return self.points * self.times
-
-    def public(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "name": self.name,
-            "points": self.points,
-            "times": self.times,
-            "total": self.total,
-        }
-
-
-def explain(definition: ModelDefinition, times: list[int]) -> tuple[int, list[Contribution]]:
-    """The score and the rules that contributed, from how often each rule applied."""
-    contributions = [
-        Contribution(index, rule.name, rule.points, count)
-        for index, (rule, count) in enumerate(zip(definition.rules, times, strict=True))
-        if count
-    ]
-    return sum(item.total for item in contributions), contributions
-
-
-def changed_rules(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rules whose contribution differs between two explanations (for the history)."""
-    if not old:
-        return [
-            {"rule": item["rule"], "name": item["name"], "old": 0, "new": item["total"]}
-            for item in new
-        ]
-    before = {item["rule"]: item for item in old}
-    after = {item["rule"]: item for item in new}
-    changes = []
-    for rule in sorted(before.keys() | after.keys()):
-        old_total = before.get(rule, {}).get("total", 0)
-        new_total = after.get(rule, {}).get("total", 0)
-        if old_total != new_total:
-            name = (after.get(rule) or before.get(rule) or {}).get("name", "")
-            changes.append({"rule": rule, "name": name, "old": old_total, "new": new_total})
-    return changes
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a set of rule counts gives: the score, the grade and the explanation."""
-
-    signature: str
-    score: int
-    grade: str | None
-    explanation: list[dict[str, Any]]
-
-    @classmethod
-    def of(cls, definition: ModelDefinition, signature: str, times: list[int]) -> Outcome:
-        score, contributions = explain(definition, times)
-        explanation = [item.public() for item in contributions]
-        return cls(signature, score, definition.grade_of(score), explanation)

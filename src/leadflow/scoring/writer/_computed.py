@@ -1,0 +1,140 @@
+"""The leads whose scores differ, computed in one statement into the scratch tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    insert,
+    literal_column,
+    null,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateTable
+
+from leadflow.scoring.domain import ModelDefinition
+from leadflow.scoring.writer._expressions import (
+    _changes,
+    _explanation,
+    _grade,
+    _nth_count,
+    _number,
+    signature_of,
+)
+from leadflow.scoring.writer._tables import COMPUTED, OUTCOMES, SCORES, SCRATCH
+
+
+def changed_rows(statement: Select[Any], definition: ModelDefinition) -> Select[Any]:
+    """`statement` (lead_id, r0 .. rn) narrowed to the leads whose stored score row is
+    missing or differs in counts or version, with everything `COMPUTED` holds. Its
+    parameters add `model_id` and `model_version`."""
+    computed = statement.subquery("computed")
+    times = [computed.c[f"r{index}"] for index in range(len(definition.rules))]
+    stored = SCORES.alias("stored")
+    signature = signature_of(times)
+    score: ColumnElement[int] = _number(0)
+    for rule, count in zip(definition.rules, times, strict=True):
+        score = score + count * _number(rule.points)
+    differing = (
+        select(
+            computed.c.lead_id,
+            *times,
+            signature.label("rule_times"),
+            score.label("score"),
+            stored.c.id.label("row_id"),
+            stored.c.score.label("old_score"),
+            stored.c.model_version.label("old_version"),
+            stored.c.rule_times.label("old_times"),
+        )
+        .select_from(
+            computed.outerjoin(
+                stored,
+                and_(
+                    stored.c.lead_id == computed.c.lead_id,
+                    stored.c.model_id == bindparam("model_id"),
+                ),
+            )
+        )
+        .where(
+            or_(
+                stored.c.id.is_(None),
+                stored.c.model_version != bindparam("model_version"),
+                stored.c.rule_times != signature,
+            )
+        )
+        .subquery("differing")
+    )
+    new = [differing.c[f"r{index}"] for index in range(len(definition.rules))]
+    first = differing.c.row_id.is_(None)
+    # Changed rules come from the stored counts when they are this version's.
+    comparable = and_(
+        differing.c.old_version == bindparam("model_version"), differing.c.old_times != ""
+    )
+    old = [_nth_count(differing.c.old_times, literal_column(str(i))) for i in range(len(new))]
+    return select(
+        differing.c.lead_id,
+        differing.c.rule_times,
+        differing.c.score,
+        _grade(definition, differing.c.score),
+        case((and_(~first, comparable), _changes(definition, new, old)), else_=null()),
+        differing.c.row_id,
+        differing.c.old_score,
+    )
+
+
+def outcome_rows(definition: ModelDefinition) -> Insert:
+    """OUTCOMES of every combination of counts in COMPUTED, read back from `rule_times`."""
+    distinct = select(COMPUTED.c.rule_times).distinct().subquery("combinations")
+    # Each count read once per combination: the pieces of JSON name a count up to
+    # three times, and SQLite would otherwise parse `rule_times` for every mention.
+    parsed = (
+        select(
+            distinct.c.rule_times,
+            *(
+                _nth_count(distinct.c.rule_times, literal_column(str(index))).label(f"r{index}")
+                for index in range(len(definition.rules))
+            ),
+        )
+        .cte("parsed")
+        .prefix_with("MATERIALIZED")
+    )
+    times = [parsed.c[f"r{index}"] for index in range(len(definition.rules))]
+    none = [_number(0) for _ in times]
+    return insert(OUTCOMES).from_select(
+        [column.name for column in OUTCOMES.c],
+        select(
+            parsed.c.rule_times,
+            _explanation(definition, times),
+            _changes(definition, times, none),
+        ),
+    )
+
+
+def prepare_scratch(session: Session) -> None:
+    """The scratch table exists on this connection and is empty."""
+    for table in SCRATCH:
+        # Every time: a rolled-back transaction takes a table it created with it.
+        session.execute(CreateTable(table, if_not_exists=True))
+        session.execute(delete(table))
+
+
+def store_computed(session: Session, computed: Select[Any], params: dict[str, Any]) -> bool:
+    """The leads whose scores differ (`changed_rows`), into the scratch table; whether
+    there are any (then nothing is to be written)."""
+    result = session.execute(
+        insert(COMPUTED).from_select([column.name for column in COMPUTED.c], computed), params
+    )
+    count = int(getattr(result, "rowcount", -1))
+    if count >= 0:
+        return count > 0
+    # psycopg does not count the rows of an INSERT ... SELECT.
+    return session.execute(select(COMPUTED.c.lead_id).limit(1)).first() is not None

@@ -1,0 +1,159 @@
+"""SQL pieces of the writer: JSON built as text, counts read back from `rule_times`, grades."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    FunctionElement,
+    Integer,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    null,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from leadflow.db.base import JsonData
+from leadflow.scoring.domain import ModelDefinition
+
+
+class _json_text(FunctionElement[Any]):
+    """Text that holds JSON, stored into a JSON column (JSONB on PostgreSQL)."""
+
+    inherit_cache = True
+    name = "json_text"
+    type = JsonData
+
+
+@compiles(_json_text)
+def _json_text_default(element: _json_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(_json_text, "postgresql")
+def _json_text_postgresql(element: _json_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS JSONB)"
+
+
+class _nth_count(FunctionElement[int]):
+    """Rule `index`'s count in a stored `rule_times` ("0,2,1"), 0 when it has none."""
+
+    inherit_cache = True
+    name = "nth_count"
+    type = Integer()
+
+
+def _nth_parts(element: _nth_count, compiler: SQLCompiler, **kw: Any) -> tuple[str, int]:
+    times, index = list(element.clauses)
+    return str(compiler.process(times, **kw)), int(cast(Any, index).name)
+
+
+@compiles(_nth_count)
+def _nth_count_sqlite(element: _nth_count, compiler: SQLCompiler, **kw: Any) -> str:
+    times, index = _nth_parts(element, compiler, **kw)
+    return f"coalesce(json_extract('[' || {times} || ']', '$[{index}]'), 0)"
+
+
+@compiles(_nth_count, "postgresql")
+def _nth_count_postgresql(element: _nth_count, compiler: SQLCompiler, **kw: Any) -> str:
+    times, index = _nth_parts(element, compiler, **kw)
+    return f"coalesce(CAST(nullif(split_part({times}, ',', {index + 1}), '') AS INTEGER), 0)"
+
+
+def _number(value: int) -> ColumnElement[int]:
+    # Rendered inline: points and thresholds are whole numbers from a parsed model.
+    return literal_column(str(int(value)), Integer)
+
+
+def _text(value: str) -> ColumnElement[str]:
+    return literal(value, String)
+
+
+def _as_text(value: ColumnElement[Any]) -> ColumnElement[str]:
+    return sql_cast(value, String)
+
+
+def _json_list(pieces: Sequence[ColumnElement[str]]) -> ColumnElement[Any]:
+    """A JSON array from pieces that are each '' or ',{...}'."""
+    if not pieces:
+        return _json_text(_text("[]"))
+    joined: ColumnElement[str] = pieces[0]
+    for piece in pieces[1:]:
+        joined = joined + piece
+    return _json_text(_text("[") + func.substr(joined, 2) + _text("]"))
+
+
+def signature_of(times: Sequence[ColumnElement[Any]]) -> ColumnElement[str]:
+    """`rule_times` computed in SQL: the counts joined by commas."""
+    if not times:
+        return literal("", String)
+    text: ColumnElement[str] = _as_text(times[0])
+    for each in times[1:]:
+        text = text + "," + _as_text(each)
+    return text
+
+
+def _grade(definition: ModelDefinition, score: ColumnElement[int]) -> ColumnElement[Any]:
+    """`ModelDefinition.grade_of` in SQL: the first grade whose range covers the score."""
+    whens: list[tuple[ColumnElement[bool], ColumnElement[Any]]] = []
+    for grade in definition.grades:
+        bounds: list[ColumnElement[bool]] = []
+        if grade.low is not None:
+            bounds.append(score >= _number(grade.low))
+        if grade.high is not None:
+            bounds.append(score <= _number(grade.high))
+        whens.append((and_(*bounds) if bounds else literal(True), _text(grade.name)))
+    if not whens:
+        return null()
+    return case(*whens, else_=null())
+
+
+def _explanation(
+    definition: ModelDefinition, times: Sequence[ColumnElement[int]]
+) -> ColumnElement[Any]:
+    """`Contribution.public()` of every rule that applied, as `domain.explain` lists them."""
+    pieces = []
+    for index, (rule, count) in enumerate(zip(definition.rules, times, strict=True)):
+        head = (
+            f',{{"rule": {index}, "name": {json.dumps(rule.name)}, '
+            f'"points": {rule.points}, "times": '
+        )
+        piece = (
+            _text(head)
+            + _as_text(count)
+            + _text(', "total": ')
+            + _as_text(count * _number(rule.points))
+            + _text("}")
+        )
+        pieces.append(case((count != 0, piece), else_=_text("")))
+    return _json_list(pieces)
+
+
+def _changes(
+    definition: ModelDefinition,
+    times: Sequence[ColumnElement[int]],
+    old_times: Sequence[ColumnElement[int]],
+) -> ColumnElement[Any]:
+    """`domain.changed_rules` between two sets of counts of one version."""
+    pieces = []
+    for index, (rule, new, old) in enumerate(zip(definition.rules, times, old_times, strict=True)):
+        head = f',{{"rule": {index}, "name": {json.dumps(rule.name)}, "old": '
+        points = _number(rule.points)
+        piece = (
+            _text(head)
+            + _as_text(old * points)
+            + _text(', "new": ')
+            + _as_text(new * points)
+            + _text("}")
+        )
+        pieces.append(case((new != old, piece), else_=_text("")))
+    return _json_list(pieces)
