@@ -46,7 +46,7 @@ def log_call_command(
     """Log a call on a lead (also a call_logged interaction of its contact)."""
     from leadflow.activities.services import do_log_call
     from leadflow.cli import cli_errors, open_container
-    from leadflow.errors import ValidationFailed
+    from leadflow.errors import ErrorCode, ValidationFailed
     from leadflow.lib.clock import as_utc
 
     container = open_container()
@@ -54,7 +54,9 @@ def log_call_command(
         try:
             when = as_utc(datetime.fromisoformat(next_call)) if next_call else None
         except ValueError:
-            raise ValidationFailed("Give --next-call as ISO 8601", field="next_call_at") from None
+            raise ValidationFailed(
+                "Give --next-call as ISO 8601", field="next_call_at", code=ErrorCode.NOT_A_DATETIME
+            ) from None
         row = do_log_call(lead_id, outcome, notes=notes, next_call_at=when, uow=container.uow())
     typer.echo(f"call {row.id} logged on lead {lead_id}")
 
@@ -68,12 +70,14 @@ def note_command(
     """Write a note on a lead or a contact."""
     from leadflow.activities.services import do_add_note
     from leadflow.cli import cli_errors, open_container
-    from leadflow.errors import ValidationFailed
+    from leadflow.errors import ErrorCode, ValidationFailed
 
     container = open_container()
     with cli_errors():
         if entity not in ("lead", "contact"):
-            raise ValidationFailed("Notes go on a lead or a contact", field="entity")
+            raise ValidationFailed(
+                "Notes go on a lead or a contact", field="entity", code=ErrorCode.NOT_A_CHOICE
+            )
         key = {"lead": "lead_id", "contact": "contact_id"}[entity]
         row = do_add_note(text, uow=container.uow(), **{key: record_id})
     typer.echo(f"note {row.id} saved on {entity} {record_id}")

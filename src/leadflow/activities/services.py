@@ -24,7 +24,7 @@ from leadflow.activities.events import CallLogged, NoteAdded
 from leadflow.activities.models import Activity
 from leadflow.contacts.models import Contact
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import NotFound, ValidationFailed
+from leadflow.errors import ErrorCode, NotFound, ValidationFailed
 from leadflow.interactions.models import Interaction
 from leadflow.interactions.services import record_interaction
 from leadflow.leads.models import Lead
@@ -39,10 +39,14 @@ def _notes(text: str | None, *, required: bool) -> str | None:
     cleaned = (text or "").strip()
     if not cleaned:
         if required:
-            raise ValidationFailed("Write the note", field="notes")
+            raise ValidationFailed("Write the note", field="notes", code=ErrorCode.REQUIRED)
         return None
     if len(cleaned) > MAX_NOTES:
-        raise ValidationFailed(f"Notes hold at most {MAX_NOTES} characters", field="notes")
+        raise ValidationFailed(
+            f"Notes hold at most {MAX_NOTES} characters",
+            field="notes",
+            code=ErrorCode.TEXT_TOO_LONG,
+        )
     return cleaned
 
 
@@ -51,7 +55,9 @@ def _outcome(value: str) -> CallOutcome:
         return CallOutcome(value)
     except ValueError:
         raise ValidationFailed(
-            f"Unknown outcome '{value}' (one of {', '.join(CallOutcome)})", field="outcome"
+            f"Unknown outcome '{value}' (one of {', '.join(CallOutcome)})",
+            field="outcome",
+            code=ErrorCode.NOT_A_CHOICE,
         ) from None
 
 
@@ -72,7 +78,11 @@ def log_call(
     result = _outcome(outcome)
     now = utcnow()
     if next_call_at is not None and as_utc(next_call_at) <= now:
-        raise ValidationFailed("The next call must be in the future", field="next_call_at")
+        raise ValidationFailed(
+            "The next call must be in the future",
+            field="next_call_at",
+            code=ErrorCode.NOT_IN_FUTURE,
+        )
     activity = Activity(
         kind=ActivityKind.CALL.value,
         lead_id=lead_id,
@@ -118,7 +128,11 @@ def add_note(
 ) -> Activity:
     """A note on a lead or on a contact (one of the two)."""
     if (lead_id is None) == (contact_id is None):
-        raise ValidationFailed("A note belongs to a lead or a contact", field="lead_id")
+        raise ValidationFailed(
+            "A note belongs to a lead or a contact",
+            field="lead_id",
+            code=ErrorCode.LEAD_OR_CONTACT_REQUIRED,
+        )
     if lead_id is not None and uow.session.get(Lead, lead_id) is None:
         raise NotFound(f"No lead with id {lead_id}", field="lead_id")
     if contact_id is not None and uow.session.get(Contact, contact_id) is None:
@@ -166,7 +180,9 @@ def activities_of(
             Activity.lead_id.in_(select(Lead.id).where(Lead.parent_contact_id == contact_id)),
         )
     else:
-        raise ValidationFailed("Name a lead or a contact", field="lead_id")
+        raise ValidationFailed(
+            "Name a lead or a contact", field="lead_id", code=ErrorCode.LEAD_OR_CONTACT_REQUIRED
+        )
     rows = session.execute(
         select(Activity, User.name)
         .outerjoin(User, User.id == Activity.user_id)

@@ -34,14 +34,16 @@ def switch_command(
 ) -> None:
     """Switch a rule or an org-wide setting on or off."""
     from leadflow.automation.services import do_set_rule_enabled, get_rule_by_key
-    from leadflow.errors import ValidationFailed
+    from leadflow.errors import ErrorCode, ValidationFailed
     from leadflow.switches.domain import SWITCHES
     from leadflow.switches.services import do_set_switch
 
     container = open_container()
     with cli_errors():
         if state not in ("on", "off"):
-            raise ValidationFailed("the state is 'on' or 'off'", field="state")
+            raise ValidationFailed(
+                "the state is 'on' or 'off'", field="state", code=ErrorCode.NOT_A_CHOICE
+            )
         with container.uow() as uow:
             if key in SWITCHES:
                 do_set_switch(key, state == "on", uow=uow)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from leadflow.cli.base import cli_errors, open_container
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.lib.cli_output import print_table
 
 process_app = typer.Typer(
@@ -58,7 +58,9 @@ def process_export(
         elif format == "yaml":
             typer.echo(yaml.safe_dump(data, sort_keys=False), nl=False)
         else:
-            raise ValidationFailed("--format is json or yaml", field="format")
+            raise ValidationFailed(
+                "--format is json or yaml", field="format", code=ErrorCode.NOT_A_CHOICE
+            )
 
 
 @process_app.command("import")

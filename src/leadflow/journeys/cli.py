@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from leadflow.cli import _container, cli_errors, progress_bar
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.journeys import services
 from leadflow.journeys.services._run import due_count
 
@@ -69,9 +69,13 @@ def create_command(
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ValidationFailed(f"{file} is not JSON: {exc}", field="file") from None
+            raise ValidationFailed(
+                f"{file} is not JSON: {exc}", field="file", code=ErrorCode.MALFORMED_JSON
+            ) from None
         if not isinstance(data, dict):
-            raise ValidationFailed("The file holds an object: name, settings, definition")
+            raise ValidationFailed(
+                "The file holds an object: name, settings, definition", code=ErrorCode.NOT_AN_OBJECT
+            )
         with container.uow() as uow:
             journey = services.do_create_journey(
                 str(data.get("name") or ""),

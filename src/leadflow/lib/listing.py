@@ -119,9 +119,15 @@ def parse_list_params(
             try:
                 limit = int(raw)
             except ValueError:
-                raise ValidationFailed("limit must be a whole number", field="limit") from None
+                raise ValidationFailed(
+                    "limit must be a whole number", field="limit", code=ErrorCode.NOT_A_WHOLE_NUMBER
+                ) from None
             if not 1 <= limit <= MAX_LIMIT:
-                raise ValidationFailed(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+                raise ValidationFailed(
+                    f"limit must be between 1 and {MAX_LIMIT}",
+                    field="limit",
+                    code=ErrorCode.OUT_OF_RANGE,
+                )
         elif key == "q":
             search = raw.strip() or None
         else:
@@ -129,7 +135,9 @@ def parse_list_params(
     descending = sort_name.startswith("-")
     sort_field = list_field(registry, entity, sort_name.lstrip("-"))
     if not sort_field.filterable:
-        raise ValidationFailed(f"Cannot sort on {sort_field.name}", field="sort")
+        raise ValidationFailed(
+            f"Cannot sort on {sort_field.name}", field="sort", code=ErrorCode.FIELD_NOT_SORTABLE
+        )
     cursor = decode_cursor(cursor_token) if cursor_token else None
     derived = [list_field(registry, entity, name) for name in columns]
     derived = [definition for definition in derived if definition.derived]
@@ -151,12 +159,16 @@ def _parse_filter(registry: Registry, entity: str, key: str, raw: str) -> Filter
     name, _, op_name = key.partition("__")
     definition = list_field(registry, entity, name)
     if not definition.filterable:
-        raise ValidationFailed(f"Cannot filter on {name}", field=name)
+        raise ValidationFailed(
+            f"Cannot filter on {name}", field=name, code=ErrorCode.FIELD_NOT_FILTERABLE
+        )
     try:
         op = Op(op_name or "eq")
     except ValueError:
         raise ValidationFailed(
-            f"Unknown operator '{op_name}' (use one of {', '.join(Op)})", field=key
+            f"Unknown operator '{op_name}' (use one of {', '.join(Op)})",
+            field=key,
+            code=ErrorCode.OPERATOR_UNKNOWN,
         ) from None
     if op is Op.EMPTY:
         return Filter(definition, op, raw.strip().lower() not in ("false", "0", "no"))
@@ -165,7 +177,9 @@ def _parse_filter(registry: Registry, entity: str, key: str, raw: str) -> Filter
         return Filter(definition, op, values)
     if op in (Op.CONTAINS, Op.STARTSWITH, Op.ENDSWITH):
         if definition.type not in TEXT_TYPES:
-            raise ValidationFailed(f"{op} applies to text fields only", field=key)
+            raise ValidationFailed(
+                f"{op} applies to text fields only", field=key, code=ErrorCode.OPERATOR_UNKNOWN
+            )
         return Filter(definition, op, raw.strip().casefold())
     return Filter(definition, op, coerce_filter_value(definition, raw))
 

@@ -31,7 +31,9 @@ def coerce_changes(
             if raw is None:
                 continue
             if not isinstance(raw, Mapping):
-                raise ValidationFailed("custom must be an object", field=CUSTOM_KEY)
+                raise ValidationFailed(
+                    "custom must be an object", field=CUSTOM_KEY, code=ErrorCode.NOT_AN_OBJECT
+                )
             for custom_name, custom_raw in raw.items():
                 definition = registry.field(entity, str(custom_name))
                 if not definition.custom:
@@ -44,7 +46,9 @@ def coerce_changes(
             continue
         definition = registry.field(entity, name)
         if not definition.writable:
-            raise ValidationFailed(f"{definition.label} is read-only", field=name)
+            raise ValidationFailed(
+                f"{definition.label} is read-only", field=name, code=ErrorCode.READ_ONLY
+            )
         value = definition.coerce(raw)
         if value is None and not definition.nullable:
             raise ValidationFailed(

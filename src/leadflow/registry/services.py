@@ -80,11 +80,17 @@ def add_custom_field(data: Mapping[str, Any], *, uow: UnitOfWork) -> FieldDef:
     entity = str(data.get("entity") or "")
     entity_def = uow.registry.entity(entity)
     if not entity_def.supports_custom_fields:
-        raise ValidationFailed(f"{entity_def.plural} cannot have custom fields", field="entity")
+        raise ValidationFailed(
+            f"{entity_def.plural} cannot have custom fields",
+            field="entity",
+            code=ErrorCode.CUSTOM_FIELDS_NOT_ALLOWED,
+        )
     name = str(data.get("name") or "").strip()
     if not FIELD_NAME_PATTERN.match(name):
         raise ValidationFailed(
-            "Name must start with a letter and hold only a-z, 0-9 and _", field="name"
+            "Name must start with a letter and hold only a-z, 0-9 and _",
+            field="name",
+            code=ErrorCode.NAME_INVALID,
         )
     if uow.registry.has_field(entity, name) or name in ("custom", "email_normalized", "phone_raw"):
         raise Conflict(
@@ -96,14 +102,22 @@ def add_custom_field(data: Mapping[str, Any], *, uow: UnitOfWork) -> FieldDef:
         kind = None
     if kind is None or kind not in CUSTOM_FIELD_TYPES:
         allowed = ", ".join(sorted(CUSTOM_FIELD_TYPES))
-        raise ValidationFailed(f"type must be one of: {allowed}", field="type")
+        raise ValidationFailed(
+            f"type must be one of: {allowed}", field="type", code=ErrorCode.NOT_A_CHOICE
+        )
     options = [str(option).strip() for option in data.get("options") or [] if str(option).strip()]
     if kind is FieldType.CHOICE and not options:
-        raise ValidationFailed("A choice field needs options", field="options")
+        raise ValidationFailed(
+            "A choice field needs options", field="options", code=ErrorCode.OPTIONS_INVALID
+        )
     if kind is not FieldType.CHOICE and options:
-        raise ValidationFailed("Only choice fields take options", field="options")
+        raise ValidationFailed(
+            "Only choice fields take options", field="options", code=ErrorCode.OPTIONS_INVALID
+        )
     if len(set(options)) != len(options):
-        raise ValidationFailed("Options must be distinct", field="options")
+        raise ValidationFailed(
+            "Options must be distinct", field="options", code=ErrorCode.OPTIONS_INVALID
+        )
     label = str(data.get("label") or "").strip() or name.replace("_", " ").capitalize()
     row = CustomField(
         entity=entity,

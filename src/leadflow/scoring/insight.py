@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.registry.domain import Registry
 from leadflow.registry.sql import table_for
@@ -175,6 +175,7 @@ def backtest(
         raise ValidationFailed(
             "A backtest needs scorable leads that were qualified and others that were disqualified",
             field="model_id",
+            code=ErrorCode.NOT_ENOUGH_DATA,
         )
     return {
         "leads": len(pairs),

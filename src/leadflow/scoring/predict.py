@@ -24,7 +24,7 @@ from sqlalchemy import case, delete, desc, func, insert, select
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.interactions.domain import InteractionKind
 from leadflow.lib.clock import utcnow
 from leadflow.registry.domain import FieldDef, FieldType, Registry
@@ -145,6 +145,7 @@ def train_predictive(*, uow: UnitOfWork, now: datetime | None = None) -> Predict
             f"Too few closed leads to train: {positives} qualified and {negatives} disqualified; "
             f"the predictive score needs at least {MIN_PER_CLASS} of each",
             field="leads",
+            code=ErrorCode.NOT_ENOUGH_DATA,
         )
     x_closed = matrix[closed]
     x_train, x_test, y_train, y_test = train_test_split(

@@ -103,7 +103,7 @@ def test_create_go_live_count_stop_resume_and_read_a_contacts_journeys(
     stopped = client.post(f"/api/v1/journeys/{journey['id']}/stop", headers=admin)
     assert stopped.json()["status"] == "stopped"
     again = client.post(f"/api/v1/journeys/{journey['id']}/stop", headers=admin)
-    assert (again.status_code, again.json()["code"]) == (409, "conflict")
+    assert (again.status_code, again.json()["code"]) == (409, "not_live")
     resumed = client.post(f"/api/v1/journeys/{journey['id']}/resume", headers=admin)
     assert resumed.json()["status"] == "live"
 

@@ -53,7 +53,9 @@ def _when(value: Any, name: str) -> datetime:
     try:
         return as_utc(datetime.fromisoformat(str(value)))
     except ValueError:
-        raise ValidationFailed(f"{name} must be an ISO date and time", field=name) from None
+        raise ValidationFailed(
+            f"{name} must be an ISO date and time", field=name, code=ErrorCode.NOT_A_DATETIME
+        ) from None
 
 
 def _apply(session: Session, row: MarketingEvent, data: Mapping[str, Any]) -> None:
@@ -63,19 +65,29 @@ def _apply(session: Session, row: MarketingEvent, data: Mapping[str, Any]) -> No
             if name == "name" and not text:
                 raise ValidationFailed("An event needs a name", code=ErrorCode.REQUIRED, field=name)
             if len(text) > limit:
-                raise ValidationFailed(f"{name} is longer than {limit} characters", field=name)
+                raise ValidationFailed(
+                    f"{name} is longer than {limit} characters",
+                    field=name,
+                    code=ErrorCode.TEXT_TOO_LONG,
+                )
             setattr(row, name, text or None)
     for name in ("starts_at", "ends_at"):
         if name in data:
             setattr(row, name, _when(data[name], name))
     if row.ends_at < row.starts_at:
-        raise ValidationFailed("The event ends before it starts", field="ends_at")
+        raise ValidationFailed(
+            "The event ends before it starts", field="ends_at", code=ErrorCode.DATES_OUT_OF_ORDER
+        )
     if "capacity" in data:
         capacity = data["capacity"]
         if capacity in (None, ""):
             row.capacity = None
         elif not str(capacity).isdigit() or int(capacity) < 1:
-            raise ValidationFailed("capacity must be a positive whole number", field="capacity")
+            raise ValidationFailed(
+                "capacity must be a positive whole number",
+                field="capacity",
+                code=ErrorCode.OUT_OF_RANGE,
+            )
         else:
             row.capacity = int(capacity)
     if "match_on" in data:
@@ -83,14 +95,18 @@ def _apply(session: Session, row: MarketingEvent, data: Mapping[str, Any]) -> No
             row.match_on = EventMatchOn(data["match_on"]).value
         except ValueError:
             raise ValidationFailed(
-                "match_on must be email, name or email_and_name", field="match_on"
+                "match_on must be email, name or email_and_name",
+                field="match_on",
+                code=ErrorCode.NOT_A_CHOICE,
             ) from None
     if "create_leads" in data:
         row.create_leads = bool(data["create_leads"])
     if "owner_id" in data:
         owner = data["owner_id"]
         if owner is not None and session.get(User, owner) is None:
-            raise ValidationFailed(f"No user with id {owner}", field="owner_id")
+            raise ValidationFailed(
+                f"No user with id {owner}", field="owner_id", code=ErrorCode.USER_UNKNOWN
+            )
         row.owner_id = owner
 
 
@@ -146,7 +162,11 @@ def _clean_person(data: Mapping[str, Any], match_on: EventMatchOn) -> dict[str, 
         raw = data.get(name)
         text = "" if raw is None else str(raw).strip()
         if len(text) > limit:
-            raise ValidationFailed(f"{name} is longer than {limit} characters", field=name)
+            raise ValidationFailed(
+                f"{name} is longer than {limit} characters",
+                field=name,
+                code=ErrorCode.TEXT_TOO_LONG,
+            )
         if text:
             person[name] = text
     needed = {

@@ -148,21 +148,31 @@ def form_fields(form: MarketingForm) -> list[FormField]:
 
 def _checked_fields(registry: Registry, raw: Any) -> list[dict[str, Any]]:
     if not isinstance(raw, list) or not raw:
-        raise ValidationFailed("A form needs at least one field", field="fields")
+        raise ValidationFailed(
+            "A form needs at least one field", field="fields", code=ErrorCode.REQUIRED
+        )
     if len(raw) > MAX_FIELDS:
-        raise ValidationFailed(f"A form holds at most {MAX_FIELDS} fields", field="fields")
+        raise ValidationFailed(
+            f"A form holds at most {MAX_FIELDS} fields",
+            field="fields",
+            code=ErrorCode.TOO_MANY_ITEMS,
+        )
     checked: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, item in enumerate(raw):
         where = f"fields[{index}]"
         if not isinstance(item, Mapping):
-            raise ValidationFailed("Each field is an object", field=where)
+            raise ValidationFailed(
+                "Each field is an object", field=where, code=ErrorCode.NOT_AN_OBJECT
+            )
         try:
             spec = form_field_from(item)
         except ValueError as exc:
             raise ValidationFailed(str(exc), field=where) from None
         if spec.name in seen:
-            raise ValidationFailed(f"Field {spec.name!r} appears twice", field=where)
+            raise ValidationFailed(
+                f"Field {spec.name!r} appears twice", field=where, code=ErrorCode.DUPLICATE
+            )
         seen.add(spec.name)
         for entity, target in (("contact", spec.contact_field), ("lead", spec.lead_field)):
             if target is None:
@@ -179,6 +189,7 @@ def _checked_fields(registry: Registry, raw: Any) -> list[dict[str, Any]]:
                 raise ValidationFailed(
                     f"A form cannot write {entity} field {definition.label}",
                     field=f"{where}.{entity}_field",
+                    code=ErrorCode.FIELD_NOT_WRITABLE,
                 )
             normalized = f"custom.{name}" if definition.custom else name
             if entity == "contact":
@@ -209,7 +220,9 @@ def _apply_settings(
             except ValueError:
                 allowed = ", ".join(mode.value for mode in UpdateMode)
                 raise ValidationFailed(
-                    f"update_mode must be one of {allowed}", field="update_mode"
+                    f"update_mode must be one of {allowed}",
+                    field="update_mode",
+                    code=ErrorCode.NOT_A_CHOICE,
                 ) from None
         elif name in ("contact_strategy_id", "lead_strategy_id"):
             if value is not None:
@@ -217,12 +230,16 @@ def _apply_settings(
                 wanted = name.removesuffix("_strategy_id")
                 if strategy.target != wanted:
                     raise ValidationFailed(
-                        f"{strategy.name!r} is a {strategy.target} strategy", field=name
+                        f"{strategy.name!r} is a {strategy.target} strategy",
+                        field=name,
+                        code=ErrorCode.STRATEGY_TARGET_MISMATCH,
                     )
             setattr(form, name, value)
         elif name == "owner_id":
             if value is not None and session.get(User, value) is None:
-                raise ValidationFailed(f"No user with id {value}", field="owner_id")
+                raise ValidationFailed(
+                    f"No user with id {value}", field="owner_id", code=ErrorCode.USER_UNKNOWN
+                )
             form.owner_id = value
         elif name in ("generate_leads_without_matching", "store_all_submissions"):
             setattr(form, name, bool(value))
@@ -236,6 +253,7 @@ def _apply_settings(
         raise ValidationFailed(
             f"The consent field {form.consent_field!r} is not one of the form's fields",
             field="consent_field",
+            code=ErrorCode.FORM_FIELD_INVALID,
         )
 
 
@@ -244,7 +262,9 @@ def _apply_page(session: Session, page: MarketingPage, data: Mapping[str, Any]) 
         slug = str(data["slug"] or "").strip().lower()
         if not SLUG_PATTERN.match(slug):
             raise ValidationFailed(
-                "The page address uses lower-case letters, digits and dashes", field="slug"
+                "The page address uses lower-case letters, digits and dashes",
+                field="slug",
+                code=ErrorCode.SLUG_INVALID,
             )
         taken = session.scalar(
             select(MarketingPage.id).where(MarketingPage.slug == slug, MarketingPage.id != page.id)

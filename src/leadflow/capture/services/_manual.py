@@ -29,7 +29,9 @@ def create_lead_with_contact(
     """
     if data.get("parent_contact_id"):
         raise ValidationFailed(
-            "Pick an existing contact or create a new one, not both", field="parent_contact_id"
+            "Pick an existing contact or create a new one, not both",
+            field="parent_contact_id",
+            code=ErrorCode.MUTUALLY_EXCLUSIVE,
         )
     contact_values = {name: data[name] for name in CONTACT_FROM_LEAD if data.get(name)}
     if not (contact_values.get("email") or contact_values.get("last_name")):

@@ -19,7 +19,7 @@ from leadflow.demo.synthetic._shapes import (
     LEAD_COLUMNS,
     Row,
 )
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.lib.clock import as_utc, utcnow
 from leadflow.users.domain import Role
 
@@ -47,12 +47,18 @@ class GenerateSpec:
     def check(self) -> None:
         for name in ("contacts", "accounts", "leads", "interactions"):
             if getattr(self, name) < 0:
-                raise ValidationFailed(f"{name} cannot be negative", field=name)
+                raise ValidationFailed(
+                    f"{name} cannot be negative", field=name, code=ErrorCode.OUT_OF_RANGE
+                )
         if self.chunk_size < 1:
-            raise ValidationFailed("chunk_size must be at least 1", field="chunk_size")
+            raise ValidationFailed(
+                "chunk_size must be at least 1", field="chunk_size", code=ErrorCode.OUT_OF_RANGE
+            )
         if self.interactions and not self.contacts:
             raise ValidationFailed(
-                "interactions belong to contacts: generate some contacts too", field="contacts"
+                "interactions belong to contacts: generate some contacts too",
+                field="contacts",
+                code=ErrorCode.REQUIRED,
             )
 
 

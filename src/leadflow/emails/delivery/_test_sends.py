@@ -92,7 +92,7 @@ def send_draft_test(
 
     for name, message in _DRAFT_NEEDS:
         if not part(name).strip():
-            raise ValidationFailed(message, field=name)
+            raise ValidationFailed(message, field=name, code=ErrorCode.REQUIRED)
     sender = part("from_address").strip()
     if not valid_address(sender):
         raise ValidationFailed(

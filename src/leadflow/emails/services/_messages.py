@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from leadflow.emails.domain import MessageStatus
 from leadflow.emails.models import EmailMessage
 from leadflow.emails.services._queue import MESSAGES
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.interactions.domain import InteractionKind
 from leadflow.registry.sql import table_for
 
@@ -31,6 +31,7 @@ def list_messages(
         raise ValidationFailed(
             f"status must be one of {', '.join(item.value for item in MessageStatus)}",
             field="status",
+            code=ErrorCode.NOT_A_CHOICE,
         )
     conditions = []
     if template_id is not None:

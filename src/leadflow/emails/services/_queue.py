@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.emails.domain import CONSENT_ORDER, MessageStatus
 from leadflow.emails.models import EmailMessage
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.lib.clock import utcnow
 
 DELIVER_TASK = "emails.deliver"
@@ -61,11 +61,13 @@ def queue_messages(requests: Sequence[MessageRequest], *, uow: UnitOfWork) -> in
             raise ValidationFailed(
                 "idempotency_key must be 1 to 200 characters",
                 field=f"requests[{index}].idempotency_key",
+                code=ErrorCode.TEXT_TOO_LONG,
             )
         if request.minimum_consent is not None and request.minimum_consent not in CONSENT_ORDER:
             raise ValidationFailed(
                 f"minimum_consent must be one of {', '.join(CONSENT_ORDER)}",
                 field=f"requests[{index}].minimum_consent",
+                code=ErrorCode.NOT_A_CHOICE,
             )
     now = utcnow()
     queued = 0

@@ -72,7 +72,7 @@ def _clean(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
             continue
         value = data[name]
         if value is not None and not isinstance(value, str):
-            raise ValidationFailed(f"{name} must be text", field=name)
+            raise ValidationFailed(f"{name} must be text", field=name, code=ErrorCode.NOT_TEXT)
         if isinstance(value, str) and "\x00" in value:
             raise ValidationFailed(
                 f"{name} holds a NUL character", code=ErrorCode.NUL_CHARACTER, field=name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.journeys.domain._rules import next_of
 from leadflow.journeys.schemas import (
     ConditionTile,
@@ -20,7 +20,7 @@ from leadflow.journeys.schemas import (
 
 
 def _fail(message: str, path: str) -> ValidationFailed:
-    return ValidationFailed(message, field=path)
+    return ValidationFailed(message, field=path, code=ErrorCode.JOURNEY_DEFINITION_INVALID)
 
 
 def _targets(tile: Tile) -> list[tuple[str, str | None]]:

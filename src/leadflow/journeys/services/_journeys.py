@@ -35,7 +35,11 @@ def _pydantic_path(error: ValidationError, prefix: str) -> ValidationFailed:
     path = prefix
     for part in first.get("loc", ()):
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return ValidationFailed(f"{path}: {first.get('msg', 'invalid')}", field=path)
+    return ValidationFailed(
+        f"{path}: {first.get('msg', 'invalid')}",
+        field=path,
+        code=ErrorCode.JOURNEY_DEFINITION_INVALID,
+    )
 
 
 def parse_definition(data: Any, prefix: str = "definition") -> JourneyDefinition:
@@ -86,7 +90,9 @@ def _check_segments(session: Session, settings: JourneySettings) -> None:
         try:
             get_segment(session, segment_id)
         except NotFound:
-            raise ValidationFailed(f"No segment {segment_id}", field=path) from None
+            raise ValidationFailed(
+                f"No segment {segment_id}", field=path, code=ErrorCode.REFERENCE_UNKNOWN
+            ) from None
 
 
 def _check_tile_references(uow: UnitOfWork, tile: Tile, path: str) -> None:
@@ -105,13 +111,21 @@ def _check_tile_references(uow: UnitOfWork, tile: Tile, path: str) -> None:
         _check_field_update(uow, tile, path)
     elif isinstance(tile, CreateTaskTile) and tile.user_id is not None:
         if session.get(User, tile.user_id) is None:
-            raise ValidationFailed(f"No user {tile.user_id}", field=f"{path}.user_id")
+            raise ValidationFailed(
+                f"No user {tile.user_id}", field=f"{path}.user_id", code=ErrorCode.USER_UNKNOWN
+            )
     elif isinstance(tile, CreateLeadTile) and tile.owner_id is not None:
         if session.get(User, tile.owner_id) is None:
-            raise ValidationFailed(f"No user {tile.owner_id}", field=f"{path}.owner_id")
+            raise ValidationFailed(
+                f"No user {tile.owner_id}", field=f"{path}.owner_id", code=ErrorCode.USER_UNKNOWN
+            )
     elif isinstance(tile, ActionTile) and tile.action not in ACTIONS:
         known = ", ".join(sorted(ACTIONS))
-        raise ValidationFailed(f"Unknown action '{tile.action}' ({known})", field=f"{path}.action")
+        raise ValidationFailed(
+            f"Unknown action '{tile.action}' ({known})",
+            field=f"{path}.action",
+            code=ErrorCode.NOT_A_CHOICE,
+        )
 
 
 def _check_template(session: Session, template_id: int, path: str) -> None:
@@ -120,7 +134,9 @@ def _check_template(session: Session, template_id: int, path: str) -> None:
     try:
         get_template(session, template_id)
     except NotFound:
-        raise ValidationFailed(f"No email {template_id}", field=path) from None
+        raise ValidationFailed(
+            f"No email {template_id}", field=path, code=ErrorCode.REFERENCE_UNKNOWN
+        ) from None
 
 
 def _check_field_update(uow: UnitOfWork, tile: UpdateFieldTile, path: str) -> None:
@@ -163,7 +179,7 @@ def _check_owner(session: Session, owner_id: int | None) -> None:
     from leadflow.users.models import User
 
     if owner_id is not None and session.get(User, owner_id) is None:
-        raise ValidationFailed(f"No user {owner_id}", field="owner_id")
+        raise ValidationFailed(f"No user {owner_id}", field="owner_id", code=ErrorCode.USER_UNKNOWN)
 
 
 def create_journey(
@@ -266,7 +282,7 @@ def go_live(journey_id: int, *, uow: UnitOfWork, now: datetime | None = None) ->
 
     journey = get_journey(uow.session, journey_id)
     if journey.status == JourneyStatus.LIVE:
-        raise Conflict("The journey is already live", field="status")
+        raise Conflict("The journey is already live", field="status", code=ErrorCode.ALREADY_LIVE)
     settings, _ = _checked(uow, journey.settings, journey.definition)
     domain.check_can_go_live(settings)
     latest = published(uow.session, journey.id, journey.version) if journey.version else None
@@ -290,7 +306,9 @@ def stop_journey(journey_id: int, *, uow: UnitOfWork) -> Journey:
     """Stop: nobody enters and nobody moves; contacts keep their place for a resume."""
     journey = get_journey(uow.session, journey_id)
     if journey.status != JourneyStatus.LIVE:
-        raise Conflict("Only a live journey can be stopped", field="status")
+        raise Conflict(
+            "Only a live journey can be stopped", field="status", code=ErrorCode.NOT_LIVE
+        )
     journey.status = JourneyStatus.STOPPED
     journey.stopped_at = journey.updated_at = utcnow()
     uow.session.flush()
@@ -302,7 +320,9 @@ def resume_journey(journey_id: int, *, uow: UnitOfWork, now: datetime | None = N
     due meanwhile run now) and the audience's members who joined meanwhile enter."""
     journey = get_journey(uow.session, journey_id)
     if journey.status != JourneyStatus.STOPPED:
-        raise Conflict("Only a stopped journey can be resumed", field="status")
+        raise Conflict(
+            "Only a stopped journey can be resumed", field="status", code=ErrorCode.NOT_STOPPED
+        )
     return go_live(journey_id, uow=uow, now=now)
 
 
@@ -310,7 +330,9 @@ def delete_journey(journey_id: int, *, uow: UnitOfWork) -> None:
     """Delete a journey that is not live (its positions and history go with it)."""
     journey = get_journey(uow.session, journey_id)
     if journey.status == JourneyStatus.LIVE:
-        raise Conflict("Stop the journey before deleting it", field="status")
+        raise Conflict(
+            "Stop the journey before deleting it", field="status", code=ErrorCode.NOT_STOPPED
+        )
     uow.session.delete(journey)
     uow.session.flush()
 

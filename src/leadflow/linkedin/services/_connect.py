@@ -45,6 +45,7 @@ def _check_owner(owner: str) -> None:
         raise ValidationFailed(
             "The owner is urn:li:sponsoredAccount:<id> or urn:li:organization:<id>",
             field="owner_urn",
+            code=ErrorCode.LINKEDIN_OWNER_INVALID,
         )
 
 
@@ -108,6 +109,7 @@ def _require(app: OAuthApp) -> None:
             "(LEADFLOW_LINKEDIN_CLIENT_ID and LEADFLOW_LINKEDIN_CLIENT_SECRET); until "
             "then, paste an access token",
             field="linkedin_client_id",
+            code=ErrorCode.LINKEDIN_APP_NOT_CONFIGURED,
         )
 
 
@@ -146,7 +148,9 @@ def connect_with_code(
     (its backfill starts) or the connection reconnected (its sync resumes)."""
     _require(app)
     if not code or len(code) > 2000:
-        raise ValidationFailed("LinkedIn sent no authorization code", field="code")
+        raise ValidationFailed(
+            "LinkedIn sent no authorization code", field="code", code=ErrorCode.REQUIRED
+        )
     # LinkedIn is asked before the database: no transaction waits on its answer.
     answer = request_tokens(
         app,

@@ -34,7 +34,9 @@ def required_text(data: Mapping[str, Any], name: str, label: str, *, limit: int)
     if not value:
         raise ValidationFailed(f"{label} is required", code=ErrorCode.REQUIRED, field=name)
     if len(value) > limit:
-        raise ValidationFailed(f"{label} is longer than {limit} characters", field=name)
+        raise ValidationFailed(
+            f"{label} is longer than {limit} characters", field=name, code=ErrorCode.TEXT_TOO_LONG
+        )
     return value
 
 
@@ -43,6 +45,7 @@ def checked_backfill_days(days: Any) -> int:
         raise ValidationFailed(
             f"Backfill days is a whole number from 1 to {MAX_BACKFILL_DAYS}",
             field="backfill_days",
+            code=ErrorCode.OUT_OF_RANGE,
         )
     return days
 
@@ -52,14 +55,20 @@ def checked_settings(data: Mapping[str, Any], values: dict[str, Any]) -> None:
         version = str(data["api_version"]).strip()
         if not VERSION_PATTERN.match(version):
             raise ValidationFailed(
-                "The API version is a month as YYYYMM, e.g. 202509", field="api_version"
+                "The API version is a month as YYYYMM, e.g. 202509",
+                field="api_version",
+                code=ErrorCode.LINKEDIN_VERSION_INVALID,
             )
         values["api_version"] = version
     if data.get("base_url") is not None:
         base = str(data["base_url"]).strip().rstrip("/")
         parsed = urlparse(base)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ValidationFailed("The API address must be an http(s) URL", field="base_url")
+            raise ValidationFailed(
+                "The API address must be an http(s) URL",
+                field="base_url",
+                code=ErrorCode.URL_INVALID,
+            )
         values["base_url"] = base[:300]
     if "client_secret" in data:
         values["client_secret"] = str(data["client_secret"] or "").strip() or None
@@ -80,7 +89,9 @@ def update_connection(
     expired-token state; the next sync resumes from the kept cursor."""
     row = get_connection(uow.session, connection_id)
     if "owner_urn" in changes and changes["owner_urn"] != row.owner_urn:
-        raise ValidationFailed("A connection's owner cannot change", field="owner_urn")
+        raise ValidationFailed(
+            "A connection's owner cannot change", field="owner_urn", code=ErrorCode.CANNOT_CHANGE
+        )
     values: dict[str, Any] = {}
     checked_settings(changes, values)
     for name, value in values.items():
@@ -160,6 +171,7 @@ def subscribe_notifications(
         raise ValidationFailed(
             "The webhook URL is the address LinkedIn can reach this connection's webhook at",
             field="webhook_url",
+            code=ErrorCode.URL_INVALID,
         )
     row = get_connection(uow.session, connection_id)
     with _client(row, uow, app) as client:

@@ -183,7 +183,9 @@ def set_predefined_mappings(
             PredefinedField(kind)
         except ValueError:
             raise ValidationFailed(
-                f"{kind!r} is not a LinkedIn predefined field", field=f"mappings.{kind}"
+                f"{kind!r} is not a LinkedIn predefined field",
+                field=f"mappings.{kind}",
+                code=ErrorCode.NOT_A_CHOICE,
             ) from None
         checked = _checked_target(uow.registry, target, f"mappings.{kind}") if target else None
         upsert_mapping(uow.session, f"predefined:{kind}", checked, predefined=kind)
@@ -201,7 +203,9 @@ def set_form_mappings(
     for question_id, target in changes.items():
         if question_id not in known:
             raise ValidationFailed(
-                f"The form has no question {question_id}", field=f"mappings.{question_id}"
+                f"The form has no question {question_id}",
+                field=f"mappings.{question_id}",
+                code=ErrorCode.REFERENCE_UNKNOWN,
             )
         checked = (
             _checked_target(uow.registry, target, f"mappings.{question_id}") if target else None
@@ -233,6 +237,7 @@ def check_mapped(uow: UnitOfWork, fields: list[str]) -> None:
         raise ValidationFailed(
             f"Only mapped LinkedIn fields can be matched on; map {', '.join(unmapped)} first",
             field="fields",
+            code=ErrorCode.MAPPING_INVALID,
         )
 
 
@@ -249,4 +254,5 @@ def _check_active_strategy_mapped(uow: UnitOfWork) -> None:
                 "The active LinkedIn lead-matching strategy matches on "
                 f"{', '.join(fields)}: keep those mapped",
                 field="mappings",
+                code=ErrorCode.MAPPING_INVALID,
             ) from None

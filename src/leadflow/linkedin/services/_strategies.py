@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import Conflict, NotFound, ValidationFailed
+from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.linkedin.domain import DEFAULT_MAPPINGS
 from leadflow.linkedin.models import LinkedInFieldMapping, LinkedInLeadStrategy
@@ -102,7 +102,9 @@ def update_strategy(
         activate_strategy(row.id, uow=uow)
     elif changes.get("is_active") is False and row.is_active:
         raise ValidationFailed(
-            "One LinkedIn strategy stays active; activate another one instead", field="is_active"
+            "One LinkedIn strategy stays active; activate another one instead",
+            field="is_active",
+            code=ErrorCode.ONE_MUST_STAY,
         )
     row.updated_at = utcnow()
     uow.session.flush()
@@ -133,6 +135,7 @@ def delete_strategy(strategy_id: int, *, uow: UnitOfWork) -> None:
         raise Conflict(
             "The active LinkedIn strategy cannot be deleted; activate another one first",
             field="id",
+            code=ErrorCode.ONE_MUST_STAY,
         )
     matching_id = row.matching_strategy_id
     uow.session.delete(row)

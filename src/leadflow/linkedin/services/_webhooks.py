@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.linkedin.domain import (
     LeadAction,
@@ -44,7 +44,9 @@ def challenge(session: Session, connection_id: int, code: str) -> dict[str, str]
     if not row.client_secret:
         raise InvalidSignature("The connection has no webhook secret", field="client_secret")
     if not code or len(code) > 200:
-        raise ValidationFailed("challengeCode is required", field="challengeCode")
+        raise ValidationFailed(
+            "challengeCode is required", field="challengeCode", code=ErrorCode.REQUIRED
+        )
     return {"challengeCode": code, "challengeResponse": challenge_response(row.client_secret, code)}
 
 
@@ -59,7 +61,9 @@ def receive_notifications(
     try:
         notifications = parse_notifications(json.loads(body or b"null"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed(f"Not a lead notification: {exc}", field="body") from None
+        raise ValidationFailed(
+            f"Not a lead notification: {exc}", field="body", code=ErrorCode.NOTIFICATION_INVALID
+        ) from None
     insert_fn = (
         postgresql.insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     )

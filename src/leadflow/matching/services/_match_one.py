@@ -86,6 +86,7 @@ def _resolve_strategy(
         raise ValidationFailed(
             f"Strategy {strategy.name!r} matches {strategy.target}s, not {target.value}s",
             field="strategy_id",
+            code=ErrorCode.STRATEGY_TARGET_MISMATCH,
         )
     return strategy
 

@@ -74,7 +74,9 @@ def strategy_by_seed_key(session: Session, seed_key: str) -> MatchingStrategy | 
 
 def _checked_fields(registry: Registry, target: str, fields: Any) -> list[str]:
     if not isinstance(fields, list) or not fields:
-        raise ValidationFailed("A strategy needs at least one field", field="fields")
+        raise ValidationFailed(
+            "A strategy needs at least one field", field="fields", code=ErrorCode.REQUIRED
+        )
     checked: list[str] = []
     for name in fields:
         if not isinstance(name, str) or not registry.has_field(target, name):
@@ -83,7 +85,11 @@ def _checked_fields(registry: Registry, target: str, fields: Any) -> list[str]:
             )
         definition = registry.field(target, name)
         if not definition.matchable:
-            raise ValidationFailed(f"{definition.label} cannot be matched on", field="fields")
+            raise ValidationFailed(
+                f"{definition.label} cannot be matched on",
+                field="fields",
+                code=ErrorCode.FIELD_NOT_MATCHABLE,
+            )
         if name not in checked:
             checked.append(name)
     return checked
@@ -93,7 +99,9 @@ def _checked_target(target: Any) -> MatchTarget:
     try:
         return MatchTarget(target)
     except ValueError:
-        raise ValidationFailed("target must be 'contact' or 'lead'", field="target") from None
+        raise ValidationFailed(
+            "target must be 'contact' or 'lead'", field="target", code=ErrorCode.NOT_A_CHOICE
+        ) from None
 
 
 def create_strategy(data: Mapping[str, Any], *, uow: UnitOfWork) -> MatchingStrategy:
@@ -126,7 +134,9 @@ def update_strategy(
     """Rename, re-describe, change fields or become the default. The target stays."""
     strategy = get_strategy(uow.session, strategy_id)
     if "target" in changes and changes["target"] != strategy.target:
-        raise ValidationFailed("A strategy's target cannot change", field="target")
+        raise ValidationFailed(
+            "A strategy's target cannot change", field="target", code=ErrorCode.CANNOT_CHANGE
+        )
     if "name" in changes:
         name = str(changes["name"] or "").strip()
         if not name:
@@ -144,7 +154,9 @@ def update_strategy(
         _make_default(uow.session, strategy)
     elif "is_default" in changes and strategy.is_default:
         raise ValidationFailed(
-            "Make another strategy the default instead; one must stay", field="is_default"
+            "Make another strategy the default instead; one must stay",
+            field="is_default",
+            code=ErrorCode.ONE_MUST_STAY,
         )
     strategy.updated_at = utcnow()
     uow.session.flush()
@@ -158,6 +170,7 @@ def delete_strategy(strategy_id: int, *, uow: UnitOfWork) -> None:
         raise Conflict(
             "The default strategy cannot be deleted; make another one the default first",
             field="id",
+            code=ErrorCode.ONE_MUST_STAY,
         )
     uow.session.execute(delete(MatchKey).where(MatchKey.strategy_id == strategy_id))
     uow.session.delete(strategy)

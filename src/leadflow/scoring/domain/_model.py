@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.registry.domain import FieldType
 
 
@@ -187,4 +187,4 @@ class Problems:
     def raise_first(self) -> None:
         if self.items:
             where, message = self.items[0]
-            raise ValidationFailed(message, field=where)
+            raise ValidationFailed(message, field=where, code=ErrorCode.SCORING_MODEL_INVALID)

@@ -48,13 +48,19 @@ def _text(data: Mapping[str, Any], key: str, *, limit: int, required: bool) -> s
     raw = data.get(key)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if required:
-            raise ValidationFailed(f"{key.replace('_', ' ').capitalize()} is required", field=key)
+            raise ValidationFailed(
+                f"{key.replace('_', ' ').capitalize()} is required",
+                field=key,
+                code=ErrorCode.REQUIRED,
+            )
         return None
     if not isinstance(raw, str):
-        raise ValidationFailed(f"{key} must be text", field=key)
+        raise ValidationFailed(f"{key} must be text", field=key, code=ErrorCode.NOT_TEXT)
     text = raw.strip()
     if len(text) > limit:
-        raise ValidationFailed(f"{key} is longer than {limit} characters", field=key)
+        raise ValidationFailed(
+            f"{key} is longer than {limit} characters", field=key, code=ErrorCode.TEXT_TOO_LONG
+        )
     return text
 
 
@@ -63,13 +69,17 @@ def _threshold(raw: Any) -> int | None:
         return None
     if isinstance(raw, bool):
         raise ValidationFailed(
-            "The sales-ready threshold must be a whole number", field="sales_ready_threshold"
+            "The sales-ready threshold must be a whole number",
+            field="sales_ready_threshold",
+            code=ErrorCode.NOT_A_WHOLE_NUMBER,
         )
     try:
         value = int(raw)
     except (TypeError, ValueError):
         raise ValidationFailed(
-            "The sales-ready threshold must be a whole number", field="sales_ready_threshold"
+            "The sales-ready threshold must be a whole number",
+            field="sales_ready_threshold",
+            code=ErrorCode.NOT_A_WHOLE_NUMBER,
         ) from None
     if value not in INT32:
         raise ValidationFailed(
@@ -90,7 +100,9 @@ def _apply_fields(row: ScoringModel, data: Mapping[str, Any], registry: Registry
             row.entity_target = Target(data["entity_target"]).value
         except ValueError:
             raise ValidationFailed(
-                "Entity target must be contact or account", field="entity_target"
+                "Entity target must be contact or account",
+                field="entity_target",
+                code=ErrorCode.NOT_A_CHOICE,
             ) from None
     if "sales_ready_threshold" in data:
         row.sales_ready_threshold = _threshold(data["sales_ready_threshold"])
@@ -133,7 +145,9 @@ def update_model(model_id: int, data: Mapping[str, Any], *, uow: UnitOfWork) -> 
     """Edit a draft or stopped model; a live one is read-only until stopped."""
     row = get_model(uow.session, model_id)
     if row.status == Status.LIVE.value:
-        raise Conflict("A live model is read-only: stop it to edit", field="status")
+        raise Conflict(
+            "A live model is read-only: stop it to edit", field="status", code=ErrorCode.READ_ONLY
+        )
     _apply_fields(row, data, uow.registry)
     row.updated_at = utcnow()
     uow.session.flush()
@@ -143,7 +157,9 @@ def update_model(model_id: int, data: Mapping[str, Any], *, uow: UnitOfWork) -> 
 def delete_model(model_id: int, *, uow: UnitOfWork) -> None:
     row = get_model(uow.session, model_id)
     if row.status == Status.LIVE.value:
-        raise Conflict("Stop the model before deleting it", field="status")
+        raise Conflict(
+            "Stop the model before deleting it", field="status", code=ErrorCode.NOT_STOPPED
+        )
     uow.session.execute(delete(LeadScore).where(LeadScore.model_id == model_id))
     uow.session.execute(delete(ScoreHistory).where(ScoreHistory.model_id == model_id))
     uow.session.delete(row)
@@ -166,7 +182,7 @@ def stop_model(model_id: int, *, uow: UnitOfWork) -> ScoringModel:
     """Back to editable; its scores go when the org switch says so."""
     row = get_model(uow.session, model_id)
     if row.status != Status.LIVE.value:
-        raise Conflict("Only a live model can be stopped", field="status")
+        raise Conflict("Only a live model can be stopped", field="status", code=ErrorCode.NOT_LIVE)
     row.status = Status.STOPPED.value
     row.updated_at = utcnow()
     if switch_is_on(uow.session, DELETE_SCORES_ON_STOP.key):

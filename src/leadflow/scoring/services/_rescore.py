@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import Conflict, NotFound
+from leadflow.errors import Conflict, ErrorCode, NotFound
 from leadflow.jobs import services as jobs
 from leadflow.jobs.domain import JobStatus
 from leadflow.jobs.services import start_job
@@ -55,7 +55,9 @@ def start_rescore(
     if model_id is not None:
         row = get_model(uow.session, model_id)
         if row.status != Status.LIVE.value:
-            raise Conflict("Only a live model can be rescored", field="model_id")
+            raise Conflict(
+                "Only a live model can be rescored", field="model_id", code=ErrorCode.NOT_LIVE
+            )
     return _start_rescore_job(model_id, uow=uow, requested_by=requested_by, now=now)
 
 
@@ -71,7 +73,7 @@ def go_live(model_id: int, *, uow: UnitOfWork, requested_by: int | None = None) 
     """Publish a new version and start its full rescore (a job, queued after commit)."""
     row = get_model(uow.session, model_id)
     if row.status == Status.LIVE.value:
-        raise Conflict("The model is already live", field="status")
+        raise Conflict("The model is already live", field="status", code=ErrorCode.ALREADY_LIVE)
     definition, problems = definition_of(row, uow.registry)
     go_live_problems(definition, problems).raise_first()
     now = utcnow()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import Conflict, ValidationFailed
+from leadflow.errors import Conflict, ErrorCode, ValidationFailed
 from leadflow.jobs.models import Job
 from leadflow.jobs.services import latest_job, start_job
 from leadflow.lib.clock import utcnow
@@ -41,15 +41,17 @@ def _text(data: Mapping[str, Any], name: str, *, required: bool = False, limit: 
     value = data.get(name)
     if value is None:
         if required:
-            raise ValidationFailed(f"{name} is required", field=name)
+            raise ValidationFailed(f"{name} is required", field=name, code=ErrorCode.REQUIRED)
         return None
     if not isinstance(value, str):
-        raise ValidationFailed(f"{name} must be text", field=name)
+        raise ValidationFailed(f"{name} must be text", field=name, code=ErrorCode.NOT_TEXT)
     value = value.strip()
     if required and not value:
-        raise ValidationFailed(f"{name} is required", field=name)
+        raise ValidationFailed(f"{name} is required", field=name, code=ErrorCode.REQUIRED)
     if len(value) > limit:
-        raise ValidationFailed(f"{name} is longer than {limit} characters", field=name)
+        raise ValidationFailed(
+            f"{name} is longer than {limit} characters", field=name, code=ErrorCode.TEXT_TOO_LONG
+        )
     return value or None
 
 
@@ -58,15 +60,27 @@ def _check_parts(session: Session, segment_id: int | None, raw: Any) -> list[dic
     for index, part in enumerate(parts):
         where = f"parts[{index}].segment_id"
         if part.segment_id == segment_id:
-            raise ValidationFailed("a compound segment cannot contain itself", field=where)
+            raise ValidationFailed(
+                "a compound segment cannot contain itself",
+                field=where,
+                code=ErrorCode.SEGMENT_DEFINITION_INVALID,
+            )
         other = session.get(Segment, part.segment_id)
         if other is None:
-            raise ValidationFailed(f"there is no segment {part.segment_id}", field=where)
+            raise ValidationFailed(
+                f"there is no segment {part.segment_id}",
+                field=where,
+                code=ErrorCode.REFERENCE_UNKNOWN,
+            )
         if other.status != SegmentStatus.LIVE.value:
-            raise ValidationFailed(f"segment '{other.name}' is not live", field=where)
+            raise ValidationFailed(
+                f"segment '{other.name}' is not live", field=where, code=ErrorCode.NOT_LIVE
+            )
         if other.kind == SegmentKind.COMPOUND.value:
             raise ValidationFailed(
-                f"segment '{other.name}' is compound: combine its parts instead", field=where
+                f"segment '{other.name}' is compound: combine its parts instead",
+                field=where,
+                code=ErrorCode.SEGMENT_DEFINITION_INVALID,
             )
     return [{"segment_id": p.segment_id, "op": p.op.value} for p in parts]
 
@@ -79,7 +93,9 @@ def create_segment(
     try:
         kind = SegmentKind(data.get("kind") or "dynamic")
     except ValueError:
-        raise ValidationFailed("kind is dynamic, static or compound", field="kind") from None
+        raise ValidationFailed(
+            "kind is dynamic, static or compound", field="kind", code=ErrorCode.NOT_A_CHOICE
+        ) from None
     definition: dict[str, Any] = empty_tree()
     parts: list[dict[str, Any]] = []
     if kind is SegmentKind.DYNAMIC and data.get("definition") is not None:
@@ -167,7 +183,9 @@ def update_segment(
 def delete_segment(segment_id: int, *, uow: UnitOfWork) -> None:
     segment = get_segment(uow.session, segment_id)
     if segment.status == SegmentStatus.LIVE.value:
-        raise Conflict("Stop the segment before deleting it", field="status")
+        raise Conflict(
+            "Stop the segment before deleting it", field="status", code=ErrorCode.NOT_STOPPED
+        )
     users = [
         other.name
         for other in uow.session.scalars(
@@ -176,7 +194,11 @@ def delete_segment(segment_id: int, *, uow: UnitOfWork) -> None:
         if any(part.get("segment_id") == segment_id for part in other.parts)
     ]
     if users:
-        raise Conflict(f"Compound segments use it: {', '.join(users)}", field="id")
+        raise Conflict(
+            f"Compound segments use it: {', '.join(users)}",
+            field="id",
+            code=ErrorCode.HAS_DEPENDENTS,
+        )
     uow.session.delete(segment)
     uow.session.flush()
 
@@ -195,7 +217,7 @@ def go_live(
     """Draft or stopped -> live: publish a version and start its full build."""
     segment = get_segment(uow.session, segment_id)
     if segment.status == SegmentStatus.LIVE.value:
-        raise Conflict("The segment is already live", field="status")
+        raise Conflict("The segment is already live", field="status", code=ErrorCode.ALREADY_LIVE)
     problems = check_segment(segment, uow.registry)
     if problems:
         first = problems[0]
@@ -203,6 +225,7 @@ def go_live(
             f"{first['path']}: {first['message']}",
             field=first["path"],
             extra={"problems": problems},
+            code=ErrorCode.SEGMENT_DEFINITION_INVALID,
         )
     if segment.kind == SegmentKind.COMPOUND.value:
         _check_parts(uow.session, segment.id, segment.parts)
@@ -219,7 +242,9 @@ def stop_segment(segment_id: int, *, uow: UnitOfWork) -> Segment:
     """Live -> stopped: the members stay as they are and are no longer kept current."""
     segment = get_segment(uow.session, segment_id)
     if segment.status != SegmentStatus.LIVE.value:
-        raise Conflict("Only a live segment can be stopped", field="status")
+        raise Conflict(
+            "Only a live segment can be stopped", field="status", code=ErrorCode.NOT_LIVE
+        )
     users = [
         other.name
         for other in uow.session.scalars(
@@ -231,7 +256,11 @@ def stop_segment(segment_id: int, *, uow: UnitOfWork) -> Segment:
         if any(part.get("segment_id") == segment_id for part in other.parts)
     ]
     if users:
-        raise Conflict(f"Live compound segments use it: {', '.join(users)}", field="id")
+        raise Conflict(
+            f"Live compound segments use it: {', '.join(users)}",
+            field="id",
+            code=ErrorCode.HAS_DEPENDENTS,
+        )
     segment.status = SegmentStatus.STOPPED.value
     segment.updated_at = utcnow()
     uow.publish(SegmentStopped(segment.id))
@@ -242,9 +271,13 @@ def start_build(segment_id: int, *, uow: UnitOfWork, requested_by: int | None = 
     """Rebuild a live segment's members on demand (a job)."""
     segment = get_segment(uow.session, segment_id)
     if segment.status != SegmentStatus.LIVE.value:
-        raise Conflict("Only a live segment is built", field="status")
+        raise Conflict("Only a live segment is built", field="status", code=ErrorCode.NOT_LIVE)
     if segment.kind == SegmentKind.STATIC.value:
-        raise Conflict("A static segment's members are kept by hand", field="kind")
+        raise Conflict(
+            "A static segment's members are kept by hand",
+            field="kind",
+            code=ErrorCode.SEGMENT_KIND_MISMATCH,
+        )
     return start_job(
         BUILD_JOB,
         {"segment_id": segment.id, "version": segment.version},

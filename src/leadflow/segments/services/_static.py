@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.errors import Conflict
+from leadflow.errors import Conflict, ErrorCode
 from leadflow.lib.clock import utcnow
 from leadflow.lib.normalize import normalize_email
 from leadflow.segments.compiler import compile_segment, contacts_table
@@ -28,7 +28,11 @@ from leadflow.segments.services._reading import MANUAL_BLOCK, get_segment
 def _static(uow: UnitOfWork, segment_id: int) -> Segment:
     segment = get_segment(uow.session, segment_id)
     if segment.kind != SegmentKind.STATIC.value:
-        raise Conflict("Members are added by hand only to static segments", field="kind")
+        raise Conflict(
+            "Members are added by hand only to static segments",
+            field="kind",
+            code=ErrorCode.SEGMENT_KIND_MISMATCH,
+        )
     return segment
 
 

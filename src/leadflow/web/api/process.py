@@ -9,7 +9,7 @@ import yaml
 from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.process import services as process
 from leadflow.process.schemas import (
     ProcessDefinitionIn,
@@ -55,7 +55,9 @@ def export_process(key: str, format: str = "json", call: ApiCall = reading) -> R
     if format == "yaml":
         return Response(yaml.safe_dump(data, sort_keys=False), media_type="application/yaml")
     if format != "json":
-        raise ValidationFailed("format is json or yaml", field="format")
+        raise ValidationFailed(
+            "format is json or yaml", field="format", code=ErrorCode.NOT_A_CHOICE
+        )
     return Response(json.dumps(data, indent=2), media_type="application/json")
 
 

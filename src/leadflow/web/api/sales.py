@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.leads.models import Lead
 from leadflow.lib.records import to_public
 from leadflow.sales import services as sales
@@ -139,7 +139,11 @@ def assign(lead_id: int, body: AssignBody, call: ApiCall = assigning) -> dict[st
             lambda uow: sales.do_assign_lead(lead_id, user_id, uow=uow, by_user_id=by_user_id)
         )
     else:
-        raise ValidationFailed("Name a user or ask for round-robin", field="user_id")
+        raise ValidationFailed(
+            "Name a user or ask for round-robin",
+            field="user_id",
+            code=ErrorCode.USER_OR_ROLE_REQUIRED,
+        )
     return {"lead_id": lead_id, "user_id": record.user_id, "reason": record.reason}
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
-from leadflow.errors import NotFound, ValidationFailed
+from leadflow.errors import ErrorCode, NotFound, ValidationFailed
 from leadflow.scoring import insight, predict, services
 from leadflow.scoring.models import ScoringModel
 from leadflow.scoring.schemas import RescoreIn, ScoringModelIn, ScoringModelPatch, ScoringSwitchIn
@@ -138,7 +138,9 @@ def insights(model_id: int, call: ApiCall = reading) -> dict[str, Any]:
 @router.get("/models/{model_id}/scores", summary="Top scores")
 def model_scores(model_id: int, limit: int = 100, call: ApiCall = reading) -> dict[str, Any]:
     if not 1 <= limit <= 1000:
-        raise ValidationFailed("limit must be between 1 and 1000", field="limit")
+        raise ValidationFailed(
+            "limit must be between 1 and 1000", field="limit", code=ErrorCode.OUT_OF_RANGE
+        )
     return call.read(
         lambda session: {"items": services.model_scores(session, model_id, limit=limit)}
     )
@@ -179,7 +181,9 @@ def read_switches(call: ApiCall = reading) -> dict[str, Any]:
 def write_switch(key: str, body: ScoringSwitchIn, call: ApiCall = administering) -> dict[str, Any]:
     """Body: {"enabled": true|false}; keys are the scoring.* switches."""
     if not key.startswith(SWITCH_PREFIX):
-        raise ValidationFailed(f"Unknown scoring switch '{key}'", field="key")
+        raise ValidationFailed(
+            f"Unknown scoring switch '{key}'", field="key", code=ErrorCode.NOT_A_CHOICE
+        )
     call.write(lambda uow: services.do_set_switches({key: body.enabled}, uow=uow))
     return call.read(lambda session: {"items": switches_public(session)})
 

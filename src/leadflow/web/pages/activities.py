@@ -13,7 +13,7 @@ from markupsafe import Markup
 from leadflow.activities import services as activities
 from leadflow.activities.domain import CallOutcome
 from leadflow.db.uow import UnitOfWork
-from leadflow.errors import LeadflowError, ValidationFailed
+from leadflow.errors import ErrorCode, LeadflowError, ValidationFailed
 from leadflow.lib.clock import as_utc, utcnow
 from leadflow.users.domain import Permission as P
 from leadflow.users.domain import role_allows
@@ -77,7 +77,9 @@ def _when(raw: str) -> datetime | None:
         return as_utc(datetime.fromisoformat(raw))
     except ValueError:
         raise ValidationFailed(
-            "Give the next call as a date and time", field="next_call_at"
+            "Give the next call as a date and time",
+            field="next_call_at",
+            code=ErrorCode.NOT_A_DATETIME,
         ) from None
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
 
 from leadflow.db.uow import UnitOfWork
-from leadflow.errors import LeadflowError, ValidationFailed
+from leadflow.errors import ErrorCode, LeadflowError, ValidationFailed
 from leadflow.imports import services
 from leadflow.imports.domain import ENTITIES, WriteMode
 from leadflow.users.domain import Permission
@@ -115,7 +115,9 @@ def upload(call: PageCall = importing) -> Response:
 
     def create(uow: UnitOfWork) -> Any:
         if not isinstance(file, UploadFile) or not file.filename:
-            raise ValidationFailed("Choose a CSV or XLSX file", field="file")
+            raise ValidationFailed(
+                "Choose a CSV or XLSX file", field="file", code=ErrorCode.REQUIRED
+            )
         return services.do_create_import(
             str(call.form.get("entity") or ""),
             file.filename,

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from leadflow.db.uow import UnitOfWork
-from leadflow.errors import LeadflowError, ValidationFailed
+from leadflow.errors import ErrorCode, LeadflowError, ValidationFailed
 from leadflow.leads.domain import LeadStatus, LeadStatusReason, reason_fits
 from leadflow.leads.services import get_lead
 from leadflow.lib.records import to_public
@@ -145,10 +145,14 @@ def _save_steps(lead_id: int, stage_key: str, form: FormData, uow: UnitOfWork) -
     them, so one session serves."""
     bar = process.instance_view(uow.session, lead_id)
     if bar is None:
-        raise ValidationFailed("The lead has no process", field="stage")
+        raise ValidationFailed(
+            "The lead has no process", field="stage", code=ErrorCode.PROCESS_NOT_ACTIVE
+        )
     stage = next((s for s in bar["stages"] if s["key"] == stage_key), None)
     if stage is None:
-        raise ValidationFailed(f"No stage '{stage_key}'", field="stage")
+        raise ValidationFailed(
+            f"No stage '{stage_key}'", field="stage", code=ErrorCode.STAGE_UNKNOWN
+        )
     definitions = [uow.registry.field("lead", s["field"]) for s in stage["steps"]]
     record = to_public(get_lead(uow.session, lead_id), uow.registry, "lead")
     data = changes(

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from leadflow.db.uow import UnitOfWork
-from leadflow.errors import LeadflowError, ValidationFailed
+from leadflow.errors import ErrorCode, LeadflowError, ValidationFailed
 from leadflow.interactions.domain import InteractionKind
 from leadflow.jobs.services import job_public
 from leadflow.registry.domain import Registry
@@ -109,7 +109,9 @@ def _definition_from(form: FormData) -> Any:
     try:
         return json.loads(raw)
     except ValueError:
-        raise ValidationFailed("The query could not be read", field="definition") from None
+        raise ValidationFailed(
+            "The query could not be read", field="definition", code=ErrorCode.MALFORMED_JSON
+        ) from None
 
 
 def _detail_context(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from leadflow.errors import LeadflowError, ValidationFailed
+from leadflow.errors import ErrorCode, LeadflowError, ValidationFailed
 from leadflow.users.domain import Role
 from leadflow.web.pages.display import humanize
 
@@ -65,9 +65,13 @@ def whole_number(text: str, *, name: str, label: str) -> int | None:
     try:
         number = int(text)
     except ValueError:
-        raise ValidationFailed(f"{label} must be a whole number", field=name) from None
+        raise ValidationFailed(
+            f"{label} must be a whole number", field=name, code=ErrorCode.NOT_A_WHOLE_NUMBER
+        ) from None
     if number < 0:
-        raise ValidationFailed(f"{label} cannot be negative", field=name)
+        raise ValidationFailed(
+            f"{label} cannot be negative", field=name, code=ErrorCode.OUT_OF_RANGE
+        )
     return number
 
 

@@ -17,7 +17,7 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.datastructures import FormData
 
 from leadflow.contacts.domain import Consent
-from leadflow.errors import ValidationFailed
+from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.web.pages.display import humanize
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -196,11 +196,17 @@ def definition_from_form(form: FormData) -> Any:
     """The flow the designer's script keeps in the hidden field."""
     raw = _text(form, "definition")
     if not raw:
-        raise ValidationFailed("The journey needs at least one tile", field="definition.tiles")
+        raise ValidationFailed(
+            "The journey needs at least one tile",
+            field="definition.tiles",
+            code=ErrorCode.JOURNEY_DEFINITION_INVALID,
+        )
     try:
         return json.loads(raw)
     except ValueError:
-        raise ValidationFailed("The flow could not be read", field="definition") from None
+        raise ValidationFailed(
+            "The flow could not be read", field="definition", code=ErrorCode.MALFORMED_JSON
+        ) from None
 
 
 def _path(loc: Sequence[int | str]) -> str:
@@ -228,7 +234,9 @@ def checked(model: type[M], raw: Any, prefix: str) -> M:
         message = str(first["msg"])
         if first["type"] == "missing":
             message = f"{humanize(str(loc[-1]))} is needed" if loc else "A value is needed"
-        raise ValidationFailed(message, field=field) from None
+        raise ValidationFailed(
+            message, field=field, code=ErrorCode.JOURNEY_DEFINITION_INVALID
+        ) from None
 
 
 # --- errors: where they show -------------------------------------------------------------

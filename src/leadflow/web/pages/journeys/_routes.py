@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from leadflow.db.uow import UnitOfWork
-from leadflow.errors import LeadflowError, ValidationFailed
+from leadflow.errors import ErrorCode, LeadflowError, ValidationFailed
 from leadflow.journeys import services
 from leadflow.journeys.schemas import JourneyDefinition, JourneySettings
 from leadflow.users.domain import Permission, role_allows
@@ -40,7 +40,9 @@ def _owner_from_form(form: FormData) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        raise ValidationFailed("Pick the owner from the list of users", field="owner_id")
+        raise ValidationFailed(
+            "Pick the owner from the list of users", field="owner_id", code=ErrorCode.USER_UNKNOWN
+        )
     return int(raw)
 
 
@@ -84,7 +86,7 @@ def create(call: PageCall = writing) -> Response:
 
     def create_journey(uow: UnitOfWork) -> Any:
         if not name:
-            raise ValidationFailed("A journey needs a name", field="name")
+            raise ValidationFailed("A journey needs a name", field="name", code=ErrorCode.REQUIRED)
         settings = checked(
             JourneySettings, {"target": call.text("target") or "contact"}, "settings"
         )
@@ -147,7 +149,7 @@ def save(journey_id: int, call: PageCall = writing) -> Response:
         raw_definition = definition_from_form(form)
         owner_id = _owner_from_form(form)
         if not name:
-            raise ValidationFailed("A journey needs a name", field="name")
+            raise ValidationFailed("A journey needs a name", field="name", code=ErrorCode.REQUIRED)
         settings = checked(JourneySettings, raw_settings, "settings")
         definition = checked(JourneyDefinition, raw_definition, "definition")
         return services.do_update_journey(

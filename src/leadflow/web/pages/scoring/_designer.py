@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from leadflow.errors import LeadflowError, ValidationFailed
+from leadflow.errors import ErrorCode, LeadflowError, ValidationFailed
 from leadflow.interactions.domain import InteractionKind
 from leadflow.jobs.services import job_public
 from leadflow.registry.domain import Registry
@@ -59,7 +59,11 @@ def condition_from_form(form: FormData) -> dict[str, Any]:
                 key, wanted = pair.split("=", 1)
                 data[key.strip()] = wanted.strip()
             elif pair.strip():
-                raise ValidationFailed("Data filters are key=value pairs", field="data")
+                raise ValidationFailed(
+                    "Data filters are key=value pairs",
+                    field="data",
+                    code=ErrorCode.SCORING_MODEL_INVALID,
+                )
         return {
             "type": "behaviour",
             "kind": _text(form, "kind"),
@@ -220,6 +224,7 @@ def grades_from_text(text: str) -> list[dict[str, Any]]:
                 f"Line {number}: write a grade as 'name, min, max' (leave min or max empty "
                 "for an open end)",
                 field="grades",
+                code=ErrorCode.SCORING_MODEL_INVALID,
             )
         grades.append({"name": parts[0], "min": parts[1] or None, "max": parts[2] or None})
     return grades

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from leadflow.db.uow import UnitOfWork
-from leadflow.errors import LeadflowError, ValidationFailed
+from leadflow.errors import ErrorCode, LeadflowError, ValidationFailed
 from leadflow.scoring import insight, services
 from leadflow.scoring.switches import switches_public
 from leadflow.users.domain import Permission, role_allows
@@ -149,7 +149,9 @@ def add_condition(model_id: int, index: int, call: PageCall = administering) -> 
     def change(current: dict[str, Any]) -> dict[str, Any]:
         rules = current["rules"]
         if not 0 <= index < len(rules):
-            raise ValidationFailed("That rule no longer exists", field="rule")
+            raise ValidationFailed(
+                "That rule no longer exists", field="rule", code=ErrorCode.REFERENCE_UNKNOWN
+            )
         rules[index]["conditions"].append(condition_from_form(call.form))
         return {"rules": rules}
 
