@@ -49,6 +49,7 @@ class LinkSteps(EngineBase):
             if keyed.key is not None and keyed.key not in found and self.plan.create_contacts:
                 new.setdefault(keyed.key, row)
         created = 0
+        made: dict[str, int] = {}
         if new and not self.dry:
             # Ids first: each key is claimed already pointing at its new contact.
             taken = next_ids(self.session, table_for("contact"), len(new))
@@ -71,7 +72,8 @@ class LinkSteps(EngineBase):
             fresh = [key for key in new if key[:16] not in self.seen_contacts]
             self.seen_contacts.update(key[:16] for key in fresh)
             created = len(fresh)
-        accounts = self._contact_accounts(set(found.values()))
+        # The contacts just created have no account: only the others are read.
+        accounts = self._contact_accounts(set(found.values()) - set(made.values()))
         for row, keyed in zip(needing, keys, strict=True):
             contact_id = found.get(keyed.key) if keyed.key else None
             if contact_id is None:

@@ -17,7 +17,7 @@ from leadflow.imports.domain import (
 _PERSON = ("contact", "lead")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Keyed:
     """A row's identity in its chunk: "id:<n>" when it matched record n, its match
     key when it is new (None when the strategy cannot be applied to it)."""

@@ -56,15 +56,25 @@ def run_import_job(context: JobContext, params: Mapping[str, Any]) -> dict[str, 
     total = context.total or count_rows(imp)
     done = int(resume.get("done", 0))
     context.progress(done, total)
-    for cursor, rows in chunks(imp, registry, start, RUN_CHUNK_ROWS):
-        context.raise_if_cancelled()
-        with _collector_paused(), container.uow() as uow:
-            _, counts = run_chunk(import_id, rows, uow=uow, counts=counts)
-            done += len(rows)
-            context.checkpoint(
-                {"next": cursor, "counts": counts, "done": done}, done=done, total=total, uow=uow
-            )
-            uow.commit()
+    # The collector stays paused while the file is read too (a row object and four
+    # containers per row: it ran there instead, 6% of an import's time). What a
+    # chunk left behind is collected after it, the young generations only (what
+    # it allocated), so memory stays flat.
+    with _collector_paused():
+        for cursor, rows in chunks(imp, registry, start, RUN_CHUNK_ROWS):
+            context.raise_if_cancelled()
+            with container.uow() as uow:
+                _, counts = run_chunk(import_id, rows, uow=uow, counts=counts)
+                done += len(rows)
+                context.checkpoint(
+                    {"next": cursor, "counts": counts, "done": done},
+                    done=done,
+                    total=total,
+                    uow=uow,
+                )
+                uow.commit()
+            del rows
+            gc.collect(1)
     with container.uow() as uow:
         finish_import(import_id, counts, uow=uow)
         uow.commit()
