@@ -36,18 +36,22 @@ def _read_mapping(path: Path | None) -> tuple[dict[str, Any] | None, dict[str, A
         return None, {}
     import yaml
 
-    from leadflow.errors import ValidationFailed
+    from leadflow.errors import ErrorCode, ValidationFailed
 
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise ValidationFailed(
-            f"The mapping file cannot be read: {error}", field="mapping"
+            f"The mapping file cannot be read: {error}",
+            field="mapping",
+            code=ErrorCode.MAPPING_INVALID,
         ) from None
     if isinstance(loaded, dict) and isinstance(loaded.get("mapping"), dict):
         return dict(loaded["mapping"]), dict(loaded.get("options") or {})
     if not isinstance(loaded, dict):
-        raise ValidationFailed("The mapping file holds an object", field="mapping")
+        raise ValidationFailed(
+            "The mapping file holds an object", field="mapping", code=ErrorCode.MAPPING_INVALID
+        )
     return dict(loaded), {}
 
 

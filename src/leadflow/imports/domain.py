@@ -148,7 +148,11 @@ def parse_mapping(
     """A mapping as given (API body, mapping file): {column: field} or
     {column: {"field": ..., "mode": ...}}; unknown fields and modes are refused."""
     if not isinstance(raw, Mapping):
-        raise ValidationFailed("The mapping is an object: column -> field", field="mapping")
+        raise ValidationFailed(
+            "The mapping is an object: column -> field",
+            field="mapping",
+            code=ErrorCode.MAPPING_INVALID,
+        )
     targets = targets_for(registry, entity)
     mapping: Mapping_ = {}
     seen: dict[str, str] = {}
@@ -163,7 +167,11 @@ def parse_mapping(
             if not name:
                 continue
         else:
-            raise ValidationFailed(f"Column {column!r}: give a field name", field="mapping")
+            raise ValidationFailed(
+                f"Column {column!r}: give a field name",
+                field="mapping",
+                code=ErrorCode.MAPPING_INVALID,
+            )
         if name not in targets:
             raise ValidationFailed(
                 f"Column {column!r}: {entity} has no importable field {name!r}",
@@ -177,6 +185,7 @@ def parse_mapping(
             raise ValidationFailed(
                 f"Column {column!r}: the write mode is one of {allowed}",
                 field=f"mapping.{column}",
+                code=ErrorCode.MAPPING_INVALID,
             ) from None
         if name in seen:
             raise ValidationFailed(
@@ -185,11 +194,17 @@ def parse_mapping(
                 field=f"mapping.{column}",
             )
         if headers is not None and str(column) not in headers:
-            raise ValidationFailed(f"The file has no column {column!r}", field=f"mapping.{column}")
+            raise ValidationFailed(
+                f"The file has no column {column!r}",
+                field=f"mapping.{column}",
+                code=ErrorCode.MAPPING_INVALID,
+            )
         seen[name] = str(column)
         mapping[str(column)] = ColumnMap(name, mode)
     if not mapping:
-        raise ValidationFailed("Map at least one column to a field", field="mapping")
+        raise ValidationFailed(
+            "Map at least one column to a field", field="mapping", code=ErrorCode.MAPPING_INVALID
+        )
     return mapping
 
 

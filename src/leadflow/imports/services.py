@@ -154,7 +154,9 @@ def import_public(session: Session, imp: Import) -> dict[str, Any]:
 def _checked_entity(entity: str) -> str:
     if entity not in ENTITIES:
         raise ValidationFailed(
-            f"Import contacts, accounts, leads or interactions, not {entity!r}", field="entity"
+            f"Import contacts, accounts, leads or interactions, not {entity!r}",
+            field="entity",
+            code=ErrorCode.NOT_A_CHOICE,
         )
     return entity
 
@@ -176,7 +178,9 @@ def store_upload(source: IO[bytes], storage: Path) -> tuple[Path, str, int]:
             if size > MAX_UPLOAD_BYTES:
                 out.close()
                 target.unlink(missing_ok=True)
-                raise ValidationFailed("The file is larger than 2 GiB", field="file")
+                raise ValidationFailed(
+                    "The file is larger than 2 GiB", field="file", code=ErrorCode.FILE_TOO_LARGE
+                )
             digest.update(piece)
             out.write(piece)
     return target, digest.hexdigest(), size
@@ -228,7 +232,9 @@ def _create_import(
         try:
             saved = get_saved_mapping(uow.session, entity, mapping_name)
         except NotFound as error:
-            raise ValidationFailed(error.message, field="mapping_name") from None
+            raise ValidationFailed(
+                error.message, field="mapping_name", code=ErrorCode.REFERENCE_UNKNOWN
+            ) from None
         chosen = parse_mapping(
             {k: v for k, v in saved.mapping.items() if k in info.headers}, registry, entity
         )
@@ -270,7 +276,9 @@ def _checked_options(options: Mapping[str, Any]) -> dict[str, Any]:
         try:
             checked[name] = int(value)
         except (TypeError, ValueError):
-            raise ValidationFailed(f"{name} is a strategy id", field=name) from None
+            raise ValidationFailed(
+                f"{name} is a strategy id", field=name, code=ErrorCode.NOT_A_WHOLE_NUMBER
+            ) from None
     return checked
 
 
@@ -284,7 +292,11 @@ def set_mapping(
     """Change the mapping (and options) of an import that has not run yet."""
     imp = get_import(uow.session, import_id)
     if imp.status != ImportStatus.UPLOADED:
-        raise Conflict("The import has started; its mapping is fixed", field="mapping")
+        raise Conflict(
+            "The import has started; its mapping is fixed",
+            field="mapping",
+            code=ErrorCode.CANNOT_CHANGE,
+        )
     chosen = parse_mapping(mapping, uow.registry, imp.entity, imp.headers)
     imp.mapping = mapping_public(chosen)
     if options is not None:
@@ -440,6 +452,7 @@ def start_dry_run(import_id: int, *, uow: UnitOfWork, requested_by: int | None =
         raise Conflict(
             f"A dry run previews an import that has not run (this one is {imp.status})",
             field="status",
+            code=ErrorCode.IMPORT_ALREADY_RUN,
         )
     mapping_of(imp, uow.registry)
     job = start_job(
@@ -463,7 +476,11 @@ def start_import(import_id: int, *, uow: UnitOfWork, requested_by: int | None = 
     if imp is None:
         raise NotFound(f"No import {import_id}", field="import_id")
     if imp.status != ImportStatus.UPLOADED:
-        raise Conflict(f"The import has already run ({imp.status})", field="status")
+        raise Conflict(
+            f"The import has already run ({imp.status})",
+            field="status",
+            code=ErrorCode.IMPORT_ALREADY_RUN,
+        )
     mapping_of(imp, uow.registry)
     job = start_job(
         RUN_JOB,
@@ -582,6 +599,7 @@ def undo_import(import_id: int, *, uow: UnitOfWork) -> dict[str, Any]:
         raise Conflict(
             f"Only an import that has ended can be undone (this one is {status})",
             field="status",
+            code=ErrorCode.IMPORT_NOT_ENDED,
         )
     report = undo_changes(uow, import_id)
     imp.status = ImportStatus.UNDONE.value
@@ -616,6 +634,7 @@ def start_undo(import_id: int, *, uow: UnitOfWork, requested_by: int | None = No
         raise Conflict(
             f"Only an import that has ended can be undone (this one is {status})",
             field="status",
+            code=ErrorCode.IMPORT_NOT_ENDED,
         )
     params: dict[str, Any] = {"import_id": imp.id, "entity": imp.entity, "filename": imp.filename}
     if again and undo_job is not None and undo_job.checkpoint:

@@ -80,7 +80,7 @@ def test_upload_map_dry_run_run_errors_and_undo(
     assert contacts(container) == []
     again = client.post(f"/api/v1/imports/{import_id}/run", headers=admin)
     assert again.status_code == 409
-    assert again.json()["code"] == "conflict"
+    assert again.json()["code"] == "import_already_run"
 
 
 def test_a_mapping_to_an_unknown_field_is_a_problem_naming_the_column(
