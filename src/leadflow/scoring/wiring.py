@@ -86,11 +86,16 @@ class _Touched:
     leads: set[int] = field(default_factory=set)
     contacts: set[int] = field(default_factory=set)
     accounts: set[int] = field(default_factory=set)
+    # Whether a lead's parents may have changed (else only interactions did, and no
+    # stored score can belong to a lead its model no longer scores).
+    parents_changed: bool = False
 
     def add(self, item: Event, models: list[CompiledModel]) -> None:
         if isinstance(item, InteractionRecorded | InteractionsRemoved):
             self.contacts.add(item.contact_id)
-        elif isinstance(item, LeadCreated):
+            return
+        self.parents_changed = True
+        if isinstance(item, LeadCreated):
             self.leads.add(item.lead_id)
         elif isinstance(item, LeadUpdated):
             if LEAD_PARENTS & set(item.changed) or _reads(models, "lead", item.changed):
@@ -140,7 +145,9 @@ def subscribe(container: Dependencies) -> None:
             lead_ids = touched.lead_ids(uow.session)
             if not lead_ids:
                 return
-            rescore_leads(uow, models, lead_ids, now=utcnow())
+            rescore_leads(
+                uow, models, lead_ids, now=utcnow(), parents_changed=touched.parents_changed
+            )
             uow.commit()
 
     container.bus.subscribe_batch(RESCORED_ON, rescore_touched, name="scoring.rescore_touched")
