@@ -115,8 +115,9 @@ def _joined_counts_postgresql(element: _joined_counts, compiler: SQLCompiler, **
     return f"concat_ws(',', {', '.join(counts)})"
 
 
-# SQLite's functions take at most 127 arguments (SQLITE_MAX_FUNCTION_ARG's default).
-_JOINED_AT_MOST = 100
+# A function takes at most 127 arguments on SQLite (SQLITE_MAX_FUNCTION_ARG's default)
+# and 100 on PostgreSQL (FUNC_MAX_ARGS), the format or separator being one of them.
+_JOINED_AT_MOST = 90
 
 
 def signature_of(times: Sequence[ColumnElement[Any]]) -> ColumnElement[str]:
@@ -129,38 +130,6 @@ def signature_of(times: Sequence[ColumnElement[Any]]) -> ColumnElement[str]:
     for each in times[1:]:
         text = text + "," + _as_text(each)
     return text
-
-
-class _formatted(FunctionElement[str]):
-    """`shape` with each `%s` replaced by the next value: one function call (`printf`
-    on SQLite, `format` on PostgreSQL) where a CAST and two concatenations per value
-    cost several VM steps each, per row."""
-
-    inherit_cache = True
-    name = "formatted"
-    type = String()
-
-
-@compiles(_formatted)
-def _formatted_sqlite(element: _formatted, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"printf({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_formatted, "postgresql")
-def _formatted_postgresql(element: _formatted, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"format({compiler.process(element.clauses, **kw)})"
-
-
-def _format(shape: str, *values: ColumnElement[Any]) -> ColumnElement[str]:
-    """`shape` (as `str.format` reads it) with each `{}` replaced by the next value (a
-    whole number); any `%` in it is kept."""
-    escaped = shape.replace("%", "%%").format(*(["%s"] * len(values)))
-    return _formatted(_text(escaped), *values)
-
-
-def _braced(text: str) -> str:
-    """`text` kept as it is by `_format`."""
-    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _grade(definition: ModelDefinition, score: ColumnElement[int]) -> ColumnElement[Any]:
@@ -185,10 +154,16 @@ def _explanation(
     pieces = []
     for index, (rule, count) in enumerate(zip(definition.rules, times, strict=True)):
         head = (
-            f',{{{{"rule": {index}, "name": {_braced(json.dumps(rule.name))}, '
+            f',{{"rule": {index}, "name": {json.dumps(rule.name)}, '
             f'"points": {rule.points}, "times": '
         )
-        piece = _format(head + '{}, "total": {}}}', count, count * _number(rule.points))
+        piece = (
+            _text(head)
+            + _as_text(count)
+            + _text(', "total": ')
+            + _as_text(count * _number(rule.points))
+            + _text("}")
+        )
         pieces.append(case((count != 0, piece), else_=_text("")))
     return _json_list(pieces)
 
@@ -201,8 +176,14 @@ def _changes(
     """`domain.changed_rules` between two sets of counts of one version."""
     pieces = []
     for index, (rule, new, old) in enumerate(zip(definition.rules, times, old_times, strict=True)):
-        head = f',{{{{"rule": {index}, "name": {_braced(json.dumps(rule.name))}, "old": '
+        head = f',{{"rule": {index}, "name": {json.dumps(rule.name)}, "old": '
         points = _number(rule.points)
-        piece = _format(head + '{}, "new": {}}}', old * points, new * points)
+        piece = (
+            _text(head)
+            + _as_text(old * points)
+            + _text(', "new": ')
+            + _as_text(new * points)
+            + _text("}")
+        )
         pieces.append(case((new != old, piece), else_=_text("")))
     return _json_list(pieces)
