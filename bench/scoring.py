@@ -2,6 +2,7 @@
 incremental path's latency under a paced stream of interactions.
 
     .venv/bin/python bench/scoring.py [--scale 0.05] [--database-url URL] [--reuse]
+        [--cpu-batches 10]
 
 At --scale 1 the generated data set holds 1M leads, 800k contacts, 100k
 accounts and 10M interactions (the generator links about 82% of leads to a
@@ -30,6 +31,14 @@ interaction runs from its outbox row's creation (in the transaction that records
 it) to the moment the relay marked it handled, which is after scoring committed its
 lead's new score; the request's own commit time is printed beside it. Falling
 behind the rate shows in both.
+
+Before the paced runs, `--cpu-batches` batches are recorded and handled in this
+thread (no relay thread yet) and the relay's thread CPU per batch is printed: the
+batch's own events, then with the events their handlers published.
+
+Measured 2026-12-03 (branch `scoring`): see bench/README.md - relay CPU per 500
+interactions 138 -> 112 ms (168 -> 142 ms with the cascade); at load 1.3 to 2.8 the
+batches at 2,000/s kept up (lag p99 280 ms) and singles p99 39 ms.
 
 Measured 2026-11-25 (before the relay rewrite; the incremental figures then
 counted inline dispatch):
@@ -350,6 +359,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         print("scores agree with the floor for every lead")
         _drain_rescore_events(container, args.drain_seconds)
+        if args.cpu_batches:
+            _relay_cpu(container, args)
         _incremental(container, args)
     finally:
         install(None)
@@ -406,6 +417,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--relay-poll", type=float, default=0.02, help="seconds between the relay's looks"
+    )
+    parser.add_argument(
+        "--cpu-batches",
+        type=int,
+        default=10,
+        help="batches whose relay thread CPU is measured before the paced runs (0: none)",
     )
     parser.add_argument("--seed", type=int, default=1)
     return parser.parse_args(argv)
@@ -498,6 +515,47 @@ def _agree(container: Container, model_id: int, totals: dict[int, int]) -> None:
         differ = [k for k in totals.keys() | stored.keys() if stored.get(k) != totals.get(k)]
         print(f"model {model_id}: {len(differ)} leads differ from the floor, e.g. {differ[:5]}")
         raise SystemExit(1)
+
+
+def _relay_cpu(container: Container, args: argparse.Namespace) -> None:
+    """Thread CPU of the relay per batch of `--batch-size` interactions, the figure a
+    loaded machine bends least: each batch recorded here, then handled by this thread
+    (no relay thread yet) - the batch of `interaction.recorded` events (claim, every
+    handler, settle), then the events its handlers published, until none is left."""
+    rng = random.Random(args.seed + 1)
+    with container.read_session() as session:
+        contacts = list(
+            session.scalars(
+                select(Lead.parent_contact_id).where(Lead.parent_contact_id.is_not(None))
+            )
+        )
+    kinds = ["email_opened", "email_clicked", "page_visited", "website_visited", "form_submitted"]
+    writes, firsts, totals, published = [], [], [], []
+    for number in range(args.cpu_batches + 1):
+        batch = [
+            {"contact_id": rng.choice(contacts), "kind": rng.choice(kinds), "target_id": "p-2"}
+            for _ in range(args.batch_size)
+        ]
+        started = time.thread_time()
+        with container.uow() as uow:
+            record_interactions(batch, uow=uow)
+            uow.commit()
+        recorded = time.thread_time()
+        container.relay.dispatch(limit=args.batch_size)
+        first = time.thread_time()
+        more = container.relay.drain()
+        if number:  # the first batch warms the statement caches
+            writes.append(recorded - started)
+            firsts.append(first - recorded)
+            totals.append(time.thread_time() - recorded)
+            published.append(more)
+    print(
+        f"relay thread CPU per batch of {args.batch_size} interactions (median of "
+        f"{args.cpu_batches}): the interactions' events {statistics.median(firsts) * 1000:.0f} ms, "
+        f"with the {statistics.median(published):.0f} events their handlers published "
+        f"{statistics.median(totals) * 1000:.0f} ms; the batch's own write "
+        f"{statistics.median(writes) * 1000:.0f} ms; {_load()}"
+    )
 
 
 def _incremental(container: Container, args: argparse.Namespace) -> None:

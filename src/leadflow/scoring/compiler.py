@@ -208,6 +208,11 @@ def _in_ids_postgresql(element: _in_ids, compiler: SQLCompiler, **kw: Any) -> st
     return f"{column} = ANY({ids})"
 
 
+def in_ids(column: Any, name: str) -> ColumnElement[Any]:
+    """`column IN` the ids bound as the one parameter `name` (a collection of ints)."""
+    return cast(ColumnElement[Any], _in_ids(column, bindparam(name, type_=IdList())))
+
+
 Narrowed = TypeVar("Narrowed", Select[Any], Delete)
 
 

@@ -197,8 +197,15 @@ def apply_model(
     now: datetime,
     scope: LeadScope,
     auto_sales_ready: bool | None = None,
+    count_scored: bool = True,
+    parents_changed: bool = True,
 ) -> ApplyResult:
     """Recompute one model's scores for the leads in scope and write what changed.
+
+    `count_scored=False` leaves `scored` at 0 (the incremental path does not report
+    it: one statement less per model). `parents_changed=False` says no lead in scope
+    can have left the model's target since its last score (a batch of interactions
+    only), so no stored score is looked for to remove.
 
     The comparison with the stored rows runs in the database: the model's statement
     joined to `lead_scores` keeps only the leads whose rule counts (`rule_times`) or
@@ -214,8 +221,11 @@ def apply_model(
         "model_id": model.id,
         "model_version": model.version,
     }
-    result = ApplyResult(scored=_scored_count(session, model, registry, scope))
-    result.removed = _remove_unscorable(session, model, scope)
+    result = ApplyResult()
+    if count_scored:
+        result.scored = _scored_count(session, model, registry, scope)
+    if parents_changed:
+        result.removed = _remove_unscorable(session, model, scope)
     prepare_scratch(session)
     if not store_computed(session, statement, params):
         return result
@@ -263,15 +273,29 @@ def _remove_unscorable(session: Session, model: CompiledModel, scope: LeadScope)
 
 
 def rescore_leads(
-    uow: UnitOfWork, models: list[CompiledModel], lead_ids: Collection[int], *, now: datetime
+    uow: UnitOfWork,
+    models: list[CompiledModel],
+    lead_ids: Collection[int],
+    *,
+    now: datetime,
+    parents_changed: bool = True,
 ) -> ApplyResult:
-    """The incremental path: every live model over the given leads only."""
+    """The incremental path: every live model over the given leads only. `scored` is
+    not counted; `parents_changed=False` when only interactions changed (see
+    `apply_model`)."""
     total = ApplyResult()
     if not lead_ids:
         return total
     scope = LeadScope(lead_ids=frozenset(lead_ids))
     for model in models:
-        part = apply_model(uow, model, now=now, scope=scope)
+        part = apply_model(
+            uow,
+            model,
+            now=now,
+            scope=scope,
+            count_scored=False,
+            parents_changed=parents_changed,
+        )
         total.scored += part.scored
         total.changed += part.changed
         total.removed += part.removed

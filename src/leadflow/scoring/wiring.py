@@ -23,56 +23,49 @@ from leadflow.leads.events import LeadCreated, LeadUpdated
 from leadflow.lib.clock import utcnow
 from leadflow.registry.sql import table_for
 from leadflow.scoring import tasks
+from leadflow.scoring.compiler import in_ids
 from leadflow.scoring.engine import CompiledModel, LiveModels, rescore_leads
 
 LEAD_PARENTS = frozenset({"parent_contact_id", "parent_account_id"})
 
 
-IN_CHUNK = 500
-
-
-def _chunks(ids: Collection[int]) -> list[list[int]]:
-    ordered = sorted(ids)
-    return [ordered[start : start + IN_CHUNK] for start in range(0, len(ordered), IN_CHUNK)]
-
-
 def leads_of_contacts(session: Session, contact_ids: Collection[int]) -> set[int]:
     """Leads whose score reads these contacts: their own leads, and account-based leads
     of their accounts (every member's interactions count there)."""
+    if not contact_ids:
+        return set()
     leads = table_for("lead")
     contacts = table_for("contact")
-    found: set[int] = set()
-    for chunk in _chunks(contact_ids):
-        accounts = select(contacts.c.account_id).where(
-            contacts.c.id.in_(chunk), contacts.c.account_id.is_not(None)
-        )
-        # Two indexed lookups joined by UNION ALL: an OR across the two parent columns
-        # makes SQLite scan the leads table. "No contact" is an expression, so the
-        # planner reads by account, not by the many leads without a contact.
-        query = union_all(
-            select(leads.c.id).where(leads.c.parent_contact_id.in_(chunk)),
-            select(leads.c.id).where(
-                leads.c.parent_account_id.in_(accounts.scalar_subquery()),
-                func.coalesce(leads.c.parent_contact_id, -1) == -1,
-            ),
-        )
-        found.update(session.scalars(query))
-    return found
+    # The ids bound as one parameter (a JSON array, an array on PostgreSQL): an
+    # expanding IN of a relay batch's 500 contacts cost more Python than the query.
+    accounts = select(contacts.c.account_id).where(
+        in_ids(contacts.c.id, "contact_ids"), contacts.c.account_id.is_not(None)
+    )
+    # Two indexed lookups joined by UNION ALL: an OR across the two parent columns
+    # makes SQLite scan the leads table. "No contact" is an expression, so the
+    # planner reads by account, not by the many leads without a contact.
+    query = union_all(
+        select(leads.c.id).where(in_ids(leads.c.parent_contact_id, "contact_ids")),
+        select(leads.c.id).where(
+            leads.c.parent_account_id.in_(accounts.scalar_subquery()),
+            func.coalesce(leads.c.parent_contact_id, -1) == -1,
+        ),
+    )
+    return set(session.scalars(query, {"contact_ids": sorted(contact_ids)}).all())
 
 
 def leads_of_accounts(session: Session, account_ids: Collection[int]) -> set[int]:
     """Leads whose score reads these accounts' fields: their own, and their contacts' leads."""
+    if not account_ids:
+        return set()
     leads = table_for("lead")
     contacts = table_for("contact")
-    found: set[int] = set()
-    for chunk in _chunks(account_ids):
-        members = select(contacts.c.id).where(contacts.c.account_id.in_(chunk))
-        query = union(
-            select(leads.c.id).where(leads.c.parent_account_id.in_(chunk)),
-            select(leads.c.id).where(leads.c.parent_contact_id.in_(members.scalar_subquery())),
-        )
-        found.update(session.scalars(query))
-    return found
+    members = select(contacts.c.id).where(in_ids(contacts.c.account_id, "account_ids"))
+    query = union(
+        select(leads.c.id).where(in_ids(leads.c.parent_account_id, "account_ids")),
+        select(leads.c.id).where(leads.c.parent_contact_id.in_(members.scalar_subquery())),
+    )
+    return set(session.scalars(query, {"account_ids": sorted(account_ids)}).all())
 
 
 def _reads(models: list[CompiledModel], entity: str, changed: Collection[str]) -> bool:
@@ -86,11 +79,16 @@ class _Touched:
     leads: set[int] = field(default_factory=set)
     contacts: set[int] = field(default_factory=set)
     accounts: set[int] = field(default_factory=set)
+    # Whether a lead's parents may have changed (else only interactions did, and no
+    # stored score can belong to a lead its model no longer scores).
+    parents_changed: bool = False
 
     def add(self, item: Event, models: list[CompiledModel]) -> None:
         if isinstance(item, InteractionRecorded | InteractionsRemoved):
             self.contacts.add(item.contact_id)
-        elif isinstance(item, LeadCreated):
+            return
+        self.parents_changed = True
+        if isinstance(item, LeadCreated):
             self.leads.add(item.lead_id)
         elif isinstance(item, LeadUpdated):
             if LEAD_PARENTS & set(item.changed) or _reads(models, "lead", item.changed):
@@ -140,7 +138,9 @@ def subscribe(container: Dependencies) -> None:
             lead_ids = touched.lead_ids(uow.session)
             if not lead_ids:
                 return
-            rescore_leads(uow, models, lead_ids, now=utcnow())
+            rescore_leads(
+                uow, models, lead_ids, now=utcnow(), parents_changed=touched.parents_changed
+            )
             uow.commit()
 
     container.bus.subscribe_batch(RESCORED_ON, rescore_touched, name="scoring.rescore_touched")

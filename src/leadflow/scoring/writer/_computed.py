@@ -12,6 +12,7 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    func,
     insert,
     literal_column,
     null,
@@ -26,6 +27,7 @@ from leadflow.scoring.writer._expressions import (
     _changes,
     _explanation,
     _grade,
+    _json_list,
     _nth_count,
     _number,
     signature_of,
@@ -80,25 +82,37 @@ def changed_rows(statement: Select[Any], definition: ModelDefinition) -> Select[
         differing.c.old_version == bindparam("model_version"), differing.c.old_times != ""
     )
     old = [_nth_count(differing.c.old_times, literal_column(str(i))) for i in range(len(new))]
+    # Only for a score that moved: the history records no other.
+    moved = differing.c.score != differing.c.old_score
     return select(
         differing.c.lead_id,
         differing.c.rule_times,
         differing.c.score,
         _grade(definition, differing.c.score),
-        case((and_(~first, comparable), _changes(definition, new, old)), else_=null()),
+        case((and_(~first, comparable, moved), _changes(definition, new, old)), else_=null()),
         differing.c.row_id,
         differing.c.old_score,
     )
 
 
 def outcome_rows(definition: ModelDefinition) -> Insert:
-    """OUTCOMES of every combination of counts in COMPUTED, read back from `rule_times`."""
-    distinct = select(COMPUTED.c.rule_times).distinct().subquery("combinations")
+    """OUTCOMES of every combination of counts in COMPUTED, read back from `rule_times`;
+    a first score's changed rules only for the combinations a first score has (an
+    incremental rescore has few or none)."""
+    distinct = (
+        select(
+            COMPUTED.c.rule_times,
+            func.max(case((COMPUTED.c.row_id.is_(None), 1), else_=0)).label("first"),
+        )
+        .group_by(COMPUTED.c.rule_times)
+        .subquery("combinations")
+    )
     # Each count read once per combination: the pieces of JSON name a count up to
     # three times, and SQLite would otherwise parse `rule_times` for every mention.
     parsed = (
         select(
             distinct.c.rule_times,
+            distinct.c.first,
             *(
                 _nth_count(distinct.c.rule_times, literal_column(str(index))).label(f"r{index}")
                 for index in range(len(definition.rules))
@@ -114,7 +128,7 @@ def outcome_rows(definition: ModelDefinition) -> Insert:
         select(
             parsed.c.rule_times,
             _explanation(definition, times),
-            _changes(definition, times, none),
+            case((parsed.c.first == 1, _changes(definition, times, none)), else_=_json_list([])),
         ),
     )
 

@@ -92,10 +92,40 @@ def _json_list(pieces: Sequence[ColumnElement[str]]) -> ColumnElement[Any]:
     return _json_text(_text("[") + func.substr(joined, 2) + _text("]"))
 
 
+class _joined_counts(FunctionElement[str]):
+    """Whole numbers joined by commas, by one function call: `printf` on SQLite,
+    `concat_ws` on PostgreSQL (a CAST and two concatenations per count cost about a
+    third of the incremental rescore's main statement on SQLite)."""
+
+    inherit_cache = True
+    name = "joined_counts"
+    type = String()
+
+
+@compiles(_joined_counts)
+def _joined_counts_sqlite(element: _joined_counts, compiler: SQLCompiler, **kw: Any) -> str:
+    counts = [str(compiler.process(each, **kw)) for each in element.clauses]
+    shape = ",".join(["%d"] * len(counts))
+    return f"printf('{shape}', {', '.join(counts)})"
+
+
+@compiles(_joined_counts, "postgresql")
+def _joined_counts_postgresql(element: _joined_counts, compiler: SQLCompiler, **kw: Any) -> str:
+    counts = [str(compiler.process(each, **kw)) for each in element.clauses]
+    return f"concat_ws(',', {', '.join(counts)})"
+
+
+# A function takes at most 127 arguments on SQLite (SQLITE_MAX_FUNCTION_ARG's default)
+# and 100 on PostgreSQL (FUNC_MAX_ARGS), the format or separator being one of them.
+_JOINED_AT_MOST = 90
+
+
 def signature_of(times: Sequence[ColumnElement[Any]]) -> ColumnElement[str]:
     """`rule_times` computed in SQL: the counts joined by commas."""
     if not times:
         return literal("", String)
+    if len(times) <= _JOINED_AT_MOST:
+        return _joined_counts(*times)
     text: ColumnElement[str] = _as_text(times[0])
     for each in times[1:]:
         text = text + "," + _as_text(each)
