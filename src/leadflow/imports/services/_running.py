@@ -126,24 +126,33 @@ def current_dry_run(imp: Import) -> dict[str, Any] | None:
     return {"counts": dict(stored["counts"]), "rows": list(stored["rows"])}
 
 
-def start_dry_run(import_id: int, *, uow: UnitOfWork, requested_by: int | None = None) -> Job:
-    """Start a dry run of the import as a job (queued once the unit commits)."""
+def _not_yet_run(uow: UnitOfWork, import_id: int, refusal: str) -> Import:
+    """The import, locked, when it has not run yet and its mapping holds; `refusal`
+    (with `{status}`) says why otherwise."""
     imp = uow.session.get(Import, import_id, with_for_update=True)
     if imp is None:
         raise NotFound(f"No import {import_id}", field="import_id")
     if imp.status != ImportStatus.UPLOADED:
         raise Conflict(
-            f"A dry run previews an import that has not run (this one is {imp.status})",
+            refusal.format(status=imp.status),
             field="status",
             code=ErrorCode.IMPORT_ALREADY_RUN,
         )
     mapping_of(imp, uow.registry)
-    job = start_job(
-        DRY_RUN_JOB,
-        {"import_id": imp.id, "entity": imp.entity, "filename": imp.filename},
-        uow=uow,
-        requested_by=requested_by,
+    return imp
+
+
+def _start_job(uow: UnitOfWork, kind: str, imp: Import, requested_by: int | None) -> Job:
+    details = {"import_id": imp.id, "entity": imp.entity, "filename": imp.filename}
+    return start_job(kind, details, uow=uow, requested_by=requested_by)
+
+
+def start_dry_run(import_id: int, *, uow: UnitOfWork, requested_by: int | None = None) -> Job:
+    """Start a dry run of the import as a job (queued once the unit commits)."""
+    imp = _not_yet_run(
+        uow, import_id, "A dry run previews an import that has not run (this one is {status})"
     )
+    job = _start_job(uow, DRY_RUN_JOB, imp, requested_by)
     imp.dry_run_job_id = job.id
     imp.dry_run = None
     uow.session.flush()
@@ -155,22 +164,8 @@ do_start_dry_run = in_own_transaction(start_dry_run)
 
 def start_import(import_id: int, *, uow: UnitOfWork, requested_by: int | None = None) -> Job:
     """Start the import's job (queued once the unit commits); an import runs once."""
-    imp = uow.session.get(Import, import_id, with_for_update=True)
-    if imp is None:
-        raise NotFound(f"No import {import_id}", field="import_id")
-    if imp.status != ImportStatus.UPLOADED:
-        raise Conflict(
-            f"The import has already run ({imp.status})",
-            field="status",
-            code=ErrorCode.IMPORT_ALREADY_RUN,
-        )
-    mapping_of(imp, uow.registry)
-    job = start_job(
-        RUN_JOB,
-        {"import_id": imp.id, "entity": imp.entity, "filename": imp.filename},
-        uow=uow,
-        requested_by=requested_by,
-    )
+    imp = _not_yet_run(uow, import_id, "The import has already run ({status})")
+    job = _start_job(uow, RUN_JOB, imp, requested_by)
     imp.job_id = job.id
     imp.status = ImportStatus.RUNNING.value
     uow.session.flush()
