@@ -15,7 +15,7 @@ from leadflow.imports.domain import (
     parse_mapping,
 )
 from leadflow.imports.models import ImportMapping
-from leadflow.imports.services._uploads import _checked_entity
+from leadflow.imports.services._records import checked_entity
 from leadflow.lib.clock import utcnow
 
 
@@ -42,7 +42,7 @@ def save_mapping(
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("Give the mapping a name", code=ErrorCode.REQUIRED, field="name")
-    checked = mapping_public(parse_mapping(mapping, uow.registry, _checked_entity(entity)))
+    checked = mapping_public(parse_mapping(mapping, uow.registry, checked_entity(entity)))
     found = uow.session.scalar(
         select(ImportMapping).where(ImportMapping.entity == entity, ImportMapping.name == name)
     )

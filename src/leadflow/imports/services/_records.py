@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadflow.errors import NotFound
+from leadflow.errors import ErrorCode, NotFound, ValidationFailed
 from leadflow.imports._engine import Plan
 from leadflow.imports.domain import (
+    ENTITIES,
     ImportStatus,
     Mapping_,
     parse_mapping,
@@ -114,3 +115,13 @@ def import_public(session: Session, imp: Import) -> dict[str, Any]:
         "finished_at": imp.finished_at.isoformat() if imp.finished_at else None,
         "undone_at": imp.undone_at.isoformat() if imp.undone_at else None,
     }
+
+
+def checked_entity(entity: str) -> str:
+    if entity not in ENTITIES:
+        raise ValidationFailed(
+            f"Import contacts, accounts, leads or interactions, not {entity!r}",
+            field="entity",
+            code=ErrorCode.NOT_A_CHOICE,
+        )
+    return entity

@@ -13,7 +13,6 @@ from typing import IO, Any
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from leadflow.imports.domain import (
-    ENTITIES,
     ImportStatus,
     guess_mapping,
     mapping_public,
@@ -23,19 +22,9 @@ from leadflow.imports.domain import (
 from leadflow.imports.models import Import
 from leadflow.imports.reader import sniff
 from leadflow.imports.services._mappings import get_saved_mapping
-from leadflow.imports.services._records import MAX_UPLOAD_BYTES, get_import
+from leadflow.imports.services._records import MAX_UPLOAD_BYTES, checked_entity, get_import
 from leadflow.lib.clock import utcnow
 from leadflow.registry.domain import Registry
-
-
-def _checked_entity(entity: str) -> str:
-    if entity not in ENTITIES:
-        raise ValidationFailed(
-            f"Import contacts, accounts, leads or interactions, not {entity!r}",
-            field="entity",
-            code=ErrorCode.NOT_A_CHOICE,
-        )
-    return entity
 
 
 def _safe_name(filename: str) -> str:
@@ -76,7 +65,7 @@ def create_import(
     created_by: int | None = None,
 ) -> Import:
     """Store an uploaded file, read its headers and guess (or take) its mapping."""
-    _checked_entity(entity)
+    checked_entity(entity)
     path, sha256, size = store_upload(source, storage)
     try:
         return _create_import(
@@ -185,4 +174,4 @@ def set_mapping(
 
 def mapping_choices(registry: Registry, entity: str) -> dict[str, str]:
     """Every field a column may be mapped to: name -> label."""
-    return targets_for(registry, _checked_entity(entity))
+    return targets_for(registry, checked_entity(entity))
