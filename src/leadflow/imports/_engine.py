@@ -52,6 +52,37 @@ class Engine(LinkSteps, WriteSteps):
         found, keys = self._lookup(good)
         in_file = self._already_imported(found, keys, good)
         current = self._current(set(found.values()))
+        creates, updates = self._decide(good, keys, found, in_file, current, results)
+        if not self.dry:
+            creates = self._claim_creates(creates, good, keys, current, updates, results)
+        if self.entity == "lead":
+            report.contacts_created = self._link_leads(creates, updates, current)
+        if self.entity in _PERSON:
+            self._link_accounts(creates, updates, current)
+        created_ids = self._insert(creates, keys_by_line(good, keys))
+        for row, record_id in zip(creates, created_ids, strict=True):
+            results[row.line] = RowResult(row.line, Outcome.CREATE, record_id)
+        self._update(updates, current)
+        for row, record_id, changes in updates:
+            results[row.line] = RowResult(
+                row.line, Outcome.UPDATE, record_id, tuple(sorted(changes))
+            )
+        report.results = [results[row.line] for row in rows]
+        if not self.dry:
+            self._write_errors(rows, report.results)
+        return report
+
+    def _decide(
+        self,
+        good: Sequence[ParsedRow],
+        keys: Sequence[Keyed],
+        found: Mapping[str, int],
+        in_file: Mapping[str, int],
+        current: Mapping[int, dict[str, Any]],
+        results: dict[int, RowResult],
+    ) -> tuple[list[ParsedRow], list[tuple[ParsedRow, int, dict[str, Any]]]]:
+        """Each good row's fate before any write: a conflict with an earlier line of the
+        file, a skip (nothing to change), an update of the record it matched, or a create."""
         creates: list[ParsedRow] = []
         updates: list[tuple[ParsedRow, int, dict[str, Any]]] = []
         first_line: dict[str, int] = {}
@@ -78,33 +109,30 @@ class Engine(LinkSteps, WriteSteps):
                 updates.append((row, record_id, changes))
             else:
                 results[row.line] = RowResult(row.line, Outcome.SKIP, record_id)
-        if not self.dry:
-            creates, raced = self._claim(creates, keys_by_line(good, keys))
-            if raced:
-                current.update(self._current(set(raced.values())))
-                for line, record_id in raced.items():
-                    row = next(item for item in good if item.line == line)
-                    changes = self._changes(row, current.get(record_id, {}))
-                    if changes:
-                        updates.append((row, record_id, changes))
-                    else:
-                        results[row.line] = RowResult(row.line, Outcome.SKIP, record_id)
-        if self.entity == "lead":
-            report.contacts_created = self._link_leads(creates, updates, current)
-        if self.entity in _PERSON:
-            self._link_accounts(creates, updates, current)
-        created_ids = self._insert(creates, keys_by_line(good, keys))
-        for row, record_id in zip(creates, created_ids, strict=True):
-            results[row.line] = RowResult(row.line, Outcome.CREATE, record_id)
-        self._update(updates, current)
-        for row, record_id, changes in updates:
-            results[row.line] = RowResult(
-                row.line, Outcome.UPDATE, record_id, tuple(sorted(changes))
-            )
-        report.results = [results[row.line] for row in rows]
-        if not self.dry:
-            self._write_errors(rows, report.results)
-        return report
+        return creates, updates
+
+    def _claim_creates(
+        self,
+        creates: list[ParsedRow],
+        good: Sequence[ParsedRow],
+        keys: Sequence[Keyed],
+        current: dict[int, dict[str, Any]],
+        updates: list[tuple[ParsedRow, int, dict[str, Any]]],
+        results: dict[int, RowResult],
+    ) -> list[ParsedRow]:
+        """Claim the keys of the records to create; a row whose key another writer took
+        meanwhile updates (or skips) that writer's record instead. Returns what to create."""
+        creates, raced = self._claim(creates, keys_by_line(good, keys))
+        if raced:
+            current.update(self._current(set(raced.values())))
+            for line, record_id in raced.items():
+                row = next(item for item in good if item.line == line)
+                changes = self._changes(row, current.get(record_id, {}))
+                if changes:
+                    updates.append((row, record_id, changes))
+                else:
+                    results[row.line] = RowResult(row.line, Outcome.SKIP, record_id)
+        return creates
 
     # --- lookups ---------------------------------------------------------------------
 

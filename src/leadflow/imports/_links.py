@@ -21,6 +21,7 @@ from leadflow.imports.domain import (
 )
 from leadflow.lib.clock import utcnow
 from leadflow.matching import batch
+from leadflow.matching.models import MatchingStrategy
 from leadflow.registry.sql import table_for
 
 
@@ -48,27 +49,11 @@ class LinkSteps(EngineBase):
         for row, keyed in zip(needing, keys, strict=True):
             if keyed.key is not None and keyed.key not in found and self.plan.create_contacts:
                 new.setdefault(keyed.key, row)
-        created = 0
         made: dict[str, int] = {}
         if new and not self.dry:
-            # Ids first: each key is claimed already pointing at its new contact.
-            taken = next_ids(self.session, table_for("contact"), len(new))
-            reserved = dict(zip(new, taken, strict=True))
-            claimed = batch.claim_keys_for_bulk(self.session, strategy.id, reserved)
-            lost = [key for key in new if key not in claimed]
-            if lost:
-                again_found, again = self._match(strategy, [new[key].values for key in lost])
-                for key, keyed in zip(lost, again, strict=True):
-                    if keyed.key in again_found:
-                        found[key] = again_found[keyed.key]
-            to_make = [key for key in new if key not in found]
-            ids = self._insert_contacts(
-                [new[key] for key in to_make], [reserved[key] for key in to_make]
-            )
-            made = dict(zip(to_make, ids, strict=True))
-            found.update(made)
+            made = self._make_contacts(strategy, new, found)
             created = len(made)
-        elif new:
+        else:
             fresh = [key for key in new if key[:16] not in self.seen_contacts]
             self.seen_contacts.update(key[:16] for key in fresh)
             created = len(fresh)
@@ -82,16 +67,31 @@ class LinkSteps(EngineBase):
             account_id = accounts.get(contact_id)
             if account_id is not None:
                 row.values.setdefault("parent_account_id", account_id)
-        for row, record_id, changes in updates:
-            if "parent_contact_id" in row.values and not current[record_id].get(
-                "parent_contact_id"
-            ):
-                changes["parent_contact_id"] = row.values["parent_contact_id"]
-                if row.values.get("parent_account_id") and not current[record_id].get(
-                    "parent_account_id"
-                ):
-                    changes["parent_account_id"] = row.values["parent_account_id"]
+        _link_updates(updates, current)
         return created
+
+    def _make_contacts(
+        self, strategy: MatchingStrategy, new: Mapping[str, ParsedRow], found: dict[str, int]
+    ) -> dict[str, int]:
+        """Create the contacts the leads need (their keys claimed first, each already
+        pointing at its new contact); a key another writer took meanwhile links to that
+        writer's contact instead. Adds every link to `found`; returns the ones created."""
+        taken = next_ids(self.session, table_for("contact"), len(new))
+        reserved = dict(zip(new, taken, strict=True))
+        claimed = batch.claim_keys_for_bulk(self.session, strategy.id, reserved)
+        lost = [key for key in new if key not in claimed]
+        if lost:
+            again_found, again = self._match(strategy, [new[key].values for key in lost])
+            for key, keyed in zip(lost, again, strict=True):
+                if keyed.key in again_found:
+                    found[key] = again_found[keyed.key]
+        to_make = [key for key in new if key not in found]
+        ids = self._insert_contacts(
+            [new[key] for key in to_make], [reserved[key] for key in to_make]
+        )
+        made = dict(zip(to_make, ids, strict=True))
+        found.update(made)
+        return made
 
     def _contact_accounts(self, ids: set[int]) -> dict[int, int]:
         if not ids or self.dry:
@@ -180,3 +180,16 @@ class LinkSteps(EngineBase):
         for row, record_id, changes in updates:
             if column in row.values and not current[record_id].get(column):
                 changes[column] = row.values[column]
+
+
+def _link_updates(
+    updates: list[tuple[ParsedRow, int, dict[str, Any]]], current: Mapping[int, Mapping[str, Any]]
+) -> None:
+    """An updated lead that had no contact (or account) takes the one just linked."""
+    for row, record_id, changes in updates:
+        if "parent_contact_id" in row.values and not current[record_id].get("parent_contact_id"):
+            changes["parent_contact_id"] = row.values["parent_contact_id"]
+            if row.values.get("parent_account_id") and not current[record_id].get(
+                "parent_account_id"
+            ):
+                changes["parent_account_id"] = row.values["parent_account_id"]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy.orm import Session
 
 from leadflow.accounts.events import AccountDeleted, AccountUpdated
 from leadflow.bus import Event
@@ -114,18 +115,10 @@ def _page(uow: UnitOfWork, import_id: int, entity: str, action: str, after: int)
 
 
 def _restore(uow: UnitOfWork, entity: str, changes: Sequence[Any], report: dict[str, Any]) -> None:
-    session = uow.session
+    """Put back each change's earlier values where the record still holds what the import
+    wrote; the rest is reported as kept. One UPDATE per set of columns restored."""
     table = table_for(entity)
-    names = sorted({name for change in changes for name in (change.after or {}) if "." not in name})
-    columns = [name for name in names if name in table.c]
-    current = {
-        int(row[0]): row
-        for row in session.execute(
-            select(table.c.id, table.c.custom, *(table.c[name] for name in columns)).where(
-                table.c.id.in_(sorted({int(change.record_id) for change in changes}))
-            )
-        )
-    }
+    current = _current_records(uow.session, table, changes)
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     now = utcnow()
     for change in changes:
@@ -137,39 +130,7 @@ def _restore(uow: UnitOfWork, entity: str, changes: Sequence[Any], report: dict[
                  "reason": "deleted since"},
             )  # fmt: skip
             continue
-        values: dict[str, Any] = {}
-        custom = dict(record.custom or {})
-        custom_changed = False
-        restored: list[str] = []
-        for name, written in (change.after or {}).items():
-            old = (change.before or {}).get(name)
-            if name.startswith("custom."):
-                short = name[7:]
-                now_value = comparable(custom.get(short))
-                if now_value == written and now_value != old:
-                    if old is None:
-                        custom.pop(short, None)
-                    else:
-                        custom[short] = old
-                    custom_changed = True
-                    restored.append(short)
-                elif now_value != old:
-                    _keep(report, _kept(entity, change, short))
-                continue
-            now_value = comparable(getattr(record, name))
-            if now_value == old:
-                continue  # already restored (an undo resumed after this page)
-            if now_value == written:
-                values[name] = old
-                restored.append(name)
-                if name == "email":
-                    values["email_normalized"] = str(old).strip().casefold() if old else None
-                if name == "phone":
-                    values["phone_raw"] = old
-            else:
-                _keep(report, _kept(entity, change, name))
-        if custom_changed:
-            values["custom"] = custom
+        values, restored = _restored_values(entity, change, record, report)
         if not values:
             continue
         values["updated_at"] = now
@@ -184,7 +145,62 @@ def _restore(uow: UnitOfWork, entity: str, changes: Sequence[Any], report: dict[
             .where(table.c.id == bindparam("_id"))
             .values({name: bindparam(name) for name in key})
         )
-        session.connection().execute(statement, params)
+        uow.session.connection().execute(statement, params)
+
+
+def _current_records(session: Session, table: Table, changes: Sequence[Any]) -> dict[int, Any]:
+    """The changed records as they stand now: the columns the changes wrote and `custom`."""
+    names = sorted({name for change in changes for name in (change.after or {}) if "." not in name})
+    columns = [name for name in names if name in table.c]
+    return {
+        int(row[0]): row
+        for row in session.execute(
+            select(table.c.id, table.c.custom, *(table.c[name] for name in columns)).where(
+                table.c.id.in_(sorted({int(change.record_id) for change in changes}))
+            )
+        )
+    }
+
+
+def _restored_values(
+    entity: str, change: Any, record: Any, report: dict[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """The column values that undo one change, and the fields they restore; a field changed
+    since the import is reported as kept."""
+    values: dict[str, Any] = {}
+    custom = dict(record.custom or {})
+    custom_changed = False
+    restored: list[str] = []
+    for name, written in (change.after or {}).items():
+        old = (change.before or {}).get(name)
+        if name.startswith("custom."):
+            short = name[7:]
+            now_value = comparable(custom.get(short))
+            if now_value == written and now_value != old:
+                if old is None:
+                    custom.pop(short, None)
+                else:
+                    custom[short] = old
+                custom_changed = True
+                restored.append(short)
+            elif now_value != old:
+                _keep(report, _kept(entity, change, short))
+            continue
+        now_value = comparable(getattr(record, name))
+        if now_value == old:
+            continue  # already restored (an undo resumed after this page)
+        if now_value == written:
+            values[name] = old
+            restored.append(name)
+            if name == "email":
+                values["email_normalized"] = str(old).strip().casefold() if old else None
+            if name == "phone":
+                values["phone_raw"] = old
+        else:
+            _keep(report, _kept(entity, change, name))
+    if custom_changed:
+        values["custom"] = custom
+    return values, restored
 
 
 def _kept(entity: str, change: Any, name: str) -> dict[str, Any]:

@@ -142,6 +142,32 @@ def guess_mapping(headers: Sequence[str], registry: Registry, entity: str) -> Ma
     return mapping
 
 
+def _column_spec(column: Any, spec: Any) -> tuple[str, str] | None:
+    """(field, write mode) of one column's entry, or None for a column left unmapped."""
+    if spec in (None, ""):
+        return None
+    if isinstance(spec, str):
+        return spec, WriteMode.OVERWRITE.value
+    if isinstance(spec, Mapping):
+        name = str(spec.get("field") or "")
+        return (name, str(spec.get("mode") or WriteMode.OVERWRITE.value)) if name else None
+    raise ValidationFailed(
+        f"Column {column!r}: give a field name", field="mapping", code=ErrorCode.MAPPING_INVALID
+    )
+
+
+def _write_mode(column: Any, mode_text: str) -> WriteMode:
+    try:
+        return WriteMode(mode_text)
+    except ValueError:
+        allowed = ", ".join(item.value for item in WriteMode)
+        raise ValidationFailed(
+            f"Column {column!r}: the write mode is one of {allowed}",
+            field=f"mapping.{column}",
+            code=ErrorCode.MAPPING_INVALID,
+        ) from None
+
+
 def parse_mapping(
     raw: Any, registry: Registry, entity: str, headers: Sequence[str] | None = None
 ) -> Mapping_:
@@ -157,36 +183,17 @@ def parse_mapping(
     mapping: Mapping_ = {}
     seen: dict[str, str] = {}
     for column, spec in raw.items():
-        if spec in (None, ""):
+        given = _column_spec(column, spec)
+        if given is None:
             continue
-        if isinstance(spec, str):
-            name, mode_text = spec, WriteMode.OVERWRITE.value
-        elif isinstance(spec, Mapping):
-            name = str(spec.get("field") or "")
-            mode_text = str(spec.get("mode") or WriteMode.OVERWRITE.value)
-            if not name:
-                continue
-        else:
-            raise ValidationFailed(
-                f"Column {column!r}: give a field name",
-                field="mapping",
-                code=ErrorCode.MAPPING_INVALID,
-            )
+        name, mode_text = given
         if name not in targets:
             raise ValidationFailed(
                 f"Column {column!r}: {entity} has no importable field {name!r}",
                 code=ErrorCode.UNKNOWN_FIELD,
                 field=f"mapping.{column}",
             )
-        try:
-            mode = WriteMode(mode_text)
-        except ValueError:
-            allowed = ", ".join(item.value for item in WriteMode)
-            raise ValidationFailed(
-                f"Column {column!r}: the write mode is one of {allowed}",
-                field=f"mapping.{column}",
-                code=ErrorCode.MAPPING_INVALID,
-            ) from None
+        mode = _write_mode(column, mode_text)
         if name in seen:
             raise ValidationFailed(
                 f"Columns {seen[name]!r} and {column!r} both map to {targets[name]}",

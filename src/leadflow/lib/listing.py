@@ -116,18 +116,7 @@ def parse_list_params(
         elif key == "cursor":
             cursor_token = raw or None
         elif key == "limit":
-            try:
-                limit = int(raw)
-            except ValueError:
-                raise ValidationFailed(
-                    "limit must be a whole number", field="limit", code=ErrorCode.NOT_A_WHOLE_NUMBER
-                ) from None
-            if not 1 <= limit <= MAX_LIMIT:
-                raise ValidationFailed(
-                    f"limit must be between 1 and {MAX_LIMIT}",
-                    field="limit",
-                    code=ErrorCode.OUT_OF_RANGE,
-                )
+            limit = _parse_limit(raw)
         elif key == "q":
             search = raw.strip() or None
         else:
@@ -153,6 +142,20 @@ def parse_list_params(
         search,
         derived=tuple(derived),
     )
+
+
+def _parse_limit(raw: str) -> int:
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise ValidationFailed(
+            "limit must be a whole number", field="limit", code=ErrorCode.NOT_A_WHOLE_NUMBER
+        ) from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(
+            f"limit must be between 1 and {MAX_LIMIT}", field="limit", code=ErrorCode.OUT_OF_RANGE
+        )
+    return limit
 
 
 def _parse_filter(registry: Registry, entity: str, key: str, raw: str) -> Filter:

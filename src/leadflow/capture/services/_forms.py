@@ -168,7 +168,9 @@ def _checked_fields(registry: Registry, raw: Any) -> list[dict[str, Any]]:
         try:
             spec = form_field_from(item)
         except ValueError as exc:
-            raise ValidationFailed(str(exc), field=where) from None
+            raise ValidationFailed(
+                str(exc), field=where, code=ErrorCode.FORM_FIELD_INVALID
+            ) from None
         if spec.name in seen:
             raise ValidationFailed(
                 f"Field {spec.name!r} appears twice", field=where, code=ErrorCode.DUPLICATE
