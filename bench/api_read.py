@@ -37,7 +37,7 @@ from leadflow.db.migrate import upgrade
 from leadflow.demo.generate import GenerateSpec, generate_dataset
 from leadflow.errors import Conflict
 from leadflow.leads.models import Lead
-from leadflow.lib.listing import build_select, encode_cursor, parse_list_params
+from leadflow.records.listing import build_select, encode_cursor, parse_list_params
 from leadflow.users.services import create_token, create_user
 from leadflow.web.app import create_app
 

@@ -12,7 +12,7 @@ from leadflow.accounts.events import AccountCreated, AccountDeleted, AccountUpda
 from leadflow.accounts.models import Account
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.leads.detach import detach_leads
-from leadflow.lib.crud import (
+from leadflow.records.crud import (
     EntitySpec,
     WriteContext,
     create_row,

@@ -30,8 +30,8 @@ from leadflow.bus import EVENT_TYPES, Delivery, Event
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import LeadflowError
 from leadflow.lib.clock import utcnow
-from leadflow.lib.lookup import find_record
-from leadflow.lib.records import to_public
+from leadflow.records.lookup import find_record
+from leadflow.records.values import to_public
 from leadflow.registry.domain import Registry
 
 logger = logging.getLogger(__name__)

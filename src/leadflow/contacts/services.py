@@ -18,7 +18,8 @@ from leadflow.contacts.models import Contact
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import NotFound
 from leadflow.leads.detach import detach_leads
-from leadflow.lib.crud import (
+from leadflow.lib.normalize import Phone, needs_region, normalize_email, parse_phone, phone_region
+from leadflow.records.crud import (
     NO_CONTEXT,
     EntitySpec,
     WriteContext,
@@ -27,8 +28,7 @@ from leadflow.lib.crud import (
     get_row,
     update_row,
 )
-from leadflow.lib.lookup import find_record
-from leadflow.lib.normalize import Phone, needs_region, normalize_email, parse_phone, phone_region
+from leadflow.records.lookup import find_record
 from leadflow.switches.domain import PHONE_DEFAULT_REGION
 from leadflow.switches.services import setting_value
 from leadflow.users.domain import Permission, Role, role_allows

@@ -29,12 +29,12 @@ from leadflow.leads.events import LeadUpdated
 from leadflow.leads.models import Lead
 from leadflow.leads.services import create_lead, update_lead
 from leadflow.lib.clock import utcnow
-from leadflow.lib.records import to_public
 from leadflow.matching.domain import MatchTarget
 from leadflow.matching.services import duplicate_groups, match_contact, match_lead
 from leadflow.opportunities.models import Opportunity
 from leadflow.process import services as process
 from leadflow.process.models import StageTransition
+from leadflow.records.values import to_public
 from leadflow.registry.domain import Registry
 from leadflow.sales.models import Assignment, Notification, Recycle, Task
 

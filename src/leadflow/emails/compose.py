@@ -34,7 +34,7 @@ from leadflow.emails.domain import (
 )
 from leadflow.emails.models import EmailTemplate
 from leadflow.lib.clock import utcnow
-from leadflow.lib.records import CUSTOM_KEY, to_public
+from leadflow.records.values import CUSTOM_KEY, to_public
 from leadflow.registry.domain import Registry
 from leadflow.registry.sql import table_for
 

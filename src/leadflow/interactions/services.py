@@ -14,7 +14,7 @@ from leadflow.interactions.domain import is_valid_kind
 from leadflow.interactions.events import InteractionRecorded
 from leadflow.interactions.models import Interaction
 from leadflow.lib.clock import utcnow
-from leadflow.lib.lookup import missing_record_ids
+from leadflow.records.lookup import missing_record_ids
 from leadflow.registry.domain import Registry
 
 MAX_BATCH = 10_000

@@ -21,7 +21,7 @@ from leadflow.leads.events import (
 )
 from leadflow.leads.models import Lead
 from leadflow.lib.clock import utcnow
-from leadflow.lib.crud import (
+from leadflow.records.crud import (
     NO_CONTEXT,
     EntitySpec,
     WriteContext,
@@ -30,7 +30,7 @@ from leadflow.lib.crud import (
     get_row,
     update_row,
 )
-from leadflow.lib.lookup import find_record
+from leadflow.records.lookup import find_record
 
 
 def _prepare_lead(

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
-from leadflow.lib.crud import EntitySpec, create_row, delete_row, get_row, update_row
 from leadflow.opportunities.events import (
     OpportunityCreated,
     OpportunityDeleted,
@@ -16,6 +15,7 @@ from leadflow.opportunities.events import (
     OpportunityUpdated,
 )
 from leadflow.opportunities.models import Opportunity
+from leadflow.records.crud import EntitySpec, create_row, delete_row, get_row, update_row
 
 OPPORTUNITIES: EntitySpec[Opportunity] = EntitySpec(
     entity="opportunity",

@@ -1,6 +1,6 @@
 """Saved views: shipped ones for each team, and each user's own.
 
-A view is list parameters in the `field__op=value` syntax of lib/listing, a
+A view is list parameters in the `field__op=value` syntax of records/listing, a
 column list and a sort; "{me}" in a value stands for the user looking.
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import ErrorCode, LeadflowError, NotFound, PermissionDenied, ValidationFailed
 from leadflow.lib.clock import utcnow
-from leadflow.lib.listing import ListQuery, parse_list_params
+from leadflow.records.listing import ListQuery, parse_list_params
 from leadflow.registry.derived import has_list_field
 from leadflow.registry.domain import Registry
 from leadflow.saved_views.models import SavedView

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from leadflow.dependencies import Dependencies
-from leadflow.lib.lookup import count_records
+from leadflow.records.lookup import count_records
 
 HEALTH_TASK = "system.health"
 RELAY_TASK = "system.relay_outbox"

@@ -12,7 +12,7 @@ from leadflow.contacts.services import create_contact
 from leadflow.errors import ValidationFailed
 from leadflow.interactions.services import record_interaction
 from leadflow.leads.services import create_lead
-from leadflow.lib.listing import derived_values, parse_list_params, run_list
+from leadflow.records.listing import derived_values, parse_list_params, run_list
 from leadflow.saved_views import services as views
 from leadflow.scoring.models import LeadScore, ScoringModel
 from tests.support.factories import user_with_token

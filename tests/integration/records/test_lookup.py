@@ -1,4 +1,4 @@
-"""Reading another concept's records by entity name (`leadflow.lib.lookup`), both databases."""
+"""Reading another concept's records by entity name (`leadflow.records.lookup`), both databases."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from leadflow.contacts.services import create_contact
 from leadflow.errors import ValidationFailed
 from leadflow.leads.models import Lead
 from leadflow.leads.services import create_lead
-from leadflow.lib.lookup import (
+from leadflow.opportunities.services import create_opportunity
+from leadflow.records.lookup import (
     column,
     count_records,
     find_record,
@@ -20,7 +21,6 @@ from leadflow.lib.lookup import (
     record_class,
     record_rows,
 )
-from leadflow.opportunities.services import create_opportunity
 
 
 def test_an_entity_name_gives_its_mapped_class() -> None:

@@ -11,8 +11,8 @@ from leadflow.capture.services import create_lead_with_contact
 from leadflow.contacts.services import create_contact, get_contact, update_contact
 from leadflow.errors import ErrorCode, NotFound, ValidationFailed
 from leadflow.leads.services import create_lead, get_lead, update_lead
-from leadflow.lib.crud import WriteContext
 from leadflow.matching.services import create_strategy, match_contact, match_lead
+from leadflow.records.crud import WriteContext
 from leadflow.switches.domain import PHONE_DEFAULT_REGION
 from leadflow.switches.events import SettingChanged
 from leadflow.switches.services import all_settings, set_setting, setting_value

@@ -3,14 +3,14 @@ from datetime import UTC, datetime
 import pytest
 
 from leadflow.errors import ErrorCode, ValidationFailed
-from leadflow.lib.listing import (
+from leadflow.lib.normalize import normalize_email, normalize_phone
+from leadflow.records.listing import (
     Op,
     build_select,
     decode_cursor,
     encode_cursor,
     parse_list_params,
 )
-from leadflow.lib.normalize import normalize_email, normalize_phone
 from leadflow.registry.services import builtin
 
 

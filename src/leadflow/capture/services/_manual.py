@@ -10,10 +10,10 @@ from leadflow.db.uow import UnitOfWork
 from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.leads.models import Lead
 from leadflow.leads.services import create_lead
-from leadflow.lib.crud import WriteContext
 from leadflow.lib.normalize import needs_region
 from leadflow.matching.domain import MatchOutcome
 from leadflow.matching.services import match_contact
+from leadflow.records.crud import WriteContext
 
 # The lead fields a contact made from it takes over.
 CONTACT_FROM_LEAD = ("first_name", "last_name", "email", "phone", "job_title")

@@ -25,12 +25,12 @@ from leadflow.leads.models import Lead
 from leadflow.leads.services import LEADS
 from leadflow.lib.bulk import insert_rows
 from leadflow.lib.clock import utcnow
-from leadflow.lib.crud import WriteContext
-from leadflow.lib.records import coerce_changes
 from leadflow.matching.batch import Candidate, assign_keys, claim_keys, match_many
 from leadflow.matching.domain import MatchOutcome, MatchTarget
 from leadflow.matching.models import MatchingStrategy
 from leadflow.matching.services import match_contact, match_lead
+from leadflow.records.crud import WriteContext
+from leadflow.records.values import coerce_changes
 
 _CONTACTS = cast(Table, Contact.__table__)
 _LEADS = cast(Table, Lead.__table__)

@@ -31,7 +31,7 @@ from leadflow.capture.services._forms import forget_form, form_fields, get_form
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import ErrorCode, NotFound, ValidationFailed
 from leadflow.lib.clock import utcnow
-from leadflow.lib.records import coerce_changes
+from leadflow.records.values import coerce_changes
 from leadflow.registry.domain import Registry
 
 SUBMISSIONS = cast(Table, FormSubmission.__table__)

@@ -9,8 +9,8 @@ from leadflow.capture.domain import UpdateMode, mapped_values, submission_countr
 from leadflow.capture.models import MarketingForm
 from leadflow.capture.services._forms import form_fields
 from leadflow.capture.services._submissions import check_submission
-from leadflow.lib.crud import NO_CONTEXT, WriteContext
 from leadflow.matching.domain import MatchOutcome
+from leadflow.records.crud import NO_CONTEXT, WriteContext
 from leadflow.registry.domain import Registry
 
 

@@ -24,7 +24,6 @@ from leadflow.contacts.services import phone_region_for
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import Conflict, ErrorCode, ValidationFailed
 from leadflow.lib.clock import utcnow
-from leadflow.lib.crud import NO_CONTEXT, WriteContext
 from leadflow.lib.normalize import needs_region
 from leadflow.matching.batch import MAX_CANDIDATES, match_expression
 from leadflow.matching.domain import (
@@ -36,6 +35,7 @@ from leadflow.matching.domain import (
 )
 from leadflow.matching.models import MatchingStrategy, MatchKey
 from leadflow.matching.services._strategies import default_strategy, get_strategy
+from leadflow.records.crud import NO_CONTEXT, WriteContext
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 from leadflow.registry.sql import table_for
 

@@ -13,8 +13,6 @@ from sqlalchemy.orm import Session
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, ErrorCode, NotFound
 from leadflow.lib.clock import as_utc, utcnow
-from leadflow.lib.lookup import find_record
-from leadflow.lib.records import CUSTOM_KEY, to_public
 from leadflow.process import domain
 from leadflow.process.domain import (
     Decision,
@@ -27,6 +25,8 @@ from leadflow.process.domain import (
 from leadflow.process.events import LeadEnteredQueue, StageChanged
 from leadflow.process.models import ProcessInstance, StageTransition
 from leadflow.process.services._definitions import default_process_key, load_definition
+from leadflow.records.lookup import find_record
+from leadflow.records.values import CUSTOM_KEY, to_public
 from leadflow.registry.domain import Registry
 
 INSTANCES = cast(Table, ProcessInstance.__table__)

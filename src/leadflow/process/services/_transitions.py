@@ -12,8 +12,6 @@ from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
 from leadflow.lib.clock import as_utc, utcnow
-from leadflow.lib.lookup import column, record_rows
-from leadflow.lib.records import public_field
 from leadflow.process import domain
 from leadflow.process.domain import (
     InstanceState,
@@ -30,6 +28,8 @@ from leadflow.process.services._instances import (
     _flat_values,
     _record,
 )
+from leadflow.records.lookup import column, record_rows
+from leadflow.records.values import public_field
 from leadflow.registry.domain import Registry
 from leadflow.switches.services import all_switches
 

@@ -30,7 +30,7 @@ from leadflow.capture.schemas import (
     SubmissionReceipt,
 )
 from leadflow.db.uow import UnitOfWork
-from leadflow.lib.records import to_public
+from leadflow.records.values import to_public
 from leadflow.users.domain import Permission
 from leadflow.web.api.schemas import write_model
 from leadflow.web.calls import ApiCall, OpenCall, api_call, open_call

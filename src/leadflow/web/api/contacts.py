@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from leadflow.contacts.services import CONTACTS
 from leadflow.interactions.services import contact_timeline
 from leadflow.leads.models import Lead
-from leadflow.lib.crud import get_row
-from leadflow.lib.records import to_public
+from leadflow.records.crud import get_row
+from leadflow.records.values import to_public
 from leadflow.users.domain import Permission as P
 from leadflow.web.calls import ApiCall, api_call
 from leadflow.web.reach import check_reach

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from leadflow.db.uow import UnitOfWork
 from leadflow.duplicates import services as duplicates
 from leadflow.duplicates.schemas import CandidateList, MergeIn
-from leadflow.lib.records import to_public
+from leadflow.records.values import to_public
 from leadflow.registry.domain import Registry
 from leadflow.users.domain import Permission as P
 from leadflow.web.calls import ApiCall, api_call

@@ -14,8 +14,8 @@ from leadflow.interactions.services import (
     do_record_interactions,
     get_interaction,
 )
-from leadflow.lib.listing import parse_list_params, run_list
-from leadflow.lib.records import to_public
+from leadflow.records.listing import parse_list_params, run_list
+from leadflow.records.values import to_public
 from leadflow.users.domain import Permission as P
 from leadflow.web.api.schemas import InteractionBatchIn, InteractionIn, Page
 from leadflow.web.calls import ApiCall, api_call

@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
-from leadflow.lib.crud import EntitySpec, get_row
-from leadflow.lib.listing import parse_list_params, run_list
-from leadflow.lib.records import to_public
+from leadflow.records.crud import EntitySpec, get_row
+from leadflow.records.listing import parse_list_params, run_list
+from leadflow.records.values import to_public
 from leadflow.users.domain import Permission
 from leadflow.web.api.schemas import Page, write_model
 from leadflow.web.calls import ApiCall, api_call

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.leads.models import Lead
-from leadflow.lib.records import to_public
+from leadflow.records.values import to_public
 from leadflow.sales import services as sales
 from leadflow.sales.models import Task
 from leadflow.sales.schemas import (

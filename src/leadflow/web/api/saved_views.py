@@ -9,8 +9,8 @@ from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
 from leadflow.errors import PermissionDenied
-from leadflow.lib.listing import derived_values, run_list
-from leadflow.lib.records import to_public
+from leadflow.records.listing import derived_values, run_list
+from leadflow.records.values import to_public
 from leadflow.registry.domain import Registry
 from leadflow.saved_views import services as views
 from leadflow.saved_views.schemas import ViewBody

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from leadflow.db.uow import UnitOfWork
 from leadflow.duplicates import services as duplicates
 from leadflow.errors import LeadflowError, NotFound
-from leadflow.lib.records import to_public
+from leadflow.records.values import to_public
 from leadflow.users.domain import Permission as P
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of

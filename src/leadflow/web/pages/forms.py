@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from leadflow.errors import LeadflowError
-from leadflow.lib.records import CUSTOM_KEY
+from leadflow.records.values import CUSTOM_KEY
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 from leadflow.registry.sql import field_column
 from leadflow.web.pages.display import humanize, public_value

@@ -17,8 +17,8 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from leadflow.errors import LeadflowError
-from leadflow.lib.listing import RESERVED_PARAMS, Op, parse_list_params, run_list
-from leadflow.lib.records import to_public
+from leadflow.records.listing import RESERVED_PARAMS, Op, parse_list_params, run_list
+from leadflow.records.values import to_public
 from leadflow.registry.derived import has_list_field, list_field, list_fields
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 from leadflow.web.pages.display import Cell, cell_for, humanize, public_value, title_of
@@ -53,7 +53,7 @@ OP_LABELS: dict[Op, str] = {
 Params = list[tuple[str, str]]
 
 # The operators a filter builder offers for each kind of field; the server accepts any
-# operator its type allows (lib/listing), the builder only offers the ones that read well.
+# operator its type allows (records/listing), the builder only offers the ones that read well.
 TEXT_KINDS = {FieldType.TEXT, FieldType.LONG_TEXT, FieldType.EMAIL, FieldType.PHONE, FieldType.URL}
 NUMBER_KINDS = {FieldType.INTEGER, FieldType.DECIMAL, FieldType.DATE, FieldType.DATETIME}
 OPS_BY_KIND: dict[str, tuple[Op, ...]] = {

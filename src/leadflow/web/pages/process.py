@@ -22,9 +22,9 @@ from leadflow.db.uow import UnitOfWork
 from leadflow.errors import ErrorCode, LeadflowError, ValidationFailed
 from leadflow.leads.domain import LeadStatus, LeadStatusReason, reason_fits
 from leadflow.leads.services import get_lead
-from leadflow.lib.records import to_public
 from leadflow.process import services as process
 from leadflow.process.schemas import parse_definition_text
+from leadflow.records.values import to_public
 from leadflow.sales import services as sales
 from leadflow.users.domain import Permission, Role, role_allows
 from leadflow.users.models import User

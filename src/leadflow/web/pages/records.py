@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import ErrorCode, LeadflowError
-from leadflow.lib.records import to_public
+from leadflow.records.values import to_public
 from leadflow.registry.domain import Registry
 from leadflow.users.domain import Permission as P
 from leadflow.users.domain import role_allows

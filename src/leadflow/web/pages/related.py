@@ -15,8 +15,8 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from leadflow.interactions.services import contact_timeline
-from leadflow.lib.listing import parse_list_params, run_list
-from leadflow.lib.records import to_public
+from leadflow.records.listing import parse_list_params, run_list
+from leadflow.records.values import to_public
 from leadflow.registry.derived import list_field
 from leadflow.registry.domain import Registry
 from leadflow.users.domain import Permission, Role, role_allows

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from leadflow.errors import LeadflowError
-from leadflow.lib.listing import Op
+from leadflow.records.listing import Op
 from leadflow.registry.derived import list_fields
 from leadflow.registry.domain import FieldType, Registry
 from leadflow.saved_views import services as views

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from leadflow.errors import ErrorCode, ValidationFailed
 from leadflow.lib.bounds import INT64, NUL
 from leadflow.lib.normalize import InvalidEmail, normalize_email
-from leadflow.lib.search import search_branches
+from leadflow.records.search import search_branches
 from leadflow.registry.derived import list_field
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 from leadflow.registry.sql import field_column, table_for

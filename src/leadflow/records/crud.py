@@ -18,8 +18,8 @@ from leadflow.db.base import Base
 from leadflow.db.uow import UnitOfWork
 from leadflow.errors import NotFound
 from leadflow.lib.clock import utcnow
-from leadflow.lib.lookup import record_class
-from leadflow.lib.records import apply_changes, check_reference, coerce_changes, to_public
+from leadflow.records.lookup import record_class
+from leadflow.records.values import apply_changes, check_reference, coerce_changes, to_public
 from leadflow.registry.domain import FieldType, Registry
 
 M = TypeVar("M", bound=Base)
