@@ -28,7 +28,7 @@ from leadflow.lib.clock import utcnow
 from leadflow.matching.batch import Candidate, assign_keys, claim_keys, match_many
 from leadflow.matching.domain import MatchOutcome, MatchTarget
 from leadflow.matching.models import MatchingStrategy
-from leadflow.matching.services import match_contact, match_lead
+from leadflow.matching.services import match_contact, match_lead, match_outcome
 from leadflow.records.crud import WriteContext
 from leadflow.records.values import coerce_changes
 
@@ -130,7 +130,9 @@ def _plan(side: MatchSide, strategy_of: StrategyOf) -> _SidePlan:
         if strategy is None:
             plan.creates.append(index)
             reason = f"no {side.target.value} matching strategy is set"
-            plan.outcomes[index] = _outcome(side.target, None, None, created=True, reason=reason)
+            plan.outcomes[index] = match_outcome(
+                side.target, None, None, created=True, reason=reason
+            )
             continue
         plan.by_strategy.setdefault(strategy.id, (strategy, []))[1].append(index)
     return plan
@@ -153,7 +155,7 @@ def _match_on_strategy(
     new_keys: list[str] = []
     for index, match in zip(indexes, found, strict=True):
         if match.record_id is not None:
-            outcomes[index] = _outcome(
+            outcomes[index] = match_outcome(
                 side.target,
                 match.record_id,
                 strategy,
@@ -162,7 +164,7 @@ def _match_on_strategy(
             )
         elif match.key is None:
             group.append(index)
-            outcomes[index] = _outcome(
+            outcomes[index] = match_outcome(
                 side.target, None, strategy, created=True, reason=match.reason
             )
         elif match.first:
@@ -175,7 +177,7 @@ def _match_on_strategy(
         index = first_of_key[key]
         if key in won:
             group.append(index)
-            outcomes[index] = _outcome(side.target, None, strategy, created=True)
+            outcomes[index] = match_outcome(side.target, None, strategy, created=True)
         else:
             # PostgreSQL: another process created this person meanwhile (or holds a
             # stale key): the single path finds the winner or takes the key over.
@@ -220,26 +222,6 @@ def _region(
     session: Session, values: Mapping[str, Any], context: WriteContext
 ) -> Callable[[], str | None]:
     return lambda: phone_region_for(session, values, None, context)
-
-
-def _outcome(
-    target: MatchTarget,
-    record_id: int | None,
-    strategy: MatchingStrategy | None,
-    *,
-    created: bool,
-    candidates: list[int] | None = None,
-    reason: str | None = None,
-) -> MatchOutcome:
-    return MatchOutcome(
-        contact_id=record_id if target is MatchTarget.CONTACT else None,
-        lead_id=record_id if target is MatchTarget.LEAD else None,
-        created=created,
-        strategy_id=strategy.id if strategy else None,
-        strategy_name=strategy.name if strategy else None,
-        candidates=candidates or [],
-        reason=reason,
-    )
 
 
 def _created(

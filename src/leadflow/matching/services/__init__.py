@@ -6,7 +6,7 @@ the race-free match-or-create of one record (a batch matches through
 """
 
 from leadflow.matching.services._duplicates import duplicate_groups
-from leadflow.matching.services._match_one import match_contact, match_lead
+from leadflow.matching.services._match_one import match_contact, match_lead, match_outcome
 from leadflow.matching.services._strategies import (
     _checked_fields,
     create_strategy,
@@ -41,6 +41,7 @@ __all__ = [
     "load_strategies",
     "match_contact",
     "match_lead",
+    "match_outcome",
     "seed_strategies",
     "strategy_by_seed_key",
     "update_strategy",

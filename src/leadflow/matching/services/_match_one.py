@@ -91,7 +91,7 @@ def _resolve_strategy(
     return strategy
 
 
-def _outcome(
+def match_outcome(
     target: MatchTarget,
     record_id: int | None,
     strategy: MatchingStrategy | None,
@@ -173,21 +173,21 @@ def _match(
     if strategy is None:
         reason = f"no {target.value} matching strategy is set"
         record_id = _create_record(uow, target, to_create, context) if create else None
-        return _outcome(target, record_id, None, created=create, reason=reason)
+        return match_outcome(target, record_id, None, created=create, reason=reason)
 
     normalised, missing = _normalised(uow, target, strategy, values, to_create, context)
     if missing:
         reason = f"cannot match on {strategy.name!r}: no value for {', '.join(missing)}"
         record_id = _create_record(uow, target, to_create, context) if create else None
-        return _outcome(target, record_id, strategy, created=create, reason=reason)
+        return match_outcome(target, record_id, strategy, created=create, reason=reason)
 
     query, params = _matching_query(uow.registry, target, normalised)
     found: list[int] = list(session.scalars(query, params))
     if found:
         winner, *others = found
-        return _outcome(target, winner, strategy, candidates=others)
+        return match_outcome(target, winner, strategy, candidates=others)
     if not create:
-        return _outcome(target, None, strategy)
+        return match_outcome(target, None, strategy)
     key = match_key(strategy.fields, normalised)
     return _create_under_key(
         uow, target, strategy, key, _MatchQuery(query, params), to_create, context
@@ -252,13 +252,13 @@ def _create_under_key(
         # record that no longer matches them. The key is written with its record.
         record_id = _create_record(uow, target, to_create, context)
         _write_key(session, strategy.id, key, record_id)
-        return _outcome(target, record_id, strategy, created=True)
+        return match_outcome(target, record_id, strategy, created=True)
     table = table_for(target.value)
     for _ in range(_CLAIM_ATTEMPTS):
         if _claim_key(session, strategy.id, key):
             record_id = _create_record(uow, target, to_create, context)
             _set_key_record(session, strategy.id, key, 0, record_id)
-            return _outcome(target, record_id, strategy, created=True)
+            return match_outcome(target, record_id, strategy, created=True)
         holder = session.scalar(
             select(MatchKey.record_id).where(
                 MatchKey.strategy_id == strategy.id, MatchKey.key == key
@@ -268,12 +268,12 @@ def _create_under_key(
             continue  # the key's strategy was deleted meanwhile: claim again
         still_matches = session.scalar(matching.query.where(table.c.id == holder), matching.params)
         if still_matches is not None:
-            return _outcome(target, holder, strategy)
+            return match_outcome(target, holder, strategy)
         # The holder was edited or deleted since it claimed the key: take it over.
         if _set_key_record(session, strategy.id, key, holder, 0):
             record_id = _create_record(uow, target, to_create, context)
             _set_key_record(session, strategy.id, key, 0, record_id)
-            return _outcome(target, record_id, strategy, created=True)
+            return match_outcome(target, record_id, strategy, created=True)
     raise Conflict(
         "The record is being changed by another request; try again",
         code=ErrorCode.CONFLICT,
