@@ -6,7 +6,7 @@ from itertools import pairwise
 from typing import Any
 
 from leadflow.errors import ValidationFailed
-from leadflow.interactions.domain import is_valid_kind
+from leadflow.interactions.domain import is_valid_kind, parse_interaction_filter
 from leadflow.lib.bounds import INT32
 from leadflow.registry.domain import FieldType, Registry
 from leadflow.scoring.domain._model import (
@@ -145,18 +145,7 @@ def _parse_behaviour(raw: dict[str, Any], where: str, problems: Problems) -> Beh
     except ValueError:
         problems.add(f"{where}.frequency", "frequency must be each, at_least or none")
         frequency = Frequency.AT_LEAST
-    target = raw.get("target_id")
-    target_id = str(target).strip() or None if target not in (None, "") else None
-    data_raw = raw.get("data") or {}
-    data: list[tuple[str, str]] = []
-    if not isinstance(data_raw, dict):
-        problems.add(f"{where}.data", "data filters are key: value pairs")
-    else:
-        for key, value in sorted(data_raw.items()):
-            if not isinstance(key, str) or not key or value is None:
-                problems.add(f"{where}.data", "data filters are key: value pairs")
-                continue
-            data.append((key, str(value)))
+    target_id, data = parse_interaction_filter(raw, where, problems.add)
     min_count = _integer(raw.get("min_count"), f"{where}.min_count", problems, minimum=1) or 1
     cap = _integer(raw.get("cap"), f"{where}.cap", problems, minimum=1)
     window = _integer(raw.get("window_days"), f"{where}.window_days", problems, minimum=1)
@@ -166,7 +155,7 @@ def _parse_behaviour(raw: dict[str, Any], where: str, problems: Problems) -> Beh
         kind=kind,
         frequency=frequency,
         target_id=target_id,
-        data=tuple(data),
+        data=data,
         min_count=min_count,
         cap=cap if frequency is Frequency.EACH else None,
         window_days=window,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from leadflow.errors import ValidationFailed
-from leadflow.interactions.domain import is_valid_kind
+from leadflow.interactions.domain import is_valid_kind, parse_interaction_filter
 from leadflow.lib.bounds import INT32
 from leadflow.registry.domain import FieldDef, Registry
 from leadflow.segments.domain._links import link_for, query_registry
@@ -137,25 +137,14 @@ def _parse_behaviour(raw: dict[str, Any], where: str, problems: Problems) -> Beh
         problems.add(f"{where}.kind", "an interaction kind is required (e.g. email_clicked)")
         return None
     count, minimum = _parse_count(raw, where, problems)
-    target = raw.get("target_id")
-    target_id = str(target).strip() or None if target not in (None, "") else None
-    data_raw = raw.get("data") or {}
-    data: list[tuple[str, str]] = []
-    if not isinstance(data_raw, dict):
-        problems.add(f"{where}.data", "data filters are key: value pairs")
-    else:
-        for key, value in sorted(data_raw.items()):
-            if not isinstance(key, str) or not key or value is None:
-                problems.add(f"{where}.data", "data filters are key: value pairs")
-                continue
-            data.append((key, str(value)))
+    target_id, data = parse_interaction_filter(raw, where, problems.add)
     window = raw.get("window_days")
     window_days = (
         None
         if window in (None, "")
         else _whole(window, f"{where}.window_days", problems, minimum=1)
     )
-    return Behaviour(kind, count, minimum, target_id, tuple(data), window_days)
+    return Behaviour(kind, count, minimum, target_id, data, window_days)
 
 
 def _parse_node(
