@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -38,6 +38,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
 
+from leadflow.records.cutoffs import Cutoffs
 from leadflow.registry.domain import FieldType, Registry
 from leadflow.registry.sql import field_column, table_for
 from leadflow.scoring.domain import (
@@ -50,26 +51,6 @@ from leadflow.scoring.domain import (
     ModelDefinition,
     Target,
 )
-
-
-@dataclass
-class Cutoffs:
-    """The moments a statement compares with ("N days ago"), as bound parameters, so a
-    compiled statement is reused at any `now`."""
-
-    days: dict[str, tuple[int, bool]] = field(default_factory=dict)
-
-    def param(self, days: int, column: Any, *, as_date: bool = False) -> Any:
-        name = f"cutoff_{days}{'_date' if as_date else ''}"
-        self.days[name] = (days, as_date)
-        return bindparam(name, type_=column.type)
-
-    def values(self, now: datetime) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for name, (days, as_date) in self.days.items():
-            moment = now - timedelta(days=days)
-            values[name] = moment.date() if as_date else moment
-        return values
 
 
 @dataclass(frozen=True)

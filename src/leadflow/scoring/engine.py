@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
 from leadflow.leads.services import mark_sales_ready
+from leadflow.records.cutoffs import Cutoffs
 from leadflow.registry.domain import Registry
 from leadflow.registry.sql import table_for
 from leadflow.scoring.compiler import (
-    Cutoffs,
     LeadScope,
     compile_model,
     scope_values,

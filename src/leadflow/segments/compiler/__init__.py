@@ -29,7 +29,8 @@ Rows under a related node sit in ONE subquery over the related table, so they ho
 for the same related record.
 """
 
-from leadflow.segments.compiler._base import Cutoffs, column_of, contacts_table, entity_table
+from leadflow.records.cutoffs import Cutoffs
+from leadflow.segments.compiler._base import column_of, contacts_table, entity_table
 from leadflow.segments.compiler._id_sets import IdSet, as_select, is_id_set, keys_contacts
 from leadflow.segments.compiler._predicates import behaviour_conditions, field_clause, predicate
 from leadflow.segments.compiler._statements import (

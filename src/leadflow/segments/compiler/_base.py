@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     FromClause,
     Table,
-    bindparam,
 )
 
+from leadflow.records.cutoffs import Cutoffs
 from leadflow.registry.domain import FieldDef, FieldType, Registry
 from leadflow.registry.sql import table_for
 from leadflow.segments.domain import EVENT_REGISTRATION, Group
@@ -25,25 +24,6 @@ def entity_table(entity: str) -> Table:
 
         return cast(Table, EventRegistration.__table__)
     return table_for(entity)
-
-
-@dataclass
-class Cutoffs:
-    """The moments a statement compares with ("N days ago"), as bound parameters."""
-
-    days: dict[str, tuple[int, bool]] = field(default_factory=dict)
-
-    def param(self, days: int, column: Any, *, as_date: bool = False) -> Any:
-        name = f"cutoff_{days}{'_date' if as_date else ''}"
-        self.days[name] = (days, as_date)
-        return bindparam(name, type_=column.type)
-
-    def values(self, now: datetime) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for name, (days, as_date) in self.days.items():
-            moment = now - timedelta(days=days)
-            values[name] = moment.date() if as_date else moment
-        return values
 
 
 GroupFilter = Callable[[Group, FromClause, "Context"], ColumnElement[bool] | None]

@@ -23,8 +23,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from leadflow.records.cutoffs import Cutoffs
 from leadflow.registry.domain import Registry
-from leadflow.segments.compiler._base import Context, Cutoffs, contacts_table
+from leadflow.segments.compiler._base import Context, contacts_table
 from leadflow.segments.compiler._id_sets import id_set_filter, id_set_statement, is_id_set
 from leadflow.segments.compiler._predicates import behaviour_conditions, predicate
 from leadflow.segments.domain import (
