@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 from leadflow.bootstrap import Container
 from leadflow.config import Settings
 from leadflow.db.migrate import upgrade
-from leadflow.demo.generate import GenerateSpec, generate_dataset
+from leadflow.demo.synthetic import GenerateSpec, generate_dataset
 from leadflow.errors import Conflict
 from leadflow.leads.models import Lead
 from leadflow.records.listing import build_select, encode_cursor, parse_list_params

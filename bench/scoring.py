@@ -177,7 +177,7 @@ from sqlalchemy import func, select, text, update
 from leadflow.bootstrap import Container, install
 from leadflow.config import Settings
 from leadflow.db.migrate import upgrade
-from leadflow.demo.generate import GenerateSpec, generate_dataset
+from leadflow.demo.synthetic import GenerateSpec, generate_dataset
 from leadflow.interactions.services import record_interactions
 from leadflow.jobs.domain import JobStatus
 from leadflow.jobs.runner import run_job

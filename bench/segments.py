@@ -61,7 +61,7 @@ from leadflow.bootstrap import Container, install
 from leadflow.config import Settings
 from leadflow.contacts.services import update_contact
 from leadflow.db.migrate import upgrade
-from leadflow.demo.generate import GenerateSpec, generate_dataset
+from leadflow.demo.synthetic import GenerateSpec, generate_dataset
 from leadflow.interactions.services import record_interactions
 from leadflow.jobs.runner import run_job
 from leadflow.lib.clock import utcnow

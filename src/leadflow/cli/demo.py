@@ -39,7 +39,7 @@ def generate(
     seed: Annotated[int, typer.Option(help="Same seed, same data")] = 1,
 ) -> None:
     """Write a deterministic synthetic data set with bulk inserts (for benchmarks)."""
-    from leadflow.demo.generate import GenerateSpec, generate_dataset
+    from leadflow.demo.synthetic import GenerateSpec, generate_dataset
 
     container = open_container(migrate=True)
     spec = GenerateSpec(
