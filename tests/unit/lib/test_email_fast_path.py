@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,6 +13,9 @@ from leadflow.lib.normalize import _plain_email
 LOCAL = st.text(alphabet="aZ09._%+-!#", min_size=1, max_size=70)
 LABEL = st.text(alphabet="aZ09-", min_size=1, max_size=66)
 TLD = st.sampled_from(["com", "Org", "c", "co", "local", "onion", "test", "x1", "ARPA", "i"])
+# Each drawn address is checked by email_validator too (5 ms): 3,000 under `make property`,
+# 300 in CI, whose fixed seed draws the same ones on every run.
+EXAMPLES = 3000 if os.environ.get("LEADFLOW_HYPOTHESIS_PROFILE") == "thorough" else 300
 
 
 def _full(value: str) -> str | None:
@@ -21,7 +26,7 @@ def _full(value: str) -> str | None:
     return result.normalized.casefold()
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=EXAMPLES, deadline=None)
 @given(LOCAL, st.lists(LABEL, min_size=0, max_size=3), TLD)
 def test_the_fast_path_accepts_only_what_the_full_check_accepts_and_agrees(
     local: str, labels: list[str], tld: str
