@@ -6,6 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from leadflow.accounts.services import do_create_account
+from leadflow.automation.models import RuleRun
+from leadflow.automation.orphans import ORPHAN_RULE_KEY
+from leadflow.automation.services import get_rule_by_key, set_rule_enabled
 from leadflow.bootstrap import Container
 from leadflow.contacts.services import do_create_contact
 from leadflow.outbox import OutboxMessage
@@ -109,3 +112,24 @@ def test_the_handlers_take_a_chunks_event_as_each_records_own(container: Contain
     with container.read_session() as session:
         started = set(session.scalars(select(ProcessInstance.lead_id)))
     assert started == {bo_lead.id, cy_lead.id}
+
+
+def test_a_rule_on_lead_created_fires_once_per_lead_of_a_chunks_event(
+    container: Container,
+) -> None:
+    """Automation takes the chunk's `LeadsCreated` apart: the orphan-lead rule (trigger
+    `lead.created`) links each lead imported without a contact, once."""
+    with container.uow() as uow:
+        set_rule_enabled(get_rule_by_key(uow.session, ORPHAN_RULE_KEY).id, True, uow=uow)
+        uow.commit()
+    container.relay.drain()
+    data = csv_bytes("topic,email", "Webinar,bo@example.com", "Demo,cy@example.com")
+
+    run(container, upload(container, "lead", data, options={"create_contacts": False}))
+
+    first, second = leads(container)
+    bo, cy = contacts(container)
+    assert (first.parent_contact_id, second.parent_contact_id) == (bo.id, cy.id)
+    with container.read_session() as session:
+        runs = session.scalars(select(RuleRun.event_part).where(RuleRun.status == "done"))
+        assert sorted(runs) == [1, 2]
