@@ -74,8 +74,8 @@ def undo_page(
 ) -> tuple[int, int] | None:
     """Undo one page of the phase's change records past change id `after`; returns
     (the last change id, how many records it named: `change_count`'s unit), or None
-    when the phase has no more. Undoing a
-    page again changes nothing: a field already back to its old value is passed."""
+    when the phase has no more. Undoing a page again changes nothing: a field already
+    back to its old value is passed, a record already deleted is not found."""
     action, entity = PHASES[phase]
     page = _page(uow, import_id, entity, action, after)
     if not page:
