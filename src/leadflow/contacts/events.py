@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from leadflow.bus import Event, event
 
@@ -14,6 +15,22 @@ class ContactCreated(Event):
 
     name = "contact.created"
     contact_id: int
+
+
+@event
+@dataclass(frozen=True)
+class ContactsCreated(Event):
+    """Many contacts were created at once (a chunk of a file import): one outbox row
+    instead of a `ContactCreated` each. Handlers take it as the `ContactCreated` of
+    each contact (`parts()`); it has no subject, so per-contact ordering does not hold
+    it back."""
+
+    name = "contacts.created"
+    stands_for: ClassVar[type[Event] | None] = ContactCreated
+    contact_ids: tuple[int, ...] = ()
+
+    def parts(self) -> tuple[Event, ...]:
+        return tuple(ContactCreated(contact_id) for contact_id in self.contact_ids)
 
 
 @event

@@ -29,6 +29,7 @@ from leadflow.imports._bulk import (
 from leadflow.imports._plan import _PERSON, Keyed, Plan
 from leadflow.imports.domain import (
     ParsedRow,
+    created_runs,
 )
 from leadflow.imports.models import ImportChange
 from leadflow.leads.events import LeadUpdated
@@ -271,18 +272,23 @@ class EngineBase:
         fast_insert(self.session, _CHANGES, payload)
 
     def _record_created(self, entity: str, lines: list[int], ids: Sequence[int]) -> None:
-        """The change records of new records: which line created which record."""
+        """The chunk's new records of an entity as one change record: their span of
+        ids and which line created which (`created_runs`)."""
         if self.dry or not ids:
             return
         insert_columns(
             self.session,
             _CHANGES,
-            {"line": lines, "record_id": list(ids)},
+            {
+                "line": [min(lines)],
+                "record_id": [min(ids)],
+                "last_record_id": [max(ids)],
+                "after": [{"runs": created_runs(ids, lines)}],
+            },
             same={
                 "import_id": self.plan.import_id,
                 "action": "created",
                 "entity": entity,
                 "before": None,
-                "after": None,
             },
         )

@@ -21,7 +21,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from leadflow.accounts.events import AccountCreated
 from leadflow.bus import Event
+from leadflow.contacts.events import ContactsCreated
 from leadflow.db.uow import UnitOfWork
 from leadflow.imports._plan import RowResult
 from leadflow.imports.domain import (
@@ -29,6 +31,7 @@ from leadflow.imports.domain import (
     ParsedRow,
 )
 from leadflow.imports.models import ImportRowError
+from leadflow.leads.events import LeadsCreated
 from leadflow.outbox import OutboxMessage, event_subject, outbox_rows
 
 _OUTBOX = cast(Table, OutboxMessage.__table__)
@@ -71,6 +74,17 @@ class Created:
     kind: type[Event]
     field: str
     ids: Sequence[int]
+
+
+def created_event(entity: str, ids: Sequence[int]) -> Event | Created:
+    """What a chunk's new records of an entity publish: leads and contacts one event for
+    the chunk (`LeadsCreated`, `ContactsCreated`: the handlers take it apart), accounts
+    (a small import, and no handler of many at once) an event each."""
+    if entity == "lead":
+        return LeadsCreated(lead_ids=tuple(ids))
+    if entity == "contact":
+        return ContactsCreated(contact_ids=tuple(ids))
+    return Created(AccountCreated, "account_id", ids)
 
 
 def write_events(session: Session, uow: UnitOfWork, events: Sequence[Event | Created]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, and_, or_, select
 
 from leadflow.imports._base import EngineBase
 from leadflow.imports._bulk import next_ids, one_of
@@ -26,7 +26,13 @@ from leadflow.imports._plan import (
     keys_by_line,
 )
 from leadflow.imports._writes import WriteSteps
-from leadflow.imports.domain import CellError, Outcome, ParsedRow, decide_changes
+from leadflow.imports.domain import (
+    CellError,
+    Outcome,
+    ParsedRow,
+    created_lines,
+    decide_changes,
+)
 from leadflow.imports.models import ImportChange
 from leadflow.matching import batch
 
@@ -179,16 +185,37 @@ class Engine(LinkSteps, WriteSteps):
         ids = sorted(set(found.values()))
         if not ids:
             return {}
+        # One statement for both forms: a row's record (an update, or an interaction's
+        # creation) by its id, a chunk's created records by the spans that may hold one
+        # of the ids (the import's earlier chunks, at most).
         rows_ = self.session.execute(
-            select(_CHANGES.c.record_id, func.min(_CHANGES.c.line))
-            .where(
+            select(
+                _CHANGES.c.record_id, _CHANGES.c.line, _CHANGES.c.last_record_id, _CHANGES.c.after
+            ).where(
                 _CHANGES.c.import_id == self.plan.import_id,
                 _CHANGES.c.entity == self.entity,
-                one_of(self.session, _CHANGES.c.record_id, ids),
+                or_(
+                    and_(
+                        _CHANGES.c.last_record_id.is_(None),
+                        one_of(self.session, _CHANGES.c.record_id, ids),
+                    ),
+                    and_(
+                        _CHANGES.c.record_id <= ids[-1],
+                        _CHANGES.c.last_record_id >= ids[0],
+                    ),
+                ),
             )
-            .group_by(_CHANGES.c.record_id)
         )
-        line_of = {int(record_id): int(line) for record_id, line in rows_}
+        wanted = set(ids)
+        line_of: dict[int, int] = {}
+        for record_id, line, last_record_id, after in rows_:
+            if last_record_id is not None:
+                pairs = created_lines(after["runs"])
+                lines = {rid: pairs[rid] for rid in wanted.intersection(pairs)}
+            else:
+                lines = {int(record_id): int(line)}
+            for rid, earliest in lines.items():
+                line_of[rid] = min(earliest, line_of.get(rid, earliest))
         return {key: line_of[rid] for key, rid in found.items() if rid in line_of}
 
     def _columns(self) -> list[str]:

@@ -11,9 +11,8 @@ from sqlalchemy import (
 )
 
 from leadflow.accounts.services import domain_of
-from leadflow.contacts.events import ContactCreated
 from leadflow.imports._base import EngineBase
-from leadflow.imports._bulk import Created, next_ids, one_of
+from leadflow.imports._bulk import created_event, next_ids, one_of
 from leadflow.imports.domain import (
     ACCOUNT_DOMAIN,
     ACCOUNT_NAME,
@@ -137,7 +136,7 @@ class LinkSteps(EngineBase):
                 }
             )
         ids = self._insert_rows(table, payload, ids)
-        self.events.append(Created(ContactCreated, "contact_id", ids))
+        self.events.append(created_event("contact", ids))
         self._record_created("contact", [row.line for row in rows], ids)
         return ids
 

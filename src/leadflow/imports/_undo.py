@@ -19,7 +19,7 @@ from leadflow.accounts.events import AccountDeleted, AccountUpdated
 from leadflow.bus import Event
 from leadflow.contacts.events import ContactDeleted, ContactUpdated
 from leadflow.db.uow import UnitOfWork
-from leadflow.imports.domain import comparable
+from leadflow.imports.domain import comparable, created_lines
 from leadflow.imports.models import ImportChange
 from leadflow.interactions.events import InteractionsRemoved
 from leadflow.leads.events import LeadDeleted, LeadUpdated
@@ -73,8 +73,9 @@ def undo_page(
     uow: UnitOfWork, import_id: int, phase: int, after: int, report: dict[str, Any]
 ) -> tuple[int, int] | None:
     """Undo one page of the phase's change records past change id `after`; returns
-    (the last change id, how many), or None when the phase has no more. Undoing a
-    page again changes nothing: a field already back to its old value is passed."""
+    (the last change id, how many records it named: `change_count`'s unit), or None
+    when the phase has no more. Undoing a page again changes nothing: a field already
+    back to its old value is passed, a record already deleted is not found."""
     action, entity = PHASES[phase]
     page = _page(uow, import_id, entity, action, after)
     if not page:
@@ -82,8 +83,38 @@ def undo_page(
     if action == "updated":
         _restore(uow, entity, page, report)
     else:
-        _delete(uow, entity, sorted({int(row.record_id) for row in page}), report)
-    return int(page[-1].id), len(page)
+        page = _created_page(page)
+        ids = {record_id for row in page for record_id in _created_ids(row)}
+        _delete(uow, entity, sorted(ids), report)
+    return int(page[-1].id), sum(_span(row) for row in page)
+
+
+def _span(change: Any) -> int:
+    """How many records a change record names, counted as `change_count` does: a
+    chunk's created records by their span of ids (a gap is a key another writer won)."""
+    if change.last_record_id is None:
+        return 1
+    return int(change.last_record_id) - int(change.record_id) + 1
+
+
+def _created_page(page: Sequence[Any]) -> list[Any]:
+    """Of a page of created records, the first rows that name about CHUNK records (a
+    chunk's row names up to a few thousand): one page deletes that many at most."""
+    kept: list[Any] = []
+    count = 0
+    for row in page:
+        if kept and count >= CHUNK:
+            break
+        kept.append(row)
+        count += _span(row)
+    return kept
+
+
+def _created_ids(change: Any) -> list[int]:
+    """The ids a change record of created records names: its own record, or a chunk's."""
+    if change.last_record_id is None:
+        return [int(change.record_id)]
+    return list(created_lines((change.after or {}).get("runs", [])))
 
 
 def _keep(report: dict[str, Any], item: dict[str, Any]) -> None:
@@ -101,6 +132,7 @@ def _page(uow: UnitOfWork, import_id: int, entity: str, action: str, after: int)
                 _CHANGES.c.before,
                 _CHANGES.c.after,
                 _CHANGES.c.line,
+                _CHANGES.c.last_record_id,
             )
             .where(
                 _CHANGES.c.import_id == import_id,

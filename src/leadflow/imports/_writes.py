@@ -11,17 +11,14 @@ from sqlalchemy import (
     update,
 )
 
-from leadflow.accounts.events import AccountCreated
-from leadflow.contacts.events import ContactCreated
 from leadflow.db.uow import UnitOfWork
 from leadflow.imports._base import EngineBase
-from leadflow.imports._bulk import Created, write_errors, write_events
+from leadflow.imports._bulk import created_event, write_errors, write_events
 from leadflow.imports._plan import RowResult
 from leadflow.imports.domain import (
     ParsedRow,
     comparable,
 )
-from leadflow.leads.events import LeadCreated
 from leadflow.lib.clock import utcnow
 from leadflow.matching import batch
 
@@ -53,12 +50,7 @@ class WriteSteps(EngineBase):
         ids = self._insert_rows(self.table, payload, reserved if claimed else None)
         if self.dry:
             return ids
-        kind, field = {
-            "contact": (ContactCreated, "contact_id"),
-            "lead": (LeadCreated, "lead_id"),
-            "account": (AccountCreated, "account_id"),
-        }[self.entity]
-        self.events.append(Created(kind, field, ids))
+        self.events.append(created_event(self.entity, ids))
         if self.strategy is not None and self.claimable and not claimed:
             pairs = {
                 key: record_id

@@ -356,3 +356,27 @@ def add_counts(total: Mapping[str, int], more: Mapping[str, int]) -> dict[str, i
         for name, value in source.items():
             merged[name] = merged.get(name, 0) + int(value)
     return merged
+
+
+def created_runs(ids: Sequence[int], lines: Sequence[int]) -> list[list[int]]:
+    """Which line created which record, as runs `[first id, first line, count]` where
+    both go up by one: a chunk's new records (ids taken in a row, lines mostly in a
+    row) fit in a few runs instead of a change record each."""
+    runs: list[list[int]] = []
+    for record_id, line in sorted(zip(ids, lines, strict=True)):
+        if runs:
+            last = runs[-1]
+            if record_id == last[0] + last[2] and line == last[1] + last[2]:
+                last[2] += 1
+                continue
+        runs.append([record_id, line, 1])
+    return runs
+
+
+def created_lines(runs: Iterable[Sequence[int]]) -> dict[int, int]:
+    """record id -> the line that created it, from `created_runs`."""
+    return {
+        first_id + step: first_line + step
+        for first_id, first_line, count in runs
+        for step in range(count)
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from leadflow.bus import Event, event
 
@@ -14,6 +15,21 @@ class LeadCreated(Event):
 
     name = "lead.created"
     lead_id: int
+
+
+@event
+@dataclass(frozen=True)
+class LeadsCreated(Event):
+    """Many leads were created at once (a chunk of a file import): one outbox row
+    instead of a `LeadCreated` each. Handlers take it as the `LeadCreated` of each
+    lead (`parts()`); it has no subject, so per-lead ordering does not hold it back."""
+
+    name = "leads.created"
+    stands_for: ClassVar[type[Event] | None] = LeadCreated
+    lead_ids: tuple[int, ...] = ()
+
+    def parts(self) -> tuple[Event, ...]:
+        return tuple(LeadCreated(lead_id) for lead_id in self.lead_ids)
 
 
 @event

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from leadflow.bus import Delivery, Event
 from leadflow.dependencies import Dependencies
-from leadflow.leads.events import LeadCreated, LeadSalesReady, LeadUpdated
+from leadflow.leads.events import LeadCreated, LeadSalesReady, LeadsCreated, LeadUpdated
 from leadflow.process import services
 from leadflow.process.domain import LeadEvent, LeadNews
 from leadflow.scoring.events import LeadScored
@@ -25,14 +25,20 @@ EVENTS: dict[type[Event], LeadEvent] = {
     LeadSalesReady: LeadEvent.SALES_READY,
     LeadScored: LeadEvent.FIRST_SCORED,
 }
+# Events about many leads at once, heard as their leads' own events.
+MANY: tuple[type[Event], ...] = (LeadsCreated,)
 
 
 def news_by_lead(deliveries: Sequence[Delivery]) -> dict[int, LeadNews]:
     """What the batch says about each lead: the events it heard and the fields changed."""
     events: dict[int, set[LeadEvent]] = {}
     changed: dict[int, set[str]] = {}
-    for each in deliveries:
-        message = each.event
+    messages = [
+        part
+        for each in deliveries
+        for part in (each.event.parts() if isinstance(each.event, MANY) else (each.event,))
+    ]
+    for message in messages:
         assert isinstance(message, LeadCreated | LeadUpdated | LeadSalesReady | LeadScored)
         events.setdefault(message.lead_id, set()).add(EVENTS[type(message)])
         fields = changed.setdefault(message.lead_id, set())
@@ -50,7 +56,7 @@ def subscribe(container: Dependencies) -> None:
             services.run_transitions(news_by_lead(deliveries), uow=uow)
             uow.commit()
 
-    container.bus.subscribe_batch(list(EVENTS), run_transitions, name="process.transitions")
+    container.bus.subscribe_batch([*EVENTS, *MANY], run_transitions, name="process.transitions")
 
 
 def seed(container: Dependencies) -> None:

@@ -19,7 +19,7 @@ from leadflow.bus import Delivery, Event
 from leadflow.contacts.events import ContactLeftAccount, ContactUpdated
 from leadflow.dependencies import Dependencies
 from leadflow.interactions.events import InteractionRecorded, InteractionsRemoved
-from leadflow.leads.events import LeadCreated, LeadUpdated
+from leadflow.leads.events import LeadCreated, LeadsCreated, LeadUpdated
 from leadflow.lib.clock import utcnow
 from leadflow.registry.sql import table_for
 from leadflow.scoring import tasks
@@ -90,6 +90,8 @@ class _Touched:
         self.parents_changed = True
         if isinstance(item, LeadCreated):
             self.leads.add(item.lead_id)
+        elif isinstance(item, LeadsCreated):
+            self.leads.update(item.lead_ids)
         elif isinstance(item, LeadUpdated):
             if LEAD_PARENTS & set(item.changed) or _reads(models, "lead", item.changed):
                 self.leads.add(item.lead_id)
@@ -120,6 +122,7 @@ RESCORED_ON = (
     ContactLeftAccount,
     LeadUpdated,
     LeadCreated,
+    LeadsCreated,
 )
 
 

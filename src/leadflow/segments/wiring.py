@@ -29,12 +29,13 @@ from leadflow.contacts.events import (
     ContactCreated,
     ContactDeleted,
     ContactLeftAccount,
+    ContactsCreated,
     ContactUpdated,
 )
 from leadflow.dependencies import Dependencies
 from leadflow.duplicates.events import RecordsMerged
 from leadflow.interactions.events import InteractionRecorded, InteractionsRemoved
-from leadflow.leads.events import LeadCreated, LeadLeftContact, LeadUpdated
+from leadflow.leads.events import LeadCreated, LeadLeftContact, LeadsCreated, LeadUpdated
 from leadflow.lib.clock import utcnow
 from leadflow.opportunities.events import (
     OpportunityCreated,
@@ -110,6 +111,9 @@ class Touched:
     def add(self, item: Event) -> None:
         if isinstance(item, ContactCreated):
             self._merge(self.contacts, item.contact_id, None)
+        elif isinstance(item, ContactsCreated):
+            for contact_id in item.contact_ids:
+                self._merge(self.contacts, contact_id, None)
         elif isinstance(item, ContactUpdated):
             self._merge(self.contacts, item.contact_id, frozenset(item.changed))
         elif isinstance(item, LeadLeftContact):
@@ -129,6 +133,9 @@ class Touched:
             self._merge(self.contacts, item.contact_id, frozenset({"account_id"}))
         elif isinstance(item, LeadCreated):
             self._merge(self.leads, item.lead_id, None)
+        elif isinstance(item, LeadsCreated):
+            for lead_id in item.lead_ids:
+                self._merge(self.leads, lead_id, None)
         elif isinstance(item, LeadUpdated):
             self._merge(self.leads, item.lead_id, frozenset(item.changed))
         elif isinstance(item, OpportunityCreated):
@@ -262,10 +269,12 @@ def unlinked_members(session: Session, segments: Sequence[Any]) -> dict[int, set
 
 RECHECKED_ON = (
     ContactCreated,
+    ContactsCreated,
     ContactDeleted,
     ContactUpdated,
     ContactLeftAccount,
     LeadCreated,
+    LeadsCreated,
     LeadUpdated,
     LeadLeftContact,
     OpportunityCreated,

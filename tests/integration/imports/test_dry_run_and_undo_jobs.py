@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from leadflow.bootstrap import Container
@@ -29,6 +30,13 @@ def _people(rows: int = ROWS) -> bytes:
     lines = ["email,first_name"]
     lines += [f"p{index}@example.com,P{index}" for index in range(rows)]
     return csv_bytes(*lines, "broken,Zed")
+
+
+@pytest.fixture
+def chunks_of_1000(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The import commits 1,000 rows a chunk, so its created records are three change
+    records (1,000, 1,000, 500) and an undo takes three pages of them."""
+    monkeypatch.setattr("leadflow.imports.tasks.RUN_CHUNK_ROWS", 1000)
 
 
 # Jobs are started on a container whose queue does not run them at once, so the test
@@ -63,6 +71,7 @@ def test_a_dry_run_job_reports_progress_per_chunk_and_keeps_its_preview(
         assert current_dry_run(get_import(session, import_id)) is None
 
 
+@pytest.mark.usefixtures("chunks_of_1000")
 def test_an_undo_job_that_failed_after_a_page_is_carried_on_by_the_next(
     container: Container, make_container: Quiet
 ) -> None:
@@ -79,7 +88,7 @@ def test_an_undo_job_that_failed_after_a_page_is_carried_on_by_the_next(
     run_job(container, first, on_progress=fail_on_the_second_page)
 
     assert read_job(container, first).status == "failed"
-    # The first page (1000 change records) committed with its cursor; the second did not.
+    # The first page (1000 created records) committed with its cursor; the second did not.
     assert count(container, Contact) == ROWS - 1000
     with container.read_session() as session:
         assert get_import(session, import_id).status == "undoing"
@@ -97,11 +106,10 @@ def test_an_undo_job_that_failed_after_a_page_is_carried_on_by_the_next(
         assert (imp.undo_report or {})["deleted"] == ROWS
 
 
+@pytest.mark.usefixtures("chunks_of_1000")
 def test_an_undo_whose_worker_died_resumes_at_its_cursor(
     container: Container, make_container: Quiet
 ) -> None:
-    import pytest
-
     quiet = make_container(huey_immediate=False)
     import_id = run(container, upload(container, "contact", _people())).id
     with quiet.uow() as uow:
@@ -127,8 +135,6 @@ def test_an_undo_whose_worker_died_resumes_at_its_cursor(
 
 
 def test_an_undo_is_refused_while_the_import_runs(container: Container) -> None:
-    import pytest
-
     from leadflow.errors import Conflict
     from leadflow.imports.models import Import
 

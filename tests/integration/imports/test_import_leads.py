@@ -6,10 +6,21 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from leadflow.accounts.services import do_create_account
+from leadflow.automation.models import RuleRun
+from leadflow.automation.orphans import ORPHAN_RULE_KEY
+from leadflow.automation.services import get_rule_by_key, set_rule_enabled
 from leadflow.bootstrap import Container
 from leadflow.contacts.services import do_create_contact
 from leadflow.outbox import OutboxMessage
+from leadflow.process.models import ProcessInstance
 from tests.integration.imports.helpers import contacts, csv_bytes, leads, run, upload
+from tests.integration.scoring.helpers import live_model, score_of
+from tests.integration.segments.helpers import group, live_segment, members_of, row
+
+CTO_RULE = {
+    "points": 9,
+    "conditions": [{"entity": "contact", "field": "job_title", "op": "eq", "value": "CTO"}],
+}
 
 
 def test_leads_link_to_existing_contacts_and_get_marketing_only_ones(
@@ -61,12 +72,64 @@ def test_reimporting_leads_matches_them_instead_of_duplicating(container: Contai
     assert len(contacts(container)) == 1
 
 
-def test_created_leads_and_contacts_publish_their_events(container: Container) -> None:
+def test_a_chunks_created_leads_and_contacts_publish_one_event_each(
+    container: Container,
+) -> None:
     data = csv_bytes("topic,email", "Webinar,bo@example.com", "Demo,cy@example.com")
 
     run(container, upload(container, "lead", data))
 
     with container.read_session() as session:
-        kinds = sorted(session.scalars(select(OutboxMessage.event_type)))
-    assert kinds.count("lead.created") == 2
-    assert kinds.count("contact.created") == 2
+        stored = session.execute(
+            select(OutboxMessage.event_type, OutboxMessage.payload, OutboxMessage.subject).where(
+                OutboxMessage.event_type.in_(["leads.created", "contacts.created"])
+            )
+        ).all()
+    first, second = leads(container)
+    bo, cy = contacts(container)
+    assert sorted((kind, dict(payload), subject) for kind, payload, subject in stored) == [
+        ("contacts.created", {"contact_ids": [bo.id, cy.id]}, None),
+        ("leads.created", {"lead_ids": [first.id, second.id]}, None),
+    ]
+
+
+def test_the_handlers_take_a_chunks_event_as_each_records_own(container: Container) -> None:
+    """Process, scoring and segments react to each lead and contact of the chunk's one
+    event as they would to its `LeadCreated` / `ContactCreated`."""
+    model_id = live_model(container, rules=[CTO_RULE])
+    segment_id = live_segment(container, group(row("job_title", "eq", "CTO")))
+    data = csv_bytes(
+        "topic,email,job title", "Webinar,bo@example.com,CTO", "Demo,cy@example.com,Intern"
+    )
+
+    run(container, upload(container, "lead", data))  # drains the relay
+
+    bo_lead, cy_lead = leads(container)
+    bo, _ = contacts(container)
+    scores = [score_of(container, lead.id, model_id) for lead in (bo_lead, cy_lead)]
+    assert scores == [9, 0]
+    assert members_of(container, segment_id) == {bo.id}
+    with container.read_session() as session:
+        started = set(session.scalars(select(ProcessInstance.lead_id)))
+    assert started == {bo_lead.id, cy_lead.id}
+
+
+def test_a_rule_on_lead_created_fires_once_per_lead_of_a_chunks_event(
+    container: Container,
+) -> None:
+    """Automation takes the chunk's `LeadsCreated` apart: the orphan-lead rule (trigger
+    `lead.created`) links each lead imported without a contact, once."""
+    with container.uow() as uow:
+        set_rule_enabled(get_rule_by_key(uow.session, ORPHAN_RULE_KEY).id, True, uow=uow)
+        uow.commit()
+    container.relay.drain()
+    data = csv_bytes("topic,email", "Webinar,bo@example.com", "Demo,cy@example.com")
+
+    run(container, upload(container, "lead", data, options={"create_contacts": False}))
+
+    first, second = leads(container)
+    bo, cy = contacts(container)
+    assert (first.parent_contact_id, second.parent_contact_id) == (bo.id, cy.id)
+    with container.read_session() as session:
+        runs = session.scalars(select(RuleRun.event_part).where(RuleRun.status == "done"))
+        assert sorted(runs) == [1, 2]

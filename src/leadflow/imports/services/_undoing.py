@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import case, delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
@@ -88,13 +88,14 @@ do_start_undo = in_own_transaction(start_undo)
 
 
 def change_count(session: Session, import_id: int) -> int:
+    """How many records the import's change records name (an undo's progress total):
+    a chunk's created records by their span of ids, as `undo_page` counts them."""
+    span = case(
+        (ImportChange.last_record_id.is_(None), 1),
+        else_=ImportChange.last_record_id - ImportChange.record_id + 1,
+    )
     return int(
-        session.scalar(
-            select(func.count())
-            .select_from(ImportChange)
-            .where(ImportChange.import_id == import_id)
-        )
-        or 0
+        session.scalar(select(func.sum(span)).where(ImportChange.import_id == import_id)) or 0
     )
 
 
