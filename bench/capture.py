@@ -57,6 +57,7 @@ from leadflow.config import Settings
 from leadflow.contacts.services import create_contact
 from leadflow.jobs.runner import run_job
 from leadflow.scoring.services import create_model, go_live
+from scratch import scratch_database
 
 P99_BUDGET_MS = 100.0
 RATIO_GOAL = 1.0
@@ -95,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
     with (
         tempfile.TemporaryDirectory(prefix="leadflow-bench-capture-") as folder,
-        _database(args.database_url, Path(folder) / "var") as url,
+        scratch_database(args.database_url, Path(folder) / "var") as url,
     ):
         var_dir = Path(folder) / "var"
         env = {
@@ -209,28 +210,6 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "raw stacks go to DIR and a summary of where the CPU went is printed",
     )
     return parser.parse_args(argv)
-
-
-@contextmanager
-def _database(server_url: str | None, var_dir: Path) -> Iterator[str]:
-    """A fresh SQLite file, or a fresh database on the given PostgreSQL server."""
-    if server_url is None:
-        yield f"sqlite:///{var_dir / 'bench.db'}"
-        return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    base = make_url(server_url)
-    name = f"leadflow_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _deployment(args: argparse.Namespace) -> str:

@@ -24,12 +24,10 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import Column, MetaData, String, Table, create_engine, insert, text
+from sqlalchemy import Column, MetaData, String, Table, create_engine, insert
 from sqlalchemy.engine import make_url
 
 from leadflow.bootstrap import Container
@@ -39,6 +37,7 @@ from leadflow.db.migrate import upgrade
 from leadflow.imports.services import do_create_import, do_start_import, get_import
 from leadflow.jobs.runner import run_job
 from leadflow.lib.clock import utcnow
+from scratch import scratch_database
 
 HEADER = ["Topic", "Email", "First name", "Last name", "Company"]
 
@@ -47,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments(argv)
     with tempfile.TemporaryDirectory(prefix="leadflow-bench-import-") as folder:
         var_dir = Path(folder)
-        with _database(args.database_url, var_dir) as url:
+        with scratch_database(args.database_url, var_dir) as url:
             upgrade(url)
             container = Container(Settings(database_url=url, var_dir=var_dir, secret_key="b"))
             try:
@@ -94,24 +93,6 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         help="a PostgreSQL server to run on (a fresh database is created there and dropped)",
     )
     return parser.parse_args(argv)
-
-
-@contextmanager
-def _database(server_url: str | None, var_dir: Path) -> Iterator[str]:
-    if server_url is None:
-        yield f"sqlite:///{var_dir / 'bench.db'}"
-        return
-    base = make_url(server_url)
-    name = f"leadflow_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _existing_contacts(container: Container, count: int) -> list[str]:

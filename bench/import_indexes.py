@@ -18,16 +18,14 @@ import os
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
 
 from leadflow.db.migrate import upgrade
+from scratch import scratch_database
 
 PROBE = "bench_leads_probe"
 COLUMNS = [
@@ -47,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with (
         tempfile.TemporaryDirectory(prefix="leadflow-bench-indexes-") as folder,
-        _database(args.database_url, Path(folder)) as url,
+        scratch_database(args.database_url, Path(folder)) as url,
     ):
         upgrade(url)
         engine = create_engine(url)
@@ -152,24 +150,6 @@ def _timed(engine: Engine, rows: list[tuple[object, ...]], ddls: list[str]) -> f
                     for row in chunk:
                         copy.write_row(row)
     return time.perf_counter() - started
-
-
-@contextmanager
-def _database(server_url: str | None, var_dir: Path) -> Iterator[str]:
-    if server_url is None:
-        yield f"sqlite:///{var_dir / 'bench.db'}"
-        return
-    base = make_url(server_url)
-    name = f"leadflow_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":
