@@ -11,9 +11,15 @@ from leadflow.automation.orphans import ORPHAN_RULE_KEY
 from leadflow.automation.services import get_rule_by_key, set_rule_enabled
 from leadflow.bootstrap import Container
 from leadflow.contacts.services import do_create_contact
+from leadflow.imports.services import do_start_import
+from leadflow.jobs.runner import run_job
+from leadflow.leads.services import update_lead
 from leadflow.outbox import OutboxMessage
+from leadflow.process import domain
 from leadflow.process.models import ProcessInstance
+from leadflow.sales.models import Task
 from tests.integration.imports.helpers import contacts, csv_bytes, leads, run, upload
+from tests.integration.process.helpers import stage_of
 from tests.integration.scoring.helpers import live_model, score_of
 from tests.integration.segments.helpers import group, live_segment, members_of, row
 
@@ -133,3 +139,46 @@ def test_a_rule_on_lead_created_fires_once_per_lead_of_a_chunks_event(
     with container.read_session() as session:
         runs = session.scalars(select(RuleRun.event_part).where(RuleRun.status == "done"))
         assert sorted(runs) == [1, 2]
+
+
+def test_a_leads_own_news_handled_before_its_chunks_event_leaves_it_where_that_news_took_it(
+    container: Container,
+) -> None:
+    """The chunk's `LeadsCreated` has no subject, so another relay may handle a later
+    event about one of its leads first: here the lead marked sales-ready by hand. The
+    lead still ends in sales acceptance, with one process instance and one open task."""
+    data = csv_bytes("topic,email", "Webinar,bo@example.com")
+    with container.uow() as uow:
+        job_id = do_start_import(upload(container, "lead", data), uow=uow).id
+    run_job(container, job_id)  # the chunk's events wait in the outbox
+    (lead,) = leads(container)
+    chunk_events = _pending(container)
+    with container.uow() as uow:
+        update_lead(lead.id, {"sales_ready": True}, uow=uow)
+        uow.commit()
+    own_events = sorted(_pending(container) - chunk_events)
+    assert own_events
+
+    container.relay.run_batch(own_events, len(own_events))
+    moved_by_its_own_news = stage_of(container, lead.id)
+    container.relay.drain()  # the chunk's events come last
+
+    assert moved_by_its_own_news == domain.SALES_ACCEPTANCE
+    assert stage_of(container, lead.id) == domain.SALES_ACCEPTANCE
+    assert _pending(container) == set()
+    with container.read_session() as session:
+        instances = session.scalars(
+            select(ProcessInstance.id).where(ProcessInstance.lead_id == lead.id)
+        ).all()
+        open_tasks = session.scalars(
+            select(Task.queue).where(Task.lead_id == lead.id, Task.status == "open")
+        ).all()
+    assert len(instances) == 1
+    assert open_tasks == [domain.SALES_ACCEPTANCE_QUEUE]
+
+
+def _pending(container: Container) -> set[int]:
+    with container.read_session() as session:
+        return set(
+            session.scalars(select(OutboxMessage.id).where(OutboxMessage.dispatched_at.is_(None)))
+        )
