@@ -33,12 +33,8 @@ def news_by_lead(deliveries: Sequence[Delivery]) -> dict[int, LeadNews]:
     """What the batch says about each lead: the events it heard and the fields changed."""
     events: dict[int, set[LeadEvent]] = {}
     changed: dict[int, set[str]] = {}
-    messages = [
-        part
-        for each in deliveries
-        for part in (each.event.parts() if isinstance(each.event, MANY) else (each.event,))
-    ]
-    for message in messages:
+    # An event about many leads stands for each lead's own (`Event.parts`).
+    for message in (part for each in deliveries for part in each.event.parts()):
         assert isinstance(message, LeadCreated | LeadUpdated | LeadSalesReady | LeadScored)
         events.setdefault(message.lead_id, set()).add(EVENTS[type(message)])
         fields = changed.setdefault(message.lead_id, set())
