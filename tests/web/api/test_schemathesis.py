@@ -29,6 +29,12 @@ and they were a sixth of the cases.
 One test per database and caller: the app, its seeded database and the schema
 are built once for all operations (dealt into shards, each paying that set-up,
 the run cost more in all than it balanced).
+
+On PostgreSQL the coverage phase's wrong-type cases (half of all cases, 5,800 as the
+admin) are drawn but not sent. Validation answers them 422 before any statement
+runs, so they test the same code on both databases; the few that validation
+coerces (False for a number) become values the valid and boundary cases already
+send to PostgreSQL. They are all sent on SQLite.
 """
 
 from __future__ import annotations
@@ -43,12 +49,15 @@ import schemathesis
 from fastapi import FastAPI
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 from schemathesis.pytest.lazy import get_all_tests
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+
+from leadflow.bootstrap import Container
 
 # What every answer must satisfy: the one list for the whole run.
 CHECKS = [
@@ -91,6 +100,7 @@ class Findings:
 
     def __init__(self) -> None:
         self.cases = 0
+        self.not_sent = 0
         self.operations: list[str] = []
         self.by_check: dict[str, set[str]] = defaultdict(set)
 
@@ -109,11 +119,23 @@ def _check_name(failure: Failure) -> str:
     return type(failure).__name__
 
 
-def fuzz(*schemas: schemathesis.BaseSchema) -> Findings:
+def _scenario(case: schemathesis.Case) -> CoverageScenario | None:
+    data = case.meta.phase.data if case.meta is not None else None
+    return data.scenario if isinstance(data, CoveragePhaseData) else None
+
+
+def fuzz(
+    *schemas: schemathesis.BaseSchema, not_sent: frozenset[CoverageScenario] = frozenset()
+) -> Findings:
+    """Call every operation of `schemas` with its generated cases, except the coverage
+    cases of the `not_sent` scenarios, which are drawn and counted only."""
     findings = Findings()
     label = ""
 
     def call(case: schemathesis.Case) -> None:
+        if _scenario(case) in not_sent:
+            findings.not_sent += 1
+            return
         findings.cases += 1
         try:
             response = case.call()
@@ -163,19 +185,30 @@ def api_schemas(
     ]
 
 
+# Sent on SQLite only (the module's docstring says why).
+NOT_SENT_ON_POSTGRESQL = frozenset({CoverageScenario.INCORRECT_TYPE})
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("caller", ["admin", "anonymous"])
 def test_no_generated_input_gets_a_server_error_or_an_undeclared_answer(
-    app: FastAPI, headers_for: Callable[[str], dict[str, str]], caller: str
+    app: FastAPI,
+    headers_for: Callable[[str], dict[str, str]],
+    caller: str,
+    container: Container,
 ) -> None:
     headers = headers_for("admin") if caller == "admin" else {}
     schemas = api_schemas(caller, app, headers)
+    postgresql = not container.settings.is_sqlite
     started = time.monotonic()
-    findings = fuzz(*schemas)
+    findings = fuzz(*schemas, not_sent=NOT_SENT_ON_POSTGRESQL if postgresql else frozenset())
     print(
-        f"\n{len(findings.operations)} operations, {findings.cases} cases "
-        f"in {time.monotonic() - started:.0f} s"
+        f"\n{len(findings.operations)} operations, {findings.cases} cases sent, "
+        f"{findings.not_sent} drawn and not sent, in {time.monotonic() - started:.0f} s"
     )
+    # The scenario left out on PostgreSQL is there to leave out: a schemathesis
+    # release that renamed it would otherwise send it quietly again.
+    assert (findings.not_sent > 0) == postgresql
     declared = sum(len(list(schema.get_all_operations())) for schema in schemas)
     assert len(findings.operations) == declared
     declared_labels = {f"{method.upper()} {path}" for method, path in _operations(app)}
