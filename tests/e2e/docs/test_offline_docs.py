@@ -10,6 +10,9 @@ from leadflow.bootstrap import Container
 pytestmark = mark.browser
 
 
+# The page reads /docs, its script and /openapi.json, none of which reads the database
+# (tests/web/api/test_openapi.py builds the document with none): SQLite only.
+@mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_api_reference_lists_the_operations_with_every_other_host_cut_off(
     live_server: str, browser: Browser, container: Container
 ) -> None:
