@@ -4,6 +4,7 @@ columns, lookups through matching's batch API, inserts and change records."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -37,7 +38,7 @@ from leadflow.lib.normalize import InvalidEmail, normalize_email, parse_phone, p
 from leadflow.matching import batch
 from leadflow.matching.models import MatchingStrategy
 from leadflow.matching.services import default_contact_strategy, default_lead_strategy
-from leadflow.registry.domain import FieldDef, Registry
+from leadflow.registry.domain import FieldDef, FieldType, Registry
 from leadflow.registry.sql import table_for
 
 _CHANGES = cast(Table, ImportChange.__table__)
@@ -137,14 +138,19 @@ class EngineBase:
             out["domain"] = str(out["domain"]).casefold().removeprefix("www.")
         return out
 
-    def _match_values(self, row: ParsedRow) -> dict[str, Any]:
-        return {**row.values, **row.custom}
+    def _match_values(self, row: ParsedRow) -> Mapping[str, Any]:
+        # Read only: the row's own values when it has no custom ones (the usual case).
+        return {**row.values, **row.custom} if row.custom else row.values
 
     def _match(
         self, strategy: MatchingStrategy, values: Sequence[Mapping[str, Any]]
     ) -> tuple[dict[str, int], list[Keyed]]:
         """One lookup through matching's batch API: identities and the records found."""
-        candidates = [batch.Candidate(item, region=self._region_of(item)) for item in values]
+        if self._reads_phones(strategy):
+            candidates = [batch.Candidate(item, region=self._region_of(item)) for item in values]
+        else:
+            # No phone to read in a region: no closure per candidate.
+            candidates = [batch.Candidate(item) for item in values]
         matches = batch.match_many_bulk(self.session, self.registry, strategy, candidates)
         if strategy.target == self.entity and self.require_null:
             matches = self._empty_where_absent(matches)
@@ -158,6 +164,14 @@ class EngineBase:
             else:
                 keys.append(Keyed(match.key))
         return found, keys
+
+    def _reads_phones(self, strategy: MatchingStrategy) -> bool:
+        """Whether the strategy compares a phone (its candidates may need a region)."""
+        return any(
+            self.registry.field(strategy.target, name).type is FieldType.PHONE
+            for name in strategy.fields
+            if self.registry.has_field(strategy.target, name)
+        )
 
     def _region_of(self, values: Mapping[str, Any]) -> Callable[[], str | None]:
         return lambda: phone_region([values.get("country")], None, self.region)
@@ -227,15 +241,27 @@ class EngineBase:
         else with ids taken now."""
         if self.dry or not payload:
             return [0] * len(payload)
-        given = {name for values in payload for name in values} - {"id"}
+        named = set().union(*payload)
+        given = named - {"id"}
         defaults = column_defaults(table)
-        columns: dict[str, list[Any]] = {}
+        columns: dict[str, Sequence[Any]] = {}
         same: dict[str, Any] = {}
         for name, default in defaults.items():
             if name not in given:
                 same[name] = default() if callable(default) else default
-        for name in sorted(given):
-            column = [values.get(name) for values in payload]
+        ordered = sorted(given)
+        if len(named) == len(given) and all(len(values) == len(ordered) for values in payload):
+            # Every row names every column (the usual case): one C-level pass over
+            # the rows (itemgetter, zip) instead of a list comprehension per column.
+            if len(ordered) > 1:
+                transposed: list[Sequence[Any]] = list(
+                    zip(*map(itemgetter(*ordered), payload), strict=True)
+                )
+            else:
+                transposed = [[values[ordered[0]] for values in payload]]
+        else:
+            transposed = [[values.get(name) for values in payload] for name in ordered]
+        for name, column in zip(ordered, transposed, strict=True):
             if name in defaults and not table.c[name].nullable and None in column:
                 default = defaults[name]
                 value = default() if callable(default) else default

@@ -153,6 +153,9 @@ class LinkSteps(EngineBase):
             return
         rows = creates + [row for row, _, _ in updates]
 
+        # A chunk's rows share a few company names: each one's key is worked out once.
+        name_keys: dict[Any, str] = {}
+
         def keys_of(row: ParsedRow) -> list[str]:
             keys: list[str] = []
             domain = row.links.get(ACCOUNT_DOMAIN)
@@ -160,7 +163,10 @@ class LinkSteps(EngineBase):
                 keys.append(f"domain:{(domain_of(domain) or domain).casefold()}")
             name = row.links.get(ACCOUNT_NAME) or row.values.get("company_name")
             if name:
-                keys.append(f"name:{' '.join(str(name).split()).casefold()}")
+                key = name_keys.get(name)
+                if key is None:
+                    key = name_keys[name] = f"name:{' '.join(str(name).split()).casefold()}"
+                keys.append(key)
             return keys
 
         wanted = {row.line: keys_of(row) for row in rows if column not in row.values}
@@ -171,8 +177,8 @@ class LinkSteps(EngineBase):
             sorted(key[7:] for key in all_keys if key.startswith("domain:")),
             sorted(key[5:] for key in all_keys if key.startswith("name:")),
         )
-        for row in rows:
-            for key in wanted.get(row.line, []):
+        for row in rows if found else ():
+            for key in wanted.get(row.line, ()):
                 if key in found:
                     row.values[column] = found[key]
                     break

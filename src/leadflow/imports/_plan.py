@@ -25,7 +25,7 @@ class Keyed:
     key: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     line: int
     outcome: Outcome

@@ -241,6 +241,10 @@ class ParsedRow:
         return self.custom.get(name) if name in self.custom else self.values.get(name)
 
 
+# How `RowReader.read` treats a column's cell (see `_cell_kind`).
+_LINK, _TEXT, _EMAIL, _COERCE = range(4)
+
+
 @dataclass(frozen=True)
 class RowReader:
     """Reads raw rows through a mapping: which cell goes to which field, coerced how."""
@@ -248,6 +252,26 @@ class RowReader:
     entity: str
     columns: tuple[tuple[int, str, FieldDef | None, str], ...]  # index, header, field, target
     width: int
+    # Per column: (index, header, field, target, kind, name, length limit), worked out
+    # once: a million rows read each cell through it.
+    cells: tuple[tuple[int, str, FieldDef | None, str, int, str, int | None], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        cells = tuple(
+            (
+                position,
+                header,
+                definition,
+                target,
+                _cell_kind(definition),
+                definition.name if definition is not None else target,
+                definition.max_length if definition is not None else None,
+            )
+            for position, header, definition, target in self.columns
+        )
+        object.__setattr__(self, "cells", cells)
 
     @classmethod
     def build(
@@ -265,44 +289,62 @@ class RowReader:
         return cls(entity, tuple(columns), len(headers))
 
     def read(self, line: int, raw: list[str]) -> ParsedRow:
-        row = ParsedRow(line, raw)
         if not "".join(raw).strip():
+            row = ParsedRow(line, raw)
             row.errors.append(CellError(None, "empty_row", "The row is empty"))
             return row
+        values: dict[str, Any] = {}
+        custom: dict[str, Any] = {}
+        links: dict[str, str] = {}
+        errors: list[CellError] = []
         width = len(raw)
-        for position, header, definition, target in self.columns:
+        for position, header, definition, target, kind, name, limit in self.cells:
             cell = raw[position] if position < width else ""
-            if definition is None:
+            if kind == _LINK:
                 if cell.strip():
-                    row.links[target] = cell.strip()
+                    links[target] = cell.strip()
                 continue
-            if definition.type in _PLAIN_TEXT and not definition.custom and NUL not in cell:
+            if kind == _TEXT and NUL not in cell:
                 # What `coerce` does to a text cell, without its checks for other types.
                 text = cell.strip()
-                limit = definition.max_length
                 if limit is None or len(text) <= limit:
-                    row.values[definition.name] = text or None
+                    values[name] = text or None
                     continue
-            if definition.type is FieldType.EMAIL and not definition.custom and NUL not in cell:
+            elif kind == _EMAIL and NUL not in cell:
                 # What `coerce` does to a good address; a bad one takes `coerce` for its error.
                 text = cell.strip()
                 if not text:
-                    row.values[definition.name] = None
+                    values[name] = None
                     continue
                 if _valid_email(text):
-                    row.values[definition.name] = text
+                    values[name] = text
                     continue
+            assert definition is not None
             try:
                 value = definition.coerce(cell)
             except ValidationFailed as error:
-                row.errors.append(CellError(header, error.code.value, error.message))
+                errors.append(CellError(header, error.code.value, error.message))
                 continue
             if definition.custom:
                 if value is not None:
-                    row.custom[definition.name] = to_json_value(value)
+                    custom[name] = to_json_value(value)
             else:
-                row.values[definition.name] = value
-        return row
+                values[name] = value
+        return ParsedRow(line, raw, values, custom, links, errors)
+
+
+def _cell_kind(definition: FieldDef | None) -> int:
+    """A link target's cell is kept as text; a built-in text or email field's has a
+    fast path (`read`); anything else goes through the field's `coerce`."""
+    if definition is None:
+        return _LINK
+    if definition.custom:
+        return _COERCE
+    if definition.type in _PLAIN_TEXT:
+        return _TEXT
+    if definition.type is FieldType.EMAIL:
+        return _EMAIL
+    return _COERCE
 
 
 def _valid_email(text: str) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from leadflow.errors import ValidationFailed
-from leadflow.imports.reader import iter_rows, sniff
+from leadflow.imports.reader import count_records, iter_rows, sniff
 from tests.support.xlsx import write_xlsx
 
 
@@ -50,6 +50,15 @@ def test_a_quoted_field_over_two_lines_keeps_the_next_rows_line_numbers(tmp_path
     assert [line for line, _ in rows] == [1, 2, 4]
 
 
+def test_the_count_of_a_files_records_is_what_iter_rows_yields(tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    rows = [f"p{index}@x.com,one" for index in range(25_003)]
+    path.write_text("email,notes\n" + 'a@x.com,"two\nlines"\n' + "\n".join(rows) + "\n")
+    info = sniff(path)
+
+    assert count_records(path, info) == len(list(iter_rows(path, info))) == 25_005
+
+
 def test_an_empty_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_bytes(b"")
@@ -68,3 +77,4 @@ def test_an_xlsx_file(tmp_path: Path) -> None:
 
     assert (info.format, info.headers) == ("xlsx", ["Email", "Employees"])
     assert list(iter_rows(path, info))[1] == (2, ["ann@example.com", "42"])
+    assert count_records(path, info) == 2

@@ -21,7 +21,7 @@ from leadflow.imports.domain import (
     add_counts,
 )
 from leadflow.imports.models import Import
-from leadflow.imports.reader import iter_rows
+from leadflow.imports.reader import count_records, iter_rows
 from leadflow.imports.services._mappings import save_mapping
 from leadflow.imports.services._records import (
     DRY_RUN_JOB,
@@ -59,7 +59,7 @@ def chunks(
 
 
 def count_rows(imp: Import) -> int:
-    return max(0, sum(1 for _ in iter_rows(Path(imp.path), file_info(imp))) - 1)
+    return max(0, count_records(Path(imp.path), file_info(imp)) - 1)
 
 
 def dry_run(
