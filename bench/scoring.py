@@ -358,6 +358,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{first_cpu / floor_cpu:.2f}x"
             )
         print("scores agree with the floor for every lead")
+        if args.rescore_only:
+            return 0
         _drain_rescore_events(container, args.drain_seconds)
         if args.cpu_batches:
             _relay_cpu(container, args)
@@ -423,6 +425,11 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         type=int,
         default=10,
         help="batches whose relay thread CPU is measured before the paced runs (0: none)",
+    )
+    parser.add_argument(
+        "--rescore-only",
+        action="store_true",
+        help="stop after the full rescores and the floor (no events handled, no paced runs)",
     )
     parser.add_argument("--seed", type=int, default=1)
     return parser.parse_args(argv)
