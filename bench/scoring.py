@@ -16,7 +16,11 @@ lead's score agrees with the floor.
 
 On SQLite the CPU time of this process is printed beside each rescore's and
 floor's wall time: the database works in the process, so the CPU ratio is bent
-less by a loaded machine than the wall-time ratio.
+less by a loaded machine than the wall-time ratio. `--first-rounds N` runs the
+first rescore N times (new models each round, rule names changed so no statement
+comes from the compile cache, a floor run beside each) and prints the medians: at
+load 3 one run's CPU ratio moved between 1.8x and 3.5x on the same code.
+`--rescore-only` stops after the rescores and the floor.
 
 Then the relay thread a server runs is started and interactions are recorded
 through the service: `--events` single interactions at `--rate` per second (one
