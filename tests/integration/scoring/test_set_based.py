@@ -257,8 +257,9 @@ def test_rule_names_the_database_writes_into_json_read_back_as_written(
     container: Container,
 ) -> None:
     # The explanation and the history's changed rules are JSON text built in SQL:
-    # quotes, backslashes, a printf-like percent and non-ASCII letters must survive.
-    name = 'Said "yes" \\ 100% sûr'
+    # quotes (the SQL's own too), backslashes, a printf-like percent and non-ASCII
+    # letters must survive.
+    name = 'Said "yes" \\ 100% sûr, it\'s'
     contacts, leads = _people(container, 1)
     rules = [{**RULES[0], "name": name}, RULES[2]]
     model_id = live_model(container, rules=rules, grades=[{"name": "Hot", "min": 3}])
