@@ -16,7 +16,11 @@ lead's score agrees with the floor.
 
 On SQLite the CPU time of this process is printed beside each rescore's and
 floor's wall time: the database works in the process, so the CPU ratio is bent
-less by a loaded machine than the wall-time ratio.
+less by a loaded machine than the wall-time ratio. `--first-rounds N` runs the
+first rescore N times (new models each round, rule names changed so no statement
+comes from the compile cache, a floor run beside each) and prints the medians: at
+load 3 one run's CPU ratio moved between 1.8x and 3.5x on the same code.
+`--rescore-only` stops after the rescores and the floor.
 
 Then the relay thread a server runs is started and interactions are recorded
 through the service: `--events` single interactions at `--rate` per second (one
@@ -158,6 +162,7 @@ quiet machine of 2026-12-01). What limits them, measured:
 from __future__ import annotations
 
 import argparse
+import copy
 import gc
 import multiprocessing
 import os
@@ -358,6 +363,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{first_cpu / floor_cpu:.2f}x"
             )
         print("scores agree with the floor for every lead")
+        if args.first_rounds > 1:
+            _first_rounds(container, args.first_rounds, now, (first, first_cpu, floor, floor_cpu))
+        if args.rescore_only:
+            return 0
         _drain_rescore_events(container, args.drain_seconds)
         if args.cpu_batches:
             _relay_cpu(container, args)
@@ -366,6 +375,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         install(None)
         container.close()
     return 0
+
+
+def _first_rounds(
+    container: Container, rounds: int, now: datetime, measured: tuple[float, float, float, float]
+) -> None:
+    """The first rescore again with new models (rule names changed, so no statement is
+    compiled from an earlier round), each beside a floor run right after it: the
+    median ratio, which a loaded machine bends less than one run's."""
+    firsts, first_cpus, floors, floor_cpus = ([value] for value in measured)
+    for number in range(1, rounds):
+        rules, account_rules = copy.deepcopy(RULES), copy.deepcopy(ACCOUNT_RULES)
+        for rule in rules + account_rules:
+            rule["name"] = f"{rule['name']} ({number})"
+        models = (
+            (_live(container, "bench: 20 rules", "contact", rules), CONTACT_FLOOR),
+            (_live(container, "bench: account", "account", account_rules), ACCOUNT_FLOOR),
+        )
+        first, first_cpu = _timed_rescore(container, now)
+        floor = floor_cpu = 0.0
+        for model_id, sql in models:
+            seconds, cpu, totals = _floor(container, sql, now)
+            floor += seconds
+            floor_cpu += cpu
+            _agree(container, model_id, totals)
+        print(
+            f"  first rescore, round {number + 1}: {first:.2f} s (CPU {first_cpu:.2f} s), "
+            f"floor {floor:.2f} s (CPU {floor_cpu:.2f} s); {_load()}"
+        )
+        firsts.append(first)
+        first_cpus.append(first_cpu)
+        floors.append(floor)
+        floor_cpus.append(floor_cpu)
+    median = statistics.median
+    ratios = sorted(cpu / floor for cpu, floor in zip(first_cpus, floor_cpus, strict=True))
+    print(
+        f"first / floor, median of {rounds} rounds: wall {median(firsts):.2f} s / "
+        f"{median(floors):.2f} s = {median(firsts) / median(floors):.2f}x; CPU "
+        f"{median(first_cpus):.2f} s / {median(floor_cpus):.2f} s = "
+        f"{median(first_cpus) / median(floor_cpus):.2f}x (each round's CPU ratio: "
+        f"{', '.join(f'{ratio:.2f}' for ratio in ratios)}); {_load()}"
+    )
 
 
 def _load() -> str:
@@ -423,6 +473,17 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         type=int,
         default=10,
         help="batches whose relay thread CPU is measured before the paced runs (0: none)",
+    )
+    parser.add_argument(
+        "--first-rounds",
+        type=int,
+        default=1,
+        help="first rescores, each with new models and a floor beside it (median printed)",
+    )
+    parser.add_argument(
+        "--rescore-only",
+        action="store_true",
+        help="stop after the full rescores and the floor (no events handled, no paced runs)",
     )
     parser.add_argument("--seed", type=int, default=1)
     return parser.parse_args(argv)

@@ -7,15 +7,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from leadflow.bootstrap import Container
 from leadflow.interactions.services import record_interactions
 from leadflow.lib.clock import utcnow
-from leadflow.outbox import OutboxMessage
+from leadflow.outbox import OutboxMessage, tracking_writes
 from leadflow.scoring.compiler import LeadScope
 from leadflow.scoring.engine import LiveModels, apply_model, rescore_leads
-from leadflow.scoring.events import LeadScored
+from leadflow.scoring.events import LeadScored, ScoreChanged
 from leadflow.scoring.models import LeadScore, ScoreHistory
 from leadflow.scoring.services import go_live, lead_scores, stop_model, update_model
 from leadflow.scoring.writer import SCRATCH
@@ -257,8 +257,9 @@ def test_rule_names_the_database_writes_into_json_read_back_as_written(
     container: Container,
 ) -> None:
     # The explanation and the history's changed rules are JSON text built in SQL:
-    # quotes, backslashes, a printf-like percent and non-ASCII letters must survive.
-    name = 'Said "yes" \\ 100% sûr'
+    # quotes (the SQL's own too), backslashes, a printf-like percent and non-ASCII
+    # letters must survive.
+    name = 'Said "yes" \\ 100% sûr, it\'s'
     contacts, leads = _people(container, 1)
     rules = [{**RULES[0], "name": name}, RULES[2]]
     model_id = live_model(container, rules=rules, grades=[{"name": "Hot", "min": 3}])
@@ -281,3 +282,44 @@ def test_rule_names_the_database_writes_into_json_read_back_as_written(
         (None, 0),
     ]
     assert model_id == score["model_id"]
+
+
+def test_the_unit_reports_the_score_events_it_wrote(container: Container) -> None:
+    """The events go in by one INSERT ... SELECT (on SQLite without RETURNING): the
+    unit still reports each outbox row's id and subject after its commit, first scores
+    and changed scores alike, and counts the changes."""
+    contacts, leads = _people(container, 3)
+    model_id = live_model(container, rules=RULES)
+    record(container, contacts[0], "email_opened", utcnow() - timedelta(hours=1))
+    [model] = [each for each in _models(container) if each.id == model_id]
+    table = LeadScore.__table__
+    with container.uow() as uow:
+        # Lead 1's stored score is an older one, lead 2 has none.
+        uow.session.execute(
+            table.update()
+            .where(table.c.model_id == model_id, table.c.lead_id == leads[1])
+            .values(score=-100, rule_times="0,0,0")
+        )
+        uow.session.execute(
+            table.delete().where(table.c.model_id == model_id, table.c.lead_id == leads[2])
+        )
+        uow.commit()
+    with container.read_session() as session:
+        before = int(session.scalar(select(func.max(OutboxMessage.id))) or 0)
+
+    with tracking_writes() as writes, container.uow() as uow:
+        result = apply_model(uow, model, now=utcnow(), scope=LeadScope(lead_ids=leads))
+        uow.commit()
+
+    with container.read_session() as session:
+        rows = session.execute(
+            select(OutboxMessage.id, OutboxMessage.subject, OutboxMessage.event_type).where(
+                OutboxMessage.id > before
+            )
+        ).all()
+    assert sorted((subject, event_type) for _id, subject, event_type in rows) == sorted(
+        [(f"lead:{leads[1]}", ScoreChanged.name), (f"lead:{leads[2]}", LeadScored.name)]
+    )
+    assert sorted(writes.ids) == sorted(row_id for row_id, _subject, _type in rows)
+    assert writes.subjects == {f"lead:{leads[1]}", f"lead:{leads[2]}"}
+    assert result.changed == 1

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork, in_own_transaction
@@ -18,8 +18,8 @@ from leadflow.jobs.domain import JobStatus
 from leadflow.jobs.services import start_job
 from leadflow.lib.clock import as_utc, utcnow
 from leadflow.registry.sql import table_for
-from leadflow.scoring.compiler import LeadScope
-from leadflow.scoring.domain import Status, go_live_problems
+from leadflow.scoring.compiler import LeadScope, scorable_clause
+from leadflow.scoring.domain import Status, Target, go_live_problems
 from leadflow.scoring.engine import CompiledModel, apply_model
 from leadflow.scoring.models import ScoringModel
 from leadflow.scoring.services._models import definition_of, get_model
@@ -163,8 +163,9 @@ def run_rescore(context: JobContext, params: Mapping[str, Any]) -> dict[str, int
     done = context.done if context.resume_from is not None else 0
     totals = {key: int(cursor.totals.get(key, 0)) for key in _RESULT_KEYS}
     context.progress(done, total)
-    # Leads per range, counted once for all models.
-    in_range: dict[int, int] = {}
+    # Leads per range, and the leads each target scores there: one statement per range
+    # for all models (the first rescore of 20,000 leads spent 16 ms in three counts).
+    in_range: dict[int, tuple[int, dict[Target, int]]] = {}
     for model in sorted(models, key=lambda item: item.id):
         if model.id < cursor.model_id:
             continue
@@ -173,17 +174,18 @@ def run_rescore(context: JobContext, params: Mapping[str, Any]) -> dict[str, int
             context.raise_if_cancelled()
             end = start + batch - 1
             with container.uow() as uow:
-                part = apply_model(uow, model, now=now, scope=LeadScope(id_range=(start, end)))
                 if start not in in_range:
-                    in_range[start] = int(
-                        uow.session.scalar(
-                            select(func.count())
-                            .select_from(leads)
-                            .where(leads.c.id.between(start, end))
-                        )
-                        or 0
-                    )
-                done += in_range[start]
+                    in_range[start] = _range_counts(uow.session, start, end)
+                leads_in_range, scorable = in_range[start]
+                part = apply_model(
+                    uow,
+                    model,
+                    now=now,
+                    scope=LeadScope(id_range=(start, end)),
+                    count_scored=False,
+                )
+                part.scored = scorable[model.target]
+                done += leads_in_range
                 for key in _RESULT_KEYS:
                     totals[key] += getattr(part, key)
                 next_cursor = _RescoreCursor(model.id, end + 1, totals)
@@ -192,6 +194,16 @@ def run_rescore(context: JobContext, params: Mapping[str, Any]) -> dict[str, int
             start = end + 1
     context.progress(total, total)
     return totals
+
+
+def _range_counts(session: Session, start: int, end: int) -> tuple[int, dict[Target, int]]:
+    """The leads with ids in [start, end], and how many of them each target scores."""
+    leads = table_for("lead")
+    counts = [
+        func.coalesce(func.sum(case((scorable_clause(target), 1), else_=0)), 0) for target in Target
+    ]
+    row = session.execute(select(func.count(), *counts).where(leads.c.id.between(start, end))).one()
+    return int(row[0]), {target: int(value) for target, value in zip(Target, row[1:], strict=True)}
 
 
 do_go_live = in_own_transaction(go_live)

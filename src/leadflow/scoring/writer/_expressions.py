@@ -147,25 +147,66 @@ def _grade(definition: ModelDefinition, score: ColumnElement[int]) -> ColumnElem
     return case(*whens, else_=null())
 
 
+def _sql_string(value: str) -> ColumnElement[str]:
+    """A string rendered inline as an SQL literal (part of the statement's cache key)."""
+    return literal_column("'" + value.replace("'", "''") + "'", String)
+
+
+class _rule_objects(FunctionElement[Any]):
+    """A JSON array (text; JSONB on PostgreSQL) of one object per rule whose two counts
+    differ, rendered in one piece: the clauses are, per rule, the object's head (an
+    inline literal), the two counts compared, the two values shown (each a count times
+    the rule's points) and the key between them. Built as SQLAlchemy expressions, the
+    pieces of a 20-rule model were about a tenth of a first rescore's CPU in building
+    and compiling alone (the full rescore builds them again per job)."""
+
+    # Compact JSON (no space after `:` and `,`): a first rescore writes an explanation
+    # and a history row per lead, and a tenth of their bytes were spaces.
+    inherit_cache = True
+    name = "rule_objects"
+    type = JsonData
+
+    PER_RULE = 8
+
+
+def _rule_objects_text(element: _rule_objects, compiler: SQLCompiler, **kw: Any) -> str:
+    parts = [str(compiler.process(each, **kw)) for each in element.clauses]
+    pieces = []
+    for start in range(0, len(parts), _rule_objects.PER_RULE):
+        head, left, right, first, first_points, key, second, second_points = parts[
+            start : start + _rule_objects.PER_RULE
+        ]
+        pieces.append(
+            f"CASE WHEN ({left}) != ({right}) THEN {head} || "
+            f"CAST(({first}) * {first_points} AS VARCHAR) || {key} || "
+            f"CAST(({second}) * {second_points} AS VARCHAR) || '}}' ELSE '' END"
+        )
+    if not pieces:
+        return "'[]'"
+    return f"'[' || substr({' || '.join(pieces)}, 2) || ']'"
+
+
+@compiles(_rule_objects)
+def _rule_objects_default(element: _rule_objects, compiler: SQLCompiler, **kw: Any) -> str:
+    return _rule_objects_text(element, compiler, **kw)
+
+
+@compiles(_rule_objects, "postgresql")
+def _rule_objects_postgresql(element: _rule_objects, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({_rule_objects_text(element, compiler, **kw)} AS JSONB)"
+
+
 def _explanation(
     definition: ModelDefinition, times: Sequence[ColumnElement[int]]
 ) -> ColumnElement[Any]:
     """`Contribution.public()` of every rule that applied, as `domain.explain` lists them."""
-    pieces = []
+    clauses: list[ColumnElement[Any]] = []
+    zero, one = _number(0), _number(1)
     for index, (rule, count) in enumerate(zip(definition.rules, times, strict=True)):
-        head = (
-            f',{{"rule": {index}, "name": {json.dumps(rule.name)}, '
-            f'"points": {rule.points}, "times": '
-        )
-        piece = (
-            _text(head)
-            + _as_text(count)
-            + _text(', "total": ')
-            + _as_text(count * _number(rule.points))
-            + _text("}")
-        )
-        pieces.append(case((count != 0, piece), else_=_text("")))
-    return _json_list(pieces)
+        head = f',{{"rule":{index},"name":{json.dumps(rule.name)},"points":{rule.points},"times":'
+        key = _sql_string(',"total":')
+        clauses += [_sql_string(head), count, zero, count, one, key, count, _number(rule.points)]
+    return _rule_objects(*clauses)
 
 
 def _changes(
@@ -174,16 +215,9 @@ def _changes(
     old_times: Sequence[ColumnElement[int]],
 ) -> ColumnElement[Any]:
     """`domain.changed_rules` between two sets of counts of one version."""
-    pieces = []
+    clauses: list[ColumnElement[Any]] = []
     for index, (rule, new, old) in enumerate(zip(definition.rules, times, old_times, strict=True)):
-        head = f',{{"rule": {index}, "name": {json.dumps(rule.name)}, "old": '
+        head = f',{{"rule":{index},"name":{json.dumps(rule.name)},"old":'
         points = _number(rule.points)
-        piece = (
-            _text(head)
-            + _as_text(old * points)
-            + _text(', "new": ')
-            + _as_text(new * points)
-            + _text("}")
-        )
-        pieces.append(case((new != old, piece), else_=_text("")))
-    return _json_list(pieces)
+        clauses += [_sql_string(head), new, old, old, points, _sql_string(',"new":'), new, points]
+    return _rule_objects(*clauses)

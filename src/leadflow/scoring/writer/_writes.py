@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -117,16 +117,21 @@ def write_model(uow: UnitOfWork, model: ScoredModel, *, now: datetime) -> Writte
     session.execute(_HISTORY_INSERT, params)
     # The depth and time `outbox_rows` gives this unit's events (a handler's are deeper).
     shape = outbox_rows([LeadScored(lead_id=0, model_id=model.id, score=0)])[0]
-    published = session.execute(
-        _event_insert(dialect),
-        {"scored_model": model.id, "event_depth": shape["depth"], "event_at": shape["created_at"]},
-    ).all()
+    event_params = {
+        "scored_model": model.id,
+        "event_depth": shape["depth"],
+        "event_at": shape["created_at"],
+    }
     written = Written()
-    if published:
-        # By position, not by name: a thousand rows a batch on the incremental path.
-        ids, subjects, kinds = zip(*published, strict=True)
-        uow.published_in_bulk(ids, set(subjects))
-        written.changed = kinds.count(ScoreChanged.name)
+    if dialect == "sqlite":
+        written.changed = _insert_events_sqlite(uow, event_params)
+    else:
+        published = session.execute(_event_insert(dialect), event_params).all()
+        if published:
+            # By position, not by name: a thousand rows a batch on the incremental path.
+            ids, subjects, kinds = zip(*published, strict=True)
+            uow.published_in_bulk(ids, set(subjects))
+            written.changed = kinds.count(ScoreChanged.name)
     if model.threshold is not None:
         threshold = model.threshold
         written.crossings = list(
@@ -140,6 +145,32 @@ def write_model(uow: UnitOfWork, model: ScoredModel, *, now: datetime) -> Writte
             )
         )
     return written
+
+
+_MAX_OUTBOX_ID = select(func.max(OUTBOX.c.id))
+_MOVED_LEADS = select(COMPUTED.c.lead_id, COMPUTED.c.row_id.is_(None)).where(_MOVED)
+
+
+def _insert_events_sqlite(uow: UnitOfWork, params: dict[str, Any]) -> int:
+    """The events inserted without RETURNING (20,000 rows of a first rescore read back
+    through the result cost about as much as the insert): the unit holds SQLite's
+    write lock, so the new rows are the ids above the largest before, consecutive when
+    the largest moved by their count. Their subjects are the moved leads'. Returns how
+    many are `lead.score_changed`."""
+    session = uow.session
+    before = int(session.scalar(_MAX_OUTBOX_ID) or 0)
+    session.execute(_event_insert("sqlite", returning=False), params)
+    last = int(session.scalar(_MAX_OUTBOX_ID) or 0)
+    if last == before:
+        return 0
+    moved = session.execute(_MOVED_LEADS).all()
+    ids: Sequence[int]
+    if last - before == len(moved):
+        ids = range(before + 1, last + 1)
+    else:
+        ids = list(session.scalars(select(OUTBOX.c.id).where(OUTBOX.c.id > before)))
+    uow.published_in_bulk(ids, {f"lead:{lead_id}" for lead_id, _first in moved})
+    return sum(1 for _lead_id, first in moved if not first)
 
 
 def _fill_changes_of_other_versions(session: Session) -> None:
@@ -171,11 +202,12 @@ def _payload(dialect: str, fields: Mapping[str, ColumnElement[Any]]) -> ColumnEl
     return cast(ColumnElement[Any], build(*arguments))
 
 
-def _event_insert(dialect: str) -> Insert:
+def _event_insert(dialect: str, *, returning: bool = True) -> Insert:
     """`lead.scored` for every first score, `lead.score_changed` for every score that
     moved: one outbox row per lead, shaped as the unit would store the event, the
-    payload built in SQL (its keys checked against the events' own)."""
-    cached = _EVENT_INSERTS.get(dialect)
+    payload built in SQL (its keys checked against the events' own); with `returning`,
+    the rows' ids, subjects and event types come back."""
+    cached = _EVENT_INSERTS.get((dialect, returning))
     if cached is not None:
         return cached
     model = bindparam("scored_model", type_=Integer)
@@ -207,13 +239,11 @@ def _event_insert(dialect: str) -> Insert:
         bindparam("event_at", type_=OUTBOX.c.created_at.type),
         _number(0),
     ).where(_MOVED)
-    statement = (
-        insert(OUTBOX)
-        .from_select(list(_EVENT_COLUMNS), source)
-        .returning(OUTBOX.c.id, OUTBOX.c.subject, OUTBOX.c.event_type)
-    )
-    _EVENT_INSERTS[dialect] = statement
+    statement = insert(OUTBOX).from_select(list(_EVENT_COLUMNS), source)
+    if returning:
+        statement = statement.returning(OUTBOX.c.id, OUTBOX.c.subject, OUTBOX.c.event_type)
+    _EVENT_INSERTS[(dialect, returning)] = statement
     return statement
 
 
-_EVENT_INSERTS: dict[str, Insert] = {}
+_EVENT_INSERTS: dict[tuple[str, bool], Insert] = {}
