@@ -29,7 +29,7 @@ from leadflow.config import Settings
 from leadflow.db.migrate import upgrade
 from leadflow.outbox import OutboxMessage
 from leadflow.users import services as users_services
-from tests.support import database
+from tests.support import database, engines
 from tests.support.servers import ServerUnavailable, postgres_url, redis_url
 
 DATABASES = ("sqlite", "postgresql")
@@ -53,6 +53,8 @@ hypothesis_settings.load_profile(os.environ.get("LEADFLOW_HYPOTHESIS_PROFILE", "
 # records its own parameters, so hashes made by subprocesses (the CLI, `leadflow serve`)
 # at the default cost still verify here.
 users_services._hasher = PasswordHasher.from_parameters(argon2_profiles.CHEAPEST)
+
+engines.install()
 
 pytest_plugins = [
     "tests.support.web_fixtures",
@@ -92,7 +94,9 @@ def postgres_database(postgres_server_url: str) -> Iterator[str]:
         connection.execute(text(database.no_flush_on_commit(name)))
     url = base.set(database=name).render_as_string(hide_password=False)
     upgrade(url)
+    engines.keep_engines_of(url)
     yield url
+    engines.close_kept(url)
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -103,6 +107,7 @@ def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("sqlite") / f"leadflow_{_worker_id()}.db"
     url = f"sqlite:///{path}"
     upgrade(url)
+    engines.keep_engines_of(url)
     return url
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import event, func, select
 
 from leadflow.bootstrap import Container
 from leadflow.contacts.events import ContactCreated
@@ -134,10 +134,18 @@ def _writer(container: Container) -> GroupWriter:
     return writer
 
 
-def _count_commits(engine: Engine) -> list[float]:
-    commits: list[float] = []
-    event.listen(engine, "commit", lambda _connection: commits.append(time.monotonic()))
-    return commits
+@pytest.fixture
+def commits(sqlite_container: Container) -> Iterator[list[float]]:
+    """When each COMMIT on the container's engine happened during the test (the engine
+    outlives the test: tests/support/engines.py)."""
+    times: list[float] = []
+
+    def note(_connection: Any) -> None:
+        times.append(time.monotonic())
+
+    event.listen(sqlite_container.engine, "commit", note)
+    yield times
+    event.remove(sqlite_container.engine, "commit", note)
 
 
 def _wait_for_waiters(writer: GroupWriter, count: int) -> None:
@@ -196,8 +204,9 @@ def _queued_behind_a_holder(
     return outcomes, returned[0] if returned else 0.0
 
 
-def test_units_queued_behind_each_other_share_one_commit(sqlite_container: Container) -> None:
-    commits = _count_commits(sqlite_container.engine)
+def test_units_queued_behind_each_other_share_one_commit(
+    sqlite_container: Container, commits: list[float]
+) -> None:
     emails = [f"grouped{index}@example.com" for index in range(4)]
     outcomes, holder_returned = _queued_behind_a_holder(
         sqlite_container,
@@ -213,9 +222,8 @@ def test_units_queued_behind_each_other_share_one_commit(sqlite_container: Conta
 
 
 def test_a_failing_unit_rolls_back_to_its_savepoint_and_the_group_commits(
-    sqlite_container: Container,
+    sqlite_container: Container, commits: list[float]
 ) -> None:
-    commits = _count_commits(sqlite_container.engine)
     outcomes, _ = _queued_behind_a_holder(
         sqlite_container,
         [
@@ -283,9 +291,8 @@ def test_a_session_that_only_reads_gives_its_turn_back_without_committing(
 
 
 def test_a_unit_started_alone_does_not_hold_back_the_group_before_it(
-    sqlite_container: Container,
+    sqlite_container: Container, commits: list[float]
 ) -> None:
-    commits = _count_commits(sqlite_container.engine)
     committed: list[float] = []
 
     def handler_batch() -> None:
