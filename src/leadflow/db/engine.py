@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from leadflow.db.checkpoint import checkpointer
 from leadflow.db.group_commit import install_group_writer, session_options
 
 
@@ -23,6 +24,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA cache_size=-131072")
     cursor.execute("PRAGMA temp_store=MEMORY")
+    # The WAL is checkpointed by the process's checkpoint thread (`db/checkpoint.py`),
+    # not inside whichever COMMIT takes it past 1,000 pages.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 
@@ -70,8 +74,9 @@ def create_db_engine(url: str, *, echo: bool = False, immediate: bool = True) ->
     and its sessions (`create_session_factory`) commit in groups (`group_commit`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        on_disk = parsed.database not in (None, "", ":memory:")
+        if on_disk:
+            Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
             echo=echo,
@@ -80,6 +85,8 @@ def create_db_engine(url: str, *, echo: bool = False, immediate: bool = True) ->
             max_overflow=16,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        if on_disk and not parsed.query.get("uri"):
+            checkpointer.watch(str(parsed.database))
         if immediate:
             writers = _WriterQueue()
             event.listen(engine, "begin", writers.begin)
