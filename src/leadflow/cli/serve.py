@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from leadflow.cli.base import console, open_container
+from leadflow.lib.heap import freeze_startup_objects
 
 if TYPE_CHECKING:
     from leadflow.bootstrap import Container
@@ -70,9 +71,11 @@ def serve(
         catcher = start_catcher(container)
         worker_process = start_worker_process()
     settings = container.settings
+    app = create_app(container)
+    freeze_startup_objects()
     try:
         uvicorn.run(
-            create_app(container),
+            app,
             host=host or settings.host,
             port=port or settings.port,
             log_level="info",
@@ -125,6 +128,7 @@ def worker(
     container.start_relay()
     consumer = container.queue.consumer(workers=workers)
     console.print(f"worker: {', '.join(container.queue.names)}")
+    freeze_startup_objects()
     consumer.run()
     container.close()
 

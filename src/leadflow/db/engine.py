@@ -13,6 +13,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from leadflow.db.checkpoint import checkpointer
+from leadflow.db.file_turn import FileTurn
 from leadflow.db.group_commit import install_group_writer, session_options
 
 
@@ -31,6 +32,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 _HELD = "leadflow_writer_lock_held"
+_HELD_FILE = "leadflow_writer_file_turn_held"
 QUEUE_TIMEOUT_SECONDS = 30
 
 
@@ -39,18 +41,22 @@ class _WriterQueue:
 
     SQLite's busy handler sleeps and polls, so under many concurrent writers
     some wait far longer than their turn (a p99 of seconds at concurrency 32);
-    queueing on an in-process lock first serves them in turn. Other processes
-    still meet SQLite's own lock and busy timeout.
+    queueing on an in-process lock first serves them in turn. The thread whose turn
+    it is then queues with the other processes' writers on a file lock
+    (`file_turn`) before SQLite's own lock and busy timeout.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, processes: FileTurn | None) -> None:
         self._lock = threading.Lock()
+        self._processes = processes
 
     def begin(self, conn: Any) -> None:
         # Bounded: a thread that nests two write transactions must meet SQLite's
         # "database is locked" error, not wait on itself forever.
         if self._lock.acquire(timeout=QUEUE_TIMEOUT_SECONDS):
             conn.info[_HELD] = True
+            if self._processes is not None and self._processes.acquire(QUEUE_TIMEOUT_SECONDS):
+                conn.info[_HELD_FILE] = True
         try:
             # Deferred transactions that later write fail with SQLITE_BUSY
             # instead of waiting; taking the write lock up front makes writers queue.
@@ -60,12 +66,16 @@ class _WriterQueue:
             raise
 
     def end(self, conn: Any, *_args: Any) -> None:
-        if conn.info.pop(_HELD, False):
-            self._lock.release()
+        self._release(conn.info)
 
     def end_on_checkin(self, _dbapi_connection: Any, record: Any) -> None:
         # A connection returned or invalidated mid-transaction must not keep the turn.
-        if record.info.pop(_HELD, False):
+        self._release(record.info)
+
+    def _release(self, info: dict[str, Any]) -> None:
+        if info.pop(_HELD_FILE, False) and self._processes is not None:
+            self._processes.release()
+        if info.pop(_HELD, False):
             self._lock.release()
 
 
@@ -88,7 +98,7 @@ def create_db_engine(url: str, *, echo: bool = False, immediate: bool = True) ->
         if on_disk and not parsed.query.get("uri"):
             checkpointer.watch(str(parsed.database))
         if immediate:
-            writers = _WriterQueue()
+            writers = _WriterQueue(FileTurn(str(parsed.database)) if on_disk else None)
             event.listen(engine, "begin", writers.begin)
             event.listen(engine, "commit", writers.end)
             event.listen(engine, "rollback", writers.end)
