@@ -13,7 +13,8 @@ with `--concurrency` requests in flight, a third of them for the existing contac
 The client (`--client raw`, the default) writes keep-alive HTTP/1.1 requests encoded
 beforehand and reads the status and Content-Length: about 0.05 ms of CPU a request.
 httpx (`--client httpx`) took 2.7 ms, a whole core at 375 requests/s, so with it
-the benchmark measured its own client; its CPU a request is printed either way. Each submission is accepted (one row and its event, 202) and then
+the benchmark measured its own client; its CPU a request is printed either way.
+Each submission is accepted (one row and its event, 202) and then
 processed by the relay's `capture.submissions` batch: it matches or creates a
 contact and a lead and records an interaction. In the same run the same load goes to
 a bare endpoint of the same app that inserts one row (the floor: framework +
