@@ -47,8 +47,10 @@ lint: $(DEV_STAMP) ## ruff (lint + format check) and mypy
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo --no-cache
 
+# The suite starts dozens of Python processes (CLI calls, workers, servers): each would
+# compile leadflow's modules again where the environment says not to keep bytecode.
 test: $(DEV_STAMP) browser axe lint ## Everything: lint, mypy, tests on SQLite and PostgreSQL
-	$(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider --durations=25
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider --durations=25
 
 format: $(DEV_STAMP) ## Apply ruff format and fixes
 	$(BIN)/ruff format src tests bench

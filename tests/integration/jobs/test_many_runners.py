@@ -7,7 +7,6 @@ this guards against cannot happen there.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 from leadflow.bootstrap import Container
 from leadflow.jobs.domain import JobStatus
 from tests.integration.jobs.helpers import job, start
-from tests.support.processes import StartLine, job_worker
+from tests.support.processes import StartLine, job_worker, worker_processes
 
 pytestmark = [
     pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
@@ -39,8 +38,8 @@ def test_runner_processes_run_each_job_exactly_once(
     starter = make_container(huey_immediate=False)
     job_ids = [start(starter, steps=STEPS, tag=f"many-{n}") for n in range(JOBS)]
     start_line = StartLine(str(tmp_path / "start"), RUNNERS)
-    spawn = multiprocessing.get_context("spawn")
-    with spawn.Pool(RUNNERS) as pool:
+    processes = worker_processes()
+    with processes.Pool(RUNNERS) as pool:
         results = pool.starmap(
             job_worker,
             [

@@ -8,7 +8,6 @@ on it never race and these tests could not fail there.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from sqlalchemy import select, text
 
 from leadflow.bootstrap import Container
 from leadflow.outbox import OutboxMessage
-from tests.support.processes import Handled, Probe, StartLine, relay_worker
+from tests.support.processes import Handled, Probe, StartLine, relay_worker, worker_processes
 
 pytestmark = [
     pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
@@ -53,8 +52,8 @@ def test_relay_processes_handle_each_event_once_and_each_subject_in_order(
     written = _row_ids(container)
     assert len(written) == LEADS * PER_LEAD
     start = StartLine(str(tmp_path / "start"), RELAYS)
-    spawn = multiprocessing.get_context("spawn")
-    with spawn.Pool(RELAYS) as pool:
+    processes = worker_processes()
+    with processes.Pool(RELAYS) as pool:
         per_process = pool.starmap(
             relay_worker,
             [(database_url, str(tmp_path / f"var{n}"), 7, start, 120.0) for n in range(RELAYS)],
