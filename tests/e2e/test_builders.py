@@ -18,7 +18,7 @@ from leadflow.bootstrap import Container
 from leadflow.contacts.services import create_contact
 from leadflow.leads.services import create_lead, get_lead
 from leadflow.scoring.models import LeadScore, ScoringModel
-from tests.support.browser import sign_in
+from tests.support.browser import DESKTOP_ON_BOTH_PHONE_ON_SQLITE, sign_in
 from tests.support.factories import user_with_token
 
 pytestmark = pytest.mark.browser
@@ -27,7 +27,6 @@ ARTIFACTS = Path(
     os.environ.get("LEADFLOW_SCREENSHOTS")
     or Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "builders"
 )
-WIDTHS = (1280, 390)
 
 
 def shot(page: Page, name: str, database: str, width: int) -> None:
@@ -41,7 +40,7 @@ def page_fits(page: Page, width: int) -> None:
     assert page.evaluate("() => document.documentElement.scrollWidth") <= width
 
 
-@pytest.mark.parametrize("width", WIDTHS)
+@DESKTOP_ON_BOTH_PHONE_ON_SQLITE
 def test_a_rule_is_built_by_picking_its_trigger_condition_and_action(
     live_server: str, browser: Browser, container: Container, database_url: str, width: int
 ) -> None:
@@ -129,7 +128,7 @@ def _scored(container: Container) -> None:
         uow.commit()
 
 
-@pytest.mark.parametrize("width", WIDTHS)
+@DESKTOP_ON_BOTH_PHONE_ON_SQLITE
 def test_a_view_of_hot_leads_is_built_from_the_list_by_picking_fields(
     live_server: str, browser: Browser, container: Container, database_url: str, width: int
 ) -> None:

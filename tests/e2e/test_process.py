@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from leadflow.bootstrap import Container
-from tests.support.browser import sign_in
+from tests.support.browser import DESKTOP_ON_BOTH_PHONE_ON_SQLITE, sign_in
 from tests.support.factories import user_with_token
 
 pytestmark = pytest.mark.browser
@@ -110,7 +110,7 @@ def test_a_lead_walks_from_inquiry_to_a_qualified_opportunity(
         context.close()
 
 
-@pytest.mark.parametrize("width", [1280, 390])
+@DESKTOP_ON_BOTH_PHONE_ON_SQLITE
 def test_the_process_settings_show_the_automatic_moves_in_words(
     live_server: str, browser: Browser, container: Container, database_url: str, width: int
 ) -> None:

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, expect
 from leadflow.bootstrap import Container
 from tests.e2e.test_browser import snapshot
 from tests.integration.imports.helpers import contacts
-from tests.support.browser import sign_in
+from tests.support.browser import DESKTOP_ON_BOTH_PHONE_ON_SQLITE, sign_in
 from tests.support.factories import user_with_token
 
 pytestmark = pytest.mark.browser
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 CSV = "Work email,Vorname,Notes\nann@example.com,Ann,x\nnot-an-email,Bo,y\ncy@example.com,Cy,z\n"
 
 
-@pytest.mark.parametrize("width", [1280, 390])
+@DESKTOP_ON_BOTH_PHONE_ON_SQLITE
 def test_upload_map_dry_run_run_and_download_the_error_file(
     live_server: str, browser: Browser, container: Container, tmp_path: Path, width: int
 ) -> None:
