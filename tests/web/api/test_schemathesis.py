@@ -51,6 +51,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 from schemathesis.pytest.lazy import get_all_tests
+from schemathesis.python.asgi import ASGIClient
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -125,7 +126,9 @@ def _scenario(case: schemathesis.Case) -> CoverageScenario | None:
 
 
 def fuzz(
-    *schemas: schemathesis.BaseSchema, not_sent: frozenset[CoverageScenario] = frozenset()
+    app: FastAPI,
+    *schemas: schemathesis.BaseSchema,
+    not_sent: frozenset[CoverageScenario] = frozenset(),
 ) -> Findings:
     """Call every operation of `schemas` with its generated cases, except the coverage
     cases of the `not_sent` scenarios, which are drawn and counted only."""
@@ -138,7 +141,7 @@ def fuzz(
             return
         findings.cases += 1
         try:
-            response = case.call()
+            response = case.call(session=client)
         except Exception as exc:  # the app raised: its client got a 500
             findings.add("ServerError", label, f"{type(exc).__name__}: {exc}"[:200])
             return
@@ -150,14 +153,18 @@ def fuzz(
         except Failure as failure:
             findings.add(_check_name(failure), label, f"{response.status_code} {failure.title}")
 
-    for schema in schemas:
-        for result in get_all_tests(
-            schema=schema, test_func=call, settings=None, given_kwargs=None
-        ):
-            operation, test = result.ok()
-            label = operation.label
-            findings.operations.append(label)
-            test()
+    # One in-process client for every call: schemathesis otherwise builds a session per
+    # case, and requests reads the proxy settings from the environment for each.
+    with ASGIClient(app) as client:
+        client.trust_env = False
+        for schema in schemas:
+            for result in get_all_tests(
+                schema=schema, test_func=call, settings=None, given_kwargs=None
+            ):
+                operation, test = result.ok()
+                label = operation.label
+                findings.operations.append(label)
+                test()
     return findings
 
 
@@ -201,7 +208,7 @@ def test_no_generated_input_gets_a_server_error_or_an_undeclared_answer(
     schemas = api_schemas(caller, app, headers)
     postgresql = not container.settings.is_sqlite
     started = time.monotonic()
-    findings = fuzz(*schemas, not_sent=NOT_SENT_ON_POSTGRESQL if postgresql else frozenset())
+    findings = fuzz(app, *schemas, not_sent=NOT_SENT_ON_POSTGRESQL if postgresql else frozenset())
     print(
         f"\n{len(findings.operations)} operations, {findings.cases} cases sent, "
         f"{findings.not_sent} drawn and not sent, in {time.monotonic() - started:.0f} s"
