@@ -40,6 +40,8 @@ BATCH_SIZE = 500
 PURGE_EVERY = timedelta(minutes=10)
 # The longest pause between two batches under load (`linger`).
 LINGER_MAX_SECONDS = 0.1
+# A batch this small is not load: the next one starts at once (`linger`).
+LINGER_MIN_EVENTS = 16
 
 # The relay's log keeps the name it had as one module.
 logger = logging.getLogger("leadflow.outbox")
@@ -314,9 +316,12 @@ def linger(claimed: int, batch_size: int, took: float) -> float:
     batches grow with the load, and a batch costs each handler one transaction and
     a few statements whatever its size, so the events cost less each and the relay
     never takes more than about half of its process's time from the requests. A full
-    batch means a backlog: the next one starts at once.
+    batch means a backlog: the next one starts at once. So does a batch of a few
+    events, which is no load: one interaction a request at 50/s on PostgreSQL waited
+    out the pause after the batch before it (lag p50 80 -> 47 ms, p99 157 -> 97 ms
+    without).
     """
-    if claimed >= batch_size:
+    if claimed >= batch_size or claimed < LINGER_MIN_EVENTS:
         return 0.0
     return min(LINGER_MAX_SECONDS, took)
 
