@@ -79,7 +79,7 @@ class Run:
     # spent during the run.
     cpu_seconds: float = 0.0
     worker_cpu_seconds: float = 0.0
-    # CPU time this process (the httpx client firing the requests) spent.
+    # CPU time this process (the client firing the requests) spent.
     client_cpu_seconds: float = 0.0
 
     @property
@@ -104,9 +104,8 @@ class Run:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    global _CLIENT
     args = _arguments(argv)
-    _CLIENT = args.client
+    _fire = _fire_raw if args.client == "raw" else _fire_httpx
     with (
         tempfile.TemporaryDirectory(prefix="leadflow-bench-capture-") as folder,
         scratch_database(args.database_url, Path(folder) / "var") as url,
@@ -408,15 +407,6 @@ def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
             pass
         time.sleep(0.2)
     raise SystemExit("the server did not start")
-
-
-_CLIENT = "raw"
-
-
-async def _fire(bases: list[str], path: str, bodies: list[dict[str, Any]], concurrency: int) -> Run:
-    if _CLIENT == "raw":
-        return await _fire_raw(bases, path, bodies, concurrency)
-    return await _fire_httpx(bases, path, bodies, concurrency)
 
 
 async def _fire_raw(
