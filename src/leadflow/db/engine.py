@@ -79,6 +79,14 @@ class _WriterQueue:
             self._lock.release()
 
 
+def sqlite_file(engine: Engine) -> str | None:
+    """The database file of an on-disk SQLite engine; None for PostgreSQL or memory."""
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    return None if database in (None, "", ":memory:") else str(database)
+
+
 def create_db_engine(url: str, *, echo: bool = False, immediate: bool = True) -> Engine:
     """An engine; on SQLite `immediate` makes every transaction take the write lock,
     and its sessions (`create_session_factory`) commit in groups (`group_commit`)."""

@@ -19,6 +19,8 @@ import fcntl
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # The first tries follow each other closely (a turn held for a moment), later ones
 # at most this far apart; the waiting costs a system call per try.
@@ -27,15 +29,16 @@ POLL_MAX_SECONDS = 0.002
 
 
 class FileTurn:
-    """An exclusive flock() on `<database>-writer`, one holder per process at a time.
+    """An exclusive flock() on `<database>-<name>` (`-writer` for SQLite's writers),
+    one holder per process at a time.
 
     Callers serialise their own threads first (one thread per process asks here at
     a time); the descriptor is opened in the process that uses it, so a fork gets
     its own.
     """
 
-    def __init__(self, database_path: str) -> None:
-        self._path = f"{database_path}-writer"
+    def __init__(self, database_path: str, name: str = "writer") -> None:
+        self._path = f"{database_path}-{name}"
         self._fd: int | None = None
         self._pid = 0
         self._open_lock = threading.Lock()
@@ -72,3 +75,29 @@ class FileTurn:
                     return None  # a read-only directory: SQLite's lock alone, as before
                 self._pid = os.getpid()
             return self._fd
+
+
+class Turn:
+    """One holder at a time among the threads of every process using one SQLite file:
+    a thread lock, then a `FileTurn` named for what it guards."""
+
+    def __init__(self, database_path: str, name: str) -> None:
+        self._threads = threading.Lock()
+        self._processes = FileTurn(database_path, name)
+
+    @contextmanager
+    def held(self, timeout: float) -> Iterator[bool]:
+        """Whether the turn was had within `timeout` seconds; held until the block ends."""
+        if not self._threads.acquire(timeout=timeout):
+            yield False
+            return
+        try:
+            if not self._processes.acquire(timeout):
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                self._processes.release()
+        finally:
+            self._threads.release()

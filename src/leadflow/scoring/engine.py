@@ -7,6 +7,7 @@ changes nothing the second time, so at-least-once delivery is harmless.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -44,9 +45,11 @@ from leadflow.scoring.domain import (
 from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringModel
 from leadflow.scoring.writer import (
     changed_rows,
+    differing_counts,
     outcome_rows,
     prepare_scratch,
     store_computed,
+    supplied_counts,
     write_model,
 )
 from leadflow.switches.domain import AUTO_SALES_READY
@@ -88,6 +91,27 @@ class CompiledModel:
             built = compile_model(self.definition, self.target, registry, scope=scope)
             self.statements[kind] = built
         return built
+
+    def differing_statement(
+        self, registry: Registry, scope: LeadScope
+    ) -> tuple[Select[Any], Cutoffs]:
+        """The model's counts of the leads in scope whose stored row differs, as they are
+        (`count_differing`)."""
+        key = f"differing-{_scope_kind(scope)}"
+        built = self.changed_statements.get(key)
+        if built is None:
+            statement, cutoffs = self.statement(registry, scope)
+            built = (differing_counts(statement, self.definition), cutoffs)
+            self.changed_statements[key] = built
+        return built
+
+    def supplied_statement(self) -> Select[Any]:
+        """`changed_statement`'s rows from counts computed earlier (`write_counted`)."""
+        built = self.changed_statements.get("supplied")
+        if built is None:
+            built = (changed_rows(supplied_counts(self.definition), self.definition), Cutoffs())
+            self.changed_statements["supplied"] = built
+        return built[0]
 
     def outcome_insert(self) -> Insert:
         """OUTCOMES from the combinations of counts in the scratch table."""
@@ -226,11 +250,27 @@ def apply_model(
         result.scored = _scored_count(session, model, registry, scope)
     if parents_changed:
         result.removed = _remove_unscorable(session, model, scope)
+    _write_computed(uow, model, statement, params, result, now, auto_sales_ready)
+    return result
+
+
+def _write_computed(
+    uow: UnitOfWork,
+    model: CompiledModel,
+    statement: Select[Any],
+    params: dict[str, Any],
+    result: ApplyResult,
+    now: datetime,
+    auto_sales_ready: bool | None,
+) -> None:
+    """The rows of a changed statement into the scratch table, then scores, history and
+    events written from it, and the leads that crossed the threshold marked."""
+    session = uow.session
     prepare_scratch(session)
     if not store_computed(session, statement, params):
-        return result
+        return
     written = write_model(uow, model, now=now)
-    result.changed = written.changed
+    result.changed += written.changed
     crossings = written.crossings or []
     if crossings and auto_sales_ready is None:
         auto_sales_ready = switch_is_on(session, AUTO_SALES_READY.key)
@@ -238,7 +278,6 @@ def apply_model(
         for lead_id in crossings:
             if mark_sales_ready(lead_id, model_id=model.id, uow=uow):
                 result.sales_ready += 1
-    return result
 
 
 def _scored_count(
@@ -300,4 +339,66 @@ def rescore_leads(
         total.changed += part.changed
         total.removed += part.removed
         total.sales_ready += part.sales_ready
+    return total
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One model's counts for the leads whose stored row differed, computed in a read
+    transaction (`count_differing`) and written in a short one (`write_counted`)."""
+
+    model: CompiledModel
+    rows: list[tuple[int, ...]]
+
+
+def count_differing(
+    session: Session,
+    registry: Registry,
+    models: list[CompiledModel],
+    lead_ids: Collection[int],
+    *,
+    now: datetime,
+) -> list[Counted]:
+    """The incremental path's costly half, without a write lock: every live model's
+    counts of the given leads, kept where they differ from the stored rows."""
+    scope = LeadScope(lead_ids=frozenset(lead_ids))
+    counted = []
+    for model in models:
+        statement, cutoffs = model.differing_statement(registry, scope)
+        params = {
+            **cutoffs.values(now),
+            **scope_values(scope),
+            "model_id": model.id,
+            "model_version": model.version,
+        }
+        rows = [tuple(int(value) for value in row) for row in session.execute(statement, params)]
+        counted.append(Counted(model, rows))
+    return counted
+
+
+def write_counted(
+    uow: UnitOfWork,
+    counted: list[Counted],
+    lead_ids: Collection[int],
+    *,
+    now: datetime,
+    parents_changed: bool = True,
+) -> ApplyResult:
+    """The incremental path's write half: the counts `count_differing` found compared
+    with the stored rows again (they are what the write lock now shows) and written
+    as `rescore_leads` writes them. The caller makes sure no other rescore of these
+    leads ran in between, and that the models are still these versions."""
+    total = ApplyResult()
+    scope = LeadScope(lead_ids=frozenset(lead_ids))
+    for each in counted:
+        if parents_changed:
+            total.removed += _remove_unscorable(uow.session, each.model, scope)
+        if not each.rows:
+            continue
+        params = {
+            "counts": json.dumps(each.rows),
+            "model_id": each.model.id,
+            "model_version": each.model.version,
+        }
+        _write_computed(uow, each.model, each.model.supplied_statement(), params, total, now, None)
     return total

@@ -284,13 +284,20 @@ def test_incremental_scores_publish_events_and_mark_sales_ready_once(
 def rescored(monkeypatch: pytest.MonkeyPatch) -> list[set[int]]:
     """The lead ids each rescore after a change was asked for, in order."""
     calls: list[set[int]] = []
-    real = scoring_wiring.rescore_leads
+    # In one write transaction (PostgreSQL), or counted first and written after (SQLite).
+    rescore = scoring_wiring.rescore_leads
+    count = scoring_wiring.count_differing
 
-    def spy(uow: Any, models: Any, lead_ids: Any, **kwargs: Any) -> Any:
+    def spy_rescore(uow: Any, models: Any, lead_ids: Any, **kwargs: Any) -> Any:
         calls.append(set(lead_ids))
-        return real(uow, models, lead_ids, **kwargs)
+        return rescore(uow, models, lead_ids, **kwargs)
 
-    monkeypatch.setattr(scoring_wiring, "rescore_leads", spy)
+    def spy_count(session: Any, registry: Any, models: Any, lead_ids: Any, **kwargs: Any) -> Any:
+        calls.append(set(lead_ids))
+        return count(session, registry, models, lead_ids, **kwargs)
+
+    monkeypatch.setattr(scoring_wiring, "rescore_leads", spy_rescore)
+    monkeypatch.setattr(scoring_wiring, "count_differing", spy_count)
     return calls
 
 

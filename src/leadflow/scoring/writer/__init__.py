@@ -23,9 +23,11 @@ history and events written from them); this face hands their names on.
 
 from leadflow.scoring.writer._computed import (
     changed_rows,
+    differing_counts,
     outcome_rows,
     prepare_scratch,
     store_computed,
+    supplied_counts,
 )
 from leadflow.scoring.writer._expressions import signature_of
 from leadflow.scoring.writer._tables import (
@@ -53,9 +55,11 @@ __all__ = [
     "ScoredModel",
     "Written",
     "changed_rows",
+    "differing_counts",
     "outcome_rows",
     "prepare_scratch",
     "signature_of",
     "store_computed",
+    "supplied_counts",
     "write_model",
 ]

@@ -8,6 +8,8 @@ from sqlalchemy import (
     ColumnElement,
     Insert,
     Select,
+    Subquery,
+    Text,
     and_,
     bindparam,
     case,
@@ -22,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateTable
 
+from leadflow.registry.sql import table_for
 from leadflow.scoring.domain import ModelDefinition
 from leadflow.scoring.writer._expressions import (
     _changes,
@@ -35,13 +38,61 @@ from leadflow.scoring.writer._expressions import (
 from leadflow.scoring.writer._tables import COMPUTED, OUTCOMES, SCORES, SCRATCH
 
 
+def _differs(
+    computed: Subquery, definition: ModelDefinition
+) -> tuple[list[ColumnElement[Any]], Any, ColumnElement[bool]]:
+    """The counts of `computed`, it outer-joined to the stored rows, and the condition
+    that the stored row is missing or differs in counts or version."""
+    times: list[ColumnElement[Any]] = [
+        computed.c[f"r{index}"] for index in range(len(definition.rules))
+    ]
+    stored = SCORES.alias("stored")
+    joined = computed.outerjoin(
+        stored,
+        and_(
+            stored.c.lead_id == computed.c.lead_id,
+            stored.c.model_id == bindparam("model_id"),
+        ),
+    )
+    differs = or_(
+        stored.c.id.is_(None),
+        stored.c.model_version != bindparam("model_version"),
+        stored.c.rule_times != signature_of(times),
+    )
+    return times, joined, differs
+
+
+def differing_counts(statement: Select[Any], definition: ModelDefinition) -> Select[Any]:
+    """`statement` (lead_id, r0 .. rn) narrowed to the leads whose stored score row is
+    missing or differs in counts or version, as it is: what a read transaction hands
+    to the write that follows (`supplied_counts`). Parameters as `changed_rows`'."""
+    computed = statement.subquery("computed")
+    times, joined, differs = _differs(computed, definition)
+    return select(computed.c.lead_id, *times).select_from(joined).where(differs)
+
+
+def supplied_counts(definition: ModelDefinition) -> Select[Any]:
+    """(lead_id, r0 .. rn) from the JSON array `counts` of [lead_id, r0, .., rn] (SQLite),
+    for the leads that still exist: the model's statement's shape, computed earlier."""
+    each = func.json_each(bindparam("counts", type_=Text)).table_valued("value", name="supplied")
+    lead_id = func.json_extract(each.c.value, "$[0]")
+    leads = table_for("lead")
+    return select(
+        lead_id.label("lead_id"),
+        *(
+            func.json_extract(each.c.value, f"$[{index + 1}]").label(f"r{index}")
+            for index in range(len(definition.rules))
+        ),
+    ).where(select(leads.c.id).where(leads.c.id == lead_id).exists())
+
+
 def changed_rows(statement: Select[Any], definition: ModelDefinition) -> Select[Any]:
     """`statement` (lead_id, r0 .. rn) narrowed to the leads whose stored score row is
     missing or differs in counts or version, with everything `COMPUTED` holds. Its
     parameters add `model_id` and `model_version`."""
     computed = statement.subquery("computed")
-    times = [computed.c[f"r{index}"] for index in range(len(definition.rules))]
-    stored = SCORES.alias("stored")
+    times, joined, differs = _differs(computed, definition)
+    stored = joined.right
     signature = signature_of(times)
     score: ColumnElement[int] = _number(0)
     for rule, count in zip(definition.rules, times, strict=True):
@@ -57,22 +108,8 @@ def changed_rows(statement: Select[Any], definition: ModelDefinition) -> Select[
             stored.c.model_version.label("old_version"),
             stored.c.rule_times.label("old_times"),
         )
-        .select_from(
-            computed.outerjoin(
-                stored,
-                and_(
-                    stored.c.lead_id == computed.c.lead_id,
-                    stored.c.model_id == bindparam("model_id"),
-                ),
-            )
-        )
-        .where(
-            or_(
-                stored.c.id.is_(None),
-                stored.c.model_version != bindparam("model_version"),
-                stored.c.rule_times != signature,
-            )
-        )
+        .select_from(joined)
+        .where(differs)
         .subquery("differing")
     )
     new = [differing.c[f"r{index}"] for index in range(len(definition.rules))]

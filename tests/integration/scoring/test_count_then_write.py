@@ -1,0 +1,242 @@
+"""On SQLite a batch's leads are counted in a read transaction and their new scores
+written in a short one after (`scoring/wiring.py`): other writers go on meanwhile, and
+what changed in between never leaves a stale score. PostgreSQL rescores in one
+transaction (its writers do not queue on one lock), so these run on SQLite."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from leadflow.bootstrap import Container
+from leadflow.db.engine import sqlite_file
+from leadflow.db.file_turn import FileTurn
+from leadflow.interactions.services import record_interactions
+from leadflow.leads.services import delete_lead
+from leadflow.lib.clock import utcnow
+from leadflow.outbox import OutboxMessage
+from leadflow.scoring import wiring as scoring_wiring
+from leadflow.scoring.models import LeadScore, ScoringModel
+from leadflow.scoring.services import go_live, stop_model, update_model
+from tests.integration.scoring.helpers import live_model, make_contact, make_lead, score_of
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+CLICKS = {
+    "name": "Clicks",
+    "points": 10,
+    "conditions": [{"type": "behaviour", "kind": "email_clicked", "frequency": "each"}],
+}
+
+
+def _click(container: Container, contact_id: int) -> None:
+    """An interaction committed, its events left for the relay."""
+    with container.uow() as uow:
+        record_interactions(
+            [
+                {
+                    "contact_id": contact_id,
+                    "kind": "email_clicked",
+                    "occurred_at": (utcnow() - timedelta(minutes=1)).isoformat(),
+                }
+            ],
+            uow=uow,
+        )
+        uow.commit()
+
+
+def _between(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> list[set[int]]:
+    """Run `action` once, after a batch's leads are counted and before they are written;
+    returns the lead ids of every count."""
+    counted: list[set[int]] = []
+    count = scoring_wiring.count_differing
+
+    def spy(session: Any, registry: Any, models: Any, lead_ids: Any, **kwargs: Any) -> Any:
+        found = count(session, registry, models, lead_ids, **kwargs)
+        counted.append(set(lead_ids))
+        if len(counted) == 1:
+            action()
+        return found
+
+    monkeypatch.setattr(scoring_wiring, "count_differing", spy)
+    return counted
+
+
+def _stored(container: Container, lead_id: int, model_id: int) -> tuple[int, int] | None:
+    with container.read_session() as session:
+        row = (
+            session.query(LeadScore)
+            .filter(LeadScore.lead_id == lead_id, LeadScore.model_id == model_id)
+            .one_or_none()
+        )
+        return None if row is None else (row.score, row.model_version)
+
+
+def test_other_writers_commit_while_a_batch_is_counted(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contact = make_contact(container)
+    lead = make_lead(container, parent_contact_id=contact)
+    model = live_model(container, rules=[CLICKS])
+    committed = threading.Event()
+
+    def another_writer() -> None:
+        make_contact(container, last_name="Meanwhile")
+        committed.set()
+
+    def write_from_another_thread() -> None:
+        writer = threading.Thread(target=another_writer, daemon=True)
+        writer.start()
+        writer.join(timeout=5)
+
+    counted = _between(monkeypatch, write_from_another_thread)
+    _click(container, contact)
+    container.relay.drain()
+
+    assert counted == [{lead}]
+    # Had the count held the write lock, the other thread would still be waiting for it.
+    assert committed.is_set()
+    assert score_of(container, lead, model) == 10
+
+
+def test_an_interaction_committed_between_count_and_write_is_scored_by_its_own_event(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contact = make_contact(container)
+    lead = make_lead(container, parent_contact_id=contact)
+    model = live_model(container, rules=[CLICKS])
+    counted = _between(monkeypatch, lambda: _click(container, contact))
+    _click(container, contact)
+    container.relay.drain()
+
+    # The first batch wrote 10 from what it counted; the second click's own event
+    # counted again after it.
+    assert counted == [{lead}, {lead}]
+    assert score_of(container, lead, model) == 20
+
+
+def test_a_model_that_changed_between_count_and_write_is_counted_again_in_the_write(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contact = make_contact(container)
+    lead = make_lead(container, parent_contact_id=contact)
+    model = live_model(container, rules=[CLICKS])
+
+    def new_version() -> None:
+        with container.uow() as uow:
+            stop_model(model, uow=uow)
+            update_model(model, {"rules": [{**CLICKS, "points": 100}]}, uow=uow)
+            go_live(model, uow=uow)
+            uow.commit()  # the test queue runs the new version's rescore after the commit
+
+    _between(monkeypatch, new_version)
+    rescored: list[set[int]] = []
+    rescore = scoring_wiring.rescore_leads
+
+    def spy(uow: Any, models: Any, lead_ids: Any, **kwargs: Any) -> Any:
+        rescored.append(set(lead_ids))
+        return rescore(uow, models, lead_ids, **kwargs)
+
+    monkeypatch.setattr(scoring_wiring, "rescore_leads", spy)
+    _click(container, contact)
+    container.relay.drain()
+
+    with container.read_session() as session:
+        version = session.get(ScoringModel, model).version  # type: ignore[union-attr]
+    assert rescored == [{lead}]
+    # Not the 10 the old version counted, written over the new version's score.
+    assert _stored(container, lead, model) == (100, version)
+
+
+def test_a_lead_deleted_between_count_and_write_gets_no_score_and_the_batch_goes_through(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contact = make_contact(container)
+    kept = make_lead(container, parent_contact_id=contact, topic="Kept")
+    gone = make_lead(container, parent_contact_id=contact, topic="Gone")
+    model = live_model(container, rules=[CLICKS])
+
+    def delete_one() -> None:
+        with container.uow() as uow:
+            delete_lead(gone, uow=uow)
+            uow.commit()
+
+    counted = _between(monkeypatch, delete_one)
+    _click(container, contact)
+    container.relay.drain()
+
+    assert counted[0] == {kept, gone}
+    assert _stored(container, gone, model) is None
+    assert score_of(container, kept, model) == 10
+    with container.read_session() as session:
+        failed = session.query(OutboxMessage).filter(OutboxMessage.last_error.is_not(None)).all()
+    assert failed == []
+
+
+def test_a_batch_waits_its_turn_while_another_process_rescores(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contact = make_contact(container)
+    lead = make_lead(container, parent_contact_id=contact)
+    model = live_model(container, rules=[CLICKS])
+    database = sqlite_file(container.engine)
+    assert database is not None
+    other_process = FileTurn(database, "scoring")  # a descriptor of its own: as another process
+    assert other_process.acquire(1)
+    counted_at: list[float] = []
+    count = scoring_wiring.count_differing
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        counted_at.append(time.monotonic())
+        return count(*args, **kwargs)
+
+    monkeypatch.setattr(scoring_wiring, "count_differing", spy)
+    released_at: list[float] = []
+
+    def release_later() -> None:
+        time.sleep(0.3)
+        released_at.append(time.monotonic())
+        other_process.release()
+
+    releaser = threading.Thread(target=release_later)
+    releaser.start()
+    _click(container, contact)
+    container.relay.drain()
+    releaser.join()
+
+    assert len(counted_at) == 1 and counted_at[0] >= released_at[0]
+    assert score_of(container, lead, model) == 10
+
+
+def test_a_turn_not_had_in_time_rescores_in_one_write_transaction(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contact = make_contact(container)
+    lead = make_lead(container, parent_contact_id=contact)
+    model = live_model(container, rules=[CLICKS])
+    database = sqlite_file(container.engine)
+    assert database is not None
+    other_process = FileTurn(database, "scoring")
+    assert other_process.acquire(1)
+    monkeypatch.setattr(scoring_wiring, "SCORING_TURN_SECONDS", 0.05)
+    rescored: list[set[int]] = []
+    rescore = scoring_wiring.rescore_leads
+
+    def spy(uow: Any, models: Any, lead_ids: Any, **kwargs: Any) -> Any:
+        rescored.append(set(lead_ids))
+        return rescore(uow, models, lead_ids, **kwargs)
+
+    monkeypatch.setattr(scoring_wiring, "rescore_leads", spy)
+    try:
+        _click(container, contact)
+        container.relay.drain()
+    finally:
+        other_process.release()
+
+    assert rescored == [{lead}]
+    assert score_of(container, lead, model) == 10
