@@ -79,15 +79,24 @@ class FileTurn:
 
 class Turn:
     """One holder at a time among the threads of every process using one SQLite file:
-    a thread lock, then a `FileTurn` named for what it guards."""
+    a thread lock, then a `FileTurn` named for what it guards. A thread that holds
+    the turn has it again at once (a task run inline by a handler that holds it)."""
 
     def __init__(self, database_path: str, name: str) -> None:
         self._threads = threading.Lock()
         self._processes = FileTurn(database_path, name)
+        self._holder = threading.local()
 
     @contextmanager
     def held(self, timeout: float) -> Iterator[bool]:
         """Whether the turn was had within `timeout` seconds; held until the block ends."""
+        if getattr(self._holder, "depth", 0):
+            self._holder.depth += 1
+            try:
+                yield True
+            finally:
+                self._holder.depth -= 1
+            return
         if not self._threads.acquire(timeout=timeout):
             yield False
             return
@@ -95,9 +104,11 @@ class Turn:
             if not self._processes.acquire(timeout):
                 yield False
                 return
+            self._holder.depth = 1
             try:
                 yield True
             finally:
+                self._holder.depth = 0
                 self._processes.release()
         finally:
             self._threads.release()

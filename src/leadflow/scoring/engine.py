@@ -7,14 +7,15 @@ changes nothing the second time, so at-least-once delivery is harmless.
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    Engine,
     Insert,
     Select,
     Table,
@@ -24,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from leadflow.db.engine import sqlite_file
+from leadflow.db.file_turn import Turn
 from leadflow.db.uow import UnitOfWork
 from leadflow.leads.services import mark_sales_ready
 from leadflow.records.cutoffs import Cutoffs
@@ -45,11 +48,10 @@ from leadflow.scoring.domain import (
 from leadflow.scoring.models import LeadScore, ScoreHistory, ScoringModel
 from leadflow.scoring.writer import (
     changed_rows,
-    differing_counts,
     outcome_rows,
     prepare_scratch,
     store_computed,
-    supplied_counts,
+    store_rows,
     write_model,
 )
 from leadflow.switches.domain import AUTO_SALES_READY
@@ -58,6 +60,38 @@ from leadflow.switches.services import switch_is_on
 SCORES: Table = LeadScore.__table__  # type: ignore[assignment]
 HISTORY: Table = ScoreHistory.__table__  # type: ignore[assignment]
 UPDATED_COLUMNS = ("score", "grade", "model_version", "explanation", "rule_times", "computed_at")
+
+
+# How long a rescore waits for another's turn before it goes on in one write
+# transaction regardless (correct under SQLite's lock; see `scoring_turn`).
+SCORING_TURN_SECONDS = 30.0
+_TURNS: dict[str, Turn] = {}
+_TURNS_LOCK = threading.Lock()
+
+
+def scoring_turn(engine: Engine) -> Turn | None:
+    """On an SQLite file, the turn rescores take (the relay's batches, the full
+    rescore's ranges) across this process's threads and other processes: a batch
+    counted without the write lock is written before any other rescore counts, so
+    no older count is written over a newer one. None on PostgreSQL, where a rescore
+    counts and writes in one transaction."""
+    database = sqlite_file(engine)
+    if database is None:
+        return None
+    with _TURNS_LOCK:
+        return _TURNS.setdefault(database, Turn(database, "scoring"))
+
+
+@contextmanager
+def rescore_turn(engine: Engine) -> Iterator[bool]:
+    """Held `scoring_turn` (True), or none to be had: PostgreSQL, or not within
+    `SCORING_TURN_SECONDS` (False)."""
+    turn = scoring_turn(engine)
+    if turn is None:
+        yield False
+        return
+    with turn.held(SCORING_TURN_SECONDS) as held:
+        yield held
 
 
 def _scope_kind(scope: LeadScope) -> str:
@@ -91,27 +125,6 @@ class CompiledModel:
             built = compile_model(self.definition, self.target, registry, scope=scope)
             self.statements[kind] = built
         return built
-
-    def differing_statement(
-        self, registry: Registry, scope: LeadScope
-    ) -> tuple[Select[Any], Cutoffs]:
-        """The model's counts of the leads in scope whose stored row differs, as they are
-        (`count_differing`)."""
-        key = f"differing-{_scope_kind(scope)}"
-        built = self.changed_statements.get(key)
-        if built is None:
-            statement, cutoffs = self.statement(registry, scope)
-            built = (differing_counts(statement, self.definition), cutoffs)
-            self.changed_statements[key] = built
-        return built
-
-    def supplied_statement(self) -> Select[Any]:
-        """`changed_statement`'s rows from counts computed earlier (`write_counted`)."""
-        built = self.changed_statements.get("supplied")
-        if built is None:
-            built = (changed_rows(supplied_counts(self.definition), self.definition), Cutoffs())
-            self.changed_statements["supplied"] = built
-        return built[0]
 
     def outcome_insert(self) -> Insert:
         """OUTCOMES from the combinations of counts in the scratch table."""
@@ -250,30 +263,26 @@ def apply_model(
         result.scored = _scored_count(session, model, registry, scope)
     if parents_changed:
         result.removed = _remove_unscorable(session, model, scope)
-    _write_computed(uow, model, statement, params, result, now, auto_sales_ready)
+    prepare_scratch(session)
+    if store_computed(session, statement, params):
+        _write_stored(uow, model, result, now, auto_sales_ready)
     return result
 
 
-def _write_computed(
+def _write_stored(
     uow: UnitOfWork,
     model: CompiledModel,
-    statement: Select[Any],
-    params: dict[str, Any],
     result: ApplyResult,
     now: datetime,
     auto_sales_ready: bool | None,
 ) -> None:
-    """The rows of a changed statement into the scratch table, then scores, history and
-    events written from it, and the leads that crossed the threshold marked."""
-    session = uow.session
-    prepare_scratch(session)
-    if not store_computed(session, statement, params):
-        return
+    """Scores, history and events written from the scratch table, and the leads that
+    crossed the threshold marked."""
     written = write_model(uow, model, now=now)
     result.changed += written.changed
     crossings = written.crossings or []
     if crossings and auto_sales_ready is None:
-        auto_sales_ready = switch_is_on(session, AUTO_SALES_READY.key)
+        auto_sales_ready = switch_is_on(uow.session, AUTO_SALES_READY.key)
     if crossings and auto_sales_ready:
         for lead_id in crossings:
             if mark_sales_ready(lead_id, model_id=model.id, uow=uow):
@@ -344,11 +353,12 @@ def rescore_leads(
 
 @dataclass(frozen=True)
 class Counted:
-    """One model's counts for the leads whose stored row differed, computed in a read
-    transaction (`count_differing`) and written in a short one (`write_counted`)."""
+    """One model's new scores of the leads whose stored row differed (the rows of its
+    changed statement), computed in a read transaction (`count_differing`) and written
+    in a short one (`write_counted`)."""
 
     model: CompiledModel
-    rows: list[tuple[int, ...]]
+    rows: list[tuple[Any, ...]]
 
 
 def count_differing(
@@ -360,19 +370,18 @@ def count_differing(
     now: datetime,
 ) -> list[Counted]:
     """The incremental path's costly half, without a write lock: every live model's
-    counts of the given leads, kept where they differ from the stored rows."""
+    new scores of the given leads, where they differ from the stored rows."""
     scope = LeadScope(lead_ids=frozenset(lead_ids))
     counted = []
     for model in models:
-        statement, cutoffs = model.differing_statement(registry, scope)
+        statement, cutoffs = model.changed_statement(registry, scope)
         params = {
             **cutoffs.values(now),
             **scope_values(scope),
             "model_id": model.id,
             "model_version": model.version,
         }
-        rows = [tuple(int(value) for value in row) for row in session.execute(statement, params)]
-        counted.append(Counted(model, rows))
+        counted.append(Counted(model, [tuple(row) for row in session.execute(statement, params)]))
     return counted
 
 
@@ -384,21 +393,16 @@ def write_counted(
     now: datetime,
     parents_changed: bool = True,
 ) -> ApplyResult:
-    """The incremental path's write half: the counts `count_differing` found compared
-    with the stored rows again (they are what the write lock now shows) and written
-    as `rescore_leads` writes them. The caller makes sure no other rescore of these
-    leads ran in between, and that the models are still these versions."""
+    """The incremental path's write half: what `count_differing` found, written as
+    `rescore_leads` writes it, but for leads deleted since. The caller holds the
+    scoring turn from the count to the commit (no other rescore wrote these scores
+    in between) and checked that the models are still these versions."""
     total = ApplyResult()
     scope = LeadScope(lead_ids=frozenset(lead_ids))
     for each in counted:
         if parents_changed:
             total.removed += _remove_unscorable(uow.session, each.model, scope)
-        if not each.rows:
-            continue
-        params = {
-            "counts": json.dumps(each.rows),
-            "model_id": each.model.id,
-            "model_version": each.model.version,
-        }
-        _write_computed(uow, each.model, each.model.supplied_statement(), params, total, now, None)
+        prepare_scratch(uow.session)
+        if store_rows(uow.session, each.rows):
+            _write_stored(uow, each.model, total, now, None)
     return total

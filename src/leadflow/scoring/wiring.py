@@ -17,8 +17,6 @@ from sqlalchemy.orm import Session
 from leadflow.accounts.events import AccountUpdated
 from leadflow.bus import Delivery, Event
 from leadflow.contacts.events import ContactLeftAccount, ContactUpdated
-from leadflow.db.engine import sqlite_file
-from leadflow.db.file_turn import Turn
 from leadflow.dependencies import Dependencies
 from leadflow.interactions.events import InteractionRecorded, InteractionsRemoved
 from leadflow.leads.events import LeadCreated, LeadsCreated, LeadUpdated
@@ -31,6 +29,7 @@ from leadflow.scoring.engine import (
     LiveModels,
     count_differing,
     rescore_leads,
+    rescore_turn,
     write_counted,
 )
 
@@ -134,28 +133,20 @@ RESCORED_ON = (
 )
 
 
-# How long a relay waits for another process's rescore of a batch before it rescores
-# in one write transaction, as on PostgreSQL (still correct, only holding the lock longer).
-SCORING_TURN_SECONDS = 30.0
-
-
 def subscribe(container: Dependencies) -> None:
     live = LiveModels()
-    database = sqlite_file(container.engine)
-    # On SQLite a batch is counted without the write lock and written in a short
-    # transaction after: the lock is the one every writer queues on, and the counts
-    # are most of a batch's time (about 140 of 190 ms a batch of 500 at 1M leads).
-    # Rescores of batches take turns, so a batch counted earlier never overwrites a
-    # later one's scores. PostgreSQL's writers do not queue on one lock.
-    turn = Turn(database, "scoring") if database else None
 
     def rescore_touched(deliveries: Sequence[Delivery]) -> None:
-        """Every lead the batch touched, rescored once, set-based per live model."""
-        if turn is not None:
-            with turn.held(SCORING_TURN_SECONDS) as held:
-                if held:
-                    _count_then_write(deliveries)
-                    return
+        """Every lead the batch touched, rescored once, set-based per live model.
+
+        On SQLite the leads are counted without the write lock and written in a short
+        transaction after, holding the scoring turn throughout: the write lock is the
+        one every writer queues on, and counting is most of a batch's time. On
+        PostgreSQL (or without the turn) in one write transaction."""
+        with rescore_turn(container.engine) as held:
+            if held:
+                _count_then_write(deliveries)
+                return
         with container.uow() as uow:
             models = live.current(uow.session, uow.registry)
             if not models:

@@ -20,6 +20,7 @@ from leadflow.interactions.services import record_interactions
 from leadflow.leads.services import delete_lead
 from leadflow.lib.clock import utcnow
 from leadflow.outbox import OutboxMessage
+from leadflow.scoring import engine as scoring_engine
 from leadflow.scoring import wiring as scoring_wiring
 from leadflow.scoring.models import LeadScore, ScoringModel
 from leadflow.scoring.services import go_live, stop_model, update_model
@@ -223,7 +224,7 @@ def test_a_turn_not_had_in_time_rescores_in_one_write_transaction(
     assert database is not None
     other_process = FileTurn(database, "scoring")
     assert other_process.acquire(1)
-    monkeypatch.setattr(scoring_wiring, "SCORING_TURN_SECONDS", 0.05)
+    monkeypatch.setattr(scoring_engine, "SCORING_TURN_SECONDS", 0.05)
     rescored: list[set[int]] = []
     rescore = scoring_wiring.rescore_leads
 
@@ -240,3 +241,28 @@ def test_a_turn_not_had_in_time_rescores_in_one_write_transaction(
 
     assert rescored == [{lead}]
     assert score_of(container, lead, model) == 10
+
+
+def test_a_full_rescore_range_waits_while_another_process_rescores(
+    container: Container,
+) -> None:
+    contact = make_contact(container)
+    lead = make_lead(container, parent_contact_id=contact)
+    database = sqlite_file(container.engine)
+    assert database is not None
+    other_process = FileTurn(database, "scoring")
+    assert other_process.acquire(1)
+    models: list[int] = []
+    rescoring = threading.Thread(
+        target=lambda: models.append(live_model(container, rules=[CLICKS]))
+    )
+    rescoring.start()
+    try:
+        rescoring.join(timeout=0.5)
+        # The model is live, but its rescore's range waits for the turn.
+        assert rescoring.is_alive()
+    finally:
+        other_process.release()
+    rescoring.join(timeout=10)
+    assert not rescoring.is_alive()
+    assert score_of(container, lead, models[0]) == 0

@@ -27,6 +27,7 @@ from leadflow.scoring.writer._computed import (
     outcome_rows,
     prepare_scratch,
     store_computed,
+    store_rows,
     supplied_counts,
 )
 from leadflow.scoring.writer._expressions import signature_of
@@ -60,6 +61,7 @@ __all__ = [
     "prepare_scratch",
     "signature_of",
     "store_computed",
+    "store_rows",
     "supplied_counts",
     "write_model",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -168,6 +170,30 @@ def outcome_rows(definition: ModelDefinition) -> Insert:
             case((parsed.c.first == 1, _changes(definition, times, none)), else_=_json_list([])),
         ),
     )
+
+
+def _insert_rows_from_json() -> Insert:
+    """COMPUTED from a JSON array of rows in `changed_rows`' shape (SQLite's json_each),
+    but for leads deleted since: one statement, the array encoded by one json.dumps."""
+    given = func.json_each(bindparam("rows", type_=Text)).table_valued("value", name="given")
+    values = [func.json_extract(given.c.value, f"$[{index}]") for index in range(len(COMPUTED.c))]
+    leads = table_for("lead")
+    return insert(COMPUTED).from_select(
+        [column.name for column in COMPUTED.c],
+        select(*values).where(select(leads.c.id).where(leads.c.id == values[0]).exists()),
+    )
+
+
+_INSERT_ROWS = _insert_rows_from_json()
+
+
+def store_rows(session: Session, rows: Sequence[Sequence[Any]]) -> bool:
+    """Rows `changed_rows` gave earlier (in a read transaction) into the scratch table,
+    but for leads deleted since; whether any went in. SQLite only (`count_differing`)."""
+    if not rows:
+        return False
+    result = session.execute(_INSERT_ROWS, {"rows": json.dumps(rows)})
+    return int(getattr(result, "rowcount", 0) or 0) > 0
 
 
 def prepare_scratch(session: Session) -> None:
