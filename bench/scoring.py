@@ -324,6 +324,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         relay_poll_seconds=args.relay_poll,
     )
     container = Container(settings)
+    if args.relay_batch:
+        container.relay.batch_size = args.relay_batch
     install(container)
     try:
         container.seed_defaults()
@@ -467,6 +469,9 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--relay-poll", type=float, default=0.02, help="seconds between the relay's looks"
+    )
+    parser.add_argument(
+        "--relay-batch", type=int, help="events the relay claims at most a batch (default: its own)"
     )
     parser.add_argument(
         "--cpu-batches",
