@@ -20,6 +20,7 @@ thread.
 """
 
 from leadflow.outbox._relay import (
+    BATCH_GROWTH_MAX,
     BATCH_SIZE,
     LEASE,
     LINGER_MAX_SECONDS,
@@ -31,6 +32,7 @@ from leadflow.outbox._relay import (
     OutboxRelay,
     RelayThread,
     linger,
+    next_limit,
 )
 from leadflow.outbox._writing import (
     SUBJECT_KEYS,
@@ -46,6 +48,7 @@ from leadflow.outbox._writing import (
 from leadflow.outbox.models import OutboxMessage
 
 __all__ = [
+    "BATCH_GROWTH_MAX",
     "BATCH_SIZE",
     "LEASE",
     "LINGER_MAX_SECONDS",
@@ -62,6 +65,7 @@ __all__ = [
     "event_subject",
     "handling_inline",
     "linger",
+    "next_limit",
     "outbox_rows",
     "record_writes",
     "should_handle_inline",
