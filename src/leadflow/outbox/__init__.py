@@ -22,6 +22,7 @@ thread.
 from leadflow.outbox._relay import (
     BATCH_GROWTH_MAX,
     BATCH_SIZE,
+    BEHIND_SECONDS,
     LEASE,
     LINGER_MAX_SECONDS,
     LINGER_MIN_EVENTS,
@@ -50,6 +51,7 @@ from leadflow.outbox.models import OutboxMessage
 __all__ = [
     "BATCH_GROWTH_MAX",
     "BATCH_SIZE",
+    "BEHIND_SECONDS",
     "LEASE",
     "LINGER_MAX_SECONDS",
     "LINGER_MIN_EVENTS",

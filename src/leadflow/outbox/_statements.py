@@ -7,6 +7,7 @@ import functools
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -37,6 +38,7 @@ class ClaimedRow:
     payload: Any
     depth: int
     attempts: int
+    created_at: datetime
 
 
 def claimable(table: Table) -> ColumnElement[bool]:
@@ -104,7 +106,14 @@ def take_statement(dialect: str) -> Any:
         update(table)
         .where(ids_clause(table.c.id, dialect, "ids"), claimable(table))
         .values(claimed_until=bindparam("until"), attempts=table.c.attempts + 1)
-        .returning(table.c.id, table.c.event_type, table.c.payload, table.c.depth, table.c.attempts)
+        .returning(
+            table.c.id,
+            table.c.event_type,
+            table.c.payload,
+            table.c.depth,
+            table.c.attempts,
+            table.c.created_at,
+        )
     )
 
 

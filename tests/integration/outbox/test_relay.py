@@ -290,3 +290,21 @@ def test_the_relay_thread_outlives_a_failed_pass_and_handles_the_events_after_it
     assert sorted(handled) == [1, 2]
     assert "outbox relay pass failed" in caplog.text
     assert container.relay.pending_count() == 0
+
+
+def test_the_relay_knows_how_long_its_last_batchs_oldest_event_waited(
+    container: Container,
+) -> None:
+    _publish(container, ContactCreated(1), ContactCreated(2))
+    with container.engine.begin() as connection:
+        connection.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.event_type == ContactCreated.name)
+            .values(created_at=utcnow() - timedelta(seconds=3))
+        )
+    _publish(container, ContactCreated(3))
+
+    assert container.relay.dispatch() == 3
+    assert 3 <= container.relay.last_wait < 60
+    assert container.relay.dispatch() == 0
+    assert container.relay.last_wait == 0.0
