@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -78,12 +79,50 @@ def _stored(container: Container, lead_id: int, model_id: int) -> tuple[int, int
         return None if row is None else (row.score, row.model_version)
 
 
-def test_other_writers_commit_while_a_batch_is_counted(
-    container: Container, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@dataclass(frozen=True)
+class Scored:
+    contact: int
+    lead: int
+    model: int
+
+    def __iter__(self) -> Iterator[int]:
+        return iter((self.contact, self.lead, self.model))
+
+
+@pytest.fixture
+def scored(container: Container) -> Scored:
+    """A contact's lead, scored by a live model that gives 10 points a click."""
     contact = make_contact(container)
     lead = make_lead(container, parent_contact_id=contact)
-    model = live_model(container, rules=[CLICKS])
+    return Scored(contact, lead, live_model(container, rules=[CLICKS]))
+
+
+def _spy_rescores(monkeypatch: pytest.MonkeyPatch) -> list[set[int]]:
+    """The lead ids of every rescore in one write transaction."""
+    rescored: list[set[int]] = []
+    rescore = scoring_wiring.rescore_leads
+
+    def spy(uow: Any, models: Any, lead_ids: Any, **kwargs: Any) -> Any:
+        rescored.append(set(lead_ids))
+        return rescore(uow, models, lead_ids, **kwargs)
+
+    monkeypatch.setattr(scoring_wiring, "rescore_leads", spy)
+    return rescored
+
+
+def _turn_of_another_process(container: Container) -> FileTurn:
+    """The scoring turn, taken through a descriptor of its own, as another process would."""
+    database = sqlite_file(container.engine)
+    assert database is not None
+    turn = FileTurn(database, "scoring")
+    assert turn.acquire(1)
+    return turn
+
+
+def test_other_writers_commit_while_a_batch_is_counted(
+    container: Container, monkeypatch: pytest.MonkeyPatch, scored: Scored
+) -> None:
+    contact, lead, model = scored
     committed = threading.Event()
 
     def another_writer() -> None:
@@ -106,11 +145,9 @@ def test_other_writers_commit_while_a_batch_is_counted(
 
 
 def test_an_interaction_committed_between_count_and_write_is_scored_by_its_own_event(
-    container: Container, monkeypatch: pytest.MonkeyPatch
+    container: Container, monkeypatch: pytest.MonkeyPatch, scored: Scored
 ) -> None:
-    contact = make_contact(container)
-    lead = make_lead(container, parent_contact_id=contact)
-    model = live_model(container, rules=[CLICKS])
+    contact, lead, model = scored
     counted = _between(monkeypatch, lambda: _click(container, contact))
     _click(container, contact)
     container.relay.drain()
@@ -122,11 +159,9 @@ def test_an_interaction_committed_between_count_and_write_is_scored_by_its_own_e
 
 
 def test_a_model_that_changed_between_count_and_write_is_counted_again_in_the_write(
-    container: Container, monkeypatch: pytest.MonkeyPatch
+    container: Container, monkeypatch: pytest.MonkeyPatch, scored: Scored
 ) -> None:
-    contact = make_contact(container)
-    lead = make_lead(container, parent_contact_id=contact)
-    model = live_model(container, rules=[CLICKS])
+    contact, lead, model = scored
 
     def new_version() -> None:
         with container.uow() as uow:
@@ -136,14 +171,7 @@ def test_a_model_that_changed_between_count_and_write_is_counted_again_in_the_wr
             uow.commit()  # the test queue runs the new version's rescore after the commit
 
     _between(monkeypatch, new_version)
-    rescored: list[set[int]] = []
-    rescore = scoring_wiring.rescore_leads
-
-    def spy(uow: Any, models: Any, lead_ids: Any, **kwargs: Any) -> Any:
-        rescored.append(set(lead_ids))
-        return rescore(uow, models, lead_ids, **kwargs)
-
-    monkeypatch.setattr(scoring_wiring, "rescore_leads", spy)
+    rescored = _spy_rescores(monkeypatch)
     _click(container, contact)
     container.relay.drain()
 
@@ -180,15 +208,10 @@ def test_a_lead_deleted_between_count_and_write_gets_no_score_and_the_batch_goes
 
 
 def test_a_batch_waits_its_turn_while_another_process_rescores(
-    container: Container, monkeypatch: pytest.MonkeyPatch
+    container: Container, monkeypatch: pytest.MonkeyPatch, scored: Scored
 ) -> None:
-    contact = make_contact(container)
-    lead = make_lead(container, parent_contact_id=contact)
-    model = live_model(container, rules=[CLICKS])
-    database = sqlite_file(container.engine)
-    assert database is not None
-    other_process = FileTurn(database, "scoring")  # a descriptor of its own: as another process
-    assert other_process.acquire(1)
+    contact, lead, model = scored
+    other_process = _turn_of_another_process(container)
     counted_at: list[float] = []
     count = scoring_wiring.count_differing
 
@@ -215,24 +238,12 @@ def test_a_batch_waits_its_turn_while_another_process_rescores(
 
 
 def test_a_turn_not_had_in_time_rescores_in_one_write_transaction(
-    container: Container, monkeypatch: pytest.MonkeyPatch
+    container: Container, monkeypatch: pytest.MonkeyPatch, scored: Scored
 ) -> None:
-    contact = make_contact(container)
-    lead = make_lead(container, parent_contact_id=contact)
-    model = live_model(container, rules=[CLICKS])
-    database = sqlite_file(container.engine)
-    assert database is not None
-    other_process = FileTurn(database, "scoring")
-    assert other_process.acquire(1)
+    contact, lead, model = scored
+    other_process = _turn_of_another_process(container)
     monkeypatch.setattr(scoring_engine, "SCORING_TURN_SECONDS", 0.05)
-    rescored: list[set[int]] = []
-    rescore = scoring_wiring.rescore_leads
-
-    def spy(uow: Any, models: Any, lead_ids: Any, **kwargs: Any) -> Any:
-        rescored.append(set(lead_ids))
-        return rescore(uow, models, lead_ids, **kwargs)
-
-    monkeypatch.setattr(scoring_wiring, "rescore_leads", spy)
+    rescored = _spy_rescores(monkeypatch)
     try:
         _click(container, contact)
         container.relay.drain()
@@ -248,10 +259,7 @@ def test_a_full_rescore_range_waits_while_another_process_rescores(
 ) -> None:
     contact = make_contact(container)
     lead = make_lead(container, parent_contact_id=contact)
-    database = sqlite_file(container.engine)
-    assert database is not None
-    other_process = FileTurn(database, "scoring")
-    assert other_process.acquire(1)
+    other_process = _turn_of_another_process(container)
     models: list[int] = []
     rescoring = threading.Thread(
         target=lambda: models.append(live_model(container, rules=[CLICKS]))
