@@ -94,6 +94,20 @@ def rescore_turn(engine: Engine) -> Iterator[bool]:
         yield held
 
 
+# The PostgreSQL advisory lock rescores take in their write transaction (any fixed
+# number; the text "scoring" read as one).
+SCORING_LOCK_KEY = 0x73636F72696E67
+
+
+def take_scoring_lock(session: Session) -> None:
+    """On PostgreSQL, wait in this transaction until no other process's rescore is open:
+    two relays counting batches that touch one lead (two members of one account) in
+    READ COMMITTED could otherwise write the earlier count last. Released at the
+    commit. SQLite's rescores take `scoring_turn` instead."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(SCORING_LOCK_KEY)))
+
+
 def _scope_kind(scope: LeadScope) -> str:
     return "ids" if scope.lead_ids is not None else "range" if scope.id_range else "all"
 

@@ -30,6 +30,7 @@ from leadflow.scoring.engine import (
     count_differing,
     rescore_leads,
     rescore_turn,
+    take_scoring_lock,
     write_counted,
 )
 
@@ -155,6 +156,7 @@ def subscribe(container: Dependencies) -> None:
             lead_ids = touched.lead_ids(uow.session)
             if not lead_ids:
                 return
+            take_scoring_lock(uow.session)
             rescore_leads(
                 uow, models, lead_ids, now=utcnow(), parents_changed=touched.parents_changed
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from leadflow.accounts.services import create_account, update_account
@@ -10,7 +10,31 @@ from leadflow.bootstrap import Container
 from leadflow.contacts.services import create_contact, update_contact
 from leadflow.interactions.services import record_interactions
 from leadflow.leads.services import create_lead
+from leadflow.lib.clock import utcnow
 from leadflow.scoring.services import create_model, go_live, lead_scores
+
+# A behaviour rule: 10 points for each email click.
+CLICKS = {
+    "name": "Clicks",
+    "points": 10,
+    "conditions": [{"type": "behaviour", "kind": "email_clicked", "frequency": "each"}],
+}
+
+
+def click(container: Container, contact_id: int) -> None:
+    """An email click a minute ago, committed; its events are left for the relay."""
+    with container.uow() as uow:
+        record_interactions(
+            [
+                {
+                    "contact_id": contact_id,
+                    "kind": "email_clicked",
+                    "occurred_at": (utcnow() - timedelta(minutes=1)).isoformat(),
+                }
+            ],
+            uow=uow,
+        )
+        uow.commit()
 
 
 def make_account(container: Container, **values: Any) -> int:

@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,39 +16,22 @@ import pytest
 from leadflow.bootstrap import Container
 from leadflow.db.engine import sqlite_file
 from leadflow.db.file_turn import FileTurn
-from leadflow.interactions.services import record_interactions
 from leadflow.leads.services import delete_lead
-from leadflow.lib.clock import utcnow
 from leadflow.outbox import OutboxMessage
 from leadflow.scoring import engine as scoring_engine
 from leadflow.scoring import wiring as scoring_wiring
 from leadflow.scoring.models import LeadScore, ScoringModel
 from leadflow.scoring.services import go_live, stop_model, update_model
-from tests.integration.scoring.helpers import live_model, make_contact, make_lead, score_of
+from tests.integration.scoring.helpers import (
+    CLICKS,
+    click,
+    live_model,
+    make_contact,
+    make_lead,
+    score_of,
+)
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-CLICKS = {
-    "name": "Clicks",
-    "points": 10,
-    "conditions": [{"type": "behaviour", "kind": "email_clicked", "frequency": "each"}],
-}
-
-
-def _click(container: Container, contact_id: int) -> None:
-    """An interaction committed, its events left for the relay."""
-    with container.uow() as uow:
-        record_interactions(
-            [
-                {
-                    "contact_id": contact_id,
-                    "kind": "email_clicked",
-                    "occurred_at": (utcnow() - timedelta(minutes=1)).isoformat(),
-                }
-            ],
-            uow=uow,
-        )
-        uow.commit()
 
 
 def _between(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> list[set[int]]:
@@ -135,7 +117,7 @@ def test_other_writers_commit_while_a_batch_is_counted(
         writer.join(timeout=5)
 
     counted = _between(monkeypatch, write_from_another_thread)
-    _click(container, contact)
+    click(container, contact)
     container.relay.drain()
 
     assert counted == [{lead}]
@@ -148,8 +130,8 @@ def test_an_interaction_committed_between_count_and_write_is_scored_by_its_own_e
     container: Container, monkeypatch: pytest.MonkeyPatch, scored: Scored
 ) -> None:
     contact, lead, model = scored
-    counted = _between(monkeypatch, lambda: _click(container, contact))
-    _click(container, contact)
+    counted = _between(monkeypatch, lambda: click(container, contact))
+    click(container, contact)
     container.relay.drain()
 
     # The first batch wrote 10 from what it counted; the second click's own event
@@ -172,7 +154,7 @@ def test_a_model_that_changed_between_count_and_write_is_counted_again_in_the_wr
 
     _between(monkeypatch, new_version)
     rescored = _spy_rescores(monkeypatch)
-    _click(container, contact)
+    click(container, contact)
     container.relay.drain()
 
     with container.read_session() as session:
@@ -196,7 +178,7 @@ def test_a_lead_deleted_between_count_and_write_gets_no_score_and_the_batch_goes
             uow.commit()
 
     counted = _between(monkeypatch, delete_one)
-    _click(container, contact)
+    click(container, contact)
     container.relay.drain()
 
     assert counted[0] == {kept, gone}
@@ -229,7 +211,7 @@ def test_a_batch_waits_its_turn_while_another_process_rescores(
 
     releaser = threading.Thread(target=release_later)
     releaser.start()
-    _click(container, contact)
+    click(container, contact)
     container.relay.drain()
     releaser.join()
 
@@ -245,7 +227,7 @@ def test_a_turn_not_had_in_time_rescores_in_one_write_transaction(
     monkeypatch.setattr(scoring_engine, "SCORING_TURN_SECONDS", 0.05)
     rescored = _spy_rescores(monkeypatch)
     try:
-        _click(container, contact)
+        click(container, contact)
         container.relay.drain()
     finally:
         other_process.release()

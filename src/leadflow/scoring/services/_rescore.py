@@ -20,7 +20,12 @@ from leadflow.lib.clock import as_utc, utcnow
 from leadflow.registry.sql import table_for
 from leadflow.scoring.compiler import LeadScope, scorable_clause
 from leadflow.scoring.domain import Status, Target, go_live_problems
-from leadflow.scoring.engine import CompiledModel, apply_model, rescore_turn
+from leadflow.scoring.engine import (
+    CompiledModel,
+    apply_model,
+    rescore_turn,
+    take_scoring_lock,
+)
 from leadflow.scoring.models import ScoringModel
 from leadflow.scoring.services._models import definition_of, get_model
 
@@ -176,6 +181,7 @@ def run_rescore(context: JobContext, params: Mapping[str, Any]) -> dict[str, int
             # The relay's batches are counted without the write lock: none may be
             # counted before this range commits and written after it.
             with rescore_turn(container.engine), container.uow() as uow:
+                take_scoring_lock(uow.session)
                 if start not in in_range:
                     in_range[start] = _range_counts(uow.session, start, end)
                 leads_in_range, scorable = in_range[start]
