@@ -21,7 +21,7 @@ from leadflow.outbox import OutboxMessage
 from leadflow.scoring import engine as scoring_engine
 from leadflow.scoring import wiring as scoring_wiring
 from leadflow.scoring.models import LeadScore, ScoringModel
-from leadflow.scoring.services import go_live, stop_model, update_model
+from leadflow.scoring.services import go_live, lead_scores, stop_model, update_model
 from tests.integration.scoring.helpers import (
     CLICKS,
     click,
@@ -138,6 +138,15 @@ def test_an_interaction_committed_between_count_and_write_is_scored_by_its_own_e
     # counted again after it.
     assert counted == [{lead}, {lead}]
     assert score_of(container, lead, model) == 20
+    with container.read_session() as session:
+        history = lead_scores(session, lead)["history"]
+    # The rows carried from the count to the write keep the history's changed rules.
+    assert [(item["old_score"], item["new_score"], item["changed_rules"]) for item in history][
+        :2
+    ] == [
+        (10, 20, [{"rule": 0, "name": "Clicks", "old": 10, "new": 20}]),
+        (0, 10, [{"rule": 0, "name": "Clicks", "old": 0, "new": 10}]),
+    ]
 
 
 def test_a_model_that_changed_between_count_and_write_is_counted_again_in_the_write(
