@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -105,3 +107,26 @@ def change_account(container: Container, account_id: int, **changes: Any) -> Non
         update_account(account_id, changes, uow=uow)
         uow.commit()
     container.relay.drain()
+
+
+def a_new_models_rescore_waits(
+    container: Container, hold: Callable[[], None], release: Callable[[], None]
+) -> None:
+    """Take a new model live in another thread while another process rescores (`hold`):
+    its full rescore's range is shown waiting, then `release` lets it score a lead."""
+    lead = make_lead(container, parent_contact_id=make_contact(container))
+    hold()
+    models: list[int] = []
+    rescoring = threading.Thread(
+        target=lambda: models.append(live_model(container, rules=[CLICKS]))
+    )
+    rescoring.start()
+    try:
+        rescoring.join(timeout=0.5)
+        # The model is live, but its rescore's range waits for the other rescore.
+        assert rescoring.is_alive()
+    finally:
+        release()
+    rescoring.join(timeout=10)
+    assert not rescoring.is_alive()
+    assert score_of(container, lead, models[0]) == 0

@@ -24,6 +24,7 @@ from leadflow.scoring.models import LeadScore, ScoringModel
 from leadflow.scoring.services import go_live, lead_scores, stop_model, update_model
 from tests.integration.scoring.helpers import (
     CLICKS,
+    a_new_models_rescore_waits,
     click,
     live_model,
     make_contact,
@@ -248,20 +249,9 @@ def test_a_turn_not_had_in_time_rescores_in_one_write_transaction(
 def test_a_full_rescore_range_waits_while_another_process_rescores(
     container: Container,
 ) -> None:
-    contact = make_contact(container)
-    lead = make_lead(container, parent_contact_id=contact)
-    other_process = _turn_of_another_process(container)
-    models: list[int] = []
-    rescoring = threading.Thread(
-        target=lambda: models.append(live_model(container, rules=[CLICKS]))
+    turns: list[FileTurn] = []
+    a_new_models_rescore_waits(
+        container,
+        hold=lambda: turns.append(_turn_of_another_process(container)),
+        release=lambda: turns[0].release(),
     )
-    rescoring.start()
-    try:
-        rescoring.join(timeout=0.5)
-        # The model is live, but its rescore's range waits for the turn.
-        assert rescoring.is_alive()
-    finally:
-        other_process.release()
-    rescoring.join(timeout=10)
-    assert not rescoring.is_alive()
-    assert score_of(container, lead, models[0]) == 0

@@ -15,6 +15,7 @@ from leadflow.bootstrap import Container
 from leadflow.scoring.engine import SCORING_LOCK_KEY
 from tests.integration.scoring.helpers import (
     CLICKS,
+    a_new_models_rescore_waits,
     click,
     live_model,
     make_contact,
@@ -70,19 +71,6 @@ def test_a_batch_waits_while_another_process_rescores(
 def test_a_full_rescore_range_waits_while_another_process_rescores(
     container: Container, another_process: Connection
 ) -> None:
-    contact = make_contact(container)
-    lead = make_lead(container, parent_contact_id=contact)
-    _take(another_process)
-    models: list[int] = []
-    rescoring = threading.Thread(
-        target=lambda: models.append(live_model(container, rules=[CLICKS]))
+    a_new_models_rescore_waits(
+        container, hold=lambda: _take(another_process), release=lambda: _release(another_process)
     )
-    rescoring.start()
-    try:
-        rescoring.join(timeout=0.5)
-        assert rescoring.is_alive()
-    finally:
-        _release(another_process)
-    rescoring.join(timeout=10)
-    assert not rescoring.is_alive()
-    assert score_of(container, lead, models[0]) == 0
