@@ -18,6 +18,7 @@ from leadflow.bus import EVENT_TYPES, Delivery, MessageBus
 from leadflow.db.group_commit import committing_alone
 from leadflow.lib.clock import utcnow
 from leadflow.outbox._statements import (
+    INDEX_SCANS_ONLY,
     ClaimedRow,
     candidates_statement,
     ids_value,
@@ -133,6 +134,8 @@ class OutboxRelay:
         if ids is not None:
             params["given"] = ids_value(ids, dialect)
         with self._session_factory() as session, session.begin():
+            if dialect == "postgresql":
+                session.execute(INDEX_SCANS_ONLY)
             candidates = session.execute(
                 candidates_statement(dialect, given=ids is not None), params
             ).all()

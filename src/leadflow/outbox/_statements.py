@@ -23,6 +23,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -65,6 +66,15 @@ def ids_clause(column: ColumnElement[Any], dialect: str, name: str) -> ColumnEle
 def ids_value(ids: Collection[int], dialect: str) -> Any:
     ordered = sorted(ids)
     return ordered if dialect == "postgresql" else json.dumps(ordered)
+
+
+# On PostgreSQL the claim reads the pending rows through index scans, not bitmap
+# scans. Handled rows stay in the pending indexes as dead entries until a vacuum:
+# measured after a burst of 60,000 events, a bitmap scan stepped over 268,000 of them
+# and 8,471 heap pages on every claim (14-23 ms; 0 rows pending), while an index scan
+# marks the dead entries it meets so that later scans skip them (2.4 ms from the
+# second claim on). Set for the claim's own transaction only.
+INDEX_SCANS_ONLY = text("SET LOCAL enable_bitmapscan = off")
 
 
 @functools.cache
