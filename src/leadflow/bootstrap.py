@@ -12,7 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from leadflow.bus import MessageBus
 from leadflow.config import Settings
 from leadflow.db.base import Base
-from leadflow.db.engine import create_db_engine, create_session_factory
+from leadflow.db.engine import (
+    create_db_engine,
+    create_read_session_factory,
+    create_session_factory,
+)
 from leadflow.db.uow import UnitOfWork
 from leadflow.db.wake import WakeChannel
 from leadflow.lib import sealed
@@ -154,7 +158,9 @@ class Container:
             create_db_engine(url, immediate=False) if settings.is_sqlite else self.engine
         )
         self.session_factory: sessionmaker[Session] = create_session_factory(self.engine)
-        self.read_session_factory: sessionmaker[Session] = create_session_factory(self.read_engine)
+        self.read_session_factory: sessionmaker[Session] = create_read_session_factory(
+            self.read_engine
+        )
         self.bus = MessageBus()
         self.relay = OutboxRelay(self.session_factory, self.bus)
         self.wake = WakeChannel(url)

@@ -141,13 +141,14 @@ def _on_interactions(container: Dependencies, deliveries: Sequence[Delivery]) ->
     if not recorded:
         return
     with container.uow() as uow:
-        result = services.observe(uow, _observed_by_contact(uow, recorded))
-        changed = result.moved
+        services.observe(uow, _observed_by_contact(uow, recorded))
         forms = [item for item in recorded if item.kind == "form_submitted"]
         if forms:
-            changed += _form_starts_and_goals(uow, forms)
-        if changed:
-            uow.commit()
+            _form_starts_and_goals(uow, forms)
+        # Committed even when nobody moved, as most batches of interactions: on
+        # PostgreSQL a rollback makes psycopg forget the connection's prepared
+        # statements (see `db.engine.ReadOnlySession`).
+        uow.commit()
 
 
 def _observed_by_contact(

@@ -4,12 +4,14 @@ checkout)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from leadflow.db import engine as engine_module
-from leadflow.db.engine import create_db_engine
+from leadflow.db.engine import create_db_engine, create_read_session_factory
 
 
 def _kill_pooled_connection(engine: Engine) -> None:
@@ -51,4 +53,26 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(
 
     with pytest.raises(OperationalError), engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+    engine.dispose()
+
+
+def test_a_pinged_connection_is_handed_out_outside_a_transaction(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    pinged: list[str] = []
+
+    def note(*_args: Any) -> None:
+        pinged.append("checked out")
+
+    monkeypatch.setattr(engine_module, "IDLE_PING_SECONDS", 0.0)
+    event.listen(engine, "checkout", note)  # after the ping, which is listened first
+    # A read session sets its connection read-only, which psycopg refuses inside a
+    # transaction: the ping's SELECT must not leave one open.
+    with create_read_session_factory(engine)() as session:
+        raw: Any = session.connection().connection.dbapi_connection
+        assert session.execute(text("SELECT 2")).scalar_one() == 2
+        assert raw.read_only is True
+    assert pinged == ["checked out"]
     engine.dispose()
