@@ -16,6 +16,8 @@ from leadflow.capture.guards import (
     event_token_valid,
     form_token,
     form_token_valid,
+    submission_of,
+    submitter_cookie,
     visitor_cookie,
     visitor_of,
 )
@@ -137,14 +139,21 @@ def test_the_window_is_a_minute_unless_told() -> None:
     assert limiter.hit("a", 60.0) is None
 
 
+@pytest.mark.parametrize(
+    ("make", "read"),
+    [(visitor_cookie, visitor_of), (submitter_cookie, submission_of)],
+    ids=["contact", "submission"],
+)
 def test_a_visitor_cookie_is_honoured_for_a_year_and_no_longer(
     monkeypatch: pytest.MonkeyPatch,
+    make: Callable[[str, int], str],
+    read: Callable[[str, str | None], int | None],
 ) -> None:
     now = time.time()
     monkeypatch.setattr(timed.time, "time", lambda: now - VISITOR_MAX_AGE + 5)
-    almost_a_year_old = visitor_cookie("server", 42)
+    almost_a_year_old = make("server", 42)
     monkeypatch.setattr(timed.time, "time", lambda: now - VISITOR_MAX_AGE - 5)
-    over_a_year_old = visitor_cookie("server", 42)
+    over_a_year_old = make("server", 42)
     monkeypatch.setattr(timed.time, "time", lambda: now)
-    assert visitor_of("server", almost_a_year_old) == 42
-    assert visitor_of("server", over_a_year_old) is None
+    assert read("server", almost_a_year_old) == 42
+    assert read("server", over_a_year_old) is None

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from itsdangerous import URLSafeTimedSerializer, timed
+from itsdangerous import URLSafeTimedSerializer
 
 from leadflow.capture.guards import (
-    VISITOR_MAX_AGE,
     submission_of,
     submitter_cookie,
     visitor_cookie,
@@ -68,16 +65,3 @@ def test_a_signed_payload_without_a_whole_submission_id_names_no_submission(
     payload: object,
 ) -> None:
     assert submission_of("server", _signed(payload)) is None
-
-
-def test_a_submitter_cookie_is_honoured_for_a_year_and_no_longer(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    now = time.time()
-    monkeypatch.setattr(timed.time, "time", lambda: now - VISITOR_MAX_AGE + 5)
-    almost_a_year_old = submitter_cookie("server", 7)
-    monkeypatch.setattr(timed.time, "time", lambda: now - VISITOR_MAX_AGE - 5)
-    over_a_year_old = submitter_cookie("server", 7)
-    monkeypatch.setattr(timed.time, "time", lambda: now)
-    assert submission_of("server", almost_a_year_old) == 7
-    assert submission_of("server", over_a_year_old) is None
