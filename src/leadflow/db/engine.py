@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,32 +16,29 @@ from leadflow.db.checkpoint import checkpointer
 from leadflow.db.file_turn import FileTurn
 from leadflow.db.group_commit import install_group_writer, session_options
 
-# Each SQLite connection's page cache, in KiB, for the write engine and the read one.
+# Each SQLite connection's page cache, in KiB: SQLite's own default, set explicitly.
 # A connection empties its whole cache when it starts a transaction after another
-# connection committed, which under load is every transaction. Emptying a large cache
-# costs more than refilling a small one: measured at 1M leads with other connections
-# committing in between, a relay batch's two counting statements took 89-96 ms with
-# 128 MiB (6 ms of it in the first statement's reset) and 66 ms with SQLite's default
-# 2 MB, and the full-scan floor aggregate 15.2-16.7 s against 14.4 s.
-WRITE_CACHE_KIB = 131072
-READ_CACHE_KIB = 2000
+# connection committed, which under load is every transaction, and a large cache is
+# slower to empty and to fill than a small one is to refill from the OS's page cache.
+# Measured at 1M leads against 128 MiB: a relay batch's two counting statements after
+# another connection's commit 66 ms against 89-96 ms, the floor's full-scan aggregate
+# 14.4 s against 15.2-16.7 s, the unchanged full rescore 14.4-14.8 s against 16.5-16.8 s,
+# the first one 27.4 s against 30.0 s; a 100k-row import the same (4.4-4.6 s of CPU).
+PAGE_CACHE_KIB = 2000
 
 
-def _sqlite_pragmas(cache_kib: int) -> Callable[[Any, Any], None]:
-    def apply(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute(f"PRAGMA cache_size=-{cache_kib}")
-        cursor.execute("PRAGMA temp_store=MEMORY")
-        # The WAL is checkpointed by the process's checkpoint thread (`db/checkpoint.py`),
-        # not inside whichever COMMIT takes it past 1,000 pages.
-        cursor.execute("PRAGMA wal_autocheckpoint=0")
-        cursor.close()
-
-    return apply
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    # The WAL is checkpointed by the process's checkpoint thread (`db/checkpoint.py`),
+    # not inside whichever COMMIT takes it past 1,000 pages.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
 
 
 _HELD = "leadflow_writer_lock_held"
@@ -116,8 +112,7 @@ def create_db_engine(url: str, *, echo: bool = False, immediate: bool = True) ->
             pool_size=8,
             max_overflow=16,
         )
-        cache_kib = WRITE_CACHE_KIB if immediate else READ_CACHE_KIB
-        event.listen(engine, "connect", _sqlite_pragmas(cache_kib))
+        event.listen(engine, "connect", _sqlite_pragmas)
         if on_disk and not parsed.query.get("uri"):
             checkpointer.watch(str(parsed.database))
         if immediate:
