@@ -23,7 +23,7 @@ from leadflow.db.group_commit import install_group_writer, session_options
 # Measured at 1M leads against 128 MiB: a relay batch's two counting statements after
 # another connection's commit 66 ms against 89-96 ms, the floor's full-scan aggregate
 # 14.4 s against 15.2-16.7 s, the unchanged full rescore 14.4-14.8 s against 16.5-16.8 s,
-# the first one 27.4 s against 30.0 s; a 100k-row import the same (4.4-4.6 s of CPU).
+# the first one 27.4 and 31.3 s against 30.0 and 31.8 s; a 100k-row import the same.
 PAGE_CACHE_KIB = 2000
 
 
@@ -194,8 +194,8 @@ class ReadOnlySession(Session):
     psycopg forgets every statement it prepared on a connection at a ROLLBACK
     (DEALLOCATE ALL), and a read session used to end in one. Pooled connections
     serve reads and writes in turn, so the relay's statements were never prepared
-    and PostgreSQL planned scoring's on every batch: about 2 ms each, twice the time
-    it then took to run them for one lead. A read-only transaction has nothing to
+    and PostgreSQL planned scoring's on every batch: about 2 ms each, three to five
+    times what running them for one lead then took. A read-only transaction has nothing to
     undo, so COMMIT ends it the same way and leaves the prepared statements."""
 
     def close(self) -> None:
