@@ -16,12 +16,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# --no-compile: pip would byte-compile every installed package (numpy, scikit-learn...), most
+# of the install's time; Python compiles the modules leadflow imports when it first runs.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --no-compile -e .
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --no-compile -e ".[dev]"
 	touch $@ $(STAMP)
 
 install: $(STAMP) ## Create .venv and install leadflow
