@@ -25,6 +25,7 @@ from leadflow.emails.services import create_template
 from leadflow.journeys.services import create_journey
 from leadflow.leads.services import create_lead
 from leadflow.opportunities.services import create_opportunity
+from leadflow.saved_views.services import create_view
 from leadflow.scoring.services import create_model
 from leadflow.segments.services import create_segment
 from tests.support.browser import sign_in
@@ -121,6 +122,18 @@ def _journey(template_id: int) -> dict[str, Any]:
     }
 
 
+def _own_view(container: Container, user_id: int) -> int:
+    """A saved view of the user's own: its builder opens for them alone."""
+    with container.uow() as uow:
+        view = create_view(
+            {"name": "Big budgets", "entity": "lead", "filters": [["budget_amount__gte", "1000"]]},
+            owner_id=user_id,
+            uow=uow,
+        )
+        uow.commit()
+        return view.id
+
+
 def _pages(ids: dict[str, int], user_id: int) -> list[str]:
     return [
         "/",
@@ -146,6 +159,7 @@ def _pages(ids: dict[str, int], user_id: int) -> list[str]:
         "/notifications",
         "/jobs",
         "/views/new",
+        f"/views/{ids['view']}/edit",
         "/segments",
         f"/segments/{ids['segment']}",
         f"/segments/{ids['segment']}/contacts/{ids['contact']}",
@@ -268,6 +282,7 @@ def test_every_page_passes_axe_at_desktop_and_phone_width_for_every_role(
     open_to: dict[str, int] = {}
     for role in ROLES:  # the admin first: every page of theirs is checked whole
         user_id, email, _ = user_with_token(container, role)
+        ids["view"] = _own_view(container, user_id)
         context = _context(browser, width)
         page = context.new_page()
         before = walk.checked

@@ -172,5 +172,27 @@ def test_a_view_of_hot_leads_is_built_from_the_list_by_picking_fields(
         expect(page.locator(".saved-views .chip.active")).to_contain_text("Hot leads")
         page_fits(page, width)
         shot(page, "view-saved", database, width)
+
+        # The view is the marketer's own: changed in the same builder, then deleted.
+        page.locator(".saved-views").get_by_role("link", name="Edit view").click()
+        expect(page).to_have_url(re.compile(r"/views/\d+/edit$"))
+        expect(page.get_by_label("Name", exact=True)).to_have_value("Hot leads")
+        condition = page.locator("[data-condition]").first
+        expect(condition.get_by_label("Field")).to_have_value("score")
+        condition.get_by_label("Value").fill("10")
+        page.get_by_label("Name", exact=True).fill("Warm leads")
+        page_fits(page, width)
+        shot(page, "view-edit", database, width)
+        page.get_by_role("button", name="Save changes").click()
+        expect(page).to_have_url(re.compile(r"/leads\?view=\d+$"))
+        expect(page.locator("table.records tbody td.title a")).to_have_text(
+            ["Analytical engine", "Abacus"]
+        )
+        expect(page.locator(".saved-views .chip.active")).to_contain_text("Warm leads")
+
+        page.locator(".saved-views").get_by_role("link", name="Edit view").click()
+        page.get_by_role("button", name="Delete this view").click()
+        expect(page).to_have_url(re.compile(r"/leads\?view=all$"))
+        expect(page.locator(".saved-views")).not_to_contain_text("Warm leads")
     finally:
         context.close()

@@ -241,12 +241,43 @@ def create_view(data: Mapping[str, Any], *, owner_id: int, uow: UnitOfWork) -> S
     return view
 
 
-def delete_view(view_id: int, *, owner_id: int, uow: UnitOfWork) -> None:
-    view = uow.session.get(SavedView, view_id)
+def own_view(session: Session, view_id: int, *, owner_id: int) -> SavedView:
+    """A view the user made. Shipped views and other users' are not theirs to change:
+    they save a copy instead (the list's "Save as a view")."""
+    view = session.get(SavedView, view_id)
     if view is None or view.owner_id != owner_id:
         raise NotFound(f"No view of yours with id {view_id}", field="view")
+    return view
+
+
+def update_view(
+    view_id: int, data: Mapping[str, Any], *, owner_id: int, uow: UnitOfWork
+) -> SavedView:
+    """The view's name, filters, columns and sort replaced, checked as a new view's are.
+    A view keeps its entity: its filters and columns are fields of that entity."""
+    view = own_view(uow.session, view_id, owner_id=owner_id)
+    entity = data.get("entity", view.entity)
+    if entity != view.entity:
+        raise ValidationFailed(
+            f"A view of {view.entity}s stays one; save a new view of {entity}s",
+            field="entity",
+            code=ErrorCode.CANNOT_CHANGE,
+        )
+    checked = _checked(uow.registry, {**data, "entity": view.entity})
+    view.name = checked["name"]
+    view.filters = checked["filters"]
+    view.columns = checked["columns"]
+    view.sort = checked["sort"]
+    view.updated_at = utcnow()
+    uow.session.flush()
+    return view
+
+
+def delete_view(view_id: int, *, owner_id: int, uow: UnitOfWork) -> SavedView:
+    view = own_view(uow.session, view_id, owner_id=owner_id)
     uow.session.delete(view)
     uow.session.flush()
+    return view
 
 
 def public_view(view: SavedView) -> dict[str, Any]:
@@ -267,4 +298,5 @@ def public_view(view: SavedView) -> dict[str, Any]:
 
 
 do_create_view = in_own_transaction(create_view)
+do_update_view = in_own_transaction(update_view)
 do_delete_view = in_own_transaction(delete_view)

@@ -242,6 +242,7 @@ POST   /api/v1/users/{user_id}/tokens                                           
 GET    /api/v1/views                                                                      x x x x x
 POST   /api/v1/views                                                                      x x x x x
 DELETE /api/v1/views/{view_id}                                                            x x x x x
+PUT    /api/v1/views/{view_id}                                                            x x x x x
 GET    /api/v1/views/{view_id}/records                                                    x x x x x
 GET    /call-list                                                                         x x x x x
 GET    /contacts                                                                          x x x x x
@@ -400,6 +401,9 @@ GET    /settings/users/{user_id:int}/tokens/{token_id:int}/revoke               
 POST   /settings/users/{user_id:int}/tokens/{token_id:int}/revoke                         x . . . .
 GET    /views/new                                                                         x x x x x
 POST   /views/new                                                                         x x x x x
+GET    /views/{view_id:int}/edit                                                          x x x x x
+POST   /views/{view_id:int}/edit                                                          x x x x x
+POST   /views/{view_id:int}/delete                                                        x x x x x
 """
 
 # Pages that answer without a signed-in caller besides the open routes.

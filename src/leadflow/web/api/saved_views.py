@@ -43,6 +43,18 @@ def create_view(body: ViewBody, call: ApiCall = writing) -> dict[str, Any]:
     )
 
 
+@router.put("/{view_id}", summary="Change a view of mine")
+def update_view(view_id: int, body: ViewBody, call: ApiCall = writing) -> dict[str, Any]:
+    """Name, filters, columns and sort replaced. Shipped views and other users' are not
+    the caller's (404): save a copy with POST. A view keeps its entity (422)."""
+    return call.run(
+        lambda uow: views.do_update_view(
+            view_id, body.model_dump(), owner_id=call.user_id, uow=uow
+        ),
+        lambda view, _: views.public_view(view),
+    )
+
+
 @router.delete("/{view_id}", status_code=204, summary="Delete a view of mine")
 def delete_view(view_id: int, call: ApiCall = writing) -> Response:
     call.write(lambda uow: views.do_delete_view(view_id, owner_id=call.user_id, uow=uow))

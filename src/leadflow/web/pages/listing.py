@@ -138,6 +138,8 @@ class SavedSelection:
     params: Params = field(default_factory=list)
     columns: tuple[str, ...] = ()
     all_href: str = ""
+    # The view in force is the caller's own: theirs to edit ("Edit view").
+    active_own: bool = False
 
 
 def clean_params(items: Iterable[tuple[str, str]]) -> Params:

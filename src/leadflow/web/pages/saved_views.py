@@ -3,7 +3,8 @@
 Nobody types `field__op=value`: each condition is a row of three controls
 (`filter_field`, `filter_op`, `filter_value`), folded here into the list
 parameters a view stores. The list page's "Save as a view" link fills the
-builder with what is on screen (`filter=key=value`, `column`, `sort`).
+builder with what is on screen (`filter=key=value`, `column`, `sort`); a view of
+one's own opens in the same builder to be changed or deleted ("Edit view").
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from leadflow.errors import LeadflowError
+from leadflow.errors import LeadflowError, NotFound
 from leadflow.records.listing import Op
 from leadflow.registry.derived import list_fields
 from leadflow.registry.domain import FieldType, Registry
@@ -26,6 +27,7 @@ from leadflow.users.domain import Permission
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.calls import PageCall, page_call, see_other
+from leadflow.web.errors import answer
 from leadflow.web.pages.entities import RECORD_PAGES
 from leadflow.web.pages.listing import filter_field_specs
 from leadflow.web.pages.render import render
@@ -123,14 +125,44 @@ saving_view = page_call(Permission.VIEWS_WRITE)
 
 
 def _builder_page(
-    request: Request, values: dict[str, Any], error: LeadflowError | None = None
+    request: Request,
+    values: dict[str, Any],
+    error: LeadflowError | None = None,
+    *,
+    editing: int | None = None,
 ) -> Response:
+    """The builder filled with `values`: a new view, or (`editing`) the user's view of
+    that id, whose entity stays."""
     container = container_of(request)
     with container.read_session() as session:
         registry = container.registry_cache.get(session)
         context = _builder_context(session, registry, **values)
     context["error"] = error
+    context["editing"] = editing
+    context["action"] = f"/views/{editing}/edit" if editing else "/views/new"
+    context["entity_plural"] = registry.entity(context["entity"]).plural
     return render(request, "views/new.html", context, status=error.http_status if error else 200)
+
+
+def _posted_view(form: FormData) -> dict[str, Any]:
+    """The builder's form as a view's data (the shape `views.create_view` checks)."""
+    sort_field = str(form.get("sort_field") or "")
+    direction = "-" if str(form.get("sort_direction") or "desc") == "desc" else ""
+    return {
+        "name": str(form.get("name") or ""),
+        "entity": str(form.get("entity") or "lead"),
+        "filters": conditions_from_form(form),
+        "columns": [str(column) for column in form.getlist("column")],
+        "sort": f"{direction}{sort_field}" if sort_field else None,
+    }
+
+
+def _list_path(entity: str) -> str:
+    return "/leads" if entity == "lead" else "/contacts"
+
+
+def _listed(view: SavedView) -> Response:
+    return see_other(f"{_list_path(view.entity)}?view={view.id}")
 
 
 @router.get("/views/new")
@@ -155,29 +187,66 @@ def new_view(request: Request, principal: Principal = can_save_view) -> Response
 
 @router.post("/views/new")
 def create_view(call: PageCall = saving_view) -> Response:
-    form = call.form
-    entity = str(form.get("entity") or "lead")
-    sort_field = str(form.get("sort_field") or "")
-    direction = "-" if str(form.get("sort_direction") or "desc") == "desc" else ""
-    data = {
-        "name": str(form.get("name") or ""),
-        "entity": entity,
-        "filters": conditions_from_form(form),
-        "columns": [str(column) for column in form.getlist("column")],
-        "sort": f"{direction}{sort_field}" if sort_field else None,
-    }
+    data = _posted_view(call.form)
 
     def refused(exc: LeadflowError) -> Response:
         values = {**data, "sort": data["sort"] or ""}
-        if entity not in views.ENTITIES:
+        if data["entity"] not in views.ENTITIES:
             values["entity"] = "lead"
         return _builder_page(call.request, values, exc)
 
-    def listed(view: SavedView) -> Response:
-        return see_other(f"/{'leads' if view.entity == 'lead' else 'contacts'}?view={view.id}")
-
     return call.run(
         lambda uow: views.do_create_view(data, owner_id=call.user_id, uow=uow),
-        done=listed,
+        done=_listed,
         failed=refused,
+    )
+
+
+@router.get("/views/{view_id:int}/edit")
+def edit_view(request: Request, view_id: int, principal: Principal = can_save_view) -> Response:
+    """The builder filled with a view of the user's own (another's or a shipped one: 404;
+    the list's "Save as a view" copies those)."""
+    container = container_of(request)
+    with container.read_session() as session:
+        view = views.own_view(session, view_id, owner_id=principal.user_id)
+        values = {
+            "entity": view.entity,
+            "name": view.name,
+            "filters": [list(pair) for pair in view.filters],
+            "columns": list(view.columns),
+            "sort": view.sort or "",
+        }
+    return _builder_page(request, values, editing=view_id)
+
+
+@router.post("/views/{view_id:int}/edit")
+def update_view(view_id: int, call: PageCall = saving_view) -> Response:
+    data = _posted_view(call.form)
+
+    def refused(exc: LeadflowError) -> Response:
+        if isinstance(exc, NotFound):
+            return answer(call.request, exc)
+        with container_of(call.request).read_session() as session:
+            entity = views.own_view(session, view_id, owner_id=call.user_id).entity
+        values = {**data, "entity": entity, "sort": data["sort"] or ""}
+        return _builder_page(call.request, values, exc, editing=view_id)
+
+    return call.run(
+        lambda uow: views.do_update_view(view_id, data, owner_id=call.user_id, uow=uow),
+        done=_listed,
+        failed=refused,
+    )
+
+
+@router.post("/views/{view_id:int}/delete")
+def delete_view(view_id: int, call: PageCall = saving_view) -> Response:
+    """Deleted, and back to the whole list it was a view of."""
+
+    def listed(view: SavedView) -> Response:
+        return see_other(f"{_list_path(view.entity)}?view=all")
+
+    return call.run(
+        lambda uow: views.do_delete_view(view_id, owner_id=call.user_id, uow=uow),
+        done=listed,
+        failed=lambda exc: answer(call.request, exc),
     )

@@ -53,4 +53,5 @@ def saved_selection(
         views.view_params(active, principal.user_id),
         tuple(active.columns),
         all_href,
+        active_own=active.owner_id == principal.user_id,
     )
