@@ -154,6 +154,8 @@ def make_settings(database_url: str, var_dir: Path, **overrides: Any) -> Setting
         # Emails go nowhere unless a test starts its own SMTP server (port 9: nothing
         # listens, so delivery fails at once and messages stay queued).
         "smtp_port": 9,
+        # Duplicates are checked at once after each change, so a test sees its own.
+        "duplicate_check_pause_seconds": 0,
         **overrides,
     }
     return Settings(**values)

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # Each process's relay is woken by its own commits; it also looks this often for
     # events other processes wrote.
     relay_poll_seconds: float = 1.0
+    # The background duplicate check runs at most this often per entity while records
+    # keep changing (and a slow one waits 20 times its own duration); 0: at once, always.
+    duplicate_check_pause_seconds: float = 10.0
     # Public capture endpoints (landing pages, form and event APIs); 0 switches a limit off.
     capture_ip_limit_per_minute: int = 60
     capture_form_limit_per_minute: int = 3000

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
 from leadflow.lib.bounds import RowId
@@ -27,3 +29,12 @@ class CandidateOut(BaseModel):
 
 class CandidateList(BaseModel):
     items: list[CandidateOut]
+    checked_at: datetime | None = Field(description="When the last check finished")
+    check_seconds: float | None = Field(description="How long the last check took")
+    checking: bool = Field(description="A check is running")
+    stale: bool = Field(description="Records changed since the last check began")
+
+
+class CheckQueued(BaseModel):
+    entity: str
+    queued: bool

@@ -1,5 +1,9 @@
 """Duplicates use cases: creation by hand that refuses a match, candidate pairs, merge.
 
+Candidate pairs come from the last background check (`duplicates.tasks`), kept in
+`duplicate_candidates`: finding them is a GROUP BY over every record per strategy,
+seconds at a million records, so a page never runs it.
+
 Creation by hand claims the same match keys capture claims (matching/services.py), so a
 person typed in twice, or typed in while a form creates them, is one record. A merge moves
 what points at the other record to the survivor in one set-based statement per table, marks
@@ -8,12 +12,13 @@ the other (`merged_into_id`), and keeps it so old links redirect.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, and_, delete, select, update
+from sqlalchemy.orm import Session, aliased
 
 from leadflow.activities.models import Activity
 from leadflow.capture.models import EventRegistration, FormSubmission
@@ -21,8 +26,10 @@ from leadflow.contacts.events import ContactUpdated
 from leadflow.contacts.models import Contact
 from leadflow.contacts.services import create_contact, update_contact
 from leadflow.db.uow import UnitOfWork, in_own_transaction
+from leadflow.duplicates.domain import CHECK_TASK, CheckState
 from leadflow.duplicates.errors import DuplicateFound
 from leadflow.duplicates.events import RecordsMerged
+from leadflow.duplicates.models import DuplicateCandidate, DuplicateCheck
 from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from leadflow.interactions.models import Interaction
 from leadflow.leads.events import LeadUpdated
@@ -39,6 +46,8 @@ from leadflow.registry.domain import Registry
 from leadflow.sales.models import Assignment, Notification, Recycle, Task
 
 MODELS: dict[str, type[Contact] | type[Lead]] = {"contact": Contact, "lead": Lead}
+# Pairs a check keeps per strategy, newest first.
+CANDIDATE_LIMIT = 100
 # Fields a merge never copies: identity, bookkeeping, and what the merge itself sets.
 NOT_MERGED = frozenset({"id", "created_at", "updated_at", "merged_into_id", "phone_raw"})
 
@@ -108,23 +117,151 @@ class CandidatePair:
     count: int
 
 
-def candidate_pairs(
-    session: Session, registry: Registry, entity: str, *, limit: int = 100
-) -> list[CandidatePair]:
-    """Records that share a match key under a strategy of their kind (newest first): the
-    lowest and highest id of each group, and how many the group holds."""
-    target = _target(entity)
-    groups = duplicate_groups(session, registry, target, limit=limit)
-    ids = {record_id for _, pair, _ in groups for record_id in pair}
-    model: Any = MODELS[entity]
-    rows = {
-        row.id: _title(entity, to_public(row, registry, entity))
-        for row in session.scalars(select(model).where(model.id.in_(ids)))
-    }
+@dataclass(frozen=True)
+class Candidates:
+    """The pairs the last check found that are still both there and unmerged, and the
+    state of the checks."""
+
+    pairs: list[CandidatePair]
+    check: CheckState
+
+
+def find_candidates(
+    session: Session,
+    registry: Registry,
+    entity: str,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[DuplicateCandidate]:
+    """Records that share a match key under a strategy of their kind, found now by the
+    database (the costly half of a check: run it in a read session)."""
+    found_at = utcnow()
+    groups = duplicate_groups(
+        session, registry, _target(entity), limit=CANDIDATE_LIMIT, progress=progress
+    )
     return [
-        CandidatePair(entity, low, high, rows[low], rows[high], strategy.name, count)
+        DuplicateCandidate(
+            entity=entity,
+            strategy_id=strategy.id,
+            strategy_name=strategy.name,
+            first_id=low,
+            second_id=high,
+            size=count,
+            found_at=found_at,
+        )
         for strategy, (low, high), count in groups
     ]
+
+
+def check_state(session: Session, entity: str) -> CheckState:
+    row = session.get(DuplicateCheck, _target(entity).value)
+    if row is None:
+        return CheckState()
+    return CheckState(row.started_at, row.finished_at, row.seconds, row.requested_at)
+
+
+def _check_row(uow: UnitOfWork, entity: str) -> DuplicateCheck:
+    row = uow.session.get(DuplicateCheck, entity)
+    if row is None:
+        row = DuplicateCheck(entity=entity)
+        uow.session.add(row)
+    return row
+
+
+def request_checks(entities: Collection[str], *, uow: UnitOfWork) -> list[str]:
+    """Note that records of these entities changed; returns those that had no check
+    waiting yet (the caller queues one for each)."""
+    now = utcnow()
+    waiting = []
+    for entity in sorted(entities):
+        row = _check_row(uow, _target(entity).value)
+        if row.requested_at is None:
+            row.requested_at = now
+            waiting.append(entity)
+    uow.session.flush()
+    return waiting
+
+
+def check_now(entities: Collection[str], *, uow: UnitOfWork) -> None:
+    """Queue a check of each entity once this unit commits, whatever pause a large
+    database's checks keep ("Check now")."""
+    for entity in entities:
+        row = _check_row(uow, _target(entity).value)
+        row.requested_at = row.requested_at or utcnow()
+        uow.enqueue_after_commit(CHECK_TASK, row.entity, True)
+    uow.session.flush()
+
+
+def start_check(entity: str, *, uow: UnitOfWork) -> datetime:
+    """Mark the entity's check as running (the page says so); returns its start."""
+    row = _check_row(uow, _target(entity).value)
+    row.started_at = utcnow()
+    uow.session.flush()
+    return row.started_at
+
+
+def store_check(
+    entity: str,
+    found: list[DuplicateCandidate],
+    *,
+    started_at: datetime,
+    seconds: float,
+    uow: UnitOfWork,
+) -> None:
+    """The check's pairs replace the last ones; a change noted before it started is
+    answered by it, one noted since waits for the next."""
+    session = uow.session
+    session.execute(delete(DuplicateCandidate).where(DuplicateCandidate.entity == entity))
+    session.add_all(found)
+    row = _check_row(uow, entity)
+    row.started_at = started_at
+    row.finished_at = utcnow()
+    row.seconds = seconds
+    row.candidates = len(found)
+    if row.requested_at is not None and row.requested_at <= started_at:
+        row.requested_at = None
+    session.flush()
+
+
+def candidate_pairs(
+    session: Session, registry: Registry, entity: str, *, limit: int = CANDIDATE_LIMIT
+) -> Candidates:
+    """The last check's pairs (newest first) whose records are both still there and
+    unmerged: the lowest and highest id of each group, and how many it held."""
+    target = _target(entity).value
+    model: Any = MODELS[target]
+    first = aliased(model)
+    second = aliased(model)
+    stored = session.scalars(
+        select(DuplicateCandidate)
+        .join(first, first.id == DuplicateCandidate.first_id)
+        .join(second, second.id == DuplicateCandidate.second_id)
+        .where(
+            DuplicateCandidate.entity == target,
+            first.merged_into_id.is_(None),
+            second.merged_into_id.is_(None),
+        )
+        .order_by(DuplicateCandidate.second_id.desc(), DuplicateCandidate.id)
+        .limit(limit)
+    ).all()
+    ids = {record_id for row in stored for record_id in (row.first_id, row.second_id)}
+    titles = {
+        row.id: _title(target, to_public(row, registry, target))
+        for row in session.scalars(select(model).where(model.id.in_(ids)))
+    }
+    pairs = [
+        CandidatePair(
+            target,
+            row.first_id,
+            row.second_id,
+            titles[row.first_id],
+            titles[row.second_id],
+            row.strategy_name,
+            row.size,
+        )
+        for row in stored
+    ]
+    return Candidates(pairs, check_state(session, target))
 
 
 def _target(entity: str) -> MatchTarget:
@@ -329,3 +466,4 @@ def merge(
 do_create_contact_checked = in_own_transaction(create_contact_checked)
 do_create_lead_checked = in_own_transaction(create_lead_checked)
 do_merge = in_own_transaction(merge)
+do_check_now = in_own_transaction(check_now)

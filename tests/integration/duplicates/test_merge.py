@@ -62,7 +62,7 @@ def test_candidates_are_pairs_that_share_a_match_key(container: Container) -> No
     second = contact(container, email="TWIN@example.test ", first_name="Anne")
     contact(container, email="single@example.test")
     with container.read_session() as session:
-        pairs = duplicates.candidate_pairs(session, container.registry(), "contact")
+        pairs = duplicates.candidate_pairs(session, container.registry(), "contact").pairs
     by_email = [pair for pair in pairs if pair.strategy == "Email"]
     assert [(p.first_id, p.second_id, p.count) for p in by_email] == [(first, second, 2)]
 
@@ -91,7 +91,7 @@ def test_merging_contacts_moves_leads_and_interactions_and_keeps_the_other_marke
         assert gone.merged_into_id == survivor
         assert lead.parent_contact_id == survivor
         assert owners == {survivor}
-        pairs = duplicates.candidate_pairs(session, container.registry(), "contact")
+        pairs = duplicates.candidate_pairs(session, container.registry(), "contact").pairs
     assert pairs == []
     # Capture now finds the survivor, never the merged record.
     with container.uow() as uow:

@@ -80,3 +80,32 @@ def test_the_new_contact_page_links_the_existing_one_and_creates_anyway(
     assert merged.headers["location"] == f"{first_path}?merged_from={second_id}"
     redirected = client.get(second_path, follow_redirects=False)
     assert redirected.headers["location"] == f"{first_path}?merged_from={second_id}"
+
+
+def test_the_page_and_the_api_say_when_duplicates_were_checked_and_check_now(
+    client: TestClient, container: Container, headers_for: Headers
+) -> None:
+    headers = headers_for("marketer")
+    before = client.get("/api/v1/duplicates/lead", headers=headers).json()
+    assert (before["checked_at"], before["stale"], before["items"]) == (None, True, [])
+    _, email, _ = user_with_token(container, "marketer")
+    client.post("/login", data={"email": email, "password": PASSWORD})
+    page = client.get("/duplicates").text
+    assert page.count("Not checked yet") == 2
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    asked = client.post(
+        "/duplicates/check", data={"csrf_token": token.group(1)}, follow_redirects=False
+    )
+    assert (asked.status_code, asked.headers["location"]) == (303, "/duplicates?checking=1")
+    after = client.get(asked.headers["location"]).text
+    assert "Looking for duplicates again" in after
+    assert "Not checked yet" not in after
+    assert after.count("Checked ") == 2
+
+    queued = client.post("/api/v1/duplicates/lead/check", headers=headers)
+    assert (queued.status_code, queued.json()) == (202, {"entity": "lead", "queued": True})
+    state = client.get("/api/v1/duplicates/lead", headers=headers).json()
+    assert state["checked_at"] is not None and state["stale"] is False
+    assert state["checking"] is False and state["check_seconds"] >= 0

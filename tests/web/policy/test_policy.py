@@ -72,6 +72,7 @@ GET    /api/v1/dashboard                                                        
 GET    /api/v1/deadlines                                                                  x x x x x
 PUT    /api/v1/deadlines                                                                  x . . . .
 GET    /api/v1/duplicates/{entity}                                                        x x x x x
+POST   /api/v1/duplicates/{entity}/check                                                  x x x x x
 GET    /api/v1/emails/messages                                                            x x . . .
 POST   /api/v1/emails/preview                                                             x x . . .
 GET    /api/v1/emails/templates                                                           x x . . .
@@ -256,6 +257,7 @@ GET    /contacts/{record_id:int}/edit                                           
 POST   /contacts/{record_id:int}/edit                                                     x x x x x
 GET    /dashboard                                                                         x x x x x
 GET    /duplicates                                                                        x x x x x
+POST   /duplicates/check                                                                  x x x x x
 GET    /duplicates/{entity}/{first:int}/{second:int}                                      x x x x x
 POST   /duplicates/{entity}/{first:int}/{second:int}                                      x x x x x
 GET    /emails                                                                            x x . . .

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
@@ -26,15 +27,24 @@ def _comparable(definition: FieldDef) -> tuple[ColumnElement[Any], ColumnElement
 
 
 def duplicate_groups(
-    session: Session, registry: Registry, target: MatchTarget, *, limit: int = 100
+    session: Session,
+    registry: Registry,
+    target: MatchTarget,
+    *,
+    limit: int = 100,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[tuple[MatchingStrategy, list[int], int]]:
     """Records that claim the same key under a strategy of `target`, found by the database:
     per strategy, one GROUP BY over the strategy's fields as matching compares them.
-    Returns (strategy, [lowest id, highest id], how many share the key), newest first."""
+    Returns (strategy, [lowest id, highest id], how many share the key), newest first.
+    `progress(done, total)` is told how many strategies are done, before each and at the end."""
     table = table_for(target.value)
     found: list[tuple[MatchingStrategy, list[int], int]] = []
     seen: set[tuple[int, int]] = set()
-    for strategy in list_strategies(session, target.value):
+    strategies = list_strategies(session, target.value)
+    for done, strategy in enumerate(strategies):
+        if progress is not None:
+            progress(done, len(strategies))
         if not strategy.fields or not all(
             registry.has_field(target.value, name) for name in strategy.fields
         ):
@@ -54,4 +64,6 @@ def duplicate_groups(
                 continue
             seen.add((low, high))
             found.append((strategy, [int(low), int(high)], int(count)))
+    if progress is not None:
+        progress(len(strategies), len(strategies))
     return found

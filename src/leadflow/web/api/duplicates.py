@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from leadflow.db.uow import UnitOfWork
 from leadflow.duplicates import services as duplicates
-from leadflow.duplicates.schemas import CandidateList, MergeIn
+from leadflow.duplicates.schemas import CandidateList, CheckQueued, MergeIn
+from leadflow.lib.clock import utcnow
 from leadflow.records.values import to_public
 from leadflow.registry.domain import Registry
 from leadflow.users.domain import Permission as P
@@ -30,15 +31,41 @@ def candidates(
     entity: Literal["contact", "lead"], call: ApiCall = api_call(P.CONTACTS_WRITE)
 ) -> dict[str, Any]:
     """Per matching strategy of the kind, records whose compared values are equal: the
-    lowest and highest id of each group and how many it holds, newest first."""
+    lowest and highest id of each group and how many it held, newest first, as the last
+    check found them (both records still there and unmerged). The check runs in the
+    background when records change; `stale` says records changed since it began."""
 
-    def seen_pairs(session: Session, registry: Registry) -> list[dict[str, Any]]:
-        pairs = duplicates.candidate_pairs(session, registry, entity)
-        ids = {each for pair in pairs for each in (pair.first_id, pair.second_id)}
+    def seen_pairs(session: Session, registry: Registry) -> dict[str, Any]:
+        found = duplicates.candidate_pairs(session, registry, entity)
+        ids = {each for pair in found.pairs for each in (pair.first_id, pair.second_id)}
         seen = reachable(session, entity, ids, call.principal)
-        return [asdict(pair) for pair in pairs if {pair.first_id, pair.second_id} <= seen]
+        check = found.check
+        return {
+            "items": [
+                asdict(pair) for pair in found.pairs if {pair.first_id, pair.second_id} <= seen
+            ],
+            "checked_at": check.finished_at,
+            "check_seconds": check.seconds,
+            "checking": check.running(utcnow()),
+            "stale": check.stale(),
+        }
 
-    return {"items": call.read_registered(seen_pairs)}
+    return call.read_registered(seen_pairs)
+
+
+@router.post(
+    "/duplicates/{entity}/check",
+    status_code=202,
+    response_model=CheckQueued,
+    summary="Look for duplicate contacts or leads again now",
+)
+def check_now(
+    entity: Literal["contact", "lead"], call: ApiCall = api_call(P.CONTACTS_WRITE)
+) -> dict[str, Any]:
+    """Queues a check at once, whatever the pause a large database's checks keep; GET
+    the pairs again when `checking` is false."""
+    call.write(lambda uow: duplicates.do_check_now([entity], uow=uow))
+    return {"entity": entity, "queued": True}
 
 
 def _merge_route(entity: str, plural: str, permission: P) -> None:

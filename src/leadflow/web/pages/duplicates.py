@@ -10,11 +10,13 @@ from fastapi.responses import Response
 from leadflow.db.uow import UnitOfWork
 from leadflow.duplicates import services as duplicates
 from leadflow.errors import LeadflowError, NotFound
+from leadflow.lib.clock import utcnow
 from leadflow.records.values import to_public
 from leadflow.users.domain import Permission as P
 from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.calls import PageCall, page_call
+from leadflow.web.errors import answer
 from leadflow.web.pages.display import cell_for, public_value, title_of
 from leadflow.web.pages.lookups import reference_titles
 from leadflow.web.pages.render import render
@@ -73,20 +75,40 @@ can_merge = Depends(Authorize(P.CONTACTS_WRITE))
 def candidates(request: Request, principal: Principal = can_merge) -> Response:
     container = container_of(request)
     sections = []
+    now = utcnow()
     with container.read_session() as session:
         registry = container.registry_cache.get(session)
         for entity in ("contact", "lead"):
-            pairs = duplicates.candidate_pairs(session, registry, entity)
+            found = duplicates.candidate_pairs(session, registry, entity)
+            pairs = found.pairs
             ids = {each for pair in pairs for each in (pair.first_id, pair.second_id)}
             seen = reachable(session, entity, ids, principal)
             sections.append(
-                (
-                    entity,
-                    registry.entity(entity).plural.capitalize(),
-                    [p for p in pairs if {p.first_id, p.second_id} <= seen],
-                )
+                {
+                    "entity": entity,
+                    "title": registry.entity(entity).plural.capitalize(),
+                    "pairs": [p for p in pairs if {p.first_id, p.second_id} <= seen],
+                    "check": found.check,
+                    "checking": found.check.running(now),
+                }
             )
-    return render(request, "duplicates/list.html", {"sections": sections})
+    notice = (
+        "Looking for duplicates again: reload in a moment."
+        if "checking" in request.query_params
+        else None
+    )
+    return render(request, "duplicates/list.html", {"sections": sections, "notice": notice})
+
+
+@router.post("/duplicates/check")
+def check_now(call: PageCall = page_call(P.CONTACTS_WRITE)) -> Response:
+    """Both entities checked again at once (in the background)."""
+
+    return call.run(
+        lambda uow: duplicates.do_check_now(list(PLURALS), uow=uow),
+        done="/duplicates?checking=1",
+        failed=lambda exc: answer(call.request, exc),
+    )
 
 
 def _known(entity: str) -> None:
