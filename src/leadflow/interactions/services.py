@@ -171,3 +171,15 @@ def contact_timeline(session: Session, contact_id: int, *, limit: int = 100) -> 
 
 do_record_interactions = in_own_transaction(record_interactions)
 do_record_interaction = in_own_transaction(record_interaction)
+
+
+# How many of the newest interactions `observed_data_keys` reads.
+DATA_KEYS_SAMPLE = 2000
+
+
+def observed_data_keys(session: Session, *, sample: int = DATA_KEYS_SAMPLE) -> list[str]:
+    """The keys the newest interactions' data holds (utm_source, url...), sorted: what a
+    data filter is offered to pick from. A sample by primary key, never a scan."""
+    rows = session.scalars(select(Interaction.data).order_by(Interaction.id.desc()).limit(sample))
+    keys = {str(key) for data in rows if isinstance(data, dict) for key in data}
+    return sorted(keys, key=str.casefold)

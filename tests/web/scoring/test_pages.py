@@ -156,3 +156,48 @@ def test_a_behaviour_condition_picks_its_form_by_name_and_reads_back_in_words(
 
     assert added.status_code == 303, added.text
     assert "Submitted form &#39;Contact us&#39; at least once" in client.get(base).text
+
+
+def test_a_behaviour_rule_filters_on_data_keys_picked_from_what_interactions_hold(
+    client: TestClient, container: Container
+) -> None:
+    contact = make_contact(container)
+    record(container, contact, "page_visited", utcnow(), data={"utm_source": "linkedin"})
+    log_in(client, container, "marketer")
+    token = csrf_of(client.get("/scoring").text)
+    created = client.post(
+        "/scoring/new",
+        data={"csrf_token": token, "name": "Paid social", "entity_target": "contact"},
+        follow_redirects=False,
+    )
+    base = f"/scoring/models/{_model_id(created.headers['location'])}"
+    designer = client.get(base).text
+    # The key is offered from the interactions' own data; nothing to type in a syntax.
+    assert '<datalist id="add-rule-data-keys"><option value="utm_source"></option>' in designer
+    rule = {
+        "csrf_token": token,
+        "rule_name": "From LinkedIn",
+        "points": "10",
+        "cond_type": "behaviour",
+        "kind": "page_visited",
+        "frequency": "at_least",
+    }
+
+    keyless = client.post(
+        f"{base}/rules", data={**rule, "data_key": ["", ""], "data_value": ["linkedin", ""]}
+    )
+    assert keyless.status_code == 422
+    assert "The data filter &#39;linkedin&#39; needs a key" in keyless.text
+    twice = client.post(
+        f"{base}/rules",
+        data={**rule, "data_key": ["utm_source", "utm_source"], "data_value": ["a", "b"]},
+    )
+    assert twice.status_code == 422 and "filtered twice" in twice.text
+
+    added = client.post(
+        f"{base}/rules",
+        data={**rule, "data_key": ["utm_source", ""], "data_value": ["linkedin", ""]},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303, added.text
+    assert "with utm_source=linkedin at least once" in client.get(base).text

@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 
 from leadflow.errors import ErrorCode, LeadflowError, ValidationFailed
 from leadflow.interactions.domain import InteractionKind
+from leadflow.interactions.services import observed_data_keys
 from leadflow.jobs.services import job_public
 from leadflow.registry.domain import Registry
 from leadflow.scoring import insight, services
@@ -25,6 +26,8 @@ from leadflow.web.pages.lookups import TARGET_KINDS, interaction_targets, titles
 from leadflow.web.pages.render import render
 
 LIST_OPS = {FieldOp.IN.value, FieldOp.BETWEEN.value}
+# Key/value rows a behaviour condition offers for its data filters.
+DATA_FILTER_ROWS = 2
 INTEGER_OPS = {FieldOp.WITHIN_LAST_DAYS.value, FieldOp.OLDER_THAN_DAYS.value}
 OP_LABELS = {
     "eq": "equals",
@@ -53,17 +56,7 @@ def _text(form: FormData | Mapping[str, Any], name: str) -> str:
 def condition_from_form(form: FormData) -> dict[str, Any]:
     """One condition as the service takes it, from the designer's condition fields."""
     if _text(form, "cond_type") == "behaviour":
-        data: dict[str, str] = {}
-        for pair in _text(form, "data").split(","):
-            if "=" in pair:
-                key, wanted = pair.split("=", 1)
-                data[key.strip()] = wanted.strip()
-            elif pair.strip():
-                raise ValidationFailed(
-                    "Data filters are key=value pairs",
-                    field="data",
-                    code=ErrorCode.SCORING_MODEL_INVALID,
-                )
+        data = data_filters_from_form(form)
         return {
             "type": "behaviour",
             "kind": _text(form, "kind"),
@@ -83,6 +76,32 @@ def condition_from_form(form: FormData) -> dict[str, Any]:
     elif op in ("empty", "not_empty"):
         value = None
     return {"type": "field", "entity": entity, "field": name, "op": op, "value": value}
+
+
+def data_filters_from_form(form: FormData) -> dict[str, str]:
+    """The data filter rows (`data_key`, `data_value`) as {key: value}; blank rows are
+    left out, a value without its key or a key twice is refused."""
+    keys = [str(key).strip() for key in form.getlist("data_key")]
+    values = [str(value).strip() for value in form.getlist("data_value")]
+    data: dict[str, str] = {}
+    for index, key in enumerate(keys):
+        value = values[index] if index < len(values) else ""
+        if not key and not value:
+            continue
+        if not key:
+            raise ValidationFailed(
+                f"The data filter '{value}' needs a key",
+                field="data",
+                code=ErrorCode.SCORING_MODEL_INVALID,
+            )
+        if key in data:
+            raise ValidationFailed(
+                f"The data key '{key}' is filtered twice",
+                field="data",
+                code=ErrorCode.SCORING_MODEL_INVALID,
+            )
+        data[key] = value
+    return data
 
 
 def _field_options(registry: Registry) -> list[tuple[str, str]]:
@@ -166,6 +185,7 @@ def designer(
         top = services.model_scores(session, model_id, limit=20)
         lead_titles = titles_by_id(session, "lead", [row["lead_id"] for row in top])
         targets = interaction_targets(session)
+        data_keys = observed_data_keys(session)
     field_options = _field_options(registry)
     labels = dict(field_options)
     for rule in model["rules"]:
@@ -178,6 +198,8 @@ def designer(
         "ops": list(OP_LABELS.items()),
         "kinds": [(kind.value, kind_words(kind.value)) for kind in InteractionKind],
         "target_groups": _target_groups(targets),
+        "data_keys": data_keys,
+        "data_rows": DATA_FILTER_ROWS,
         "frequencies": [f.value for f in Frequency],
         "insight": model_insight,
         "job": job,
