@@ -17,22 +17,19 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+# The data set and the admin token of the read benchmark (bench/ is the script's path).
+from api_read import BENCH_DIR
+from api_read import _token as admin_token
 from leadflow.bootstrap import Container
 from leadflow.config import Settings
 from leadflow.db.migrate import upgrade
 from leadflow.duplicates.tasks import run_check
-from leadflow.errors import Conflict
-from leadflow.users.services import create_token, create_user
 from leadflow.web.app import create_app
-
-BENCH_DIR = Path(tempfile.gettempdir()) / "leadflow-bench"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     container = Container(settings)
     try:
         container.seed_defaults()
-        token = _token(container)
+        token = admin_token(container)
         with TestClient(create_app(container)) as client:
             client.headers["Authorization"] = f"Bearer {token}"
             for entity in ("contact", "lead"):
@@ -71,21 +68,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         container.close()
     return 0
-
-
-def _token(container: Container) -> str:
-    with container.uow() as uow:
-        try:
-            user = create_user(
-                email="bench@leadflow.example", name="Benchmark", role="admin", uow=uow
-            )
-            user_id = user.id
-        except Conflict as exc:
-            assert exc.existing_id is not None
-            user_id = exc.existing_id
-        _, token = create_token(user_id, name="bench", uow=uow)
-        uow.commit()
-    return token
 
 
 if __name__ == "__main__":
