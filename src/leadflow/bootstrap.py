@@ -43,6 +43,7 @@ CONCEPT_MODULES = (
     "leadflow.switches.events",
     "leadflow.scoring.events",
     "leadflow.duplicates.events",
+    "leadflow.matching.events",
     "leadflow.duplicates.wiring",
     "leadflow.activities.events",
     "leadflow.matching.wiring",

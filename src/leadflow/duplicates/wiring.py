@@ -1,4 +1,5 @@
-"""Wires duplicates into a process: a check queued when contacts or leads change."""
+"""Wires duplicates into a process: a check queued when contacts, leads or the matching
+strategies change."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from leadflow.dependencies import Dependencies
 from leadflow.duplicates import services, tasks
 from leadflow.duplicates.events import RecordsMerged
 from leadflow.leads.events import LeadCreated, LeadDeleted, LeadsCreated, LeadUpdated
+from leadflow.matching.events import StrategyChanged
 
 ENTITY_OF: dict[type[Event], str] = {
     ContactCreated: "contact",
@@ -32,12 +34,7 @@ def subscribe(container: Dependencies) -> None:
     def records_changed(deliveries: Sequence[Delivery]) -> None:
         """Note the change; queue a check for an entity that had none waiting. Most
         batches find one waiting already and write nothing."""
-        changed = {
-            each.event.entity
-            if isinstance(each.event, RecordsMerged)
-            else ENTITY_OF[type(each.event)]
-            for each in deliveries
-        }
+        changed = {_entity(each.event) for each in deliveries}
         with container.read_session() as session:
             waiting = {
                 entity for entity in changed if services.check_state(session, entity).requested_at
@@ -50,6 +47,17 @@ def subscribe(container: Dependencies) -> None:
             uow.commit()
 
     container.bus.subscribe_batch(
-        [*ENTITY_OF, RecordsMerged], records_changed, name="duplicates.records_changed"
+        [*ENTITY_OF, RecordsMerged, StrategyChanged],
+        records_changed,
+        name="duplicates.records_changed",
     )
     tasks.bind_tasks(container)
+
+
+def _entity(event: Event) -> str:
+    """The entity whose duplicates the event may change."""
+    if isinstance(event, RecordsMerged):
+        return event.entity
+    if isinstance(event, StrategyChanged):
+        return event.target
+    return ENTITY_OF[type(event)]

@@ -14,6 +14,7 @@ from leadflow.duplicates import services as duplicates
 from leadflow.duplicates.models import DuplicateCandidate, DuplicateCheck
 from leadflow.duplicates.tasks import run_check
 from leadflow.lib.clock import utcnow
+from leadflow.matching.services import do_create_strategy
 
 
 def _contacts(container: Container, *emails: str) -> list[int]:
@@ -80,3 +81,18 @@ def test_a_slow_check_waits_its_gap_and_check_now_does_not(
     with container.uow() as uow:
         duplicates.do_check_now(["contact"], uow=uow)
     assert _pairs(container) == [(first, twin, "Email")]
+
+
+def test_a_new_strategy_checks_again_and_finds_what_it_matches(container: Container) -> None:
+    with container.uow() as uow:
+        first = create_contact({"email": "a@example.test", "phone": "+44 20 7946 0000"}, uow=uow)
+        second = create_contact({"email": "b@example.test", "phone": "+44 20 7946 0000"}, uow=uow)
+        uow.commit()
+    container.relay.drain()
+    assert _pairs(container) == []  # no shipped strategy compares phones
+
+    with container.uow() as uow:
+        do_create_strategy({"name": "Phone", "target": "contact", "fields": ["phone"]}, uow=uow)
+    container.relay.drain()
+
+    assert _pairs(container) == [(first.id, second.id, "Phone")]

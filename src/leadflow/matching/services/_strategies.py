@@ -13,6 +13,7 @@ from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import Conflict, ErrorCode, NotFound, ValidationFailed
 from leadflow.lib.clock import utcnow
 from leadflow.matching.domain import SEEDED_STRATEGIES, MatchTarget
+from leadflow.matching.events import StrategyChanged
 from leadflow.matching.models import MatchingStrategy, MatchKey
 from leadflow.registry.domain import Registry
 
@@ -125,6 +126,7 @@ def create_strategy(data: Mapping[str, Any], *, uow: UnitOfWork) -> MatchingStra
     uow.session.flush()
     if data.get("is_default"):
         _make_default(uow.session, strategy)
+    uow.publish(StrategyChanged(target=strategy.target, strategy_id=strategy.id))
     return strategy
 
 
@@ -149,6 +151,7 @@ def update_strategy(
         if fields != strategy.fields:
             # Keys hash the old field list; they can no longer collide with new ones.
             uow.session.execute(delete(MatchKey).where(MatchKey.strategy_id == strategy.id))
+            uow.publish(StrategyChanged(target=strategy.target, strategy_id=strategy.id))
         strategy.fields = fields
     if changes.get("is_default"):
         _make_default(uow.session, strategy)
@@ -175,6 +178,7 @@ def delete_strategy(strategy_id: int, *, uow: UnitOfWork) -> None:
     uow.session.execute(delete(MatchKey).where(MatchKey.strategy_id == strategy_id))
     uow.session.delete(strategy)
     uow.session.flush()
+    uow.publish(StrategyChanged(target=strategy.target, strategy_id=strategy_id))
 
 
 do_create_strategy = in_own_transaction(create_strategy)
