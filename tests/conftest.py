@@ -154,8 +154,9 @@ def make_settings(database_url: str, var_dir: Path, **overrides: Any) -> Setting
         # Emails go nowhere unless a test starts its own SMTP server (port 9: nothing
         # listens, so delivery fails at once and messages stay queued).
         "smtp_port": 9,
-        # Duplicates are checked at once after each change, so a test sees its own.
-        "duplicate_check_pause_seconds": 0,
+        # No duplicate check after each batch (a fifth of the time of tests that create
+        # records); the duplicates tests ask for them: @pytest.mark.settings(...=0).
+        "duplicate_check_pause_seconds": -1,
         **overrides,
     }
     return Settings(**values)
@@ -176,9 +177,13 @@ def make_container(database_url: str, tmp_path: Path) -> Iterator[Callable[..., 
 
 
 @pytest.fixture
-def container(make_container: Callable[..., Container]) -> Iterator[Container]:
-    """The wired application on an empty database (SQLite or PostgreSQL)."""
-    built = make_container()
+def container(
+    make_container: Callable[..., Container], request: pytest.FixtureRequest
+) -> Iterator[Container]:
+    """The wired application on an empty database (SQLite or PostgreSQL), with the
+    settings a `@pytest.mark.settings(...)` of the test asks for."""
+    marker = request.node.get_closest_marker("settings")
+    built = make_container(**(marker.kwargs if marker else {}))
     seeded_state(built)
     bootstrap_module.install(built)
     yield built

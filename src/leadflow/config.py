@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     # events other processes wrote.
     relay_poll_seconds: float = 1.0
     # The background duplicate check runs at most this often per entity while records
-    # keep changing (and a slow one waits 20 times its own duration); 0: at once, always.
+    # keep changing (and a slow one waits 20 times its own duration); 0: after every
+    # change; below 0: never on its own ("Check now", the CLI and the 10-minute sweep of a
+    # never-checked entity still run one).
     duplicate_check_pause_seconds: float = 10.0
     # Public capture endpoints (landing pages, form and event APIs); 0 switches a limit off.
     capture_ip_limit_per_minute: int = 60

@@ -34,6 +34,8 @@ def subscribe(container: Dependencies) -> None:
     def records_changed(deliveries: Sequence[Delivery]) -> None:
         """Note the change; queue a check for an entity that had none waiting. Most
         batches find one waiting already and write nothing."""
+        if container.settings.duplicate_check_pause_seconds < 0:
+            return
         changed = {_entity(each.event) for each in deliveries}
         with container.read_session() as session:
             waiting = {

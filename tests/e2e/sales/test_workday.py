@@ -147,6 +147,7 @@ def test_a_salesperson_cannot_open_a_marketing_only_contact(
     shots(page, "6-salesperson-hidden-contact", database)
 
 
+@pytest.mark.settings(duplicate_check_pause_seconds=0)
 def test_two_duplicates_are_merged(
     live_server: str, browser: Browser, container: Container, database_url: str
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from leadflow.bootstrap import Container
@@ -15,6 +16,9 @@ from leadflow.duplicates.models import DuplicateCandidate, DuplicateCheck
 from leadflow.duplicates.tasks import run_check
 from leadflow.lib.clock import utcnow
 from leadflow.matching.services import do_create_strategy
+
+# Duplicates are checked after every change, so a test sees its own at once.
+pytestmark = pytest.mark.settings(duplicate_check_pause_seconds=0)
 
 
 def _contacts(container: Container, *emails: str) -> list[int]:
@@ -96,3 +100,18 @@ def test_a_new_strategy_checks_again_and_finds_what_it_matches(container: Contai
     container.relay.drain()
 
     assert _pairs(container) == [(first.id, second.id, "Phone")]
+
+
+@pytest.mark.settings(duplicate_check_pause_seconds=-1)
+def test_with_a_negative_pause_only_check_now_checks(container: Container) -> None:
+    first, second = _contacts(container, "twin@example.test", "twin@example.test")
+    container.relay.drain()
+
+    # The same change that queues a check above queues none here.
+    assert _pairs(container) == []
+    with container.read_session() as session:
+        assert duplicates.check_state(session, "contact").requested_at is None
+
+    with container.uow() as uow:
+        duplicates.do_check_now(["contact"], uow=uow)
+    assert _pairs(container) == [(first, second, "Email")]

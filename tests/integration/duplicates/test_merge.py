@@ -19,6 +19,9 @@ from leadflow.matching.services import match_contact
 from leadflow.sales.models import Task
 from tests.integration.process.helpers import new_lead, tick
 
+# Duplicates are checked after every change, so a test sees its own at once.
+pytestmark = pytest.mark.settings(duplicate_check_pause_seconds=0)
+
 
 def contact(container: Container, **values: object) -> int:
     with container.uow() as uow:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 
 from leadflow.bootstrap import Container
 from tests.support.factories import PASSWORD, user_with_token
+
+# Duplicates are checked after every change, so a test sees its own at once.
+pytestmark = pytest.mark.settings(duplicate_check_pause_seconds=0)
+
 
 Headers = Callable[[str], dict[str, str]]
 
