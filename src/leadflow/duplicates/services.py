@@ -211,9 +211,11 @@ def store_check(
     """The check's pairs replace the last ones; a change noted before it started is
     answered by it, one noted since waits for the next."""
     session = uow.session
+    # Two checks of one entity storing at once (two workers on PostgreSQL) take turns on
+    # the entity's row, so the later one's DELETE sees, and replaces, the earlier's pairs.
+    row = session.get(DuplicateCheck, entity, with_for_update=True) or _check_row(uow, entity)
     session.execute(delete(DuplicateCandidate).where(DuplicateCandidate.entity == entity))
     session.add_all(found)
-    row = _check_row(uow, entity)
     row.started_at = started_at
     row.finished_at = utcnow()
     row.seconds = seconds
