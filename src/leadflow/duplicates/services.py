@@ -160,8 +160,8 @@ def check_state(session: Session, entity: str) -> CheckState:
     return CheckState(row.started_at, row.finished_at, row.seconds, row.requested_at)
 
 
-def _check_row(uow: UnitOfWork, entity: str) -> DuplicateCheck:
-    row = uow.session.get(DuplicateCheck, entity)
+def _check_row(uow: UnitOfWork, entity: str, *, lock: bool = False) -> DuplicateCheck:
+    row = uow.session.get(DuplicateCheck, entity, with_for_update=lock)
     if row is None:
         row = DuplicateCheck(entity=entity)
         uow.session.add(row)
@@ -213,7 +213,7 @@ def store_check(
     session = uow.session
     # Two checks of one entity storing at once (two workers on PostgreSQL) take turns on
     # the entity's row, so the later one's DELETE sees, and replaces, the earlier's pairs.
-    row = session.get(DuplicateCheck, entity, with_for_update=True) or _check_row(uow, entity)
+    row = _check_row(uow, entity, lock=True)
     session.execute(delete(DuplicateCandidate).where(DuplicateCandidate.entity == entity))
     session.add_all(found)
     row.started_at = started_at

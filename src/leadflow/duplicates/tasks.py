@@ -22,7 +22,6 @@ from leadflow.lib.clock import utcnow
 
 logger = logging.getLogger(__name__)
 
-CHECK = CHECK_TASK
 SWEEP = "duplicates.sweep"
 
 
@@ -42,7 +41,7 @@ def run_check(
     if wait is None:
         return None
     if wait > 0:
-        container.queue.schedule(CHECK, entity, delay=wait)
+        container.queue.schedule(CHECK_TASK, entity, delay=wait)
         return None
     with container.uow() as uow:
         started_at = services.start_check(entity, uow=uow)
@@ -61,7 +60,7 @@ def run_check(
         state = services.check_state(session, entity)
     wait = next_check_in(state, utcnow(), pause=pause)
     if wait is not None:
-        container.queue.schedule(CHECK, entity, delay=wait)
+        container.queue.schedule(CHECK_TASK, entity, delay=wait)
     return len(found)
 
 
@@ -77,5 +76,5 @@ def bind_tasks(container: Dependencies) -> None:
         for entity in ENTITIES:
             run_check(container, entity)
 
-    container.queue.bind(CHECK, check)
+    container.queue.bind(CHECK_TASK, check)
     container.queue.bind(SWEEP, sweep, schedule=crontab(minute="*/10"))

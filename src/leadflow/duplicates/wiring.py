@@ -14,6 +14,7 @@ from leadflow.contacts.events import (
 )
 from leadflow.dependencies import Dependencies
 from leadflow.duplicates import services, tasks
+from leadflow.duplicates.domain import CHECK_TASK
 from leadflow.duplicates.events import RecordsMerged
 from leadflow.leads.events import LeadCreated, LeadDeleted, LeadsCreated, LeadUpdated
 from leadflow.matching.events import StrategyChanged
@@ -34,8 +35,6 @@ def subscribe(container: Dependencies) -> None:
     def records_changed(deliveries: Sequence[Delivery]) -> None:
         """Note the change; queue a check for an entity that had none waiting. Most
         batches find one waiting already and write nothing."""
-        if container.settings.duplicate_check_pause_seconds < 0:
-            return
         changed = {_entity(each.event) for each in deliveries}
         with container.read_session() as session:
             waiting = {
@@ -45,15 +44,17 @@ def subscribe(container: Dependencies) -> None:
             return
         with container.uow() as uow:
             for entity in services.request_checks(changed - waiting, uow=uow):
-                uow.enqueue_after_commit(tasks.CHECK, entity)
+                uow.enqueue_after_commit(CHECK_TASK, entity)
             uow.commit()
 
-    container.bus.subscribe_batch(
-        [*ENTITY_OF, RecordsMerged, StrategyChanged],
-        records_changed,
-        name="duplicates.records_changed",
-    )
     tasks.bind_tasks(container)
+    # Below 0 checks never run on their own: nothing to note.
+    if container.settings.duplicate_check_pause_seconds >= 0:
+        container.bus.subscribe_batch(
+            [*ENTITY_OF, RecordsMerged, StrategyChanged],
+            records_changed,
+            name="duplicates.records_changed",
+        )
 
 
 def _entity(event: Event) -> str:

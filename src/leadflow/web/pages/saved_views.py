@@ -28,7 +28,7 @@ from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.calls import PageCall, page_call, see_other
 from leadflow.web.errors import answer
-from leadflow.web.pages.entities import RECORD_PAGES
+from leadflow.web.pages.entities import RECORD_PAGES, RecordPage
 from leadflow.web.pages.listing import filter_field_specs
 from leadflow.web.pages.render import render
 
@@ -74,8 +74,12 @@ def conditions_from_form(form: FormData) -> list[list[str]]:
     return folded
 
 
+def _record_page(entity: str) -> RecordPage:
+    return next(page for page in RECORD_PAGES if page.entity == entity)
+
+
 def _entity_columns(entity: str) -> tuple[str, ...]:
-    return next(page.listing.columns for page in RECORD_PAGES if page.entity == entity)
+    return _record_page(entity).listing.columns
 
 
 def _column_choices(registry: Registry, entity: str) -> list[tuple[str, str]]:
@@ -157,12 +161,8 @@ def _posted_view(form: FormData) -> dict[str, Any]:
     }
 
 
-def _list_path(entity: str) -> str:
-    return "/leads" if entity == "lead" else "/contacts"
-
-
 def _listed(view: SavedView) -> Response:
-    return see_other(f"{_list_path(view.entity)}?view={view.id}")
+    return see_other(f"{_record_page(view.entity).path}?view={view.id}")
 
 
 @router.get("/views/new")
@@ -243,7 +243,7 @@ def delete_view(view_id: int, call: PageCall = saving_view) -> Response:
     """Deleted, and back to the whole list it was a view of."""
 
     def listed(view: SavedView) -> Response:
-        return see_other(f"{_list_path(view.entity)}?view=all")
+        return see_other(f"{_record_page(view.entity).path}?view=all")
 
     return call.run(
         lambda uow: views.do_delete_view(view_id, owner_id=call.user_id, uow=uow),
