@@ -1,7 +1,8 @@
 """A job kind for tests: `test.steps` counts through steps, one transaction each.
 
 Params: `steps` (how many), `tag` (names the run in `RAN` and `ON_STEP`),
-`fail_at` (a step that raises), `bad_result` (return what JSON cannot hold).
+`fail_at` (a step that raises), `bad_result` (return what JSON cannot hold),
+`pause` (seconds each step takes, so runners in other processes meet mid-job).
 `ON_STEP[tag](step)` runs before each step,
 outside any transaction, so a test can look at the row, cancel, or wait there.
 """
@@ -9,6 +10,7 @@ outside any transaction, so a test can look at the row, cancel, or wait there.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -39,6 +41,7 @@ def steps(context: JobContext, params: Mapping[str, Any]) -> dict[str, Any]:
             hook(step)
         if step == params.get("fail_at"):
             raise RuntimeError(f"step {step} broke")
+        time.sleep(float(params.get("pause", 0)))
         with context.container.uow() as uow:
             with _lock:
                 RAN.append((tag, step))

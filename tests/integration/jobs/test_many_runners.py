@@ -26,6 +26,10 @@ pytestmark = [
 RUNNERS = 4
 JOBS = 12
 STEPS = 3
+# A job lasts 0.15 s, so one runner alone would need 1.8 s for all twelve: on a busy
+# CI machine a runner that got the CPU first finished every job before the others
+# woke, and the test then showed no race at all.
+PAUSE = 0.05
 
 
 def test_runner_processes_run_each_job_exactly_once(
@@ -36,7 +40,7 @@ def test_runner_processes_run_each_job_exactly_once(
 ) -> None:
     # Queued, not run: nothing consumes this container's queue.
     starter = make_container(huey_immediate=False)
-    job_ids = [start(starter, steps=STEPS, tag=f"many-{n}") for n in range(JOBS)]
+    job_ids = [start(starter, steps=STEPS, tag=f"many-{n}", pause=PAUSE) for n in range(JOBS)]
     start_line = StartLine(str(tmp_path / "start"), RUNNERS)
     processes = worker_processes()
     with processes.Pool(RUNNERS) as pool:
