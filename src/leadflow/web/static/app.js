@@ -304,18 +304,25 @@
   }
 
   // A box that scrolls sideways (a wide table, the process bar on a phone) can be
-  // scrolled from the keyboard: focusable, and named after its section.
-  document.querySelectorAll(".table-wrap, .process-bar .stages").forEach(function (box) {
-    if (box.scrollWidth > box.clientWidth + 1 && !box.hasAttribute("tabindex")) {
-      box.setAttribute("tabindex", "0");
-      if (box.tagName === "DIV") {
-        var section = box.closest("section, .card");
-        var heading = section && section.querySelector("h1, h2, h3");
-        box.setAttribute("role", "region");
-        box.setAttribute("aria-label", heading ? heading.textContent.trim() : "Table");
+  // scrolled from the keyboard: focusable, and named after its section. Checked again
+  // when the window narrows (a tablet turned, a window made smaller), where a table
+  // that fitted starts to scroll.
+  function markScrollingBoxes() {
+    document.querySelectorAll(".table-wrap, .process-bar .stages").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1 && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        if (box.tagName === "DIV") {
+          var section = box.closest("section, .card");
+          var heading = section && section.querySelector("h1, h2, h3");
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-label", heading ? heading.textContent.trim() : "Table");
+        }
       }
-    }
-  });
+    });
+  }
+  markScrollingBoxes();
+  // Resize events already come at most once a frame.
+  window.addEventListener("resize", markScrollingBoxes);
 
   // Put the cursor in the first field that needs correcting.
   var invalid = document.querySelector(".record-form [aria-invalid='true']");
