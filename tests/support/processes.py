@@ -91,7 +91,10 @@ def relay_worker(
 
     def record(deliveries: Sequence[Delivery]) -> None:
         started = time.monotonic()
-        time.sleep(0.005)  # a handler that takes a moment: wider windows for a race
+        # A handler that takes a moment: wider windows for a race, and one relay alone
+        # would need 0.65 s for the test's 43 batches, so on a busy machine the others
+        # wake before it is done (5 ms let one process that got the CPU first do all).
+        time.sleep(0.015)
         ended = time.monotonic()
         for each in deliveries:
             probe = each.event
