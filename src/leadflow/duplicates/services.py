@@ -18,6 +18,8 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from leadflow.activities.models import Activity
@@ -161,11 +163,23 @@ def check_state(session: Session, entity: str) -> CheckState:
 
 
 def _check_row(uow: UnitOfWork, entity: str, *, lock: bool = False) -> DuplicateCheck:
-    row = uow.session.get(DuplicateCheck, entity, with_for_update=lock)
+    session = uow.session
+    row = session.get(DuplicateCheck, entity, with_for_update=lock)
     if row is None:
-        row = DuplicateCheck(entity=entity)
-        uow.session.add(row)
+        # The entity's first check: two processes may get here at once, so the row is
+        # inserted unless one is there by now, and read back, rather than added.
+        session.execute(
+            _insert(session)(DuplicateCheck).values(entity=entity).on_conflict_do_nothing()
+        )
+        row = session.get(DuplicateCheck, entity, with_for_update=lock, populate_existing=True)
+        assert row is not None
     return row
+
+
+def _insert(session: Session) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert
+    return sqlite_insert
 
 
 def request_checks(entities: Collection[str], *, uow: UnitOfWork) -> list[str]:
