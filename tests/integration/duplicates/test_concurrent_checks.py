@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
 
 from leadflow.bootstrap import Container
+from leadflow.db.uow import UnitOfWork
 from leadflow.duplicates import services as duplicates
 from leadflow.duplicates.models import DuplicateCandidate, DuplicateCheck
 from leadflow.lib.clock import utcnow
@@ -34,49 +36,61 @@ def _found(first_id: int) -> list[DuplicateCandidate]:
     ]
 
 
-def test_the_later_store_replaces_the_earlier_ones_pairs(container: Container) -> None:
-    with container.uow() as uow:
-        started_at = duplicates.start_check("contact", uow=uow)
-        uow.commit()
-    first_stored = threading.Event()
+def _one_waits_for_the_other(
+    container: Container,
+    first: Callable[[UnitOfWork], object],
+    second: Callable[[UnitOfWork], object],
+) -> None:
+    """`first` runs in a unit of work that stays open while `second` runs in another:
+    `second` must wait for it (checked), and both then commit without an error."""
+    first_done = threading.Event()
     release = threading.Event()
     errors: list[BaseException] = []
 
-    def earlier() -> None:
+    def run_first() -> None:
         try:
             with container.uow() as uow:
-                duplicates.store_check(
-                    "contact", _found(1), started_at=started_at, seconds=0.1, uow=uow
-                )
-                first_stored.set()
+                first(uow)
+                first_done.set()
                 release.wait(10)
                 uow.commit()
         except BaseException as exc:  # reported by the main thread
             errors.append(exc)
-            first_stored.set()
+            first_done.set()
 
-    def later() -> None:
+    def run_second() -> None:
         try:
             with container.uow() as uow:
-                duplicates.store_check(
-                    "contact", _found(10), started_at=started_at, seconds=0.1, uow=uow
-                )
+                second(uow)
                 uow.commit()
         except BaseException as exc:
             errors.append(exc)
 
-    one = threading.Thread(target=earlier)
+    one = threading.Thread(target=run_first)
     one.start()
-    assert first_stored.wait(10)
-    two = threading.Thread(target=later)
+    assert first_done.wait(10)
+    two = threading.Thread(target=run_second)
     two.start()
-    time.sleep(0.3)  # the later store is now waiting for the earlier one's turn
+    time.sleep(0.3)  # the second is now waiting for the first's row
     assert two.is_alive()
     release.set()
     one.join(10)
     two.join(10)
-
     assert errors == []
+
+
+def test_the_later_store_replaces_the_earlier_ones_pairs(container: Container) -> None:
+    with container.uow() as uow:
+        started_at = duplicates.start_check("contact", uow=uow)
+        uow.commit()
+
+    def store(first_id: int) -> Callable[[UnitOfWork], object]:
+        return lambda uow: duplicates.store_check(
+            "contact", _found(first_id), started_at=started_at, seconds=0.1, uow=uow
+        )
+
+    _one_waits_for_the_other(container, store(1), store(10))
+
     with container.read_session() as session:
         stored = session.execute(
             select(DuplicateCandidate.first_id, func.count()).group_by(DuplicateCandidate.first_id)
@@ -86,42 +100,14 @@ def test_the_later_store_replaces_the_earlier_ones_pairs(container: Container) -
 
 def test_two_first_requests_for_an_entity_make_one_check_row(container: Container) -> None:
     # No check row yet: the first change of contacts in two processes at once.
-    first_inserted = threading.Event()
-    release = threading.Event()
-    errors: list[BaseException] = []
     queued: list[list[str]] = []
 
-    def first() -> None:
-        try:
-            with container.uow() as uow:
-                queued.append(duplicates.request_checks(["contact"], uow=uow))
-                first_inserted.set()
-                release.wait(10)
-                uow.commit()
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-            first_inserted.set()
+    def request(uow: UnitOfWork) -> object:
+        queued.append(duplicates.request_checks(["contact"], uow=uow))
+        return None
 
-    def second() -> None:
-        try:
-            with container.uow() as uow:
-                queued.append(duplicates.request_checks(["contact"], uow=uow))
-                uow.commit()
-        except BaseException as exc:
-            errors.append(exc)
+    _one_waits_for_the_other(container, request, request)
 
-    one = threading.Thread(target=first)
-    one.start()
-    assert first_inserted.wait(10)
-    two = threading.Thread(target=second)
-    two.start()
-    time.sleep(0.3)  # the second insert waits on the first's uncommitted row
-    assert two.is_alive()
-    release.set()
-    one.join(10)
-    two.join(10)
-
-    assert errors == []
     # One of them queued the check; the other found it already waiting.
     assert sorted(queued) == [[], ["contact"]]
     with container.read_session() as session:
