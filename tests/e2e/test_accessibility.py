@@ -202,7 +202,7 @@ _SHAPES = """async (resized) => {
             attributes.join(' '), text ? 't' : ''].join('|');
   }).join('\\n');
   return [shape(document.querySelector('header.topbar')), shape(document.querySelector('main')),
-          document.documentElement.scrollWidth];
+          document.documentElement.scrollWidth, document.title];
 }"""
 
 
@@ -222,7 +222,7 @@ class Walk:
         self.checked += 1
         problems: list[str] = []
         # One round trip for the shapes and the page's width (a few ms each, 400 pages).
-        header, main, wide = page.evaluate(_SHAPES, resized)
+        header, main, wide, title = page.evaluate(_SHAPES, resized)
         new_parts = [
             selector
             for selector, shape in (("header.topbar", header), ("main", main))
@@ -234,10 +234,18 @@ class Walk:
             problems += _axe(page, None)
         elif new_parts:
             problems += _axe(page, new_parts)
+        if not _plain_title(title):
+            problems.append(f"the window's title is not a plain name: {title[:120]!r}")
         if wide > self.width:
             problems.append(f"the page is {wide} px wide in a {self.width} px window")
         if problems:
             self.failures[f"{where} at {self.width} px"] = problems
+
+
+def _plain_title(title: str) -> bool:
+    """What a browser tab shows: a short name, no markup (a list's title once held its
+    filter builder's JSON script)."""
+    return 0 < len(title) <= 120 and not any(mark in title for mark in "<>{}")
 
 
 def _context(browser: Browser, width: int) -> BrowserContext:
