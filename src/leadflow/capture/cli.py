@@ -19,14 +19,24 @@ capture_app = typer.Typer(
 
 @capture_app.command("strategies")
 def strategies() -> None:
-    """List the matching strategies (* marks the defaults)."""
+    """List the matching strategies (* marks the defaults; 'listed': the Duplicates page
+    lists the records each finds alike)."""
     container = _container()
     with cli_errors(), container.read_session() as session:
         rows = [
-            (row.id, row.name, row.target, ", ".join(row.fields), "*" if row.is_default else "")
+            (
+                row.id,
+                row.name,
+                row.target,
+                ", ".join(row.fields),
+                "*" if row.is_default else "",
+                "listed" if row.lists_duplicates else "",
+            )
             for row in matching.list_strategies(session)
         ]
-    print_table("matching strategies", ("id", "name", "target", "fields", "default"), rows)
+    print_table(
+        "matching strategies", ("id", "name", "target", "fields", "default", "duplicates"), rows
+    )
 
 
 @capture_app.command("forms")

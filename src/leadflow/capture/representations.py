@@ -22,6 +22,7 @@ def strategy_json(row: MatchingStrategy) -> dict[str, Any]:
         "target": row.target,
         "fields": list(row.fields),
         "is_default": row.is_default,
+        "lists_duplicates": row.lists_duplicates,
         "updated_at": row.updated_at.isoformat(),
     }
 

@@ -26,6 +26,10 @@ class StrategyIn(_Strict):
     target: str = omittable()
     fields: list[str] = omittable()
     is_default: bool = omittable()
+    lists_duplicates: bool = omittable(
+        description="The Duplicates page lists records sharing this strategy's values"
+        " (default true)"
+    )
 
 
 class FormFieldIn(_Strict):

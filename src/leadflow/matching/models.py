@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text, UniqueConstraint
+from sqlalchemy import String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadflow.db.base import Base, Id, JsonData, UTCDateTime
@@ -24,6 +24,10 @@ class MatchingStrategy(Base):
     fields: Mapped[list[str]] = mapped_column(JsonData, default=list)
     # The org default for new forms: at most one per target (enforced by the service).
     is_default: Mapped[bool] = mapped_column(default=False)
+    # The duplicates list groups records by this strategy's fields. Off for a strategy that
+    # finds a person's record for an update (email alone, for LinkedIn leads) where the
+    # same person rightly has several: their other inquiries would all be listed.
+    lists_duplicates: Mapped[bool] = mapped_column(default=True, server_default=true())
     # Set on the strategies seeded at first start, so seeding stays idempotent after renames.
     seed_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,6 +14,9 @@ def test_strategies_lists_the_defaults(run_cli: RunCli, container: Container) ->
     result = run_cli("capture", "strategies")
     assert result.returncode == 0, result.stderr
     assert "Email and page" in result.stdout and "email, marketing_page_id" in result.stdout
+    listed = {line.split("\t")[1]: line.split("\t")[5] for line in result.stdout.splitlines()[1:]}
+    assert listed["Email and page"] == "listed"
+    assert listed["Email (LinkedIn leads)"] == ""
 
 
 def test_resubmit_failed_processes_the_kept_failures(run_cli: RunCli, container: Container) -> None:

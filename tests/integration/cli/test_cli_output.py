@@ -30,7 +30,7 @@ def test_list_commands_print_the_same_heading_then_tab_separated_rows(
 
     assert rules.stdout.splitlines()[0] == "id\tkey\ton\ttrigger\tname"
     assert models.stdout.splitlines() == ["id\tstatus\tversion\ttarget\tname"]
-    assert strategies.stdout.splitlines()[0] == "id\tname\ttarget\tfields\tdefault"
+    assert strategies.stdout.splitlines()[0] == "id\tname\ttarget\tfields\tdefault\tduplicates"
 
 
 class _Terminal(io.StringIO):

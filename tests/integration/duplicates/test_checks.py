@@ -14,8 +14,15 @@ from leadflow.contacts.services import create_contact
 from leadflow.duplicates import services as duplicates
 from leadflow.duplicates.models import DuplicateCandidate, DuplicateCheck
 from leadflow.duplicates.tasks import run_check
+from leadflow.errors import ValidationFailed
+from leadflow.leads.services import create_lead
 from leadflow.lib.clock import utcnow
-from leadflow.matching.services import do_create_strategy
+from leadflow.matching.services import (
+    create_strategy,
+    do_create_strategy,
+    do_update_strategy,
+    strategy_by_seed_key,
+)
 
 # Duplicates are checked after every change, so a test sees its own at once.
 pytestmark = pytest.mark.settings(duplicate_check_pause_seconds=0)
@@ -115,3 +122,44 @@ def test_with_a_negative_pause_only_check_now_checks(container: Container) -> No
     with container.uow() as uow:
         duplicates.do_check_now(["contact"], uow=uow)
     assert _pairs(container) == [(first, second, "Email")]
+
+
+def _lead_pairs(container: Container) -> list[tuple[int, int, str]]:
+    with container.read_session() as session:
+        found = duplicates.candidate_pairs(session, container.registry(), "lead")
+    return [(pair.first_id, pair.second_id, pair.strategy) for pair in found.pairs]
+
+
+def test_a_strategy_that_does_not_list_duplicates_is_left_out_of_the_check(
+    container: Container,
+) -> None:
+    # One person's two inquiries: the same email, different topics and pages.
+    with container.uow() as uow:
+        first = create_lead({"email": "ada@example.test", "topic": "Whitepaper"}, uow=uow)
+        second = create_lead({"email": "ada@example.test", "topic": "Inbound call"}, uow=uow)
+        linkedin = strategy_by_seed_key(uow.session, "linkedin_lead_email")
+        assert linkedin is not None and linkedin.fields == ["email"]
+        # Shipped so: email alone finds a LinkedIn lead's earlier lead to update.
+        assert not linkedin.lists_duplicates
+        uow.commit()
+    container.relay.drain()
+    assert _lead_pairs(container) == []
+
+    with container.uow() as uow:
+        do_update_strategy(linkedin.id, {"lists_duplicates": True}, uow=uow)
+    container.relay.drain()  # the change checks leads again
+    assert _lead_pairs(container) == [(first.id, second.id, linkedin.name)]
+
+    with container.uow() as uow:
+        do_update_strategy(linkedin.id, {"lists_duplicates": False}, uow=uow)
+    container.relay.drain()
+    assert _lead_pairs(container) == []
+
+
+def test_lists_duplicates_must_be_true_or_false(container: Container) -> None:
+    with container.uow() as uow, pytest.raises(ValidationFailed) as raised:
+        create_strategy(
+            {"name": "Phone", "target": "contact", "fields": ["phone"], "lists_duplicates": "no"},
+            uow=uow,
+        )
+    assert raised.value.field == "lists_duplicates"

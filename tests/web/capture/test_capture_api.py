@@ -158,6 +158,21 @@ def test_strategy_crud_through_the_api(client: TestClient, admin: dict[str, str]
         headers=admin,
     )
     assert changed.json()["fields"] == ["phone", "last_name"]
+    assert changed.json()["lists_duplicates"] is True  # the default
+    unlisted = client.patch(
+        f"/api/v1/matching-strategies/{strategy_id}",
+        json={"lists_duplicates": False},
+        headers=admin,
+    )
+    assert unlisted.json()["lists_duplicates"] is False
+    read_back = client.get(f"/api/v1/matching-strategies/{strategy_id}", headers=admin)
+    assert read_back.json()["lists_duplicates"] is False
+    not_a_flag = client.patch(
+        f"/api/v1/matching-strategies/{strategy_id}",
+        json={"lists_duplicates": None},
+        headers=admin,
+    )
+    assert not_a_flag.status_code == 422 and not_a_flag.json()["field"] == "lists_duplicates"
     bad = client.post(
         "/api/v1/matching-strategies",
         json={"name": "X", "target": "lead", "fields": ["nope"]},

@@ -16,6 +16,7 @@ from leadflow.capture.services import create_event, create_form
 from leadflow.contacts.models import Contact
 from leadflow.interactions.models import Interaction
 from leadflow.leads.models import Lead
+from leadflow.matching.models import MatchingStrategy
 from tests.web.pages.test_pages import csrf_of, log_in
 
 
@@ -195,6 +196,42 @@ def test_the_matching_settings_page_adds_a_strategy(signed_in: TestClient) -> No
         follow_redirects=True,
     )
     assert response.status_code == 200 and "By phone" in response.text
+
+
+def _strategy(container: Container, name: str) -> MatchingStrategy:
+    with container.read_session() as session:
+        return session.scalars(select(MatchingStrategy).where(MatchingStrategy.name == name)).one()
+
+
+def test_a_strategy_is_added_without_its_duplicates_listed_and_listed_later(
+    signed_in: TestClient, container: Container
+) -> None:
+    page = signed_in.get("/settings/matching")
+    # New strategies list their duplicates unless the box is cleared.
+    assert 'name="lists_duplicates" value="true" checked' in page.text
+    added = signed_in.post(
+        "/settings/matching",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "name": "Phone",
+            "target": "contact",
+            "fields": ["phone"],
+        },
+        follow_redirects=True,
+    )
+    assert added.status_code == 200
+    strategy = _strategy(container, "Phone")
+    assert not strategy.lists_duplicates
+    assert f"List the duplicates {strategy.name} finds" in added.text
+
+    listed = signed_in.post(
+        f"/settings/matching/{strategy.id}/duplicates",
+        data={"csrf_token": csrf_of(added.text), "lists_duplicates": "true"},
+        follow_redirects=True,
+    )
+    assert listed.status_code == 200
+    assert _strategy(container, "Phone").lists_duplicates
+    assert f"Stop listing the duplicates {strategy.name} finds" in listed.text
 
 
 def test_failed_submissions_can_be_resubmitted_from_the_form_page(

@@ -386,6 +386,7 @@ GET    /settings/matching                                                       
 POST   /settings/matching                                                                 x x . . .
 POST   /settings/matching/{strategy_id:int}/default                                       x x . . .
 POST   /settings/matching/{strategy_id:int}/delete                                        x x . . .
+POST   /settings/matching/{strategy_id:int}/duplicates                                    x x . . .
 GET    /settings/org                                                                      x x . . x
 POST   /settings/org                                                                      x x . . .
 GET    /settings/process                                                                  x . . . .

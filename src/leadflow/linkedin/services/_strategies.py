@@ -182,6 +182,8 @@ def seed_linkedin(uow: UnitOfWork) -> None:
             target="lead",
             fields=["email"],
             is_default=False,
+            # A person's other leads share their email: not duplicates of each other.
+            lists_duplicates=False,
             seed_key=DEFAULT_MATCHING_KEY,
             created_at=now,
             updated_at=now,

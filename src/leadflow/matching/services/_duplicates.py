@@ -45,8 +45,10 @@ def duplicate_groups(
     for done, strategy in enumerate(strategies):
         if progress is not None:
             progress(done, len(strategies))
-        if not strategy.fields or not all(
-            registry.has_field(target.value, name) for name in strategy.fields
+        if (
+            not strategy.lists_duplicates
+            or not strategy.fields
+            or not all(registry.has_field(target.value, name) for name in strategy.fields)
         ):
             continue
         compared = [_comparable(registry.field(target.value, name)) for name in strategy.fields]

@@ -96,6 +96,12 @@ def _checked_fields(registry: Registry, target: str, fields: Any) -> list[str]:
     return checked
 
 
+def _checked_flag(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationFailed(f"{field} must be true or false", field=field)
+    return value
+
+
 def _checked_target(target: Any) -> MatchTarget:
     try:
         return MatchTarget(target)
@@ -119,6 +125,7 @@ def create_strategy(data: Mapping[str, Any], *, uow: UnitOfWork) -> MatchingStra
         target=target.value,
         fields=fields,
         is_default=False,
+        lists_duplicates=_checked_flag(data.get("lists_duplicates", True), "lists_duplicates"),
         created_at=now,
         updated_at=now,
     )
@@ -133,7 +140,8 @@ def create_strategy(data: Mapping[str, Any], *, uow: UnitOfWork) -> MatchingStra
 def update_strategy(
     strategy_id: int, changes: Mapping[str, Any], *, uow: UnitOfWork
 ) -> MatchingStrategy:
-    """Rename, re-describe, change fields or become the default. The target stays."""
+    """Rename, re-describe, change fields, list duplicates or not, or become the default.
+    The target stays."""
     strategy = get_strategy(uow.session, strategy_id)
     if "target" in changes and changes["target"] != strategy.target:
         raise ValidationFailed(
@@ -153,6 +161,11 @@ def update_strategy(
             uow.session.execute(delete(MatchKey).where(MatchKey.strategy_id == strategy.id))
             uow.publish(StrategyChanged(target=strategy.target, strategy_id=strategy.id))
         strategy.fields = fields
+    if "lists_duplicates" in changes:
+        lists = _checked_flag(changes["lists_duplicates"], "lists_duplicates")
+        if lists != strategy.lists_duplicates:
+            uow.publish(StrategyChanged(target=strategy.target, strategy_id=strategy.id))
+        strategy.lists_duplicates = lists
     if changes.get("is_default"):
         _make_default(uow.session, strategy)
     elif "is_default" in changes and strategy.is_default:

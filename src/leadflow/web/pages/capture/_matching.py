@@ -13,7 +13,7 @@ from leadflow.web.calls import PageCall, page_call, see_other
 from leadflow.web.pages.render import render, settings_navigation
 from leadflow.web.pages.settings_forms import FormState, checked, text_of
 
-STRATEGY_INPUTS = ("name", "target", "fields", "description")
+STRATEGY_INPUTS = ("name", "target", "fields", "description", "lists_duplicates")
 
 
 matching_router = APIRouter(include_in_schema=False)
@@ -32,6 +32,10 @@ def matching_page(
         "settings_sections": settings_navigation(principal),
         "strategies": strategies,
         "state": state,
+        "labels": {
+            target: {d.name: d.label for d in registry.fields_of(target)}
+            for target in ("contact", "lead")
+        },
         "matchable": {
             target: [(d.name, d.label) for d in registry.fields_of(target) if d.matchable]
             for target in ("contact", "lead")
@@ -42,7 +46,9 @@ def matching_page(
 
 @matching_router.get("/settings/matching")
 def show(request: Request, principal: Principal = Depends(can_admin)) -> Response:
-    return matching_page(request, principal, FormState({"target": "contact"}))
+    return matching_page(
+        request, principal, FormState({"target": "contact", "lists_duplicates": "true"})
+    )
 
 
 @matching_router.post("/settings/matching")
@@ -55,6 +61,7 @@ def create(call: PageCall = administering) -> Response:
         "fields": fields,
         "description": values["description"],
         "is_default": checked(call.form, "is_default"),
+        "lists_duplicates": checked(call.form, "lists_duplicates"),
     }
     return call.run(
         lambda uow: matching.do_create_strategy(data, uow=uow),
@@ -71,6 +78,16 @@ def create(call: PageCall = administering) -> Response:
 @matching_router.post("/settings/matching/{strategy_id:int}/default")
 def make_default(strategy_id: int, call: PageCall = administering) -> Response:
     call.write(lambda uow: matching.do_update_strategy(strategy_id, {"is_default": True}, uow=uow))
+    return see_other("/settings/matching")
+
+
+@matching_router.post("/settings/matching/{strategy_id:int}/duplicates")
+def list_duplicates(strategy_id: int, call: PageCall = administering) -> Response:
+    """List (or stop listing) on the Duplicates page the records this strategy finds alike."""
+    lists = text_of(call.form, "lists_duplicates") == "true"
+    call.write(
+        lambda uow: matching.do_update_strategy(strategy_id, {"lists_duplicates": lists}, uow=uow)
+    )
     return see_other("/settings/matching")
 
 
