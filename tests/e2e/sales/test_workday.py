@@ -112,7 +112,12 @@ def test_a_manager_accepts_and_the_lead_leaves_the_queue(
     lead_link = queue.locator(f'a[href="/leads/{lead_id}"]')
     expect(lead_link).to_have_count(1)
     shots(page, "3-queue-before-accepting", database)
-    queue.get_by_label(f"Salesperson for lead {lead_id}").select_option(label="Test salesperson")
+    row = queue.locator("tr", has=page.locator(f'a[href="/leads/{lead_id}"]'))
+    # The row names the person, not only the lead's topic, and so does its select's label.
+    expect(row.locator("td").nth(1)).to_have_text("Ada Lovelace")
+    row.get_by_label("Salesperson for Difference engine, Ada Lovelace").select_option(
+        label="Test salesperson"
+    )
     queue.get_by_role("button", name="Assign and accept").click()
     expect(page.locator("p.alert.notice")).to_contain_text("assigned and accepted")
     expect(

@@ -39,6 +39,7 @@ def test_walk_a_lead_from_inquiry_to_opportunity(client: TestClient, headers_for
     )
     queue = client.get("/api/v1/queues/sales_acceptance", headers=manager).json()
     assert [item["lead_id"] for item in queue] == [lead_id]
+    assert (queue[0]["lead"], queue[0]["person"]) == ("Reactor upgrade", "Curie")
     # The seller may not assign; the manager may.
     seller_id = client.get("/api/v1/me", headers=seller).json()["id"]
     refused = client.post(

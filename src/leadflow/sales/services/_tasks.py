@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
+from leadflow.contacts.models import Contact
 from leadflow.db.uow import UnitOfWork, in_own_transaction
 from leadflow.errors import ErrorCode, NotFound, ValidationFailed
 from leadflow.leads.models import Lead
@@ -146,6 +147,9 @@ class QueueItem:
     task_id: int
     lead_id: int
     lead_title: str
+    # Who the lead is about (its names, else its contact's), beside the topic: several of
+    # a queue's leads often share one topic (a webinar, a fair).
+    person_name: str | None
     company_name: str | None
     owner_id: int | None
     owner_name: str | None
@@ -155,63 +159,64 @@ class QueueItem:
     sales_ready: bool
 
 
+def _queue_items(session: Session, statement: Select[Task, Lead], now: datetime) -> list[QueueItem]:
+    rows = session.execute(
+        statement.add_columns(User.name, Contact.first_name, Contact.last_name)
+        .outerjoin(User, User.id == Lead.owner_id)
+        .outerjoin(Contact, Contact.id == Lead.parent_contact_id)
+    )
+    items = []
+    for task, lead, owner_name, first, last in rows:
+        person = _full_name(lead.first_name, lead.last_name) or _full_name(first, last)
+        items.append(_queue_item(task, lead, owner_name, person, now))
+    return items
+
+
+def _full_name(first: str | None, last: str | None) -> str | None:
+    return " ".join(part for part in (first, last) if part) or None
+
+
+def _queue_item(
+    task: Task, lead: Lead, owner_name: str | None, person: str | None, now: datetime
+) -> QueueItem:
+    return QueueItem(
+        task.id,
+        lead.id,
+        lead.topic or person or f"Lead {lead.id}",
+        person,
+        lead.company_name,
+        lead.owner_id,
+        owner_name,
+        task.due_at,
+        task.due_at is not None and task.due_at < now,
+        task.escalated_at is not None,
+        lead.sales_ready,
+    )
+
+
 def queue_items(session: Session, queue: str, *, limit: int = 200) -> list[QueueItem]:
     """The open tasks of a queue, most urgent first."""
-    now = utcnow()
-    rows = session.execute(
-        select(Task, Lead, User.name)
+    statement = (
+        select(Task, Lead)
         .join(Lead, Lead.id == Task.lead_id)
-        .outerjoin(User, User.id == Lead.owner_id)
         .where(Task.queue == queue, Task.status == TaskStatus.OPEN)
         .order_by(Task.due_at, Task.id)
         .limit(limit)
     )
-    items = []
-    for task, lead, owner_name in rows:
-        name = " ".join(part for part in (lead.first_name, lead.last_name) if part)
-        items.append(
-            QueueItem(
-                task.id,
-                lead.id,
-                lead.topic or name or f"Lead {lead.id}",
-                lead.company_name,
-                lead.owner_id,
-                owner_name,
-                task.due_at,
-                task.due_at is not None and task.due_at < now,
-                task.escalated_at is not None,
-                lead.sales_ready,
-            )
-        )
-    return items
+    return _queue_items(session, statement, utcnow())
 
 
 def overdue_tasks(session: Session, *, limit: int = 20) -> list[QueueItem]:
     """Open tasks past due, the longest overdue first."""
     now = utcnow()
-    rows = session.execute(
-        select(Task, Lead, User.name)
+    statement = (
+        select(Task, Lead)
         .join(Lead, Lead.id == Task.lead_id)
-        .outerjoin(User, User.id == Lead.owner_id)
         .where(Task.status == TaskStatus.OPEN, Task.due_at < now)
         .order_by(Task.due_at, Task.id)
         .limit(limit)
     )
-    return [
-        QueueItem(
-            task.id,
-            lead.id,
-            lead.topic or lead.last_name or f"Lead {lead.id}",
-            lead.company_name,
-            lead.owner_id,
-            owner_name,
-            task.due_at,
-            True,
-            task.escalated_at is not None,
-            lead.sales_ready,
-        )
-        for task, lead, owner_name in rows
-    ]
+    return _queue_items(session, statement, now)
 
 
 def open_tasks(session: Session, lead_id: int) -> list[Task]:

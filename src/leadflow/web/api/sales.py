@@ -65,6 +65,7 @@ def queue(queue: str, call: ApiCall = reading_tasks) -> list[dict[str, Any]]:
             "task_id": item.task_id,
             "lead_id": item.lead_id,
             "lead": item.lead_title,
+            "person": item.person_name,
             "owner_id": item.owner_id,
             "due_at": item.due_at.isoformat() if item.due_at else None,
             "overdue": item.overdue,
