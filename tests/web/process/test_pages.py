@@ -12,6 +12,7 @@ from leadflow.contacts.services import create_contact
 from leadflow.lib.clock import utcnow
 from leadflow.process import services as process
 from leadflow.sales.models import Task
+from leadflow.sales.services import notify
 from tests.integration.process.helpers import new_lead, stage_of, tick
 from tests.web.pages.test_pages import csrf_of, log_in
 
@@ -79,7 +80,7 @@ def test_queues_and_dashboard_pages(client: TestClient, container: Container) ->
     tick(container, lead_id, sales_ready=True)
     queues = client.get("/queues")
     assert queues.status_code == 200
-    assert f'<a href="/leads/{lead_id}">Queue me</a>' in queues.text
+    assert f'<a href="/leads/{lead_id}">Queue me</a></td>\n        <td>Lovelace</td>' in queues.text
     token = csrf_of(queues.text)
     refused = client.post(f"/leads/{lead_id}/accept", data={"csrf_token": token, "back": "queues"})
     assert "Every active salesperson is at capacity" in refused.text or "No active" in refused.text
@@ -95,7 +96,7 @@ def test_queues_and_dashboard_pages(client: TestClient, container: Container) ->
     assert dashboard.status_code == 200
     assert "Sales acceptance" in dashboard.text and "Funnel" in dashboard.text
     overdue = dashboard.text[dashboard.text.index('id="overdue-tasks"') :]
-    assert f'<a href="/leads/{lead_id}">Queue me</a>' in overdue
+    assert f'<a href="/leads/{lead_id}">Queue me</a></td><td>Lovelace</td>' in overdue
     assert "<strong data-overdue>1</strong>" in dashboard.text
 
 
@@ -209,3 +210,19 @@ def test_disqualify_reactivate_and_recycle_from_the_lead_page(
     back = client.post(f"/leads/{lead_id}/reactivate", data={"csrf_token": token})
     assert "The lead is open again." in back.text
     assert stage_of(container, lead_id) == "automated_marketing_qualification"
+
+
+def test_notifications_link_their_lead_by_its_title(
+    client: TestClient, container: Container
+) -> None:
+    log_in(client, container, "sales_manager")
+    empty = client.get("/notifications")
+    assert '<p class="muted">Nothing yet.</p>' in empty.text
+    lead_id = new_lead(container, topic="Call me back")
+    with container.uow() as uow:
+        notify(uow=uow, title="New lead", body="Call today", role="sales_manager", lead_id=lead_id)
+        uow.commit()
+
+    page = client.get("/notifications")
+    assert f'<a href="/leads/{lead_id}">Call me back</a>' in page.text
+    assert "Nothing yet." not in page.text

@@ -15,7 +15,7 @@ from leadflow.users.services import Principal
 from leadflow.web.auth import Authorize, container_of
 from leadflow.web.calls import PageCall, page_call, see_other
 from leadflow.web.pages.lead_actions import back_to_process, refused_at, run_lead_action
-from leadflow.web.pages.lookups import users_with_role
+from leadflow.web.pages.lookups import titles_by_id, users_with_role
 from leadflow.web.pages.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -133,7 +133,10 @@ def notifications(request: Request, principal: Principal = signed_in) -> Respons
     with container_of(request).read_session() as session:
         items = sales.notifications(session, principal.user_id, limit=100)
         unread = sales.unread_count(session, principal.user_id)
-    return render(request, "sales/notifications.html", {"items": items, "unread": unread})
+        # Each notification links its lead by the lead's title (a deleted lead: none).
+        lead_titles = titles_by_id(session, "lead", {n.lead_id for n in items if n.lead_id})
+    context = {"items": items, "unread": unread, "lead_titles": lead_titles}
+    return render(request, "sales/notifications.html", context)
 
 
 @router.post("/notifications/read")
