@@ -19,6 +19,17 @@ def _model_id(location: str) -> int:
     return int(found.group(1))
 
 
+def _new_model(client: TestClient, token: str, name: str) -> str:
+    """Create a contact-based model through the page; returns its designer's path."""
+    created = client.post(
+        "/scoring/new",
+        data={"csrf_token": token, "name": name, "entity_target": "contact"},
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    return f"/scoring/models/{_model_id(created.headers['location'])}"
+
+
 def test_a_marketer_designs_a_model_runs_what_if_and_goes_live(
     client: TestClient, container: Container
 ) -> None:
@@ -28,14 +39,7 @@ def test_a_marketer_designs_a_model_runs_what_if_and_goes_live(
     log_in(client, container, "marketer")
     token = csrf_of(client.get("/scoring").text)
 
-    created = client.post(
-        "/scoring/new",
-        data={"csrf_token": token, "name": "Inbound", "entity_target": "contact"},
-        follow_redirects=False,
-    )
-    assert created.status_code == 303
-    model_id = _model_id(created.headers["location"])
-    base = f"/scoring/models/{model_id}"
+    base = _new_model(client, token, "Inbound")
 
     missing_value = client.post(
         f"{base}/rules",
@@ -131,12 +135,7 @@ def test_a_behaviour_condition_picks_its_form_by_name_and_reads_back_in_words(
         uow.commit()
     log_in(client, container, "marketer")
     token = csrf_of(client.get("/scoring").text)
-    created = client.post(
-        "/scoring/new",
-        data={"csrf_token": token, "name": "Forms", "entity_target": "contact"},
-        follow_redirects=False,
-    )
-    base = f"/scoring/models/{_model_id(created.headers['location'])}"
+    base = _new_model(client, token, "Forms")
     designer = client.get(base).text
     assert f'<option value="{form_id}">Contact us</option>' in designer
 
@@ -165,12 +164,7 @@ def test_a_behaviour_rule_filters_on_data_keys_picked_from_what_interactions_hol
     record(container, contact, "page_visited", utcnow(), data={"utm_source": "linkedin"})
     log_in(client, container, "marketer")
     token = csrf_of(client.get("/scoring").text)
-    created = client.post(
-        "/scoring/new",
-        data={"csrf_token": token, "name": "Paid social", "entity_target": "contact"},
-        follow_redirects=False,
-    )
-    base = f"/scoring/models/{_model_id(created.headers['location'])}"
+    base = _new_model(client, token, "Paid social")
     designer = client.get(base).text
     # The key is offered from the interactions' own data; nothing to type in a syntax.
     assert '<datalist id="add-rule-data-keys"><option value="utm_source"></option>' in designer
