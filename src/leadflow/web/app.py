@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from leadflow import __version__
 from leadflow.bootstrap import Container
 from leadflow.web.api.routers import api_routers
+from leadflow.web.assets import PREFIX, STATIC, FingerprintedStaticFiles
 from leadflow.web.docs import install_docs, install_favicon
 from leadflow.web.errors import install_error_handlers
 from leadflow.web.inputs import check_inputs
@@ -18,7 +16,6 @@ from leadflow.web.openapi import LeadflowAPI
 from leadflow.web.routing import skip_routers_that_cannot_match
 from leadflow.web.settle import SettleOwnWrites
 
-STATIC = Path(__file__).parent / "static"
 OPENAPI_URL = "/openapi.json"
 
 
@@ -48,7 +45,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(pages_router())
     install_docs(app, openapi_url=OPENAPI_URL)
     install_favicon(app)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount(PREFIX, FingerprintedStaticFiles(directory=STATIC), name="static")
     # Last, once every router is in: a request no longer runs the routes of routers
     # it cannot belong to (the largest cost of a request, measured).
     skip_routers_that_cannot_match(app)

@@ -8,19 +8,18 @@ a CDN too, is switched off in the app factory.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
+from leadflow.web.assets import STATIC, static_url
+
 DOCS_PATH = "/docs"
 # Not under /static: that mount would answer first and not find these files.
 SWAGGER_UI_PATH = "/swagger-ui"
-FAVICON = Path(__file__).parent / "static" / "favicon.svg"
-FAVICON_URL = "/static/favicon.svg"
+FAVICON = STATIC / "favicon.svg"
 
 
 def install_docs(app: FastAPI, *, openapi_url: str) -> None:
@@ -33,7 +32,7 @@ def install_docs(app: FastAPI, *, openapi_url: str) -> None:
             title=f"{app.title} · API reference",
             swagger_js_url=f"{SWAGGER_UI_PATH}/swagger-ui-bundle.js",
             swagger_css_url=f"{SWAGGER_UI_PATH}/swagger-ui.css",
-            swagger_favicon_url=FAVICON_URL,
+            swagger_favicon_url=static_url("favicon.svg"),
             # Swagger UI would send the schema to validator.swagger.io for its badge.
             swagger_ui_parameters={"validatorUrl": None},
         )

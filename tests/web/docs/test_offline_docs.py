@@ -6,6 +6,8 @@ import re
 
 from fastapi.testclient import TestClient
 
+from leadflow.web.assets import static_url
+
 ABSOLUTE_URL = re.compile(r"""(?:src|href|url)\s*[=:]\s*["']?(?:https?:)?//""", re.IGNORECASE)
 
 
@@ -43,7 +45,9 @@ def test_pages_name_the_svg_favicon_which_is_also_served_as_favicon_ico(
     svg = client.get("/static/favicon.svg")
     ico = client.get("/favicon.ico")
 
-    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in login.text
+    assert f'<link rel="icon" href="{static_url("favicon.svg")}" type="image/svg+xml">' in (
+        login.text
+    )
     assert svg.status_code == 200
     assert svg.text.startswith("<svg ")
     assert ico.status_code == 200

@@ -14,6 +14,7 @@ from leadflow.errors import LeadflowError, Unauthenticated
 from leadflow.jobs.kinds import kinds_for
 from leadflow.users.domain import Permission, role_allows
 from leadflow.users.services import Principal
+from leadflow.web.assets import static_url
 from leadflow.web.pages.display import humanize, rule_words
 from leadflow.web.pages.entities import RECORD_PAGES
 
@@ -21,6 +22,7 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templa
 # Internal names as people read them: roles, reasons, rule keys.
 TEMPLATES.env.filters["words"] = lambda value: humanize(str(value)) if value else ""
 TEMPLATES.env.filters["rule_words"] = rule_words
+TEMPLATES.env.globals["static_url"] = static_url
 
 
 def navigation(principal: Principal | None) -> list[tuple[str, str]]:
