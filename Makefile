@@ -51,8 +51,16 @@ lint: $(DEV_STAMP) ## ruff (lint + format check) and mypy
 
 # The suite starts dozens of Python processes (CLI calls, workers, servers): each would
 # compile leadflow's modules again where the environment says not to keep bytecode.
-test: $(DEV_STAMP) browser axe lint ## Everything: lint, mypy, tests on SQLite and PostgreSQL
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider --durations=25
+# Lint runs beside the tests, its report printed after theirs: mypy alone kept one of
+# two cores busy and the other idle for 13 s before the first test.
+LINT_LOG := $(VENV)/lint.log
+TESTS ?=
+test: $(DEV_STAMP) browser axe ## Everything: lint, mypy, tests on SQLite and PostgreSQL (TESTS=tests/unit: some)
+	@$(MAKE) --no-print-directory lint > $(LINT_LOG) 2>&1 & linting=$$!; \
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider --durations=25 $(TESTS); \
+	tested=$$?; wait $$linting; linted=$$?; cat $(LINT_LOG); \
+	if [ $$linted -ne 0 ]; then echo "make test: lint failed (above)"; fi; \
+	[ $$tested -eq 0 ] && [ $$linted -eq 0 ]
 
 format: $(DEV_STAMP) ## Apply ruff format and fixes
 	$(BIN)/ruff format src tests bench
