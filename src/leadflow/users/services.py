@@ -224,15 +224,30 @@ def create_token(
 LAST_USED_PRECISION = timedelta(minutes=5)
 
 
+# Every API request reads its token and user: one statement and plain rows, not two
+# ORM loads (a third of the time of a small request went to them).
+_TOKEN_CALLER = select(
+    ApiToken.id,
+    ApiToken.role,
+    ApiToken.revoked_at,
+    ApiToken.last_used_at,
+    User.id.label("user_id"),
+    User.name,
+    User.email,
+    User.is_active,
+).join(User, User.id == ApiToken.user_id)
+
+
 def resolve_token(session: Session, token: str) -> tuple[Principal, int | None]:
     """The caller behind a token, and the token's id when its last-used time is due."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+    row = session.execute(
+        _TOKEN_CALLER.where(ApiToken.token_hash == _hash_token(token))
+    ).one_or_none()
     if row is None or row.revoked_at is not None:
         raise Unauthenticated("Unknown or revoked API token")
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    if not row.is_active:
         raise Unauthenticated("The token's user is inactive")
-    principal = Principal(user.id, user.name, user.email, Role(row.role), "token")
+    principal = Principal(row.user_id, row.name, row.email, Role(row.role), "token")
     due = row.last_used_at is None or utcnow() - row.last_used_at >= LAST_USED_PRECISION
     return principal, row.id if due else None
 

@@ -5,10 +5,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from leadflow.bootstrap import Container
-from leadflow.errors import Conflict, ValidationFailed
+from leadflow.errors import Conflict, Unauthenticated, ValidationFailed
 from leadflow.lib.clock import utcnow
+from leadflow.users.domain import Role
 from leadflow.users.models import ApiToken
-from leadflow.users.services import create_token, create_user, revoke_token, update_user
+from leadflow.users.services import (
+    Principal,
+    create_token,
+    create_user,
+    resolve_token,
+    revoke_token,
+    update_user,
+)
 from leadflow.web.app import create_app
 
 
@@ -92,3 +100,24 @@ def test_token_use_is_recorded_at_most_every_few_minutes(container: Container) -
         with container.read_session() as session:
             refreshed = session.get_one(ApiToken, row.id).last_used_at
     assert refreshed is not None and refreshed > first
+
+
+def test_a_token_names_its_user_with_the_tokens_role_until_the_user_is_deactivated(
+    container: Container,
+) -> None:
+    manager = _user(container, "sales_manager", "grace@example.com")
+    with container.uow() as uow:
+        _, token = create_token(manager, name="dialer", role="telemarketer", uow=uow)
+        uow.commit()
+    with container.read_session() as session:
+        principal, _ = resolve_token(session, token)
+    assert principal == Principal(manager, "grace", "grace@example.com", Role.TELEMARKETER, "token")
+
+    with container.uow() as uow:
+        update_user(manager, {"is_active": False}, uow=uow)
+        uow.commit()
+    with container.read_session() as session, pytest.raises(Unauthenticated) as refused:
+        resolve_token(session, token)
+    assert "inactive" in str(refused.value)
+    with container.read_session() as session, pytest.raises(Unauthenticated):
+        resolve_token(session, token + "x")
