@@ -97,10 +97,14 @@ class OpenCall(_Answered):
     signature, a signed token) is the route's own."""
 
 
+# The dependencies below only wrap what they are given: run in the event loop, not
+# sent to a worker thread and back (a hop each, on every request).
+
+
 def open_call() -> Any:
     """The route dependency giving an `OpenCall` (anyone may call it, no form read)."""
 
-    def call(request: Request) -> OpenCall:
+    async def call(request: Request) -> OpenCall:
         return OpenCall(request)
 
     return Depends(call)
@@ -111,7 +115,7 @@ def api_call(permission: Permission | None) -> Any:
     (None: any signed-in caller)."""
     authorize = Authorize(permission)
 
-    def call(request: Request, principal: Principal = Depends(authorize)) -> ApiCall:
+    async def call(request: Request, principal: Principal = Depends(authorize)) -> ApiCall:
         return ApiCall(request, principal)
 
     return Depends(call)
@@ -183,7 +187,7 @@ async def _form(request: Request) -> FormData:
 def public_call() -> Any:
     """The route dependency giving a `PublicCall` (anyone may call it)."""
 
-    def call(request: Request, form: FormData = Depends(_form)) -> PublicCall:
+    async def call(request: Request, form: FormData = Depends(_form)) -> PublicCall:
         return PublicCall(request, form)
 
     return Depends(call)
@@ -194,7 +198,7 @@ def page_call(permission: Permission | None) -> Any:
     (None: any signed-in caller)."""
     authorize = Authorize(permission)
 
-    def call(
+    async def call(
         request: Request,
         principal: Principal = Depends(authorize),
         form: FormData = Depends(_form),
