@@ -83,7 +83,13 @@ def test_queues_and_dashboard_pages(client: TestClient, container: Container) ->
     assert f'<a href="/leads/{lead_id}">Queue me</a></td>\n        <td>Lovelace</td>' in queues.text
     token = csrf_of(queues.text)
     refused = client.post(f"/leads/{lead_id}/accept", data={"csrf_token": token, "back": "queues"})
-    assert "Every active salesperson is at capacity" in refused.text or "No active" in refused.text
+    alert = refused.text[refused.text.index('role="alert"') :].split("</p>")[0]
+    # The refusal names the lead by its topic, linked, not by its id.
+    assert f'<a href="/leads/{lead_id}">Queue me</a>: ' in alert
+    assert "Every active salesperson is at capacity" in alert or "No active" in alert
+    assert f"#{lead_id}" not in alert
+    gone = client.get("/queues", params={"error": "Refused", "lead": "99999999"}).text
+    assert '<p class="alert error" role="alert">Refused</p>' in gone
     with container.uow() as uow:
         uow.session.execute(
             Task.__table__.update()

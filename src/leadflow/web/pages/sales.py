@@ -111,7 +111,14 @@ def accept(lead_id: int, call: PageCall = assigning) -> Response:
 
 @router.get("/queues")
 def queues(request: Request, principal: Principal = can_read_tasks) -> Response:
+    refused_lead = request.query_params.get("lead", "")
     with container_of(request).read_session() as session:
+        # A refused action names its lead by its title (a deleted lead: none).
+        refused_title = (
+            titles_by_id(session, "lead", [int(refused_lead)]).get(int(refused_lead))
+            if refused_lead.isdigit() and len(refused_lead) <= 18
+            else None
+        )
         context = {
             "queues": [
                 (key, label, sales.queue_items(session, key))
@@ -122,7 +129,7 @@ def queues(request: Request, principal: Principal = can_read_tasks) -> Response:
             "notifications": sales.notifications(session, principal.user_id, limit=10),
             "unread": sales.unread_count(session, principal.user_id),
             "error": request.query_params.get("error"),
-            "error_lead": request.query_params.get("lead"),
+            "error_lead": (int(refused_lead), refused_title) if refused_title else None,
             "done": request.query_params.get("done"),
         }
     return render(request, "process/queues.html", context)
