@@ -111,12 +111,13 @@ def accept(lead_id: int, call: PageCall = assigning) -> Response:
 
 @router.get("/queues")
 def queues(request: Request, principal: Principal = can_read_tasks) -> Response:
-    refused_lead = request.query_params.get("lead", "")
+    raw_lead = request.query_params.get("lead", "")
+    refused_lead = int(raw_lead) if raw_lead.isdigit() and len(raw_lead) <= 18 else None
     with container_of(request).read_session() as session:
         # A refused action names its lead by its title (a deleted lead: none).
         refused_title = (
-            titles_by_id(session, "lead", [int(refused_lead)]).get(int(refused_lead))
-            if refused_lead.isdigit() and len(refused_lead) <= 18
+            titles_by_id(session, "lead", [refused_lead]).get(refused_lead)
+            if refused_lead is not None
             else None
         )
         context = {
@@ -129,7 +130,7 @@ def queues(request: Request, principal: Principal = can_read_tasks) -> Response:
             "notifications": sales.notifications(session, principal.user_id, limit=10),
             "unread": sales.unread_count(session, principal.user_id),
             "error": request.query_params.get("error"),
-            "error_lead": (int(refused_lead), refused_title) if refused_title else None,
+            "error_lead": (refused_lead, refused_title) if refused_title else None,
             "done": request.query_params.get("done"),
         }
     return render(request, "process/queues.html", context)
